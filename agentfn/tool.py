@@ -1,0 +1,388 @@
+"""The ``@tool`` decorator and the :class:`Tool` it produces.
+
+A :class:`Tool` wraps a typed function: it knows its JSON Schema, validates
+arguments the way a model sends them (JSON text, sometimes slightly wrong),
+calls the function (sync or async, with an injected :class:`RunContext` when
+asked) and turns the result into text a model can read. Calling the tool
+object directly calls the original function, unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Generic, Literal, ParamSpec, TypeVar, cast, overload
+
+import pydantic_core
+from pydantic import ValidationError
+
+from agentfn._repair import repair_arguments
+from agentfn._schema import DocstringFormat, FunctionSchema, build_function_schema, strict_schema
+from agentfn.context import RunContext
+from agentfn.exceptions import ToolArgumentError, ToolDefinitionError
+
+__all__ = ["SideEffects", "Tool", "tool"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+SideEffects = Literal["none", "read", "write", "external"]
+
+_NAME_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+def _check_name(name: str) -> None:
+    # OpenAI-compatible servers require ^[a-zA-Z0-9_-]{1,64}$.
+    if not name or len(name) > 64 or not set(name) <= _NAME_OK:
+        raise ToolDefinitionError(name, ["tool names must match ^[a-zA-Z0-9_-]{1,64}$"])
+
+
+class Tool(Generic[P, R]):
+    """A function the model can call.
+
+    Build one with :func:`tool` (from a function) or :meth:`from_schema` (from
+    an OpenAI-format definition). See ``docs/architecture.md`` for the contract.
+    """
+
+    function: Callable[..., Any] | None
+
+    def __init__(
+        self,
+        function: Callable[P, R] | None,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        docstring_format: DocstringFormat = "auto",
+        requires_approval: bool = False,
+        timeout: float | None = None,
+        retries: int | None = None,
+        side_effects: SideEffects = "none",
+        idempotent: bool | None = None,
+        cost_hint: float | None = None,
+        latency_hint: float | None = None,
+        strict: bool = False,
+        metadata: Mapping[str, Any] | None = None,
+        _schema: FunctionSchema | None = None,
+        _validator: Callable[[Any], dict[str, Any]] | None = None,
+        _parameters: dict[str, Any] | None = None,
+        _return_schema: dict[str, Any] | None = None,
+    ) -> None:
+        if function is None and _parameters is None:
+            raise ToolDefinitionError(name or "<unnamed>", ["a tool needs a function or a schema"])
+        self.function = function
+        self.name = name or getattr(function, "__name__", "")
+        _check_name(self.name)
+        self.requires_approval = requires_approval
+        self.timeout = timeout
+        self.retries = retries
+        self.side_effects: SideEffects = side_effects
+        # Reads and pure functions are safe to repeat; writes are not unless declared.
+        self.idempotent = idempotent if idempotent is not None else side_effects in ("none", "read")
+        self.cost_hint = cost_hint
+        self.latency_hint = latency_hint
+        self.strict = strict
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        self.warnings: list[str] = []
+        self._validator = _validator
+        if function is not None and _parameters is None:
+            schema = _schema or build_function_schema(
+                function, name=self.name, description=description, docstring_format=docstring_format
+            )
+            self._fs: FunctionSchema | None = schema
+            self.description = schema.description
+            self.parameters = schema.parameters
+            self.return_schema = schema.return_schema
+            self.takes_ctx = schema.ctx_param is not None
+            self.is_async = schema.is_async
+            functools.update_wrapper(self, function)  # pyright: ignore[reportArgumentType]
+        else:
+            self._fs = None
+            self.description = description or ""
+            self.parameters = _parameters or {"type": "object", "properties": {}}
+            self.return_schema = _return_schema
+            self.takes_ctx = False
+            self.is_async = function is not None and asyncio.iscoroutinefunction(function)
+        self._schema_cache: dict[bool, dict[str, Any]] = {}
+        self._hash: str | None = None
+
+    # -- calling the original function ------------------------------------------------
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        if self.function is None:
+            raise TypeError(f"tool {self.name!r} has no Python function bound")
+        return cast(R, self.function(*args, **kwargs))
+
+    def __repr__(self) -> str:
+        return f"Tool(name={self.name!r}, side_effects={self.side_effects!r})"
+
+    # -- schema -----------------------------------------------------------------------
+
+    def openai_schema(self, strict: bool | None = None) -> dict[str, Any]:
+        """The OpenAI function-tool definition.
+
+        Args:
+            strict: the strict-mode variant for constrained decoding; defaults
+                to the tool's own ``strict`` flag.
+        """
+        use_strict = self.strict if strict is None else strict
+        cached = self._schema_cache.get(use_strict)
+        if cached is None:
+            parameters = strict_schema(self.parameters) if use_strict else self.parameters
+            function: dict[str, Any] = {
+                "name": self.name,
+                "description": self.description,
+                "parameters": parameters,
+            }
+            if use_strict:
+                function["strict"] = True
+            cached = {"type": "function", "function": function}
+            self._schema_cache[use_strict] = cached
+        return cached
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        """``{"type": "function", "function": {"name", "description", "parameters"}}``."""
+        return self.openai_schema()
+
+    @property
+    def schema_hash(self) -> str:
+        """A short, stable hash of the schema; traces use it to spot changed tools."""
+        if self._hash is None:
+            canonical = json.dumps(self.openai_schema(strict=False), sort_keys=True, ensure_ascii=False)
+            self._hash = hashlib.sha256(canonical.encode()).hexdigest()[:16]
+        return self._hash
+
+    # -- validation -------------------------------------------------------------------
+
+    def validate(self, arguments: str | bytes | Mapping[str, Any] | None) -> dict[str, Any]:
+        """Validate arguments as a model sent them.
+
+        Accepts a dict or JSON text. Common small-model mistakes are repaired
+        when that loses nothing: arguments double-encoded as a JSON string,
+        arguments wrapped in ``{"arguments": {...}}``, numbers sent as strings,
+        ``null`` for a parameter that has a default.
+
+        Raises:
+            ToolArgumentError: with every field error, phrased for the model.
+        """
+        if self._fs is None:
+            if self._validator is None:
+                return dict(_decode_object(self.name, arguments))
+            return self._validator(arguments)
+        model = self._fs.args_model
+        if isinstance(arguments, str | bytes) and arguments:
+            try:
+                # The fast path: one pass through pydantic-core, no intermediate dict.
+                return dict(model.model_validate_json(arguments).__dict__)
+            except ValidationError:
+                pass
+        data = _decode_object(self.name, arguments)
+        try:
+            return dict(model.model_validate(data).__dict__)
+        except ValidationError as first_error:
+            repaired = repair_arguments(data, self.parameters)
+            if repaired is not None:
+                try:
+                    return dict(model.model_validate(repaired).__dict__)
+                except ValidationError as exc:
+                    raise ToolArgumentError(self.name, _errors(exc)) from None
+            raise ToolArgumentError(self.name, _errors(first_error)) from None
+
+    # -- execution --------------------------------------------------------------------
+
+    def _invoke(self, validated: dict[str, Any], ctx: RunContext[Any] | None) -> Any:
+        function = self.function
+        if function is None:
+            raise TypeError(f"tool {self.name!r} is schema-only; bind a function with from_schema(..., function=)")
+        fs = self._fs
+        if fs is None:
+            return function(**validated)
+        args: list[Any] = []
+        if fs.ctx_param is not None:
+            if ctx is None:
+                ctx = RunContext(deps=None, tool_name=self.name)
+            if fs.ctx_positional:
+                args.append(ctx)
+            else:
+                validated = {fs.ctx_param: ctx, **validated}
+        if fs.positional_only:
+            args.extend(validated.pop(n) for n in fs.positional_only if n in validated)
+        return function(*args, **validated)
+
+    async def call(
+        self,
+        arguments: str | bytes | Mapping[str, Any] | None,
+        ctx: RunContext[Any] | None = None,
+        *,
+        validated: bool = False,
+        in_thread: bool = False,
+    ) -> Any:
+        """Validate and run the tool; await it when async.
+
+        Sync functions run inline (cheapest) unless ``in_thread`` is set; the
+        agent loop offloads them to its thread pool so a blocking tool cannot
+        stall other calls.
+
+        Args:
+            arguments: raw arguments (JSON text or dict), or already validated
+                ones with ``validated=True``.
+            ctx: the run context, injected when the function asks for it.
+            validated: skip validation (the caller already ran :meth:`validate`).
+            in_thread: run a sync function in a worker thread.
+        """
+        values = dict(cast(Mapping[str, Any], arguments)) if validated else self.validate(arguments)
+        if self.is_async:
+            return await cast(Awaitable[Any], self._invoke(values, ctx))
+        if in_thread:
+            return await asyncio.to_thread(self._invoke, values, ctx)
+        return self._invoke(values, ctx)
+
+    def call_sync(
+        self,
+        arguments: str | bytes | Mapping[str, Any] | None,
+        ctx: RunContext[Any] | None = None,
+    ) -> Any:
+        """Validate and run from synchronous code (async tools get an event loop)."""
+        values = self.validate(arguments)
+        result = self._invoke(values, ctx)
+        if self.is_async:
+            return asyncio.run(cast(Any, result))
+        return result
+
+    @staticmethod
+    def to_content(result: Any) -> str:
+        """Render a return value as text for the model: strings as they are, the rest as JSON."""
+        if isinstance(result, str):
+            return result
+        return pydantic_core.to_json(result, fallback=repr).decode()
+
+    # -- construction from foreign definitions ----------------------------------------
+
+    @classmethod
+    def from_schema(
+        cls,
+        spec: Mapping[str, Any],
+        function: Callable[..., Any] | None = None,
+        **options: Any,
+    ) -> Tool[..., Any]:
+        """Build a tool from an OpenAI-format function definition.
+
+        Accepts ``{"name", "description", "parameters"}`` or the
+        ``{"type": "function", "function": {...}}`` envelope, in the loose
+        JSON-Schema dialect found in the wild; what had to be normalised is
+        listed in ``tool.warnings``.
+
+        Args:
+            spec: the definition.
+            function: optional callable to bind; it receives the validated
+                arguments as keyword arguments.
+            **options: policy metadata, as for :func:`tool`.
+
+        Raises:
+            ToolSchemaError: the definition cannot be understood.
+        """
+        from agentfn._foreign import normalize_spec
+
+        normalized = normalize_spec(spec)
+        validator = normalized.make_validator()
+        built: Tool[..., Any] = cls(
+            function,
+            name=normalized.name,
+            description=normalized.description,
+            _parameters=normalized.parameters,
+            _validator=validator,
+            **options,
+        )
+        built.warnings = normalized.warnings
+        if normalized.original_name != normalized.name:
+            built.metadata["original_name"] = normalized.original_name
+        return built
+
+
+def _decode_object(tool_name: str, arguments: str | bytes | Mapping[str, Any] | None) -> dict[str, Any]:
+    """Arguments as a dict, unwrapping double-encoded JSON once."""
+    if arguments is None or arguments == "" or arguments == b"":
+        return {}
+    if isinstance(arguments, Mapping):
+        return dict(arguments)
+    try:
+        value: Any = json.loads(arguments)
+    except ValueError as exc:
+        raise ToolArgumentError(
+            tool_name, [{"loc": "", "msg": f"arguments are not valid JSON ({exc})", "input": str(arguments)[:200]}]
+        ) from None
+    if isinstance(value, str):
+        # A small model's favourite mistake: the JSON object sent as a JSON string.
+        try:
+            value = json.loads(value)
+        except ValueError:
+            pass
+    if not isinstance(value, dict):
+        raise ToolArgumentError(
+            tool_name,
+            [{"loc": "", "msg": f"arguments must be a JSON object, got {type(value).__name__}", "input": value}],
+        )
+    return cast(dict[str, Any], value)
+
+
+def _errors(exc: ValidationError) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"])
+        out.append({"loc": loc, "msg": err["msg"], "input": err.get("input")})
+    return out
+
+
+@overload
+def tool(function: Callable[P, R], /) -> Tool[P, R]: ...
+@overload
+def tool(
+    name: str | None = None,
+    /,
+    *,
+    description: str | None = None,
+    docstring_format: DocstringFormat = "auto",
+    requires_approval: bool = False,
+    timeout: float | None = None,
+    retries: int | None = None,
+    side_effects: SideEffects = "none",
+    idempotent: bool | None = None,
+    cost_hint: float | None = None,
+    latency_hint: float | None = None,
+    strict: bool = False,
+    metadata: Mapping[str, Any] | None = None,
+) -> Callable[[Callable[P, R]], Tool[P, R]]: ...
+def tool(
+    function_or_name: Callable[P, R] | str | None = None,
+    /,
+    *,
+    name: str | None = None,
+    **options: Any,
+) -> Tool[P, R] | Callable[[Callable[P, R]], Tool[P, R]]:
+    """Turn a typed function into a :class:`Tool`.
+
+    All of ``@tool``, ``@tool()``, ``@tool("name")``,
+    ``@tool(name=..., description=...)`` and ``tool(fn)`` work. The decorated
+    name still calls the original function.
+
+    Args:
+        function_or_name: the function, or the tool name.
+        name: the tool name (defaults to the function's name).
+        **options: ``description``, ``docstring_format``, ``requires_approval``,
+            ``timeout`` (seconds), ``retries``, ``side_effects``
+            (none/read/write/external), ``idempotent``, ``cost_hint``,
+            ``latency_hint``, ``strict``, ``metadata``.
+
+    Raises:
+        ToolDefinitionError: every problem with the signature, at once.
+    """
+    if callable(function_or_name):
+        return Tool(function_or_name, name=name, **options)
+    tool_name = function_or_name if isinstance(function_or_name, str) else name
+
+    def decorate(function: Callable[P, R]) -> Tool[P, R]:
+        return Tool(function, name=tool_name, **options)
+
+    return decorate
