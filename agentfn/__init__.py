@@ -1,0 +1,82 @@
+"""agentfn: typed Python functions as tools an LLM can pick and call.
+
+The public surface is small on purpose::
+
+    from agentfn import tool, Toolset, Agent, RunContext, ToolRetry
+"""
+
+from agentfn.agent import Agent, AgentRun, ApprovalRequest, RunResult
+from agentfn.backends.base import Model, ModelRequest, ModelResponse
+from agentfn.backends.function import FunctionModel, TestModel
+from agentfn.context import RunContext
+from agentfn.exceptions import (
+    AgentFnError,
+    ApprovalDeniedError,
+    ConfigError,
+    MissingExtraError,
+    ModelError,
+    ModelUnavailableError,
+    ToolArgumentError,
+    ToolDefinitionError,
+    ToolError,
+    ToolExecutionError,
+    ToolNotFoundError,
+    ToolRetry,
+    ToolSchemaError,
+    ToolsetConflictError,
+    ToolTimeoutError,
+    TraceStoreError,
+    UnexpectedModelBehavior,
+    UsageLimitExceeded,
+    UserError,
+)
+from agentfn.guards import LoopGuards
+from agentfn.messages import AssistantMessage, Message, SystemMessage, ToolCall, ToolMessage, Usage, UserMessage
+from agentfn.tool import Tool, tool
+from agentfn.toolset import Toolset
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Agent",
+    "AgentFnError",
+    "AgentRun",
+    "ApprovalDeniedError",
+    "ApprovalRequest",
+    "AssistantMessage",
+    "ConfigError",
+    "FunctionModel",
+    "LoopGuards",
+    "Message",
+    "MissingExtraError",
+    "Model",
+    "ModelError",
+    "ModelRequest",
+    "ModelResponse",
+    "ModelUnavailableError",
+    "RunContext",
+    "RunResult",
+    "SystemMessage",
+    "TestModel",
+    "Tool",
+    "ToolArgumentError",
+    "ToolCall",
+    "ToolDefinitionError",
+    "ToolError",
+    "ToolExecutionError",
+    "ToolMessage",
+    "ToolNotFoundError",
+    "ToolRetry",
+    "ToolSchemaError",
+    "ToolTimeoutError",
+    "Toolset",
+    "ToolsetConflictError",
+    "TraceStoreError",
+    "UnexpectedModelBehavior",
+    "Usage",
+    "UsageLimitExceeded",
+    "UserError",
+    "UserMessage",
+    "__version__",
+    "tool",
+]

@@ -1,0 +1,193 @@
+"""Run one step's tool calls: validate, approve, execute concurrently, report.
+
+Every failure becomes a :class:`CallOutcome` with a status and a message the
+model can act on; nothing a tool does can crash the run. Results keep the
+order of the calls, whatever order they finish in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import inspect
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+import pydantic_core
+
+from agentfn.context import RunContext
+from agentfn.events import ToolResultEvent, ToolStatus
+from agentfn.exceptions import ToolArgumentError, ToolRetry
+from agentfn.messages import ToolCall, ToolMessage
+from agentfn.tool import Tool
+
+if TYPE_CHECKING:
+    from agentfn.agent import ApprovalRequest
+
+__all__ = ["CallOutcome", "ToolExecutor", "truncate"]
+
+
+@dataclass
+class _FinalOutput:
+    value: Any
+
+
+@dataclass
+class CallOutcome:
+    """What happened to one call."""
+
+    call: ToolCall
+    tool_name: str
+    status: ToolStatus
+    content: str
+    arguments: dict[str, Any] | None = None
+    error: str | None = None
+    latency_s: float = 0.0
+    final_output: _FinalOutput | None = None
+
+    @property
+    def message(self) -> ToolMessage:
+        return ToolMessage(
+            tool_call_id=self.call.id, name=self.call.name, content=self.content, is_error=self.status != "ok"
+        )
+
+    def event(self, run_id: str, step: int) -> ToolResultEvent:
+        return ToolResultEvent(
+            run_id=run_id, step=step, call_id=self.call.id, tool_name=self.tool_name, status=self.status,
+            content=self.content, arguments=self.arguments, error=self.error, latency_s=self.latency_s,
+        )
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters with a marker saying how much was dropped."""
+    if len(text) <= limit:
+        return text
+    dropped = len(text) - limit
+    return f"{text[:limit]}\n[... truncated {dropped} characters of {len(text)}]"
+
+
+class ToolExecutor:
+    """Executes calls with timeouts, a concurrency bound and approval.
+
+    Sync tools run in a thread pool so a blocking tool cannot stall the event
+    loop or the other calls. A timed-out async tool is cancelled; a timed-out
+    sync tool is abandoned (Python cannot kill a thread) and reported.
+    """
+
+    def __init__(
+        self,
+        *,
+        default_timeout: float | None,
+        max_concurrency: int,
+        max_result_chars: int,
+        approver: Callable[[ApprovalRequest], bool | Awaitable[bool]] | None,
+    ) -> None:
+        self.default_timeout = default_timeout
+        self.max_concurrency = max(1, max_concurrency)
+        self.max_result_chars = max_result_chars
+        self.approver = approver
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _threads(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            # Extra headroom: abandoned (timed-out) sync tools keep their thread.
+            self._pool = ThreadPoolExecutor(max_workers=self.max_concurrency + 16, thread_name_prefix="agentfn-tool")
+        return self._pool
+
+    async def run_calls(
+        self,
+        calls: Sequence[ToolCall],
+        tools: Sequence[Tool[..., Any] | None],
+        ctx: RunContext[Any],
+        *,
+        available: Sequence[str],
+    ) -> list[CallOutcome]:
+        if len(calls) == 1:
+            return [await self._run_one(calls[0], tools[0], ctx, available)]
+        semaphore = asyncio.Semaphore(self.max_concurrency)
+
+        async def bounded(call: ToolCall, tool: Tool[..., Any] | None) -> CallOutcome:
+            async with semaphore:
+                return await self._run_one(call, tool, ctx, available)
+
+        return list(await asyncio.gather(*(bounded(c, t) for c, t in zip(calls, tools, strict=True))))
+
+    async def _run_one(
+        self, call: ToolCall, tool: Tool[..., Any] | None, ctx: RunContext[Any], available: Sequence[str]
+    ) -> CallOutcome:
+        started = time.perf_counter()
+        if tool is None:
+            names = ", ".join(available) or "none"
+            return CallOutcome(call, call.name, "not_found", f"Unknown tool {call.name!r}. Available tools: {names}.",
+                               error="not_found")
+        try:
+            values = tool.validate(call.arguments)
+        except ToolArgumentError as exc:
+            return CallOutcome(call, tool.name, "invalid_arguments", exc.model_message(), error=str(exc),
+                               latency_s=time.perf_counter() - started)
+        arguments = _jsonable(values)
+        if tool.requires_approval:
+            denial = await self._approve(tool, call, arguments, ctx)
+            if denial is not None:
+                return CallOutcome(call, tool.name, "denied", denial, arguments=arguments, error="denied",
+                                   latency_s=time.perf_counter() - started)
+        call_ctx = dataclasses.replace(ctx, tool_name=tool.name, tool_call_id=call.id)
+        timeout = tool.timeout if tool.timeout is not None else self.default_timeout
+        try:
+            if tool.is_async:
+                result = await asyncio.wait_for(tool.call(values, call_ctx, validated=True), timeout)
+            else:
+                loop = asyncio.get_running_loop()
+                future = loop.run_in_executor(self._threads(), tool._invoke, values, call_ctx)  # pyright: ignore[reportPrivateUsage]
+                result = await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            return CallOutcome(call, tool.name, "timeout",
+                               f"Tool {tool.name!r} did not finish within {timeout} s and was stopped.",
+                               arguments=arguments, error="timeout", latency_s=time.perf_counter() - started)
+        except ToolRetry as exc:
+            return CallOutcome(call, tool.name, "retry", f"{exc.message}\nCall the tool again with corrected arguments.",
+                               arguments=arguments, error=f"retry: {exc.message}", latency_s=time.perf_counter() - started)
+        except ToolArgumentError as exc:  # raised by a nested validation inside the tool
+            return CallOutcome(call, tool.name, "invalid_arguments", exc.model_message(), arguments=arguments,
+                               error=str(exc), latency_s=time.perf_counter() - started)
+        except Exception as exc:
+            text = f"Error: tool {tool.name!r} raised {type(exc).__name__}: {exc}"
+            return CallOutcome(call, tool.name, "error", truncate(text, 2000), arguments=arguments,
+                               error=f"{type(exc).__name__}: {exc}", latency_s=time.perf_counter() - started)
+        if tool.metadata.get("output_tool"):
+            return CallOutcome(call, tool.name, "ok", "Final answer received.", arguments=arguments,
+                               latency_s=time.perf_counter() - started, final_output=_FinalOutput(result))
+        content = truncate(tool.to_content(result), self.max_result_chars)
+        return CallOutcome(call, tool.name, "ok", content, arguments=arguments, latency_s=time.perf_counter() - started)
+
+    async def _approve(
+        self, tool: Tool[..., Any], call: ToolCall, arguments: dict[str, Any], ctx: RunContext[Any]
+    ) -> str | None:
+        """None when approved, else the denial text for the model."""
+        from agentfn.agent import ApprovalRequest
+
+        if self.approver is None:
+            return f"Tool {tool.name!r} requires approval and no approver is configured; it was not run."
+        request = ApprovalRequest(run_id=ctx.run_id, tool_name=tool.name, arguments=arguments, call_id=call.id,
+                                  side_effects=tool.side_effects)
+        try:
+            decision = self.approver(request)
+            if inspect.isawaitable(decision):
+                decision = await decision
+        except Exception as exc:
+            return f"Approval for {tool.name!r} failed ({type(exc).__name__}: {exc}); it was not run."
+        if decision is True:
+            return None
+        return f"The user denied running {tool.name!r} with these arguments; it was not run."
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return cast(dict[str, Any], pydantic_core.to_jsonable_python(values, fallback=repr))

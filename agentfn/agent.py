@@ -1,0 +1,527 @@
+"""The agent loop: render, generate, validate, execute, repeat, stop safely.
+
+``Agent.iter`` is the one implementation; ``run`` and ``run_sync`` consume
+it. Everything observable about a run is an event from ``agentfn.events``,
+so the trace store, the CLI and the server see exactly the same thing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from agentfn._executor import CallOutcome, ToolExecutor
+from agentfn.backends.base import Done, Model, ModelRequest, ModelResponse, TextDelta, ToolChoice
+from agentfn.context import RunContext
+from agentfn.events import (
+    AgentEvent,
+    ModelResponseEvent,
+    RouteDecision,
+    RunEnd,
+    RunOutcome,
+    RunStart,
+    StepEnd,
+    TextDeltaEvent,
+    ToolCallEvent,
+    ToolInfo,
+)
+from agentfn.exceptions import ModelError, UserError
+from agentfn.guards import LoopGuards, LoopState
+from agentfn.messages import (
+    AssistantMessage,
+    Message,
+    SystemMessage,
+    ToolCall,
+    Usage,
+    UserMessage,
+)
+from agentfn.tool import Tool
+from agentfn.toolset import Toolset, ToolLike
+
+if TYPE_CHECKING:
+    from agentfn.router import Router
+
+__all__ = ["Agent", "AgentRun", "ApprovalRequest", "EventHandler", "RunResult"]
+
+DepsT = TypeVar("DepsT")
+OutputT = TypeVar("OutputT")
+FINAL_RESULT_TOOL = "final_result"
+
+
+class EventHandler(Protocol):
+    """Consumes run events (the trace recorder, OpenTelemetry, a printer)."""
+
+    def handle(self, event: AgentEvent) -> None: ...
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """What an approver is asked: this exact tool with these exact validated arguments."""
+
+    run_id: str
+    tool_name: str
+    arguments: dict[str, Any]
+    call_id: str
+    side_effects: str
+
+
+Approver = Callable[[ApprovalRequest], bool | Awaitable[bool]]
+
+
+@dataclass
+class RunResult(Generic[OutputT]):
+    """How a run ended.
+
+    Attributes:
+        output: the final answer (text, or an ``output_type`` instance); None unless answered.
+        outcome: ``answered``, ``limit`` (a step/call/token limit), ``guard`` (a loop guard) or ``error``.
+        reason: why a run did not answer, e.g. ``max_steps``; None when answered.
+        messages: the whole conversation, ready to pass back for the next turn.
+    """
+
+    run_id: str
+    output: OutputT | None
+    outcome: RunOutcome
+    reason: str | None
+    messages: list[Message]
+    new_messages: list[Message]
+    usage: Usage
+    steps: int
+    latency_s: float
+    error: BaseException | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "answered"
+
+    def raise_for_outcome(self) -> RunResult[OutputT]:
+        """Raise when the run did not answer; return self otherwise."""
+        if self.error is not None:
+            raise self.error
+        if self.outcome != "answered":
+            from agentfn.exceptions import UsageLimitExceeded
+
+            raise UsageLimitExceeded(self.reason or self.outcome, f"run ended: {self.outcome} ({self.reason})")
+        return self
+
+
+class AgentRun(Generic[OutputT]):
+    """An in-progress run: iterate for events; ``result`` is set once it ends."""
+
+    def __init__(self, events: AsyncIterator[AgentEvent], holder: list[RunResult[OutputT]]) -> None:
+        self._events = events
+        self._holder = holder
+
+    def __aiter__(self) -> AsyncIterator[AgentEvent]:
+        return self._events
+
+    @property
+    def result(self) -> RunResult[OutputT]:
+        if not self._holder:
+            raise RuntimeError("the run has not finished; iterate it to the end first")
+        return self._holder[0]
+
+
+class Agent(Generic[DepsT, OutputT]):
+    """A model plus tools, with limits.
+
+    Args:
+        model: a :class:`Model`, or a spec string for :func:`agentfn.backends.load_model`.
+        tools: tools, plain typed functions, or a :class:`Toolset`.
+        name: recorded in traces.
+        system_prompt: prepended to new conversations.
+        deps_type: the type of ``deps`` passed to tools through ``RunContext``.
+        output_type: ``str`` or a pydantic model the final answer must satisfy.
+        max_steps: model calls per run.
+        max_tool_calls: tool calls per run.
+        max_tokens: total tokens per run (input + output, as the backend reports).
+        tool_timeout: default seconds per tool call (a tool's own ``timeout`` wins).
+        retries: how often each tool may fail validation/``ToolRetry``/errors before the run stops.
+        max_concurrency: parallel tool calls in flight per step.
+        max_result_chars: tool output longer than this is truncated with a marker.
+        tool_choice: default per-run tool choice.
+        parallel_tool_calls: whether the model may call several tools at once.
+        approver: called before any ``requires_approval`` tool runs; None denies them.
+        handlers: event consumers (e.g. a ``TraceRecorder``).
+        router: picks which tools to offer each step; ``route_k`` of them plus ``pinned_tools``.
+        guards: loop guards (repeated identical calls, no progress).
+        model_settings: extra ``ModelRequest`` fields (temperature, max_tokens, seed...).
+    """
+
+    def __init__(
+        self,
+        model: Model | str | None = None,
+        tools: Toolset | Iterable[ToolLike] = (),
+        *,
+        name: str = "agent",
+        system_prompt: str | None = None,
+        deps_type: type[DepsT] | None = None,
+        output_type: type[OutputT] = str,
+        max_steps: int = 10,
+        max_tool_calls: int = 50,
+        max_tokens: int | None = None,
+        tool_timeout: float | None = 60.0,
+        retries: int = 2,
+        max_concurrency: int = 8,
+        max_result_chars: int = 20_000,
+        tool_choice: ToolChoice = "auto",
+        parallel_tool_calls: bool = True,
+        approver: Approver | None = None,
+        handlers: Sequence[EventHandler] = (),
+        recorder: EventHandler | None = None,
+        router: Router | None = None,
+        route_k: int = 8,
+        pinned_tools: Sequence[str] = (),
+        guards: LoopGuards | None = None,
+        model_settings: dict[str, Any] | None = None,
+    ) -> None:
+        self.model = _resolve_model(model)
+        self.toolset = tools if isinstance(tools, Toolset) else Toolset(tools, name=f"agent {name}")
+        self.name = name
+        self.system_prompt = system_prompt
+        self.deps_type = deps_type
+        self.output_type = output_type
+        self.max_steps = max_steps
+        self.max_tool_calls = max_tool_calls
+        self.max_tokens = max_tokens
+        self.retries = retries
+        self.tool_choice: ToolChoice = tool_choice
+        self.parallel_tool_calls = parallel_tool_calls
+        self.handlers: list[EventHandler] = [*handlers, *([recorder] if recorder is not None else [])]
+        self.router = router
+        self.route_k = route_k
+        self.pinned_tools = list(pinned_tools)
+        self.guards = guards or LoopGuards()
+        self.model_settings = dict(model_settings or {})
+        self.executor = ToolExecutor(
+            default_timeout=tool_timeout,
+            max_concurrency=max_concurrency,
+            max_result_chars=max_result_chars,
+            approver=approver,
+        )
+        for pinned in self.pinned_tools:
+            if pinned not in self.toolset:
+                raise UserError(f"pinned tool {pinned!r} is not among the agent's tools")
+        self._tool_infos = [ToolInfo(name=t.name, schema_hash=t.schema_hash, side_effects=t.side_effects) for t in self.toolset]
+
+    # -- public entry points ----------------------------------------------------------
+
+    async def run(
+        self,
+        prompt: str | Sequence[Message] | None = None,
+        *,
+        message_history: Sequence[Message] | None = None,
+        deps: DepsT | None = None,
+        tool_choice: ToolChoice | None = None,
+        output_type: type[Any] | None = None,
+        run_id: str | None = None,
+    ) -> RunResult[OutputT]:
+        """Run to the end and return the result (never raises for model or tool failures)."""
+        run = self.iter(
+            prompt, message_history=message_history, deps=deps, tool_choice=tool_choice,
+            output_type=output_type, run_id=run_id,
+        )
+        async for _ in run:
+            pass
+        return run.result
+
+    def run_sync(self, prompt: str | Sequence[Message] | None = None, **kwargs: Any) -> RunResult[OutputT]:
+        """:meth:`run` for synchronous code."""
+        return asyncio.run(self.run(prompt, **kwargs))
+
+    def iter(
+        self,
+        prompt: str | Sequence[Message] | None = None,
+        *,
+        message_history: Sequence[Message] | None = None,
+        deps: DepsT | None = None,
+        tool_choice: ToolChoice | None = None,
+        output_type: type[Any] | None = None,
+        stream: bool = False,
+        run_id: str | None = None,
+    ) -> AgentRun[OutputT]:
+        """Start a run and iterate its events; ``stream=True`` adds text deltas as they arrive."""
+        holder: list[RunResult[OutputT]] = []
+        events = self._loop(
+            prompt, message_history, deps, tool_choice or self.tool_choice,
+            output_type or self.output_type, stream, run_id or uuid.uuid4().hex, holder,
+        )
+        return AgentRun(events, holder)
+
+    # -- the loop ---------------------------------------------------------------------
+
+    def _emit(self, event: AgentEvent) -> AgentEvent:
+        for handler in self.handlers:
+            try:
+                handler.handle(event)
+            except Exception:  # a broken consumer must never break a run
+                import logging
+
+                logging.getLogger("agentfn").exception("event handler %r failed", handler)
+        return event
+
+    async def _loop(
+        self,
+        prompt: str | Sequence[Message] | None,
+        history: Sequence[Message] | None,
+        deps: DepsT | None,
+        tool_choice: ToolChoice,
+        output_type: type[Any],
+        stream: bool,
+        run_id: str,
+        holder: list[RunResult[OutputT]],
+    ) -> AsyncIterator[AgentEvent]:
+        started = time.perf_counter()
+        messages = self._initial_messages(prompt, history)
+        start_len = len(messages) - (1 if isinstance(prompt, str) else 0)
+        output = _OutputSpec(output_type)
+        usage = Usage()
+        state = LoopState()
+        retries: dict[str, int] = {}
+        ctx: RunContext[Any] = RunContext(deps=deps, run_id=run_id, messages=messages, usage=usage, model=self.model)
+        yield self._emit(RunStart(
+            run_id=run_id, agent_name=self.name, model_name=self.model.name,
+            backend=type(self.model).__name__, messages=list(messages), tools=self._tool_infos,
+        ))
+        outcome: RunOutcome = "limit"
+        reason: str | None = "max_steps"
+        final: Any = None
+        error: BaseException | None = None
+        widened: set[str] = set()
+        step = 0
+        for step in range(self.max_steps):
+            offered = self._offer(messages, widened, run_id, step)
+            if isinstance(offered, RouteDecision):
+                decision = offered
+                yield self._emit(decision)
+                offered_tools = [self.toolset[n] for n in decision.offered]
+            else:
+                offered_tools = offered
+            specs = [t.openai_schema() for t in offered_tools]
+            if output.tool is not None:
+                specs.append(output.tool.openai_schema())
+            request = ModelRequest(
+                messages=messages, tools=specs, tool_choice=tool_choice if specs else "none",
+                parallel_tool_calls=self.parallel_tool_calls,
+                output_schema=output.schema if not specs else None, **self.model_settings,
+            )
+            t0 = time.perf_counter()
+            try:
+                if stream:
+                    response: ModelResponse | None = None
+                    async for delta in self.model.stream(request):
+                        if isinstance(delta, TextDelta):
+                            yield TextDeltaEvent(run_id=run_id, step=step, text=delta.text)
+                        elif isinstance(delta, Done):
+                            response = delta.response
+                    if response is None:
+                        raise ModelError("the model's stream ended without a final response")
+                else:
+                    response = await self.model.request(request)
+            except ModelError as exc:
+                outcome, reason, error = "error", f"model error: {exc}", exc
+                break
+            yield self._emit(ModelResponseEvent(run_id=run_id, step=step, response=response, latency_s=time.perf_counter() - t0))
+            usage = usage + response.usage
+            assistant = response.message
+            messages.append(assistant)
+            new_step_messages: list[Message] = [assistant]
+            calls = assistant.tool_calls
+            if not self.parallel_tool_calls and len(calls) > 1:
+                calls = calls[:1]
+                assistant.tool_calls = calls
+            if not calls:
+                parsed = output.parse_text(assistant.content or "")
+                if parsed.ok:
+                    outcome, reason, final = "answered", None, parsed.value
+                    yield self._emit(StepEnd(run_id=run_id, step=step, new_messages=new_step_messages, usage=usage))
+                    break
+                retry_msg = UserMessage(content=parsed.error)
+                messages.append(retry_msg)
+                new_step_messages.append(retry_msg)
+                retries["<output>"] = retries.get("<output>", 0) + 1
+                yield self._emit(StepEnd(run_id=run_id, step=step, new_messages=new_step_messages, usage=usage))
+                if retries["<output>"] > self.retries:
+                    outcome, reason = "error", "the final answer failed validation too often"
+                    break
+                continue
+            usage = usage + Usage(tool_calls=len(calls))
+            for c in calls:
+                yield self._emit(ToolCallEvent(run_id=run_id, step=step, call=c))
+            ctx.step, ctx.usage = step, usage
+            outcomes = await self._execute(calls, offered_tools, output, ctx, widened)
+            finished_output: Any = None
+            for oc in outcomes:
+                yield self._emit(oc.event(run_id, step))
+                messages.append(oc.message)
+                new_step_messages.append(oc.message)
+                if oc.final_output is not None:
+                    finished_output = oc.final_output
+            yield self._emit(StepEnd(run_id=run_id, step=step, new_messages=new_step_messages, usage=usage))
+            if finished_output is not None:
+                outcome, reason, final = "answered", None, finished_output.value
+                break
+            stop = self._after_step(outcomes, calls, retries, usage, state)
+            if stop is not None:
+                outcome, reason = stop
+                break
+        else:
+            step = self.max_steps - 1
+        result = RunResult[OutputT](
+            run_id=run_id, output=cast(OutputT | None, final), outcome=outcome, reason=reason,
+            messages=messages, new_messages=messages[start_len:], usage=usage, steps=step + 1,
+            latency_s=time.perf_counter() - started, error=error,
+        )
+        holder.append(result)
+        yield self._emit(RunEnd(
+            run_id=run_id, outcome=outcome, reason=reason, output=_jsonable(final), usage=usage,
+            latency_s=result.latency_s, steps=result.steps,
+        ))
+
+    def _initial_messages(self, prompt: str | Sequence[Message] | None, history: Sequence[Message] | None) -> list[Message]:
+        messages: list[Message] = list(history or [])
+        if prompt is not None and not isinstance(prompt, str):
+            messages.extend(prompt)
+        if self.system_prompt and not any(isinstance(m, SystemMessage) for m in messages[:1]):
+            messages.insert(0, SystemMessage(content=self.system_prompt))
+        if isinstance(prompt, str):
+            messages.append(UserMessage(content=prompt))
+        if not messages or all(isinstance(m, SystemMessage) for m in messages):
+            raise UserError("a run needs a prompt or messages")
+        return messages
+
+    def _offer(self, messages: list[Message], widened: set[str], run_id: str, step: int) -> list[Tool[..., Any]] | RouteDecision:
+        if self.router is None:
+            return list(self.toolset)
+        plan = self.router.route(messages, k=self.route_k)
+        chosen = {name for name, _ in plan.ranked} | set(plan.selected) | set(self.pinned_tools) | widened
+        # Registry order, not score order: a stable tool block keeps the server's prefix cache warm.
+        offered = [t.name for t in self.toolset if t.name in chosen]
+        return RouteDecision(
+            run_id=run_id, step=step, ranked=[(n, float(s)) for n, s in plan.ranked], selected=list(plan.selected),
+            abstain=bool(plan.abstain), offered=offered,
+        )
+
+    async def _execute(
+        self,
+        calls: list[ToolCall],
+        offered: list[Tool[..., Any]],
+        output: _OutputSpec,
+        ctx: RunContext[Any],
+        widened: set[str],
+    ) -> list[CallOutcome]:
+        offered_names = {t.name for t in offered}
+        resolved: list[Tool[..., Any] | None] = []
+        for c in calls:
+            if output.tool is not None and c.name == output.tool.name:
+                resolved.append(output.tool)
+            elif c.name in offered_names or (c.name in self.toolset and c.name not in widened and self._widen(c.name, widened)):
+                resolved.append(self.toolset[c.name])
+            else:
+                resolved.append(None)
+        return await self.executor.run_calls(calls, resolved, ctx, available=sorted(offered_names))
+
+    def _widen(self, name: str, widened: set[str]) -> bool:
+        # The model asked for a real tool the router did not offer: allow it once.
+        widened.add(name)
+        return True
+
+    def _after_step(
+        self,
+        outcomes: list[CallOutcome],
+        calls: list[ToolCall],
+        retries: dict[str, int],
+        usage: Usage,
+        state: LoopState,
+    ) -> tuple[RunOutcome, str] | None:
+        for oc in outcomes:
+            if oc.status in ("invalid_arguments", "retry", "error", "timeout", "not_found"):
+                retries[oc.tool_name] = retries.get(oc.tool_name, 0) + 1
+                tool_retries = self.toolset[oc.tool_name].retries if oc.tool_name in self.toolset else None
+                allowed = self.retries if tool_retries is None else tool_retries
+                if retries[oc.tool_name] > allowed:
+                    return "error", f"tool {oc.tool_name!r} failed {retries[oc.tool_name]} times (retries={allowed})"
+        if usage.tool_calls >= self.max_tool_calls:
+            return "limit", "max_tool_calls"
+        if self.max_tokens is not None and usage.total_tokens >= self.max_tokens:
+            return "limit", "max_tokens"
+        guard = self.guards.check(state, calls, outcomes)
+        if guard is not None:
+            return "guard", guard
+        return None
+
+
+def _resolve_model(model: Model | str | None) -> Model:
+    if isinstance(model, Model):
+        return model
+    from agentfn.backends import load_model
+
+    return load_model(model)
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    import pydantic_core
+
+    return pydantic_core.to_jsonable_python(value, fallback=repr)
+
+
+@dataclass
+class _Parsed:
+    ok: bool
+    value: Any = None
+    error: str = ""
+
+
+@dataclass
+class _OutputSpec:
+    """How the final answer is produced and checked for a given ``output_type``."""
+
+    output_type: type[Any]
+    tool: Tool[..., Any] | None = None
+    schema: dict[str, Any] | None = None
+    _adapter: TypeAdapter[Any] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.output_type is str:
+            return
+        self._adapter = TypeAdapter(self.output_type)
+        self.schema = self._adapter.json_schema()
+        if isinstance(self.output_type, type) and issubclass(self.output_type, BaseModel):
+            adapter = self._adapter
+
+            def final_result(**data: Any) -> Any:
+                return adapter.validate_python(data)
+
+            self.tool = Tool.from_schema(
+                {"name": FINAL_RESULT_TOOL, "description": "Give the final answer.", "parameters": self.schema},
+                function=final_result,
+            )
+            self.tool.metadata["output_tool"] = True
+
+    def parse_text(self, text: str) -> _Parsed:
+        if self._adapter is None:
+            return _Parsed(True, text)
+        try:
+            return _Parsed(True, self._adapter.validate_json(_strip_fence(text)))
+        except ValidationError as exc:
+            return _Parsed(False, error=(
+                "Your final answer must be JSON matching this schema: "
+                f"{json.dumps(self.schema)}\nErrors: {exc.errors(include_url=False)}"
+            ))
+
+
+def _strip_fence(text: str) -> str:
+    stripped = text.strip()
+    if stripped.startswith("```"):
+        stripped = stripped.split("\n", 1)[1] if "\n" in stripped else ""
+        stripped = stripped.rsplit("```", 1)[0]
+    return stripped
