@@ -1,0 +1,180 @@
+"""Client-side clean-up of the tool calls a model or server returned.
+
+Servers are not trusted: calls may be left in the text or inside a reasoning block,
+arguments may arrive double-encoded or with nested objects as JSON strings, and a server may
+return several calls when the caller asked for at most one. Everything here is pure and
+never raises on model output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from agentfn.messages import ToolCall, new_call_id
+
+__all__ = [
+    "DEFAULT_PARSERS",
+    "TextCalls",
+    "decode_arguments",
+    "enforce_single_call",
+    "looks_like_truncated_call",
+    "parse_text_calls",
+    "repair_calls",
+]
+
+DEFAULT_PARSERS: tuple[str, ...] = ("hermes", "llama3_json", "mistral", "pythonic", "json")
+"""Tried in order when the configured parser is ``"auto"``: the first that finds calls wins."""
+
+
+class TextCalls:
+    """Calls found in text plus what remains of the text."""
+
+    __slots__ = ("content", "reasoning", "tool_calls")
+
+    def __init__(self, content: str | None, tool_calls: list[ToolCall], reasoning: str | None) -> None:
+        self.content = content
+        self.tool_calls = tool_calls
+        self.reasoning = reasoning
+
+
+def _parser_names(parser: str | Sequence[str]) -> list[str]:
+    if isinstance(parser, str):
+        return list(DEFAULT_PARSERS) if parser == "auto" else [parser]
+    return list(parser)
+
+
+def parse_text_calls(text: str | None, parser: str | Sequence[str] = "auto") -> TextCalls:
+    """Parse tool calls out of model text with agentfn's parsers.
+
+    Args:
+        text: the raw text (content or reasoning).
+        parser: a registered parser name, a list tried in order, or ``"auto"``
+            (:data:`DEFAULT_PARSERS`, skipping any not registered).
+
+    Returns:
+        The first parse that found calls; otherwise the text unchanged as content (with the
+        reasoning the first parser split off, if any).
+    """
+    if not text:
+        return TextCalls(text, [], None)
+    try:
+        from agentfn.parsers import available_parsers, get_parser
+    except ImportError:  # parsers package not importable: leave the text alone
+        return TextCalls(text, [], None)
+    registered = set(available_parsers())
+    first: TextCalls | None = None
+    for name in _parser_names(parser):
+        if name not in registered:
+            continue
+        result = get_parser(name).parse(text)
+        found = TextCalls(result.content, list(result.tool_calls), result.reasoning)
+        if found.tool_calls:
+            return found
+        if first is None:
+            first = found
+    return first if first is not None else TextCalls(text, [], None)
+
+
+def _maybe_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def decode_arguments(arguments: Any, parameters: Mapping[str, Any] | None = None) -> str:
+    """Arguments as the JSON text of an object where that can be recovered.
+
+    Handles a dict instead of text, text that encodes a JSON string that encodes the object
+    (double encoding), and nested object/array values that arrive as JSON strings where the
+    tool's schema expects an object or array. Anything else is returned unchanged so the
+    validation error shows the model its own output.
+    """
+    if arguments is None:
+        return "{}"
+    if isinstance(arguments, Mapping):
+        value: Any = dict(arguments)  # pyright: ignore[reportUnknownArgumentType]
+    elif isinstance(arguments, str):
+        if not arguments.strip():
+            return "{}"
+        value = _maybe_json(arguments)
+        for _ in range(2):  # '"{\"a\": 1}"' and, rarely, one more level
+            if isinstance(value, str):
+                value = _maybe_json(value)
+        if not isinstance(value, dict):
+            return arguments
+    else:
+        return json.dumps(arguments, ensure_ascii=False)
+    repaired = _repair_nested(value, parameters) if parameters else value
+    if repaired is value and isinstance(arguments, str) and _maybe_json(arguments) == value:
+        return arguments  # untouched: keep the model's exact text
+    return json.dumps(repaired, ensure_ascii=False)
+
+
+def _repair_nested(value: Any, schema: Mapping[str, Any]) -> Any:
+    """Replace JSON-string values by their decoded object/array where the schema asks for one."""
+    expected = schema.get("type")
+    kinds = set(expected) if isinstance(expected, list) else {expected}  # pyright: ignore[reportUnknownArgumentType]
+    if isinstance(value, str) and kinds & {"object", "array"} and "string" not in kinds:
+        decoded = _maybe_json(value)
+        if isinstance(decoded, dict | list):
+            value = decoded
+    if isinstance(value, dict):
+        props = schema.get("properties")
+        if isinstance(props, Mapping):
+            changed = False
+            out: dict[str, Any] = {}
+            for key, item in value.items():  # pyright: ignore[reportUnknownVariableType]
+                sub = props.get(key)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+                new = _repair_nested(item, sub) if isinstance(sub, Mapping) else item  # pyright: ignore[reportUnknownArgumentType]
+                changed = changed or new is not item
+                out[str(key)] = new  # pyright: ignore[reportUnknownArgumentType]
+            return out if changed else value
+    if isinstance(value, list):
+        items = schema.get("items")
+        if isinstance(items, Mapping):
+            new_list = [_repair_nested(v, items) for v in value]  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
+            if any(a is not b for a, b in zip(new_list, value, strict=True)):  # pyright: ignore[reportUnknownArgumentType]
+                return new_list
+    return value
+
+
+def _parameters_by_name(tools: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    out: dict[str, Mapping[str, Any]] = {}
+    for spec in tools:
+        fn: Any = spec.get("function", spec)
+        if isinstance(fn, Mapping) and isinstance(fn.get("name"), str):  # pyright: ignore[reportUnknownMemberType]
+            params: Any = fn.get("parameters")  # pyright: ignore[reportUnknownMemberType]
+            out[fn["name"]] = params if isinstance(params, Mapping) else {}  # pyright: ignore[reportUnknownArgumentType]
+    return out
+
+
+def repair_calls(calls: Sequence[ToolCall], tools: Sequence[Mapping[str, Any]]) -> list[ToolCall]:
+    """Calls with decoded arguments (see :func:`decode_arguments`) and a non-empty id each."""
+    params = _parameters_by_name(tools)
+    out: list[ToolCall] = []
+    for call in calls:
+        arguments = decode_arguments(call.arguments, params.get(call.name))
+        out.append(ToolCall(id=call.id or new_call_id(), name=call.name.strip(), arguments=arguments))
+    return out
+
+
+def enforce_single_call(calls: list[ToolCall], parallel_tool_calls: bool) -> list[ToolCall]:
+    """Keep only the first call when the caller asked for at most one."""
+    return calls if parallel_tool_calls or len(calls) <= 1 else calls[:1]
+
+
+_OPEN_TAGS = re.compile(r"<tool_call>|\[TOOL_CALLS\]|<\|python_tag\|>|<function=")
+
+
+def looks_like_truncated_call(text: str | None, finish_reason: str | None) -> bool:
+    """True when generation hit the token limit in the middle of a tool call."""
+    if not text or finish_reason != "length":
+        return False
+    if _OPEN_TAGS.search(text):
+        return True
+    stripped = text.lstrip()
+    return stripped.startswith("{") and '"name"' in stripped[:200]

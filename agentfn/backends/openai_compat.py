@@ -1,0 +1,409 @@
+"""Any OpenAI-compatible ``/v1/chat/completions`` server (vLLM, OpenAI, llama.cpp, TGI ...).
+
+The production path. The server's own tool-call parsing is not trusted (see
+``shared/notes/offline-models.md``): calls left in the text or in a reasoning block are parsed
+client-side, double-encoded arguments are decoded, and ``parallel_tool_calls=False`` is
+enforced by keeping the first call.
+
+Error policy:
+    * connection refused, timeouts, 429 and 5xx: ``max_retries`` retries with exponential
+      backoff, then :class:`~agentfn.exceptions.ModelUnavailableError`.
+    * other 4xx: :class:`~agentfn.exceptions.ModelError` carrying the server's message.
+    * a tool call cut off by the token limit (``finish_reason="length"`` with raw call text
+      and no parsed call): the request is repeated up to ``truncated_call_retries`` times,
+      then :class:`~agentfn.exceptions.UnexpectedModelBehavior` is raised with the raw text
+      in ``body``. The agent loop may treat that error as a retryable model failure. When
+      streaming, deltas were already delivered, so it raises without repeating.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
+
+from agentfn.backends._lazy import import_extra
+from agentfn.backends._toolcalls import (
+    enforce_single_call,
+    looks_like_truncated_call,
+    parse_text_calls,
+    repair_calls,
+)
+from agentfn.backends.base import (
+    Done,
+    Model,
+    ModelRequest,
+    ModelResponse,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+)
+from agentfn.exceptions import ModelError, ModelUnavailableError, UnexpectedModelBehavior
+from agentfn.messages import AssistantMessage, ToolCall, Usage, messages_to_openai, new_call_id
+
+__all__ = ["OpenAIModel", "StructuredOutputMode"]
+
+StructuredOutputMode = Literal["response_format", "structured_outputs"]
+"""How ``output_schema`` is sent: OpenAI's ``response_format`` json_schema (understood by
+vLLM too) or vLLM's ``extra_body={"structured_outputs": {"json": schema}}``."""
+
+_T = TypeVar("_T")
+
+
+def _normalise_base_url(url: str) -> str:
+    # "http://host:8000" is a common way to name a vLLM server; the API lives under /v1.
+    parts = urlsplit(url)
+    return url.rstrip("/") + "/v1" if parts.path in ("", "/") else url.rstrip("/")
+
+
+def _server_message(exc: Any) -> str:
+    """The human message inside an OpenAI-style or vLLM-style error body."""
+    body: Any = getattr(exc, "body", None)
+    if isinstance(body, Mapping):
+        err: Any = body.get("error", body)  # pyright: ignore[reportUnknownMemberType]
+        if isinstance(err, Mapping) and err.get("message"):  # pyright: ignore[reportUnknownMemberType]
+            return str(err["message"])  # pyright: ignore[reportUnknownArgumentType]
+        if body.get("message"):  # pyright: ignore[reportUnknownMemberType]
+            return str(body["message"])  # pyright: ignore[reportUnknownArgumentType]
+    return str(getattr(exc, "message", None) or exc)
+
+
+def _extra(obj: Any, *names: str) -> Any:
+    """A field the openai types do not declare (``reasoning_content`` ...), if the server sent it."""
+    for name in names:
+        value = getattr(obj, name, None)
+        if value is None:
+            extra: Any = getattr(obj, "model_extra", None) or {}
+            value = extra.get(name)
+        if value is not None:
+            return value
+    return None
+
+
+class OpenAIModel(Model):
+    """A model behind an OpenAI-compatible chat-completions endpoint.
+
+    Args:
+        model: the served model name; None asks the server (``GET /v1/models``) on first use.
+        base_url: e.g. ``http://127.0.0.1:8000/v1`` (``/v1`` is appended to a bare host).
+            None uses ``OPENAI_BASE_URL`` or OpenAI itself.
+        api_key: None uses ``OPENAI_API_KEY`` or ``"EMPTY"`` (local servers ignore it).
+        http_client: an ``httpx2.AsyncClient`` (the HTTP library the installed ``openai``
+            uses) for custom transports; it is not closed by :meth:`aclose`.
+        parser: parser name(s) for calls found in text, or ``"auto"`` (hermes first, then
+            the others registered).
+        structured_outputs: how ``output_schema`` is sent (see :data:`StructuredOutputMode`).
+        strict_tools: mark every tool ``"strict": true`` (vLLM then checks arguments too).
+        output_schema_with_tools: also constrain output when a call is still possible. Off by
+            default because vLLM applies the constraint to the whole reply, which rules out calls.
+        max_retries: retries after a connection error, timeout, 429 or 5xx.
+        backoff: first retry delay in seconds, doubled each time up to ``max_backoff``.
+        timeout: seconds per HTTP request.
+        truncated_call_retries: repeats of a request whose call was cut by the token limit.
+        extra_body: sent with every request (server-specific fields).
+        name: display name; defaults to ``openai:<model>``.
+    """
+
+    supports_constrained_decoding = True
+
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        http_client: Any = None,
+        parser: str | Sequence[str] = "auto",
+        structured_outputs: StructuredOutputMode = "response_format",
+        strict_tools: bool = False,
+        output_schema_with_tools: bool = False,
+        max_retries: int = 3,
+        backoff: float = 0.5,
+        max_backoff: float = 8.0,
+        timeout: float = 120.0,
+        truncated_call_retries: int = 1,
+        extra_body: Mapping[str, Any] | None = None,
+        name: str | None = None,
+    ) -> None:
+        openai = import_extra("openai", feature="OpenAIModel", extra="openai")
+        self._openai: Any = openai
+        url = base_url or os.environ.get("OPENAI_BASE_URL")
+        self.base_url = _normalise_base_url(url) if url else None
+        self._owns_http = http_client is None
+        self._client: Any = openai.AsyncOpenAI(
+            api_key=api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY",
+            base_url=self.base_url,
+            http_client=http_client,
+            max_retries=0,  # retries are ours: typed errors and a bounded, tested policy
+            timeout=timeout,
+        )
+        self.model = model
+        self.parser = parser
+        self.structured_outputs: StructuredOutputMode = structured_outputs
+        self.strict_tools = strict_tools
+        self.output_schema_with_tools = output_schema_with_tools
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.truncated_call_retries = truncated_call_retries
+        self.extra_body = dict(extra_body or {})
+        self._fixed_name = name is not None
+        self.name = name or f"openai:{model or '?'}"
+        self._closed = False
+
+    # --- plumbing -----------------------------------------------------------
+
+    async def _with_retries(self, call: Callable[[], Awaitable[_T]]) -> _T:
+        openai = self._openai
+        attempt = 0
+        while True:
+            try:
+                return await call()
+            except openai.APIStatusError as exc:
+                status = int(getattr(exc, "status_code", 0) or 0)
+                if status != 429 and status < 500:
+                    raise ModelError(f"model server rejected the request ({status}): {_server_message(exc)}") from exc
+                failure: Exception = exc
+                status_code: int | None = status
+            except openai.APIConnectionError as exc:  # includes APITimeoutError
+                failure, status_code = exc, None
+            if attempt >= self.max_retries:
+                where = self.base_url or "the OpenAI API"
+                raise ModelUnavailableError(
+                    f"model server at {where} unavailable after {attempt + 1} attempt(s): "
+                    f"{type(failure).__name__}: {_server_message(failure)}",
+                    status_code=status_code,
+                    attempts=attempt + 1,
+                ) from failure
+            await asyncio.sleep(min(self.max_backoff, self.backoff * (2**attempt)))
+            attempt += 1
+
+    async def _model_name(self) -> str:
+        if self.model is None:
+
+            async def first_model() -> str:
+                page: Any = await self._client.models.list()
+                models: list[Any] = list(page.data)
+                if not models:
+                    raise ModelError(f"the server at {self.base_url} serves no models")
+                return str(models[0].id)
+
+            self.model = await self._with_retries(first_model)
+            if not self._fixed_name:
+                self.name = f"openai:{self.model}"
+        return self.model
+
+    async def _params(self, request: ModelRequest) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "model": await self._model_name(),
+            "messages": messages_to_openai(request.messages),
+        }
+        extra_body = dict(self.extra_body)
+        calls_possible = bool(request.tools) and request.tool_choice != "none"
+        if request.tools:
+            tools = [self._tool_spec(t) for t in request.tools]
+            params["tools"] = tools
+            choice = request.tool_choice
+            params["tool_choice"] = (
+                choice if choice in ("auto", "required", "none") else {"type": "function", "function": {"name": choice}}
+            )
+            if calls_possible:
+                params["parallel_tool_calls"] = request.parallel_tool_calls
+        if request.output_schema is not None and (not calls_possible or self.output_schema_with_tools):
+            if self.structured_outputs == "structured_outputs":
+                extra_body["structured_outputs"] = {"json": request.output_schema}
+            else:
+                params["response_format"] = {
+                    "type": "json_schema",
+                    "json_schema": {"name": "output", "schema": request.output_schema, "strict": True},
+                }
+        for key, value in (
+            ("max_tokens", request.max_tokens),
+            ("temperature", request.temperature),
+            ("seed", request.seed),
+            ("stop", request.stop),
+        ):
+            if value is not None:
+                params[key] = value
+        if extra_body:
+            params["extra_body"] = extra_body
+        return params
+
+    def _tool_spec(self, spec: dict[str, Any]) -> dict[str, Any]:
+        if not self.strict_tools:
+            return spec
+        fn = dict(spec.get("function", {}))
+        fn["strict"] = True
+        return {**spec, "function": fn}
+
+    def _response(
+        self,
+        request: ModelRequest,
+        *,
+        content: str | None,
+        calls: list[ToolCall],
+        reasoning: str | None,
+        finish_reason: str | None,
+        usage: Usage,
+        model_name: str,
+    ) -> ModelResponse:
+        """Apply the untrusting clean-up shared by :meth:`request` and :meth:`stream`."""
+        raw_text: str | None = None
+        calls_possible = bool(request.tools) and request.tool_choice != "none"
+        if calls_possible and not calls:
+            # The server's parser missed them (or none is configured): look in the text, then
+            # in the reasoning block, where some models put their calls.
+            found = parse_text_calls(content, self.parser)
+            if found.tool_calls:
+                raw_text, content, calls = content, found.content, found.tool_calls
+                reasoning = reasoning or found.reasoning
+            elif reasoning:
+                in_reasoning = parse_text_calls(reasoning, self.parser)
+                if in_reasoning.tool_calls:
+                    raw_text, calls = reasoning, in_reasoning.tool_calls
+                    reasoning = in_reasoning.content
+        if calls:
+            calls = enforce_single_call(repair_calls(calls, request.tools), request.parallel_tool_calls)
+            content = content if content and content.strip() else None
+        return ModelResponse(
+            message=AssistantMessage(content=content, tool_calls=calls, reasoning=reasoning),
+            usage=usage,
+            model_name=model_name,
+            finish_reason=finish_reason,
+            raw_text=raw_text,
+        )
+
+    @staticmethod
+    def _usage(raw: Any) -> Usage:
+        if raw is None:
+            return Usage(requests=1)
+        return Usage(
+            requests=1,
+            input_tokens=int(getattr(raw, "prompt_tokens", 0) or 0),
+            output_tokens=int(getattr(raw, "completion_tokens", 0) or 0),
+        )
+
+    # --- Model API ----------------------------------------------------------
+
+    async def request(self, request: ModelRequest) -> ModelResponse:
+        """One chat completion, cleaned up; see the module docstring for the error policy."""
+        params = await self._params(request)
+        attempts = 0
+        while True:
+            completion: Any = await self._with_retries(lambda: self._client.chat.completions.create(**params))
+            if not completion.choices:
+                raise UnexpectedModelBehavior("the server returned no choices", body=str(completion))
+            choice = completion.choices[0]
+            message = choice.message
+            calls = [
+                ToolCall(id=tc.id or new_call_id(), name=tc.function.name or "", arguments=tc.function.arguments or "")
+                for tc in (message.tool_calls or [])
+                if getattr(tc, "function", None) is not None
+            ]
+            response = self._response(
+                request,
+                content=message.content,
+                calls=calls,
+                reasoning=_extra(message, "reasoning_content", "reasoning"),
+                finish_reason=choice.finish_reason,
+                usage=self._usage(completion.usage),
+                model_name=str(completion.model or params["model"]),
+            )
+            if response.message.tool_calls or not looks_like_truncated_call(message.content, choice.finish_reason):
+                return response
+            if attempts >= self.truncated_call_retries:
+                raise UnexpectedModelBehavior(
+                    f"the tool call was cut off by the token limit (max_tokens={request.max_tokens}) "
+                    f"after {attempts + 1} attempt(s)",
+                    body=message.content,
+                )
+            attempts += 1
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
+        """Stream text and native tool-call deltas; the final :class:`Done` holds the cleaned-up reply.
+
+        Calls the server left in the text are only found once the text is complete, so they
+        appear in ``Done.response`` without earlier :class:`ToolCallDelta` events.
+        """
+        params = await self._params(request)
+        params["stream"] = True
+        params["stream_options"] = {"include_usage": True}
+        stream: Any = await self._with_retries(lambda: self._client.chat.completions.create(**params))
+        text: list[str] = []
+        reasoning: list[str] = []
+        calls: dict[int, dict[str, str]] = {}
+        finish_reason: str | None = None
+        usage = Usage(requests=1)
+        model_name = str(params["model"])
+        try:
+            async for chunk in stream:
+                if getattr(chunk, "usage", None) is not None:
+                    usage = self._usage(chunk.usage)
+                if getattr(chunk, "model", None):
+                    model_name = str(chunk.model)
+                for choice in chunk.choices or []:
+                    if choice.index not in (0, None):
+                        continue
+                    finish_reason = choice.finish_reason or finish_reason
+                    delta = choice.delta
+                    if delta is None:
+                        continue
+                    piece = _extra(delta, "reasoning_content", "reasoning")
+                    if piece:
+                        reasoning.append(str(piece))
+                    if delta.content:
+                        text.append(delta.content)
+                        yield TextDelta(text=delta.content)
+                    for tc in delta.tool_calls or []:
+                        index = int(tc.index or 0)
+                        slot = calls.setdefault(index, {"id": "", "name": "", "arguments": ""})
+                        fn = tc.function
+                        name = (fn.name if fn is not None else None) or None
+                        args = (fn.arguments if fn is not None else None) or ""
+                        if tc.id:
+                            slot["id"] = tc.id
+                        if name:
+                            slot["name"] += name
+                        slot["arguments"] += args
+                        yield ToolCallDelta(index=index, id=tc.id or None, name=name, arguments=args)
+        except (self._openai.APIError, self._openai_http_errors()) as exc:
+            raise ModelUnavailableError(
+                f"the stream from {self.base_url or 'the OpenAI API'} broke off: {type(exc).__name__}: {exc}",
+                status_code=getattr(exc, "status_code", None),
+            ) from exc
+        content = "".join(text) or None
+        assembled = [
+            ToolCall(id=slot["id"] or new_call_id(), name=slot["name"], arguments=slot["arguments"])
+            for _, slot in sorted(calls.items())
+        ]
+        response = self._response(
+            request,
+            content=content,
+            calls=assembled,
+            reasoning="".join(reasoning) or None,
+            finish_reason=finish_reason,
+            usage=usage,
+            model_name=model_name,
+        )
+        if not response.message.tool_calls and looks_like_truncated_call(content, finish_reason):
+            raise UnexpectedModelBehavior(
+                f"the streamed tool call was cut off by the token limit (max_tokens={request.max_tokens})",
+                body=content,
+            )
+        yield Done(response=response)
+
+    @staticmethod
+    def _openai_http_errors() -> type[Exception]:
+        # The openai client is built on httpx2; a connection dropped mid-stream surfaces as its error.
+        httpx2: Any = import_extra("httpx2", feature="OpenAIModel", extra="openai")
+        return httpx2.HTTPError
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections (not an injected ``http_client``)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_http:
+            await self._client.close()
