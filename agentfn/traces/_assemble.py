@@ -1,0 +1,247 @@
+"""Turn a stream of agent events into store writes: one run row, one write per step, one update at the end.
+
+Runs in the recorder's writer thread, so the event loop only pays for a queue
+put. Events of many runs may interleave (one recorder for many concurrent
+runs); state is kept per run id and dropped at ``RunEnd``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic_core import to_jsonable_python
+
+from agentfn.events import (
+    AgentEvent,
+    ModelResponseEvent,
+    RouteDecision,
+    RunEnd,
+    RunStart,
+    StepEnd,
+    ToolCallEvent,
+    ToolResultEvent,
+)
+from agentfn.messages import AssistantMessage, Message, ToolCall, ToolMessage, Usage
+from agentfn.traces import _codec as codec
+from agentfn.traces._ops import RunEndOp, RunStartOp, StepOp, WriteOp
+from agentfn.traces.records import RouteRecord, Step, ToolCallRecord, ToolOffered
+from agentfn.traces.redact import Redactor
+
+
+@dataclass
+class _OpenStep:
+    time: float
+    route: RouteDecision | None = None
+    response: ModelResponseEvent | None = None
+    calls: list[ToolCall] = field(default_factory=list[ToolCall])
+    results: dict[str, ToolResultEvent] = field(default_factory=dict[str, ToolResultEvent])
+
+
+@dataclass
+class _OpenRun:
+    steps: dict[int, _OpenStep] = field(default_factory=dict[int, _OpenStep])
+
+
+class EventAssembler:
+    """Stateful event -> :class:`WriteOp` translation with redaction applied."""
+
+    def __init__(self, redact: Redactor | None = None, *, max_open_runs: int = 10_000) -> None:
+        self.redact = redact
+        self.max_open_runs = max_open_runs
+        self._runs: OrderedDict[str, _OpenRun] = OrderedDict()
+
+    @property
+    def open_runs(self) -> int:
+        return len(self._runs)
+
+    def _run(self, run_id: str) -> _OpenRun:
+        run = self._runs.get(run_id)
+        if run is None:
+            run = self._runs[run_id] = _OpenRun()
+            # Runs that never end (a cancelled task) must not grow memory without bound.
+            while len(self._runs) > self.max_open_runs:
+                self._runs.popitem(last=False)
+        return run
+
+    def _step(self, run_id: str, step: int, at: float) -> _OpenStep:
+        steps = self._run(run_id).steps
+        st = steps.get(step)
+        if st is None:
+            st = steps[step] = _OpenStep(time=at)
+        return st
+
+    # -- redaction helpers -------------------------------------------------------------
+
+    def _text(self, text: str | None) -> str | None:
+        if text is None or self.redact is None:
+            return text
+        return self.redact(text)
+
+    def _json(self, value: Any) -> str:
+        text = codec.dumps(to_jsonable_python(value, fallback=repr))
+        return self._text(text) or text
+
+    def _message(self, m: Message) -> Message:
+        if self.redact is None:
+            return m
+        if isinstance(m, AssistantMessage):
+            return m.model_copy(
+                update={
+                    "content": self._text(m.content),
+                    "reasoning": self._text(m.reasoning),
+                    "tool_calls": [c.model_copy(update={"arguments": self._text(c.arguments)}) for c in m.tool_calls],
+                }
+            )
+        return m.model_copy(update={"content": self._text(m.content)})
+
+    def _messages(self, ms: list[Message]) -> list[Message]:
+        return [self._message(m) for m in ms]
+
+    # -- events ----------------------------------------------------------------------
+
+    def feed(self, event: AgentEvent) -> list[WriteOp]:
+        """Process one event; returns the writes it completes (often none)."""
+        if isinstance(event, RunStart):
+            self._run(event.run_id)
+            return [self._run_start(event)]
+        if isinstance(event, RouteDecision):
+            self._step(event.run_id, event.step, event.time).route = event
+        elif isinstance(event, ModelResponseEvent):
+            self._step(event.run_id, event.step, event.time - event.latency_s).response = event
+        elif isinstance(event, ToolCallEvent):
+            self._step(event.run_id, event.step, event.time).calls.append(event.call)
+        elif isinstance(event, ToolResultEvent):
+            self._step(event.run_id, event.step, event.time).results[event.call_id] = event
+        elif isinstance(event, StepEnd):
+            st = self._run(event.run_id).steps.pop(event.step, None) or _OpenStep(time=event.time)
+            return [self._step_op(event.run_id, event.step, st, end=event)]
+        elif isinstance(event, RunEnd):
+            run = self._runs.pop(event.run_id, None)
+            ops: list[WriteOp] = []
+            if run is not None:
+                # Steps the run ended inside (model error, limit): keep what was seen.
+                ops.extend(self._step_op(event.run_id, n, st, end=None) for n, st in sorted(run.steps.items()))
+            ops.append(self._run_end(event))
+            return ops
+        return []
+
+    def _run_start(self, ev: RunStart) -> RunStartOp:
+        specs: dict[str, Any] = {}
+        raw_specs = ev.metadata.get("tool_specs")
+        if isinstance(raw_specs, list):
+            for spec in raw_specs:  # pyright: ignore[reportUnknownVariableType]
+                name = _spec_name(spec)
+                if name:
+                    specs[name] = spec
+        metadata = {k: v for k, v in ev.metadata.items() if k != "tool_specs"}
+        tools = [
+            ToolOffered(
+                name=info.name,
+                schema_hash=info.schema_hash,
+                side_effects=info.side_effects,
+                spec=specs.get(info.name) or getattr(info, "spec", None),
+            )
+            for info in ev.tools
+        ]
+        row: dict[str, Any] = {
+            "id": ev.run_id,
+            "started_at": ev.time,
+            "agent_name": ev.agent_name,
+            "model_name": ev.model_name,
+            "backend": ev.backend,
+            "source": "agent",
+            "input_messages": codec.messages_json(self._messages(list(ev.messages))),
+            "tools": codec.tools_json(tools),
+            "metadata": self._json(metadata),
+        }
+        return RunStartOp(row)
+
+    def _step_op(self, run_id: str, n: int, st: _OpenStep, *, end: StepEnd | None) -> StepOp:
+        resp = st.response.response if st.response is not None else None
+        order: list[ToolCall] = list(resp.message.tool_calls) if resp is not None else []
+        seen = {c.id for c in order}
+        for c in st.calls:
+            if c.id not in seen:
+                order.append(c)
+                seen.add(c.id)
+        for res in st.results.values():
+            if res.call_id not in seen:
+                args = "" if res.arguments is None else codec.dumps(res.arguments)
+                order.append(ToolCall(id=res.call_id, name=res.tool_name, arguments=args))
+                seen.add(res.call_id)
+        calls: list[ToolCallRecord] = []
+        for i, call in enumerate(order):
+            res = st.results.get(call.id)
+            validated: dict[str, Any] | None = None
+            if res is not None and res.arguments is not None:
+                parsed = json.loads(self._json(res.arguments)) if self.redact else res.arguments
+                validated = parsed if isinstance(parsed, dict) else None
+            calls.append(
+                ToolCallRecord(
+                    step=n,
+                    index=i,
+                    call_id=call.id,
+                    name=call.name,
+                    raw_arguments=self._text(call.arguments) or "",
+                    arguments=validated,  # pyright: ignore[reportUnknownArgumentType]
+                    status=None if res is None else res.status,
+                    error=None if res is None else self._text(res.error),
+                    content=None if res is None else self._text(res.content),
+                    latency_s=0.0 if res is None else res.latency_s,
+                )
+            )
+        if end is not None:
+            new_messages = self._messages(list(end.new_messages))
+        else:
+            # Unfinished step: rebuild what the conversation would have held.
+            new_messages = []
+            if resp is not None:
+                new_messages.append(self._message(resp.message))
+            for c in calls:
+                if c.content is not None:
+                    new_messages.append(
+                        ToolMessage(tool_call_id=c.call_id, name=c.name, content=c.content, is_error=not c.ok)
+                    )
+        route = None
+        if st.route is not None:
+            r = st.route
+            route = RouteRecord(step=n, ranked=r.ranked, selected=r.selected, abstain=r.abstain, offered=r.offered)
+        step = Step(
+            step=n,
+            time=st.time,
+            complete=end is not None,
+            model_output=None if resp is None else self._message(resp.message),  # pyright: ignore[reportArgumentType]
+            raw_text=None if resp is None else self._text(resp.raw_text),
+            finish_reason=None if resp is None else resp.finish_reason,
+            model_name=None if resp is None else resp.model_name,
+            model_latency_s=None if st.response is None else st.response.latency_s,
+            usage=end.usage if end is not None else (resp.usage if resp is not None else Usage()),
+            route=route,
+            tool_calls=calls,
+            new_messages=new_messages,
+        )
+        return codec.step_to_op(run_id, step)
+
+    def _run_end(self, ev: RunEnd) -> RunEndOp:
+        values: dict[str, Any] = {
+            "ended_at": ev.time,
+            "outcome": ev.outcome,
+            "reason": self._text(ev.reason),
+            "output": None if ev.output is None else self._json(ev.output),
+            "latency_s": ev.latency_s,
+            "step_count": ev.steps,
+            "tool_call_count": ev.usage.tool_calls,
+            **codec.usage_values(ev.usage),
+        }
+        return RunEndOp(ev.run_id, values)
+
+
+def _spec_name(spec: Any) -> str | None:
+    if not isinstance(spec, dict):
+        return None
+    fn: Any = spec.get("function", spec)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    name = fn.get("name") if isinstance(fn, dict) else None  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    return name if isinstance(name, str) else None
