@@ -218,7 +218,8 @@ class EventAssembler:
             finish_reason=None if resp is None else resp.finish_reason,
             model_name=None if resp is None else resp.model_name,
             model_latency_s=None if st.response is None else st.response.latency_s,
-            usage=end.usage if end is not None else (resp.usage if resp is not None else Usage()),
+            # StepEnd.usage is the run's running total; the step's own usage is its model response's.
+            usage=resp.usage if resp is not None else Usage(),
             route=route,
             tool_calls=calls,
             new_messages=new_messages,
