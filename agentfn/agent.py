@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
@@ -251,7 +251,7 @@ class Agent(Generic[DepsT, OutputT]):
         holder: list[RunResult[OutputT]] = []
         events = self._loop(
             prompt, message_history, deps, tool_choice or self.tool_choice,
-            output_type or self.output_type, stream, run_id or uuid.uuid4().hex, holder,
+            output_type or self.output_type, stream, run_id or f"{random.getrandbits(128):032x}", holder,
         )
         return AgentRun(events, holder)
 

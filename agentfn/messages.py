@@ -7,7 +7,7 @@ A conversation is a ``list[Message]``. ``Message`` is a discriminated union on
 from __future__ import annotations
 
 import json
-import uuid
+import random
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
@@ -28,8 +28,12 @@ __all__ = [
 
 
 def new_call_id() -> str:
-    """A fresh tool-call id in the OpenAI style."""
-    return "call_" + uuid.uuid4().hex[:24]
+    """A fresh tool-call id in the OpenAI style.
+
+    Ids only need to be unique within a conversation, so a PRNG is enough and
+    avoids a system call per id (measurable under thousands of concurrent runs).
+    """
+    return f"call_{random.getrandbits(96):024x}"
 
 
 class _Record(BaseModel):
