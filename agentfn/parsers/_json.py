@@ -1,0 +1,340 @@
+"""An incremental, resumable JSON scanner that also normalises what it reads.
+
+Tool-call formats embed JSON in free text, and a streaming parser sees that
+JSON a few characters at a time. :class:`JsonScan` answers the one question a
+parser needs at every moment: starting at this offset, is there a complete
+JSON value, a valid prefix that may still complete, or something that can
+never be JSON? It resumes where it stopped, so feeding a growing text costs
+linear time overall.
+
+While scanning it writes the value's *normalised* text: the exact string that
+``json.dumps(json.loads(raw), ensure_ascii=False)`` gives for input without
+duplicate keys (duplicate keys are kept, which keeps the model's raw text
+honest). Normalisation works token by token, so the normalised text of a prefix
+is a prefix of the normalised text of the whole value; that is what lets
+argument deltas stream and still add up to the final arguments exactly.
+
+Leniency, on purpose: raw control characters inside strings (models put real
+newlines in code arguments) are accepted and re-escaped. ``NaN``/``Infinity``
+and other non-JSON literals are rejected.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = [
+    "INCOMPLETE",
+    "INVALID",
+    "OK",
+    "WS_RE",
+    "JsonScan",
+    "Member",
+    "Status",
+    "normalize_json_text",
+    "scan_complete",
+]
+
+Status = Literal["incomplete", "ok", "invalid"]
+INCOMPLETE: Status = "incomplete"
+OK: Status = "ok"
+INVALID: Status = "invalid"
+
+_WS = re.compile(r"[ \t\n\r]*")
+WS_RE = _WS
+"""JSON blank space (what may surround a value)."""
+_STR_RUN = re.compile(r'[^"\\]*')
+_NUM_CHARS = re.compile(r"[-+0-9.eE]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_LETTERS = re.compile(r"[A-Za-z]*")
+_LITERALS = ("true", "false", "null")
+_DECODER = json.JSONDecoder(strict=False)
+
+# What the scanner expects next.
+_VALUE, _KEY_OR_CLOSE, _KEY, _COLON, _VALUE_OR_CLOSE, _COMMA_OR_CLOSE = range(6)
+
+
+@dataclass
+class Member:
+    """One ``key: value`` member of the top-level object, with its normalised span."""
+
+    key: str
+    first_char: str
+    norm_start: int
+    norm_end: int = -1
+    decoded: Any = None
+    """The decoded value, kept only for string values (names, double-encoded arguments)."""
+
+
+def _decode_string(token: str) -> str:
+    value: str = _DECODER.decode(token)
+    return value
+
+
+class JsonScan:
+    """Scan one JSON value that starts at ``start`` in a text that may still grow.
+
+    Call :meth:`advance` with the whole text seen so far (it must only ever grow)
+    and ``final=True`` once no more text will come. Then read :attr:`status`;
+    when it is ``"ok"``, :attr:`end` is the offset just past the value and
+    :meth:`normalized` its normalised text.
+    """
+
+    def __init__(self, start: int) -> None:
+        self.start = start
+        self.status: Status = INCOMPLETE
+        self.end = -1
+        self._pos = start
+        self._expect = _VALUE
+        self._stack: list[str] = []  # "{" or "["
+        self._out: list[str] = []
+        self._out_len = 0
+        self._str_resume = -1  # where to resume scanning an unfinished string
+        self.top_kind = ""  # first character of the top-level value
+        self.members: list[Member] = []
+        self._member: Member | None = None
+        self._pending_key: str | None = None
+
+    # -- output ----------------------------------------------------------------
+
+    def _emit(self, piece: str) -> None:
+        self._out.append(piece)
+        self._out_len += len(piece)
+
+    def normalized(self, start: int = 0, end: int | None = None) -> str:
+        """Normalised text written so far (a slice of it when bounds are given)."""
+        text = "".join(self._out)
+        self._out = [text]
+        return text[start:end]
+
+    @property
+    def normalized_length(self) -> int:
+        """Length of the normalised text written so far."""
+        return self._out_len
+
+    def partial_string(self, text: str) -> str:
+        """Normalised text of an unfinished string token at the end of ``text``.
+
+        Used only for provisional argument deltas: the result is a prefix of the
+        string's normalised text once it completes (no closing quote, no half
+        escape, no lone high surrogate).
+        """
+        if self.status != INCOMPLETE or self._str_resume < 0:
+            return ""
+        raw = text[self._pos + 1 : self._str_resume]
+        try:
+            decoded = _decode_string('"' + raw + '"')
+        except ValueError:
+            return ""
+        if decoded and "\ud800" <= decoded[-1] <= "\udbff":
+            decoded = decoded[:-1]
+        return json.dumps(decoded, ensure_ascii=False)[:-1]
+
+    @property
+    def depth(self) -> int:
+        """Current container nesting depth (1 inside the top-level object)."""
+        return len(self._stack)
+
+    @property
+    def open_member(self) -> Member | None:
+        """The top-level object's member whose value is being read, if any."""
+        return self._member
+
+    # -- scanning --------------------------------------------------------------
+
+    def advance(self, text: str, final: bool = False) -> Status:
+        """Scan as far as ``text`` allows; returns the new :attr:`status`."""
+        if self.status != INCOMPLETE:
+            return self.status
+        try:
+            self._run(text, final)
+        except (ValueError, RecursionError):
+            self.status = INVALID
+        if final and self.status == INCOMPLETE:
+            # Text ended inside the value: truncated output.
+            self.status = INVALID
+        return self.status
+
+    def _run(self, text: str, final: bool) -> None:
+        n = len(text)
+        while True:
+            pos = _WS.match(text, self._pos).end()
+            self._pos = pos
+            if pos >= n:
+                return
+            ch = text[pos]
+            expect = self._expect
+            if expect == _COLON:
+                if ch != ":":
+                    self.status = INVALID
+                    return
+                self._pos = pos + 1
+                self._emit(": ")
+                self._expect = _VALUE
+                self._begin_member_value()
+                continue
+            if expect == _COMMA_OR_CLOSE:
+                if ch == ",":
+                    self._pos = pos + 1
+                    self._emit(", ")
+                    self._expect = _KEY if self._stack[-1] == "{" else _VALUE
+                    continue
+                if (ch == "}" and self._stack[-1] == "{") or (ch == "]" and self._stack[-1] == "["):
+                    self._close(pos)
+                    if self.status != INCOMPLETE:
+                        return
+                    continue
+                self.status = INVALID
+                return
+            if expect in (_KEY_OR_CLOSE, _VALUE_OR_CLOSE) and ch in "}]":
+                if (ch == "}") != (expect == _KEY_OR_CLOSE):
+                    self.status = INVALID
+                    return
+                self._close(pos)
+                if self.status != INCOMPLETE:
+                    return
+                continue
+            if expect in (_KEY_OR_CLOSE, _KEY):
+                if ch != '"':
+                    self.status = INVALID
+                    return
+                token = self._read_string(text)
+                if token is None:
+                    return
+                self._pending_key = _decode_string(token)
+                self._emit(json.dumps(self._pending_key, ensure_ascii=False))
+                self._expect = _COLON
+                continue
+            # A value is expected.
+            if not self._read_value(text, ch, final):
+                return
+            if self.status != INCOMPLETE:
+                return
+
+    def _read_value(self, text: str, ch: str, final: bool) -> bool:
+        """Read one value starting at ``self._pos``; False when more text is needed."""
+        pos = self._pos
+        if not self.top_kind:
+            self.top_kind = ch
+        if self._member is not None and self.depth == 1:
+            self._member.first_char = ch
+        if ch in "{[":
+            self._stack.append(ch)
+            self._pos = pos + 1
+            self._emit(ch)
+            self._expect = _KEY_OR_CLOSE if ch == "{" else _VALUE_OR_CLOSE
+            return True
+        if ch == '"':
+            token = self._read_string(text)
+            if token is None:
+                return False
+            decoded = _decode_string(token)
+            if self._member is not None and self.depth == 1:
+                self._member.decoded = decoded
+            self._emit(json.dumps(decoded, ensure_ascii=False))
+        elif ch in "-0123456789":
+            end = _NUM_CHARS.match(text, pos).end()
+            if end >= len(text) and not (final and not self._stack):
+                return False
+            token = text[pos:end]
+            if not _NUMBER.fullmatch(token):
+                self.status = INVALID
+                return False
+            value = json.loads(token)
+            piece = json.dumps(value)
+            # 1e999 overflows to inf; keep the model's spelling rather than write "Infinity".
+            self._emit(token if piece in ("Infinity", "-Infinity", "NaN") else piece)
+            self._pos = end
+        elif ch.isalpha():
+            end = _LETTERS.match(text, pos).end()
+            word = text[pos:end]
+            if end >= len(text) and not (final and not self._stack):
+                if any(lit.startswith(word) for lit in _LITERALS):
+                    return False
+                self.status = INVALID
+                return False
+            if word not in _LITERALS:
+                self.status = INVALID
+                return False
+            self._emit(word)
+            self._pos = end
+        else:
+            self.status = INVALID
+            return False
+        self._after_value()
+        return True
+
+    def _read_string(self, text: str) -> str | None:
+        """Read a string token at ``self._pos``; None (and remember progress) when unfinished."""
+        pos = self._pos
+        i = self._str_resume if self._str_resume > pos else pos + 1
+        n = len(text)
+        while True:
+            i = _STR_RUN.match(text, i).end()
+            if i >= n:
+                self._str_resume = i
+                return None
+            if text[i] == '"':
+                self._str_resume = -1
+                self._pos = i + 1
+                return text[pos : i + 1]
+            # A backslash: the escape must be complete before we move past it.
+            if i + 1 >= n:
+                self._str_resume = i
+                return None
+            if text[i + 1] == "u":
+                if i + 6 > n:
+                    self._str_resume = i
+                    return None
+                i += 6
+            else:
+                i += 2
+
+    def _begin_member_value(self) -> None:
+        if self.depth == 1 and self._stack[0] == "{" and self._pending_key is not None:
+            self._member = Member(key=self._pending_key, first_char="", norm_start=self._out_len)
+        self._pending_key = None
+
+    def _close(self, pos: int) -> None:
+        closing = "}" if self._stack.pop() == "{" else "]"
+        self._pos = pos + 1
+        self._emit(closing)
+        self._after_value()
+
+    def _after_value(self) -> None:
+        if not self._stack:
+            self.status = OK
+            self.end = self._pos
+            self._expect = _COMMA_OR_CLOSE
+            return
+        if self.depth == 1 and self._member is not None:
+            self._member.norm_end = self._out_len
+            self.members.append(self._member)
+            self._member = None
+        self._expect = _COMMA_OR_CLOSE
+
+    def member(self, *keys: str) -> Member | None:
+        """The first completed top-level member whose key is one of ``keys``."""
+        for m in self.members:
+            if m.key in keys:
+                return m
+        return None
+
+
+def scan_complete(text: str, start: int = 0) -> JsonScan:
+    """Scan a whole text (no more will come) from ``start``."""
+    scan = JsonScan(start)
+    scan.advance(text, final=True)
+    return scan
+
+
+def normalize_json_text(text: str) -> str | None:
+    """Normalised text of ``text`` if it is exactly one JSON value (surrounding blanks allowed)."""
+    start = _WS.match(text).end()
+    scan = scan_complete(text, start)
+    if scan.status != OK or _WS.match(text, scan.end).end() != len(text):
+        return None
+    return scan.normalized()
