@@ -53,7 +53,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     # password=value, api_key: value (query strings, env files, logs)
     (
-        re.compile(r"(?i)(\b[A-Za-z0-9_\-]*(?:" + _SECRET_NAMES + r")\s*[=:]\s*)(?![\s\"\[{])([^\s&,;\"'}\]]+)"),
+        re.compile(r"(?i)(\b[A-Za-z0-9_\-]*(?:" + _SECRET_NAMES + r")\s*[=:]\s*)(?![\s\"\[{])(?!(?:Bearer|Basic)\s)([^\s&,;\"'}\]]+)"),
         r"\1[REDACTED]",
     ),
 ]
