@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import inspect
+import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from agentfn.agent import ApprovalRequest
 
 __all__ = ["CallOutcome", "ToolExecutor", "truncate"]
+
+_log = logging.getLogger("agentfn.executor")
 
 
 @dataclass
@@ -139,6 +142,14 @@ class ToolExecutor:
         try:
             if tool.is_async:
                 result = await asyncio.wait_for(tool.call(values, call_ctx, validated=True), timeout)
+                blocked = time.perf_counter() - started
+                if timeout is not None and blocked > timeout:
+                    # Only an async tool that blocks the event loop can outlive wait_for like this.
+                    _log.warning(
+                        "async tool %r ran %.2f s past its %.2f s timeout without yielding: it blocks the "
+                        "event loop; make it a sync function (run in a thread) or await its I/O",
+                        tool.name, blocked, timeout,
+                    )
             else:
                 loop = asyncio.get_running_loop()
                 future = loop.run_in_executor(self._threads(), tool._invoke, values, call_ctx)  # pyright: ignore[reportPrivateUsage]
@@ -160,7 +171,11 @@ class ToolExecutor:
         if tool.metadata.get("output_tool"):
             return CallOutcome(call, tool.name, "ok", "Final answer received.", arguments=arguments,
                                latency_s=time.perf_counter() - started, final_output=_FinalOutput(result))
-        content = truncate(tool.to_content(result), self.max_result_chars)
+        try:
+            content = tool.to_content(result)
+        except Exception as exc:  # e.g. bytes that are not UTF-8: show the model something, never crash
+            content = f"(result not JSON-serialisable: {type(exc).__name__}) {_safe_repr(result)}"
+        content = truncate(content, self.max_result_chars)
         return CallOutcome(call, tool.name, "ok", content, arguments=arguments, latency_s=time.perf_counter() - started)
 
     async def _approve(
@@ -187,6 +202,13 @@ class ToolExecutor:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+
+
+def _safe_repr(value: Any) -> str:
+    try:
+        return repr(value)[:100_000]
+    except Exception:
+        return f"<{type(value).__name__}>"
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
