@@ -9,11 +9,21 @@ decoded once.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-from agentfn.parsers._json import OK, WS_RE, JsonScan, Member, normalize_json_text, scan_complete
+from agentfn.parsers._json import OK, WS_RE, JsonScan, Member, normalize_json_text, run_end, scan_complete
 
-__all__ = ["CallRules", "array_elements", "call_from_scan", "partial_call"]
+__all__ = [
+    "LENIENT",
+    "STRICT",
+    "CallRules",
+    "array_elements",
+    "call_from_scan",
+    "partial_call",
+    "partial_value",
+    "value_arguments",
+]
 
 ARG_KEYS = ("arguments", "parameters")
 
@@ -59,12 +69,21 @@ def call_from_scan(scan: JsonScan, rules: CallRules = LENIENT) -> tuple[str, str
     if rules.nested_function:
         fn = scan.member("function")
         if fn is not None and fn.first_char == "{" and scan.member("name") is None:
-            if rules.allowed_keys is not None and any(m.key not in ("type", "id", "function") for m in scan.members):
+            if rules.allowed_keys is not None and any(
+                m.key not in ("type", "id", "function") for m in scan.members
+            ):
                 return None
             inner = scan_complete(scan.normalized(fn.norm_start, fn.norm_end))
-            return call_from_scan(inner, CallRules(rules.require_arguments, rules.object_arguments, rules.allowed_keys))
+            return call_from_scan(
+                inner, CallRules(rules.require_arguments, rules.object_arguments, rules.allowed_keys)
+            )
     name = scan.member("name")
-    if name is None or name.first_char != '"' or not isinstance(name.decoded, str) or not name.decoded.strip():
+    if (
+        name is None
+        or name.first_char != '"'
+        or not isinstance(name.decoded, str)
+        or not name.decoded.strip()
+    ):
         return None
     if rules.allowed_keys is not None and any(m.key not in rules.allowed_keys for m in scan.members):
         return None
@@ -80,7 +99,12 @@ def call_from_scan(scan: JsonScan, rules: CallRules = LENIENT) -> tuple[str, str
 def partial_call(scan: JsonScan, text: str) -> tuple[str, str] | None:
     """Name and a certain prefix of the arguments of a call object still being written."""
     name = scan.member("name")
-    if name is None or name.first_char != '"' or not isinstance(name.decoded, str) or not name.decoded.strip():
+    if (
+        name is None
+        or name.first_char != '"'
+        or not isinstance(name.decoded, str)
+        or not name.decoded.strip()
+    ):
         return None
     args = scan.member(*ARG_KEYS)
     if args is not None:
@@ -101,7 +125,7 @@ def array_elements(text: str, scan: JsonScan) -> list[JsonScan] | None:
         return None
     region = text[: scan.end]
     out: list[JsonScan] = []
-    pos = WS_RE.match(region, scan.start + 1).end()
+    pos = run_end(WS_RE, region, scan.start + 1)
     if region[pos] == "]":
         return out
     while True:
@@ -109,7 +133,28 @@ def array_elements(text: str, scan: JsonScan) -> list[JsonScan] | None:
         if element.status != OK:  # cannot happen for a valid array; stay safe
             return None
         out.append(element)
-        pos = WS_RE.match(region, element.end).end()
+        pos = run_end(WS_RE, region, element.end)
         if region[pos] == "]":
             return out
-        pos = WS_RE.match(region, pos + 1).end()
+        pos = run_end(WS_RE, region, pos + 1)
+
+
+def value_arguments(scan: JsonScan) -> str | None:
+    """Arguments text of a whole scanned value: an object, or a string that holds one."""
+    if scan.status != OK:
+        return None
+    text = scan.normalized()
+    if scan.top_kind == "{":
+        return text
+    if scan.top_kind == '"':
+        inner = normalize_json_text(json.loads(text))
+        if inner is not None and inner.startswith("{"):
+            return inner
+    return None
+
+
+def partial_value(scan: JsonScan, text: str) -> str:
+    """A certain prefix of :func:`value_arguments` while the value is still being written."""
+    if scan.top_kind != "{":
+        return ""
+    return scan.normalized() + scan.partial_string(text)

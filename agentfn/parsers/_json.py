@@ -35,6 +35,7 @@ __all__ = [
     "Member",
     "Status",
     "normalize_json_text",
+    "run_end",
     "scan_complete",
 ]
 
@@ -161,7 +162,7 @@ class JsonScan:
     def _run(self, text: str, final: bool) -> None:
         n = len(text)
         while True:
-            pos = _WS.match(text, self._pos).end()
+            pos = run_end(_WS, text, self._pos)
             self._pos = pos
             if pos >= n:
                 return
@@ -236,7 +237,7 @@ class JsonScan:
                 self._member.decoded = decoded
             self._emit(json.dumps(decoded, ensure_ascii=False))
         elif ch in "-0123456789":
-            end = _NUM_CHARS.match(text, pos).end()
+            end = run_end(_NUM_CHARS, text, pos)
             if end >= len(text) and not (final and not self._stack):
                 return False
             token = text[pos:end]
@@ -249,7 +250,7 @@ class JsonScan:
             self._emit(token if piece in ("Infinity", "-Infinity", "NaN") else piece)
             self._pos = end
         elif ch.isalpha():
-            end = _LETTERS.match(text, pos).end()
+            end = run_end(_LETTERS, text, pos)
             word = text[pos:end]
             if end >= len(text) and not (final and not self._stack):
                 if any(lit.startswith(word) for lit in _LITERALS):
@@ -273,7 +274,7 @@ class JsonScan:
         i = self._str_resume if self._str_resume > pos else pos + 1
         n = len(text)
         while True:
-            i = _STR_RUN.match(text, i).end()
+            i = run_end(_STR_RUN, text, i)
             if i >= n:
                 self._str_resume = i
                 return None
@@ -333,8 +334,14 @@ def scan_complete(text: str, start: int = 0) -> JsonScan:
 
 def normalize_json_text(text: str) -> str | None:
     """Normalised text of ``text`` if it is exactly one JSON value (surrounding blanks allowed)."""
-    start = _WS.match(text).end()
+    start = run_end(_WS, text)
     scan = scan_complete(text, start)
-    if scan.status != OK or _WS.match(text, scan.end).end() != len(text):
+    if scan.status != OK or run_end(_WS, text, scan.end) != len(text):
         return None
     return scan.normalized()
+
+
+def run_end(pattern: re.Pattern[str], text: str, pos: int = 0) -> int:
+    """End of ``pattern``'s match at ``pos`` (patterns here match the empty string, so always found)."""
+    match = pattern.match(text, pos)
+    return match.end() if match else pos

@@ -48,7 +48,7 @@ from pydantic import BaseModel, Field
 
 from agentfn.exceptions import ConfigError, UserError
 from agentfn.messages import ToolCall, new_call_id
-from agentfn.parsers._json import JsonScan
+from agentfn.parsers._json import JsonScan, run_end
 
 __all__ = [
     "Call",
@@ -441,7 +441,7 @@ class _Engine:
         while True:
             text = buf.text
             if self.phase == _LEAD:
-                j = WS.match(text, self.pos).end()
+                j = run_end(WS, text, self.pos)
                 self._text(text[self.pos : j])
                 self.pos = j
                 rest = text[j : j + len(THINK_OPEN)]

@@ -20,8 +20,17 @@ from __future__ import annotations
 from typing import ClassVar
 
 from agentfn.parsers._calls import LENIENT, call_from_scan, partial_call
-from agentfn.parsers._json import INCOMPLETE, WS_RE
-from agentfn.parsers.base import Call, Decided, Partial, Pending, Text, TextBuffer, ToolCallParser, text_until_marker
+from agentfn.parsers._json import INCOMPLETE, WS_RE, run_end
+from agentfn.parsers.base import (
+    Call,
+    Decided,
+    Partial,
+    Pending,
+    Text,
+    TextBuffer,
+    ToolCallParser,
+    text_until_marker,
+)
 
 __all__ = ["HermesParser"]
 
@@ -42,7 +51,7 @@ class HermesParser(ToolCallParser):
             return found
         text = buf.text
         malformed = Decided([Text(OPEN)], pos + len(OPEN))
-        body = WS_RE.match(text, pos + len(OPEN)).end()
+        body = run_end(WS_RE, text, pos + len(OPEN))
         if body >= len(text):
             return malformed if buf.final else Pending()
         if text[body] != "{":
@@ -54,11 +63,13 @@ class HermesParser(ToolCallParser):
         call = call_from_scan(scan, LENIENT)
         if call is None:
             return malformed
-        after = WS_RE.match(text, scan.end).end()
+        after = run_end(WS_RE, text, scan.end)
         if text.startswith(CLOSE, after):
             return Decided([Call(call[0], call[1], pos)], after + len(CLOSE))
         if after >= len(text):
-            return Decided([Call(call[0], call[1], pos)], after) if buf.final else Pending(Partial(pos, *call))
+            return (
+                Decided([Call(call[0], call[1], pos)], after) if buf.final else Pending(Partial(pos, *call))
+            )
         if not buf.final and CLOSE.startswith(text[after:]):
             return Pending(Partial(pos, *call))
         return malformed
