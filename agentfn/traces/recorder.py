@@ -150,8 +150,12 @@ class TraceRecorder:
         """:meth:`flush` without blocking the event loop."""
         return await asyncio.to_thread(self.flush, timeout)
 
-    def close(self, timeout: float | None = 30.0) -> None:
-        """Write what is queued, stop the writer, and close a store the recorder opened."""
+    def close(self, timeout: float | None = 120.0) -> None:
+        """Write what is queued, stop the writer, and close a store the recorder opened.
+
+        Events still queued after ``timeout`` seconds (a store that stopped answering) are
+        counted in :attr:`dropped` and logged.
+        """
         if self._closed:
             return
         self._closed = True
@@ -160,6 +164,10 @@ class TraceRecorder:
             with contextlib.suppress(queue.Full):
                 self._queue.put(_STOP, timeout=timeout)
             self._thread.join(timeout)
+        if self._thread.is_alive():
+            left = self._queue.qsize()
+            self.dropped += left
+            log.warning("trace recorder closed with %d event(s) still unwritten after %ss", left, timeout)
         if self._owns_store:
             self.store.close()
 
