@@ -146,7 +146,10 @@ class Agent(Generic[DepsT, OutputT]):
         retries: how often each tool may fail validation/``ToolRetry``/errors before the run stops.
         max_concurrency: parallel tool calls in flight per step.
         max_result_chars: tool output longer than this is truncated with a marker.
-        tool_choice: default per-run tool choice.
+        tool_choice: default per-run tool choice. ``required`` or a tool name applies to the
+            first step only (a forced call every step could never answer; this is how small
+            models are made to call tools under constrained decoding); ``none`` applies to all
+            steps. A router that abstains turns a first-step ``required`` into ``auto``.
         parallel_tool_calls: whether the model may call several tools at once.
         approver: called before any ``requires_approval`` tool runs; None denies them.
         handlers: event consumers (e.g. a ``TraceRecorder``).
@@ -298,17 +301,20 @@ class Agent(Generic[DepsT, OutputT]):
         step = 0
         for step in range(self.max_steps):
             offered = self._offer(messages, widened, run_id, step)
+            step_choice: ToolChoice = tool_choice if step == 0 or tool_choice == "none" else "auto"
             if isinstance(offered, RouteDecision):
                 decision = offered
                 yield self._emit(decision)
                 offered_tools = [self.toolset[n] for n in decision.offered]
+                if decision.abstain and step_choice == "required":
+                    step_choice = "auto"
             else:
                 offered_tools = offered
             specs = [t.openai_schema() for t in offered_tools]
             if output.tool is not None:
                 specs.append(output.tool.openai_schema())
             request = ModelRequest(
-                messages=messages, tools=specs, tool_choice=tool_choice if specs else "none",
+                messages=messages, tools=specs, tool_choice=step_choice if specs else "none",
                 parallel_tool_calls=self.parallel_tool_calls,
                 output_schema=output.schema if not specs else None, **self.model_settings,
             )

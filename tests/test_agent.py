@@ -396,3 +396,13 @@ async def test_many_concurrent_runs_share_one_agent() -> None:
     results = await asyncio.gather(*(agent.run(f"q{i}") for i in range(200)))
     assert all(r.ok for r in results)
     assert len({r.run_id for r in results}) == 200
+
+
+async def test_required_tool_choice_forces_only_the_first_step() -> None:
+    model = script(AssistantMessage(tool_calls=[call("add", {"a": 1, "b": 1})]), "2")
+    result = await Agent(model, [add], tool_choice="required").run("x")
+    assert [r.tool_choice for r in model.requests] == ["required", "auto"]
+    assert result.output == "2"
+    none_model = script("no tools")
+    await Agent(none_model, [add], tool_choice="none").run("x")
+    assert none_model.requests[0].tool_choice == "none"
