@@ -35,7 +35,6 @@ from agentfn.events import (
 from agentfn.exceptions import ModelError, UserError
 from agentfn.guards import LoopGuards, LoopState
 from agentfn.messages import (
-    AssistantMessage,
     Message,
     SystemMessage,
     ToolCall,
@@ -43,7 +42,7 @@ from agentfn.messages import (
     UserMessage,
 )
 from agentfn.tool import Tool
-from agentfn.toolset import Toolset, ToolLike
+from agentfn.toolset import ToolLike, Toolset
 
 if TYPE_CHECKING:
     from agentfn.router import Router

@@ -180,9 +180,10 @@ def messages_from_openai(items: Iterable[Mapping[str, Any]]) -> list[Message]:
             out.append(UserMessage(content=_text(item.get("content"))))
         elif role == "assistant":
             calls: list[ToolCall] = []
-            for raw in item.get("tool_calls") or []:
-                fn = raw.get("function") or {}
-                args = fn.get("arguments", "{}")
+            raw_calls: list[Any] = item.get("tool_calls") or []
+            for raw in raw_calls:
+                fn: dict[str, Any] = raw.get("function") or {}
+                args: Any = fn.get("arguments", "{}")
                 if not isinstance(args, str):
                     args = json.dumps(args, ensure_ascii=False)
                 call = ToolCall(id=raw.get("id") or new_call_id(), name=str(fn.get("name", "")), arguments=args)

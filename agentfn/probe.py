@@ -30,7 +30,7 @@ __all__ = ["CheckResult", "ProbeReport", "Recommendation", "probe", "probe_cache
 
 CheckStatus = Literal["native", "recovered", "failed", "error"]
 
-_WEATHER = {
+_WEATHER: dict[str, Any] = {
     "type": "function",
     "function": {
         "name": "get_weather",
@@ -46,7 +46,7 @@ _WEATHER = {
         },
     },
 }
-_TIME = {
+_TIME: dict[str, Any] = {
     "type": "function",
     "function": {
         "name": "get_time",
@@ -59,7 +59,7 @@ _TIME = {
         },
     },
 }
-_EVENT = {
+_EVENT: dict[str, Any] = {
     "type": "function",
     "function": {
         "name": "create_event",
@@ -93,9 +93,9 @@ _EVENT = {
         },
     },
 }
-_TOOLS = [_WEATHER, _TIME, _EVENT]
-_SCHEMAS = {t["function"]["name"]: t["function"]["parameters"] for t in _TOOLS}
-_ANSWER_SCHEMA = {
+_TOOLS: list[dict[str, Any]] = [_WEATHER, _TIME, _EVENT]
+_SCHEMAS: dict[str, dict[str, Any]] = {t["function"]["name"]: t["function"]["parameters"] for t in _TOOLS}
+_ANSWER_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"city": {"type": "string", "maxLength": 40}, "country": {"type": "string", "maxLength": 40}},
     "required": ["city", "country"],
@@ -201,8 +201,9 @@ class _Client:
 
     def chat_stream(self, body: dict[str, Any]) -> dict[str, Any]:
         """Assemble a streamed reply into one message (content, reasoning, tool_calls)."""
-        content, reasoning = [], []
-        calls: dict[int, dict[str, Any]] = {}
+        content: list[str] = []
+        reasoning: list[str] = []
+        calls: dict[int, dict[str, str]] = {}
         payload = {"model": self.model, "stream": True, **body}
         with self.http.stream("POST", f"{self.base_url}/chat/completions", json=payload) as response:
             if response.status_code >= 400:
@@ -213,16 +214,18 @@ class _Client:
                 data = line[5:].strip()
                 if data == "[DONE]":
                     break
-                chunk = json.loads(data)
-                for choice in chunk.get("choices", []):
-                    delta = choice.get("delta") or {}
-                    content.append(delta.get("content") or "")
-                    reasoning.append(delta.get("reasoning_content") or delta.get("reasoning") or "")
-                    for tc in delta.get("tool_calls") or []:
+                chunk: dict[str, Any] = json.loads(data)
+                choices: list[dict[str, Any]] = chunk.get("choices") or []
+                for choice in choices:
+                    delta: dict[str, Any] = choice.get("delta") or {}
+                    content.append(str(delta.get("content") or ""))
+                    reasoning.append(str(delta.get("reasoning_content") or delta.get("reasoning") or ""))
+                    tool_deltas: list[dict[str, Any]] = delta.get("tool_calls") or []
+                    for tc in tool_deltas:
                         slot = calls.setdefault(int(tc.get("index", 0)), {"name": "", "arguments": ""})
-                        fn = tc.get("function") or {}
-                        slot["name"] += fn.get("name") or ""
-                        slot["arguments"] += fn.get("arguments") or ""
+                        fn: dict[str, Any] = tc.get("function") or {}
+                        slot["name"] += str(fn.get("name") or "")
+                        slot["arguments"] += str(fn.get("arguments") or "")
         message = {
             "content": "".join(content) or None,
             "reasoning_content": "".join(reasoning) or None,
@@ -232,12 +235,17 @@ class _Client:
 
 
 def _message(reply: dict[str, Any]) -> dict[str, Any]:
-    return (reply.get("choices") or [{}])[0].get("message") or {}
+    choices: list[dict[str, Any]] = reply.get("choices") or [{}]
+    message: dict[str, Any] = choices[0].get("message") or {}
+    return message
 
 
 def _judge_calls(reply: dict[str, Any], expect_name: str | None, min_calls: int = 1) -> CheckResult:
     message = _message(reply)
-    native = [(c["function"]["name"], c["function"].get("arguments", "{}")) for c in message.get("tool_calls") or []]
+    raw_calls: list[dict[str, Any]] = message.get("tool_calls") or []
+    native: list[tuple[str, str]] = [
+        (str(c["function"]["name"]), str(c["function"].get("arguments", "{}"))) for c in raw_calls
+    ]
     problems = [p for name, args in native if (p := _valid(name, args))]
     named_ok = expect_name is None or any(n == expect_name for n, _ in native)
     if native and not problems and named_ok and len(native) >= min_calls:
@@ -257,7 +265,8 @@ def _judge_calls(reply: dict[str, Any], expect_name: str | None, min_calls: int 
 
 
 def _battery() -> list[tuple[str, Callable[[_Client], CheckResult]]]:
-    user = lambda text: [{"role": "user", "content": text}]  # noqa: E731
+    def user(text: str) -> list[dict[str, Any]]:
+        return [{"role": "user", "content": text}]
 
     def single(c: _Client) -> CheckResult:
         body = {"messages": user("What is the weather in Paris right now?"), "tools": _TOOLS, "tool_choice": "auto", "max_tokens": 200}

@@ -26,7 +26,15 @@ from agentfn import (
 )
 from agentfn.backends.base import Model, ModelResponse
 from agentfn.backends.function import call
-from agentfn.events import ModelResponseEvent, RunEnd, RunStart, StepEnd, TextDeltaEvent, ToolCallEvent, ToolResultEvent
+from agentfn.events import (
+    ModelResponseEvent,
+    RunEnd,
+    RunStart,
+    StepEnd,
+    TextDeltaEvent,
+    ToolCallEvent,
+    ToolResultEvent,
+)
 from agentfn.messages import Message, ToolMessage, UserMessage, dump_messages, load_messages
 
 

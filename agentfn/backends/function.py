@@ -13,7 +13,15 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, cast
 
-from agentfn.backends.base import Done, Model, ModelRequest, ModelResponse, StreamEvent, TextDelta, ToolCallDelta
+from agentfn.backends.base import (
+    Done,
+    Model,
+    ModelRequest,
+    ModelResponse,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+)
 from agentfn.messages import AssistantMessage, Message, ToolCall, ToolMessage, Usage
 
 __all__ = ["FunctionModel", "TestModel", "call", "example_from_schema"]
@@ -72,7 +80,6 @@ class FunctionModel(Model):
         reply = self.function(list(request.messages), request)
         if inspect.isawaitable(reply):
             reply = await reply
-        reply = cast(Reply, reply)
         if isinstance(reply, ModelResponse):
             return reply
         message = AssistantMessage(content=reply) if isinstance(reply, str) else reply
@@ -168,7 +175,7 @@ def example_from_schema(schema: dict[str, Any], *, _depth: int = 0) -> Any:
         variants = [v for v in schema.get(key, []) if v.get("type") != "null"]
         if variants:
             return example_from_schema(variants[0], _depth=_depth + 1)
-    if "allOf" in schema and schema["allOf"]:
+    if schema.get("allOf"):
         return example_from_schema(schema["allOf"][0], _depth=_depth + 1)
     kind = schema.get("type")
     if isinstance(kind, list):

@@ -134,9 +134,10 @@ def match_arguments(expected: dict[str, Any], actual: dict[str, Any], defaults: 
             if "" not in options and None not in options:
                 problems.append(f"missing argument {key!r}")
             continue
-        if _norm(actual[key]) not in [_norm(o) for o in options if o != ""]:
-            if not (actual[key] == defaults.get(key, object()) and "" in options):
-                problems.append(f"{key}={actual[key]!r} not in {options!r}")
+        accepted = [_norm(o) for o in options if o != ""]
+        spelled_default = actual[key] == defaults.get(key, object()) and "" in options
+        if _norm(actual[key]) not in accepted and not spelled_default:
+            problems.append(f"{key}={actual[key]!r} not in {options!r}")
     for key, value in actual.items():
         if key not in expected and (key not in defaults or _norm(defaults[key]) != _norm(value)):
             problems.append(f"unexpected argument {key}={value!r}")

@@ -9,7 +9,7 @@ store (the user's real request and the calls that answered it). Drafts carry
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from agentfn.backends.function import example_from_schema
 from agentfn.toolset import Toolset
@@ -27,9 +27,8 @@ def cases_from_schemas(toolset: Toolset) -> list[dict[str, Any]]:
     """One draft case per tool, plus one 'no call expected' case."""
     cases: list[dict[str, Any]] = []
     for tool in toolset:
-        args = example_from_schema(tool.parameters)
-        if not isinstance(args, dict):
-            args = {}
+        example: Any = example_from_schema(tool.parameters)
+        args: dict[str, Any] = cast(dict[str, Any], example) if isinstance(example, dict) else {}
         summary = (tool.description.split("\n")[0].rstrip(".") or tool.name.replace("_", " ")).lower()
         details = ", ".join(f"{k.replace('_', ' ')} {_phrase(v)}" for k, v in args.items())
         prompt = f"I need this: {summary}" + (f" ({details})." if details else ".")
@@ -56,7 +55,10 @@ def cases_from_traces(runs: Iterable[Any], *, limit: int | None = None) -> list[
         seen.add(key)
         first_step = min((c.step for c in run.tool_calls if c.ok), default=None)
         calls = [c for c in run.tool_calls if c.ok and c.step == first_step]
-        expected = [{"name": c.name, "arguments": {k: [v] for k, v in (c.arguments or {}).items()}} for c in calls]
+        expected: list[dict[str, Any]] = []
+        for c in calls:
+            arguments: dict[str, Any] = c.arguments or {}
+            expected.append({"name": c.name, "arguments": {k: [v] for k, v in arguments.items()}})
         cases.append({"id": f"trace-{run.id[:12]}", "prompt": request, "expected": expected,
                       "order": "any", "draft": True})
         if limit is not None and len(cases) >= limit:
