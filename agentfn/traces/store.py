@@ -26,7 +26,7 @@ from agentfn.traces import migrate
 from agentfn.traces._ops import RunStartOp, StepOp, WriteOp
 from agentfn.traces.records import Feedback, Run, Step, ToolStats, TraceStats
 
-__all__ = ["TraceStore", "default_store_url"]
+__all__ = ["TraceStore", "default_store_url", "upgrade_store"]
 
 TimeLike = float | int | datetime
 _BUSY_TIMEOUT_S = 30.0
@@ -83,6 +83,36 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
     return engine
 
 
+def _engine(url_or_path: str | os.PathLike[str] | None) -> sa.Engine:
+    url_text = default_store_url() if url_or_path is None else _to_url(url_or_path)
+    try:
+        url = sa.make_url(url_text)
+        if url.get_backend_name() == "sqlite":
+            return _sqlite_engine(url)
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
+    except Exception as exc:
+        raise TraceStoreError(f"cannot open trace store {url_text!r}: {exc}") from exc
+
+
+def upgrade_store(url_or_path: str | os.PathLike[str] | None = None) -> tuple[str | None, str, str]:
+    """Upgrade a store's schema to this agentfn's version; returns (before, after, store label).
+
+    Raises:
+        TraceStoreError: the store cannot be opened or is newer than this agentfn.
+    """
+    engine = _engine(url_or_path)
+    label = engine.url.render_as_string(hide_password=True)
+    try:
+        before, after = migrate.upgrade(engine, label=label)
+    except TraceStoreError:
+        raise
+    except Exception as exc:
+        raise TraceStoreError(f"upgrading trace store {label} failed: {exc}") from exc
+    finally:
+        engine.dispose()
+    return before, after, label
+
+
 def _epoch(value: TimeLike | None) -> float | None:
     if value is None:
         return None
@@ -124,19 +154,11 @@ class TraceStore:
             TraceStoreError: the database cannot be opened, is newer than this agentfn, or is older
                 and ``upgrade`` is False.
         """
-        url_text = default_store_url() if url_or_path is None else _to_url(url_or_path)
         if upgrade is None:
             upgrade = os.environ.get("AGENTFN_TRACE_AUTO_UPGRADE", "1").lower() not in ("0", "false", "no")
+        engine = _engine(url_or_path)
         try:
-            url = sa.make_url(url_text)
-            if url.get_backend_name() == "sqlite":
-                engine = _sqlite_engine(url)
-            else:
-                engine = sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
-        except Exception as exc:
-            raise TraceStoreError(f"cannot open trace store {url_text!r}: {exc}") from exc
-        store = cls(engine)
-        try:
+            store = cls(engine)
             store._ensure_schema(upgrade)
         except BaseException:
             engine.dispose()
