@@ -78,9 +78,11 @@ def parse_text_calls(text: str | None, parser: str | Sequence[str] = "auto") -> 
     return first if first is not None else TextCalls(text, [], None)
 
 
-def _maybe_json(text: str) -> Any:
+def _maybe_json(text: str, *, strict: bool = False) -> Any:
+    # strict=False by default: grammar-constrained decoders (xgrammar) let raw control characters
+    # into JSON strings; such text is still meant as that object, and re-dumping escapes them.
     try:
-        return json.loads(text)
+        return json.loads(text, strict=strict)
     except ValueError:
         return None
 
@@ -109,7 +111,7 @@ def decode_arguments(arguments: Any, parameters: Mapping[str, Any] | None = None
     else:
         return json.dumps(arguments, ensure_ascii=False)
     repaired = _repair_nested(value, parameters) if parameters else value
-    if repaired is value and isinstance(arguments, str) and _maybe_json(arguments) == value:
+    if repaired is value and isinstance(arguments, str) and _maybe_json(arguments, strict=True) == value:
         return arguments  # untouched: keep the model's exact text
     return json.dumps(repaired, ensure_ascii=False)
 

@@ -1,0 +1,324 @@
+"""In-process transformers backend: the laptop/CPU path and the engine of the embedded model.
+
+Prompts come from the model's own chat template when it supports tools, else from a shipped
+template (``prompts/chat/hermes.jinja``). Generation modes:
+
+* a call is required (``tool_choice="required"`` or a tool name): the prompt ends with the
+  opening ``<tool_call>`` tag and decoding is constrained (xgrammar) to one JSON call
+  envelope ``{"name": ..., "arguments": ...}`` valid for one allowed tool, with bounded
+  strings/arrays and no free whitespace, so even a 135M model emits a schema-valid call.
+  One call per forced turn.
+* ``output_schema`` and no call possible: decoding is constrained to the (bounded) schema.
+* ``output_schema`` and ``auto`` with tools: constrained to *either* a tagged call or the schema.
+* otherwise the model writes freely and calls are parsed from the text (``parser``).
+
+A forced call cut off by ``max_tokens`` raises :class:`~agentfn.exceptions.UnexpectedModelBehavior`
+(greedy decoding would repeat it, so the backend does not retry).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from agentfn.backends._chat import load_chat_template, messages_to_chat, render_chat_template
+from agentfn.backends._constrain import (
+    DEFAULT_MAX_ITEMS,
+    DEFAULT_MAX_STRING_LENGTH,
+    bounded_schema,
+    call_envelope_schema,
+    forced_tools,
+    is_call_forced,
+)
+from agentfn.backends._lazy import import_extra
+from agentfn.backends._toolcalls import enforce_single_call, parse_text_calls, repair_calls
+from agentfn.backends.base import Model, ModelRequest, ModelResponse
+from agentfn.exceptions import UnexpectedModelBehavior
+from agentfn.messages import AssistantMessage, ToolCall, Usage
+
+__all__ = ["TransformersModel"]
+
+_FEATURE = "TransformersModel"
+CALL_OPEN = "<tool_call>\n"
+CALL_CLOSE = "\n</tool_call>"
+
+
+def _template_supports_tools(template: Any) -> bool:
+    if isinstance(template, dict):  # named templates: {"default": ..., "tool_use": ...}
+        return "tool_use" in template or any(_template_supports_tools(t) for t in template.values())  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+    return isinstance(template, str) and "tools" in template
+
+
+def _normalised_json(text: str) -> str:
+    """Constrained JSON re-serialised, so raw control characters inside strings get escaped."""
+    try:
+        value = json.loads(text, strict=False)
+    except ValueError:
+        return text  # cut off by the token limit: leave it for the caller's validation to report
+    return json.dumps(value, ensure_ascii=False)
+
+
+class TransformersModel(Model):
+    """A causal LM run with ``transformers`` in this process.
+
+    Args:
+        model: a local folder or a hub id (offline machines need a folder).
+        chat_template: ``"auto"`` (the model's own if it mentions tools, else ``hermes``), a
+            shipped template name, template source, or ``"model"`` to force the model's own.
+        parser: how free text is searched for calls (a parser name, list or ``"auto"``).
+        device: torch device string.
+        dtype: ``"auto"`` (as saved), or a torch dtype name such as ``"float32"``.
+        max_new_tokens: cap for free text when the request sets no ``max_tokens``.
+        max_call_tokens: cap for a constrained call or structured output.
+        max_string_length: ``maxLength`` added to unbounded strings under constraint.
+        max_items: ``maxItems`` added to unbounded arrays under constraint.
+        call_prefix: text that opens a call in this model's format (prefilled when forced).
+        name: display name.
+        tokenizer: an already-loaded tokenizer (skips loading).
+        hf_model: an already-loaded model (skips loading).
+    """
+
+    supports_constrained_decoding = True
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        chat_template: str = "auto",
+        parser: str | Sequence[str] = "auto",
+        device: str = "cpu",
+        dtype: str = "auto",
+        max_new_tokens: int = 512,
+        max_call_tokens: int = 256,
+        max_string_length: int | None = DEFAULT_MAX_STRING_LENGTH,
+        max_items: int | None = DEFAULT_MAX_ITEMS,
+        call_prefix: str = CALL_OPEN,
+        name: str | None = None,
+        tokenizer: Any = None,
+        hf_model: Any = None,
+    ) -> None:
+        self.path = model
+        self.chat_template = chat_template
+        self.parser = parser
+        self.device = device
+        self.dtype = dtype
+        self.max_new_tokens = max_new_tokens
+        self.max_call_tokens = max_call_tokens
+        self.max_string_length = max_string_length
+        self.max_items = max_items
+        self.call_prefix = call_prefix
+        self.name = name or f"transformers:{model}"
+        self._tokenizer: Any = tokenizer
+        self._model: Any = hf_model
+        self._compiler: Any = None
+        self._stop_ids: list[int] = []
+        self._template: str | None = None  # our template source, or None for the model's own
+        self._lock = threading.Lock()  # one generation at a time: the weights are shared
+        self._loaded = False
+
+    # --- loading ------------------------------------------------------------
+
+    def load(self) -> None:
+        """Load tokenizer, weights and grammar compiler (done on first request otherwise)."""
+        with self._lock:
+            self._load_locked()
+
+    def _load_locked(self) -> None:
+        if self._loaded:
+            return
+        torch = import_extra("torch", feature=_FEATURE, extra="transformers")
+        hf = import_extra("transformers", feature=_FEATURE, extra="transformers")
+        xgr = import_extra("xgrammar", feature=_FEATURE, extra="transformers")
+        if self._tokenizer is None:
+            self._tokenizer = hf.AutoTokenizer.from_pretrained(self.path)
+        if self._model is None:
+            dtype = "auto" if self.dtype == "auto" else getattr(torch, self.dtype)
+            self._model = hf.AutoModelForCausalLM.from_pretrained(self.path, dtype=dtype)
+            self._model.to(self.device)
+        self._model.eval()
+        tok = self._tokenizer
+        own = getattr(tok, "chat_template", None)
+        if self.chat_template == "model":
+            self._template = None
+        elif self.chat_template == "auto":
+            self._template = None if _template_supports_tools(own) else load_chat_template("hermes")
+        elif "{%" in self.chat_template or "{{" in self.chat_template:
+            self._template = self.chat_template
+        else:
+            self._template = load_chat_template(self.chat_template)
+        self._stop_ids = self._stop_token_ids()
+        vocab_size = int(getattr(self._model.config, "vocab_size", 0) or len(tok))
+        info = xgr.TokenizerInfo.from_huggingface(tok, vocab_size=vocab_size, stop_token_ids=self._stop_ids)
+        self._compiler = xgr.GrammarCompiler(info, max_threads=1)
+        self._loaded = True
+
+    def _stop_token_ids(self) -> list[int]:
+        tok = self._tokenizer
+        ids: list[int] = []
+        eos: Any = getattr(self._model.generation_config, "eos_token_id", None)
+        for value in [*(eos if isinstance(eos, list) else [eos]), tok.eos_token_id]:  # pyright: ignore[reportUnknownVariableType]
+            if isinstance(value, int) and value not in ids:
+                ids.append(value)
+        for text in ("<|im_end|>", "<|eot_id|>", "<|end|>"):
+            token_id: Any = tok.convert_tokens_to_ids(text)
+            unk: Any = getattr(tok, "unk_token_id", None)
+            if isinstance(token_id, int) and token_id >= 0 and token_id != unk and token_id not in ids:
+                ids.append(token_id)
+        return ids
+
+    # --- prompt -------------------------------------------------------------
+
+    def render_prompt(self, request: ModelRequest) -> str:
+        """The prompt text for ``request`` (without the forced-call prefix)."""
+        with self._lock:
+            self._load_locked()
+        return self._render(request)
+
+    def _render(self, request: ModelRequest) -> str:
+        messages = messages_to_chat(request.messages)
+        tools = request.tools if request.tools and request.tool_choice != "none" else None
+        tok = self._tokenizer
+        if self._template is None:
+            return str(tok.apply_chat_template(messages, tools=tools, add_generation_prompt=True, tokenize=False))
+        return render_chat_template(
+            self._template,
+            messages,
+            tools,
+            add_generation_prompt=True,
+            bos_token=tok.bos_token or "",
+            eos_token=tok.eos_token or "",
+        )
+
+    # --- generation ---------------------------------------------------------
+
+    def _grammar(self, request: ModelRequest, forced: bool) -> Any:
+        """The compiled constraint for this request, or None for free generation."""
+        xgr = import_extra("xgrammar", feature=_FEATURE, extra="transformers")
+        bounds: dict[str, Any] = {"max_string_length": self.max_string_length, "max_items": self.max_items}
+        json_options: dict[str, Any] = {"any_whitespace": False, "strict_mode": True}
+        calls_possible = bool(request.tools) and request.tool_choice != "none"
+        if forced:
+            envelope = call_envelope_schema(forced_tools(request.tools, request.tool_choice), **bounds)
+            return self._compiler.compile_json_schema(json.dumps(envelope), **json_options)
+        if request.output_schema is None:
+            return None
+        output = json.dumps(bounded_schema(request.output_schema, **bounds))
+        if not calls_possible:
+            return self._compiler.compile_json_schema(output, **json_options)
+        envelope = json.dumps(call_envelope_schema(request.tools, **bounds))
+        tagged_call = xgr.Grammar.concat(
+            xgr.Grammar.from_ebnf(f"root ::= {json.dumps(self.call_prefix)}"),
+            xgr.Grammar.from_json_schema(envelope, **json_options),
+            xgr.Grammar.from_ebnf(f"root ::= {json.dumps(CALL_CLOSE)}"),
+        )
+        either = xgr.Grammar.union(tagged_call, xgr.Grammar.from_json_schema(output, **json_options))
+        return self._compiler.compile_grammar(either)
+
+    def _generate(self, prompt: str, grammar: Any, max_new: int, request: ModelRequest) -> tuple[str, int, int, bool]:
+        """Run ``generate``; returns (text, prompt tokens, new tokens, hit the token cap)."""
+        torch = import_extra("torch", feature=_FEATURE, extra="transformers")
+        tok = self._tokenizer
+        encoded: Any = tok(prompt, return_tensors="pt", add_special_tokens=False)
+        input_ids: Any = encoded["input_ids"].to(self.device)
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": max_new,
+            "eos_token_id": self._stop_ids,
+            "pad_token_id": tok.pad_token_id if tok.pad_token_id is not None else self._stop_ids[0],
+            "attention_mask": encoded["attention_mask"].to(self.device),
+        }
+        if request.temperature:
+            kwargs.update(do_sample=True, temperature=request.temperature, top_k=0, top_p=1.0)
+            if request.seed is not None:
+                torch.manual_seed(request.seed)
+        else:
+            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        if grammar is not None:
+            xgr_hf = import_extra("xgrammar.contrib.hf", feature=_FEATURE, extra="transformers")
+            kwargs["logits_processor"] = [xgr_hf.LogitsProcessor(grammar)]
+        with torch.inference_mode():
+            output: Any = self._model.generate(input_ids, **kwargs)
+        new_ids: list[int] = output[0, input_ids.shape[1] :].tolist()
+        stopped = bool(new_ids) and new_ids[-1] in self._stop_ids
+        if stopped:
+            new_ids = new_ids[:-1]
+        text = str(tok.decode(new_ids, skip_special_tokens=False))
+        if request.stop:
+            cut = min((i for i in (text.find(s) for s in request.stop) if i >= 0), default=-1)
+            if cut >= 0:
+                text, stopped = text[:cut], True
+        return text, int(input_ids.shape[1]), len(new_ids) + (1 if stopped else 0), not stopped
+
+    def _request_sync(self, request: ModelRequest) -> ModelResponse:
+        with self._lock:
+            self._load_locked()
+            forced = bool(request.tools) and is_call_forced(request.tool_choice)
+            grammar = self._grammar(request, forced)
+            prompt = self._render(request)
+            if forced:
+                prompt += self.call_prefix
+                max_new = min(request.max_tokens or self.max_call_tokens, self.max_call_tokens)
+            elif grammar is not None:
+                max_new = request.max_tokens or self.max_call_tokens
+            else:
+                max_new = request.max_tokens or self.max_new_tokens
+            text, n_in, n_out, capped = self._generate(prompt, grammar, max_new, request)
+        usage = Usage(requests=1, input_tokens=n_in, output_tokens=n_out)
+        finish = "length" if capped else "stop"
+        if forced:
+            return self._forced_response(request, text, usage, finish)
+        calls: list[ToolCall] = []
+        content: str | None = text
+        reasoning: str | None = None
+        raw: str | None = None
+        if grammar is not None and not text.startswith(self.call_prefix):
+            content = _normalised_json(text)
+        if request.tools and request.tool_choice != "none":
+            found = parse_text_calls(text, self.parser)
+            if found.tool_calls:
+                raw, content, reasoning = text, found.content, found.reasoning
+                calls = enforce_single_call(repair_calls(found.tool_calls, request.tools), request.parallel_tool_calls)
+                content = content if content and content.strip() else None
+        return ModelResponse(
+            message=AssistantMessage(content=content, tool_calls=calls, reasoning=reasoning),
+            usage=usage,
+            model_name=self.name,
+            finish_reason="tool_calls" if calls else finish,
+            raw_text=raw,
+        )
+
+    def _forced_response(self, request: ModelRequest, text: str, usage: Usage, finish: str) -> ModelResponse:
+        raw = self.call_prefix + text + CALL_CLOSE
+        try:
+            # strict=False: xgrammar's JSON strings admit raw control characters; re-dumping escapes them.
+            envelope: Any = json.loads(text, strict=False)
+        except ValueError:
+            envelope = None
+        if not isinstance(envelope, dict) or not isinstance(envelope.get("name"), str):  # pyright: ignore[reportUnknownMemberType]
+            raise UnexpectedModelBehavior(
+                f"the constrained tool call did not complete within {usage.output_tokens} tokens "
+                f"(finish_reason={finish}); raise max_call_tokens or bound the tool's schema",
+                body=raw,
+            )
+        arguments: Any = envelope.get("arguments", {})  # pyright: ignore[reportUnknownMemberType]
+        call = ToolCall(name=str(envelope["name"]), arguments=json.dumps(arguments, ensure_ascii=False))
+        return ModelResponse(
+            message=AssistantMessage(content=None, tool_calls=[call]),
+            usage=usage,
+            model_name=self.name,
+            finish_reason="tool_calls",
+            raw_text=raw,
+        )
+
+    async def request(self, request: ModelRequest) -> ModelResponse:
+        """Generate one reply in a worker thread (generation blocks)."""
+        return await asyncio.to_thread(self._request_sync, request)
+
+    async def aclose(self) -> None:
+        """Drop the weights so memory can be reclaimed."""
+        with self._lock:
+            self._model = None
+            self._compiler = None
+            self._loaded = False
