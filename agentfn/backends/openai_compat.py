@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from agentfn.backends._lazy import import_extra
 from agentfn.backends._toolcalls import (
+    DEFAULT_PARSERS,
     enforce_single_call,
     looks_like_truncated_call,
     parse_text_calls,
@@ -80,6 +81,35 @@ def _extra(obj: Any, *names: str) -> Any:
         if value is not None:
             return value
     return None
+
+
+def _streaming_parser(parser: str | Sequence[str]) -> Any:
+    """A streaming parser for the first configured format, or None without parsers."""
+    first = parser if isinstance(parser, str) else (parser[0] if parser else "auto")
+    name = DEFAULT_PARSERS[0] if first == "auto" else first
+    try:
+        from agentfn.parsers import available_parsers, get_parser
+    except ImportError:
+        return None
+    if name not in available_parsers():
+        return None
+    # Announce calls only once complete, so a malformed call never has to be withdrawn.
+    return get_parser(name).streaming(incremental_arguments=False)
+
+
+def _text_events(deltas: Sequence[Any], calls: list[ToolCall]) -> list[StreamEvent]:
+    """Stream events for parse deltas of the text: text stays text, finished calls become deltas."""
+    events: list[StreamEvent] = []
+    for d in deltas:
+        if d.kind == "text" and d.text:
+            events.append(TextDelta(text=d.text))
+        elif d.kind == "tool_call_start":
+            index = int(d.index or 0)
+            calls.append(ToolCall(id=d.id or new_call_id(), name=d.name or ""))
+            events.append(ToolCallDelta(index=index, id=d.id, name=d.name))
+        elif d.kind == "tool_call_arguments" and d.text:
+            events.append(ToolCallDelta(index=int(d.index or 0), arguments=d.text))
+    return events
 
 
 class OpenAIModel(Model):
@@ -333,6 +363,10 @@ class OpenAIModel(Model):
         stream: Any = await self._with_retries(lambda: self._client.chat.completions.create(**params))
         text: list[str] = []
         reasoning: list[str] = []
+        calls_possible = bool(request.tools) and request.tool_choice != "none"
+        # Calls a server leaves in the text are cut out of the text stream as they complete.
+        text_parser = _streaming_parser(self.parser) if calls_possible else None
+        text_calls: list[ToolCall] = []
         calls: dict[int, dict[str, str]] = {}
         finish_reason: str | None = None
         usage = Usage(requests=1)
@@ -355,7 +389,11 @@ class OpenAIModel(Model):
                         reasoning.append(str(piece))
                     if delta.content:
                         text.append(delta.content)
-                        yield TextDelta(text=delta.content)
+                        if text_parser is None:
+                            yield TextDelta(text=delta.content)
+                        else:
+                            for event in _text_events(text_parser.feed(delta.content), text_calls):
+                                yield event
                     for tc in delta.tool_calls or []:
                         index = int(tc.index or 0)
                         slot = calls.setdefault(index, {"id": "", "name": "", "arguments": ""})
@@ -374,6 +412,23 @@ class OpenAIModel(Model):
                 status_code=getattr(exc, "status_code", None),
             ) from exc
         content = "".join(text) or None
+        if text_parser is not None:
+            for event in _text_events(text_parser.flush(), text_calls):
+                yield event
+            parsed = text_parser.finish()
+            if parsed.tool_calls and not calls:
+                # Same call ids as the deltas already sent; the raw text stays available.
+                response = self._response(
+                    request,
+                    content=parsed.content,
+                    calls=list(parsed.tool_calls),
+                    reasoning="".join(reasoning) or parsed.reasoning,
+                    finish_reason=finish_reason,
+                    usage=usage,
+                    model_name=model_name,
+                )
+                yield Done(response=response.model_copy(update={"raw_text": content}))
+                return
         assembled = [
             ToolCall(id=slot["id"] or new_call_id(), name=slot["name"], arguments=slot["arguments"])
             for _, slot in sorted(calls.items())

@@ -273,10 +273,25 @@ async def test_stream_text_and_calls_in_text() -> None:
     chunks = [chunk({"content": p}) for p in pieces] + [chunk({}, finish_reason="stop")]
     server = FakeServer(stream_response(chunks))
     events = [e async for e in make(server).stream(req())]
-    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "".join(pieces)
+    # the call markup is cut out of the text stream and arrives as a tool-call delta
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)).strip() == "Sure."
+    deltas = [e for e in events if isinstance(e, ToolCallDelta)]
+    assert deltas[0].name == "get_time" and json.loads("".join(d.arguments for d in deltas)) == {"tz": "UTC"}
     done = events[-1]
     assert isinstance(done, Done)
-    assert [c.name for c in done.response.message.tool_calls] == ["get_time"]
+    [call] = done.response.message.tool_calls
+    assert call.name == "get_time" and call.id == deltas[0].id
+    assert done.response.raw_text == "".join(pieces)
+
+
+async def test_stream_plain_text_passes_through() -> None:
+    pieces = ["The answer", " is 42 <not a call>", "."]
+    chunks = [chunk({"content": p}) for p in pieces] + [chunk({}, finish_reason="stop")]
+    server = FakeServer(stream_response(chunks))
+    events = [e async for e in make(server).stream(req())]
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "".join(pieces)
+    done = events[-1]
+    assert isinstance(done, Done) and done.response.message.content == "".join(pieces)
 
 
 async def test_stream_cut_mid_call_raises_model_unavailable() -> None:
