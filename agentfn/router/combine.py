@@ -1,0 +1,188 @@
+"""Which tools go together, and in what order.
+
+Three sources, strongest first:
+
+1. Trace statistics (:class:`CoUsage`): how often tool B was called in the same
+   run as tool A, and how often before or after it.
+2. The request's own structure (:func:`segment`): "X and Y", "X, then Y",
+   "X after Y" name several steps in an order.
+3. Tool types (:func:`feeds`): a tool whose return fields match another's
+   parameters runs first (``convert_currency -> amount`` feeds
+   ``send_payment(amount=...)``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from agentfn.router.text import ToolRecord, split_name, tokenize
+
+__all__ = ["CoUsage", "Segment", "feeds", "order_tools", "segment"]
+
+
+class Segment:
+    """One step of a request: its text and its position in execution order."""
+
+    __slots__ = ("order", "text")
+
+    def __init__(self, text: str, order: int) -> None:
+        self.text = text
+        self.order = order
+
+    def __repr__(self) -> str:
+        return f"Segment({self.text!r}, {self.order})"
+
+
+# Connectors that separate steps. "after"/"once" reverse the order of the two sides.
+_FORWARD = r"(?:,?\s*\b(?:and then|and also|and afterwards|after that|afterwards|then|and|also|plus|before)\b\s*)|(?:\s*[;]\s*)|(?:,\s+(?=then\b))"
+_BACKWARD = r"(?:,?\s*\b(?:after|once)\b\s*)"
+_SPLIT = re.compile(f"({_FORWARD}|{_BACKWARD})", re.IGNORECASE)
+
+
+def segment(query: str, min_tokens: int = 2) -> list[Segment]:
+    """Split a request into steps, in the order they should run.
+
+    Pieces with fewer than ``min_tokens`` content words are glued back to the
+    previous piece, so "flights from Paris and London" stays one step.
+    """
+    parts = _SPLIT.split(query)
+    pieces: list[str] = [parts[0]]
+    backward: list[bool] = [False]
+    for i in range(1, len(parts), 2):
+        conn, text = parts[i], parts[i + 1]
+        # A short piece ("London" in "flights from Paris and London") or a short
+        # leading fragment ("Hi, then ...") is not a step of its own.
+        if len(tokenize(text)) < min_tokens or len(tokenize(pieces[-1])) < min_tokens:
+            pieces[-1] = pieces[-1] + conn + text
+            continue
+        pieces.append(text)
+        backward.append(bool(re.fullmatch(_BACKWARD, conn, re.IGNORECASE)))
+    segs = [p.strip(" ,.;") for p in pieces]
+    # Positions: "A after B" puts B first; otherwise the text order.
+    order = list(range(len(segs)))
+    for i in range(1, len(segs)):
+        if backward[i]:
+            order[i - 1], order[i] = order[i], order[i - 1]
+    return [Segment(text, pos) for text, pos in zip(segs, order, strict=True) if text]
+
+
+def _type_key(schema: dict[str, Any]) -> str:
+    t = schema.get("type")
+    return t if isinstance(t, str) else "any"
+
+
+def feeds(src: ToolRecord, dst: ToolRecord) -> float:
+    """How strongly ``src``'s output can fill ``dst``'s parameters (0..1).
+
+    A return field feeds a parameter when their names share a content word and
+    their JSON types agree (or either is untyped).
+    """
+    outs = src.return_items()
+    params = dst.param_items()
+    if not outs or not params:
+        return 0.0
+    hits = 0
+    for pname, pschema in params:
+        pwords = set(tokenize(" ".join(split_name(pname))))
+        for fname, fschema in outs:
+            fwords = set(tokenize(" ".join(split_name(fname))))
+            types_ok = "any" in (_type_key(pschema), _type_key(fschema)) or _type_key(pschema) == _type_key(fschema)
+            if pwords & fwords and types_ok:
+                hits += 1
+                break
+    return hits / len(params)
+
+
+class CoUsage:
+    """Co-occurrence and order counts of tools in traced runs."""
+
+    def __init__(self) -> None:
+        self.count: dict[str, int] = defaultdict(int)
+        self.together: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.before: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.runs = 0
+
+    def fit(self, sequences: Iterable[Sequence[str]]) -> None:
+        """Add runs: each a list of tool names in call order (repeats collapse)."""
+        for seq in sequences:
+            names = list(dict.fromkeys(seq))
+            if not names:
+                continue
+            self.runs += 1
+            for i, a in enumerate(names):
+                self.count[a] += 1
+                for b in names[i + 1 :]:
+                    self.together[a][b] += 1
+                    self.together[b][a] += 1
+                    self.before[a][b] += 1
+
+    def p_with(self, a: str, b: str) -> float:
+        """P(b used | a used), with add-one smoothing on a's count."""
+        return self.together.get(a, {}).get(b, 0) / (self.count.get(a, 0) + 1)
+
+    def order_vote(self, a: str, b: str) -> int:
+        """+1 when traces run a before b, -1 when after, 0 when unknown/tied."""
+        ab = self.before.get(a, {}).get(b, 0)
+        ba = self.before.get(b, {}).get(a, 0)
+        return (ab > ba) - (ab < ba)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "runs": self.runs,
+            "count": dict(self.count),
+            "before": {a: dict(v) for a, v in self.before.items() if v},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CoUsage:
+        co = cls()
+        co.runs = int(data.get("runs", 0))
+        for a, n in data.get("count", {}).items():
+            co.count[a] = int(n)
+        for a, row in data.get("before", {}).items():
+            for b, n in row.items():
+                co.before[a][b] = int(n)
+                co.together[a][b] += int(n)
+                co.together[b][a] += int(n)
+        return co
+
+    def forget(self, name: str) -> None:
+        """Drop a removed tool from the statistics."""
+        self.count.pop(name, None)
+        for table in (self.together, self.before):
+            table.pop(name, None)
+            for row in table.values():
+                row.pop(name, None)
+
+
+def order_tools(
+    names: Sequence[str], positions: dict[str, int], records: dict[str, ToolRecord], co: CoUsage
+) -> list[str]:
+    """Order chosen tools: trace order votes, then request order, then type chains.
+
+    A pairwise comparison sort (insertion) is enough: a plan has a handful of tools.
+    """
+
+    def before(a: str, b: str) -> bool:
+        vote = co.order_vote(a, b)
+        if vote:
+            return vote > 0
+        pa, pb = positions.get(a), positions.get(b)
+        if pa is not None and pb is not None and pa != pb:
+            return pa < pb
+        fa = feeds(records[a], records[b]) if a in records and b in records else 0.0
+        fb = feeds(records[b], records[a]) if a in records and b in records else 0.0
+        if fa != fb:
+            return fa > fb
+        return (pa if pa is not None else 1 << 30) <= (pb if pb is not None else 1 << 30)
+
+    out: list[str] = []
+    for name in names:
+        idx = len(out)
+        while idx > 0 and before(name, out[idx - 1]):
+            idx -= 1
+        out.insert(idx, name)
+    return out

@@ -1,0 +1,195 @@
+"""Text handling for routing: tool records, tool text, tokens, query extraction.
+
+Everything here is pure and cheap; the indexes build on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "ToolLike",
+    "ToolRecord",
+    "dense_text",
+    "lexical_tokens",
+    "query_from_messages",
+    "split_name",
+    "tokenize",
+]
+
+
+@runtime_checkable
+class ToolLike(Protocol):
+    """What the router reads from a tool (``agentfn.tool.Tool`` satisfies it)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def parameters(self) -> dict[str, Any]: ...
+
+
+class ToolRecord(BaseModel):
+    """A JSON-safe snapshot of the parts of a tool the router uses."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str = ""
+    parameters: dict[str, Any] = Field(default_factory=dict[str, Any])
+    return_schema: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, tool: Any) -> ToolRecord:
+        """From a Tool, a ToolRecord, or an OpenAI-style spec dict (either shape)."""
+        if isinstance(tool, ToolRecord):
+            return tool
+        if isinstance(tool, Mapping):
+            spec: Mapping[str, Any] = tool  # pyright: ignore[reportUnknownVariableType]
+            if "function" in spec and isinstance(spec["function"], Mapping):
+                spec = spec["function"]  # pyright: ignore[reportUnknownVariableType]
+            return cls(
+                name=str(spec["name"]),
+                description=str(spec.get("description") or ""),
+                parameters=dict(spec.get("parameters") or {}),
+                return_schema=spec.get("return_schema") or spec.get("returns"),
+            )
+        return cls(
+            name=str(tool.name),
+            description=str(getattr(tool, "description", "") or ""),
+            parameters=dict(getattr(tool, "parameters", None) or {}),
+            return_schema=getattr(tool, "return_schema", None),
+        )
+
+    def fingerprint(self) -> str:
+        """Hash of everything that affects the tool's index entries."""
+        blob = json.dumps(self.model_dump(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def param_items(self) -> list[tuple[str, dict[str, Any]]]:
+        """(name, schema) of top-level parameters."""
+        props = self.parameters.get("properties") or {}
+        return [(str(k), v if isinstance(v, dict) else {}) for k, v in props.items()]  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+
+    def return_items(self) -> list[tuple[str, dict[str, Any]]]:
+        """(name, schema) of the return value's fields (the value itself for scalars)."""
+        rs = self.return_schema or {}
+        props = rs.get("properties")
+        if isinstance(props, dict):
+            return [(str(k), v if isinstance(v, dict) else {}) for k, v in props.items()]  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+        return [(str(rs.get("title") or "result"), rs)] if rs else []
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*|[0-9]+")
+
+
+def split_name(name: str) -> list[str]:
+    """``getUserEmail_v2`` / ``get-user-email`` -> ``["get", "user", "email", "v2"]``."""
+    parts: list[str] = []
+    for chunk in re.split(r"[^A-Za-z0-9]+", name):
+        parts.extend(p.lower() for p in _CAMEL.split(chunk) if p)
+    return parts
+
+
+_STOP = frozenset(
+    "a an the of to in on for and or with by from at as is are be it its this that these those my me i you your "
+    "we our us please can could would will should do does did what whats which who how when where there their them "
+    "they he she his her into about up out if then so just some any all also get let lets want need like".split()
+)
+
+
+def _stem(word: str) -> str:
+    # A light suffix stripper: enough to join "emails"/"emailing"/"emailed" and
+    # "converts"/"conversion" is left alone on purpose (different meaning often).
+    for suffix, min_len in (("ies", 5), ("ing", 6), ("ed", 5), ("es", 5), ("s", 4)):
+        if word.endswith(suffix) and len(word) >= min_len:
+            if suffix == "ies":
+                return word[:-3] + "y"
+            if suffix == "es" and not word.endswith(("ses", "xes", "ches", "shes", "zes")):
+                return word[:-1]
+            return word[: -len(suffix)]
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercased, camel/snake-split, stop-word-free, lightly stemmed tokens."""
+    out: list[str] = []
+    for raw in _WORD.findall(text):
+        for part in _CAMEL.split(raw):
+            w = part.lower()
+            if w and w not in _STOP and len(w) > 1:
+                out.append(_stem(w))
+    return out
+
+
+def lexical_tokens(rec: ToolRecord) -> list[str]:
+    """Tokens that index a tool: name parts (twice: names are the strongest signal),
+    description, parameter names and descriptions, return field names."""
+    name_tokens = tokenize(" ".join(split_name(rec.name)))
+    toks = name_tokens * 2 + tokenize(rec.description)
+    for pname, schema in rec.param_items():
+        toks += tokenize(" ".join(split_name(pname)))
+        toks += tokenize(str(schema.get("description") or ""))
+    for fname, _ in rec.return_items():
+        toks += tokenize(" ".join(split_name(fname)))
+    return toks
+
+
+def dense_text(rec: ToolRecord, max_params: int = 6) -> str:
+    """The text embedded for a tool: readable name, description, a few parameter names.
+
+    Kept short: MiniLM was trained on sentence pairs, and long parameter dumps
+    dilute the description (measured on the eval set).
+    """
+    name = " ".join(split_name(rec.name))
+    params = ", ".join(" ".join(split_name(p)) for p, _ in rec.param_items()[:max_params])
+    text = f"{name}: {rec.description.strip()}"
+    if params:
+        text += f" (parameters: {params})"
+    return text
+
+
+def _content_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Sequence) and not isinstance(content, (bytes, bytearray)):
+        parts: list[str] = []
+        for item in content:  # pyright: ignore[reportUnknownVariableType]
+            if isinstance(item, Mapping) and item.get("type") == "text":  # pyright: ignore[reportUnknownMemberType]
+                parts.append(str(item.get("text", "")))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+        return " ".join(parts)
+    return "" if content is None else str(content)
+
+
+def query_from_messages(messages: Iterable[Any], context_turns: int = 2) -> tuple[str, str]:
+    """(latest user request, earlier user turns as context) from a conversation.
+
+    Accepts agentfn message objects or OpenAI dicts. Only user turns carry the
+    request; assistant and tool turns would drag retrieval towards tools that
+    already ran.
+    """
+    user_texts: list[str] = []
+    for msg in messages:
+        if isinstance(msg, Mapping):
+            role = msg.get("role")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+            content = msg.get("content")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+        else:
+            role = getattr(msg, "role", None)
+            content = getattr(msg, "content", None)
+        if role == "user":
+            text = _content_text(content).strip()
+            if text:
+                user_texts.append(text)
+    if not user_texts:
+        return "", ""
+    return user_texts[-1], " ".join(user_texts[-1 - context_turns : -1])
