@@ -22,10 +22,20 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any, cast
 
+import pydantic_core
 from pydantic import ValidationError
 
 from agentfn.exceptions import MissingExtraError, TraceStoreError
-from agentfn.messages import AssistantMessage, Message, ToolMessage, messages_from_openai, messages_to_openai
+from agentfn.messages import (
+    AssistantMessage,
+    Message,
+    ToolCall,
+    ToolMessage,
+    messages_from_openai,
+    messages_to_openai,
+)
+from agentfn.traces import _codec as codec
+from agentfn.traces._ops import RunStartOp, StepOp, WriteOp
 from agentfn.traces.records import Run, Step, ToolCallRecord, ToolOffered
 from agentfn.traces.redact import Redactor
 from agentfn.traces.store import TraceStore
@@ -69,22 +79,21 @@ def _spec_name(spec: Any) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
-def run_from_openai(
-    record: Mapping[str, Any],
-    *,
-    run_id: str | None = None,
-    started_at: float | None = None,
-    agent_name: str = "import",
-    redact: Redactor | None = None,
-) -> Run:
-    """Read one chat fine-tuning record into a :class:`Run` (``source="import"``).
+@dataclass
+class _Parsed:
+    messages: list[Message]
+    tools: list[ToolOffered]
+    tools_json: str
+    meta: dict[str, Any]
+    first_assistant: int
+    groups: list[list[Message]]
+    answered: bool
 
-    Imported tool calls answered by a tool message count as successful (the format has no
-    error flag); their arguments are the parsed JSON, not schema-validated.
 
-    Raises:
-        ValueError: the record is not in the format (the message says what is wrong).
-    """
+_ToolsCache = dict[bytes, tuple[list[ToolOffered], str]]
+
+
+def _parse_record(record: Mapping[str, Any], redact: Redactor | None, tools_cache: _ToolsCache | None) -> _Parsed:
     raw_messages = record.get("messages")
     if not isinstance(raw_messages, list) or not raw_messages:
         raise ValueError('"messages" must be a non-empty list')
@@ -97,12 +106,7 @@ def run_from_openai(
         raw_tools = []
     if not isinstance(raw_tools, list):
         raise ValueError('"tools" must be a list')
-    tools: list[ToolOffered] = []
-    for i, spec in enumerate(cast(list[Any], raw_tools)):
-        name = _spec_name(spec)
-        if name is None:
-            raise ValueError(f"tool {i} has no function name")
-        tools.append(ToolOffered(name=name, schema_hash=spec_hash(spec), spec=spec))
+    tools, tools_json = _offered(cast(list[Any], raw_tools), tools_cache)
     dicts = cast(list[dict[str, Any]], raw_list)
     try:
         messages = messages_from_openai(dicts)
@@ -128,35 +132,132 @@ def run_from_openai(
 
     if redact is not None:
         messages = [_redact_message(m, redact) for m in messages]
-    first_assistant = next((i for i, m in enumerate(messages) if isinstance(m, AssistantMessage)), len(messages))
-    steps: list[Step] = []
-    current: list[Message] = []
-    when = time.time() if started_at is None else started_at
-    for m in messages[first_assistant:]:
-        if isinstance(m, AssistantMessage) and current:
-            steps.append(_import_step(len(steps), when, current))
-            current = []
-        current.append(m)
-    if current:
-        steps.append(_import_step(len(steps), when, current))
+    first = next((i for i, m in enumerate(messages) if isinstance(m, AssistantMessage)), len(messages))
+    # A step is an assistant message and what follows it up to the next assistant message.
+    groups: list[list[Message]] = []
+    for m in messages[first:]:
+        if isinstance(m, AssistantMessage) or not groups:
+            groups.append([m])
+        else:
+            groups[-1].append(m)
     last = messages[-1]
     answered = isinstance(last, AssistantMessage) and not last.tool_calls
-    n_calls = sum(len(s.tool_calls) for s in steps)
+    return _Parsed(messages, tools, tools_json, meta, first, groups, answered)
+
+
+def _offered(raw_tools: list[Any], cache: _ToolsCache | None) -> tuple[list[ToolOffered], str]:
+    # Files repeat the same tool list on every line: hash and validate each distinct list once.
+    key = pydantic_core.to_json(raw_tools) if cache is not None else b""
+    if cache is not None and (hit := cache.get(key)) is not None:
+        return list(hit[0]), hit[1]
+    tools: list[ToolOffered] = []
+    for i, spec in enumerate(raw_tools):
+        name = _spec_name(spec)
+        if name is None:
+            raise ValueError(f"tool {i} has no function name")
+        tools.append(ToolOffered(name=name, schema_hash=spec_hash(spec), spec=spec))
+    text = codec.tools_json(tools)
+    if cache is not None:
+        if len(cache) > 1_000:
+            cache.clear()
+        cache[key] = (tools, text)
+    return list(tools), text
+
+
+def _calls(group: list[Message]) -> list[tuple[ToolCall, ToolMessage | None, str | None]]:
+    """(call, its reply, status) for each call of the assistant message heading a step."""
+    head = group[0]
+    if not isinstance(head, AssistantMessage) or not head.tool_calls:
+        return []
+    replies = {m.tool_call_id: m for m in group if isinstance(m, ToolMessage)}
+    out: list[tuple[ToolCall, ToolMessage | None, str | None]] = []
+    for call in head.tool_calls:
+        reply = replies.get(call.id)
+        out.append((call, reply, None if reply is None else ("error" if reply.is_error else "ok")))
+    return out
+
+
+def run_from_openai(
+    record: Mapping[str, Any],
+    *,
+    run_id: str | None = None,
+    started_at: float | None = None,
+    agent_name: str = "import",
+    redact: Redactor | None = None,
+) -> Run:
+    """Read one chat fine-tuning record into a :class:`Run` (``source="import"``).
+
+    Imported tool calls answered by a tool message count as successful (the format has no
+    error flag); their arguments are the parsed JSON, not schema-validated.
+
+    Raises:
+        ValueError: the record is not in the format (the message says what is wrong).
+    """
+    p = _parse_record(record, redact, None)
+    when = time.time() if started_at is None else started_at
+    steps: list[Step] = []
+    for n, group in enumerate(p.groups):
+        head = group[0]
+        calls = [
+            ToolCallRecord(
+                step=n, index=i, call_id=call.id, name=call.name, raw_arguments=call.arguments,
+                arguments=call.arguments_dict() if status == "ok" else None, status=status,
+                content=None if reply is None else reply.content,
+            )
+            for i, (call, reply, status) in enumerate(_calls(group))
+        ]
+        steps.append(
+            Step(step=n, time=when, model_output=head if isinstance(head, AssistantMessage) else None,
+                 tool_calls=calls, new_messages=group)
+        )
     run = Run(
         id=run_id or uuid.uuid4().hex,
         started_at=when,
         ended_at=when,
         agent_name=agent_name,
         source="import",
-        input_messages=messages[:first_assistant],
-        tools=tools,
-        metadata=meta,
-        outcome="answered" if answered else "incomplete",
+        input_messages=p.messages[: p.first_assistant],
+        tools=p.tools,
+        metadata=p.meta,
+        outcome="answered" if p.answered else "incomplete",
         steps=steps,
         step_count=len(steps),
     )
-    run.usage.tool_calls = n_calls
+    run.usage.tool_calls = sum(len(st.tool_calls) for st in steps)
     return run
+
+
+def _record_ops(p: _Parsed, run_id: str, when: float, agent_name: str) -> list[WriteOp]:
+    """Rows for a parsed record built directly: the import hot path, same rows as ``run_to_ops``."""
+    step_ops: list[WriteOp] = []
+    n_calls = 0
+    for n, group in enumerate(p.groups):
+        head = group[0]
+        calls: list[dict[str, Any]] = []
+        for i, (call, reply, status) in enumerate(_calls(group)):
+            args = None
+            if status == "ok" and call.arguments_dict() is not None:
+                args = call.arguments  # already the JSON text of an object
+            calls.append({
+                "run_id": run_id, "step": n, "idx": i, "call_id": call.id, "name": call.name,
+                "raw_arguments": call.arguments, "arguments": args, "status": status, "error": None,
+                "content": None if reply is None else reply.content, "latency_s": 0.0,
+            })
+        n_calls += len(calls)
+        step_ops.append(StepOp({
+            "run_id": run_id, "step": n, "time": when, "complete": True,
+            "model_output": head.model_dump_json() if isinstance(head, AssistantMessage) else None,
+            "raw_text": None, "finish_reason": None, "model_name": None, "model_latency_s": None, "route": None,
+            "new_messages": codec.messages_json(group), "requests": 0, "input_tokens": 0, "output_tokens": 0,
+        }, calls))
+    run_row: dict[str, Any] = {
+        "id": run_id, "started_at": when, "ended_at": when, "agent_name": agent_name, "model_name": "",
+        "backend": "", "source": "import", "input_messages": codec.messages_json(p.messages[: p.first_assistant]),
+        "tools": p.tools_json, "metadata": codec.dumps(p.meta), "outcome": "answered" if p.answered else "incomplete",
+        "reason": None, "output": None, "tool_call_count": n_calls, "latency_s": None,
+        "step_count": len(p.groups), "feedback_score": None, "requests": 0, "input_tokens": 0, "output_tokens": 0,
+    }
+    return [RunStartOp(run_row), *step_ops]
 
 
 def _short_validation(exc: ValidationError) -> str:
@@ -174,30 +275,6 @@ def _redact_message(m: Message, redact: Redactor) -> Message:
             }
         )
     return m.model_copy(update={"content": redact(m.content)})
-
-
-def _import_step(n: int, when: float, group: list[Message]) -> Step:
-    replies = {m.tool_call_id: m for m in group if isinstance(m, ToolMessage)}
-    calls: list[ToolCallRecord] = []
-    head = group[0]
-    if isinstance(head, AssistantMessage):
-        for i, call in enumerate(head.tool_calls):
-            reply = replies.get(call.id)
-            status = None if reply is None else ("error" if reply.is_error else "ok")
-            calls.append(
-                ToolCallRecord(
-                    step=n, index=i, call_id=call.id, name=call.name, raw_arguments=call.arguments,
-                    arguments=call.arguments_dict() if status == "ok" else None, status=status,
-                    content=None if reply is None else reply.content,
-                )
-            )
-    return Step(
-        step=n,
-        time=when,
-        model_output=head if isinstance(head, AssistantMessage) else None,
-        tool_calls=calls,
-        new_messages=group,
-    )
 
 
 def run_to_openai(run: Run) -> dict[str, Any]:
@@ -268,25 +345,27 @@ def import_jsonl(
     name, lines, fh = _lines(source)
     report = ImportReport(path=name)
     base = time.time()
-    batch: list[tuple[int, Run]] = []
+    batch: list[tuple[int, str, list[WriteOp]]] = []
+    tools_cache: _ToolsCache = {}
     try:
         for lineno, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                try:
+                    record = pydantic_core.from_json(line)
+                except ValueError as exc:
+                    raise ValueError(f"not valid JSON: {exc}") from None
                 if not isinstance(record, dict):
                     raise ValueError("line is not a JSON object")
-                # A microsecond apart so listing by time keeps the file's order.
-                run = run_from_openai(
-                    cast(dict[str, Any], record), started_at=base + lineno * 1e-6, agent_name=agent_name,
-                    redact=redact,
-                )
-            except ValueError as exc:  # json.JSONDecodeError is a ValueError
+                parsed = _parse_record(cast(dict[str, Any], record), redact, tools_cache)
+            except ValueError as exc:
                 report.skipped += 1
                 report.errors.append((lineno, str(exc)))
                 continue
-            batch.append((lineno, run))
+            run_id = uuid.uuid4().hex
+            # A microsecond apart so listing by time keeps the file's order.
+            batch.append((lineno, run_id, _record_ops(parsed, run_id, base + lineno * 1e-6, agent_name)))
             if len(batch) >= batch_size:
                 _write_batch(store, batch, report)
                 batch = []
@@ -299,23 +378,23 @@ def import_jsonl(
     return report
 
 
-def _write_batch(store: TraceStore, batch: list[tuple[int, Run]], report: ImportReport) -> None:
+def _write_batch(store: TraceStore, batch: list[tuple[int, str, list[WriteOp]]], report: ImportReport) -> None:
     try:
-        store.add_runs(run for _, run in batch)
+        store.write([op for _, _, ops in batch for op in ops])
     except TraceStoreError as batch_error:
         # Find the records the database refuses (e.g. a name too long for PostgreSQL) one by
         # one. When every one fails the store itself is down: stop, keeping earlier batches.
         failed: list[tuple[int, str]] = []
         ok = 0
-        for lineno, run in batch:
+        for lineno, run_id, ops in batch:
             try:
-                store.add_runs([run])
+                store.write(ops)
             except TraceStoreError as exc:
                 failed.append((lineno, f"store refused the record: {exc}"))
                 continue
             ok += 1
             report.imported += 1
-            report.run_ids.append(run.id)
+            report.run_ids.append(run_id)
         if ok == 0:
             raise TraceStoreError(
                 f"import stopped at line {batch[0][0]} after {report.imported} record(s) were stored:"
@@ -325,7 +404,7 @@ def _write_batch(store: TraceStore, batch: list[tuple[int, Run]], report: Import
         report.errors.extend(failed)
         return
     report.imported += len(batch)
-    report.run_ids.extend(run.id for _, run in batch)
+    report.run_ids.extend(run_id for _, run_id, _ in batch)
 
 
 # -- export ----------------------------------------------------------------------------

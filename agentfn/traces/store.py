@@ -137,6 +137,7 @@ class TraceStore:
         self.engine = engine
         self.label = label or engine.url.render_as_string(hide_password=True)
         self._insert: Any = _insert_for(engine.dialect.name)
+        self._compiled: dict[str, tuple[str, list[str], bool]] = {}
 
     # -- opening -------------------------------------------------------------------
 
@@ -227,22 +228,16 @@ class TraceStore:
             raise TraceStoreError(f"writing to trace store {self.label} failed: {exc}") from exc
 
     def _apply(self, conn: sa.Connection, ops: Sequence[WriteOp]) -> None:
-        ins = self._insert
         # Group consecutive inserts per table so a batch becomes a few executemany calls.
         run_rows: list[dict[str, Any]] = []
         step_rows: list[dict[str, Any]] = []
         call_rows: list[dict[str, Any]] = []
 
         def flush_inserts() -> None:
-            if run_rows:
-                conn.execute(ins(t.runs).on_conflict_do_nothing(), run_rows)
-                run_rows.clear()
-            if step_rows:
-                conn.execute(ins(t.steps).on_conflict_do_nothing(), step_rows)
-                step_rows.clear()
-            if call_rows:
-                conn.execute(ins(t.tool_calls).on_conflict_do_nothing(), call_rows)
-                call_rows.clear()
+            for table, rows in ((t.runs, run_rows), (t.steps, step_rows), (t.tool_calls, call_rows)):
+                if rows:
+                    self._insert_many(conn, table, rows)
+                    rows.clear()
 
         for op in ops:
             if isinstance(op, RunStartOp):
@@ -254,6 +249,22 @@ class TraceStore:
                 flush_inserts()
                 conn.execute(t.runs.update().where(t.runs.c.id == op.run_id).values(**op.values))
         flush_inserts()
+
+    def _insert_many(self, conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        # Hot path of recording and import: the INSERT ... ON CONFLICT DO NOTHING is compiled once per
+        # table and run as one DBAPI executemany, skipping SQLAlchemy's per-row parameter processing.
+        compiled = self._compiled.get(table.name)
+        if compiled is None:
+            stmt = self._insert(table).on_conflict_do_nothing().compile(dialect=self.engine.dialect)
+            keys = list(stmt.positiontup) if stmt.positiontup else list(stmt.params)
+            compiled = self._compiled[table.name] = (stmt.string, keys, bool(stmt.positiontup))
+        sql, keys, positional = compiled
+        defaults = _ROW_DEFAULTS[table.name]
+        if positional:
+            params: list[Any] = [tuple(r[k] if k in r else defaults.get(k) for k in keys) for r in rows]
+        else:
+            params = [{k: r[k] if k in r else defaults.get(k) for k in keys} for r in rows]
+        conn.exec_driver_sql(sql, params)
 
     def add_runs(self, runs: Iterable[Run]) -> int:
         """Store complete runs (used by import); returns how many were written.
@@ -483,6 +494,18 @@ class TraceStore:
             )
         out.tool_calls = sum(x.calls for x in out.tools)
         return out
+
+
+# Values for columns a row may leave out (the raw executemany does not apply server defaults).
+_ROW_DEFAULTS: dict[str, dict[str, Any]] = {
+    "runs": {
+        "agent_name": "", "model_name": "", "backend": "", "source": "agent", "input_messages": "[]",
+        "tools": "[]", "metadata": "{}", "requests": 0, "input_tokens": 0, "output_tokens": 0,
+        "tool_call_count": 0, "step_count": 0,
+    },
+    "steps": {"complete": True, "requests": 0, "input_tokens": 0, "output_tokens": 0, "new_messages": "[]"},
+    "tool_calls": {"latency_s": 0.0},
+}
 
 
 def _insert_for(dialect: str) -> Any:

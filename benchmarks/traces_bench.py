@@ -1,0 +1,355 @@
+"""Trace recording overhead and import throughput.
+
+Run: ``.venv/bin/python benchmarks/traces_bench.py [--quick]``. Writes
+``benchmarks/results/traces.md`` and ``traces.json``.
+
+1. Recording overhead per step, with a real ``Agent`` and an instant scripted
+   model (``FunctionModel``; each run: three tool steps, then an answer). Side
+   by side in one process, interleaved rounds, median of rounds:
+   - no recorder;
+   - ``TraceRecorder`` on a SQLite file (batched writer thread, redaction on/off);
+   - what a user would write instead: a handler that INSERTs each event's JSON
+     into SQLite and commits, synchronously (``naive sync sqlite``), and one that
+     appends each event as a JSON line to a file (``jsonl append``).
+   "step time" is wall time of the runs divided by steps, measured to the end of
+   the runs (the recorder keeps writing in its thread); "incl. flush" adds the
+   time until everything is durably stored.
+2. The recorder alone on synthetic events: ``handle()`` cost per event on the
+   caller's thread and end-to-end stored steps per second.
+3. Import throughput of the chat JSONL format: 100,000 records into a fresh
+   SQLite store (and PostgreSQL when ``AGENTFN_TEST_POSTGRES_URL`` is set,
+   20,000 records), next to a floor reference: ``json.loads`` + raw
+   ``sqlite3.executemany`` of each line into one table (no parsing into runs,
+   steps and calls).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+RESULTS = Path(__file__).parent / "results"
+
+
+# -- 1. agent overhead --------------------------------------------------------------------
+
+
+def make_agent(recorder: Any) -> Any:
+    from agentfn.agent import Agent
+    from agentfn.backends.function import FunctionModel, call
+    from agentfn.messages import AssistantMessage
+    from agentfn.tool import tool
+
+    @tool
+    def get_weather(city: str, unit: str = "C") -> dict[str, Any]:
+        """Weather for a city.
+
+        Args:
+            city: the city.
+            unit: C or F.
+        """
+        return {"city": city, "temp": 21, "unit": unit}
+
+    def reply(messages: list[Any], request: Any) -> Any:
+        n = sum(1 for m in messages if m.role == "tool")
+        if n < 3:
+            return AssistantMessage(tool_calls=[call("get_weather", {"city": f"city {n}"})])
+        return "It is 21C everywhere."
+
+    return Agent(FunctionModel(reply), tools=[get_weather], recorder=recorder, name="bench")
+
+
+class NaiveSqlite:
+    """What a user might write: one INSERT + COMMIT per event, on the event loop."""
+
+    def __init__(self, path: str) -> None:
+        self.db = sqlite3.connect(path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS events (run_id TEXT, kind TEXT, body TEXT)")
+
+    def handle(self, event: Any) -> None:
+        self.db.execute("INSERT INTO events VALUES (?, ?, ?)", (event.run_id, event.kind, event.model_dump_json()))
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class JsonlAppend:
+    """Append each event as a JSON line (flushed), on the event loop."""
+
+    def __init__(self, path: str) -> None:
+        self.fh = open(path, "a", encoding="utf-8")  # noqa: SIM115
+
+    def handle(self, event: Any) -> None:
+        self.fh.write(event.model_dump_json())
+        self.fh.write("\n")
+        self.fh.flush()
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+async def run_agent(agent: Any, runs: int) -> float:
+    t0 = time.perf_counter()
+    for i in range(runs):
+        await agent.run(f"weather {i}")
+    return time.perf_counter() - t0
+
+
+def bench_agent(runs: int, rounds: int, tmp: Path) -> dict[str, Any]:
+    from agentfn.traces import TraceRecorder, TraceStore
+
+    steps_per_run = 4
+    configs = ["no recorder", "TraceRecorder sqlite", "TraceRecorder sqlite, no redaction",
+               "naive sync sqlite", "jsonl append"]
+    times: dict[str, list[float]] = {c: [] for c in configs}
+    flush_times: dict[str, list[float]] = {c: [] for c in configs}
+    asyncio.run(run_agent(make_agent(None), 20))  # warm up imports and caches
+    for r in range(rounds):
+        for c in configs:
+            recorder: Any = None
+            store = None
+            if c.startswith("TraceRecorder"):
+                store = TraceStore.open(tmp / f"agent-{r}-{len(c)}.db")
+                recorder = TraceRecorder(store, redact=None) if "no redaction" in c else TraceRecorder(store)
+            elif c == "naive sync sqlite":
+                recorder = NaiveSqlite(str(tmp / f"naive-{r}.db"))
+            elif c == "jsonl append":
+                recorder = JsonlAppend(str(tmp / f"events-{r}.jsonl"))
+            agent = make_agent(recorder)
+            t0 = time.perf_counter()
+            elapsed = asyncio.run(run_agent(agent, runs))
+            if isinstance(recorder, TraceRecorder):
+                assert recorder.flush(120)
+                assert recorder.errors == 0 and recorder.dropped == 0
+            total = time.perf_counter() - t0
+            times[c].append(elapsed)
+            flush_times[c].append(total)
+            if recorder is not None:
+                recorder.close()
+            if store is not None:
+                assert store.count_runs() == runs
+                store.close()
+    base = statistics.median(times["no recorder"]) / (runs * steps_per_run)
+    out: dict[str, Any] = {"runs": runs, "steps_per_run": steps_per_run, "rounds": rounds, "configs": {}}
+    for c in configs:
+        step = statistics.median(times[c]) / (runs * steps_per_run)
+        with_flush = statistics.median(flush_times[c]) / (runs * steps_per_run)
+        out["configs"][c] = {
+            "step_us": step * 1e6,
+            "step_incl_flush_us": with_flush * 1e6,
+            "overhead_pct": (step / base - 1) * 100,
+            "overhead_incl_flush_pct": (with_flush / base - 1) * 100,
+        }
+    return out
+
+
+# -- 2. recorder alone ----------------------------------------------------------------------
+
+
+def bench_recorder(runs: int, tmp: Path) -> dict[str, Any]:
+    from agentfn.traces import TraceRecorder, TraceStore
+    from agentfn.traces.testing import ScriptedCall, scripted_run_events
+
+    events = []
+    for i in range(runs):
+        events.extend(scripted_run_events(
+            [[ScriptedCall("get_weather", {"city": "Paris"}, result='{"temp": 21}')]] * 3, run_id=f"r{i}",
+        ))
+    steps = runs * 4
+    store = TraceStore.open(tmp / "recorder.db")
+    rec = TraceRecorder(store)
+    t0 = time.perf_counter()
+    for e in events:
+        rec.handle(e)
+    handled = time.perf_counter() - t0
+    assert rec.flush(300)
+    total = time.perf_counter() - t0
+    rec.close()
+    assert store.count_runs() == runs and rec.errors == 0
+    store.close()
+    return {
+        "events": len(events),
+        "steps": steps,
+        "handle_us_per_event": handled / len(events) * 1e6,
+        "stored_steps_per_s": steps / total,
+        "stored_events_per_s": len(events) / total,
+    }
+
+
+# -- 3. import throughput ---------------------------------------------------------------------
+
+
+TOOLS = [
+    {"type": "function", "function": {"name": n, "description": f"{n} tool",
+                                      "parameters": {"type": "object", "properties": {"q": {"type": "string"}},
+                                                     "required": ["q"]}}}
+    for n in ("search", "get_weather", "send_email", "convert", "lookup_user")
+]
+
+
+def make_jsonl(path: Path, n: int, seed: int = 0) -> None:
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            msgs: list[dict[str, Any]] = [
+                {"role": "system", "content": "You are a helpful assistant."},
+                {"role": "user", "content": f"request number {i}: please help with task {rng.randint(0, 10**6)}"},
+            ]
+            for s in range(rng.randint(1, 3)):
+                name = rng.choice(TOOLS)["function"]["name"]
+                cid = f"call_{i}_{s}"
+                msgs.append({"role": "assistant", "content": None, "tool_calls": [
+                    {"id": cid, "type": "function", "function": {"name": name, "arguments": json.dumps({"q": f"x{i}"})}}]})
+                msgs.append({"role": "tool", "tool_call_id": cid, "name": name, "content": f"result {i} {s}"})
+            msgs.append({"role": "assistant", "content": f"answer {i}"})
+            fh.write(json.dumps({"messages": msgs, "tools": TOOLS}) + "\n")
+
+
+def floor_import(path: Path, db: Path) -> float:
+    t0 = time.perf_counter()
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE lines (body TEXT)")
+    batch: list[tuple[str]] = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            json.loads(line)
+            batch.append((line,))
+            if len(batch) >= 1000:
+                conn.executemany("INSERT INTO lines VALUES (?)", batch)
+                conn.commit()
+                batch = []
+    conn.executemany("INSERT INTO lines VALUES (?)", batch)
+    conn.commit()
+    conn.close()
+    return time.perf_counter() - t0
+
+
+def bench_import(n: int, tmp: Path, pg_n: int) -> dict[str, Any]:
+    from agentfn.traces import TraceStore, export_jsonl, import_jsonl
+
+    src = tmp / "import.jsonl"
+    make_jsonl(src, n)
+    out: dict[str, Any] = {"records": n, "file_mb": src.stat().st_size / 1e6}
+    store = TraceStore.open(tmp / "import.db")
+    report = import_jsonl(store, src)
+    assert report.imported == n and not report.errors
+    out["sqlite_records_per_s"] = n / report.seconds
+    out["sqlite_seconds"] = report.seconds
+    t0 = time.perf_counter()
+    exported = export_jsonl(store, tmp / "export.jsonl")
+    out["export_records_per_s"] = exported / (time.perf_counter() - t0)
+    store.close()
+    floor = floor_import(src, tmp / "floor.db")
+    out["floor_records_per_s"] = n / floor
+    pg = os.environ.get("AGENTFN_TEST_POSTGRES_URL")
+    if pg and pg_n:
+        import sqlalchemy as sa
+
+        schema = f"bench_{os.getpid()}"
+        admin = sa.create_engine(pg)
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        try:
+            small = tmp / "pg.jsonl"
+            make_jsonl(small, pg_n)
+            with TraceStore.open(f"{pg}?options=-csearch_path%3D{schema}") as pstore:
+                rep = import_jsonl(pstore, small)
+                assert rep.imported == pg_n
+            out["postgres_records"] = pg_n
+            out["postgres_records_per_s"] = pg_n / rep.seconds
+        finally:
+            with admin.begin() as conn:
+                conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+            admin.dispose()
+    return out
+
+
+# -- report ---------------------------------------------------------------------------------
+
+
+def write_report(res: dict[str, Any]) -> str:
+    a, r, i = res["agent"], res["recorder"], res["import"]
+    lines = [
+        "# Trace recording benchmark",
+        "",
+        f"`.venv/bin/python benchmarks/traces_bench.py` on {res['machine']} (Python {res['python']}, {res['date']}).",
+        "The machine is shared (other processes ran at the same time), so absolute numbers are noisy; "
+        "compare the rows of one table (same run, interleaved rounds, medians).",
+        "",
+        f"## Recording overhead per agent step ({a['runs']} runs x {a['steps_per_run']} steps, "
+        f"median of {a['rounds']} rounds, FunctionModel, one tool)",
+        "",
+        "| event consumer | step time (us) | overhead | step time incl. flush (us) | overhead incl. flush |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, c in a["configs"].items():
+        lines.append(
+            f"| {name} | {c['step_us']:.0f} | {c['overhead_pct']:+.1f}% | {c['step_incl_flush_us']:.0f} | "
+            f"{c['overhead_incl_flush_pct']:+.1f}% |"
+        )
+    lines += [
+        "",
+        "## Recorder alone (synthetic events of scripted runs)",
+        "",
+        f"- `handle()` on the caller's thread: **{r['handle_us_per_event']:.1f} us/event** ({r['events']} events)",
+        f"- stored end to end: **{r['stored_steps_per_s']:,.0f} steps/s** ({r['stored_events_per_s']:,.0f} events/s)",
+        "",
+        f"## Import of chat JSONL ({i['records']:,} records, {i['file_mb']:.0f} MB, 1-3 tool calls each)",
+        "",
+        "| target | records/s |",
+        "| --- | ---: |",
+        f"| TraceStore SQLite (runs, steps, calls parsed and indexed) | **{i['sqlite_records_per_s']:,.0f}** |",
+    ]
+    if "postgres_records_per_s" in i:
+        lines.append(f"| TraceStore PostgreSQL ({i['postgres_records']:,} records, local server) | "
+                     f"{i['postgres_records_per_s']:,.0f} |")
+    lines += [
+        f"| floor: json.loads + raw sqlite3 executemany of each line (no parsing) | {i['floor_records_per_s']:,.0f} |",
+        "",
+        f"Import takes {i['sqlite_seconds']:.1f}s for {i['records']:,} records; aim > 5,000 records/s. "
+        f"Export back to JSONL: {i['export_records_per_s']:,.0f} records/s.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
+    args = ap.parse_args()
+    runs, rounds, rec_runs, n_import, pg_n = (50, 2, 200, 5_000, 1_000) if args.quick else (300, 5, 2_000, 100_000, 20_000)
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        res = {
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+            "python": platform.python_version(),
+            "date": time.strftime("%Y-%m-%d"),
+            "agent": bench_agent(runs, rounds, tmp),
+            "recorder": bench_recorder(rec_runs, tmp),
+            "import": bench_import(n_import, tmp, pg_n),
+        }
+    report = write_report(res)
+    print(report)
+    if not args.quick:
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "traces.md").write_text(report, encoding="utf-8")
+        (RESULTS / "traces.json").write_text(json.dumps(res, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
