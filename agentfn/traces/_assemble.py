@@ -7,7 +7,6 @@ runs); state is kept per run id and dropped at ``RunEnd``.
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +26,7 @@ from agentfn.events import (
 from agentfn.messages import AssistantMessage, Message, ToolCall, ToolMessage, Usage
 from agentfn.traces import _codec as codec
 from agentfn.traces._ops import RunEndOp, RunStartOp, StepOp, WriteOp
-from agentfn.traces.records import RouteRecord, Step, ToolCallRecord, ToolOffered
+from agentfn.traces.records import RouteRecord, ToolOffered
 from agentfn.traces.redact import Redactor
 
 
@@ -85,17 +84,23 @@ class EventAssembler:
         return self._text(text) or text
 
     def _message(self, m: Message) -> Message:
-        if self.redact is None:
+        redact = self.redact
+        if redact is None:
             return m
+        # Copy only when redaction changed something: most messages hold no secret.
         if isinstance(m, AssistantMessage):
-            return m.model_copy(
-                update={
-                    "content": self._text(m.content),
-                    "reasoning": self._text(m.reasoning),
-                    "tool_calls": [c.model_copy(update={"arguments": self._text(c.arguments)}) for c in m.tool_calls],
-                }
-            )
-        return m.model_copy(update={"content": self._text(m.content)})
+            content = None if m.content is None else redact(m.content)
+            reasoning = None if m.reasoning is None else redact(m.reasoning)
+            args = [redact(c.arguments) for c in m.tool_calls]
+            if content == m.content and reasoning == m.reasoning and all(
+                a == c.arguments for a, c in zip(args, m.tool_calls, strict=True)
+            ):
+                return m
+            calls = [c if a == c.arguments else c.model_copy(update={"arguments": a})
+                     for a, c in zip(args, m.tool_calls, strict=True)]
+            return m.model_copy(update={"content": content, "reasoning": reasoning, "tool_calls": calls})
+        content = redact(m.content)
+        return m if content == m.content else m.model_copy(update={"content": content})
 
     def _messages(self, ms: list[Message]) -> list[Message]:
         return [self._message(m) for m in ms]
@@ -172,27 +177,20 @@ class EventAssembler:
                 args = "" if res.arguments is None else codec.dumps(res.arguments)
                 order.append(ToolCall(id=res.call_id, name=res.tool_name, arguments=args))
                 seen.add(res.call_id)
-        calls: list[ToolCallRecord] = []
+        calls: list[dict[str, Any]] = []
         for i, call in enumerate(order):
             res = st.results.get(call.id)
-            validated: dict[str, Any] | None = None
+            validated: str | None = None
             if res is not None and res.arguments is not None:
-                parsed = json.loads(self._json(res.arguments)) if self.redact else res.arguments
-                validated = parsed if isinstance(parsed, dict) else None
-            calls.append(
-                ToolCallRecord(
-                    step=n,
-                    index=i,
-                    call_id=call.id,
-                    name=call.name,
-                    raw_arguments=self._text(call.arguments) or "",
-                    arguments=validated,  # pyright: ignore[reportUnknownArgumentType]
-                    status=None if res is None else res.status,
-                    error=None if res is None else self._text(res.error),
-                    content=None if res is None else self._text(res.content),
-                    latency_s=0.0 if res is None else res.latency_s,
-                )
-            )
+                validated = self._json(res.arguments)
+            calls.append({
+                "run_id": run_id, "step": n, "idx": i, "call_id": call.id, "name": call.name,
+                "raw_arguments": self._text(call.arguments) or "", "arguments": validated,
+                "status": None if res is None else res.status,
+                "error": None if res is None else self._text(res.error),
+                "content": None if res is None else self._text(res.content),
+                "latency_s": 0.0 if res is None else res.latency_s,
+            })
         if end is not None:
             new_messages = self._messages(list(end.new_messages))
         else:
@@ -201,30 +199,33 @@ class EventAssembler:
             if resp is not None:
                 new_messages.append(self._message(resp.message))
             for c in calls:
-                if c.content is not None:
-                    new_messages.append(
-                        ToolMessage(tool_call_id=c.call_id, name=c.name, content=c.content, is_error=not c.ok)
-                    )
+                if c["content"] is not None:
+                    new_messages.append(ToolMessage(
+                        tool_call_id=c["call_id"], name=c["name"], content=c["content"], is_error=c["status"] != "ok",
+                    ))
         route = None
         if st.route is not None:
             r = st.route
-            route = RouteRecord(step=n, ranked=r.ranked, selected=r.selected, abstain=r.abstain, offered=r.offered)
-        step = Step(
-            step=n,
-            time=st.time,
-            complete=end is not None,
-            model_output=None if resp is None else self._message(resp.message),  # pyright: ignore[reportArgumentType]
-            raw_text=None if resp is None else self._text(resp.raw_text),
-            finish_reason=None if resp is None else resp.finish_reason,
-            model_name=None if resp is None else resp.model_name,
-            model_latency_s=None if st.response is None else st.response.latency_s,
-            # StepEnd.usage is the run's running total; the step's own usage is its model response's.
-            usage=resp.usage if resp is not None else Usage(),
-            route=route,
-            tool_calls=calls,
-            new_messages=new_messages,
-        )
-        return codec.step_to_op(run_id, step)
+            route = RouteRecord(
+                step=n, ranked=r.ranked, selected=r.selected, abstain=r.abstain, offered=r.offered
+            ).model_dump_json()
+        # The step's own usage is its model response's (StepEnd.usage is the run's running total).
+        usage = resp.usage if resp is not None else Usage()
+        row: dict[str, Any] = {
+            "run_id": run_id,
+            "step": n,
+            "time": st.time,
+            "complete": end is not None,
+            "model_output": None if resp is None else self._message(resp.message).model_dump_json(),
+            "raw_text": None if resp is None else self._text(resp.raw_text),
+            "finish_reason": None if resp is None else resp.finish_reason,
+            "model_name": None if resp is None else resp.model_name,
+            "model_latency_s": None if st.response is None else st.response.latency_s,
+            "route": route,
+            "new_messages": codec.messages_json(new_messages),
+            **codec.usage_values(usage),
+        }
+        return StepOp(row, calls)
 
     def _run_end(self, ev: RunEnd) -> RunEndOp:
         values: dict[str, Any] = {

@@ -9,6 +9,7 @@ the write lock instead of failing; PostgreSQL uses the same statements.
 
 from __future__ import annotations
 
+import operator
 import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -259,11 +260,15 @@ class TraceStore:
             keys = list(stmt.positiontup) if stmt.positiontup else list(stmt.params)
             compiled = self._compiled[table.name] = (stmt.string, keys, bool(stmt.positiontup))
         sql, keys, positional = compiled
-        defaults = _ROW_DEFAULTS[table.name]
+        defaults = {k: None for k in keys} | _ROW_DEFAULTS[table.name]
         if positional:
-            params: list[Any] = [tuple(r[k] if k in r else defaults.get(k) for k in keys) for r in rows]
+            getter = operator.itemgetter(*keys)
+            try:
+                params: list[Any] = [getter(r) for r in rows]
+            except KeyError:  # some rows leave columns out
+                params = [getter(defaults | r) for r in rows]
         else:
-            params = [{k: r[k] if k in r else defaults.get(k) for k in keys} for r in rows]
+            params = [defaults | r for r in rows]
         conn.exec_driver_sql(sql, params)
 
     def add_runs(self, runs: Iterable[Run]) -> int:
