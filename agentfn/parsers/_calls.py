@@ -10,6 +10,7 @@ decoded once.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from agentfn.parsers._json import OK, WS_RE, JsonScan, Member, normalize_json_text, run_end, scan_complete
@@ -96,8 +97,8 @@ def call_from_scan(scan: JsonScan, rules: CallRules = LENIENT) -> tuple[str, str
     return name.decoded, text
 
 
-def partial_call(scan: JsonScan, text: str) -> tuple[str, str] | None:
-    """Name and a certain prefix of the arguments of a call object still being written."""
+def partial_call(scan: JsonScan, text: str) -> tuple[str, str | Callable[[int], str]] | None:
+    """Name and arguments (text, or a function giving the text from an offset) of a call still being written."""
     name = scan.member("name")
     if (
         name is None
@@ -110,13 +111,11 @@ def partial_call(scan: JsonScan, text: str) -> tuple[str, str] | None:
     if args is not None:
         return name.decoded, _arguments_text(scan, args)
     open_member = scan.open_member
-    if open_member is None or open_member.key not in ARG_KEYS or open_member.first_char in ('"', ""):
+    # Only an object or array streams: a string may be decoded once, and a bare `null` becomes "{}".
+    if open_member is None or open_member.key not in ARG_KEYS or open_member.first_char not in ("{", "["):
         return name.decoded, ""
-    # Arguments being written: everything normalised so far, plus an unfinished string.
-    # A bare `null` would become "{}", so hold literals back until they complete.
-    if open_member.first_char.isalpha():
-        return name.decoded, ""
-    return name.decoded, scan.normalized(open_member.norm_start) + scan.partial_string(text)
+    norm_start = open_member.norm_start
+    return name.decoded, lambda offset: scan.tail(text, norm_start + offset)
 
 
 def array_elements(text: str, scan: JsonScan) -> list[JsonScan] | None:
@@ -153,8 +152,8 @@ def value_arguments(scan: JsonScan) -> str | None:
     return None
 
 
-def partial_value(scan: JsonScan, text: str) -> str:
+def partial_value(scan: JsonScan, text: str) -> str | Callable[[int], str]:
     """A certain prefix of :func:`value_arguments` while the value is still being written."""
     if scan.top_kind != "{":
         return ""
-    return scan.normalized() + scan.partial_string(text)
+    return lambda offset: scan.tail(text, offset)

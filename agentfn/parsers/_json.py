@@ -21,6 +21,7 @@ and other non-JSON literals are rejected.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass
@@ -70,6 +71,74 @@ class Member:
     """The decoded value, kept only for string values (names, double-encoded arguments)."""
 
 
+class _Fallback(Exception):
+    """The C decoder's reading would differ from the token scanner's; use the scanner."""
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _Fallback  # repeated keys are kept by the token scanner, dropped by dict
+    return result
+
+
+def _finite_float(token: str) -> float:
+    value = float(token)
+    if value in (float("inf"), float("-inf")):
+        raise _Fallback  # the token scanner keeps the model's spelling
+    return value
+
+
+def _no_constant(token: str) -> Any:
+    raise ValueError(f"{token} is not JSON")
+
+
+def _first_char(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{"
+    if isinstance(value, list):
+        return "["
+    if isinstance(value, str):
+        return '"'
+    if value is None or isinstance(value, bool):
+        return "n" if value is None else ("t" if value else "f")
+    return "0"
+
+
+_FAST_DECODER = json.JSONDecoder(
+    strict=False, object_pairs_hook=_unique_pairs, parse_float=_finite_float, parse_constant=_no_constant
+)
+
+
+class _Rope:
+    """Append-only text with slices in time proportional to their length."""
+
+    __slots__ = ("_length", "_pieces", "_starts")
+
+    def __init__(self) -> None:
+        self._pieces: list[str] = []
+        self._starts: list[int] = []
+        self._length = 0
+
+    def __len__(self) -> int:
+        return self._length
+
+    def append(self, piece: str) -> None:
+        if piece:
+            self._starts.append(self._length)
+            self._pieces.append(piece)
+            self._length += len(piece)
+
+    def slice(self, start: int, end: int | None = None) -> str:
+        end = self._length if end is None else min(end, self._length)
+        if start >= end:
+            return ""
+        first = bisect.bisect_right(self._starts, start) - 1
+        last = bisect.bisect_left(self._starts, end)
+        base = self._starts[first]
+        return "".join(self._pieces[first:last])[start - base : end - base]
+
+
 def _decode_string(token: str) -> str:
     value: str = _DECODER.decode(token)
     return value
@@ -91,8 +160,10 @@ class JsonScan:
         self._pos = start
         self._expect = _VALUE
         self._stack: list[str] = []  # "{" or "["
-        self._out: list[str] = []
-        self._out_len = 0
+        self._out = _Rope()
+        self._partial = _Rope()  # normalised text of an unfinished string token
+        self._partial_token = -1  # offset of that token's opening quote
+        self._partial_raw = -1  # raw offset up to which it has been decoded
         self._str_resume = -1  # where to resume scanning an unfinished string
         self.top_kind = ""  # first character of the top-level value
         self.members: list[Member] = []
@@ -103,36 +174,56 @@ class JsonScan:
 
     def _emit(self, piece: str) -> None:
         self._out.append(piece)
-        self._out_len += len(piece)
+
+    @property
+    def _out_len(self) -> int:
+        return len(self._out)
 
     def normalized(self, start: int = 0, end: int | None = None) -> str:
         """Normalised text written so far (a slice of it when bounds are given)."""
-        text = "".join(self._out)
-        self._out = [text]
-        return text[start:end]
+        return self._out.slice(start, end)
 
     @property
     def normalized_length(self) -> int:
         """Length of the normalised text written so far."""
-        return self._out_len
+        return len(self._out)
 
-    def partial_string(self, text: str) -> str:
-        """Normalised text of an unfinished string token at the end of ``text``.
+    def tail(self, text: str, start: int) -> str:
+        """Normalised text from offset ``start`` on, including an unfinished string at the end.
 
-        Used only for provisional argument deltas: the result is a prefix of the
-        string's normalised text once it completes (no closing quote, no half
-        escape, no lone high surrogate).
+        Used for provisional argument deltas. The unfinished string's part never
+        ends in a half escape or a lone high surrogate, so whatever this returns
+        stays a prefix of the normalised text once the string completes. Costs
+        time in proportion to the result, not to the whole value.
         """
+        self._advance_partial(text)
+        in_string = self.status == INCOMPLETE and self._str_resume >= 0 and self._partial_token == self._pos
+        partial = self._partial if in_string else _Rope()
+        out_len = len(self._out)
+        if start < out_len:
+            return self._out.slice(start) + partial.slice(0)
+        return partial.slice(start - out_len)
+
+    def _advance_partial(self, text: str) -> None:
         if self.status != INCOMPLETE or self._str_resume < 0:
-            return ""
-        raw = text[self._pos + 1 : self._str_resume]
+            return
+        if self._partial_token != self._pos:
+            self._partial_token = self._pos
+            self._partial = _Rope()
+            self._partial.append('"')
+            self._partial_raw = self._pos + 1
+        raw = text[self._partial_raw : self._str_resume]
+        if not raw:
+            return
         try:
             decoded = _decode_string('"' + raw + '"')
         except ValueError:
-            return ""
-        if decoded and "\ud800" <= decoded[-1] <= "\udbff":
-            decoded = decoded[:-1]
-        return json.dumps(decoded, ensure_ascii=False)[:-1]
+            return  # an invalid escape: the string will fail as a whole
+        if decoded and "\ud800" <= decoded[-1] <= "\udbff" and not raw.endswith(decoded[-1]):
+            # "\\ud83d" may pair with the next escape: wait for it.
+            decoded, raw = decoded[:-1], raw[:-6]
+        self._partial.append(json.dumps(decoded, ensure_ascii=False)[1:-1])
+        self._partial_raw += len(raw)
 
     @property
     def depth(self) -> int:
@@ -150,6 +241,13 @@ class JsonScan:
         """Scan as far as ``text`` allows; returns the new :attr:`status`."""
         if self.status != INCOMPLETE:
             return self.status
+        if (
+            final
+            and self._pos == self.start
+            and text[self.start : self.start + 1] in ("{", "[")
+            and self._fast(text)
+        ):
+            return self.status
         try:
             self._run(text, final)
         except (ValueError, RecursionError):
@@ -158,6 +256,37 @@ class JsonScan:
             # Text ended inside the value: truncated output.
             self.status = INVALID
         return self.status
+
+    def _fast(self, text: str) -> bool:
+        """Scan a complete text with the C decoder; False when only the slow path gives the exact answer.
+
+        Equivalent to the token scanner for containers: same grammar, same
+        leniency, and normalisation by ``json.dumps`` agrees with the token
+        normaliser unless keys repeat or a float overflows, which fall back.
+        """
+        try:
+            value, end = _FAST_DECODER.raw_decode(text, self.start)
+        except (_Fallback, RecursionError):
+            return False
+        except ValueError:
+            self.status = INVALID
+            return True
+        self.status, self.end, self._pos = OK, end, end
+        self.top_kind = text[self.start]
+        if not isinstance(value, dict):
+            self._emit(json.dumps(value, ensure_ascii=False))
+            return True
+        self._emit("{")
+        for i, (key, item) in enumerate(value.items()):  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+            self._emit((", " if i else "") + json.dumps(key, ensure_ascii=False) + ": ")
+            member = Member(key=str(key), first_char=_first_char(item), norm_start=len(self._out))  # pyright: ignore[reportUnknownArgumentType]
+            self._emit(json.dumps(item, ensure_ascii=False))
+            member.norm_end = len(self._out)
+            if isinstance(item, str):
+                member.decoded = item
+            self.members.append(member)
+        self._emit("}")
+        return True
 
     def _run(self, text: str, final: bool) -> None:
         n = len(text)

@@ -1,6 +1,6 @@
 """Records and the shared engine behind every tool-call parser.
 
-A format parser only answers one question, :meth:`ToolCallParser._step`: "at
+A format parser only answers one question, :meth:`ToolCallParser.step`: "at
 this offset, what comes next, and is it already certain?" The engine here
 drives that question over a text that may still grow, and derives both the
 whole-text result and the streaming deltas from the same decisions. Because a
@@ -42,7 +42,7 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -179,11 +179,15 @@ class Decided:
 
 @dataclass(frozen=True)
 class Partial:
-    """A call still being written: its name and a certain prefix of its normalised arguments."""
+    """A call still being written: its name and a certain prefix of its normalised arguments.
+
+    ``arguments`` is that prefix, or a function returning it from a given offset
+    on (so long arguments stream without copying what was already sent).
+    """
 
     start: int
     name: str
-    arguments: str
+    arguments: str | Callable[[int], str]
 
 
 @dataclass(frozen=True)
@@ -249,7 +253,7 @@ def text_until_marker(buf: TextBuffer, pos: int, markers: Sequence[str]) -> Deci
 class ToolCallParser:
     """Base class of tool-call formats.
 
-    Subclasses set :attr:`name` and :attr:`markers` and implement :meth:`_step`.
+    Subclasses set :attr:`name` and :attr:`markers` and implement :meth:`step`.
     Parsing never raises on model output.
 
     Args:
@@ -279,7 +283,7 @@ class ToolCallParser:
     def parse(self, text: str) -> ParseResult:
         """Split a complete model output into content, tool calls and reasoning. Never raises."""
         try:
-            engine = _Engine(self, incremental=False)
+            engine = _Engine(self, incremental=False, record_deltas=False)
             engine.buf.text = text
             engine.buf.final = True
             engine.run()
@@ -302,7 +306,7 @@ class ToolCallParser:
         """
         return StreamingParser(self, incremental_arguments=incremental_arguments)
 
-    def _step(self, buf: TextBuffer, pos: int, state: str) -> Decided | Pending:
+    def step(self, buf: TextBuffer, pos: int, state: str) -> Decided | Pending:
         """Decide what starts at ``pos`` of ``buf.text`` (the answer part, after reasoning).
 
         Must return :class:`Pending` only when ``buf.final`` is False and the
@@ -314,7 +318,7 @@ class ToolCallParser:
 
     def _parse_answer(self, text: str) -> list[Call]:
         """Calls in ``text`` parsed as an answer without reasoning (for calls inside reasoning)."""
-        engine = _Engine(self, incremental=False, in_answer=True)
+        engine = _Engine(self, incremental=False, in_answer=True, record_deltas=False)
         engine.buf.text = text
         engine.buf.final = True
         engine.run()
@@ -400,15 +404,24 @@ class _Provisional:
     index: int
     id: str
     name: str
-    emitted: str = ""
+    emitted: list[str] = field(default_factory=list[str])
+    emitted_length: int = 0
 
 
 class _Engine:
     """Drives a parser's steps over a growing text and records segments and deltas."""
 
-    def __init__(self, parser: ToolCallParser, *, incremental: bool, in_answer: bool = False) -> None:
+    def __init__(
+        self,
+        parser: ToolCallParser,
+        *,
+        incremental: bool,
+        in_answer: bool = False,
+        record_deltas: bool = True,
+    ) -> None:
         self.parser = parser
         self.incremental = incremental
+        self.record_deltas = record_deltas
         self.buf = TextBuffer()
         self.pos = 0
         self.phase = _ANSWER if in_answer else (_THINK if parser.reasoning_started else _LEAD)
@@ -426,15 +439,20 @@ class _Engine:
         out, self.deltas = self.deltas, []
         return out
 
+    def _delta(self, kind: DeltaKind, text: str = "", **fields: Any) -> None:
+        if self.record_deltas:
+            # Fields are built here and known valid: skip validation on this hot path.
+            self.deltas.append(ParseDelta.model_construct(kind=kind, text=text, **fields))
+
     def _text(self, text: str) -> None:
         if text:
             self.text_parts.append(text)
-            self.deltas.append(ParseDelta(kind="text", text=text))
+            self._delta("text", text)
 
     def _reasoning(self, text: str) -> None:
         if text:
             self.reasoning_parts.append(text)
-            self.deltas.append(ParseDelta(kind="reasoning", text=text))
+            self._delta("reasoning", text)
 
     def run(self) -> None:
         buf = self.buf
@@ -467,7 +485,7 @@ class _Engine:
                 return
             if self.pos >= len(text):
                 return
-            step = self.parser._step(buf, self.pos, self.state)  # pyright: ignore[reportPrivateUsage]
+            step = self.parser.step(buf, self.pos, self.state)
             if isinstance(step, Pending):
                 if buf.final:
                     raise RuntimeError(f"{self.parser.name}: step left text undecided at the end")
@@ -488,15 +506,17 @@ class _Engine:
         if prov is None:
             index = len(self.calls)
             prov = self.prov = _Provisional(partial.start, index, self.parser.new_id(index), partial.name)
-            self.deltas.append(ParseDelta(kind="tool_call_start", index=index, id=prov.id, name=prov.name))
-        if len(partial.arguments) > len(prov.emitted) and partial.arguments.startswith(prov.emitted):
-            piece = partial.arguments[len(prov.emitted) :]
-            prov.emitted = partial.arguments
-            self.deltas.append(ParseDelta(kind="tool_call_arguments", index=prov.index, text=piece))
+            self._delta("tool_call_start", index=index, id=prov.id, name=prov.name)
+        arguments = partial.arguments
+        piece = arguments(prov.emitted_length) if callable(arguments) else arguments[prov.emitted_length :]
+        if piece:
+            prov.emitted.append(piece)
+            prov.emitted_length += len(piece)
+            self._delta("tool_call_arguments", piece, index=prov.index)
 
     def _discard(self) -> None:
         if self.prov is not None:
-            self.deltas.append(ParseDelta(kind="tool_call_discard", index=self.prov.index))
+            self._delta("tool_call_discard", index=self.prov.index)
             self.prov = None
 
     def _decided(self, step: Decided) -> None:
@@ -517,19 +537,19 @@ class _Engine:
             prov is not None
             and prov.start == seg.start
             and prov.name == seg.name
-            and seg.arguments.startswith(prov.emitted)
+            and seg.arguments[: prov.emitted_length] == "".join(prov.emitted)
         ):
             call = ToolCall(id=prov.id, name=seg.name, arguments=seg.arguments)
-            rest = seg.arguments[len(prov.emitted) :]
+            rest = seg.arguments[prov.emitted_length :]
             self.prov = None
         else:
             self._discard()
             index = len(self.calls)
             call = ToolCall(id=self.parser.new_id(index), name=seg.name, arguments=seg.arguments)
-            self.deltas.append(ParseDelta(kind="tool_call_start", index=index, id=call.id, name=call.name))
+            self._delta("tool_call_start", index=index, id=call.id, name=call.name)
             rest = seg.arguments
         if rest:
-            self.deltas.append(ParseDelta(kind="tool_call_arguments", index=len(self.calls), text=rest))
+            self._delta("tool_call_arguments", rest, index=len(self.calls))
         self.calls.append(call)
 
     def finalize(self) -> None:

@@ -38,6 +38,11 @@ OPEN = "<tool_call>"
 CLOSE = "</tool_call>"
 
 
+def _malformed(pos: int) -> Decided:
+    # The opening tag is content; scanning resumes right after it.
+    return Decided([Text(OPEN)], pos + len(OPEN))
+
+
 class HermesParser(ToolCallParser):
     """``<tool_call>`` JSON blocks (Hermes, Qwen)."""
 
@@ -45,24 +50,23 @@ class HermesParser(ToolCallParser):
     markers: ClassVar[tuple[str, ...]] = (OPEN,)
     description: ClassVar[str] = "Hermes/Qwen <tool_call>{json}</tool_call> blocks"
 
-    def _step(self, buf: TextBuffer, pos: int, state: str) -> Decided | Pending:
+    def step(self, buf: TextBuffer, pos: int, state: str) -> Decided | Pending:
         found = text_until_marker(buf, pos, (OPEN,))
         if not isinstance(found, int):
             return found
         text = buf.text
-        malformed = Decided([Text(OPEN)], pos + len(OPEN))
         body = run_end(WS_RE, text, pos + len(OPEN))
         if body >= len(text):
-            return malformed if buf.final else Pending()
+            return _malformed(pos) if buf.final else Pending()
         if text[body] != "{":
-            return malformed
+            return _malformed(pos)
         scan = buf.json_at(body)
         if scan.status == INCOMPLETE:
             partial = partial_call(scan, text)
             return Pending(Partial(pos, *partial) if partial else None)
         call = call_from_scan(scan, LENIENT)
         if call is None:
-            return malformed
+            return _malformed(pos)
         after = run_end(WS_RE, text, scan.end)
         if text.startswith(CLOSE, after):
             return Decided([Call(call[0], call[1], pos)], after + len(CLOSE))
@@ -72,4 +76,4 @@ class HermesParser(ToolCallParser):
             )
         if not buf.final and CLOSE.startswith(text[after:]):
             return Pending(Partial(pos, *call))
-        return malformed
+        return _malformed(pos)

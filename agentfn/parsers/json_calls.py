@@ -56,7 +56,7 @@ class JsonParser(ToolCallParser):
     markers: ClassVar[tuple[str, ...]] = ("{", "[")
     description: ClassVar[str] = 'JSON {"name": ..., "arguments": ...} objects or arrays, optionally fenced'
 
-    def _step(self, buf: TextBuffer, pos: int, state: str) -> Decided | Pending:
+    def step(self, buf: TextBuffer, pos: int, state: str) -> Decided | Pending:
         found = text_until_marker(buf, pos, ("{", "[", FENCE))
         if not isinstance(found, int):
             return found

@@ -60,7 +60,7 @@ class Llama3JsonParser(ToolCallParser):
             return None
         return Decided([Call(call[0], call[1], start)], scan.end, state)
 
-    def _step(self, buf: TextBuffer, pos: int, state: str) -> Decided | Pending:
+    def step(self, buf: TextBuffer, pos: int, state: str) -> Decided | Pending:
         text = buf.text
         if state in (_BARE, _TAGGED):
             j = run_end(_SEPARATORS, text, pos)

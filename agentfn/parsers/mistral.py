@@ -53,7 +53,7 @@ class MistralParser(ToolCallParser):
     markers: ClassVar[tuple[str, ...]] = (MARKER,)
     description: ClassVar[str] = "Mistral [TOOL_CALLS][{...}] and [TOOL_CALLS]name[ARGS]{...}"
 
-    def _step(self, buf: TextBuffer, pos: int, state: str) -> Decided | Pending:
+    def step(self, buf: TextBuffer, pos: int, state: str) -> Decided | Pending:
         found = text_until_marker(buf, pos, (MARKER,))
         if not isinstance(found, int):
             return found

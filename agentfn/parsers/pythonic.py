@@ -140,7 +140,7 @@ class PythonicParser(ToolCallParser):
     markers: ClassVar[tuple[str, ...]] = ("[",)
     description: ClassVar[str] = 'Python call lists: [f(a=1), g(b="x")]'
 
-    def _step(self, buf: TextBuffer, pos: int, state: str) -> Decided | Pending:
+    def step(self, buf: TextBuffer, pos: int, state: str) -> Decided | Pending:
         found = text_until_marker(buf, pos, ("[",))
         if not isinstance(found, int):
             return found

@@ -34,7 +34,7 @@ def test_normalized_text_equals_json_dumps_for_any_split(
         seen = raw[: max(cut, len(seen))]
         status = scan.advance(seen)
         assert status != INVALID
-        assert expected.startswith(scan.normalized() + scan.partial_string(seen))
+        assert expected.startswith(scan.tail(seen, 0))
     if scan.advance(raw, final=True) == OK:
         assert scan.normalized() == expected and scan.end == len(raw)
 
@@ -70,7 +70,7 @@ def test_control_characters_and_surrogates() -> None:
     assert normalize_json_text('"\\ud83d\\ude00"') == '"😀"'
     scan = JsonScan(0)
     scan.advance('["x\\ud83d')
-    assert scan.partial_string('["x\\ud83d') == '"x'  # a lone high surrogate is held back
+    assert scan.tail('["x\\ud83d', 0) == '["x'  # a lone high surrogate is held back
 
 
 def test_huge_numbers_keep_their_spelling() -> None:
@@ -79,3 +79,62 @@ def test_huge_numbers_keep_their_spelling() -> None:
         == "[1e999, -1E400, 10000000000000000000000]"
     )
     assert normalize_json_text("[1E2, 1.50, -0.0]") == "[100.0, 1.5, -0.0]"
+
+
+def _summary(scan: JsonScan) -> tuple[object, ...]:
+    members = [
+        (m.key, m.first_char[:1] in '{["', m.decoded, scan.normalized(m.norm_start, m.norm_end))
+        for m in scan.members
+    ]
+    if scan.status != OK:
+        return (scan.status,)
+    return scan.status, scan.end, scan.top_kind, scan.normalized(), members
+
+
+JSONISH = st.lists(
+    st.sampled_from(
+        [
+            "{",
+            "}",
+            "[",
+            "]",
+            '"a"',
+            '"b"',
+            ":",
+            ",",
+            " ",
+            "1",
+            "-0.5e3",
+            "1e999",
+            "true",
+            "nul",
+            "NaN",
+            '"\\u00e9"',
+            '"x\ny"',
+            "\\",
+            '"',
+        ]
+    ),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=JSONISH | JSON_VALUES.map(json.dumps), data=st.data())
+def test_fast_path_agrees_with_token_scanner(text: str, data: st.DataObject) -> None:
+    if not text or text[0] not in "{[":
+        text = "[" + text
+    fast = JsonScan(0)
+    fast.advance(text, final=True)
+    slow = JsonScan(0)
+    cut = data.draw(st.integers(1, len(text)))
+    slow.advance(text[:cut])  # a partly fed scan never takes the fast path
+    slow.advance(text, final=True)
+    assert _summary(fast) == _summary(slow)
+
+
+def test_duplicate_keys_and_overflow_use_the_token_scanner() -> None:
+    scan = JsonScan(0)
+    scan.advance('{"a": 1, "a": 2, "b": 1e999}', final=True)
+    assert scan.normalized() == '{"a": 1, "a": 2, "b": 1e999}'
+    assert [m.key for m in scan.members] == ["a", "a", "b"]
