@@ -34,31 +34,19 @@ from agentfn.backends._constrain import (
     is_call_forced,
 )
 from agentfn.backends._lazy import import_extra
-from agentfn.backends._toolcalls import enforce_single_call, parse_text_calls, repair_calls
+from agentfn.backends._local import CALL_CLOSE, CALL_OPEN, forced_call_response, free_response
 from agentfn.backends.base import Model, ModelRequest, ModelResponse
-from agentfn.exceptions import UnexpectedModelBehavior
-from agentfn.messages import AssistantMessage, ToolCall, Usage
+from agentfn.messages import Usage
 
 __all__ = ["TransformersModel"]
 
 _FEATURE = "TransformersModel"
-CALL_OPEN = "<tool_call>\n"
-CALL_CLOSE = "\n</tool_call>"
 
 
 def _template_supports_tools(template: Any) -> bool:
     if isinstance(template, dict):  # named templates: {"default": ..., "tool_use": ...}
         return "tool_use" in template or any(_template_supports_tools(t) for t in template.values())  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
     return isinstance(template, str) and "tools" in template
-
-
-def _normalised_json(text: str) -> str:
-    """Constrained JSON re-serialised, so raw control characters inside strings get escaped."""
-    try:
-        value = json.loads(text, strict=False)
-    except ValueError:
-        return text  # cut off by the token limit: leave it for the caller's validation to report
-    return json.dumps(value, ensure_ascii=False)
 
 
 class TransformersModel(Model):
@@ -268,48 +256,18 @@ class TransformersModel(Model):
         usage = Usage(requests=1, input_tokens=n_in, output_tokens=n_out)
         finish = "length" if capped else "stop"
         if forced:
-            return self._forced_response(request, text, usage, finish)
-        calls: list[ToolCall] = []
-        content: str | None = text
-        reasoning: str | None = None
-        raw: str | None = None
-        if grammar is not None and not text.startswith(self.call_prefix):
-            content = _normalised_json(text)
-        if request.tools and request.tool_choice != "none":
-            found = parse_text_calls(text, self.parser)
-            if found.tool_calls:
-                raw, content, reasoning = text, found.content, found.reasoning
-                calls = enforce_single_call(repair_calls(found.tool_calls, request.tools), request.parallel_tool_calls)
-                content = content if content and content.strip() else None
-        return ModelResponse(
-            message=AssistantMessage(content=content, tool_calls=calls, reasoning=reasoning),
-            usage=usage,
-            model_name=self.name,
-            finish_reason="tool_calls" if calls else finish,
-            raw_text=raw,
-        )
-
-    def _forced_response(self, request: ModelRequest, text: str, usage: Usage, finish: str) -> ModelResponse:
-        raw = self.call_prefix + text + CALL_CLOSE
-        try:
-            # strict=False: xgrammar's JSON strings admit raw control characters; re-dumping escapes them.
-            envelope: Any = json.loads(text, strict=False)
-        except ValueError:
-            envelope = None
-        if not isinstance(envelope, dict) or not isinstance(envelope.get("name"), str):  # pyright: ignore[reportUnknownMemberType]
-            raise UnexpectedModelBehavior(
-                f"the constrained tool call did not complete within {usage.output_tokens} tokens "
-                f"(finish_reason={finish}); raise max_call_tokens or bound the tool's schema",
-                body=raw,
+            return forced_call_response(
+                text, call_prefix=self.call_prefix, usage=usage, finish_reason=finish, model_name=self.name
             )
-        arguments: Any = envelope.get("arguments", {})  # pyright: ignore[reportUnknownMemberType]
-        call = ToolCall(name=str(envelope["name"]), arguments=json.dumps(arguments, ensure_ascii=False))
-        return ModelResponse(
-            message=AssistantMessage(content=None, tool_calls=[call]),
+        return free_response(
+            request,
+            text,
+            parser=self.parser,
+            constrained=grammar is not None,
+            call_prefix=self.call_prefix,
             usage=usage,
+            finish_reason=finish,
             model_name=self.name,
-            finish_reason="tool_calls",
-            raw_text=raw,
         )
 
     async def request(self, request: ModelRequest) -> ModelResponse:

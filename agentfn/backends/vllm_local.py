@@ -1,0 +1,192 @@
+"""In-process vLLM (``vllm.LLM``): batch-friendly local inference without a server.
+
+vLLM renders the tools with the chat template but returns raw text, so calls are parsed with
+agentfn's parsers. A forced call (``required`` or a tool name) is prefilled with the call tag
+and constrained with ``SamplingParams(structured_outputs=StructuredOutputsParams(json=...))``
+to the call envelope of the allowed tools; ``output_schema`` (when no call is possible) is
+constrained the same way. One call per forced turn.
+
+vLLM starts worker processes: scripts using this backend need an
+``if __name__ == "__main__":`` guard. Generation blocks, so it runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from agentfn.backends._chat import load_chat_template, messages_to_chat
+from agentfn.backends._constrain import (
+    DEFAULT_MAX_ITEMS,
+    DEFAULT_MAX_STRING_LENGTH,
+    bounded_schema,
+    call_envelope_schema,
+    forced_tools,
+    is_call_forced,
+)
+from agentfn.backends._lazy import import_extra
+from agentfn.backends._local import CALL_OPEN, forced_call_response, free_response
+from agentfn.backends.base import Model, ModelRequest, ModelResponse
+from agentfn.messages import Usage
+
+__all__ = ["VLLMModel"]
+
+_FEATURE = "VLLMModel"
+
+
+class VLLMModel(Model):
+    """A model run by ``vllm.LLM`` in this process.
+
+    Args:
+        model: a local folder or hub id.
+        chat_template: ``"auto"`` (the model's own if it mentions tools, else ``hermes``), a
+            shipped template name, template source, or ``"model"``.
+        parser: how free text is searched for calls (a parser name, list or ``"auto"``).
+        max_model_len: context length (small values save KV-cache memory).
+        enforce_eager: skip graph capture (much faster start on CPU).
+        max_new_tokens: cap for free text when the request sets no ``max_tokens``.
+        max_call_tokens: cap for a constrained call or structured output.
+        max_string_length: ``maxLength`` added to unbounded strings under constraint.
+        max_items: ``maxItems`` added to unbounded arrays under constraint.
+        call_prefix: text that opens a call in this model's format (prefilled when forced).
+        llm_kwargs: further ``vllm.LLM`` arguments (``dtype``, ``seed``, ...).
+        llm: an already-built ``vllm.LLM`` (skips loading).
+        name: display name.
+    """
+
+    supports_constrained_decoding = True
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        chat_template: str = "auto",
+        parser: str | Sequence[str] = "auto",
+        max_model_len: int = 2048,
+        enforce_eager: bool = True,
+        max_new_tokens: int = 512,
+        max_call_tokens: int = 256,
+        max_string_length: int | None = DEFAULT_MAX_STRING_LENGTH,
+        max_items: int | None = DEFAULT_MAX_ITEMS,
+        call_prefix: str = CALL_OPEN,
+        llm_kwargs: Mapping[str, Any] | None = None,
+        llm: Any = None,
+        name: str | None = None,
+    ) -> None:
+        self.path = model
+        self.chat_template = chat_template
+        self.parser = parser
+        self.max_model_len = max_model_len
+        self.enforce_eager = enforce_eager
+        self.max_new_tokens = max_new_tokens
+        self.max_call_tokens = max_call_tokens
+        self.max_string_length = max_string_length
+        self.max_items = max_items
+        self.call_prefix = call_prefix
+        self.llm_kwargs = dict(llm_kwargs or {})
+        self.name = name or f"vllm:{model}"
+        self._llm: Any = llm
+        self._template: str | None = None
+        self._template_resolved = False
+        self._lock = threading.Lock()
+
+    def load(self) -> Any:
+        """Build the ``vllm.LLM`` (done on first request otherwise); returns it."""
+        with self._lock:
+            return self._load_locked()
+
+    def _load_locked(self) -> Any:
+        if self._llm is None:
+            vllm = import_extra("vllm", feature=_FEATURE, extra="vllm")
+            kwargs: dict[str, Any] = {"max_model_len": self.max_model_len, "enforce_eager": self.enforce_eager}
+            kwargs.update(self.llm_kwargs)
+            self._llm = vllm.LLM(model=self.path, **kwargs)
+        if not self._template_resolved:
+            self._template = self._resolve_template()
+            self._template_resolved = True
+        return self._llm
+
+    def _resolve_template(self) -> str | None:
+        if self.chat_template == "model":
+            return None
+        if self.chat_template == "auto":
+            tokenizer: Any = self._llm.get_tokenizer()
+            own: Any = getattr(tokenizer, "chat_template", None)
+            return None if isinstance(own, str) and "tools" in own else load_chat_template("hermes")
+        if "{%" in self.chat_template or "{{" in self.chat_template:
+            return self.chat_template
+        return load_chat_template(self.chat_template)
+
+    def _sampling(self, request: ModelRequest, max_tokens: int, schema: dict[str, Any] | None) -> Any:
+        sampling = import_extra("vllm.sampling_params", feature=_FEATURE, extra="vllm")
+        params: dict[str, Any] = {
+            "max_tokens": max_tokens,
+            "temperature": request.temperature or 0.0,
+            "seed": request.seed,
+            "stop": request.stop,
+        }
+        if schema is not None:
+            params["structured_outputs"] = sampling.StructuredOutputsParams(json=schema, disable_any_whitespace=True)
+        return sampling.SamplingParams(**params)
+
+    def _request_sync(self, request: ModelRequest) -> ModelResponse:
+        forced = bool(request.tools) and is_call_forced(request.tool_choice)
+        calls_possible = bool(request.tools) and request.tool_choice != "none"
+        bounds: dict[str, Any] = {"max_string_length": self.max_string_length, "max_items": self.max_items}
+        schema: dict[str, Any] | None = None
+        messages = messages_to_chat(request.messages)
+        if forced:
+            schema = call_envelope_schema(forced_tools(request.tools, request.tool_choice), **bounds)
+            max_tokens = min(request.max_tokens or self.max_call_tokens, self.max_call_tokens)
+            messages.append({"role": "assistant", "content": self.call_prefix})
+        elif request.output_schema is not None and not calls_possible:
+            schema = bounded_schema(request.output_schema, **bounds)
+            max_tokens = request.max_tokens or self.max_call_tokens
+        else:
+            max_tokens = request.max_tokens or self.max_new_tokens
+        with self._lock:
+            llm = self._load_locked()
+            outputs: Any = llm.chat(
+                messages,
+                self._sampling(request, max_tokens, schema),
+                use_tqdm=False,
+                chat_template=self._template,
+                add_generation_prompt=not forced,
+                continue_final_message=forced,
+                tools=request.tools if calls_possible else None,
+            )
+        result: Any = outputs[0]
+        completion: Any = result.outputs[0]
+        text = str(completion.text)
+        usage = Usage(
+            requests=1,
+            input_tokens=len(result.prompt_token_ids or []),
+            output_tokens=len(completion.token_ids or []),
+        )
+        finish = str(completion.finish_reason or "stop")
+        if forced:
+            return forced_call_response(
+                text, call_prefix=self.call_prefix, usage=usage, finish_reason=finish, model_name=self.name
+            )
+        return free_response(
+            request,
+            text,
+            parser=self.parser,
+            constrained=schema is not None,
+            call_prefix=self.call_prefix,
+            usage=usage,
+            finish_reason=finish,
+            model_name=self.name,
+        )
+
+    async def request(self, request: ModelRequest) -> ModelResponse:
+        """Generate one reply in a worker thread."""
+        return await asyncio.to_thread(self._request_sync, request)
+
+    async def aclose(self) -> None:
+        """Drop the engine (vLLM frees its workers when the object is collected)."""
+        with self._lock:
+            self._llm = None
+            self._template_resolved = False
