@@ -1,0 +1,140 @@
+"""The agents a server exposes as models, built once per process from the config."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from agentfn.agent import Agent, ApprovalRequest
+from agentfn.backends.base import Model
+from agentfn.exceptions import ConfigError
+from agentfn.serve.config import AgentConfig, ServeConfig
+from agentfn.serve.security import Principal
+from agentfn.toolset import Toolset
+
+if TYPE_CHECKING:
+    from agentfn.router import Router
+    from agentfn.traces import TraceRecorder
+
+__all__ = ["AgentPool", "ServedAgent", "load_approver"]
+
+
+def load_approver(spec: str) -> Callable[[ApprovalRequest], Any]:
+    """Import ``module:function`` (or ``module.function``)."""
+    module_name, sep, attr = spec.partition(":")
+    if not sep:
+        module_name, _, attr = spec.rpartition(".")
+    try:
+        found = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ConfigError(f"cannot load approver {spec!r}: {exc}") from exc
+    if not callable(found):
+        raise ConfigError(f"approver {spec!r} is not callable")
+    return found
+
+
+def load_toolsets(specs: list[str]) -> Toolset:
+    """``Toolset.load`` each spec and combine them in order."""
+    out = Toolset(name="+".join(specs) or "none")
+    for spec in specs:
+        out = out.combine(Toolset.load(spec), name=out.name)
+    return out
+
+
+@dataclass
+class ServedAgent:
+    """One configured agent and its per-allow-list variants."""
+
+    config: AgentConfig
+    agent: Agent[Any, str]
+    router: Router | None = None
+    _restricted: dict[frozenset[str], Agent[Any, str]] = field(default_factory=dict[frozenset[str], "Agent[Any, str]"])
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def for_principal(self, principal: Principal) -> Agent[Any, str]:
+        """The agent with only the tools this caller may use (cached per allow-list)."""
+        if principal.tools is None:
+            return self.agent
+        allowed = principal.tools
+        found = self._restricted.get(allowed)
+        if found is None:
+            base = self.agent
+            restricted = copy.copy(base)
+            restricted.toolset = base.toolset.filtered(allowed)
+            restricted.pinned_tools = [t for t in base.pinned_tools if t in allowed]
+            restricted._tool_infos = [i for i in base._tool_infos if i.name in allowed]  # pyright: ignore[reportPrivateUsage]
+            found = self._restricted[allowed] = restricted
+        return found
+
+
+class AgentPool:
+    """Models, toolsets, routers, the trace recorder and the approver, shared by all requests.
+
+    Args:
+        config: the server configuration.
+        model: a ready model for every agent (tests and embedders); overrides the config's specs.
+        toolsets: ready toolsets by agent name (overrides the agent's ``tools`` specs).
+    """
+
+    def __init__(
+        self,
+        config: ServeConfig,
+        *,
+        model: Model | None = None,
+        toolsets: dict[str, Toolset] | None = None,
+    ) -> None:
+        from agentfn.backends import load_model
+
+        self.config = config
+        self.recorder: TraceRecorder | None = None
+        if config.trace_store:
+            from agentfn.traces import TraceRecorder
+
+            self.recorder = TraceRecorder(config.trace_store)
+        approver = load_approver(config.approver) if config.approver else None
+        self.models: dict[tuple[str | None, str | None], Model] = {}
+        self.agents: dict[str, ServedAgent] = {}
+        for ac in config.agents:
+            if model is not None:
+                agent_model = model
+            else:
+                spec, base_url = ac.model or config.model, ac.base_url or config.base_url
+                agent_model = self.models.get((spec, base_url))
+                if agent_model is None:
+                    agent_model = self.models[(spec, base_url)] = load_model(spec, base_url=base_url)
+            tools = (toolsets or {}).get(ac.name) or load_toolsets(ac.tools)
+            router = self._router(ac, tools)
+            agent: Agent[Any, str] = Agent(
+                agent_model, tools, name=ac.name, system_prompt=ac.system_prompt, max_steps=ac.max_steps,
+                max_tool_calls=ac.max_tool_calls, tool_timeout=ac.tool_timeout, tool_choice=ac.tool_choice,
+                parallel_tool_calls=ac.parallel_tool_calls, approver=approver, recorder=self.recorder,
+                router=router, route_k=ac.route_k, pinned_tools=ac.pinned_tools,
+            )
+            self.agents[ac.name] = ServedAgent(ac, agent, router)
+
+    @staticmethod
+    def _router(ac: AgentConfig, tools: Toolset) -> Router | None:
+        if ac.router is None:
+            return None
+        from agentfn.router import Router
+
+        if ac.router == "lexical":
+            return Router.build(list(tools), encoder=None)
+        return Router.load(ac.router)
+
+    def get(self, name: str | None) -> ServedAgent | None:
+        if name is None:
+            return next(iter(self.agents.values()))
+        return self.agents.get(name)
+
+    async def aclose(self) -> None:
+        if self.recorder is not None:
+            self.recorder.close()
+        for m in {id(a.agent.model): a.agent.model for a in self.agents.values()}.values():
+            await m.aclose()
