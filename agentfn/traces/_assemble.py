@@ -195,7 +195,7 @@ class EventAssembler:
             new_messages = self._messages(list(end.new_messages))
         else:
             # Unfinished step: rebuild what the conversation would have held.
-            new_messages = []
+            new_messages: list[Message] = []
             if resp is not None:
                 new_messages.append(self._message(resp.message))
             for c in calls:

@@ -107,7 +107,7 @@ def step_to_op(run_id: str, step: Step) -> StepOp:
     return StepOp(row, calls)
 
 
-def run_from_row(row: Mapping[str, Any]) -> Run:
+def run_from_row(row: Mapping[Any, Any]) -> Run:
     return Run(
         id=row["id"],
         started_at=row["started_at"],
@@ -134,7 +134,7 @@ def run_from_row(row: Mapping[str, Any]) -> Run:
     )
 
 
-def step_from_row(row: Mapping[str, Any]) -> Step:
+def step_from_row(row: Mapping[Any, Any]) -> Step:
     return Step(
         step=row["step"],
         time=row["time"],
@@ -152,7 +152,7 @@ def step_from_row(row: Mapping[str, Any]) -> Step:
     )
 
 
-def call_from_row(row: Mapping[str, Any]) -> ToolCallRecord:
+def call_from_row(row: Mapping[Any, Any]) -> ToolCallRecord:
     args = loads_or_none(row["arguments"])
     return ToolCallRecord(
         step=row["step"],

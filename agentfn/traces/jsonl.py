@@ -14,6 +14,7 @@ run's metadata under ``"openai"`` and restored on export.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import time
@@ -438,8 +439,8 @@ def export_parquet(store: TraceStore, dest: str | os.PathLike[str], *, row_group
     JSONL record is ``{"messages": ..., "tools": ..., **extra}`` (``tools`` omitted when null).
     """
     try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        pa: Any = importlib.import_module("pyarrow")
+        pq: Any = importlib.import_module("pyarrow.parquet")
     except ImportError as exc:
         raise MissingExtraError("Parquet export", "parquet", "pyarrow") from exc
 
@@ -499,8 +500,8 @@ def export_parquet(store: TraceStore, dest: str | os.PathLike[str], *, row_group
             )
             n += 1
             if len(rows) >= row_group:
-                writer.write_table(pa.Table.from_pylist(rows, schema=schema))  # pyright: ignore[reportUnknownMemberType]
+                writer.write_table(pa.Table.from_pylist(rows, schema=schema))
                 rows = []
         if rows or n == 0:
-            writer.write_table(pa.Table.from_pylist(rows, schema=schema))  # pyright: ignore[reportUnknownMemberType]
+            writer.write_table(pa.Table.from_pylist(rows, schema=schema))
     return n

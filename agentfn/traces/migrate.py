@@ -63,8 +63,7 @@ def upgrade(engine: sa.Engine, target: str = "head", *, label: str = "") -> tupl
                 f"trace store {label or engine.url!s} has schema revision {before!r}, newer than this"
                 f" agentfn knows ({HEAD_REVISION}); upgrade agentfn to read it"
             )
-        dest = script.get_revision(target)
-        after = dest.revision if dest is not None else before
+        after: str | None = script.get_revision(target).revision
         if before == after:
             return before, after or ""
 

@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from agentfn.exceptions import TraceStoreError
-from agentfn.traces import TraceRecorder, TraceStore, export_jsonl, export_parquet, import_jsonl, run_to_openai
+from agentfn.traces import (
+    TraceRecorder,
+    TraceStore,
+    export_jsonl,
+    export_parquet,
+    import_jsonl,
+    run_to_openai,
+)
 from agentfn.traces.testing import ScriptedCall, scripted_run_events
 
 WEATHER = {

@@ -9,8 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from agentfn.exceptions import TraceStoreError
-from agentfn.traces import TraceStore
-from agentfn.traces import migrate
+from agentfn.traces import TraceStore, migrate
 
 
 def make_v1_store(url: str) -> None:
