@@ -11,13 +11,16 @@ rejected, with a :class:`~agentfn.exceptions.ToolSchemaError`.
 
 from __future__ import annotations
 
+import ast
 import copy
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-import jsonschema
+from jsonschema import Draft202012Validator, SchemaError, ValidationError
+from jsonschema.validators import validator_for
 
 from agentfn._repair import repair_arguments
 from agentfn.exceptions import ToolArgumentError, ToolSchemaError
@@ -62,32 +65,65 @@ class NormalizedSpec:
         from agentfn.tool import _decode_object  # pyright: ignore[reportPrivateUsage]
 
         schema = self.parameters
-        try:
-            validator_cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-            validator = validator_cls(schema, format_checker=None)
-        except jsonschema.SchemaError as exc:  # pragma: no cover - normalisation prevents this
-            raise ToolSchemaError(f"tool {self.name!r}: invalid schema: {exc.message}") from exc
+        validator = _validator_for(schema)
         name = self.name
 
         def validate(arguments: Any) -> dict[str, Any]:
             data = _decode_object(name, arguments)
-            errors = list(validator.iter_errors(data))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+            errors = _errors_of(validator, data)
             if errors:
                 repaired = repair_arguments(data, schema)
                 if repaired is not None:
                     data = repaired
-                    errors = list(validator.iter_errors(data))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+                    errors = _errors_of(validator, data)
             if errors:
-                raise ToolArgumentError(
-                    name,
-                    [
-                        {"loc": ".".join(str(p) for p in e.absolute_path), "msg": e.message, "input": e.instance}  # pyright: ignore[reportUnknownMemberType]
-                        for e in errors  # pyright: ignore[reportUnknownVariableType]
-                    ],
-                )
+                raise ToolArgumentError(name, errors)
             return _apply_defaults(data, schema)
 
         return validate
+
+
+def _validator_for(schema: dict[str, Any]) -> Any:
+    validator_cls: Any = validator_for(schema, default=Draft202012Validator)
+    # Formats (date-time, uuid, ...) are checked, as the typed path checks them.
+    return validator_cls(schema, format_checker=validator_cls.FORMAT_CHECKER)
+
+
+def _errors_of(validator: Any, data: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for error in validator.iter_errors(data):
+        err = cast(ValidationError, error)
+        loc = ".".join(str(p) for p in err.absolute_path)
+        out.append({"loc": loc, "msg": err.message, "input": err.instance, "type": str(err.validator)})
+    return out
+
+
+def _repair_schema(parameters: dict[str, Any], where: str, warnings: list[str]) -> None:
+    """Drop keywords the JSON Schema meta-schema rejects (``minimum: "five"``...), with a warning each.
+
+    Raises:
+        ToolSchemaError: the schema is still invalid where nothing can be dropped.
+    """
+    validator_cls: Any = validator_for(parameters, default=Draft202012Validator)
+    for _ in range(100):
+        try:
+            validator_cls.check_schema(parameters)
+            return
+        except SchemaError as exc:
+            path = list(exc.path)
+            if not path:
+                raise ToolSchemaError(f"{where}: invalid schema: {exc.message}") from None
+            parent: Any = parameters
+            for key in path[:-1]:
+                parent = parent[key]
+            key = path[-1]
+            shown = "/".join(str(p) for p in path)
+            warnings.append(f"parameters/{shown}: {exc.message}; dropped")
+            if isinstance(parent, list):
+                cast(list[Any], parent).pop(cast(int, key))
+            else:
+                cast(dict[Any, Any], parent).pop(key)
+    raise ToolSchemaError(f"{where}: too many schema errors")
 
 
 def _apply_defaults(data: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -120,19 +156,35 @@ def normalize_spec(spec: Mapping[str, Any]) -> NormalizedSpec:
     if not isinstance(description, str):
         warnings.append("description was not a string; converted")
         description = str(description)
-    params: Any = body.get("parameters", body.get("input_schema", body.get("inputSchema")))
+    params: Any = None
+    for key in ("parameters", "input_schema", "inputSchema", "args_schema", "args"):
+        if key in body and body[key] is not None:
+            params = body[key]
+            if key not in ("parameters", "input_schema", "inputSchema"):
+                warnings.append(f"parameters read from {key!r}")
+            break
     if params is None:
         params = {"type": "object", "properties": {}}
+    if isinstance(params, str):
+        try:
+            params = json.loads(params)
+        except ValueError:
+            raise ToolSchemaError(f"tool {raw_name!r}: parameters is a string that is not JSON: {_preview(params)}") from None
+        warnings.append("parameters were JSON text; decoded")
     if not isinstance(params, Mapping):
         raise ToolSchemaError(f"tool {raw_name!r}: parameters must be an object schema, got {type(params).__name__}")
     params = copy.deepcopy(dict(cast(Mapping[str, Any], params)))
-    if "properties" not in params and "type" not in params and params and all(
-        isinstance(v, Mapping) for v in params.values()
-    ):
+    if "properties" not in params and params and all(isinstance(v, Mapping) for v in params.values()):
         warnings.append("parameters were a bare property map; wrapped in an object schema")
         params = {"type": "object", "properties": params}
-    if params.get("type") not in (None, "object") and _alias(params.get("type")) != "object":
-        raise ToolSchemaError(f"tool {raw_name!r}: parameters must describe an object, got type {params.get('type')!r}")
+    kind = params.get("type")
+    kinds = [_alias(k) for k in cast(list[Any], kind)] if isinstance(kind, list) else [_alias(kind)]
+    if kind is not None and "object" not in kinds and not (None in kinds and "properties" in params):
+        raise ToolSchemaError(
+            f"tool {raw_name!r}: parameters must describe an object, got type {kind!r}"
+        )
+    if kind is not None and kind != "object":
+        warnings.append(f"parameters: type {kind!r} read as 'object'")
     params["type"] = "object"
     parameters = _normalize_node(params, "parameters", warnings)
     props: dict[str, Any] = parameters.setdefault("properties", {})
@@ -147,6 +199,7 @@ def normalize_spec(spec: Mapping[str, Any]) -> NormalizedSpec:
             if dropped:
                 warnings.append(f"required names unknown properties {dropped}; dropped")
             parameters["required"] = list(dict.fromkeys(kept))
+    _repair_schema(parameters, f"tool {raw_name!r}", warnings)
     return NormalizedSpec(name, raw_name, description, parameters, warnings)
 
 
@@ -161,37 +214,61 @@ def _alias(kind: Any) -> str | None:
     return _TYPE_ALIASES.get(kind.strip().lower(), "?")
 
 
+def _split_top(text: str, sep: str) -> list[str]:
+    """Split on ``sep`` outside brackets and quotes: ``"int, Dict[str, int]"`` -> two parts."""
+    parts: list[str] = []
+    depth = 0
+    quote = ""
+    current: list[str] = []
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "[(":
+            depth += 1
+        elif ch in "])":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current).strip())
+    return [p for p in parts if p]
+
+
+def _as_list(kind: Any) -> list[str]:
+    if kind is None:
+        return []
+    return [str(k) for k in cast(list[Any], kind)] if isinstance(kind, list) else [str(kind)]
+
+
+def _merge_types(kinds: list[Any]) -> Any:
+    """Union of normalised types; None (any) absorbs everything."""
+    out: list[str] = []
+    for k in kinds:
+        if k is None:
+            return None
+        out.extend(_as_list(k))
+    unique = list(dict.fromkeys(out))
+    return unique[0] if len(unique) == 1 else unique
+
+
 def _normalize_type(kind: Any, where: str, warnings: list[str], node: dict[str, Any]) -> Any:
-    """Map one loose type name to JSON Schema; may rewrite ``node`` (items, format)."""
+    """Map one loose type name to JSON Schema; may rewrite ``node`` (items, format, enum)."""
     if isinstance(kind, list):
-        out: list[str] = []
-        for k in cast(list[Any], kind):
-            mapped = _normalize_type(k, where, warnings, node)
-            if mapped is None:
-                return None
-            out.extend(mapped if isinstance(mapped, list) else [mapped])  # pyright: ignore[reportUnknownArgumentType]
-        return list(dict.fromkeys(out))
+        return _merge_types([_normalize_type(k, where, warnings, node) for k in cast(list[Any], kind)])
     if not isinstance(kind, str):
         warnings.append(f"{where}: type {kind!r} is not a name; treated as any")
         return None
     text = kind.strip()
+    if len(_split_top(text, "|")) > 1:  # Python 3.10 unions: "str | None"
+        warnings.append(f"{where}: type {kind!r} read as a union")
+        return _merge_types([_normalize_type(p, where, [], node) for p in _split_top(text, "|")])
     generic = _GENERIC.match(text)
     if generic:
-        outer, inner = generic.group(1).lower(), generic.group(2)
-        if outer == "optional":
-            warnings.append(f"{where}: type {kind!r} read as nullable")
-            base = _normalize_type(inner, where, warnings, node)
-            return None if base is None else list(dict.fromkeys([*(base if isinstance(base, list) else [base]), "null"]))  # pyright: ignore[reportUnknownArgumentType]
-        mapped = _TYPE_ALIASES.get(outer, "?")
-        if mapped == "array" and "items" not in node:
-            item: dict[str, Any] = {}
-            item_type = _normalize_type(inner.split(",")[0], where + ".items", warnings, item)
-            if item_type is not None:
-                item["type"] = item_type
-            node["items"] = item
-        if mapped not in (None, "?"):
-            warnings.append(f"{where}: type {kind!r} normalised to {mapped!r}")
-            return mapped
+        return _normalize_generic(kind, generic.group(1).lower(), generic.group(2), where, warnings, node)
     lowered = text.lower()
     if lowered in _FORMATS and lowered not in ("uri", "url", "email"):
         node.setdefault("format", _FORMATS[lowered])
@@ -209,6 +286,52 @@ def _normalize_type(kind: Any, where: str, warnings: list[str], node: dict[str, 
     return mapped
 
 
+def _normalize_generic(
+    kind: str, outer: str, inner: str, where: str, warnings: list[str], node: dict[str, Any]
+) -> Any:
+    """Python-style generics: Optional[X], Union[A, B], List[X], Dict[K, V], Tuple[...], Literal[...]."""
+    args = _split_top(inner, ",")
+    if outer == "optional":
+        warnings.append(f"{where}: type {kind!r} read as nullable")
+        return _merge_types([_normalize_type(inner, where, [], node), "null"])
+    if outer == "union":
+        warnings.append(f"{where}: type {kind!r} read as a union")
+        return _merge_types([_normalize_type(a, where, [], node) for a in args])
+    if outer == "literal":
+        try:
+            values = [ast.literal_eval(a) for a in args]
+        except (ValueError, SyntaxError):
+            warnings.append(f"{where}: type {kind!r} not understood; treated as any")
+            return None
+        node.setdefault("enum", values)
+        warnings.append(f"{where}: type {kind!r} read as an enum")
+        py_kinds = {"string" if isinstance(v, str) else "boolean" if isinstance(v, bool)
+                    else "integer" if isinstance(v, int) else "number" if isinstance(v, float) else "null"
+                    for v in values}
+        return _merge_types(sorted(py_kinds)) if py_kinds else None
+    mapped = _TYPE_ALIASES.get(outer, "?")
+    if mapped == "array" and "items" not in node and "prefixItems" not in node and args:
+        if outer == "tuple" and not (len(args) == 2 and args[1] == "..."):
+            node["prefixItems"] = [_item_schema(a, where, warnings) for a in args]
+        else:
+            node["items"] = _item_schema(args[0], where, warnings)
+    elif mapped == "object" and len(args) == 2 and "additionalProperties" not in node and "properties" not in node:
+        node["additionalProperties"] = _item_schema(args[1], where, warnings)
+    if mapped in (None, "?"):
+        warnings.append(f"{where}: unknown type {kind!r}; treated as any")
+        return None
+    warnings.append(f"{where}: type {kind!r} normalised to {mapped!r}")
+    return mapped
+
+
+def _item_schema(text: str, where: str, warnings: list[str]) -> dict[str, Any]:
+    item: dict[str, Any] = {}
+    kind = _normalize_type(text, where + "[]", warnings, item)
+    if kind is not None:
+        item["type"] = kind
+    return item
+
+
 def _normalize_node(node: Any, where: str, warnings: list[str]) -> dict[str, Any]:
     if not isinstance(node, Mapping):
         warnings.append(f"{where}: schema {_preview(node)} is not an object; treated as any")
@@ -220,11 +343,30 @@ def _normalize_node(node: Any, where: str, warnings: list[str]) -> dict[str, Any
             out.pop("type")
         else:
             out["type"] = kind
-    if isinstance(out.get("properties"), Mapping):
-        out["properties"] = {
-            str(k): _normalize_node(v, f"{where}.{k}", warnings)
-            for k, v in cast(Mapping[str, Any], out["properties"]).items()
-        }
+    props = out.get("properties")
+    if isinstance(props, list):  # [{"name": "city", "type": "string"}, ...] as some plugin formats write
+        entries: list[Mapping[str, Any]] = [
+            cast(Mapping[str, Any], p) for p in cast(list[Any], props) if isinstance(p, Mapping) and "name" in p
+        ]
+        warnings.append(f"{where}: properties was a list of named entries; turned into a map")
+        props = {str(p["name"]): {k: v for k, v in p.items() if k != "name"} for p in entries}
+    if isinstance(props, Mapping):
+        normalized: dict[str, Any] = {}
+        flagged: list[str] = []
+        for k, v in cast(Mapping[str, Any], props).items():
+            sub = _normalize_node(v, f"{where}.{k}", warnings)
+            flag = sub.get("required")
+            if isinstance(flag, bool):  # Swagger 2 style: required as a flag on the property
+                sub.pop("required")
+                if flag:
+                    flagged.append(str(k))
+            normalized[str(k)] = sub
+        out["properties"] = normalized
+        if flagged:
+            warnings.append(f"{where}: required flags on properties {flagged} moved to the object's required list")
+            existing = out.get("required")
+            base = cast(list[Any], existing) if isinstance(existing, list) else []
+            out["required"] = list(dict.fromkeys([*base, *flagged]))
     elif "properties" in out:
         warnings.append(f"{where}: properties was not an object; dropped")
         out.pop("properties")
@@ -235,30 +377,57 @@ def _normalize_node(node: Any, where: str, warnings: list[str]) -> dict[str, Any
             out["prefixItems"] = [_normalize_node(i, f"{where}[]", warnings) for i in cast(list[Any], items)]
         else:
             out["items"] = _normalize_node(items, f"{where}[]", warnings)
-    for key in ("anyOf", "oneOf", "allOf"):
+    for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
         if isinstance(out.get(key), list):
             out[key] = [_normalize_node(v, f"{where}.{key}", warnings) for v in cast(list[Any], out[key])]
+    for key in ("$defs", "definitions"):
+        if isinstance(out.get(key), Mapping):
+            out[key] = {str(n): _normalize_node(v, f"{where}.{key}.{n}", warnings)
+                        for n, v in cast(Mapping[str, Any], out[key]).items()}
     if isinstance(out.get("additionalProperties"), Mapping):
         out["additionalProperties"] = _normalize_node(out["additionalProperties"], f"{where}.*", warnings)
-    if "required" in out and where != "parameters" and not isinstance(out["required"], list):
+    if "required" in out and not isinstance(out["required"], list | bool):
         warnings.append(f"{where}: required={out['required']!r} is not a list; dropped")
         out.pop("required")
-    _check_default(out, where, warnings)
+    if isinstance(out.get("required"), list) and isinstance(out.get("properties"), dict) and where != "parameters":
+        req = cast(list[Any], out["required"])
+        kept = [r for r in req if isinstance(r, str) and r in out["properties"]]
+        if len(kept) != len(req):
+            warnings.append(f"{where}: required names unknown properties {[r for r in req if r not in kept]}; dropped")
+            out["required"] = kept
     if isinstance(out.get("enum"), list) and not out["enum"]:
         warnings.append(f"{where}: empty enum dropped")
         out.pop("enum")
+    _check_enum(out, where, warnings)
+    _check_default(out, where, warnings)
     return out
+
+
+def _matches(value: Any, kinds: list[str]) -> bool:
+    allowed: tuple[type, ...] = tuple(t for k in kinds for t in _PY_TYPES.get(k, ()))
+    if not allowed:
+        return True
+    if isinstance(value, bool) and "boolean" not in kinds:
+        return False
+    if isinstance(value, float) and "integer" in kinds and "number" not in kinds:
+        return value.is_integer()
+    return isinstance(value, allowed)
+
+
+def _check_enum(node: dict[str, Any], where: str, warnings: list[str]) -> None:
+    enum = node.get("enum")
+    kinds = _as_list(node.get("type"))
+    if isinstance(enum, list) and kinds and not all(_matches(v, kinds) for v in cast(list[Any], enum)):
+        warnings.append(f"{where}: enum values {enum!r} do not match type {node['type']!r}; the type was dropped")
+        node.pop("type")
 
 
 def _check_default(node: dict[str, Any], where: str, warnings: list[str]) -> None:
     if "default" not in node:
         return
     kind = node.get("type")
-    kinds = kind if isinstance(kind, list) else [kind] if isinstance(kind, str) else []
-    allowed: tuple[type, ...] = tuple(t for k in cast(list[str], kinds) for t in _PY_TYPES.get(k, ()))
     value = node["default"]
-    bad_bool = isinstance(value, bool) and "boolean" not in kinds
-    if allowed and (not isinstance(value, allowed) or bad_bool):
+    if not _matches(value, _as_list(kind)):
         warnings.append(f"{where}: default {value!r} does not match type {kind!r}; dropped")
         node.pop("default")
     elif isinstance(node.get("enum"), list) and value not in node["enum"]:

@@ -21,25 +21,30 @@ def repair_arguments(data: dict[str, Any], schema: dict[str, Any]) -> dict[str, 
     """Return repaired arguments, or None when there is nothing to repair.
 
     Repairs: a call envelope (``{"name": ..., "arguments": {...}}``) or a lone
-    ``{"arguments": {...}}`` wrapper around the real arguments; ``null`` sent
-    for an optional parameter that does not accept null; objects and arrays
-    sent as JSON strings; numbers and booleans sent as strings.
+    ``{"arguments": {...}}`` wrapper around the real arguments (the inner
+    object may itself be JSON text); ``null`` sent for an optional parameter
+    or field that does not accept null (its default applies); objects and
+    arrays sent as JSON strings; numbers and booleans sent as strings.
     """
+    current = _unwrap(data, schema)
+    fixed = coerce_to_schema(current, schema)
+    return cast(dict[str, Any], fixed) if fixed != data else None
+
+
+def _unwrap(data: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     props: dict[str, Any] = schema.get("properties", {})
-    current = data
     for key in _WRAPPERS:
-        inner = current.get(key)
-        if key not in props and isinstance(inner, dict) and set(current) <= {key, "name"}:
-            current = cast(dict[str, Any], inner)
-            break
-    required = set(schema.get("required", []))
-    fixed: dict[str, Any] = {}
-    for key, value in current.items():
-        prop = props.get(key)
-        if value is None and key not in required and prop is not None and not _accepts_null(prop):
-            continue  # the default applies
-        fixed[key] = coerce_to_schema(value, prop) if prop is not None else value
-    return fixed if fixed != data else None
+        if key in props or key not in data or not set(data) <= {key, "name", "type", "id"}:
+            continue
+        inner = data[key]
+        if isinstance(inner, str):
+            try:
+                inner = json.loads(inner)
+            except ValueError:
+                continue
+        if isinstance(inner, dict):
+            return cast(dict[str, Any], inner)
+    return data
 
 
 def _types(prop: dict[str, Any]) -> set[str]:
@@ -59,6 +64,15 @@ def _types(prop: dict[str, Any]) -> set[str]:
 def _accepts_null(prop: dict[str, Any]) -> bool:
     types = _types(prop)
     return not types or "null" in types
+
+
+def _only_variant(prop: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    found: list[dict[str, Any]] = []
+    for key in ("anyOf", "oneOf"):
+        for variant in prop.get(key, []):
+            if isinstance(variant, dict) and kind in _types(cast(dict[str, Any], variant)):
+                found.append(cast(dict[str, Any], variant))
+    return found[0] if len(found) == 1 else None
 
 
 def coerce_to_schema(value: Any, prop: dict[str, Any]) -> Any:
@@ -82,10 +96,25 @@ def coerce_to_schema(value: Any, prop: dict[str, Any]) -> Any:
                 return value
             return coerce_to_schema(decoded, prop)
         return value
-    if isinstance(value, dict) and "object" in types:
+    if isinstance(value, dict | list):
+        # Inside a union, repair against the one variant of the matching kind (if unambiguous).
+        variant = _only_variant(prop, "object" if isinstance(value, dict) else "array")
+        if variant is not None:
+            prop = variant
+    if isinstance(value, dict) and ("object" in types or "properties" in prop):
         props: dict[str, Any] = prop.get("properties", {})
+        extra = prop.get("additionalProperties")
+        required = set(cast(list[str], prop.get("required", [])))
         obj = cast(dict[str, Any], value)
-        return {k: coerce_to_schema(v, props[k]) if k in props else v for k, v in obj.items()}
+        out: dict[str, Any] = {}
+        for k, v in obj.items():
+            sub = props.get(k)
+            if sub is None and isinstance(extra, dict):
+                sub = cast(dict[str, Any], extra)
+            if v is None and k in props and k not in required and not _accepts_null(props[k]):
+                continue  # the default applies
+            out[k] = coerce_to_schema(v, cast(dict[str, Any], sub)) if isinstance(sub, dict) else v
+        return out
     if isinstance(value, list) and "array" in types and isinstance(prop.get("items"), dict):
         return [coerce_to_schema(v, prop["items"]) for v in cast(list[Any], value)]
-    return value
+    return cast(Any, value)

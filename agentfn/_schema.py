@@ -1,54 +1,71 @@
 """Turn a Python signature into an argument validator and a JSON Schema.
 
-Everything here uses public pydantic APIs (``create_model``, ``TypeAdapter``)
-and griffe for docstrings. The result, :class:`FunctionSchema`, is what a
-:class:`~agentfn.tool.Tool` validates and calls through.
+Everything here uses public pydantic APIs and griffe for docstrings. The
+validator is a ``TypeAdapter`` over a keyword-only *collector* function that
+carries the tool's parameters (minus the injected run context) and returns the
+validated keyword arguments: one pydantic-core pass from JSON text to the
+arguments the function receives, and the same schema build cost as
+``TypeAdapter(fn)`` itself (no model class is created).
 """
 
 from __future__ import annotations
 
-import copy
+import functools
 import inspect
-import logging
+import re
+import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, get_args, get_origin
+from typing import Any, cast, get_args, get_origin
 
 import griffe
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
+from pydantic import TypeAdapter
 from pydantic.errors import PydanticSchemaGenerationError, PydanticUserError
-from pydantic.fields import FieldInfo
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 
 from agentfn.context import RunContext
 from agentfn.exceptions import ToolDefinitionError
 
-__all__ = ["FunctionSchema", "build_function_schema", "inline_refs", "strict_schema"]
+__all__ = [
+    "DocstringFormat",
+    "FunctionSchema",
+    "build_function_schema",
+    "inline_refs",
+    "parse_docstring",
+    "return_schema_for",
+    "strict_schema",
+]
 
 DocstringFormat = typing.Literal["auto", "google", "numpy", "sphinx"]
 
-_griffe_logger = logging.getLogger("griffe")
+_SCHEMA_ERRORS = (PydanticSchemaGenerationError, PydanticUserError, TypeError, ValueError, AttributeError)
+
+# Keywords whose value is one schema, a list of schemas, or a name -> schema map.
+_SUB_SCHEMA = ("items", "additionalProperties", "not", "contains", "propertyNames", "if", "then", "else",
+               "unevaluatedProperties", "unevaluatedItems", "additionalItems")
+_SUB_SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+_SUB_SCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas", "$defs", "definitions")
 
 
 @dataclass
 class FunctionSchema:
-    """What a tool needs to know about its function."""
+    """What a tool needs to know about its function.
+
+    ``validator`` validates a JSON object (text or dict) and returns the
+    keyword arguments for the function, defaults filled in.
+    """
 
     description: str
     parameters: dict[str, Any]
-    args_model: type[BaseModel]
+    validator: TypeAdapter[dict[str, Any]]
     field_names: tuple[str, ...]
     positional_only: tuple[str, ...]
     ctx_param: str | None
     ctx_positional: bool
     is_async: bool
-    return_schema: dict[str, Any] | None
+    return_annotation: Any = None
     param_descriptions: dict[str, str] = field(default_factory=dict[str, str])
-
-
-class _ArgsBase(BaseModel):
-    # Unknown keys are reported back so the model learns the real parameter names.
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=False)
 
 
 def _is_run_context(annotation: Any) -> bool:
@@ -56,23 +73,79 @@ def _is_run_context(annotation: Any) -> bool:
     return inspect.isclass(origin) and issubclass(origin, RunContext)
 
 
+class _ToolJsonSchema(GenerateJsonSchema):
+    """pydantic's generator minus work a tool schema does not need.
+
+    No titles (noise and tokens for a model), no key sorting (declaration
+    order is kept), and JSON-native defaults are copied instead of being
+    serialised through a new ``TypeAdapter`` each.
+    """
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+    def sort(self, value: JsonSchemaValue, parent_key: str | None = None) -> JsonSchemaValue:
+        return value
+
+    def encode_default(self, dft: Any) -> Any:
+        if _json_native(dft):
+            return dft
+        return super().encode_default(dft)
+
+
+def _json_native(value: Any) -> bool:
+    kind: object = type(value)  # pyright: ignore[reportUnknownVariableType]
+    if value is None or kind is str or kind is int or kind is float or kind is bool:
+        return True
+    if kind is list:
+        return all(_json_native(v) for v in cast(list[Any], value))
+    if kind is dict:
+        return all(type(k) is str and _json_native(v) for k, v in cast(dict[Any, Any], value).items())
+    return False
+
+
+# A docstring without any of these is plain prose: no need to run a parser over it.
+_SECTION_MARKERS = re.compile(r"^\s*(\w[\w ]*:\s*$|[-=]{3,}\s*$|:\w+)", re.MULTILINE)
+_SPHINX = re.compile(r"^\s*:(param|parameter|arg|argument|key|keyword|type|returns?|rtype|raises?)\b", re.MULTILINE)
+_NUMPY = re.compile(r"^\s*-{3,}\s*$", re.MULTILINE)
+_PARSERS: dict[str, Callable[..., list[Any]]] = {
+    "google": griffe.parse_google,
+    "numpy": griffe.parse_numpy,
+    "sphinx": griffe.parse_sphinx,
+}
+
+
 def parse_docstring(doc: str | None, style: DocstringFormat = "auto") -> tuple[str, dict[str, str]]:
     """Split a docstring into (description, {param: description}) with griffe.
 
     The description is every text section before the first structured one,
     so a multi-paragraph summary survives while ``Args:``/``Returns:`` do not.
+    Google, NumPy and Sphinx styles are read; ``auto`` picks one from cheap
+    markers (``:param``-style fields: Sphinx; dashed underlines: NumPy; else
+    Google) and runs that griffe parser.
     """
     if not doc:
         return "", {}
     text = inspect.cleandoc(doc)
-    parser: Any = "auto" if style == "auto" else style
-    previous = _griffe_logger.level
-    # griffe warns through logging about missing types, which tools never need.
-    _griffe_logger.setLevel(logging.ERROR)
-    try:
-        sections = griffe.Docstring(text, parser=parser).parse()
-    finally:
-        _griffe_logger.setLevel(previous)
+    if not _SECTION_MARKERS.search(text):
+        return text.strip(), {}
+    description, params = _parse_structured(text, style)
+    return description, dict(params)
+
+
+def _detect_style(text: str) -> str:
+    if _SPHINX.search(text):
+        return "sphinx"
+    if _NUMPY.search(text):
+        return "numpy"
+    return "google"
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_structured(text: str, style: DocstringFormat) -> tuple[str, dict[str, str]]:
+    parse = _PARSERS[_detect_style(text) if style == "auto" else style]
+    # warnings=False: griffe would log about missing types, which tools never need (and it is faster).
+    sections = parse(griffe.Docstring(text), warnings=False)
     description_parts: list[str] = []
     params: dict[str, str] = {}
     seen_structured = False
@@ -82,9 +155,9 @@ def parse_docstring(doc: str | None, style: DocstringFormat = "auto") -> tuple[s
             description_parts.append(str(section.value).strip())
         elif kind in ("parameters", "other parameters"):
             seen_structured = True
-            for p in section.value:
+            for p in cast(list[Any], section.value):
                 if p.description:
-                    params[p.name.lstrip("*")] = " ".join(str(p.description).split())
+                    params[str(p.name).lstrip("*")] = " ".join(str(p.description).split())
         else:
             seen_structured = True
     return "\n\n".join(p for p in description_parts if p), params
@@ -93,14 +166,35 @@ def parse_docstring(doc: str | None, style: DocstringFormat = "auto") -> tuple[s
 def _check_annotation(name: str, annotation: Any) -> str | None:
     try:
         TypeAdapter(annotation).json_schema()
-    except (PydanticSchemaGenerationError, PydanticUserError, TypeError, ValueError) as exc:
+    except _SCHEMA_ERRORS as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return f"parameter {name!r}: unsupported type {_type_name(annotation)} ({first})"
     return None
 
 
 def _type_name(annotation: Any) -> str:
-    return getattr(annotation, "__name__", None) or repr(annotation)
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return repr(annotation).replace("typing.", "")
+
+
+def _resolve_hints(function: Callable[..., Any], problems: list[str]) -> dict[str, Any]:
+    """Type hints with forward references resolved; unresolvable ones become problems."""
+    try:
+        return typing.get_type_hints(function, include_extras=True)
+    except Exception:
+        pass
+    raw: dict[str, Any] = dict(getattr(function, "__annotations__", {}) or {})
+    globalns: dict[str, Any] = getattr(inspect.unwrap(function), "__globals__", {})
+    hints: dict[str, Any] = {}
+    for pname, annotation in raw.items():
+        holder = types.SimpleNamespace(__annotations__={pname: annotation})
+        try:
+            hints[pname] = typing.get_type_hints(holder, globalns=globalns, include_extras=True)[pname]
+        except Exception as exc:
+            label = "return annotation" if pname == "return" else f"parameter {pname!r}"
+            problems.append(f"{label}: cannot resolve type hint {annotation!r} ({type(exc).__name__}: {exc})")
+    return hints
 
 
 def build_function_schema(
@@ -120,13 +214,11 @@ def build_function_schema(
         signature = inspect.signature(function)
     except (TypeError, ValueError) as exc:
         raise ToolDefinitionError(name, [f"cannot read the signature: {exc}"]) from exc
-    try:
-        hints = typing.get_type_hints(function, include_extras=True)
-    except Exception as exc:  # unresolved forward refs surface as NameError and friends
-        raise ToolDefinitionError(name, [f"cannot resolve type hints: {exc}"]) from exc
+    hints = _resolve_hints(function, problems)
 
-    doc_description, doc_params = parse_docstring(inspect.getdoc(function), docstring_format)
-    fields: dict[str, Any] = {}
+    doc_description, doc_params = parse_docstring(getattr(function, "__doc__", None), docstring_format)
+    params: list[inspect.Parameter] = []
+    annotations: dict[str, Any] = {}
     positional_only: list[str] = []
     ctx_param: str | None = None
     ctx_positional = False
@@ -137,135 +229,186 @@ def build_function_schema(
         if param.kind is inspect.Parameter.VAR_KEYWORD:
             problems.append(f"**{pname}: variable keyword arguments cannot be described to a model")
             continue
-        annotation = hints.get(pname, inspect.Parameter.empty)
-        if annotation is inspect.Parameter.empty:
+        if param.annotation is inspect.Parameter.empty:
             problems.append(f"parameter {pname!r} has no type annotation")
             continue
+        if pname not in hints:
+            continue  # unresolvable; already reported
+        annotation = hints[pname]
         if _is_run_context(annotation):
             if index != 0:
                 problems.append(f"parameter {pname!r}: the RunContext parameter must come first")
             ctx_param = pname
             ctx_positional = param.kind is inspect.Parameter.POSITIONAL_ONLY
             continue
-        problem = _check_annotation(pname, annotation)
-        if problem:
-            problems.append(problem)
-            continue
         if param.kind is inspect.Parameter.POSITIONAL_ONLY:
             positional_only.append(pname)
-        default: Any = ... if param.default is inspect.Parameter.empty else param.default
-        doc = doc_params.get(pname)
-        if isinstance(default, FieldInfo):
-            if doc and not default.description:
-                default.description = doc
-            fields[pname] = (annotation, default)
-        else:
-            fields[pname] = (annotation, Field(default, description=doc))
-    if "return" in hints:
-        return_annotation = hints["return"]
-        if return_annotation is not None and return_annotation is not type(None):
-            problem = _check_annotation("return", return_annotation)
-            if problem:
-                problems.append(problem.replace("parameter 'return'", "return value"))
-    if problems:
+        # Keyword-only in the collector: a JSON object can only name its arguments.
+        params.append(param.replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=annotation))
+        annotations[pname] = annotation
+
+    validator: TypeAdapter[dict[str, Any]] | None = None
+    schema: dict[str, Any] = {}
+    if not problems:
+        try:
+            validator = TypeAdapter[dict[str, Any]](cast(Any, _collector(name, params, annotations, function)))
+            schema = validator.json_schema(schema_generator=_ToolJsonSchema)
+        except _SCHEMA_ERRORS as exc:
+            problems.extend(_diagnose(annotations) or [f"cannot build a schema: {str(exc).splitlines()[0]}"])
+    else:
+        problems.extend(_diagnose(annotations))
+    if problems or validator is None:
         raise ToolDefinitionError(name, problems)
 
-    try:
-        args_model = create_model(f"{name}_arguments", __base__=_ArgsBase, **fields)
-        parameters = inline_refs(args_model.model_json_schema())
-    except (PydanticSchemaGenerationError, PydanticUserError, TypeError, ValueError) as exc:
-        raise ToolDefinitionError(name, [str(exc)]) from exc
-    parameters.pop("title", None)
-    for prop in parameters.get("properties", {}).values():
-        if isinstance(prop, dict):
-            prop.pop("title", None)  # titles are noise for the model and cost tokens
-    parameters.setdefault("properties", {})
-    return_schema = _return_schema(hints.get("return"))
+    parameters = _finish_parameters(schema, doc_params)
     return FunctionSchema(
         description=(description if description is not None else doc_description).strip(),
         parameters=parameters,
-        args_model=args_model,
-        field_names=tuple(fields),
+        validator=validator,
+        field_names=tuple(annotations),
         positional_only=tuple(positional_only),
         ctx_param=ctx_param,
         ctx_positional=ctx_positional,
         is_async=inspect.iscoroutinefunction(function),
-        return_schema=return_schema,
+        return_annotation=hints.get("return"),
         param_descriptions=doc_params,
     )
 
 
-def _return_schema(annotation: Any) -> dict[str, Any] | None:
-    if annotation is None or annotation is type(None):
+def _collector(
+    name: str, params: list[inspect.Parameter], annotations: dict[str, Any], function: Callable[..., Any]
+) -> Callable[..., dict[str, Any]]:
+    def collect(**kwargs: Any) -> dict[str, Any]:
+        return kwargs
+
+    collect.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    collect.__annotations__ = annotations
+    collect.__name__ = collect.__qualname__ = name
+    collect.__module__ = getattr(function, "__module__", __name__)
+    return collect
+
+
+def _diagnose(annotations: dict[str, Any]) -> list[str]:
+    """Check each annotation on its own, to name every unsupported one."""
+    return [p for p in (_check_annotation(n, a) for n, a in annotations.items()) if p]
+
+
+def _finish_parameters(schema: dict[str, Any], doc_params: dict[str, str]) -> dict[str, Any]:
+    parameters = inline_refs(schema, strip_titles=True)
+    parameters["type"] = "object"
+    props: dict[str, Any] = parameters.setdefault("properties", {})
+    for pname, text in doc_params.items():
+        prop = props.get(pname)
+        if isinstance(prop, dict) and "description" not in prop:
+            cast(dict[str, Any], prop)["description"] = text
+    if not parameters.get("required"):
+        parameters.pop("required", None)
+    return parameters
+
+
+def return_schema_for(annotation: Any) -> dict[str, Any] | None:
+    """JSON Schema (serialization mode) of a return annotation; None when absent or not describable."""
+    if annotation is None or annotation is type(None) or annotation is inspect.Parameter.empty:
         return None
     if get_origin(annotation) in (typing.Awaitable, typing.Coroutine):
         annotation = get_args(annotation)[-1]
     try:
-        return inline_refs(TypeAdapter(annotation).json_schema(mode="serialization"))
-    except Exception:  # return types are informational; an odd one must not block the tool
+        return inline_refs(TypeAdapter(annotation).json_schema(mode="serialization", schema_generator=_ToolJsonSchema), strip_titles=True)
+    except Exception:
         return None
 
 
-def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+def inline_refs(schema: dict[str, Any], *, strip_titles: bool = False) -> dict[str, Any]:
     """Replace ``$ref`` with the referenced definition; keep ``$defs`` only for recursion.
 
     Many servers (vLLM's regex tool parsers, small-model templates) mishandle
     references, so inlining is the default. A recursive model cannot be
-    inlined; its ``$defs`` stay for the recursive part only.
+    inlined; its ``$defs`` stay for the recursive part only. The walk knows
+    which keywords hold schemas, so data (``default``, ``enum``, ``examples``)
+    is never rewritten.
+
+    Args:
+        schema: a JSON Schema with local ``#/$defs/...`` references.
+        strip_titles: drop ``title`` keywords (noise for a model, and tokens).
     """
-    defs: dict[str, Any] = schema.get("$defs", {})
-    if not defs:
-        return schema
+    defs: dict[str, Any] = schema.get("$defs") or {}
     recursive: set[str] = set()
 
     def resolve(node: Any, stack: tuple[str, ...]) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                key = ref.removeprefix("#/$defs/")
-                if key in stack:
-                    recursive.add(key)
-                    return node  # pyright: ignore[reportUnknownVariableType]
-                target = copy.deepcopy(defs[key])
-                siblings = {k: v for k, v in node.items() if k != "$ref"}  # pyright: ignore[reportUnknownVariableType]
-                merged = resolve(target, (*stack, key))
-                merged.update(siblings)
-                return merged
-            return {k: resolve(v, stack) for k, v in node.items()}  # pyright: ignore[reportUnknownVariableType]
-        if isinstance(node, list):
-            return [resolve(v, stack) for v in node]  # pyright: ignore[reportUnknownVariableType]
-        return node
+        if not isinstance(node, dict):
+            return node
+        src = cast(dict[str, Any], node)
+        ref = src.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/") and ref[8:] in defs:
+            key = ref[8:]
+            if key in stack:
+                recursive.add(key)
+                return {k: v for k, v in src.items() if not (strip_titles and k == "title")}
+            merged = resolve(defs[key], (*stack, key))
+            for k, v in src.items():
+                if k != "$ref" and not (strip_titles and k == "title"):
+                    merged[k] = resolve(v, stack) if k in _SUB_SCHEMA else v
+            return merged
+        out: dict[str, Any] = {}
+        for k, v in src.items():
+            if k == "$defs" or (strip_titles and k == "title"):
+                continue
+            if k in _SUB_SCHEMA:
+                out[k] = resolve(v, stack)
+            elif k in _SUB_SCHEMA_LISTS and isinstance(v, list):
+                out[k] = [resolve(i, stack) for i in cast(list[Any], v)]
+            elif k in _SUB_SCHEMA_MAPS and isinstance(v, dict):
+                out[k] = {n: resolve(s, stack) for n, s in cast(dict[str, Any], v).items()}
+            else:
+                out[k] = v
+        return out
 
-    body = {k: v for k, v in schema.items() if k != "$defs"}
-    out: dict[str, Any] = resolve(body, ())
+    result: dict[str, Any] = resolve(schema, ())
     if recursive:
-        out["$defs"] = {k: resolve(defs[k], (k,)) for k in recursive}
-    return out
+        done: dict[str, Any] = {}
+        pending = sorted(recursive)
+        while pending:
+            key = pending.pop()
+            if key not in done:
+                done[key] = resolve(defs[key], (key,))
+                pending.extend(k for k in recursive if k not in done)
+        result["$defs"] = done
+    return result
 
 
 def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """The OpenAI strict-mode variant of an object schema.
 
-    Every object gets ``additionalProperties: false`` and lists all its
-    properties as required; a property that was optional becomes a union with
-    ``null`` so the model can still leave it out by sending ``null``.
+    Every object with declared properties gets ``additionalProperties: false``
+    and lists all its properties as required; a property that was optional
+    loses its default and becomes a union with ``null`` so the model can still
+    leave it out by sending ``null`` (validation then applies the default).
+    Free-form maps (``dict[str, X]``) keep their value schema: strict mode
+    cannot express them and dropping it would change their meaning.
     """
-    return _strict(copy.deepcopy(schema))
+    return _strict(schema)
 
 
 def _strict(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_strict(v) for v in node]  # pyright: ignore[reportUnknownVariableType]
     if not isinstance(node, dict):
         return node
-    out: dict[str, Any] = {k: _strict(v) for k, v in node.items()}  # pyright: ignore[reportUnknownVariableType]
-    if out.get("type") == "object" or "properties" in out:
+    src = cast(dict[str, Any], node)
+    out: dict[str, Any] = {}
+    for k, v in src.items():
+        if k in _SUB_SCHEMA:
+            out[k] = _strict(v)
+        elif k in _SUB_SCHEMA_LISTS and isinstance(v, list):
+            out[k] = [_strict(i) for i in cast(list[Any], v)]
+        elif k in _SUB_SCHEMA_MAPS and isinstance(v, dict):
+            out[k] = {n: _strict(s) for n, s in cast(dict[str, Any], v).items()}
+        else:
+            out[k] = v
+    if "properties" in out:
         props: dict[str, Any] = out.get("properties", {})
-        required = set(out.get("required", []))
-        for key, prop in props.items():
-            if key not in required:
-                prop.pop("default", None)
-                props[key] = _nullable(prop)
+        required = set(cast(list[str], out.get("required", [])))
+        for key, prop in list(props.items()):
+            if key not in required and isinstance(prop, dict):
+                props[key] = _nullable(cast(dict[str, Any], prop))
         out["properties"] = props
         out["required"] = list(props)
         out["additionalProperties"] = False
@@ -273,10 +416,14 @@ def _strict(node: Any) -> Any:
 
 
 def _nullable(prop: dict[str, Any]) -> dict[str, Any]:
+    prop = {k: v for k, v in prop.items() if k != "default"}
     variants = prop.get("anyOf")
-    if isinstance(variants, list) and any(v.get("type") == "null" for v in variants):  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    if isinstance(variants, list) and any(
+        isinstance(v, dict) and cast(dict[str, Any], v).get("type") == "null" for v in cast(list[Any], variants)
+    ):
         return prop
-    if prop.get("type") == "null":
+    kind = prop.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
         return prop
     description = prop.pop("description", None)
     wrapped: dict[str, Any] = {"anyOf": [prop, {"type": "null"}]}

@@ -10,8 +10,11 @@ object directly calls the original function, unchanged.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import functools
 import hashlib
+import inspect
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, Literal, ParamSpec, TypeVar, cast, overload
@@ -20,7 +23,13 @@ import pydantic_core
 from pydantic import ValidationError
 
 from agentfn._repair import repair_arguments
-from agentfn._schema import DocstringFormat, FunctionSchema, build_function_schema, strict_schema
+from agentfn._schema import (
+    DocstringFormat,
+    FunctionSchema,
+    build_function_schema,
+    return_schema_for,
+    strict_schema,
+)
 from agentfn.context import RunContext
 from agentfn.exceptions import ToolArgumentError, ToolDefinitionError
 
@@ -29,6 +38,12 @@ __all__ = ["SideEffects", "Tool", "tool"]
 P = ParamSpec("P")
 R = TypeVar("R")
 SideEffects = Literal["none", "read", "write", "external"]
+
+class _Unset:
+    """Marks a lazily computed attribute that has not been computed yet."""
+
+
+_UNSET = _Unset()
 
 _NAME_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
@@ -93,7 +108,7 @@ class Tool(Generic[P, R]):
             self._fs: FunctionSchema | None = schema
             self.description = schema.description
             self.parameters = schema.parameters
-            self.return_schema = schema.return_schema
+            self._return_schema: dict[str, Any] | _Unset | None = _UNSET
             self.takes_ctx = schema.ctx_param is not None
             self.is_async = schema.is_async
             functools.update_wrapper(self, function)  # pyright: ignore[reportArgumentType]
@@ -101,11 +116,23 @@ class Tool(Generic[P, R]):
             self._fs = None
             self.description = description or ""
             self.parameters = _parameters or {"type": "object", "properties": {}}
-            self.return_schema = _return_schema
+            self._return_schema = _return_schema
             self.takes_ctx = False
-            self.is_async = function is not None and asyncio.iscoroutinefunction(function)
+            self.is_async = function is not None and inspect.iscoroutinefunction(function)
         self._schema_cache: dict[bool, dict[str, Any]] = {}
         self._hash: str | None = None
+
+    @property
+    def return_schema(self) -> dict[str, Any] | None:
+        """JSON Schema of the return value (from the return annotation), or None.
+
+        Computed on first use: it is informational, and building it for every
+        tool would double the cost of decorating.
+        """
+        if isinstance(self._return_schema, _Unset):
+            annotation = self._fs.return_annotation if self._fs is not None else None
+            self._return_schema = return_schema_for(annotation)
+        return self._return_schema
 
     # -- calling the original function ------------------------------------------------
 
@@ -167,28 +194,29 @@ class Tool(Generic[P, R]):
         Raises:
             ToolArgumentError: with every field error, phrased for the model.
         """
-        if self._fs is None:
+        fs = self._fs
+        if fs is None:
             if self._validator is None:
-                return dict(_decode_object(self.name, arguments))
+                return _decode_object(self.name, arguments)
             return self._validator(arguments)
-        model = self._fs.args_model
+        validator = fs.validator
         if isinstance(arguments, str | bytes) and arguments:
             try:
-                # The fast path: one pass through pydantic-core, no intermediate dict.
-                return dict(model.model_validate_json(arguments).__dict__)
+                # The fast path: one pass through pydantic-core, straight to the keyword arguments.
+                return validator.validate_json(arguments)
             except ValidationError:
-                pass
+                pass  # fall through to decoding and repairs
         data = _decode_object(self.name, arguments)
         try:
-            return dict(model.model_validate(data).__dict__)
+            return validator.validate_python(data)
         except ValidationError as first_error:
             repaired = repair_arguments(data, self.parameters)
             if repaired is not None:
                 try:
-                    return dict(model.model_validate(repaired).__dict__)
+                    return validator.validate_python(repaired)
                 except ValidationError as exc:
-                    raise ToolArgumentError(self.name, _errors(exc)) from None
-            raise ToolArgumentError(self.name, _errors(first_error)) from None
+                    raise ToolArgumentError(self.name, _errors(exc, self.parameters)) from None
+            raise ToolArgumentError(self.name, _errors(first_error, self.parameters)) from None
 
     # -- execution --------------------------------------------------------------------
 
@@ -232,7 +260,7 @@ class Tool(Generic[P, R]):
             validated: skip validation (the caller already ran :meth:`validate`).
             in_thread: run a sync function in a worker thread.
         """
-        values = dict(cast(Mapping[str, Any], arguments)) if validated else self.validate(arguments)
+        values = dict(arguments or {}) if validated and not isinstance(arguments, str | bytes) else self.validate(arguments)
         if self.is_async:
             return await cast(Awaitable[Any], self._invoke(values, ctx))
         if in_thread:
@@ -244,19 +272,43 @@ class Tool(Generic[P, R]):
         arguments: str | bytes | Mapping[str, Any] | None,
         ctx: RunContext[Any] | None = None,
     ) -> Any:
-        """Validate and run from synchronous code (async tools get an event loop)."""
+        """Validate and run from synchronous code.
+
+        Async tools get an event loop of their own (in a helper thread when
+        this is called from inside a running loop).
+        """
         values = self.validate(arguments)
-        result = self._invoke(values, ctx)
-        if self.is_async:
-            return asyncio.run(cast(Any, result))
-        return result
+        if not self.is_async:
+            return self._invoke(values, ctx)
+
+        async def run() -> Any:
+            return await self._invoke(values, ctx)
+
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(run())
+        # Called from inside a running event loop: that loop cannot be re-entered, use a private one.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, run()).result()
 
     @staticmethod
     def to_content(result: Any) -> str:
-        """Render a return value as text for the model: strings as they are, the rest as JSON."""
+        """Render a return value as text for the model: strings as they are, the rest as JSON.
+
+        Anything pydantic can serialise (models, dataclasses, datetimes, UUIDs,
+        Decimals, sets, enums...) becomes JSON; NaN and infinities become
+        ``null`` so the text stays valid JSON; bytes that are not UTF-8 are
+        base64-encoded; any other object falls back to its ``repr``.
+        """
         if isinstance(result, str):
             return result
-        return pydantic_core.to_json(result, fallback=repr).decode()
+        try:
+            return pydantic_core.to_json(result, fallback=repr, inf_nan_mode="null").decode()
+        except pydantic_core.PydanticSerializationError:
+            return pydantic_core.to_json(
+                result, fallback=repr, inf_nan_mode="null", bytes_mode="base64"
+            ).decode()
 
     # -- construction from foreign definitions ----------------------------------------
 
@@ -315,10 +367,8 @@ def _decode_object(tool_name: str, arguments: str | bytes | Mapping[str, Any] | 
         ) from None
     if isinstance(value, str):
         # A small model's favourite mistake: the JSON object sent as a JSON string.
-        try:
+        with contextlib.suppress(ValueError):
             value = json.loads(value)
-        except ValueError:
-            pass
     if not isinstance(value, dict):
         raise ToolArgumentError(
             tool_name,
@@ -327,11 +377,26 @@ def _decode_object(tool_name: str, arguments: str | bytes | Mapping[str, Any] | 
     return cast(dict[str, Any], value)
 
 
-def _errors(exc: ValidationError) -> list[dict[str, Any]]:
+_FRIENDLY = {
+    "missing_keyword_only_argument": "Field required",
+    "missing_argument": "Field required",
+    "missing": "Field required",
+}
+
+
+def _errors(exc: ValidationError, parameters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Pydantic errors as ``{"loc", "msg", "input"}`` dicts a model can act on."""
+    known = ", ".join(cast(Mapping[str, Any], (parameters or {}).get("properties", {})))
     out: list[dict[str, Any]] = []
     for err in exc.errors(include_url=False):
         loc = ".".join(str(p) for p in err["loc"])
-        out.append({"loc": loc, "msg": err["msg"], "input": err.get("input")})
+        kind = err["type"]
+        msg = _FRIENDLY.get(kind, err["msg"])
+        if kind in ("unexpected_keyword_argument", "extra_forbidden"):
+            msg = "unknown parameter" if len(err["loc"]) == 1 else "unknown field"
+            if len(err["loc"]) == 1 and known:
+                msg += f"; this tool takes: {known}"
+        out.append({"loc": loc, "msg": msg, "input": err.get("input"), "type": kind})
     return out
 
 

@@ -124,7 +124,9 @@ class Toolset:
 
     def renamed(self, mapping: Mapping[str, str] | Callable[[str], str]) -> Toolset:
         """A new toolset whose tools carry new names; the functions are shared."""
-        rename = mapping if callable(mapping) else (lambda n: mapping.get(n, n))
+        def rename(n: str) -> str:
+            return mapping(n) if callable(mapping) else mapping.get(n, n)
+
         out = Toolset(name=self.name)
         for t in self:
             new_name = rename(t.name)
@@ -235,7 +237,13 @@ class Toolset:
         text = p.read_text(encoding="utf-8")
         out = cls(name=str(p))
         if p.suffix == ".json" or text.lstrip().startswith("["):
-            records: list[tuple[int, Any]] = list(enumerate(json.loads(text), 1))
+            try:
+                loaded: Any = json.loads(text)
+            except ValueError as exc:
+                raise ToolSchemaError(f"{p}: not JSON ({exc})") from exc
+            if not isinstance(loaded, list):
+                raise ToolSchemaError(f"{p}: expected a JSON array of tool definitions")
+            records: list[tuple[int, Any]] = list(enumerate(cast(list[Any], loaded), 1))
         else:
             records = []
             for lineno, line in enumerate(text.splitlines(), 1):
