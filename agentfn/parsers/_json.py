@@ -54,6 +54,7 @@ _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _LETTERS = re.compile(r"[A-Za-z]*")
 _LITERALS = ("true", "false", "null")
 _DECODER = json.JSONDecoder(strict=False)
+_PROBE = 64
 
 # What the scanner expects next.
 _VALUE, _KEY_OR_CLOSE, _KEY, _COLON, _VALUE_OR_CLOSE, _COMMA_OR_CLOSE = range(6)
@@ -157,6 +158,8 @@ class JsonScan:
         self.start = start
         self.status: Status = INCOMPLETE
         self.end = -1
+        self.fail = -1
+        """Where the value failed when ``status`` is invalid (the text's length when it was cut off)."""
         self._pos = start
         self._expect = _VALUE
         self._stack: list[str] = []  # "{" or "["
@@ -241,21 +244,23 @@ class JsonScan:
         """Scan as far as ``text`` allows; returns the new :attr:`status`."""
         if self.status != INCOMPLETE:
             return self.status
-        if (
-            final
-            and self._pos == self.start
-            and text[self.start : self.start + 1] in ("{", "[")
-            and self._fast(text)
-        ):
-            return self.status
+        if final and self._pos == self.start and text[self.start : self.start + 1] in ("{", "["):
+            # A value that fails or ends early is cheap for the token scanner; only longer ones go
+            # to the C decoder (whose errors cost time in proportion to the offset in the text).
+            probe = JsonScan(0)
+            if probe.advance(text[self.start : self.start + _PROBE]) == INCOMPLETE and self._fast(text):
+                return self.status
         try:
             self._run(text, final)
         except (ValueError, RecursionError):
-            self.status = INVALID
+            self._invalid()
         if final and self.status == INCOMPLETE:
             # Text ended inside the value: truncated output.
-            self.status = INVALID
+            self.status, self.fail = INVALID, len(text)
         return self.status
+
+    def _invalid(self) -> None:
+        self.status, self.fail = INVALID, self._pos
 
     def _fast(self, text: str) -> bool:
         """Scan a complete text with the C decoder; False when only the slow path gives the exact answer.
@@ -266,11 +271,8 @@ class JsonScan:
         """
         try:
             value, end = _FAST_DECODER.raw_decode(text, self.start)
-        except (_Fallback, RecursionError):
-            return False
-        except ValueError:
-            self.status = INVALID
-            return True
+        except (_Fallback, ValueError, RecursionError):
+            return False  # invalid JSON goes the slow way too: it knows where the value failed
         self.status, self.end, self._pos = OK, end, end
         self.top_kind = text[self.start]
         if not isinstance(value, dict):
@@ -299,7 +301,7 @@ class JsonScan:
             expect = self._expect
             if expect == _COLON:
                 if ch != ":":
-                    self.status = INVALID
+                    self._invalid()
                     return
                 self._pos = pos + 1
                 self._emit(": ")
@@ -317,11 +319,11 @@ class JsonScan:
                     if self.status != INCOMPLETE:
                         return
                     continue
-                self.status = INVALID
+                self._invalid()
                 return
             if expect in (_KEY_OR_CLOSE, _VALUE_OR_CLOSE) and ch in "}]":
                 if (ch == "}") != (expect == _KEY_OR_CLOSE):
-                    self.status = INVALID
+                    self._invalid()
                     return
                 self._close(pos)
                 if self.status != INCOMPLETE:
@@ -329,7 +331,7 @@ class JsonScan:
                 continue
             if expect in (_KEY_OR_CLOSE, _KEY):
                 if ch != '"':
-                    self.status = INVALID
+                    self._invalid()
                     return
                 token = self._read_string(text)
                 if token is None:
@@ -371,7 +373,7 @@ class JsonScan:
                 return False
             token = text[pos:end]
             if not _NUMBER.fullmatch(token):
-                self.status = INVALID
+                self._invalid()
                 return False
             value = json.loads(token)
             piece = json.dumps(value)
@@ -384,15 +386,15 @@ class JsonScan:
             if end >= len(text) and not (final and not self._stack):
                 if any(lit.startswith(word) for lit in _LITERALS):
                     return False
-                self.status = INVALID
+                self._invalid()
                 return False
             if word not in _LITERALS:
-                self.status = INVALID
+                self._invalid()
                 return False
             self._emit(word)
             self._pos = end
         else:
-            self.status = INVALID
+            self._invalid()
             return False
         self._after_value()
         return True

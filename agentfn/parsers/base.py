@@ -205,6 +205,24 @@ class TextBuffer:
     final: bool = False
     body_start: int = 0
     scans: dict[int, JsonScan] = field(default_factory=dict[int, JsonScan])
+    states: dict[tuple[str, int], Any] = field(default_factory=dict[tuple[str, int], Any])
+    """Resumable scanner state a format keeps per (kind, start offset)."""
+    _marks: dict[str, tuple[int, int, int]] = field(default_factory=dict[str, tuple[int, int, int]])
+
+    def find(self, marker: str, pos: int) -> int:
+        """``self.text.find(marker, pos)``, remembering earlier searches so a growing text is searched once."""
+        start = pos
+        cached = self._marks.get(marker)
+        if cached is not None:
+            found, searched_from, searched_len = cached
+            if searched_from <= pos:
+                if found >= pos:
+                    return found
+                if found < 0:
+                    start = max(pos, searched_len - len(marker) + 1)
+        found = self.text.find(marker, start)
+        self._marks[marker] = (found, pos, len(self.text))
+        return found
 
     def json_at(self, start: int) -> JsonScan:
         """The JSON scan starting at ``start``, advanced over all text seen so far."""
@@ -218,6 +236,8 @@ class TextBuffer:
         """Drop cached scans that start before ``pos`` (they can no longer be asked for)."""
         for start in [s for s in self.scans if s < pos]:
             del self.scans[start]
+        for key in [k for k in self.states if k[1] < pos]:
+            del self.states[key]
 
 
 def held_back(text: str, pos: int, markers: Sequence[str]) -> int:
@@ -239,7 +259,7 @@ def text_until_marker(buf: TextBuffer, pos: int, markers: Sequence[str]) -> Deci
     all text that cannot be the start of one).
     """
     text = buf.text
-    found = [i for i in (text.find(m, pos) for m in markers) if i >= 0]
+    found = [i for i in (buf.find(m, pos) for m in markers) if i >= 0]
     if found:
         first = min(found)
         return first if first == pos else Decided([Text(text[pos:first])], first)

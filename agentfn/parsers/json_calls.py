@@ -11,6 +11,9 @@ Decisions:
   no keys besides ``type``/``id``; an array counts only when every element is
   such an object. Any other JSON value is content, and nothing inside it is
   searched for calls.
+* Text that starts like JSON but is not (or is cut off) is content up to the
+  point where it failed; a value cut off by the end of the output is content
+  to the end, so a truncated array yields no call.
 * A fence around calls is dropped; a fence around anything else stays content.
 * Calls are announced once their JSON value is complete.
 """
@@ -67,7 +70,10 @@ class JsonParser(ToolCallParser):
         if scan.status == INCOMPLETE:
             return Pending()
         if scan.status == INVALID:
-            return Decided([Text(text[pos])], pos + 1)
+            # Skip to where it failed (all of a cut-off value): nothing in there can be a call,
+            # and rescanning from every bracket inside would take quadratic time.
+            end = max(scan.fail, pos + 1)
+            return Decided([Text(text[pos:end])], end)
         calls = _calls(text, scan)
         if calls is None:
             return Decided([Text(text[pos : scan.end])], scan.end)

@@ -9,7 +9,9 @@ ever evaluated.
 Decisions:
 * A call list is a ``[`` followed by a (dotted) name and ``(``; it ends at the
   matching ``]`` (brackets inside strings do not count). Every element must be
-  a call with keyword arguments only, else the whole list is content.
+  a call with keyword arguments only, else the whole list is content (and is
+  not searched for calls further in). Mismatched brackets make the text up to
+  the mismatch content.
 * Calls are announced once the list is complete; a list cut off by the end of
   the output is content.
 """
@@ -35,48 +37,76 @@ class _NotLiteral(Exception):
     pass
 
 
-def _string_end(text: str, i: int, final: bool) -> int | None:
-    """End of the Python string literal whose quote is at ``i``: None unfinished, -1 invalid."""
-    n = len(text)
-    quote = text[i]
-    if not final and n - i < 3 and text[i:] == quote * (n - i):
-        return None  # could still become a triple quote
-    delim = quote * 3 if text.startswith(quote * 3, i) else quote
-    j = i + len(delim)
-    while j < n:
-        ch = text[j]
-        if ch == "\\":
-            j += 2
-        elif text.startswith(delim, j):
-            return j + len(delim)
-        elif ch == "\n" and len(delim) == 1:
-            return -1
-        else:
-            j += 1
-    return None
+_PLAIN = re.compile(r"[^()\[\]{}'\"]*")
+_IN_SHORT_STRING = re.compile(r"[^\\\n'\"]*")
+_IN_LONG_STRING = re.compile(r"[^\\'\"]*")
 
 
-def _matching_bracket(text: str, start: int, final: bool) -> int | None:
-    """End (exclusive) of the bracket opened at ``start``: None unfinished, -1 mismatched."""
-    stack: list[str] = []
-    i, n = start, len(text)
-    while i < n:
-        ch = text[i]
-        if ch in _CLOSERS:
-            stack.append(_CLOSERS[ch])
-        elif ch in ")]}":
-            if not stack or stack.pop() != ch:
-                return -1
-            if not stack:
-                return i + 1
-        elif ch in "'\"":
-            end = _string_end(text, i, final)
-            if end is None or end < 0:
-                return end
-            i = end
-            continue
-        i += 1
-    return None
+class _Brackets:
+    """Resumable search for the bracket that closes the one at ``start`` (strings skipped).
+
+    :meth:`advance` returns the end offset (exclusive), None while the text may
+    still close it, or ``-(fail + 1)`` at a mismatched closer or a line break in
+    a one-line string. It resumes where it stopped, so a growing text costs
+    linear time.
+    """
+
+    def __init__(self, start: int) -> None:
+        self.i = start
+        self.stack: list[str] = []
+        self.delim = ""  # the open string's quote, while inside one
+        self.result: int | None = None
+
+    def advance(self, text: str, final: bool) -> int | None:
+        if self.result is not None:
+            return self.result
+        n, i = len(text), self.i
+        while i < n:
+            if self.delim:
+                run = _IN_SHORT_STRING if len(self.delim) == 1 else _IN_LONG_STRING
+                match = run.match(text, i)
+                i = match.end() if match else i
+                if i >= n:
+                    break
+                ch = text[i]
+                if ch == "\\":
+                    if i + 1 >= n:
+                        break
+                    i += 2
+                elif text.startswith(self.delim, i):
+                    i += len(self.delim)
+                    self.delim = ""
+                elif ch == "\n":
+                    self.result = -(i + 1)
+                    return self.result
+                elif len(self.delim) == 3 and not final and n - i < 3 and text[i:] == ch * (n - i):
+                    break  # could be the closing triple quote
+                else:
+                    i += 1
+                continue
+            match = _PLAIN.match(text, i)
+            i = match.end() if match else i
+            if i >= n:
+                break
+            ch = text[i]
+            if ch in _CLOSERS:
+                self.stack.append(_CLOSERS[ch])
+                i += 1
+            elif ch in ")]}":
+                if not self.stack or self.stack.pop() != ch:
+                    self.result = -(i + 1)
+                    return self.result
+                i += 1
+                if not self.stack:
+                    self.result = i
+                    return i
+            else:  # a quote
+                if not final and n - i < 3 and text[i:] == ch * (n - i):
+                    break  # could still become a triple quote
+                self.delim = ch * 3 if text.startswith(ch * 3, i) else ch
+                i += len(self.delim)
+        self.i = i
+        return None
 
 
 def _dotted(node: ast.expr) -> str:
@@ -148,12 +178,17 @@ class PythonicParser(ToolCallParser):
         literal = Decided([Text("[")], pos + 1)
         if not _START.match(text, pos):
             return Pending() if not buf.final and _START_PREFIX.match(text, pos) else literal
-        end = _matching_bracket(text, pos, buf.final)
-        if end is None:
-            return literal if buf.final else Pending()
+        brackets = buf.states.get(("pythonic", pos))
+        if not isinstance(brackets, _Brackets):
+            brackets = buf.states["pythonic", pos] = _Brackets(pos)
+        end = brackets.advance(text, buf.final)
+        if end is None:  # cut off by the end of the output: content to the end
+            return Decided([Text(text[pos:])], len(text)) if buf.final else Pending()
         if end < 0:
-            return literal
+            # Skip to the mismatch: rescanning from every bracket inside would take quadratic time.
+            end = max(-end - 1, pos + 1)
+            return Decided([Text(text[pos:end])], end)
         calls = parse_call_list(text[pos:end])
         if calls is None:
-            return literal
+            return Decided([Text(text[pos:end])], end)
         return Decided([Call(name, arguments, pos) for name, arguments in calls], end)

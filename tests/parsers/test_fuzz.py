@@ -143,3 +143,31 @@ def test_mutated_calls(text: str, data: st.DataObject) -> None:
 @given(text=st.text(), data=st.data())
 def test_unicode_noise(text: str, data: st.DataObject) -> None:
     _check_all(text, data)
+
+
+PATHOLOGICAL = {
+    "open brackets": "[" * 4000,
+    "open braces": "{" * 4000,
+    "nested call lists": "[f(" * 1500,
+    "unclosed strings in calls": "[f(a='" * 800,
+    "tags with open arrays": '<tool_call>{"a":[' * 300,
+    "markers": "[TOOL_CALLS]" * 400 + "[TOOL_CALLS]f[ARGS]{" * 200,
+    "python tags": "<|python_tag|>{" * 300,
+    "fences": "```json\n[" * 500,
+    "long failing objects": ('{"a": "' + "x" * 100 + '", ]') * 40,
+    "deep valid nesting": "[" * 3000 + "]" * 3000,
+    "think tags": "<think>" * 500 + "</think>" * 500,
+}
+
+
+@pytest.mark.timeout(300)  # a hang guard: these take well under a second when parsing is linear
+@pytest.mark.parametrize("label", sorted(PATHOLOGICAL))
+def test_pathological_inputs_finish_and_agree(label: str) -> None:
+    text = PATHOLOGICAL[label]
+    pieces = [text[i : i + 7] for i in range(0, len(text), 7)]
+    for name in available_parsers():
+        parser = get_parser(name, id_factory=counter_ids)
+        whole = parser.parse(text)
+        final, deltas = run_stream(parser, pieces)
+        assert final == whole
+        assert ParseResult.from_deltas(deltas) == whole
