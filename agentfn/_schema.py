@@ -193,7 +193,8 @@ def _resolve_hints(function: Callable[..., Any], problems: list[str]) -> dict[st
             hints[pname] = typing.get_type_hints(holder, globalns=globalns, include_extras=True)[pname]
         except Exception as exc:
             label = "return annotation" if pname == "return" else f"parameter {pname!r}"
-            problems.append(f"{label}: cannot resolve type hint {annotation!r} ({type(exc).__name__}: {exc})")
+            shown = annotation if isinstance(annotation, str) else repr(annotation)
+            problems.append(f"{label}: cannot resolve type hint {shown} ({type(exc).__name__}: {exc})")
     return hints
 
 

@@ -62,6 +62,8 @@ class Tool(Generic[P, R]):
     """
 
     function: Callable[..., Any] | None
+    __name__: str
+    __doc__: str | None
 
     def __init__(
         self,
@@ -404,9 +406,25 @@ def _errors(exc: ValidationError, parameters: Mapping[str, Any] | None = None) -
 def tool(function: Callable[P, R], /) -> Tool[P, R]: ...
 @overload
 def tool(
-    name: str | None = None,
+    name: str,
     /,
     *,
+    description: str | None = None,
+    docstring_format: DocstringFormat = "auto",
+    requires_approval: bool = False,
+    timeout: float | None = None,
+    retries: int | None = None,
+    side_effects: SideEffects = "none",
+    idempotent: bool | None = None,
+    cost_hint: float | None = None,
+    latency_hint: float | None = None,
+    strict: bool = False,
+    metadata: Mapping[str, Any] | None = None,
+) -> Callable[[Callable[P, R]], Tool[P, R]]: ...
+@overload
+def tool(
+    *,
+    name: str | None = None,
     description: str | None = None,
     docstring_format: DocstringFormat = "auto",
     requires_approval: bool = False,
