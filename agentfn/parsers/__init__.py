@@ -11,10 +11,15 @@ Each format lives in its own module and is registered by name::
     result = stream.finish()                             # == parse("".join(chunks))
 
 Built-in formats: ``hermes``, ``mistral``, ``llama3_json``, ``pythonic``, ``json``.
-Third-party formats subclass :class:`ToolCallParser` and are registered with
-:func:`register_parser` or loaded with :func:`load_parser_plugin`. The shared
-rules (reasoning, content, argument normalisation, ids) are documented in
-:mod:`agentfn.parsers.base`.
+Third-party formats subclass :class:`ToolCallParser`, implement
+:meth:`ToolCallParser.step` with the building blocks exported here
+(:class:`TextBuffer`, :class:`Decided`, :class:`Pending`, :class:`Partial`,
+:class:`Text`, :class:`Call`, :func:`text_until_marker`, the JSON scanner
+:class:`JsonScan` with :func:`call_from_scan` / :func:`value_arguments`), and
+are registered with :func:`register_parser` or loaded with
+:func:`load_parser_plugin`; whole-text parsing, streaming, reasoning and ids
+come from the base class. The shared rules (reasoning, content, argument
+normalisation, ids) are documented in :mod:`agentfn.parsers.base`.
 """
 
 from __future__ import annotations
@@ -29,12 +34,21 @@ from types import ModuleType
 from typing import Any, TypeVar
 
 from agentfn.exceptions import ConfigError
+from agentfn.parsers._calls import CallRules, call_from_scan, partial_call, partial_value, value_arguments
+from agentfn.parsers._json import INCOMPLETE, INVALID, OK, JsonScan
 from agentfn.parsers.base import (
+    Call,
+    Decided,
     ParseDelta,
     ParseResult,
+    Partial,
+    Pending,
     StreamingParser,
+    Text,
+    TextBuffer,
     ToolCallParser,
     UnknownParserError,
+    text_until_marker,
 )
 from agentfn.parsers.hermes import HermesParser
 from agentfn.parsers.json_calls import JsonParser
@@ -43,23 +57,39 @@ from agentfn.parsers.mistral import MistralParser
 from agentfn.parsers.pythonic import PythonicParser
 
 __all__ = [
+    "INCOMPLETE",
+    "INVALID",
+    "OK",
+    "Call",
+    "CallRules",
+    "Decided",
     "HermesParser",
     "JsonParser",
+    "JsonScan",
     "Llama3JsonParser",
     "MistralParser",
     "ParseDelta",
     "ParseResult",
+    "Partial",
+    "Pending",
     "PythonicParser",
     "StreamingParser",
+    "Text",
+    "TextBuffer",
     "ToolCallParser",
     "UnknownParserError",
     "available_parsers",
+    "call_from_scan",
     "detect_format",
     "get_parser",
     "get_parser_class",
     "load_parser_plugin",
+    "partial_call",
+    "partial_value",
     "register_parser",
+    "text_until_marker",
     "unregister_parser",
+    "value_arguments",
 ]
 
 _REGISTRY: dict[str, type[ToolCallParser]] = {}

@@ -29,9 +29,9 @@ PLUGIN = textwrap.dedent(
     """A toy format: CALL name {json} on its own."""
     from typing import ClassVar
 
-    from agentfn.parsers.base import Call, Decided, Pending, Text, TextBuffer, ToolCallParser, text_until_marker
-    from agentfn.parsers._calls import value_arguments
-    from agentfn.parsers._json import INCOMPLETE
+    from agentfn.parsers import (
+        INCOMPLETE, Call, Decided, Pending, Text, TextBuffer, ToolCallParser, text_until_marker, value_arguments,
+    )
 
     MARK = "CALL "
 
