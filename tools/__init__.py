@@ -1,0 +1,1 @@
+"""The built-in tool library: one module per family, loaded as toolsets."""
