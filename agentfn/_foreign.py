@@ -90,11 +90,31 @@ def _validator_for(schema: dict[str, Any]) -> Any:
 
 
 def _errors_of(validator: Any, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """jsonschema errors in the typed path's shape: one per field, missing and unknown keys named."""
     out: list[dict[str, Any]] = []
+    known = ", ".join(cast(dict[str, Any], validator.schema).get("properties", {}))
     for error in validator.iter_errors(data):
         err = cast(ValidationError, error)
-        loc = ".".join(str(p) for p in err.absolute_path)
-        out.append({"loc": loc, "msg": err.message, "input": err.instance, "type": str(err.validator)})
+        path = [str(p) for p in err.absolute_path]
+        instance: Any = err.instance
+        if err.validator == "required" and isinstance(instance, dict):
+            for missing in cast(list[Any], err.validator_value):
+                if missing not in instance:
+                    loc = ".".join([*path, str(missing)])
+                    out.append({"loc": loc, "msg": "Field required", "input": instance, "type": "missing"})
+            continue
+        if err.validator == "additionalProperties" and isinstance(instance, dict):
+            node: Any = err.schema
+            props: dict[str, Any] = cast(dict[str, Any], node).get("properties", {}) if isinstance(node, dict) else {}
+            for key, value in cast(dict[str, Any], instance).items():
+                if key not in props:
+                    msg = "unknown parameter" if not path else "unknown field"
+                    if not path and known:
+                        msg += f"; this tool takes: {known}"
+                    loc = ".".join([*path, key])
+                    out.append({"loc": loc, "msg": msg, "input": value, "type": "extra_forbidden"})
+            continue
+        out.append({"loc": ".".join(path), "msg": err.message, "input": instance, "type": str(err.validator)})
     return out
 
 

@@ -7,6 +7,7 @@ for validation to report back to the model.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any, cast
 
@@ -14,6 +15,9 @@ __all__ = ["coerce_to_schema", "repair_arguments"]
 
 _INT = re.compile(r"^[+-]?\d+$")
 _FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+# The spellings pydantic's lax mode reads as booleans, so both validation paths agree.
+_BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False,
+             "1": True, "0": False, "t": True, "f": False, "y": True, "n": False}
 _WRAPPERS = ("arguments", "parameters", "args", "input", "kwargs")
 
 
@@ -84,11 +88,15 @@ def coerce_to_schema(value: Any, prop: dict[str, Any]) -> Any:
         text = value.strip()
         if "integer" in types and _INT.match(text):
             return int(text)
-        if "number" in types and _FLOAT.match(text):
+        if types & {"integer", "number"} and _FLOAT.match(text):
             number = float(text)
-            return int(number) if number.is_integer() and "integer" in types else number
-        if "boolean" in types and text.lower() in ("true", "false"):
-            return text.lower() == "true"
+            if "integer" in types and number.is_integer() and math.isfinite(number):
+                return int(number)
+            if "number" in types and math.isfinite(number):
+                return number
+            return value
+        if "boolean" in types and text.lower() in _BOOLEANS:
+            return _BOOLEANS[text.lower()]
         if types & {"object", "array"} and text[:1] in "{[":
             try:
                 decoded = json.loads(text)

@@ -111,7 +111,7 @@ def test_inline_refs_leaves_data_alone() -> None:
 
 def test_property_named_like_keywords() -> None:
     @tool
-    def odd(title: str, properties: int = 1, type: Literal["a", "b"] = "a") -> None:  # noqa: A002
+    def odd(title: str, properties: int = 1, type: Literal["a", "b"] = "a") -> None:
         pass
 
     assert list(odd.parameters["properties"]) == ["title", "properties", "type"]

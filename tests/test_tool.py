@@ -261,7 +261,7 @@ class Opaque:
 
 
 def test_decoration_errors_are_reported_together() -> None:
-    def bad(a, b: Opaque, *args: int, c: int, d: "Missing", **kwargs: int) -> None:  # type: ignore[no-untyped-def]  # noqa: ANN001, F821
+    def bad(a, b: Opaque, *args: int, c: int, d: Missing, **kwargs: int) -> None:  # type: ignore[no-untyped-def]  # noqa: F821
         pass
 
     with pytest.raises(ToolDefinitionError) as info:
