@@ -55,6 +55,7 @@ _LETTERS = re.compile(r"[A-Za-z]*")
 _LITERALS = ("true", "false", "null")
 _DECODER = json.JSONDecoder(strict=False)
 _PROBE = 64
+_PROBE_AFTER = 4096
 
 # What the scanner expects next.
 _VALUE, _KEY_OR_CLOSE, _KEY, _COLON, _VALUE_OR_CLOSE, _COMMA_OR_CLOSE = range(6)
@@ -244,12 +245,8 @@ class JsonScan:
         """Scan as far as ``text`` allows; returns the new :attr:`status`."""
         if self.status != INCOMPLETE:
             return self.status
-        if final and self._pos == self.start and text[self.start : self.start + 1] in ("{", "["):
-            # A value that fails or ends early is cheap for the token scanner; only longer ones go
-            # to the C decoder (whose errors cost time in proportion to the offset in the text).
-            probe = JsonScan(0)
-            if probe.advance(text[self.start : self.start + _PROBE]) == INCOMPLETE and self._fast(text):
-                return self.status
+        if final and self._pos == self.start and self._worth_fast(text) and self._fast(text):
+            return self.status
         try:
             self._run(text, final)
         except (ValueError, RecursionError):
@@ -261,6 +258,20 @@ class JsonScan:
 
     def _invalid(self) -> None:
         self.status, self.fail = INVALID, self._pos
+
+    def _worth_fast(self, text: str) -> bool:
+        """Whether to try the C decoder on a complete text: containers only, and not on likely failures far in.
+
+        The C decoder's errors cost time in proportion to the offset in the text (it
+        counts lines), so far into a long text only values that pass a short
+        token-scanner probe use it.
+        """
+        if text[self.start : self.start + 1] not in ("{", "["):
+            return False
+        return (
+            self.start < _PROBE_AFTER
+            or JsonScan(0).advance(text[self.start : self.start + _PROBE]) == INCOMPLETE
+        )
 
     def _fast(self, text: str) -> bool:
         """Scan a complete text with the C decoder; False when only the slow path gives the exact answer.
