@@ -1,0 +1,278 @@
+"""Prompt-backed functions: text in, typed results out, implemented by a model.
+
+Each is an :func:`agentfn.llm_function.llm_function` with a template in
+``prompts/functions/``. Call them directly (``await translate("你好", target="en",
+model=m)``) or offer them to an agent, which lends them its model.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from agentfn import ToolRetry
+from agentfn.llm_function import llm_function
+
+__all__ = [
+    "Citation",
+    "CitedAnswer",
+    "Classification",
+    "Code",
+    "Sentiment",
+    "Summary",
+    "answer",
+    "classify",
+    "extract",
+    "generate",
+    "generate_code",
+    "sentiment",
+    "summarize",
+    "translate",
+]
+
+
+@llm_function()
+async def generate(prompt: str, max_words: int | None = None, style: str | None = None) -> str:
+    """Write free text for a request (a paragraph, an email, a poem...).
+
+    Args:
+        prompt: what to write.
+        max_words: upper bound on the length.
+        style: tone or form, e.g. "formal", "for children", "haiku".
+    """
+
+
+@llm_function()
+async def translate(text: str, target: str = "English", source: str | None = None) -> str:
+    """Translate text into another language.
+
+    Args:
+        text: the text to translate.
+        target: the language to translate into (a name or code, e.g. "French" or "fr").
+        source: the language of the text, when known.
+    """
+
+
+class Summary(BaseModel):
+    """A summary as prose or as bullet points (``points`` holds the bullets)."""
+
+    format: Literal["prose", "bullets"]
+    text: str
+    points: list[str] = []
+
+
+def _summary_output(arguments: dict[str, Any]) -> Any:
+    return list[str] if arguments.get("format") == "bullets" else str
+
+
+def _finish_summary(value: Any, arguments: dict[str, Any]) -> Summary:
+    if arguments.get("format") == "bullets":
+        points = [p.strip().lstrip("-*• ").strip() for p in value if p.strip()]
+        if not points:
+            raise ValueError("give at least one bullet point")
+        return Summary(format="bullets", text="\n".join(f"- {p}" for p in points), points=points)
+    return Summary(format="prose", text=str(value).strip())
+
+
+@llm_function(output_from=_summary_output, finalize=_finish_summary)
+async def summarize(text: str, max_words: int = 100, format: Literal["prose", "bullets"] = "prose") -> Summary:
+    """Summarize a text as a paragraph or as bullet points.
+
+    Args:
+        text: the text to summarize.
+        max_words: upper bound on the summary's length.
+        format: "prose" for a paragraph, "bullets" for a list of points.
+    """
+
+
+class Citation(BaseModel):
+    """A span of the context: ``context[start:end] == quote``."""
+
+    quote: str
+    start: int
+    end: int
+
+
+class CitedAnswer(BaseModel):
+    """An answer with the context spans that support it; ``answerable`` is False without support."""
+
+    answer: str
+    citations: list[Citation]
+    answerable: bool
+
+
+class _AnswerDraft(BaseModel):
+    answer: str
+    quotes: list[str] = Field(description="exact quotes from the context that support the answer")
+
+
+def find_span(quote: str, context: str) -> tuple[int, int] | None:
+    """Where ``quote`` occurs in ``context``: exactly, else ignoring whitespace and case differences."""
+    quote = quote.strip()
+    if not quote:
+        return None
+    at = context.find(quote)
+    if at >= 0:
+        return at, at + len(quote)
+    words = quote.split()
+    pattern = r"\s+".join(re.escape(w) for w in words)
+    found = re.search(pattern, context, flags=re.IGNORECASE)
+    return (found.start(), found.end()) if found else None
+
+
+def _verify_answer(draft: _AnswerDraft, arguments: dict[str, Any]) -> CitedAnswer:
+    context: str = arguments["context"]
+    citations: list[Citation] = []
+    missing: list[str] = []
+    for quote in draft.quotes:
+        span = find_span(quote, context)
+        if span is None:
+            missing.append(quote)
+        else:
+            citations.append(Citation(quote=context[span[0] : span[1]], start=span[0], end=span[1]))
+    if missing:
+        listed = "; ".join(repr(q[:200]) for q in missing)
+        raise ValueError(f"these quotes are not in the context (copy them word for word, or drop them): {listed}")
+    return CitedAnswer(answer=draft.answer.strip(), citations=citations, answerable=bool(citations))
+
+
+@llm_function(output_type=_AnswerDraft, finalize=_verify_answer)
+async def answer(question: str, context: str) -> CitedAnswer:
+    """Answer a question from a given context, citing the exact spans of the context used.
+
+    Every citation is checked to occur in the context (a reply with an invented quote is
+    sent back); ``answerable`` is False when nothing in the context supports an answer.
+
+    Args:
+        question: the question.
+        context: the text to answer from.
+    """
+
+
+class Classification(BaseModel):
+    """The chosen label and the model's confidence in it (0-1)."""
+
+    label: str
+    confidence: float = Field(ge=0, le=1)
+
+
+def _label_values(labels: Any) -> list[str]:
+    if isinstance(labels, type) and issubclass(labels, enum.Enum):
+        return [str(m.value) for m in labels]
+    values = [str(v) for v in labels]
+    if not values:
+        raise ToolRetry("give at least one label")
+    if len(set(values)) != len(values):
+        raise ToolRetry("labels must be distinct")
+    return values
+
+
+def _classify_output(arguments: dict[str, Any]) -> Any:
+    values = tuple(_label_values(arguments["labels"]))
+    return create_model(
+        "LabelChoice",
+        label=(Literal[values], ...),  # type: ignore[valid-type]
+        confidence=(float, Field(ge=0, le=1)),
+    )
+
+
+def _finish_classification(value: Any, arguments: dict[str, Any]) -> Classification:
+    return Classification(label=value.label, confidence=value.confidence)
+
+
+@llm_function(output_from=_classify_output, finalize=_finish_classification)
+async def classify(text: str, labels: list[str], instructions: str | None = None) -> Classification:
+    """Put a text into one of the given categories.
+
+    From Python, ``labels`` may also be an ``Enum`` class (its values are the labels).
+
+    Args:
+        text: the text to classify.
+        labels: the allowed labels.
+        instructions: what the labels mean or how to decide, when not obvious.
+    """
+
+
+class Sentiment(BaseModel):
+    """Overall sentiment with confidence (0-1)."""
+
+    label: Literal["positive", "negative", "neutral", "mixed"]
+    confidence: float = Field(ge=0, le=1)
+
+
+@llm_function()
+async def sentiment(text: str) -> Sentiment:
+    """Tell whether a text is positive, negative, neutral or mixed.
+
+    Args:
+        text: the text to judge.
+    """
+
+
+def _extract_output(arguments: dict[str, Any]) -> Any:
+    schema = arguments["schema"]
+    if isinstance(schema, type) and issubclass(schema, BaseModel):
+        return schema
+    if not isinstance(schema, dict):
+        raise ToolRetry("schema must be a JSON Schema object (or, from Python, a pydantic model class)")
+    return schema
+
+
+@llm_function(output_from=_extract_output)
+async def extract(text: str, schema: dict[str, Any], instructions: str | None = None) -> dict[str, Any]:
+    """Extract structured data from text into a given JSON Schema.
+
+    From Python, pass a pydantic model class as ``schema`` to get an instance of it:
+    ``person = await extract(text, schema=Person)``; a JSON Schema dict gives a dict.
+
+    Args:
+        text: the text to extract from.
+        schema: JSON Schema of the object to fill in.
+        instructions: extra guidance, e.g. date formats or how to treat ambiguity.
+    """
+
+
+class Code(BaseModel):
+    """Generated source code with an explanation."""
+
+    language: str
+    code: str
+    explanation: str
+
+
+class _CodeDraft(BaseModel):
+    code: str
+    explanation: str
+
+
+_CODE_FENCE = re.compile(r"^\s*```[\w+-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
+
+
+def _finish_code(draft: _CodeDraft, arguments: dict[str, Any]) -> Code:
+    code = draft.code
+    fenced = _CODE_FENCE.match(code)
+    if fenced:
+        code = fenced.group(1)
+    if not code.strip():
+        raise ValueError("the code is empty")
+    language = str(arguments.get("language") or "python")
+    if language.lower() in ("python", "py", "python3"):
+        try:
+            ast.parse(code)
+        except SyntaxError as exc:
+            raise ValueError(f"the Python code does not parse: line {exc.lineno}: {exc.msg}") from None
+    return Code(language=language, code=code, explanation=draft.explanation.strip())
+
+
+@llm_function(output_type=_CodeDraft, finalize=_finish_code)
+async def generate_code(task: str, language: str = "python") -> Code:
+    """Write code for a task and explain it. Python code is checked to parse; run it with ``run_python``.
+
+    Args:
+        task: what the code must do.
+        language: programming language.
+    """
