@@ -1,0 +1,445 @@
+"""The ``agentfn`` command line.
+
+This module owns the root typer ``app`` and the everyday commands (``run``,
+``chat``, ``tools``, ``serve``, ``mcp``). Other areas add theirs through a
+``register(app)`` function in their own module (and ``register_eval(eval_app)``
+for ``agentfn eval ...``), imported here defensively so a missing optional area
+never breaks the rest.
+
+Exit codes: 0 success; 1 a run that did not answer, or a model that misbehaved;
+2 a usage or configuration error (no traceback); 3 the model server is unavailable;
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+if TYPE_CHECKING:
+    from agentfn.agent import Agent
+    from agentfn.backends.base import Model
+    from agentfn.toolset import Toolset
+
+__all__ = ["app", "eval_app", "main"]
+
+EXIT_NOT_ANSWERED = 1
+EXIT_USAGE = 2
+EXIT_MODEL_UNAVAILABLE = 3
+
+
+class _FriendlyGroup(TyperGroup):
+    """Turns agentfn's user-facing errors into a message and an exit code instead of a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer vendors its own click Context type
+        from agentfn.exceptions import ModelError, ModelUnavailableError, UserError
+
+        try:
+            return super().invoke(ctx)
+        except ModelUnavailableError as exc:
+            _fail(f"model unavailable: {exc}", EXIT_MODEL_UNAVAILABLE)
+        except ModelError as exc:
+            _fail(f"model error: {exc}", EXIT_NOT_ANSWERED)
+        except UserError as exc:
+            _fail(str(exc), EXIT_USAGE)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(code)
+
+
+app = typer.Typer(
+    name="agentfn",
+    cls=_FriendlyGroup,
+    help="Typed Python functions as tools an LLM can pick and call.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+eval_app = typer.Typer(cls=_FriendlyGroup, help="Evaluate routers and tool calling.", no_args_is_help=True)
+tools_app = typer.Typer(cls=_FriendlyGroup, help="Inspect toolsets and print their schemas.", no_args_is_help=True)
+mcp_app = typer.Typer(cls=_FriendlyGroup, help="Model Context Protocol: serve toolsets, inspect servers.",
+                      no_args_is_help=True)
+app.add_typer(tools_app, name="tools")
+app.add_typer(mcp_app, name="mcp")
+app.add_typer(eval_app, name="eval")
+
+# -- shared options -------------------------------------------------------------------
+
+ModelOpt = Annotated[str | None, typer.Option(
+    "--model", "-m", envvar="AGENTFN_MODEL",
+    help="Model spec: embedded (default), test, openai:NAME, vllm:PATH, transformers:PATH, function:mod:fn.")]
+BaseUrlOpt = Annotated[str | None, typer.Option(
+    "--base-url", envvar="AGENTFN_BASE_URL", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1.")]
+ToolsOpt = Annotated[list[str] | None, typer.Option(
+    "--tools", "-t", help="Toolset: builtin, a .py file, a folder, a module, a .jsonl of specs, entry-points, "
+    "or mcp:COMMAND / mcp:URL. Repeat to combine. Default: builtin.")]
+StoreOpt = Annotated[str | None, typer.Option(
+    "--store", help="Record runs in this trace store (URL or SQLite path).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of rich output.")]
+MaxStepsOpt = Annotated[int, typer.Option("--max-steps", min=1, help="Model calls per run.")]
+ToolChoiceOpt = Annotated[str | None, typer.Option(
+    "--tool-choice", help="auto, required, none or a tool name (default: required for the embedded model, else auto).")]
+SystemOpt = Annotated[str | None, typer.Option("--system", help="System prompt.")]
+
+
+def load_tools(specs: list[str] | None) -> Toolset:
+    """Combine the toolsets named on the command line (default: the built-in library)."""
+    from agentfn.toolset import Toolset
+
+    out: Toolset | None = None
+    for spec in specs or ["builtin"]:
+        if spec.startswith("mcp:"):
+            from agentfn.mcp import toolset_from_mcp
+
+            loaded = toolset_from_mcp(spec[len("mcp:"):])
+        else:
+            loaded = Toolset.load(spec)
+        out = loaded if out is None else out.combine(loaded, name=f"{out.name}+{loaded.name}")
+    assert out is not None
+    return out
+
+
+def build_model(model: str | None, base_url: str | None) -> Model:
+    from agentfn.backends import load_model
+
+    return load_model(model, base_url=base_url)
+
+
+def default_tool_choice(model: str | None, base_url: str | None, choice: str | None) -> str:
+    # A 135M model left to choose answers in prose; forcing the first call is what makes it useful.
+    if choice is not None:
+        return choice
+    return "required" if base_url is None and model in (None, "embedded") else "auto"
+
+
+def build_agent(
+    *,
+    model: str | None,
+    base_url: str | None,
+    tools: list[str] | None,
+    store: str | None,
+    max_steps: int,
+    tool_choice: str | None,
+    system: str | None,
+) -> Agent[Any, str]:
+    from agentfn.agent import Agent
+
+    toolset = load_tools(tools)
+    recorder = None
+    if store is not None:
+        from agentfn.traces import TraceRecorder
+
+        recorder = TraceRecorder(store)
+    return Agent(
+        build_model(model, base_url), toolset, name="cli", system_prompt=system, max_steps=max_steps,
+        tool_choice=default_tool_choice(model, base_url, tool_choice), recorder=recorder,
+    )
+
+
+def close_agent(agent: Agent[Any, str]) -> None:
+    for handler in agent.handlers:
+        close = getattr(handler, "close", None)
+        if close is not None:
+            close()
+
+
+# -- run --------------------------------------------------------------------------------
+
+
+@app.command("run")
+def run_command(
+    prompt: Annotated[str, typer.Argument(help="What to ask. Use - to read it from stdin.")],
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    tools: ToolsOpt = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+    max_steps: MaxStepsOpt = 10,
+    tool_choice: ToolChoiceOpt = None,
+    system: SystemOpt = None,
+) -> None:
+    """Run one prompt through an agent, printing tool calls, results and the answer as they happen."""
+    import asyncio
+
+    from agentfn.chat import EventPrinter
+
+    text = sys.stdin.read() if prompt == "-" else prompt
+    if not text.strip():
+        raise typer.BadParameter("the prompt is empty", param_hint="PROMPT")
+    agent = build_agent(model=model, base_url=base_url, tools=tools, store=store, max_steps=max_steps,
+                        tool_choice=tool_choice, system=system)
+    printer = None if as_json else EventPrinter()
+
+    async def go() -> Any:
+        try:
+            run = agent.iter(text, stream=not as_json)
+            async for event in run:
+                if printer is not None:
+                    printer.handle(event)
+            return run.result
+        finally:
+            await agent.model.aclose()
+
+    try:
+        result = asyncio.run(go())
+    finally:
+        close_agent(agent)
+    if result.error is not None:
+        raise result.error
+    if as_json:
+        from agentfn.messages import ToolMessage
+
+        calls = [{"name": c.name, "arguments": c.arguments} for m in result.new_messages
+                 if m.role == "assistant" for c in m.tool_calls]
+        results = [{"name": m.name, "content": m.content, "is_error": m.is_error}
+                   for m in result.new_messages if isinstance(m, ToolMessage)]
+        typer.echo(json.dumps({
+            "run_id": result.run_id, "output": result.output, "outcome": result.outcome, "reason": result.reason,
+            "steps": result.steps, "tool_calls": calls, "tool_results": results,
+            "usage": result.usage.model_dump(), "latency_s": round(result.latency_s, 4),
+        }, ensure_ascii=False, indent=2))
+    if not result.ok:
+        if not as_json:
+            typer.secho(f"the run ended without an answer: {result.outcome} ({result.reason})", err=True,
+                        fg=typer.colors.YELLOW)
+        raise typer.Exit(EXIT_NOT_ANSWERED)
+
+
+# -- chat -------------------------------------------------------------------------------
+
+
+@app.command("chat")
+def chat_command(
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    tools: ToolsOpt = None,
+    store: StoreOpt = None,
+    max_steps: MaxStepsOpt = 10,
+    tool_choice: ToolChoiceOpt = None,
+    system: SystemOpt = None,
+    history: Annotated[Path | None, typer.Option(
+        "--history", help="Readline history file (default ~/.agentfn/chat_history).")] = None,
+) -> None:
+    """Talk to an agent: streaming answers, tool steps as they happen; /help lists the commands."""
+    from agentfn.chat import ChatSession
+
+    agent = build_agent(model=model, base_url=base_url, tools=tools, store=store, max_steps=max_steps,
+                        tool_choice=tool_choice, system=system)
+    try:
+        ChatSession(agent, history_file=history).repl()
+    finally:
+        close_agent(agent)
+
+
+# -- tools ------------------------------------------------------------------------------
+
+SpecArg = Annotated[list[str] | None, typer.Argument(
+    help="Toolsets (path, module, builtin, entry-points, mcp:...). Default: builtin.", show_default=False)]
+
+
+def _tool_summary(t: Any) -> dict[str, Any]:
+    return {
+        "name": t.name, "description": t.description, "parameters": t.parameters,
+        "requires_approval": t.requires_approval, "side_effects": t.side_effects, "idempotent": t.idempotent,
+        "timeout": t.timeout, "schema_hash": t.schema_hash,
+    }
+
+
+@tools_app.command("list")
+def tools_list(specs: SpecArg = None, as_json: JsonOpt = False) -> None:
+    """List the tools of a toolset."""
+    toolset = load_tools(specs)
+    if as_json:
+        typer.echo(json.dumps([_tool_summary(t) for t in toolset], ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(toolset)} tools from {toolset.name}")
+    for column in ("name", "parameters", "effects", "approval", "description"):
+        table.add_column(column, overflow="fold")
+    for t in toolset:
+        params = ", ".join(t.parameters.get("properties", {}))
+        first_line = (t.description or "").strip().splitlines()[0] if t.description else ""
+        table.add_row(t.name, params, t.side_effects, "yes" if t.requires_approval else "", first_line)
+    Console().print(table)
+
+
+@tools_app.command("show")
+def tools_show(
+    name: Annotated[str, typer.Argument(help="Tool name.")],
+    specs: SpecArg = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one tool: description, parameters, policy."""
+    toolset = load_tools(specs)
+    t = toolset.get(name)
+    if t is None:
+        from agentfn.exceptions import UserError
+
+        raise UserError(f"no tool named {name!r} in {toolset.name} (has: {', '.join(toolset.names()) or 'none'})")
+    summary = _tool_summary(t)
+    summary["source"] = toolset.source_of(name)
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.syntax import Syntax
+
+    console = Console()
+    console.print(f"[bold]{t.name}[/bold]  ({summary['source']})")
+    console.print(t.description or "(no description)", markup=False)
+    console.print(f"side effects: {t.side_effects}  idempotent: {t.idempotent}  "
+                  f"requires approval: {t.requires_approval}  timeout: {t.timeout}  hash: {t.schema_hash}")
+    console.print(Syntax(json.dumps(t.parameters, indent=2, ensure_ascii=False), "json"))
+
+
+@tools_app.command("schema")
+def tools_schema(
+    specs: SpecArg = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Strict schemas (additionalProperties false, all required).")] = False,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="One spec per line.")] = False,
+    as_json: JsonOpt = True,
+) -> None:
+    """Print the OpenAI-format tool definitions (JSON array, or JSONL with --jsonl)."""
+    del as_json  # schemas are JSON either way; accepted for consistency
+    specs_out = load_tools(specs).specs(strict=strict)
+    if jsonl:
+        for spec in specs_out:
+            typer.echo(json.dumps(spec, ensure_ascii=False))
+    else:
+        typer.echo(json.dumps(specs_out, ensure_ascii=False, indent=2))
+
+
+# -- serve ------------------------------------------------------------------------------
+
+serve_app = typer.Typer(cls=_FriendlyGroup, help="Serve agents over an OpenAI-compatible HTTP API.",
+                        invoke_without_command=True)
+app.add_typer(serve_app, name="serve")
+
+
+@serve_app.callback()
+def serve_command(
+    ctx: typer.Context,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="TOML/YAML config file.",
+                                                envvar="AGENTFN_CONFIG")] = None,
+    host: Annotated[str | None, typer.Option("--host", help="Bind address (overrides the config).")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (overrides the config).")] = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    store: StoreOpt = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+    check: Annotated[bool, typer.Option("--check", help="Validate the config, build the app, and exit.")] = False,
+) -> None:
+    """Serve agents as models on /v1/chat/completions (see `agentfn serve hash-key` for API keys)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from agentfn.serve import create_app, load_config, serve
+
+    cfg = load_config(config, overrides={"host": host, "port": port, "model": model, "base_url": base_url,
+                                         "trace_store": store})
+    if check:
+        create_app(cfg)
+        typer.echo(f"ok: {len(cfg.agents)} agent(s), auth={cfg.auth}, {cfg.host}:{cfg.port}")
+        return
+    serve(cfg, workers=workers)
+
+
+@serve_app.command("hash-key")
+def hash_key_command(
+    key: Annotated[str | None, typer.Argument(help="The API key; omit to generate a new one.")] = None,
+) -> None:
+    """Print the sha256 to put in [[keys]] (and a new random key when none is given)."""
+    import secrets
+
+    from agentfn.serve.config import hash_key
+
+    if key is None:
+        key = "sk-agentfn-" + secrets.token_urlsafe(32)
+        typer.echo(f"key:    {key}")
+    typer.echo(f"sha256: {hash_key(key)}")
+
+
+# -- mcp --------------------------------------------------------------------------------
+
+
+@mcp_app.command("serve")
+def mcp_serve_command(
+    tools: ToolsOpt = None,
+    transport: Annotated[str, typer.Option("--transport", help="stdio or http (streamable HTTP).")] = "stdio",
+    host: Annotated[str, typer.Option("--host", help="Bind address for http.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port for http.")] = 8765,
+    name: Annotated[str, typer.Option("--name", help="Server name reported to clients.")] = "agentfn",
+    allow_approval: Annotated[bool, typer.Option(
+        "--allow-approval-tools", help="Expose requires_approval tools (the MCP client must ask its user).")] = False,
+) -> None:
+    """Expose a toolset as an MCP server over stdio or streamable HTTP."""
+    from agentfn.mcp import serve_toolset
+
+    if transport not in ("stdio", "http"):
+        raise typer.BadParameter("use stdio or http", param_hint="--transport")
+    serve_toolset(load_tools(tools), transport=transport, host=host, port=port, name=name,
+                  include_approval_tools=allow_approval)
+
+
+@mcp_app.command("tools")
+def mcp_tools_command(
+    target: Annotated[str, typer.Argument(help="An MCP server: a URL (streamable HTTP) or a command line (stdio).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """List the tools an MCP server offers, as agentfn sees them."""
+    from agentfn.mcp import toolset_from_mcp
+
+    toolset = toolset_from_mcp(target)
+    if as_json:
+        typer.echo(json.dumps(toolset.specs(), ensure_ascii=False, indent=2))
+        return
+    for t in toolset:
+        typer.echo(f"{t.name}: {(t.description or '').strip().splitlines()[0] if t.description else ''}")
+
+
+# -- other areas ------------------------------------------------------------------------
+
+_AREAS = ("agentfn.router.cli", "agentfn.traces.cli", "agentfn.train.cli", "agentfn.evals.cli", "agentfn.probe")
+
+
+def _register_areas() -> None:
+    for module_name in _AREAS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and module_name.startswith(exc.name):
+                continue  # the area is not there (yet): nothing to add
+            typer.secho(f"warning: {module_name} could not be loaded: {exc}", err=True, fg=typer.colors.YELLOW)
+            continue
+        except Exception as exc:  # a broken area must not take the whole CLI down
+            typer.secho(f"warning: {module_name} could not be loaded: {exc}", err=True, fg=typer.colors.YELLOW)
+            continue
+        register = getattr(module, "register", None)
+        if callable(register):
+            register(app)
+        register_eval = getattr(module, "register_eval", None)
+        if callable(register_eval):
+            register_eval(eval_app)
+
+
+_register_areas()
+
+
+def main() -> None:
+    """Entry point for ``python -m agentfn.cli``."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
