@@ -117,7 +117,7 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False,
         trim_blocks=True, lstrip_blocks=True,
     )
-    env.filters["tojson"] = _json_filter
+    env.filters["tojson"] = _json_filter  # pyright: ignore[reportUnknownMemberType]
     return env
 
 
@@ -260,7 +260,9 @@ def parse_output(text: str, target: OutputTarget) -> Any:
         elif spec.json_schema is not None:
             import jsonschema
 
-            problems = sorted(jsonschema.Draft202012Validator(spec.json_schema).iter_errors(candidate), key=str)
+            validator = jsonschema.Draft202012Validator(spec.json_schema)
+            errors: list[Any] = list(validator.iter_errors(candidate))  # pyright: ignore[reportUnknownMemberType]
+            problems = sorted(errors, key=str)
             if not problems:
                 return candidate
             first_error = first_error or "\n".join(

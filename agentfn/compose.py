@@ -1,0 +1,601 @@
+"""Composition: pipelines of tools, and plans of calls that refer to earlier results.
+
+**Pipelines.** ``compose(a, b, c)`` is a tool taking ``a``'s parameters and
+returning ``c``'s result; each result feeds the next tool. The wiring is decided,
+and type-checked, when the pipeline is built:
+
+1. the next tool has one required parameter and the result's type fits it: the
+   whole result is that argument;
+2. otherwise the result is an object whose fields are named like the next tool's
+   required parameters: each such field is passed under its name.
+
+Anything else raises :class:`~agentfn.exceptions.ToolDefinitionError` naming the
+mismatch. Results pass between tools as JSON values, so a pydantic model produced
+by one tool validates into the (compatible) model another tool expects.
+
+**Plans.** A plan is a JSON object (the format a model writes, see :class:`Plan`)::
+
+    {"steps": [
+        {"id": "1", "tool": "geocode", "arguments": {"city": "Paris"}},
+        {"id": "2", "tool": "weather", "arguments": {"coords": "$1.location", "units": "metric"}},
+        {"id": "3", "tool": "translate", "arguments": {"text": "Forecast: ${2.summary}", "target": "fr"}}
+     ],
+     "output": "$3"}
+
+- ``"$ID"`` as a whole string value is the result of step ``ID``; ``"$ID.a.b.0"``
+  walks into it (object fields, list indexes). The value keeps its JSON type.
+- ``"${ID.path}"`` inside a longer string is replaced by the value as text.
+- ``"$$..."`` is a literal string starting with ``$``.
+- A step may only refer to steps listed before it. ``output`` (optional) is a
+  reference; without it the plan's output is the last step's result.
+
+:func:`validate_plan` checks, before anything runs: unique ids, known tools,
+references to earlier steps only, required arguments present, unknown
+arguments, literal arguments against the parameter schemas, and every reference
+against the referenced tool's return schema (the field exists, and its type fits
+the parameter). :func:`execute_plan` then runs the steps, independent ones in
+parallel; a failing step is reported and the steps depending on it are skipped,
+while the others complete. :func:`plan_tool` makes the ``run_plan`` tool an agent
+offers so a model can submit a plan in one call; :func:`plan_from_chain` builds a
+plan skeleton from a router's ``selected`` chain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import inspect
+import itertools
+import json
+import re
+import sys
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+import pydantic_core
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agentfn._compose_types import schema_at, schema_problems
+from agentfn.context import RunContext
+from agentfn.exceptions import ToolDefinitionError, ToolRetry
+from agentfn.tool import SideEffects, Tool
+from agentfn.toolset import ToolLike, Toolset
+
+if TYPE_CHECKING:
+    from agentfn.router import RoutePlan
+
+__all__ = [
+    "Pipeline",
+    "Plan",
+    "PlanResult",
+    "PlanStep",
+    "PlanValidationError",
+    "StepResult",
+    "compose",
+    "execute_plan",
+    "plan_from_chain",
+    "plan_tool",
+    "validate_plan",
+]
+
+_SEVERITY: dict[str, int] = {"none": 0, "read": 1, "external": 2, "write": 3}
+
+
+def _jsonable(value: Any) -> Any:
+    return pydantic_core.to_jsonable_python(value, fallback=repr, inf_nan_mode="null")
+
+
+def _as_tool(item: ToolLike) -> Tool[..., Any]:
+    return cast(Tool[..., Any], item) if isinstance(item, Tool) else Tool(item)
+
+
+# -- wiring one tool's result into the next --------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Link:
+    """How a result becomes the next tool's arguments: ``whole`` into ``param``, or named ``fields``."""
+
+    mode: Literal["whole", "fields"]
+    param: str | None = None
+    fields: tuple[str, ...] = ()
+
+    def arguments(self, value: Any) -> dict[str, Any]:
+        data = _jsonable(value)
+        if self.mode == "whole":
+            return {cast(str, self.param): data}
+        mapping = cast(dict[str, Any], data)
+        return {f: mapping[f] for f in self.fields if f in mapping}
+
+    def references(self, step_id: str) -> dict[str, str]:
+        if self.mode == "whole":
+            return {cast(str, self.param): f"${step_id}"}
+        return {f: f"${step_id}.{f}" for f in self.fields}
+
+
+def link(producer: Tool[..., Any], consumer: Tool[..., Any]) -> Link:
+    """Decide how ``producer``'s result feeds ``consumer`` (see the module docstring).
+
+    Raises:
+        ToolDefinitionError: no type-correct wiring exists.
+    """
+    produced = producer.return_schema
+    params = consumer.parameters
+    props = cast(Mapping[str, Any], params.get("properties") or {})
+    required = list(cast(Sequence[str], params.get("required") or []))
+    candidates = required if required else (list(props) if len(props) == 1 else [])
+    problems: list[str] = []
+    if len(candidates) == 1:
+        name = candidates[0]
+        found = schema_problems(produced, props.get(name), f"{producer.name} -> {consumer.name}({name})")
+        if not found:
+            return Link("whole", param=name)
+        problems.extend(found)
+    produced_props = cast(Mapping[str, Any], (produced or {}).get("properties") or {})
+    if required and produced_props and all(r in produced_props for r in required):
+        produced_required = set(cast(Sequence[str], (produced or {}).get("required") or []))
+        found: list[str] = []
+        for r in required:
+            found.extend(schema_problems(produced_props[r], props.get(r), f"{producer.name}.{r} -> {consumer.name}({r})"))
+            if r not in produced_required:
+                found.append(f"{producer.name}.{r} may be missing, but {consumer.name} requires {r!r}")
+        if not found:
+            return Link("fields", fields=tuple(required))
+        problems.extend(found)
+    if not problems:
+        problems.append(
+            f"{consumer.name} takes {len(required)} required parameter(s) ({', '.join(required) or 'none'}); "
+            f"the result of {producer.name} ({_short(produced)}) fits neither one parameter nor them by field name"
+        )
+    raise ToolDefinitionError(f"{producer.name} -> {consumer.name}", problems)
+
+
+def _short(schema: Mapping[str, Any] | None) -> str:
+    if schema is None:
+        return "no declared type"
+    text = json.dumps(schema, ensure_ascii=False)
+    return text if len(text) < 160 else text[:157] + "..."
+
+
+# -- pipelines ------------------------------------------------------------------------
+
+
+class Pipeline(Tool[..., Any]):
+    """A tool that runs its stages in order, each result feeding the next. Built by :func:`compose`."""
+
+    def __init__(self, stages: Sequence[Tool[..., Any]], links: Sequence[Link], name: str, description: str | None,
+                 module: str | None) -> None:
+        self.stages = list(stages)
+        self.links = list(links)
+        first, last = self.stages[0], self.stages[-1]
+
+        async def run_pipeline(**values: Any) -> Any:
+            return await self.run(values)
+
+        run_pipeline.__name__ = run_pipeline.__qualname__ = name
+        if module:
+            run_pipeline.__module__ = module
+        severity = max(_SEVERITY.get(s.side_effects, 3) for s in self.stages)
+        side_effects = cast(SideEffects, next(k for k, v in _SEVERITY.items() if v == severity))
+        timeouts = [s.timeout for s in self.stages]
+        super().__init__(
+            run_pipeline,
+            name=name,
+            description=description or " then ".join(f"{s.name}" for s in self.stages) + ". " + first.description,
+            side_effects=side_effects,
+            idempotent=all(s.idempotent for s in self.stages),
+            requires_approval=any(s.requires_approval for s in self.stages),
+            timeout=None if any(t is None for t in timeouts) else sum(t for t in timeouts if t is not None),
+            metadata={"pipeline": [s.name for s in self.stages]},
+            _parameters=first.parameters,
+            _validator=first.validate,
+            _return_schema=last.return_schema,
+        )
+        self.is_async = True
+
+    def _invoke(self, validated: dict[str, Any], ctx: RunContext[Any] | None) -> Any:
+        return self.run(validated, ctx=ctx, validated=True)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """``await pipeline(...)`` with the first tool's arguments."""
+        first = self.stages[0]
+        if args and first.function is not None:
+            kwargs = dict(inspect.signature(first.function).bind_partial(*args, **kwargs).arguments)
+        elif args:
+            raise TypeError(f"{self.name}: pass arguments by name")
+        return self.run(kwargs)
+
+    async def run(self, arguments: Mapping[str, Any], ctx: RunContext[Any] | None = None, *, validated: bool = False) -> Any:
+        """Run every stage; an exception in a stage propagates unchanged."""
+        first = self.stages[0]
+        value = await first.call(dict(arguments), ctx, validated=validated, in_thread=True)
+        for stage, wiring in zip(self.stages[1:], self.links, strict=True):
+            value = await stage.call(wiring.arguments(value), ctx, in_thread=True)
+        return value
+
+
+def compose(*tools: ToolLike, name: str | None = None, description: str | None = None) -> Pipeline:
+    """Chain tools into one tool whose schema is the first's parameters and whose result is the last's.
+
+    Args:
+        *tools: two or more tools (or typed functions).
+        name: the pipeline's tool name (default: the names joined by ``_then_``).
+        description: the pipeline's description (default: derived).
+
+    Raises:
+        ToolDefinitionError: fewer than two tools, or a result that cannot feed the next tool.
+    """
+    stages = [_as_tool(t) for t in tools]
+    if len(stages) < 2:
+        raise ToolDefinitionError(name or "pipeline", ["compose needs at least two tools"])
+    links: list[Link] = []
+    problems: list[str] = []
+    for producer, consumer in itertools.pairwise(stages):
+        try:
+            links.append(link(producer, consumer))
+        except ToolDefinitionError as exc:
+            problems.extend(exc.problems)
+    pipeline_name = name or "_then_".join(s.name for s in stages)[:64]
+    if problems:
+        raise ToolDefinitionError(pipeline_name, problems)
+    # Module-level pipelines belong to the module that built them (Toolset.from_module collects them).
+    module = cast(str | None, sys._getframe(1).f_globals.get("__name__"))  # pyright: ignore[reportPrivateUsage]
+    return Pipeline(stages, links, pipeline_name, description, module)
+
+
+# -- plans ----------------------------------------------------------------------------
+
+
+class PlanStep(BaseModel):
+    """One call of a plan."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="unique step id, e.g. '1'")
+    tool: str = Field(description="the tool to call")
+    arguments: dict[str, Any] = Field(
+        default_factory=dict[str, Any],
+        description="the tool's arguments; '$ID' or '$ID.field' uses an earlier step's result",
+    )
+
+
+class Plan(BaseModel):
+    """Calls to make, where arguments may refer to earlier results (see the module docstring)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    steps: list[PlanStep] = Field(min_length=1, max_length=100)
+    output: str | None = Field(default=None, description="reference to the plan's result, e.g. '$2'; default: last step")
+
+
+class StepResult(BaseModel):
+    """What happened to one step."""
+
+    id: str
+    tool: str
+    status: Literal["ok", "error", "skipped"]
+    value: Any = None
+    error: str | None = None
+    arguments: dict[str, Any] | None = None
+    latency_s: float = 0.0
+
+
+class PlanResult(BaseModel):
+    """Every step's result, in plan order, and the plan's output (None unless the output step succeeded)."""
+
+    ok: bool
+    steps: list[StepResult]
+    output: Any = None
+
+    def step(self, step_id: str) -> StepResult:
+        return next(s for s in self.steps if s.id == step_id)
+
+
+class PlanValidationError(ToolRetry, ValueError):
+    """A plan was refused before running; ``problems`` lists every reason."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("the plan was not run:\n" + "\n".join(f"- {p}" for p in self.problems))
+
+
+_WHOLE_REF = re.compile(r"^\$([A-Za-z0-9_-]{1,64})((?:\.[A-Za-z0-9_-]+)*)$")
+_INLINE_REF = re.compile(r"\$\{([A-Za-z0-9_-]{1,64})((?:\.[A-Za-z0-9_-]+)*)\}")
+
+
+def _split(path: str) -> list[str]:
+    return [p for p in path.split(".") if p]
+
+
+def _references(value: Any, where: tuple[str, ...] = ()) -> Iterable[tuple[tuple[str, ...], str, list[str], bool]]:
+    """``(location, step id, path, whole)`` for every reference inside an argument value."""
+    if isinstance(value, str):
+        whole = _WHOLE_REF.match(value)
+        if whole:
+            yield where, whole.group(1), _split(whole.group(2)), True
+        elif not value.startswith("$$"):
+            for found in _INLINE_REF.finditer(value):
+                yield where, found.group(1), _split(found.group(2)), False
+    elif isinstance(value, dict):
+        for k, v in cast(dict[str, Any], value).items():
+            yield from _references(v, (*where, str(k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(cast(list[Any], value)):
+            yield from _references(v, (*where, str(i)))
+
+
+def _has_reference(value: Any) -> bool:
+    return next(iter(_references(value)), None) is not None
+
+
+def _coerce_plan(plan: Plan | Mapping[str, Any] | str) -> Plan:
+    if isinstance(plan, Plan):
+        return plan
+    try:
+        return Plan.model_validate_json(plan) if isinstance(plan, str) else Plan.model_validate(plan)
+    except ValidationError as exc:
+        raise PlanValidationError(
+            [f"{'.'.join(str(p) for p in e['loc']) or 'plan'}: {e['msg']}" for e in exc.errors(include_url=False)]
+        ) from None
+
+
+def _as_toolset(tools: Toolset | Iterable[ToolLike]) -> Toolset:
+    return tools if isinstance(tools, Toolset) else Toolset(tools, name="plan tools")
+
+
+def validate_plan(plan: Plan | Mapping[str, Any] | str, tools: Toolset | Iterable[ToolLike]) -> Plan:
+    """Check a plan against the tools' schemas without running anything.
+
+    Raises:
+        PlanValidationError: listing every problem found.
+    """
+    parsed = _coerce_plan(plan)
+    toolset = _as_toolset(tools)
+    problems: list[str] = []
+    seen: dict[str, Tool[..., Any] | None] = {}
+    for step in parsed.steps:
+        label = f"step {step.id}"
+        if step.id in seen:
+            problems.append(f"{label}: duplicate step id")
+            continue
+        tool = toolset.get(step.tool)
+        if tool is None:
+            problems.append(f"{label}: unknown tool {step.tool!r} (available: {', '.join(toolset.names())})")
+        else:
+            problems.extend(_check_step(label, step, tool, seen))
+        seen[step.id] = tool
+    if parsed.output is not None:
+        match = _WHOLE_REF.match(parsed.output)
+        if match is None:
+            problems.append(f"output: {parsed.output!r} is not a reference like '$2' or '$2.field'")
+        elif match.group(1) not in seen:
+            problems.append(f"output: refers to unknown step {match.group(1)!r}")
+        else:
+            producer = seen[match.group(1)]
+            _, problem = schema_at(producer.return_schema if producer else None, _split(match.group(2)))
+            if problem:
+                problems.append(f"output: {problem} of step {match.group(1)}")
+    if problems:
+        raise PlanValidationError(problems)
+    return parsed
+
+
+def _check_step(label: str, step: PlanStep, tool: Tool[..., Any], earlier: Mapping[str, Tool[..., Any] | None]) -> list[str]:
+    problems: list[str] = []
+    params = tool.parameters
+    props = cast(Mapping[str, Any], params.get("properties") or {})
+    for name in cast(Sequence[str], params.get("required") or []):
+        if name not in step.arguments:
+            problems.append(f"{label} ({tool.name}): missing required argument {name!r}")
+    for name, value in step.arguments.items():
+        if name not in props:
+            if params.get("additionalProperties") is False or props:
+                problems.append(f"{label} ({tool.name}): unknown argument {name!r} (takes: {', '.join(props) or 'none'})")
+            continue
+        if not _has_reference(value):
+            problems.extend(_literal_problems(f"{label} ({tool.name}) argument {name!r}", value, props[name]))
+            continue
+        for where, ref_id, path, whole in _references(value):
+            at = f"{label} ({tool.name}) argument {'.'.join((name, *where))}"
+            if ref_id not in earlier:
+                problems.append(f"{at}: refers to step {ref_id!r}, which is not an earlier step")
+                continue
+            producer = earlier[ref_id]
+            produced, problem = schema_at(producer.return_schema if producer else None, path)
+            if problem:
+                problems.append(f"{at}: {problem} of step {ref_id} ({producer.name if producer else '?'})")
+                continue
+            expected, _ = schema_at(props[name], list(where))
+            if whole:
+                problems.extend(schema_problems(produced, expected, at))
+            else:
+                problems.extend(schema_problems({"type": "string"}, expected, at))
+    return problems
+
+
+def _literal_problems(where: str, value: Any, schema: Mapping[str, Any]) -> list[str]:
+    from jsonschema import Draft202012Validator, SchemaError
+
+    try:
+        Draft202012Validator.check_schema(dict(schema))
+    except SchemaError:
+        return []  # a loose foreign schema: runtime validation still applies
+    errors: Iterable[Any] = Draft202012Validator(dict(schema)).iter_errors(value)  # pyright: ignore[reportUnknownMemberType]
+    return [f"{where}: {e.message}" for e in errors][:5]
+
+
+class _ReferenceError(Exception):
+    pass
+
+
+def _lookup(results: Mapping[str, Any], step_id: str, path: Sequence[str]) -> Any:
+    value = _jsonable(results[step_id])
+    for i, segment in enumerate(path):
+        if isinstance(value, dict) and segment in value:
+            value = cast(dict[str, Any], value)[segment]
+        elif isinstance(value, list) and segment.isdigit() and int(segment) < len(cast(list[Any], value)):
+            value = cast(list[Any], value)[int(segment)]
+        else:
+            raise _ReferenceError(f"${step_id}.{'.'.join(path[: i + 1])} does not exist in the result of step {step_id}")
+    return value
+
+
+def _resolve(value: Any, results: Mapping[str, Any]) -> Any:
+    if isinstance(value, str):
+        whole = _WHOLE_REF.match(value)
+        if whole:
+            return _lookup(results, whole.group(1), _split(whole.group(2)))
+        if value.startswith("$$"):
+            return value[1:]
+
+        def text(found: re.Match[str]) -> str:
+            resolved = _lookup(results, found.group(1), _split(found.group(2)))
+            return resolved if isinstance(resolved, str) else json.dumps(resolved, ensure_ascii=False)
+
+        return _INLINE_REF.sub(text, value)
+    if isinstance(value, dict):
+        return {k: _resolve(v, results) for k, v in cast(dict[str, Any], value).items()}
+    if isinstance(value, list):
+        return [_resolve(v, results) for v in cast(list[Any], value)]
+    return value
+
+
+async def execute_plan(
+    plan: Plan | Mapping[str, Any] | str,
+    tools: Toolset | Iterable[ToolLike],
+    ctx: RunContext[Any] | None = None,
+    *,
+    max_concurrency: int = 8,
+    step_timeout: float | None = 60.0,
+    allow_approval_tools: bool = False,
+) -> PlanResult:
+    """Validate, then run a plan: independent steps in parallel, dependents after what they use.
+
+    A step that fails (raises, times out, or refers to a missing field at run time)
+    is reported with ``status="error"``; steps depending on it are ``skipped``; all
+    other steps still run. Tools that require approval are refused unless
+    ``allow_approval_tools`` (a plan cannot ask the user).
+
+    Args:
+        plan: a :class:`Plan`, its dict form or JSON text.
+        tools: the tools the plan may use.
+        ctx: run context passed to tools that take one (and lending LLM functions the agent's model).
+        max_concurrency: steps running at once.
+        step_timeout: seconds per step when the tool sets no timeout of its own.
+        allow_approval_tools: run ``requires_approval`` tools without asking.
+
+    Raises:
+        PlanValidationError: the plan was refused before anything ran.
+    """
+    toolset = _as_toolset(tools)
+    parsed = validate_plan(plan, toolset)
+    semaphore = asyncio.Semaphore(max(1, max_concurrency))
+    tasks: dict[str, asyncio.Task[StepResult]] = {}
+    values: dict[str, Any] = {}
+
+    async def run_step(step: PlanStep) -> StepResult:
+        tool = toolset[step.tool]
+        needed = sorted({ref_id for _, ref_id, _, _ in _references(step.arguments)})
+        failed = [d for d in needed if (await tasks[d]).status != "ok"]
+        if failed:
+            return StepResult(id=step.id, tool=tool.name, status="skipped",
+                              error=f"skipped: depends on failed step(s) {', '.join(failed)}")
+        if tool.requires_approval and not allow_approval_tools:
+            return StepResult(id=step.id, tool=tool.name, status="error",
+                              error=f"{tool.name!r} requires approval and cannot run inside a plan; call it directly")
+        try:
+            arguments = cast(dict[str, Any], _resolve(step.arguments, values))
+        except _ReferenceError as exc:
+            return StepResult(id=step.id, tool=tool.name, status="error", error=str(exc))
+        timeout = tool.timeout if tool.timeout is not None else step_timeout
+        step_ctx = dataclasses.replace(ctx, tool_name=tool.name, tool_call_id=f"plan-{step.id}") if ctx else None
+        started = time.perf_counter()
+        async with semaphore:
+            try:
+                value = await asyncio.wait_for(tool.call(arguments, step_ctx, in_thread=True), timeout)
+            except TimeoutError:
+                error = f"timed out after {timeout} s"
+            except ToolRetry as exc:
+                error = exc.message
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            else:
+                values[step.id] = value
+                return StepResult(id=step.id, tool=tool.name, status="ok", value=_jsonable(value),
+                                  arguments=_jsonable(arguments), latency_s=time.perf_counter() - started)
+        return StepResult(id=step.id, tool=tool.name, status="error", error=error, arguments=_jsonable(arguments),
+                          latency_s=time.perf_counter() - started)
+
+    for step in parsed.steps:
+        tasks[step.id] = asyncio.ensure_future(run_step(step))
+    results = list(await asyncio.gather(*tasks.values()))
+    output_ref = parsed.output or f"${parsed.steps[-1].id}"
+    output: Any = None
+    match = _WHOLE_REF.match(output_ref)
+    if match and match.group(1) in values:
+        try:
+            output = _lookup(values, match.group(1), _split(match.group(2)))
+        except _ReferenceError:
+            output = None
+    return PlanResult(ok=all(r.status == "ok" for r in results), steps=results, output=output)
+
+
+_PLAN_TOOL_DOC = """Run several tool calls as one plan; later calls can use earlier results.
+
+Give "steps": a list of {"id": "1", "tool": "<tool name>", "arguments": {...}}. In arguments,
+the string "$1" is the whole result of step 1, "$1.field.0" a part of it, and "${1.field}" inside
+a longer string inserts it as text. Steps that do not depend on each other run in parallel.
+Optional "output": a reference such as "$2" (default: the last step). Tools: """
+
+
+def plan_tool(tools: Toolset | Iterable[ToolLike], *, name: str = "run_plan", max_concurrency: int = 8,
+              step_timeout: float | None = 60.0) -> Tool[..., Any]:
+    """The tool an agent offers so a model can submit a whole plan in one call.
+
+    ``Agent(model, tools=ts + [plan_tool(ts)])``. The plan is validated against
+    ``tools`` first; a refused plan comes back to the model as a retry message
+    listing the problems.
+    """
+    toolset = _as_toolset(tools).filtered(lambda t: t.name != name)
+
+    async def run_plan(ctx: RunContext[Any], steps: list[PlanStep], output: str | None = None) -> PlanResult:
+        return await execute_plan(Plan(steps=steps, output=output), toolset, ctx,
+                                  max_concurrency=max_concurrency, step_timeout=step_timeout)
+
+    severity = max([_SEVERITY.get(t.side_effects, 3) for t in toolset] or [0])
+    return Tool(
+        run_plan, name=name, description=_PLAN_TOOL_DOC + ", ".join(toolset.names()) + ".",
+        side_effects=cast(SideEffects, next(k for k, v in _SEVERITY.items() if v == severity)),
+        idempotent=all(t.idempotent for t in toolset), metadata={"plan_tool": True},
+    )
+
+
+def plan_from_chain(
+    chain: RoutePlan | Sequence[str | Tool[..., Any]],
+    tools: Toolset | Iterable[ToolLike],
+    arguments: Mapping[str, Any] | None = None,
+) -> Plan:
+    """A plan skeleton from a router's ``selected`` chain (or any list of tool names).
+
+    Step ``i`` is the ``i``-th tool (ids ``"1"``, ``"2"``...). Each step after the
+    first is wired to its predecessor's result where :func:`link` finds a
+    type-correct wiring; the first step gets ``arguments``. Arguments that cannot
+    be wired are left out for the model (or caller) to fill in; :func:`validate_plan`
+    names them.
+    """
+    toolset = _as_toolset(tools)
+    raw: Sequence[str | Tool[..., Any]] = cast(Any, chain).selected if hasattr(chain, "selected") else cast(Any, chain)
+    chosen = [t if isinstance(t, Tool) else toolset[t] for t in raw]
+    steps: list[PlanStep] = []
+    for i, current in enumerate(chosen):
+        wired: dict[str, Any] = dict(arguments or {}) if i == 0 else {}
+        if i > 0:
+            try:
+                wired = link(chosen[i - 1], current).references(str(i))
+            except ToolDefinitionError:
+                wired = {}
+        steps.append(PlanStep(id=str(i + 1), tool=current.name, arguments=wired))
+    if not steps:
+        raise PlanValidationError(["the chain is empty"])
+    return Plan(steps=steps)
