@@ -47,7 +47,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from agentfn.exceptions import ConfigError, UserError
-from agentfn.messages import ToolCall, new_call_id
+from agentfn.messages import AssistantMessage, ToolCall, new_call_id
 from agentfn.parsers._json import JsonScan, run_end
 
 __all__ = [
@@ -91,6 +91,12 @@ class ParseResult(BaseModel):
     content: str | None = None
     tool_calls: list[ToolCall] = Field(default_factory=list[ToolCall])
     reasoning: str | None = None
+
+    def to_message(self) -> AssistantMessage:
+        """The assistant message this output amounts to."""
+        return AssistantMessage(
+            content=self.content, tool_calls=list(self.tool_calls), reasoning=self.reasoning
+        )
 
     def without_ids(self) -> ParseResult:
         """A copy whose call ids are all empty, for comparisons that ignore ids."""

@@ -76,6 +76,13 @@ def test_get_parser_and_options() -> None:
     assert result.reasoning == "x" and result.tool_calls[0].id == "id0"
 
 
+def test_result_as_message() -> None:
+    text = '<think>plan</think>Checking.<tool_call>{"name": "f", "arguments": {"a": 1}}</tool_call>'
+    message = get_parser("hermes", id_factory=lambda i: "c1").parse(text).to_message()
+    assert message.content == "Checking." and message.reasoning == "plan"
+    assert [(c.id, c.name, c.arguments) for c in message.tool_calls] == [("c1", "f", '{"a": 1}')]
+
+
 def test_unknown_parser_lists_available_names() -> None:
     with pytest.raises(UnknownParserError) as info:
         get_parser("nope")
