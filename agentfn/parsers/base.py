@@ -280,7 +280,9 @@ class ToolCallParser:
     """Base class of tool-call formats.
 
     Subclasses set :attr:`name` and :attr:`markers` and implement :meth:`step`.
-    Parsing never raises on model output.
+    Parsing never raises on model output. A parser keeps no state between
+    parses, so one instance can be shared (threads included); each
+    :class:`StreamingParser` belongs to one output.
 
     Args:
         reasoning_started: the text begins inside a ``<think>`` block.
