@@ -50,7 +50,8 @@ class RoutePlan(BaseModel):
     abstain: bool = False
     """True when no tool fits the request."""
     confidence: float = 0.0
-    """The top weighted score that ``abstain`` was decided on."""
+    """The top abstention score (``dense + abstain_w_lexical * lexical``) that
+    ``abstain`` was decided on."""
 
 
 class RouterConfig(BaseModel):
@@ -64,18 +65,26 @@ class RouterConfig(BaseModel):
     fusion: Literal["weighted", "rrf"] = "weighted"
     w_dense: float = 1.0
     w_lexical: float = 0.7
+    abstain_w_lexical: float = 0.35
+    """Lexical weight inside the abstention score (``dense + this * lexical``);
+    it separates "no tool fits" best at a lower value than ranking wants."""
     rrf_k: float = 60.0
     bm25_k1: float = 1.2
     bm25_b: float = 0.75
     context_weight: float = 0.35
     """Weight of earlier user turns relative to the latest one."""
     abstain_threshold: float | None = None
-    """None: the default for the mode (:meth:`Router.threshold`)."""
+    """None: calibrated on the registry itself (see :attr:`Router.threshold`);
+    a number (e.g. fitted from traces) is used as is."""
+    abstain_quantile: float = 0.8
+    """Cold-start threshold = this quantile of the top scores that built-in
+    off-topic probe requests get against the registry (0.8 measured best on the
+    dev eval set)."""
     segment_boost: float = 1.0
     """How far a step's ranking is lifted towards the whole request's top score
     (1.0: each real step's best tool ties with the overall best), so every
     step's tools reach the top of ``ranked``."""
-    segment_context: float = 0.3
+    segment_context: float = 0.0
     """Weight of the whole request's vector mixed into each step's vector
     (carries e.g. a provider named in another step)."""
     segment_margin: float = 0.05
@@ -87,10 +96,9 @@ class RouterConfig(BaseModel):
     """Per-query candidate pool before the final sort."""
 
 
-# Defaults measured on the generated dev evaluation set (seed 1; the reported
-# numbers use seed 0): the top weighted score separates "no tool fits" from real
-# requests best around these values.
-_DEFAULT_THRESHOLD = {"hybrid": 0.33, "lexical": 0.07}
+# Lexical scores are normalised per query, so one absolute cold-start threshold
+# works across registries (measured on the dev eval set, seed 1).
+_LEXICAL_THRESHOLD = 0.07
 
 
 class Router:
@@ -109,6 +117,8 @@ class Router:
         self._emb: FloatArray = np.zeros((0, dim), dtype=np.float32)
         self._alive = np.zeros(0, dtype=bool)
         self._vec_cache: dict[str, FloatArray] = {}
+        self._probe_vecs: FloatArray | None = None
+        self._calibrated: float | None = None
         self.co_usage = CoUsage()
 
     # ----------------------------------------------------------------- building
@@ -121,18 +131,27 @@ class Router:
         encoder: str | Encoder | None = DEFAULT_ENCODER,
         config: RouterConfig | None = None,
         batch_size: int = 64,
+        embeddings: FloatArray | None = None,
     ) -> Router:
         """Index ``tools`` (Tool objects, OpenAI spec dicts or ToolRecords).
 
         Args:
             encoder: encoder spec, an :class:`Encoder`, or None for lexical only.
             config: full configuration (its ``encoder`` wins over ``encoder``).
+            embeddings: precomputed tool vectors, one row per tool (same encoder,
+                L2-normalised); skips encoding, e.g. for a trainer that already has them.
         """
         if config is None:
             spec = encoder.spec if isinstance(encoder, Encoder) else encoder
             config = RouterConfig(encoder=spec)
         router = cls(config, encoder=encoder if isinstance(encoder, Encoder) else None)
-        router._add_many([ToolRecord.of(t) for t in tools], batch_size=batch_size)
+        recs = [ToolRecord.of(t) for t in tools]
+        if embeddings is not None and router._encoder is not None:
+            if embeddings.shape != (len(recs), router._encoder.dim):
+                raise ConfigError(f"embeddings have shape {embeddings.shape}, expected {(len(recs), router._encoder.dim)}")
+            for rec, vec in zip(recs, embeddings, strict=True):
+                router._vec_cache[dense_text(rec)] = np.asarray(vec, dtype=np.float32)
+        router._add_many(recs, batch_size=batch_size)
         return router
 
     @property
@@ -145,9 +164,27 @@ class Router:
 
     @property
     def threshold(self) -> float:
-        """The abstention threshold in force."""
+        """The abstention threshold in force.
+
+        Fitted (``config.abstain_threshold``) when set; otherwise, in hybrid
+        mode, calibrated on this registry: cosine levels depend on how tools are
+        described, so the router scores built-in off-topic probes
+        (:mod:`agentfn.router._probes`) and takes ``abstain_quantile`` of their
+        top scores. Recomputed lazily after the registry changes.
+        """
         t = self.config.abstain_threshold
-        return _DEFAULT_THRESHOLD[self.mode] if t is None else t
+        if t is not None:
+            return t
+        if self._encoder is None:
+            return _LEXICAL_THRESHOLD
+        if self._calibrated is None:
+            from agentfn.router._probes import PROBES
+
+            if self._probe_vecs is None:
+                self._probe_vecs = self._encoder.encode(PROBES)
+            tops = [float(np.max(self.score_all(p, vector=v)["abstain"], initial=0.0)) for p, v in zip(PROBES, self._probe_vecs, strict=True)]
+            self._calibrated = float(np.quantile(np.asarray(tops), self.config.abstain_quantile))
+        return self._calibrated
 
     def names(self) -> list[str]:
         """Indexed tool names, in insertion order."""
@@ -169,6 +206,7 @@ class Router:
     def remove(self, name: str) -> None:
         """Drop a tool by name. Raises KeyError if absent."""
         slot = self._slot_of.pop(name)
+        self._calibrated = None
         self._names[slot] = None
         self._alive[slot] = False
         self._lex.remove(slot)
@@ -182,6 +220,7 @@ class Router:
                 raise ToolsetConflictError(rec.name, "the router", "the tools being added")
             seen.add(rec.name)
         vectors = self._vectors_for(recs, batch_size)
+        self._calibrated = None
         start = len(self._names)
         need = start + len(recs)
         if need > self._emb.shape[0]:
@@ -218,6 +257,8 @@ class Router:
         self._encoder = encoder if isinstance(encoder, Encoder) or encoder is None else load_encoder(encoder)
         self.config.encoder = None if self._encoder is None else self._encoder.spec
         self._vec_cache.clear()
+        self._probe_vecs = None
+        self._calibrated = None
         recs = [self._records[n] for n in self.names()]
         dim = self._encoder.dim if self._encoder is not None else 0
         self._emb = np.zeros((len(self._names), dim), dtype=np.float32)
@@ -238,7 +279,7 @@ class Router:
         return self._encoder.encode(texts)
 
     def score_all(self, text: str, context: str = "", vector: FloatArray | None = None) -> dict[str, FloatArray]:
-        """Per-slot signals for one request: ``dense``, ``lexical``, ``weighted``, ``fused``.
+        """Per-slot signals for one request: ``dense``, ``lexical``, ``weighted``, ``fused``, ``abstain``.
 
         Exposed for trainers and benchmarks; removed slots hold -inf in ``fused``
         and ``weighted``.
@@ -265,11 +306,16 @@ class Router:
             weighted = lex.astype(np.float32)
         alive = self._alive[:n]
         weighted[~alive] = -np.inf
+        if self._encoder is None:
+            abstain = weighted
+        else:
+            abstain = (self.config.w_dense * dense + self.config.abstain_w_lexical * lex).astype(np.float32)
+            abstain[~alive] = -np.inf
         if self.config.fusion == "rrf" and self._encoder is not None:
             fused = self._rrf(dense, lex, alive)
         else:
             fused = weighted
-        return {"dense": dense, "lexical": lex, "weighted": weighted, "fused": fused}
+        return {"dense": dense, "lexical": lex, "weighted": weighted, "fused": fused, "abstain": abstain}
 
     def _rrf(self, dense: FloatArray, lex: FloatArray, alive: npt.NDArray[np.bool_]) -> FloatArray:
         out = np.full(dense.shape[0], -np.inf, dtype=np.float32)
@@ -315,16 +361,17 @@ class Router:
                 vectors[i] = v / max(float(np.linalg.norm(v)), 1e-12)
         whole = self.score_all(text, context, vectors[0])
         fused = whole["fused"].copy()
-        confidence = float(np.max(whole["weighted"])) if whole["weighted"].size else 0.0
+        confidence = float(np.max(whole["abstain"])) if whole["abstain"].size else 0.0
         step_tops: list[tuple[int, str, float]] = []
         whole_top = float(np.max(fused))
         floor = self.threshold - self.config.segment_margin
         for i, step in enumerate(steps, start=1):
             s = self.score_all(step.text, context, vectors[i])
             wtop = self._top(s["weighted"], 1)
-            if not wtop or wtop[0][1] < floor:
+            step_conf = float(np.max(s["abstain"]))
+            if not wtop or step_conf < floor:
                 continue  # not a real step (e.g. "... and London")
-            step_tops.append((step.order, wtop[0][0], wtop[0][1]))
+            step_tops.append((step.order, wtop[0][0], step_conf))
             lift = self.config.segment_boost * max(whole_top - float(np.max(s["fused"])), 0.0)
             fused = np.maximum(fused, s["fused"] + np.float32(lift))
         ranked = self._top(fused, k)
@@ -418,7 +465,7 @@ class Router:
         conf: list[tuple[float, bool]] = []
         for q, tools in data:
             text, context = self._query_parts(q)
-            w = self.score_all(text, context)["weighted"]
+            w = self.score_all(text, context)["abstain"]
             conf.append((float(np.max(w)), not tools))
         values = sorted({c for c, _ in conf})
         cands = [(a + b) / 2 for a, b in zip(values, values[1:], strict=False)] or values
