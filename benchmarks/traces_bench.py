@@ -47,7 +47,7 @@ RESULTS = Path(__file__).parent / "results"
 # -- 1. agent overhead --------------------------------------------------------------------
 
 
-def make_agent(recorder: Any) -> Any:
+def make_agent(recorder: Any, latency_s: float = 0.0) -> Any:
     from agentfn.agent import Agent
     from agentfn.backends.function import FunctionModel, call
     from agentfn.messages import AssistantMessage
@@ -63,7 +63,9 @@ def make_agent(recorder: Any) -> Any:
         """
         return {"city": city, "temp": 21, "unit": unit}
 
-    def reply(messages: list[Any], request: Any) -> Any:
+    async def reply(messages: list[Any], request: Any) -> Any:
+        if latency_s:
+            await asyncio.sleep(latency_s)  # a model that takes time, as every real one does
         n = sum(1 for m in messages if m.role == "tool")
         if n < 3:
             return AssistantMessage(tool_calls=[call("get_weather", {"city": f"city {n}"})])
@@ -110,7 +112,7 @@ async def run_agent(agent: Any, runs: int) -> float:
     return time.perf_counter() - t0
 
 
-def bench_agent(runs: int, rounds: int, tmp: Path) -> dict[str, Any]:
+def bench_agent(runs: int, rounds: int, tmp: Path, latency_s: float = 0.0) -> dict[str, Any]:
     from agentfn.traces import TraceRecorder, TraceStore
 
     steps_per_run = 4
@@ -118,25 +120,28 @@ def bench_agent(runs: int, rounds: int, tmp: Path) -> dict[str, Any]:
                "naive sync sqlite", "jsonl append"]
     times: dict[str, list[float]] = {c: [] for c in configs}
     flush_times: dict[str, list[float]] = {c: [] for c in configs}
+    cpu_times: dict[str, list[float]] = {c: [] for c in configs}
     asyncio.run(run_agent(make_agent(None), 20))  # warm up imports and caches
     for r in range(rounds):
         for c in configs:
             recorder: Any = None
             store = None
             if c.startswith("TraceRecorder"):
-                store = TraceStore.open(tmp / f"agent-{r}-{len(c)}.db")
+                store = TraceStore.open(tmp / f"agent-{latency_s}-{r}-{len(c)}.db")
                 recorder = TraceRecorder(store, redact=None) if "no redaction" in c else TraceRecorder(store)
             elif c == "naive sync sqlite":
-                recorder = NaiveSqlite(str(tmp / f"naive-{r}.db"))
+                recorder = NaiveSqlite(str(tmp / f"naive-{latency_s}-{r}.db"))
             elif c == "jsonl append":
                 recorder = JsonlAppend(str(tmp / f"events-{r}.jsonl"))
-            agent = make_agent(recorder)
+            agent = make_agent(recorder, latency_s)
             t0 = time.perf_counter()
+            c0 = time.process_time()
             elapsed = asyncio.run(run_agent(agent, runs))
             if isinstance(recorder, TraceRecorder):
                 assert recorder.flush(120)
                 assert recorder.errors == 0 and recorder.dropped == 0
             total = time.perf_counter() - t0
+            cpu_times[c].append(time.process_time() - c0)
             times[c].append(elapsed)
             flush_times[c].append(total)
             if recorder is not None:
@@ -145,11 +150,15 @@ def bench_agent(runs: int, rounds: int, tmp: Path) -> dict[str, Any]:
                 assert store.count_runs() == runs
                 store.close()
     base = statistics.median(times["no recorder"]) / (runs * steps_per_run)
-    out: dict[str, Any] = {"runs": runs, "steps_per_run": steps_per_run, "rounds": rounds, "configs": {}}
+    out: dict[str, Any] = {"runs": runs, "steps_per_run": steps_per_run, "rounds": rounds, "latency_s": latency_s,
+                           "configs": {}}
     for c in configs:
         step = statistics.median(times[c]) / (runs * steps_per_run)
         with_flush = statistics.median(flush_times[c]) / (runs * steps_per_run)
+        cpu = statistics.median(cpu_times[c]) / (runs * steps_per_run)
         out["configs"][c] = {
+            "cpu_step_us": cpu * 1e6,
+            "cpu_overhead_us": (cpu - statistics.median(cpu_times["no recorder"]) / (runs * steps_per_run)) * 1e6,
             "step_us": step * 1e6,
             "step_incl_flush_us": with_flush * 1e6,
             "overhead_pct": (step / base - 1) * 100,
@@ -282,6 +291,22 @@ def bench_import(n: int, tmp: Path, pg_n: int) -> dict[str, Any]:
 # -- report ---------------------------------------------------------------------------------
 
 
+def _agent_table(a: dict[str, Any], title: str) -> list[str]:
+    lines = [
+        f"## {title} ({a['runs']} runs x {a['steps_per_run']} steps, median of {a['rounds']} rounds)",
+        "",
+        "| event consumer | step time (us) | overhead | step time incl. flush (us) | overhead incl. flush "
+        "| CPU per step (us, all threads) | added CPU per step (us) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, c in a["configs"].items():
+        lines.append(
+            f"| {name} | {c['step_us']:.0f} | {c['overhead_pct']:+.1f}% | {c['step_incl_flush_us']:.0f} | "
+            f"{c['overhead_incl_flush_pct']:+.1f}% | {c['cpu_step_us']:.0f} | {c['cpu_overhead_us']:+.0f} |"
+        )
+    return [*lines, ""]
+
+
 def write_report(res: dict[str, Any]) -> str:
     a, r, i = res["agent"], res["recorder"], res["import"]
     lines = [
@@ -291,19 +316,13 @@ def write_report(res: dict[str, Any]) -> str:
         "The machine is shared (other processes ran at the same time), so absolute numbers are noisy; "
         "compare the rows of one table (same run, interleaved rounds, medians).",
         "",
-        f"## Recording overhead per agent step ({a['runs']} runs x {a['steps_per_run']} steps, "
-        f"median of {a['rounds']} rounds, FunctionModel, one tool)",
-        "",
-        "| event consumer | step time (us) | overhead | step time incl. flush (us) | overhead incl. flush |",
-        "| --- | ---: | ---: | ---: | ---: |",
     ]
-    for name, c in a["configs"].items():
-        lines.append(
-            f"| {name} | {c['step_us']:.0f} | {c['overhead_pct']:+.1f}% | {c['step_incl_flush_us']:.0f} | "
-            f"{c['overhead_incl_flush_pct']:+.1f}% |"
-        )
+    lines += _agent_table(a, "Recording overhead per agent step, instant scripted model (FunctionModel, one tool)")
+    lines += _agent_table(
+        res["agent_latency"],
+        f"Same, scripted model taking {res['agent_latency']['latency_s'] * 1000:.0f} ms per reply",
+    )
     lines += [
-        "",
         "## Recorder alone (synthetic events of scripted runs)",
         "",
         f"- `handle()` on the caller's thread: **{r['handle_us_per_event']:.1f} us/event** ({r['events']} events)",
@@ -333,6 +352,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
     args = ap.parse_args()
     runs, rounds, rec_runs, n_import, pg_n = (50, 2, 200, 5_000, 1_000) if args.quick else (300, 5, 2_000, 100_000, 20_000)
+    lat_runs = 20 if args.quick else 100
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         res = {
@@ -340,6 +360,7 @@ def main() -> None:
             "python": platform.python_version(),
             "date": time.strftime("%Y-%m-%d"),
             "agent": bench_agent(runs, rounds, tmp),
+            "agent_latency": bench_agent(lat_runs, max(2, rounds - 2), tmp, latency_s=0.005),
             "recorder": bench_recorder(rec_runs, tmp),
             "import": bench_import(n_import, tmp, pg_n),
         }

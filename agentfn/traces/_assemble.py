@@ -154,9 +154,10 @@ class EventAssembler:
         row: dict[str, Any] = {
             "id": ev.run_id,
             "started_at": ev.time,
-            "agent_name": ev.agent_name,
-            "model_name": ev.model_name,
-            "backend": ev.backend,
+            # Cut to the column sizes: PostgreSQL refuses longer values (SQLite would keep them).
+            "agent_name": ev.agent_name[:200],
+            "model_name": ev.model_name[:200],
+            "backend": ev.backend[:100],
             "source": "agent",
             "input_messages": codec.messages_json(self._messages(list(ev.messages))),
             "tools": codec.tools_json(tools),
@@ -184,7 +185,7 @@ class EventAssembler:
             if res is not None and res.arguments is not None:
                 validated = self._json(res.arguments)
             calls.append({
-                "run_id": run_id, "step": n, "idx": i, "call_id": call.id, "name": call.name,
+                "run_id": run_id, "step": n, "idx": i, "call_id": call.id[:200], "name": call.name[:200],
                 "raw_arguments": self._text(call.arguments) or "", "arguments": validated,
                 "status": None if res is None else res.status,
                 "error": None if res is None else self._text(res.error),
@@ -218,8 +219,8 @@ class EventAssembler:
             "complete": end is not None,
             "model_output": None if resp is None else self._message(resp.message).model_dump_json(),
             "raw_text": None if resp is None else self._text(resp.raw_text),
-            "finish_reason": None if resp is None else resp.finish_reason,
-            "model_name": None if resp is None else resp.model_name,
+            "finish_reason": None if resp is None or resp.finish_reason is None else resp.finish_reason[:64],
+            "model_name": None if resp is None else resp.model_name[:200],
             "model_latency_s": None if st.response is None else st.response.latency_s,
             "route": route,
             "new_messages": codec.messages_json(new_messages),

@@ -72,6 +72,10 @@ class TraceRecorder:
         redact: applied to every stored argument, result, error, message and output text.
             Defaults to :func:`redact_secrets`; pass None to store text unchanged.
         max_batch: most events written in one transaction.
+        flush_interval: after the first unwritten event the writer waits this long (seconds)
+            for more, so a busy agent pays for one transaction per interval rather than one per
+            event; it is also the most a killed process can lose of what completed (a step that
+            ended less than this before the kill). :meth:`flush` and :meth:`close` do not wait.
         max_queue: events buffered while the store is slow; beyond it events are dropped and
             counted in :attr:`dropped` (the run never waits).
         retries: extra attempts for a failed write before its events are given up.
@@ -80,7 +84,8 @@ class TraceRecorder:
 
     Attributes:
         errors: writes given up after retries (each logged).
-        dropped: events not stored (queue full, recorder closed, or in a failed write).
+        dropped: events not stored (queue full, recorder closed, or in a failed write; when
+            part of a batch could be stored, the number of refused writes).
         written: events stored.
         last_error: the most recent store error, if any.
     """
@@ -90,14 +95,17 @@ class TraceRecorder:
         store: TraceStore | str | os.PathLike[str] | None = None,
         *,
         redact: Redactor | None = _DEFAULT_REDACT,
-        max_batch: int = 2_000,
+        max_batch: int = 5_000,
         max_queue: int = 100_000,
         retries: int = 2,
+        flush_interval: float = 0.05,
     ) -> None:
         self._owns_store = not isinstance(store, TraceStore)
         self.store = store if isinstance(store, TraceStore) else TraceStore.open(store)
         self.redact: Redactor | None = redact_secrets if redact is _DEFAULT_REDACT else redact
         self.max_batch = max_batch
+        self.flush_interval = flush_interval
+        self._wake = threading.Event()
         self.retries = retries
         self.errors = 0
         self.dropped = 0
@@ -144,6 +152,7 @@ class TraceRecorder:
             self._queue.put(marker, timeout=timeout)
         except queue.Full:
             return False
+        self._wake.set()
         return marker.done.wait(timeout)
 
     async def aflush(self, timeout: float | None = None) -> bool:
@@ -163,6 +172,7 @@ class TraceRecorder:
         if self._thread.is_alive():
             with contextlib.suppress(queue.Full):
                 self._queue.put(_STOP, timeout=timeout)
+            self._wake.set()
             self._thread.join(timeout)
         if self._thread.is_alive():
             left = self._queue.qsize()
@@ -188,6 +198,10 @@ class TraceRecorder:
         stop = False
         while not stop:
             item = self._queue.get()
+            if self.flush_interval > 0 and not isinstance(item, _Flush) and item is not _STOP:
+                # Let a batch gather: one transaction (and one wake-up of this thread) per interval.
+                self._wake.wait(self.flush_interval)
+            self._wake.clear()
             batch: list[Any] = [item]
             while len(batch) < self.max_batch:
                 try:
@@ -197,7 +211,9 @@ class TraceRecorder:
             ops: list[WriteOp] = []
             markers: list[_Flush] = []
             events = 0
-            for it in batch:
+            for k, it in enumerate(batch):
+                if k % 32 == 31:
+                    time.sleep(0)  # hand the GIL back: the event loop must not wait for a whole batch
                 if it is _STOP:
                     stop = True
                 elif isinstance(it, _Flush):
@@ -230,9 +246,31 @@ class TraceRecorder:
                 if attempt < self.retries:
                     time.sleep(delay)
                     delay *= 4
+        # One bad row (say a value PostgreSQL refuses) must not cost the other runs in the batch:
+        # store the writes one by one, giving up after a few failures in a row (the store is down).
+        failed, streak = 0, 0
+        if len(ops) > 1:
+            for i, op in enumerate(ops):
+                if streak >= 3:
+                    failed += len(ops) - i
+                    break
+                try:
+                    self.store.write([op])
+                    streak = 0
+                except Exception as exc:
+                    self.last_error = exc
+                    failed += 1
+                    streak += 1
+        else:
+            failed = len(ops)
         self.errors += 1
-        self.dropped += events
-        self._log_failure(f"trace store write failed; {events} event(s) not stored", self.last_error)
+        if failed == len(ops):
+            self.dropped += events
+            self._log_failure(f"trace store write failed; {events} event(s) not stored", self.last_error)
+        else:
+            self.written += events
+            self.dropped += failed
+            self._log_failure(f"trace store refused {failed} of {len(ops)} write(s)", self.last_error)
 
     def _log_failure(self, message: str, exc: BaseException | None) -> None:
         # At most one line per 10 s, so a dead store does not flood the log of a busy agent.

@@ -130,7 +130,8 @@ def test_dead_store_does_not_break_the_run(tmp_path: Path, caplog: pytest.LogCap
     assert result.outcome == "answered"
     assert recorder.errors >= 1 and recorder.dropped >= 1
     assert recorder.last_error is not None
-    assert any("trace store write failed" in r.message for r in caplog.records)
+    # the run row could still be written; the step writes were refused and logged
+    assert any("trace store refused" in r.message or "trace store write failed" in r.message for r in caplog.records)
     recorder.close()
     store.close()
 
@@ -196,4 +197,26 @@ def test_multi_recorder_isolates_failures(tmp_path: Path) -> None:
     asyncio.run(multi.aflush())
     multi.close()
     assert store.get_run("m1") is not None
+    store.close()
+
+
+def test_a_refused_row_costs_only_itself(tmp_path: Path) -> None:
+    store = TraceStore.open(tmp_path / "t.db")
+    with store.engine.begin() as conn:  # stands in for a value PostgreSQL refuses
+        conn.exec_driver_sql(
+            "CREATE TRIGGER no_bad BEFORE INSERT ON tool_calls WHEN NEW.name = 'forbidden'"
+            " BEGIN SELECT RAISE(ABORT, 'forbidden tool'); END"
+        )
+    recorder = TraceRecorder(store, retries=0, flush_interval=1.0)  # both runs land in one batch
+    for e in scripted_run_events([[ScriptedCall("fine")]], run_id="good") + scripted_run_events(
+        [[ScriptedCall("forbidden")]], run_id="bad"
+    ):
+        recorder.handle(e)
+    recorder.close()
+    good = store.get_run("good")
+    assert good is not None and good.outcome == "answered" and good.successful_tools() == ["fine"]
+    bad = store.get_run("bad")
+    assert bad is not None and bad.outcome == "answered"  # the run row and other steps survive
+    assert [s.step for s in bad.steps] == [1]  # only the step holding the refused call is lost
+    assert recorder.errors == 1 and recorder.dropped == 1
     store.close()
