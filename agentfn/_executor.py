@@ -142,13 +142,14 @@ class ToolExecutor:
         try:
             if tool.is_async:
                 result = await asyncio.wait_for(tool.call(values, call_ctx, validated=True), timeout)
-                blocked = time.perf_counter() - started
-                if timeout is not None and blocked > timeout:
-                    # Only an async tool that blocks the event loop can outlive wait_for like this.
+                elapsed = time.perf_counter() - started
+                if timeout is not None and elapsed > timeout:
+                    # wait_for only returns late when the tool blocked the event loop or swallowed
+                    # its cancellation; either way the timeout could not be enforced.
                     _log.warning(
-                        "async tool %r ran %.2f s past its %.2f s timeout without yielding: it blocks the "
-                        "event loop; make it a sync function (run in a thread) or await its I/O",
-                        tool.name, blocked, timeout,
+                        "async tool %r returned after %.2f s despite its %.2f s timeout: it blocks the event "
+                        "loop or ignores cancellation; make it a sync function (run in a thread) or await its I/O",
+                        tool.name, elapsed, timeout,
                     )
             else:
                 loop = asyncio.get_running_loop()
