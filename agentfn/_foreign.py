@@ -13,14 +13,19 @@ from __future__ import annotations
 
 import ast
 import copy
+import datetime
+import functools
 import json
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from jsonschema import Draft202012Validator, SchemaError, ValidationError
+from jsonschema import Draft202012Validator, FormatChecker, SchemaError, ValidationError
 from jsonschema.validators import validator_for
+from pydantic import TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
 
 from agentfn._repair import repair_arguments
 from agentfn.exceptions import ToolArgumentError, ToolSchemaError
@@ -85,8 +90,32 @@ class NormalizedSpec:
 
 def _validator_for(schema: dict[str, Any]) -> Any:
     validator_cls: Any = validator_for(schema, default=Draft202012Validator)
-    # Formats (date-time, uuid, ...) are checked, as the typed path checks them.
-    return validator_cls(schema, format_checker=validator_cls.FORMAT_CHECKER)
+    # Formats are checked with the parsers the typed path uses, so both paths agree on them.
+    return validator_cls(schema, format_checker=_format_checker())
+
+
+@functools.cache
+def _format_checker() -> FormatChecker:
+    checker = FormatChecker()
+    parsers: dict[str, TypeAdapter[Any]] = {
+        "date-time": TypeAdapter(datetime.datetime),
+        "date": TypeAdapter(datetime.date),
+        "time": TypeAdapter(datetime.time),
+        "duration": TypeAdapter(datetime.timedelta),
+        "uuid": TypeAdapter(uuid.UUID),
+    }
+    for name, adapter in parsers.items():
+        checker.checks(name, raises=PydanticValidationError)(_string_check(adapter))
+    return checker
+
+
+def _string_check(adapter: TypeAdapter[Any]) -> Callable[[object], bool]:
+    def check(value: object) -> bool:
+        if isinstance(value, str):
+            adapter.validate_python(value)
+        return True
+
+    return check
 
 
 def _errors_of(validator: Any, data: dict[str, Any]) -> list[dict[str, Any]]:
