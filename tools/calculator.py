@@ -64,7 +64,7 @@ def _power(base: Any, exponent: Any) -> Any:
     # Refuse before computing: a huge power would take the CPU and memory first.
     huge = isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1
     if huge and exponent * math.log2(abs(base)) > MAX_INT_BITS:
-            raise ValueError(f"result too large (more than {MAX_INT_BITS} bits)")
+        raise ValueError(f"result too large (more than {MAX_INT_BITS} bits)")
     return base**exponent
 
 

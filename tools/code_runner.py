@@ -5,7 +5,7 @@ What is enforced (Linux; documented honestly, this is not a full sandbox):
 - **CPU time**: ``RLIMIT_CPU`` (the kernel stops the process with SIGXCPU).
 - **Memory**: ``RLIMIT_AS`` on the address space (allocations fail with MemoryError).
 - **Wall clock**: the whole process group is killed after the timeout.
-- **Output**: stdout/stderr go to files capped by ``RLIMIT_FSIZE``; more output kills the child.
+- **Output**: stdout/stderr go to files capped by ``RLIMIT_FSIZE``; writing more fails (EFBIG).
 - **Working directory**: a fresh temporary directory, deleted afterwards; ``HOME`` points there
   and the environment is minimal (no inherited variables, so no credentials from the parent).
 - **No network**: when ``unshare -rn`` works on the machine (user + network namespaces), the
@@ -154,14 +154,15 @@ def run_python(code: str, stdin: str = "", timeout: float | None = None) -> Pyth
                 limit = "wall"
                 _kill_group(process)
         duration = time.perf_counter() - started
+        full = any((work / n).stat().st_size >= cap for n in (".stdout", ".stderr"))
         stdout = _read_capped(work / ".stdout", cap)
         stderr = _read_capped(work / ".stderr", cap)
         code_ = process.returncode
         if limit is None and code_ is not None:
             if code_ in (-signal.SIGXCPU, 128 + signal.SIGXCPU) or (code_ == -signal.SIGKILL and duration < wall):
                 limit = "cpu"
-            elif code_ in (-signal.SIGXFSZ, 128 + signal.SIGXFSZ):
-                limit = "output"
+            elif code_ in (-signal.SIGXFSZ, 128 + signal.SIGXFSZ) or full:
+                limit = "output"  # Python ignores SIGXFSZ: the write fails with EFBIG instead
             elif "MemoryError" in stderr[-2000:]:
                 limit = "memory"
         files = sorted(p.name for p in work.iterdir() if not p.name.startswith("."))

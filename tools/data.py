@@ -152,8 +152,9 @@ def csv_summary(csv_text: str, delimiter: str | None = None, has_header: bool = 
     if delimiter is None:
         try:
             delimiter = csv.Sniffer().sniff(csv_text[:10_000], delimiters=",;\t|").delimiter
-        except csv.Error:
-            delimiter = ","
+        except csv.Error:  # e.g. ragged rows: take the candidate most frequent in the first line
+            first = csv_text.lstrip().splitlines()[0]
+            delimiter = max(",;\t|", key=first.count)
     if len(delimiter) != 1:
         raise ToolRetry("delimiter must be one character")
     reader = csv.reader(io.StringIO(csv_text), delimiter=delimiter)

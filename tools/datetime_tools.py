@@ -164,6 +164,9 @@ def date_diff(
     a, b = _parse(start, timezone), _parse(end, timezone)
     if (a.tzinfo is None) != (b.tzinfo is None):
         raise ToolRetry("give both values with a time zone offset, or neither (or pass timezone=)")
+    if a.tzinfo is not None:
+        # Same-zone subtraction in Python ignores the offsets (wall-clock difference); UTC counts real time.
+        a, b = a.astimezone(_UTC_FALLBACK), b.astimezone(_UTC_FALLBACK)
     return (b - a).total_seconds() / _UNIT_SECONDS[unit]
 
 

@@ -80,12 +80,13 @@ def read_file(path: str, encoding: str = "utf-8") -> str:
         raise ToolRetry(f"no file {path!r} under the files root; use list_files to see what exists") from None
     except IsADirectoryError:
         raise ToolRetry(f"{path!r} is a directory; use list_files") from None
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
+    info = os.fstat(fd)
+    if stat.S_ISDIR(info.st_mode) or info.st_size > limit:
+        os.close(fd)
         if stat.S_ISDIR(info.st_mode):
             raise ToolRetry(f"{path!r} is a directory; use list_files")
-        if info.st_size > limit:
-            raise PermissionError(f"{path!r} is {info.st_size} bytes; the read limit is {limit} bytes")
+        raise PermissionError(f"{path!r} is {info.st_size} bytes; the read limit is {limit} bytes")
+    with os.fdopen(fd, "rb") as fh:
         data = fh.read(limit + 1)
     if len(data) > limit:  # grew while reading, or a special file
         raise PermissionError(f"{path!r} is larger than the read limit of {limit} bytes")

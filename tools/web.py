@@ -37,6 +37,8 @@ def is_allowed(url: str, allow: tuple[str, ...] | list[str]) -> bool:
     parts = urlsplit(url)
     if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
         return False
+    if ".." in parts.path.split("/"):
+        return False  # a dot-segment could climb out of an allowed path prefix
     host = parts.hostname.lower()
     try:
         port = parts.port or _DEFAULT_PORTS[parts.scheme]
