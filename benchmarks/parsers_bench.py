@@ -15,6 +15,7 @@ a closing tag inside an argument): these are correctness, not speed.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import re
 import statistics
@@ -194,6 +195,8 @@ def main() -> None:
         "machine": platform.machine(),
         "chunk_chars": CHUNK,
         "vllm": vllm is not None,
+        "load_average_1min": round(os.getloadavg()[0], 1),
+        "cpus": os.cpu_count(),
     }
     (RESULTS / "parsers.json").write_text(
         json.dumps({"meta": meta, "rows": rows, "edge_cases": edges}, indent=2)
@@ -201,7 +204,9 @@ def main() -> None:
     lines = [
         "# Tool-call parsing: agentfn hermes vs vLLM Hermes2ProToolParser vs a regex",
         "",
-        f"Python {meta['python']}, {meta['machine']}. Command: `.venv/bin/python benchmarks/parsers_bench.py`.",
+        f"Python {meta['python']}, {meta['machine']}, {meta['cpus']} cores shared with other work"
+        f" (load average {meta['load_average_1min']} at the end; contenders are timed round-robin, so ratios"
+        " are fairer than absolute numbers). Command: `.venv/bin/python benchmarks/parsers_bench.py`.",
         f"Median µs per model output; streaming feeds {CHUNK}-character chunks and finishes.",
         "",
         "| output | chars | agentfn whole | vLLM whole | regex whole | agentfn stream | vLLM stream"
