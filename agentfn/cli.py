@@ -94,19 +94,14 @@ SystemOpt = Annotated[str | None, typer.Option("--system", help="System prompt."
 
 def load_tools(specs: list[str] | None) -> Toolset:
     """Combine the toolsets named on the command line (default: the built-in library)."""
-    from agentfn.toolset import Toolset
+    from agentfn.serve.agents import load_toolsets
 
-    out: Toolset | None = None
-    for spec in specs or ["builtin"]:
-        if spec.startswith("mcp:"):
-            from agentfn.mcp import toolset_from_mcp
+    wanted = specs or ["builtin"]
+    if len(wanted) == 1 and not wanted[0].startswith("mcp:"):
+        from agentfn.toolset import Toolset
 
-            loaded = toolset_from_mcp(spec[len("mcp:"):])
-        else:
-            loaded = Toolset.load(spec)
-        out = loaded if out is None else out.combine(loaded, name=f"{out.name}+{loaded.name}")
-    assert out is not None
-    return out
+        return Toolset.load(wanted[0])  # keeps the toolset's own name and sources
+    return load_toolsets(wanted)
 
 
 def build_model(model: str | None, base_url: str | None) -> Model:

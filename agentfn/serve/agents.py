@@ -37,10 +37,20 @@ def load_approver(spec: str) -> Callable[[ApprovalRequest], Any]:
 
 
 def load_toolsets(specs: list[str]) -> Toolset:
-    """``Toolset.load`` each spec and combine them in order."""
+    """Load each spec and combine them in order.
+
+    A spec is anything :meth:`Toolset.load` reads (``builtin``, a path, a module,
+    ``entry-points``) or ``mcp:COMMAND`` / ``mcp:URL`` for the tools of an MCP server.
+    """
     out = Toolset(name="+".join(specs) or "none")
     for spec in specs:
-        out = out.combine(Toolset.load(spec), name=out.name)
+        if spec.startswith("mcp:"):
+            from agentfn.mcp import toolset_from_mcp
+
+            loaded = toolset_from_mcp(spec[len("mcp:"):])
+        else:
+            loaded = Toolset.load(spec)
+        out = out.combine(loaded, name=out.name)
     return out
 
 

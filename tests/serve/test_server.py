@@ -283,3 +283,33 @@ def test_route_endpoint_with_lexical_router() -> None:
         assert all(name == "get_weather" for name, _ in narrow.json()["ranked"])
         resp = client(url).chat.completions.create(model="weather", messages=[{"role": "user", "content": "Paris?"}])
         assert resp.choices[0].message.content == 'Answer: {"city":"Paris","temperature":21.5}'
+
+
+async def test_agent_access_and_misc_refusals_in_process() -> None:
+    """The same app through httpx's ASGI transport: per-key agents, router absent, n > 1."""
+    config = make_config(
+        agents=[{"name": "weather"}, {"name": "other"}],
+        keys=[{"name": "main", "sha256": hash_key(KEYS["main"])},
+              {"name": "only-other", "sha256": hash_key("sk-other"), "agents": ["other"]}],
+    )
+    model = scripted_model()
+    app = create_app(config, model=model, toolsets={"weather": weather_tools(), "other": weather_tools()})
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        other = {"Authorization": "Bearer sk-other"}
+        models = (await c.get("/v1/models", headers=other)).json()
+        assert [m["id"] for m in models["data"]] == ["other"]
+        body = {"model": "weather", "messages": [{"role": "user", "content": "hi"}]}
+        r = await c.post("/v1/chat/completions", headers=other, json=body)
+        assert r.status_code == 403 and r.json()["error"]["code"] == "model_not_allowed"
+        main = {"Authorization": f"Bearer {KEYS['main']}"}
+        r = await c.post("/v1/route", headers=main, json={"model": "weather", "query": "x"})
+        assert r.status_code == 404 and r.json()["error"]["code"] == "router_not_configured"
+        r = await c.post("/v1/chat/completions", headers=main, json={**body, "n": 2})
+        assert r.status_code == 400
+        r = await c.post("/v1/chat/completions", headers=main, json={
+            **body, "messages": [{"role": "user", "content": "use nothing"}], "temperature": 0.2, "max_tokens": 5,
+            "seed": 7, "stop": "END", "tool_choice": "none"})
+        assert r.status_code == 200
+        sent = model.requests[-1]  # the sampling settings reach the model
+        assert (sent.temperature, sent.max_tokens, sent.seed, sent.stop, sent.tool_choice) == (0.2, 5, 7, ["END"], "none")
