@@ -255,7 +255,9 @@ def bench_import(n: int, tmp: Path, pg_n: int) -> dict[str, Any]:
     make_jsonl(src, n)
     out: dict[str, Any] = {"records": n, "file_mb": src.stat().st_size / 1e6}
     store = TraceStore.open(tmp / "import.db")
+    c0 = time.process_time()
     report = import_jsonl(store, src)
+    out["sqlite_records_per_cpu_s"] = n / (time.process_time() - c0)
     assert report.imported == n and not report.errors
     out["sqlite_records_per_s"] = n / report.seconds
     out["sqlite_seconds"] = report.seconds
@@ -263,7 +265,9 @@ def bench_import(n: int, tmp: Path, pg_n: int) -> dict[str, Any]:
     exported = export_jsonl(store, tmp / "export.jsonl")
     out["export_records_per_s"] = exported / (time.perf_counter() - t0)
     store.close()
+    c0 = time.process_time()
     floor = floor_import(src, tmp / "floor.db")
+    out["floor_records_per_cpu_s"] = n / (time.process_time() - c0)
     out["floor_records_per_s"] = n / floor
     pg = os.environ.get("AGENTFN_TEST_POSTGRES_URL")
     if pg and pg_n:
@@ -277,7 +281,9 @@ def bench_import(n: int, tmp: Path, pg_n: int) -> dict[str, Any]:
             small = tmp / "pg.jsonl"
             make_jsonl(small, pg_n)
             with TraceStore.open(f"{pg}?options=-csearch_path%3D{schema}") as pstore:
+                c0 = time.process_time()
                 rep = import_jsonl(pstore, small)
+                out["postgres_records_per_cpu_s"] = pg_n / (time.process_time() - c0)
                 assert rep.imported == pg_n
             out["postgres_records"] = pg_n
             out["postgres_records_per_s"] = pg_n / rep.seconds
@@ -330,15 +336,17 @@ def write_report(res: dict[str, Any]) -> str:
         "",
         f"## Import of chat JSONL ({i['records']:,} records, {i['file_mb']:.0f} MB, 1-3 tool calls each)",
         "",
-        "| target | records/s |",
-        "| --- | ---: |",
-        f"| TraceStore SQLite (runs, steps, calls parsed and indexed) | **{i['sqlite_records_per_s']:,.0f}** |",
+        "| target | records/s (wall) | records per CPU-second of the importing process |",
+        "| --- | ---: | ---: |",
+        f"| TraceStore SQLite (runs, steps, calls parsed and indexed) | **{i['sqlite_records_per_s']:,.0f}** | "
+        f"**{i['sqlite_records_per_cpu_s']:,.0f}** |",
     ]
     if "postgres_records_per_s" in i:
-        lines.append(f"| TraceStore PostgreSQL ({i['postgres_records']:,} records, local server) | "
-                     f"{i['postgres_records_per_s']:,.0f} |")
+        lines.append(f"| TraceStore PostgreSQL ({i['postgres_records']:,} records, local server; server CPU not counted) | "
+                     f"{i['postgres_records_per_s']:,.0f} | {i['postgres_records_per_cpu_s']:,.0f} |")
     lines += [
-        f"| floor: json.loads + raw sqlite3 executemany of each line (no parsing) | {i['floor_records_per_s']:,.0f} |",
+        f"| floor: json.loads + raw sqlite3 executemany of each line (no parsing) | {i['floor_records_per_s']:,.0f} | "
+        f"{i['floor_records_per_cpu_s']:,.0f} |",
         "",
         f"Import takes {i['sqlite_seconds']:.1f}s for {i['records']:,} records; aim > 5,000 records/s. "
         f"Export back to JSONL: {i['export_records_per_s']:,.0f} records/s.",

@@ -135,20 +135,25 @@ def run_from_row(row: Mapping[Any, Any]) -> Run:
 
 
 def step_from_row(row: Mapping[Any, Any]) -> Step:
+    new_messages = messages_from_json(row["new_messages"])
+    if row["model_output"] is not None:
+        model_output: AssistantMessage | None = AssistantMessage.model_validate_json(row["model_output"])
+    else:
+        # Imports store the step's assistant message once, as its first new message.
+        head = new_messages[0] if new_messages else None
+        model_output = head if isinstance(head, AssistantMessage) else None
     return Step(
         step=row["step"],
         time=row["time"],
         complete=bool(row["complete"]),
-        model_output=None
-        if row["model_output"] is None
-        else AssistantMessage.model_validate_json(row["model_output"]),
+        model_output=model_output,
         raw_text=row["raw_text"],
         finish_reason=row["finish_reason"],
         model_name=row["model_name"],
         model_latency_s=row["model_latency_s"],
         usage=Usage(requests=row["requests"], input_tokens=row["input_tokens"], output_tokens=row["output_tokens"]),
         route=None if row["route"] is None else RouteRecord.model_validate_json(row["route"]),
-        new_messages=messages_from_json(row["new_messages"]),
+        new_messages=new_messages,
     )
 
 

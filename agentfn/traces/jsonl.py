@@ -247,7 +247,7 @@ def _record_ops(p: _Parsed, run_id: str, when: float, agent_name: str) -> list[W
         n_calls += len(calls)
         step_ops.append(StepOp({
             "run_id": run_id, "step": n, "time": when, "complete": True,
-            "model_output": head.model_dump_json() if isinstance(head, AssistantMessage) else None,
+            "model_output": None,  # the step's first new message; step_from_row restores it
             "raw_text": None, "finish_reason": None, "model_name": None, "model_latency_s": None, "route": None,
             "new_messages": codec.messages_json(group), "requests": 0, "input_tokens": 0, "output_tokens": 0,
         }, calls))

@@ -219,6 +219,7 @@ def test_run_from_openai_gives_the_rows_import_writes(tmp_path: Path) -> None:
             row_a, row_b = dict(a.row), dict(b.row)  # type: ignore[union-attr]
             for row in (row_a, row_b):
                 row.pop("arguments", None)
+                row.pop("model_output", None)  # imports keep it only as the first new message
             assert row_a == row_b
             if hasattr(a, "calls"):
                 for ca, cb in zip(a.calls, b.calls, strict=True):  # type: ignore[union-attr]
