@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import copy
 import functools
 import hashlib
 import inspect
@@ -145,6 +146,21 @@ class Tool(Generic[P, R]):
 
     def __repr__(self) -> str:
         return f"Tool(name={self.name!r}, side_effects={self.side_effects!r})"
+
+    def with_name(self, name: str) -> Tool[P, R]:
+        """A copy under another name (same function, schema and policy); records ``original_name``.
+
+        Raises:
+            ToolDefinitionError: the name is not a valid tool name.
+        """
+        _check_name(name)
+        clone = copy.copy(self)
+        clone.name = name
+        clone._schema_cache = {}
+        clone._hash = None
+        clone.metadata = {**self.metadata, "original_name": self.metadata.get("original_name", self.name)}
+        clone.warnings = list(self.warnings)
+        return clone
 
     # -- schema -----------------------------------------------------------------------
 

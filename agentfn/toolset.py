@@ -60,8 +60,11 @@ class Toolset:
     def __len__(self) -> int:
         return len(self._tools)
 
-    def __contains__(self, name: object) -> bool:
-        return name in self._tools
+    def __contains__(self, item: object) -> bool:
+        """``"name" in ts`` or ``a_tool in ts`` (that very tool under its name)."""
+        if isinstance(item, Tool):
+            return self._tools.get(cast(Tool[..., Any], item).name) is item
+        return item in self._tools
 
     def __getitem__(self, name: str) -> Tool[..., Any]:
         try:
@@ -114,7 +117,7 @@ class Toolset:
         if callable(keep):
             predicate = keep
         else:
-            wanted = set(keep)
+            wanted = {keep} if isinstance(keep, str) else set(keep)
             predicate: Callable[[Tool[..., Any]], bool] = lambda t: t.name in wanted  # noqa: E731
         out = Toolset(name=self.name)
         for t in self:
@@ -130,7 +133,7 @@ class Toolset:
         out = Toolset(name=self.name)
         for t in self:
             new_name = rename(t.name)
-            out._add(_with_name(t, new_name) if new_name != t.name else t, self._sources[t.name])
+            out._add(t.with_name(new_name) if new_name != t.name else t, self._sources[t.name])
         return out
 
     def prefixed(self, prefix: str, sep: str = "_") -> Toolset:
@@ -210,7 +213,12 @@ class Toolset:
         """
         out = cls(name=f"entry points {group}")
         for ep in importlib.metadata.entry_points(group=group):
-            loaded: Any = ep.load()
+            try:
+                loaded: Any = ep.load()
+            except Exception as exc:
+                raise ConfigError(
+                    f"entry point {ep.name!r} ({ep.value}) in group {group!r} failed to load: {type(exc).__name__}: {exc}"
+                ) from exc
             if isinstance(loaded, ModuleType):
                 ts = cls._from_package(loaded) if hasattr(loaded, "__path__") else cls.from_module(loaded)
             elif isinstance(loaded, Toolset):
@@ -289,17 +297,6 @@ def _defined_in(item: Tool[..., Any], module_name: str) -> bool:
     if item.function is None:
         return True
     return getattr(item.function, "__module__", module_name) == module_name
-
-
-def _with_name(original: Tool[..., Any], name: str) -> Tool[..., Any]:
-    import copy
-
-    clone = copy.copy(original)
-    clone.name = name
-    clone._schema_cache = {}  # pyright: ignore[reportPrivateUsage]
-    clone._hash = None  # pyright: ignore[reportPrivateUsage]
-    clone.metadata = {**original.metadata, "original_name": original.metadata.get("original_name", original.name)}
-    return clone
 
 
 def _import_file(path: Path, package: str | None = None) -> ModuleType:
