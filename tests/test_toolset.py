@@ -11,7 +11,15 @@ from typing import Any
 
 import pytest
 
-from agentfn import ConfigError, Tool, ToolDefinitionError, ToolSchemaError, Toolset, ToolsetConflictError, tool
+from agentfn import (
+    ConfigError,
+    Tool,
+    ToolDefinitionError,
+    ToolSchemaError,
+    Toolset,
+    ToolsetConflictError,
+    tool,
+)
 
 
 @tool
