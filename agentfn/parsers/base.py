@@ -297,7 +297,8 @@ class ToolCallParser:
     name: ClassVar[str] = ""
     """The registry name, e.g. ``"hermes"``."""
     markers: ClassVar[tuple[str, ...]] = ()
-    """Strings without which this format finds no call (used by fuzz tests and detection)."""
+    """Strings without which this format finds no call. Must be exact: :meth:`parse` returns
+    text containing none of them (and no ``<think>``) as content without running :meth:`step`."""
     description: ClassVar[str] = ""
 
     def __init__(
@@ -315,6 +316,14 @@ class ToolCallParser:
 
     def parse(self, text: str) -> ParseResult:
         """Split a complete model output into content, tool calls and reasoning. Never raises."""
+        if (
+            self.markers
+            and not self.reasoning_started
+            and THINK_OPEN not in text
+            and not any(marker in text for marker in self.markers)
+        ):
+            # The common final answer: no call or reasoning can be in it (see `markers`).
+            return ParseResult(content=text.strip() or None)
         try:
             engine = _Engine(self, incremental=False, record_deltas=False)
             engine.buf.text = text
