@@ -130,6 +130,11 @@ def build_agent(
     from agentfn.agent import Agent
 
     toolset = load_tools(tools)
+    if tool_choice not in (None, "auto", "required", "none") and tool_choice not in toolset:
+        from agentfn.exceptions import UserError
+
+        raise UserError(f"--tool-choice {tool_choice!r} is not auto, required, none or one of the tools "
+                        f"({', '.join(toolset.names()) or 'none'})")
     recorder = None
     if store is not None:
         from agentfn.traces import TraceRecorder
