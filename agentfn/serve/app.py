@@ -40,7 +40,17 @@ from agentfn.messages import Message, messages_from_openai
 from agentfn.serve.agents import AgentPool
 from agentfn.serve.config import ServeConfig
 from agentfn.serve.metrics import ServerMetrics
-from agentfn.serve.openai_api import APIError, ChatRequest, chunk, completion, error_body, now, sse, tool_step
+from agentfn.serve.openai_api import (
+    APIError,
+    ChatRequest,
+    chunk,
+    completion,
+    error_body,
+    finish_reason,
+    now,
+    sse,
+    tool_step,
+)
 from agentfn.serve.security import KeyRing, Principal, RateLimiter
 
 if TYPE_CHECKING:
@@ -269,47 +279,24 @@ class _Server:
         events: AsyncIterator[AgentEvent],
         include_steps: bool,
     ) -> AsyncIterator[bytes]:
-        created = now()
-        calls: dict[str, ToolCallEvent] = {}
+        encoder = _ChunkEncoder(self, req, name, completion_id, run, include_steps)
         try:
-            yield sse(chunk(completion_id, name, created, {"role": "assistant", "content": ""}))
-
-            async def all_events() -> AsyncIterator[AgentEvent]:
-                for event in head:
-                    yield event
+            # Events already in hand go out in one write (fewer syscalls per response).
+            first = [sse(chunk(completion_id, name, encoder.created, {"role": "assistant", "content": ""}))]
+            first += [encoder.encode(e) for e in head]
+            yield b"".join(first)
+            if not encoder.finished:
                 async for event in events:
                     self.metrics.observe_event(name, event)
-                    yield event
-
-            async for event in all_events():
-                if isinstance(event, TextDeltaEvent) and event.text:
-                    yield sse(chunk(completion_id, name, created, {"content": event.text}))
-                elif isinstance(event, ToolCallEvent):
-                    calls[event.call.id] = event
-                    if include_steps:
-                        info = {"type": "tool_call", "id": event.call.id, "name": event.call.name,
-                                "arguments": event.call.arguments, "step": event.step}
-                        yield sse(chunk(completion_id, name, created, agentfn=info))
-                elif isinstance(event, ToolResultEvent) and include_steps:
-                    info = {"type": "tool_result", **tool_step(calls.get(event.call_id), event)}
-                    yield sse(chunk(completion_id, name, created, agentfn=info))
-                elif isinstance(event, RunEnd):
-                    failure = self.run_failed(event, run)
-                    if failure is not None:
-                        yield sse({**failure.body(), "agentfn": {"run_id": event.run_id}})
+                    data = encoder.encode(event)
+                    if data:
+                        yield data
+                    if encoder.finished:
                         break
-                    meta = {"type": "run_end", "run_id": event.run_id, "outcome": event.outcome,
-                            "reason": event.reason, "steps": event.steps}
-                    finish = "stop" if event.outcome == "answered" else "length"
-                    yield sse(chunk(completion_id, name, created, finish=finish, agentfn=meta))
-                    if req.stream_options is not None and req.stream_options.include_usage:
-                        yield sse(chunk(completion_id, name, created, usage=event.usage, no_choices=True))
-            yield sse("[DONE]")
         except Exception as exc:  # after the 200 went out, errors can only travel in the stream
             log.exception("stream failed")
             self.metrics.error("stream")
-            yield sse(error_body(f"internal error: {type(exc).__name__}", "server_error"))
-            yield sse("[DONE]")
+            yield sse(error_body(f"internal error: {type(exc).__name__}", "server_error")) + sse("[DONE]")
         finally:
             self.metrics.in_progress.dec()
             close = getattr(events, "aclose", None)
@@ -375,6 +362,49 @@ class _Server:
             "abstain": plan.abstain,
             "confidence": plan.confidence,
         }
+
+
+class _ChunkEncoder:
+    """Turns run events into SSE bytes in OpenAI's chunk format (empty bytes for events not shown)."""
+
+    def __init__(
+        self, server: _Server, req: ChatRequest, name: str, completion_id: str, run: AgentRun[Any], include_steps: bool
+    ) -> None:
+        self.server = server
+        self.req = req
+        self.name = name
+        self.id = completion_id
+        self.run = run
+        self.include_steps = include_steps
+        self.created = now()
+        self.calls: dict[str, ToolCallEvent] = {}
+        self.finished = False
+
+    def encode(self, event: AgentEvent) -> bytes:
+        cid, name, created = self.id, self.name, self.created
+        if isinstance(event, TextDeltaEvent) and event.text:
+            return sse(chunk(cid, name, created, {"content": event.text}))
+        if isinstance(event, ToolCallEvent):
+            self.calls[event.call.id] = event
+            if self.include_steps:
+                info = {"type": "tool_call", "id": event.call.id, "name": event.call.name,
+                        "arguments": event.call.arguments, "step": event.step}
+                return sse(chunk(cid, name, created, agentfn=info))
+        elif isinstance(event, ToolResultEvent) and self.include_steps:
+            info = {"type": "tool_result", **tool_step(self.calls.get(event.call_id), event)}
+            return sse(chunk(cid, name, created, agentfn=info))
+        elif isinstance(event, RunEnd):
+            self.finished = True
+            failure = self.server.run_failed(event, self.run)
+            if failure is not None:
+                return sse({**failure.body(), "agentfn": {"run_id": event.run_id}}) + sse("[DONE]")
+            meta = {"type": "run_end", "run_id": event.run_id, "outcome": event.outcome,
+                    "reason": event.reason, "steps": event.steps}
+            out = sse(chunk(cid, name, created, finish=finish_reason(event.outcome), agentfn=meta))
+            if self.req.stream_options is not None and self.req.stream_options.include_usage:
+                out += sse(chunk(cid, name, created, usage=event.usage, no_choices=True))
+            return out + sse("[DONE]")
+        return b""
 
 
 def create_app(
