@@ -313,3 +313,13 @@ async def test_agent_access_and_misc_refusals_in_process() -> None:
         assert r.status_code == 200
         sent = model.requests[-1]  # the sampling settings reach the model
         assert (sent.temperature, sent.max_tokens, sent.seed, sent.stop, sent.tool_choice) == (0.2, 5, 7, ["END"], "none")
+
+
+async def test_client_tools_ignored_when_configured() -> None:
+    app = create_app(make_config(client_tools="ignore"), model=scripted_model(), toolsets={"weather": weather_tools()})
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+        r = await c.post("/v1/chat/completions", headers={"Authorization": f"Bearer {KEYS['main']}"}, json={
+            "model": "weather", "messages": [{"role": "user", "content": "Paris?"}],
+            "tools": [{"type": "function", "function": {"name": "client_side", "parameters": {"type": "object"}}}]})
+        assert r.status_code == 200
+        assert [s["name"] for s in r.json()["agentfn"]["tool_steps"]] == ["get_weather"]  # only server tools ran
