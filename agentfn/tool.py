@@ -122,6 +122,12 @@ class Tool(Generic[P, R]):
             self._return_schema = _return_schema
             self.takes_ctx = False
             self.is_async = function is not None and inspect.iscoroutinefunction(function)
+        # Sync, no context, no positional-only parameters: call as function(**validated).
+        self._plain = (
+            function is not None
+            and not self.is_async
+            and (self._fs is None or (self._fs.ctx_param is None and not self._fs.positional_only))
+        )
         self._schema_cache: dict[bool, dict[str, Any]] = {}
         self._hash: str | None = None
 
@@ -218,7 +224,7 @@ class Tool(Generic[P, R]):
                 return _decode_object(self.name, arguments)
             return self._validator(arguments)
         validator = fs.validator
-        if isinstance(arguments, str | bytes) and arguments:
+        if type(arguments) is str and arguments:
             try:
                 # The fast path: one pass through pydantic-core, straight to the keyword arguments.
                 return validator.validate_json(arguments)
@@ -243,7 +249,7 @@ class Tool(Generic[P, R]):
         if function is None:
             raise TypeError(f"tool {self.name!r} is schema-only; bind a function with from_schema(..., function=)")
         fs = self._fs
-        if fs is None:
+        if fs is None or self._plain:
             return function(**validated)
         args: list[Any] = []
         if fs.ctx_param is not None:
@@ -278,7 +284,12 @@ class Tool(Generic[P, R]):
             validated: skip validation (the caller already ran :meth:`validate`).
             in_thread: run a sync function in a worker thread.
         """
-        values = dict(arguments or {}) if validated and not isinstance(arguments, str | bytes) else self.validate(arguments)
+        if validated and not isinstance(arguments, str | bytes):
+            values = dict(arguments or {})
+        else:
+            values = self.validate(arguments)
+        if self._plain and not in_thread:
+            return self.function(**values)  # type: ignore[misc]  # _plain implies a function
         if self.is_async:
             return await cast(Awaitable[Any], self._invoke(values, ctx))
         if in_thread:
@@ -296,6 +307,8 @@ class Tool(Generic[P, R]):
         this is called from inside a running loop).
         """
         values = self.validate(arguments)
+        if self._plain:
+            return self.function(**values)  # type: ignore[misc]  # _plain implies a function
         if not self.is_async:
             return self._invoke(values, ctx)
 

@@ -281,7 +281,7 @@ def test_entry_point_that_fails_to_load(tmp_path: Path, monkeypatch: pytest.Monk
     site = tmp_path / "site"
     _dist(site, "agentfn_broken_ext", "[agentfn.tools.broken]\nbad = agentfn_missing_module_xyz\n")
     monkeypatch.syspath_prepend(str(site))
-    with pytest.raises(ConfigError, match="entry point 'bad'.*failed to load"):
+    with pytest.raises(ConfigError, match=r"entry point 'bad'.*failed to load"):
         Toolset.from_entry_points("agentfn.tools.broken")
 
 
