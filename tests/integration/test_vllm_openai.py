@@ -129,3 +129,37 @@ async def test_auto_choice_returns_a_well_formed_reply(model: OpenAIModel) -> No
     for call in response.message.tool_calls:
         assert call.name in PARAMS and isinstance(json.loads(call.arguments), dict)
     assert response.message.tool_calls or response.message.content
+
+
+async def test_agent_loop_completes_a_two_step_task(vllm_server: VLLMServer) -> None:
+    from agentfn.agent import Agent
+    from agentfn.tool import tool
+
+    seen: list[dict[str, Any]] = []
+
+    @tool
+    def get_weather(city: str, unit: str = "celsius") -> str:
+        """Get the current weather for a city.
+
+        Args:
+            city: the city name, e.g. Paris.
+            unit: celsius or fahrenheit.
+        """
+        seen.append({"city": city, "unit": unit})
+        return f"Sunny, 21 degrees {unit} in {city}."
+
+    model = OpenAIModel(vllm_server.served_name, base_url=vllm_server.base_url, timeout=120, max_retries=1)
+    # Step 1 is a forced call (how a 135M model is made to use tools); step 2 answers from the result.
+    agent = Agent(
+        model=model,
+        tools=[get_weather],
+        tool_choice="required",
+        max_steps=4,
+        model_settings={"max_tokens": 80, "temperature": 0.0},
+    )
+    result = await agent.run("What is the weather in Paris?")
+    await model.aclose()
+    assert seen, result.messages
+    assert result.outcome == "answered", (result.outcome, result.reason, result.messages)
+    assert result.steps >= 2 and isinstance(result.output, str) and result.output.strip()
+    assert result.usage.input_tokens > 0
