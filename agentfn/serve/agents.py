@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,9 @@ if TYPE_CHECKING:
     from agentfn.router import Router
     from agentfn.traces import TraceRecorder
 
-__all__ = ["AgentPool", "ServedAgent", "load_approver"]
+__all__ = ["AgentPool", "ServedAgent", "load_approver", "load_toolsets"]
+
+log = logging.getLogger("agentfn.serve")
 
 
 def load_approver(spec: str) -> Callable[[ApprovalRequest], Any]:
@@ -83,6 +86,16 @@ class ServedAgent:
         return found
 
 
+def _served_tools(tools: Toolset, ac: AgentConfig) -> Toolset:
+    allowed = set(ac.allow_side_effects)
+    kept = tools.filtered(lambda t: t.requires_approval or t.side_effects in allowed)
+    left_out = [t.name for t in tools if t.name not in kept]
+    if left_out:
+        log.warning("agent %r: not serving %s (side effects not in allow_side_effects=%s and no approval required)",
+                    ac.name, ", ".join(left_out), sorted(allowed))
+    return kept
+
+
 class AgentPool:
     """Models, toolsets, routers, the trace recorder and the approver, shared by all requests.
 
@@ -118,7 +131,7 @@ class AgentPool:
                 agent_model = self.models.get((spec, base_url))
                 if agent_model is None:
                     agent_model = self.models[(spec, base_url)] = load_model(spec, base_url=base_url)
-            tools = (toolsets or {}).get(ac.name) or load_toolsets(ac.tools)
+            tools = _served_tools((toolsets or {}).get(ac.name) or load_toolsets(ac.tools), ac)
             router = self._router(ac, tools)
             agent: Agent[Any, str] = Agent(
                 agent_model, tools, name=ac.name, system_prompt=ac.system_prompt, max_steps=ac.max_steps,

@@ -25,6 +25,7 @@ Example ``agentfn.toml``::
     system_prompt = "You are a helpful assistant."
     router = "routers/main"                 # a saved Router directory, or "lexical" to build one
     max_steps = 10
+    allow_side_effects = ["none", "read"]   # default; add "write"/"external" to serve such tools
 
     [[keys]]
     name = "alice"
@@ -120,6 +121,10 @@ class AgentConfig(_Strict):
     """A saved router directory, or ``lexical`` to build a BM25 router over the tools at start."""
     route_k: int = Field(default=8, gt=0)
     pinned_tools: list[str] = Field(default_factory=list[str])
+    allow_side_effects: list[Literal["none", "read", "write", "external"]] = Field(
+        default_factory=lambda: ["none", "read"])
+    """Tools whose ``side_effects`` are not listed here are not served unless they ``requires_approval``:
+    a network service does not run world-changing tools (``run_python``, sending mail...) by default."""
     max_steps: int = Field(default=10, gt=0)
     max_tool_calls: int = Field(default=50, gt=0)
     tool_timeout: float | None = 60.0

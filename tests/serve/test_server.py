@@ -323,3 +323,19 @@ async def test_client_tools_ignored_when_configured() -> None:
             "tools": [{"type": "function", "function": {"name": "client_side", "parameters": {"type": "object"}}}]})
         assert r.status_code == 200
         assert [s["name"] for s in r.json()["agentfn"]["tool_steps"]] == ["get_weather"]  # only server tools ran
+
+
+async def test_world_changing_tools_need_opt_in() -> None:
+    """The built-in run_python (side_effects="write") is not served unless allowed; approval tools stay."""
+    for allow, expected in ((None, False), (["none", "read", "write"], True)):
+        agent: dict[str, object] = {"name": "a", "tools": ["builtin"]}
+        if allow is not None:
+            agent["allow_side_effects"] = allow
+        app = create_app(make_config(agents=[agent]), model=scripted_model())
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+            r = await c.get("/v1/tools", headers={"Authorization": f"Bearer {KEYS['main']}"})
+            names = [t["function"]["name"] for t in r.json()["data"]]
+            assert ("run_python" in names) is expected
+            assert "calculate" in names
+    app = create_app(make_config(), model=scripted_model(), toolsets={"weather": weather_tools()})
+    assert "delete_file" in app.state.agentfn.pool.agents["weather"].agent.toolset  # write, but requires approval
