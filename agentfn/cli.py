@@ -382,12 +382,20 @@ def mcp_serve_command(
     name: Annotated[str, typer.Option("--name", help="Server name reported to clients.")] = "agentfn",
     allow_approval: Annotated[bool, typer.Option(
         "--allow-approval-tools", help="Expose requires_approval tools (the MCP client must ask its user).")] = False,
+    allow_remote: Annotated[bool, typer.Option(
+        "--allow-remote", help="Allow http on a non-loopback address (MCP over HTTP has no API keys here).")] = False,
 ) -> None:
-    """Expose a toolset as an MCP server over stdio or streamable HTTP."""
+    """Expose a toolset as an MCP server over stdio or streamable HTTP (at http://HOST:PORT/mcp)."""
     from agentfn.mcp import serve_toolset
+    from agentfn.serve.config import LOOPBACK_HOSTS
 
     if transport not in ("stdio", "http"):
         raise typer.BadParameter("use stdio or http", param_hint="--transport")
+    if transport == "http" and host not in LOOPBACK_HOSTS and not allow_remote:
+        from agentfn.exceptions import UserError
+
+        raise UserError(f"refusing to serve tools without authentication on {host}; bind to 127.0.0.1, put an "
+                        "authenticating proxy in front and pass --allow-remote")
     serve_toolset(load_tools(tools), transport=transport, host=host, port=port, name=name,
                   include_approval_tools=allow_approval)
 
