@@ -244,3 +244,17 @@ def test_store_refusing_one_record_skips_only_that_line(tmp_path: Path) -> None:
     assert "forbidden tool" in report.errors[0][1]
     assert store.count_runs() == 2
     store.close()
+
+
+def test_agent_runs_with_tool_specs_export_them(store: TraceStore) -> None:
+    """When RunStart carries the specs (metadata["tool_specs"]), export writes them in full."""
+    events = scripted_run_events([[ScriptedCall("get_weather", {"city": "Oslo"})]], run_id="spec", tools=["get_weather"])
+    start = events[0]
+    start.metadata["tool_specs"] = [WEATHER]  # type: ignore[union-attr]
+    rec = TraceRecorder(store)
+    for e in events:
+        rec.handle(e)
+    rec.close()
+    run = store.get_run("spec")
+    assert run is not None and "tool_specs" not in run.metadata
+    assert run_to_openai(run)["tools"] == [WEATHER]
