@@ -64,6 +64,7 @@ class NormalizedSpec:
     description: str
     parameters: dict[str, Any]
     warnings: list[str] = field(default_factory=list[str])
+    strict: bool = False
 
     def make_validator(self) -> Callable[[Any], dict[str, Any]]:
         """A validator over the normalised schema with the same repairs as typed tools."""
@@ -249,7 +250,7 @@ def normalize_spec(spec: Mapping[str, Any]) -> NormalizedSpec:
                 warnings.append(f"required names unknown properties {dropped}; dropped")
             parameters["required"] = list(dict.fromkeys(kept))
     _repair_schema(parameters, f"tool {raw_name!r}", warnings)
-    return NormalizedSpec(name, raw_name, description, parameters, warnings)
+    return NormalizedSpec(name, raw_name, description, parameters, warnings, strict=body.get("strict") is True)
 
 
 def _preview(value: Any) -> str:

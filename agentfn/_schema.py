@@ -260,7 +260,8 @@ def build_function_schema(
     schema: dict[str, Any] = {}
     if not problems:
         try:
-            validator = TypeAdapter[dict[str, Any]](cast(Any, _collector(name, params, annotations, function)))
+            collector: Any = _collector(name, params, annotations, function)
+            validator = TypeAdapter(collector)
             schema = validator.json_schema(schema_generator=_ToolJsonSchema)
         except _SCHEMA_ERRORS as exc:
             problems.extend(_diagnose(annotations) or [f"cannot build a schema: {str(exc).splitlines()[0]}"])

@@ -370,6 +370,7 @@ class Tool(Generic[P, R]):
 
         normalized = normalize_spec(spec)
         validator = normalized.make_validator()
+        options.setdefault("strict", normalized.strict)  # a strict spec stays strict when re-emitted
         built: Tool[..., Any] = cls(
             function,
             name=normalized.name,

@@ -188,6 +188,7 @@ def test_round_trip_gives_the_same_verdicts(strict: bool) -> None:
     spec = order.openai_schema(strict=strict)
     again = Tool.from_schema(spec)
     assert again.warnings == []
+    assert again.strict is strict and again.schema == spec
     params = spec["function"]["parameters"]
     for args in ROUND_TRIP_VALID:
         if strict and "arguments" in args:
