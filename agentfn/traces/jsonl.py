@@ -233,7 +233,6 @@ def _record_ops(p: _Parsed, run_id: str, when: float, agent_name: str) -> list[W
     step_ops: list[WriteOp] = []
     n_calls = 0
     for n, group in enumerate(p.groups):
-        head = group[0]
         calls: list[dict[str, Any]] = []
         for i, (call, reply, status) in enumerate(_calls(group)):
             args = None

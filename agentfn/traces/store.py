@@ -229,17 +229,12 @@ class TraceStore:
             raise TraceStoreError(f"writing to trace store {self.label} failed: {exc}") from exc
 
     def _apply(self, conn: sa.Connection, ops: Sequence[WriteOp]) -> None:
-        # Group consecutive inserts per table so a batch becomes a few executemany calls.
+        # A batch becomes one executemany per table, then one per kind of run update: a run's
+        # RunStartOp always precedes its RunEndOp, so inserting first keeps the order's meaning.
         run_rows: list[dict[str, Any]] = []
         step_rows: list[dict[str, Any]] = []
         call_rows: list[dict[str, Any]] = []
-
-        def flush_inserts() -> None:
-            for table, rows in ((t.runs, run_rows), (t.steps, step_rows), (t.tool_calls, call_rows)):
-                if rows:
-                    self._insert_many(conn, table, rows)
-                    rows.clear()
-
+        updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for op in ops:
             if isinstance(op, RunStartOp):
                 run_rows.append(op.row)
@@ -247,9 +242,17 @@ class TraceStore:
                 step_rows.append(op.row)
                 call_rows.extend(op.calls)
             else:
-                flush_inserts()
-                conn.execute(t.runs.update().where(t.runs.c.id == op.run_id).values(**op.values))
-        flush_inserts()
+                updates.setdefault(tuple(sorted(op.values)), []).append({"b_run_id": op.run_id, **op.values})
+        for table, rows in ((t.runs, run_rows), (t.steps, step_rows), (t.tool_calls, call_rows)):
+            if rows:
+                self._insert_many(conn, table, rows)
+        for keys, rows in updates.items():
+            stmt = (
+                t.runs.update()
+                .where(t.runs.c.id == sa.bindparam("b_run_id"))
+                .values({k: sa.bindparam(k) for k in keys})
+            )
+            conn.execute(stmt, rows)
 
     def _insert_many(self, conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
         # Hot path of recording and import: the INSERT ... ON CONFLICT DO NOTHING is compiled once per
