@@ -178,32 +178,51 @@ def _type_name(annotation: Any) -> str:
     return repr(annotation).replace("typing.", "")
 
 
-def _resolve_hints(function: Callable[..., Any], problems: list[str]) -> dict[str, Any]:
-    """Type hints with forward references resolved; unresolvable ones become problems."""
-    raw_annotations: Any = getattr(function, "__annotations__", None)
-    if (
-        isinstance(raw_annotations, dict)
-        and inspect.isfunction(function)
-        and not any(isinstance(v, str | typing.ForwardRef) for v in cast(dict[str, Any], raw_annotations).values())
-    ):
+def _globals_of(function: Callable[..., Any]) -> dict[str, Any]:
+    """The module globals annotations of ``function`` are evaluated in (also for partials and callable objects)."""
+    target: Any = inspect.unwrap(function)
+    is_partial = isinstance(target, functools.partial)
+    if is_partial:
+        target = target.func
+    if not hasattr(target, "__globals__") and not inspect.isroutine(target):
+        target = type(target).__dict__.get("__call__", target)
+    found: Any = getattr(target, "__globals__", {})
+    return cast(dict[str, Any], found)
+
+
+def _resolve_hints(
+    function: Callable[..., Any], signature: inspect.Signature, problems: list[str]
+) -> dict[str, Any]:
+    """Type hints with forward references resolved; unresolvable ones become problems.
+
+    Annotations are read from the signature, so bound methods, partials and
+    callable objects work like plain functions.
+    """
+    raw: dict[str, Any] = {
+        n: p.annotation for n, p in signature.parameters.items() if p.annotation is not inspect.Parameter.empty
+    }
+    if signature.return_annotation is not inspect.Signature.empty:
+        raw["return"] = signature.return_annotation
+    if not any(isinstance(v, str | typing.ForwardRef) for v in raw.values()):
         # Nothing to evaluate (no postponed annotations): the common case, and a measurable share of build time.
-        return dict(cast(dict[str, Any], raw_annotations))
+        return raw
     try:
-        return typing.get_type_hints(function, include_extras=True)
+        hints = typing.get_type_hints(function, include_extras=True)
+        if raw.keys() <= hints.keys():
+            return {n: hints[n] for n in raw}
     except Exception:
-        pass
-    raw: dict[str, Any] = dict(getattr(function, "__annotations__", {}) or {})
-    globalns: dict[str, Any] = getattr(inspect.unwrap(function), "__globals__", {})
-    hints: dict[str, Any] = {}
+        pass  # fall back to one annotation at a time to name the culprit
+    globalns = _globals_of(function)
+    resolved: dict[str, Any] = {}
     for pname, annotation in raw.items():
         holder = types.SimpleNamespace(__annotations__={pname: annotation})
         try:
-            hints[pname] = typing.get_type_hints(holder, globalns=globalns, include_extras=True)[pname]
-        except Exception as exc:
+            resolved[pname] = typing.get_type_hints(holder, globalns=globalns, include_extras=True)[pname]
+        except Exception as exc:  # any evaluation failure is reported, not raised
             label = "return annotation" if pname == "return" else f"parameter {pname!r}"
             shown = annotation if isinstance(annotation, str) else repr(annotation)
             problems.append(f"{label}: cannot resolve type hint {shown} ({type(exc).__name__}: {exc})")
-    return hints
+    return resolved
 
 
 def build_function_schema(
@@ -223,7 +242,7 @@ def build_function_schema(
         signature = inspect.signature(function)
     except (TypeError, ValueError) as exc:
         raise ToolDefinitionError(name, [f"cannot read the signature: {exc}"]) from exc
-    hints = _resolve_hints(function, problems)
+    hints = _resolve_hints(function, signature, problems)
 
     doc_description, doc_params = parse_docstring(getattr(function, "__doc__", None), docstring_format)
     params: list[inspect.Parameter] = []

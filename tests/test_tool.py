@@ -624,3 +624,45 @@ def test_strict_flag_on_the_tool() -> None:
 
     assert f.schema["function"]["strict"] is True
     assert f.openai_schema(strict=False)["function"].get("strict") is None
+
+
+# --- other callables ----------------------------------------------------------------------
+
+
+class Service:
+    def __init__(self) -> None:
+        self.offset = 10
+
+    def shift(self, x: int, point: Point | None = None) -> int:
+        """Shift a number.
+
+        Args:
+            x: The number.
+        """
+        return x + self.offset + (point.x if point else 0)
+
+
+class Doubler:
+    def __call__(self, y: float, unit: Literal["m", "km"] = "m") -> float:
+        return y * 2
+
+
+def _repeat(a: int, b: str = "q") -> str:
+    return b * a
+
+
+def test_bound_methods_partials_and_callable_objects() -> None:
+    import functools
+
+    method = Tool(Service().shift)
+    assert method.name == "shift" and list(method.parameters["properties"]) == ["x", "point"]
+    assert method.parameters["properties"]["x"]["description"] == "The number."
+    assert method.call_sync({"x": 1, "point": {"x": 5}}) == 16
+
+    partial = Tool(functools.partial(_repeat, b="z"), name="repeat_z")
+    assert partial.parameters["properties"]["b"]["default"] == "z"
+    assert partial.call_sync({"a": 2}) == "zz"
+
+    obj = Tool(Doubler(), name="doubler")
+    assert obj.parameters["properties"]["unit"] == {"enum": ["m", "km"], "type": "string", "default": "m"}
+    assert obj.call_sync('{"y": 2}') == 4.0
