@@ -12,6 +12,7 @@ AgentFnError
 │   ├── ToolSchemaError            a foreign tool definition cannot be understood
 │   ├── ToolsetConflictError       two tools share a name (names both sources)
 │   ├── ConfigError                a configuration value is invalid
+│   │   └── UnknownParserError     no tool-call parser has that name (lists those that do)
 │   └── MissingExtraError          an optional dependency is not installed (names the extra)
 ├── ModelError                     the model or its server misbehaved
 │   ├── ModelUnavailableError      server down, 5xx or timed out after bounded retries
@@ -51,6 +52,7 @@ __all__ = [
     "ToolsetConflictError",
     "TraceStoreError",
     "UnexpectedModelBehavior",
+    "UnknownParserError",
     "UsageLimitExceeded",
     "UserError",
 ]
@@ -100,6 +102,13 @@ class ToolsetConflictError(UserError, ValueError):
 
 class ConfigError(UserError, ValueError):
     """A configuration value is invalid."""
+
+
+class UnknownParserError(ConfigError, KeyError):
+    """No parser is registered under the requested name; the message lists those that are."""
+
+    def __str__(self) -> str:  # KeyError would wrap the message in quotes
+        return str(self.args[0]) if self.args else ""
 
 
 class MissingExtraError(UserError, ImportError):

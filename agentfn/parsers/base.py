@@ -42,7 +42,7 @@ import os
 from collections.abc import Callable
 from typing import ClassVar
 
-from agentfn.exceptions import ConfigError, UserError
+from agentfn.exceptions import UnknownParserError, UserError
 from agentfn.messages import new_call_id
 from agentfn.parsers._engine import THINK_OPEN, Engine
 from agentfn.parsers.records import (
@@ -76,13 +76,6 @@ log = logging.getLogger("agentfn.parsers")
 
 RAISE_INTERNAL_ERRORS = os.environ.get("AGENTFN_PARSERS_RAISE") == "1"
 """Tests set this so a parser bug fails loudly instead of degrading to plain content."""
-
-
-class UnknownParserError(ConfigError, KeyError):
-    """No parser is registered under the requested name; the message lists those that are."""
-
-    def __str__(self) -> str:  # KeyError would wrap the message in quotes
-        return str(self.args[0]) if self.args else ""
 
 
 # --- the parser base class -------------------------------------------------------------------------
