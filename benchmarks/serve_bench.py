@@ -85,8 +85,23 @@ def _summary(latencies: list[float], errors: int, wall: float) -> dict[str, Any]
     }
 
 
-async def _drive(concurrency: int, one: Any) -> dict[str, Any]:
-    """N workers calling ``one()`` back to back: warm-up, then a timed window."""
+def process_cpu(pid: int) -> Any:
+    """A clock of the CPU seconds process ``pid`` (all its threads) has used, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def clock() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+    return clock
+
+
+async def _drive(concurrency: int, one: Any, cpu_clock: Any = time.process_time) -> dict[str, Any]:
+    """N workers calling ``one()`` back to back: warm-up, then a timed window.
+
+    ``cpu_clock`` measures the side under test (the server process, or this process for
+    in-process runs): CPU per request does not depend on how loaded the machine is.
+    """
     latencies: list[float] = []
     errors = 0
     measuring = False
@@ -110,12 +125,15 @@ async def _drive(concurrency: int, one: Any) -> dict[str, Any]:
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     measuring = True
     started = time.perf_counter()
+    cpu0 = cpu_clock()
     stop_at = started + SECONDS
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return _summary(latencies, errors, time.perf_counter() - started)
+    summary = _summary(latencies, errors, time.perf_counter() - started)
+    summary["cpu_ms_per_request"] = (cpu_clock() - cpu0) * 1000 / max(1, len(latencies))
+    return summary
 
 
-async def bench_floor(base_url: str, concurrency: int) -> dict[str, Any]:
+async def bench_floor(base_url: str, concurrency: int, server_cpu: Any) -> dict[str, Any]:
     """``GET /healthz``: what one HTTP round trip costs on this machine, with no agent at all."""
     import aiohttp
 
@@ -126,10 +144,10 @@ async def bench_floor(base_url: str, concurrency: int) -> dict[str, Any]:
                 await r.read()
                 return r.status == 200
 
-        return await _drive(concurrency, one)
+        return await _drive(concurrency, one, server_cpu)
 
 
-async def bench_server(base_url: str, concurrency: int, stream: bool = False) -> dict[str, Any]:
+async def bench_server(base_url: str, concurrency: int, server_cpu: Any, stream: bool = False) -> dict[str, Any]:
     """aiohttp is the client: httpx's pool costs more CPU than the server at 256 connections."""
     import aiohttp
 
@@ -146,7 +164,7 @@ async def bench_server(base_url: str, concurrency: int, stream: bool = False) ->
                 return r.status == 200 and text.endswith(b"data: [DONE]\n\n")
             return r.status == 200 and json.loads(text)["choices"][0]["message"]["content"] == "3"
 
-        return await _drive(concurrency, one)
+        return await _drive(concurrency, one, server_cpu)
 
 
 async def bench_inprocess(concurrency: int) -> dict[str, Any]:
@@ -187,19 +205,21 @@ def main() -> None:
     try:
         _wait_for(port, proc)
         base_url = f"http://127.0.0.1:{port}"
+        cpu = process_cpu(proc.pid)
         for c in CONCURRENCY:
-            server = asyncio.run(bench_server(base_url, c))
+            server = asyncio.run(bench_server(base_url, c, cpu))
             local = asyncio.run(bench_inprocess(c))
             rows.append({"concurrency": c, "mode": "json", "server": server, "in_process": local})
             print(f"c={c:>3}  server {server['throughput_rps']:8.0f} req/s p50 {server['p50_ms']:7.2f} ms "
                   f"p99 {server['p99_ms']:7.2f} ms err {server['errors']} | in-process {local['throughput_rps']:8.0f} "
-                  f"runs/s p50 {local['p50_ms']:7.2f} ms p99 {local['p99_ms']:7.2f} ms", flush=True)
-        floor = {c: asyncio.run(bench_floor(base_url, c)) for c in (1, 16)}
+                  f"runs/s p50 {local['p50_ms']:7.2f} ms p99 {local['p99_ms']:7.2f} ms | CPU/request server "
+                  f"{server['cpu_ms_per_request']:.3f} ms, in-process {local['cpu_ms_per_request']:.3f} ms", flush=True)
+        floor = {c: asyncio.run(bench_floor(base_url, c, cpu)) for c in (1, 16)}
         for c, f in floor.items():
             print(f"c={c:>3}  GET /healthz {f['throughput_rps']:8.0f} req/s p50 {f['p50_ms']:7.2f} ms", flush=True)
             rows.append({"concurrency": c, "mode": "healthz", "server": f,
                          "in_process": next(r["in_process"] for r in rows if r["concurrency"] == c)})
-        streamed = asyncio.run(bench_server(base_url, 16, stream=True))
+        streamed = asyncio.run(bench_server(base_url, 16, cpu, stream=True))
         rows.append({"concurrency": 16, "mode": "sse", "server": streamed,
                      "in_process": next(r["in_process"] for r in rows if r["concurrency"] == 16)})
         print(f"c= 16  SSE    {streamed['throughput_rps']:8.0f} req/s p50 {streamed['p50_ms']:7.2f} ms", flush=True)
@@ -225,20 +245,26 @@ def write(rows: list[dict[str, Any]]) -> None:
         "N concurrent `agent.run` loops in one event loop. Latency per request as the client sees it.",
         "",
         "| clients | mode | server req/s | in-process runs/s | throughput ratio | server p50 | in-process p50 | "
-        "server p99 | in-process p99 | p50 overhead | errors |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "server p99 | in-process p99 | p50 overhead | CPU/request server | CPU/run in-process | CPU ratio | errors |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         s, local = r["server"], r["in_process"]
         lines.append(
             f"| {r['concurrency']} | {r['mode']} | {s['throughput_rps']:.0f} | {local['throughput_rps']:.0f} | "
             f"{s['throughput_rps'] / local['throughput_rps']:.3f} | {s['p50_ms']:.2f} ms | {local['p50_ms']:.3f} ms | "
-            f"{s['p99_ms']:.2f} ms | {local['p99_ms']:.3f} ms | +{s['p50_ms'] - local['p50_ms']:.2f} ms | {s['errors']} |"
+            f"{s['p99_ms']:.2f} ms | {local['p99_ms']:.3f} ms | +{s['p50_ms'] - local['p50_ms']:.2f} ms | "
+            f"{s['cpu_ms_per_request']:.3f} ms | {local['cpu_ms_per_request']:.3f} ms | "
+            f"{s['cpu_ms_per_request'] / local['cpu_ms_per_request']:.1f}x | {s['errors']} |"
         )
     lines += [
         "",
         "Mode `json` is a non-streaming tool-using chat completion, `sse` the same streamed, `healthz` a bare",
         "`GET /healthz` (the HTTP round-trip floor of this machine, no agent) for scale.",
+        "",
+        "CPU/request is the server process's CPU time (all threads, from /proc) per completed request;",
+        "CPU/run in-process is this process's CPU time per `agent.run`. Unlike latency and throughput it",
+        "does not depend on what else the machine is running, so the CPU ratio is the steadiest overhead figure.",
         "",
         "Throughput ratio = server / in-process (below 1: what HTTP, JSON, auth and metrics cost when the model",
         "is free). With a real model a step takes tens to thousands of milliseconds, so the added milliseconds",

@@ -36,22 +36,35 @@ class ServerMetrics:
         self.tokens = Counter("agentfn_tokens", "Model tokens", ["kind"], registry=r)
         self.rate_limited = Counter("agentfn_rate_limited", "Requests refused with 429", registry=r)
         self.in_progress = Gauge("agentfn_runs_in_progress", "Agent runs in progress", registry=r)
+        # labels() hashes and locks on every call; the label sets here are few, so keep the children.
+        self._children: dict[tuple[str, ...], Any] = {}
+        self._input_tokens = self.tokens.labels("input")
+        self._output_tokens = self.tokens.labels("output")
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        key = (metric._name, *labels)  # pyright: ignore[reportUnknownMemberType]
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found
 
     def observe_request(self, path: str, method: str, status: int, seconds: float) -> None:
-        self.requests.labels(path, method, str(status)).inc()
-        self.latency.labels(path).observe(seconds)
+        self._child(self.requests, path, method, str(status)).inc()
+        self._child(self.latency, path).observe(seconds)
 
     def observe_event(self, agent: str, event: AgentEvent) -> None:
         """Count what a run did, from the same events the trace store sees."""
         if isinstance(event, ToolResultEvent):
-            self.tool_calls.labels(event.tool_name, event.status).inc()
+            # A model can invent any number of tool names: keep them out of the label set.
+            tool = "(unknown)" if event.status == "not_found" else event.tool_name
+            self._child(self.tool_calls, tool, event.status).inc()
         elif isinstance(event, RunEnd):
-            self.runs.labels(agent, event.outcome).inc()
-            self.tokens.labels("input").inc(event.usage.input_tokens)
-            self.tokens.labels("output").inc(event.usage.output_tokens)
+            self._child(self.runs, agent, event.outcome).inc()
+            self._input_tokens.inc(event.usage.input_tokens)
+            self._output_tokens.inc(event.usage.output_tokens)
 
     def error(self, kind: str) -> None:
-        self.errors.labels(kind).inc()
+        self._child(self.errors, kind).inc()
 
     def render(self) -> tuple[bytes, str]:
         from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
