@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import resources
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import jinja2
 import jinja2.sandbox
@@ -79,8 +79,8 @@ def _environment() -> jinja2.Environment:
     env = jinja2.sandbox.ImmutableSandboxedEnvironment(
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"]
     )
-    env.filters["tojson"] = _tojson
-    env.globals["raise_exception"] = _raise_exception
+    env.filters["tojson"] = _tojson  # pyright: ignore[reportUnknownMemberType]
+    env.globals["raise_exception"] = _raise_exception  # pyright: ignore[reportUnknownMemberType]
     return env
 
 
@@ -121,7 +121,7 @@ def _arguments_value(arguments: str) -> Any:
         value = json.loads(arguments or "{}")
     except ValueError:
         return arguments  # malformed text stays text so the model sees its own mistake
-    return value if isinstance(value, dict) else arguments
+    return cast("dict[str, Any]", value) if isinstance(value, dict) else arguments
 
 
 def render_chat_template(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from agentfn.exceptions import ConfigError
 
@@ -36,7 +36,7 @@ def is_call_forced(tool_choice: str) -> bool:
 
 def _function(spec: Mapping[str, Any]) -> Mapping[str, Any]:
     fn = spec.get("function")
-    return fn if isinstance(fn, Mapping) else spec  # pyright: ignore[reportUnknownVariableType]
+    return cast("Mapping[str, Any]", fn) if isinstance(fn, Mapping) else spec
 
 
 def forced_tools(tools: Sequence[Mapping[str, Any]], tool_choice: str) -> list[Mapping[str, Any]]:
@@ -107,14 +107,14 @@ def bounded_schema(
 
 def _bound(node: Any, max_len: int | None, max_items: int | None) -> None:
     if isinstance(node, list):
-        for item in node:  # pyright: ignore[reportUnknownVariableType]
+        for item in cast("list[Any]", node):
             _bound(item, max_len, max_items)
         return
     if not isinstance(node, dict):
         return
-    schema: dict[str, Any] = node  # pyright: ignore[reportUnknownVariableType]
-    types = schema.get("type")
-    type_set = set(types) if isinstance(types, list) else {types}  # pyright: ignore[reportUnknownArgumentType]
+    schema = cast("dict[str, Any]", node)
+    types: object = schema.get("type")
+    type_set = {str(t) for t in cast("list[Any]", types)} if isinstance(types, list) else {str(types)}
     if max_len is not None and "string" in type_set and not any(k in schema for k in _STRING_BOUNDED_BY):
         minimum = schema.get("minLength", 0)
         schema["maxLength"] = max(max_len, minimum if isinstance(minimum, int) else 0)
@@ -124,7 +124,7 @@ def _bound(node: Any, max_len: int | None, max_items: int | None) -> None:
     for key, value in schema.items():
         if key in ("properties", "$defs", "definitions", "patternProperties"):
             if isinstance(value, dict):
-                for sub in value.values():  # pyright: ignore[reportUnknownVariableType]
+                for sub in cast("dict[str, Any]", value).values():
                     _bound(sub, max_len, max_items)
         elif key in ("items", "additionalProperties", "anyOf", "oneOf", "allOf", "prefixItems", "not"):
             _bound(value, max_len, max_items)

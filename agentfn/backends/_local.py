@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from agentfn.backends._toolcalls import enforce_single_call, parse_text_calls, repair_calls
 from agentfn.backends.base import ModelRequest, ModelResponse
@@ -47,14 +47,16 @@ def forced_call_response(
         envelope: Any = json.loads(text, strict=False)
     except ValueError:
         envelope = None
-    if not isinstance(envelope, dict) or not isinstance(envelope.get("name"), str):  # pyright: ignore[reportUnknownMemberType]
+    body = cast("dict[str, Any]", envelope) if isinstance(envelope, dict) else {}
+    name: object = body.get("name")
+    if not isinstance(name, str):
         raise UnexpectedModelBehavior(
             f"the constrained tool call did not complete within {usage.output_tokens} tokens "
             f"(finish_reason={finish_reason}); raise max_call_tokens or bound the tool's schema",
             body=raw,
         )
-    arguments: Any = envelope.get("arguments", {})  # pyright: ignore[reportUnknownMemberType]
-    call = ToolCall(name=str(envelope["name"]), arguments=json.dumps(arguments, ensure_ascii=False))
+    arguments: object = body.get("arguments", {})
+    call = ToolCall(name=name, arguments=json.dumps(arguments, ensure_ascii=False))
     return ModelResponse(
         message=AssistantMessage(content=None, tool_calls=[call]),
         usage=usage,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from agentfn.messages import ToolCall, new_call_id
 
@@ -87,6 +87,20 @@ def _maybe_json(text: str, *, strict: bool = False) -> Any:
         return None
 
 
+def _as_dict(value: object) -> dict[str, Any] | None:
+    return cast("dict[str, Any]", value) if isinstance(value, dict) else None
+
+
+def _as_list(value: object) -> list[Any] | None:
+    return cast("list[Any]", value) if isinstance(value, list) else None
+
+
+def _type_set(schema: Mapping[str, Any]) -> set[str]:
+    expected: object = schema.get("type")
+    items = _as_list(expected)
+    return {str(t) for t in items} if items is not None else {str(expected)}
+
+
 def decode_arguments(arguments: Any, parameters: Mapping[str, Any] | None = None) -> str:
     """Arguments as the JSON text of an object where that can be recovered.
 
@@ -97,20 +111,22 @@ def decode_arguments(arguments: Any, parameters: Mapping[str, Any] | None = None
     """
     if arguments is None:
         return "{}"
+    value: dict[str, Any] | None
     if isinstance(arguments, Mapping):
-        value: Any = dict(arguments)  # pyright: ignore[reportUnknownArgumentType]
+        value = dict(cast("Mapping[str, Any]", arguments))
     elif isinstance(arguments, str):
         if not arguments.strip():
             return "{}"
-        value = _maybe_json(arguments)
+        decoded: Any = _maybe_json(arguments)
         for _ in range(2):  # '"{\"a\": 1}"' and, rarely, one more level
-            if isinstance(value, str):
-                value = _maybe_json(value)
-        if not isinstance(value, dict):
+            if isinstance(decoded, str):
+                decoded = _maybe_json(decoded)
+        value = _as_dict(decoded)
+        if value is None:
             return arguments
     else:
         return json.dumps(arguments, ensure_ascii=False)
-    repaired = _repair_nested(value, parameters) if parameters else value
+    repaired: Any = _repair_nested(value, parameters) if parameters else value
     if repaired is value and isinstance(arguments, str) and _maybe_json(arguments, strict=True) == value:
         return arguments  # untouched: keep the model's exact text
     return json.dumps(repaired, ensure_ascii=False)
@@ -118,39 +134,38 @@ def decode_arguments(arguments: Any, parameters: Mapping[str, Any] | None = None
 
 def _repair_nested(value: Any, schema: Mapping[str, Any]) -> Any:
     """Replace JSON-string values by their decoded object/array where the schema asks for one."""
-    expected = schema.get("type")
-    kinds = set(expected) if isinstance(expected, list) else {expected}  # pyright: ignore[reportUnknownArgumentType]
+    kinds = _type_set(schema)
     if isinstance(value, str) and kinds & {"object", "array"} and "string" not in kinds:
-        decoded = _maybe_json(value)
+        decoded: Any = _maybe_json(value)
         if isinstance(decoded, dict | list):
-            value = decoded
-    if isinstance(value, dict):
-        props = schema.get("properties")
-        if isinstance(props, Mapping):
-            changed = False
-            out: dict[str, Any] = {}
-            for key, item in value.items():  # pyright: ignore[reportUnknownVariableType]
-                sub = props.get(key)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-                new = _repair_nested(item, sub) if isinstance(sub, Mapping) else item  # pyright: ignore[reportUnknownArgumentType]
-                changed = changed or new is not item
-                out[str(key)] = new  # pyright: ignore[reportUnknownArgumentType]
-            return out if changed else value
-    if isinstance(value, list):
-        items = schema.get("items")
-        if isinstance(items, Mapping):
-            new_list = [_repair_nested(v, items) for v in value]  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
-            if any(a is not b for a, b in zip(new_list, value, strict=True)):  # pyright: ignore[reportUnknownArgumentType]
-                return new_list
+            value = cast(Any, decoded)
+    as_dict = _as_dict(value)
+    props = _as_dict(schema.get("properties"))
+    if as_dict is not None and props is not None:
+        out: dict[str, Any] = {}
+        changed = False
+        for key, item in as_dict.items():
+            sub = _as_dict(props.get(key))
+            new: Any = _repair_nested(item, sub) if sub is not None else item
+            changed = changed or new is not item
+            out[key] = new
+        return out if changed else value
+    as_list = _as_list(value)
+    items = _as_dict(schema.get("items"))
+    if as_list is not None and items is not None:
+        new_list: list[Any] = [_repair_nested(v, items) for v in as_list]
+        if any(a is not b for a, b in zip(new_list, as_list, strict=True)):
+            return new_list
     return value
 
 
 def _parameters_by_name(tools: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
     out: dict[str, Mapping[str, Any]] = {}
     for spec in tools:
-        fn: Any = spec.get("function", spec)
-        if isinstance(fn, Mapping) and isinstance(fn.get("name"), str):  # pyright: ignore[reportUnknownMemberType]
-            params: Any = fn.get("parameters")  # pyright: ignore[reportUnknownMemberType]
-            out[fn["name"]] = params if isinstance(params, Mapping) else {}  # pyright: ignore[reportUnknownArgumentType]
+        fn = _as_dict(spec.get("function", spec)) or {}
+        name: object = fn.get("name")
+        if isinstance(name, str):
+            out[name] = _as_dict(fn.get("parameters")) or {}
     return out
 
 

@@ -20,7 +20,7 @@ import shutil
 import tempfile
 from collections.abc import Generator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from agentfn.backends._lazy import import_extra
 from agentfn.exceptions import ConfigError
@@ -104,7 +104,7 @@ def _is_converted(target: Path) -> bool:
         recorded = json.loads(marker.read_text(encoding="utf-8"))
     except ValueError:
         return False
-    digest: Any = recorded.get("sha256") if isinstance(recorded, dict) else None  # pyright: ignore[reportUnknownMemberType]
+    digest: object = cast("dict[str, Any]", recorded).get("sha256") if isinstance(recorded, dict) else None
     return digest == EMBEDDED_GGUF_SHA256
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 from urllib.parse import urlsplit
 
 from agentfn.backends._lazy import import_extra
@@ -61,13 +61,14 @@ def _normalise_base_url(url: str) -> str:
 
 def _server_message(exc: Any) -> str:
     """The human message inside an OpenAI-style or vLLM-style error body."""
-    body: Any = getattr(exc, "body", None)
-    if isinstance(body, Mapping):
-        err: Any = body.get("error", body)  # pyright: ignore[reportUnknownMemberType]
-        if isinstance(err, Mapping) and err.get("message"):  # pyright: ignore[reportUnknownMemberType]
-            return str(err["message"])  # pyright: ignore[reportUnknownArgumentType]
-        if body.get("message"):  # pyright: ignore[reportUnknownMemberType]
-            return str(body["message"])  # pyright: ignore[reportUnknownArgumentType]
+    body: object = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        fields = cast("dict[str, Any]", body)
+        err: object = fields.get("error", fields)
+        if isinstance(err, dict) and cast("dict[str, Any]", err).get("message"):
+            return str(cast("dict[str, Any]", err)["message"])
+        if fields.get("message"):
+            return str(fields["message"])
     return str(getattr(exc, "message", None) or exc)
 
 
@@ -325,11 +326,12 @@ class OpenAIModel(Model):
             completion: Any = await self._with_retries(lambda: self._client.chat.completions.create(**params))
             if not completion.choices:
                 raise UnexpectedModelBehavior("the server returned no choices", body=str(completion))
-            choice = completion.choices[0]
-            message = choice.message
+            choice: Any = completion.choices[0]
+            message: Any = choice.message
+            raw_calls: list[Any] = list(message.tool_calls or [])
             calls = [
-                ToolCall(id=tc.id or new_call_id(), name=tc.function.name or "", arguments=tc.function.arguments or "")
-                for tc in (message.tool_calls or [])
+                ToolCall(id=str(tc.id or new_call_id()), name=str(tc.function.name or ""), arguments=str(tc.function.arguments or ""))
+                for tc in raw_calls
                 if getattr(tc, "function", None) is not None
             ]
             response = self._response(
@@ -377,35 +379,38 @@ class OpenAIModel(Model):
                     usage = self._usage(chunk.usage)
                 if getattr(chunk, "model", None):
                     model_name = str(chunk.model)
-                for choice in chunk.choices or []:
+                choices: list[Any] = list(chunk.choices or [])
+                for choice in choices:
                     if choice.index not in (0, None):
                         continue
-                    finish_reason = choice.finish_reason or finish_reason
-                    delta = choice.delta
+                    finish_reason = str(choice.finish_reason or "") or finish_reason
+                    delta: Any = choice.delta
                     if delta is None:
                         continue
                     piece = _extra(delta, "reasoning_content", "reasoning")
                     if piece:
                         reasoning.append(str(piece))
                     if delta.content:
-                        text.append(delta.content)
+                        piece_text = str(delta.content)
+                        text.append(piece_text)
                         if text_parser is None:
-                            yield TextDelta(text=delta.content)
+                            yield TextDelta(text=piece_text)
                         else:
-                            for event in _text_events(text_parser.feed(delta.content), text_calls):
+                            for event in _text_events(text_parser.feed(piece_text), text_calls):
                                 yield event
-                    for tc in delta.tool_calls or []:
+                    call_deltas: list[Any] = list(delta.tool_calls or [])
+                    for tc in call_deltas:
                         index = int(tc.index or 0)
                         slot = calls.setdefault(index, {"id": "", "name": "", "arguments": ""})
-                        fn = tc.function
-                        name = (fn.name if fn is not None else None) or None
-                        args = (fn.arguments if fn is not None else None) or ""
-                        if tc.id:
-                            slot["id"] = tc.id
-                        if name:
-                            slot["name"] += name
+                        fn: Any = tc.function
+                        name = str(fn.name or "") if fn is not None else ""
+                        args = str(fn.arguments or "") if fn is not None else ""
+                        call_id = str(tc.id) if tc.id else None
+                        if call_id:
+                            slot["id"] = call_id
+                        slot["name"] += name
                         slot["arguments"] += args
-                        yield ToolCallDelta(index=index, id=tc.id or None, name=name, arguments=args)
+                        yield ToolCallDelta(index=index, id=call_id, name=name or None, arguments=args)
         except (self._openai.APIError, self._openai_http_errors()) as exc:
             raise ModelUnavailableError(
                 f"the stream from {self.base_url or 'the OpenAI API'} broke off: {type(exc).__name__}: {exc}",

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from vllm_server import MIN_FREE_GB, VLLMServer, free_memory_gb  # noqa: E402
+from vllm_server import MIN_FREE_GB, VLLMServer, free_memory_gb
 
 
 def _loud(config: pytest.Config, message: str) -> None:

@@ -99,11 +99,11 @@ class VLLMServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"vLLM server exited with {self.process.returncode}:\n{self.log_tail()}")
-            with contextlib.suppress(OSError, urllib.error.URLError):
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2) as r:
-                    if r.status == 200:
-                        self.startup_seconds = time.monotonic() - started
-                        return self
+            health = f"http://127.0.0.1:{self.port}/health"
+            with contextlib.suppress(OSError, urllib.error.URLError), urllib.request.urlopen(health, timeout=2) as r:
+                if r.status == 200:
+                    self.startup_seconds = time.monotonic() - started
+                    return self
             time.sleep(0.5)
         self.stop()
         raise RuntimeError(f"vLLM server not healthy after {timeout:.0f} s:\n{self.log_tail()}")
