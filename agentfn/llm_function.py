@@ -187,10 +187,29 @@ def _output_for(target: OutputTarget) -> _Output:
         return _output_for_type.__wrapped__(target)
 
 
+_SCHEMA_KEYS = frozenset({"type", "properties", "anyOf", "oneOf", "allOf", "enum", "const", "items", "$ref"})
+
+
+def _strip_titles(node: Any) -> Any:
+    """Drop ``title`` from schema nodes (noise and tokens for a model); data is left alone."""
+    if isinstance(node, list):
+        return [_strip_titles(v) for v in cast(list[Any], node)]
+    if not isinstance(node, dict):
+        return node
+    src = cast(dict[str, Any], node)
+    is_schema = bool(_SCHEMA_KEYS & src.keys())
+    out: dict[str, Any] = {}
+    for key, value in src.items():
+        if key == "title" and is_schema and isinstance(value, str):
+            continue
+        out[key] = value if key in ("default", "enum", "const", "examples") else _strip_titles(value)
+    return out
+
+
 @functools.lru_cache(maxsize=256)
 def _output_for_type(target: Any) -> _Output:
     adapter = TypeAdapter[Any](target)
-    schema = inline_refs(adapter.json_schema(), strip_titles=True)
+    schema = cast(dict[str, Any], _strip_titles(inline_refs(adapter.json_schema(), strip_titles=True)))
     if _is_object(schema):
         return _Output(schema, False, adapter, None, False)
     wrapped = {"type": "object", "properties": {"result": schema}, "required": ["result"]}
@@ -222,8 +241,11 @@ def _decode(text: str) -> tuple[bool, Any]:
     return False, None
 
 
-def _pydantic_errors(exc: ValidationError) -> str:
-    lines = [f"- {'.'.join(str(p) for p in e['loc']) or '(value)'}: {e['msg']}" for e in exc.errors(include_url=False)]
+def _pydantic_errors(exc: ValidationError, prefix: tuple[str, ...] = ()) -> str:
+    lines = [
+        f"- {'.'.join((*prefix, *(str(p) for p in e['loc']))) or '(value)'}: {e['msg']}"
+        for e in exc.errors(include_url=False)
+    ]
     return "\n".join(lines[:20])
 
 
@@ -243,20 +265,20 @@ def parse_output(text: str, target: OutputTarget) -> Any:
         if spec.plain_text and text.strip():
             return text.strip()
         raise ValueError("the reply is not JSON")
-    candidates: list[Any] = []
+    candidates: list[tuple[tuple[str, ...], Any]] = []
     if spec.wrapped:
         if isinstance(data, dict) and "result" in data:
-            candidates.append(cast(dict[str, Any], data)["result"])
-        candidates.append(data)  # a bare value where the wrapper was asked for
+            candidates.append((("result",), cast(dict[str, Any], data)["result"]))
+        candidates.append(((), data))  # a bare value where the wrapper was asked for
     else:
-        candidates.append(data)
+        candidates.append(((), data))
     first_error = ""
-    for candidate in candidates:
+    for prefix, candidate in candidates:
         if spec.adapter is not None:
             try:
                 return spec.adapter.validate_python(candidate)
             except ValidationError as exc:
-                first_error = first_error or _pydantic_errors(exc)
+                first_error = first_error or _pydantic_errors(exc, prefix)
         elif spec.json_schema is not None:
             import jsonschema
 
@@ -266,7 +288,8 @@ def parse_output(text: str, target: OutputTarget) -> Any:
             if not problems:
                 return candidate
             first_error = first_error or "\n".join(
-                f"- {'.'.join(str(p) for p in e.absolute_path) or '(value)'}: {e.message}" for e in problems[:20]
+                f"- {'.'.join((*prefix, *(str(p) for p in e.absolute_path))) or '(value)'}: {e.message}"
+                for e in problems[:20]
             )
     raise ValueError(first_error or "the reply does not match the schema")
 

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from agentfn import FunctionModel
+from agentfn.llm_function import set_default_model
 from tools.config import ToolsConfig, configure, reset_config
+
+
+def _no_default_model(messages: object, request: object) -> str:
+    raise AssertionError("a unit test reached the default model; pass model= or run through an agent")
 
 
 @pytest.fixture(autouse=True)
@@ -15,7 +21,10 @@ def clean_config(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("AGENTFN_FILES_ROOT", raising=False)
     monkeypatch.delenv("AGENTFN_HTTP_ALLOW", raising=False)
     reset_config()
+    # Never build the embedded model in unit tests (minutes of CPU): fail loudly instead.
+    set_default_model(FunctionModel(_no_default_model))
     yield
+    set_default_model(None)
     reset_config()
 
 
