@@ -28,6 +28,7 @@ from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from agentfn._repair import repair_arguments
+from agentfn._schema import inline_refs
 from agentfn.exceptions import ToolArgumentError, ToolSchemaError
 
 __all__ = ["NormalizedSpec", "normalize_spec"]
@@ -249,8 +250,47 @@ def normalize_spec(spec: Mapping[str, Any]) -> NormalizedSpec:
             if dropped:
                 warnings.append(f"required names unknown properties {dropped}; dropped")
             parameters["required"] = list(dict.fromkeys(kept))
+    _drop_dangling_refs(parameters, parameters, "parameters", warnings)
+    # Refs inlined like typed tools' schemas (recursive ones stay): servers and repairs need no resolver.
+    parameters = inline_refs(parameters)
     _repair_schema(parameters, f"tool {raw_name!r}", warnings)
     return NormalizedSpec(name, raw_name, description, parameters, warnings, strict=body.get("strict") is True)
+
+
+def _resolves(root: dict[str, Any], ref: str) -> bool:
+    """Whether a local JSON pointer reference (``#/$defs/X``) points at a schema in ``root``."""
+    if ref == "#":
+        return True
+    if not ref.startswith("#/"):
+        return False  # remote references cannot be fetched here
+    node: Any = root
+    for part in ref[2:].split("/"):
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and key in node:
+            node = cast(dict[str, Any], node)[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(cast(list[Any], node)):
+            node = cast(list[Any], node)[int(key)]
+        else:
+            return False
+    return isinstance(node, dict | bool)
+
+
+def _drop_dangling_refs(node: Any, root: dict[str, Any], where: str, warnings: list[str]) -> None:
+    """Remove ``$ref``s that point nowhere (or off-machine): validation would fail on them, not the arguments."""
+    if isinstance(node, list):
+        for i, item in enumerate(cast(list[Any], node)):
+            _drop_dangling_refs(item, root, f"{where}[{i}]", warnings)
+        return
+    if not isinstance(node, dict):
+        return
+    schema = cast(dict[str, Any], node)
+    ref = schema.get("$ref")
+    if ref is not None and not (isinstance(ref, str) and _resolves(root, ref)):
+        warnings.append(f"{where}: $ref {ref!r} cannot be resolved; treated as any")
+        schema.pop("$ref")
+    for key, value in schema.items():
+        if key not in ("default", "enum", "const", "examples"):
+            _drop_dangling_refs(value, root, f"{where}.{key}", warnings)
 
 
 def _preview(value: Any) -> str:

@@ -31,7 +31,7 @@ def repair_arguments(data: dict[str, Any], schema: dict[str, Any]) -> dict[str, 
     arrays sent as JSON strings; numbers and booleans sent as strings.
     """
     current = _unwrap(data, schema)
-    fixed = coerce_to_schema(current, schema)
+    fixed = coerce_to_schema(current, schema, defs=schema.get("$defs"))
     return cast(dict[str, Any], fixed) if fixed != data else None
 
 
@@ -70,17 +70,32 @@ def _accepts_null(prop: dict[str, Any]) -> bool:
     return not types or "null" in types
 
 
-def _only_variant(prop: dict[str, Any], kind: str) -> dict[str, Any] | None:
+def _only_variant(prop: dict[str, Any], kind: str, defs: dict[str, Any] | None = None) -> dict[str, Any] | None:
     found: list[dict[str, Any]] = []
     for key in ("anyOf", "oneOf"):
         for variant in prop.get(key, []):
-            if isinstance(variant, dict) and kind in _types(cast(dict[str, Any], variant)):
-                found.append(cast(dict[str, Any], variant))
+            if not isinstance(variant, dict):
+                continue
+            option = cast(dict[str, Any], variant)
+            ref = option.get("$ref")
+            if defs and isinstance(ref, str) and ref.startswith("#/$defs/") and isinstance(defs.get(ref[8:]), dict):
+                option = cast(dict[str, Any], defs[ref[8:]])
+            if kind in _types(option):
+                found.append(option)
     return found[0] if len(found) == 1 else None
 
 
-def coerce_to_schema(value: Any, prop: dict[str, Any]) -> Any:
-    """Convert string-typed scalars and JSON-string containers where lossless."""
+def coerce_to_schema(value: Any, prop: dict[str, Any], defs: dict[str, Any] | None = None) -> Any:
+    """Convert string-typed scalars and JSON-string containers where lossless.
+
+    Args:
+        value: the value the model sent.
+        prop: its schema.
+        defs: the root ``$defs``, to follow (recursive) ``#/$defs/...`` references.
+    """
+    ref = prop.get("$ref")
+    if defs and isinstance(ref, str) and ref.startswith("#/$defs/") and isinstance(defs.get(ref[8:]), dict):
+        prop = {**cast(dict[str, Any], defs[ref[8:]]), **{k: v for k, v in prop.items() if k != "$ref"}}
     types = _types(prop)
     if isinstance(value, str):
         if "string" in types or not types:
@@ -102,11 +117,11 @@ def coerce_to_schema(value: Any, prop: dict[str, Any]) -> Any:
                 decoded = json.loads(text)
             except ValueError:
                 return value
-            return coerce_to_schema(decoded, prop)
+            return coerce_to_schema(decoded, prop, defs)
         return value
     if isinstance(value, dict | list):
         # Inside a union, repair against the one variant of the matching kind (if unambiguous).
-        variant = _only_variant(prop, "object" if isinstance(value, dict) else "array")
+        variant = _only_variant(prop, "object" if isinstance(value, dict) else "array", defs)
         if variant is not None:
             prop = variant
     if isinstance(value, dict) and ("object" in types or "properties" in prop):
@@ -121,8 +136,8 @@ def coerce_to_schema(value: Any, prop: dict[str, Any]) -> Any:
                 sub = cast(dict[str, Any], extra)
             if v is None and k in props and k not in required and not _accepts_null(props[k]):
                 continue  # the default applies
-            out[k] = coerce_to_schema(v, cast(dict[str, Any], sub)) if isinstance(sub, dict) else v
+            out[k] = coerce_to_schema(v, cast(dict[str, Any], sub), defs) if isinstance(sub, dict) else v
         return out
     if isinstance(value, list) and "array" in types and isinstance(prop.get("items"), dict):
-        return [coerce_to_schema(v, prop["items"]) for v in cast(list[Any], value)]
+        return [coerce_to_schema(v, prop["items"], defs) for v in cast(list[Any], value)]
     return cast(Any, value)

@@ -361,49 +361,104 @@ def inline_refs(schema: dict[str, Any], *, strip_titles: bool = False) -> dict[s
         schema: a JSON Schema with local ``#/$defs/...`` references.
         strip_titles: drop ``title`` keywords (noise for a model, and tokens).
     """
-    defs: dict[str, Any] = schema.get("$defs") or {}
-    recursive: set[str] = set()
+    defs: dict[str, Any] = {**(schema.get("definitions") or {}), **(schema.get("$defs") or {})}
+    if not defs and not strip_titles:
+        return schema
+    cyclic = _cyclic_defs(defs)
+    used: list[str] = []
 
-    def resolve(node: Any, stack: tuple[str, ...]) -> Any:
+    def resolve(node: Any) -> Any:
         if not isinstance(node, dict):
             return node
         src = cast(dict[str, Any], node)
-        ref = src.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/") and ref[8:] in defs:
-            key = ref[8:]
-            if key in stack:
-                recursive.add(key)
-                return {k: v for k, v in src.items() if not (strip_titles and k == "title")}
-            merged = resolve(defs[key], (*stack, key))
+        key = _def_key(src.get("$ref"))
+        if key is not None and key in defs:
+            if key in cyclic:  # recursion: keep the reference (normalised to $defs)
+                if key not in used:
+                    used.append(key)
+                return {
+                    k: ("#/$defs/" + key if k == "$ref" else v)
+                    for k, v in src.items()
+                    if not (strip_titles and k == "title")
+                }
+            merged = resolve(defs[key])
             for k, v in src.items():
                 if k != "$ref" and not (strip_titles and k == "title"):
-                    merged[k] = resolve(v, stack) if k in _SUB_SCHEMA else v
+                    merged[k] = resolve(v) if k in _SUB_SCHEMA else v
             return merged
         out: dict[str, Any] = {}
         for k, v in src.items():
-            if k == "$defs" or (strip_titles and k == "title"):
+            if k in ("$defs", "definitions") or (strip_titles and k == "title"):
                 continue
             if k in _SUB_SCHEMA:
-                out[k] = resolve(v, stack)
+                out[k] = resolve(v)
             elif k in _SUB_SCHEMA_LISTS and isinstance(v, list):
-                out[k] = [resolve(i, stack) for i in cast(list[Any], v)]
+                out[k] = [resolve(i) for i in cast(list[Any], v)]
             elif k in _SUB_SCHEMA_MAPS and isinstance(v, dict):
-                out[k] = {n: resolve(s, stack) for n, s in cast(dict[str, Any], v).items()}
+                out[k] = {n: resolve(s) for n, s in cast(dict[str, Any], v).items()}
             else:
                 out[k] = v
         return out
 
-    result: dict[str, Any] = resolve(schema, ())
-    if recursive:
-        done: dict[str, Any] = {}
-        pending = sorted(recursive)
-        while pending:
-            key = pending.pop()
-            if key not in done:
-                done[key] = resolve(defs[key], (key,))
-                pending.extend(k for k in recursive if k not in done)
-        result["$defs"] = done
+    result: dict[str, Any] = resolve(schema)
+    if used:
+        kept: dict[str, Any] = {}
+        index = 0
+        while index < len(used):  # resolving a kept definition may reference further ones
+            key = used[index]
+            kept[key] = resolve(defs[key])
+            index += 1
+        result["$defs"] = kept
     return result
+
+
+def _sub_schemas(node: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    for k, v in node.items():
+        if k in _SUB_SCHEMA:
+            out.append(v)
+        elif k in _SUB_SCHEMA_LISTS and isinstance(v, list):
+            out.extend(cast(list[Any], v))
+        elif k in _SUB_SCHEMA_MAPS and k not in ("$defs", "definitions") and isinstance(v, dict):
+            out.extend(cast(dict[str, Any], v).values())
+    return out
+
+
+def _refs_in(node: Any, found: set[str]) -> set[str]:
+    if isinstance(node, dict):
+        schema = cast(dict[str, Any], node)
+        key = _def_key(schema.get("$ref"))
+        if key is not None:
+            found.add(key)
+        for sub in _sub_schemas(schema):
+            _refs_in(sub, found)
+    return found
+
+
+def _cyclic_defs(defs: dict[str, Any]) -> set[str]:
+    """Definitions that reach themselves through references: these cannot be inlined."""
+    graph = {k: _refs_in(v, set()) & defs.keys() for k, v in defs.items()}
+    cyclic: set[str] = set()
+    for start in graph:
+        seen: set[str] = set()
+        todo = list(graph[start])
+        while todo:
+            key = todo.pop()
+            if key == start:
+                cyclic.add(start)
+                break
+            if key not in seen:
+                seen.add(key)
+                todo.extend(graph[key])
+    return cyclic
+
+
+def _def_key(ref: Any) -> str | None:
+    if isinstance(ref, str):
+        for prefix in ("#/$defs/", "#/definitions/"):
+            if ref.startswith(prefix) and "/" not in ref[len(prefix) :]:
+                return ref[len(prefix) :].replace("~1", "/").replace("~0", "~")
+    return None
 
 
 def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:

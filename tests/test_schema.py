@@ -75,11 +75,13 @@ def test_recursive_models_keep_defs_for_the_recursion_only() -> None:
         pass
 
     params = grow.parameters
-    assert set(params["$defs"]) == {"Tree", "A"}  # B is only ever reached through A: inlined
+    # recursive definitions stay as references (inlining them would never end); nothing else does
+    assert set(params["$defs"]) == {"Tree", "A", "B"}
+    assert params["properties"]["tree"] == {"$ref": "#/$defs/Tree"}
+    assert params["$defs"]["Tree"]["properties"]["children"]["items"] == {"$ref": "#/$defs/Tree"}
     refs = {m for m in json.dumps(params).split('"') if m.startswith("#/$defs/")}
-    assert refs == {"#/$defs/Tree", "#/$defs/A"}
-    children = params["properties"]["tree"]["properties"]["children"]
-    assert children["items"] == {"$ref": "#/$defs/Tree"}
+    assert refs == {"#/$defs/Tree", "#/$defs/A", "#/$defs/B"}
+    assert inline_refs(params) == params  # idempotent
     # the schema is self-contained and usable
     validator = jsonschema.Draft202012Validator(params)
     assert not list(validator.iter_errors({"tree": {"value": 1, "children": [{"value": 2}]}, "pair": {}}))
@@ -87,6 +89,31 @@ def test_recursive_models_keep_defs_for_the_recursion_only() -> None:
     assert grow.validate({"tree": {"value": 1, "children": [{"value": 2}]}, "pair": {"b": {"a": {}}}})["tree"] == Tree(
         value=1, children=[Tree(value=2)]
     )
+    # repairs follow the references
+    again = Tool.from_schema(grow.schema)
+    assert again.validate({"tree": {"value": "1", "children": ['{"value": "2"}']}, "pair": {}})["tree"] == {
+        "value": 1,
+        "children": [{"value": 2}],
+    }
+    assert grow.validate({"tree": {"value": "1", "children": ['{"value": "2"}']}, "pair": {}})["tree"] == Tree(
+        value=1, children=[Tree(value=2)]
+    )
+
+
+def test_inline_refs_mixed_recursive_and_plain() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"leaf": {"$ref": "#/definitions/Leaf"}, "node": {"$ref": "#/$defs/Node"}},
+        "definitions": {"Leaf": {"type": "string", "title": "Leaf"}},
+        "$defs": {"Node": {"type": "object", "properties": {"next": {"$ref": "#/$defs/Node"}, "leaf": {"$ref": "#/definitions/Leaf"}}}},
+    }
+    out = inline_refs(schema, strip_titles=True)
+    assert out["properties"]["leaf"] == {"type": "string"}
+    assert out["properties"]["node"] == {"$ref": "#/$defs/Node"}
+    assert out["$defs"] == {
+        "Node": {"type": "object", "properties": {"next": {"$ref": "#/$defs/Node"}, "leaf": {"type": "string"}}}
+    }
+    assert inline_refs(out) == out
 
 
 def test_inline_refs_leaves_data_alone() -> None:
