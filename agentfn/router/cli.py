@@ -8,6 +8,8 @@ Heavy imports stay inside the commands.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -30,6 +32,12 @@ def _load_tools(spec: str) -> list[Any]:
     from agentfn.toolset import Toolset
 
     return list(Toolset.load(spec))
+
+
+def _cache_dir() -> Path:
+    """Where ``eval router`` keeps the embedded eval registry between runs."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "agentfn"
 
 
 def _router_for(tools: str | None, router_dir: Path | None, lexical: bool) -> Router:
@@ -102,6 +110,10 @@ def eval_router_command(
     from agentfn.router.router import Router
 
     evalset = EvalSet.load(evalset_path) if evalset_path else build_evalset(seed)
+    if router_dir is None and not lexical and evalset_path is None:
+        router_dir = _cache_dir() / f"router-eval-seed{seed}"
+        if (router_dir / "router.json").exists() and Router.load(router_dir).names() != [t.name for t in evalset.tools]:
+            shutil.rmtree(router_dir)  # stale cache from another eval-set version
     if router_dir is not None and (router_dir / "router.json").exists():
         router = Router.load(router_dir)
         missing = {g for q in evalset.queries for g in q.gold} - set(router.names())
@@ -109,7 +121,7 @@ def eval_router_command(
             router.add(next(t for t in evalset.tools if t.name == name))
     else:
         if not as_json:
-            typer.echo(f"indexing {len(evalset.tools)} tools (cached when --router DIR is given) ...", err=True)
+            typer.echo(f"indexing {len(evalset.tools)} tools (cached in {router_dir}) ...", err=True)
         router = Router.build(evalset.tools, encoder=None if lexical else "minilm")
         if router_dir is not None:
             router.save(router_dir)

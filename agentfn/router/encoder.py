@@ -105,13 +105,13 @@ def _gelu(x: FloatArray) -> FloatArray:
         + t * (np.float32(-0.284496736) + t * (np.float32(1.421413741) + t * (np.float32(-1.453152027) + t * np.float32(1.061405429))))
     )
     erf_abs = 1.0 - poly * np.exp(-z * z)
-    return 0.5 * x * (1.0 + np.sign(x) * erf_abs)
+    return (0.5 * x * (1.0 + np.sign(x) * erf_abs)).astype(np.float32, copy=False)
 
 
-def _layer_norm(x: FloatArray, w: FloatArray, b: FloatArray, eps: float) -> FloatArray:
+def _layer_norm(x: npt.NDArray[np.floating[Any]], w: FloatArray, b: FloatArray, eps: float) -> FloatArray:
     mu = x.mean(-1, keepdims=True)
     var = ((x - mu) ** 2).mean(-1, keepdims=True)
-    return ((x - mu) / np.sqrt(var + eps)) * w + b
+    return (((x - mu) / np.sqrt(var + eps)) * w + b).astype(np.float32, copy=False)
 
 
 class NumpyBertEncoder:
@@ -125,7 +125,7 @@ class NumpyBertEncoder:
     """
 
     def __init__(self, folder: str | Path, *, spec: str | None = None, max_length: int | None = None) -> None:
-        from safetensors.numpy import load_file
+        from safetensors.numpy import load_file  # pyright: ignore[reportUnknownVariableType]
         from tokenizers import Tokenizer
 
         self.folder = Path(folder)
@@ -171,7 +171,7 @@ class NumpyBertEncoder:
                 }
             )
         self._tok = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
-        self._tok.enable_truncation(max_length=self.max_length)
+        self._tok.enable_truncation(max_length=self.max_length)  # pyright: ignore[reportUnknownMemberType]
         self._tok.no_padding()
 
     @property
@@ -203,7 +203,7 @@ class NumpyBertEncoder:
             tokens[i, : len(row)] = row
             mask[i, : len(row)] = 1.0
         # Work on (n*t, hidden) rows so every weight product is one 2-D BLAS call.
-        x = (self._word[tokens] + self._pos[:t] + self._type0).reshape(n * t, -1)
+        x: FloatArray = np.asarray(self._word[tokens] + self._pos[:t] + self._type0, dtype=np.float32).reshape(n * t, -1)
         x = _layer_norm(x, *self._emb_ln, self._eps)
         h, d = self._heads, x.shape[-1] // self._heads
         bias = ((1.0 - mask) * -1e9)[:, None, None, :]
@@ -235,10 +235,8 @@ class SentenceTransformerEncoder:
             raise MissingExtraError("the dense router encoder", extra="router", module="sentence-transformers") from exc
         self._spec = model
         self._model = SentenceTransformer(model, device=device)
-        dim = self._model.get_sentence_embedding_dimension()
-        if dim is None:
-            raise ConfigError(f"sentence-transformers model {model!r} has no fixed embedding dimension")
-        self._dim = int(dim)
+        probe = np.asarray(self._model.encode(["dimension probe"], convert_to_numpy=True))  # pyright: ignore[reportUnknownMemberType]
+        self._dim = int(probe.shape[-1])
 
     @property
     def spec(self) -> str:
@@ -264,7 +262,7 @@ def _is_numpy_compatible(folder: Path) -> bool:
         config = json.loads((folder / "config.json").read_text())
         modules = json.loads((folder / "modules.json").read_text())
         pooling_files = list(folder.glob("*_Pooling/config.json"))
-        pooling = json.loads(pooling_files[0].read_text()) if pooling_files else {}
+        pooling: dict[str, Any] = json.loads(pooling_files[0].read_text()) if pooling_files else {}
     except (OSError, ValueError):
         return False
     types = [m.get("type", "") for m in modules]

@@ -16,8 +16,10 @@ can fit and swap them (see :meth:`Router.fit_from_traces`).
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -118,6 +120,8 @@ class Router:
         self._alive = np.zeros(0, dtype=bool)
         self._vec_cache: dict[str, FloatArray] = {}
         self._probe_vecs: FloatArray | None = None
+        self._query_cache: OrderedDict[str, FloatArray] = OrderedDict()
+        self.query_cache_size = 1024
         self._calibrated: float | None = None
         self.co_usage = CoUsage()
 
@@ -257,6 +261,7 @@ class Router:
         self._encoder = encoder if isinstance(encoder, Encoder) or encoder is None else load_encoder(encoder)
         self.config.encoder = None if self._encoder is None else self._encoder.spec
         self._vec_cache.clear()
+        self._query_cache.clear()
         self._probe_vecs = None
         self._calibrated = None
         recs = [self._records[n] for n in self.names()]
@@ -275,8 +280,17 @@ class Router:
         return query_from_messages(query, context_turns=2)
 
     def _encode(self, texts: list[str]) -> FloatArray:
+        """Query vectors through a small LRU: an agent routes the same user turn at every step."""
         assert self._encoder is not None
-        return self._encoder.encode(texts)
+        missing = [t for t in dict.fromkeys(texts) if t not in self._query_cache]
+        if missing:
+            for text, vec in zip(missing, self._encoder.encode(missing), strict=True):
+                self._query_cache[text] = vec
+            while len(self._query_cache) > self.query_cache_size:
+                self._query_cache.popitem(last=False)
+        for t in texts:
+            self._query_cache.move_to_end(t)
+        return np.stack([self._query_cache[t] for t in texts])
 
     def score_all(self, text: str, context: str = "", vector: FloatArray | None = None) -> dict[str, FloatArray]:
         """Per-slot signals for one request: ``dense``, ``lexical``, ``weighted``, ``fused``, ``abstain``.
@@ -293,14 +307,16 @@ class Router:
             lex = lex + cw * self._lex.scores(ctx_toks)[:n]
             scale += cw * self._lex.max_score(ctx_toks)
         lex = lex / max(scale, 1e-6)
+        dense: FloatArray = np.zeros(n, dtype=np.float32)
         if self._encoder is not None:
+            qvec: FloatArray
             if vector is None:
                 vecs = self._encode([text, context] if context else [text])
-                vector = vecs[0] + cw * vecs[1] if context else vecs[0]
-                vector = vector / max(float(np.linalg.norm(vector)), 1e-12)
-            dense = self._emb[:n] @ vector
-        else:
-            dense = np.zeros(n, dtype=np.float32)
+                raw: FloatArray = vecs[0] + np.float32(cw) * vecs[1] if context else vecs[0]
+                qvec = raw / np.float32(max(float(np.linalg.norm(raw)), 1e-12))
+            else:
+                qvec = vector
+            dense = (self._emb[:n] @ qvec).astype(np.float32)
         weighted = (self.config.w_dense * dense + self.config.w_lexical * lex).astype(np.float32)
         if self._encoder is None:
             weighted = lex.astype(np.float32)
@@ -335,11 +351,15 @@ class Router:
         if k <= 0:
             return []
         pool = min(scores.shape[0], max(k + 16, self.config.candidates))
-        idx = np.argpartition(-scores, pool - 1)[:pool] if pool < scores.shape[0] else np.arange(scores.shape[0])
-        pairs = [(self._names[i], float(scores[i])) for i in idx if np.isfinite(scores[i])]
-        pairs = [(n, s) for n, s in pairs if n is not None]
+        idx_arr = np.argpartition(-scores, pool - 1)[:pool] if pool < scores.shape[0] else np.arange(scores.shape[0])
+        idx = [int(i) for i in idx_arr]  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+        pairs: list[tuple[str, float]] = []
+        for i in idx:
+            name = self._names[i]
+            if name is not None and np.isfinite(scores[i]):
+                pairs.append((name, float(scores[i])))
         pairs.sort(key=lambda p: (-p[1], p[0]))
-        return [(n, s) for n, s in pairs[:k] if n is not None]
+        return pairs[:k]
 
     # ------------------------------------------------------------------ routing
 
@@ -468,7 +488,7 @@ class Router:
             w = self.score_all(text, context)["abstain"]
             conf.append((float(np.max(w)), not tools))
         values = sorted({c for c, _ in conf})
-        cands = [(a + b) / 2 for a, b in zip(values, values[1:], strict=False)] or values
+        cands = [(a + b) / 2 for a, b in itertools.pairwise(values)] or values
         best_t, best_f1 = self.threshold, -1.0
         n_neg = sum(1 for _, neg in conf if neg)
         for t in cands:

@@ -77,7 +77,7 @@ class ToolRecord(BaseModel):
 
     def param_items(self) -> list[tuple[str, dict[str, Any]]]:
         """(name, schema) of top-level parameters."""
-        props = self.parameters.get("properties") or {}
+        props: dict[str, Any] = self.parameters.get("properties") or {}
         return [(str(k), v if isinstance(v, dict) else {}) for k, v in props.items()]  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
 
     def return_items(self) -> list[tuple[str, dict[str, Any]]]:
@@ -102,9 +102,12 @@ def split_name(name: str) -> list[str]:
 
 
 _STOP = frozenset(
-    "a an the of to in on for and or with by from at as is are be it its this that these those my me i you your "
-    "we our us please can could would will should do does did what whats which who how when where there their them "
-    "they he she his her into about up out if then so just some any all also get let lets want need like".split()
+    re.findall(
+        r"\S+",
+        "a an the of to in on for and or with by from at as is are be it its this that these those my me i you your "
+        "we our us please can could would will should do does did what whats which who how when where there their them "
+        "they he she his her into about up out if then so just some any all also get let lets want need like",
+    )
 )
 
 
