@@ -8,6 +8,7 @@ The public surface is small on purpose::
 from agentfn.agent import Agent, AgentRun, ApprovalRequest, RunResult
 from agentfn.backends.base import Model, ModelRequest, ModelResponse
 from agentfn.backends.function import FunctionModel, TestModel
+from agentfn.compose import compose  # binds agentfn.compose to the function (import submodules with from-imports)
 from agentfn.context import RunContext
 from agentfn.exceptions import (
     AgentFnError,
@@ -78,5 +79,6 @@ __all__ = [
     "UserError",
     "UserMessage",
     "__version__",
+    "compose",
     "tool",
 ]

@@ -265,13 +265,14 @@ def parse_output(text: str, target: OutputTarget) -> Any:
         if spec.plain_text and text.strip():
             return text.strip()
         raise ValueError("the reply is not JSON")
+    decoded: Any = data
     candidates: list[tuple[tuple[str, ...], Any]] = []
     if spec.wrapped:
         if isinstance(data, dict) and "result" in data:
             candidates.append((("result",), cast(dict[str, Any], data)["result"]))
-        candidates.append(((), data))  # a bare value where the wrapper was asked for
+        candidates.append(((), decoded))  # a bare value where the wrapper was asked for
     else:
-        candidates.append(((), data))
+        candidates.append(((), decoded))
     first_error = ""
     for prefix, candidate in candidates:
         if spec.adapter is not None:
