@@ -3,12 +3,15 @@
 The public surface is small on purpose::
 
     from agentfn import tool, Toolset, Agent, RunContext, ToolRetry
+
+``agentfn.compose`` is the :func:`agentfn.compose.compose` function; import the rest of
+that module with ``from agentfn.compose import execute_plan, plan_tool, ...``.
 """
 
 from agentfn.agent import Agent, AgentRun, ApprovalRequest, RunResult
 from agentfn.backends.base import Model, ModelRequest, ModelResponse
 from agentfn.backends.function import FunctionModel, TestModel
-from agentfn.compose import compose  # binds agentfn.compose to the function (import submodules with from-imports)
+from agentfn.compose import compose
 from agentfn.context import RunContext
 from agentfn.exceptions import (
     AgentFnError,

@@ -399,7 +399,7 @@ async def test_the_model_submits_a_plan_through_run_plan() -> None:
             return AssistantMessage(tool_calls=[call("run_plan", bad_then_good[len(tool_messages)])])
         return tool_messages[-1].content or ""
 
-    result = await Agent(FunctionModel(reply), tools=TOOLS + [runner]).run("square 2 twice")
+    result = await Agent(FunctionModel(reply), tools=[*TOOLS, runner]).run("square 2 twice")
     tool_messages = [m for m in result.messages if m.role == "tool"]
     assert tool_messages[0].is_error and "'two' is not of type 'integer'" in tool_messages[0].content
     assert json.loads(str(result.output))["output"] == 16
