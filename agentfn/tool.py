@@ -91,6 +91,8 @@ class Tool(Generic[P, R]):
             raise ToolDefinitionError(name or "<unnamed>", ["a tool needs a function or a schema"])
         self.function = function
         self.name = name or getattr(function, "__name__", "")
+        if not self.name:
+            raise ToolDefinitionError(repr(function), ["this callable has no __name__; pass name=..."])
         _check_name(self.name)
         self.requires_approval = requires_approval
         self.timeout = timeout
@@ -114,7 +116,8 @@ class Tool(Generic[P, R]):
             self._return_schema: dict[str, Any] | _Unset | None = _UNSET
             self.takes_ctx = schema.ctx_param is not None
             self.is_async = schema.is_async
-            functools.update_wrapper(self, function)  # pyright: ignore[reportArgumentType]
+            # Name, docstring and module of the function; not its __dict__, which could shadow our attributes.
+            functools.update_wrapper(self, function, updated=())  # pyright: ignore[reportArgumentType]
         else:
             self._fs = None
             self.description = description or ""

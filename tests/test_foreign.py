@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import decimal
 import enum
 import json
 import re
@@ -245,6 +246,8 @@ SIMPLE_TYPES: list[tuple[Any, st.SearchStrategy[Any]]] = [
     (Annotated[int, Field(ge=-5, le=5)], st.integers(-5, 5)),
     (Annotated[str, Field(min_length=1, max_length=8)], TEXT.filter(bool)),
     (Annotated[float, Field(gt=0)], st.floats(min_value=0, exclude_min=True, allow_infinity=False)),
+    (decimal.Decimal, st.decimals(min_value=-(10**6), max_value=10**6, places=3)),
+    (Annotated[list[int], Field(max_length=3)], st.lists(st.integers(-9, 9), max_size=3)),
 ]
 
 

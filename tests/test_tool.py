@@ -666,3 +666,20 @@ def test_bound_methods_partials_and_callable_objects() -> None:
     obj = Tool(Doubler(), name="doubler")
     assert obj.parameters["properties"]["unit"] == {"enum": ["m", "km"], "type": "string", "default": "m"}
     assert obj.call_sync('{"y": 2}') == 4.0
+
+
+def test_callable_without_a_name_needs_one() -> None:
+    import functools
+
+    with pytest.raises(ToolDefinitionError, match="pass name="):
+        Tool(functools.partial(_repeat, b="z"))
+
+
+def test_function_attributes_do_not_shadow_tool_attributes() -> None:
+    def f(x: int) -> int:
+        return x
+
+    f.name = "shadow"  # type: ignore[attr-defined]
+    f.parameters = {}  # type: ignore[attr-defined]
+    t = Tool(f)
+    assert t.name == "f" and t.parameters["properties"] == {"x": {"type": "integer"}}
