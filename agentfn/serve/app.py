@@ -457,9 +457,12 @@ def create_app(
         metrics.error("internal")
         return JSONResponse(error_body(f"internal error: {type(exc).__name__}", "server_error"), status_code=500)
 
-    @app.post("/v1/chat/completions")
-    async def chat_completions(request: Request) -> Response:  # pyright: ignore[reportUnusedFunction]
+    async def chat_completions(request: Request) -> Response:
         return await server.complete(request)
+
+    # A plain Starlette route: the hot path skips FastAPI's dependency resolution, which it does
+    # not use (it reads, limits and validates its body itself).
+    app.router.add_route("/v1/chat/completions", chat_completions, methods=["POST"])
 
     @app.get("/v1/models")
     async def list_models(request: Request) -> dict[str, Any]:  # pyright: ignore[reportUnusedFunction]
