@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
+from agentfn.backends.base import StreamEvent, TextDelta, ToolCallDelta
 from agentfn.messages import ToolCall, new_call_id
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "looks_like_truncated_call",
     "parse_text_calls",
     "repair_calls",
+    "text_events",
+    "text_stream_parser",
 ]
 
 DEFAULT_PARSERS: tuple[str, ...] = ("hermes", "llama3_json", "mistral", "pythonic", "json")
@@ -195,3 +198,32 @@ def looks_like_truncated_call(text: str | None, finish_reason: str | None) -> bo
         return True
     stripped = text.lstrip()
     return stripped.startswith("{") and '"name"' in stripped[:200]
+
+
+def text_stream_parser(parser: str | Sequence[str]) -> Any:
+    """A streaming parser for the first configured format, or None without parsers."""
+    first = parser if isinstance(parser, str) else (parser[0] if parser else "auto")
+    name = DEFAULT_PARSERS[0] if first == "auto" else first
+    try:
+        from agentfn.parsers import available_parsers, get_parser
+    except ImportError:
+        return None
+    if name not in available_parsers():
+        return None
+    # Announce calls only once complete, so a malformed call never has to be withdrawn.
+    return get_parser(name).streaming(incremental_arguments=False)
+
+
+def text_events(deltas: Sequence[Any], calls: list[ToolCall]) -> list[StreamEvent]:
+    """Stream events for parse deltas of the text: text stays text, finished calls become deltas."""
+    events: list[StreamEvent] = []
+    for d in deltas:
+        if d.kind == "text" and d.text:
+            events.append(TextDelta(text=d.text))
+        elif d.kind == "tool_call_start":
+            index = int(d.index or 0)
+            calls.append(ToolCall(id=d.id or new_call_id(), name=d.name or ""))
+            events.append(ToolCallDelta(index=index, id=d.id, name=d.name))
+        elif d.kind == "tool_call_arguments" and d.text:
+            events.append(ToolCallDelta(index=int(d.index or 0), arguments=d.text))
+    return events

@@ -26,11 +26,12 @@ from urllib.parse import urlsplit
 
 from agentfn.backends._lazy import import_extra
 from agentfn.backends._toolcalls import (
-    DEFAULT_PARSERS,
     enforce_single_call,
     looks_like_truncated_call,
     parse_text_calls,
     repair_calls,
+    text_events,
+    text_stream_parser,
 )
 from agentfn.backends.base import (
     Done,
@@ -82,35 +83,6 @@ def _extra(obj: Any, *names: str) -> Any:
         if value is not None:
             return value
     return None
-
-
-def _streaming_parser(parser: str | Sequence[str]) -> Any:
-    """A streaming parser for the first configured format, or None without parsers."""
-    first = parser if isinstance(parser, str) else (parser[0] if parser else "auto")
-    name = DEFAULT_PARSERS[0] if first == "auto" else first
-    try:
-        from agentfn.parsers import available_parsers, get_parser
-    except ImportError:
-        return None
-    if name not in available_parsers():
-        return None
-    # Announce calls only once complete, so a malformed call never has to be withdrawn.
-    return get_parser(name).streaming(incremental_arguments=False)
-
-
-def _text_events(deltas: Sequence[Any], calls: list[ToolCall]) -> list[StreamEvent]:
-    """Stream events for parse deltas of the text: text stays text, finished calls become deltas."""
-    events: list[StreamEvent] = []
-    for d in deltas:
-        if d.kind == "text" and d.text:
-            events.append(TextDelta(text=d.text))
-        elif d.kind == "tool_call_start":
-            index = int(d.index or 0)
-            calls.append(ToolCall(id=d.id or new_call_id(), name=d.name or ""))
-            events.append(ToolCallDelta(index=index, id=d.id, name=d.name))
-        elif d.kind == "tool_call_arguments" and d.text:
-            events.append(ToolCallDelta(index=int(d.index or 0), arguments=d.text))
-    return events
 
 
 class OpenAIModel(Model):
@@ -367,7 +339,7 @@ class OpenAIModel(Model):
         reasoning: list[str] = []
         calls_possible = bool(request.tools) and request.tool_choice != "none"
         # Calls a server leaves in the text are cut out of the text stream as they complete.
-        text_parser = _streaming_parser(self.parser) if calls_possible else None
+        text_parser = text_stream_parser(self.parser) if calls_possible else None
         text_calls: list[ToolCall] = []
         calls: dict[int, dict[str, str]] = {}
         finish_reason: str | None = None
@@ -396,7 +368,7 @@ class OpenAIModel(Model):
                         if text_parser is None:
                             yield TextDelta(text=piece_text)
                         else:
-                            for event in _text_events(text_parser.feed(piece_text), text_calls):
+                            for event in text_events(text_parser.feed(piece_text), text_calls):
                                 yield event
                     call_deltas: list[Any] = list(delta.tool_calls or [])
                     for tc in call_deltas:
@@ -418,7 +390,7 @@ class OpenAIModel(Model):
             ) from exc
         content = "".join(text) or None
         if text_parser is not None:
-            for event in _text_events(text_parser.flush(), text_calls):
+            for event in text_events(text_parser.flush(), text_calls):
                 yield event
             parsed = text_parser.finish()
             if parsed.tool_calls and not calls:

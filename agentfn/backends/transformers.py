@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from agentfn.backends._chat import load_chat_template, messages_to_chat, render_chat_template
@@ -35,8 +35,9 @@ from agentfn.backends._constrain import (
 )
 from agentfn.backends._lazy import import_extra
 from agentfn.backends._local import CALL_CLOSE, CALL_OPEN, forced_call_response, free_response
-from agentfn.backends.base import Model, ModelRequest, ModelResponse
-from agentfn.messages import Usage
+from agentfn.backends._toolcalls import text_events, text_stream_parser
+from agentfn.backends.base import Done, Model, ModelRequest, ModelResponse, StreamEvent, TextDelta
+from agentfn.messages import ToolCall, Usage
 
 __all__ = ["TransformersModel"]
 
@@ -47,6 +48,29 @@ def _template_supports_tools(template: Any) -> bool:
     if isinstance(template, dict):  # named templates: {"default": ..., "tool_use": ...}
         return "tool_use" in template or any(_template_supports_tools(t) for t in template.values())  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
     return isinstance(template, str) and "tools" in template
+
+
+def _callback_streamer(tokenizer: Any, on_text: Callable[[str], None], stop_ids: Sequence[int]) -> Any:
+    """A transformers streamer that hands each finished piece of text to ``on_text``.
+
+    Decodes like the final response (special tokens kept, the closing stop token dropped), so
+    the streamed text adds up to the response text.
+    """
+    hf = import_extra("transformers", feature=_FEATURE, extra="transformers")
+    stops = set(stop_ids)
+
+    class CallbackStreamer(hf.TextStreamer):  # pyright: ignore[reportUntypedBaseClass]
+        def put(self, value: Any) -> None:
+            prompt: bool = self.next_tokens_are_prompt
+            if not prompt and value.numel() == 1 and int(value.reshape(-1)[0]) in stops:
+                return
+            super().put(value)  # pyright: ignore[reportUnknownMemberType]
+
+        def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
+            if text:
+                on_text(text)
+
+    return CallbackStreamer(tokenizer, skip_prompt=True, skip_special_tokens=False)
 
 
 class TransformersModel(Model):
@@ -205,7 +229,9 @@ class TransformersModel(Model):
         either = xgr.Grammar.union(tagged_call, xgr.Grammar.from_json_schema(output, **json_options))
         return self._compiler.compile_grammar(either)
 
-    def _generate(self, prompt: str, grammar: Any, max_new: int, request: ModelRequest) -> tuple[str, int, int, bool]:
+    def _generate(
+        self, prompt: str, grammar: Any, max_new: int, request: ModelRequest, on_text: Callable[[str], None] | None = None
+    ) -> tuple[str, int, int, bool]:
         """Run ``generate``; returns (text, prompt tokens, new tokens, hit the token cap)."""
         torch = import_extra("torch", feature=_FEATURE, extra="transformers")
         tok = self._tokenizer
@@ -226,6 +252,8 @@ class TransformersModel(Model):
         if grammar is not None:
             xgr_hf = import_extra("xgrammar.contrib.hf", feature=_FEATURE, extra="transformers")
             kwargs["logits_processor"] = [xgr_hf.LogitsProcessor(grammar)]
+        if on_text is not None:
+            kwargs["streamer"] = _callback_streamer(tok, on_text, self._stop_ids)
         with torch.inference_mode():
             output: Any = self._model.generate(input_ids, **kwargs)
         new_ids: list[int] = output[0, input_ids.shape[1] :].tolist()
@@ -239,7 +267,7 @@ class TransformersModel(Model):
                 text, stopped = text[:cut], True
         return text, int(input_ids.shape[1]), len(new_ids) + (1 if stopped else 0), not stopped
 
-    def _request_sync(self, request: ModelRequest) -> ModelResponse:
+    def _request_sync(self, request: ModelRequest, on_text: Callable[[str], None] | None = None) -> ModelResponse:
         with self._lock:
             self._load_locked()
             forced = bool(request.tools) and is_call_forced(request.tool_choice)
@@ -252,7 +280,7 @@ class TransformersModel(Model):
                 max_new = request.max_tokens or self.max_call_tokens
             else:
                 max_new = request.max_tokens or self.max_new_tokens
-            text, n_in, n_out, capped = self._generate(prompt, grammar, max_new, request)
+            text, n_in, n_out, capped = self._generate(prompt, grammar, max_new, request, on_text)
         usage = Usage(requests=1, input_tokens=n_in, output_tokens=n_out)
         finish = "length" if capped else "stop"
         if forced:
@@ -273,6 +301,47 @@ class TransformersModel(Model):
     async def request(self, request: ModelRequest) -> ModelResponse:
         """Generate one reply in a worker thread (generation blocks)."""
         return await asyncio.to_thread(self._request_sync, request)
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
+        """Stream free text as it is generated; calls in it become :class:`ToolCallDelta` events.
+
+        Constrained generations (forced calls, structured output) arrive whole, as from
+        :meth:`Model.stream`. ``stop`` strings are applied to the final response only.
+        """
+        if (request.tools and is_call_forced(request.tool_choice)) or request.output_schema is not None:
+            async for event in super().stream(request):
+                yield event
+            return
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def on_text(piece: str) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, piece)
+
+        worker = asyncio.ensure_future(asyncio.to_thread(self._request_sync, request, on_text))
+        worker.add_done_callback(lambda _: loop.call_soon_threadsafe(queue.put_nowait, None))
+        parser = text_stream_parser(self.parser) if request.tools and request.tool_choice != "none" else None
+        streamed: list[ToolCall] = []
+        try:
+            while (piece := await queue.get()) is not None:
+                if parser is None:
+                    yield TextDelta(text=piece)
+                else:
+                    for event in text_events(parser.feed(piece), streamed):
+                        yield event
+            if parser is not None:
+                for event in text_events(parser.flush(), streamed):
+                    yield event
+            response = await worker
+        finally:
+            if not worker.done():
+                await asyncio.wait({worker})  # generation cannot be interrupted; let it finish
+        calls = response.message.tool_calls
+        if streamed and len(streamed) == len(calls):
+            # keep the ids the deltas announced
+            fixed = [c.model_copy(update={"id": s.id}) for c, s in zip(calls, streamed, strict=True)]
+            response = response.model_copy(update={"message": response.message.model_copy(update={"tool_calls": fixed})})
+        yield Done(response=response)
 
     async def aclose(self) -> None:
         """Drop the weights so memory can be reclaimed."""

@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from agentfn.backends.base import ModelRequest
+from agentfn.backends.base import Done, ModelRequest, TextDelta, ToolCallDelta
 from agentfn.backends.transformers import TransformersModel
 from agentfn.exceptions import ConfigError, UnexpectedModelBehavior
 from agentfn.messages import AssistantMessage, ToolCall, ToolMessage, UserMessage
@@ -152,3 +152,27 @@ async def test_stream_yields_a_done_event(model: TransformersModel) -> None:
     events = [e async for e in model.stream(ask(tool_choice="ping"))]
     assert events[-1].kind == "done"
     assert [e.kind for e in events] == ["tool_call", "done"]
+
+
+async def test_free_text_streams_and_adds_up_to_the_response(model: TransformersModel) -> None:
+    events = [e async for e in model.stream(ask(tool_choice="none", max_tokens=12, temperature=1.0, seed=3))]
+    done = events[-1]
+    assert isinstance(done, Done)
+    text = "".join(e.text for e in events if isinstance(e, TextDelta))
+    # (TextStreamer releases text at word boundaries, so random bytes may come as one piece)
+    assert len(events) >= 2 and text and text == (done.response.message.content or "")
+
+
+def test_streamed_text_call_becomes_tool_call_deltas() -> None:
+    # The text->delta path shared by the transformers and OpenAI streams, on known text
+    # (a random model would not write a call by itself).
+    from agentfn.backends._toolcalls import text_events, text_stream_parser
+
+    parser = text_stream_parser("auto")
+    calls: list[ToolCall] = []
+    pieces = ["Hi <tool", '_call>\n{"name": "ping", "argu', 'ments": {}}\n</tool_call>']
+    events = [e for p in pieces for e in text_events(parser.feed(p), calls)]
+    events += text_events(parser.flush(), calls)
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)).strip() == "Hi"
+    starts = [e for e in events if isinstance(e, ToolCallDelta) and e.name]
+    assert [e.name for e in starts] == ["ping"] and calls[0].id == starts[0].id

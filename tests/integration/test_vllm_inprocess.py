@@ -22,7 +22,7 @@ def test_in_process_vllm_forced_calls_and_structured_output() -> None:
     pytest.importorskip("vllm")
     env = dict(os.environ, HF_HUB_OFFLINE="1", VLLM_CPU_KVCACHE_SPACE="1", VLLM_CPU_NUM_OF_RESERVED_CPU="0")
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT)], capture_output=True, text=True, timeout=480, env=env, check=False
+        [sys.executable, str(SCRIPT)], capture_output=True, text=True, timeout=900, env=env, check=False
     )
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
     assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]

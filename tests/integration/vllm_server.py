@@ -81,7 +81,15 @@ class VLLMServer:
             *self.extra_args,
         ]  # fmt: skip
 
-    def start(self, timeout: float = 240.0) -> VLLMServer:
+    def start(self, timeout: float | None = None) -> VLLMServer:
+        """Launch and wait for ``/health``.
+
+        Args:
+            timeout: seconds; default ``$AGENTFN_VLLM_START_TIMEOUT`` or 600 (25-60 s on an idle
+                2-core machine, several minutes when other heavy jobs share the cores).
+        """
+        if timeout is None:
+            timeout = float(os.environ.get("AGENTFN_VLLM_START_TIMEOUT", "600"))
         env = dict(os.environ)
         env.update(
             HF_HUB_OFFLINE="1",
