@@ -13,6 +13,7 @@ vLLM starts worker processes: scripts using this backend need an
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -51,6 +52,9 @@ class VLLMModel(Model):
         max_string_length: ``maxLength`` added to unbounded strings under constraint.
         max_items: ``maxItems`` added to unbounded arrays under constraint.
         call_prefix: text that opens a call in this model's format (prefilled when forced).
+        cpu_kv_cache_gb: KV-cache size for CPU builds of vLLM, set as ``VLLM_CPU_KVCACHE_SPACE``
+            unless that variable is already set (the CPU default reserves most of the RAM and
+            refuses to start on a busy machine); GPU builds ignore it. None leaves it alone.
         llm_kwargs: further ``vllm.LLM`` arguments (``dtype``, ``seed``, ...).
         llm: an already-built ``vllm.LLM`` (skips loading).
         name: display name.
@@ -71,6 +75,7 @@ class VLLMModel(Model):
         max_string_length: int | None = DEFAULT_MAX_STRING_LENGTH,
         max_items: int | None = DEFAULT_MAX_ITEMS,
         call_prefix: str = CALL_OPEN,
+        cpu_kv_cache_gb: float | None = 1.0,
         llm_kwargs: Mapping[str, Any] | None = None,
         llm: Any = None,
         name: str | None = None,
@@ -85,6 +90,7 @@ class VLLMModel(Model):
         self.max_string_length = max_string_length
         self.max_items = max_items
         self.call_prefix = call_prefix
+        self.cpu_kv_cache_gb = cpu_kv_cache_gb
         self.llm_kwargs = dict(llm_kwargs or {})
         self.name = name or f"vllm:{model}"
         self._llm: Any = llm
@@ -100,6 +106,9 @@ class VLLMModel(Model):
     def _load_locked(self) -> Any:
         if self._llm is None:
             vllm = import_extra("vllm", feature=_FEATURE, extra="vllm")
+            if self.cpu_kv_cache_gb is not None:
+                # read by vLLM's CPU worker processes, which inherit this environment
+                os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", f"{self.cpu_kv_cache_gb:g}")
             kwargs: dict[str, Any] = {"max_model_len": self.max_model_len, "enforce_eager": self.enforce_eager}
             kwargs.update(self.llm_kwargs)
             self._llm = vllm.LLM(model=self.path, **kwargs)
