@@ -368,11 +368,13 @@ class LLMFunction(Tool[P, R]):
     # -- direct calls -----------------------------------------------------------------
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        """Call from Python: ``await fn(...)``; ``model=`` picks the model for this call."""
+        """Call from Python: ``await fn(...)``; ``model=`` picks the model and ``model_settings=``
+        adds :class:`ModelRequest` fields (``max_tokens``, ``temperature``...) for this call."""
         model = cast(Model | str | None, kwargs.pop("model", None))
+        settings = cast(Mapping[str, Any] | None, kwargs.pop("model_settings", None))
         bound = self.signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        return cast(R, self.run(dict(bound.arguments), model=model))
+        return cast(R, self.run(dict(bound.arguments), model=model, model_settings=settings))
 
     def run_sync(self, *args: Any, **kwargs: Any) -> Any:
         """Call from synchronous code (not from inside a running event loop)."""
@@ -409,6 +411,7 @@ class LLMFunction(Tool[P, R]):
         *,
         model: Model | str | None = None,
         ctx: RunContext[Any] | None = None,
+        model_settings: Mapping[str, Any] | None = None,
     ) -> R:
         """Render, generate, validate, retry; return the validated (and finalized) result.
 
@@ -425,7 +428,7 @@ class LLMFunction(Tool[P, R]):
         for _attempt in range(1 + self.max_retries):
             request = ModelRequest(
                 messages=list(messages), tools=[], tool_choice="none", output_schema=spec.schema,
-                **self.model_settings,
+                **{**self.model_settings, **(model_settings or {})},
             )
             response = await backend.request(request)
             last_text = response.message.content or ""

@@ -261,6 +261,12 @@ async def test_model_errors_propagate() -> None:
         await greet("x", model=FunctionModel(down))
 
 
+async def test_per_call_model_settings() -> None:
+    script = Recorder('{"result": "x"}')
+    await greet("x", model=script.model, model_settings={"max_tokens": 16, "temperature": 0.0})
+    assert (script.requests[0].max_tokens, script.requests[0].temperature) == (16, 0.0)
+
+
 def test_run_sync_and_render() -> None:
     assert greet.run_sync("Bo", model=Recorder('{"result": "hey"}').model) == "hey"
     system, user = greet.render({"name": "Bo", "language": "Danish", "excited": False})
