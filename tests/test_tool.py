@@ -683,3 +683,13 @@ def test_function_attributes_do_not_shadow_tool_attributes() -> None:
     f.parameters = {}  # type: ignore[attr-defined]
     t = Tool(f)
     assert t.name == "f" and t.parameters["properties"] == {"x": {"type": "integer"}}
+
+
+def test_field_alias_names_the_json_key() -> None:
+    @tool
+    def mail(from_: Annotated[str, Field(alias="from")], to: str) -> str:
+        return f"{from_}->{to}"
+
+    assert list(mail.parameters["properties"]) == ["from", "to"]
+    assert mail.call_sync({"from": "a", "to": "b"}) == "a->b"
+    assert Tool.from_schema(mail.schema).validate({"from": "a", "to": "b"}) == {"from": "a", "to": "b"}
