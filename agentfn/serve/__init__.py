@@ -64,7 +64,9 @@ def serve(config: ServeConfig, *, workers: int = 1, log_level: str = "info") -> 
         # Workers re-read the configuration from the environment in their own processes.
         os.environ["AGENTFN_CONFIG_JSON"] = config.model_dump_json()
         uvicorn.run("agentfn.serve:_app_from_json", factory=True, host=config.host, port=config.port,
-                    workers=workers, log_level=log_level, proxy_headers=True)
+                    workers=workers, log_level=log_level, proxy_headers=True,
+                    # Workers load toolsets (and maybe models) before they answer: give them time.
+                    timeout_worker_healthcheck=120)
         return
     uvicorn.run(create_app(config), host=config.host, port=config.port, log_level=log_level, proxy_headers=True)
 
