@@ -40,9 +40,9 @@ def test_parent_environment_is_not_inherited(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_wall_clock_limit() -> None:
     configure(python_cpu_seconds=60)
-    result = run_python("import time\nprint('start', flush=True)\ntime.sleep(60)", timeout=1)
+    result = run_python("import time\nprint('start', flush=True)\ntime.sleep(60)", timeout=3)
     assert result.limit == "wall" and result.exit_code is None
-    assert result.stdout == "start\n" and result.duration_s < 10
+    assert result.stdout == "start\n" and result.duration_s < 15
 
 
 def test_timeout_is_capped_by_the_configuration() -> None:
