@@ -66,7 +66,7 @@ class RouterConfig(BaseModel):
     encoder_backend: Literal["auto", "numpy", "sentence-transformers"] = "auto"
     fusion: Literal["weighted", "rrf"] = "weighted"
     w_dense: float = 1.0
-    w_lexical: float = 0.7
+    w_lexical: float = 1.0
     abstain_w_lexical: float = 0.35
     """Lexical weight inside the abstention score (``dense + this * lexical``);
     it separates "no tool fits" best at a lower value than ranking wants."""

@@ -148,15 +148,16 @@ def lexical_tokens(rec: ToolRecord) -> list[str]:
     return toks
 
 
-def dense_text(rec: ToolRecord, max_params: int = 6) -> str:
-    """The text embedded for a tool: readable name, description, a few parameter names.
+def dense_text(rec: ToolRecord, max_params: int = 0) -> str:
+    """The text embedded for a tool: readable name and description (optionally parameter names).
 
-    Kept short: MiniLM was trained on sentence pairs, and long parameter dumps
-    dilute the description (measured on the eval set).
+    Kept short by default: MiniLM was trained on sentence pairs, and appending
+    parameter names lowered recall@5 on the dev eval set (0.892 -> 0.887);
+    the lexical index covers parameters instead.
     """
     name = " ".join(split_name(rec.name))
-    params = ", ".join(" ".join(split_name(p)) for p, _ in rec.param_items()[:max_params])
     text = f"{name}: {rec.description.strip()}"
+    params = ", ".join(" ".join(split_name(p)) for p, _ in rec.param_items()[:max_params])
     if params:
         text += f" (parameters: {params})"
     return text
