@@ -344,6 +344,8 @@ class LLMFunction(Tool[P, R]):
         options: dict[str, Any] = {"side_effects": "none", **tool_options}
         options["metadata"] = {"llm_function": True, "template": self.template_name, **dict(options.get("metadata") or {})}
         super().__init__(cast(Callable[P, R], wrapper), name=fn_name, **options)
+        # help() and IDEs show the Python signature (``await fn(text, ...)``), not the injected context.
+        self.__signature__ = self.signature
 
     def _make_wrapper(self, hints: dict[str, Any]) -> Callable[..., Coroutine[Any, Any, Any]]:
         async def implementation(**kwargs: Any) -> Any:
