@@ -60,6 +60,7 @@ def test_corpus(where: str, row: dict[str, Any]) -> None:
         assert built.warnings == [], built.warnings
     # the normalised schema is valid JSON Schema, and a spec others can read back
     jsonschema.Draft202012Validator.check_schema(built.parameters)
+    jsonschema.Draft202012Validator.check_schema(built.openai_schema(strict=True)["function"]["parameters"])
     json.dumps(built.schema)
     assert Tool.from_schema(built.schema).parameters == built.parameters
     for args in row["valid_args"]:

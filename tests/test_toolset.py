@@ -336,3 +336,12 @@ def test_builtin_library_loads() -> None:
     assert all(isinstance(t, Tool) for t in ts)
     specs: list[dict[str, Any]] = ts.specs()
     assert len({s["function"]["name"] for s in specs}) == len(specs)
+
+
+def test_builtin_specs_round_trip_through_from_schema() -> None:
+    for t in Toolset.load("builtin"):
+        again = Tool.from_schema(t.schema)
+        assert again.warnings == [], (t.name, again.warnings)
+        assert again.parameters == t.parameters and again.schema_hash == t.schema_hash
+        strict = Tool.from_schema(t.openai_schema(strict=True))
+        assert strict.strict and strict.warnings == []
