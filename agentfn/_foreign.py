@@ -1,12 +1,21 @@
 """Read tool definitions written by others, in the loose dialect found in the wild.
 
 Definitions scraped from plugin stores, agent frameworks and datasets use type
-names like ``dict``, ``float``, ``tuple`` or ``any``, Python-style types such
-as ``Optional[str]`` or ``List[int]``, defaults that violate their own type,
-``required`` lists naming missing properties and names with dots. Each is
-normalised into standard JSON Schema with a recorded warning. Only what cannot
-be understood at all (no name, parameters that are not an object schema) is
-rejected, with a :class:`~agentfn.exceptions.ToolSchemaError`.
+names like ``dict``, ``float``, ``tuple`` or ``any`` (and Java/JS spellings such
+as ``String`` or ``HashMap``), Python-style types such as ``Optional[str]``,
+``List[int]``, ``Dict[str, int]``, ``Union[...]``, ``Literal[...]`` or
+``str | None``, defaults that violate their own type, enums that contradict
+their type, ``required`` lists naming missing properties, Swagger-style
+``required: true`` flags, properties written as a list, parameters stored as
+JSON text, bare property maps, dangling ``$ref``s, keywords with values of the
+wrong kind (``minimum: "five"``) and names with dots. Each is normalised into
+standard JSON Schema (refs inlined, like typed tools) with a recorded warning.
+Only what cannot be understood at all (no name, parameters that are not an
+object schema) is rejected, with a :class:`~agentfn.exceptions.ToolSchemaError`.
+
+Validation uses ``jsonschema`` with format checks done by the same pydantic
+parsers the typed path uses, and the same lossless repairs, so a tool and its
+``Tool.from_schema(tool.schema)`` copy agree on which arguments are valid.
 """
 
 from __future__ import annotations
