@@ -276,3 +276,12 @@ def test_tool_without_parameters() -> None:
     assert now.parameters == {"type": "object", "properties": {}, "additionalProperties": False}
     assert now.validate("{}") == {}
     assert Tool.from_schema(now.schema).validate(None) == {}
+
+
+def test_parameter_names_that_would_clash_with_model_attributes() -> None:
+    @tool
+    def odd(json: str, schema: int, model_config: bool = False, copy: list[int] = [], dict: str = "") -> str:  # noqa: B006
+        return f"{json}{schema}{model_config}{copy}{dict}"
+
+    assert list(odd.parameters["properties"]) == ["json", "schema", "model_config", "copy", "dict"]
+    assert odd.call_sync({"json": "j", "schema": "1", "copy": [2]}) == "j1False[2]"
