@@ -10,6 +10,7 @@ call as done whose arguments did not arrive in full (nor a tool that ran because
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import socket
 import threading
@@ -249,7 +250,7 @@ async def stored(store: TraceStore, recorder: TraceRecorder, run_id: str) -> Run
 def assert_backoff(server: ScriptedServer, retries: int = MAX_RETRIES) -> None:
     """The first ``retries`` retries were spaced by at least the configured, doubling backoff."""
     times = server.request_times[: retries + 1]
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert all(g >= BACKOFF * 2**i * 0.9 for i, g in enumerate(gaps)), gaps
 
 
