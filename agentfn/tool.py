@@ -291,8 +291,9 @@ class Tool(Generic[P, R]):
             values = dict(arguments or {})
         else:
             values = self.validate(arguments)
-        if self._plain and not in_thread:
-            return self.function(**values)  # type: ignore[misc]  # _plain implies a function
+        function = self.function
+        if self._plain and function is not None and not in_thread:
+            return function(**values)
         if self.is_async:
             return await cast(Awaitable[Any], self._invoke(values, ctx))
         if in_thread:
@@ -310,8 +311,9 @@ class Tool(Generic[P, R]):
         this is called from inside a running loop).
         """
         values = self.validate(arguments)
-        if self._plain:
-            return self.function(**values)  # type: ignore[misc]  # _plain implies a function
+        function = self.function
+        if self._plain and function is not None:
+            return function(**values)
         if not self.is_async:
             return self._invoke(values, ctx)
 
