@@ -383,8 +383,8 @@ class Router:
         fused = whole["fused"].copy()
         confidence = float(np.max(whole["abstain"])) if whole["abstain"].size else 0.0
         step_tops: list[tuple[int, str, float]] = []
-        whole_top = float(np.max(fused))
         floor = self.threshold - self.config.segment_margin
+        real_steps: list[FloatArray] = []
         for i, step in enumerate(steps, start=1):
             s = self.score_all(step.text, context, vectors[i])
             wtop = self._top(s["weighted"], 1)
@@ -392,9 +392,15 @@ class Router:
             if not wtop or step_conf < floor:
                 continue  # not a real step (e.g. "... and London")
             step_tops.append((step.order, wtop[0][0], step_conf))
-            lift = self.config.segment_boost * max(whole_top - float(np.max(s["fused"])), 0.0)
-            fused = np.maximum(fused, s["fused"] + np.float32(lift))
+            real_steps.append(s["fused"])
+        # Lift each real step's ranking so its best tool ties with the best of any step.
+        target = max([float(np.max(fused))] + [float(np.max(f)) for f in real_steps])
+        for f in real_steps:
+            lift = self.config.segment_boost * max(target - float(np.max(f)), 0.0)
+            fused = np.maximum(fused, f + np.float32(lift))
         ranked = self._top(fused, k)
+        # A request made of clear steps fits even if the whole sentence matches nothing well.
+        confidence = max([confidence] + [c for _, _, c in step_tops])
         abstain = confidence < self.threshold
         selected = [] if abstain else self._select(ranked, whole, step_tops)
         return RoutePlan(ranked=ranked, selected=selected, abstain=abstain, confidence=confidence)
