@@ -6,11 +6,12 @@ from agentfn.llm_function import llm_function
 @llm_function("functions/translate.jinja")
 async def translate(text: str, target: str = "en") -> str:
     '''Translate text into the target language.'''
+    ...
 
 await translate("你好", target="en", model=my_model)
 ```
 
-The decorated function's body is never run: its signature is the tool schema, its
+Declare it ``async def`` (calls are awaited). The body is never run (write ``...``): its signature is the tool schema, its
 docstring the description, its return annotation the output type. A call renders
 the arguments into the template (``StrictUndefined``: a missing variable is an
 error, not an empty string), asks the model for JSON with ``output_schema`` set
@@ -465,7 +466,7 @@ def llm_function(
     finalize: Callable[[Any, dict[str, Any]], Any] | None = None,
     model_settings: Mapping[str, Any] | None = None,
     **tool_options: Any,
-) -> Callable[[Callable[P, Any]], LLMFunction[P, Any]]:
+) -> Callable[[Callable[P, R]], LLMFunction[P, R]]:
     """Turn a typed signature plus a template into a model-implemented :class:`Tool`.
 
     Args:
@@ -491,8 +492,8 @@ def llm_function(
     if callable(template):
         raise UserError("use @llm_function(...) with parentheses (or @llm_function() for the default template)")
 
-    def decorate(function: Callable[P, Any]) -> LLMFunction[P, Any]:
-        return LLMFunction(
+    def decorate(function: Callable[P, R]) -> LLMFunction[P, R]:
+        return LLMFunction[P, R](
             function, template=template, package=package, prompt=prompt, system=system, retries=retries,
             output_type=output_type, output_from=output_from, finalize=finalize, model_settings=model_settings,
             name=name, tool_options=tool_options,

@@ -41,7 +41,7 @@ def json_query(data: JsonValue, path: str) -> list[Any]:
     """
     try:
         from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
-        from jsonpath_ng.ext import parse
+        from jsonpath_ng.ext.parser import parse
     except ImportError as exc:
         raise MissingExtraError("json_query", "tools", "jsonpath-ng") from exc
     document: Any = data

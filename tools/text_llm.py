@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import enum
 import re
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, Field, create_model
 
@@ -44,6 +44,7 @@ async def generate(prompt: str, max_words: int | None = None, style: str | None 
         max_words: upper bound on the length.
         style: tone or form, e.g. "formal", "for children", "haiku".
     """
+    ...
 
 
 @llm_function()
@@ -55,6 +56,7 @@ async def translate(text: str, target: str = "English", source: str | None = Non
         target: the language to translate into (a name or code, e.g. "French" or "fr").
         source: the language of the text, when known.
     """
+    ...
 
 
 class Summary(BaseModel):
@@ -87,6 +89,7 @@ async def summarize(text: str, max_words: int = 100, format: Literal["prose", "b
         max_words: upper bound on the summary's length.
         format: "prose" for a paragraph, "bullets" for a list of points.
     """
+    ...
 
 
 class Citation(BaseModel):
@@ -151,6 +154,7 @@ async def answer(question: str, context: str) -> CitedAnswer:
         question: the question.
         context: the text to answer from.
     """
+    ...
 
 
 class Classification(BaseModel):
@@ -163,7 +167,7 @@ class Classification(BaseModel):
 def _label_values(labels: Any) -> list[str]:
     if isinstance(labels, type) and issubclass(labels, enum.Enum):
         return [str(m.value) for m in labels]
-    values = [str(v) for v in labels]
+    values = [str(v) for v in cast(list[Any], labels)]
     if not values:
         raise ToolRetry("give at least one label")
     if len(set(values)) != len(values):
@@ -195,6 +199,7 @@ async def classify(text: str, labels: list[str], instructions: str | None = None
         labels: the allowed labels.
         instructions: what the labels mean or how to decide, when not obvious.
     """
+    ...
 
 
 class Sentiment(BaseModel):
@@ -211,6 +216,7 @@ async def sentiment(text: str) -> Sentiment:
     Args:
         text: the text to judge.
     """
+    ...
 
 
 def _extract_output(arguments: dict[str, Any]) -> Any:
@@ -234,6 +240,7 @@ async def extract(text: str, schema: dict[str, Any], instructions: str | None = 
         schema: JSON Schema of the object to fill in.
         instructions: extra guidance, e.g. date formats or how to treat ambiguity.
     """
+    ...
 
 
 class Code(BaseModel):
@@ -276,3 +283,4 @@ async def generate_code(task: str, language: str = "python") -> Code:
         task: what the code must do.
         language: programming language.
     """
+    ...
