@@ -1,0 +1,94 @@
+"""Model cards: ``MODEL_CARD.md`` (for people) and ``model_card.json`` (for tools)."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+__all__ = ["package_versions", "write_card"]
+
+_PACKAGES = ("agentfn", "torch", "transformers", "sentence-transformers", "accelerate", "peft", "numpy")
+_SHOWN = ("recall@1", "recall@5", "recall@10", "complete_hit@5", "selected_exact", "abstain_precision",
+          "abstain_recall", "abstain_f1")
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages that shaped a trained artifact."""
+    out = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def _table(before: dict[str, Any], after: dict[str, Any]) -> str:
+    lines = ["| metric | before | after | change |", "|---|---:|---:|---:|"]
+    for key in _SHOWN:
+        if key in before and key in after:
+            b, a = float(before[key]), float(after[key])
+            lines.append(f"| {key} | {b:.3f} | {a:.3f} | {a - b:+.3f} |")
+    lb, la = before.get("latency", {}), after.get("latency", {})
+    if "p50_ms" in lb and "p50_ms" in la:
+        lines.append(f"| latency p50 (ms) | {lb['p50_ms']:.2f} | {la['p50_ms']:.2f} | |")
+    return "\n".join(lines)
+
+
+def write_card(
+    version_dir: Path, out: Path, *, metrics: dict[str, Any], settings: dict[str, Any], promoted: bool, seconds: float
+) -> dict[str, Any]:
+    """Write the card into the version folder and, as the latest card, into ``out``."""
+    card: dict[str, Any] = {
+        "kind": "agentfn-router",
+        "version": version_dir.name,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "promoted": promoted,
+        "better_than_base": metrics["better"],
+        "settings": settings,
+        "data": metrics["data"],
+        "training": metrics["training"],
+        "fitted": metrics["fitted"],
+        "metrics": {"before": metrics["before"], "after": metrics["after"]},
+        "score": {"before": metrics["score_before"], "after": metrics["score_after"]},
+        "time_s": round(seconds, 2),
+        "versions": package_versions(),
+    }
+    data = metrics["data"]
+    md = [
+        f"# Router {version_dir.name}",
+        "",
+        f"Created {card['created']} in {seconds:.1f} s; "
+        f"{'promoted to active' if promoted else 'not promoted'} "
+        f"(held-out score {metrics['score_before']:.3f} -> {metrics['score_after']:.3f}).",
+        "",
+        "## Data",
+        f"- source: `{data['source']}`",
+        f"- runs: {data['runs']} (usable {data['usable']}, no-tool {data['no_tool']}, "
+        f"rated bad {data['negative_feedback']}, excluded {data['excluded']})",
+        f"- split by run, duplicates grouped: {data['split']}",
+        f"- tools in the registry: {data['tools']}; traced tools unknown to it: {data['unknown_tool_count']}",
+        "",
+        "## Held-out metrics (same split, same metrics as `agentfn eval router`)",
+        _table(metrics["before"], metrics["after"]),
+        "",
+        "## Training",
+        f"- settings: {json.dumps(settings)}",
+        f"- encoder: {json.dumps(metrics['training'])}",
+        f"- fitted: {json.dumps(metrics['fitted'])}",
+        "",
+        "## Versions",
+        ", ".join(f"{k} {v}" for k, v in card["versions"].items()),
+        "",
+    ]
+    text = "\n".join(md)
+    blob = json.dumps(card, indent=1, default=str)
+    for folder in (version_dir, out):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "MODEL_CARD.md").write_text(text)
+        (folder / "model_card.json").write_text(blob)
+    return card
