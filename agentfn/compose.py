@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import inspect
 import itertools
 import json
 import re
@@ -199,11 +198,14 @@ class Pipeline(Tool[..., Any]):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """``await pipeline(...)`` with the first tool's arguments."""
-        first = self.stages[0]
-        if args and first.function is not None:
-            kwargs = dict(inspect.signature(first.function).bind_partial(*args, **kwargs).arguments)
-        elif args:
-            raise TypeError(f"{self.name}: pass arguments by name")
+        # Positional arguments follow the first tool's parameter order (its schema omits the run context).
+        names = list(cast(Mapping[str, Any], self.parameters.get("properties") or {}))
+        if len(args) > len(names):
+            raise TypeError(f"{self.name} takes {len(names)} argument(s) ({', '.join(names)}), got {len(args)}")
+        for name, value in zip(names, args, strict=False):
+            if name in kwargs:
+                raise TypeError(f"{self.name}: got multiple values for argument {name!r}")
+            kwargs[name] = value
         return self.run(kwargs)
 
     async def run(self, arguments: Mapping[str, Any], ctx: RunContext[Any] | None = None, *, validated: bool = False) -> Any:

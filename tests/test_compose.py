@@ -133,6 +133,24 @@ async def test_pipeline_single_parameter_and_plain_functions() -> None:
     assert pipeline.return_schema == {"type": "array", "items": {"type": "string"}}
 
 
+async def test_pipeline_starting_with_an_llm_function() -> None:
+    from agentfn.llm_function import llm_function
+
+    @llm_function(prompt="Name a city in {{ country }}.")
+    async def pick_city(country: str) -> str:
+        """Pick a city."""
+        ...
+
+    pipeline = compose(pick_city, geocode)
+    assert pipeline.parameters["required"] == ["country"]
+    model = FunctionModel(lambda messages, request: '{"result": "Lyon"}')
+    with pytest.raises(TypeError, match="takes 1 argument"):
+        pipeline("France", "extra")
+    ctx = RunContext(deps=None, model=model)
+    place = await pipeline.call({"country": "France"}, ctx)
+    assert place.name == "Lyon" and CALLS == ["geocode Lyon"]
+
+
 def test_type_mismatch_is_refused_when_built() -> None:
     with pytest.raises(ToolDefinitionError, match="produces string, expected integer"):
         compose(shout, square)
