@@ -379,11 +379,18 @@ class _ChunkEncoder:
         self.created = now()
         self.calls: dict[str, ToolCallEvent] = {}
         self.finished = False
+        self.text_step: int | None = None
 
     def encode(self, event: AgentEvent) -> bytes:
         cid, name, created = self.id, self.name, self.created
         if isinstance(event, TextDeltaEvent) and event.text:
-            return sse(chunk(cid, name, created, {"content": event.text}))
+            # Text a model writes before its tool calls streams too; a blank line keeps it apart
+            # from the next step's text (the non-streaming content is the final answer only).
+            text = event.text
+            if self.text_step is not None and event.step != self.text_step:
+                text = "\n\n" + text
+            self.text_step = event.step
+            return sse(chunk(cid, name, created, {"content": text}))
         if isinstance(event, ToolCallEvent):
             self.calls[event.call.id] = event
             if self.include_steps:

@@ -339,3 +339,24 @@ async def test_world_changing_tools_need_opt_in() -> None:
             assert "calculate" in names
     app = create_app(make_config(), model=scripted_model(), toolsets={"weather": weather_tools()})
     assert "delete_file" in app.state.agentfn.pool.agents["weather"].agent.toolset  # write, but requires approval
+
+
+async def test_text_before_tool_calls_streams_apart_from_the_answer() -> None:
+    from agentfn import FunctionModel
+    from agentfn.backends.function import call as make_call
+    from agentfn.messages import AssistantMessage, ToolMessage
+
+    def reply(messages: list[object], _request: object) -> AssistantMessage | str:
+        if any(isinstance(m, ToolMessage) for m in messages):
+            return "It is 21.5 degrees."
+        return AssistantMessage(content="Let me check.", tool_calls=[make_call("get_weather", {"city": "Paris"})])
+
+    app = create_app(make_config(), model=FunctionModel(reply), toolsets={"weather": weather_tools()})
+    headers = {"Authorization": f"Bearer {KEYS['main']}"}
+    body = {"model": "weather", "messages": [{"role": "user", "content": "Paris?"}]}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+        plain = (await c.post("/v1/chat/completions", headers=headers, json=body)).json()
+        assert plain["choices"][0]["message"]["content"] == "It is 21.5 degrees."
+        streamed = sse_events((await c.post("/v1/chat/completions", headers=headers, json={**body, "stream": True})).text)
+    text = "".join(e["choices"][0]["delta"].get("content", "") for e in streamed[:-1] if e["choices"])
+    assert text == "Let me check.\n\nIt is 21.5 degrees."
