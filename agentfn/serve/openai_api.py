@@ -5,7 +5,12 @@ Tool steps run on the server. A client sees the final answer as ordinary
 (ignored by OpenAI clients that do not look for it):
 
 - non-streaming: ``response.agentfn = {"run_id", "outcome", "reason", "steps", "tool_steps": [...]}``
-- streaming: chunks with an empty ``delta`` and ``agentfn = {"type": "tool_call" | "tool_result", ...}``
+- streaming: chunks with an empty ``delta`` and ``agentfn = {"type": "tool_call" | "tool_result", ...}``,
+  and a final chunk with ``agentfn = {"type": "run_end", ...}`` beside ``finish_reason``.
+
+Streamed ``content`` also carries text the model wrote before its tool calls (steps separated
+by a blank line); the non-streaming ``content`` is the final answer only. A run that ends on
+a limit or loop guard has ``finish_reason = "length"`` and says why in ``agentfn.reason``.
 """
 
 from __future__ import annotations
