@@ -224,11 +224,12 @@ class Agent(Generic[DepsT, OutputT]):
         tool_choice: ToolChoice | None = None,
         output_type: type[Any] | None = None,
         run_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> RunResult[OutputT]:
         """Run to the end and return the result (never raises for model or tool failures)."""
         run = self.iter(
             prompt, message_history=message_history, deps=deps, tool_choice=tool_choice,
-            output_type=output_type, run_id=run_id,
+            output_type=output_type, run_id=run_id, metadata=metadata,
         )
         async for _ in run:
             pass
@@ -248,12 +249,17 @@ class Agent(Generic[DepsT, OutputT]):
         output_type: type[Any] | None = None,
         stream: bool = False,
         run_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> AgentRun[OutputT]:
-        """Start a run and iterate its events; ``stream=True`` adds text deltas as they arrive."""
+        """Start a run and iterate its events; ``stream=True`` adds text deltas as they arrive.
+
+        ``metadata`` (e.g. a request id or API-key name) is recorded on the run's ``RunStart``.
+        """
         holder: list[RunResult[OutputT]] = []
         events = self._loop(
             prompt, message_history, deps, tool_choice or self.tool_choice,
             output_type or self.output_type, stream, run_id or f"{random.getrandbits(128):032x}", holder,
+            metadata or {},
         )
         return AgentRun(events, holder)
 
@@ -279,6 +285,7 @@ class Agent(Generic[DepsT, OutputT]):
         stream: bool,
         run_id: str,
         holder: list[RunResult[OutputT]],
+        metadata: dict[str, Any],
     ) -> AsyncIterator[AgentEvent]:
         started = time.perf_counter()
         messages = self._initial_messages(prompt, history)
@@ -290,7 +297,7 @@ class Agent(Generic[DepsT, OutputT]):
         ctx: RunContext[Any] = RunContext(deps=deps, run_id=run_id, messages=messages, usage=usage, model=self.model)
         yield self._emit(RunStart(
             run_id=run_id, agent_name=self.name, model_name=self.model.name,
-            backend=type(self.model).__name__, messages=list(messages), tools=self._tool_infos,
+            backend=type(self.model).__name__, messages=list(messages), tools=self._tool_infos, metadata=metadata,
         ))
         outcome: RunOutcome = "limit"
         reason: str | None = "max_steps"

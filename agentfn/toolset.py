@@ -12,7 +12,7 @@ import importlib.metadata
 import importlib.util
 import json
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any, cast
@@ -275,12 +275,38 @@ class Toolset:
 
     @classmethod
     def load(cls, spec: str | Path | None) -> Toolset:
-        """Load from a CLI-style string: ``builtin``, a path, a dotted module or ``entry-points``."""
+        """Load from a CLI-style string: ``builtin``, ``entry-points``, ``mcp:COMMAND_OR_URL``, a path or a dotted module."""
         if spec is None or str(spec) in ("", "builtin"):
             return cls.builtin()
         if str(spec) == "entry-points":
             return cls.from_entry_points()
+        if str(spec).startswith("mcp:"):
+            return cls.from_mcp(str(spec)[len("mcp:") :])
         return cls.from_path(spec)
+
+    @classmethod
+    def from_mcp(
+        cls,
+        command_or_url: str | Sequence[str] | Any,
+        *,
+        name: str | None = None,
+        prefix: str | None = None,
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+        timeout: float = 60.0,
+        requires_approval: bool | Callable[[str], bool] = False,
+    ) -> Toolset:
+        """Mount the tools of an MCP server (a stdio command or a streamable-HTTP URL).
+
+        Returns an ``MCPToolset`` (a Toolset with ``close()`` and ``with`` support) whose tools
+        call the server; see :func:`agentfn.mcp.toolset_from_mcp`.
+        """
+        from agentfn.mcp import toolset_from_mcp
+
+        return toolset_from_mcp(
+            command_or_url, name=name, prefix=prefix, env=env, cwd=cwd, timeout=timeout,
+            requires_approval=requires_approval,
+        )
 
     @classmethod
     def builtin(cls) -> Toolset:

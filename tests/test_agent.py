@@ -414,3 +414,9 @@ async def test_required_tool_choice_forces_only_the_first_step() -> None:
     none_model = script("no tools")
     await Agent(none_model, [add], tool_choice="none").run("x")
     assert none_model.requests[0].tool_choice == "none"
+
+
+async def test_run_metadata_is_recorded_on_run_start() -> None:
+    run = Agent(TestModel(), [add]).iter("x", metadata={"request_id": "r-1"})
+    events = [e async for e in run]
+    assert isinstance(events[0], RunStart) and events[0].metadata == {"request_id": "r-1"}

@@ -167,3 +167,14 @@ def test_cli_mcp_tools_and_run_with_mcp_toolset() -> None:
                               "--tool-choice", "get_forecast", "--json"])
     assert ran.exit_code == 0, ran.output
     assert json.loads(ran.output)["tool_results"][0]["content"] == "a: sunny for 1 day(s)"
+
+
+def test_toolset_from_mcp_and_load_mcp_spec() -> None:
+    command = SDK_SERVER if isinstance(SDK_SERVER, str) else " ".join(SDK_SERVER)
+    with Toolset.from_mcp(SDK_SERVER, prefix="m") as ts:  # type: ignore[attr-defined]
+        assert "m_add" in ts
+    loaded = Toolset.load(f"mcp:{command}")
+    try:
+        assert "add" in loaded
+    finally:
+        loaded.close()  # type: ignore[attr-defined]
