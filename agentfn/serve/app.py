@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import random
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TYPE_CHECKING, Any, cast
@@ -206,7 +207,9 @@ class _Server:
         principal = self.guard(request)
         req, name, agent, messages = self.prepare(await self.read_json(request), principal)
         include_steps = self.config.include_tool_steps if req.include_tool_steps is None else req.include_tool_steps
-        run = agent.iter(messages, tool_choice=req.agent_tool_choice(), stream=req.stream)
+        request_id = request.headers.get("x-request-id") or f"req-{random.getrandbits(64):016x}"
+        run = agent.iter(messages, tool_choice=req.agent_tool_choice(), stream=req.stream,
+                         metadata={"api_key": principal.name, "request_id": request_id, "served_as": name})
         events = run.__aiter__()
         self.metrics.in_progress.inc()
         if req.stream:
