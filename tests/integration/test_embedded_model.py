@@ -78,3 +78,26 @@ async def test_embedded_model_name_and_template(embedded: Any) -> None:
         ModelRequest(messages=[UserMessage(content="hi")], tools=[WEATHER])
     )
     assert "<tools>" in prompt and prompt.endswith("<|im_start|>assistant\n")
+
+
+async def test_agent_two_step_task_on_the_embedded_model(embedded: Any) -> None:
+    # What the offline default `agentfn run "..."` does: a forced first call, then an answer.
+    from agentfn.agent import Agent
+    from agentfn.tool import tool
+
+    seen: list[str] = []
+
+    @tool
+    def get_weather(city: str) -> str:
+        """Get the current weather for a city.
+
+        Args:
+            city: the city name, e.g. Paris.
+        """
+        seen.append(city)
+        return f"Sunny and 21 degrees in {city}."
+
+    agent = Agent(model=embedded, tools=[get_weather], tool_choice="required", max_steps=3, model_settings={"max_tokens": 48})
+    result = await agent.run("What is the weather in Paris?")
+    assert seen and result.outcome == "answered", (result.outcome, result.reason, result.messages)
+    assert isinstance(result.output, str) and result.output.strip() and result.steps == 2
