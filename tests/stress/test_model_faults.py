@@ -339,12 +339,15 @@ async def test_stream_cut_mid_arguments_records_no_call(ran: Executions, traced:
     assert run.tool_calls == []  # the half-received call is not in the store at all, let alone as ok
 
 
-async def test_stream_cut_in_second_step_keeps_the_first(ran: Executions, traced: tuple[TraceStore, TraceRecorder]) -> None:
-    """The step that completed stays recorded as done; the one cut off adds nothing."""
+@pytest.mark.parametrize(("fault", "stream"), [("cut", True), ("status:503", False)], ids=["stream-cut", "5xx-forever"])
+async def test_fault_in_second_step_keeps_the_first(
+    fault: Action, stream: bool, ran: Executions, traced: tuple[TraceStore, TraceRecorder],
+) -> None:
+    """The step that completed stays recorded as done; the one that failed adds nothing."""
     store, recorder = traced
-    with scripted_server("ok", "cut") as server:
-        result, _ = await run_agent(server.url, ran, recorder, stream=True)
-        assert server.actions == ["ok", "cut"]
+    with scripted_server("ok", fault) as server:
+        result, _ = await run_agent(server.url, ran, recorder, stream=stream)
+        assert server.actions == ["ok"] + [fault] * (1 if stream else MAX_RETRIES + 1)
     assert result.outcome == "error" and isinstance(result.error, ModelUnavailableError)
     assert ran.args == ["hello"]
     run = await stored(store, recorder, result.run_id)
