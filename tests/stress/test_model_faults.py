@@ -376,7 +376,8 @@ async def test_many_runs_against_a_flaky_server_all_end_typed(ran: Executions, t
 _GAP = "OpenAIModel lets an invalid body escape untyped (see the report of issue 9's fault suite)"
 
 
-@pytest.mark.xfail(strict=True, reason=_GAP + ": JSONDecodeError / AttributeError from a non-JSON 200 body")
+@pytest.mark.xfail(strict=True, raises=(json.JSONDecodeError, AttributeError),
+                   reason=_GAP + ": JSONDecodeError / AttributeError from a non-JSON 200 body")
 @pytest.mark.parametrize("action", ["bad_json", "html"])
 async def test_invalid_json_body_is_a_typed_error(action: str, ran: Executions, traced: tuple[TraceStore, TraceRecorder]) -> None:
     store, recorder = traced
@@ -388,7 +389,8 @@ async def test_invalid_json_body_is_a_typed_error(action: str, ran: Executions, 
     assert run.outcome == "error" and run.tool_calls == [] and ran.args == []
 
 
-@pytest.mark.xfail(strict=True, reason=_GAP + ": JSONDecodeError from a stream line that is not JSON")
+@pytest.mark.xfail(strict=True, raises=json.JSONDecodeError,
+                   reason=_GAP + ": JSONDecodeError from a stream line that is not JSON")
 async def test_invalid_json_in_stream_is_a_typed_error(ran: Executions, traced: tuple[TraceStore, TraceRecorder]) -> None:
     store, recorder = traced
     with scripted_server("bad_sse") as server:
@@ -399,7 +401,7 @@ async def test_invalid_json_in_stream_is_a_typed_error(ran: Executions, traced: 
     assert run.tool_calls == [] and ran.args == []
 
 
-@pytest.mark.xfail(strict=True, reason="a stream closed without finish_reason/[DONE] mid-arguments is taken as a "
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="a stream closed without finish_reason/[DONE] mid-arguments is taken as a "
                    "complete reply: the partial call reaches validation and the model (outcome limit, not error)")
 async def test_stream_closed_without_done_mid_arguments_is_a_typed_error(
     ran: Executions, traced: tuple[TraceStore, TraceRecorder],
