@@ -155,6 +155,9 @@ class Agent(Generic[DepsT, OutputT]):
         router: picks which tools to offer each step; ``route_k`` of them plus ``pinned_tools``.
         guards: loop guards (repeated identical calls, no progress).
         model_settings: extra ``ModelRequest`` fields (temperature, max_tokens, seed...).
+        follow_route: with a router and ``tool_choice="required"``, force one named call per step
+            along the router's ``selected`` chain, then let the model answer. This is what lets a
+            small model compose several tools under constrained decoding.
     """
 
     def __init__(
@@ -183,6 +186,7 @@ class Agent(Generic[DepsT, OutputT]):
         pinned_tools: Sequence[str] = (),
         guards: LoopGuards | None = None,
         model_settings: dict[str, Any] | None = None,
+        follow_route: bool = False,
     ) -> None:
         self.model = _resolve_model(model)
         self.toolset = tools if isinstance(tools, Toolset) else Toolset(tools, name=f"agent {name}")
@@ -201,6 +205,7 @@ class Agent(Generic[DepsT, OutputT]):
         self.route_k = route_k
         self.pinned_tools = list(pinned_tools)
         self.guards = guards or LoopGuards()
+        self.follow_route = follow_route
         self.model_settings = dict(model_settings or {})
         self.executor = ToolExecutor(
             default_timeout=tool_timeout,
@@ -304,6 +309,7 @@ class Agent(Generic[DepsT, OutputT]):
         final: Any = None
         error: BaseException | None = None
         widened: set[str] = set()
+        chain: list[str] = []
         step = 0
         for step in range(self.max_steps):
             offered = self._offer(messages, widened, run_id, step)
@@ -314,6 +320,11 @@ class Agent(Generic[DepsT, OutputT]):
                 offered_tools = [self.toolset[n] for n in decision.offered]
                 if decision.abstain and step_choice == "required":
                     step_choice = "auto"
+                elif step == 0 and tool_choice == "required" and self.follow_route:
+                    chain = [n for n in decision.selected if n in decision.offered]
+                if step < len(chain):
+                    # Follow the router's chain one named call per step: how a small model composes tools.
+                    step_choice = chain[step]
             else:
                 offered_tools = offered
             specs = [t.openai_schema() for t in offered_tools]

@@ -69,3 +69,23 @@ async def test_call_to_real_but_unoffered_tool_widens_the_offer_once() -> None:
     result = await Agent(FunctionModel(reply), tools, router=router, route_k=2).run("what is the weather in Paris")
     (msg,) = [m for m in result.messages if isinstance(m, ToolMessage)]
     assert msg.content == "set_reminder ok"
+
+
+async def test_follow_route_forces_the_selected_chain_one_call_per_step() -> None:
+    tools = make_tools()
+    router = Router.build(list(tools), encoder=None)
+    choices: list[str] = []
+
+    def reply(messages: list[Message], request: ModelRequest) -> AssistantMessage | str:
+        choices.append(request.tool_choice)
+        if request.tool_choice in request.tool_names():
+            return AssistantMessage(tool_calls=[call(request.tool_choice, {"query": "x"})])
+        return "done"
+
+    query = "convert 20 dollars to euros with the exchange rate and then send an email message to Ann"
+    plan = router.route(query, k=3)
+    agent = Agent(FunctionModel(reply), tools, router=router, route_k=3, tool_choice="required", follow_route=True)
+    result = await agent.run(query)
+    assert len(plan.selected) >= 2
+    assert choices == [*plan.selected, "auto"]
+    assert [m.name for m in result.messages if isinstance(m, ToolMessage)] == plan.selected
