@@ -19,6 +19,7 @@ Error policy:
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal, TypeVar, cast
@@ -93,8 +94,9 @@ class OpenAIModel(Model):
         base_url: e.g. ``http://127.0.0.1:8000/v1`` (``/v1`` is appended to a bare host).
             None uses ``OPENAI_BASE_URL`` or OpenAI itself.
         api_key: None uses ``OPENAI_API_KEY`` or ``"EMPTY"`` (local servers ignore it).
-        http_client: an ``httpx2.AsyncClient`` (the HTTP library the installed ``openai``
-            uses) for custom transports; it is not closed by :meth:`aclose`.
+        http_client: the async HTTP client the installed ``openai`` takes (``httpx2.AsyncClient``
+            for openai>=3, ``httpx.AsyncClient`` before), e.g. with a mock transport; it is not
+            closed by :meth:`aclose`.
         parser: parser name(s) for calls found in text, or ``"auto"`` (hermes first, then
             the others registered).
         structured_outputs: how ``output_schema`` is sent (see :data:`StructuredOutputMode`).
@@ -428,9 +430,15 @@ class OpenAIModel(Model):
 
     @staticmethod
     def _openai_http_errors() -> type[Exception]:
-        # The openai client is built on httpx2; a connection dropped mid-stream surfaces as its error.
-        httpx2: Any = import_extra("httpx2", feature="OpenAIModel", extra="openai")
-        return httpx2.HTTPError
+        # A connection dropped mid-stream surfaces as the HTTP library's own error: httpx2 for
+        # openai>=3, httpx before.
+        for module in ("httpx2", "httpx"):
+            try:
+                errors: Any = importlib.import_module(module)
+            except ImportError:
+                continue
+            return cast("type[Exception]", errors.HTTPError)
+        return OSError
 
     async def aclose(self) -> None:
         """Close the HTTP connections (not an injected ``http_client``)."""
