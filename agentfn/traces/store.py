@@ -73,6 +73,7 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             # NORMAL in WAL mode survives a killed process (not a power cut) and is much faster.
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA cache_size=-32768")  # 32 MiB of page cache per connection
         cur.close()
 
     @event.listens_for(engine, "begin")
