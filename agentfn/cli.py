@@ -90,6 +90,9 @@ MaxStepsOpt = Annotated[int, typer.Option("--max-steps", min=1, help="Model call
 ToolChoiceOpt = Annotated[str | None, typer.Option(
     "--tool-choice", help="auto, required, none or a tool name (default: required for the embedded model, else auto).")]
 SystemOpt = Annotated[str | None, typer.Option("--system", help="System prompt.")]
+RouterOpt = Annotated[str, typer.Option(
+    "--router", help="auto (on for the embedded model), on, off, or a saved router directory: offer only the "
+    "routed tools each step.")]
 
 
 def load_tools(specs: list[str] | None) -> Toolset:
@@ -110,11 +113,31 @@ def build_model(model: str | None, base_url: str | None) -> Model:
     return load_model(model, base_url=base_url)
 
 
+def is_small_local_model(model: str | None, base_url: str | None) -> bool:
+    return base_url is None and model in (None, "embedded")
+
+
 def default_tool_choice(model: str | None, base_url: str | None, choice: str | None) -> str:
     # A 135M model left to choose answers in prose; forcing the first call is what makes it useful.
     if choice is not None:
         return choice
-    return "required" if base_url is None and model in (None, "embedded") else "auto"
+    return "required" if is_small_local_model(model, base_url) else "auto"
+
+
+def build_router(spec: str, toolset: Toolset, small_model: bool) -> Any:
+    """The router for ``--router``: None when off; built over the toolset for auto/on; else loaded."""
+    if spec == "off" or (spec == "auto" and not small_model):
+        return None
+    from agentfn.exceptions import MissingExtraError
+    from agentfn.router import Router
+
+    if spec not in ("auto", "on"):
+        return Router.load(spec)
+    try:
+        return Router.build(list(toolset))
+    except MissingExtraError as exc:  # no sentence-transformers: lexical routing still narrows the offer
+        typer.secho(f"router: {exc}; using lexical routing", err=True, fg=typer.colors.YELLOW)
+        return Router.build(list(toolset), encoder=None)
 
 
 def build_agent(
@@ -126,10 +149,14 @@ def build_agent(
     max_steps: int,
     tool_choice: str | None,
     system: str | None,
+    router: str = "auto",
 ) -> Agent[Any, str]:
     from agentfn.agent import Agent
 
     toolset = load_tools(tools)
+    small = is_small_local_model(model, base_url)
+    choice = default_tool_choice(model, base_url, tool_choice)
+    routed = build_router(router, toolset, small)
     if tool_choice not in (None, "auto", "required", "none") and tool_choice not in toolset:
         from agentfn.exceptions import UserError
 
@@ -142,7 +169,9 @@ def build_agent(
         recorder = TraceRecorder(store)
     return Agent(
         build_model(model, base_url), toolset, name="cli", system_prompt=system, max_steps=max_steps,
-        tool_choice=default_tool_choice(model, base_url, tool_choice), recorder=recorder,
+        tool_choice=choice, recorder=recorder, router=routed, route_k=4 if small else 8,
+        # A small model composes tools by following the router's chain, one forced call per step.
+        follow_route=small and routed is not None and choice == "required",
     )
 
 
@@ -167,6 +196,7 @@ def run_command(
     max_steps: MaxStepsOpt = 10,
     tool_choice: ToolChoiceOpt = None,
     system: SystemOpt = None,
+    router: RouterOpt = "auto",
 ) -> None:
     """Run one prompt through an agent, printing tool calls, results and the answer as they happen."""
     import asyncio
@@ -177,7 +207,7 @@ def run_command(
     if not text.strip():
         raise typer.BadParameter("the prompt is empty", param_hint="PROMPT")
     agent = build_agent(model=model, base_url=base_url, tools=tools, store=store, max_steps=max_steps,
-                        tool_choice=tool_choice, system=system)
+                        tool_choice=tool_choice, system=system, router=router)
     printer = None if as_json else EventPrinter()
 
     async def go() -> Any:
