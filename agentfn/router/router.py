@@ -351,7 +351,9 @@ class Router:
         if k <= 0:
             return []
         pool = min(scores.shape[0], max(k + 16, self.config.candidates))
-        idx_arr = np.argpartition(-scores, pool - 1)[:pool] if pool < scores.shape[0] else np.arange(scores.shape[0])
+        idx_arr: npt.NDArray[np.intp] = (  # pyright: ignore[reportUnknownVariableType]
+            np.argpartition(-scores, pool - 1)[:pool] if pool < scores.shape[0] else np.arange(scores.shape[0])
+        )
         idx = [int(i) for i in idx_arr]  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
         pairs: list[tuple[str, float]] = []
         for i in idx:
