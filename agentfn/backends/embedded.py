@@ -22,7 +22,7 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from agentfn.backends._lazy import import_extra
+from agentfn.backends._lazy import import_extra, quiet_progress_bars
 from agentfn.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -155,20 +155,22 @@ def _convert(gguf: Path, out: Path) -> None:
     hf = import_extra("transformers", feature="the embedded model", extra="transformers")
     import_extra("gguf", feature="the embedded model", extra="transformers")
     folder, name = str(gguf.parent), gguf.name
-    tokenizer = hf.AutoTokenizer.from_pretrained(folder, gguf_file=name)
-    model = hf.AutoModelForCausalLM.from_pretrained(
-        folder,
-        gguf_file=name,
-        quantization_config=hf.GgufConfig(gguf_file=name, dequantize=True),
-        dtype=torch.bfloat16,
-    )
+    with quiet_progress_bars():
+        tokenizer = hf.AutoTokenizer.from_pretrained(folder, gguf_file=name)
+        model = hf.AutoModelForCausalLM.from_pretrained(
+            folder,
+            gguf_file=name,
+            quantization_config=hf.GgufConfig(gguf_file=name, dequantize=True),
+            dtype=torch.bfloat16,
+        )
     # save_pretrained refuses a "quantized" model; the weights are already plain bf16 tensors.
     model.hf_quantizer = None
     model.is_quantized = False
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
-    model.save_pretrained(str(out))
-    tokenizer.save_pretrained(str(out))
+    with quiet_progress_bars():
+        model.save_pretrained(str(out))
+        tokenizer.save_pretrained(str(out))
 
 
 def embedded_model(home: str | os.PathLike[str] | None = None, **kwargs: Any) -> TransformersModel:

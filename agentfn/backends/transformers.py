@@ -33,7 +33,7 @@ from agentfn.backends._constrain import (
     forced_tools,
     is_call_forced,
 )
-from agentfn.backends._lazy import import_extra
+from agentfn.backends._lazy import import_extra, quiet_progress_bars
 from agentfn.backends._local import CALL_CLOSE, CALL_OPEN, forced_call_response, free_response
 from agentfn.backends._toolcalls import text_events, text_stream_parser
 from agentfn.backends.base import Done, Model, ModelRequest, ModelResponse, StreamEvent, TextDelta
@@ -148,7 +148,8 @@ class TransformersModel(Model):
             self._tokenizer = hf.AutoTokenizer.from_pretrained(self.path)
         if self._model is None:
             dtype = "auto" if self.dtype == "auto" else getattr(torch, self.dtype)
-            self._model = hf.AutoModelForCausalLM.from_pretrained(self.path, dtype=dtype)
+            with quiet_progress_bars():
+                self._model = hf.AutoModelForCausalLM.from_pretrained(self.path, dtype=dtype)
             self._model.to(self.device)
         self._model.eval()
         tok = self._tokenizer
