@@ -17,6 +17,7 @@ same data fingerprint resumes after the last finished epoch.
 
 from __future__ import annotations
 
+import importlib
 import json
 import random
 import shutil
@@ -134,13 +135,14 @@ def fit_encoder(
     Returns:
         What ran; the model is written to ``out_dir`` (sentence-transformers format).
     """
+    # Imported as untyped modules: torch/accelerate stubs are partial and this loop only wires them together.
     try:
-        import torch
-        from accelerate import Accelerator
-        from accelerate.utils import set_seed
-        from sentence_transformers import SentenceTransformer
-        from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
-        from transformers import get_linear_schedule_with_warmup
+        torch: Any = importlib.import_module("torch")
+        accelerate: Any = importlib.import_module("accelerate")
+        accelerate_utils: Any = importlib.import_module("accelerate.utils")
+        st: Any = importlib.import_module("sentence_transformers")
+        st_losses: Any = importlib.import_module("sentence_transformers.sentence_transformer.losses")
+        transformers: Any = importlib.import_module("transformers")
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise MissingExtraError("router training", extra="train", module=exc.name or "sentence-transformers") from exc
 
@@ -148,21 +150,22 @@ def fit_encoder(
     if any(len(r.negatives) != n_neg for r in rows):
         raise ValueError("every row needs the same number of hard negatives")
     started = time.perf_counter()
-    acc = Accelerator()
-    set_seed(seed)
-    model = SentenceTransformer(base, device=str(acc.device))
+    acc: Any = accelerate.Accelerator()
+    accelerate_utils.set_seed(seed)
+    model: Any = st.SentenceTransformer(base, device=str(acc.device))
     if max_seq_length is not None:
         model.max_seq_length = max_seq_length
-    loss_fn = MultipleNegativesRankingLoss(model, gather_across_devices=acc.num_processes > 1)
+    loss_fn: Any = st_losses.MultipleNegativesRankingLoss(model, gather_across_devices=acc.num_processes > 1)
     per_epoch = [make_batches(rows, batch_size, seed * 1000 + e) for e in range(epochs)]
     # Every process must take the same number of optimiser steps (DDP); shard batches by rank.
     steps_per_epoch = [len(b) // acc.num_processes for b in per_epoch]
     total = sum(steps_per_epoch)
-    optimizer = torch.optim.AdamW(loss_fn.parameters(), lr=lr)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup * total), max(total, 1))
+    optimizer: Any = torch.optim.AdamW(loss_fn.parameters(), lr=lr)
+    scheduler: Any = transformers.get_linear_schedule_with_warmup(optimizer, int(warmup * total), max(total, 1))
     loss_fn, optimizer, scheduler = acc.prepare(loss_fn, optimizer, scheduler)
 
-    start_epoch, losses, step = 0, [], 0
+    start_epoch, step = 0, 0
+    losses: list[float] = []
     if checkpoint_dir is not None:
         found = _latest_checkpoint(checkpoint_dir, fingerprint)
         if found is not None:

@@ -17,6 +17,7 @@ the adapter's weights match no module.
 
 from __future__ import annotations
 
+import importlib
 import json
 import random
 import time
@@ -96,10 +97,9 @@ def check_adapter(adapter_dir: str | Path, target_modules: Sequence[str] | None 
         raise ConfigError(f"{root}: DoRA adapters are rejected by vLLM; train with use_dora=False")
     if cfg.get("modules_to_save"):
         raise ConfigError(f"{root}: modules_to_save {cfg['modules_to_save']} is rejected by vLLM")
-    from safetensors import safe_open
-
+    safe_open: Any = importlib.import_module("safetensors").safe_open
     with safe_open(str(weights), framework="numpy") as fh:
-        keys = list(fh.keys())
+        keys: list[str] = [str(k) for k in fh.keys()]  # noqa: SIM118 - safe_open is not a dict
     targets = list(target_modules or cfg.get("target_modules") or [])
     if isinstance(cfg.get("target_modules"), str) and not target_modules:
         raise ConfigError(f"{root}: target_modules is a regex; list module names so coverage can be checked")
@@ -145,11 +145,11 @@ def train_llm(
         MissingExtraError: torch / transformers / peft are not installed.
     """
     try:
-        import torch
-        from accelerate import Accelerator
-        from accelerate.utils import set_seed
-        from peft import LoraConfig, get_peft_model
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        torch: Any = importlib.import_module("torch")
+        accelerate: Any = importlib.import_module("accelerate")
+        accelerate_utils: Any = importlib.import_module("accelerate.utils")
+        peft: Any = importlib.import_module("peft")
+        transformers: Any = importlib.import_module("transformers")
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise MissingExtraError("LLM training", extra="train", module=exc.name or "peft") from exc
     from agentfn.train.progress import Reporter
@@ -163,29 +163,30 @@ def train_llm(
             f"too few successful traces in {source}: {len(kept)} of {len(runs)} runs are answered, "
             f"not rated bad and free of failed calls; LLM training needs at least {max(min_examples, 1)}"
         )
-    acc = Accelerator()
-    set_seed(seed)
-    tokenizer: Any = AutoTokenizer.from_pretrained(str(base))
+    acc: Any = accelerate.Accelerator()
+    accelerate_utils.set_seed(seed)
+    tokenizer: Any = transformers.AutoTokenizer.from_pretrained(str(base))
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     examples = [_encode(tokenizer, *render_example(r, template), max_length) for r in kept]
     examples = [e for e in examples if any(label != -100 for label in e[1])]
     if not examples:
         raise UserError(f"no assistant tokens left within max_length={max_length}; raise --max-length")
-    model: Any = AutoModelForCausalLM.from_pretrained(str(base), dtype=torch.float32)
+    model: Any = transformers.AutoModelForCausalLM.from_pretrained(str(base), dtype=torch.float32)
     names = {n.rsplit(".", 1)[-1] for n, _ in model.named_modules()}
     absent = [t for t in target_modules if t not in names]
     if absent:
         raise UserError(f"target modules {absent} are not in {base}; it has e.g. {sorted(names)[:12]}")
-    config = LoraConfig(
+    config: Any = peft.LoraConfig(
         r=rank, lora_alpha=alpha, lora_dropout=0.0, target_modules=list(target_modules), task_type="CAUSAL_LM",
         use_dora=False,
     )
-    model = get_peft_model(model, config)
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)
+    model = peft.get_peft_model(model, config)
+    optimizer: Any = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)
     model, optimizer = acc.prepare(model, optimizer)
     rng = random.Random(seed)
-    pad = int(tokenizer.pad_token_id)
+    pad_id: Any = tokenizer.pad_token_id
+    pad = int(pad_id)
     losses: list[float] = []
     steps_total = epochs * ((len(examples) + batch_size - 1) // batch_size)
     rep = Reporter(enabled=progress and acc.is_main_process)
@@ -204,7 +205,7 @@ def train_llm(
                 input_ids[row, : len(ids)] = torch.tensor(ids)
                 labels[row, : len(lab)] = torch.tensor(lab)
                 mask[row, : len(ids)] = 1
-            output = model(
+            output: Any = model(
                 input_ids=input_ids.to(acc.device), attention_mask=mask.to(acc.device), labels=labels.to(acc.device)
             )
             acc.backward(output.loss)

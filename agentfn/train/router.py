@@ -169,6 +169,22 @@ def _encoder_folder(router: Router) -> str | None:
     return str(default_model_dir()) if enc.spec == DEFAULT_ENCODER else enc.spec
 
 
+def _trained_encoder(folder: Path) -> Any:
+    """The fine-tuned encoder, on the fast numpy path when it is a BERT model.
+
+    sentence-transformers 5+ saves pooling as ``"pooling_mode": "mean"``, which the
+    router's auto-detection does not read yet, so ask for numpy explicitly (and
+    record it in the config so ``Router.load`` does the same).
+    """
+    from agentfn.exceptions import ConfigError
+    from agentfn.router.encoder import load_encoder
+
+    try:
+        return load_encoder(str(folder), backend="numpy")
+    except (ConfigError, KeyError, OSError):
+        return load_encoder(str(folder))
+
+
 def _next_version(out: Path) -> Path:
     versions = out / "versions"
     taken = [int(p.name[1:]) for p in versions.glob("v[0-9]*") if p.name[1:].isdigit()]
@@ -246,9 +262,9 @@ def train_router(
     test_q = _queries(split.test)
     before = evaluate(router, test_q, progress=rep.task("evaluating base router", len(test_q)))
 
-    extra: dict[str, list[str]] = {}
+    extra: dict[str, Sequence[str]] = {}
     for e in bad:
-        extra.setdefault(e.key, []).extend(e.negatives)
+        extra[e.key] = [*extra.get(e.key, ()), *e.negatives]
     train_pos = [e for e in split.train if e.tools]
     settings = {
         "epochs": epochs, "seed": seed, "batch_size": batch_size, "lr": lr, "hard_negatives": hard_negatives,
@@ -276,7 +292,10 @@ def train_router(
             "resumed_from_epoch": report.resumed_from, "seconds": round(report.seconds, 2),
         }
         reindex = rep.task("re-embedding tools", 1)
-        router.set_encoder(str(version / "encoder"))
+        router.set_encoder(_trained_encoder(version / "encoder"))
+        from agentfn.router.encoder import NumpyBertEncoder
+
+        router.config.encoder_backend = "numpy" if isinstance(router.encoder, NumpyBertEncoder) else "auto"
         reindex(1, 1)
     # Combination statistics come from the traces themselves (train + dev), replacing older counts;
     # fusion weight and threshold are fitted on dev, which the encoder never saw.

@@ -51,8 +51,9 @@ def record_scripted_runs(
     from agentfn.traces.recorder import TraceRecorder
 
     rng = random.Random(seed)
-    names = [str(s.get("function", s)["name"]) for s in tool_specs]
-    params = {str(s.get("function", s)["name"]): s.get("function", s).get("parameters") or {} for s in tool_specs}
+    functions: list[dict[str, Any]] = [dict(s.get("function", s)) for s in tool_specs]
+    names = [str(f["name"]) for f in functions]
+    params: dict[str, dict[str, Any]] = {str(f["name"]): dict(f.get("parameters") or {}) for f in functions}
     current: dict[str, Any] = {"gold": [], "wrong": None}
 
     def make_tool(spec: dict[str, Any]) -> Tool[..., Any]:
@@ -92,7 +93,7 @@ def record_scripted_runs(
                 if q.gold and rng.random() < wrong_first:
                     wrong = rng.choice([n for n in names if n not in q.gold])
                 current["wrong"] = wrong
-                offered = list(dict.fromkeys([*q.gold, *([wrong] if wrong else [])]))
+                offered: list[str] = list(dict.fromkeys([*q.gold, *([wrong] if wrong else [])]))
                 agent: Agent[None, str] = Agent(
                     FunctionModel(reply, name="scripted"),
                     tools=[tool_for(n) for n in offered],

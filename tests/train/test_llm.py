@@ -101,7 +101,7 @@ def test_trains_from_a_trace_store(tiny_model_dir: Path, tmp_path: Path) -> None
 
 def test_no_usable_traces_is_a_clear_error(tiny_model_dir: Path, tmp_path: Path) -> None:
     traces = write_jsonl(tmp_path / "t.jsonl", [])
-    with pytest.raises(UserError, match="too few successful traces.*at least 1"):
+    with pytest.raises(UserError, match=r"too few successful traces.*at least 1"):
         train_llm(traces, tiny_model_dir, tmp_path / "ad")
 
 
@@ -129,7 +129,7 @@ def test_check_adapter_refuses_what_vllm_rejects(tiny_model_dir: Path, tmp_path:
     with pytest.raises(ConfigError, match="modules_to_save"):
         check_adapter(out)
     cfg_file.write_text(json.dumps({**cfg, "target_modules": ["q_proj", "gate_proj"]}))
-    with pytest.raises(ConfigError, match="gate_proj.*silently serve the base model"):
+    with pytest.raises(ConfigError, match=r"gate_proj.*silently serve the base model"):
         check_adapter(out)
     with pytest.raises(ConfigError, match="not a PEFT adapter"):
         check_adapter(tmp_path)

@@ -1,0 +1,150 @@
+"""Router training: errors, versions/promotion/model card, resume, and the end-to-end loop
+(scripted agents -> traces in a real store -> `agentfn train router` -> better ranking of unseen paraphrases)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from agentfn.exceptions import UserError
+from agentfn.router.evalset import EvalQuery
+from agentfn.router.router import Router
+from agentfn.traces import TraceStore
+from agentfn.train.cli import register
+from agentfn.train.router import resolve_active, train_router
+from agentfn.train.synthetic import record_scripted_runs
+
+
+def spec(name: str, description: str, param: str = "query") -> dict[str, object]:
+    return {"type": "function", "function": {
+        "name": name, "description": description,
+        "parameters": {"type": "object", "properties": {param: {"type": "string", "description": param}},
+                       "required": [param]}}}
+
+
+# Tools with in-house names and terse descriptions: what users ask for is not written in them,
+# so only traces can teach the router which request goes where.
+OPAQUE = {
+    "zorp_fetch": ("Fetch a zorp record by key.", [
+        "how many loyalty points does {p} have", "check {p}'s rewards balance", "what is the points total for {p}",
+        "look up the bonus points {p} earned", "show me {p}'s loyalty account", "how close is {p} to a free coffee"]),
+    "kelvo_push": ("Push a kelvo job to the queue.", [
+        "reprint the shipping labels for {p}", "print {p}'s packing slip again", "send {p}'s label to the printer",
+        "I need a fresh copy of {p}'s parcel sticker", "redo the postage label for {p}", "print the return label for {p}"]),
+    "quib_sync": ("Synchronise quib state.", [
+        "refresh the stock counts for {p}'s store", "update inventory numbers at {p}'s shop",
+        "recount what {p}'s warehouse holds", "make {p}'s shelf quantities current",
+        "reconcile {p}'s stock levels", "get {p}'s inventory up to date"]),
+}
+DISTRACTORS = [
+    spec("send_email", "Send an email to a recipient."), spec("get_weather", "Current weather for a city."),
+    spec("convert_currency", "Convert an amount between currencies."), spec("create_event", "Create a calendar event."),
+    spec("search_web", "Search the web."), spec("translate_text", "Translate text into another language."),
+]
+PEOPLE = ["Ann", "Bob", "Priya", "Marco", "Chen", "Sofia", "Diego", "Yuki"]
+
+
+def tool_specs() -> list[dict[str, object]]:
+    return [spec(n, d) for n, (d, _) in OPAQUE.items()] + DISTRACTORS
+
+
+def queries(template_slice: slice, people: list[str]) -> list[EvalQuery]:
+    out: list[EvalQuery] = []
+    for name, (_, templates) in OPAQUE.items():
+        for t in templates[template_slice]:
+            for p in people:
+                out.append(EvalQuery(id=f"{name}{len(out)}", text=t.format(p=p), gold=[name], kind="single", template=t))
+    return out
+
+
+def write_tools(path: Path) -> Path:
+    path.write_text("".join(json.dumps(s) + "\n" for s in tool_specs()))
+    return path
+
+
+@pytest.fixture(scope="module")
+def traced(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real SQLite store filled by real agents whose scripted model calls the gold tools."""
+    db = tmp_path_factory.mktemp("traces") / "traces.db"
+    store = TraceStore.open(db)
+    train_q = queries(slice(0, 4), PEOPLE[:4])  # 3 tools x 4 phrasings x 4 people = 48 runs
+    none_q = [EvalQuery(id=f"n{i}", text=t, gold=[], kind="none", template=t) for i, t in enumerate(
+        ["tell me a joke", "what is the meaning of life", "write a haiku about autumn", "hi, how are you today",
+         "who won the 1998 world cup", "recommend a good novel"])]
+    assert record_scripted_runs(store, train_q + none_q, tool_specs(), wrong_first=0.2, seed=0) == 54
+    store.close()
+    return db
+
+
+def test_end_to_end_traces_train_router_ranks_unseen_paraphrases_higher(traced: Path, tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    # One intra-op thread: on a shared 2-core box, two spinning OpenMP threads per process
+    # oversubscribe the cores and make each step many times slower (measured).
+    torch.set_num_threads(1)
+    tools = write_tools(tmp_path / "tools.jsonl")
+    app = typer.Typer()
+    register(app)
+    out = tmp_path / "routers"
+    result = CliRunner().invoke(app, [
+        "train", "router", "--traces", str(traced), "--tools", str(tools), "--out", str(out),
+        "--epochs", "1", "--seed", "0", "--batch-size", "8", "--lr", "1e-4", "--promote", "--json",
+    ])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.output[result.output.index("{"):])
+    assert metrics["data"]["runs"] == 54 and metrics["training"]["encoder_trained"]
+
+    base = Router.build(tool_specs())
+    trained = Router.load(out / "active")
+    unseen = queries(slice(4, 6), PEOPLE[4:])  # other phrasings, other people: never traced
+
+    def rank(router: Router, q: EvalQuery) -> int:
+        names = [n for n, _ in router.route(q.text, k=len(tool_specs())).ranked]
+        return names.index(q.gold[0]) + 1
+
+    before = [rank(base, q) for q in unseen]
+    after = [rank(trained, q) for q in unseen]
+    assert sum(after) < sum(before)
+    assert sum(r == 1 for r in after) > sum(r == 1 for r in before)
+    assert metrics["after"]["recall@1"] >= metrics["before"]["recall@1"]
+    card = json.loads((out / "model_card.json").read_text())
+    assert card["promoted"] and card["versions"]["sentence-transformers"] and card["data"]["runs"] == 54
+    assert (out / "MODEL_CARD.md").read_text().startswith("# Router v0001")
+    assert resolve_active(out) == (out / "versions" / "v0001").resolve()
+    assert not (out / "checkpoints").exists()
+
+
+def test_fit_without_encoder_versions_and_promotion(traced: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    base = Router.build(tool_specs(), encoder=None)
+    router, metrics = train_router(traced, None, out, base=base, train_encoder=False, promote=True, min_examples=10)
+    assert metrics["data"]["no_tool"] == 6 and metrics["data"]["usable"] == 54
+    assert metrics["fitted"]["pairs"] > 0 and router.co_usage.runs > 0
+    promoted = (out / "ACTIVE").exists()
+    assert promoted == metrics["better"]
+    # A second run writes a new version; without --promote the active router stays.
+    again = train_router(traced, None, out, base=base, train_encoder=False, promote=False, min_examples=10)
+    assert again.version_dir.name == "v0002" and (again.version_dir / "router.json").exists()
+    assert (out / "ACTIVE").exists() == promoted and not again.promoted
+    if promoted:
+        assert (out / "ACTIVE").read_text().strip() == "v0001"
+
+
+def test_empty_and_too_small_trace_sets_say_how_many_are_needed(traced: Path, tmp_path: Path) -> None:
+    tools = write_tools(tmp_path / "tools.jsonl")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    with pytest.raises(UserError, match="no traces in"):
+        train_router(empty, tools, tmp_path / "o", train_encoder=False)
+    with pytest.raises(UserError, match=r"48 runs called tools successfully .* needs at least 100"):
+        train_router(traced, tools, tmp_path / "o", train_encoder=False, min_examples=100)
+    app = typer.Typer()
+    register(app)
+    result = CliRunner().invoke(app, ["train", "router", "--traces", str(empty), "--tools", str(tools),
+                                      "--out", str(tmp_path / "o"), "--no-encoder"])
+    assert result.exit_code == 2 and "no traces in" in result.output
+    with pytest.raises(UserError, match="give --tools"):
+        train_router(traced, None, tmp_path / "o2", train_encoder=False)
