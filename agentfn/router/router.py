@@ -286,11 +286,12 @@ class Router:
         if missing:
             for text, vec in zip(missing, self._encoder.encode(missing), strict=True):
                 self._query_cache[text] = vec
-            while len(self._query_cache) > self.query_cache_size:
-                self._query_cache.popitem(last=False)
         for t in texts:
             self._query_cache.move_to_end(t)
-        return np.stack([self._query_cache[t] for t in texts])
+        out = np.stack([self._query_cache[t] for t in texts])
+        while len(self._query_cache) > max(self.query_cache_size, 0):
+            self._query_cache.popitem(last=False)
+        return out
 
     def score_all(self, text: str, context: str = "", vector: FloatArray | None = None) -> dict[str, FloatArray]:
         """Per-slot signals for one request: ``dense``, ``lexical``, ``weighted``, ``fused``, ``abstain``.

@@ -215,3 +215,16 @@ def test_precomputed_embeddings_must_match(encoder: Encoder) -> None:
     assert np.allclose(r._emb[: len(SPECS)], vecs)  # pyright: ignore[reportPrivateUsage]
     with pytest.raises(ConfigError):
         Router.build(SPECS, encoder=encoder, embeddings=vecs[:3])
+
+
+def test_query_vector_cache_is_bounded_and_optional(encoder: Encoder) -> None:
+    counting = CountingEncoder(encoder)
+    r = Router.build(SPECS, encoder=counting)
+    r.route("will it rain in Oslo tomorrow")
+    seen = counting.texts
+    r.route("will it rain in Oslo tomorrow")  # the agent loop routes the same turn at every step
+    assert counting.texts == seen
+    r.query_cache_size = 0
+    first = r.route("what's Tesla trading at right now")
+    assert r.route("what's Tesla trading at right now") == first
+    assert counting.texts == seen + 2
