@@ -251,9 +251,14 @@ def train_router(
     examples, counts = examples_from_runs(runs)
     router, base_label = _base_router(base, out, _load_tools(tools))
     unknown = sorted({t for e in examples for t in e.tools if t not in router})
+    kept: list[Example] = []
     for e in examples:
-        e.tools = [t for t in e.tools if t in router]
-    examples = [e for e in examples if e.tools or e.weight > 0]  # a run whose tools left the registry says nothing
+        known = [t for t in e.tools if t in router]
+        if e.tools and not known:
+            continue  # its tools all left the registry: it says nothing (and is no "no tool" example)
+        e.tools = known
+        kept.append(e)
+    examples = kept
     bad = [e for e in examples if e.weight == 0.0]
     usable = [e for e in examples if e.weight > 0]
     split = split_examples(usable, seed=seed, dev=dev_fraction, test=test_fraction)

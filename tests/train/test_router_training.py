@@ -148,3 +148,13 @@ def test_empty_and_too_small_trace_sets_say_how_many_are_needed(traced: Path, tm
     assert result.exit_code == 2 and "no traces in" in result.output
     with pytest.raises(UserError, match="give --tools"):
         train_router(traced, None, tmp_path / "o2", train_encoder=False)
+
+
+def test_traced_tools_missing_from_the_registry_are_dropped_not_turned_into_no_tool_runs(
+    traced: Path, tmp_path: Path
+) -> None:
+    specs = [s for s in tool_specs() if s["function"]["name"] != "quib_sync"]  # type: ignore[index]
+    base = Router.build(specs, encoder=None)
+    _, metrics = train_router(traced, None, tmp_path / "r", base=base, train_encoder=False, min_examples=10)
+    assert metrics["data"]["unknown_tools"] == ["quib_sync"]
+    assert metrics["data"]["usable"] == 54 - 16  # its 16 runs are gone; the 6 no-tool runs stay
