@@ -6,8 +6,11 @@ client-side, double-encoded arguments are decoded, and ``parallel_tool_calls=Fal
 enforced by keeping the first call.
 
 Error policy:
-    * connection refused, timeouts, 429 and 5xx: ``max_retries`` retries with exponential
-      backoff, then :class:`~agentfn.exceptions.ModelUnavailableError`.
+    * connection refused, timeouts, 429 and 5xx, and a 200 whose body is not a chat completion
+      (invalid JSON, a proxy's HTML page): ``max_retries`` retries with exponential backoff, then
+      :class:`~agentfn.exceptions.ModelUnavailableError`. A stream that breaks off (connection
+      error, a line that is not JSON, or a clean end in the middle of a call's arguments without
+      ``finish_reason``) raises it at once: its deltas were already delivered.
     * other 4xx: :class:`~agentfn.exceptions.ModelError` carrying the server's message.
     * a tool call cut off by the token limit (``finish_reason="length"`` with raw call text
       and no parsed call): the request is repeated up to ``truncated_call_retries`` times,
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import json
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal, TypeVar, cast
@@ -84,6 +88,27 @@ def _extra(obj: Any, *names: str) -> Any:
         if value is not None:
             return value
     return None
+
+
+class _InvalidBody(ValueError):
+    """A successful HTTP status with a body that is not a chat completion."""
+
+
+async def _completion(pending: Awaitable[Any]) -> Any:
+    completion = await pending
+    if not hasattr(completion, "choices"):  # openai hands back the raw text of a non-JSON body
+        raise _InvalidBody(f"the server's reply is not a chat completion: {str(completion)[:200]!r}")
+    return completion
+
+
+def _complete_json(arguments: str) -> bool:
+    if not arguments.strip():
+        return True
+    try:
+        json.loads(arguments, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 class OpenAIModel(Model):
@@ -173,6 +198,8 @@ class OpenAIModel(Model):
                 failure: Exception = exc
                 status_code: int | None = status
             except openai.APIConnectionError as exc:  # includes APITimeoutError
+                failure, status_code = exc, None
+            except (json.JSONDecodeError, _InvalidBody) as exc:  # a 200 whose body is not a completion (a proxy's page)
                 failure, status_code = exc, None
             if attempt >= self.max_retries:
                 where = self.base_url or "the OpenAI API"
@@ -297,7 +324,7 @@ class OpenAIModel(Model):
         params = await self._params(request)
         attempts = 0
         while True:
-            completion: Any = await self._with_retries(lambda: self._client.chat.completions.create(**params))
+            completion: Any = await self._with_retries(lambda: _completion(self._client.chat.completions.create(**params)))
             if not completion.choices:
                 raise UnexpectedModelBehavior("the server returned no choices", body=str(completion))
             choice: Any = completion.choices[0]
@@ -385,11 +412,17 @@ class OpenAIModel(Model):
                         slot["name"] += name
                         slot["arguments"] += args
                         yield ToolCallDelta(index=index, id=call_id, name=name or None, arguments=args)
-        except (self._openai.APIError, self._openai_http_errors()) as exc:
+        except (self._openai.APIError, self._openai_http_errors(), json.JSONDecodeError) as exc:
             raise ModelUnavailableError(
                 f"the stream from {self.base_url or 'the OpenAI API'} broke off: {type(exc).__name__}: {exc}",
                 status_code=getattr(exc, "status_code", None),
             ) from exc
+        if finish_reason is None and any(not _complete_json(slot["arguments"]) for slot in calls.values()):
+            # The body ended cleanly (a proxy or HTTP/1.0 server closing the connection) in the middle
+            # of a call's arguments: no finish_reason, no [DONE]. Not a reply to act on.
+            raise ModelUnavailableError(
+                f"the stream from {self.base_url or 'the OpenAI API'} ended in the middle of a tool call's arguments"
+            )
         content = "".join(text) or None
         if text_parser is not None:
             for event in text_events(text_parser.flush(), text_calls):
