@@ -109,7 +109,7 @@ class Model(ABC):
             yield ToolCallDelta(index=i, id=call.id, name=call.name, arguments=call.arguments)
         yield Done(response=response)
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, deliberately not abstract
         """Release connections or weights. Safe to call twice."""
 
 
