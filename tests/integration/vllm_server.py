@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -101,7 +102,9 @@ class VLLMServer:
         )
         started = time.monotonic()
         log = self.log_path.open("wb")
-        self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+        # Its own process group: stop() must reach vLLM's engine-core and worker processes too.
+        self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO,
+                                        start_new_session=True)
         log.close()
         deadline = started + timeout
         while time.monotonic() < deadline:
@@ -123,14 +126,33 @@ class VLLMServer:
             return "(no log)"
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
+        """Stop the server and every process it started.
+
+        vLLM's engine core and workers are children of the API server; stopped during start-up
+        (a start timeout), the API server used to exit alone and leave them running, orphaned,
+        with gigabytes of memory. So the whole process group is signalled.
+        """
+        if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        group = self.process.pid
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None and not _group_alive(group):
+                return
+            time.sleep(0.2)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def main() -> None:
