@@ -69,14 +69,18 @@ class FunctionModel(Model):
         *,
         name: str = "function",
         stream_chunk_size: int = 4,
+        keep_requests: bool = True,
     ) -> None:
         self.function = function
         self.name = name
         self.stream_chunk_size = stream_chunk_size
+        # Every request is kept for assertions; long benchmarks pass keep_requests=False.
+        self.keep_requests = keep_requests
         self.requests: list[ModelRequest] = []
 
     async def request(self, request: ModelRequest) -> ModelResponse:
-        self.requests.append(request)
+        if self.keep_requests:
+            self.requests.append(request)
         reply = self.function(list(request.messages), request)
         if inspect.isawaitable(reply):
             reply = await reply
