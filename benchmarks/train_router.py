@@ -76,7 +76,8 @@ def main() -> None:
         f"Training: {m['training']}; fitted: {m['fitted']}.", "",
         f"Time: recording {record_s:.0f} s, training + both evaluations {train_s:.0f} s; peak RSS {peak_mb:.0f} MB. "
         "Measured on the shared 2-core machine while other jobs ran (load average well above 2), so times are "
-        "upper bounds; see train_scaling.md for per-step costs.", "",
+        "upper bounds; see train_scaling.md for per-step costs. The latency row in particular reflects CPU "
+        "contention at the moment each evaluation ran (see router.md for the router's own latency benchmark).", "",
         "Caveat: held-out requests are new fillings of the same request templates as training requests "
         "(different text, same phrasing patterns), as real traces of recurring tasks would be.",
     ]
