@@ -35,7 +35,15 @@ from agentfn.exceptions import (
     UserError,
 )
 from agentfn.guards import LoopGuards
-from agentfn.messages import AssistantMessage, Message, SystemMessage, ToolCall, ToolMessage, Usage, UserMessage
+from agentfn.messages import (
+    AssistantMessage,
+    Message,
+    SystemMessage,
+    ToolCall,
+    ToolMessage,
+    Usage,
+    UserMessage,
+)
 from agentfn.tool import Tool, tool
 from agentfn.toolset import Toolset
 

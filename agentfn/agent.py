@@ -8,6 +8,7 @@ so the trace store, the CLI and the server see exactly the same thing.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import random
 import time
@@ -216,7 +217,10 @@ class Agent(Generic[DepsT, OutputT]):
         for pinned in self.pinned_tools:
             if pinned not in self.toolset:
                 raise UserError(f"pinned tool {pinned!r} is not among the agent's tools")
-        self._tool_infos = [ToolInfo(name=t.name, schema_hash=t.schema_hash, side_effects=t.side_effects) for t in self.toolset]
+        self._tool_infos = [
+            ToolInfo(name=t.name, schema_hash=t.schema_hash, side_effects=t.side_effects, spec=t.openai_schema())
+            for t in self.toolset
+        ]
 
     # -- public entry points ----------------------------------------------------------
 
@@ -351,15 +355,15 @@ class Agent(Generic[DepsT, OutputT]):
             except ModelError as exc:
                 outcome, reason, error = "error", f"model error: {exc}", exc
                 break
+            assistant = response.message
+            if not self.parallel_tool_calls and len(assistant.tool_calls) > 1:
+                # Enforced before the event goes out: consumers read events later, in other threads.
+                assistant.tool_calls = assistant.tool_calls[:1]
             yield self._emit(ModelResponseEvent(run_id=run_id, step=step, response=response, latency_s=time.perf_counter() - t0))
             usage = usage + response.usage
-            assistant = response.message
             messages.append(assistant)
             new_step_messages: list[Message] = [assistant]
             calls = assistant.tool_calls
-            if not self.parallel_tool_calls and len(calls) > 1:
-                calls = calls[:1]
-                assistant.tool_calls = calls
             if not calls:
                 parsed = output.parse_text(assistant.content or "")
                 if parsed.ok:
@@ -518,7 +522,7 @@ class _OutputSpec:
             return
         self._adapter = TypeAdapter(self.output_type)
         self.schema = self._adapter.json_schema()
-        if isinstance(self.output_type, type) and issubclass(self.output_type, BaseModel):
+        if inspect.isclass(self.output_type) and issubclass(self.output_type, BaseModel):  # list[int] is no class
             adapter = self._adapter
 
             def final_result(**data: Any) -> Any:

@@ -48,6 +48,8 @@ class ToolInfo(BaseModel):
     name: str
     schema_hash: str
     side_effects: str = "none"
+    spec: dict[str, Any] | None = None
+    """The OpenAI-format definition, so exported traces carry full tool schemas."""
 
 
 class RunStart(_Event):

@@ -420,3 +420,8 @@ async def test_run_metadata_is_recorded_on_run_start() -> None:
     run = Agent(TestModel(), [add]).iter("x", metadata={"request_id": "r-1"})
     events = [e async for e in run]
     assert isinstance(events[0], RunStart) and events[0].metadata == {"request_id": "r-1"}
+
+
+async def test_output_type_that_is_not_a_class() -> None:
+    result = await Agent(script("[1, 2, 3]"), [], output_type=list[int]).run("x")
+    assert result.output == [1, 2, 3]
