@@ -256,6 +256,15 @@ class SentenceTransformerEncoder:
 _LOADED: dict[tuple[str, str], Encoder] = {}
 
 
+def _mean_pooling(pooling: dict[str, Any]) -> bool:
+    # sentence-transformers < 6 writes one flag per mode; 6 writes "pooling_mode": "mean".
+    if "pooling_mode" in pooling:
+        return pooling.get("pooling_mode") == "mean"
+    return bool(pooling.get("pooling_mode_mean_tokens")) and not any(
+        pooling.get(k) for k in ("pooling_mode_cls_token", "pooling_mode_max_tokens")
+    )
+
+
 def _is_numpy_compatible(folder: Path) -> bool:
     """True for a BERT sentence-transformers folder with mean pooling + normalisation."""
     try:
@@ -270,8 +279,7 @@ def _is_numpy_compatible(folder: Path) -> bool:
         config.get("model_type") == "bert"
         and (folder / "model.safetensors").exists()
         and (folder / "tokenizer.json").exists()
-        and bool(pooling.get("pooling_mode_mean_tokens"))
-        and not any(pooling.get(k) for k in ("pooling_mode_cls_token", "pooling_mode_max_tokens"))
+        and _mean_pooling(pooling)
         and any(t.endswith("Normalize") for t in types)
         and all(t.rsplit(".", 1)[-1] in {"Transformer", "Pooling", "Normalize"} for t in types)
     )
