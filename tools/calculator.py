@@ -6,7 +6,9 @@ import ast
 import math
 import operator
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from agentfn import ToolRetry, tool
 
@@ -112,7 +114,11 @@ class _Evaluator:
 
 
 @tool(side_effects="none")
-def calculate(expression: str) -> int | float | bool:
+def calculate(
+    # The character class is what the evaluator can ever accept; under constrained decoding it also
+    # keeps a small model from writing prose or code comments into the expression.
+    expression: Annotated[str, Field(pattern=r"^[0-9A-Za-z_+\-*/%().,<>=!&|~^ ]{1,2000}$")],
+) -> int | float | bool:
     """Evaluate an arithmetic expression exactly and safely.
 
     Supports + - * / // % ** (exponent at most 10000), parentheses, comparisons,

@@ -85,7 +85,8 @@ def call_envelope_schema(
     return options[0] if len(options) == 1 else {"anyOf": options}
 
 
-_STRING_BOUNDED_BY = ("maxLength", "enum", "const", "format")
+# xgrammar ignores maxLength next to a pattern, so a pattern must carry its own bound ({m,n}).
+_STRING_BOUNDED_BY = ("maxLength", "enum", "const", "format", "pattern")
 _ARRAY_BOUNDED_BY = ("maxItems", "enum", "const", "prefixItems")
 
 
