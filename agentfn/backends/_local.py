@@ -15,7 +15,7 @@ from agentfn.backends.base import ModelRequest, ModelResponse
 from agentfn.exceptions import UnexpectedModelBehavior
 from agentfn.messages import AssistantMessage, ToolCall, Usage
 
-__all__ = ["CALL_CLOSE", "CALL_OPEN", "forced_call_response", "free_response", "normalised_json"]
+__all__ = ["CALL_CLOSE", "CALL_OPEN", "forced_call_response", "free_response", "local_response", "normalised_json"]
 
 CALL_OPEN = "<tool_call>\n"
 CALL_CLOSE = "\n</tool_call>"
@@ -96,4 +96,27 @@ def free_response(
         model_name=model_name,
         finish_reason="tool_calls" if calls else finish_reason,
         raw_text=raw,
+    )
+
+
+def local_response(
+    request: ModelRequest,
+    text: str,
+    *,
+    forced: bool,
+    constrained: bool,
+    parser: str | Sequence[str],
+    call_prefix: str,
+    usage: Usage,
+    finish_reason: str,
+    model_name: str,
+) -> ModelResponse:
+    """The response of an in-process backend: the forced call, or text with any calls parsed out."""
+    if forced:
+        return forced_call_response(
+            text, call_prefix=call_prefix, usage=usage, finish_reason=finish_reason, model_name=model_name
+        )
+    return free_response(
+        request, text, parser=parser, constrained=constrained, call_prefix=call_prefix, usage=usage,
+        finish_reason=finish_reason, model_name=model_name,
     )

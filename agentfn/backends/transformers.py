@@ -34,7 +34,7 @@ from agentfn.backends._constrain import (
     is_call_forced,
 )
 from agentfn.backends._lazy import import_extra, quiet_progress_bars
-from agentfn.backends._local import CALL_CLOSE, CALL_OPEN, forced_call_response, free_response
+from agentfn.backends._local import CALL_CLOSE, CALL_OPEN, local_response
 from agentfn.backends._toolcalls import text_events, text_stream_parser
 from agentfn.backends.base import Done, Model, ModelRequest, ModelResponse, StreamEvent, TextDelta
 from agentfn.messages import ToolCall, Usage
@@ -284,19 +284,9 @@ class TransformersModel(Model):
             text, n_in, n_out, capped = self._generate(prompt, grammar, max_new, request, on_text)
         usage = Usage(requests=1, input_tokens=n_in, output_tokens=n_out)
         finish = "length" if capped else "stop"
-        if forced:
-            return forced_call_response(
-                text, call_prefix=self.call_prefix, usage=usage, finish_reason=finish, model_name=self.name
-            )
-        return free_response(
-            request,
-            text,
-            parser=self.parser,
-            constrained=grammar is not None,
-            call_prefix=self.call_prefix,
-            usage=usage,
-            finish_reason=finish,
-            model_name=self.name,
+        return local_response(
+            request, text, forced=forced, constrained=grammar is not None, parser=self.parser,
+            call_prefix=self.call_prefix, usage=usage, finish_reason=finish, model_name=self.name,
         )
 
     async def request(self, request: ModelRequest) -> ModelResponse:

@@ -28,7 +28,7 @@ from agentfn.backends._constrain import (
     is_call_forced,
 )
 from agentfn.backends._lazy import import_extra
-from agentfn.backends._local import CALL_OPEN, forced_call_response, free_response
+from agentfn.backends._local import CALL_OPEN, local_response
 from agentfn.backends.base import Model, ModelRequest, ModelResponse
 from agentfn.messages import Usage
 
@@ -175,19 +175,9 @@ class VLLMModel(Model):
             output_tokens=len(completion.token_ids or []),
         )
         finish = str(completion.finish_reason or "stop")
-        if forced:
-            return forced_call_response(
-                text, call_prefix=self.call_prefix, usage=usage, finish_reason=finish, model_name=self.name
-            )
-        return free_response(
-            request,
-            text,
-            parser=self.parser,
-            constrained=schema is not None,
-            call_prefix=self.call_prefix,
-            usage=usage,
-            finish_reason=finish,
-            model_name=self.name,
+        return local_response(
+            request, text, forced=forced, constrained=schema is not None, parser=self.parser,
+            call_prefix=self.call_prefix, usage=usage, finish_reason=finish, model_name=self.name,
         )
 
     async def request(self, request: ModelRequest) -> ModelResponse:
