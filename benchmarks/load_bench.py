@@ -33,6 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from serve_bench import BODY, KEY, _free_port, _wait_for, build_agent  # shared with the serve benchmark
+from serve_bench import serve as serve_bench_serve
 
 RESULTS = Path(__file__).parent / "results"
 SERVER_CONCURRENCY = (1, 16, 256)
@@ -42,40 +43,16 @@ MIN_REQUESTS = 200  # low concurrency: enough requests per wave for a p99
 
 
 def bench_agent() -> Any:
-    """The serve benchmark's agent, minus ``FunctionModel``'s record of every request.
+    """The serve benchmark's agent, without ``FunctionModel``'s record of every request.
 
-    ``FunctionModel.requests`` keeps each request for tests to inspect (~2.5 KB a step); over thousands
-    of runs that would be measured as memory growth of the runtime, which it is not.
+    That record (~2.5 KB a step) would be measured as memory growth of the runtime, which it is not.
     """
-    from agentfn import Agent
-    from agentfn.backends.base import ModelRequest, ModelResponse
-    from agentfn.backends.function import FunctionModel
-
-    base = build_agent()
-
-    class ForgetfulFunctionModel(FunctionModel):
-        async def request(self, request: ModelRequest) -> ModelResponse:
-            try:
-                return await super().request(request)
-            finally:
-                self.requests.clear()
-
-    return Agent(ForgetfulFunctionModel(base.model.function, name=base.model.name), base.toolset, name=base.name)
+    return build_agent(keep_requests=False)
 
 
 def serve(port: int) -> None:
     """The server process: as in serve_bench.py (auth, rate limiting, metrics on), with :func:`bench_agent`."""
-    import uvicorn
-
-    from agentfn.serve import ServeConfig, create_app, hash_key
-
-    agent = bench_agent()
-    config = ServeConfig.model_validate({
-        "keys": [{"name": "bench", "sha256": hash_key(KEY), "rate_per_minute": 1e9, "burst": 1_000_000}],
-        "agents": [{"name": "bench"}], "port": port,
-    })
-    app = create_app(config, model=agent.model, toolsets={"bench": agent.toolset})
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, backlog=4096)
+    serve_bench_serve(port, keep_requests=False)
 
 
 def rss_mb(pid: int | None = None) -> float:

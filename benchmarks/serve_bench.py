@@ -35,7 +35,8 @@ WARMUP_S = 1.0
 BODY = {"model": "bench", "messages": [{"role": "user", "content": "What is 1 + 2?"}]}
 
 
-def build_agent() -> Any:
+def build_agent(*, keep_requests: bool = True) -> Any:
+    """The bench agent; ``keep_requests=False`` stops FunctionModel recording every request (~2.5 KB a step)."""
     from agentfn import Agent, AssistantMessage, FunctionModel, tool
     from agentfn.backends.function import call
 
@@ -49,16 +50,16 @@ def build_agent() -> Any:
             return AssistantMessage(tool_calls=[call("add", {"a": 1, "b": 2})])
         return "3"
 
-    return Agent(FunctionModel(reply), [add], name="bench")
+    return Agent(FunctionModel(reply, keep_requests=keep_requests), [add], name="bench")
 
 
-def serve(port: int) -> None:
+def serve(port: int, *, keep_requests: bool = True) -> None:
     """The server process: the bench agent behind the real app."""
     import uvicorn
 
     from agentfn.serve import ServeConfig, create_app, hash_key
 
-    agent = build_agent()
+    agent = build_agent(keep_requests=keep_requests)
     config = ServeConfig.model_validate({
         "keys": [{"name": "bench", "sha256": hash_key(KEY), "rate_per_minute": 1e9, "burst": 1_000_000}],
         "agents": [{"name": "bench"}], "port": port,
