@@ -7,12 +7,13 @@ import pytest
 
 from agentfn.exceptions import ConfigError
 from agentfn.router.encoder import Encoder, NumpyBertEncoder, default_model_dir, load_encoder
+from agentfn.router.onnx_encoder import OnnxBertEncoder
 
 
 def test_default_model_is_the_verified_offline_minilm(encoder: Encoder) -> None:
     folder = default_model_dir()
     assert (folder / "model.safetensors").exists()
-    assert isinstance(encoder, NumpyBertEncoder)
+    assert isinstance(encoder, OnnxBertEncoder)  # onnxruntime is part of agentfn[router]
     assert encoder.dim == 384
     assert load_encoder() is encoder  # memoised per process
 

@@ -1,0 +1,150 @@
+"""BERT sentence-transformers weights and the parts every BERT encoder shares.
+
+Both local encoders (:class:`~agentfn.router.encoder.NumpyBertEncoder` and
+:class:`~agentfn.router.onnx_encoder.OnnxBertEncoder`) read the same folder the
+same way: safetensors weights, ``tokenizer.json``, mean pooling over real
+tokens, L2 normalisation. Keeping that here means the two produce the same
+vectors from the same inputs, so tool vectors embedded by one match query
+vectors from the other.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from agentfn.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass
+class BertWeights:
+    """One BERT encoder's float32 weights, laid out for ``x @ W`` row products.
+
+    Each entry of ``layers`` holds ``qkv_w`` (query, key and value fused into
+    one matrix: fewer, larger products), ``qkv_b``, ``o_w``, ``o_b``, ``ln1_w``,
+    ``ln1_b``, ``i_w``, ``i_b``, ``f_w``, ``f_b``, ``ln2_w``, ``ln2_b``.
+    """
+
+    heads: int
+    eps: float
+    word: FloatArray
+    pos: FloatArray
+    type0: FloatArray
+    emb_ln: tuple[FloatArray, FloatArray]
+    layers: list[dict[str, FloatArray]] = field(default_factory=lambda: [])
+
+    @property
+    def dim(self) -> int:
+        return int(self.word.shape[1])
+
+
+def load_bert_weights(folder: Path) -> BertWeights:
+    """Read ``model.safetensors`` + ``config.json`` of a BERT folder.
+
+    Raises:
+        ConfigError: the folder holds another architecture.
+    """
+    from safetensors.numpy import load_file  # pyright: ignore[reportUnknownVariableType]
+
+    config: dict[str, Any] = json.loads((folder / "config.json").read_text())
+    if config.get("model_type") != "bert":
+        raise ConfigError(f"{folder}: a BERT model is needed here, got {config.get('model_type')!r}")
+    raw = load_file(str(folder / "model.safetensors"))
+    # Fine-tuned copies may be saved from BertForX with a "bert." prefix.
+    w = {k.removeprefix("bert."): v.astype(np.float32) for k, v in raw.items() if v.dtype != np.int64}
+    weights = BertWeights(
+        heads=int(config["num_attention_heads"]),
+        eps=float(config.get("layer_norm_eps", 1e-12)),
+        word=w["embeddings.word_embeddings.weight"],
+        pos=w["embeddings.position_embeddings.weight"],
+        type0=w["embeddings.token_type_embeddings.weight"][0],
+        emb_ln=(w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"]),
+    )
+    for i in range(int(config["num_hidden_layers"])):
+        p = f"encoder.layer.{i}."
+        qkv = ("query", "key", "value")
+        weights.layers.append(
+            {
+                "qkv_w": np.concatenate([w[p + f"attention.self.{n}.weight"] for n in qkv], axis=0).T.copy(),
+                "qkv_b": np.concatenate([w[p + f"attention.self.{n}.bias"] for n in qkv]),
+                "o_w": w[p + "attention.output.dense.weight"].T.copy(),
+                "o_b": w[p + "attention.output.dense.bias"],
+                "ln1_w": w[p + "attention.output.LayerNorm.weight"],
+                "ln1_b": w[p + "attention.output.LayerNorm.bias"],
+                "i_w": w[p + "intermediate.dense.weight"].T.copy(),
+                "i_b": w[p + "intermediate.dense.bias"],
+                "f_w": w[p + "output.dense.weight"].T.copy(),
+                "f_b": w[p + "output.dense.bias"],
+                "ln2_w": w[p + "output.LayerNorm.weight"],
+                "ln2_b": w[p + "output.LayerNorm.bias"],
+            }
+        )
+    return weights
+
+
+def max_seq_length(folder: Path, default: int = 256) -> int:
+    """sentence-transformers' ``max_seq_length`` for the folder (256 if unset)."""
+    st_cfg = folder / "sentence_bert_config.json"
+    if not st_cfg.exists():
+        return default
+    return int(json.loads(st_cfg.read_text()).get("max_seq_length", default))
+
+
+def load_tokenizer(folder: Path, max_length: int) -> Tokenizer:
+    """The folder's fast tokenizer, truncating at ``max_length``, unpadded."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tok.enable_truncation(max_length=max_length)  # pyright: ignore[reportUnknownMemberType]
+    tok.no_padding()
+    return tok
+
+
+def padded(batch: list[list[int]]) -> tuple[IntArray, FloatArray]:
+    """Token ids right-padded with 0, and the matching 0/1 attention mask."""
+    n, t = len(batch), max(len(x) for x in batch)
+    tokens = np.zeros((n, t), dtype=np.int64)
+    mask = np.zeros((n, t), dtype=np.float32)
+    for i, row in enumerate(batch):
+        tokens[i, : len(row)] = row
+        mask[i, : len(row)] = 1.0
+    return tokens, mask
+
+
+def mean_pool_normalise(hidden: FloatArray, mask: FloatArray) -> FloatArray:
+    """Mean over real tokens, then L2-normalise each row (sentence-transformers' recipe)."""
+    pooled = (hidden * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def length_sorted_batches(ids: list[list[int]], batch_size: int) -> Iterator[list[int]]:
+    """Indices of ``ids`` in batches of similar length, so each batch pads little."""
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    for start in range(0, len(order), batch_size):
+        yield order[start : start + batch_size]
+
+
+def encode_with(
+    tok: Tokenizer, dim: int, texts: list[str], batch_size: int, forward: Callable[[list[list[int]]], FloatArray]
+) -> FloatArray:
+    """Tokenise ``texts``, run ``forward`` on length-sorted batches, restore order."""
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    if not texts:
+        return out
+    ids = [e.ids for e in tok.encode_batch(texts)]
+    for chunk in length_sorted_batches(ids, batch_size):
+        out[chunk] = forward([ids[i] for i in chunk])
+    return out
