@@ -114,10 +114,11 @@ async def run_agent(agent: Any, runs: int) -> float:
 
 def bench_agent(runs: int, rounds: int, tmp: Path, latency_s: float = 0.0) -> dict[str, Any]:
     from agentfn.traces import TraceRecorder, TraceStore
+    from agentfn.traces.redact import redact_secrets
 
     steps_per_run = 4
-    configs = ["no recorder", "TraceRecorder sqlite", "TraceRecorder sqlite, no redaction",
-               "naive sync sqlite", "jsonl append"]
+    configs = ["no recorder", "TraceRecorder sqlite, process writer", "TraceRecorder sqlite",
+               "TraceRecorder sqlite, no redaction", "naive sync sqlite", "jsonl append"]
     times: dict[str, list[float]] = {c: [] for c in configs}
     flush_times: dict[str, list[float]] = {c: [] for c in configs}
     cpu_times: dict[str, list[float]] = {c: [] for c in configs}
@@ -128,7 +129,10 @@ def bench_agent(runs: int, rounds: int, tmp: Path, latency_s: float = 0.0) -> di
             store = None
             if c.startswith("TraceRecorder"):
                 store = TraceStore.open(tmp / f"agent-{latency_s}-{r}-{len(c)}.db")
-                recorder = TraceRecorder(store, redact=None) if "no redaction" in c else TraceRecorder(store)
+                writer = "process" if "process" in c else "thread"
+                recorder = TraceRecorder(store, redact=None if "no redaction" in c else redact_secrets, writer=writer)
+                # The writer process starts in ~0.5 s, once per recorder: wait for it outside the timing.
+                assert recorder.flush(60)
             elif c == "naive sync sqlite":
                 recorder = NaiveSqlite(str(tmp / f"naive-{latency_s}-{r}.db"))
             elif c == "jsonl append":
@@ -369,11 +373,19 @@ def write_report(res: dict[str, Any]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
+    ap.add_argument("--agent-only", action="store_true", help="only the recording-overhead tables (not saved)")
     args = ap.parse_args()
     runs, rounds, rec_runs, n_import, pg_n = (50, 2, 200, 5_000, 1_000) if args.quick else (300, 5, 2_000, 100_000, 20_000)
     lat_runs = 20 if args.quick else 100
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
+        if args.agent_only:
+            for latency in (0.0, 0.005):
+                out = bench_agent(runs if not latency else lat_runs, rounds if not latency else 3, tmp, latency)
+                for name, row in out["configs"].items():
+                    print(f"latency {latency}: {name:40s} step {row['step_us']:7.0f} us  {row['overhead_pct']:+6.1f}%"
+                          f"  cpu {row['cpu_step_us']:6.0f} us (+{row['cpu_overhead_us']:.0f})")
+            return
         res = {
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
             "python": platform.python_version(),

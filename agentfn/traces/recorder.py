@@ -22,16 +22,19 @@ import atexit
 import contextlib
 import logging
 import os
+import pickle
 import queue
 import threading
 import time
 import weakref
-from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from agentfn.events import AgentEvent
+from agentfn.exceptions import ConfigError
 from agentfn.traces._assemble import EventAssembler
 from agentfn.traces._ops import WriteOp
+from agentfn.traces._procwriter import ProcessWriter
+from agentfn.traces._writing import FailureLog, WriteStats, write_with_retries
 from agentfn.traces.redact import Redactor, redact_secrets
 from agentfn.traces.store import TraceStore
 
@@ -71,7 +74,14 @@ class TraceRecorder:
             recorder opened itself is closed by :meth:`close`.
         redact: applied to every stored argument, result, error, message and output text.
             Defaults to :func:`redact_secrets`; pass None to store text unchanged.
-        max_batch: most events written in one transaction.
+        writer: where rows are built and written. ``"thread"``: a background thread of this
+            process (no start-up cost; its CPU competes with the agent for the GIL).
+            ``"process"``: a child process (~0.5 s to start, then the agent's process only
+            hands events over: the choice for fast agents and servers). The process writer
+            needs a store another process can open (not ``:memory:``) and a redactor that
+            pickles (a module-level function); if the child dies, later events are written
+            by the thread writer.
+        max_batch: most events written in one transaction (thread writer).
         flush_interval: after the first unwritten event the writer waits this long (seconds)
             for more, so a busy agent pays for one transaction per interval rather than one per
             event; it is also the most a killed process can lose of what completed (a step that
@@ -79,15 +89,12 @@ class TraceRecorder:
         max_queue: events buffered while the store is slow; beyond it events are dropped and
             counted in :attr:`dropped` (the run never waits).
         retries: extra attempts for a failed write before its events are given up.
-        record_text_deltas: TextDelta events carry nothing the final response lacks, so they
-            are skipped unless asked for (they are still ignored by the store).
 
-    Attributes:
-        errors: writes given up after retries (each logged).
-        dropped: events not stored (queue full, recorder closed, or in a failed write; when
-            part of a batch could be stored, the number of refused writes).
-        written: events stored.
-        last_error: the most recent store error, if any.
+    TextDelta events carry nothing the final response lacks, so they are not recorded.
+
+    Raises:
+        ConfigError: ``writer="process"`` with an in-memory store or a redactor that does not
+            pickle, or an unknown ``writer``.
     """
 
     def __init__(
@@ -95,32 +102,85 @@ class TraceRecorder:
         store: TraceStore | str | os.PathLike[str] | None = None,
         *,
         redact: Redactor | None = _DEFAULT_REDACT,
+        writer: Literal["thread", "process"] = "thread",
         max_batch: int = 5_000,
         max_queue: int = 100_000,
         retries: int = 2,
         flush_interval: float = 0.05,
     ) -> None:
+        if writer not in ("thread", "process"):
+            raise ConfigError(f"unknown trace writer {writer!r}; expected 'thread' or 'process'")
         self._owns_store = not isinstance(store, TraceStore)
         self.store = store if isinstance(store, TraceStore) else TraceStore.open(store)
         self.redact: Redactor | None = redact_secrets if redact is _DEFAULT_REDACT else redact
+        self.writer: Literal["thread", "process"] = writer
         self.max_batch = max_batch
+        self.max_queue = max_queue
         self.flush_interval = flush_interval
-        self._wake = threading.Event()
         self.retries = retries
-        self.errors = 0
-        self.dropped = 0
-        self.written = 0
-        self.last_error: BaseException | None = None
+        self._stats = WriteStats()
+        self._failure_log = FailureLog()
         self._assembler = EventAssembler(self.redact)
+        self._wake = threading.Event()
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=max_queue)
         self._closed = False
-        self._last_log = 0.0
-        self._suppressed = 0
-        self._thread = threading.Thread(target=self._run, name="agentfn-trace-writer", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+        self._proc: ProcessWriter | None = None
+        if writer == "process":
+            self._proc = ProcessWriter(
+                self._shareable_url(), self._picklable_redactor(),
+                flush_interval=flush_interval, max_queue=max_queue, retries=retries,
+            )
+        else:
+            self._start_thread()
         # Flush on interpreter exit: the writer is a daemon thread and would be cut off.
         self._atexit = _make_atexit(weakref.ref(self))
         atexit.register(self._atexit)
+
+    def _shareable_url(self) -> str:
+        url = self.store.engine.url
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            raise ConfigError("writer='process' needs a store another process can open, not an in-memory one")
+        return url.render_as_string(hide_password=False)
+
+    def _picklable_redactor(self) -> Redactor | None:
+        try:
+            pickle.loads(pickle.dumps(self.redact))
+        except Exception as exc:
+            raise ConfigError(
+                f"writer='process' needs a redactor the writer process can import (a module-level function): {exc}"
+            ) from exc
+        return self.redact
+
+    def _start_thread(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="agentfn-trace-writer", daemon=True)
+            self._thread.start()
+
+    # -- counters --------------------------------------------------------------------
+
+    @property
+    def errors(self) -> int:
+        """Writes given up after retries (each logged)."""
+        return self._stats.errors + (self._proc.child_stats.errors if self._proc else 0)
+
+    @property
+    def dropped(self) -> int:
+        """Events not stored (queue full, recorder closed, a failed write, a writer process gone)."""
+        extra = self._proc.child_stats.dropped + self._proc.lost if self._proc else 0
+        return self._stats.dropped + extra
+
+    @property
+    def written(self) -> int:
+        """Events stored."""
+        return self._stats.written + (self._proc.child_stats.written if self._proc else 0)
+
+    @property
+    def last_error(self) -> BaseException | None:
+        """The most recent store error, if any."""
+        if self._stats.last_error is not None or self._proc is None:
+            return self._stats.last_error
+        return self._proc.child_stats.last_error
 
     # -- the recorder contract ----------------------------------------------------
 
@@ -128,23 +188,35 @@ class TraceRecorder:
         """Queue an event for writing. Never blocks, never raises."""
         try:
             if self._closed:
-                self.dropped += 1
+                self._stats.dropped += 1
                 return
             if event.kind == "text_delta":
                 return
+            proc = self._proc
+            if proc is not None:
+                if proc.put(event):
+                    return
+                if proc.alive:
+                    raise queue.Full
+                self._start_thread()  # the writer process is gone: write in-process from now on
             self._queue.put_nowait(event)
         except queue.Full:
-            self.dropped += 1
-            self._log_failure("trace queue full; event dropped (store too slow?)", None)
+            self._stats.dropped += 1
+            self._failure_log("trace queue full; event dropped (store too slow?)", None)
         except Exception as exc:  # the contract: recording never breaks a run
-            self.dropped += 1
-            self._log_failure("trace recorder failed to queue an event", exc)
+            self._stats.dropped += 1
+            self._failure_log("trace recorder failed to queue an event", exc)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Block until every event handled before this call is written (or given up).
 
-        Returns False on timeout or when the writer is not running.
+        Returns False on timeout or when no writer is running.
         """
+        ok = True
+        if self._proc is not None and self._proc.alive:
+            ok = self._proc.flush(timeout) or not self._proc.alive
+        if self._thread is None:
+            return ok
         if not self._thread.is_alive():
             return False
         marker = _Flush()
@@ -153,7 +225,7 @@ class TraceRecorder:
         except queue.Full:
             return False
         self._wake.set()
-        return marker.done.wait(timeout)
+        return marker.done.wait(timeout) and ok
 
     async def aflush(self, timeout: float | None = None) -> bool:
         """:meth:`flush` without blocking the event loop."""
@@ -169,15 +241,18 @@ class TraceRecorder:
             return
         self._closed = True
         atexit.unregister(self._atexit)
-        if self._thread.is_alive():
+        if self._proc is not None:
+            self._proc.close(timeout)
+        thread = self._thread
+        if thread is not None and thread.is_alive():
             with contextlib.suppress(queue.Full):
                 self._queue.put(_STOP, timeout=timeout)
             self._wake.set()
-            self._thread.join(timeout)
-        if self._thread.is_alive():
-            left = self._queue.qsize()
-            self.dropped += left
-            log.warning("trace recorder closed with %d event(s) still unwritten after %ss", left, timeout)
+            thread.join(timeout)
+            if thread.is_alive():
+                left = self._queue.qsize()
+                self._stats.dropped += left
+                log.warning("trace recorder closed with %d event(s) still unwritten after %ss", left, timeout)
         if self._owns_store:
             self.store.close()
 
@@ -188,9 +263,14 @@ class TraceRecorder:
         self.close()
 
     @property
+    def writer_pid(self) -> int | None:
+        """Process id of a live writer process (``writer="process"``), else None."""
+        return self._proc.pid if self._proc is not None and self._proc.alive else None
+
+    @property
     def pending(self) -> int:
         """Events queued and not yet written."""
-        return self._queue.qsize()
+        return self._queue.qsize() + (self._proc.pending if self._proc else 0)
 
     # -- the writer thread ----------------------------------------------------------
 
@@ -223,65 +303,13 @@ class TraceRecorder:
                     try:
                         ops.extend(self._assembler.feed(it))
                     except Exception as exc:
-                        self.errors += 1
-                        self.dropped += 1
-                        self.last_error = exc
-                        self._log_failure("trace recorder could not process an event", exc)
-            self._write(ops, events)
+                        self._stats.errors += 1
+                        self._stats.dropped += 1
+                        self._stats.last_error = exc
+                        self._failure_log("trace recorder could not process an event", exc)
+            write_with_retries(self.store, ops, events, self._stats, self.retries, self._failure_log)
             for m in markers:
                 m.done.set()
-
-    def _write(self, ops: Sequence[WriteOp], events: int) -> None:
-        if not ops:
-            self.written += events
-            return
-        delay = 0.1
-        for attempt in range(self.retries + 1):
-            try:
-                self.store.write(ops)
-                self.written += events
-                return
-            except Exception as exc:
-                self.last_error = exc
-                if attempt < self.retries:
-                    time.sleep(delay)
-                    delay *= 4
-        # One bad row (say a value PostgreSQL refuses) must not cost the other runs in the batch:
-        # store the writes one by one, giving up after a few failures in a row (the store is down).
-        failed, streak = 0, 0
-        if len(ops) > 1:
-            for i, op in enumerate(ops):
-                if streak >= 3:
-                    failed += len(ops) - i
-                    break
-                try:
-                    self.store.write([op])
-                    streak = 0
-                except Exception as exc:
-                    self.last_error = exc
-                    failed += 1
-                    streak += 1
-        else:
-            failed = len(ops)
-        self.errors += 1
-        if failed == len(ops):
-            self.dropped += events
-            self._log_failure(f"trace store write failed; {events} event(s) not stored", self.last_error)
-        else:
-            self.written += events
-            self.dropped += failed
-            self._log_failure(f"trace store refused {failed} of {len(ops)} write(s)", self.last_error)
-
-    def _log_failure(self, message: str, exc: BaseException | None) -> None:
-        # At most one line per 10 s, so a dead store does not flood the log of a busy agent.
-        now = time.monotonic()
-        if now - self._last_log < 10.0:
-            self._suppressed += 1
-            return
-        extra = f" ({self._suppressed} similar suppressed)" if self._suppressed else ""
-        self._suppressed = 0
-        self._last_log = now
-        log.warning("%s: %s%s", message, exc if exc is not None else "", extra)
 
 
 def _make_atexit(ref: weakref.ReferenceType[TraceRecorder]) -> Any:

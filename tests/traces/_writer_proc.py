@@ -7,13 +7,13 @@ import sys
 import time
 
 
-def bulk(url: str, runs: int, prefix: str) -> None:
+def bulk(url: str, runs: int, prefix: str, writer: str = "thread") -> None:
     """Record ``runs`` scripted runs through a TraceRecorder, then report its counters."""
     from agentfn.traces import TraceRecorder, TraceStore
     from agentfn.traces.testing import ScriptedCall, scripted_run_events
 
     store = TraceStore.open(url)
-    recorder = TraceRecorder(store)
+    recorder = TraceRecorder(store, writer=writer)  # type: ignore[arg-type]
     for i in range(runs):
         for event in scripted_run_events(
             [[ScriptedCall("search", {"q": f"{prefix} {i}"}, result="found")]],
@@ -27,7 +27,7 @@ def bulk(url: str, runs: int, prefix: str) -> None:
     print(json.dumps({"errors": recorder.errors, "dropped": recorder.dropped, "written": recorder.written}))
 
 
-def crash_agent(url: str) -> None:
+def crash_agent(url: str, writer: str = "thread") -> None:
     """A real agent whose tool hangs at step 3; the parent kills this process then."""
     import asyncio
 
@@ -55,7 +55,7 @@ def crash_agent(url: str) -> None:
         return AssistantMessage(tool_calls=[call("work", {"i": n})]) if n < 6 else "finished"
 
     store = TraceStore.open(url)
-    recorder = TraceRecorder(store)
+    recorder = TraceRecorder(store, writer=writer)  # type: ignore[arg-type]
     agent = Agent(FunctionModel(reply), tools=[work], recorder=recorder, max_steps=10)
     agent.run_sync("do six steps", run_id="crash-run")
 
@@ -63,6 +63,6 @@ def crash_agent(url: str) -> None:
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "bulk":
-        bulk(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+        bulk(sys.argv[2], int(sys.argv[3]), sys.argv[4], *sys.argv[5:6])
     elif mode == "crash":
-        crash_agent(sys.argv[2])
+        crash_agent(sys.argv[2], *sys.argv[3:4])

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from agentfn.traces import TraceStore
+from agentfn.traces.testing import ScriptedCall, scripted_run_events
 
 HELPER = str(Path(__file__).with_name("_writer_proc.py"))
 ROOT = str(Path(__file__).resolve().parents[2])
@@ -24,10 +25,11 @@ def _env() -> dict[str, str]:
     return env
 
 
-def test_killed_run_keeps_completed_steps(store_url: str) -> None:
+@pytest.mark.parametrize("writer", ["thread", "process"])
+def test_killed_run_keeps_completed_steps(store_url: str, writer: str) -> None:
     TraceStore.open(store_url).close()
     proc = subprocess.Popen(
-        [sys.executable, HELPER, "crash", store_url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, HELPER, "crash", store_url, writer], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=_env(),
     )
     try:
@@ -90,3 +92,23 @@ def test_20_writer_processes_x_500_runs_lose_nothing(store_url: str) -> None:
             n_steps = conn.exec_driver_sql("SELECT count(*) FROM steps").scalar()
         assert n_steps == procs * runs * 2
     print(f"\n{procs} processes x {runs} runs on {store_url.split(':')[0]}: {elapsed:.1f}s")
+
+
+def test_writer_processes_lose_nothing(store_url: str) -> None:
+    # The same guarantee with each recorder writing from its own child process.
+    procs, runs = 4, 100
+    children = [
+        subprocess.Popen(
+            [sys.executable, HELPER, "bulk", store_url, str(runs), f"w{i}", "process"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+        )
+        for i in range(procs)
+    ]
+    for child in children:
+        out, err = child.communicate(timeout=300)
+        assert child.returncode == 0, err
+        per_run = len(scripted_run_events([[ScriptedCall("search", {"q": "x"}, result="found")]]))
+        assert json.loads(out.strip().splitlines()[-1]) == {"errors": 0, "dropped": 0, "written": runs * per_run}
+    with TraceStore.open(store_url) as store:
+        stats = store.stats()
+        assert (stats.runs, stats.steps, stats.tool_calls) == (procs * runs, procs * runs * 2, procs * runs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +42,12 @@ def lookup_user(user_id: int) -> str:
     return f"user {user_id}"
 
 
+@pytest.fixture(params=["thread", "process"])
+def writer(request: pytest.FixtureRequest) -> Any:
+    """Both recorder writers keep the same promises."""
+    return request.param
+
+
 def _scripted_reply(messages: list[Message], request: ModelRequest) -> AssistantMessage | str:
     tool_replies = [m for m in messages if m.role == "tool"]
     if not tool_replies:
@@ -54,8 +61,8 @@ def _scripted_reply(messages: list[Message], request: ModelRequest) -> Assistant
     return "Paris is 21C; the user is 1234."
 
 
-async def test_agent_run_is_recorded_with_failures_retries_and_order(store: TraceStore) -> None:
-    recorder = TraceRecorder(store)
+async def test_agent_run_is_recorded_with_failures_retries_and_order(store: TraceStore, writer: Any) -> None:
+    recorder = TraceRecorder(store, writer=writer)
     agent = Agent(FunctionModel(_scripted_reply), tools=[get_weather, lookup_user], name="weather-bot", recorder=recorder)
     result = await agent.run("Weather in Paris, and who is user 1234?")
     assert await recorder.aflush(30)
@@ -86,9 +93,9 @@ async def test_agent_run_is_recorded_with_failures_retries_and_order(store: Trac
     assert [m.model_dump() for m in run.messages()] == [m.model_dump() for m in result.messages]
 
 
-async def test_many_concurrent_agent_runs_one_recorder(tmp_path: Path) -> None:
+async def test_many_concurrent_agent_runs_one_recorder(tmp_path: Path, writer: Any) -> None:
     store = TraceStore.open(tmp_path / "t.db")
-    recorder = TraceRecorder(store)
+    recorder = TraceRecorder(store, writer=writer)
     agent = Agent(TestModel(), tools=[get_weather], recorder=recorder)
     results = await asyncio.gather(*(agent.run(f"weather {i}") for i in range(200)))
     await recorder.aflush()
@@ -100,7 +107,7 @@ async def test_many_concurrent_agent_runs_one_recorder(tmp_path: Path) -> None:
     store.close()
 
 
-async def test_model_error_run_keeps_partial_step(store: TraceStore) -> None:
+async def test_model_error_run_keeps_partial_step(store: TraceStore, writer: Any) -> None:
     from agentfn.exceptions import ModelUnavailableError
 
     def reply(messages: list[Message], request: ModelRequest) -> AssistantMessage:
@@ -108,7 +115,7 @@ async def test_model_error_run_keeps_partial_step(store: TraceStore) -> None:
             raise ModelUnavailableError("server down", status_code=503)
         return AssistantMessage(tool_calls=[call("get_weather", {"city": "Oslo"})])
 
-    recorder = TraceRecorder(store)
+    recorder = TraceRecorder(store, writer=writer)
     result = await Agent(FunctionModel(reply), tools=[get_weather], recorder=recorder).run("Oslo?")
     await recorder.aflush()
     recorder.close()
@@ -117,9 +124,9 @@ async def test_model_error_run_keeps_partial_step(store: TraceStore) -> None:
     assert run.successful_tools() == ["get_weather"]
 
 
-def test_dead_store_does_not_break_the_run(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_dead_store_does_not_break_the_run(tmp_path: Path, caplog: pytest.LogCaptureFixture, writer: Any) -> None:
     store = TraceStore.open(tmp_path / "t.db")
-    recorder = TraceRecorder(store, retries=1)
+    recorder = TraceRecorder(store, retries=1, writer=writer)
     # The database goes away under the recorder: its tables are dropped by another process.
     with store.engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE steps")
@@ -136,9 +143,9 @@ def test_dead_store_does_not_break_the_run(tmp_path: Path, caplog: pytest.LogCap
     store.close()
 
 
-def test_locked_store_waits_then_writes(tmp_path: Path) -> None:
+def test_locked_store_waits_then_writes(tmp_path: Path, writer: Any) -> None:
     store = TraceStore.open(tmp_path / "t.db")
-    recorder = TraceRecorder(store)
+    recorder = TraceRecorder(store, writer=writer)
     blocker = TraceStore.open(tmp_path / "t.db")
     conn = blocker.engine.connect()
     tx = conn.begin()  # BEGIN IMMEDIATE: holds the write lock
@@ -154,8 +161,8 @@ def test_locked_store_waits_then_writes(tmp_path: Path) -> None:
     store.close()
 
 
-def test_handle_never_raises_and_counts_drops(tmp_path: Path) -> None:
-    recorder = TraceRecorder(tmp_path / "t.db", max_queue=1)
+def test_handle_never_raises_and_counts_drops(tmp_path: Path, writer: Any) -> None:
+    recorder = TraceRecorder(tmp_path / "t.db", max_queue=1, writer=writer)
     blocker = TraceStore.open(tmp_path / "t.db")
     with blocker.engine.begin():
         events = scripted_run_events([[ScriptedCall("a")]] * 5)
@@ -200,14 +207,14 @@ def test_multi_recorder_isolates_failures(tmp_path: Path) -> None:
     store.close()
 
 
-def test_a_refused_row_costs_only_itself(tmp_path: Path) -> None:
+def test_a_refused_row_costs_only_itself(tmp_path: Path, writer: Any) -> None:
     store = TraceStore.open(tmp_path / "t.db")
     with store.engine.begin() as conn:  # stands in for a value PostgreSQL refuses
         conn.exec_driver_sql(
             "CREATE TRIGGER no_bad BEFORE INSERT ON tool_calls WHEN NEW.name = 'forbidden'"
             " BEGIN SELECT RAISE(ABORT, 'forbidden tool'); END"
         )
-    recorder = TraceRecorder(store, retries=0, flush_interval=1.0)  # both runs land in one batch
+    recorder = TraceRecorder(store, retries=0, flush_interval=1.0, writer=writer)  # both runs land in one batch
     for e in scripted_run_events([[ScriptedCall("fine")]], run_id="good") + scripted_run_events(
         [[ScriptedCall("forbidden")]], run_id="bad"
     ):
