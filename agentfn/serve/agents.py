@@ -119,7 +119,9 @@ class AgentPool:
         if config.trace_store:
             from agentfn.traces import TraceRecorder
 
-            self.recorder = TraceRecorder(config.trace_store)
+            # A server lives long and answers many runs: rows are built and written by a child
+            # process, so recording costs the request path almost nothing.
+            self.recorder = TraceRecorder(config.trace_store, writer="auto")
         approver = load_approver(config.approver) if config.approver else None
         self.models: dict[tuple[str | None, str | None], Model] = {}
         self.agents: dict[str, ServedAgent] = {}

@@ -80,7 +80,8 @@ class TraceRecorder:
             hands events over: the choice for fast agents and servers). The process writer
             needs a store another process can open (not ``:memory:``) and a redactor that
             pickles (a module-level function); if the child dies, later events are written
-            by the thread writer.
+            by the thread writer. ``"auto"``: the process writer where it can run, else the
+            thread (``agentfn serve`` uses this).
         max_batch: most events written in one transaction (thread writer).
         flush_interval: after the first unwritten event the writer waits this long (seconds)
             for more, so a busy agent pays for one transaction per interval rather than one per
@@ -102,17 +103,19 @@ class TraceRecorder:
         store: TraceStore | str | os.PathLike[str] | None = None,
         *,
         redact: Redactor | None = _DEFAULT_REDACT,
-        writer: Literal["thread", "process"] = "thread",
+        writer: Literal["thread", "process", "auto"] = "thread",
         max_batch: int = 5_000,
         max_queue: int = 100_000,
         retries: int = 2,
         flush_interval: float = 0.05,
     ) -> None:
-        if writer not in ("thread", "process"):
-            raise ConfigError(f"unknown trace writer {writer!r}; expected 'thread' or 'process'")
+        if writer not in ("thread", "process", "auto"):
+            raise ConfigError(f"unknown trace writer {writer!r}; expected 'thread', 'process' or 'auto'")
         self._owns_store = not isinstance(store, TraceStore)
         self.store = store if isinstance(store, TraceStore) else TraceStore.open(store)
         self.redact: Redactor | None = redact_secrets if redact is _DEFAULT_REDACT else redact
+        if writer == "auto":
+            writer = "process" if self._can_use_process() else "thread"
         self.writer: Literal["thread", "process"] = writer
         self.max_batch = max_batch
         self.max_queue = max_queue
@@ -136,6 +139,14 @@ class TraceRecorder:
         # Flush on interpreter exit: the writer is a daemon thread and would be cut off.
         self._atexit = _make_atexit(weakref.ref(self))
         atexit.register(self._atexit)
+
+    def _can_use_process(self) -> bool:
+        try:
+            self._shareable_url()
+            self._picklable_redactor()
+        except ConfigError:
+            return False
+        return True
 
     def _shareable_url(self) -> str:
         url = self.store.engine.url

@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,6 +27,12 @@ from agentfn import Agent, TestModel, tool
 from agentfn.traces import TraceRecorder, TraceStore
 
 pytestmark = pytest.mark.stress
+
+
+@pytest.fixture(params=["thread", "process"])
+def writer(request: pytest.FixtureRequest) -> Any:
+    """Both recorder writers survive the same faults."""
+    return request.param
 
 
 @tool
@@ -50,13 +57,13 @@ def readable(store: TraceStore) -> int:
     return runs
 
 
-def test_store_locked_by_another_connection(tmp_path: Path) -> None:
+def test_store_locked_by_another_connection(tmp_path: Path, writer: Any) -> None:
     """An exclusive transaction elsewhere: runs do not wait for it, and nothing is lost once it ends."""
     path = tmp_path / "traces.db"
     store = TraceStore.open(path)
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
-    recorder = TraceRecorder(store, flush_interval=0)
+    recorder = TraceRecorder(store, flush_interval=0, writer=writer)
     try:
         outcomes = asyncio.run(run_many(recorder, 20))
         assert outcomes == ["answered"] * 20  # every run finished while the store was locked
@@ -89,9 +96,9 @@ def tiny_fs(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
-def test_store_on_a_full_filesystem(tiny_fs: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_store_on_a_full_filesystem(tiny_fs: Path, caplog: pytest.LogCaptureFixture, writer: Any) -> None:
     store = TraceStore.open(tiny_fs / "traces.db")
-    recorder = TraceRecorder(store, flush_interval=0, retries=1)
+    recorder = TraceRecorder(store, flush_interval=0, retries=1, writer=writer)
     with caplog.at_level(logging.WARNING, logger="agentfn.traces"):
         outcomes = asyncio.run(run_many(recorder, 40))  # ~40 x 18 KB of results into 512 KiB
         assert recorder.flush(timeout=120)
@@ -125,9 +132,9 @@ def immutable_store(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["chattr", "-i", str(path)], check=False)
 
 
-def test_store_on_a_read_only_file(immutable_store: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_store_on_a_read_only_file(immutable_store: Path, caplog: pytest.LogCaptureFixture, writer: Any) -> None:
     store = TraceStore.open(immutable_store)  # reading works: the schema is there
-    recorder = TraceRecorder(store, flush_interval=0, retries=1)
+    recorder = TraceRecorder(store, flush_interval=0, retries=1, writer=writer)
     with caplog.at_level(logging.WARNING, logger="agentfn.traces"):
         outcomes = asyncio.run(run_many(recorder, 5))
         assert recorder.flush(timeout=120)

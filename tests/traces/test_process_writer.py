@@ -99,3 +99,17 @@ async def test_objects_the_writer_cannot_import_are_stored_as_json(tmp_path: Pat
     assert run.output == result.output.model_dump()
     assert run.metadata["ticket"] == {"city": "x", "temp": 1}
     store.close()
+
+
+def test_auto_picks_the_process_writer_where_it_can_run(tmp_path: Path) -> None:
+    with TraceStore.open(":memory:") as memory:
+        rec = TraceRecorder(memory, writer="auto")
+        assert rec.writer == "thread" and rec.writer_pid is None
+        rec.close()
+    with TraceStore.open(tmp_path / "t.db") as store:
+        rec = TraceRecorder(store, writer="auto", redact=lambda text: text)
+        assert rec.writer == "thread"
+        rec.close()
+        rec = TraceRecorder(store, writer="auto")
+        assert rec.writer == "process" and rec.writer_pid is not None
+        rec.close()
