@@ -12,6 +12,13 @@ each tool keeps its best score, so every step's tool reaches the top of
 ``ranked``. ``abstain`` is ``top weighted score < abstain_threshold``.
 Every knob lives in :class:`RouterConfig`, saved with the router, so a trainer
 can fit and swap them (see :meth:`Router.fit_from_traces`).
+
+Dense search is exact (one numpy dot product per tool) by default. With
+``RouterConfig.index = "usearch"`` (or ``"auto"`` from ``ann_min_tools`` live
+tools on) an HNSW index (:mod:`agentfn.router.ann`) proposes the
+``ann_candidates`` nearest tools, BM25 adds its own top ``ann_candidates``, and
+only that union is scored exactly and fused as above; every other tool scores
+-inf. :meth:`Router.score_all` stays exact unless asked otherwise, for trainers.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentfn.exceptions import ConfigError, ToolsetConflictError, UserError
+from agentfn.router.ann import AnnIndex, AnnParams
 from agentfn.router.combine import CoUsage, order_tools, segment
 from agentfn.router.encoder import DEFAULT_ENCODER, Encoder, load_encoder
 from agentfn.router.lexical import BM25Index
@@ -96,6 +104,26 @@ class RouterConfig(BaseModel):
     """P(B | A) from traces above which B joins A in ``selected``."""
     candidates: int = 64
     """Per-query candidate pool before the final sort."""
+    index: Literal["exact", "usearch", "auto"] = "exact"
+    """Dense search: ``exact`` (numpy over every tool), ``usearch`` (HNSW
+    candidates, needs ``agentfn[ann]``), or ``auto`` (usearch once the registry
+    holds ``ann_min_tools`` live tools). Ignored in pure-lexical mode."""
+    ann_min_tools: int = 100_000
+    """Registry size at which ``index="auto"`` switches to usearch."""
+    ann_candidates: int = 200
+    """Tools taken from each of the ANN and BM25 rankings (at least ``k``) and
+    scored exactly, per request and per step."""
+    ann_connectivity: int = 32
+    """HNSW edges per node ("M" in the paper); fixed when the index is built."""
+    ann_expansion_add: int = 128
+    """HNSW search breadth while inserting ("efConstruction")."""
+    ann_expansion_search: int = 512
+    """HNSW search breadth for queries ("ef"); usearch widens it to the candidate
+    count. The expansions can change any time; a changed connectivity or dtype
+    rebuilds the index on next use."""
+    ann_dtype: Literal["f32", "f16", "i8"] = "f16"
+    """Storage of the index's own vector copy; candidates are re-scored from the
+    exact float32 vectors, so this trades memory for candidate recall only."""
 
 
 # Lexical scores are normalised per query, so one absolute cold-start threshold
@@ -123,6 +151,8 @@ class Router:
         self._query_cache: OrderedDict[str, FloatArray] = OrderedDict()
         self.query_cache_size = 1024
         self._calibrated: float | None = None
+        self._calibrated_ann = False
+        self._ann: AnnIndex | None = None
         self.co_usage = CoUsage()
 
     # ----------------------------------------------------------------- building
@@ -167,6 +197,32 @@ class Router:
         return self._encoder
 
     @property
+    def uses_ann(self) -> bool:
+        """Whether :meth:`route` takes dense candidates from the ANN index now."""
+        if self._encoder is None:
+            return False
+        index = self.config.index
+        return index == "usearch" or (index == "auto" and len(self._slot_of) >= self.config.ann_min_tools)
+
+    def _ann_params(self) -> AnnParams:
+        c = self.config
+        return AnnParams(c.ann_connectivity, c.ann_expansion_add, c.ann_expansion_search, c.ann_dtype)
+
+    def _ensure_ann(self) -> AnnIndex:
+        """The ANN index, built from the live vectors if absent or built with other fixed settings."""
+        assert self._encoder is not None
+        ann, want = self._ann, self._ann_params()
+        if ann is not None and (ann.dim, ann.params.connectivity, ann.params.dtype) != (self._encoder.dim, want.connectivity, want.dtype):
+            ann = None
+        if ann is None:
+            ann = AnnIndex(self._encoder.dim, want)
+            live = np.flatnonzero(self._alive[: len(self._names)])
+            ann.add(live, self._emb[live])
+            self._ann = ann
+        ann.set_expansion(want.expansion_add, want.expansion_search)
+        return ann
+
+    @property
     def threshold(self) -> float:
         """The abstention threshold in force.
 
@@ -181,13 +237,19 @@ class Router:
             return t
         if self._encoder is None:
             return _LEXICAL_THRESHOLD
-        if self._calibrated is None:
+        approx = self.uses_ann
+        if self._calibrated is None or self._calibrated_ann != approx:
             from agentfn.router._probes import PROBES
 
             if self._probe_vecs is None:
                 self._probe_vecs = self._encoder.encode(PROBES)
-            tops = [float(np.max(self.score_all(p, vector=v)["abstain"], initial=0.0)) for p, v in zip(PROBES, self._probe_vecs, strict=True)]
+            # The same (candidate) scoring as route(): no pass over every tool per probe.
+            tops = [
+                float(np.max(self.score_all(p, vector=v, approximate=approx)["abstain"], initial=0.0))
+                for p, v in zip(PROBES, self._probe_vecs, strict=True)
+            ]
             self._calibrated = float(np.quantile(np.asarray(tops), self.config.abstain_quantile))
+            self._calibrated_ann = approx
         return self._calibrated
 
     def names(self) -> list[str]:
@@ -214,10 +276,12 @@ class Router:
         self._names[slot] = None
         self._alive[slot] = False
         self._lex.remove(slot)
+        if self._ann is not None:
+            self._ann.remove(slot)
         del self._records[name]
         self.co_usage.forget(name)
 
-    def _add_many(self, recs: Sequence[ToolRecord], batch_size: int = 64) -> None:
+    def _add_many(self, recs: Sequence[ToolRecord], batch_size: int = 64, *, ann: bool = True) -> None:
         seen: set[str] = set()
         for rec in recs:
             if rec.name in self._slot_of or rec.name in seen:
@@ -242,6 +306,12 @@ class Router:
             if vectors is not None:
                 self._emb[slot] = vectors[i]
             self._alive[slot] = True
+        if not ann or vectors is None:
+            return  # Router.load attaches the saved index instead
+        if self._ann is not None:
+            self._ann.add(np.arange(start, need), vectors)
+        elif self.uses_ann:
+            self._ensure_ann()
 
     def _vectors_for(self, recs: Sequence[ToolRecord], batch_size: int) -> FloatArray | None:
         """Embeddings for ``recs``, computing only texts not in the cache."""
@@ -264,6 +334,7 @@ class Router:
         self._query_cache.clear()
         self._probe_vecs = None
         self._calibrated = None
+        self._ann = None
         recs = [self._records[n] for n in self.names()]
         dim = self._encoder.dim if self._encoder is not None else 0
         self._emb = np.zeros((len(self._names), dim), dtype=np.float32)
@@ -271,6 +342,8 @@ class Router:
         if vecs is not None:
             for rec, vec in zip(recs, vecs, strict=True):
                 self._emb[self._slot_of[rec.name]] = vec
+        if self.uses_ann:
+            self._ensure_ann()
 
     # ------------------------------------------------------------------ scoring
 
@@ -293,11 +366,24 @@ class Router:
             self._query_cache.popitem(last=False)
         return out
 
-    def score_all(self, text: str, context: str = "", vector: FloatArray | None = None) -> dict[str, FloatArray]:
+    def score_all(
+        self,
+        text: str,
+        context: str = "",
+        vector: FloatArray | None = None,
+        *,
+        approximate: bool = False,
+        candidates: int | None = None,
+    ) -> dict[str, FloatArray]:
         """Per-slot signals for one request: ``dense``, ``lexical``, ``weighted``, ``fused``, ``abstain``.
 
         Exposed for trainers and benchmarks; removed slots hold -inf in ``fused``
-        and ``weighted``.
+        and ``weighted``. Exact by default, whatever ``config.index`` says.
+        With ``approximate=True`` (what :meth:`route` uses when :attr:`uses_ann`)
+        only the candidates (ANN top ``candidates`` by dense, default
+        ``config.ann_candidates``, plus BM25 top as many) are scored: every other
+        slot holds -inf in ``dense``, ``weighted``, ``fused`` and ``abstain``,
+        and ``rrf`` ranks within the candidates. ``lexical`` is always exact.
         """
         n = len(self._names)
         toks, ctx_toks = tokenize(text), tokenize(context)
@@ -308,31 +394,60 @@ class Router:
             lex = lex + cw * self._lex.scores(ctx_toks)[:n]
             scale += cw * self._lex.max_score(ctx_toks)
         lex = lex / max(scale, 1e-6)
-        dense: FloatArray = np.zeros(n, dtype=np.float32)
-        if self._encoder is not None:
-            qvec: FloatArray
-            if vector is None:
-                vecs = self._encode([text, context] if context else [text])
-                raw: FloatArray = vecs[0] + np.float32(cw) * vecs[1] if context else vecs[0]
-                qvec = raw / np.float32(max(float(np.linalg.norm(raw)), 1e-12))
-            else:
-                qvec = vector
-            dense = (self._emb[:n] @ qvec).astype(np.float32)
-        weighted = (self.config.w_dense * dense + self.config.w_lexical * lex).astype(np.float32)
         if self._encoder is None:
             weighted = lex.astype(np.float32)
+            weighted[~self._alive[:n]] = -np.inf
+            return {"dense": np.zeros(n, dtype=np.float32), "lexical": lex, "weighted": weighted, "fused": weighted, "abstain": weighted}
+        qvec: FloatArray
+        if vector is None:
+            vecs = self._encode([text, context] if context else [text])
+            raw: FloatArray = vecs[0] + np.float32(cw) * vecs[1] if context else vecs[0]
+            qvec = raw / np.float32(max(float(np.linalg.norm(raw)), 1e-12))
+        else:
+            qvec = vector
+        if approximate:
+            return self._score_candidates(qvec, lex, candidates or self.config.ann_candidates)
+        dense = (self._emb[:n] @ qvec).astype(np.float32)
         alive = self._alive[:n]
+        signals = self._fuse(dense, lex, alive)
+        return {"dense": dense, "lexical": lex, **signals}
+
+    def _fuse(self, dense: FloatArray, lex: FloatArray, alive: npt.NDArray[np.bool_]) -> dict[str, FloatArray]:
+        """``weighted``, ``fused`` and ``abstain`` from the two signals (-inf where not ``alive``)."""
+        weighted = (self.config.w_dense * dense + self.config.w_lexical * lex).astype(np.float32)
         weighted[~alive] = -np.inf
-        if self._encoder is None:
-            abstain = weighted
-        else:
-            abstain = (self.config.w_dense * dense + self.config.abstain_w_lexical * lex).astype(np.float32)
-            abstain[~alive] = -np.inf
-        if self.config.fusion == "rrf" and self._encoder is not None:
-            fused = self._rrf(dense, lex, alive)
-        else:
-            fused = weighted
-        return {"dense": dense, "lexical": lex, "weighted": weighted, "fused": fused, "abstain": abstain}
+        abstain = (self.config.w_dense * dense + self.config.abstain_w_lexical * lex).astype(np.float32)
+        abstain[~alive] = -np.inf
+        fused = self._rrf(dense, lex, alive) if self.config.fusion == "rrf" else weighted
+        return {"weighted": weighted, "fused": fused, "abstain": abstain}
+
+    def _candidates(self, qvec: FloatArray, lex: FloatArray, m: int) -> npt.NDArray[np.int64]:
+        """Sorted live slots: ANN top ``m`` by dense, union BM25 top ``m`` (slots with a lexical score)."""
+        dense_top = self._ensure_ann().search(qvec, m)
+        hits = np.flatnonzero(lex > 0)
+        if hits.shape[0] > m:
+            # Ties at the cut (near-identical tools) go to the lowest slots, so the pool
+            # is deterministic and survives save/load, which keeps slot order.
+            vals = lex[hits]
+            kth = np.partition(vals, hits.shape[0] - m)[hits.shape[0] - m]
+            above = hits[vals > kth]
+            hits = np.concatenate([above, hits[vals == kth][: m - above.shape[0]]])
+        cand = np.union1d(dense_top, hits).astype(np.int64)
+        return cand[self._alive[cand]]
+
+    def _score_candidates(self, qvec: FloatArray, lex: FloatArray, m: int) -> dict[str, FloatArray]:
+        n = lex.shape[0]
+        cand = self._candidates(qvec, lex, m)
+        dense_c = (self._emb[cand] @ qvec).astype(np.float32)
+        # The same arithmetic as the exact path, on the candidates only.
+        everyone = cand >= 0  # all True: candidates are live
+        compact = self._fuse(dense_c, lex[cand], everyone)
+        out: dict[str, FloatArray] = {"lexical": lex}
+        for key, values in (("dense", dense_c), *compact.items()):
+            full = np.full(n, -np.inf, dtype=np.float32)
+            full[cand] = values
+            out[key] = full
+        return out
 
     def _rrf(self, dense: FloatArray, lex: FloatArray, alive: npt.NDArray[np.bool_]) -> FloatArray:
         out = np.full(dense.shape[0], -np.inf, dtype=np.float32)
@@ -352,9 +467,17 @@ class Router:
         if k <= 0:
             return []
         pool = min(scores.shape[0], max(k + 16, self.config.candidates))
-        idx_arr: npt.NDArray[np.intp] = (  # pyright: ignore[reportUnknownVariableType]
-            np.argpartition(-scores, pool - 1)[:pool] if pool < scores.shape[0] else np.arange(scores.shape[0])
-        )
+        if self.uses_ann:
+            # Candidate scoring leaves few finite entries: partition those, not the whole registry.
+            finite = np.flatnonzero(scores > -np.inf)
+            sub = scores[finite]
+            idx_arr: npt.NDArray[np.intp] = (  # pyright: ignore[reportUnknownVariableType]
+                finite[np.argpartition(-sub, pool - 1)[:pool]] if pool < sub.shape[0] else finite
+            )
+        else:
+            idx_arr = (  # pyright: ignore[reportUnknownVariableType]
+                np.argpartition(-scores, pool - 1)[:pool] if pool < scores.shape[0] else np.arange(scores.shape[0])
+            )
         idx = [int(i) for i in idx_arr]  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
         pairs: list[tuple[str, float]] = []
         for i in idx:
@@ -382,14 +505,16 @@ class Router:
             for i in range(1 + len(steps)):
                 v = vecs[i] + ctx_vec + (self.config.segment_context * vecs[0] if i else 0.0)
                 vectors[i] = v / max(float(np.linalg.norm(v)), 1e-12)
-        whole = self.score_all(text, context, vectors[0])
+        approx = self.uses_ann
+        m = max(self.config.ann_candidates, k)
+        whole = self.score_all(text, context, vectors[0], approximate=approx, candidates=m)
         fused = whole["fused"].copy()
         confidence = float(np.max(whole["abstain"])) if whole["abstain"].size else 0.0
         step_tops: list[tuple[int, str, float]] = []
         floor = self.threshold - self.config.segment_margin
         real_steps: list[FloatArray] = []
         for i, step in enumerate(steps, start=1):
-            s = self.score_all(step.text, context, vectors[i])
+            s = self.score_all(step.text, context, vectors[i], approximate=approx, candidates=m)
             wtop = self._top(s["weighted"], 1)
             step_conf = float(np.max(s["abstain"]))
             if not wtop or step_conf < floor:
@@ -515,7 +640,9 @@ class Router:
         """Write the router to a directory: ``router.json`` + ``embeddings.npy``.
 
         An encoder loaded from a local folder (e.g. a fine-tuned one) is copied
-        into ``encoder/`` so the directory is self-contained.
+        into ``encoder/`` so the directory is self-contained. A built ANN index
+        (``config.index`` not ``exact``) goes into ``ann/``, so loading does not
+        rebuild it.
         """
         root = Path(path)
         root.mkdir(parents=True, exist_ok=True)
@@ -538,6 +665,11 @@ class Router:
         if self._encoder is not None:
             slots = [self._slot_of[n] for n in names]
             np.save(root / "embeddings.npy", self._emb[slots] if slots else self._emb[:0], allow_pickle=False)
+            if self._ann is not None and self.config.index != "exact":
+                self._ann.save(root / "ann", np.asarray(slots, dtype=np.int64))
+                return root
+        # No index saved now: drop one an earlier save left here, it would not match.
+        shutil.rmtree(root / "ann", ignore_errors=True)
         return root
 
     @classmethod
@@ -561,6 +693,11 @@ class Router:
                 raise ConfigError(f"{root}: embeddings.npy has shape {emb.shape}, expected {(len(recs), router._encoder.dim)}")
             for rec, vec in zip(recs, emb, strict=True):
                 router._vec_cache[dense_text(rec)] = vec.astype(np.float32)
-        router._add_many(recs)
+        router._add_many(recs, ann=False)
+        if router._encoder is not None and config.index != "exact":
+            if (root / "ann").is_dir():
+                router._ann = AnnIndex.load(root / "ann", dim=router._encoder.dim, n_slots=len(recs))
+            if router.uses_ann:
+                router._ensure_ann()  # builds it if this save had none (e.g. an older one)
         router.co_usage = CoUsage.from_json(meta.get("co_usage", {}))
         return router
