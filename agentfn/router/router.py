@@ -71,7 +71,7 @@ class RouterConfig(BaseModel):
 
     encoder: str | None = DEFAULT_ENCODER
     """Encoder spec for :func:`load_encoder`; None = pure-lexical mode (no model)."""
-    encoder_backend: Literal["auto", "numpy", "sentence-transformers"] = "auto"
+    encoder_backend: Literal["auto", "onnx", "numpy", "sentence-transformers"] = "auto"
     fusion: Literal["weighted", "rrf"] = "weighted"
     w_dense: float = 1.0
     w_lexical: float = 1.0

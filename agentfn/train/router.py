@@ -170,17 +170,17 @@ def _encoder_folder(router: Router) -> str | None:
 
 
 def _trained_encoder(folder: Path) -> Any:
-    """The fine-tuned encoder, on the fast numpy path when it is a BERT model.
+    """The fine-tuned encoder, on the fast local path (onnxruntime, else numpy) when it is BERT.
 
-    sentence-transformers 5+ saves pooling as ``"pooling_mode": "mean"``, which the
-    router's auto-detection does not read yet, so ask for numpy explicitly (and
-    record it in the config so ``Router.load`` does the same).
+    Asked for explicitly (and recorded in the config so ``Router.load`` does the same) rather
+    than left to auto-detection, which also checks the pooling files' layout.
     """
     from agentfn.exceptions import ConfigError
     from agentfn.router.encoder import load_encoder
+    from agentfn.router.onnx_encoder import onnx_available
 
     try:
-        return load_encoder(str(folder), backend="numpy")
+        return load_encoder(str(folder), backend="onnx" if onnx_available() else "numpy")
     except (ConfigError, KeyError, OSError):
         return load_encoder(str(folder))
 
@@ -299,8 +299,12 @@ def train_router(
         reindex = rep.task("re-embedding tools", 1)
         router.set_encoder(_trained_encoder(version / "encoder"))
         from agentfn.router.encoder import NumpyBertEncoder
+        from agentfn.router.onnx_encoder import OnnxBertEncoder
 
-        router.config.encoder_backend = "numpy" if isinstance(router.encoder, NumpyBertEncoder) else "auto"
+        enc = router.encoder
+        router.config.encoder_backend = (
+            "onnx" if isinstance(enc, OnnxBertEncoder) else "numpy" if isinstance(enc, NumpyBertEncoder) else "auto"
+        )
         reindex(1, 1)
     # Combination statistics come from the traces themselves (train + dev), replacing older counts;
     # fusion weight and threshold are fitted on dev, which the encoder never saw.
