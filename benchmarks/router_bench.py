@@ -1,6 +1,6 @@
-"""Router benchmark: quality against lexical baselines, latency at 1k/10k/100k tools, memory.
+"""Router benchmark: quality against lexical baselines, latency at 1k/10k/100k/1M tools, memory.
 
-Run: ``.venv/bin/python benchmarks/router_bench.py [--seed 0] [--queries 200] [--sizes 1000,10000,100000]``
+Run: ``.venv/bin/python benchmarks/router_bench.py [--seed 0] [--queries 200] [--sizes 1000,10000,100000,1000000]``
 Writes benchmarks/results/router.md and benchmarks/results/router.json.
 
 Quality (one run, same eval set, side by side): agentfn Router (hybrid, and its
@@ -15,6 +15,11 @@ on two shared CPU cores takes about an hour; query latency does not depend on
 the vectors' values, only on their count. Query encoding is always real.
 The encoder's measured throughput and the extrapolated time to embed N tools
 are reported alongside.
+
+Each size is routed twice on the same router: exact dense search (the default)
+and ``RouterConfig(index="usearch")`` (HNSW candidates, then exact re-scoring of
+the candidate pool); the ANN column reports the index build time and memory,
+latency, and how much of the exact top-10 (and top-1) the ANN ranking keeps.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from agentfn.router import RoutePlan, Router, evaluate  # noqa: E402
+from agentfn.router import RoutePlan, Router, RouterConfig, evaluate  # noqa: E402
 from agentfn.router.evalset import EvalSet, build_evalset  # noqa: E402
 from agentfn.router.evaluate import percentiles  # noqa: E402
 from agentfn.router.text import ToolRecord, dense_text, split_name  # noqa: E402
@@ -143,6 +148,35 @@ def scaled_tools(base: list[ToolRecord], base_vecs: np.ndarray, n: int, seed: in
     return recs, vecs.astype(np.float32)
 
 
+def _timed_routes(r: Router, queries: list[str]) -> tuple[dict[str, Any], list[RoutePlan]]:
+    """Wall and routing-thread CPU percentiles of ``r.route`` over ``queries``, and the plans."""
+    r.route(queries[0])
+    lat: list[float] = []
+    cpu: list[float] = []
+    plans: list[RoutePlan] = []
+    for q in queries:
+        s, c = time.perf_counter(), time.thread_time()
+        plans.append(r.route(q))
+        lat.append(time.perf_counter() - s)
+        cpu.append(time.thread_time() - c)
+    row: dict[str, Any] = {k: round(v, 2) for k, v in percentiles(lat).items()}
+    # CPU time of the routing thread: the cost on an idle core, robust to other load on the box.
+    row["cpu_p50_ms"] = round(percentiles(cpu)["p50_ms"], 2)
+    row["cpu_p95_ms"] = round(percentiles(cpu)["p95_ms"], 2)
+    return row, plans
+
+
+def ann_agreement(exact: list[RoutePlan], ann: list[RoutePlan], k: int = 10) -> dict[str, float]:
+    """Share of the exact top-``k`` the ANN ranking keeps, and how often top-1 / selected / abstain agree."""
+    recall = [len({n for n, _ in a.ranked[:k]} & {n for n, _ in e.ranked[:k]}) / max(len(e.ranked[:k]), 1) for e, a in zip(exact, ann, strict=True)]
+    return {
+        f"recall@{k}_vs_exact": round(float(np.mean(recall)), 4),
+        "top1_agree": round(float(np.mean([e.ranked[:1] == a.ranked[:1] for e, a in zip(exact, ann, strict=True)])), 4),
+        "selected_agree": round(float(np.mean([e.selected == a.selected for e, a in zip(exact, ann, strict=True)])), 4),
+        "abstain_agree": round(float(np.mean([e.abstain == a.abstain for e, a in zip(exact, ann, strict=True)])), 4),
+    }
+
+
 def scale(evalset: EvalSet, router: Router, sizes: list[int], n_queries: int) -> list[dict[str, Any]]:
     names = router.names()
     base_vecs = np.stack([router._emb[router._slot_of[n]] for n in names])  # pyright: ignore[reportPrivateUsage]
@@ -158,23 +192,31 @@ def scale(evalset: EvalSet, router: Router, sizes: list[int], n_queries: int) ->
         build_s = time.perf_counter() - t0
         current, _peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        lexical = Router.build(recs, encoder=None)
+        del vecs
+        # Every query is encoded on every run (no query-vector cache hits between the exact and ANN passes).
+        big.query_cache_size = 0
         row: dict[str, Any] = {"tools": n, "build_s_with_given_vectors": round(build_s, 2)}
         row["memory_mb"] = round(current / 2**20, 1)
         row["memory_mb_per_10k"] = round(current / 2**20 * 10_000 / n, 1)
-        for label, r in (("hybrid", big), ("lexical", lexical)):
-            r.route(queries[0])
-            lat: list[float] = []
-            cpu: list[float] = []
-            for q in queries:
-                s, c = time.perf_counter(), time.thread_time()
-                r.route(q)
-                lat.append(time.perf_counter() - s)
-                cpu.append(time.thread_time() - c)
-            row[label] = {k: round(v, 2) for k, v in percentiles(lat).items()}
-            # CPU time of the routing thread: the cost on an idle core, robust to other load on the box.
-            row[label]["cpu_p50_ms"] = round(percentiles(cpu)["p50_ms"], 2)
-            row[label]["cpu_p95_ms"] = round(percentiles(cpu)["p95_ms"], 2)
+        row["hybrid"], exact_plans = _timed_routes(big, queries)
+        # The same router, switched to the ANN index (built here from its vectors; an add/remove keeps it current).
+        defaults = RouterConfig()
+        big.config.index = "usearch"
+        t0 = time.perf_counter()
+        ann_index = big._ensure_ann()  # pyright: ignore[reportPrivateUsage]
+        ann_build = time.perf_counter() - t0
+        row["ann"], ann_plans = _timed_routes(big, queries)
+        row["ann"].update(ann_agreement(exact_plans, ann_plans))
+        row["ann"]["index_build_s"] = round(ann_build, 2)
+        row["ann"]["index_mb"] = round(ann_index.memory_bytes / 2**20, 1)
+        row["ann"]["settings"] = (
+            f"candidates {defaults.ann_candidates}, connectivity {defaults.ann_connectivity}, expansion add/search "
+            f"{defaults.ann_expansion_add}/{defaults.ann_expansion_search}, {defaults.ann_dtype}"
+        )
+        big.config.index = "exact"
+        print(f"  {n} tools: exact {row['hybrid']} ann {row['ann']}", flush=True)
+        lexical = Router.build(recs, encoder=None)
+        row["lexical"], _ = _timed_routes(lexical, queries)
         enc_lat: list[float] = []
         enc_cpu: list[float] = []
         for q in queries:
@@ -186,7 +228,7 @@ def scale(evalset: EvalSet, router: Router, sizes: list[int], n_queries: int) ->
         row["query_encoding_only"]["cpu_p50_ms"] = round(percentiles(enc_cpu)["p50_ms"], 2)
         print(f"  {n} tools: {row}", flush=True)
         out.append(row)
-        del big, lexical
+        del big, lexical, ann_index, recs
     return out
 
 
@@ -234,6 +276,23 @@ def render(result: dict[str, Any]) -> str:
             f"| {e['p50_ms']} / {e.get('cpu_p50_ms')} | {lx['p50_ms']} / {lx['p99_ms']} | {lx.get('cpu_p50_ms')} "
             f"| {r['memory_mb']} | {r['memory_mb_per_10k']} |"
         )
+    ann_rows = [r for r in result["scale"] if "ann" in r]
+    if ann_rows:
+        lines += ["", "### Exact vs ANN dense search (same router, `RouterConfig(index=\"usearch\")`)", ""]
+        lines.append(
+            "| tools | exact wall p50 / p95 ms | ANN wall p50 / p95 ms | p50 ratio exact/ANN | exact CPU p50 | ANN CPU p50 "
+            "| ANN recall@10 vs exact | top-1 / selected / abstain agree | index build s | index MB |"
+        )
+        lines.append("|---|---|---|---|---|---|---|---|---|---|")
+        for r in ann_rows:
+            h, a = r["hybrid"], r["ann"]
+            lines.append(
+                f"| {r['tools']} | {h['p50_ms']} / {h['p95_ms']} | {a['p50_ms']} / {a['p95_ms']} "
+                f"| {h['p50_ms'] / max(a['p50_ms'], 1e-9):.1f}x | {h.get('cpu_p50_ms')} | {a.get('cpu_p50_ms')} "
+                f"| {a['recall@10_vs_exact']} | {a['top1_agree']} / {a['selected_agree']} / {a['abstain_agree']} "
+                f"| {a['index_build_s']} | {a['index_mb']} |"
+            )
+        lines += ["", f"ANN settings: {ann_rows[0]['ann']['settings']}."]
     lines += ["", *result["notes"], ""]
     return "\n".join(lines)
 
@@ -242,7 +301,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--queries", type=int, default=200, help="queries per size for the latency runs")
-    ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--sizes", default="1000,10000,100000,1000000")
     ap.add_argument("--threads", type=int, default=2, help="BLAS threads (the machine has 2 cores)")
     ap.add_argument("--parts", default="quality,scale", help="rerun only some parts; others are kept from router.json")
     args = ap.parse_args()

@@ -58,7 +58,7 @@ def _usearch_index() -> Any:
 class AnnParams:
     """HNSW settings; ``connectivity`` and ``dtype`` are fixed once the index exists."""
 
-    def __init__(self, connectivity: int = 32, expansion_add: int = 128, expansion_search: int = 512, dtype: AnnDtype = "f16") -> None:
+    def __init__(self, connectivity: int = 32, expansion_add: int = 128, expansion_search: int = 2048, dtype: AnnDtype = "f16") -> None:
         self.connectivity = connectivity
         self.expansion_add = expansion_add
         self.expansion_search = expansion_search

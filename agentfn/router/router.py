@@ -16,9 +16,10 @@ can fit and swap them (see :meth:`Router.fit_from_traces`).
 Dense search is exact (one numpy dot product per tool) by default. With
 ``RouterConfig.index = "usearch"`` (or ``"auto"`` from ``ann_min_tools`` live
 tools on) an HNSW index (:mod:`agentfn.router.ann`) proposes the
-``ann_candidates`` nearest tools, BM25 adds its own top ``ann_candidates``, and
-only that union is scored exactly and fused as above; every other tool scores
--inf. :meth:`Router.score_all` stays exact unless asked otherwise, for trainers.
+``ann_candidates`` nearest tools, BM25 adds its top ``ann_lexical_candidates``,
+and only that pool (one per request, shared by its steps) is scored exactly and
+fused as above; every other tool scores -inf. :meth:`Router.score_all` (what
+trainers use) stays exact unless asked otherwise.
 """
 
 from __future__ import annotations
@@ -110,14 +111,21 @@ class RouterConfig(BaseModel):
     holds ``ann_min_tools`` live tools). Ignored in pure-lexical mode."""
     ann_min_tools: int = 100_000
     """Registry size at which ``index="auto"`` switches to usearch."""
-    ann_candidates: int = 200
-    """Tools taken from each of the ANN and BM25 rankings (at least ``k``) and
-    scored exactly, per request and per step."""
+    ann_candidates: int = 1000
+    """Tools taken from the ANN (dense) ranking, at least ``k``, per request and per step.
+    Defaults here and below: on the benchmark's 1M-tool registry (hundreds of
+    near-duplicates per tool) they keep ~93% of the exact top-10 at ~1/6 of the
+    exact latency; smaller settings are faster and lose more (benchmarks/router_bench.py)."""
+    ann_lexical_candidates: int = 2000
+    """Tools taken from the BM25 ranking per request and per step. Scoring a
+    candidate exactly costs one dot product, so this pool is wide: it keeps
+    lexically equal near-duplicates (one tool from many providers) together
+    for the exact dense score to order."""
     ann_connectivity: int = 32
     """HNSW edges per node ("M" in the paper); fixed when the index is built."""
     ann_expansion_add: int = 128
     """HNSW search breadth while inserting ("efConstruction")."""
-    ann_expansion_search: int = 512
+    ann_expansion_search: int = 2048
     """HNSW search breadth for queries ("ef"); usearch widens it to the candidate
     count. The expansions can change any time; a changed connectivity or dtype
     rebuilds the index on next use."""
@@ -379,11 +387,12 @@ class Router:
 
         Exposed for trainers and benchmarks; removed slots hold -inf in ``fused``
         and ``weighted``. Exact by default, whatever ``config.index`` says.
-        With ``approximate=True`` (what :meth:`route` uses when :attr:`uses_ann`)
+        With ``approximate=True`` (how :meth:`route` scores when :attr:`uses_ann`)
         only the candidates (ANN top ``candidates`` by dense, default
-        ``config.ann_candidates``, plus BM25 top as many) are scored: every other
-        slot holds -inf in ``dense``, ``weighted``, ``fused`` and ``abstain``,
-        and ``rrf`` ranks within the candidates. ``lexical`` is always exact.
+        ``config.ann_candidates``, plus BM25 top ``config.ann_lexical_candidates``)
+        are scored, exactly; every other slot holds -inf in ``dense``,
+        ``weighted``, ``fused`` and ``abstain``, and ``rrf`` ranks within the
+        candidates. ``lexical`` is always exact.
         """
         n = len(self._names)
         toks, ctx_toks = tokenize(text), tokenize(context)
@@ -406,7 +415,12 @@ class Router:
         else:
             qvec = vector
         if approximate:
-            return self._score_candidates(qvec, lex, candidates or self.config.ann_candidates)
+            slots, (compact,) = self._pool_scores([(text, qvec)], context, candidates or self.config.ann_candidates)
+            out: dict[str, FloatArray] = {"lexical": lex}
+            for key in ("dense", "weighted", "fused", "abstain"):
+                out[key] = np.full(n, -np.inf, dtype=np.float32)
+                out[key][slots] = compact[key]
+            return out
         dense = (self._emb[:n] @ qvec).astype(np.float32)
         alive = self._alive[:n]
         signals = self._fuse(dense, lex, alive)
@@ -421,33 +435,50 @@ class Router:
         fused = self._rrf(dense, lex, alive) if self.config.fusion == "rrf" else weighted
         return {"weighted": weighted, "fused": fused, "abstain": abstain}
 
-    def _candidates(self, qvec: FloatArray, lex: FloatArray, m: int) -> npt.NDArray[np.int64]:
-        """Sorted live slots: ANN top ``m`` by dense, union BM25 top ``m`` (slots with a lexical score)."""
-        dense_top = self._ensure_ann().search(qvec, m)
-        hits = np.flatnonzero(lex > 0)
+    def _lexical_pool(self, text: str, context: str) -> tuple[FloatArray, float, npt.NDArray[np.int64]]:
+        """Raw BM25 scores (context mixed in, as in :meth:`score_all`), their scale, and the top lexical slots."""
+        n = len(self._names)
+        toks, ctx_toks = tokenize(text), tokenize(context)
+        cw = self.config.context_weight
+        raw = self._lex.scores(toks)[:n]
+        scale = self._lex.max_score(toks)
+        if ctx_toks:
+            raw = np.asarray(raw + cw * self._lex.scores(ctx_toks)[:n], dtype=np.float32)
+            scale += cw * self._lex.max_score(ctx_toks)
+        hits = np.flatnonzero(raw > 0)
+        m = self.config.ann_lexical_candidates
         if hits.shape[0] > m:
-            # Ties at the cut (near-identical tools) go to the lowest slots, so the pool
-            # is deterministic and survives save/load, which keeps slot order.
-            vals = lex[hits]
+            # Ties at the cut go to the lowest slots: a deterministic pool that
+            # survives save/load (which keeps slot order).
+            vals = raw[hits]
             kth = np.partition(vals, hits.shape[0] - m)[hits.shape[0] - m]
             above = hits[vals > kth]
             hits = np.concatenate([above, hits[vals == kth][: m - above.shape[0]]])
-        cand = np.union1d(dense_top, hits).astype(np.int64)
-        return cand[self._alive[cand]]
+        return raw, max(scale, 1e-6), hits.astype(np.int64)
 
-    def _score_candidates(self, qvec: FloatArray, lex: FloatArray, m: int) -> dict[str, FloatArray]:
-        n = lex.shape[0]
-        cand = self._candidates(qvec, lex, m)
-        dense_c = (self._emb[cand] @ qvec).astype(np.float32)
-        # The same arithmetic as the exact path, on the candidates only.
-        everyone = cand >= 0  # all True: candidates are live
-        compact = self._fuse(dense_c, lex[cand], everyone)
-        out: dict[str, FloatArray] = {"lexical": lex}
-        for key, values in (("dense", dense_c), *compact.items()):
-            full = np.full(n, -np.inf, dtype=np.float32)
-            full[cand] = values
-            out[key] = full
-        return out
+    def _pool_scores(
+        self, items: Sequence[tuple[str, FloatArray]], context: str, m: int
+    ) -> tuple[npt.NDArray[np.int64], list[dict[str, FloatArray]]]:
+        """Candidate scoring for ``(text, query vector)`` items (a request and its steps).
+
+        The pool is the union, over the items, of the ANN top ``m`` and the BM25
+        top ``ann_lexical_candidates``; every item is scored exactly on the whole
+        pool with the same arithmetic as the exact path. Returns the pool's
+        slots (sorted) and per item ``dense``/``lexical``/``weighted``/``fused``/
+        ``abstain`` arrays aligned with them.
+        """
+        ann = self._ensure_ann()
+        parts = [(qvec, *self._lexical_pool(text, context)) for text, qvec in items]
+        pool = np.unique(np.concatenate([ann.search(qvec, m) for qvec, *_ in parts] + [hits for *_, hits in parts]))
+        slots = pool[self._alive[pool]].astype(np.int64)
+        rows = self._emb[slots]
+        everyone = slots >= 0  # all True: every pooled slot is live
+        out: list[dict[str, FloatArray]] = []
+        for qvec, raw, scale, _ in parts:
+            dense = (rows @ qvec).astype(np.float32)
+            lex = raw[slots] / scale
+            out.append({"dense": dense, "lexical": lex, **self._fuse(dense, lex, everyone)})
+        return slots, out
 
     def _rrf(self, dense: FloatArray, lex: FloatArray, alive: npt.NDArray[np.bool_]) -> FloatArray:
         out = np.full(dense.shape[0], -np.inf, dtype=np.float32)
@@ -460,28 +491,23 @@ class Router:
         out[idx] = fused
         return out
 
-    def _top(self, scores: FloatArray, k: int) -> list[tuple[str, float]]:
-        """Best ``k`` live tools, ties broken by name so rebuilds agree."""
-        live = int(self._alive[: scores.shape[0]].sum())
+    def _top(self, scores: FloatArray, k: int, slots: npt.NDArray[np.int64] | None = None) -> list[tuple[str, float]]:
+        """Best ``k`` live tools, ties broken by name so rebuilds agree.
+
+        ``scores`` is indexed by slot, or, with ``slots``, aligned with those (live) slots.
+        """
+        live = int(self._alive[: scores.shape[0]].sum()) if slots is None else scores.shape[0]
         k = min(k, live)
         if k <= 0:
             return []
         pool = min(scores.shape[0], max(k + 16, self.config.candidates))
-        if self.uses_ann:
-            # Candidate scoring leaves few finite entries: partition those, not the whole registry.
-            finite = np.flatnonzero(scores > -np.inf)
-            sub = scores[finite]
-            idx_arr: npt.NDArray[np.intp] = (  # pyright: ignore[reportUnknownVariableType]
-                finite[np.argpartition(-sub, pool - 1)[:pool]] if pool < sub.shape[0] else finite
-            )
-        else:
-            idx_arr = (  # pyright: ignore[reportUnknownVariableType]
-                np.argpartition(-scores, pool - 1)[:pool] if pool < scores.shape[0] else np.arange(scores.shape[0])
-            )
+        idx_arr: npt.NDArray[np.intp] = (  # pyright: ignore[reportUnknownVariableType]
+            np.argpartition(-scores, pool - 1)[:pool] if pool < scores.shape[0] else np.arange(scores.shape[0])
+        )
         idx = [int(i) for i in idx_arr]  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
         pairs: list[tuple[str, float]] = []
         for i in idx:
-            name = self._names[i]
+            name = self._names[i if slots is None else int(slots[i])]
             if name is not None and np.isfinite(scores[i]):
                 pairs.append((name, float(scores[i])))
         pairs.sort(key=lambda p: (-p[1], p[0]))
@@ -505,17 +531,23 @@ class Router:
             for i in range(1 + len(steps)):
                 v = vecs[i] + ctx_vec + (self.config.segment_context * vecs[0] if i else 0.0)
                 vectors[i] = v / max(float(np.linalg.norm(v)), 1e-12)
-        approx = self.uses_ann
-        m = max(self.config.ann_candidates, k)
-        whole = self.score_all(text, context, vectors[0], approximate=approx, candidates=m)
+        pooled: list[dict[str, FloatArray]] = []
+        slots: npt.NDArray[np.int64] | None = None
+        if self.uses_ann:
+            # One candidate pool for the request and its steps: arrays over it line up like per-slot ones.
+            items = [(t, v) for t, v in zip([text] + [s.text for s in steps], vectors, strict=True) if v is not None]
+            slots, pooled = self._pool_scores(items, context, max(self.config.ann_candidates, k))
+            whole = pooled[0]
+        else:
+            whole = self.score_all(text, context, vectors[0])
         fused = whole["fused"].copy()
         confidence = float(np.max(whole["abstain"])) if whole["abstain"].size else 0.0
         step_tops: list[tuple[int, str, float]] = []
         floor = self.threshold - self.config.segment_margin
         real_steps: list[FloatArray] = []
         for i, step in enumerate(steps, start=1):
-            s = self.score_all(step.text, context, vectors[i], approximate=approx, candidates=m)
-            wtop = self._top(s["weighted"], 1)
+            s = pooled[i] if pooled else self.score_all(step.text, context, vectors[i])
+            wtop = self._top(s["weighted"], 1, slots)
             step_conf = float(np.max(s["abstain"]))
             if not wtop or step_conf < floor:
                 continue  # not a real step (e.g. "... and London")
@@ -526,15 +558,19 @@ class Router:
         for f in real_steps:
             lift = self.config.segment_boost * max(target - float(np.max(f)), 0.0)
             fused = np.maximum(fused, f + np.float32(lift))
-        ranked = self._top(fused, k)
+        ranked = self._top(fused, k, slots)
         # A request made of clear steps fits even if the whole sentence matches nothing well.
         confidence = max([confidence] + [c for _, _, c in step_tops])
         abstain = confidence < self.threshold
-        selected = [] if abstain else self._select(ranked, whole, step_tops)
+        selected = [] if abstain else self._select(ranked, whole, step_tops, slots)
         return RoutePlan(ranked=ranked, selected=selected, abstain=abstain, confidence=confidence)
 
     def _select(
-        self, ranked: list[tuple[str, float]], whole: dict[str, FloatArray], step_tops: list[tuple[int, str, float]]
+        self,
+        ranked: list[tuple[str, float]],
+        whole: dict[str, FloatArray],
+        step_tops: list[tuple[int, str, float]],
+        slots: npt.NDArray[np.int64] | None = None,
     ) -> list[str]:
         if not ranked:
             return []
@@ -548,7 +584,7 @@ class Router:
         if len(chosen) < 2:
             # One step: the overall best tool (its step tool, if any, is usually the same).
             positions = {}
-            top_name = self._top(whole["weighted"], 1)[0][0] if self.config.fusion == "rrf" else ranked[0][0]
+            top_name = self._top(whole["weighted"], 1, slots)[0][0] if self.config.fusion == "rrf" else ranked[0][0]
             chosen = [top_name]
         # Tools that traces show travelling with a chosen one, if this request ranks them.
         if self.co_usage.runs:

@@ -28,7 +28,7 @@ if importlib.util.find_spec("usearch") is None:
 FloatArray = npt.NDArray[np.float32]
 ROOT = Path(__file__).resolve().parents[2]
 # Small HNSW settings, so a few thousand tools are searched approximately rather than exhaustively.
-ANN = {"index": "usearch", "ann_candidates": 50, "ann_expansion_search": 128}
+ANN = {"index": "usearch", "ann_candidates": 50, "ann_expansion_search": 128, "ann_lexical_candidates": 100}
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +101,7 @@ def test_candidate_scores_are_exact_and_others_minus_inf(exact: Router, ann: Rou
         approx = ann.score_all(q, approximate=True)
         assert np.array_equal(approx["lexical"], full["lexical"])
         cand = np.flatnonzero(np.isfinite(approx["weighted"]))
-        assert 0 < cand.shape[0] <= 2 * ANN["ann_candidates"]  # type: ignore[operator]
+        assert 0 < cand.shape[0] <= ann.config.ann_candidates + ann.config.ann_lexical_candidates
         for key in ("dense", "weighted", "fused", "abstain"):
             assert np.allclose(approx[key][cand], full[key][cand], atol=1e-5)
             assert np.all(np.isneginf(np.delete(approx[key], cand)))
