@@ -338,7 +338,8 @@ def main() -> None:
     else:
         scale_rows = previous["scale"]
     notes = [
-        f"- Encoder throughput for tool texts (numpy MiniLM, batch 64): {tput:.0f} texts/s, so embedding "
+        f"- Encoder throughput for tool texts ({type(router.encoder).__name__}, MiniLM, batch 64): {tput:.0f} texts/s, "
+        "so embedding "
         + ", ".join(f"{n:,} tools takes ~{n / tput / 60:.1f} min" for n in sizes)
         + ". Tools are embedded once and cached (saved with the router; `add` embeds only the new tool).",
         "- Scale rows use real query encoding and real BM25 over real tool texts; tool vectors for copies beyond the "
