@@ -153,6 +153,7 @@ class ProcessWriter:
         self.alive = True
         self._buffer: collections.deque[Any] = collections.deque()
         self._wake = threading.Event()
+        self._has_data = threading.Event()
         self._markers: dict[int, _Marker] = {}
         self._next_token = 0
         self._ready = threading.Event()
@@ -182,6 +183,8 @@ class ProcessWriter:
         if not self.alive or len(self._buffer) >= self.max_queue:
             return False
         self._buffer.append(event)
+        if len(self._buffer) == 1:
+            self._has_data.set()  # wake an idle sender (once per batch, not per event)
         return True
 
     @property
@@ -200,6 +203,7 @@ class ProcessWriter:
         marker = _Marker(self._next_token)
         self._markers[marker.token] = marker
         self._buffer.append(marker)
+        self._has_data.set()
         self._wake.set()
         ok = marker.done.wait(timeout)
         self._markers.pop(marker.token, None)
@@ -209,6 +213,7 @@ class ProcessWriter:
         """Send what is buffered, stop the child and wait for it (``timeout`` seconds)."""
         self._closing = True
         self._buffer.append(_STOP_ITEM)
+        self._has_data.set()
         self._wake.set()
         self._sender.join(timeout)
         try:
@@ -230,6 +235,11 @@ class ProcessWriter:
     def _send_loop(self) -> None:
         stop = False
         while not stop:
+            # Idle: sleep until put() sees an empty buffer fill (no polling while nothing happens).
+            self._has_data.clear()
+            if not self._buffer:
+                self._has_data.wait()
+            # Then let a batch gather for flush_interval (flush and close cut it short).
             self._wake.wait(self.flush_interval)
             self._wake.clear()
             batch: list[Any] = []

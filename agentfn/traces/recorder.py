@@ -87,6 +87,7 @@ class TraceRecorder:
             for more, so a busy agent pays for one transaction per interval rather than one per
             event; it is also the most a killed process can lose of what completed (a step that
             ended less than this before the kill). :meth:`flush` and :meth:`close` do not wait.
+            Default: 50 ms for the thread writer, 5 ms for the process writer.
         max_queue: events buffered while the store is slow; beyond it events are dropped and
             counted in :attr:`dropped` (the run never waits).
         retries: extra attempts for a failed write before its events are given up.
@@ -107,7 +108,7 @@ class TraceRecorder:
         max_batch: int = 5_000,
         max_queue: int = 100_000,
         retries: int = 2,
-        flush_interval: float = 0.05,
+        flush_interval: float | None = None,
     ) -> None:
         if writer not in ("thread", "process", "auto"):
             raise ConfigError(f"unknown trace writer {writer!r}; expected 'thread', 'process' or 'auto'")
@@ -119,6 +120,10 @@ class TraceRecorder:
         self.writer: Literal["thread", "process"] = writer
         self.max_batch = max_batch
         self.max_queue = max_queue
+        if flush_interval is None:
+            # Process writer: a batch costs the agent's process little, while events held
+            # longer cost it more (measured: 5 ms +1-3% per step, 50 ms +15-26%).
+            flush_interval = 0.005 if writer == "process" else 0.05
         self.flush_interval = flush_interval
         self.retries = retries
         self._stats = WriteStats()
