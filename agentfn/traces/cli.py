@@ -110,6 +110,8 @@ def import_cmd(
     agent: Annotated[str, typer.Option("--agent", help="Agent name recorded on the imported runs.")] = "import",
     redact: Annotated[bool, typer.Option("--redact/--no-redact", help="Mask secrets while importing.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit with status 1 when any line was skipped.")] = False,
+    workers: Annotated[int | None, typer.Option("--workers", min=0, help="Parser processes (default: one per core, "
+                                                "at most 4, for files of 16 MB or more; 0: parse in this process).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Import runs from the chat fine-tuning JSONL format; bad lines are reported and skipped."""
@@ -122,7 +124,7 @@ def import_cmd(
     s = _open(store)
     try:
         report = import_jsonl(s, "-" if str(file) == "-" else file, agent_name=agent,
-                              redact=redact_secrets if redact else None)
+                              redact=redact_secrets if redact else None, workers=workers)
     except TraceStoreError as exc:
         _fail(str(exc))
     finally:

@@ -258,3 +258,29 @@ def test_agent_runs_with_tool_specs_export_them(store: TraceStore) -> None:
     run = store.get_run("spec")
     assert run is not None and "tool_specs" not in run.metadata
     assert run_to_openai(run)["tools"] == [WEATHER]
+
+
+def test_parsing_in_worker_processes_gives_the_same_store(tmp_path: Path) -> None:
+    good = [json.dumps(r, ensure_ascii=False) for r in records()]
+    lines = [*good * 400, "{not json", "", "[1, 2]", *good]  # several chunks, bad lines at the end
+    src = write_lines(tmp_path / "many.jsonl", lines)
+    reports = {}
+    for workers in (0, 2):
+        with TraceStore.open(tmp_path / f"w{workers}.db") as store:
+            report = import_jsonl(store, src, workers=workers, batch_size=97)
+            out = io.StringIO()
+            export_jsonl(store, out)
+            reports[workers] = (report.imported, report.skipped, report.errors, out.getvalue().splitlines())
+    assert reports[0] == reports[2]
+    imported, skipped, errors, exported = reports[2]
+    assert (imported, skipped) == (len(good) * 401, 2)
+    assert [n for n, _ in errors] == [len(good) * 400 + 1, len(good) * 400 + 3]
+    assert [json.loads(x) for x in exported[: len(good)]] == records()  # file order kept
+
+
+def test_a_failing_worker_is_reported(tmp_path: Path) -> None:
+    from agentfn.traces._workers import map_in_workers
+
+    with pytest.raises(RuntimeError, match="worker process failed: ZeroDivisionError"):
+        list(map_in_workers("operator:truediv", [1, 2, 3], (0,), workers=2))
+    assert list(map_in_workers("operator:add", [1, 2, 3, 4, 5], (10,), workers=2)) == [11, 12, 13, 14, 15]
