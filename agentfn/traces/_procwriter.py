@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import importlib
 import io
 import logging
 import pickle
@@ -32,6 +33,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from typing import IO, Any
 
 from pydantic import BaseModel
@@ -45,7 +47,8 @@ __all__ = ["ProcessWriter", "child_main"]
 
 log = logging.getLogger("agentfn.traces")
 
-_HEADER = struct.Struct(">IBI")  # payload length, frame kind, event count
+_HEADER = struct.Struct(">IBI")
+_MIN_BATCH = 64  # events; see ProcessWriter._send_loop  # payload length, frame kind, event count
 _INIT, _EVENTS, _FLUSH, _STOP, _READY, _FATAL, _ACK, _FINAL, _LOG = range(9)
 
 # Types pickled as themselves. Anything else (a user's output model, a dataclass in run
@@ -67,13 +70,29 @@ _new = object.__new__
 _set = object.__setattr__
 
 
-def _rebuild(cls: type[BaseModel], state: dict[str, Any]) -> BaseModel:
+_CLASSES: dict[str, type[BaseModel]] = {}
+
+
+def _class(key: str) -> type[BaseModel]:
+    cls = _CLASSES.get(key)
+    if cls is None:
+        module, _, qualname = key.partition(":")
+        found: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            found = getattr(found, part)
+        cls = _CLASSES[key] = found
+    return cls
+
+
+def _rebuild(key: str, state: dict[str, Any]) -> BaseModel:
     """The model as it was pickled, without validation (what pydantic's ``__setstate__`` restores).
 
     ~10x cheaper than ``model_construct``, which re-applies defaults the state already holds.
+    The class travels as a ``module:qualname`` string: pickling a string costs the sender
+    less than pickling a class by reference (an import check per class per batch).
     Models with private attributes or extra fields are pickled the ordinary way instead.
     """
-    obj = _new(cls)
+    obj = _new(_class(key))
     _set(obj, "__dict__", state)
     _set(obj, "__pydantic_fields_set__", set(state))
     _set(obj, "__pydantic_extra__", None)
@@ -87,6 +106,7 @@ def _identity(value: Any) -> Any:
 
 _MODEL, _PLAIN, _JSONABLE = range(3)
 _HOW: dict[type[Any], int] = {}
+_KEYS: dict[type[Any], str] = {}
 
 
 def _how_to_pickle(cls: type[Any]) -> int:
@@ -98,6 +118,7 @@ def _how_to_pickle(cls: type[Any]) -> int:
             and cls.model_config.get("extra") != "allow"
         )
         how = _MODEL if plain_model else _PLAIN
+        _KEYS[cls] = f"{module}:{cls.__qualname__}"
     elif module in _PLAIN_MODULES or issubclass(cls, type):
         how = _PLAIN
     else:
@@ -119,7 +140,7 @@ class _EventPickler(pickle.Pickler):
         if how is None:
             how = _how_to_pickle(cls)
         if how == _MODEL:
-            return _rebuild, (cls, obj.__dict__)
+            return _rebuild, (_KEYS[cls], obj.__dict__)
         if how == _PLAIN:
             return NotImplemented
         return _identity, (to_jsonable_python(obj, fallback=repr),)
@@ -258,8 +279,14 @@ class ProcessWriter:
             self._has_data.clear()
             if not self._buffer:
                 self._has_data.wait()
-            # Then let a batch gather for flush_interval (flush and close cut it short).
-            self._wake.wait(self.flush_interval)
+            # Then let a batch gather: flush_interval, stretched up to 10x while fewer than
+            # _MIN_BATCH events came (flush and close cut it short). A fast agent ships every
+            # 5 ms, so events are not held long (holding them costs it); a slow one ships
+            # fewer, larger batches, so it pays the per-batch cost less often.
+            deadline = time.monotonic() + self.flush_interval * 10
+            while not self._wake.wait(self.flush_interval):
+                if len(self._buffer) >= _MIN_BATCH or time.monotonic() >= deadline:
+                    break
             self._wake.clear()
             batch: list[Any] = []
             frames: list[bytes] = []
