@@ -134,8 +134,8 @@ def convert_units(value: float, from_unit: str, to_unit: str) -> Conversion:
 
     Args:
         value: the number to convert.
-        from_unit: unit of ``value``.
-        to_unit: unit wanted.
+        from_unit: unit of ``value``, spelled as the request says it (e.g. "miles", "kg").
+        to_unit: unit wanted, spelled as the request says it (e.g. "kilometers").
     """
     q_from, u_from = _canonical(from_unit)
     q_to, u_to = _canonical(to_unit)
