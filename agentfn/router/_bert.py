@@ -11,7 +11,7 @@ vectors from the other.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -137,14 +137,38 @@ def length_sorted_batches(ids: list[list[int]], batch_size: int) -> Iterator[lis
         yield order[start : start + batch_size]
 
 
-def encode_with(
-    tok: Tokenizer, dim: int, texts: list[str], batch_size: int, forward: Callable[[list[list[int]]], FloatArray]
-) -> FloatArray:
-    """Tokenise ``texts``, run ``forward`` on length-sorted batches, restore order."""
-    out = np.zeros((len(texts), dim), dtype=np.float32)
-    if not texts:
+class LocalBertEncoder:
+    """What both local BERT encoders share: folder, tokenizer, ``spec``/``dim``, batching.
+
+    Subclasses load their weights first (so a non-BERT folder fails with :class:`ConfigError`
+    before the tokenizer is looked for), call this ``__init__``, and implement :meth:`_forward`
+    for one length-sorted batch of token ids.
+    """
+
+    def __init__(self, folder: Path, dim: int, *, spec: str | None, max_length: int | None) -> None:
+        self.folder = folder
+        self._spec = spec or str(folder)
+        self._dim = dim
+        self.max_length = max_length or max_seq_length(folder)
+        self._tok = load_tokenizer(folder, self.max_length)
+
+    @property
+    def spec(self) -> str:
+        return self._spec
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> FloatArray:
+        """Embed ``texts`` (mean pooling over real tokens, L2-normalised), in input order."""
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        if not texts:
+            return out
+        ids = [e.ids for e in self._tok.encode_batch(texts)]
+        for chunk in length_sorted_batches(ids, batch_size):
+            out[chunk] = self._forward([ids[i] for i in chunk])
         return out
-    ids = [e.ids for e in tok.encode_batch(texts)]
-    for chunk in length_sorted_batches(ids, batch_size):
-        out[chunk] = forward([ids[i] for i in chunk])
-    return out
+
+    def _forward(self, batch: list[list[int]]) -> FloatArray:
+        raise NotImplementedError

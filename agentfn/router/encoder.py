@@ -28,14 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agentfn.exceptions import ConfigError, MissingExtraError
-from agentfn.router._bert import (
-    encode_with,
-    load_bert_weights,
-    load_tokenizer,
-    max_seq_length,
-    mean_pool_normalise,
-    padded,
-)
+from agentfn.router._bert import LocalBertEncoder, load_bert_weights, mean_pool_normalise, padded
 
 __all__ = [
     "DEFAULT_ENCODER",
@@ -123,7 +116,7 @@ def _layer_norm(x: npt.NDArray[np.floating[Any]], w: FloatArray, b: FloatArray, 
     return (((x - mu) / np.sqrt(var + eps)) * w + b).astype(np.float32, copy=False)
 
 
-class NumpyBertEncoder:
+class NumpyBertEncoder(LocalBertEncoder):
     """A BERT sentence-transformers model (mean pooling, normalised) in numpy.
 
     The fallback when onnxruntime is not installed (see
@@ -138,23 +131,8 @@ class NumpyBertEncoder:
     """
 
     def __init__(self, folder: str | Path, *, spec: str | None = None, max_length: int | None = None) -> None:
-        self.folder = Path(folder)
-        self._spec = spec or str(self.folder)
-        self.weights = load_bert_weights(self.folder)
-        self.max_length = max_length or max_seq_length(self.folder)
-        self._tok = load_tokenizer(self.folder, self.max_length)
-
-    @property
-    def spec(self) -> str:
-        return self._spec
-
-    @property
-    def dim(self) -> int:
-        return self.weights.dim
-
-    def encode(self, texts: list[str], batch_size: int = 64) -> FloatArray:
-        """Embed ``texts`` (mean pooling over real tokens, L2-normalised)."""
-        return encode_with(self._tok, self.dim, texts, batch_size, self._forward)
+        self.weights = load_bert_weights(Path(folder))
+        super().__init__(Path(folder), self.weights.dim, spec=spec, max_length=max_length)
 
     def _forward(self, batch: list[list[int]]) -> FloatArray:
         tokens, mask = padded(batch)

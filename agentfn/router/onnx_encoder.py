@@ -27,10 +27,8 @@ from agentfn.exceptions import MissingExtraError
 from agentfn.router._bert import (
     BertWeights,
     FloatArray,
-    encode_with,
+    LocalBertEncoder,
     load_bert_weights,
-    load_tokenizer,
-    max_seq_length,
     mean_pool_normalise,
     padded,
 )
@@ -130,7 +128,7 @@ def bert_onnx_model(weights: BertWeights) -> Any:
     return model
 
 
-class OnnxBertEncoder:
+class OnnxBertEncoder(LocalBertEncoder):
     """A BERT sentence-transformers model (mean pooling, normalised) on onnxruntime.
 
     Args:
@@ -157,12 +155,8 @@ class OnnxBertEncoder:
             importlib.import_module("onnx")
         except ImportError as exc:
             raise MissingExtraError("the onnxruntime router encoder", extra="router", module="onnx") from exc
-        self.folder = Path(folder)
-        self._spec = spec or str(self.folder)
-        weights = load_bert_weights(self.folder)
-        self._dim = weights.dim
-        self.max_length = max_length or max_seq_length(self.folder)
-        self._tok = load_tokenizer(self.folder, self.max_length)
+        weights = load_bert_weights(Path(folder))
+        super().__init__(Path(folder), weights.dim, spec=spec, max_length=max_length)
         options = ort.SessionOptions()
         threads = threads or int(os.environ.get("AGENTFN_ENCODER_THREADS", "0") or 0)
         options.intra_op_num_threads = threads
@@ -174,18 +168,6 @@ class OnnxBertEncoder:
         model = bert_onnx_model(weights).SerializeToString()
         del weights  # the session holds its own copy; don't keep two
         self._session: Any = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-
-    @property
-    def spec(self) -> str:
-        return self._spec
-
-    @property
-    def dim(self) -> int:
-        return self._dim
-
-    def encode(self, texts: list[str], batch_size: int = 64) -> FloatArray:
-        """Embed ``texts`` (mean pooling over real tokens, L2-normalised)."""
-        return encode_with(self._tok, self._dim, texts, batch_size, self._forward)
 
     def _forward(self, batch: list[list[int]]) -> FloatArray:
         tokens, mask = padded(batch)
