@@ -395,14 +395,9 @@ class Router:
         candidates. ``lexical`` is always exact.
         """
         n = len(self._names)
-        toks, ctx_toks = tokenize(text), tokenize(context)
         cw = self.config.context_weight
-        lex = self._lex.scores(toks)[:n]
-        scale = self._lex.max_score(toks)
-        if ctx_toks:
-            lex = lex + cw * self._lex.scores(ctx_toks)[:n]
-            scale += cw * self._lex.max_score(ctx_toks)
-        lex = lex / max(scale, 1e-6)
+        raw_lex, scale = self._lexical_raw(text, context)
+        lex = raw_lex / max(scale, 1e-6)
         if self._encoder is None:
             weighted = lex.astype(np.float32)
             weighted[~self._alive[:n]] = -np.inf
@@ -435,8 +430,8 @@ class Router:
         fused = self._rrf(dense, lex, alive) if self.config.fusion == "rrf" else weighted
         return {"weighted": weighted, "fused": fused, "abstain": abstain}
 
-    def _lexical_pool(self, text: str, context: str) -> tuple[FloatArray, float, npt.NDArray[np.int64]]:
-        """Raw BM25 scores (context mixed in, as in :meth:`score_all`), their scale, and the top lexical slots."""
+    def _lexical_raw(self, text: str, context: str) -> tuple[FloatArray, float]:
+        """BM25 scores of every slot with earlier turns mixed in, and their best possible value."""
         n = len(self._names)
         toks, ctx_toks = tokenize(text), tokenize(context)
         cw = self.config.context_weight
@@ -445,6 +440,11 @@ class Router:
         if ctx_toks:
             raw = np.asarray(raw + cw * self._lex.scores(ctx_toks)[:n], dtype=np.float32)
             scale += cw * self._lex.max_score(ctx_toks)
+        return raw, scale
+
+    def _lexical_pool(self, text: str, context: str) -> tuple[FloatArray, float, npt.NDArray[np.int64]]:
+        """Raw BM25 scores (as in :meth:`score_all`), their scale, and the top lexical slots."""
+        raw, scale = self._lexical_raw(text, context)
         hits = np.flatnonzero(raw > 0)
         m = self.config.ann_lexical_candidates
         if hits.shape[0] > m:
