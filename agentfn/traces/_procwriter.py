@@ -8,11 +8,12 @@ another core; the agent's process pays for a deque append per event and, every
 
 Protocol (pipes, length-prefixed frames):
 
-* parent -> child, on stdin: ``init`` (store URL, redactor, retries, the parent's
-  ``sys.path``), then ``events`` (a pickled list), ``flush`` (a token) and
-  ``stop`` frames;
-* child -> parent, on stdout: ``ready`` or ``fatal``, ``ack`` (token + counters)
-  after everything sent before a ``flush`` is stored, and final counters.
+* parent -> child, on stdin: the configuration (store URL, redactor, retries;
+  sent by :func:`~agentfn.traces._child.start_child`), then ``events`` (a
+  pickled list), ``flush`` (a token) and ``stop`` frames;
+* child -> parent, on stdout: ``fatal`` when the store cannot be opened, ``log``
+  records, ``ack`` (token + counters) after everything sent before a ``flush``
+  is stored, and final counters.
 
 The child ignores SIGINT and runs in its own session, so Ctrl-C in a terminal
 stops the agent but not the writer: it drains what it has, sees end-of-file on
@@ -40,6 +41,7 @@ from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 from agentfn.traces._assemble import EventAssembler
+from agentfn.traces._child import start_child
 from agentfn.traces._ops import WriteOp
 from agentfn.traces._writing import FailureLog, WriteStats, write_with_retries
 
@@ -49,21 +51,13 @@ log = logging.getLogger("agentfn.traces")
 
 _HEADER = struct.Struct(">IBI")
 _MIN_BATCH = 64  # events; see ProcessWriter._send_loop  # payload length, frame kind, event count
-_INIT, _EVENTS, _FLUSH, _STOP, _READY, _FATAL, _ACK, _FINAL, _LOG = range(9)
+_EVENTS, _FLUSH, _STOP, _FATAL, _ACK, _FINAL, _LOG = range(7)
 
 # Types pickled as themselves. Anything else (a user's output model, a dataclass in run
 # metadata) becomes its JSON-able form here: the child may not be able to import its class,
 # and the store keeps JSON anyway.
 _PLAIN_MODULES = ("builtins", "datetime", "decimal", "uuid", "collections")
 
-_BOOT = (
-    "import pickle,struct,sys\n"
-    "n,_,_=struct.unpack('>IBI',sys.stdin.buffer.read(9))\n"
-    "cfg=pickle.loads(sys.stdin.buffer.read(n))\n"
-    "sys.path[:0]=cfg['sys_path']\n"
-    "from agentfn.traces._procwriter import child_main\n"
-    "child_main(cfg)\n"
-)
 
 
 _new = object.__new__
@@ -196,21 +190,14 @@ class ProcessWriter:
         self._has_data = threading.Event()
         self._markers: dict[int, _Marker] = {}
         self._next_token = 0
-        self._ready = threading.Event()
-        self._fatal: str | None = None
         self._closing = False
-        config = {"sys_path": list(sys.path), "url": url, "redact": redact, "retries": retries}
-        self._proc = subprocess.Popen(
-            [sys.executable, "-c", _BOOT],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            start_new_session=True,  # no terminal Ctrl-C: the writer finishes its work
+        # A new session: no terminal Ctrl-C, the writer finishes its work.
+        self._proc = start_child(
+            "agentfn.traces._procwriter:child_main", {"url": url, "redact": redact, "retries": retries}, new_session=True
         )
         assert self._proc.stdin is not None and self._proc.stdout is not None
         self._stdin: IO[bytes] = self._proc.stdin
         self._stdout: IO[bytes] = self._proc.stdout
-        self._stdin.write(_frame(_INIT, pickle.dumps(config)))
-        self._stdin.flush()
         self._reader = threading.Thread(target=self._read_loop, name="agentfn-trace-acks", daemon=True)
         self._reader.start()
         self._sender = threading.Thread(target=self._send_loop, name="agentfn-trace-sender", daemon=True)
@@ -346,11 +333,8 @@ class ProcessWriter:
             if frame is None:
                 break
             kind, _, payload = frame
-            if kind == _READY:
-                self._ready.set()
-            elif kind == _FATAL:
-                self._fatal = payload.decode("utf-8", "replace")
-                log.warning("trace writer process could not start: %s", self._fatal)
+            if kind == _FATAL:
+                log.warning("trace writer process could not start: %s", payload.decode("utf-8", "replace"))
             elif kind == _LOG:
                 level, message = pickle.loads(payload)
                 # The child's warnings reach the agent's own logging set-up.
@@ -409,7 +393,6 @@ def child_main(config: dict[str, Any]) -> None:
         payload = {"written": stats.written, "errors": stats.errors, "dropped": stats.dropped, "last_error": last}
         return pickle.dumps((token, payload))
 
-    reply(_READY, b"")
     try:
         while (frame := _read_frame(stdin)) is not None:
             kind, count, payload = frame

@@ -1,10 +1,8 @@
 """A few worker processes that apply one function to chunks, results in submission order.
 
 Used by the JSONL import to parse lines while the importing process writes rows.
-Workers are plain ``python -c`` subprocesses fed over pipes, not
-:mod:`multiprocessing`: its spawn start method re-imports the caller's
-``__main__`` (breaking any script without an ``if __name__ == "__main__"``
-guard), and fork is unsafe in a process that runs threads.
+Workers are plain ``python -c`` subprocesses fed over pipes
+(:func:`agentfn.traces._child.start_child`, which says why not multiprocessing).
 
 Each worker holds at most one chunk at a time and the parent reads results in
 order, so no pipe can fill in both directions at once (no deadlock), while the
@@ -14,43 +12,15 @@ parent's own work on one result overlaps the workers' work on the next chunks.
 from __future__ import annotations
 
 import contextlib
-import pickle
-import struct
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator
 from importlib import import_module
-from typing import IO, Any
+from typing import Any
+
+from agentfn.traces._child import recv_object, send_object, start_child
 
 __all__ = ["map_in_workers"]
-
-_LEN = struct.Struct(">Q")
-_BOOT = (
-    "import pickle,struct,sys\n"
-    "n,=struct.unpack('>Q',sys.stdin.buffer.read(8))\n"
-    "cfg=pickle.loads(sys.stdin.buffer.read(n))\n"
-    "sys.path[:0]=cfg['sys_path']\n"
-    "from agentfn.traces._workers import worker_main\n"
-    "worker_main(cfg)\n"
-)
-
-
-def _send(stream: IO[bytes], obj: Any) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_LEN.pack(len(data)) + data)
-    stream.flush()
-
-
-def _recv(stream: IO[bytes]) -> Any:
-    head = stream.read(_LEN.size)
-    if len(head) < _LEN.size:
-        raise EOFError
-    (size,) = _LEN.unpack(head)
-    data = stream.read(size)
-    if len(data) < size:
-        raise EOFError
-    return pickle.loads(data)
-
 
 def worker_main(config: dict[str, Any]) -> None:
     """Worker entry: apply ``config['function']`` to each chunk read from stdin."""
@@ -60,13 +30,13 @@ def worker_main(config: dict[str, Any]) -> None:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         try:
-            chunk = _recv(stdin)
+            chunk = recv_object(stdin)
         except EOFError:
             return
         try:
-            _send(stdout, (True, fn(chunk, *args)))
+            send_object(stdout, (True, fn(chunk, *args)))
         except Exception as exc:
-            _send(stdout, (False, f"{type(exc).__name__}: {exc}"))
+            send_object(stdout, (False, f"{type(exc).__name__}: {exc}"))
 
 
 def map_in_workers(function: str, chunks: Iterable[Any], args: tuple[Any, ...], workers: int) -> Iterator[Any]:
@@ -81,16 +51,11 @@ def map_in_workers(function: str, chunks: Iterable[Any], args: tuple[Any, ...], 
     Raises:
         RuntimeError: a worker raised (its message is kept) or died.
     """
-    config = {"sys_path": list(sys.path), "function": function, "args": args}
-    boot = pickle.dumps(config)
     procs = [
-        subprocess.Popen([sys.executable, "-c", _BOOT], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        start_child("agentfn.traces._workers:worker_main", {"function": function, "args": args})
         for _ in range(workers)
     ]
     try:
-        for p in procs:
-            assert p.stdin is not None
-            p.stdin.write(_LEN.pack(len(boot)) + boot)
         it = iter(chunks)
         busy: list[subprocess.Popen[bytes]] = []  # workers holding a chunk, in submission order
         for p in procs:
@@ -98,20 +63,20 @@ def map_in_workers(function: str, chunks: Iterable[Any], args: tuple[Any, ...], 
             if chunk is None:
                 break
             assert p.stdin is not None
-            _send(p.stdin, chunk)
+            send_object(p.stdin, chunk)
             busy.append(p)
         while busy:
             p = busy.pop(0)
             assert p.stdout is not None and p.stdin is not None
             try:
-                ok, result = _recv(p.stdout)
+                ok, result = recv_object(p.stdout)
             except EOFError:
                 raise RuntimeError(f"a worker process ({function}) died") from None
             if not ok:
                 raise RuntimeError(f"a worker process failed: {result}")
             chunk = next(it, None)
             if chunk is not None:  # hand it the next chunk before the caller works on this result
-                _send(p.stdin, chunk)
+                send_object(p.stdin, chunk)
                 busy.append(p)
             yield result
     finally:
