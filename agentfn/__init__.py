@@ -8,6 +8,7 @@ The public surface is small on purpose::
 that module with ``from agentfn.compose import execute_plan, plan_tool, ...``.
 """
 
+from agentfn import mcp as _mcp  # noqa: F401  # pyright: ignore[reportUnusedImport]  # registers "mcp:" toolsets
 from agentfn.agent import Agent, AgentRun, ApprovalRequest, RunResult
 from agentfn.backends.base import Model, ModelRequest, ModelResponse
 from agentfn.backends.function import FunctionModel, TestModel

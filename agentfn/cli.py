@@ -1,7 +1,7 @@
 """The ``agentfn`` command line.
 
 This module owns the root typer ``app`` and the everyday commands (``run``,
-``chat``, ``tools``, ``serve``, ``mcp``). Other areas add theirs through a
+``chat``, ``tools``, ``serve``). Other areas (``mcp``, ``route``...) add theirs through a
 ``register(app)`` function in their own module (and ``register_eval(eval_app)``
 for ``agentfn eval ...``), imported here defensively so a missing optional area
 never breaks the rest.
@@ -67,10 +67,7 @@ app = typer.Typer(
 )
 eval_app = typer.Typer(cls=_FriendlyGroup, help="Evaluate routers and tool calling.", no_args_is_help=True)
 tools_app = typer.Typer(cls=_FriendlyGroup, help="Inspect toolsets and print their schemas.", no_args_is_help=True)
-mcp_app = typer.Typer(cls=_FriendlyGroup, help="Model Context Protocol: serve toolsets, inspect servers.",
-                      no_args_is_help=True)
 app.add_typer(tools_app, name="tools")
-app.add_typer(mcp_app, name="mcp")
 app.add_typer(eval_app, name="eval")
 
 # -- shared options -------------------------------------------------------------------
@@ -400,55 +397,9 @@ def hash_key_command(
     typer.echo(f"sha256: {hash_key(key)}")
 
 
-# -- mcp --------------------------------------------------------------------------------
-
-
-@mcp_app.command("serve")
-def mcp_serve_command(
-    tools: ToolsOpt = None,
-    transport: Annotated[str, typer.Option("--transport", help="stdio or http (streamable HTTP).")] = "stdio",
-    host: Annotated[str, typer.Option("--host", help="Bind address for http.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port for http.")] = 8765,
-    name: Annotated[str, typer.Option("--name", help="Server name reported to clients.")] = "agentfn",
-    allow_approval: Annotated[bool, typer.Option(
-        "--allow-approval-tools", help="Expose requires_approval tools (the MCP client must ask its user).")] = False,
-    allow_remote: Annotated[bool, typer.Option(
-        "--allow-remote", help="Allow http on a non-loopback address (MCP over HTTP has no API keys here).")] = False,
-) -> None:
-    """Expose a toolset as an MCP server over stdio or streamable HTTP (at http://HOST:PORT/mcp)."""
-    from agentfn.mcp import serve_toolset
-    from agentfn.serve.config import LOOPBACK_HOSTS
-
-    if transport not in ("stdio", "http"):
-        raise typer.BadParameter("use stdio or http", param_hint="--transport")
-    if transport == "http" and host not in LOOPBACK_HOSTS and not allow_remote:
-        from agentfn.exceptions import UserError
-
-        raise UserError(f"refusing to serve tools without authentication on {host}; bind to 127.0.0.1, put an "
-                        "authenticating proxy in front and pass --allow-remote")
-    serve_toolset(load_tools(tools), transport=transport, host=host, port=port, name=name,
-                  include_approval_tools=allow_approval)
-
-
-@mcp_app.command("tools")
-def mcp_tools_command(
-    target: Annotated[str, typer.Argument(help="An MCP server: a URL (streamable HTTP) or a command line (stdio).")],
-    as_json: JsonOpt = False,
-) -> None:
-    """List the tools an MCP server offers, as agentfn sees them."""
-    from agentfn.mcp import toolset_from_mcp
-
-    toolset = toolset_from_mcp(target)
-    if as_json:
-        typer.echo(json.dumps(toolset.specs(), ensure_ascii=False, indent=2))
-        return
-    for t in toolset:
-        typer.echo(f"{t.name}: {(t.description or '').strip().splitlines()[0] if t.description else ''}")
-
-
 # -- other areas ------------------------------------------------------------------------
 
-_AREAS = ("agentfn.router.cli", "agentfn.traces.cli", "agentfn.train.cli", "agentfn.evals.cli", "agentfn.probe")
+_AREAS = ("agentfn.mcp.cli", "agentfn.router.cli", "agentfn.traces.cli", "agentfn.train.cli", "agentfn.evals.cli", "agentfn.probe")
 
 
 def _register_areas() -> None:

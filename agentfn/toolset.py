@@ -3,6 +3,12 @@
 Toolsets come from Python objects, a module, a folder of modules (this is how
 the built-in ``tools/`` library loads), package entry points in the
 ``agentfn.tools`` group, a JSONL file of OpenAI-format specs, or an MCP server.
+
+A toolset can change in place (:meth:`Toolset.add`, :meth:`Toolset.remove`,
+:meth:`Toolset.replace`); :meth:`Toolset.on_change` callbacks hear about it (an MCP
+server built over the toolset tells its clients). Loaders for ``PREFIX:rest`` specs
+register with :meth:`Toolset.register_source`: this module imports no loader, so
+``agentfn.mcp`` (which registers ``mcp:``) stands on it and not the other way round.
 """
 
 from __future__ import annotations
@@ -24,6 +30,9 @@ __all__ = ["Toolset"]
 
 ToolLike = Tool[..., Any] | Callable[..., Any]
 
+# Loaders for ``PREFIX:rest`` specs (see Toolset.register_source).
+_SOURCES: dict[str, Callable[..., Toolset]] = {}
+
 
 def _as_tool(item: ToolLike) -> Tool[..., Any]:
     if isinstance(item, Tool):
@@ -43,6 +52,7 @@ class Toolset:
         self.name = name
         self._tools: dict[str, Tool[..., Any]] = {}
         self._sources: dict[str, str] = {}
+        self._listeners: dict[object, Callable[[Toolset], None]] = {}
         for item in tools:
             self._add(_as_tool(item), name)
 
@@ -95,7 +105,47 @@ class Toolset:
         """Add one tool in place; a name clash raises :class:`ToolsetConflictError`."""
         built = _as_tool(item)
         self._add(built, source or self.name)
+        self._changed()
         return built
+
+    def remove(self, name: str) -> Tool[..., Any]:
+        """Take a tool out in place and return it; an unknown name raises ``KeyError``."""
+        found = self[name]
+        # New dicts, swapped in: a reader iterating on another thread keeps the old ones.
+        self._tools = {k: v for k, v in self._tools.items() if k != name}
+        self._sources = {k: v for k, v in self._sources.items() if k != name}
+        self._changed()
+        return found
+
+    def replace(self, tools: Iterable[ToolLike], *, source: str | None = None) -> None:
+        """Make the toolset hold exactly these tools, in one step (readers see the old set or the new one).
+
+        Raises:
+            ToolsetConflictError: two of the tools share a name (the toolset is left unchanged).
+        """
+        staged = Toolset(name=self.name)
+        for item in tools:
+            built = _as_tool(item)
+            staged._add(built, source if source is not None else self._sources.get(built.name, self.name))
+        self._tools, self._sources = staged._tools, staged._sources
+        self._changed()
+
+    def on_change(self, callback: Callable[[Toolset], None]) -> Callable[[], None]:
+        """Call ``callback(toolset)`` after every in-place change; returns a function that unsubscribes.
+
+        Callbacks run on the thread that made the change and must not raise.
+        """
+        token = object()
+        self._listeners[token] = callback
+
+        def unsubscribe() -> None:
+            self._listeners.pop(token, None)
+
+        return unsubscribe
+
+    def _changed(self) -> None:
+        for callback in list(self._listeners.values()):
+            callback(self)
 
     def combine(self, *others: Toolset | Iterable[ToolLike], name: str | None = None) -> Toolset:
         """A new toolset with this one's tools followed by the others'."""
@@ -274,14 +324,26 @@ class Toolset:
                 fh.write(json.dumps(spec, ensure_ascii=False) + "\n")
 
     @classmethod
+    def register_source(cls, prefix: str, loader: Callable[..., Toolset]) -> None:
+        """Let :meth:`load` read ``PREFIX:rest`` specs with ``loader(rest)`` (``mcp`` is registered by ``agentfn.mcp``).
+
+        ``loader`` also receives the keyword options of the matching ``from_PREFIX``
+        method, when there is one (:meth:`from_mcp`).
+        """
+        if not prefix.isidentifier():
+            raise ValueError(f"a toolset source prefix must be a plain word, got {prefix!r}")
+        _SOURCES[prefix] = loader
+
+    @classmethod
     def load(cls, spec: str | Path | None) -> Toolset:
         """Load from a CLI-style string: ``builtin``, ``entry-points``, ``mcp:COMMAND_OR_URL``, a path or a dotted module."""
         if spec is None or str(spec) in ("", "builtin"):
             return cls.builtin()
         if str(spec) == "entry-points":
             return cls.from_entry_points()
-        if str(spec).startswith("mcp:"):
-            return cls.from_mcp(str(spec)[len("mcp:") :])
+        prefix, sep, rest = str(spec).partition(":")
+        if sep and prefix in _SOURCES:
+            return _SOURCES[prefix](rest)
         return cls.from_path(spec)
 
     @classmethod
@@ -295,17 +357,19 @@ class Toolset:
         cwd: str | None = None,
         timeout: float = 60.0,
         requires_approval: bool | Callable[[str], bool] = False,
+        headers: Mapping[str, str] | None = None,
     ) -> Toolset:
         """Mount the tools of an MCP server (a stdio command or a streamable-HTTP URL).
 
         Returns an ``MCPToolset`` (a Toolset with ``close()`` and ``with`` support) whose tools
-        call the server; see :func:`agentfn.mcp.toolset_from_mcp`.
+        call the server; see :func:`agentfn.mcp.toolset_from_mcp` for the arguments.
         """
-        from agentfn.mcp import toolset_from_mcp
-
-        return toolset_from_mcp(
+        loader = _SOURCES.get("mcp")
+        if loader is None:  # only when agentfn.mcp failed to import with the package
+            raise ConfigError("MCP support is not loaded: import agentfn.mcp first")
+        return loader(
             command_or_url, name=name, prefix=prefix, env=env, cwd=cwd, timeout=timeout,
-            requires_approval=requires_approval,
+            requires_approval=requires_approval, headers=headers,
         )
 
     @classmethod

@@ -1,8 +1,15 @@
 """A real MCP server (the SDK's MCPServer, formerly FastMCP) over stdio, for client tests."""
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
+from pydantic import BaseModel
 
 server = MCPServer("weather-fixture")
+
+
+class Forecast(BaseModel):
+    city: str
+    days: int
+    summary: str
 
 
 @server.tool()
@@ -23,9 +30,30 @@ def add(a: int, b: int) -> int:
 
 
 @server.tool()
+def forecast_record(city: str) -> Forecast:
+    """A structured forecast."""
+    return Forecast(city=city, days=1, summary="sunny")
+
+
+@server.tool()
 def fail(reason: str) -> str:
     """Always fails."""
     raise ValueError(f"failed on purpose: {reason}")
+
+
+def shout(text: str) -> str:
+    """Upper-case a text."""
+    return text.upper()
+
+
+@server.tool()
+async def add_shout(ctx: Context) -> str:
+    """Add the `shout` tool and tell the client its tool list changed."""
+    if "shout" not in [t.name for t in await server.list_tools()]:
+        server.add_tool(shout)
+    await ctx.notify_tools_changed()  # 2026-era clients, on their subscriptions/listen stream
+    await ctx.request_context.session.send_tool_list_changed()  # handshake-era clients, on the session
+    return "added"
 
 
 if __name__ == "__main__":
