@@ -445,10 +445,14 @@ def test_http_list_changed_reaches_our_client() -> None:
     proc = _start([*CHANGING, "http", str(port)], port, {"AGENTFN_API_KEYS": f"alice:{hash_key(KEY)}"})
     try:
         url = f"http://127.0.0.1:{port}/mcp"
-        with toolset_from_mcp(url, headers={"Authorization": f"Bearer {KEY}"}) as ts:
+        headers = {"Authorization": f"Bearer {KEY}"}
+        # 2026-era: a subscriptions/listen stream; handshake era: the session's standalone SSE stream.
+        with toolset_from_mcp(url, headers=headers) as ts, toolset_from_mcp(url, headers=headers, mode="legacy") as old:
             ts["enable_double"].call_sync({})
-            assert wait_for(lambda: "double" in ts), ts.names()
+            assert wait_for(lambda: "double" in ts and "double" in old), (ts.names(), old.names())
             assert ts["double"].call_sync({"x": 4}) == 8
+            old["disable_double"].call_sync({})
+            assert wait_for(lambda: "double" not in ts and "double" not in old), (ts.names(), old.names())
     finally:
         _stop(proc)
 
