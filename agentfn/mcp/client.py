@@ -151,7 +151,7 @@ class MCPConnection:
 
     def list_tools(self) -> list[Any]:
         """Every tool the server lists (all pages, fetched afresh)."""
-        return self.submit(_list_all).result(self.timeout)
+        return self.submit(lambda client: _list_all(client, refresh=True)).result(self.timeout)
 
     async def call(self, name: str, arguments: dict[str, Any], *, wrapped: bool = False) -> Any:
         """Call a tool from any event loop: its structured value when the server sends one, else its text.
