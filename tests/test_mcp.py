@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
 import json
 import os
 import shlex
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -28,10 +30,10 @@ from agentfn import Agent, FunctionModel, Toolset, tool
 from agentfn.backends.function import call
 from agentfn.cli import app
 from agentfn.exceptions import ConfigError, ToolRetry
-from agentfn.mcp import headers_for, mcp_server, toolset_from_mcp
+from agentfn.mcp import headers_for, mcp_http_app, mcp_server, toolset_from_mcp
 from agentfn.mcp.outputs import WRAP_MARKER
 from agentfn.messages import AssistantMessage, Message, ToolMessage
-from agentfn.serve.config import hash_key
+from agentfn.serve.config import ServeConfig, hash_key
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -455,6 +457,35 @@ def test_http_list_changed_reaches_our_client() -> None:
             assert wait_for(lambda: "double" not in ts and "double" not in old), (ts.names(), old.names())
     finally:
         _stop(proc)
+
+
+@contextlib.contextmanager
+def _serve_in_thread(asgi_app: Any) -> Iterator[str]:
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(asgi_app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        assert wait_for(lambda: server.started), "uvicorn did not start"
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_http_rate_limits_keys_and_allows_no_auth_on_loopback_only() -> None:
+    limited = ServeConfig.model_validate({"keys": [{"name": "alice", "sha256": hash_key(KEY)}],
+                                          "limits": {"rate_per_minute": 1, "burst": 2}}).check()
+    with _serve_in_thread(mcp_http_app(fixture_tools(), limited)) as url:
+        answers = [_post_initialize(url, KEY) for _ in range(3)]
+        assert [status for status, _ in answers] == [200, 200, 429]
+        assert int(answers[2][1]["retry-after"]) >= 1
+    with _serve_in_thread(mcp_http_app(fixture_tools(), ServeConfig.model_validate({"auth": "none"}).check())) as url:
+        assert _post_initialize(url, None)[0] == 200
+    with pytest.raises(ConfigError, match="loopback"):
+        mcp_http_app(fixture_tools(), ServeConfig.model_validate({"auth": "none", "host": "0.0.0.0"}).check())
 
 
 def test_http_needs_keys_and_binds_loopback_unless_told() -> None:
