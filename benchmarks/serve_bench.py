@@ -53,8 +53,8 @@ def build_agent(*, keep_requests: bool = True) -> Any:
     return Agent(FunctionModel(reply, keep_requests=keep_requests), [add], name="bench")
 
 
-def serve(port: int, *, keep_requests: bool = True) -> None:
-    """The server process: the bench agent behind the real app."""
+def serve(port: int, *, keep_requests: bool = True, trace_store: str | None = None) -> None:
+    """The server process: the bench agent behind the real app (recording runs into ``trace_store`` if given)."""
     import uvicorn
 
     from agentfn.serve import ServeConfig, create_app, hash_key
@@ -62,7 +62,7 @@ def serve(port: int, *, keep_requests: bool = True) -> None:
     agent = build_agent(keep_requests=keep_requests)
     config = ServeConfig.model_validate({
         "keys": [{"name": "bench", "sha256": hash_key(KEY), "rate_per_minute": 1e9, "burst": 1_000_000}],
-        "agents": [{"name": "bench"}], "port": port,
+        "agents": [{"name": "bench"}], "port": port, "trace_store": trace_store,
     })
     app = create_app(config, model=agent.model, toolsets={"bench": agent.toolset})
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, backlog=4096)

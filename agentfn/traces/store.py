@@ -31,6 +31,7 @@ __all__ = ["TraceStore", "default_store_url", "upgrade_store"]
 
 TimeLike = float | int | datetime
 _BUSY_TIMEOUT_S = 30.0
+_PAGE_CACHE_KIB = 4096  # per SQLite connection; see _sqlite_engine
 
 
 def default_store_url() -> str:
@@ -73,7 +74,13 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             # NORMAL in WAL mode survives a killed process (not a power cut) and is much faster.
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA cache_size=-32768")  # 32 MiB of page cache per connection
+            # SQLite's page cache is per connection and fills up to its limit as the file grows,
+            # which shows as resident memory climbing run after run until the limit (measured: a
+            # 32 MiB cache added ~2 MB per 1,000 recorded runs for 18,000 runs). 4 MiB is what
+            # recording and import need (their keys are time-ordered: inserts touch the right edge
+            # of each index; import speed measured the same with 2, 4 and 32 MiB); reads rely on
+            # the OS file cache.
+            cur.execute(f"PRAGMA cache_size=-{_PAGE_CACHE_KIB}")
         cur.close()
 
     @event.listens_for(engine, "begin")
