@@ -301,9 +301,9 @@ def _page_cache_kib() -> int:
     """The SQLite page cache a store connection is given (read back from SQLite, not assumed)."""
     from agentfn.traces import TraceStore
 
-    with tempfile.TemporaryDirectory() as tmp, TraceStore.open(Path(tmp) / "t.db") as store:
-        with store.engine.connect() as conn:
-            value = int(conn.exec_driver_sql("PRAGMA cache_size").scalar() or 0)
+    with (tempfile.TemporaryDirectory() as tmp, TraceStore.open(Path(tmp) / "t.db") as store,
+          store.engine.connect() as conn):
+        value = int(conn.exec_driver_sql("PRAGMA cache_size").scalar() or 0)
     return -value if value < 0 else value * 4  # negative: KiB; positive: pages of 4 KiB
 
 
