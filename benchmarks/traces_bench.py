@@ -480,7 +480,7 @@ def render_markdown(res: dict[str, Any]) -> str:
         f"than every {thread['flush_interval_ms']:.0f} ms as the thread writer does.",
         "- With a model that takes time, as every real one does, both writers work while the loop waits;",
         "  the naive synchronous alternative stays slow.",
-        "- `handle()` (the only part on the event loop) is a deque append (process) or a queue put (thread).",
+        "- `handle()` (the only part on the event loop) is a deque append, for either writer.",
         "",
     ]
     return "\n".join(lines)
