@@ -263,10 +263,10 @@ class ProcessWriter:
     def _send_loop(self) -> None:
         stop = False
         while not stop:
-            # Idle: sleep until put() sees an empty buffer fill (no polling while nothing happens).
+            # Idle: sleep until put() sees an empty buffer fill. The timeout (one wake-up a second
+            # while nothing happens) only bounds a wake-up missed by threads putting at one instant.
             self._has_data.clear()
             if not self._buffer:
-                # The timeout only bounds a missed wake-up (several threads putting at one instant).
                 self._has_data.wait(1.0)
                 if not self._buffer:
                     continue
