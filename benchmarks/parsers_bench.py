@@ -189,7 +189,6 @@ def main() -> None:
             entry["vllm"] = _describe(vllm_whole(vllm, text))
         edges.append(entry)
 
-    RESULTS.mkdir(exist_ok=True)
     meta = {
         "python": sys.version.split()[0],
         "machine": platform.machine(),
@@ -198,16 +197,24 @@ def main() -> None:
         "load_average_1min": round(os.getloadavg()[0], 1),
         "cpus": os.cpu_count(),
     }
-    (RESULTS / "parsers.json").write_text(
-        json.dumps({"meta": meta, "rows": rows, "edge_cases": edges}, indent=2)
-    )
+    data = {"meta": meta, "rows": rows, "edge_cases": edges}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "parsers.json").write_text(json.dumps(data, indent=2))
+    (RESULTS / "parsers.md").write_text(render_markdown(data))
+    print(render_markdown(data))
+
+
+def render_markdown(data: dict[str, Any]) -> str:
+    """``parsers.md`` from ``parsers.json`` (pure: every figure comes from ``data``)."""
+    meta, rows, edges = data["meta"], data["rows"], data["edge_cases"]
+    vllm = meta["vllm"]
     lines = [
         "# Tool-call parsing: agentfn hermes vs vLLM Hermes2ProToolParser vs a regex",
         "",
         f"Python {meta['python']}, {meta['machine']}, {meta['cpus']} cores shared with other work"
         f" (load average {meta['load_average_1min']} at the end; contenders are timed round-robin, so ratios"
         " are fairer than absolute numbers). Command: `.venv/bin/python benchmarks/parsers_bench.py`.",
-        f"Median µs per model output; streaming feeds {CHUNK}-character chunks and finishes.",
+        f"Median µs per model output; streaming feeds {meta['chunk_chars']}-character chunks and finishes.",
         "",
         "| output | chars | agentfn whole | vLLM whole | regex whole | agentfn stream | vLLM stream"
         " | stream ratio agentfn/vLLM | same calls |",
@@ -231,9 +238,7 @@ def main() -> None:
     ]
     for e in edges:
         lines.append(f"| {e['input']} | {e['agentfn']} | {e.get('vllm', 'n/a')} | {e['regex']} |")
-    (RESULTS / "parsers.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
-
+    return "\n".join(lines) + "\n"
 
 if __name__ == "__main__":
     main()

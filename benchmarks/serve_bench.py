@@ -53,8 +53,8 @@ def build_agent(*, keep_requests: bool = True) -> Any:
     return Agent(FunctionModel(reply, keep_requests=keep_requests), [add], name="bench")
 
 
-def serve(port: int, *, keep_requests: bool = True) -> None:
-    """The server process: the bench agent behind the real app."""
+def serve(port: int, *, keep_requests: bool = True, trace_store: str | None = None) -> None:
+    """The server process: the bench agent behind the real app (recording runs into ``trace_store`` if given)."""
     import uvicorn
 
     from agentfn.serve import ServeConfig, create_app, hash_key
@@ -62,7 +62,7 @@ def serve(port: int, *, keep_requests: bool = True) -> None:
     agent = build_agent(keep_requests=keep_requests)
     config = ServeConfig.model_validate({
         "keys": [{"name": "bench", "sha256": hash_key(KEY), "rate_per_minute": 1e9, "burst": 1_000_000}],
-        "agents": [{"name": "bench"}], "port": port,
+        "agents": [{"name": "bench"}], "port": port, "trace_store": trace_store,
     })
     app = create_app(config, model=agent.model, toolsets={"bench": agent.toolset})
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, backlog=4096)
@@ -233,8 +233,16 @@ def main() -> None:
 def write(rows: list[dict[str, Any]]) -> None:
     RESULTS.mkdir(exist_ok=True)
     meta = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
-            "seconds_per_point": SECONDS, "load_avg_at_end": os.getloadavg()[0]}
-    (RESULTS / "serve.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
+            "seconds_per_point": SECONDS, "warmup_s": WARMUP_S, "load_avg_at_end": os.getloadavg()[0]}
+    data = {"meta": meta, "rows": rows}
+    (RESULTS / "serve.json").write_text(json.dumps(data, indent=2))
+    (RESULTS / "serve.md").write_text(render_markdown(data))
+    print(f"wrote {RESULTS / 'serve.md'}")
+
+
+def render_markdown(data: dict[str, Any]) -> str:
+    """``serve.md`` from ``serve.json`` (pure: every figure comes from ``data``)."""
+    meta, rows = data["meta"], data["rows"]
     lines = [
         "# `agentfn serve` overhead (instant scripted model)",
         "",
@@ -242,7 +250,8 @@ def write(rows: list[dict[str, Any]]) -> None:
         f"{meta['load_avg_at_end']:.1f}). Command: `.venv/bin/python benchmarks/serve_bench.py`.",
         "Agent: step 1 calls a sync `add(a, b)` tool, step 2 answers; validation, limits, guards, events on.",
         "Server: uvicorn, one worker process, API-key auth, rate limiting and Prometheus metrics on; client:",
-        f"aiohttp with N connections sending back to back for {SECONDS:.0f} s after a {WARMUP_S:.0f} s warm-up. In-process:",
+        f"aiohttp with N connections sending back to back for {meta['seconds_per_point']:.0f} s after a "
+        f"{meta['warmup_s']:.0f} s warm-up. In-process:",
         "N concurrent `agent.run` loops in one event loop. Latency per request as the client sees it.",
         "",
         "| clients | mode | server req/s | in-process runs/s | throughput ratio | server p50 | in-process p50 | "
@@ -272,9 +281,7 @@ def write(rows: list[dict[str, Any]]) -> None:
         "are what matters: compare the p50 overhead column with your model's latency. The client shares the",
         "machine's cores with the server, so at high concurrency both sides compete for CPU.",
     ]
-    (RESULTS / "serve.md").write_text("\n".join(lines) + "\n")
-    print(f"wrote {RESULTS / 'serve.md'}")
-
+    return "\n".join(lines) + "\n"
 
 if __name__ == "__main__":
     main()

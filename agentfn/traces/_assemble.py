@@ -1,13 +1,21 @@
 """Turn a stream of agent events into store writes: one run row, one write per step, one update at the end.
 
-Runs in the recorder's writer thread, so the event loop only pays for a queue
-put. Events of many runs may interleave (one recorder for many concurrent
-runs); state is kept per run id and dropped at ``RunEnd``.
+Runs in the recorder's writer thread (or the writer process), so the event loop
+only pays for a queue put. Events of many runs may interleave (one recorder for
+many concurrent runs); state is kept per run id and dropped at ``RunEnd``.
+
+This is the per-event hot path of recording (every run's events pass through it
+at whatever rate the agents produce them), so it avoids repeated work: a message
+that appears twice in a step (the model's turn is both the step's output and the
+first of its new messages) is redacted and serialised once, and JSON is written by
+one reusable encoder.
 """
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +28,6 @@ from agentfn.events import (
     RunEnd,
     RunStart,
     StepEnd,
-    ToolCallEvent,
     ToolResultEvent,
 )
 from agentfn.messages import AssistantMessage, Message, ToolCall, ToolMessage, Usage
@@ -80,7 +87,7 @@ class EventAssembler:
         return self.redact(text)
 
     def _json(self, value: Any) -> str:
-        text = codec.dumps(to_jsonable_python(value, fallback=repr))
+        text = _dumps(to_jsonable_python(value, fallback=repr))
         return self._text(text) or text
 
     def _message(self, m: Message) -> Message:
@@ -89,41 +96,57 @@ class EventAssembler:
             return m
         # Copy only when redaction changed something: most messages hold no secret.
         if isinstance(m, AssistantMessage):
-            content = None if m.content is None else redact(m.content)
-            reasoning = None if m.reasoning is None else redact(m.reasoning)
-            args = [redact(c.arguments) for c in m.tool_calls]
-            if content == m.content and reasoning == m.reasoning and all(
-                a == c.arguments for a, c in zip(args, m.tool_calls, strict=True)
-            ):
+            content = m.content
+            r_content = None if content is None else redact(content)
+            reasoning = m.reasoning
+            r_reasoning = None if reasoning is None else redact(reasoning)
+            changed = r_content != content or r_reasoning != reasoning
+            calls = m.tool_calls
+            r_calls: list[ToolCall] = []
+            for c in calls:
+                args = redact(c.arguments)
+                if args == c.arguments:
+                    r_calls.append(c)
+                else:
+                    r_calls.append(c.model_copy(update={"arguments": args}))
+                    changed = True
+            if not changed:
                 return m
-            calls = [c if a == c.arguments else c.model_copy(update={"arguments": a})
-                     for a, c in zip(args, m.tool_calls, strict=True)]
-            return m.model_copy(update={"content": content, "reasoning": reasoning, "tool_calls": calls})
+            return m.model_copy(update={"content": r_content, "reasoning": r_reasoning, "tool_calls": r_calls})
         content = redact(m.content)
         return m if content == m.content else m.model_copy(update={"content": content})
 
     def _messages(self, ms: list[Message]) -> list[Message]:
         return [self._message(m) for m in ms]
 
+    def _message_json(self, m: Message, memo: dict[int, str]) -> str:
+        """The redacted message as JSON, computed once per message object in ``memo``.
+
+        ``"[" + ",".join(...) + "]"`` of these equals ``codec.messages_json`` of the list.
+        """
+        text = memo.get(id(m))
+        if text is None:
+            text = memo[id(m)] = self._message(m).model_dump_json()
+        return text
+
     # -- events ----------------------------------------------------------------------
 
     def feed(self, event: AgentEvent) -> list[WriteOp]:
         """Process one event; returns the writes it completes (often none)."""
-        if isinstance(event, RunStart):
-            self._run(event.run_id)
-            return [self._run_start(event)]
-        if isinstance(event, RouteDecision):
-            self._step(event.run_id, event.step, event.time).route = event
-        elif isinstance(event, ModelResponseEvent):
-            self._step(event.run_id, event.step, event.time - event.latency_s).response = event
-        elif isinstance(event, ToolCallEvent):
-            self._step(event.run_id, event.step, event.time).calls.append(event.call)
-        elif isinstance(event, ToolResultEvent):
+        # Dispatch on the discriminator, most frequent kinds first (cheaper than isinstance checks).
+        if event.kind == "tool_result":
             self._step(event.run_id, event.step, event.time).results[event.call_id] = event
-        elif isinstance(event, StepEnd):
+        elif event.kind == "model_response":
+            self._step(event.run_id, event.step, event.time - event.latency_s).response = event
+        elif event.kind == "tool_call":
+            self._step(event.run_id, event.step, event.time).calls.append(event.call)
+        elif event.kind == "step_end":
             st = self._run(event.run_id).steps.pop(event.step, None) or _OpenStep(time=event.time)
             return [self._step_op(event.run_id, event.step, st, end=event)]
-        elif isinstance(event, RunEnd):
+        elif event.kind == "run_start":
+            self._run(event.run_id)
+            return [self._run_start(event)]
+        elif event.kind == "run_end":
             run = self._runs.pop(event.run_id, None)
             ops: list[WriteOp] = []
             if run is not None:
@@ -131,6 +154,8 @@ class EventAssembler:
                 ops.extend(self._step_op(event.run_id, n, st, end=None) for n, st in sorted(run.steps.items()))
             ops.append(self._run_end(event))
             return ops
+        elif event.kind == "route":
+            self._step(event.run_id, event.step, event.time).route = event
         return []
 
     def _run_start(self, ev: RunStart) -> RunStartOp:
@@ -192,18 +217,20 @@ class EventAssembler:
                 "content": None if res is None else self._text(res.content),
                 "latency_s": 0.0 if res is None else res.latency_s,
             })
+        memo: dict[int, str] = {}
+        model_output = None if resp is None else self._message_json(resp.message, memo)
         if end is not None:
-            new_messages = self._messages(list(end.new_messages))
+            parts = [self._message_json(m, memo) for m in end.new_messages]
         else:
-            # Unfinished step: rebuild what the conversation would have held.
-            new_messages: list[Message] = []
-            if resp is not None:
-                new_messages.append(self._message(resp.message))
-            for c in calls:
-                if c["content"] is not None:
-                    new_messages.append(ToolMessage(
-                        tool_call_id=c["call_id"], name=c["name"], content=c["content"], is_error=c["status"] != "ok",
-                    ))
+            # Unfinished step: rebuild what the conversation would have held (the tool messages'
+            # content is already redacted: it comes from the calls above).
+            parts = [] if model_output is None else [model_output]
+            parts += [
+                ToolMessage(
+                    tool_call_id=c["call_id"], name=c["name"], content=c["content"], is_error=c["status"] != "ok",
+                ).model_dump_json()
+                for c in calls if c["content"] is not None
+            ]
         route = None
         if st.route is not None:
             r = st.route
@@ -217,13 +244,13 @@ class EventAssembler:
             "step": n,
             "time": st.time,
             "complete": end is not None,
-            "model_output": None if resp is None else self._message(resp.message).model_dump_json(),
+            "model_output": model_output,
             "raw_text": None if resp is None else self._text(resp.raw_text),
             "finish_reason": None if resp is None or resp.finish_reason is None else resp.finish_reason[:64],
             "model_name": None if resp is None else resp.model_name[:200],
             "model_latency_s": None if st.response is None else st.response.latency_s,
             "route": route,
-            "new_messages": codec.messages_json(new_messages),
+            "new_messages": "[" + ",".join(parts) + "]",
             **codec.usage_values(usage),
         }
         return StepOp(row, calls)
@@ -240,6 +267,10 @@ class EventAssembler:
             **codec.usage_values(ev.usage),
         }
         return RunEndOp(ev.run_id, values)
+
+
+_dumps: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+"""``codec.dumps`` without building an encoder per call (same output)."""
 
 
 def _spec_name(spec: Any) -> str | None:

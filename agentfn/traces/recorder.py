@@ -3,7 +3,7 @@
 The recorder contract (what ``Agent(recorder=...)`` calls):
 
 * ``handle(event)`` — called from the event loop for every event; cheap (one
-  queue put) and never raises.
+  deque append) and never raises.
 * ``await aflush()`` — wait until everything handled so far is stored.
 * ``close()`` — flush, stop the writer thread, release the store.
 
@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import contextlib
+import collections
 import logging
 import os
 import pickle
-import queue
 import threading
 import time
 import weakref
@@ -129,8 +128,11 @@ class TraceRecorder:
         self._stats = WriteStats()
         self._failure_log = FailureLog()
         self._assembler = EventAssembler(self.redact)
-        self._wake = threading.Event()
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=max_queue)
+        self._wake = threading.Event()  # a flush or close asks the writer not to wait for a batch
+        self._has_data = threading.Event()  # an idle writer sleeps on this, not on a poll
+        # A deque, not queue.Queue: append and popleft are atomic and lock-free, and handle()
+        # runs on the event loop for every event of every run.
+        self._buffer: collections.deque[Any] = collections.deque()
         self._closed = False
         self._thread: threading.Thread | None = None
         self._proc: ProcessWriter | None = None
@@ -213,15 +215,23 @@ class TraceRecorder:
                 if proc.put(event):
                     return
                 if proc.alive:
-                    raise queue.Full
+                    self._full()
+                    return
                 self._start_thread()  # the writer process is gone: write in-process from now on
-            self._queue.put_nowait(event)
-        except queue.Full:
-            self._stats.dropped += 1
-            self._failure_log("trace queue full; event dropped (store too slow?)", None)
+            buffer = self._buffer
+            if len(buffer) >= self.max_queue:
+                self._full()
+                return
+            buffer.append(event)
+            if len(buffer) == 1:
+                self._has_data.set()  # wake an idle writer (once per batch, not per event)
         except Exception as exc:  # the contract: recording never breaks a run
             self._stats.dropped += 1
             self._failure_log("trace recorder failed to queue an event", exc)
+
+    def _full(self) -> None:
+        self._stats.dropped += 1
+        self._failure_log("trace queue full; event dropped (store too slow?)", None)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Block until every event handled before this call is written (or given up).
@@ -236,10 +246,8 @@ class TraceRecorder:
         if not self._thread.is_alive():
             return False
         marker = _Flush()
-        try:
-            self._queue.put(marker, timeout=timeout)
-        except queue.Full:
-            return False
+        self._buffer.append(marker)
+        self._has_data.set()
         self._wake.set()
         return marker.done.wait(timeout) and ok
 
@@ -261,12 +269,12 @@ class TraceRecorder:
             self._proc.close(timeout)
         thread = self._thread
         if thread is not None and thread.is_alive():
-            with contextlib.suppress(queue.Full):
-                self._queue.put(_STOP, timeout=timeout)
+            self._buffer.append(_STOP)
+            self._has_data.set()
             self._wake.set()
             thread.join(timeout)
             if thread.is_alive():
-                left = self._queue.qsize()
+                left = sum(1 for x in list(self._buffer) if x is not _STOP and not isinstance(x, _Flush))
                 self._stats.dropped += left
                 log.warning("trace recorder closed with %d event(s) still unwritten after %ss", left, timeout)
         if self._owns_store:
@@ -286,24 +294,26 @@ class TraceRecorder:
     @property
     def pending(self) -> int:
         """Events queued and not yet written."""
-        return self._queue.qsize() + (self._proc.pending if self._proc else 0)
+        return len(self._buffer) + (self._proc.pending if self._proc else 0)
 
     # -- the writer thread ----------------------------------------------------------
 
     def _run(self) -> None:
+        buffer = self._buffer
         stop = False
         while not stop:
-            item = self._queue.get()
-            if self.flush_interval > 0 and not isinstance(item, _Flush) and item is not _STOP:
+            self._has_data.clear()
+            if not buffer:
+                # Idle: sleep until handle() sees the buffer fill (the timeout only bounds a missed
+                # wake-up when several threads hand events over at the same instant).
+                self._has_data.wait(1.0)
+                continue
+            first = buffer[0]
+            if self.flush_interval > 0 and not isinstance(first, _Flush) and first is not _STOP:
                 # Let a batch gather: one transaction (and one wake-up of this thread) per interval.
                 self._wake.wait(self.flush_interval)
             self._wake.clear()
-            batch: list[Any] = [item]
-            while len(batch) < self.max_batch:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
+            batch = [buffer.popleft() for _ in range(min(len(buffer), self.max_batch))]
             ops: list[WriteOp] = []
             markers: list[_Flush] = []
             events = 0

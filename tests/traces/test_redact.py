@@ -49,6 +49,15 @@ def test_json_stays_valid_after_redaction() -> None:
     assert out["max_tokens"] == 100 and out["city"] == "Paris"
 
 
+def test_upper_case_and_non_ascii_text_are_scanned() -> None:
+    # ASCII text is checked on a lower-case copy, other text with the case-insensitive pattern.
+    assert "hunter2" not in redact_secrets("PASSWORD=hunter2")
+    assert "abcdefgh12345" not in redact_secrets("Authorization: BEARER abcdefgh12345")
+    assert "hunter2" not in redact_secrets("mot de passe (clé): password=hunter2 — déjà vu")
+    assert "hunter2" not in redact_secrets("ПАРОЛЬ: PASSWORD=hunter2")
+    assert redact_secrets("Grüße, keine Geheimnisse") == "Grüße, keine Geheimnisse"
+
+
 def test_ordinary_text_is_left_alone() -> None:
     for text in [
         "Basic authentication is enabled",

@@ -118,6 +118,37 @@ def test_sqlite_is_wal(tmp_path) -> None:
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
 
 
+def test_sqlite_page_cache_is_small(tmp_path) -> None:
+    # The page cache fills as the file grows and is never given back: with 32 MiB per connection a
+    # recording process grew ~2 MB per 1,000 runs until it was full (tests/stress/test_trace_soak.py).
+    with TraceStore.open(tmp_path / "t.db") as s, s.engine.connect() as conn:
+        cache = int(conn.exec_driver_sql("PRAGMA cache_size").scalar() or 0)
+    assert -8192 <= cache < 0  # KiB: at most 8 MiB
+
+
+def test_run_end_in_the_same_batch_or_a_later_one(store: TraceStore) -> None:
+    # A run whose start and end are written together is inserted with its final values; one whose
+    # end comes in a later batch is updated. Both read back the same.
+    same = scripted_run_events([[ScriptedCall("ping", {"n": 1}, result="pong")]], run_id="same", reason="r1")
+    later = scripted_run_events([[ScriptedCall("ping", {"n": 2}, result="pong")]], run_id="later", outcome="limit",
+                                reason="r2")
+    rec = TraceRecorder(store, redact=None)
+    for e in [*same, *later[:-1]]:
+        rec.handle(e)
+    assert rec.flush(30)
+    assert store.get_run("later").outcome is None  # still running
+    rec.handle(later[-1])
+    assert rec.flush(30)
+    rec.close()
+    assert rec.errors == 0
+    for run_id, outcome, reason in (("same", "answered", "r1"), ("later", "limit", "r2")):
+        run = store.get_run(run_id)
+        assert run is not None
+        assert (run.outcome, run.reason, run.step_count, run.usage.tool_calls) == (outcome, reason, 2, 1)
+        assert run.usage.input_tokens == 100 and run.latency_s is not None and run.ended_at is not None
+        assert run.successful_tools() == ["ping"]
+
+
 def test_unopenable_store_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(TraceStoreError, match="cannot open trace store"):
         TraceStore.open("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
