@@ -3,8 +3,9 @@
 This module owns the root typer ``app`` and the everyday commands (``run``,
 ``chat``, ``tools``, ``serve``, ``mcp``). Other areas add theirs through a
 ``register(app)`` function in their own module (and ``register_eval(eval_app)``
-for ``agentfn eval ...``), imported here defensively so a missing optional area
-never breaks the rest.
+for ``agentfn eval ...``, ``use_agent_builder(build_agent, close_agent)`` for areas
+that build the agent ``run`` builds), imported here defensively so a missing
+optional area never breaks the rest.
 
 Exit codes: 0 success; 1 a run that did not answer, or a model that misbehaved;
 2 a usage or configuration error (no traceback); 3 the model server is unavailable;
@@ -197,6 +198,9 @@ def run_command(
     tool_choice: ToolChoiceOpt = None,
     system: SystemOpt = None,
     router: RouterOpt = "auto",
+    durable: Annotated[bool, typer.Option(
+        "--durable", help="Run as a durable workflow (DBOS) in --store: if this process dies, "
+        "`agentfn runs resume RUN_ID` continues at the last completed step.")] = False,
 ) -> None:
     """Run one prompt through an agent, printing tool calls, results and the answer as they happen."""
     import asyncio
@@ -209,16 +213,28 @@ def run_command(
     agent = build_agent(model=model, base_url=base_url, tools=tools, store=store, max_steps=max_steps,
                         tool_choice=tool_choice, system=system, router=router)
     printer = None if as_json else EventPrinter()
+    durable_run = None
+    if durable:
+        from agentfn.durable.cli import durable_agent
+
+        durable_run = durable_agent(agent, store)
 
     async def go() -> Any:
         try:
-            run = agent.iter(text, stream=not as_json)
+            if durable_run is None:
+                run = agent.iter(text, stream=not as_json)
+            else:
+                from agentfn.durable.cli import start_run
+
+                run = start_run(durable_run, text, stream=not as_json)
             async for event in run:
                 if printer is not None:
                     printer.handle(event)
             return run.result
         finally:
             await agent.model.aclose()
+            if durable_run is not None:
+                durable_run.runtime.close()
 
     try:
         result = asyncio.run(go())
@@ -448,7 +464,8 @@ def mcp_tools_command(
 
 # -- other areas ------------------------------------------------------------------------
 
-_AREAS = ("agentfn.router.cli", "agentfn.traces.cli", "agentfn.train.cli", "agentfn.evals.cli", "agentfn.probe")
+_AREAS = ("agentfn.router.cli", "agentfn.traces.cli", "agentfn.train.cli", "agentfn.evals.cli", "agentfn.probe",
+          "agentfn.durable.cli")
 
 
 def _register_areas() -> None:
@@ -469,6 +486,9 @@ def _register_areas() -> None:
         register_eval = getattr(module, "register_eval", None)
         if callable(register_eval):
             register_eval(eval_app)
+        use_agent_builder = getattr(module, "use_agent_builder", None)
+        if callable(use_agent_builder):  # areas that build the agent `run` builds (runs resume)
+            use_agent_builder(build_agent, close_agent)
 
 
 _register_areas()

@@ -12,6 +12,7 @@ Example ``agentfn.toml``::
     client_tools = "reject"                 # or "ignore": request-supplied `tools` are never executed
     include_tool_steps = true               # tool steps as the `agentfn` extra field of responses
     cors_origins = []                       # CORS is off unless origins are listed
+    durable = false                         # true: runs survive crashes; replicas on one store share recovery
 
     [limits]
     max_body_bytes = 1048576
@@ -150,6 +151,15 @@ class ServeConfig(_Strict):
     include_tool_steps: bool = True
     cors_origins: list[str] = Field(default_factory=list[str])
     metrics: bool = True
+    durable: bool = False
+    """Run every request as a durable run (the ``durable`` extra): a run a crash or deploy interrupts is
+    resumed at its last completed step by the next server to start (or sweep) on the same store."""
+    durable_store: str | None = None
+    """Where durable state lives (default: ``trace_store``, else the default trace store); replicas share it."""
+    durable_recover_interval_s: float = Field(default=30.0, ge=0)
+    """How often a server looks for runs of stopped processes to resume (0: only at start)."""
+    rerun_interrupted: bool = False
+    """Call again a non-idempotent tool call a crash cut off (default: tell the model it was cut off)."""
 
     def check(self) -> ServeConfig:
         """Cross-field rules; raises :class:`ConfigError`."""
