@@ -57,6 +57,8 @@ def durable_store_url(store: str | os.PathLike[str] | None = None) -> str:
     from agentfn.traces.store import default_store_url
 
     text = default_store_url() if store is None else os.fspath(store)
+    if text == ":memory:":
+        raise UserError("durable runs need a database file or server, not an in-memory SQLite store")
     if "://" not in text:
         text = "sqlite:///" + str(Path(text).expanduser().resolve())
     url = sa.make_url(text)
