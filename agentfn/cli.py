@@ -91,6 +91,9 @@ MaxStepsOpt = Annotated[int, typer.Option("--max-steps", min=1, help="Model call
 ToolChoiceOpt = Annotated[str | None, typer.Option(
     "--tool-choice", help="auto, required, none or a tool name (default: required for the embedded model, else auto).")]
 SystemOpt = Annotated[str | None, typer.Option("--system", help="System prompt.")]
+OtelOpt = Annotated[bool, typer.Option(
+    "--otel", help="Export OpenTelemetry GenAI spans over OTLP/HTTP (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME); "
+    "the same as AGENTFN_OTEL=1.")]
 RouterOpt = Annotated[str, typer.Option(
     "--router", help="auto (on for the embedded model), on, off, or a saved router directory: offer only the "
     "routed tools each step.")]
@@ -176,6 +179,12 @@ def build_agent(
     )
 
 
+def _attach_otel(agent: Agent[Any, str], flag: bool) -> None:
+    from agentfn.traces.otel import attach_from_env
+
+    attach_from_env(agent.handlers, force=flag)
+
+
 def close_agent(agent: Agent[Any, str]) -> None:
     for handler in agent.handlers:
         close = getattr(handler, "close", None)
@@ -201,6 +210,7 @@ def run_command(
     durable: Annotated[bool, typer.Option(
         "--durable", help="Run as a durable workflow (DBOS) in --store: if this process dies, "
         "`agentfn runs resume RUN_ID` continues at the last completed step.")] = False,
+    otel: OtelOpt = False,
 ) -> None:
     """Run one prompt through an agent, printing tool calls, results and the answer as they happen."""
     import asyncio
@@ -212,6 +222,7 @@ def run_command(
         raise typer.BadParameter("the prompt is empty", param_hint="PROMPT")
     agent = build_agent(model=model, base_url=base_url, tools=tools, store=store, max_steps=max_steps,
                         tool_choice=tool_choice, system=system, router=router)
+    _attach_otel(agent, otel)
     printer = None if as_json else EventPrinter()
     durable_run = None
     if durable:
@@ -275,12 +286,14 @@ def chat_command(
     system: SystemOpt = None,
     history: Annotated[Path | None, typer.Option(
         "--history", help="Readline history file (default ~/.agentfn/chat_history).")] = None,
+    otel: OtelOpt = False,
 ) -> None:
     """Talk to an agent: streaming answers, tool steps as they happen; /help lists the commands."""
     from agentfn.chat import ChatSession
 
     agent = build_agent(model=model, base_url=base_url, tools=tools, store=store, max_steps=max_steps,
                         tool_choice=tool_choice, system=system)
+    _attach_otel(agent, otel)
     try:
         ChatSession(agent, history_file=history).repl()
     finally:
@@ -386,10 +399,15 @@ def serve_command(
     store: StoreOpt = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
     check: Annotated[bool, typer.Option("--check", help="Validate the config, build the app, and exit.")] = False,
+    otel: OtelOpt = False,
 ) -> None:
     """Serve agents as models on /v1/chat/completions (see `agentfn serve hash-key` for API keys)."""
     if ctx.invoked_subcommand is not None:
         return
+    if otel:  # read by create_app, here and in worker processes
+        import os
+
+        os.environ["AGENTFN_OTEL"] = "1"
     from agentfn.serve import create_app, load_config, serve
 
     cfg = load_config(config, overrides={"host": host, "port": port, "model": model, "base_url": base_url,

@@ -450,6 +450,12 @@ def create_app(
     metrics = ServerMetrics()
     pool = AgentPool(config, model=model, toolsets=toolsets)
     server = _Server(config, pool, metrics)
+    from agentfn.traces.otel import OTelRecorder
+
+    otel = OTelRecorder.from_env()  # AGENTFN_OTEL=1 or `agentfn serve --otel`; None (nothing imported) when off
+    if otel is not None:
+        for served in pool.agents.values():
+            served.agent.handlers.append(otel)
     if config.durable:
         from agentfn.durable.serving import DurableServing
 
@@ -467,6 +473,8 @@ def create_app(
             if server.durable is not None:
                 await server.durable.aclose()
             await pool.aclose()
+            if otel is not None:
+                otel.close()
 
     app = FastAPI(title="agentfn", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.agentfn = server
