@@ -23,6 +23,7 @@ import logging
 import os
 import random
 import socket
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -71,6 +72,20 @@ def durable_store_url(store: str | os.PathLike[str] | None = None) -> str:
         path = path.with_name(f"{path.name.removesuffix('.db')}.durable.db")
     path.parent.mkdir(parents=True, exist_ok=True)
     return "sqlite:///" + str(path)
+
+
+def _use_wal(url: str) -> None:
+    """Put a SQLite store in WAL mode (it stays so): a step's commit then costs one append, not a
+    rewritten rollback journal (several times faster per step); DBOS's default synchronous=FULL keeps
+    each recorded step safe even from a power cut."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return
+    conn = sqlite3.connect(parsed.database, timeout=30)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+    finally:
+        conn.close()
 
 
 def _dbos() -> Any:
@@ -173,6 +188,7 @@ class DurableRuntime:
     def _launch_sync(self) -> None:
         dbos = _dbos()
         _workflow()
+        _use_wal(self.url)
         version = self.app_version()
         config: dict[str, Any] = {
             "name": "agentfn", "system_database_url": self.url, "application_version": version,
