@@ -38,7 +38,8 @@ Environment variables (they win over the file): ``AGENTFN_MODEL``, ``AGENTFN_BAS
 ``AGENTFN_HOST``, ``AGENTFN_PORT``, ``AGENTFN_AUTH``, ``AGENTFN_TRACE_STORE``, ``AGENTFN_APPROVER``,
 ``AGENTFN_TOOLS`` (comma-separated, for the default agent), ``AGENTFN_CORS_ORIGINS`` (comma-separated),
 ``AGENTFN_API_KEYS`` (comma-separated ``name:sha256`` pairs, added to the file's keys),
-``AGENTFN_MAX_BODY_BYTES``, ``AGENTFN_MAX_MESSAGES``, ``AGENTFN_RATE_PER_MINUTE``, ``AGENTFN_BURST``.
+``AGENTFN_MAX_BODY_BYTES``, ``AGENTFN_MAX_MESSAGES``, ``AGENTFN_RATE_PER_MINUTE``, ``AGENTFN_BURST``,
+``AGENTFN_DURABLE`` (``true``/``false``), ``AGENTFN_DURABLE_STORE``.
 """
 
 from __future__ import annotations
@@ -200,6 +201,8 @@ _ENV_SCALARS: dict[str, tuple[str, ...]] = {
     "AGENTFN_MAX_MESSAGES": ("limits", "max_messages"),
     "AGENTFN_RATE_PER_MINUTE": ("limits", "rate_per_minute"),
     "AGENTFN_BURST": ("limits", "burst"),
+    "AGENTFN_DURABLE": ("durable",),
+    "AGENTFN_DURABLE_STORE": ("durable_store",),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -112,3 +113,17 @@ def test_durable_config_defaults() -> None:
 
     cfg = ServeConfig.model_validate({"auth": "none", "durable": True, "durable_recover_interval_s": 0})
     assert cfg.durable and cfg.durable_store is None and not cfg.rerun_interrupted
+
+
+def test_deploy_durable_config_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agentfn.serve import load_config
+
+    root = Path(__file__).resolve().parents[2] / "deploy"
+    monkeypatch.setenv("AGENTFN_API_KEYS", "alice:" + "0" * 64)
+    monkeypatch.setenv("AGENTFN_TRACE_STORE", "postgresql+psycopg://agentfn:x@postgres:5432/agentfn")
+    cfg = load_config(root / "agentfn.durable.toml").check()
+    assert cfg.durable and cfg.durable_recover_interval_s > 0 and not cfg.rerun_interrupted
+    monkeypatch.setenv("AGENTFN_DURABLE", "true")
+    assert load_config(root / "agentfn.toml").durable  # what docker-compose.durable.yml sets
+    compose = (root / "docker-compose.durable.yml").read_text()
+    assert "agentfn.durable.toml" in compose and "AGENTFN_DURABLE" in compose
