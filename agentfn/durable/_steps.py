@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Literal, TypeVar
 
 import pydantic_core
@@ -64,7 +64,6 @@ class Home:
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.policies: dict[str, InterruptedPolicy] = {}
-        self.default_policy: InterruptedPolicy = "skip"
 
     def bind(self) -> None:
         self.loop = asyncio.get_running_loop()
@@ -88,8 +87,9 @@ class Home:
 
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(call(), self.loop))
 
-    def policy(self, run_id: str) -> InterruptedPolicy:
-        return self.policies.get(run_id, self.default_policy)
+    def policy(self, run_id: str, default: InterruptedPolicy) -> InterruptedPolicy:
+        """The decision given when run ``run_id`` was resumed here, else ``default``."""
+        return self.policies.get(run_id, default)
 
 
 def _reserve() -> Any:
@@ -231,19 +231,20 @@ class DurableModel(Model):
 class DurableExecutor(ToolExecutor):
     """Runs each tool call of a step as a ``tool:NAME`` step; execution itself is ``base``'s."""
 
-    def __init__(self, base: ToolExecutor, home: Home) -> None:
+    def __init__(self, base: ToolExecutor, home: Home, interrupted: InterruptedPolicy = "skip") -> None:
         super().__init__(default_timeout=base.default_timeout, max_concurrency=base.max_concurrency,
                          max_result_chars=base.max_result_chars, approver=base.approver)
         self.base = base
         self.home = home
+        self.interrupted: InterruptedPolicy = interrupted
 
     async def run_calls(
         self,
-        calls: list[ToolCall] | Any,
-        tools: list[Tool[..., Any] | None] | Any,
+        calls: Sequence[ToolCall],
+        tools: Sequence[Tool[..., Any] | None],
         ctx: RunContext[Any],
         *,
-        available: list[str] | Any,
+        available: Sequence[str],
     ) -> list[CallOutcome]:
         plan: list[tuple[Any, Any] | None] = []
         for tool in tools:
@@ -279,7 +280,7 @@ class DurableExecutor(ToolExecutor):
                 interrupted = not fresh
 
             async def body() -> dict[str, Any]:
-                if interrupted and self.home.policy(ctx.run_id) != "rerun":
+                if interrupted and self.home.policy(ctx.run_id, self.interrupted) != "rerun":
                     return _outcome_to_json(CallOutcome(
                         call, tool.name, "error", _INTERRUPTED_TEXT.format(name=tool.name), error=INTERRUPTED_ERROR))
                 return _outcome_to_json(await execute(call, tool))

@@ -102,7 +102,7 @@ class DurableAgent(Generic[DepsT, OutputT]):
         self.deps = deps
         self.resolve = resolve
         self.runtime = runtime if runtime is not None else DurableRuntime(store)
-        self.runtime.home.default_policy = interrupted
+        self.interrupted: InterruptedPolicy = interrupted
         self.fingerprint = _fingerprint(self.name, agent)
         self.runtime.register(cast(DurableAgent[Any, Any], self))
 
@@ -207,7 +207,7 @@ class DurableAgent(Generic[DepsT, OutputT]):
         """``base`` with its model and tool executor recording DBOS steps."""
         agent = copy.copy(base)
         agent.model = DurableModel(base.model, self.runtime.home)
-        agent.executor = DurableExecutor(base.executor, self.runtime.home)
+        agent.executor = DurableExecutor(base.executor, self.runtime.home, self.interrupted)
         return agent
 
     async def execute(self, run_id: str, payload: dict[str, Any], listener: Any) -> dict[str, Any]:

@@ -24,6 +24,7 @@ import os
 import random
 import socket
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -153,7 +154,7 @@ class DurableRuntime:
         self.locks = ExecutorLocks(self.url)
         self.listeners: dict[str, _Listener] = {}
         self._client: Any = None
-        self._launch_lock = asyncio.Lock()
+        self._launch_lock = threading.Lock()
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -174,18 +175,22 @@ class DurableRuntime:
 
     async def launch(self) -> None:
         """Start DBOS for this store (idempotent); binds this event loop as the agents' home."""
-        async with self._launch_lock:
-            if self.launched:
-                return
-            if _ACTIVE and _ACTIVE[0] is not self:
-                raise DurableRunError("another DurableRuntime is launched in this process; close it first "
-                                      "(DBOS allows one per process)")
-            if not self.agents:
-                raise DurableRunError("no DurableAgent is registered with this runtime")
-            self.home.bind()
-            await asyncio.to_thread(self._launch_sync)
+        if self.launched:
+            return
+        if _ACTIVE and _ACTIVE[0] is not self:
+            raise DurableRunError("another DurableRuntime is launched in this process; close it first "
+                                  "(DBOS allows one per process)")
+        if not self.agents:
+            raise DurableRunError("no DurableAgent is registered with this runtime")
+        self.home.bind()
+        await asyncio.to_thread(self._launch_sync)
 
     def _launch_sync(self) -> None:
+        with self._launch_lock:
+            if not self.launched:
+                self._launch_locked()
+
+    def _launch_locked(self) -> None:
         dbos = _dbos()
         _workflow()
         _use_wal(self.url)
