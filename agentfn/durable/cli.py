@@ -141,13 +141,14 @@ def resume_command(
 async def _resume(durable: DurableAgent[Any, str], run_id: str | None, policy: Any,
                   as_json: bool) -> list[dict[str, Any]]:
     from agentfn.chat import EventPrinter
+    from agentfn.exceptions import DurableRunError
 
     runtime = durable.runtime
     try:
         if run_id is not None:
             ids = [run_id]
         else:
-            ids = [w.workflow_id for w in await runtime.pending()]
+            ids = [w.workflow_id for w in await runtime.pending()]  # ENQUEUED ones too: this process may run them
             if not ids and not as_json:
                 typer.echo("no pending durable runs for this agent")
         results: list[dict[str, Any]] = []
@@ -157,10 +158,18 @@ async def _resume(durable: DurableAgent[Any, str], run_id: str | None, policy: A
             if printer is not None:
                 typer.secho(f"resuming durable run {rid}", err=True, fg=typer.colors.CYAN)
             seen = 0
-            async for event in run:
-                seen += 1
-                if printer is not None:
-                    printer.handle(event)
+            try:
+                async for event in run:
+                    seen += 1
+                    if printer is not None:
+                        printer.handle(event)
+            except DurableRunError as exc:
+                if run_id is not None:
+                    raise  # the one run asked for: its error is the command's
+                typer.secho(f"skipped {rid}: {exc}", err=True, fg=typer.colors.YELLOW)
+                results.append({"run_id": rid, "output": None, "outcome": "not resumed", "reason": str(exc),
+                                "steps": 0})
+                continue
             r = run.result
             if printer is not None and not seen and r.output is not None:  # it had finished already
                 typer.echo(str(r.output))
