@@ -3,8 +3,9 @@
 This module owns the root typer ``app`` and the everyday commands (``run``,
 ``chat``, ``tools``, ``serve``). Other areas (``mcp``, ``route``...) add theirs through a
 ``register(app)`` function in their own module (and ``register_eval(eval_app)``
-for ``agentfn eval ...``), imported here defensively so a missing optional area
-never breaks the rest.
+for ``agentfn eval ...``, ``use_agent_builder(build_agent, close_agent)`` for areas
+that build the agent ``run`` builds), imported here defensively so a missing
+optional area never breaks the rest.
 
 Exit codes: 0 success; 1 a run that did not answer, or a model that misbehaved;
 2 a usage or configuration error (no traceback); 3 the model server is unavailable;
@@ -87,6 +88,9 @@ MaxStepsOpt = Annotated[int, typer.Option("--max-steps", min=1, help="Model call
 ToolChoiceOpt = Annotated[str | None, typer.Option(
     "--tool-choice", help="auto, required, none or a tool name (default: required for the embedded model, else auto).")]
 SystemOpt = Annotated[str | None, typer.Option("--system", help="System prompt.")]
+OtelOpt = Annotated[bool, typer.Option(
+    "--otel", help="Export OpenTelemetry GenAI spans over OTLP/HTTP (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME); "
+    "the same as AGENTFN_OTEL=1.")]
 RouterOpt = Annotated[str, typer.Option(
     "--router", help="auto (on for the embedded model), on, off, or a saved router directory: offer only the "
     "routed tools each step.")]
@@ -172,6 +176,12 @@ def build_agent(
     )
 
 
+def _attach_otel(agent: Agent[Any, str], flag: bool) -> None:
+    from agentfn.traces.otel import attach_from_env
+
+    attach_from_env(agent.handlers, force=flag)
+
+
 def close_agent(agent: Agent[Any, str]) -> None:
     for handler in agent.handlers:
         close = getattr(handler, "close", None)
@@ -194,6 +204,10 @@ def run_command(
     tool_choice: ToolChoiceOpt = None,
     system: SystemOpt = None,
     router: RouterOpt = "auto",
+    durable: Annotated[bool, typer.Option(
+        "--durable", help="Run as a durable workflow (DBOS) in --store: if this process dies, "
+        "`agentfn runs resume RUN_ID` continues at the last completed step.")] = False,
+    otel: OtelOpt = False,
 ) -> None:
     """Run one prompt through an agent, printing tool calls, results and the answer as they happen."""
     import asyncio
@@ -205,17 +219,30 @@ def run_command(
         raise typer.BadParameter("the prompt is empty", param_hint="PROMPT")
     agent = build_agent(model=model, base_url=base_url, tools=tools, store=store, max_steps=max_steps,
                         tool_choice=tool_choice, system=system, router=router)
+    _attach_otel(agent, otel)
     printer = None if as_json else EventPrinter()
+    durable_run = None
+    if durable:
+        from agentfn.durable.cli import durable_agent
+
+        durable_run = durable_agent(agent, store)
 
     async def go() -> Any:
         try:
-            run = agent.iter(text, stream=not as_json)
+            if durable_run is None:
+                run = agent.iter(text, stream=not as_json)
+            else:
+                from agentfn.durable.cli import start_run
+
+                run = start_run(durable_run, text, stream=not as_json)
             async for event in run:
                 if printer is not None:
                     printer.handle(event)
             return run.result
         finally:
             await agent.model.aclose()
+            if durable_run is not None:
+                durable_run.runtime.close()
 
     try:
         result = asyncio.run(go())
@@ -256,12 +283,14 @@ def chat_command(
     system: SystemOpt = None,
     history: Annotated[Path | None, typer.Option(
         "--history", help="Readline history file (default ~/.agentfn/chat_history).")] = None,
+    otel: OtelOpt = False,
 ) -> None:
     """Talk to an agent: streaming answers, tool steps as they happen; /help lists the commands."""
     from agentfn.chat import ChatSession
 
     agent = build_agent(model=model, base_url=base_url, tools=tools, store=store, max_steps=max_steps,
                         tool_choice=tool_choice, system=system)
+    _attach_otel(agent, otel)
     try:
         ChatSession(agent, history_file=history).repl()
     finally:
@@ -367,10 +396,15 @@ def serve_command(
     store: StoreOpt = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
     check: Annotated[bool, typer.Option("--check", help="Validate the config, build the app, and exit.")] = False,
+    otel: OtelOpt = False,
 ) -> None:
     """Serve agents as models on /v1/chat/completions (see `agentfn serve hash-key` for API keys)."""
     if ctx.invoked_subcommand is not None:
         return
+    if otel:  # read by create_app, here and in worker processes
+        import os
+
+        os.environ["AGENTFN_OTEL"] = "1"
     from agentfn.serve import create_app, load_config, serve
 
     cfg = load_config(config, overrides={"host": host, "port": port, "model": model, "base_url": base_url,
@@ -399,7 +433,8 @@ def hash_key_command(
 
 # -- other areas ------------------------------------------------------------------------
 
-_AREAS = ("agentfn.mcp.cli", "agentfn.router.cli", "agentfn.traces.cli", "agentfn.train.cli", "agentfn.evals.cli", "agentfn.probe")
+_AREAS = ("agentfn.mcp.cli", "agentfn.router.cli", "agentfn.traces.cli", "agentfn.train.cli", "agentfn.evals.cli",
+          "agentfn.probe", "agentfn.durable.cli")
 
 
 def _register_areas() -> None:
@@ -420,6 +455,9 @@ def _register_areas() -> None:
         register_eval = getattr(module, "register_eval", None)
         if callable(register_eval):
             register_eval(eval_app)
+        use_agent_builder = getattr(module, "use_agent_builder", None)
+        if callable(use_agent_builder):  # areas that build the agent `run` builds (runs resume)
+            use_agent_builder(build_agent, close_agent)
 
 
 _register_areas()

@@ -13,7 +13,9 @@ AgentFnError
 │   ├── ToolsetConflictError       two tools share a name (names both sources)
 │   ├── ConfigError                a configuration value is invalid
 │   │   └── UnknownParserError     no tool-call parser has that name (lists those that do)
-│   └── MissingExtraError          an optional dependency is not installed (names the extra)
+│   ├── MissingExtraError          an optional dependency is not installed (names the extra)
+│   └── DurableRunError            a durable run cannot be started, found or resumed as asked
+│       └── InterruptedToolCallError  it stopped inside a non-idempotent tool call: rerun or skip it
 ├── ModelError                     the model or its server misbehaved
 │   ├── ModelUnavailableError      server down, 5xx or timed out after bounded retries
 │   └── UnexpectedModelBehavior    output that cannot be repaired (e.g. truncated call)
@@ -38,6 +40,8 @@ __all__ = [
     "AgentFnError",
     "ApprovalDeniedError",
     "ConfigError",
+    "DurableRunError",
+    "InterruptedToolCallError",
     "MissingExtraError",
     "ModelError",
     "ModelUnavailableError",
@@ -121,6 +125,22 @@ class MissingExtraError(UserError, ImportError):
             f"{feature} needs the optional dependency {module!r}: "
             f"pip install 'agentfn[{extra}]'"
         )
+
+
+class DurableRunError(UserError):
+    """A durable run cannot be started, found or resumed as asked (unknown id, another agent, still running)."""
+
+
+class InterruptedToolCallError(DurableRunError):
+    """A durable run stopped inside calls to tools that are not idempotent; resuming needs a decision.
+
+    ``calls`` lists them (``run_id``, ``tool``, ``call_id``, ``arguments``): resume with
+    ``interrupted="rerun"`` to call them again or ``"skip"`` to tell the model they were cut off.
+    """
+
+    def __init__(self, message: str, calls: Sequence[dict[str, Any]]) -> None:
+        self.calls = list(calls)
+        super().__init__(message)
 
 
 # --- model errors -----------------------------------------------------------

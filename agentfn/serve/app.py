@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from starlette.types import Message as ASGIMessage
 
     from agentfn.backends.base import Model
+    from agentfn.durable.serving import DurableServing
     from agentfn.toolset import Toolset
 
 __all__ = ["create_app"]
@@ -107,6 +108,7 @@ class _Server:
         self.keys = KeyRing(config)
         self.limiter = RateLimiter()
         self.ready = False
+        self.durable: DurableServing | None = None
 
     # -- guards -----------------------------------------------------------------------
 
@@ -208,8 +210,12 @@ class _Server:
         req, name, agent, messages = self.prepare(await self.read_json(request), principal)
         include_steps = self.config.include_tool_steps if req.include_tool_steps is None else req.include_tool_steps
         request_id = request.headers.get("x-request-id") or f"req-{random.getrandbits(64):016x}"
-        run = agent.iter(messages, tool_choice=req.agent_tool_choice(), stream=req.stream,
-                         metadata={"api_key": principal.name, "request_id": request_id, "served_as": name})
+        metadata = {"api_key": principal.name, "request_id": request_id, "served_as": name}
+        if self.durable is not None:
+            run = self.durable.iter(name, agent, principal, req.model_settings(), req.parallel_tool_calls, messages,
+                                    tool_choice=req.agent_tool_choice(), stream=req.stream, metadata=metadata)
+        else:
+            run = agent.iter(messages, tool_choice=req.agent_tool_choice(), stream=req.stream, metadata=metadata)
         events = run.__aiter__()
         self.metrics.in_progress.inc()
         if req.stream:
@@ -444,15 +450,31 @@ def create_app(
     metrics = ServerMetrics()
     pool = AgentPool(config, model=model, toolsets=toolsets)
     server = _Server(config, pool, metrics)
+    from agentfn.traces.otel import OTelRecorder
+
+    otel = OTelRecorder.from_env()  # AGENTFN_OTEL=1 or `agentfn serve --otel`; None (nothing imported) when off
+    if otel is not None:
+        for served in pool.agents.values():
+            served.agent.handlers.append(otel)
+    if config.durable:
+        from agentfn.durable.serving import DurableServing
+
+        server.durable = DurableServing(config, pool)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncGenerator[None]:
+        if server.durable is not None:
+            await server.durable.start()  # resumes runs that stopped processes left pending
         server.ready = True
         try:
             yield
         finally:
             server.ready = False
+            if server.durable is not None:
+                await server.durable.aclose()
             await pool.aclose()
+            if otel is not None:
+                otel.close()
 
     app = FastAPI(title="agentfn", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.agentfn = server

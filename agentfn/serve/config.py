@@ -12,6 +12,7 @@ Example ``agentfn.toml``::
     client_tools = "reject"                 # or "ignore": request-supplied `tools` are never executed
     include_tool_steps = true               # tool steps as the `agentfn` extra field of responses
     cors_origins = []                       # CORS is off unless origins are listed
+    durable = false                         # true: runs survive crashes; replicas on one store share recovery
 
     [limits]
     max_body_bytes = 1048576
@@ -37,7 +38,8 @@ Environment variables (they win over the file): ``AGENTFN_MODEL``, ``AGENTFN_BAS
 ``AGENTFN_HOST``, ``AGENTFN_PORT``, ``AGENTFN_AUTH``, ``AGENTFN_TRACE_STORE``, ``AGENTFN_APPROVER``,
 ``AGENTFN_TOOLS`` (comma-separated, for the default agent), ``AGENTFN_CORS_ORIGINS`` (comma-separated),
 ``AGENTFN_API_KEYS`` (comma-separated ``name:sha256`` pairs, added to the file's keys),
-``AGENTFN_MAX_BODY_BYTES``, ``AGENTFN_MAX_MESSAGES``, ``AGENTFN_RATE_PER_MINUTE``, ``AGENTFN_BURST``.
+``AGENTFN_MAX_BODY_BYTES``, ``AGENTFN_MAX_MESSAGES``, ``AGENTFN_RATE_PER_MINUTE``, ``AGENTFN_BURST``,
+``AGENTFN_DURABLE`` (``true``/``false``), ``AGENTFN_DURABLE_STORE``.
 """
 
 from __future__ import annotations
@@ -150,6 +152,15 @@ class ServeConfig(_Strict):
     include_tool_steps: bool = True
     cors_origins: list[str] = Field(default_factory=list[str])
     metrics: bool = True
+    durable: bool = False
+    """Run every request as a durable run (the ``durable`` extra): a run a crash or deploy interrupts is
+    resumed at its last completed step by the next server to start (or sweep) on the same store."""
+    durable_store: str | None = None
+    """Where durable state lives (default: ``trace_store``, else the default trace store); replicas share it."""
+    durable_recover_interval_s: float = Field(default=30.0, ge=0)
+    """How often a server looks for runs of stopped processes to resume (0: only at start)."""
+    rerun_interrupted: bool = False
+    """Call again a non-idempotent tool call a crash cut off (default: tell the model it was cut off)."""
 
     def check(self) -> ServeConfig:
         """Cross-field rules; raises :class:`ConfigError`."""
@@ -190,6 +201,8 @@ _ENV_SCALARS: dict[str, tuple[str, ...]] = {
     "AGENTFN_MAX_MESSAGES": ("limits", "max_messages"),
     "AGENTFN_RATE_PER_MINUTE": ("limits", "rate_per_minute"),
     "AGENTFN_BURST": ("limits", "burst"),
+    "AGENTFN_DURABLE": ("durable",),
+    "AGENTFN_DURABLE_STORE": ("durable_store",),
 }
 
 

@@ -8,7 +8,9 @@ off: nothing here is imported unless asked for.
 Enable by configuration: ``OTelRecorder.from_env()`` returns a recorder when
 ``AGENTFN_OTEL=1`` (or an ``OTEL_EXPORTER_OTLP[_TRACES]_ENDPOINT`` is set and
 ``AGENTFN_OTEL`` is not ``0``), exporting with the standard OTLP/HTTP exporter
-unless the application already installed a tracer provider. Message and tool
+unless the application already installed a tracer provider. ``agentfn run``,
+``chat`` and ``serve`` attach one this way (or with ``--otel``); see
+:func:`attach_from_env`. Message and tool
 contents are attached only when
 ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`` (they may hold personal data).
 """
@@ -25,7 +27,7 @@ from typing import Any
 from agentfn.events import AgentEvent, ModelResponseEvent, RunEnd, RunStart, ToolResultEvent
 from agentfn.exceptions import MissingExtraError
 
-__all__ = ["OTelRecorder", "configure_otlp", "otel_enabled"]
+__all__ = ["OTelRecorder", "attach_from_env", "configure_otlp", "otel_enabled"]
 
 log = logging.getLogger("agentfn.traces")
 
@@ -46,8 +48,13 @@ def otel_enabled() -> bool:
     return bool(os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
 
 
-def configure_otlp(service_name: str = "agentfn", endpoint: str | None = None) -> Any:
-    """A ``TracerProvider`` exporting to OTLP/HTTP in batches (endpoint from ``OTEL_EXPORTER_OTLP_*`` when None)."""
+def configure_otlp(service_name: str | None = None, endpoint: str | None = None) -> Any:
+    """A ``TracerProvider`` exporting to OTLP/HTTP in batches.
+
+    The endpoint comes from ``OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT`` when None; the service name from
+    ``OTEL_SERVICE_NAME``, else ``agentfn``. Spans are queued and sent by a background thread
+    (``BatchSpanProcessor``), so a run never waits on the collector.
+    """
     try:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         from opentelemetry.sdk.resources import Resource
@@ -55,7 +62,8 @@ def configure_otlp(service_name: str = "agentfn", endpoint: str | None = None) -
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
     except ImportError as exc:
         raise MissingExtraError("OpenTelemetry export", "otel", "opentelemetry-exporter-otlp-proto-http") from exc
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    name = service_name or os.environ.get("OTEL_SERVICE_NAME") or "agentfn"
+    provider = TracerProvider(resource=Resource.create({"service.name": name}))
     exporter = OTLPSpanExporter(endpoint=endpoint) if endpoint else OTLPSpanExporter()
     provider.add_span_processor(BatchSpanProcessor(exporter))
     return provider
@@ -95,9 +103,13 @@ class OTelRecorder:
         self._runs: dict[str, _OpenRun] = {}
 
     @classmethod
-    def from_env(cls, service_name: str = "agentfn") -> OTelRecorder | None:
-        """A recorder when configuration enables OpenTelemetry, else None (and nothing imported)."""
-        if not otel_enabled():
+    def from_env(cls, service_name: str | None = None, *, force: bool = False) -> OTelRecorder | None:
+        """A recorder when configuration (or ``force``, the CLI's ``--otel``) enables OpenTelemetry, else None.
+
+        Nothing from OpenTelemetry is imported when it is off. The service name defaults to
+        ``OTEL_SERVICE_NAME``, else ``agentfn``.
+        """
+        if not (force or otel_enabled()):
             return None
         from opentelemetry import trace
 
@@ -225,3 +237,19 @@ class OTelRecorder:
         if self.capture_content and ev.output is not None:
             span.set_attribute("gen_ai.output.messages", json.dumps(ev.output, default=str))
         span.end(end_time=_ns(ev.time))
+
+
+def attach_from_env(handlers: list[Any], *, force: bool = False) -> OTelRecorder | None:
+    """Append an :class:`OTelRecorder` to an agent's ``handlers`` when OpenTelemetry is enabled.
+
+    ``force`` (the CLI's ``--otel``) also sets ``AGENTFN_OTEL=1`` so processes started from
+    here (``agentfn serve --workers N``) export too. Returns the recorder (None when off);
+    ``close()`` it (``agentfn.cli.close_agent`` does) to flush what is queued.
+    """
+    if force:
+        os.environ["AGENTFN_OTEL"] = "1"
+    recorder = OTelRecorder.from_env()
+    if recorder is not None:
+        handlers.append(recorder)
+    return recorder
+
