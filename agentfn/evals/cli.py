@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-__all__ = ["register", "register_eval"]
+__all__ = ["planner_eval", "register", "register_eval"]
 
 
 def _console() -> Any:
@@ -123,6 +123,47 @@ def generate_command(
     else:
         out.write_text(lines, encoding="utf-8")
         typer.echo(f"wrote {len(drafted)} draft cases to {out}; review them and remove 'draft'", err=True)
+
+
+def planner_eval(
+    router: Any, evalset: Any, *, model: str | None, base_url: str | None, k: int, limit: int | None, as_json: bool,
+) -> None:
+    """``agentfn eval router --planner model``: the router alone and with a model planner, side by side."""
+    from agentfn.backends import load_model
+    from agentfn.evals.planner import COMPARED, evaluate_planner
+    from agentfn.exceptions import AgentFnError
+    from agentfn.router.planner import ModelPlanner
+
+    if model is None and base_url is None:
+        typer.echo("error: --planner model needs --model and/or --base-url (the embedded model: --model embedded)", err=True)
+        raise typer.Exit(2)
+    try:
+        planner = ModelPlanner(load_model(model, base_url=base_url), k=k)
+    except AgentFnError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(3) from None
+    report = evaluate_planner(router, evalset, planner, limit=limit)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    from rich.table import Table
+
+    account = report["planner"]
+    table = Table(title=f"router vs router + planner ({account['model']}, k={k}, {report['router']['queries']} requests)")
+    for column in ("metric", "router", "+ planner", "delta"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for key in COMPARED:
+        table.add_row(key, f"{report['router'][key]:.3f}", f"{report['planned'][key]:.3f}", f"{report['delta'][key]:+.3f}")
+    for key in ("p50_ms", "p95_ms"):
+        table.add_row(f"latency {key}", f"{report['router']['latency'][key]:.1f}", f"{report['planned']['latency'][key]:.1f}", "")
+    console = _console()
+    console.print(table)
+    reasons = f" {account['fallback_reasons']}" if account["fallback_reasons"] else ""
+    console.print(
+        f"planner calls {account['calls']}: used {account['planned']}, fell back {account['fallback']}{reasons}; "
+        f"tokens per call {account['input_tokens_mean']:.0f} in / {account['output_tokens_mean']:.1f} out; "
+        f"p50 latency x{report['latency_ratio_p50']:.1f}"
+    )
 
 
 def register(app: typer.Typer) -> None:
