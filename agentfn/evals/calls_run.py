@@ -118,6 +118,8 @@ async def run_case_once(agent: Agent[Any, Any], toolset: Toolset, case: CallCase
             scores.append(TurnScore(passed=False, name_match=False, calls=[], problems=[f"model error: {error}"]))
             break
         passed, names_ok, problems = score_calls(turn.expected, turn.order or case.order, checked, toolset)
+        if error is not None and not passed:
+            problems.append(f"model error: {error}")
         scores.append(TurnScore(passed=passed, name_match=names_ok, calls=shown, problems=problems))
     latency = time.perf_counter() - started
     multi = case.turns is not None
