@@ -81,6 +81,7 @@ def render_markdown(data: dict[str, Any]) -> str:
     account, plain, planned = report["planner"], report["router"], report["planned"]
     server = meta["server"]
     kinds = ", ".join(f"{n} {k}" for k, n in sorted(meta["kinds"].items()))
+    # Every figure below comes from the JSON the run wrote.
     lines = [
         "# Router + model planner vs router alone",
         "",
@@ -90,7 +91,11 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"Registry: the generated eval set (seed 0), {meta['tools']} tools; {meta['requests']} of its requests at even "
         f"intervals ({kinds}). Python {meta['python']}, {meta['machine']}, {meta['cpus']} cores shared with other jobs "
         f"(1-minute load average {meta['load_avg_start']:.1f} at the start, {meta['load_avg_end']:.1f} at the end).",
-        "Command: `.venv/bin/python benchmarks/planner_bench.py`.",
+        f"Command: `.venv/bin/python benchmarks/planner_bench.py --limit {meta['requests']}"
+        + ("" if server.get("started_here") else f" --base-url URL --model {server['model']}")
+        + ("" if meta["planner_k"] == 8 else f" --planner-k {meta['planner_k']}") + "`"
+        + ("" if server.get("started_here") else " (URL: a vLLM CPU server started with `tests/integration/vllm_server.py`)")
+        + ".",
         "",
         "| metric | router | router + planner | delta |",
         "|---|---:|---:|---:|",
@@ -104,7 +109,8 @@ def render_markdown(data: dict[str, Any]) -> str:
     lines += [
         "",
         f"Planner calls: {account['calls']}; answer used {account['planned']}, fell back to the router's plan "
-        f"{account['fallback']} (reasons: {reasons}), skipped {account['skipped']}.",
+        f"{account['fallback']} (reasons: {reasons}), skipped {account['skipped']}"
+        + (f"; the model chose no tool {account['abstained']} times." if "abstained" in account else "."),
         f"Per call: {account['input_tokens_mean']:.0f} input tokens, {account['output_tokens_mean']:.1f} output "
         f"tokens, model latency p50 {account['latency']['p50_ms']:.0f} ms, p95 {account['latency']['p95_ms']:.0f} ms.",
         "",

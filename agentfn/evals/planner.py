@@ -34,7 +34,7 @@ def evaluate_planner(
 
     Returns ``{"router": metrics, "planned": metrics, "delta": {metric: planned - router},
     "latency_ratio_p50": planned p50 / router p50, "planner": {...}}`` where ``planner`` holds the
-    counts of ``planned``/``fallback``/``skipped`` decisions, the most common fallback reasons, mean
+    counts of ``planned``/``fallback``/``skipped`` decisions (and of planned ones that chose no tool, ``abstained``), the most common fallback reasons, mean
     input/output tokens per model call and the p50/p95 latency of the calls.
     """
     plain = evaluate(router, evalset, limit=limit)
@@ -61,6 +61,7 @@ def evaluate_planner(
             "planned": statuses.get("planned", 0),
             "fallback": statuses.get("fallback", 0),
             "skipped": statuses.get("skipped", 0),
+            "abstained": sum(1 for r in results if r.status == "planned" and not r.chosen),
             "fallback_reasons": dict(reasons.most_common(5)),
             "input_tokens_mean": sum(r.usage.input_tokens for r in called) / n,
             "output_tokens_mean": sum(r.usage.output_tokens for r in called) / n,

@@ -68,6 +68,7 @@ def test_a_good_planner_lifts_combinations_and_abstention(tmp_path: Path) -> Non
     assert report["delta"]["selected_exact"] >= 0 and report["delta"]["abstain_f1"] >= 0
     account = report["planner"]
     assert account["calls"] == 5 and account["planned"] == 5 and account["fallback"] == 0
+    assert account["abstained"] == 1  # "sing me a lullaby"
     assert account["input_tokens_mean"] > 0 and account["latency"]["p50_ms"] >= 0
 
 
