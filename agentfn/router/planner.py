@@ -78,17 +78,14 @@ class PlannerResult(BaseModel):
     cached: bool = False
 
 
-def plan_schema(candidates: Sequence[str], max_tools: int) -> dict[str, Any]:
+def plan_schema(candidates: Sequence[str], max_tools: int, *, min_tools: int = 0) -> dict[str, Any]:
     """The output schema the model is held to: ``{"tools": [names from the enum]}``."""
+    tools: dict[str, Any] = {"type": "array", "items": {"type": "string", "enum": list(candidates)}, "maxItems": max_tools}
+    if min_tools:
+        tools["minItems"] = min_tools
     return {
         "type": "object",
-        "properties": {
-            "tools": {
-                "type": "array",
-                "items": {"type": "string", "enum": list(candidates)},
-                "maxItems": max_tools,
-            }
-        },
+        "properties": {"tools": tools},
         "required": ["tools"],
         "additionalProperties": False,
     }
@@ -125,7 +122,8 @@ class ModelPlanner:
         k: how many of the router's ranked candidates the model chooses among.
         max_tools: the longest list the model may answer.
         narrow: keep only the chosen tools in ``plan.ranked`` (an agent then offers only those).
-        allow_abstain: accept ``[]`` as "no tool fits"; otherwise ``[]`` falls back to the router.
+        allow_abstain: accept ``[]`` as "no tool fits"; otherwise the schema asks for at least one tool
+            (``minItems``) and a ``[]`` that gets through anyway falls back to the router.
         max_tokens: generation budget of one planner call.
         cache_size: (request, candidates) decisions kept.
     """
@@ -167,7 +165,7 @@ class ModelPlanner:
         prompt += "Candidate tools:\n" + "\n".join(lines)
         return ModelRequest(
             messages=[SystemMessage(content=self.system_prompt), UserMessage(content=prompt)],
-            output_schema=plan_schema([c.name for c in candidates], self.max_tools),
+            output_schema=plan_schema([c.name for c in candidates], self.max_tools, min_tools=0 if self.allow_abstain else 1),
             tool_choice="none", max_tokens=self.max_tokens, temperature=0.0,
         )
 

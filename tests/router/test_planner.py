@@ -58,8 +58,10 @@ async def test_empty_choice_abstains_unless_disallowed(router: Router) -> None:
     plan = router.route("tell me a joke about cats", k=5)
     result = await ModelPlanner(answering('{"tools": []}')).replan("tell me a joke about cats", plan, router)
     assert result.status == "planned" and result.plan.abstain and result.plan.selected == []
-    strict = await ModelPlanner(answering('{"tools": []}'), allow_abstain=False).replan("tell me a joke", plan, router)
+    must_choose = answering('{"tools": []}')  # a backend that ignored the schema's minItems
+    strict = await ModelPlanner(must_choose, allow_abstain=False).replan("tell me a joke", plan, router)
     assert strict.status == "fallback" and strict.plan == plan
+    assert must_choose.requests[0].output_schema["properties"]["tools"]["minItems"] == 1
 
 
 @pytest.mark.parametrize(
