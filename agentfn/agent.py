@@ -47,6 +47,8 @@ from agentfn.toolset import ToolLike, Toolset
 
 if TYPE_CHECKING:
     from agentfn.router import Router
+    from agentfn.router.planner import ModelPlanner
+    from agentfn.router.search import ToolSearch
 
 __all__ = ["Agent", "AgentRun", "ApprovalRequest", "EventHandler", "RunResult"]
 
@@ -159,6 +161,12 @@ class Agent(Generic[DepsT, OutputT]):
         follow_route: with a router and ``tool_choice="required"``, force one named call per step
             along the router's ``selected`` chain, then let the model answer. This is what lets a
             small model compose several tools under constrained decoding.
+        planner: with a router, a :class:`~agentfn.router.planner.ModelPlanner` that lets a capable
+            model choose and order among the routed candidates (one planner call per user turn;
+            its tokens count in the run's usage). Off by default.
+        tool_search: defer every tool but ``pinned_tools`` behind a ``search_tools`` tool the model
+            calls to find tools (``True``, or a :class:`~agentfn.router.search.ToolSearch`); the tools
+            a search finds are offered from the next step on. Uses ``router`` when given, else BM25.
     """
 
     def __init__(
@@ -188,6 +196,8 @@ class Agent(Generic[DepsT, OutputT]):
         guards: LoopGuards | None = None,
         model_settings: dict[str, Any] | None = None,
         follow_route: bool = False,
+        planner: ModelPlanner | None = None,
+        tool_search: bool | ToolSearch = False,
     ) -> None:
         self.model = _resolve_model(model)
         self.toolset = tools if isinstance(tools, Toolset) else Toolset(tools, name=f"agent {name}")
@@ -217,9 +227,23 @@ class Agent(Generic[DepsT, OutputT]):
         for pinned in self.pinned_tools:
             if pinned not in self.toolset:
                 raise UserError(f"pinned tool {pinned!r} is not among the agent's tools")
+        if planner is not None and router is None:
+            raise UserError("a planner chooses among routed tools: pass router= too")
+        self.planner = planner
+        self.tool_search: ToolSearch | None = None
+        if tool_search:
+            from agentfn.router.search import ToolSearch
+
+            if follow_route or planner is not None:
+                raise UserError("tool_search replaces routing each step: it cannot follow a route or use a planner")
+            base = tool_search if isinstance(tool_search, ToolSearch) else ToolSearch(router)
+            self.tool_search = base.bind(self.toolset, router=router, exclude=self.pinned_tools)
+            if self.tool_search.name in self.toolset:
+                raise UserError(f"a tool is already named {self.tool_search.name!r}; give ToolSearch(name=...)")
+        extra = [self.tool_search.tool] if self.tool_search is not None else []
         self._tool_infos = [
             ToolInfo(name=t.name, schema_hash=t.schema_hash, side_effects=t.side_effects, spec=t.openai_schema())
-            for t in self.toolset
+            for t in [*self.toolset, *extra]
         ]
 
     # -- public entry points ----------------------------------------------------------
@@ -313,10 +337,12 @@ class Agent(Generic[DepsT, OutputT]):
         final: Any = None
         error: BaseException | None = None
         widened: set[str] = set()
+        found: set[str] = set()  # tools this run's searches found (tool_search)
         chain: list[str] = []
         step = 0
         for step in range(self.max_steps):
-            offered = self._offer(messages, widened, run_id, step)
+            offered, planner_usage = await self._offer(messages, widened, found, run_id, step)
+            usage = usage + planner_usage
             step_choice: ToolChoice = tool_choice if step == 0 or tool_choice == "none" else "auto"
             if isinstance(offered, RouteDecision):
                 decision = offered
@@ -391,6 +417,8 @@ class Agent(Generic[DepsT, OutputT]):
                 new_step_messages.append(oc.message)
                 if oc.final_output is not None:
                     finished_output = oc.final_output
+                if self.tool_search is not None and oc.tool_name == self.tool_search.name and oc.status == "ok":
+                    found.update(self.tool_search.names_in(oc.content))
             yield self._emit(StepEnd(run_id=run_id, step=step, new_messages=new_step_messages, usage=usage))
             if finished_output is not None:
                 outcome, reason, final = "answered", None, finished_output.value
@@ -424,17 +452,26 @@ class Agent(Generic[DepsT, OutputT]):
             raise UserError("a run needs a prompt or messages")
         return messages
 
-    def _offer(self, messages: list[Message], widened: set[str], run_id: str, step: int) -> list[Tool[..., Any]] | RouteDecision:
+    async def _offer(
+        self, messages: list[Message], widened: set[str], found: set[str], run_id: str, step: int,
+    ) -> tuple[list[Tool[..., Any]] | RouteDecision, Usage]:
+        if self.tool_search is not None:
+            keep = found | set(self.pinned_tools) | widened
+            return [t for t in self.toolset if t.name in keep] + [self.tool_search.tool], Usage()
         if self.router is None:
-            return list(self.toolset)
+            return list(self.toolset), Usage()
         plan = self.router.route(messages, k=self.route_k)
+        planner_usage = Usage()
+        if self.planner is not None:
+            planned = await self.planner.replan(messages, plan, self.router)
+            plan, planner_usage = planned.plan, planned.usage
         chosen = {name for name, _ in plan.ranked} | set(plan.selected) | set(self.pinned_tools) | widened
         # Registry order, not score order: a stable tool block keeps the server's prefix cache warm.
         offered = [t.name for t in self.toolset if t.name in chosen]
         return RouteDecision(
             run_id=run_id, step=step, ranked=[(n, float(s)) for n, s in plan.ranked], selected=list(plan.selected),
             abstain=bool(plan.abstain), offered=offered,
-        )
+        ), planner_usage
 
     async def _execute(
         self,
@@ -444,12 +481,15 @@ class Agent(Generic[DepsT, OutputT]):
         ctx: RunContext[Any],
         widened: set[str],
     ) -> list[CallOutcome]:
-        offered_names = {t.name for t in offered}
+        offered_by_name = {t.name: t for t in offered}
+        offered_names = set(offered_by_name)
         resolved: list[Tool[..., Any] | None] = []
         for c in calls:
             if output.tool is not None and c.name == output.tool.name:
                 resolved.append(output.tool)
-            elif c.name in offered_names or (c.name in self.toolset and c.name not in widened and self._widen(c.name, widened)):
+            elif c.name in offered_by_name:
+                resolved.append(offered_by_name[c.name])  # also tools not in the toolset, e.g. search_tools
+            elif c.name in self.toolset and c.name not in widened and self._widen(c.name, widened):
                 resolved.append(self.toolset[c.name])
             else:
                 resolved.append(None)

@@ -1,4 +1,4 @@
-"""Score a model plus this runtime on the user's own tools.
+"""Evaluation cases of expected tool calls, and how a run's calls are scored.
 
 A case is one conversation and the calls it should produce::
 
@@ -7,12 +7,23 @@ A case is one conversation and the calls it should produce::
      "expected": [{"name": "get_weather", "arguments": {"city": ["Paris", "Paris, France"], "unit": ["celsius", ""]}}],
      "order": "any"}                                                           # or "strict"
 
+or several turns, each with the calls it should produce (``messages`` then is a preamble)::
+
+    {"id": "trip", "order": "strict", "turns": [
+      {"user": "What is the airport code of Paris?",
+       "expected": [{"name": "airport_code", "arguments": {"city": ["Paris"]}, "result": {"code": "CDG"}}]},
+      {"user": "Find me a flight from there to Rome on May 3.",
+       "expected": [{"name": "search_flights", "arguments": {"origin": ["CDG"], "destination": ["FCO"]}}]}]}
+
 ``expected: []`` means no call should be made. Each argument lists its
 acceptable values; ``""`` among them means the argument may be left out.
 Strings compare case- and whitespace-insensitively, numbers numerically.
-A run passes when the calls' names and arguments all match (as a multiset
-when ``order`` is ``any``). Each case runs ``k`` times; ``pass^k`` counts
-cases that pass every time.
+A turn passes when its calls' names and arguments all match (as a multiset
+when ``order`` is ``any``); a run passes when every turn does. ``result`` on an
+expected call is what the tool returns when the model calls it (instead of
+running the tool). ``"draft": true`` marks a case that is not reviewed yet
+(``agentfn eval generate`` writes drafts); drafts are skipped and counted.
+How cases are run: :mod:`agentfn.evals.calls_run`.
 """
 
 from __future__ import annotations
@@ -20,41 +31,103 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import statistics
-import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from agentfn.backends.base import Model, ModelRequest
-from agentfn.exceptions import AgentFnError, ToolArgumentError
-from agentfn.messages import Message, UserMessage, messages_from_openai
+from agentfn.exceptions import ToolArgumentError
+from agentfn.messages import Message, ToolCall, Usage, UserMessage, messages_from_openai
 from agentfn.toolset import Toolset
 
-__all__ = ["CallCase", "CaseResult", "EvalReport", "ExpectedCall", "evaluate_calls", "load_cases"]
+__all__ = [
+    "CallCase",
+    "CaseResult",
+    "EvalReport",
+    "ExpectedCall",
+    "RunScore",
+    "Turn",
+    "TurnScore",
+    "check_calls",
+    "load_cases",
+    "match_arguments",
+    "score_calls",
+]
 
 
 class ExpectedCall(BaseModel):
     name: str
     arguments: dict[str, Any] = Field(default_factory=dict[str, Any])
+    result: Any = None
+    """What the tool returns when the model calls it during the eval; unset: the tool runs."""
+
+    @property
+    def has_result(self) -> bool:
+        return "result" in self.model_fields_set
+
+
+class Turn(BaseModel):
+    """One user turn of a multi-turn case and the calls it should produce."""
+
+    user: str | None = None
+    messages: list[dict[str, Any]] = Field(default_factory=list[dict[str, Any]])
+    """OpenAI-format messages of this turn (before ``user``), e.g. a tool result the user pastes."""
+    expected: list[ExpectedCall]
+    order: Literal["any", "strict"] | None = None
+    """Default: the case's ``order``."""
+
+    def conversation(self) -> list[Message]:
+        msgs = messages_from_openai(self.messages) if self.messages else []
+        if self.user:
+            msgs.append(UserMessage(content=self.user))
+        return msgs
 
 
 class CallCase(BaseModel):
     id: str
     messages: list[dict[str, Any]] = Field(default_factory=list[dict[str, Any]])
     prompt: str | None = None
-    expected: list[ExpectedCall]
+    expected: list[ExpectedCall] | None = None
+    turns: list[Turn] | None = None
+    """Several user turns, each with its expected calls (then ``messages`` is a preamble)."""
     order: Literal["any", "strict"] = "any"
     tools: list[str] | None = None
     """Offer only these tools (default: all)."""
+    draft: bool = False
+    """Not reviewed yet: skipped (and counted) unless drafts are included."""
+
+    @model_validator(mode="after")
+    def _shape(self) -> CallCase:
+        if self.turns is None:
+            if self.expected is None:
+                raise ValueError("a case needs 'expected' (or 'turns')")
+            if not self.messages and not self.prompt:
+                raise ValueError("a case needs 'messages' or 'prompt'")
+        elif self.expected is not None or self.prompt is not None:
+            raise ValueError("a case with 'turns' puts 'expected' and the user's words in each turn")
+        elif not self.turns or any(not t.user and not t.messages for t in self.turns):
+            raise ValueError("every turn needs 'user' or 'messages'")
+        return self
 
     def conversation(self) -> list[Message]:
+        """The single-turn conversation (or the preamble of a multi-turn case)."""
         msgs = messages_from_openai(self.messages) if self.messages else []
         if self.prompt:
             msgs.append(UserMessage(content=self.prompt))
         return msgs
+
+    def turn_list(self) -> tuple[list[Message], list[Turn]]:
+        """(preamble, turns): a single-turn case is one turn holding its whole conversation."""
+        if self.turns is not None:
+            return (messages_from_openai(self.messages) if self.messages else []), list(self.turns)
+        return [], [Turn(messages=self.messages, user=self.prompt, expected=self.expected or [], order=self.order)]
+
+
+class TurnScore(BaseModel):
+    passed: bool
+    name_match: bool
+    calls: list[dict[str, Any]]
+    problems: list[str]
 
 
 class RunScore(BaseModel):
@@ -63,11 +136,19 @@ class RunScore(BaseModel):
     calls: list[dict[str, Any]]
     problems: list[str]
     latency_s: float
+    """Wall time of the whole run (every turn, tool calls included)."""
+    usage: Usage = Field(default_factory=Usage)
+    turns: list[TurnScore] = Field(default_factory=list[TurnScore])
 
 
 class CaseResult(BaseModel):
     id: str
     runs: list[RunScore]
+    latency_s: float = 0.0
+    """Mean wall time of a run."""
+    input_tokens: float = 0.0
+    """Mean input tokens of a run."""
+    output_tokens: float = 0.0
 
     @property
     def pass_rate(self) -> float:
@@ -83,6 +164,8 @@ class EvalReport(BaseModel):
     k: int
     cases: list[CaseResult]
     metrics: dict[str, float]
+    settings: dict[str, Any] = Field(default_factory=dict[str, Any])
+    """How the cases ran: router, tool choice, follow_route, concurrency."""
 
 
 def load_cases(path: str | Path) -> tuple[list[CallCase], list[str]]:
@@ -95,12 +178,9 @@ def load_cases(path: str | Path) -> tuple[list[CallCase], list[str]]:
         try:
             data = json.loads(line)
             data.setdefault("id", f"line-{lineno}")
-            case = CallCase.model_validate(data)
-            if not case.messages and not case.prompt:
-                raise ValueError("a case needs 'messages' or 'prompt'")
-            cases.append(case)
+            cases.append(CallCase.model_validate(data))
         except ValueError as exc:
-            errors.append(f"{path}:{lineno}: {str(exc).splitlines()[0]}")
+            errors.append(f"{path}:{lineno}: {_first_error(exc)}")
     return cases, errors
 
 
@@ -152,23 +232,26 @@ def _defaults(toolset: Toolset, name: str) -> dict[str, Any]:
     return {k: v["default"] for k, v in props.items() if isinstance(v, dict) and "default" in v}
 
 
-def score_run(case: CallCase, calls: list[tuple[str, dict[str, Any] | None, str]], toolset: Toolset) -> tuple[bool, bool, list[str]]:
-    """(passed, names matched, problems) for one run's calls [(name, validated args or None, error)]."""
-    if not case.expected:
+def score_calls(
+    expected: list[ExpectedCall], order: Literal["any", "strict"], calls: list[tuple[str, dict[str, Any] | None, str]],
+    toolset: Toolset,
+) -> tuple[bool, bool, list[str]]:
+    """(passed, names matched, problems) for one turn's calls [(name, validated args or None, error)]."""
+    if not expected:
         return (not calls, not calls, [f"unexpected call {n}" for n, _, _ in calls])
-    want = [e.name for e in case.expected]
+    want = [e.name for e in expected]
     got = [n for n, _, _ in calls]
-    names_ok = sorted(want) == sorted(got) if case.order == "any" else want == got
+    names_ok = sorted(want) == sorted(got) if order == "any" else want == got
     if not names_ok:
         return False, False, [f"expected calls {want}, got {got}"]
     invalid = [f"{n}: {err}" for n, args, err in calls if args is None]
     if invalid:
         return False, True, invalid
-    orders = itertools.permutations(range(len(calls))) if case.order == "any" and len(calls) <= 6 else [tuple(range(len(calls)))]
+    orders = itertools.permutations(range(len(calls))) if order == "any" and len(calls) <= 6 else [tuple(range(len(calls)))]
     best: list[str] | None = None
-    for order in orders:
+    for perm in orders:
         problems: list[str] = []
-        for exp, idx in zip(case.expected, order, strict=True):
+        for exp, idx in zip(expected, perm, strict=True):
             name, args, _ = calls[idx]
             if name != exp.name:
                 problems.append(f"call {idx} is {name}, expected {exp.name}")
@@ -181,52 +264,33 @@ def score_run(case: CallCase, calls: list[tuple[str, dict[str, Any] | None, str]
     return False, True, best or []
 
 
-async def run_case_once(model: Model, toolset: Toolset, case: CallCase) -> RunScore:
-    """One model turn with the tools offered; calls are validated the way the agent would."""
-    offered = toolset.filtered(case.tools) if case.tools is not None else toolset
-    request = ModelRequest(messages=case.conversation(), tools=offered.specs(), tool_choice="auto")
-    t0 = time.perf_counter()
-    try:
-        response = await model.request(request)
-    except AgentFnError as exc:
-        return RunScore(passed=False, name_match=False, calls=[], problems=[f"model error: {exc}"],
-                        latency_s=time.perf_counter() - t0)
-    latency = time.perf_counter() - t0
-    calls: list[tuple[str, dict[str, Any] | None, str]] = []
+def check_calls(calls: list[ToolCall], toolset: Toolset) -> tuple[list[tuple[str, dict[str, Any] | None, str]], list[dict[str, Any]]]:
+    """Validate calls the way the agent would: ([(name, arguments or None, error)], calls to show)."""
+    from pydantic_core import to_jsonable_python
+
+    checked: list[tuple[str, dict[str, Any] | None, str]] = []
     shown: list[dict[str, Any]] = []
-    for c in response.message.tool_calls:
-        tool = offered.get(c.name)
+    for c in calls:
+        tool = toolset.get(c.name)
         args: dict[str, Any] | None = None
         error = "unknown tool"
         if tool is not None:
             try:
-                from pydantic_core import to_jsonable_python
-
                 args = cast(dict[str, Any], to_jsonable_python(tool.validate(c.arguments), fallback=repr))
                 error = ""
             except ToolArgumentError as exc:
                 error = str(exc).replace("\n", " ")
-        calls.append((c.name, args, error))
+        checked.append((c.name, args, error))
         shown.append({"name": c.name, "arguments": args if args is not None else c.arguments})
-    passed, names_ok, problems = score_run(case, calls, offered)
-    return RunScore(passed=passed, name_match=names_ok, calls=shown, problems=problems, latency_s=latency)
+    return checked, shown
 
 
-async def evaluate_calls(model: Model, toolset: Toolset, cases: Sequence[CallCase], *, k: int = 1) -> EvalReport:
-    """Run every case ``k`` times and aggregate."""
-    results: list[CaseResult] = []
-    for case in cases:
-        runs = [await run_case_once(model, toolset, case) for _ in range(k)]
-        results.append(CaseResult(id=case.id, runs=runs))
-    all_runs = [r for c in results for r in c.runs]
-    no_call = [c for c, case in zip(results, cases, strict=True) if not case.expected]
-    latencies = [r.latency_s for r in all_runs]
-    metrics = {
-        "cases": float(len(results)),
-        "pass@1": statistics.fmean(r.passed for r in all_runs) if all_runs else 0.0,
-        f"pass^{k}": statistics.fmean(c.pass_all for c in results) if results else 0.0,
-        "name_accuracy": statistics.fmean(r.name_match for r in all_runs) if all_runs else 0.0,
-        "no_call_accuracy": statistics.fmean(c.pass_rate for c in no_call) if no_call else 1.0,
-        "latency_p50_s": statistics.median(latencies) if latencies else 0.0,
-    }
-    return EvalReport(model=model.name, k=k, cases=results, metrics=metrics)
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        items = cast(list[dict[str, Any]], errors())
+        if items:
+            where = ".".join(str(p) for p in items[0].get("loc", ()))
+            msg = str(items[0].get("msg", "")).removeprefix("Value error, ")
+            return f"{where}: {msg}" if where else msg
+    return str(exc).splitlines()[0]

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-__all__ = ["register", "register_eval"]
+__all__ = ["planner_eval", "register", "register_eval"]
 
 
 def _console() -> Any:
@@ -60,45 +60,87 @@ def calls_command(
     base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible server URL")] = None,
     k: Annotated[int, typer.Option("--k", min=1, help="runs per case; pass^k needs all k to pass")] = 1,
     threshold: Annotated[float | None, typer.Option("--threshold", help="exit 1 when pass@1 is below this")] = None,
+    router: Annotated[str | None, typer.Option("--router", help="route each step: 'auto' (build one from --tools) or a saved router directory")] = None,
+    route_k: Annotated[int, typer.Option("--route-k", min=1, help="tools the router offers per step")] = 8,
+    tool_choice: Annotated[str | None, typer.Option("--tool-choice", help="'auto' (default) or 'required' (first step)")] = None,
+    follow_route: Annotated[bool, typer.Option("--follow-route", help="force one named call per step along the router's chain (the small-model path; implies --tool-choice required)")] = False,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="runs in flight at once")] = 1,
+    include_drafts: Annotated[bool, typer.Option("--include-drafts", help="also score cases marked \"draft\": true")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="also write the full JSON report here")] = None,
 ) -> None:
-    """Score a model + this runtime on cases of expected tool calls."""
+    """Score a model + this runtime on cases of expected tool calls (single- or multi-turn)."""
     from agentfn.backends import load_model
-    from agentfn.evals.calls import evaluate_calls, load_cases
+    from agentfn.evals.calls import load_cases
+    from agentfn.evals.calls_run import evaluate_calls
+    from agentfn.exceptions import AgentFnError
     from agentfn.toolset import Toolset
 
+    if tool_choice not in (None, "auto", "required"):
+        raise typer.BadParameter("--tool-choice is 'auto' or 'required'")
+    if follow_route and router is None:
+        raise typer.BadParameter("--follow-route needs --router")
+    if follow_route and tool_choice == "auto":
+        raise typer.BadParameter("--follow-route forces calls: it needs --tool-choice required")
+    choice = tool_choice or ("required" if follow_route else "auto")
     loaded, errors = load_cases(cases)
     for err in errors:
         typer.echo(f"skipped {err}", err=True)
-    if not loaded:
+    drafts = sum(c.draft for c in loaded)
+    if drafts and not include_drafts:
+        typer.echo(f"skipped {drafts} draft case(s): review them and remove \"draft\", or pass --include-drafts", err=True)
+    if not any(include_drafts or not c.draft for c in loaded):
         typer.echo("error: no usable cases", err=True)
         raise typer.Exit(2)
-    toolset = Toolset.load(tools)
-    llm = load_model(model, base_url=base_url)
-    report = asyncio.run(evaluate_calls(llm, toolset, loaded, k=k))
+    try:
+        toolset = Toolset.load(tools)
+        routed = _load_router(router, toolset) if router is not None else None
+        llm = load_model(model, base_url=base_url)
+    except (AgentFnError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    report = asyncio.run(evaluate_calls(
+        llm, toolset, loaded, k=k, router=routed, route_k=route_k, tool_choice=choice, follow_route=follow_route,
+        concurrency=concurrency, include_drafts=include_drafts,
+    ))
     if out is not None:
         out.write_text(report.model_dump_json(indent=2))
     if as_json:
-        typer.echo(json.dumps({"model": report.model, "k": k, "metrics": report.metrics,
-                               "failures": [{"id": c.id, "problems": r.problems} for c in report.cases
-                                            for r in c.runs if not r.passed]}, indent=2))
+        typer.echo(json.dumps({
+            "model": report.model, "k": k, "settings": report.settings, "metrics": report.metrics,
+            "cases": [{"id": c.id, "pass_rate": c.pass_rate, "latency_s": c.latency_s,
+                       "input_tokens": c.input_tokens, "output_tokens": c.output_tokens} for c in report.cases],
+            "failures": [{"id": c.id, "problems": r.problems} for c in report.cases for r in c.runs if not r.passed],
+        }, indent=2))
     else:
         from rich.table import Table
 
-        table = Table(title=f"tool-call evaluation: {report.model}, k={k}")
-        table.add_column("case")
-        table.add_column("pass rate", justify="right")
-        table.add_column("problems")
+        table = Table(title=f"tool-call evaluation: {report.model}, k={k}, tool_choice={choice}"
+                      + (", router" if routed is not None else "") + (", follow_route" if follow_route else ""))
+        for column in ("case", "pass rate", "latency s", "tokens in/out", "problems"):
+            table.add_column(column, justify="left" if column in ("case", "problems") else "right")
         for c in report.cases:
             problems = "; ".join(p for r in c.runs for p in r.problems)[:120]
-            table.add_row(c.id, f"{c.pass_rate:.2f}", problems)
+            table.add_row(c.id, f"{c.pass_rate:.2f}", f"{c.latency_s:.2f}",
+                          f"{c.input_tokens:.0f}/{c.output_tokens:.0f}", problems)
         console = _console()
         console.print(table)
         console.print("  ".join(f"{name}={value:.3f}" for name, value in report.metrics.items()))
     if threshold is not None and report.metrics["pass@1"] < threshold:
         typer.echo(f"pass@1 {report.metrics['pass@1']:.3f} is below the threshold {threshold}", err=True)
         raise typer.Exit(1)
+
+
+def _load_router(spec: str, toolset: Any) -> Any:
+    """``auto``: a router built over the toolset; else a saved router directory."""
+    from agentfn.router import Router
+
+    if spec == "auto":
+        return Router.build(list(toolset))
+    path = Path(spec)
+    if not (path / "router.json").is_file():
+        raise typer.BadParameter(f"--router is 'auto' or a saved router directory; {spec!r} has no router.json")
+    return Router.load(path)
 
 
 def generate_command(
@@ -123,6 +165,47 @@ def generate_command(
     else:
         out.write_text(lines, encoding="utf-8")
         typer.echo(f"wrote {len(drafted)} draft cases to {out}; review them and remove 'draft'", err=True)
+
+
+def planner_eval(
+    router: Any, evalset: Any, *, model: str | None, base_url: str | None, k: int, limit: int | None, as_json: bool,
+) -> None:
+    """``agentfn eval router --planner model``: the router alone and with a model planner, side by side."""
+    from agentfn.backends import load_model
+    from agentfn.evals.planner import COMPARED, evaluate_planner
+    from agentfn.exceptions import AgentFnError
+    from agentfn.router.planner import ModelPlanner
+
+    if model is None and base_url is None:
+        typer.echo("error: --planner model needs --model and/or --base-url (the embedded model: --model embedded)", err=True)
+        raise typer.Exit(2)
+    try:
+        planner = ModelPlanner(load_model(model, base_url=base_url), k=k)
+    except AgentFnError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(3) from None
+    report = evaluate_planner(router, evalset, planner, limit=limit)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    from rich.table import Table
+
+    account = report["planner"]
+    table = Table(title=f"router vs router + planner ({account['model']}, k={k}, {report['router']['queries']} requests)")
+    for column in ("metric", "router", "+ planner", "delta"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for key in COMPARED:
+        table.add_row(key, f"{report['router'][key]:.3f}", f"{report['planned'][key]:.3f}", f"{report['delta'][key]:+.3f}")
+    for key in ("p50_ms", "p95_ms"):
+        table.add_row(f"latency {key}", f"{report['router']['latency'][key]:.1f}", f"{report['planned']['latency'][key]:.1f}", "")
+    console = _console()
+    console.print(table)
+    reasons = f" {account['fallback_reasons']}" if account["fallback_reasons"] else ""
+    console.print(
+        f"planner calls {account['calls']}: used {account['planned']}, fell back {account['fallback']}{reasons}; "
+        f"tokens per call {account['input_tokens_mean']:.0f} in / {account['output_tokens_mean']:.1f} out; "
+        f"p50 latency x{report['latency_ratio_p50']:.1f}"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,21 @@ plan.ranked, plan.selected, plan.abstain
 
 from agentfn.router.encoder import Encoder, load_encoder
 from agentfn.router.evaluate import evaluate
+from agentfn.router.planner import ModelPlanner, PlannedRouter, PlannerResult
 from agentfn.router.router import RoutePlan, Router, RouterConfig
+from agentfn.router.search import ToolSearch
 from agentfn.router.text import ToolRecord
 
-__all__ = ["Encoder", "RoutePlan", "Router", "RouterConfig", "ToolRecord", "evaluate", "load_encoder"]
+__all__ = [
+    "Encoder",
+    "ModelPlanner",
+    "PlannedRouter",
+    "PlannerResult",
+    "RoutePlan",
+    "Router",
+    "RouterConfig",
+    "ToolRecord",
+    "ToolSearch",
+    "evaluate",
+    "load_encoder",
+]

@@ -103,8 +103,18 @@ def eval_router_command(
     lexical: Annotated[bool, typer.Option("--lexical", help="evaluate the BM25-only mode")] = False,
     evalset_path: Annotated[Path | None, typer.Option("--evalset", help="an eval set JSON (EvalSet.save) instead of generating")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print metrics as JSON")] = False,
+    planner: Annotated[str, typer.Option("--planner", help="'model': also score router + a model planner (agentfn.router.planner)")] = "none",
+    model: Annotated[str | None, typer.Option("--model", help="the planner's model spec")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="the planner's OpenAI-compatible server")] = None,
+    planner_k: Annotated[int, typer.Option("--planner-k", min=1, help="candidates the planner chooses among")] = 8,
 ) -> None:
-    """Recall@1/5/10, complete-set hit@5, abstention P/R/F1 and latency on the generated eval set."""
+    """Recall@1/5/10, complete-set hit@5, abstention P/R/F1 and latency on the generated eval set.
+
+    With ``--planner model`` the same requests are also routed through a model planner, and both are
+    reported side by side with what the planner cost (tokens, latency, fallbacks).
+    """
+    if planner not in ("none", "model"):
+        raise typer.BadParameter("--planner is 'none' or 'model'")
     from agentfn.router.evalset import EvalSet, build_evalset
     from agentfn.router.evaluate import evaluate
     from agentfn.router.router import Router
@@ -125,6 +135,11 @@ def eval_router_command(
         router = Router.build(evalset.tools, encoder=None if lexical else "minilm")
         if router_dir is not None:
             router.save(router_dir)
+    if planner == "model":
+        from agentfn.evals.cli import planner_eval  # the comparison and its table live with the evals
+
+        planner_eval(router, evalset, model=model, base_url=base_url, k=planner_k, limit=limit, as_json=as_json)
+        return
     metrics = evaluate(router, evalset, limit=limit)
     metrics["evalset"] = evalset.stats()
     if as_json:

@@ -117,12 +117,17 @@ def test_cli_generate_then_score_with_threshold(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     drafted = [json.loads(line) for line in out.read_text().splitlines()]
     assert drafted[0]["expected"][0]["name"] == "get_time" and drafted[-1]["expected"] == []
+    # Drafts are not reviewed yet: skipped, with a count, so nothing is left to score.
+    result = runner.invoke(app, ["eval", "calls", "--cases", str(out), "--tools", str(module), "--model", "test"])
+    assert result.exit_code == 2 and "skipped 2 draft case(s)" in result.output
     # TestModel calls every offered tool with schema-valid arguments: the schema drafts pass, the no-call case fails.
-    result = runner.invoke(app, ["eval", "calls", "--cases", str(out), "--tools", str(module), "--model", "test", "--json"])
+    base = ["eval", "calls", "--cases", str(out), "--tools", str(module), "--model", "test", "--include-drafts"]
+    result = runner.invoke(app, [*base, "--json"])
     assert result.exit_code == 0, result.output
-    metrics = json.loads(result.output)["metrics"]
-    assert metrics["pass@1"] == 0.5
-    result = runner.invoke(app, ["eval", "calls", "--cases", str(out), "--tools", str(module), "--model", "test", "--threshold", "0.9"])
+    report = json.loads(result.output)
+    assert report["metrics"]["pass@1"] == 0.5 and report["metrics"]["skipped_drafts"] == 0
+    assert all(c["input_tokens"] > 0 and c["latency_s"] > 0 for c in report["cases"])
+    result = runner.invoke(app, [*base, "--threshold", "0.9"])
     assert result.exit_code == 1
 
 
