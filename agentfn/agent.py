@@ -7,7 +7,6 @@ so the trace store, the CLI and the server see exactly the same thing.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import random
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from agentfn._executor import CallOutcome, ToolExecutor
+from agentfn._sync import run_sync
 from agentfn.backends.base import Done, Model, ModelRequest, ModelResponse, TextDelta, ToolChoice
 from agentfn.context import RunContext
 from agentfn.events import (
@@ -245,8 +245,13 @@ class Agent(Generic[DepsT, OutputT]):
         return run.result
 
     def run_sync(self, prompt: str | Sequence[Message] | None = None, **kwargs: Any) -> RunResult[OutputT]:
-        """:meth:`run` for synchronous code."""
-        return asyncio.run(self.run(prompt, **kwargs))
+        """:meth:`run` for synchronous code: any number of times, from any thread, and inside a
+        running event loop such as Jupyter's (the caller blocks; ``await agent.run(...)`` does not).
+
+        Runs on agentfn's long-lived background loop (see ``agentfn._sync``), so a model's pooled
+        connections stay valid from one call to the next.
+        """
+        return run_sync(self.run(prompt, **kwargs), instead="await agent.run(...)")
 
     def iter(
         self,
