@@ -33,7 +33,14 @@ from agentfn.events import (
     ToolCallEvent,
     ToolInfo,
 )
-from agentfn.exceptions import ModelError, UserError
+from agentfn.exceptions import (
+    AgentFnError,
+    LoopGuardError,
+    ModelError,
+    UnexpectedModelBehavior,
+    UsageLimitExceeded,
+    UserError,
+)
 from agentfn.guards import LoopGuards, LoopState
 from agentfn.messages import (
     Message,
@@ -84,6 +91,11 @@ class RunResult(Generic[OutputT]):
         outcome: ``answered``, ``limit`` (a step/call/token limit), ``guard`` (a loop guard) or ``error``.
         reason: why a run did not answer, e.g. ``max_steps``; None when answered.
         messages: the whole conversation, ready to pass back for the next turn.
+        error: why an ``error`` outcome happened: the :class:`~agentfn.exceptions.ModelError` of a
+            failed model call, the :class:`~agentfn.exceptions.ToolError` of the call that used up
+            its tool's retries (``ToolArgumentError``, ``ToolNotFoundError``, ``ToolTimeoutError``,
+            ``ToolExecutionError``), or ``UnexpectedModelBehavior`` for a final answer that kept
+            failing validation. None for the other outcomes.
     """
 
     run_id: str
@@ -102,13 +114,22 @@ class RunResult(Generic[OutputT]):
         return self.outcome == "answered"
 
     def raise_for_outcome(self) -> RunResult[OutputT]:
-        """Raise when the run did not answer; return self otherwise."""
+        """Raise when the run did not answer; return self otherwise.
+
+        Raises:
+            UsageLimitExceeded: outcome ``limit`` (``limit`` names it: max_steps, max_tool_calls...).
+            LoopGuardError: outcome ``guard`` (``guard`` names it: repeated_call, no_progress).
+            ModelError | ToolError | UnexpectedModelBehavior: outcome ``error``: :attr:`error` itself.
+        """
         if self.error is not None:
             raise self.error
-        if self.outcome != "answered":
-            from agentfn.exceptions import UsageLimitExceeded
-
-            raise UsageLimitExceeded(self.reason or self.outcome, f"run ended: {self.outcome} ({self.reason})")
+        message = f"run ended: {self.outcome} ({self.reason})"
+        if self.outcome == "limit":
+            raise UsageLimitExceeded(self.reason or "limit", message)
+        if self.outcome == "guard":
+            raise LoopGuardError((self.reason or "guard").split(":", 1)[0], message)
+        if self.outcome != "answered":  # an error outcome without its exception (e.g. rebuilt from a trace)
+            raise AgentFnError(message)
         return self
 
 
@@ -382,6 +403,7 @@ class Agent(Generic[DepsT, OutputT]):
                 yield self._emit(StepEnd(run_id=run_id, step=step, new_messages=new_step_messages, usage=usage))
                 if retries["<output>"] > self.retries:
                     outcome, reason = "error", "the final answer failed validation too often"
+                    error = UnexpectedModelBehavior(f"{reason}: {parsed.error}", body=assistant.content)
                     break
                 continue
             usage = usage + Usage(tool_calls=len(calls))
@@ -402,7 +424,7 @@ class Agent(Generic[DepsT, OutputT]):
                 break
             stop = self._after_step(outcomes, calls, retries, usage, state)
             if stop is not None:
-                outcome, reason = stop
+                outcome, reason, error = stop
                 break
         else:
             step = self.max_steps - 1
@@ -472,21 +494,22 @@ class Agent(Generic[DepsT, OutputT]):
         retries: dict[str, int],
         usage: Usage,
         state: LoopState,
-    ) -> tuple[RunOutcome, str] | None:
+    ) -> tuple[RunOutcome, str, BaseException | None] | None:
         for oc in outcomes:
             if oc.status in ("invalid_arguments", "retry", "error", "timeout", "not_found"):
                 retries[oc.tool_name] = retries.get(oc.tool_name, 0) + 1
                 tool_retries = self.toolset[oc.tool_name].retries if oc.tool_name in self.toolset else None
                 allowed = self.retries if tool_retries is None else tool_retries
                 if retries[oc.tool_name] > allowed:
-                    return "error", f"tool {oc.tool_name!r} failed {retries[oc.tool_name]} times (retries={allowed})"
+                    why = f"tool {oc.tool_name!r} failed {retries[oc.tool_name]} times (retries={allowed})"
+                    return "error", why, oc.exception
         if usage.tool_calls >= self.max_tool_calls:
-            return "limit", "max_tool_calls"
+            return "limit", "max_tool_calls", None
         if self.max_tokens is not None and usage.total_tokens >= self.max_tokens:
-            return "limit", "max_tokens"
+            return "limit", "max_tokens", None
         guard = self.guards.check(state, calls, outcomes)
         if guard is not None:
-            return "guard", guard
+            return "guard", guard, None
         return None
 
 

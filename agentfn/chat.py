@@ -23,6 +23,7 @@ from agentfn.events import (
     ToolCallEvent,
     ToolResultEvent,
 )
+from agentfn.exceptions import ModelError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -107,8 +108,10 @@ class ChatSession:
         async for event in run:
             self.printer.handle(event)
         result = run.result
-        if result.error is not None:
-            self.console.print(f"[red]model error: {result.error}[/red]")
+        if isinstance(result.error, ModelError):
+            from rich.markup import escape
+
+            self.console.print(f"[red]model error: {escape(str(result.error))}[/red]", highlight=False)
             # Keep the question so the user can retry after fixing the server.
         self.messages = list(result.messages)
 

@@ -221,7 +221,9 @@ def run_command(
         result = asyncio.run(go())
     finally:
         close_agent(agent)
-    if result.error is not None:
+    from agentfn.exceptions import ModelError
+
+    if isinstance(result.error, ModelError):  # exit 3 or 1 with one line (see _FriendlyGroup)
         raise result.error
     if as_json:
         from agentfn.messages import ToolMessage
