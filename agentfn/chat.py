@@ -90,10 +90,13 @@ class ChatSession:
         agent: the agent to talk to.
         console: where output goes (default stdout).
         history_file: readline history (default ``~/.agentfn/chat_history``).
+        debug: print the traceback of a turn that failed unexpectedly (always one line without it).
     """
 
-    def __init__(self, agent: Agent[Any, str], *, console: Console | None = None, history_file: Path | None = None) -> None:
+    def __init__(self, agent: Agent[Any, str], *, console: Console | None = None, history_file: Path | None = None,
+                 debug: bool = False) -> None:
         self.agent = agent
+        self.debug = debug
         self.printer = EventPrinter(console)
         self.console = self.printer.console
         self.messages: list[Message] = []
@@ -126,6 +129,13 @@ class ChatSession:
             self._loop.run_until_complete(self.ask(text))
         except KeyboardInterrupt:
             self.console.print("\n[yellow](interrupted)[/yellow]")
+        except Exception as exc:  # one turn failed; the session (and its conversation) goes on
+            if self.debug:
+                self.console.print_exception()
+            first = (str(exc).strip().splitlines() or [""])[0]
+            hint = "" if self.debug else " (start chat with --debug for the traceback)"
+            self.console.print(f"error: unexpected {type(exc).__name__}: {first}{hint}", markup=False, highlight=False,
+                               soft_wrap=True)
         return True
 
     def _command(self, text: str) -> bool:
