@@ -1,8 +1,15 @@
 """Run one step's tool calls: validate, approve, execute concurrently, report.
 
-Every failure becomes a :class:`CallOutcome` with a status and a message the
-model can act on; nothing a tool does can crash the run. Results keep the
-order of the calls, whatever order they finish in.
+Every failure becomes a :class:`CallOutcome` with a status, a message the
+model can act on, and the typed :class:`~agentfn.exceptions.ToolError` that
+says what happened (``ToolNotFoundError``, ``ToolArgumentError``,
+``ApprovalDeniedError``, ``ToolTimeoutError``, ``ToolExecutionError`` with the
+tool's own exception as ``__cause__``); the agent puts that error on the
+``RunResult`` when it ends the run. Nothing a tool does can crash the run.
+Results keep the order of the calls, whatever order they finish in.
+
+An approver may deny with a reason by raising ``ApprovalDeniedError(reason)``:
+the reason is what the model is told.
 """
 
 from __future__ import annotations
@@ -21,7 +28,15 @@ import pydantic_core
 
 from agentfn.context import RunContext
 from agentfn.events import ToolResultEvent, ToolStatus
-from agentfn.exceptions import ToolArgumentError, ToolRetry
+from agentfn.exceptions import (
+    ApprovalDeniedError,
+    ToolArgumentError,
+    ToolError,
+    ToolExecutionError,
+    ToolNotFoundError,
+    ToolRetry,
+    ToolTimeoutError,
+)
 from agentfn.messages import ToolCall, ToolMessage
 from agentfn.tool import Tool
 
@@ -50,6 +65,8 @@ class CallOutcome:
     error: str | None = None
     latency_s: float = 0.0
     final_output: _FinalOutput | None = None
+    exception: ToolError | None = None
+    """The typed failure (None when the call succeeded)."""
 
     @property
     def message(self) -> ToolMessage:
@@ -124,19 +141,20 @@ class ToolExecutor:
         started = time.perf_counter()
         if tool is None:
             names = ", ".join(available) or "none"
-            return CallOutcome(call, call.name, "not_found", f"Unknown tool {call.name!r}. Available tools: {names}.",
-                               error="not_found")
+            missing = ToolNotFoundError(f"Unknown tool {call.name!r}. Available tools: {names}.", tool_name=call.name)
+            return CallOutcome(call, call.name, "not_found", missing.model_message(), error="not_found",
+                               exception=missing)
         try:
             values = tool.validate(call.arguments)
         except ToolArgumentError as exc:
             return CallOutcome(call, tool.name, "invalid_arguments", exc.model_message(), error=str(exc),
-                               latency_s=time.perf_counter() - started)
+                               latency_s=time.perf_counter() - started, exception=exc)
         arguments = _jsonable(values)
         if tool.requires_approval:
             denial = await self._approve(tool, call, arguments, ctx)
             if denial is not None:
-                return CallOutcome(call, tool.name, "denied", denial, arguments=arguments, error="denied",
-                                   latency_s=time.perf_counter() - started)
+                return CallOutcome(call, tool.name, "denied", denial.model_message(), arguments=arguments,
+                                   error="denied", latency_s=time.perf_counter() - started, exception=denial)
         call_ctx = dataclasses.replace(ctx, tool_name=tool.name, tool_call_id=call.id)
         timeout = tool.timeout if tool.timeout is not None else self.default_timeout
         try:
@@ -155,20 +173,33 @@ class ToolExecutor:
                 loop = asyncio.get_running_loop()
                 future = loop.run_in_executor(self._threads(), tool._invoke, values, call_ctx)  # pyright: ignore[reportPrivateUsage]
                 result = await asyncio.wait_for(future, timeout)
-        except TimeoutError:
-            return CallOutcome(call, tool.name, "timeout",
-                               f"Tool {tool.name!r} did not finish within {timeout} s and was stopped.",
-                               arguments=arguments, error="timeout", latency_s=time.perf_counter() - started)
+        except ToolTimeoutError as exc:  # the tool enforced a deadline of its own
+            return CallOutcome(call, tool.name, "timeout", truncate(exc.model_message(), 2000), arguments=arguments,
+                               error="timeout", latency_s=time.perf_counter() - started, exception=exc)
+        except TimeoutError as exc:
+            stopped = ToolTimeoutError(f"Tool {tool.name!r} did not finish within {timeout} s and was stopped.",
+                                       tool_name=tool.name)
+            stopped.__cause__ = exc
+            return CallOutcome(call, tool.name, "timeout", stopped.model_message(), arguments=arguments,
+                               error="timeout", latency_s=time.perf_counter() - started, exception=stopped)
         except ToolRetry as exc:
+            retry = ToolExecutionError(f"tool {tool.name!r} asked for a retry: {exc.message}", tool_name=tool.name)
+            retry.__cause__ = exc
             return CallOutcome(call, tool.name, "retry", f"{exc.message}\nCall the tool again with corrected arguments.",
-                               arguments=arguments, error=f"retry: {exc.message}", latency_s=time.perf_counter() - started)
+                               arguments=arguments, error=f"retry: {exc.message}", latency_s=time.perf_counter() - started,
+                               exception=retry)
         except ToolArgumentError as exc:  # raised by a nested validation inside the tool
             return CallOutcome(call, tool.name, "invalid_arguments", exc.model_message(), arguments=arguments,
-                               error=str(exc), latency_s=time.perf_counter() - started)
+                               error=str(exc), latency_s=time.perf_counter() - started, exception=exc)
         except Exception as exc:
+            failure = exc if isinstance(exc, ToolError) else None
+            if failure is None:
+                failure = ToolExecutionError(f"tool {tool.name!r} raised {type(exc).__name__}: {exc}", tool_name=tool.name)
+                failure.__cause__ = exc
             text = f"Error: tool {tool.name!r} raised {type(exc).__name__}: {exc}"
             return CallOutcome(call, tool.name, "error", truncate(text, 2000), arguments=arguments,
-                               error=f"{type(exc).__name__}: {exc}", latency_s=time.perf_counter() - started)
+                               error=f"{type(exc).__name__}: {exc}", latency_s=time.perf_counter() - started,
+                               exception=failure)
         if tool.metadata.get("output_tool"):
             return CallOutcome(call, tool.name, "ok", "Final answer received.", arguments=arguments,
                                latency_s=time.perf_counter() - started, final_output=_FinalOutput(result))
@@ -181,23 +212,36 @@ class ToolExecutor:
 
     async def _approve(
         self, tool: Tool[..., Any], call: ToolCall, arguments: dict[str, Any], ctx: RunContext[Any]
-    ) -> str | None:
-        """None when approved, else the denial text for the model."""
+    ) -> ApprovalDeniedError | None:
+        """None when approved, else the denial (its message is what the model is told)."""
         from agentfn.agent import ApprovalRequest
 
         if self.approver is None:
-            return f"Tool {tool.name!r} requires approval and no approver is configured; it was not run."
+            return ApprovalDeniedError(
+                f"Tool {tool.name!r} requires approval and no approver is configured; it was not run.",
+                tool_name=tool.name,
+            )
         request = ApprovalRequest(run_id=ctx.run_id, tool_name=tool.name, arguments=arguments, call_id=call.id,
                                   side_effects=tool.side_effects)
         try:
             decision = self.approver(request)
             if inspect.isawaitable(decision):
                 decision = await decision
+        except ApprovalDeniedError as exc:  # a denial with a reason
+            if exc.tool_name is None:
+                exc.tool_name = tool.name
+            return exc
         except Exception as exc:
-            return f"Approval for {tool.name!r} failed ({type(exc).__name__}: {exc}); it was not run."
+            failed = ApprovalDeniedError(
+                f"Approval for {tool.name!r} failed ({type(exc).__name__}: {exc}); it was not run.", tool_name=tool.name
+            )
+            failed.__cause__ = exc
+            return failed
         if decision is True:
             return None
-        return f"The user denied running {tool.name!r} with these arguments; it was not run."
+        return ApprovalDeniedError(
+            f"The user denied running {tool.name!r} with these arguments; it was not run.", tool_name=tool.name
+        )
 
     def close(self) -> None:
         if self._pool is not None:

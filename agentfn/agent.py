@@ -7,7 +7,6 @@ so the trace store, the CLI and the server see exactly the same thing.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import random
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from agentfn._executor import CallOutcome, ToolExecutor
+from agentfn._sync import run_sync
 from agentfn.backends.base import Done, Model, ModelRequest, ModelResponse, TextDelta, ToolChoice
 from agentfn.context import RunContext
 from agentfn.events import (
@@ -33,7 +33,14 @@ from agentfn.events import (
     ToolCallEvent,
     ToolInfo,
 )
-from agentfn.exceptions import ModelError, UserError
+from agentfn.exceptions import (
+    AgentFnError,
+    LoopGuardError,
+    ModelError,
+    UnexpectedModelBehavior,
+    UsageLimitExceeded,
+    UserError,
+)
 from agentfn.guards import LoopGuards, LoopState
 from agentfn.messages import (
     Message,
@@ -86,6 +93,11 @@ class RunResult(Generic[OutputT]):
         outcome: ``answered``, ``limit`` (a step/call/token limit), ``guard`` (a loop guard) or ``error``.
         reason: why a run did not answer, e.g. ``max_steps``; None when answered.
         messages: the whole conversation, ready to pass back for the next turn.
+        error: why an ``error`` outcome happened: the :class:`~agentfn.exceptions.ModelError` of a
+            failed model call, the :class:`~agentfn.exceptions.ToolError` of the call that used up
+            its tool's retries (``ToolArgumentError``, ``ToolNotFoundError``, ``ToolTimeoutError``,
+            ``ToolExecutionError``), or ``UnexpectedModelBehavior`` for a final answer that kept
+            failing validation. None for the other outcomes.
     """
 
     run_id: str
@@ -104,13 +116,22 @@ class RunResult(Generic[OutputT]):
         return self.outcome == "answered"
 
     def raise_for_outcome(self) -> RunResult[OutputT]:
-        """Raise when the run did not answer; return self otherwise."""
+        """Raise when the run did not answer; return self otherwise.
+
+        Raises:
+            UsageLimitExceeded: outcome ``limit`` (``limit`` names it: max_steps, max_tool_calls...).
+            LoopGuardError: outcome ``guard`` (``guard`` names it: repeated_call, no_progress).
+            ModelError | ToolError | UnexpectedModelBehavior: outcome ``error``: :attr:`error` itself.
+        """
         if self.error is not None:
             raise self.error
-        if self.outcome != "answered":
-            from agentfn.exceptions import UsageLimitExceeded
-
-            raise UsageLimitExceeded(self.reason or self.outcome, f"run ended: {self.outcome} ({self.reason})")
+        message = f"run ended: {self.outcome} ({self.reason})"
+        if self.outcome == "limit":
+            raise UsageLimitExceeded(self.reason or "limit", message)
+        if self.outcome == "guard":
+            raise LoopGuardError((self.reason or "guard").split(":", 1)[0], message)
+        if self.outcome != "answered":  # an error outcome without its exception (e.g. rebuilt from a trace)
+            raise AgentFnError(message)
         return self
 
 
@@ -269,8 +290,13 @@ class Agent(Generic[DepsT, OutputT]):
         return run.result
 
     def run_sync(self, prompt: str | Sequence[Message] | None = None, **kwargs: Any) -> RunResult[OutputT]:
-        """:meth:`run` for synchronous code."""
-        return asyncio.run(self.run(prompt, **kwargs))
+        """:meth:`run` for synchronous code: any number of times, from any thread, and inside a
+        running event loop such as Jupyter's (the caller blocks; ``await agent.run(...)`` does not).
+
+        Runs on agentfn's long-lived background loop (see ``agentfn._sync``), so a model's pooled
+        connections stay valid from one call to the next.
+        """
+        return run_sync(self.run(prompt, **kwargs), instead="await agent.run(...)")
 
     def iter(
         self,
@@ -403,6 +429,7 @@ class Agent(Generic[DepsT, OutputT]):
                 yield self._emit(StepEnd(run_id=run_id, step=step, new_messages=new_step_messages, usage=usage))
                 if retries["<output>"] > self.retries:
                     outcome, reason = "error", "the final answer failed validation too often"
+                    error = UnexpectedModelBehavior(f"{reason}: {parsed.error}", body=assistant.content)
                     break
                 continue
             usage = usage + Usage(tool_calls=len(calls))
@@ -425,7 +452,7 @@ class Agent(Generic[DepsT, OutputT]):
                 break
             stop = self._after_step(outcomes, calls, retries, usage, state)
             if stop is not None:
-                outcome, reason = stop
+                outcome, reason, error = stop
                 break
         else:
             step = self.max_steps - 1
@@ -507,21 +534,22 @@ class Agent(Generic[DepsT, OutputT]):
         retries: dict[str, int],
         usage: Usage,
         state: LoopState,
-    ) -> tuple[RunOutcome, str] | None:
+    ) -> tuple[RunOutcome, str, BaseException | None] | None:
         for oc in outcomes:
             if oc.status in ("invalid_arguments", "retry", "error", "timeout", "not_found"):
                 retries[oc.tool_name] = retries.get(oc.tool_name, 0) + 1
                 tool_retries = self.toolset[oc.tool_name].retries if oc.tool_name in self.toolset else None
                 allowed = self.retries if tool_retries is None else tool_retries
                 if retries[oc.tool_name] > allowed:
-                    return "error", f"tool {oc.tool_name!r} failed {retries[oc.tool_name]} times (retries={allowed})"
+                    why = f"tool {oc.tool_name!r} failed {retries[oc.tool_name]} times (retries={allowed})"
+                    return "error", why, oc.exception
         if usage.tool_calls >= self.max_tool_calls:
-            return "limit", "max_tool_calls"
+            return "limit", "max_tool_calls", None
         if self.max_tokens is not None and usage.total_tokens >= self.max_tokens:
-            return "limit", "max_tokens"
+            return "limit", "max_tokens", None
         guard = self.guards.check(state, calls, outcomes)
         if guard is not None:
-            return "guard", guard
+            return "guard", guard, None
         return None
 
 

@@ -23,6 +23,7 @@ from agentfn.events import (
     ToolCallEvent,
     ToolResultEvent,
 )
+from agentfn.exceptions import ModelError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -89,10 +90,13 @@ class ChatSession:
         agent: the agent to talk to.
         console: where output goes (default stdout).
         history_file: readline history (default ``~/.agentfn/chat_history``).
+        debug: print the traceback of a turn that failed unexpectedly (always one line without it).
     """
 
-    def __init__(self, agent: Agent[Any, str], *, console: Console | None = None, history_file: Path | None = None) -> None:
+    def __init__(self, agent: Agent[Any, str], *, console: Console | None = None, history_file: Path | None = None,
+                 debug: bool = False) -> None:
         self.agent = agent
+        self.debug = debug
         self.printer = EventPrinter(console)
         self.console = self.printer.console
         self.messages: list[Message] = []
@@ -107,8 +111,10 @@ class ChatSession:
         async for event in run:
             self.printer.handle(event)
         result = run.result
-        if result.error is not None:
-            self.console.print(f"[red]model error: {result.error}[/red]")
+        if isinstance(result.error, ModelError):
+            from rich.markup import escape
+
+            self.console.print(f"[red]model error: {escape(str(result.error))}[/red]", highlight=False)
             # Keep the question so the user can retry after fixing the server.
         self.messages = list(result.messages)
 
@@ -123,6 +129,13 @@ class ChatSession:
             self._loop.run_until_complete(self.ask(text))
         except KeyboardInterrupt:
             self.console.print("\n[yellow](interrupted)[/yellow]")
+        except Exception as exc:  # one turn failed; the session (and its conversation) goes on
+            if self.debug:
+                self.console.print_exception()
+            first = (str(exc).strip().splitlines() or [""])[0]
+            hint = "" if self.debug else " (start chat with --debug for the traceback)"
+            self.console.print(f"error: unexpected {type(exc).__name__}: {first}{hint}", markup=False, highlight=False,
+                               soft_wrap=True)
         return True
 
     def _command(self, text: str) -> bool:

@@ -7,16 +7,23 @@ for ``agentfn eval ...``, ``use_agent_builder(build_agent, close_agent)`` for ar
 that build the agent ``run`` builds), imported here defensively so a missing
 optional area never breaks the rest.
 
-Exit codes: 0 success; 1 a run that did not answer, or a model that misbehaved;
+Exit codes: 0 success; 1 a run that did not answer, a model that misbehaved, or
+an unexpected error (one line; ``--debug`` or ``AGENTFN_DEBUG=1`` shows the traceback);
 2 a usage or configuration error (no traceback); 3 the model server is unavailable;
 130 interrupted.
+
+``run`` and ``chat`` ask before a tool with side effects runs (see
+:mod:`agentfn.approval`): at the terminal, or ``--yes``/``--approve NAME``;
+without a terminal such calls are refused and the model is told.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -35,25 +42,43 @@ EXIT_USAGE = 2
 EXIT_MODEL_UNAVAILABLE = 3
 
 
+_debug = {"on": False}
+
+
+def debugging() -> bool:
+    """Whether ``--debug`` (or ``AGENTFN_DEBUG=1``) asked for tracebacks."""
+    return _debug["on"] or os.environ.get("AGENTFN_DEBUG", "") not in ("", "0")
+
+
 class _FriendlyGroup(TyperGroup):
-    """Turns agentfn's user-facing errors into a message and an exit code instead of a traceback."""
+    """Turns every error into one line and an exit code instead of a traceback (``--debug`` adds it)."""
 
     def invoke(self, ctx: Any) -> Any:  # typer vendors its own click Context type
+        from typer.exceptions import Abort, Exit, TyperException
+
         from agentfn.exceptions import ModelError, ModelUnavailableError, UserError
 
         try:
             return super().invoke(ctx)
+        except (Exit, Abort, TyperException):  # typer's own control flow and usage errors
+            raise
         except ModelUnavailableError as exc:
-            _fail(f"model unavailable: {exc}", EXIT_MODEL_UNAVAILABLE)
+            _fail(f"model unavailable: {exc}", EXIT_MODEL_UNAVAILABLE, exc)
         except ModelError as exc:
-            _fail(f"model error: {exc}", EXIT_NOT_ANSWERED)
+            _fail(f"model error: {exc}", EXIT_NOT_ANSWERED, exc)
         except UserError as exc:
-            _fail(str(exc), EXIT_USAGE)
+            _fail(str(exc), EXIT_USAGE, exc)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
+        except Exception as exc:
+            first = (str(exc).strip().splitlines() or [""])[0]
+            hint = "" if debugging() else " (run with --debug for the traceback)"
+            _fail(f"unexpected {type(exc).__name__}{': ' + first if first else ''}{hint}", EXIT_NOT_ANSWERED, exc)
 
 
-def _fail(message: str, code: int) -> typer.Exit:
+def _fail(message: str, code: int, exc: BaseException | None = None) -> typer.Exit:
+    if exc is not None and debugging():
+        typer.echo("".join(traceback.format_exception(exc)), err=True, nl=False)
     typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
     raise typer.Exit(code)
 
@@ -68,6 +93,16 @@ app = typer.Typer(
 )
 eval_app = typer.Typer(cls=_FriendlyGroup, help="Evaluate routers and tool calling.", no_args_is_help=True)
 tools_app = typer.Typer(cls=_FriendlyGroup, help="Inspect toolsets and print their schemas.", no_args_is_help=True)
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.", envvar="AGENTFN_DEBUG")] = False,
+) -> None:
+    """Typed Python functions as tools an LLM can pick and call."""
+    _debug["on"] = debug  # per invocation; `run --debug` and `chat --debug` turn it on too
+
+
 app.add_typer(tools_app, name="tools")
 app.add_typer(eval_app, name="eval")
 
@@ -91,6 +126,12 @@ SystemOpt = Annotated[str | None, typer.Option("--system", help="System prompt."
 OtelOpt = Annotated[bool, typer.Option(
     "--otel", help="Export OpenTelemetry GenAI spans over OTLP/HTTP (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME); "
     "the same as AGENTFN_OTEL=1.")]
+YesOpt = Annotated[bool, typer.Option(
+    "--yes", "-y", help="Approve every tool call without asking (tools with side effects included).")]
+ApproveOpt = Annotated[list[str] | None, typer.Option(
+    "--approve", help="Approve this tool's calls without asking. Repeatable. Other tools with side effects are "
+    "asked about at the terminal, or refused when standard input is not one.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of an unexpected error.")]
 RouterOpt = Annotated[str, typer.Option(
     "--router", help="auto (on for the embedded model), on, off, or a saved router directory: offer only the "
     "routed tools each step.")]
@@ -151,16 +192,23 @@ def build_agent(
     tool_choice: str | None,
     system: str | None,
     router: str = "auto",
+    yes: bool = False,
+    approve: list[str] | None = None,
 ) -> Agent[Any, str]:
     from agentfn.agent import Agent
+    from agentfn.approval import TerminalApprover, needs_approval, require_approval
+    from agentfn.exceptions import UserError
 
-    toolset = load_tools(tools)
+    # Tools with side effects run only after approval: at the terminal, --yes or --approve NAME.
+    toolset = require_approval(load_tools(tools))
+    unknown = sorted(set(approve or ()) - set(toolset.names()))
+    if unknown:
+        gated = ", ".join(t.name for t in toolset if needs_approval(t)) or "none"
+        raise UserError(f"--approve {', '.join(unknown)}: no such tool (tools that need approval: {gated})")
     small = is_small_local_model(model, base_url)
     choice = default_tool_choice(model, base_url, tool_choice)
     routed = build_router(router, toolset, small)
     if tool_choice not in (None, "auto", "required", "none") and tool_choice not in toolset:
-        from agentfn.exceptions import UserError
-
         raise UserError(f"--tool-choice {tool_choice!r} is not auto, required, none or one of the tools "
                         f"({', '.join(toolset.names()) or 'none'})")
     recorder = None
@@ -171,6 +219,7 @@ def build_agent(
     return Agent(
         build_model(model, base_url), toolset, name="cli", system_prompt=system, max_steps=max_steps,
         tool_choice=choice, recorder=recorder, router=routed, route_k=4 if small else 8,
+        approver=TerminalApprover(allow_all=yes, allow=approve or ()),
         # A small model composes tools by following the router's chain, one forced call per step.
         follow_route=small and routed is not None and choice == "required",
     )
@@ -208,17 +257,23 @@ def run_command(
         "--durable", help="Run as a durable workflow (DBOS) in --store: if this process dies, "
         "`agentfn runs resume RUN_ID` continues at the last completed step.")] = False,
     otel: OtelOpt = False,
+    yes: YesOpt = False,
+    approve: ApproveOpt = None,
+    debug: DebugOpt = False,
 ) -> None:
-    """Run one prompt through an agent, printing tool calls, results and the answer as they happen."""
+    """Run one prompt through an agent, printing tool calls, results and the answer as they happen.
+
+    Tools with side effects ask for approval first (see --yes and --approve)."""
     import asyncio
 
     from agentfn.chat import EventPrinter
 
+    _debug["on"] = _debug["on"] or debug
     text = sys.stdin.read() if prompt == "-" else prompt
     if not text.strip():
         raise typer.BadParameter("the prompt is empty", param_hint="PROMPT")
     agent = build_agent(model=model, base_url=base_url, tools=tools, store=store, max_steps=max_steps,
-                        tool_choice=tool_choice, system=system, router=router)
+                        tool_choice=tool_choice, system=system, router=router, yes=yes, approve=approve)
     _attach_otel(agent, otel)
     printer = None if as_json else EventPrinter()
     durable_run = None
@@ -248,13 +303,14 @@ def run_command(
         result = asyncio.run(go())
     finally:
         close_agent(agent)
-    if result.error is not None:
+    from agentfn.exceptions import ModelError
+
+    if isinstance(result.error, ModelError):  # exit 3 or 1 with one line (see _FriendlyGroup)
         raise result.error
     if as_json:
         from agentfn.messages import ToolMessage
 
-        calls = [{"name": c.name, "arguments": c.arguments} for m in result.new_messages
-                 if m.role == "assistant" for c in m.tool_calls]
+        calls = [_call_json(c) for m in result.new_messages if m.role == "assistant" for c in m.tool_calls]
         results = [{"name": m.name, "content": m.content, "is_error": m.is_error}
                    for m in result.new_messages if isinstance(m, ToolMessage)]
         typer.echo(json.dumps({
@@ -267,6 +323,15 @@ def run_command(
             typer.secho(f"the run ended without an answer: {result.outcome} ({result.reason})", err=True,
                         fg=typer.colors.YELLOW)
         raise typer.Exit(EXIT_NOT_ANSWERED)
+
+
+def _call_json(call: Any) -> dict[str, Any]:
+    """A tool call for ``--json``: ``arguments`` as a JSON object; text that is not one stays in
+    ``raw_arguments`` (with ``arguments`` null)."""
+    parsed = call.arguments_dict()
+    if parsed is not None:
+        return {"name": call.name, "arguments": parsed}
+    return {"name": call.name, "arguments": None, "raw_arguments": call.arguments}
 
 
 # -- chat -------------------------------------------------------------------------------
@@ -284,15 +349,21 @@ def chat_command(
     history: Annotated[Path | None, typer.Option(
         "--history", help="Readline history file (default ~/.agentfn/chat_history).")] = None,
     otel: OtelOpt = False,
+    yes: YesOpt = False,
+    approve: ApproveOpt = None,
+    debug: DebugOpt = False,
 ) -> None:
-    """Talk to an agent: streaming answers, tool steps as they happen; /help lists the commands."""
+    """Talk to an agent: streaming answers, tool steps as they happen; /help lists the commands.
+
+    Tools with side effects ask for approval first (see --yes and --approve)."""
     from agentfn.chat import ChatSession
 
+    _debug["on"] = _debug["on"] or debug
     agent = build_agent(model=model, base_url=base_url, tools=tools, store=store, max_steps=max_steps,
-                        tool_choice=tool_choice, system=system)
+                        tool_choice=tool_choice, system=system, yes=yes, approve=approve)
     _attach_otel(agent, otel)
     try:
-        ChatSession(agent, history_file=history).repl()
+        ChatSession(agent, history_file=history, debug=debugging()).repl()
     finally:
         close_agent(agent)
 

@@ -22,13 +22,23 @@ AgentFnError
 ├── ToolError                      a single tool call failed; the loop reports it to the model
 │   ├── ToolArgumentError          arguments failed validation (every field listed)
 │   ├── ToolNotFoundError          the model named a tool that is not offered
-│   ├── ToolExecutionError         the tool raised
+│   ├── ToolExecutionError         the tool raised (``__cause__``), or kept asking for a retry
 │   ├── ToolTimeoutError           the tool exceeded its timeout and was cancelled
-│   └── ApprovalDeniedError        a ``requires_approval`` tool was not approved
+│   └── ApprovalDeniedError        a tool needing approval was not approved (an approver may
+│                                  raise it to deny with a reason the model is told)
 ├── ToolRetry                      raised *by a tool* to ask the model to try again
 ├── UsageLimitExceeded             a run limit (steps, calls, tokens) was hit
+├── LoopGuardError                 a loop guard stopped the run (repeated call, no progress)
 └── TraceStoreError                the trace store failed (never breaks a run)
 ```
+
+How they reach the developer: the agent loop never raises for model or tool
+failures; each failed call carries its ``ToolError`` to the model as a message,
+and a run that ends without an answer says why in ``RunResult``:
+``result.raise_for_outcome()`` raises ``UsageLimitExceeded`` (outcome ``limit``),
+``LoopGuardError`` (``guard``) or ``result.error`` (``error``: the ``ModelError``,
+the ``ToolError`` of the call that used up its retries, or ``UnexpectedModelBehavior``
+for a final answer that kept failing validation).
 """
 
 from __future__ import annotations
@@ -42,6 +52,7 @@ __all__ = [
     "ConfigError",
     "DurableRunError",
     "InterruptedToolCallError",
+    "LoopGuardError",
     "MissingExtraError",
     "ModelError",
     "ModelUnavailableError",
@@ -248,6 +259,14 @@ class UsageLimitExceeded(AgentFnError):
 
     def __init__(self, limit: str, message: str) -> None:
         self.limit = limit
+        super().__init__(message)
+
+
+class LoopGuardError(AgentFnError):
+    """A loop guard stopped the run; ``guard`` names which (``repeated_call``, ``no_progress``)."""
+
+    def __init__(self, guard: str, message: str) -> None:
+        self.guard = guard
         super().__init__(message)
 
 

@@ -34,7 +34,6 @@ text the reply must match); the ``tojson`` filter writes JSON without HTML escap
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import importlib.resources
 import inspect
@@ -50,6 +49,7 @@ import pydantic_core
 from pydantic import TypeAdapter, ValidationError
 
 from agentfn._schema import inline_refs
+from agentfn._sync import run_sync
 from agentfn.backends.base import Model, ModelRequest
 from agentfn.context import RunContext
 from agentfn.exceptions import ConfigError, ToolDefinitionError, ToolRetry, UnexpectedModelBehavior, UserError
@@ -380,8 +380,9 @@ class LLMFunction(Tool[P, R]):
         return cast(R, self.run(dict(bound.arguments), model=model, model_settings=settings))
 
     def run_sync(self, *args: Any, **kwargs: Any) -> Any:
-        """Call from synchronous code (not from inside a running event loop)."""
-        return asyncio.run(cast(Coroutine[Any, Any, Any], self(*args, **kwargs)))
+        """Call from synchronous code: any number of times, from any thread, or inside a running
+        event loop (the caller blocks until the result is there; ``await fn(...)`` does not)."""
+        return run_sync(cast(Coroutine[Any, Any, Any], self(*args, **kwargs)), instead=f"await {self.name}(...)")
 
     # -- the implementation -----------------------------------------------------------
 

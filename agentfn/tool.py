@@ -10,7 +10,6 @@ object directly calls the original function, unchanged.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import copy
 import functools
@@ -31,6 +30,7 @@ from agentfn._schema import (
     return_schema_for,
     strict_schema,
 )
+from agentfn._sync import run_sync
 from agentfn.context import RunContext
 from agentfn.exceptions import ToolArgumentError, ToolDefinitionError
 
@@ -307,8 +307,8 @@ class Tool(Generic[P, R]):
     ) -> Any:
         """Validate and run from synchronous code.
 
-        Async tools get an event loop of their own (in a helper thread when
-        this is called from inside a running loop).
+        Async tools run on agentfn's background loop (see ``agentfn._sync.run_sync``): any
+        number of times, from any thread, or inside a running loop (the caller blocks).
         """
         values = self.validate(arguments)
         function = self.function
@@ -320,13 +320,7 @@ class Tool(Generic[P, R]):
         async def run() -> Any:
             return await self._invoke(values, ctx)
 
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(run())
-        # Called from inside a running event loop: that loop cannot be re-entered, use a private one.
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            return pool.submit(asyncio.run, run()).result()
+        return run_sync(run(), instead=f"await {self.name}.call(...)")
 
     @staticmethod
     def to_content(result: Any) -> str:

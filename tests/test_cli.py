@@ -29,11 +29,13 @@ def test_help_lists_every_area() -> None:
 
 
 def test_run_prints_steps_and_answer() -> None:
-    result = runner.invoke(app, ["run", "What is the weather?", "--model", "test", "--tools", FIXTURE])
+    result = runner.invoke(app, ["run", "What is the weather?", "--model", "test", "--tools", FIXTURE,
+                                 "--approve", "word_count"])
     assert result.exit_code == 0, result.output
     assert "→ get_weather" in result.output
     assert "← get_weather [ok]" in result.output
-    assert "← delete_file [denied]" in result.output  # requires_approval and no approver
+    assert "← word_count [ok]" in result.output  # side_effects="read", approved up front
+    assert "← delete_file [denied]" in result.output  # no terminal to ask
     assert '"word_count": "1"' in result.output  # TestModel's final answer
 
 
@@ -42,7 +44,7 @@ def test_run_json() -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["outcome"] == "answered"
-    assert [c["name"] for c in data["tool_calls"]] == ["get_weather"]
+    assert data["tool_calls"] == [{"name": "get_weather", "arguments": {"city": "a"}}]  # an object, not JSON text
     assert data["tool_results"][0]["content"] == '{"city":"a","temperature":21.5}'
 
 
@@ -171,9 +173,18 @@ def test_chat_in_a_pseudo_terminal(tmp_path: Path) -> None:
         listing = term.expect("you> ")
         assert "get_weather" in listing and "delete_file (needs approval)" in listing
         term.send("what is the weather in Paris?")
+        # A terminal: tools with side effects ask first, showing the exact arguments.
+        asked = term.expect("Allow? [y/N] ")
+        assert "→ get_weather" in asked
+        assert "word_count wants to run (side effects: read)" in asked and '"text": "a"' in asked
+        term.send("y")
+        asked = term.expect("Allow? [y/N] ")
+        assert "delete_file wants to run (side effects: write)" in asked and '"path": "a"' in asked
+        term.send("n")
         turn = term.expect("you> ")
-        assert "→ get_weather" in turn and "← get_weather [ok]" in turn
-        assert "← delete_file [denied]" in turn
+        assert "← get_weather [ok]" in turn
+        assert "← word_count [ok]" in turn
+        assert "← delete_file [denied]" in turn and "The user denied running 'delete_file'" in turn
         assert '"word_count": "1"' in turn  # the streamed final answer
         term.send("/save convo.json")
         assert "saved 6 messages" in term.expect("you> ")  # user, 3 calls, 3 results, answer

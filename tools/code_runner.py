@@ -6,8 +6,18 @@ What is enforced (Linux; documented honestly, this is not a full sandbox):
 - **Memory**: ``RLIMIT_AS`` on the address space (allocations fail with MemoryError).
 - **Wall clock**: the whole process group is killed after the timeout.
 - **Output**: stdout/stderr go to files capped by ``RLIMIT_FSIZE``; writing more fails (EFBIG).
-- **Working directory**: a fresh temporary directory, deleted afterwards; ``HOME`` points there
-  and the environment is minimal (no inherited variables, so no credentials from the parent).
+- **Working directory**: a fresh temporary directory, deleted afterwards; ``HOME`` and ``TMPDIR``
+  point there and the environment is minimal (no inherited variables, so no credentials from the
+  parent).
+- **File system: read-only outside the working directory.** With Landlock (Linux 5.13+, an
+  unprivileged kernel LSM; ``filesystem_isolation() == "landlock"``) the child restricts itself
+  before the user's code runs: creating, writing, truncating, renaming, linking or removing
+  anything outside its directory fails with ``PermissionError`` from the kernel, whatever the
+  code does (ctypes and C extensions included); ``/dev/null`` stays writable. On ABI 6+ it also
+  cannot signal processes outside itself or reach abstract Unix sockets. If Landlock is
+  unavailable (older kernels, other systems) the guard is an audit hook refusing write-mode opens
+  and file-system changes outside the directory: best effort, native code can bypass it.
+  Reading is not confined: the child can read what the user running agentfn can.
 - **No network**: when ``unshare -rn`` works on the machine (user + network namespaces), the
   child runs in an empty network namespace: no interface but a down loopback. Always, in
   addition, the child starts in isolated mode (``python -I``) with an audit hook installed before
@@ -15,9 +25,9 @@ What is enforced (Linux; documented honestly, this is not a full sandbox):
   (subprocess, os.system, exec, spawn, fork) and raising resource limits. Audit hooks cannot be
   removed from Python code, but native code (ctypes, C extensions) can bypass them; only the
   namespace is a hard boundary.
-- **Not confined**: the file system. The child can read and write whatever the user running
-  agentfn can; ``side_effects="write"`` says so. Run agentfn as an unprivileged user or in a
-  container when the code is untrusted.
+
+``side_effects="write"``: the program writes its own directory, so agents ask for approval
+before running it (the CLI does by default).
 """
 
 from __future__ import annotations
@@ -38,24 +48,95 @@ from pydantic import BaseModel
 from agentfn import ToolRetry, tool
 from tools.config import get_config
 
-__all__ = ["PythonResult", "network_isolation", "run_python"]
+__all__ = ["PythonResult", "filesystem_isolation", "network_isolation", "run_python"]
 
 # Runs in the child before the user's code. Limits first, then the audit hook (which also
 # blocks raising them again), then the user's file as __main__.
 _BOOTSTRAP = r'''
-import resource, sys
+import os, resource, sys
 cpu, mem, fsize = (int(a) for a in sys.argv[1:4])
+fs_mode = sys.argv[4]
 for kind, value in ((resource.RLIMIT_CPU, cpu), (resource.RLIMIT_AS, mem), (resource.RLIMIT_FSIZE, fsize),
                     (resource.RLIMIT_CORE, 0)):
     if value >= 0:
         resource.setrlimit(kind, (value, value))
+_WORK = os.path.realpath(os.getcwd())
+
+def _landlock():
+    # Kernel-enforced: writes of any kind only beneath the working directory (and /dev/null).
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    create, add_rule, restrict = 444, 445, 446  # the same numbers on every architecture
+    abi = libc.syscall(create, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    if abi < 1:
+        raise OSError(ctypes.get_errno(), "Landlock is not available")
+    fs = (1 << 1) | sum(1 << b for b in range(4, 13))  # WRITE_FILE, REMOVE_*, MAKE_*
+    fs |= (1 << 13 if abi >= 2 else 0) | (1 << 14 if abi >= 3 else 0)  # REFER, TRUNCATE
+    scoped = 0b11 if abi >= 6 else 0  # no signals to, no abstract sockets of, processes outside
+    fields = [("fs", ctypes.c_uint64)] + ([("net", ctypes.c_uint64)] if abi >= 4 else []) \
+        + ([("scoped", ctypes.c_uint64)] if abi >= 6 else [])
+    Attr = type("Attr", (ctypes.Structure,), {"_fields_": fields})
+    attr = Attr(fs=fs, **({"scoped": scoped} if abi >= 6 else {}))
+    ruleset = libc.syscall(create, ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)), ctypes.c_uint32(0))
+    if ruleset < 0:
+        raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
+
+    class Beneath(ctypes.Structure):
+        _pack_ = 1
+        _fields_ = [("allowed", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+    for path, allowed in ((_WORK, fs), ("/dev/null", (1 << 1) | (1 << 14 if abi >= 3 else 0))):
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        rule = Beneath(allowed=allowed, parent_fd=fd)
+        if libc.syscall(add_rule, ruleset, ctypes.c_int(1), ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
+            raise OSError(ctypes.get_errno(), f"landlock_add_rule({path}) failed")
+        os.close(fd)
+    if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+    if libc.syscall(restrict, ruleset, ctypes.c_uint32(0)) < 0:
+        raise OSError(ctypes.get_errno(), "landlock_restrict_self failed")
+    os.close(ruleset)
+
+if fs_mode == "landlock":
+    try:
+        _landlock()
+    except OSError as exc:  # fail closed: never run unconfined when confinement was promised
+        sys.stderr.write(f"run_python: could not confine the file system: {exc}\n")
+        sys.exit(126)
+
 _BLOCKED = ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg", "socket.getaddrinfo",
             "socket.gethostbyname", "socket.gethostbyaddr", "subprocess.Popen", "os.system", "os.exec",
             "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty", "pty.spawn", "resource.setrlimit",
             "resource.prlimit", "sys.addaudithook")
+_FS_CHANGES = ("os.remove", "os.rename", "os.mkdir", "os.rmdir", "os.chmod", "os.chown", "os.link", "os.symlink",
+               "os.truncate", "os.utime", "os.chflags", "os.lchflags", "os.lchmod", "os.setxattr",
+               "os.removexattr", "os.mkfifo", "os.mknod", "shutil.copyfile", "shutil.copymode",
+               "shutil.copystat", "shutil.copytree", "shutil.move", "shutil.rmtree", "shutil.chown")
+_WRITES = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_fspath, _realpath, _join, _sep = os.fspath, os.path.realpath, os.path.join, os.sep
+
+def _outside(value):
+    if not isinstance(value, (str, bytes, os.PathLike)):
+        return False
+    path = _fspath(value)
+    path = path.decode("utf-8", "surrogateescape") if isinstance(path, bytes) else path
+    real = _realpath(_join(_WORK, path))
+    return real != _WORK and not real.startswith(_WORK + _sep) and real != "/dev/null"
+
 def _guard(event, args):
     if event in _BLOCKED:
         raise PermissionError(f"blocked in run_python: {event} (no network, no processes)")
+    if fs_mode != "landlock":  # Landlock already makes the kernel refuse these
+        if event == "open" and args and (
+                (isinstance(args[2], int) and args[2] & _WRITES) or any(c in (args[1] or "") for c in "wax+")):
+            targets = args[:1]
+        elif event in _FS_CHANGES:
+            targets = args
+        else:
+            return
+        if any(_outside(t) for t in targets):
+            raise PermissionError(f"blocked in run_python: {event} outside the working directory (read-only)")
 sys.addaudithook(_guard)
 del resource, cpu, mem, fsize, kind, value
 import runpy
@@ -77,6 +158,7 @@ class PythonResult(BaseModel):
     limit: Literal["wall", "cpu", "memory", "output"] | None = None
     duration_s: float
     network_isolation: Literal["namespace", "audit_hook"]
+    filesystem_isolation: Literal["landlock", "audit_hook"]
     files: list[str] = []
 
 
@@ -97,6 +179,27 @@ def network_isolation() -> Literal["namespace", "audit_hook"]:
     return "namespace" if get_config().python_use_unshare and _unshare_works() else "audit_hook"
 
 
+@functools.cache
+def _landlock_abi() -> int:
+    """The kernel's Landlock ABI version; 0 when it has none (or this is not Linux)."""
+    if sys.platform != "linux":
+        return 0
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        version = int(libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1)))  # CREATE_RULESET_VERSION
+    except (OSError, AttributeError):
+        return 0
+    return max(version, 0)
+
+
+def filesystem_isolation() -> Literal["landlock", "audit_hook"]:
+    """How ``run_python`` keeps the child's writes inside its directory here, with the current config."""
+    return "landlock" if get_config().python_use_landlock and _landlock_abi() >= 1 else "audit_hook"
+
+
 def _read_capped(path: Path, limit: int) -> str:
     try:
         with path.open("rb") as fh:
@@ -112,8 +215,9 @@ def run_python(code: str, stdin: str = "", timeout: float | None = None) -> Pyth
     """Run a Python 3 program in a separate process and return its output.
 
     The program runs in an empty temporary directory with no network access and limits on
-    CPU time, memory, wall-clock time and output size. Print what you want to see. The
-    installed packages of this Python are importable; starting other processes is not allowed.
+    CPU time, memory, wall-clock time and output size; it may write files only inside that
+    directory (everything else is read-only). Print what you want to see. The installed
+    packages of this Python are importable; starting other processes is not allowed.
 
     Args:
         code: the complete program text.
@@ -127,6 +231,7 @@ def run_python(code: str, stdin: str = "", timeout: float | None = None) -> Pyth
         raise ToolRetry("the program is longer than 1,000,000 characters")
     wall = min(timeout if timeout and timeout > 0 else config.python_wall_seconds, config.python_max_wall_seconds)
     isolation = network_isolation()
+    fs_isolation = filesystem_isolation()
     cap = config.python_max_output_bytes
     with tempfile.TemporaryDirectory(prefix="agentfn-python-") as tmp:
         work = Path(tmp)
@@ -135,7 +240,7 @@ def run_python(code: str, stdin: str = "", timeout: float | None = None) -> Pyth
         (work / ".stdin").write_text(stdin, encoding="utf-8")
         command = [
             sys.executable, "-I", "-X", "utf8", ".bootstrap.py",
-            str(config.python_cpu_seconds), str(config.python_memory_mb * 1024 * 1024), str(cap),
+            str(config.python_cpu_seconds), str(config.python_memory_mb * 1024 * 1024), str(cap), fs_isolation,
         ]
         if isolation == "namespace":
             command = [shutil.which("unshare") or "unshare", "-rn", *command]
@@ -168,7 +273,7 @@ def run_python(code: str, stdin: str = "", timeout: float | None = None) -> Pyth
         files = sorted(p.name for p in work.iterdir() if not p.name.startswith("."))
     return PythonResult(
         exit_code=None if limit == "wall" else code_, stdout=stdout, stderr=stderr, limit=limit,
-        duration_s=round(duration, 3), network_isolation=isolation, files=files,
+        duration_s=round(duration, 3), network_isolation=isolation, filesystem_isolation=fs_isolation, files=files,
     )
 
 

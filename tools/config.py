@@ -47,6 +47,8 @@ class ToolsConfig:
         python_max_output_bytes: stdout/stderr file size limit (RLIMIT_FSIZE).
         python_use_unshare: run the child in a fresh network namespace when
             ``unshare`` works on this machine (else only the in-process guard).
+        python_use_landlock: make the file system read-only outside the child's
+            directory with Landlock when the kernel has it (else an in-process guard).
         max_input_chars: largest text the data tools accept.
     """
 
@@ -64,6 +66,7 @@ class ToolsConfig:
     python_max_wall_seconds: float = 60.0
     python_max_output_bytes: int = 1_000_000
     python_use_unshare: bool = True
+    python_use_landlock: bool = True
     max_input_chars: int = 5_000_000
     extra: dict[str, Any] = field(default_factory=dict[str, Any])
 

@@ -29,6 +29,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from typing import Any, Literal, TypeVar, cast
 from urllib.parse import urlsplit
 
+from agentfn._sync import LoopLocal
 from agentfn.backends._lazy import import_extra
 from agentfn.backends._toolcalls import (
     enforce_single_call,
@@ -121,7 +122,9 @@ class OpenAIModel(Model):
         api_key: None uses ``OPENAI_API_KEY`` or ``"EMPTY"`` (local servers ignore it).
         http_client: the async HTTP client the installed ``openai`` takes (``httpx2.AsyncClient``
             for openai>=3, ``httpx.AsyncClient`` before), e.g. with a mock transport; it is not
-            closed by :meth:`aclose`.
+            closed by :meth:`aclose`, and it is used from whichever event loop calls (without
+            one, each event loop gets its own connections, so ``run_sync`` and repeated
+            ``asyncio.run`` calls work against keep-alive servers).
         parser: parser name(s) for calls found in text, or ``"auto"`` (hermes first, then
             the others registered).
         structured_outputs: how ``output_schema`` is sent (see :data:`StructuredOutputMode`).
@@ -161,14 +164,19 @@ class OpenAIModel(Model):
         self._openai: Any = openai
         url = base_url or os.environ.get("OPENAI_BASE_URL")
         self.base_url = _normalise_base_url(url) if url else None
-        self._owns_http = http_client is None
-        self._client: Any = openai.AsyncOpenAI(
-            api_key=api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY",
-            base_url=self.base_url,
-            http_client=http_client,
-            max_retries=0,  # retries are ours: typed errors and a bounded, tested policy
-            timeout=timeout,
+        options: dict[str, Any] = {
+            "api_key": api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY",
+            "base_url": self.base_url,
+            "max_retries": 0,  # retries are ours: typed errors and a bounded, tested policy
+            "timeout": timeout,
+        }
+        # An injected client is used as it is, on whatever loop calls. Otherwise each event loop
+        # gets a client of its own: pooled keep-alive connections belong to the loop that opened
+        # them, and reusing one from another (or a closed) loop fails with "Event loop is closed".
+        self._shared_client: Any = (
+            openai.AsyncOpenAI(http_client=http_client, **options) if http_client is not None else None
         )
+        self._clients: LoopLocal[Any] = LoopLocal(lambda: openai.AsyncOpenAI(**options), _close_client)
         self.model = model
         self.parser = parser
         self.structured_outputs: StructuredOutputMode = structured_outputs
@@ -181,9 +189,14 @@ class OpenAIModel(Model):
         self.extra_body = dict(extra_body or {})
         self._fixed_name = name is not None
         self.name = name or f"openai:{model or '?'}"
-        self._closed = False
 
     # --- plumbing -----------------------------------------------------------
+
+    async def _client(self) -> Any:
+        """The ``AsyncOpenAI`` client for the running event loop."""
+        if self._shared_client is not None:
+            return self._shared_client
+        return await self._clients.get()
 
     async def _with_retries(self, call: Callable[[], Awaitable[_T]]) -> _T:
         openai = self._openai
@@ -216,7 +229,7 @@ class OpenAIModel(Model):
         if self.model is None:
 
             async def first_model() -> str:
-                page: Any = await self._client.models.list()
+                page: Any = await (await self._client()).models.list()
                 models: list[Any] = list(page.data)
                 if not models:
                     raise ModelError(f"the server at {self.base_url} serves no models")
@@ -322,9 +335,10 @@ class OpenAIModel(Model):
     async def request(self, request: ModelRequest) -> ModelResponse:
         """One chat completion, cleaned up; see the module docstring for the error policy."""
         params = await self._params(request)
+        client = await self._client()
         attempts = 0
         while True:
-            completion: Any = await self._with_retries(lambda: _completion(self._client.chat.completions.create(**params)))
+            completion: Any = await self._with_retries(lambda: _completion(client.chat.completions.create(**params)))
             if not completion.choices:
                 raise UnexpectedModelBehavior("the server returned no choices", body=str(completion))
             choice: Any = completion.choices[0]
@@ -363,7 +377,8 @@ class OpenAIModel(Model):
         params = await self._params(request)
         params["stream"] = True
         params["stream_options"] = {"include_usage": True}
-        stream: Any = await self._with_retries(lambda: self._client.chat.completions.create(**params))
+        client = await self._client()
+        stream: Any = await self._with_retries(lambda: client.chat.completions.create(**params))
         text: list[str] = []
         reasoning: list[str] = []
         calls_possible = bool(request.tools) and request.tool_choice != "none"
@@ -474,9 +489,11 @@ class OpenAIModel(Model):
         return OSError
 
     async def aclose(self) -> None:
-        """Close the HTTP connections (not an injected ``http_client``)."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._owns_http:
-            await self._client.close()
+        """Close the HTTP connections (not an injected ``http_client``). Safe to call twice; a
+        later request opens new ones. Clients of other event loops are also closed when their
+        loop shuts down (``asyncio.run`` does), so a forgotten ``aclose`` leaks nothing there."""
+        await self._clients.aclose()
+
+
+async def _close_client(client: Any) -> None:
+    await client.close()

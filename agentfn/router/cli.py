@@ -45,9 +45,14 @@ def _router_for(tools: str | None, router_dir: Path | None, lexical: bool) -> Ro
 
     if router_dir is not None and (router_dir / "router.json").exists():
         return Router.load(router_dir)
-    if tools is None:
-        raise typer.BadParameter("give --tools PATH or --router DIR")
-    router = Router.build(_load_tools(tools), encoder=None if lexical else "minilm")
+    from agentfn.exceptions import MissingExtraError
+
+    records = _load_tools(tools or "builtin")  # the built-in library by default, as `agentfn run` does
+    try:
+        router = Router.build(records, encoder=None if lexical else "minilm")
+    except MissingExtraError as exc:  # no embedding model installed: lexical routing still works
+        typer.echo(f"router: {exc}; using lexical routing", err=True)
+        router = Router.build(records, encoder=None)
     if router_dir is not None:
         router.save(router_dir)
     return router
@@ -56,7 +61,8 @@ def _router_for(tools: str | None, router_dir: Path | None, lexical: bool) -> Ro
 def route_command(
     query: Annotated[str, typer.Argument(help="the request to route")],
     tools: Annotated[
-        str | None, typer.Option("--tools", help="tools: module, .py file, folder, JSONL of OpenAI specs, or 'builtin'")
+        str | None, typer.Option("--tools", help="tools: module, .py file, folder, JSONL of OpenAI specs, or 'builtin' "
+                                 "(the default)")
     ] = None,
     k: Annotated[int, typer.Option("--k", min=1, help="how many ranked tools to show")] = 10,
     router_dir: Annotated[

@@ -74,9 +74,10 @@ def _open(store: str | None) -> TraceStore:
         _fail(str(exc))
 
 
-def _fail(message: str) -> NoReturn:
+def _fail(message: str, code: int = 1) -> NoReturn:
+    """One line on stderr and exit ``code`` (1: the operation failed; 2: a usage error)."""
     typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
+    raise typer.Exit(code)
 
 
 def _filters(since: str | None, until: str | None, tool: str | None, outcome: str | None, agent: str | None) -> dict[str, Any]:
@@ -96,8 +97,8 @@ def _clip(text: str | None, n: int = 160) -> str:
     return one if len(one) <= n else one[: n - 1] + "…"
 
 
-def _when(ts: float | None) -> str:
-    return "" if ts is None else datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+def _when(ts: float | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    return "" if ts is None else datetime.fromtimestamp(ts).strftime(fmt)
 
 
 # -- commands --------------------------------------------------------------------------
@@ -120,7 +121,7 @@ def import_cmd(
     from agentfn.traces.redact import redact_secrets
 
     if str(file) != "-" and not file.is_file():
-        _fail(f"no such file: {file}")
+        _fail(f"no such file: {file}", 2)
     s = _open(store)
     try:
         report = import_jsonl(s, "-" if str(file) == "-" else file, agent_name=agent,
@@ -171,7 +172,7 @@ def export_cmd(
     try:
         if fmt is ExportFormat.parquet:
             if out is None:
-                _fail("--format parquet needs --out FILE")
+                _fail("--format parquet needs --out FILE", 2)
             n = export_parquet(s, out, **filters)
         else:
             n = export_jsonl(s, out if out is not None else sys.stdout, **filters)
@@ -204,20 +205,72 @@ def list_cmd(
     from rich.console import Console
     from rich.table import Table
 
+    console = Console()
+    widths = _list_columns(console.width, runs)
     table = Table(title=f"{len(runs)} run(s)")
-    for col in ("id", "started", "agent", "outcome", "steps", "tools called", "request", "feedback"):
-        if col == "id":
-            # Ids are what `show` and `feedback` take: never cut them.
-            table.add_column(col, no_wrap=True, min_width=max([len(r.id) for r in runs] + [2]))
-        else:
-            table.add_column(col, overflow="ellipsis", no_wrap=col != "request")
+    for col, width in widths.items():
+        table.add_column(col, width=width, no_wrap=True, overflow="ellipsis")
+    when_format = _COMPACT_TIME if widths.get("started") == len("MM-DD HH:MM") else _FULL_TIME
     for r in runs:
         calls = [("" if c.ok else "✗") + c.name for c in r.tool_calls]
-        table.add_row(
-            r.id, _when(r.started_at), r.agent_name, r.outcome or "running", str(r.step_count or len(r.steps)),
-            _clip(", ".join(calls), 60), _clip(r.request, 50), "" if r.feedback_score is None else f"{r.feedback_score:g}",
-        )
-    Console().print(table)
+        cells = {
+            "id": r.id, "started": _when(r.started_at, when_format), "agent": r.agent_name,
+            "outcome": r.outcome or "running", "steps": str(r.step_count or len(r.steps)),
+            "tools called": _clip(", ".join(calls), 60), "request": _clip(r.request, 200),
+            "feedback": "" if r.feedback_score is None else f"{r.feedback_score:g}",
+        }
+        table.add_row(*(cells[col] for col in widths))
+    console.print(table)
+
+
+_FULL_TIME = "%Y-%m-%d %H:%M:%S"
+_COMPACT_TIME = "%m-%d %H:%M"
+_LIST_ORDER = ("id", "started", "agent", "outcome", "steps", "tools called", "request", "feedback")
+# Most useful first: on a narrow terminal the later ones are left out, never squeezed to nothing.
+_LIST_PRIORITY = ("id", "outcome", "request", "started", "steps", "tools called", "agent", "feedback")
+
+
+def _list_columns(width: int, runs: list[Run]) -> dict[str, int]:
+    """The columns ``traces list`` shows in ``width`` terminal columns, and each one's width.
+
+    Every shown column gets the room its content needs (ids are never cut: ``show`` and
+    ``feedback`` take them); ``request`` and ``tools called`` share what is left. A rich table
+    adds 3 columns per column (padding and rule) plus 1.
+    """
+
+    def longest(values: list[str], header: str, cap: int) -> int:
+        return min(cap, max([len(v) for v in values] + [len(header)]))
+
+    need = {
+        "id": longest([r.id for r in runs], "id", 10_000),
+        "started": len("2000-01-01 00:00:00"),
+        "agent": longest([r.agent_name for r in runs], "agent", 16),
+        "outcome": longest([r.outcome or "running" for r in runs], "outcome", 10),
+        "steps": len("steps"),
+        "tools called": len("tools called"),
+        "request": len("request") + 9,
+        "feedback": len("feedback"),
+    }
+    chosen: dict[str, int] = {}
+    used = 1
+    for col in _LIST_PRIORITY:
+        w = need[col]
+        if used + w + 3 > width and col == "started":
+            w = len("MM-DD HH:MM")
+        if used + w + 3 <= width or not chosen:
+            chosen[col] = w
+            used += w + 3
+    spare = max(0, width - used)
+    wants = {
+        "request": longest([_clip(r.request, 200) for r in runs], "request", 200),
+        "tools called": longest([_clip(", ".join(c.name for c in r.tool_calls), 60) for r in runs], "tools called", 60),
+    }
+    for col, share in (("request", 2 / 3), ("tools called", 1.0)):
+        if col in chosen:
+            extra = min(max(0, wants[col] - chosen[col]), int(spare * share))
+            chosen[col] += extra
+            spare -= extra
+    return {col: chosen[col] for col in _LIST_ORDER if col in chosen}
 
 
 def _summary(r: Run) -> dict[str, Any]:

@@ -47,3 +47,10 @@ def test_eval_router_command_json() -> None:
     assert res.exit_code == 0, res.output
     metrics = json.loads(res.output)
     assert metrics["queries"] == 30 and metrics["evalset"]["tools"] >= 2000
+
+
+def test_route_defaults_to_the_builtin_tools() -> None:
+    # Like `agentfn run`: no --tools and no saved --router means the built-in library (before: exit 2).
+    res = CliRunner().invoke(_app(), ["route", "convert 3 miles to kilometres", "--lexical", "--json", "--k", "3"])
+    assert res.exit_code == 0, res.output
+    assert "convert_units" in [name for name, _ in json.loads(res.output)["ranked"]]

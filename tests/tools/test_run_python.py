@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from agentfn import ToolRetry
-from tools.code_runner import _unshare_works, network_isolation, run_python
+from tools.code_runner import (
+    _landlock_abi,
+    _unshare_works,
+    filesystem_isolation,
+    network_isolation,
+    run_python,
+)
 from tools.config import configure
 
 
@@ -157,3 +163,63 @@ def test_refusals_and_metadata() -> None:
 async def test_runs_through_the_tool_interface() -> None:
     result = await run_python.call({"code": "print(6 * 7)"})
     assert result.stdout == "42\n"
+
+
+# -- file system: read-only outside the working directory --------------------------------------
+
+ESCAPES = {
+    "open": "open({target!r}, 'w').write('escaped')",
+    "pathlib": "import pathlib\npathlib.Path({target!r}).write_text('escaped')",
+    "os.open": "import os\nos.close(os.open({target!r}, os.O_WRONLY | os.O_CREAT, 0o600))",
+    "mkdir": "import os\nos.mkdir({target!r})",
+    "rename": "import os\nopen('inside.txt', 'w').write('x')\nos.rename('inside.txt', {target!r})",
+    "remove": "import os\nos.remove({victim!r})",
+}
+
+
+def _escape(code: str, tmp_path: Path) -> tuple[str, Path, Path]:
+    victim = tmp_path / "keep.txt"
+    victim.write_text("precious")
+    target = tmp_path / "escaped.txt"
+    return code.format(target=str(target), victim=str(victim)), target, victim
+
+
+@pytest.mark.parametrize("how", sorted(ESCAPES))
+@pytest.mark.parametrize("mode", ["landlock", "audit_hook"])
+def test_writes_outside_the_working_directory_fail(how: str, mode: str, tmp_path: Path) -> None:
+    if mode == "landlock" and _landlock_abi() < 1:
+        pytest.skip("this kernel has no Landlock")
+    configure(python_use_landlock=mode == "landlock")
+    assert filesystem_isolation() == mode
+    code, target, victim = _escape(ESCAPES[how], tmp_path)
+    result = run_python(code)
+    assert result.filesystem_isolation == mode
+    assert result.exit_code == 1 and "PermissionError" in result.stderr, result.stderr
+    assert not target.exists() and victim.read_text() == "precious"
+
+
+@pytest.mark.skipif(_landlock_abi() < 1, reason="this kernel has no Landlock")
+def test_landlock_stops_native_code_too(tmp_path: Path) -> None:
+    # libc's open() through ctypes never passes Python's audit hooks: only the kernel can refuse it.
+    target = tmp_path / "native.txt"
+    code = (
+        "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        f"fd = libc.open({str(target).encode()!r}, os.O_WRONLY | os.O_CREAT, 0o600)\n"
+        "print('fd', fd, 'errno', ctypes.get_errno())"
+    )
+    result = run_python(code)
+    assert result.filesystem_isolation == "landlock"
+    assert result.stdout.strip() == "fd -1 errno 13" and not target.exists()  # EACCES
+
+
+def test_inside_the_directory_and_reading_outside_still_work(tmp_path: Path) -> None:
+    (tmp_path / "data.txt").write_text("readable")
+    code = (
+        f"print(open({str(tmp_path / 'data.txt')!r}).read())\n"
+        "import os, tempfile\nos.mkdir('sub')\nopen('sub/a.txt', 'w').write('x')\nos.rename('sub/a.txt', 'b.txt')\n"
+        "with tempfile.NamedTemporaryFile('w', delete=False) as fh:\n    fh.write('t')\n"
+        "open(os.devnull, 'w').write('discarded')\nprint(sorted(os.listdir('.')))"
+    )
+    result = run_python(code)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "readable" and "b.txt" in result.stdout

@@ -113,9 +113,9 @@ def test_import_export_round_trip(app: typer.Typer, store_url: str, tmp_path: Pa
     assert res.exit_code == 0 and "exported 4 run(s)" in res.stdout
     assert pq.read_table(out).num_rows == 4
     res = runner.invoke(app, ["traces", "export", "--format", "parquet", "--store", store_url])
-    assert res.exit_code == 1 and "--out" in res.output
+    assert res.exit_code == 2 and "--out" in res.output  # usage errors exit 2, as the README says
     res = runner.invoke(app, ["traces", "import", str(tmp_path / "missing.jsonl"), "--store", store_url])
-    assert res.exit_code == 1 and "no such file" in res.output
+    assert res.exit_code == 2 and "no such file" in res.output
 
 
 def test_upgrade_command(app: typer.Typer, tmp_path: Path) -> None:
@@ -141,3 +141,32 @@ def test_parse_time() -> None:
     assert parse_time("7d", now=1e6) == 1e6 - 7 * 86400
     assert parse_time("2024-01-02T00:00:00+00:00") == 1704153600.0
     assert parse_time(None) is None
+
+
+@pytest.mark.parametrize("columns", [60, 80, 100, 200])
+def test_list_fits_the_terminal_without_empty_columns(app: typer.Typer, store_url: str, columns: int) -> None:
+    # Before: at 80 columns four columns collapsed to empty bars (┃┃┃┃) and lines overflowed.
+    ids = [f"{i:032x}" for i in (0xABC, 0xDEF, 0x123)]
+    with TraceStore.open(store_url) as store:
+        rec = TraceRecorder(store)
+        for i, rid in enumerate(ids):
+            events = scripted_run_events(
+                [[ScriptedCall("get_weather", {"city": "Paris"}), ScriptedCall("convert_units", {"value": 3})]],
+                run_id=rid, request=f"request number {i}: " + "what is the weather like in Paris today " * 3,
+            )
+            for e in events:
+                rec.handle(e)
+        rec.close()
+    res = runner.invoke(app, ["traces", "list", "--store", store_url], env={"COLUMNS": str(columns)})
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    assert all(rid in res.stdout for rid in ids)  # ids whole: `show` and `feedback` take them
+    header = next(line for line in lines if "id" in line and "┃" in line)
+    assert "┃┃" not in header and "outcome" in header
+    cells = [c.strip() for c in header.strip("┃ ").split("┃")]
+    assert all(cells), header  # every shown column has its header
+    if columns >= 80:
+        assert "request" in header and "started" in header
+    if columns >= 200:
+        assert all(col in header for col in ("agent", "steps", "tools called", "feedback"))
