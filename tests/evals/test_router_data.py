@@ -327,7 +327,7 @@ def test_cli_eval_router_foreign_from_a_cached_build(tmp_path: Path, monkeypatch
 
     sources = _toy_sources()
     assign_splits(sources)
-    RouterData(sources=sources, abstain=build_abstain(sources)).save(tmp_path / "router-data-v1-seed0-d1500.json")
+    RouterData(sources=sources, abstain=build_abstain(sources)).save(tmp_path / "router-data-v2-seed0-d1500.json")
     monkeypatch.setenv("AGENTFN_EVALDATA", str(tmp_path))
     monkeypatch.setenv("COLUMNS", "200")  # rich tables at full width
     app = typer.Typer()

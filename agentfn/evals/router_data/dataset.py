@@ -32,7 +32,7 @@ from agentfn.router.text import ToolRecord, split_name, tokenize
 
 __all__ = ["FORMAT", "UNSEEN_FAMILIES", "RouterData", "build_router_data", "load_router_data"]
 
-FORMAT = 1
+FORMAT = 2
 UNSEEN_FAMILIES = ("agentdojo", "multiverse-math")
 # Request families whose tools could genuinely serve each other's requests: never offered as "nothing fits".
 _RELATED = {frozenset({"agentdojo", "tau2-airline"})}

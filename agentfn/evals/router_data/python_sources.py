@@ -10,8 +10,9 @@ in one registry. Requests are the authors' own text:
   ``known_info``; gold = the agent-side actions of ``evaluation_criteria``.
   Telecom is left out: its 2,285 tasks are combinations of a few templates and
   its actions are mostly the customer's own device operations.
-* AgentDojo v1 (banking, slack, travel, workspace): each user task's
-  ``PROMPT``; gold = the ``FunctionCall``\\ s of ``ground_truth``, in order.
+* AgentDojo (banking, slack, travel, workspace): each user task's ``PROMPT``
+  in its latest version (v1 classes replaced by v1.1 ... v1.2.2 fixes);
+  gold = the ``FunctionCall``\\ s of ``ground_truth``, in order.
 * multiverse math: ``question`` and ``expected_steps`` of its dataset.
 """
 
@@ -156,6 +157,9 @@ def _suite_tool_names(task_suite: Path) -> list[str]:
     return []
 
 
+_AGENTDOJO_VERSIONS = ("v1", "v1_1", "v1_1_1", "v1_1_2", "v1_2", "v1_2_1", "v1_2_2")
+
+
 def agentdojo_sources(root: Path) -> list[RouterSource]:
     pkg = PACKAGES["agentdojo"]
     base = root / "agentdojo" / "default_suites" / "v1"
@@ -170,11 +174,19 @@ def agentdojo_sources(root: Path) -> list[RouterSource]:
         names = _suite_tool_names(base / suite / "task_suite.py")
         tools = [prefixed(function_spec(defs[n], classes), suite) for n in names if n in defs]
         known = {t["name"] for t in tools}
-        tree = ast.parse((base / suite / "user_tasks.py").read_text())
-        module_env = _assignments(tree.body, {})
+        # A later benchmark version replaces a task class of the same name (fixed prompts and ground truths).
+        latest: dict[str, tuple[ast.ClassDef, dict[str, Any]]] = {}
+        for version in _AGENTDOJO_VERSIONS:
+            path = base.parent / version / suite / "user_tasks.py"
+            if not path.exists():
+                continue
+            tree = ast.parse(path.read_text())
+            module_env = _assignments(tree.body, {})
+            for cls in (n for n in tree.body if isinstance(n, ast.ClassDef) and n.name.startswith("UserTask")):
+                latest[cls.name] = (cls, module_env)
         source = f"agentdojo-{suite}"
         examples: list[RouterExample] = []
-        for cls in (n for n in tree.body if isinstance(n, ast.ClassDef) and n.name.startswith("UserTask")):
+        for cls, module_env in sorted(latest.values(), key=lambda v: int(v[0].name[8:] or 0)):
             env = _assignments(cls.body, module_env)
             if not isinstance(env.get("PROMPT"), str):
                 continue
