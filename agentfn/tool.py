@@ -380,13 +380,14 @@ class Tool(Generic[P, R]):
         normalized = normalize_spec(spec)
         validator = normalized.make_validator()
         options.setdefault("strict", normalized.strict)  # a strict spec stays strict when re-emitted
+        # An explicit return schema (e.g. an MCP client's unwrapped one) wins over what the definition declares.
+        options.setdefault("_return_schema", normalized.return_schema)
         built: Tool[..., Any] = cls(
             function,
             name=normalized.name,
             description=normalized.description,
             _parameters=normalized.parameters,
             _validator=validator,
-            _return_schema=normalized.return_schema,
             **options,
         )
         built.warnings = normalized.warnings

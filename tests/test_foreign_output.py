@@ -85,3 +85,9 @@ def test_same_shape_as_a_typed_tool() -> None:
 
     copy = Tool.from_schema({"name": "area", "parameters": area.parameters, "returns": area.return_schema})
     assert copy.return_schema == area.return_schema == {"type": "number"}
+
+
+def test_an_explicit_return_schema_wins_over_the_declared_one() -> None:
+    # What an MCP client does after unwrapping a {"result": ...} wrapper schema.
+    spec = {"name": "w", "outputSchema": {"type": "object", "properties": {"result": {"type": "string"}}}}
+    assert Tool.from_schema(spec, _return_schema={"type": "string"}).return_schema == {"type": "string"}
