@@ -11,7 +11,9 @@ in one registry. Requests are the authors' own text:
   Telecom is left out: its 2,285 tasks are combinations of a few templates and
   its actions are mostly the customer's own device operations.
 * AgentDojo (banking, slack, travel, workspace): each user task's ``PROMPT``
-  in its latest version (v1 classes replaced by v1.1 ... v1.2.2 fixes);
+  and each injection task's ``GOAL`` (an instruction too: "Send the Facebook
+  security code to ..."), in its latest version (v1 classes replaced by the
+  v1.1 ... v1.2.2 fixes);
   gold = the ``FunctionCall``\\ s of ``ground_truth``, in order.
 * multiverse math: ``question`` and ``expected_steps`` of its dataset.
 """
@@ -109,6 +111,10 @@ def _const(node: ast.expr, env: dict[str, Any]) -> Any:
         return "".join(parts)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         return _const(node.left, env) + _const(node.right, env)
+    if isinstance(node, ast.List | ast.Tuple):
+        return [_const(e, env) for e in node.elts]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_const(node.operand, env)
     raise KeyError(ast.dump(node)[:60])
 
 
@@ -157,6 +163,11 @@ def _suite_tool_names(task_suite: Path) -> list[str]:
     return []
 
 
+def _number(name: str) -> int:
+    digits = "".join(ch for ch in name if ch.isdigit())
+    return int(digits) if digits else 0
+
+
 _AGENTDOJO_VERSIONS = ("v1", "v1_1", "v1_1_1", "v1_1_2", "v1_2", "v1_2_1", "v1_2_2")
 
 
@@ -175,25 +186,26 @@ def agentdojo_sources(root: Path) -> list[RouterSource]:
         tools = [prefixed(function_spec(defs[n], classes), suite) for n in names if n in defs]
         known = {t["name"] for t in tools}
         # A later benchmark version replaces a task class of the same name (fixed prompts and ground truths).
-        latest: dict[str, tuple[ast.ClassDef, dict[str, Any]]] = {}
+        latest: dict[str, tuple[ast.ClassDef, dict[str, Any], str]] = {}
         for version in _AGENTDOJO_VERSIONS:
-            path = base.parent / version / suite / "user_tasks.py"
-            if not path.exists():
-                continue
-            tree = ast.parse(path.read_text())
-            module_env = _assignments(tree.body, {})
-            for cls in (n for n in tree.body if isinstance(n, ast.ClassDef) and n.name.startswith("UserTask")):
-                latest[cls.name] = (cls, module_env)
+            for file, prefix, attr in (("user_tasks.py", "UserTask", "PROMPT"), ("injection_tasks.py", "InjectionTask", "GOAL")):
+                path = base.parent / version / suite / file
+                if not path.exists():
+                    continue
+                tree = ast.parse(path.read_text())
+                module_env = _assignments(tree.body, {})
+                for cls in (n for n in tree.body if isinstance(n, ast.ClassDef) and n.name.startswith(prefix)):
+                    latest[cls.name] = (cls, module_env, attr)
         source = f"agentdojo-{suite}"
         examples: list[RouterExample] = []
-        for cls, module_env in sorted(latest.values(), key=lambda v: int(v[0].name[8:] or 0)):
+        for cls, module_env, attr in sorted(latest.values(), key=lambda v: (v[2] == "GOAL", _number(v[0].name))):
             env = _assignments(cls.body, module_env)
-            if not isinstance(env.get("PROMPT"), str):
+            if not isinstance(env.get(attr), str):
                 continue
             calls = [{**c, "name": f"{suite}__{c['name']}"} for c in _ground_truth(cls, env)]
             calls = [c for c in calls if c["name"] in known]
             if calls:
-                examples.append(_example(source, cls.name, env["PROMPT"], [c["name"] for c in calls], calls))
+                examples.append(_example(source, cls.name, env[attr], [c["name"] for c in calls], calls))
         out.append(RouterSource(name=source, family="agentdojo", package=pkg.name, version=pkg.version,
                                 licence=pkg.licence, tools=tools, examples=examples))
     return out
