@@ -300,6 +300,14 @@ def test_write_traces_imports_into_a_trace_store(tmp_path: Path) -> None:
     assert report.imported == n and report.skipped == 0
     es = data.evalset(splits=["unseen-source"])
     assert len(es.queries) == 8 and len(es.tools) == 10
+    # A registry-sized source offers the gold tools plus a sample, not all of its tools.
+    big = RouterSource(name="big", family="big", package="p", version="1", licence="MIT",
+                       tools=[{"name": f"t{i}", "description": "d", "parameters": {}} for i in range(100)],
+                       examples=[RouterExample(id="big:0", source="big", text="x", gold=["t7", "t99"],
+                                               chain=["t7", "t99"], kind="multi")])
+    RouterData(sources=[big]).write_traces(tmp_path / "big.jsonl")
+    offered = [t["function"]["name"] for t in json.loads((tmp_path / "big.jsonl").read_text())["tools"]]
+    assert len(offered) == 32 and {"t7", "t99"} <= set(offered)
 
 
 def test_score_examples_and_abstain_scores() -> None:

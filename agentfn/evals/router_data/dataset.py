@@ -36,6 +36,8 @@ FORMAT = 2
 UNSEEN_FAMILIES = ("agentdojo", "multiverse-math")
 # Request families whose tools could genuinely serve each other's requests: never offered as "nothing fits".
 _RELATED = {frozenset({"agentdojo", "tau2-airline"})}
+_OFFER_ALL = 64
+_OFFER_MAX = 32
 
 
 def _h(*parts: object) -> float:
@@ -88,16 +90,25 @@ class RouterData(BaseModel):
 
     def write_traces(self, path: str | Path, splits: Iterable[Split] = ("train",),
                      sources: Iterable[str] | None = None) -> int:
-        """Write requests as chat fine-tuning JSONL (what ``agentfn traces import`` and ``train router`` read)."""
+        """Write requests as chat fine-tuning JSONL (what ``agentfn traces import`` and ``train router`` read).
+
+        Each line offers the source's tools as an agent would have them: all of them for a server-sized source
+        (up to ``_OFFER_ALL``), else the gold tools plus others of the source up to ``_OFFER_MAX``.
+        """
         by_name = {t["name"]: t for t in self.tools()}
         lines: list[str] = []
         for s in self.sources:
             if sources is not None and s.name not in set(sources):
                 continue
-            offered = [_openai(t) for t in s.tools]
             for e in s.examples:
                 if e.split not in set(splits) or not e.gold:
                     continue
+                if len(s.tools) <= _OFFER_ALL:
+                    offered = [_openai(t) for t in s.tools]
+                else:
+                    rest = sorted((t for t in s.tools if t["name"] not in e.gold), key=lambda t: _h(self.seed, e.id, t["name"]))
+                    picked = {str(t["name"]) for t in rest[: max(0, _OFFER_MAX - len(e.gold))]} | set(e.gold)
+                    offered = [_openai(t) for t in s.tools if t["name"] in picked]
                 calls = e.calls or [{"name": n, "arguments": {}} for n in e.chain]
                 messages: list[dict[str, Any]] = [{"role": "user", "content": e.text}]
                 for i, call in enumerate(c for c in calls if c["name"] in by_name):
