@@ -376,12 +376,14 @@ class Tool(Generic[P, R]):
             ToolSchemaError: the definition cannot be understood.
         """
         from agentfn._foreign import normalize_spec
+        from agentfn._foreign_output import output_schema
 
         normalized = normalize_spec(spec)
         validator = normalized.make_validator()
         options.setdefault("strict", normalized.strict)  # a strict spec stays strict when re-emitted
         # An explicit return schema (e.g. an MCP client's unwrapped one) wins over what the definition declares.
-        options.setdefault("_return_schema", normalized.return_schema)
+        if "_return_schema" not in options:
+            options["_return_schema"] = output_schema(spec, normalized.warnings)
         built: Tool[..., Any] = cls(
             function,
             name=normalized.name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agentfn import tool
-from agentfn._foreign import output_schema
+from agentfn._foreign_output import output_schema
 from agentfn.tool import Tool
 
 
