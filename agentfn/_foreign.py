@@ -40,7 +40,7 @@ from agentfn._repair import repair_arguments
 from agentfn._schema import inline_refs
 from agentfn.exceptions import ToolArgumentError, ToolSchemaError
 
-__all__ = ["NormalizedSpec", "normalize_spec"]
+__all__ = ["NormalizedSpec", "loose_type_schema", "normalize_loose_schema", "normalize_spec"]
 
 _TYPE_ALIASES: dict[str, str | None] = {
     "string": "string", "str": "string", "text": "string", "char": "string", "varchar": "string",
@@ -264,6 +264,24 @@ def normalize_spec(spec: Mapping[str, Any]) -> NormalizedSpec:
     parameters = inline_refs(parameters)
     _repair_schema(parameters, f"tool {raw_name!r}", warnings)
     return NormalizedSpec(name, raw_name, description, parameters, warnings, strict=body.get("strict") is True)
+
+
+def normalize_loose_schema(node: Any, where: str, warnings: list[str]) -> dict[str, Any]:
+    """Any JSON Schema in the loose dialect, normalised like parameters (dangling refs dropped, refs inlined)."""
+    schema = _normalize_node(node, where, warnings)
+    _drop_dangling_refs(schema, schema, where, warnings)
+    return inline_refs(schema)
+
+
+def loose_type_schema(text: str, where: str, warnings: list[str]) -> dict[str, Any] | None:
+    """The schema of a type written as text (``List[str]``, ``str | None``), or None when it is not a type name."""
+    notes: list[str] = []
+    node: dict[str, Any] = {}
+    kind = _normalize_type(text.strip(), where, notes, node)
+    if kind is None and any("unknown type" in n for n in notes):
+        return None
+    warnings.extend(notes)
+    return {**node, "type": kind} if kind is not None else node
 
 
 def _resolves(root: dict[str, Any], ref: str) -> bool:

@@ -352,9 +352,13 @@ class Tool(Generic[P, R]):
         """Build a tool from an OpenAI-format function definition.
 
         Accepts ``{"name", "description", "parameters"}`` or the
-        ``{"type": "function", "function": {...}}`` envelope, in the loose
-        JSON-Schema dialect found in the wild; what had to be normalised is
-        listed in ``tool.warnings``.
+        ``{"type": "function", "function": {...}}`` envelope (or an MCP tool
+        with ``inputSchema``), in the loose JSON-Schema dialect found in the
+        wild; what had to be normalised is listed in ``tool.warnings``. An
+        output schema travels with the tool as ``tool.return_schema``, as a
+        return annotation does for ``@tool``: MCP ``outputSchema``,
+        ``returns``/``output_parameters``/``response`` fields, or OpenAPI
+        ``responses`` (first 2xx JSON schema).
 
         Args:
             spec: the definition.
@@ -366,10 +370,14 @@ class Tool(Generic[P, R]):
             ToolSchemaError: the definition cannot be understood.
         """
         from agentfn._foreign import normalize_spec
+        from agentfn._foreign_output import output_schema
 
         normalized = normalize_spec(spec)
         validator = normalized.make_validator()
         options.setdefault("strict", normalized.strict)  # a strict spec stays strict when re-emitted
+        # An explicit return schema (e.g. an MCP client's unwrapped one) wins over what the definition declares.
+        if "_return_schema" not in options:
+            options["_return_schema"] = output_schema(spec, normalized.warnings)
         built: Tool[..., Any] = cls(
             function,
             name=normalized.name,
