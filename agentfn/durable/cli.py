@@ -112,6 +112,10 @@ def resume_command(
                                         "the crash cut off (it may already have taken effect).")] = False,
     skip: Annotated[bool, typer.Option("--skip-interrupted", help="Tell the model such a call was cut off "
                                        "instead of calling it again.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve every tool call without asking (as for "
+                                      "agentfn run).")] = False,
+    approve: Annotated[list[str] | None, typer.Option("--approve", help="Approve this tool's calls without "
+                                                      "asking (repeatable; as for agentfn run).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Resume durable runs where they stopped: recorded model and tool steps are reused, never redone."""
@@ -122,7 +126,8 @@ def resume_command(
     if "build" not in _builders:
         raise UserError("agentfn runs resume needs the agentfn command line's agent builder")
     agent = _builders["build"](model=model, base_url=base_url, tools=tools, store=store, max_steps=max_steps,
-                               tool_choice=tool_choice, system=system, router=router)
+                               tool_choice=tool_choice, system=system, router=router, yes=yes,
+                               approve=approve)
     durable = durable_agent(agent, store, listen=True)
     policy = "rerun" if rerun else ("skip" if skip else None)
     try:

@@ -8,7 +8,7 @@ from .conftest import MODEL, TOOLS, Bench, run_id_from
 
 pytestmark = pytest.mark.slow
 
-RUN = ("--tools", TOOLS, "--model", MODEL)
+RUN = ("--tools", TOOLS, "--model", MODEL, "--approve", "send_once")
 
 
 def _start_and_kill(bench: Bench, store: str) -> str:
