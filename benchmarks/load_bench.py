@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from serve_bench import BODY, KEY, _free_port, _wait_for, build_agent  # shared with the serve benchmark
+from serve_bench import BODY, KEY, _free_port, _wait_for, build_agent, process_cpu  # shared with serve_bench
 from serve_bench import serve as serve_bench_serve
 
 RESULTS = Path(__file__).parent / "results"
@@ -91,8 +91,20 @@ def _stats(latencies: list[float]) -> dict[str, float]:
     }
 
 
-async def _waves(concurrency: int, one: Any, rss: Any) -> dict[str, Any]:
-    """A warm-up wave, then ``WAVES`` waves of ``concurrency`` clients each sending its share back to back."""
+async def _settled() -> None:
+    return None
+
+
+async def _waves(
+    concurrency: int, one: Any, rss: Any, cpu: Any = time.process_time, writer_cpu: Any = None, settle: Any = _settled,
+) -> dict[str, Any]:
+    """A warm-up wave, then ``WAVES`` waves of ``concurrency`` clients each sending its share back to back.
+
+    ``cpu`` (and ``writer_cpu``, a trace writer process) clock the CPU seconds of the side under test
+    from the end of the warm-up to the end: ``settle()`` (a trace flush) runs before both readings,
+    so work queued by the warm-up is not counted and work queued by the measured waves is.
+    Throughput and latency count the waves alone.
+    """
     per_client = max(1, MIN_REQUESTS // concurrency)
     latencies: list[float] = []
     errors: list[str] = []
@@ -110,14 +122,21 @@ async def _waves(concurrency: int, one: Any, rss: Any) -> dict[str, Any]:
                 (latencies.append(time.perf_counter() - t0) if ok else errors.append(why))
 
     await asyncio.gather(*(client(False) for _ in range(concurrency)))
+    await settle()
     rss_waves = [rss()]
+    cpu0, wcpu0 = cpu(), writer_cpu() if writer_cpu else 0.0
     started = time.perf_counter()
     for _ in range(WAVES):
         await asyncio.gather(*(client(True) for _ in range(concurrency)))
         rss_waves.append(rss())
     wall = time.perf_counter() - started
+    await settle()
+    n = max(1, len(latencies) + len(errors))
+    cpu_us = (cpu() - cpu0) / n * 1e6
+    writer_us = (writer_cpu() - wcpu0) / n * 1e6 if writer_cpu else None
     rss_warm, rss_end = rss_waves[0], rss_waves[-1]
     return {
+        "cpu_us_per_request": cpu_us, "writer_cpu_us_per_request": writer_us,
         "concurrency": concurrency, "requests": len(latencies) + len(errors), "errors": len(errors),
         "error_samples": sorted(set(errors))[:3], "throughput_rps": len(latencies) / wall, **_stats(latencies),
         "rss_after_warmup_mb": rss_warm, "rss_end_mb": rss_end, "rss_growth_mb": rss_end - rss_warm,
@@ -143,7 +162,15 @@ async def bench_in_process(concurrency: int, store_path: str | None = None, writ
     async def one() -> bool:
         return (await agent.run(messages)).output == "3"
 
-    row = await _waves(concurrency, one, rss_mb)
+    if recorder is None:
+        row = await _waves(concurrency, one, rss_mb)
+    else:
+
+        async def settle() -> None:
+            assert await recorder.aflush(600)
+
+        pid = recorder.writer_pid
+        row = await _waves(concurrency, one, rss_mb, writer_cpu=process_cpu(pid) if pid else None, settle=settle)
     row["mode"] = "in-process" if recorder is None else f"in-process + trace store ({writer} writer)"
     if recorder is not None:
         assert await recorder.aflush(300)
@@ -169,7 +196,7 @@ async def bench_server(base_url: str, concurrency: int, server_pid: int) -> dict
                 text = await r.read()
             return r.status == 200 and json.loads(text)["choices"][0]["message"]["content"] == "3"
 
-        row = await _waves(concurrency, one, lambda: rss_mb(server_pid))
+        row = await _waves(concurrency, one, lambda: rss_mb(server_pid), cpu=process_cpu(server_pid))
     row["mode"] = "agentfn serve"
     return row
 
@@ -395,11 +422,14 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"then {meta['waves']} waves of N simultaneous clients (each sends max(1, {meta['min_requests']} / N) requests "
         "back to back).",
         "RSS: resident memory of the process doing the work (this one in-process, the server process otherwise)",
-        "after the warm-up wave and at the end.",
+        "after the warm-up wave and at the end. CPU per request: CPU time of that process (all threads) over the",
+        "measured waves per request, plus the trace writer process's for the process writer; unlike throughput",
+        "it hardly depends on what else the machine runs. Trace-store rows wait for the store after the warm-up",
+        "and after the last wave, so the CPU of recording every measured run is counted.",
         "",
-        "| mode | concurrent | requests | errors | p50 | p99 | max | per s | vs in-process | RSS after warm-up "
-        "| RSS end | growth | last wave |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| mode | concurrent | requests | errors | p50 | p99 | max | per s | vs in-process | CPU per request "
+        "| vs in-process | RSS after warm-up | RSS end | growth | last wave |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         base = local.get(r["concurrency"])
@@ -408,16 +438,22 @@ def render_markdown(data: dict[str, Any]) -> str:
             ratio = f"p50 {r['p50_ms'] / base['p50_ms']:.1f}x"
         elif base is not None and r is not base:
             ratio = f"{r['throughput_rps'] / base['throughput_rps']:.2f}x runs/s"
+        cpu = f"{r['cpu_us_per_request']:.0f} us"
+        if r.get("writer_cpu_us_per_request") is not None:
+            cpu += f" + writer {r['writer_cpu_us_per_request']:.0f} us"
+        cpu_ratio = ""
+        if base is not None and r is not base:
+            cpu_ratio = f"{r['cpu_us_per_request'] / base['cpu_us_per_request']:.2f}x"
         lines.append(
             f"| {r['mode']} | {r['concurrency']} | {r['requests']} | {r['errors']} | {r['p50_ms']:.2f} ms | "
-            f"{r['p99_ms']:.2f} ms | {r['max_ms']:.1f} ms | {r['throughput_rps']:.0f} | {ratio} | "
+            f"{r['p99_ms']:.2f} ms | {r['max_ms']:.1f} ms | {r['throughput_rps']:.0f} | {ratio} | {cpu} | {cpu_ratio} | "
             f"{r['rss_after_warmup_mb']:.0f} MB | {r['rss_end_mb']:.0f} MB | {r['rss_growth_mb']:+.1f} MB | "
             f"{r['rss_last_wave_growth_mb']:+.1f} MB |"
         )
     traced = [r for r in rows if "traced_runs" in r]
     if traced:
         lines += ["", "Trace-store rows do not wait for the store between waves: events still queued for the writer "
-                      "count in their RSS (the soak below waits after every wave)."] + [
+                      "count in their RSS and last-wave growth (the soak below waits after every wave)."] + [
             f"Trace store row, {r['writer']} writer: {r['traced_runs']} runs in the SQLite store after the flush "
             f"(warm-up included), {r['trace_errors']} recorder errors or drops; RSS after the flush "
             f"{r['rss_after_flush_mb']:.0f} MB."
