@@ -1,4 +1,4 @@
-"""In-process vLLM (``vllm.LLM``): batch-friendly local inference without a server.
+"""In-process vLLM (``vllm.LLM``): batched local inference without a server.
 
 vLLM renders the tools with the chat template but returns raw text, so calls are parsed with
 agentfn's parsers. A forced call (``required`` or a tool name) is prefilled with the call tag
@@ -6,8 +6,20 @@ and constrained with ``SamplingParams(structured_outputs=StructuredOutputsParams
 to the call envelope of the allowed tools; ``output_schema`` (when no call is possible) is
 constrained the same way. One call per forced turn.
 
+Batching (the default): requests from any number of concurrent runs, in any threads or event
+loops, go to one engine thread (:mod:`agentfn.backends._vllm_batch`) that adds them to the
+running vLLM engine between decoding steps, so they decode together, each with its own
+``SamplingParams``, template flags and tools. ``batching=False`` keeps the older path: one
+``LLM.chat`` call at a time behind a lock, in a worker thread.
+
+Errors: a request vLLM refuses (prompt too long, template error) raises
+:class:`~agentfn.exceptions.ModelError`; an engine that cannot start or fails raises
+:class:`~agentfn.exceptions.ModelUnavailableError` (after an engine failure every request does,
+until :meth:`VLLMModel.aclose`); a forced call cut off by the token limit raises
+:class:`~agentfn.exceptions.UnexpectedModelBehavior`. Cancelling a request aborts it in vLLM.
+
 vLLM starts worker processes: scripts using this backend need an
-``if __name__ == "__main__":`` guard. Generation blocks, so it runs in a worker thread.
+``if __name__ == "__main__":`` guard.
 """
 
 from __future__ import annotations
@@ -29,10 +41,12 @@ from agentfn.backends._constrain import (
 )
 from agentfn.backends._lazy import import_extra
 from agentfn.backends._local import CALL_OPEN, local_response
+from agentfn.backends._vllm_batch import BatchStats, ChatJob, EngineBatcher, map_vllm_error
 from agentfn.backends.base import Model, ModelRequest, ModelResponse
+from agentfn.exceptions import ModelUnavailableError
 from agentfn.messages import Usage
 
-__all__ = ["VLLMModel"]
+__all__ = ["BatchStats", "VLLMModel"]
 
 _FEATURE = "VLLMModel"
 
@@ -55,8 +69,12 @@ class VLLMModel(Model):
         cpu_kv_cache_gb: KV-cache size for CPU builds of vLLM, set as ``VLLM_CPU_KVCACHE_SPACE``
             unless that variable is already set (the CPU default reserves most of the RAM and
             refuses to start on a busy machine); GPU builds ignore it. None leaves it alone.
-        llm_kwargs: further ``vllm.LLM`` arguments (``dtype``, ``seed``, ...).
-        llm: an already-built ``vllm.LLM`` (skips loading).
+        batching: concurrent requests decode together in one engine thread (continuous
+            batching); False serialises them behind a lock, one ``LLM.chat`` call each.
+        batch_wait_ms: how long an idle engine waits after a request for others to join it.
+        llm_kwargs: further ``vllm.LLM`` arguments (``dtype``, ``seed``, ``max_num_seqs``, ...).
+        llm: an already-built ``vllm.LLM`` (skips loading; :meth:`aclose` leaves it running).
+            Two models sharing one ``llm`` must not generate at the same time.
         name: display name.
     """
 
@@ -76,6 +94,8 @@ class VLLMModel(Model):
         max_items: int | None = DEFAULT_MAX_ITEMS,
         call_prefix: str = CALL_OPEN,
         cpu_kv_cache_gb: float | None = 1.0,
+        batching: bool = True,
+        batch_wait_ms: float = 5.0,
         llm_kwargs: Mapping[str, Any] | None = None,
         llm: Any = None,
         name: str | None = None,
@@ -91,15 +111,23 @@ class VLLMModel(Model):
         self.max_items = max_items
         self.call_prefix = call_prefix
         self.cpu_kv_cache_gb = cpu_kv_cache_gb
+        self.batching = batching
+        self.batch_wait_ms = batch_wait_ms
         self.llm_kwargs = dict(llm_kwargs or {})
         self.name = name or f"vllm:{model}"
         self._llm: Any = llm
+        self._owns_llm = llm is None
         self._template: str | None = None
         self._template_resolved = False
         self._lock = threading.Lock()
+        self._batcher: EngineBatcher | None = None
 
     def load(self) -> Any:
-        """Build the ``vllm.LLM`` (done on first request otherwise); returns it."""
+        """Build the ``vllm.LLM`` (done on first request otherwise); returns it.
+
+        Raises:
+            ModelUnavailableError: vLLM could not start (bad path, not enough memory, ...).
+        """
         with self._lock:
             return self._load_locked()
 
@@ -111,7 +139,11 @@ class VLLMModel(Model):
                 os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", f"{self.cpu_kv_cache_gb:g}")
             kwargs: dict[str, Any] = {"max_model_len": self.max_model_len, "enforce_eager": self.enforce_eager}
             kwargs.update(self.llm_kwargs)
-            self._llm = vllm.LLM(model=self.path, **kwargs)
+            try:
+                self._llm = vllm.LLM(model=self.path, **kwargs)
+            except Exception as exc:  # vLLM raises many kinds (OSError, ValueError, RuntimeError...)
+                raise ModelUnavailableError(f"vLLM could not start {self.path}: {exc}") from exc
+            self._owns_llm = True
         if not self._template_resolved:
             self._template = self._resolve_template()
             self._template_resolved = True
@@ -140,7 +172,8 @@ class VLLMModel(Model):
             params["structured_outputs"] = sampling.StructuredOutputsParams(json=schema, disable_any_whitespace=True)
         return sampling.SamplingParams(**params)
 
-    def _request_sync(self, request: ModelRequest) -> ModelResponse:
+    def _job(self, request: ModelRequest) -> tuple[ChatJob, bool]:
+        """The vLLM chat arguments for ``request`` (template filled in later) and whether a call is forced."""
         forced = bool(request.tools) and is_call_forced(request.tool_choice)
         calls_possible = bool(request.tools) and request.tool_choice != "none"
         bounds: dict[str, Any] = {"max_string_length": self.max_string_length, "max_items": self.max_items}
@@ -155,37 +188,90 @@ class VLLMModel(Model):
             max_tokens = request.max_tokens or self.max_call_tokens
         else:
             max_tokens = request.max_tokens or self.max_new_tokens
-        with self._lock:
-            llm = self._load_locked()
-            outputs: Any = llm.chat(
-                messages,
-                self._sampling(request, max_tokens, schema),
-                use_tqdm=False,
-                chat_template=self._template,
-                add_generation_prompt=not forced,
-                continue_final_message=forced,
-                tools=request.tools if calls_possible else None,
-            )
-        result: Any = outputs[0]
+        job = ChatJob(
+            messages=messages,
+            sampling_params=self._sampling(request, max_tokens, schema),
+            add_generation_prompt=not forced,
+            continue_final_message=forced,
+            tools=request.tools if calls_possible else None,
+        )
+        return job, forced
+
+    def _response(self, request: ModelRequest, job: ChatJob, forced: bool, result: Any) -> ModelResponse:
         completion: Any = result.outputs[0]
-        text = str(completion.text)
         usage = Usage(
             requests=1,
             input_tokens=len(result.prompt_token_ids or []),
             output_tokens=len(completion.token_ids or []),
         )
-        finish = str(completion.finish_reason or "stop")
+        constrained = job.sampling_params.structured_outputs is not None
         return local_response(
-            request, text, forced=forced, constrained=schema is not None, parser=self.parser,
-            call_prefix=self.call_prefix, usage=usage, finish_reason=finish, model_name=self.name,
+            request, str(completion.text), forced=forced, constrained=constrained, parser=self.parser,
+            call_prefix=self.call_prefix, usage=usage, finish_reason=str(completion.finish_reason or "stop"),
+            model_name=self.name,
         )
 
+    def _request_sync(self, request: ModelRequest) -> ModelResponse:
+        """The serialised path (``batching=False``): one ``LLM.chat`` call at a time."""
+        job, forced = self._job(request)
+        with self._lock:
+            llm = self._load_locked()
+            try:
+                outputs: Any = llm.chat(
+                    job.messages,
+                    job.sampling_params,
+                    use_tqdm=False,
+                    chat_template=self._template,
+                    add_generation_prompt=job.add_generation_prompt,
+                    continue_final_message=job.continue_final_message,
+                    tools=job.tools,
+                )
+            except Exception as exc:
+                raise map_vllm_error(exc, adding=False) from exc
+        return self._response(request, job, forced, outputs[0])
+
+    def _start_batcher(self) -> EngineBatcher:
+        with self._lock:
+            llm = self._load_locked()
+            if self._batcher is None:
+                self._batcher = EngineBatcher(llm, batch_wait_s=self.batch_wait_ms / 1000, name=self.name)
+            return self._batcher
+
     async def request(self, request: ModelRequest) -> ModelResponse:
-        """Generate one reply in a worker thread."""
-        return await asyncio.to_thread(self._request_sync, request)
+        """Generate one reply: queued for the shared engine batch, or serialised when not batching."""
+        if not self.batching:
+            return await asyncio.to_thread(self._request_sync, request)
+        job, forced = self._job(request)
+        batcher = self._batcher or await asyncio.to_thread(self._start_batcher)
+        job.chat_template = self._template
+        future = batcher.submit(job)
+        try:
+            result = await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            batcher.cancel(future)
+            raise
+        return self._response(request, job, forced, result)
+
+    def batch_stats(self) -> BatchStats:
+        """Engine steps and requests per step so far (all zero when not batching or not started)."""
+        batcher = self._batcher
+        return batcher.stats() if batcher is not None else BatchStats()
+
+    def _close_sync(self) -> None:
+        with self._lock:
+            batcher, self._batcher = self._batcher, None
+            if batcher is not None:
+                batcher.close()
+            llm = self._llm
+            if self._owns_llm and llm is not None:
+                self._llm = None
+                core: Any = getattr(getattr(llm, "llm_engine", None), "engine_core", None)
+                shutdown: Any = getattr(core, "shutdown", None)
+                if callable(shutdown):
+                    shutdown()  # stop vLLM's engine process now rather than at garbage collection
+            self._template_resolved = False
 
     async def aclose(self) -> None:
-        """Drop the engine (vLLM frees its workers when the object is collected)."""
-        with self._lock:
-            self._llm = None
-            self._template_resolved = False
+        """Stop the engine thread (requests still in flight raise ``ModelUnavailableError``) and
+        shut down the engine this model built. Safe to call twice."""
+        await asyncio.to_thread(self._close_sync)
