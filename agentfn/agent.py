@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from agentfn._answer import readable_answer
 from agentfn._executor import CallOutcome, ToolExecutor
 from agentfn.backends.base import Done, Model, ModelRequest, ModelResponse, TextDelta, ToolChoice
 from agentfn.context import RunContext
@@ -314,6 +315,7 @@ class Agent(Generic[DepsT, OutputT]):
         error: BaseException | None = None
         widened: set[str] = set()
         chain: list[str] = []
+        chain_at = 0  # the next tool of the chain; a failed call is forced again (retries permitting)
         step = 0
         for step in range(self.max_steps):
             offered = self._offer(messages, widened, run_id, step)
@@ -326,9 +328,9 @@ class Agent(Generic[DepsT, OutputT]):
                     step_choice = "auto"
                 elif step == 0 and tool_choice == "required" and self.follow_route:
                     chain = [n for n in decision.selected if n in decision.offered]
-                if step < len(chain):
+                if chain_at < len(chain):
                     # Follow the router's chain one named call per step: how a small model composes tools.
-                    step_choice = chain[step]
+                    step_choice = chain[chain_at]
             else:
                 offered_tools = offered
             specs = [t.openai_schema() for t in offered_tools]
@@ -356,6 +358,8 @@ class Agent(Generic[DepsT, OutputT]):
                 outcome, reason, error = "error", f"model error: {exc}", exc
                 break
             assistant = response.message
+            if not assistant.tool_calls and assistant.content and output.output_type is str:
+                assistant.content = readable_answer(assistant.content, messages)  # never markup as the answer
             if not self.parallel_tool_calls and len(assistant.tool_calls) > 1:
                 # Enforced before the event goes out: consumers read events later, in other threads.
                 assistant.tool_calls = assistant.tool_calls[:1]
@@ -392,6 +396,8 @@ class Agent(Generic[DepsT, OutputT]):
                 if oc.final_output is not None:
                     finished_output = oc.final_output
             yield self._emit(StepEnd(run_id=run_id, step=step, new_messages=new_step_messages, usage=usage))
+            if chain_at < len(chain) and all(oc.status == "ok" for oc in outcomes):
+                chain_at += 1
             if finished_output is not None:
                 outcome, reason, final = "answered", None, finished_output.value
                 break

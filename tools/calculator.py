@@ -116,8 +116,9 @@ class _Evaluator:
 @tool(side_effects="none")
 def calculate(
     # The character class is what the evaluator can ever accept; under constrained decoding it also
-    # keeps a small model from writing prose or code comments into the expression.
-    expression: Annotated[str, Field(pattern=r"^[0-9A-Za-z_+\-*/%().,<>=!&|~^ ]{1,2000}$")],
+    # keeps a small model from writing prose or code comments into the expression. The length
+    # bound is maxLength, not a {1,2000} repeat: xgrammar aborts on regex repeats above 128.
+    expression: Annotated[str, Field(pattern=r"^[0-9A-Za-z_+\-*/%().,<>=!&|~^ ]+$", max_length=MAX_EXPRESSION_CHARS)],
 ) -> int | float | bool:
     """Evaluate an arithmetic expression exactly and safely.
 
