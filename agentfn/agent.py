@@ -47,7 +47,7 @@ from agentfn.tool import Tool
 from agentfn.toolset import ToolLike, Toolset
 
 if TYPE_CHECKING:
-    from agentfn.router import Router
+    from agentfn.fill import RouterLike
 
 __all__ = ["Agent", "AgentRun", "ApprovalRequest", "EventHandler", "RunResult"]
 
@@ -183,7 +183,7 @@ class Agent(Generic[DepsT, OutputT]):
         approver: Approver | None = None,
         handlers: Sequence[EventHandler] = (),
         recorder: EventHandler | None = None,
-        router: Router | None = None,
+        router: RouterLike | None = None,
         route_k: int = 8,
         pinned_tools: Sequence[str] = (),
         guards: LoopGuards | None = None,

@@ -148,6 +148,19 @@ def worker(args: argparse.Namespace) -> None:
 # ----------------------------------------------------------------------------------------- parent
 
 
+def _spread(cases: list[Any], limit: int) -> list[Any]:
+    """At most ``limit`` cases spread evenly over ``cases`` (all when ``limit`` is 0)."""
+    if not limit or len(cases) <= limit:
+        return cases
+    step = len(cases) / limit
+    return [cases[int(i * step)] for i in range(limit)]
+
+
+def _forget(raw: Path, ids: set[str]) -> None:
+    kept = [r for r in _read_raw(raw) if r.get("id") not in ids]
+    raw.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept), encoding="utf-8")
+
+
 def _read_raw(path: Path) -> Iterator[dict[str, Any]]:
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -248,6 +261,9 @@ def main() -> None:
     parser.add_argument("--reuse-baseline", action="store_true", help="keep the baseline arm of the results file")
     parser.add_argument("--work-dir", default=str(Path(tempfile.gettempdir()) / "agentfn-embedded-bench"))
     parser.add_argument("--fresh", action="store_true", help="forget raw results from earlier runs")
+    parser.add_argument("--rerun", action="store_true", help="forget the raw results of the selected cases")
+    parser.add_argument("--baseline-limit", type=int, default=0,
+                        help="run the baseline on this many cases spread over the selection (it is slow)")
     parser.add_argument("--threads", type=int, default=max(1, min(2, os.cpu_count() or 1)),
                         help="torch threads per worker")
     parser.add_argument("--results", default=str(RESULTS / "embedded.json"), help="results JSON path")
@@ -265,9 +281,7 @@ def main() -> None:
     if args.family:
         families = set(args.family.split(","))
         cases = [c for c in cases if c.family in families]
-    if args.limit and len(cases) > args.limit:
-        step = len(cases) / args.limit
-        cases = [cases[int(i * step)] for i in range(args.limit)]
+    cases = _spread(cases, args.limit)
     work = Path(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)
     results_path = Path(args.results)
@@ -281,13 +295,19 @@ def main() -> None:
         raw_path = work / (f"raw-{arm}.jsonl" if arm == "current" else f"raw-baseline-{args.baseline_ref}.jsonl")
         if args.fresh and raw_path.exists():
             raw_path.unlink()
-        _run_arm(arm, code, [c.id for c in cases], raw_path, args.threads)
+        arm_cases = _spread(cases, args.baseline_limit) if arm == "baseline" else cases
+        if args.rerun:
+            _forget(raw_path, {c.id for c in arm_cases})
+        _run_arm(arm, code, [c.id for c in arm_cases], raw_path, args.threads)
         raw = list(_read_raw(raw_path))
         setups = [r["setup_s"] for r in raw if "setup_s" in r]
-        scored = _score(cases, raw)
+        scored = _score(arm_cases, raw)
         scored["setup_s"] = setups[-1] if setups else None
         scored["code"] = "this checkout" if arm == "current" else f"git {args.baseline_ref}"
         arms[arm] = scored
+    if "baseline" in arms and "current" in arms:  # the current arm on the baseline's cases, for ratios
+        same = {r["id"] for r in arms["baseline"]["cases"]}
+        arms["current"]["on_baseline_cases"] = _summarise([r for r in arms["current"]["cases"] if r["id"] in same])
     data = {
         "benchmark": "embedded",
         "cases_file": "agentfn/evals/data/everyday.jsonl",
@@ -337,9 +357,11 @@ def render_markdown(data: dict[str, Any]) -> str:
             f"{s['latency_max_s']} |"
         )
     if len(names) == 2:
-        old, new = arms["baseline"]["summary"], arms["current"]["summary"]
-        lines += ["", f"Median latency current/baseline: {_ratio(new['latency_median_s'], old['latency_median_s'])}; "
-                  f"right answers: {new['right']} vs {old['right']}."]
+        old, new = arms["baseline"]["summary"], arms["current"].get("on_baseline_cases", arms["current"]["summary"])
+        lines += ["", f"On the {old['n']} cases both arms ran: right answers {new['right']} (current) vs "
+                  f"{old['right']} (baseline), crashes {new['crashes']} vs {old['crashes']}, markup {new['markup']} vs "
+                  f"{old['markup']}; median latency current/baseline "
+                  f"{_ratio(new['latency_median_s'], old['latency_median_s'])}."]
     lines += ["", "## Per tool family", "",
               "| family | n | " + " | ".join(f"{a} right | {a} crash | {a} markup | {a} median s" for a in names) + " |",
               "|---|---|" + "---|---|---|---|" * len(names)]

@@ -190,5 +190,8 @@ def embedded_model(home: str | os.PathLike[str] | None = None, **kwargs: Any) ->
     kwargs.setdefault("name", "embedded:smollm2-135m-instruct")
     # A 135M model's own final turn mostly echoes the tool JSON: answer from the results instead.
     kwargs.setdefault("answer_mode", "grounded")
+    # ... and copies argument values from the request rather than inventing them.
+    kwargs.setdefault("extractive", True)
+    kwargs.setdefault("today_in_prompt", True)
     kwargs.setdefault("max_new_tokens", 256)
     return TransformersModel(str(ensure_embedded_model(home)), **kwargs)

@@ -26,6 +26,7 @@ turn mostly echoes the tool's JSON.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 import threading
@@ -42,19 +43,25 @@ from agentfn.backends._constrain import (
     is_call_forced,
 )
 from agentfn.backends._decoding import grounded_reply, loop_start, retry_temperature
+from agentfn.backends._extract import ExtractionSources, extractive_spec
 from agentfn.backends._grammar import compile_call_grammar, grammar_safe_schema
 from agentfn.backends._lazy import import_extra, quiet_progress_bars
 from agentfn.backends._local import CALL_CLOSE, CALL_OPEN, local_response
 from agentfn.backends._toolcalls import text_events, text_stream_parser
 from agentfn.backends.base import Done, Model, ModelRequest, ModelResponse, StreamEvent, TextDelta
 from agentfn.exceptions import UnexpectedModelBehavior
-from agentfn.messages import ToolCall, Usage
+from agentfn.messages import ToolCall, ToolMessage, Usage
 
 __all__ = ["TransformersModel"]
 
 _FEATURE = "TransformersModel"
 _log = logging.getLogger("agentfn.backends.transformers")
 _RETRY_TEMPERATURE = 0.8
+
+
+def _function_name(spec: Any) -> str:
+    fn: Any = spec.get("function", spec)
+    return str(fn.get("name"))
 
 
 def _template_supports_tools(template: Any) -> bool:
@@ -118,6 +125,9 @@ class TransformersModel(Model):
         answer_mode: ``"model"`` (the model writes the final answer) or ``"grounded"`` (the
             answer after tool results is written from the results; for models too small to
             phrase one).
+        extractive: constrain a forced call's argument values to what the conversation offers
+            (:mod:`agentfn.backends._extract`); dropped when retrying a failed call.
+        today_in_prompt: tell the model today's date in the system text (shipped templates).
         name: display name.
         tokenizer: an already-loaded tokenizer (skips loading).
         hf_model: an already-loaded model (skips loading).
@@ -139,6 +149,8 @@ class TransformersModel(Model):
         max_items: int | None = DEFAULT_MAX_ITEMS,
         call_prefix: str = CALL_OPEN,
         answer_mode: Literal["model", "grounded"] = "model",
+        extractive: bool = False,
+        today_in_prompt: bool = False,
         name: str | None = None,
         tokenizer: Any = None,
         hf_model: Any = None,
@@ -154,6 +166,8 @@ class TransformersModel(Model):
         self.max_items = max_items
         self.call_prefix = call_prefix
         self.answer_mode = answer_mode
+        self.extractive = extractive
+        self.today_in_prompt = today_in_prompt
         self._call_grammars: dict[str, Any] = {}
         self.name = name or f"transformers:{model}"
         self._tokenizer: Any = tokenizer
@@ -229,8 +243,13 @@ class TransformersModel(Model):
         if tools and request.tool_choice not in ("auto", "required"):
             tools = [dict(t) for t in forced_tools(tools, request.tool_choice)]  # a named call: only that tool
         tok = self._tokenizer
+        extra: dict[str, Any] = {}
+        if self.today_in_prompt and tools:  # for choosing arguments, not for prompt-backed functions
+            today = dt.date.today()
+            extra["date_string"] = f"{today.isoformat()} ({today.strftime('%A')})"
         if self._template is None:
-            return str(tok.apply_chat_template(messages, tools=tools, add_generation_prompt=True, tokenize=False))
+            return str(tok.apply_chat_template(messages, tools=tools, add_generation_prompt=True, tokenize=False,
+                                               **extra))
         return render_chat_template(
             self._template,
             messages,
@@ -238,6 +257,7 @@ class TransformersModel(Model):
             add_generation_prompt=True,
             bos_token=tok.bos_token or "",
             eos_token=tok.eos_token or "",
+            **extra,
         )
 
     # --- generation ---------------------------------------------------------
@@ -250,6 +270,12 @@ class TransformersModel(Model):
         calls_possible = bool(request.tools) and request.tool_choice != "none"
         if forced:
             allowed = forced_tools(request.tools, request.tool_choice)
+            if self.extractive and not any(
+                isinstance(m, ToolMessage) and m.is_error and m.name == _function_name(t) for t in allowed
+                for m in request.messages
+            ):
+                sources = ExtractionSources.from_messages(request.messages, dt.date.today().isoformat())
+                allowed = [extractive_spec(t, sources) for t in allowed]
             key = json.dumps([allowed, bounds], sort_keys=True)
             if key not in self._call_grammars:
                 if len(self._call_grammars) >= 256:
