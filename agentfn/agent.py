@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from agentfn._answer import readable_answer
 from agentfn._executor import CallOutcome, ToolExecutor
 from agentfn._sync import run_sync
 from agentfn.backends.base import Done, Model, ModelRequest, ModelResponse, TextDelta, ToolChoice
@@ -53,8 +54,9 @@ from agentfn.tool import Tool
 from agentfn.toolset import ToolLike, Toolset
 
 if TYPE_CHECKING:
+    from agentfn.fill import RouterLike
     from agentfn.router import Router
-    from agentfn.router.planner import ModelPlanner
+    from agentfn.router.planner import ModelPlanner, RecordSource
     from agentfn.router.search import ToolSearch
 
 __all__ = ["Agent", "AgentRun", "ApprovalRequest", "EventHandler", "RunResult"]
@@ -211,7 +213,7 @@ class Agent(Generic[DepsT, OutputT]):
         approver: Approver | None = None,
         handlers: Sequence[EventHandler] = (),
         recorder: EventHandler | None = None,
-        router: Router | None = None,
+        router: RouterLike | None = None,
         route_k: int = 8,
         pinned_tools: Sequence[str] = (),
         guards: LoopGuards | None = None,
@@ -257,8 +259,9 @@ class Agent(Generic[DepsT, OutputT]):
 
             if follow_route or planner is not None:
                 raise UserError("tool_search replaces routing each step: it cannot follow a route or use a planner")
-            base = tool_search if isinstance(tool_search, ToolSearch) else ToolSearch(router)
-            self.tool_search = base.bind(self.toolset, router=router, exclude=self.pinned_tools)
+            search_router = _base_router(router)
+            base = tool_search if isinstance(tool_search, ToolSearch) else ToolSearch(search_router)
+            self.tool_search = base.bind(self.toolset, router=search_router, exclude=self.pinned_tools)
             if self.tool_search.name in self.toolset:
                 raise UserError(f"a tool is already named {self.tool_search.name!r}; give ToolSearch(name=...)")
         extra = [self.tool_search.tool] if self.tool_search is not None else []
@@ -365,6 +368,7 @@ class Agent(Generic[DepsT, OutputT]):
         widened: set[str] = set()
         found: set[str] = set()  # tools this run's searches found (tool_search)
         chain: list[str] = []
+        chain_at = 0  # the next tool of the chain; a failed call is forced again (retries permitting)
         step = 0
         for step in range(self.max_steps):
             offered, planner_usage = await self._offer(messages, widened, found, run_id, step)
@@ -378,9 +382,9 @@ class Agent(Generic[DepsT, OutputT]):
                     step_choice = "auto"
                 elif step == 0 and tool_choice == "required" and self.follow_route:
                     chain = [n for n in decision.selected if n in decision.offered]
-                if step < len(chain):
+                if chain_at < len(chain):
                     # Follow the router's chain one named call per step: how a small model composes tools.
-                    step_choice = chain[step]
+                    step_choice = chain[chain_at]
             else:
                 offered_tools = offered
             specs = [t.openai_schema() for t in offered_tools]
@@ -408,6 +412,8 @@ class Agent(Generic[DepsT, OutputT]):
                 outcome, reason, error = "error", f"model error: {exc}", exc
                 break
             assistant = response.message
+            if not assistant.tool_calls and assistant.content and output.output_type is str:
+                assistant.content = readable_answer(assistant.content, messages)  # never markup as the answer
             if not self.parallel_tool_calls and len(assistant.tool_calls) > 1:
                 # Enforced before the event goes out: consumers read events later, in other threads.
                 assistant.tool_calls = assistant.tool_calls[:1]
@@ -447,6 +453,8 @@ class Agent(Generic[DepsT, OutputT]):
                 if self.tool_search is not None and oc.tool_name == self.tool_search.name and oc.status == "ok":
                     found.update(self.tool_search.names_in(oc.content))
             yield self._emit(StepEnd(run_id=run_id, step=step, new_messages=new_step_messages, usage=usage))
+            if chain_at < len(chain) and all(oc.status == "ok" for oc in outcomes):
+                chain_at += 1
             if finished_output is not None:
                 outcome, reason, final = "answered", None, finished_output.value
                 break
@@ -490,7 +498,7 @@ class Agent(Generic[DepsT, OutputT]):
         plan = self.router.route(messages, k=self.route_k)
         planner_usage = Usage()
         if self.planner is not None:
-            planned = await self.planner.replan(messages, plan, self.router)
+            planned = await self.planner.replan(messages, plan, cast("RecordSource", _base_router(self.router)))
             plan, planner_usage = planned.plan, planned.usage
         chosen = {name for name, _ in plan.ranked} | set(plan.selected) | set(self.pinned_tools) | widened
         # Registry order, not score order: a stable tool block keeps the server's prefix cache warm.
@@ -620,3 +628,11 @@ def _strip_fence(text: str) -> str:
         stripped = stripped.split("\n", 1)[1] if "\n" in stripped else ""
         stripped = stripped.rsplit("```", 1)[0]
     return stripped
+
+
+def _base_router(router: RouterLike | None) -> Router | None:
+    """The router that holds tool records behind ``router`` (a wrapper such as ``FillRouter`` keeps it in ``.router``)."""
+    inner: Any = router
+    while inner is not None and not hasattr(inner, "record"):
+        inner = getattr(inner, "router", None)
+    return cast("Router | None", inner)

@@ -208,6 +208,10 @@ def build_agent(
     small = is_small_local_model(model, base_url)
     choice = default_tool_choice(model, base_url, tool_choice)
     routed = build_router(router, toolset, small)
+    if small and routed is not None:  # a small model follows the top-1: prefer the tool the request fills
+        from agentfn.fill import FillRouter
+
+        routed = FillRouter(routed, list(toolset), never_abstain=True)
     if tool_choice not in (None, "auto", "required", "none") and tool_choice not in toolset:
         raise UserError(f"--tool-choice {tool_choice!r} is not auto, required, none or one of the tools "
                         f"({', '.join(toolset.names()) or 'none'})")

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from agentfn import ToolRetry, tool
+from tools._math_words import from_words
 
 __all__ = ["calculate"]
 
@@ -52,6 +53,9 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "degrees": math.degrees, "radians": math.radians, "floor": math.floor, "ceil": math.ceil,
     "factorial": _factorial, "gcd": math.gcd, "lcm": math.lcm, "comb": math.comb, "perm": math.perm,
 }
+
+
+_NAMES = frozenset(_FUNCTIONS) | frozenset(_CONSTANTS)
 
 
 def _check_size(value: Any) -> Any:
@@ -116,23 +120,28 @@ class _Evaluator:
 @tool(side_effects="none")
 def calculate(
     # The character class is what the evaluator can ever accept; under constrained decoding it also
-    # keeps a small model from writing prose or code comments into the expression.
-    expression: Annotated[str, Field(pattern=r"^[0-9A-Za-z_+\-*/%().,<>=!&|~^ ]{1,2000}$")],
+    # keeps a small model from writing prose or code comments into the expression. The length
+    # bound is maxLength, not a {1,2000} repeat: xgrammar aborts on regex repeats above 128.
+    expression: Annotated[str, Field(pattern=r"^[0-9A-Za-z_+\-*/%().,<>=!&|~^ $€£?']+$", max_length=MAX_EXPRESSION_CHARS)],
 ) -> int | float | bool:
-    """Evaluate an arithmetic expression exactly and safely.
+    """Evaluate an arithmetic expression exactly and safely: sums, differences, products, divisions,
+    percentages (12% of 350 is ``0.12 * 350``), averages, shares of a bill, powers, square roots,
+    remainders, factorials, logarithms, rounding and trigonometry.
 
     Supports + - * / // % ** (exponent at most 10000), parentheses, comparisons,
     the constants pi, e, tau, inf and the functions sqrt, cbrt, exp, log (optional base),
     log10, log2, sin, cos, tan, asin, acos, atan, atan2, sinh, cosh, tanh, hypot,
     degrees, radians, floor, ceil, abs, round, min, max, factorial, gcd, lcm, comb, perm.
     Integers are exact (arbitrary precision, up to about 30000 digits). Use ``^`` nowhere:
-    write powers as ``**``.
+    write powers as ``**``. Simple English works too: "17.5% of 2480", "1000 divided by 8",
+    "the square root of 144", "2 to the power of 10", "the average of 12, 18 and 27".
 
     Args:
-        expression: e.g. "2 * (3 + 4) ** 2" or "sqrt(2) * sin(pi / 4)".
+        expression: e.g. "2 * (3 + 4) ** 2", "sqrt(2) * sin(pi / 4)" or "15% of 64".
     """
     if len(expression) > MAX_EXPRESSION_CHARS:
         raise ToolRetry(f"expression longer than {MAX_EXPRESSION_CHARS} characters")
+    expression = from_words(expression, _NAMES)
     if "^" in expression:
         raise ToolRetry("'^' is not a power operator here; write powers as '**'")
     try:

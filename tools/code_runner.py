@@ -212,7 +212,7 @@ def _read_capped(path: Path, limit: int) -> str:
 
 @tool(side_effects="write", idempotent=False, timeout=120)
 def run_python(code: str, stdin: str = "", timeout: float | None = None) -> PythonResult:
-    """Run a Python 3 program in a separate process and return its output.
+    """Run (execute) a given Python 3 program in a separate process and return what it prints.
 
     The program runs in an empty temporary directory with no network access and limits on
     CPU time, memory, wall-clock time and output size; it may write files only inside that

@@ -29,7 +29,8 @@ def _check_size(text: str, what: str) -> None:
 
 @tool(side_effects="none")
 def json_query(data: JsonValue, path: str) -> list[Any]:
-    """Select values from JSON with a JSONPath expression; returns every match, in document order.
+    """Look up values inside a JSON document with a JSONPath expression (a field, a nested field,
+    every item of a list, the items matching a filter); returns every match, in document order.
 
     Supports the usual JSONPath plus filters and arithmetic (jsonpath-ng "ext" dialect):
     ``$.store.book[*].author``, ``$..price``, ``$.items[?(@.qty > 2)].name``,
@@ -137,7 +138,8 @@ def _summarise(name: str, values: list[str]) -> ColumnSummary:
 
 @tool(side_effects="none")
 def csv_summary(csv_text: str, delimiter: str | None = None, has_header: bool = True, max_rows: int = 100_000) -> TableSummary:
-    """Summarise a CSV table: row count and, per column, type, missing values, distinct values,
+    """Summarise a CSV table (comma- or semicolon-separated rows): row count and, per column,
+    type, missing values, distinct values,
     min/max/mean/median/standard deviation for numbers and the most common values otherwise.
 
     Args:

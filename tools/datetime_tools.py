@@ -63,9 +63,11 @@ def _parse(value: str, zone: str | None = None) -> datetime_type:
     return parsed
 
 
-@tool(side_effects="read", idempotent=False)
+# Reading the clock changes nothing and reveals nothing private: no approval needed (side_effects="none").
+@tool(side_effects="none", idempotent=False)
 def now(timezone: str = "UTC") -> str:
-    """The current date and time as ISO 8601 text.
+    """The current date and time (today's date, the time right now, the current year or weekday)
+    as ISO 8601 text, in any time zone.
 
     Args:
         timezone: an IANA time-zone name, e.g. "Asia/Tokyo".
@@ -75,7 +77,8 @@ def now(timezone: str = "UTC") -> str:
 
 @tool(side_effects="none")
 def convert_timezone(datetime: str, to_timezone: str, from_timezone: str | None = None) -> str:
-    """Express a date-time in another time zone.
+    """Convert a given date-time from one time zone to another: what the clock shows in another
+    city or zone at that moment.
 
     Args:
         datetime: ISO 8601 date-time; with an offset, or local time of ``from_timezone``.
@@ -107,7 +110,9 @@ def date_add(
     seconds: float = 0,
     timezone: str | None = None,
 ) -> str:
-    """Add (or, with negative numbers, subtract) an amount of time to a date or date-time.
+    """The date a given amount of time after or before another date: add (or, with negative
+    numbers, subtract) years, months, weeks, days, hours, minutes or seconds, e.g. a deadline
+    some weeks after a start date, or when a period that starts on a date ends.
 
     Calendar units (years, months, weeks, days) keep the local clock time, also across
     daylight-saving changes; a month step clamps the day (Jan 31 + 1 month = Feb 28/29).
@@ -153,7 +158,9 @@ def date_diff(
     unit: Literal["seconds", "minutes", "hours", "days", "weeks"] = "days",
     timezone: str | None = None,
 ) -> float:
-    """Elapsed time from ``start`` to ``end`` (negative when end is earlier).
+    """How much time lies between two dates or date-times: the number of days, weeks, hours,
+    minutes or seconds from ``start`` to ``end`` (negative when end is earlier), e.g. how many
+    days between two dates, or how long until or since a date.
 
     Args:
         start: ISO 8601 date or date-time.
@@ -185,7 +192,8 @@ class DateInfo(BaseModel):
 
 @tool(side_effects="none")
 def date_info(date: str) -> DateInfo:
-    """Weekday, ISO week, day of year, quarter and leap-year facts of a date.
+    """Calendar facts of one date: its day of the week, ISO week number, day of the year,
+    quarter, whether its year is a leap year, and how many days its month has.
 
     Args:
         date: ISO 8601 date ("2024-02-29") or date-time.

@@ -66,7 +66,7 @@ def _relative(root: Path, target: Path) -> str:
 
 @tool(side_effects="read")
 def read_file(path: str, encoding: str = "utf-8") -> str:
-    """Read a text file under the files root.
+    """Read a text file under the files root: open a file and show what it contains.
 
     Args:
         path: path relative to the files root, e.g. "reports/q1.csv".
@@ -107,7 +107,8 @@ class FileEntry(BaseModel):
 
 @tool(side_effects="read")
 def list_files(path: str = ".", pattern: str | None = None, recursive: bool = False) -> list[FileEntry]:
-    """List files and directories under the files root, sorted by path.
+    """List the files and folders in a directory under the files root (what files are there),
+    sorted by path, optionally only those matching a glob pattern such as ``*.txt``.
 
     Args:
         path: directory relative to the files root ("." for the root itself).
@@ -149,7 +150,8 @@ class WriteResult(BaseModel):
 
 @tool(side_effects="write", idempotent=False)
 def write_file(path: str, content: str, mode: Literal["create", "overwrite", "append"] = "create") -> WriteResult:
-    """Write a text file (UTF-8) under the files root; parent directories are created.
+    """Write, save or append text to a file (UTF-8) under the files root, creating it when
+    needed; parent directories are created.
 
     Args:
         path: path relative to the files root.

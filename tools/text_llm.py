@@ -37,7 +37,7 @@ __all__ = [
 
 @llm_function()
 async def generate(prompt: str, max_words: int | None = None, style: str | None = None) -> str:
-    """Write free text for a request (a paragraph, an email, a poem...).
+    """Write new free text for a request: a poem, a haiku, a story, an email, a note, a tweet, a paragraph...
 
     Args:
         prompt: what to write.
@@ -48,8 +48,8 @@ async def generate(prompt: str, max_words: int | None = None, style: str | None 
 
 
 @llm_function()
-async def translate(text: str, target: str = "English", source: str | None = None) -> str:
-    """Translate text into another language.
+async def translate(text: str, target: str, source: str | None = None) -> str:
+    """Translate text into another language (how to say something in French, Spanish, German...).
 
     Args:
         text: the text to translate.
@@ -82,7 +82,7 @@ def _finish_summary(value: Any, arguments: dict[str, Any]) -> Summary:
 
 @llm_function(output_from=_summary_output, finalize=_finish_summary)
 async def summarize(text: str, max_words: int = 100, format: Literal["prose", "bullets"] = "prose") -> Summary:
-    """Summarize a text as a paragraph or as bullet points.
+    """Summarize (shorten, condense, tl;dr) a given text as a short paragraph or as bullet points.
 
     Args:
         text: the text to summarize.
@@ -145,7 +145,8 @@ def _verify_answer(draft: _AnswerDraft, arguments: dict[str, Any]) -> CitedAnswe
 
 @llm_function(output_type=_AnswerDraft, finalize=_verify_answer)
 async def answer(question: str, context: str) -> CitedAnswer:
-    """Answer a question from a given context, citing the exact spans of the context used.
+    """Answer a question about a given text (a passage, note or document), citing the exact spans of
+    the text used.
 
     Every citation is checked to occur in the context (a reply with an invented quote is
     sent back); ``answerable`` is False when nothing in the context supports an answer.
@@ -190,7 +191,7 @@ def _finish_classification(value: Any, arguments: dict[str, Any]) -> Classificat
 
 @llm_function(output_from=_classify_output, finalize=_finish_classification)
 async def classify(text: str, labels: list[str], instructions: str | None = None) -> Classification:
-    """Put a text into one of the given categories.
+    """Put a text into one of the given categories or labels (a topic, spam or not, a ticket type...).
 
     From Python, ``labels`` may also be an ``Enum`` class (its values are the labels).
 
@@ -211,7 +212,7 @@ class Sentiment(BaseModel):
 
 @llm_function()
 async def sentiment(text: str) -> Sentiment:
-    """Tell whether a text is positive, negative, neutral or mixed.
+    """Tell the sentiment of a text (a review, comment or message): positive, negative, neutral or mixed.
 
     Args:
         text: the text to judge.
@@ -230,7 +231,8 @@ def _extract_output(arguments: dict[str, Any]) -> Any:
 
 @llm_function(output_from=_extract_output)
 async def extract(text: str, schema: dict[str, Any], instructions: str | None = None) -> dict[str, Any]:
-    """Extract structured data from text into a given JSON Schema.
+    """Extract structured data (names, emails, phone numbers, dates, amounts, places...) from a text
+    into the fields of a given JSON Schema.
 
     From Python, pass a pydantic model class as ``schema`` to get an instance of it:
     ``person = await extract(text, schema=Person)``; a JSON Schema dict gives a dict.
@@ -277,7 +279,8 @@ def _finish_code(draft: _CodeDraft, arguments: dict[str, Any]) -> Code:
 
 @llm_function(output_type=_CodeDraft, finalize=_finish_code)
 async def generate_code(task: str, language: str = "python") -> Code:
-    """Write code for a task and explain it. Python code is checked to parse; run it with ``run_python``.
+    """Write source code (a function, script or snippet in Python, JavaScript or another language) for
+    a task and explain it. Python code is checked to parse; run it with ``run_python``.
 
     Args:
         task: what the code must do.

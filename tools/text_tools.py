@@ -44,8 +44,8 @@ class TextStats(BaseModel):
 
 @tool(side_effects="none")
 def text_stats(text: str, top: int = 10) -> TextStats:
-    """Count characters, words, sentences, paragraphs and lines; estimate reading time
-    (230 words a minute) and list the most frequent content words.
+    """Count the words, characters, sentences, paragraphs and lines of a given text; estimate its
+    reading time (230 words a minute) and list its most frequent content words.
 
     CJK characters count as one word each, since those scripts do not separate words by spaces.
 

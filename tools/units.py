@@ -124,7 +124,8 @@ class Conversion(BaseModel):
 
 @tool(side_effects="none")
 def convert_units(value: float, from_unit: str, to_unit: str) -> Conversion:
-    """Convert a value between units of the same quantity.
+    """Convert a value from one unit to another of the same quantity (how many of one unit make
+    another): length, mass and weight, temperature, volume, speed, data size, durations, area.
 
     Quantities and units: length (m km cm mm in ft yd mi nmi), mass (kg g mg t lb oz st),
     temperature (C F K R), volume (l ml m3 gal qt pt cup fl_oz tbsp tsp gal_uk), speed

@@ -82,7 +82,7 @@ class HttpResponse(BaseModel):
 
 @tool(side_effects="external", idempotent=True)
 def http_get(url: str, max_bytes: int | None = None) -> HttpResponse:
-    """Fetch a URL with HTTP GET and return the status and the body as text.
+    """Fetch (download) a web page or API URL with HTTP GET and return the status and the body as text.
 
     Only URLs on the configured allow-list can be fetched.
 

@@ -46,7 +46,10 @@ def forced_call_response(
     try:
         envelope: Any = json.loads(text, strict=False)
     except ValueError:
-        envelope = None
+        try:  # generated without a grammar: the first JSON value, whatever follows it
+            envelope = json.JSONDecoder(strict=False).raw_decode(text.lstrip())[0]
+        except ValueError:
+            envelope = None
     body = cast("dict[str, Any]", envelope) if isinstance(envelope, dict) else {}
     name: object = body.get("name")
     if not isinstance(name, str):

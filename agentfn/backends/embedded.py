@@ -5,7 +5,9 @@ A fresh machine has no GPU and no model hub, but it can install packages. The
 import that package (its ``__init__`` needs ``llm`` and ``llama_cpp``); we only locate its
 folder, check the gguf file's sha256, and convert it once to a bf16 safetensors copy under
 ``$AGENTFN_HOME/models/smollm2-135m-instruct`` that transformers and vLLM load directly.
-Its own chat template has no tool support, so it runs with the shipped ``hermes`` template.
+Its own chat template has no tool support, so it runs with the shipped ``hermes`` template, and
+with ``answer_mode="grounded"``: the answer after tool calls is written from their results
+(answer templates in ``prompts/answers/``), not by the model.
 """
 
 from __future__ import annotations
@@ -186,4 +188,10 @@ def embedded_model(home: str | os.PathLike[str] | None = None, **kwargs: Any) ->
     # bf16 matmuls are several times slower than float32 on common CPUs; 135M params fit either way.
     kwargs.setdefault("dtype", "float32")
     kwargs.setdefault("name", "embedded:smollm2-135m-instruct")
+    # A 135M model's own final turn mostly echoes the tool JSON: answer from the results instead.
+    kwargs.setdefault("answer_mode", "grounded")
+    # ... and copies argument values from the request rather than inventing them.
+    kwargs.setdefault("extractive", True)
+    kwargs.setdefault("today_in_prompt", True)
+    kwargs.setdefault("max_new_tokens", 256)
     return TransformersModel(str(ensure_embedded_model(home)), **kwargs)

@@ -12,17 +12,26 @@ template (``prompts/chat/hermes.jinja``). Generation modes:
 * ``output_schema`` and ``auto`` with tools: constrained to *either* a tagged call or the schema.
 * otherwise the model writes freely and calls are parsed from the text (``parser``).
 
-A forced call cut off by ``max_tokens`` raises :class:`~agentfn.exceptions.UnexpectedModelBehavior`
-(greedy decoding would repeat it, so the backend does not retry).
+A named forced call shows the model only that tool. Grammars that the engine cannot compile
+degrade per tool instead of failing (:mod:`agentfn.backends._grammar`). Decoding stops at a
+repeated short token cycle (:func:`~agentfn.backends._decoding.loop_start`); a forced call
+that does not complete is sampled once more before
+:class:`~agentfn.exceptions.UnexpectedModelBehavior` is raised, and a forced call to a tool
+that already failed in this turn is sampled rather than decoded greedily again. With
+``answer_mode="grounded"`` the turn after tool results is written from the results
+(:func:`agentfn._answer.grounded_answer`) instead of generated: a 135M model's own final
+turn mostly echoes the tool's JSON.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
+import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from agentfn.backends._chat import load_chat_template, messages_to_chat, render_chat_template
 from agentfn.backends._constrain import (
@@ -33,15 +42,26 @@ from agentfn.backends._constrain import (
     forced_tools,
     is_call_forced,
 )
+from agentfn.backends._decoding import grounded_reply, loop_start, retry_temperature
+from agentfn.backends._extract import ExtractionSources, extractive_spec
+from agentfn.backends._grammar import compile_call_grammar, grammar_safe_schema
 from agentfn.backends._lazy import import_extra, quiet_progress_bars
 from agentfn.backends._local import CALL_CLOSE, CALL_OPEN, local_response
 from agentfn.backends._toolcalls import text_events, text_stream_parser
 from agentfn.backends.base import Done, Model, ModelRequest, ModelResponse, StreamEvent, TextDelta
-from agentfn.messages import ToolCall, Usage
+from agentfn.exceptions import UnexpectedModelBehavior
+from agentfn.messages import ToolCall, ToolMessage, Usage
 
 __all__ = ["TransformersModel"]
 
 _FEATURE = "TransformersModel"
+_log = logging.getLogger("agentfn.backends.transformers")
+_RETRY_TEMPERATURE = 0.8
+
+
+def _function_name(spec: Any) -> str:
+    fn: Any = spec.get("function", spec)
+    return str(fn.get("name"))
 
 
 def _template_supports_tools(template: Any) -> bool:
@@ -73,6 +93,20 @@ def _callback_streamer(tokenizer: Any, on_text: Callable[[str], None], stop_ids:
     return CallbackStreamer(tokenizer, skip_prompt=True, skip_special_tokens=False)
 
 
+def _loop_criteria(prompt_length: int) -> Any:
+    """A stopping criterion that ends generation at a repeated short token cycle."""
+    hf = import_extra("transformers", feature=_FEATURE, extra="transformers")
+    torch = import_extra("torch", feature=_FEATURE, extra="transformers")
+
+    class LoopCriteria(hf.StoppingCriteria):  # pyright: ignore[reportUntypedBaseClass]
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            tail: list[int] = input_ids[0, max(prompt_length, input_ids.shape[1] - 64) :].tolist()
+            looping = loop_start(tail) is not None
+            return torch.full((input_ids.shape[0],), looping, dtype=torch.bool, device=input_ids.device)
+
+    return hf.StoppingCriteriaList([LoopCriteria()])
+
+
 class TransformersModel(Model):
     """A causal LM run with ``transformers`` in this process.
 
@@ -88,6 +122,12 @@ class TransformersModel(Model):
         max_string_length: ``maxLength`` added to unbounded strings under constraint.
         max_items: ``maxItems`` added to unbounded arrays under constraint.
         call_prefix: text that opens a call in this model's format (prefilled when forced).
+        answer_mode: ``"model"`` (the model writes the final answer) or ``"grounded"`` (the
+            answer after tool results is written from the results; for models too small to
+            phrase one).
+        extractive: constrain a forced call's argument values to what the conversation offers
+            (:mod:`agentfn.backends._extract`); dropped when retrying a failed call.
+        today_in_prompt: tell the model today's date in the system text (shipped templates).
         name: display name.
         tokenizer: an already-loaded tokenizer (skips loading).
         hf_model: an already-loaded model (skips loading).
@@ -108,6 +148,9 @@ class TransformersModel(Model):
         max_string_length: int | None = DEFAULT_MAX_STRING_LENGTH,
         max_items: int | None = DEFAULT_MAX_ITEMS,
         call_prefix: str = CALL_OPEN,
+        answer_mode: Literal["model", "grounded"] = "model",
+        extractive: bool = False,
+        today_in_prompt: bool = False,
         name: str | None = None,
         tokenizer: Any = None,
         hf_model: Any = None,
@@ -122,6 +165,10 @@ class TransformersModel(Model):
         self.max_string_length = max_string_length
         self.max_items = max_items
         self.call_prefix = call_prefix
+        self.answer_mode = answer_mode
+        self.extractive = extractive
+        self.today_in_prompt = today_in_prompt
+        self._call_grammars: dict[str, Any] = {}
         self.name = name or f"transformers:{model}"
         self._tokenizer: Any = tokenizer
         self._model: Any = hf_model
@@ -193,9 +240,16 @@ class TransformersModel(Model):
     def _render(self, request: ModelRequest) -> str:
         messages = messages_to_chat(request.messages)
         tools = request.tools if request.tools and request.tool_choice != "none" else None
+        if tools and request.tool_choice not in ("auto", "required"):
+            tools = [dict(t) for t in forced_tools(tools, request.tool_choice)]  # a named call: only that tool
         tok = self._tokenizer
+        extra: dict[str, Any] = {}
+        if self.today_in_prompt and tools:  # for choosing arguments, not for prompt-backed functions
+            today = dt.date.today()
+            extra["date_string"] = f"{today.isoformat()} ({today.strftime('%A')})"
         if self._template is None:
-            return str(tok.apply_chat_template(messages, tools=tools, add_generation_prompt=True, tokenize=False))
+            return str(tok.apply_chat_template(messages, tools=tools, add_generation_prompt=True, tokenize=False,
+                                               **extra))
         return render_chat_template(
             self._template,
             messages,
@@ -203,6 +257,7 @@ class TransformersModel(Model):
             add_generation_prompt=True,
             bos_token=tok.bos_token or "",
             eos_token=tok.eos_token or "",
+            **extra,
         )
 
     # --- generation ---------------------------------------------------------
@@ -214,26 +269,54 @@ class TransformersModel(Model):
         json_options: dict[str, Any] = {"any_whitespace": False, "strict_mode": True}
         calls_possible = bool(request.tools) and request.tool_choice != "none"
         if forced:
-            envelope = call_envelope_schema(forced_tools(request.tools, request.tool_choice), **bounds)
-            return self._compiler.compile_json_schema(json.dumps(envelope), **json_options)
+            allowed = forced_tools(request.tools, request.tool_choice)
+            if self.extractive and not any(
+                isinstance(m, ToolMessage) and m.is_error and m.name == _function_name(t) for t in allowed
+                for m in request.messages
+            ):
+                sources = ExtractionSources.from_messages(request.messages, dt.date.today().isoformat())
+                allowed = [extractive_spec(t, sources) for t in allowed]
+            key = json.dumps([allowed, bounds], sort_keys=True)
+            if key not in self._call_grammars:
+                if len(self._call_grammars) >= 256:
+                    self._call_grammars.clear()
+                self._call_grammars[key] = compile_call_grammar(
+                    allowed, lambda schema: self._compiler.compile_json_schema(json.dumps(schema), **json_options),
+                    **bounds,
+                ).grammar
+            return self._call_grammars[key]
         if request.output_schema is None:
             return None
-        output = json.dumps(bounded_schema(request.output_schema, **bounds))
-        if not calls_possible:
-            return self._compiler.compile_json_schema(output, **json_options)
-        envelope = json.dumps(call_envelope_schema(request.tools, **bounds))
-        tagged_call = xgr.Grammar.concat(
-            xgr.Grammar.from_ebnf(f"root ::= {json.dumps(self.call_prefix)}"),
-            xgr.Grammar.from_json_schema(envelope, **json_options),
-            xgr.Grammar.from_ebnf(f"root ::= {json.dumps(CALL_CLOSE)}"),
-        )
-        either = xgr.Grammar.union(tagged_call, xgr.Grammar.from_json_schema(output, **json_options))
-        return self._compiler.compile_grammar(either)
+        output = json.dumps(grammar_safe_schema(bounded_schema(request.output_schema, **bounds))[0])
+        try:
+            if not calls_possible:
+                return self._compiler.compile_json_schema(output, **json_options)
+            envelope = json.dumps(grammar_safe_schema(call_envelope_schema(request.tools, **bounds))[0])
+            tagged_call = xgr.Grammar.concat(
+                xgr.Grammar.from_ebnf(f"root ::= {json.dumps(self.call_prefix)}"),
+                xgr.Grammar.from_json_schema(envelope, **json_options),
+                xgr.Grammar.from_ebnf(f"root ::= {json.dumps(CALL_CLOSE)}"),
+            )
+            either = xgr.Grammar.union(tagged_call, xgr.Grammar.from_json_schema(output, **json_options))
+            return self._compiler.compile_grammar(either)
+        except Exception as exc:  # the engine rejects the schema: generate freely, validate afterwards
+            _log.warning("constrained decoding: the output schema does not compile (%s); generating "
+                         "unconstrained, validated afterwards", str(exc).strip().splitlines()[0][:200] if str(exc) else exc)
+            return None
 
     def _generate(
-        self, prompt: str, grammar: Any, max_new: int, request: ModelRequest, on_text: Callable[[str], None] | None = None
+        self,
+        prompt: str,
+        grammar: Any,
+        max_new: int,
+        request: ModelRequest,
+        on_text: Callable[[str], None] | None = None,
+        temperature: float | None = None,
     ) -> tuple[str, int, int, bool]:
-        """Run ``generate``; returns (text, prompt tokens, new tokens, hit the token cap)."""
+        """Run ``generate``; returns (text, prompt tokens, new tokens, hit the token cap or looped).
+
+        ``temperature`` overrides the request's (a retry samples where the first try was greedy).
+        """
         torch = import_extra("torch", feature=_FEATURE, extra="transformers")
         tok = self._tokenizer
         encoded: Any = tok(prompt, return_tensors="pt", add_special_tokens=False)
@@ -244,10 +327,10 @@ class TransformersModel(Model):
             "pad_token_id": tok.pad_token_id if tok.pad_token_id is not None else self._stop_ids[0],
             "attention_mask": encoded["attention_mask"].to(self.device),
         }
-        if request.temperature:
-            kwargs.update(do_sample=True, temperature=request.temperature, top_k=0, top_p=1.0)
-            if request.seed is not None:
-                torch.manual_seed(request.seed)
+        temperature = temperature if temperature is not None else request.temperature
+        if temperature:
+            kwargs.update(do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
+            torch.manual_seed(request.seed if request.seed is not None else 0)
         else:
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         if grammar is not None:
@@ -255,39 +338,59 @@ class TransformersModel(Model):
             kwargs["logits_processor"] = [xgr_hf.LogitsProcessor(grammar)]
         if on_text is not None:
             kwargs["streamer"] = _callback_streamer(tok, on_text, self._stop_ids)
+        kwargs["stopping_criteria"] = _loop_criteria(int(input_ids.shape[1]))
         with torch.inference_mode():
             output: Any = self._model.generate(input_ids, **kwargs)
         new_ids: list[int] = output[0, input_ids.shape[1] :].tolist()
+        n_new = len(new_ids)
         stopped = bool(new_ids) and new_ids[-1] in self._stop_ids
         if stopped:
             new_ids = new_ids[:-1]
+        looped = loop_start(new_ids)
+        if looped is not None:
+            new_ids = new_ids[:looped]
         text = str(tok.decode(new_ids, skip_special_tokens=False))
         if request.stop:
             cut = min((i for i in (text.find(s) for s in request.stop) if i >= 0), default=-1)
             if cut >= 0:
                 text, stopped = text[:cut], True
-        return text, int(input_ids.shape[1]), len(new_ids) + (1 if stopped else 0), not stopped
+        return text, int(input_ids.shape[1]), n_new, not stopped
 
     def _request_sync(self, request: ModelRequest, on_text: Callable[[str], None] | None = None) -> ModelResponse:
         with self._lock:
             self._load_locked()
+            if self.answer_mode == "grounded" and (reply := grounded_reply(request, self.name)) is not None:
+                return reply
             forced = bool(request.tools) and is_call_forced(request.tool_choice)
             grammar = self._grammar(request, forced)
             prompt = self._render(request)
+            temperature: float | None = None
             if forced:
                 prompt += self.call_prefix
                 max_new = min(request.max_tokens or self.max_call_tokens, self.max_call_tokens)
+                if request.tool_choice != "required":
+                    temperature = retry_temperature(request, request.tool_choice)
             elif grammar is not None:
                 max_new = request.max_tokens or self.max_call_tokens
             else:
                 max_new = request.max_tokens or self.max_new_tokens
-            text, n_in, n_out, capped = self._generate(prompt, grammar, max_new, request, on_text)
-        usage = Usage(requests=1, input_tokens=n_in, output_tokens=n_out)
-        finish = "length" if capped else "stop"
-        return local_response(
-            request, text, forced=forced, constrained=grammar is not None, parser=self.parser,
-            call_prefix=self.call_prefix, usage=usage, finish_reason=finish, model_name=self.name,
-        )
+            usage = Usage()
+            for attempt in range(2 if forced else 1):
+                text, n_in, n_out, capped = self._generate(prompt, grammar, max_new, request, on_text, temperature)
+                usage = usage + Usage(requests=1, input_tokens=n_in, output_tokens=n_out)
+                try:
+                    return local_response(
+                        request, text, forced=forced, constrained=grammar is not None, parser=self.parser,
+                        call_prefix=self.call_prefix, usage=usage, finish_reason="length" if capped else "stop",
+                        model_name=self.name,
+                    )
+                except UnexpectedModelBehavior:
+                    if attempt == 1 or not forced:
+                        raise
+                    # greedy decoding would write the same cut-off call again: sample once more
+                    temperature = _RETRY_TEMPERATURE
+                    _log.info("forced call did not complete in %d tokens; sampling once more", n_out)
+            raise AssertionError("unreachable")
 
     async def request(self, request: ModelRequest) -> ModelResponse:
         """Generate one reply in a worker thread (generation blocks)."""

@@ -72,4 +72,4 @@ def test_refusals(call: object, message: str) -> None:
 
 def test_schema_exposes_the_unit_choices() -> None:
     assert date_diff.parameters["properties"]["unit"]["enum"] == ["seconds", "minutes", "hours", "days", "weeks"]
-    assert now.side_effects == "read" and not now.idempotent
+    assert now.side_effects == "none" and not now.idempotent

@@ -1,0 +1,192 @@
+"""Typed values in a request and the kinds of value tool parameters take.
+
+Shared by parameter-fill re-ranking (:mod:`agentfn.fill`) and extractive constrained decoding
+(:mod:`agentfn.backends._extract`). Value kinds found in text: ``date`` (ISO dates and
+date-times), ``url``, ``file`` (``name.ext``), ``json`` (a JSON document), ``csv`` (a pasted
+table: the lines after the first), ``code`` (function calls such as ``print(x)``), ``number``
+and ``quoted`` (text in quotes). Parameters are of one of those kinds or ``timezone`` (IANA
+names), ``math`` (an arithmetic expression), ``expression`` (a query language or pattern),
+``text`` (any other string) or
+``other`` (enums, booleans, objects, unions).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, cast
+
+__all__ = [
+    "code_spans",
+    "dates_in",
+    "json_documents",
+    "name_parts",
+    "numbers_in_request",
+    "parameter_kind",
+    "parameter_kinds",
+    "quoted_spans",
+    "request_values",
+    "request_words",
+    "stem",
+    "strip_values",
+    "times_in",
+]
+
+_DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?(?!\d)")
+_TIME = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?::\d{2})?(?![\d:])")
+_URL = re.compile(r"https?://[^\s'\"<>]+[^\s'\"<>.,;:!?)]")
+_FILE = re.compile(r"(?<![\w/.:-])[\w-]+(?:/[\w.-]+)*\.[A-Za-z][A-Za-z0-9]{0,4}(?![\w.])")
+_NUMBER = re.compile(r"(?<![\w.:/-])-?\d+(?:,\d{3})*(?:\.\d+)?%?(?![\w:-])")
+_QUOTED = re.compile(r"(?<!\w)'([^']{2,})'(?!\w)|\"([^\"]{2,})\"|`([^`]{2,})`|“([^”]{2,})”")
+_CODE = re.compile(r"\b[A-Za-z_][\w.]*\([^()]*(?:\([^()]*\)[^()]*)*\)")
+_NAME_STOP = {"get", "set", "the", "and", "for", "new", "all", "use", "info"}
+
+
+def json_documents(text: str) -> list[str]:
+    """The JSON objects and arrays written in ``text``, as written."""
+    found: list[str] = []
+    decoder = json.JSONDecoder()
+    i = 0
+    while i < len(text):
+        if text[i] in "{[":
+            try:
+                _, end = decoder.raw_decode(text, i)
+            except ValueError:
+                i += 1
+                continue
+            found.append(text[i:end])
+            i = end
+        else:
+            i += 1
+    return found
+
+
+def quoted_spans(text: str) -> list[str]:
+    """Text in single, double, back or curly quotes."""
+    return [next(g for g in m.groups() if g is not None) for m in _QUOTED.finditer(text)]
+
+
+def code_spans(text: str) -> list[str]:
+    """Code after a colon or in backticks that contains a function call, e.g. ``print(sum(range(101)))``."""
+    spans = [s for s in re.findall(r"`([^`]+)`", text) if _CODE.search(s)]
+    after = re.split(r":\s+", text, maxsplit=1)
+    if len(after) == 2 and _CODE.search(after[1]):
+        spans.append(after[1].strip())
+    spans += [m.group() for m in _CODE.finditer(text)]
+    return list(dict.fromkeys(spans))
+
+
+def dates_in(text: str) -> list[str]:
+    """ISO dates and date-times written in ``text``."""
+    return list(dict.fromkeys(m.group() for m in _DATE.finditer(text)))
+
+
+def times_in(text: str) -> list[str]:
+    """Clock times (``HH:MM``) outside ISO date-times, zero-padded."""
+    rest = _DATE.sub(" ", text)
+    return list(dict.fromkeys(f"{int(h):02d}:{m}" for h, m in _TIME.findall(rest) if int(h) < 24 and int(m) < 60))
+
+
+def strip_values(text: str) -> str:
+    """``text`` without URLs, JSON documents, code, quoted text and dates."""
+    rest = _URL.sub(" ", text)
+    for doc in json_documents(rest):
+        rest = rest.replace(doc, " ")
+    rest = _QUOTED.sub(" ", _CODE.sub(" ", rest))
+    return _DATE.sub(" ", rest)
+
+
+def numbers_in_request(text: str) -> list[float]:
+    """Numbers written outside dates, file names, quotes, code and JSON (``17.5%`` is 17.5)."""
+    rest = _FILE.sub(" ", strip_values(text))
+    values: list[float] = []
+    for raw in _NUMBER.findall(rest):
+        try:
+            values.append(float(raw.rstrip("%").replace(",", "")))
+        except ValueError:
+            continue
+    return values
+
+
+def request_values(text: str) -> dict[str, int]:
+    """How many values of each kind the request holds (see the module docstring).
+
+    Values inside JSON, code or quotes count only as that document, code or quote.
+    """
+    lines = [ln for ln in text.splitlines()[1:] if ln.strip()]
+    csv = 1 if len(lines) >= 2 else 0
+    body = text.splitlines()[0] if csv else text
+    no_url = _URL.sub(" ", body)
+    docs = json_documents(no_url)
+    rest = no_url
+    for doc in docs:
+        rest = rest.replace(doc, " ")
+    code = len(_CODE.findall(rest))
+    rest = _CODE.sub(" ", rest)
+    quoted = len(_QUOTED.findall(rest))
+    rest = _QUOTED.sub(" ", rest)
+    return {"date": len(_DATE.findall(rest)), "url": len(_URL.findall(body)), "file": len(_FILE.findall(_DATE.sub(" ", rest))),
+            "json": len(docs), "csv": csv, "code": code, "number": len(numbers_in_request(body)), "quoted": quoted}
+
+
+def request_words(text: str) -> set[str]:
+    """The words of the request's first line outside file names, URLs, JSON, code and quotes (lower case)."""
+    first = text.splitlines()[0] if text else ""
+    return set(re.findall(r"[a-z]+", _FILE.sub(" ", strip_values(first)).lower()))
+
+
+def stem(word: str) -> str:
+    """A crude stem: the first five letters (``summary`` and ``summarize`` share ``summa``)."""
+    return word[:5] if len(word) >= 5 else word
+
+
+def name_parts(name: str) -> list[str]:
+    """The words of a tool name (``convert_units`` -> ``convert``, ``units``), common verbs left out."""
+    return [p for p in re.split(r"[_\W]+", name.lower()) if len(p) >= 3 and p not in _NAME_STOP]
+
+
+def parameter_kind(name: str, schema: Mapping[str, Any]) -> str:
+    """The kind of value a parameter takes, from its type, name and description."""
+    types: Any = schema.get("type")
+    type_set = {str(t) for t in cast("list[Any]", types)} if isinstance(types, list) else {str(types)}
+    if "anyOf" in schema or "oneOf" in schema:
+        options = cast("list[Any]", schema.get("anyOf") or schema.get("oneOf"))
+        return "json" if len(options) > 2 else "other"
+    words = f"{name} {schema.get('description', '')}".lower()
+    if type_set & {"number", "integer"}:
+        return "number"
+    if "enum" in schema or "const" in schema or "string" not in type_set:
+        return "other"
+    lname = name.lower()
+    if "url" in words.split() or lname in ("url", "uri", "link"):
+        return "url"
+    if "iana" in words or lname in ("timezone", "time_zone", "tz", "zone", "to_timezone", "from_timezone"):
+        return "timezone"
+    if "iso 8601" in words or lname in ("date", "datetime", "start", "end", "when"):
+        return "date"
+    if lname in ("path", "file", "filename", "file_path", "filepath"):
+        return "file"
+    if "csv" in words:
+        return "csv"
+    if lname in ("code", "source", "program", "script"):
+        return "code"
+    if "json" in words and "jsonpath" not in words:
+        return "json"
+    if lname in ("expression", "formula", "equation") and not any(
+        w in words for w in ("jsonpath", "regex", "regular", "glob", "sql", "xpath", "query")
+    ):
+        return "math"
+    if "expression" in words or "formula" in words or "pattern" in lname:
+        return "expression"
+    return "text"
+
+
+def parameter_kinds(spec: Mapping[str, Any]) -> list[tuple[str, str, bool]]:
+    """``(name, kind, required)`` for each parameter of an OpenAI-format tool spec."""
+    fn_any: Any = spec.get("function", spec)
+    fn = cast("Mapping[str, Any]", fn_any)
+    params = cast("Mapping[str, Any]", fn.get("parameters") or {})
+    props = cast("Mapping[str, Any]", params.get("properties") or {})
+    required = set(cast("list[str]", params.get("required") or []))
+    return [(n, parameter_kind(n, cast("Mapping[str, Any]", s)), n in required) for n, s in props.items()]

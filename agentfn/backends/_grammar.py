@@ -1,0 +1,224 @@
+"""Compiling constrained-decoding grammars so that a tool schema can never crash a request.
+
+Grammar engines reject or abort on some valid JSON Schemas: xgrammar up to 0.2.x aborts with
+``grammar_functor.cc ... Check failed`` on a regex repeat bounded above 128 inside a string
+``pattern`` (mlc-ai/xgrammar#863), which is how ``"^[0-9]{1,2000}$"`` broke every arithmetic
+request. :func:`compile_call_grammar` therefore
+
+1. makes the schemas *grammar-safe* first (:func:`grammar_safe_schema`: repeat bounds above
+   :data:`MAX_REPEAT` are lowered to it, which only narrows what is accepted), then
+2. compiles the call envelope of all allowed tools; if that fails, it finds the tools whose own
+   envelope fails and degrades each, logging a warning: first its ``pattern`` constraints are
+   dropped, then its arguments become any JSON object (the tool's validation still checks the
+   call after generation);
+3. and if nothing compiles, returns no grammar: the call is generated unconstrained and parsed
+   and validated like free text.
+
+``compile_fn`` is the backend's compiler (``GrammarCompiler.compile_json_schema`` in
+transformers) or :func:`xgrammar_preflight` for engines that compile internally (vLLM), which
+checks a schema with a small byte-level vocabulary before the engine sees it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
+
+from agentfn.backends._constrain import call_envelope_schema
+
+__all__ = ["MAX_REPEAT", "CallGrammar", "clamp_pattern", "compile_call_grammar", "grammar_safe_schema",
+           "xgrammar_preflight"]
+
+log = logging.getLogger("agentfn.backends.grammar")
+
+MAX_REPEAT = 128
+"""The largest regex repeat bound xgrammar compiles reliably inside JSON strings."""
+
+_REPEAT = re.compile(r"\{(\d+)(?:(,)(\d*))?\}")
+
+
+def clamp_pattern(pattern: str, limit: int = MAX_REPEAT) -> str | None:
+    """``pattern`` with every ``{m,n}`` repeat above ``limit`` lowered to ``{m,limit}``.
+
+    Only narrows the language. Returns None when that is impossible (a repeat that needs more
+    than ``limit`` copies, e.g. ``{200}`` or ``{150,}``).
+    """
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "]" or pattern[i + 1 : i + 3] == "^]":  # a literal ] opens the class
+                step = 2 if pattern[i + 1] == "]" else 3
+                out.append(pattern[i : i + step])
+                i += step
+                continue
+        elif ch == "{" and (m := _REPEAT.match(pattern, i)) is not None:
+            low = int(m.group(1))
+            high = None if m.group(2) and not m.group(3) else int(m.group(3) or low)
+            if low > limit:
+                return None
+            out.append(f"{{{low},{limit}}}" if high is not None and high > limit else m.group(0))
+            i = m.end()
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def grammar_safe_schema(schema: Any, *, drop_patterns: bool = False) -> tuple[Any, list[str]]:
+    """A copy of ``schema`` a grammar engine compiles; returns it with notes on what changed.
+
+    Args:
+        schema: a JSON Schema (not modified).
+        drop_patterns: remove every string ``pattern`` instead of clamping it.
+    """
+    result = copy.deepcopy(schema)
+    notes: list[str] = []
+
+    def visit(node: Any, where: str) -> None:
+        if isinstance(node, list):
+            for k, item in enumerate(cast("list[Any]", node)):
+                visit(item, f"{where}[{k}]")
+            return
+        if not isinstance(node, dict):
+            return
+        obj = cast("dict[str, Any]", node)
+        pattern = obj.get("pattern")
+        if isinstance(pattern, str):
+            safe = None if drop_patterns else clamp_pattern(pattern)
+            if safe is None:
+                del obj["pattern"]
+                notes.append(f"{where or '/'}: pattern {pattern!r} dropped")
+            elif safe != pattern:
+                obj["pattern"] = safe
+                notes.append(f"{where or '/'}: pattern {pattern!r} narrowed to {safe!r}")
+        for key, value in obj.items():
+            if key in ("properties", "$defs", "definitions", "patternProperties") and isinstance(value, dict):
+                for name, sub in cast("dict[str, Any]", value).items():
+                    visit(sub, f"{where}/{name}")
+            elif key in ("items", "additionalProperties", "anyOf", "oneOf", "allOf", "prefixItems", "not"):
+                visit(value, where)
+
+    visit(result, "")
+    return result, notes
+
+
+def _function(spec: Mapping[str, Any]) -> dict[str, Any]:
+    fn = spec.get("function")
+    return dict(cast("Mapping[str, Any]", fn) if isinstance(fn, Mapping) else spec)
+
+
+def _with_parameters(spec: Mapping[str, Any], parameters: Any) -> dict[str, Any]:
+    fn = _function(spec)
+    fn["parameters"] = parameters
+    return {"type": "function", "function": fn}
+
+
+class CallGrammar:
+    """What :func:`compile_call_grammar` settled on.
+
+    Attributes:
+        grammar: the compiled grammar, or None (generate unconstrained).
+        schema: the envelope schema that was compiled (None when unconstrained).
+        degraded: ``{tool name: "patterns dropped" | "arguments unconstrained"}``.
+    """
+
+    def __init__(self, grammar: Any, schema: dict[str, Any] | None, degraded: dict[str, str]) -> None:
+        self.grammar = grammar
+        self.schema = schema
+        self.degraded = degraded
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
+
+
+def compile_call_grammar(
+    tools: Sequence[Mapping[str, Any]],
+    compile_fn: Callable[[dict[str, Any]], Any],
+    **bounds: Any,
+) -> CallGrammar:
+    """The grammar of one call to one of ``tools``, degrading per tool instead of failing.
+
+    Args:
+        tools: the allowed tool specs (OpenAI format).
+        compile_fn: compiles an envelope schema; raises when the engine rejects it.
+        **bounds: ``max_string_length``/``max_items`` for :func:`call_envelope_schema`.
+    """
+    safe: list[dict[str, Any]] = []
+    for spec in tools:
+        params, notes = grammar_safe_schema(_function(spec).get("parameters") or {"type": "object"})
+        for note in notes:
+            log.info("tool %s: %s (grammar engine limit)", _function(spec).get("name"), note)
+        safe.append(_with_parameters(spec, params))
+    envelope = call_envelope_schema(safe, **bounds)
+    try:
+        return CallGrammar(compile_fn(envelope), envelope, {})
+    except Exception as exc:  # engines raise RuntimeError, ValueError or their own types
+        first_error = _first_line(exc)
+    degraded: dict[str, str] = {}
+    kept: list[dict[str, Any]] = []
+    for spec in safe:
+        name = str(_function(spec).get("name"))
+        candidates = [
+            ("", spec),
+            ("patterns dropped", _with_parameters(spec, grammar_safe_schema(_function(spec)["parameters"],
+                                                                           drop_patterns=True)[0])),
+            ("arguments unconstrained", _with_parameters(spec, {"type": "object"})),
+        ]
+        for label, candidate in candidates:
+            try:
+                compile_fn(call_envelope_schema([candidate], **bounds))
+            except Exception as exc:
+                log.debug("tool %s: grammar failed (%s)", name, _first_line(exc))
+                continue
+            if label:
+                degraded[name] = label
+                log.warning("constrained decoding: tool %r's schema does not compile (%s); %s, the call "
+                            "is validated after generation", name, first_error, label)
+            kept.append(candidate)
+            break
+        else:
+            degraded[name] = "left out"
+    if kept:
+        envelope = call_envelope_schema(kept, **bounds)
+        try:
+            return CallGrammar(compile_fn(envelope), envelope, degraded)
+        except Exception as exc:
+            first_error = _first_line(exc)
+    log.warning("constrained decoding: no grammar compiles for tools %s (%s); generating the call "
+                "unconstrained, validated after generation", [_function(t).get("name") for t in tools], first_error)
+    return CallGrammar(None, None, {str(_function(t).get("name")): "unconstrained" for t in tools})
+
+
+_PREFLIGHT: list[Any] = []
+
+
+def xgrammar_preflight(schema: dict[str, Any]) -> dict[str, Any]:
+    """Compile ``schema`` with xgrammar over a 256-token byte vocabulary; returns the schema.
+
+    For engines that compile internally (vLLM uses xgrammar): an abort there would take the
+    engine down, so the schema is checked here first. Without xgrammar installed it passes.
+    """
+    try:
+        import xgrammar as xgr  # pyright: ignore[reportMissingTypeStubs]
+    except ImportError:
+        return schema
+    if not _PREFLIGHT:
+        vocab = [chr(i) if 32 <= i < 127 else f"<0x{i:02X}>" for i in range(256)]
+        _PREFLIGHT.append(xgr.GrammarCompiler(xgr.TokenizerInfo(vocab), max_threads=1))
+    _PREFLIGHT[0].compile_json_schema(json.dumps(schema), any_whitespace=False, strict_mode=True)
+    return schema

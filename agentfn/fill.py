@@ -1,0 +1,149 @@
+"""Parameter-fill re-ranking: among the router's near-tied candidates, prefer the tool the request can fill.
+
+A small model follows the router's top-1 (``follow_route``), and near-duplicate tools often tie
+there: "days between 2024-01-01 and 2024-03-01" scores ``date_add`` as high as ``date_diff``.
+What separates them is the request itself: it holds two dates, and only ``date_diff`` takes two.
+:class:`FillRouter` wraps a router and re-ranks its top candidates by
+
+* **coverage**: the share of the typed values found in the request (dates, numbers, URLs, file
+  names, JSON, CSV, quoted text) that the tool's parameters can take, by type, name and
+  description (:func:`request_values`, :func:`parameter_kinds`);
+* **missing**: the share of required parameters of a specific kind (a date, a URL, a file...)
+  for which the request holds no value;
+* **named**: whether the request uses a distinctive part of the tool's name as a word
+  ("translate", "summarize"; not "date" when ``date_add`` and ``date_diff`` both compete).
+
+``score = router score + coverage_weight * coverage - missing_weight * missing + name_weight * named``.
+When the head of the plan changes, the plan becomes that one tool (the router's chain belonged to
+its own head). With ``never_abstain`` (for a model that cannot answer alone) an abstaining plan
+still offers its best candidates and selects the best one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
+
+from agentfn._values import name_parts, parameter_kinds, request_values, request_words, stem
+from agentfn.router.router import RoutePlan
+from agentfn.router.text import query_from_messages
+
+__all__ = ["FillRouter", "RouterLike"]
+
+_SPECIFIC = ("date", "url", "file", "json", "csv", "code")
+
+
+class RouterLike(Protocol):
+    """What the agent needs from a router."""
+
+    def route(self, query: str | Sequence[Any], k: int = 10) -> RoutePlan: ...
+
+
+@dataclass(frozen=True)
+class _Fit:
+    coverage: float
+    missing: float
+    named: float
+
+
+def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], shared: set[str]) -> _Fit:
+    kinds = parameter_kinds(spec)
+    capacity: dict[str, int] = {}
+    for _, kind, _ in kinds:
+        capacity[kind] = capacity.get(kind, 0) + 1
+    salient = {k: v for k, v in values.items() if v}
+    if "quoted" in salient:  # quoted text goes to text parameters
+        capacity["quoted"] = capacity.get("text", 0) + capacity.get("code", 0)
+    total = sum(salient.values())
+    taken = 0.0
+    for kind, count in salient.items():
+        slots = capacity.get(kind, 0)
+        if kind == "number":
+            slots += 99 * capacity.get("expression", 0)
+        taken += min(count, slots)
+    specific = [k for _, k, req in kinds if req and k in _SPECIFIC]
+    missing = sum(1 for k in specific if not values.get(k)) / len(specific) if specific else 0.0
+    fn = cast("Mapping[str, Any]", spec.get("function", spec))
+    name = str(fn.get("name", ""))
+    stems = {stem(w) for w in words}
+    named = float(any(stem(p) in stems for p in name_parts(name) if p not in shared))
+    return _Fit(taken / total if total else 0.0, missing, named)
+
+
+class FillRouter:
+    """A router whose top candidates are re-ranked by how well the request fills them.
+
+    Args:
+        router: the router to wrap (anything with ``route(query, k)``).
+        tools: the tool specs (OpenAI format) or :class:`~agentfn.tool.Tool` objects it routes over.
+        pool: how many of the router's candidates are re-ranked.
+        margin: only candidates within this of the router's top score compete.
+        never_abstain: select the best candidate even when the router abstains.
+    """
+
+    def __init__(
+        self,
+        router: RouterLike,
+        tools: Iterable[Any],
+        *,
+        pool: int = 10,
+        margin: float = 0.5,
+        coverage_weight: float = 0.4,
+        missing_weight: float = 0.4,
+        name_weight: float = 0.35,
+        never_abstain: bool = False,
+    ) -> None:
+        self.router = router
+        self.specs: dict[str, Mapping[str, Any]] = {}
+        for t in tools:
+            spec = t.openai_schema() if hasattr(t, "openai_schema") else t
+            fn = cast("Mapping[str, Any]", spec.get("function", spec))
+            self.specs[str(fn["name"])] = spec
+        self.pool = pool
+        self.margin = margin
+        self.coverage_weight = coverage_weight
+        self.missing_weight = missing_weight
+        self.name_weight = name_weight
+        self.never_abstain = never_abstain
+
+    def rescore(self, text: str, ranked: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
+        """``ranked`` with fill-adjusted scores for the candidates within ``margin`` of the top, best first."""
+        if not ranked:
+            return []
+        values = request_values(text)
+        words = request_words(text)
+        top = ranked[0][1]
+        competing = [name for name, score in ranked if name in self.specs and score >= top - self.margin]
+        counts: dict[str, int] = {}
+        for name in competing:
+            for part in set(name_parts(name)):
+                counts[part] = counts.get(part, 0) + 1
+        shared = {part for part, n in counts.items() if n > 1}  # only a distinctive name part counts
+        scored: list[tuple[str, float]] = []
+        for name, score in ranked:
+            spec = self.specs.get(name)
+            if spec is None or name not in competing:
+                scored.append((name, score))
+                continue
+            fit = _fit(spec, values, words, shared)
+            scored.append((name, score + self.coverage_weight * fit.coverage - self.missing_weight * fit.missing
+                           + self.name_weight * fit.named))
+        return sorted(scored, key=lambda item: -item[1])
+
+    def route(self, query: str | Sequence[Any], k: int = 10) -> RoutePlan:
+        """The router's plan, re-ranked; see the module docstring."""
+        plan = self.router.route(query, k=max(k, self.pool))
+        text = query if isinstance(query, str) else query_from_messages(query, context_turns=0)[0]
+        ranked = self.rescore(text, plan.ranked[: self.pool]) + list(plan.ranked[self.pool :])
+        if not ranked:
+            return plan
+        best = ranked[0][0]
+        abstain = plan.abstain and not self.never_abstain
+        if abstain:
+            selected: list[str] = []
+        elif plan.selected and plan.selected[0] == best:
+            selected = list(plan.selected)
+        else:
+            selected = [best]
+        return plan.model_copy(update={"ranked": ranked[:k], "selected": selected, "abstain": abstain})

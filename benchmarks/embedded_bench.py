@@ -1,0 +1,394 @@
+"""The embedded default on everyday requests: right answers, crashes, markup and latency per tool family.
+
+Run: ``.venv/bin/python benchmarks/embedded_bench.py`` (writes ``benchmarks/results/embedded.json``
+and ``embedded.md``). Each request of ``agentfn/evals/data/everyday.jsonl`` goes through the same
+path as ``agentfn run "..."``: ``agentfn.cli.build_agent`` with the defaults (the embedded
+SmolLM2-135M, the built-in tools, the router, forced calls along the route), one agent for all
+requests, a fresh files root per request and a local HTTP server for ``http_get``.
+
+Two arms, side by side: ``current`` (this checkout) and ``baseline`` (the code at ``--baseline-ref``,
+extracted with ``git archive``; what a user had before). Each arm runs in its own worker process
+with its code first on ``PYTHONPATH``; workers only record what happened and this process scores
+it, so the baseline needs nothing new. Raw results are appended to ``--work-dir`` as they come,
+and a rerun resumes from them (``--fresh`` starts over). ``--reuse-baseline`` copies the baseline
+arm from the existing results file instead of running it again. ``--ids``/``--family``/``--limit``
+run a subset while iterating; the committed result runs every case.
+
+A run is *right* when it answered, without markup, and the answer passes the case's checker;
+a *crash* is an exception out of the run (what the CLI printed as a traceback); *markup* is an
+answer showing ``<tool_response>``-style tags or special tokens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).parent / "results"
+DATA = ROOT / "agentfn" / "evals" / "data"
+BASELINE_REF = "4b8179e"  # main before the embedded-default work (issue 14)
+ARMS = ("baseline", "current")
+
+# ----------------------------------------------------------------------------------------- worker
+
+
+def _serve_fixtures(pages: dict[str, Any]) -> tuple[ThreadingHTTPServer, str]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            page = pages.get(self.path.split("?")[0])
+            status = int(page["status"]) if page else 404
+            body = (page["body"] if page else "not found").encode()
+            self.send_response(status)
+            self.send_header("Content-Type", page["content_type"] if page else "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def _snapshot(root: Path) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.stat().st_size < 100_000:
+            files[path.relative_to(root).as_posix()] = path.read_text(encoding="utf-8", errors="replace")
+    return files
+
+
+def _run_case(agent: Any, case: dict[str, Any], base_url: str, files: dict[str, str]) -> dict[str, Any]:
+    from tools.config import configure
+
+    with tempfile.TemporaryDirectory(prefix="everyday-") as tmp:
+        root = Path(tmp)
+        for rel, text in files.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text, encoding="utf-8")
+        configure(files_root=root, http_allow=[base_url + "/"])
+        prompt = case["prompt"].replace("{http}", base_url)
+        record: dict[str, Any] = {"id": case["id"], "at": datetime.now(UTC).isoformat()}
+        started = time.perf_counter()
+        try:
+            result = asyncio.run(agent.run(prompt))
+        except Exception as exc:  # what `agentfn run` printed as a traceback
+            record.update(crash=True, error=f"{type(exc).__name__}: {str(exc)[:300]}", output=None,
+                          outcome="crash", calls=[], results=[])
+        else:
+            calls: list[dict[str, Any]] = []
+            results: list[dict[str, Any]] = []
+            for message in result.new_messages:
+                for c in getattr(message, "tool_calls", None) or []:
+                    try:
+                        args = json.loads(c.arguments) if isinstance(c.arguments, str) else c.arguments
+                    except ValueError:
+                        args = c.arguments
+                    calls.append({"name": c.name, "arguments": args})
+                if message.role == "tool":
+                    results.append({"name": message.name, "is_error": bool(message.is_error),
+                                    "content": str(message.content)[:300]})
+            output = result.output if isinstance(result.output, str) or result.output is None else str(result.output)
+            error = None if result.error is None else f"{type(result.error).__name__}: {str(result.error)[:300]}"
+            record.update(crash=False, error=error, output=output, outcome=result.outcome, reason=result.reason,
+                          calls=calls, results=results, steps=result.steps,
+                          output_tokens=result.usage.output_tokens, input_tokens=result.usage.input_tokens)
+        record["latency_s"] = round(time.perf_counter() - started, 3)
+        record["files"] = {k: v for k, v in _snapshot(root).items() if files.get(k) != v}
+    return record
+
+
+def worker(args: argparse.Namespace) -> None:
+    """Run the given cases with whatever ``agentfn`` is first on the path; append JSON lines."""
+    import torch
+
+    torch.set_num_threads(args.threads)
+    from agentfn.cli import build_agent
+
+    cases = [json.loads(line) for line in Path(args.cases).read_text(encoding="utf-8").splitlines() if line.strip()]
+    wanted = set(args.ids.split(","))
+    cases = [c for c in cases if c["id"] in wanted]
+    fixtures = json.loads(Path(args.fixtures).read_text(encoding="utf-8"))
+    server, base_url = _serve_fixtures(fixtures["http"])
+    started = time.perf_counter()
+    agent = build_agent(model=None, base_url=None, tools=None, store=None, max_steps=10, tool_choice=None,
+                        system=None)
+    load = getattr(agent.model, "load", None)
+    if load is not None:
+        load()
+    setup_s = time.perf_counter() - started
+    with Path(args.out).open("a", encoding="utf-8") as out:
+        out.write(json.dumps({"setup_s": round(setup_s, 3)}) + "\n")
+        for case in cases:
+            record = _run_case(agent, case, base_url, fixtures["files"])
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.flush()
+            print(f"[{args.arm}] {case['id']}: {record['latency_s']:.1f}s {record.get('output')!r:.120}",
+                  file=sys.stderr, flush=True)
+    server.shutdown()
+
+
+# ----------------------------------------------------------------------------------------- parent
+
+
+def _spread(cases: list[Any], limit: int) -> list[Any]:
+    """At most ``limit`` cases spread evenly over ``cases`` (all when ``limit`` is 0)."""
+    if not limit or len(cases) <= limit:
+        return cases
+    step = len(cases) / limit
+    return [cases[int(i * step)] for i in range(limit)]
+
+
+def _forget(raw: Path, ids: set[str]) -> None:
+    kept = [r for r in _read_raw(raw) if r.get("id") not in ids]
+    raw.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept), encoding="utf-8")
+
+
+def _read_raw(path: Path) -> Iterator[dict[str, Any]]:
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                yield json.loads(line)
+
+
+def _baseline_code(ref: str, work: Path) -> Path:
+    target = work / f"code-{ref}"
+    if not (target / "agentfn").is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "agentfn", "tools", "prompts"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
+def _run_arm(arm: str, code: Path, ids: list[str], raw: Path, threads: int) -> None:
+    done = {r["id"] for r in _read_raw(raw) if "id" in r}
+    todo = [i for i in ids if i not in done]
+    if not todo:
+        return
+    env = dict(os.environ, PYTHONPATH=str(code), TOKENIZERS_PARALLELISM="false")
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--arm", arm, "--ids", ",".join(todo),
+           "--cases", str(DATA / "everyday.jsonl"), "--fixtures", str(DATA / "everyday_fixtures.json"),
+           "--out", str(raw), "--threads", str(threads)]
+    subprocess.run(cmd, env=env, check=True, cwd=tempfile.gettempdir())
+
+
+def _score(cases: list[Any], raw: list[dict[str, Any]]) -> dict[str, Any]:
+    from agentfn.evals.everyday import check_answer, has_markup
+
+    by_id = {r["id"]: r for r in raw if "id" in r}
+    rows: list[dict[str, Any]] = []
+    for case in cases:
+        r = by_id.get(case.id)
+        if r is None:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            for rel, text in (r.get("files") or {}).items():
+                (root / rel).parent.mkdir(parents=True, exist_ok=True)
+                (root / rel).write_text(text, encoding="utf-8")
+            answered = r.get("outcome") == "answered" and not r["crash"]
+            markup = has_markup(r.get("output"))
+            passes = answered and check_answer(case.expect, r.get("output"), now=datetime.fromisoformat(r["at"]),
+                                               files_root=root)
+        called = [c["name"] for c in r.get("calls", [])]
+        rows.append({
+            "id": case.id, "family": case.family, "prompt": case.prompt, "expected_tools": case.tools,
+            "right": bool(passes and not markup), "crash": bool(r["crash"]), "markup": markup,
+            "answered": answered, "right_tools": all(t in called for t in case.tools),
+            "latency_s": r["latency_s"], "output": (r.get("output") or "")[:400], "error": r.get("error"),
+            "calls": r.get("calls", []),
+        })
+    return {"summary": _summarise(rows), "families": _by_family(rows), "cases": rows}
+
+
+def _summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    n = len(rows)
+    latencies = sorted(r["latency_s"] for r in rows)
+    return {
+        "n": n,
+        "right": sum(r["right"] for r in rows),
+        "right_rate": round(sum(r["right"] for r in rows) / n, 4) if n else 0.0,
+        "crashes": sum(r["crash"] for r in rows),
+        "markup": sum(r["markup"] for r in rows),
+        "not_answered": sum(not r["answered"] and not r["crash"] for r in rows),
+        "right_tools": sum(r["right_tools"] for r in rows),
+        "latency_median_s": round(statistics.median(latencies), 2) if latencies else 0.0,
+        "latency_p90_s": round(latencies[min(n - 1, int(0.9 * n))], 2) if latencies else 0.0,
+        "latency_max_s": round(latencies[-1], 2) if latencies else 0.0,
+    }
+
+
+def _by_family(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    families = sorted({r["family"] for r in rows})
+    return {f: _summarise([r for r in rows if r["family"] == f]) for f in families}
+
+
+def _machine() -> dict[str, Any]:
+    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+            "load_avg_1m": round(os.getloadavg()[0], 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--arm", default="current", help=argparse.SUPPRESS)
+    parser.add_argument("--cases", help=argparse.SUPPRESS)
+    parser.add_argument("--fixtures", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--ids", default="", help="comma-separated case ids (default: all)")
+    parser.add_argument("--family", default="", help="only these families (comma-separated)")
+    parser.add_argument("--limit", type=int, default=0, help="at most this many cases (spread over the set)")
+    parser.add_argument("--arms", default=",".join(ARMS), help="which arms to run: baseline,current")
+    parser.add_argument("--baseline-ref", default=BASELINE_REF, help="git ref of the baseline code")
+    parser.add_argument("--reuse-baseline", action="store_true", help="keep the baseline arm of the results file")
+    parser.add_argument("--work-dir", default=str(Path(tempfile.gettempdir()) / "agentfn-embedded-bench"))
+    parser.add_argument("--fresh", action="store_true", help="forget raw results from earlier runs")
+    parser.add_argument("--rerun", action="store_true", help="forget the raw results of the selected cases")
+    parser.add_argument("--baseline-limit", type=int, default=0,
+                        help="run the baseline on this many cases spread over the selection (it is slow)")
+    parser.add_argument("--threads", type=int, default=max(1, min(2, os.cpu_count() or 1)),
+                        help="torch threads per worker")
+    parser.add_argument("--results", default=str(RESULTS / "embedded.json"), help="results JSON path")
+    args = parser.parse_args()
+    if args.worker:
+        worker(args)
+        return
+    sys.path.insert(0, str(ROOT))
+    from agentfn.evals.everyday import load_everyday_cases
+
+    cases = load_everyday_cases()
+    if args.ids:
+        wanted = set(args.ids.split(","))
+        cases = [c for c in cases if c.id in wanted]
+    if args.family:
+        families = set(args.family.split(","))
+        cases = [c for c in cases if c.family in families]
+    cases = _spread(cases, args.limit)
+    work = Path(args.work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    results_path = Path(args.results)
+    previous: dict[str, Any] = json.loads(results_path.read_text()) if results_path.exists() else {}
+    arms: dict[str, Any] = {}
+    for arm in args.arms.split(","):
+        if arm == "baseline" and args.reuse_baseline and "baseline" in previous.get("arms", {}):
+            arms["baseline"] = previous["arms"]["baseline"]
+            continue
+        code = ROOT if arm == "current" else _baseline_code(args.baseline_ref, work)
+        raw_path = work / (f"raw-{arm}.jsonl" if arm == "current" else f"raw-baseline-{args.baseline_ref}.jsonl")
+        if args.fresh and raw_path.exists():
+            raw_path.unlink()
+        arm_cases = _spread(cases, args.baseline_limit) if arm == "baseline" else cases
+        if args.rerun:
+            _forget(raw_path, {c.id for c in arm_cases})
+        _run_arm(arm, code, [c.id for c in arm_cases], raw_path, args.threads)
+        raw = list(_read_raw(raw_path))
+        setups = [r["setup_s"] for r in raw if "setup_s" in r]
+        scored = _score(arm_cases, raw)
+        scored["setup_s"] = setups[-1] if setups else None
+        scored["code"] = "this checkout" if arm == "current" else f"git {args.baseline_ref}"
+        arms[arm] = scored
+    if "baseline" in arms and "current" in arms:  # the current arm on the baseline's cases, for ratios
+        same = {r["id"] for r in arms["baseline"]["cases"]}
+        arms["current"]["on_baseline_cases"] = _summarise([r for r in arms["current"]["cases"] if r["id"] in same])
+    data = {
+        "benchmark": "embedded",
+        "cases_file": "agentfn/evals/data/everyday.jsonl",
+        "n_cases": len(cases),
+        "model": "embedded (SmolLM2-135M-Instruct, transformers, CPU)",
+        "threads": args.threads,
+        "machine": _machine(),
+        "arms": arms,
+    }
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    results_path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    results_path.with_suffix(".md").write_text(render_markdown(data), encoding="utf-8")
+    print(render_markdown(data))
+
+
+# ----------------------------------------------------------------------------------------- report
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({100 * part / whole:.0f}%)" if whole else "0/0"
+
+
+def _ratio(new: float, old: float) -> str:
+    return f"{new / old:.2f}x" if old else "n/a"
+
+
+def render_markdown(data: dict[str, Any]) -> str:
+    """The Markdown report: a pure function of the results JSON."""
+    arms: dict[str, Any] = data["arms"]
+    names = [a for a in ARMS if a in arms]
+    lines = [
+        "# The embedded default on everyday requests",
+        "",
+        f"{data['n_cases']} requests from `{data['cases_file']}` through the `agentfn run` path "
+        f"({data['model']}, {data['threads']} torch threads; {data['machine']['cpus']} CPUs, "
+        f"load {data['machine']['load_avg_1m']} at the end). Arms: "
+        + "; ".join(f"`{a}` = {arms[a]['code']}" for a in names) + ".",
+        "",
+        "| arm | right | crashes | markup | no answer | right tools | median s | p90 s | max s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for a in names:
+        s = arms[a]["summary"]
+        lines.append(
+            f"| {a} | {_pct(s['right'], s['n'])} | {s['crashes']} | {s['markup']} | {s['not_answered']} | "
+            f"{_pct(s['right_tools'], s['n'])} | {s['latency_median_s']} | {s['latency_p90_s']} | "
+            f"{s['latency_max_s']} |"
+        )
+    if len(names) == 2:
+        old, new = arms["baseline"]["summary"], arms["current"].get("on_baseline_cases", arms["current"]["summary"])
+        lines += ["", f"On the {old['n']} cases both arms ran: right answers {new['right']} (current) vs "
+                  f"{old['right']} (baseline), crashes {new['crashes']} vs {old['crashes']}, markup {new['markup']} vs "
+                  f"{old['markup']}; median latency current/baseline "
+                  f"{_ratio(new['latency_median_s'], old['latency_median_s'])}."]
+    lines += ["", "## Per tool family", "",
+              "| family | n | " + " | ".join(f"{a} right | {a} crash | {a} markup | {a} median s" for a in names) + " |",
+              "|---|---|" + "---|---|---|---|" * len(names)]
+    families = sorted({f for a in names for f in arms[a]["families"]})
+    for f in families:
+        cells: list[str] = []
+        n = 0
+        for a in names:
+            s = arms[a]["families"].get(f)
+            if s is None:
+                cells.append(" | | | ")
+                continue
+            n = s["n"]
+            cells.append(f"{_pct(s['right'], s['n'])} | {s['crashes']} | {s['markup']} | {s['latency_median_s']}")
+        lines.append(f"| {f} | {n} | " + " | ".join(cells) + " |")
+    if "current" in arms:
+        wrong = [r for r in arms["current"]["cases"] if not r["right"]]
+        lines += ["", f"## Requests the current arm got wrong ({len(wrong)})", "",
+                  "| id | prompt | calls | answer |", "|---|---|---|---|"]
+        for r in wrong:
+            calls = ", ".join(c["name"] for c in r["calls"]) or "-"
+            answer = (r["error"] if r["crash"] else r["output"]) or ""
+            clean = " ".join(answer.split())[:120].replace("|", "\\|")
+            prompt = " ".join(r["prompt"].split())[:80].replace("|", "\\|")
+            lines.append(f"| {r['id']} | {prompt} | {calls} | {clean} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

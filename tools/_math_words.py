@@ -1,0 +1,96 @@
+"""Arithmetic written in English, rewritten as an expression ``calculate`` evaluates.
+
+Models (and people) write "17.5% of 2480", "1000 divided by 8", "the square root of 144",
+"2 to the power of 10" or "what is 9 squared plus 40?". :func:`from_words` rewrites such text
+into Python arithmetic; an expression already in symbols passes through unchanged (``%``
+between two numbers stays the modulo operator). What it cannot rewrite is left for the
+evaluator to reject with its usual message.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["from_words"]
+
+_NUM = r"(-?\d+(?:\.\d+)?|pi|e|\([^()]*\))"
+_LIST = r"((?:-?\d+(?:\.\d+)?\s*(?:,\s*|\s+and\s+|,\s*and\s+))+-?\d+(?:\.\d+)?)"
+_LEAD = re.compile(
+    r"^(?:(?:what|how much|whats|what's)\s+(?:is|are|does|do)?\s*|compute|calculate|evaluate|work out|find|"
+    r"tell me|please|can you|could you|give me|the value of|the result of|solve)\b[\s,:]*",
+    re.I,
+)
+
+
+def _numbers(text: str) -> list[str]:
+    return re.findall(r"-?\d+(?:\.\d+)?", text)
+
+
+_RULES: list[tuple[str, str]] = [
+    (rf"(?:the\s+)?average\s+of\s+{_LIST}", "AVG"),
+    (rf"(?:the\s+)?mean\s+of\s+{_LIST}", "AVG"),
+    (rf"(?:the\s+)?sum\s+of\s+{_LIST}", "SUM"),
+    (rf"(?:the\s+)?product\s+of\s+{_LIST}", "PROD"),
+    (rf"(?:the\s+)?remainder\s+(?:when|of)\s+{_NUM}\s+(?:is\s+)?divided\s+by\s+{_NUM}", r"(\1 % \2)"),
+    (rf"{_NUM}\s+(?:mod|modulo)\s+{_NUM}", r"(\1 % \2)"),
+    (rf"split\s+(?:an?\s+|the\s+)?{_NUM}(?:\s+\w+)?\s+(?:between|among|by|into)\s+{_NUM}(?:\s+\w+)?", r"(\1 / \2)"),
+    (rf"(?:the\s+)?square\s+root\s+of\s+{_NUM}", r"sqrt(\1)"),
+    (rf"(?:the\s+)?cube\s+root\s+of\s+{_NUM}", r"cbrt(\1)"),
+    (rf"log(?:arithm)?\s+(?:to\s+)?base\s+{_NUM}\s+of\s+{_NUM}", r"log(\2, \1)"),
+    (rf"(?:the\s+)?(?:natural\s+)?log(?:arithm)?\s+of\s+{_NUM}", r"log(\1)"),
+    (rf"(?:the\s+)?factorial\s+of\s+{_NUM}", r"factorial(\1)"),
+    (rf"{_NUM}\s+factorial", r"factorial(\1)"),
+    (rf"{_NUM}!", r"factorial(\1)"),
+    (rf"round\s+{_NUM}\s+to\s+{_NUM}\s+decimal(?:\s+places?|s)?", r"round(\1, \2)"),
+    (rf"{_NUM}\s+rounded\s+to\s+{_NUM}\s+decimal(?:\s+places?|s)?", r"round(\1, \2)"),
+    (rf"{_NUM}\s*(?:%|percent|per\s+cent)\s+(?:\w+\s+){{0,2}}?(?:of|on)\s+(?:an?\s+|the\s+)?{_NUM}", r"(\1 / 100 * \2)"),
+    (rf"{_NUM}\s*(?:%|percent|per\s+cent)(?!\s*\d)", r"(\1 / 100)"),
+    (rf"{_NUM}\s+squared", r"(\1 ** 2)"),
+    (rf"{_NUM}\s+cubed", r"(\1 ** 3)"),
+    (r"(?:raised\s+)?to\s+the\s+(?:power|exponent)\s+of", "**"),
+    (r"raised\s+to", "**"),
+    (r"to\s+the\s+power", "**"),
+    (r"divided\s+by|over(?=\s*-?\d)", "/"),
+    (r"multiplied\s+by|times|(?<=\d)\s*x\s*(?=\d)", "*"),
+    (r"plus|added\s+to", "+"),
+    (r"minus|subtract(?:ed)?|less", "-"),
+]
+
+
+def _aggregate(kind: str, numbers: list[str]) -> str:
+    if kind == "AVG":
+        return f"(({' + '.join(numbers)}) / {len(numbers)})"
+    if kind == "SUM":
+        return f"({' + '.join(numbers)})"
+    return f"({' * '.join(numbers)})"
+
+
+def from_words(text: str, names: frozenset[str] | set[str] = frozenset()) -> str:
+    """``text`` with English arithmetic rewritten as an expression (see the module docstring).
+
+    Args:
+        text: the expression or question.
+        names: function and constant names the evaluator knows; other words left over after
+            the rewrite ("bill", "how much does each pay") are dropped.
+    """
+    expr = text.strip().rstrip("?.!").strip()
+    expr = re.sub(r"[$€£]", "", expr)
+    expr = re.sub(r"(?<=\d),(?=\d{3}\b)", "", expr)  # thousands separators
+    original = expr
+    while (lead := _LEAD.match(expr)) is not None and lead.end() > 0:
+        expr = expr[lead.end() :]
+    plain = re.sub(r"(?<=\d)[eE][-+]?\d", "", expr)  # 1e3 is a number
+    if not re.search(r"[A-Za-z]|\d\s*%\s*(?:$|[A-Za-z])", plain) or (all(
+        w in names for w in re.findall(r"[A-Za-z_]\w*", plain)
+    ) and "%" not in plain):
+        return expr  # already symbols (function names allowed)
+    for pattern, replacement in _RULES:
+        if replacement in ("AVG", "SUM", "PROD"):
+            expr = re.sub(pattern, lambda m, kind=replacement: _aggregate(kind, _numbers(m.group(1))), expr, flags=re.I)
+        else:
+            expr = re.sub(pattern, replacement, expr, flags=re.I)
+    if names and expr != original:  # English was rewritten: drop the words left around it
+        expr = re.sub(r"(?<![\d.])[A-Za-z_]\w*", lambda m: m.group() if m.group() in names else " ", expr)
+        expr = re.sub(r"[?']", " ", expr)
+    expr = re.sub(r"\s+", " ", expr).strip(" ,")
+    return re.sub(r"^(?:the|a|an)\s+", "", expr, flags=re.I)
