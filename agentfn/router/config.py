@@ -78,6 +78,9 @@ class RouterConfig(BaseModel):
     """How many producer levels a chain may grow behind a chosen tool."""
     flow_candidates: int = 30
     """Top candidates of the request a producer is looked for among."""
+    flow_consumer_rank: int = 3
+    """A tool ranked this high that consumes a chosen tool's output joins when the
+    request mentions something only it covers (0: never)."""
     candidates: int = 64
     """Per-query candidate pool before the final sort."""
     index: Literal["exact", "usearch", "auto"] = "exact"

@@ -13,9 +13,8 @@ types. :func:`missing_inputs` says which required inputs the request leaves
 open: each input has a *kind* (coordinates, id, code, email, url, phone, date,
 number, option, text) and the request's values are counted per kind
 (:class:`RequestValues`); free text and options are assumed given. Traces teach
-(:class:`FlowStats`) which producer filled which input, and how often an input
-of a given name comes from an earlier result rather than from the user.
-:func:`plan_flow` pulls the producers of open inputs into a selection.
+(:mod:`agentfn.router.flowstats`) which producer filled which input;
+:mod:`agentfn.router.chain` builds the chain.
 """
 
 from __future__ import annotations
@@ -28,15 +27,12 @@ from typing import Any
 from agentfn.router.text import ToolRecord, split_name, tokenize
 
 __all__ = [
-    "FlowLink",
-    "FlowStats",
     "IOSlot",
     "RequestValues",
     "ToolIO",
     "fill_score",
     "flow_score",
     "missing_inputs",
-    "plan_flow",
     "slot_key",
     "tool_io",
 ]
@@ -64,7 +60,18 @@ _RETURNS = re.compile(r"\b(?:returns?|gives?|provides?|outputs?|yields?|retrieve
 
 
 def _words(text: str) -> list[str]:
-    return [_SYNONYMS.get(w, w) for w in tokenize(" ".join(split_name(text)))]
+    """Words of a name (``getUserId`` -> get, user, id; ``lat1`` -> latitude), synonyms unified."""
+    out: list[str] = []
+    for w in tokenize(" ".join(split_name(text))):
+        bare = w.rstrip("0123456789")
+        w = bare if len(bare) >= 2 else w
+        out.append(_SYNONYMS.get(w, w))
+    return out
+
+
+def _text_words(text: str) -> frozenset[str]:
+    """Content words of prose (no camel splitting: ``IMDb`` stays one word), synonyms unified."""
+    return frozenset(_SYNONYMS.get(w, w) for w in tokenize(text.lower()) if w not in _GENERIC)
 
 
 def slot_key(name: str) -> str:
@@ -94,6 +101,8 @@ class ToolIO:
     outputs: tuple[IOSlot, ...]
     object_words: frozenset[str]
     """The tool name's words that are not verbs or filler (``get_user_email`` -> user, email)."""
+    text_words: frozenset[str] = frozenset()
+    """Content words of the name and description (what a request mentioning the tool would say)."""
 
 
 def _type(schema: dict[str, Any]) -> str:
@@ -104,6 +113,7 @@ def _type(schema: dict[str, Any]) -> str:
 
 
 def _kind(words: frozenset[str], desc: frozenset[str], schema: dict[str, Any]) -> str:
+    """What sort of value an input or output holds (decides how a request can give it)."""
     t, fmt = _type(schema), str(schema.get("format") or "")
     if "enum" in schema or t == "boolean":
         return "option"
@@ -113,12 +123,14 @@ def _kind(words: frozenset[str], desc: frozenset[str], schema: dict[str, Any]) -
         return "email"
     if fmt in ("uri", "url") or "url" in words:
         return "url"
+    if fmt in ("ipv4", "ipv6") or "ip" in words:
+        return "ip"
     if "phone" in words:
         return "phone"
     if fmt in ("date", "date-time", "time") or words & {"date", "time"}:
         return "date"
-    if "id" in words:
-        return "id"
+    if "id" in words or (t == "string" and "number" in words):
+        return "id"  # an "order number" or "tracking number" is an identifier, not a quantity
     if words & _CODE or ("code" in desc and t == "string" and not words - _WEAK - {"airport", "country", "currency"}):
         return "code"
     if t in ("number", "integer"):
@@ -126,12 +138,18 @@ def _kind(words: frozenset[str], desc: frozenset[str], schema: dict[str, Any]) -
     return "text"
 
 
+def _slot_words(name: str, schema: dict[str, Any]) -> tuple[frozenset[str], frozenset[str]]:
+    """(name words, description words); a name with no content word (``to``, ``q``) borrows its description's."""
+    desc = _text_words(str(schema.get("description") or ""))
+    words = frozenset(w for w in _words(name) if w not in _GENERIC)
+    return words or frozenset(_words(name)) or desc, desc
+
+
 def _flatten(props: dict[str, Any], parent: frozenset[str], depth: int) -> list[IOSlot]:
     out: list[IOSlot] = []
     for key, raw in props.items():
         schema: dict[str, Any] = raw if isinstance(raw, dict) else {}  # pyright: ignore[reportUnknownVariableType]
-        words = frozenset(w for w in _words(str(key)) if w not in _GENERIC) or frozenset(_words(str(key)))
-        desc = frozenset(w for w in _words(str(schema.get("description") or "")) if w not in _GENERIC)
+        words, desc = _slot_words(str(key), schema)
         out.append(IOSlot(str(key), words | parent, desc, _type(schema), _kind(words, desc, schema)))
         inner = schema.get("properties")
         items = schema.get("items")
@@ -148,8 +166,7 @@ def tool_io(rec: ToolRecord) -> ToolIO:
     req_set = {str(r) for r in required} if isinstance(required, list) else None  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
     inputs: list[IOSlot] = []
     for pname, schema in rec.param_items():
-        words = frozenset(w for w in _words(pname) if w not in _GENERIC) or frozenset(_words(pname))
-        desc = frozenset(w for w in _words(str(schema.get("description") or "")) if w not in _GENERIC)
+        words, desc = _slot_words(pname, schema)
         kind = _kind(words, desc, schema)
         # No "required" list: an input without a default that a request rarely spells out counts as required.
         is_req = pname in req_set if req_set is not None else ("default" not in schema and kind in ("coord", "id", "code"))
@@ -172,11 +189,13 @@ def tool_io(rec: ToolRecord) -> ToolIO:
         guess = set(objects)
         m = _RETURNS.search(rec.description)
         if m:
-            guess |= {w for w in _words(m.group(1))[:6] if w not in _GENERIC}
+            phrase = [_SYNONYMS.get(w, w) for w in tokenize(m.group(1).lower())][:6]
+            guess |= {w for w in phrase if w not in _GENERIC}
         if guess:
             words = frozenset(guess)
             outputs = [IOSlot("result", words, frozenset(), "any", _kind(words, frozenset(), {}), inferred=True)]
-    return ToolIO(rec.name, tuple(inputs), tuple(outputs), objects)
+    text_words = frozenset(w for w in _words(rec.name) if w not in _GENERIC) | _text_words(rec.description)
+    return ToolIO(rec.name, tuple(inputs), tuple(outputs), objects, text_words)
 
 
 def _weight(w: str) -> float:
@@ -184,6 +203,7 @@ def _weight(w: str) -> float:
 
 
 _COMPATIBLE = {("integer", "number"), ("number", "integer")}
+_SPECIFIC = frozenset({"coord", "email", "url", "ip", "phone"})
 
 
 def flow_score(src: ToolIO, dst: IOSlot) -> float:
@@ -200,6 +220,8 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
     best = 0.0
     for out in src.outputs:
         have: frozenset[str] = out.words | (src.object_words if out.inferred or out.name == "result" else frozenset[str]())
+        if dst.kind in _SPECIFIC and out.kind == dst.kind:
+            best = max(best, 0.8 if out.inferred else 0.9)  # an email fills an email, whatever the names say
         hit = need & have
         if not hit or (hit <= _WEAK and not (need - _WEAK) <= (have | src.object_words)):
             continue  # "id" alone matches only when the input's other words name this tool's object
@@ -223,7 +245,8 @@ _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w-]+\.(?:com|org|net|io|dev|ai
 _PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 _IDLIKE = re.compile(r"(?<![\w@])(?=[\w-]*\d)(?=[\w-]*[A-Za-z_-])[\w-]{3,}|\b\d{4,}\b|\b[0-9a-f]{8}-[0-9a-f-]{27}\b")
 _CODELIKE = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
-_QUOTED = re.compile(r"\"[^\"]+\"|'[^'\s][^']*'|`[^`]+`")
+_QUOTED = re.compile(r"\"[^\"]+\"|(?<!\w)'[^'\n]+'(?!\w)|`[^`]+`")
+_IP = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b|\b(?:[0-9a-f]{1,4}:){4,7}[0-9a-f]{1,4}\b", re.I)
 _DATE = re.compile(
     r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b(?:today|tomorrow|tonight|yesterday|now|"
     r"mon|tues|wednes|thurs|fri|satur|sun)(?:day)?\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\s+\d"
@@ -237,33 +260,69 @@ _NOT_CODES = frozenset(["I", "A", "OK", "AM", "PM", "ID"])
 
 @dataclass
 class RequestValues:
-    """How many values of each kind a request spells out (inputs it can fill without another tool)."""
+    """How many values of each kind a request spells out (inputs it can fill without another tool).
+
+    An id or code right after a content word is *labelled* by it ("order
+    55123"): it can fill only an input whose words include the label, so an
+    order number does not pass for a tracking number.
+    """
 
     counts: dict[str, int] = field(default_factory=dict[str, int])
     words: frozenset[str] = frozenset()
+    labels: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
+    """Per kind (``id``, ``code``), the label of each value ("" when unlabelled)."""
 
     @classmethod
     def of(cls, text: str) -> RequestValues:
         quoted = len(_QUOTED.findall(text))
         numbers = len(_NUMBER.findall(text)) + sum(1 for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMWORDS)
-        codes = [c for c in _CODELIKE.findall(text) if c not in _NOT_CODES]
-        ids = len(_IDLIKE.findall(text))
+        ids = [_label(text, m.start()) for m in _IDLIKE.finditer(text)]
+        codes = [_label(text, m.start()) for m in _CODELIKE.finditer(text) if m.group() not in _NOT_CODES]
         counts = {
             "coord": len(_DECIMAL.findall(text)),
             "email": len(_EMAIL.findall(text)),
             "url": len(_URL.findall(text)),
             "phone": len(_PHONE.findall(text)),
+            "ip": len(_IP.findall(text)),
             "date": len(_DATE.findall(text)),
             "number": numbers,
-            "id": ids + quoted,
-            "code": len(codes) + ids + quoted,
         }
-        return cls(counts, frozenset(_words(text)))
+        labels = {"id": ids + [""] * quoted, "code": codes + ids + [""] * quoted}
+        return cls(counts, frozenset(_words(text)), labels)
 
     def available(self, kind: str) -> int:
         if kind in ("text", "option"):
             return 1 << 20
+        if kind in self.labels:
+            return len(self.labels[kind])
         return self.counts.get(kind, 0)
+
+    def open_among(self, kind: str, slots: Sequence[IOSlot]) -> list[IOSlot]:
+        """The ``slots`` (all of ``kind``) that the request's values cannot fill, values used once each."""
+        if kind not in self.labels:
+            have = self.available(kind)
+            if kind == "coord" and have == 0 and self.words & {"latitude", "longitude", "coordinates"}:
+                have = self.counts.get("number", 0)  # "coordinates 48 and 2": numbers named as coordinates
+            return list(slots[have:])
+        free = list(self.labels[kind])
+        out: list[IOSlot] = []
+        for slot in slots:
+            fits = [i for i, lab in enumerate(free) if lab and lab in slot.words | slot.desc]
+            fits = fits or [i for i, lab in enumerate(free) if not lab]
+            if fits:
+                free.pop(fits[0])
+            else:
+                out.append(slot)
+        return out
+
+
+def _label(text: str, start: int) -> str:
+    """The content word right before position ``start`` ("" if none or a stop word)."""
+    m = re.search(r"([A-Za-z]+)\W{0,2}$", text[:start])
+    if m is None:
+        return ""
+    words = [_SYNONYMS.get(w, w) for w in tokenize(m.group(1))]
+    return words[-1] if words and words[-1] not in _GENERIC else ""
 
 
 def missing_inputs(io: ToolIO, values: RequestValues, learned: Callable[[IOSlot], float | None] | None = None) -> list[IOSlot]:
@@ -271,7 +330,7 @@ def missing_inputs(io: ToolIO, values: RequestValues, learned: Callable[[IOSlot]
 
     ``learned(slot)`` may return the share of traced calls whose value for an
     input of this name came from an earlier tool's result; with enough evidence
-    it decides instead of the kind count (>= 0.5: open, <= 0.1: given).
+    it decides instead of the kind count (>= 0.5: open, below: given).
     """
     need: dict[str, list[IOSlot]] = {}
     out: list[IOSlot] = []
@@ -285,10 +344,7 @@ def missing_inputs(io: ToolIO, values: RequestValues, learned: Callable[[IOSlot]
             continue
         need.setdefault(slot.kind, []).append(slot)
     for kind, slots in need.items():
-        have = values.available(kind)
-        if kind == "coord" and have == 0 and values.words & {"latitude", "longitude", "coordinates"}:
-            have = values.counts.get("number", 0)  # "coordinates 48 and 2": numbers named as coordinates
-        out += slots[have:]
+        out += values.open_among(kind, slots)
     return out
 
 
@@ -312,151 +368,3 @@ def fill_score(rec: ToolRecord, text: str, io: ToolIO | None = None) -> float:
         elif s.words - _WEAK & values.words:
             got += 0.5
     return got / len(required)
-
-
-@dataclass(frozen=True)
-class FlowLink:
-    """One traced data flow: ``consumer``'s argument ``param`` held a value from ``producer``'s result."""
-
-    producer: str
-    consumer: str
-    param: str
-    field: str = ""
-    """The producer's result field the value was found under ("" when unknown)."""
-
-
-class FlowStats:
-    """Data flow learned from traces: producer -> consumer links, and which inputs come from results."""
-
-    def __init__(self) -> None:
-        self.pairs: dict[tuple[str, str], int] = {}
-        self.from_result: dict[str, list[int]] = {}
-        """slot key -> [calls whose value came from an earlier result, calls seen]."""
-        self.field_pairs: dict[tuple[str, str], int] = {}
-        """(input key, output key) -> count: generalises to tools never traced."""
-
-    def fit(self, links: Iterable[FlowLink], calls: Iterable[tuple[str, Sequence[str]]] = ()) -> None:
-        """Add traced links, and every traced call as ``(tool, argument names)`` (for the from-result shares)."""
-        linked: dict[tuple[str, str], int] = {}
-        for ln in links:
-            self.pairs[(ln.producer, ln.consumer)] = self.pairs.get((ln.producer, ln.consumer), 0) + 1
-            linked[(ln.consumer, ln.param)] = linked.get((ln.consumer, ln.param), 0) + 1
-            if ln.field:
-                fk = (slot_key(ln.param), slot_key(ln.field))
-                self.field_pairs[fk] = self.field_pairs.get(fk, 0) + 1
-        for tool, params in calls:
-            for p in params:
-                row = self.from_result.setdefault(slot_key(p), [0, 0])
-                row[1] += 1
-                if linked.get((tool, p), 0) > 0:
-                    row[0] += 1
-                    linked[(tool, p)] -= 1
-
-    def share_from_result(self, slot: IOSlot, min_calls: int = 3) -> float | None:
-        row = self.from_result.get(slot_key(slot.name))
-        if row is None or row[1] < min_calls:
-            return None
-        return row[0] / row[1]
-
-    def boost(self, src: ToolIO, dst_tool: str, slot: IOSlot) -> float:
-        """A learned flow score for ``src -> slot`` (0 when traces say nothing)."""
-        if self.pairs.get((src.name, dst_tool), 0) > 0:
-            return 1.0
-        key = slot_key(slot.name)
-        best = 0
-        for out in src.outputs:
-            best = max(best, self.field_pairs.get((key, slot_key(out.name)), 0))
-        return 0.9 if best >= 2 else 0.0
-
-    @property
-    def empty(self) -> bool:
-        return not self.pairs and not self.from_result
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "pairs": [[a, b, n] for (a, b), n in sorted(self.pairs.items())],
-            "fields": [[a, b, n] for (a, b), n in sorted(self.field_pairs.items())],
-            "from_result": {k: v for k, v in sorted(self.from_result.items())},
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> FlowStats:
-        st = cls()
-        st.pairs = {(str(a), str(b)): int(n) for a, b, n in data.get("pairs", [])}
-        st.field_pairs = {(str(a), str(b)): int(n) for a, b, n in data.get("fields", [])}
-        st.from_result = {str(k): [int(v[0]), int(v[1])] for k, v in data.get("from_result", {}).items()}
-        return st
-
-    def forget(self, name: str) -> None:
-        self.pairs = {k: v for k, v in self.pairs.items() if name not in k}
-
-
-def plan_flow(
-    chosen: Sequence[str],
-    io_of: Callable[[str], ToolIO],
-    values: RequestValues,
-    relevance: dict[str, float],
-    stats: FlowStats,
-    *,
-    min_flow: float = 0.5,
-    max_depth: int = 3,
-) -> tuple[list[str], set[tuple[str, str]], list[str]]:
-    """Pull in the producers of chosen tools' open inputs; return (tools, edges, pulled).
-
-    For every open required input (:func:`missing_inputs`), a tool already chosen
-    that produces it wins; otherwise the candidate (a key of ``relevance``)
-    with the best ``flow x (0.5 + 0.5 x relevance)``, learned flow counting as
-    well, joins if its flow is at least ``min_flow``, and its own open inputs
-    are looked at in turn, up to ``max_depth`` levels. Edges also link chosen
-    tools whose outputs clearly feed each other, for ordering.
-    """
-    tools = list(dict.fromkeys(chosen))
-    edges: set[tuple[str, str]] = set()
-    pulled: list[str] = []
-    learned = None if stats.empty else stats.share_from_result
-    frontier = list(tools)
-    for _ in range(max_depth):
-        nxt: list[str] = []
-        for consumer in frontier:
-            cio = io_of(consumer)
-            for slot in missing_inputs(cio, values, learned):
-                best, best_name = 0.0, None
-                for other in tools:
-                    if other != consumer:
-                        f = max(flow_score(io_of(other), slot), stats.boost(io_of(other), consumer, slot))
-                        if f >= min_flow and f > best:
-                            best, best_name = f, other
-                if best_name is not None:
-                    edges.add((best_name, consumer))
-                    continue
-                best = 0.0
-                for cand, rel in relevance.items():
-                    if cand == consumer or cand in tools:
-                        continue
-                    pio = io_of(cand)
-                    f = max(flow_score(pio, slot), stats.boost(pio, consumer, slot))
-                    if f < min_flow:
-                        continue
-                    s = f * (0.5 + 0.5 * rel)
-                    if s > best:
-                        best, best_name = s, cand
-                if best_name is not None:
-                    tools.append(best_name)
-                    pulled.append(best_name)
-                    edges.add((best_name, consumer))
-                    nxt.append(best_name)
-        frontier = nxt
-        if not frontier:
-            break
-    # Ordering edges between tools chosen for other reasons (e.g. two steps of the request).
-    for a in tools:
-        aio = io_of(a)
-        for b in tools:
-            if a == b or (a, b) in edges or (b, a) in edges:
-                continue
-            bio = io_of(b)
-            ab = max((flow_score(aio, s) for s in bio.inputs), default=0.0)
-            ba = max((flow_score(bio, s) for s in aio.inputs), default=0.0)
-            if ab >= max(min_flow, ba + 0.2):
-                edges.add((a, b))
-    return tools, edges, pulled

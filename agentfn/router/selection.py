@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 
 from agentfn.router.combine import CoUsage
 from agentfn.router.config import RouterConfig
-from agentfn.router.dataflow import FlowStats, RequestValues, ToolIO, plan_flow
+from agentfn.router.chain import plan_flow
+from agentfn.router.dataflow import RequestValues, ToolIO
+from agentfn.router.flowstats import FlowStats
 from agentfn.router.text import ToolRecord
 
 __all__ = ["Selection", "StepTop", "order_chain", "select"]
@@ -92,8 +94,9 @@ def select(
     edges: set[tuple[str, str]] = set()
     pulled: list[str] = []
     if config.flow_pull:
+        top = [n for n, _ in ranked[: config.flow_consumer_rank]]
         chosen, edges, pulled = plan_flow(
-            chosen, io_of, values, relevance, flow, min_flow=config.flow_min, max_depth=config.flow_depth
+            chosen, io_of, values, relevance, flow, top=top, min_flow=config.flow_min, max_depth=config.flow_depth
         )
     rank = {n: i for i, (n, _) in enumerate(ranked)}
     return Selection(order_chain(chosen, edges, positions, rank, co_usage), edges, pulled)
