@@ -37,8 +37,8 @@ from agentfn.router.calibration import ProbeCalibrator
 from agentfn.router.combine import CoUsage, segment
 from agentfn.router.config import RoutePlan, RouterConfig
 from agentfn.router.dataflow import RequestValues, ToolIO, fill_score, tool_io
-from agentfn.router.flowstats import FlowStats
 from agentfn.router.encoder import DEFAULT_ENCODER, Encoder, load_encoder
+from agentfn.router.flowstats import FlowStats
 from agentfn.router.index import FloatArray, IntArray, ToolIndex
 from agentfn.router.persist import read_embeddings, read_router, write_router
 from agentfn.router.scoring import Scorer, Signals

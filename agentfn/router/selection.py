@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from agentfn.router.chain import plan_flow
 from agentfn.router.combine import CoUsage
 from agentfn.router.config import RouterConfig
-from agentfn.router.chain import plan_flow
 from agentfn.router.dataflow import RequestValues, ToolIO
 from agentfn.router.flowstats import FlowStats
 from agentfn.router.text import ToolRecord

@@ -154,8 +154,8 @@ def test_multi_tool_requests_select_combination_in_order(router: Router, query: 
 
 
 def test_type_chaining_orders_tools_without_text_order() -> None:
-    from agentfn.router.combine import CoUsage
     from agentfn.router.chain import plan_flow
+    from agentfn.router.combine import CoUsage
     from agentfn.router.dataflow import RequestValues, flow_score, tool_io
     from agentfn.router.flowstats import FlowStats
     from agentfn.router.selection import order_chain
