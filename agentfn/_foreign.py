@@ -40,7 +40,7 @@ from agentfn._repair import repair_arguments
 from agentfn._schema import inline_refs
 from agentfn.exceptions import ToolArgumentError, ToolSchemaError
 
-__all__ = ["NormalizedSpec", "normalize_spec"]
+__all__ = ["NormalizedSpec", "normalize_spec", "output_schema"]
 
 _TYPE_ALIASES: dict[str, str | None] = {
     "string": "string", "str": "string", "text": "string", "char": "string", "varchar": "string",
@@ -75,6 +75,8 @@ class NormalizedSpec:
     parameters: dict[str, Any]
     warnings: list[str] = field(default_factory=list[str])
     strict: bool = False
+    return_schema: dict[str, Any] | None = None
+    """The output schema the definition declares (normalised), or None."""
 
     def make_validator(self) -> Callable[[Any], dict[str, Any]]:
         """A validator over the normalised schema with the same repairs as typed tools."""
@@ -263,7 +265,100 @@ def normalize_spec(spec: Mapping[str, Any]) -> NormalizedSpec:
     # Refs inlined like typed tools' schemas (recursive ones stay): servers and repairs need no resolver.
     parameters = inline_refs(parameters)
     _repair_schema(parameters, f"tool {raw_name!r}", warnings)
-    return NormalizedSpec(name, raw_name, description, parameters, warnings, strict=body.get("strict") is True)
+    return_schema = output_schema(body, warnings)
+    return NormalizedSpec(name, raw_name, description, parameters, warnings, strict=body.get("strict") is True,
+                          return_schema=return_schema)
+
+
+# Where foreign formats put a tool's output schema, most specific first.
+_OUTPUT_KEYS = ("outputSchema", "output_schema", "return_schema", "returns", "output_parameters", "output",
+                "response_schema", "response", "responses")
+
+
+def output_schema(body: Mapping[str, Any], warnings: list[str] | None = None) -> dict[str, Any] | None:
+    """The output schema a tool definition declares, normalised to JSON Schema, or None.
+
+    Reads MCP's ``outputSchema``, ``output_schema``/``return_schema``,
+    dataset fields ``returns``/``output_parameters``/``output``/``response``
+    (a schema, a bare property map, a type name such as ``List[str]``, or
+    only a description) and OpenAPI ``responses`` (the first 2xx, then
+    ``default``, JSON content; Swagger 2's ``schema`` too). An output schema
+    that cannot be understood is dropped with a warning, never an error.
+    """
+    notes = warnings if warnings is not None else []
+    for key in _OUTPUT_KEYS:
+        raw: Any = body.get(key)
+        if raw is None or raw == {} or raw == "":
+            continue
+        where = f"output schema ({key})"
+        if key == "responses" or (key == "response" and isinstance(raw, Mapping)
+                                       and _looks_like_responses(cast(Mapping[str, Any], raw))):
+            raw = _openapi_response_schema(cast(Mapping[str, Any], raw))
+            if raw is None:
+                continue
+        schema = _loose_output(raw, where, notes)
+        if schema is None:
+            continue
+        if "$ref" in json.dumps(schema):
+            _drop_dangling_refs(schema, schema, where, notes)
+            schema = inline_refs(schema)
+        return schema
+    return None
+
+
+def _looks_like_responses(raw: Mapping[str, Any]) -> bool:
+    return any(re.fullmatch(r"[1-5](\d\d|XX)|default", str(k)) for k in raw)
+
+
+def _openapi_response_schema(responses: Mapping[str, Any]) -> Any:
+    codes = sorted((str(k) for k in responses if re.fullmatch(r"2(\d\d|XX)", str(k))), key=lambda c: c.replace("X", "9"))
+    for code in [*codes, "default"]:
+        resp = responses.get(code)
+        if not isinstance(resp, Mapping):
+            continue
+        resp = cast(Mapping[str, Any], resp)
+        content = resp.get("content")
+        if isinstance(content, Mapping):
+            media = cast(Mapping[str, Any], content)
+            keys = sorted(media, key=lambda m: (not str(m).startswith("application/json"), "json" not in str(m), str(m)))
+            for mime in keys:
+                entry = media[mime]
+                if isinstance(entry, Mapping) and isinstance(cast(Mapping[str, Any], entry).get("schema"), Mapping):
+                    schema = dict(cast(Mapping[str, Any], entry)["schema"])
+                    if resp.get("description") and "description" not in schema:
+                        schema["description"] = str(resp["description"])
+                    return schema
+        if isinstance(resp.get("schema"), Mapping):  # Swagger 2
+            return dict(cast(Mapping[str, Any], resp["schema"]))
+    return None
+
+
+def _loose_output(raw: Any, where: str, warnings: list[str]) -> dict[str, Any] | None:
+    if isinstance(raw, str):
+        text = raw.strip()
+        kinds: list[str] = []
+        node: dict[str, Any] = {}
+        kind = _normalize_type(text, where, kinds, node)
+        if kind is None and any("unknown type" in w for w in kinds):
+            return {"description": text}  # prose such as "the weather report"
+        warnings.extend(kinds)
+        return {**node, "type": kind} if kind is not None else node
+    if not isinstance(raw, Mapping):
+        warnings.append(f"{where}: {_preview(raw)} is not a schema; ignored")
+        return None
+    node = dict(cast(Mapping[str, Any], raw))
+    schema_keys = {"type", "properties", "items", "anyOf", "oneOf", "allOf", "$ref", "enum", "const", "description",
+                   "title", "additionalProperties", "$defs", "definitions", "format"}
+    if not (node.keys() & schema_keys) and all(isinstance(v, Mapping) for v in node.values()):
+        warnings.append(f"{where}: a bare property map; wrapped in an object schema")
+        node = {"type": "object", "properties": node}
+    elif "properties" in node and "type" not in node:
+        node["type"] = "object"
+    try:
+        return _normalize_node(node, where, warnings)
+    except (ToolSchemaError, TypeError, ValueError) as exc:
+        warnings.append(f"{where}: not understood ({exc}); ignored")
+        return None
 
 
 def _resolves(root: dict[str, Any], ref: str) -> bool:

@@ -358,9 +358,13 @@ class Tool(Generic[P, R]):
         """Build a tool from an OpenAI-format function definition.
 
         Accepts ``{"name", "description", "parameters"}`` or the
-        ``{"type": "function", "function": {...}}`` envelope, in the loose
-        JSON-Schema dialect found in the wild; what had to be normalised is
-        listed in ``tool.warnings``.
+        ``{"type": "function", "function": {...}}`` envelope (or an MCP tool
+        with ``inputSchema``), in the loose JSON-Schema dialect found in the
+        wild; what had to be normalised is listed in ``tool.warnings``. An
+        output schema travels with the tool as ``tool.return_schema``, as a
+        return annotation does for ``@tool``: MCP ``outputSchema``,
+        ``returns``/``output_parameters``/``response`` fields, or OpenAPI
+        ``responses`` (first 2xx JSON schema).
 
         Args:
             spec: the definition.
@@ -382,6 +386,7 @@ class Tool(Generic[P, R]):
             description=normalized.description,
             _parameters=normalized.parameters,
             _validator=validator,
+            _return_schema=normalized.return_schema,
             **options,
         )
         built.warnings = normalized.warnings

@@ -1,7 +1,16 @@
 """Router benchmark: quality against lexical baselines, latency at 1k/10k/100k/1M tools, memory.
 
-Run: ``.venv/bin/python benchmarks/router_bench.py [--seed 0] [--queries 200] [--sizes 1000,10000,100000,1000000]``
-Writes benchmarks/results/router.md and benchmarks/results/router.json.
+Run: ``.venv/bin/python benchmarks/router_bench.py [--seed 0] [--queries 200] [--sizes 1000,10000,100000,1000000]
+[--parts quality,scale,foreign]``
+Writes benchmarks/results/router.json, then router.md as ``render_markdown(json)``.
+
+Foreign part (``--parts foreign``): tools and requests this project did not
+write (:mod:`agentfn.evals.router_data`: tau2-bench, AgentDojo, LangChain
+multiverse math, APIs.guru OpenAPI operations as distractors, plus the
+generated set as one source), every request routed against the whole
+registry, scored per source and per split group (seen-source test, unseen
+tool, unseen source) for the router and TF-IDF / BM25 in the same run; the
+abstention set routes each request against only the few tools it was offered.
 
 Quality (one run, same eval set, side by side): agentfn Router (hybrid, and its
 pure-lexical mode) vs rank_bm25 BM25Okapi, bm25s and scikit-learn TF-IDF, each
@@ -254,6 +263,139 @@ def cached_router(evalset: EvalSet) -> Router:
     return router
 
 
+_FOREIGN_KEYS = ("recall@1", "recall@5", "hit@5", "multi_hit@5", "chain_exact", "false_abstain", "p50_ms", "p95_ms")
+
+
+def cached_foreign_router(recs: list[ToolRecord]) -> Router:
+    """The hybrid router over the foreign registry, embeddings cached under benchmarks/data."""
+    import hashlib
+
+    key = hashlib.sha1("".join(r.fingerprint() for r in recs).encode()).hexdigest()[:12]
+    folder = CACHE / f"router_foreign_{key}"
+    if (folder / "router.json").exists():
+        router = Router.load(folder)
+        router.config = Router.build([], encoder=router.encoder).config  # current defaults, cached vectors
+        return router
+    router = Router.build(recs)
+    router.save(folder)
+    return router
+
+
+def foreign(seed: int, distractors: int) -> dict[str, Any]:
+    """Per-source and per-split scores on the foreign benchmark, with baselines and abstention."""
+    from agentfn.evals.router_data import (
+        GROUPS,
+        abstain_scores,
+        load_router_data,
+        router_abstentions,
+        score_foreign,
+    )
+
+    data = load_router_data(seed=seed, distractors=distractors)
+    recs = data.records()
+    print(f"foreign registry: {len(recs)} tools; building the hybrid router ...", flush=True)
+    hybrid = cached_foreign_router(recs)
+    lexical = Router.build(recs, encoder=None)
+    systems: list[tuple[str, Any]] = [
+        ("agentfn Router (hybrid, cold start)", hybrid),
+        ("agentfn Router (lexical mode)", lexical),
+        ("rank_bm25 BM25Okapi", RankBM25(recs)),
+        ("scikit-learn TF-IDF", TfIdf(recs)),
+    ]
+    scores: dict[str, Any] = {}
+    for name, system in systems:
+        system.route(data.examples()[0].text)  # warm-up
+        scores[name] = score_foreign(system, data)
+        print(f"  {name}: all foreign recall@5 {scores[name]['all_foreign']['recall@5']:.3f}", flush=True)
+    abstain: dict[str, Any] = {}
+    groups = {"all": None, **{g: set(sp) for g, sp in GROUPS.items()}}
+    for name, system in systems[:2]:
+        decisions = router_abstentions(system, data, data.abstain)
+        abstain[name] = {
+            g: abstain_scores([it for it in data.abstain if sp is None or it.split in sp],
+                              [d for it, d in zip(data.abstain, decisions, strict=True) if sp is None or it.split in sp])
+            for g, sp in groups.items()
+        }
+        print(f"  {name}: abstention F1 {abstain[name]['all']['f1']:.3f}", flush=True)
+    return {"seed": seed, "distractors": distractors, "data": data.stats(), "scores": scores, "abstain": abstain,
+            "unseen_families": list(__import__("agentfn.evals.router_data", fromlist=["x"]).UNSEEN_FAMILIES)}
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+    return str(value)
+
+
+def render_foreign(f: dict[str, Any]) -> list[str]:
+    lines = ["## Foreign tools and requests (written by others)", ""]
+    d = f["data"]
+    lines += [
+        f"Registry: {d['tools']} tools from every source below, all in one router; each request is routed against "
+        f"the whole registry. Sources of families {', '.join(f['unseen_families'])} are held out entirely "
+        "('unseen-source'); other sources hold out tools ('unseen-tool': requests needing a tool no training "
+        "request uses) and split the rest by request hash (train/dev/test). Nothing is split by template.", "",
+        "| source | package | licence | tools | with output schema | requests | multi-step | splits |",
+        "|---|---|---|---:|---:|---:|---:|---|",
+    ]
+    for name, s in d["sources"].items():
+        splits = ", ".join(f"{k} {v}" for k, v in sorted(s["splits"].items()))
+        lines.append(f"| {name} | {s['package']} | {s['licence']} | {s['tools']} | {s['tools_with_output_schema']} "
+                     f"| {s['requests']} | {s['multi']} | {splits} |")
+    systems = list(f["scores"])
+    base = next((s for s in systems if "TF-IDF" in s), systems[-1])
+    head = "| system | requests | " + " | ".join(_FOREIGN_KEYS) + " | recall@5 vs TF-IDF |"
+    rule = "|---|---:|" + "---:|" * (len(_FOREIGN_KEYS) + 1)
+    for title, key in (("All foreign requests", "all_foreign"),):
+        lines += ["", f"### {title}", "", head, rule]
+        for sysname in systems:
+            m = f["scores"][sysname][key]
+            ratio = m["recall@5"] / max(f["scores"][base][key]["recall@5"], 1e-9)
+            lines.append(f"| {sysname} | {m['requests']} | " + " | ".join(_fmt(m.get(k)) for k in _FOREIGN_KEYS)
+                         + f" | {ratio:.2f}x |")
+    lines += ["", "### Foreign requests by split group", "", head.replace("| system |", "| group | system |"),
+              "|---" + rule]
+    for group in f["scores"][systems[0]]["per_group_foreign"]:
+        for sysname in systems:
+            m = f["scores"][sysname]["per_group_foreign"][group]
+            if not m.get("requests"):
+                continue
+            ratio = m["recall@5"] / max(f["scores"][base]["per_group_foreign"][group]["recall@5"], 1e-9)
+            lines.append(f"| {group} | {sysname} | {m['requests']} | "
+                         + " | ".join(_fmt(m.get(k)) for k in _FOREIGN_KEYS) + f" | {ratio:.2f}x |")
+    lines += ["", "### Per source (all splits)", "", head.replace("| system |", "| source | system |"), "|---" + rule]
+    for source in f["scores"][systems[0]]["per_source"]:
+        for sysname in systems:
+            m = f["scores"][sysname]["per_source"][source]
+            ratio = m["recall@5"] / max(f["scores"][base]["per_source"][source]["recall@5"], 1e-9)
+            lines.append(f"| {source} | {sysname} | {m['requests']} | "
+                         + " | ".join(_fmt(m.get(k)) for k in _FOREIGN_KEYS) + f" | {ratio:.2f}x |")
+    lines += ["", "### Abstention (each request offered a few tools: its own, or another source's nearest)", "",
+              "| system | group | items | must abstain | precision | recall | F1 |", "|---|---|---:|---:|---:|---:|---:|"]
+    for sysname, groups in f["abstain"].items():
+        for group, m in groups.items():
+            if m["items"]:
+                lines.append(f"| {sysname} | {group} | {m['items']} | {m['should_abstain']} | {m['precision']:.3f} "
+                             f"| {m['recall']:.3f} | {m['f1']:.3f} |")
+    lines += [
+        "", "Metrics: recall@k = share of gold tools in the top k; hit@5 = whole gold set in the top 5; "
+        "multi_hit@5 = the same over multi-step requests; chain_exact = `selected` equals the gold chain in order "
+        "(multi-step requests; baselines select only their top tool); false_abstain = share of these requests "
+        "(all need tools) the router abstained on. Baselines do not abstain, so they have no abstention rows.", "",
+    ]
+    return lines
+
+
+def render_markdown(result: dict[str, Any]) -> str:
+    """router.md from router.json (pure: the same JSON always gives the same text)."""
+    text = render(result)
+    if "foreign" in result:
+        text = text.rstrip("\n") + "\n\n" + "\n".join(render_foreign(result["foreign"]))
+    return text
+
+
 def render(result: dict[str, Any]) -> str:
     lines = ["# Router benchmark", "", f"Command: `{result['command']}`  ", f"Machine: {result['machine']}", ""]
     lines += [f"Eval set: seed {result['evalset']['seed']}: {result['evalset']['stats']}", ""]
@@ -304,7 +446,9 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200, help="queries per size for the latency runs")
     ap.add_argument("--sizes", default="1000,10000,100000,1000000")
     ap.add_argument("--threads", type=int, default=2, help="BLAS threads (the machine has 2 cores)")
-    ap.add_argument("--parts", default="quality,scale", help="rerun only some parts; others are kept from router.json")
+    ap.add_argument("--parts", default="quality,scale,foreign",
+                    help="rerun only some parts (quality, scale, foreign); others are kept from router.json")
+    ap.add_argument("--distractors", type=int, default=1500, help="OpenAPI distractor tools in the foreign registry")
     args = ap.parse_args()
     from threadpoolctl import threadpool_limits
 
@@ -314,7 +458,7 @@ def main() -> None:
     router = cached_router(evalset)
     parts = set(args.parts.split(","))
     previous: dict[str, Any] = {}
-    if parts != {"quality", "scale"} and (RESULTS / "router.json").exists():
+    if parts != {"quality", "scale", "foreign"} and (RESULTS / "router.json").exists():
         previous = json.loads((RESULTS / "router.json").read_text())
     if "quality" in parts:
         print("quality ...", flush=True)
@@ -352,6 +496,14 @@ def main() -> None:
         f"- BLAS threads: {args.threads}. Load average at the end of the run: {tuple(round(x, 1) for x in os.getloadavg())} "
         f"on {os.cpu_count()} cores shared with other engineers' test runs; latencies are wall-clock and include that contention.",
     ]
+    if "scale" not in parts and previous.get("notes"):
+        notes = previous["notes"]  # they describe the scale rows kept from the previous run
+        tput = previous.get("encode_texts_per_s", tput)
+    if "foreign" in parts:
+        print("foreign ...", flush=True)
+        foreign_part = foreign(args.seed, args.distractors)
+    else:
+        foreign_part = previous.get("foreign")
     result = {
         "command": "python benchmarks/router_bench.py " + " ".join(sys.argv[1:]),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
@@ -363,10 +515,13 @@ def main() -> None:
         "scale": scale_rows,
         "notes": notes,
     }
+    if foreign_part is not None:
+        result["foreign"] = foreign_part
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "router.json").write_text(json.dumps(result, indent=1))
-    (RESULTS / "router.md").write_text(render(result))
-    print(render(result))
+    result = json.loads((RESULTS / "router.json").read_text())
+    (RESULTS / "router.md").write_text(render_markdown(result))
+    print(render_markdown(result))
 
 
 if __name__ == "__main__":

