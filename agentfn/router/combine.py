@@ -1,14 +1,12 @@
-"""Which tools go together, and in what order.
+"""Which tools go together, and in what order: the request's steps and trace co-usage.
 
-Three sources, strongest first:
+Two of the sources :mod:`agentfn.router.selection` combines (the third, data
+flow between tools' outputs and inputs, is :mod:`agentfn.router.dataflow`):
 
-1. Trace statistics (:class:`CoUsage`): how often tool B was called in the same
+1. The request's own structure (:func:`segment`): sentences, and "X and Y",
+   "X, then Y", "X after Y" name several steps in an order.
+2. Trace statistics (:class:`CoUsage`): how often tool B was called in the same
    run as tool A, and how often before or after it.
-2. The request's own structure (:func:`segment`): "X and Y", "X, then Y",
-   "X after Y" name several steps in an order.
-3. Tool types (:func:`feeds`): a tool whose return fields match another's
-   parameters runs first (``convert_currency -> amount`` feeds
-   ``send_payment(amount=...)``).
 """
 
 from __future__ import annotations
@@ -18,9 +16,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from agentfn.router.text import ToolRecord, split_name, tokenize
+from agentfn.router.text import tokenize
 
-__all__ = ["CoUsage", "Segment", "feeds", "order_tools", "segment"]
+__all__ = ["CoUsage", "Segment", "segment"]
 
 
 class Segment:
@@ -67,33 +65,6 @@ def segment(query: str, min_tokens: int = 2) -> list[Segment]:
         if backward[i]:
             order[i - 1], order[i] = order[i], order[i - 1]
     return [Segment(text, pos) for text, pos in zip(segs, order, strict=True) if text]
-
-
-def _type_key(schema: dict[str, Any]) -> str:
-    t = schema.get("type")
-    return t if isinstance(t, str) else "any"
-
-
-def feeds(src: ToolRecord, dst: ToolRecord) -> float:
-    """How strongly ``src``'s output can fill ``dst``'s parameters (0..1).
-
-    A return field feeds a parameter when their names share a content word and
-    their JSON types agree (or either is untyped).
-    """
-    outs = src.return_items()
-    params = dst.param_items()
-    if not outs or not params:
-        return 0.0
-    hits = 0
-    for pname, pschema in params:
-        pwords = set(tokenize(" ".join(split_name(pname))))
-        for fname, fschema in outs:
-            fwords = set(tokenize(" ".join(split_name(fname))))
-            types_ok = "any" in (_type_key(pschema), _type_key(fschema)) or _type_key(pschema) == _type_key(fschema)
-            if pwords & fwords and types_ok:
-                hits += 1
-                break
-    return hits / len(params)
 
 
 class CoUsage:
@@ -156,33 +127,3 @@ class CoUsage:
             table.pop(name, None)
             for row in table.values():
                 row.pop(name, None)
-
-
-def order_tools(
-    names: Sequence[str], positions: dict[str, int], records: dict[str, ToolRecord], co: CoUsage
-) -> list[str]:
-    """Order chosen tools: trace order votes, then request order, then type chains.
-
-    A pairwise comparison sort (insertion) is enough: a plan has a handful of tools.
-    """
-
-    def before(a: str, b: str) -> bool:
-        vote = co.order_vote(a, b)
-        if vote:
-            return vote > 0
-        pa, pb = positions.get(a), positions.get(b)
-        if pa is not None and pb is not None and pa != pb:
-            return pa < pb
-        fa = feeds(records[a], records[b]) if a in records and b in records else 0.0
-        fb = feeds(records[b], records[a]) if a in records and b in records else 0.0
-        if fa != fb:
-            return fa > fb
-        return (pa if pa is not None else 1 << 30) <= (pb if pb is not None else 1 << 30)
-
-    out: list[str] = []
-    for name in names:
-        idx = len(out)
-        while idx > 0 and before(name, out[idx - 1]):
-            idx -= 1
-        out.insert(idx, name)
-    return out

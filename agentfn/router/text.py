@@ -50,18 +50,21 @@ class ToolRecord(BaseModel):
 
     @classmethod
     def of(cls, tool: Any) -> ToolRecord:
-        """From a Tool, a ToolRecord, or an OpenAI-style spec dict (either shape)."""
+        """From a Tool, a ToolRecord, or a spec dict: OpenAI (either shape) or MCP (``inputSchema``,
+        ``outputSchema``); an output schema is also read from ``return_schema``, ``returns``,
+        ``output_schema`` or ``output_parameters`` (a bare field map is wrapped as an object)."""
         if isinstance(tool, ToolRecord):
             return tool
         if isinstance(tool, Mapping):
             spec: Mapping[str, Any] = tool  # pyright: ignore[reportUnknownVariableType]
             if "function" in spec and isinstance(spec["function"], Mapping):
                 spec = spec["function"]  # pyright: ignore[reportUnknownVariableType]
+            params: Any = spec.get("parameters") or spec.get("inputSchema") or spec.get("input_schema") or {}
             return cls(
                 name=str(spec["name"]),
                 description=str(spec.get("description") or ""),
-                parameters=dict(spec.get("parameters") or {}),
-                return_schema=spec.get("return_schema") or spec.get("returns"),
+                parameters=dict(params) if isinstance(params, Mapping) else {},  # pyright: ignore[reportUnknownArgumentType]
+                return_schema=_output_schema(spec),
             )
         return cls(
             name=str(tool.name),
@@ -87,6 +90,17 @@ class ToolRecord(BaseModel):
         if isinstance(props, dict):
             return [(str(k), v if isinstance(v, dict) else {}) for k, v in props.items()]  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
         return [(str(rs.get("title") or "result"), rs)] if rs else []
+
+
+def _output_schema(spec: Mapping[str, Any]) -> dict[str, Any] | None:
+    for key in ("return_schema", "returns", "outputSchema", "output_schema", "output_parameters"):
+        value: Any = spec.get(key)
+        if isinstance(value, Mapping) and value:
+            schema: dict[str, Any] = {str(k): v for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+            if "type" not in schema and "properties" not in schema and all(isinstance(v, Mapping) for v in schema.values()):
+                return {"type": "object", "properties": schema}  # {"field": {"type": ...}, ...}
+            return schema
+    return None
 
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")

@@ -25,7 +25,7 @@ __all__ = ["mine_rows"]
 
 
 def _ranked_names(router: Router, scores: np.ndarray, skip: set[str], limit: int) -> list[str]:
-    names = router._names  # pyright: ignore[reportPrivateUsage]  # slot order matches score_all
+    names = router.tool_names()  # slot order matches score_all
     out: list[str] = []
     for i in np.argsort(-scores, kind="stable"):
         if not np.isfinite(scores[i]):

@@ -143,7 +143,7 @@ def test_incremental_add_remove_equals_rebuild(registry: tuple[list[ToolRecord],
     keep = [i for i, rec in enumerate(recs) if rec.name not in removed[1:]]
     rebuilt = Router.build([recs[i] for i in keep], encoder=encoder, embeddings=all_vecs[keep], config=RouterConfig(**ANN))  # type: ignore[arg-type]
     assert sorted(r.names()) == sorted(rebuilt.names())
-    assert len(r._ann or []) == len(r) == len(rebuilt)  # pyright: ignore[reportPrivateUsage]
+    assert len(r.index.ann or []) == len(r) == len(rebuilt)
     agree = _agreement(r, rebuilt, queries)
     assert agree["overlap"] >= 0.97 and agree["top1"] >= 0.97, agree
     gone = set(removed[1:])
@@ -169,7 +169,7 @@ def test_save_load_equals_original_without_rebuilding(tmp_path: Path, registry: 
     # still incremental after loading
     loaded.remove(recs[7].name)
     loaded.add(recs[7])
-    assert recs[7].name in loaded.names() and len(loaded._ann or []) == len(loaded)  # pyright: ignore[reportPrivateUsage]
+    assert recs[7].name in loaded.names() and len(loaded.index.ann or []) == len(loaded)
     # a later exact-mode save into the same folder drops the stale index
     loaded.config.index = "exact"
     loaded.save(tmp_path / "r")
@@ -198,15 +198,15 @@ def test_config_round_trip_and_old_router_json(tmp_path: Path, encoder: Encoder)
     meta["config"]["index"] = "usearch"
     (tmp_path / "old" / "router.json").write_text(json.dumps(meta))
     switched = Router.load(tmp_path / "old", encoder=encoder)
-    assert switched.uses_ann and len(switched._ann or []) == len(SPECS)  # pyright: ignore[reportPrivateUsage]
+    assert switched.uses_ann and len(switched.index.ann or []) == len(SPECS)
 
 
 def test_auto_switches_at_the_size_threshold(encoder: Encoder) -> None:
     r = Router.build(SPECS[:8], encoder=encoder, config=RouterConfig(index="auto", ann_min_tools=10))
-    assert not r.uses_ann and r._ann is None  # pyright: ignore[reportPrivateUsage]
+    assert not r.uses_ann and r.index.ann is None
     for spec in SPECS[8:]:
         r.add(spec)
-    assert r.uses_ann and len(r._ann or []) == len(SPECS)  # pyright: ignore[reportPrivateUsage]
+    assert r.uses_ann and len(r.index.ann or []) == len(SPECS)
     reference = Router.build(SPECS, encoder=encoder)
     q = "convert 20 USD to EUR and email it to Ann"
     assert r.route(q) == reference.route(q)
@@ -214,14 +214,14 @@ def test_auto_switches_at_the_size_threshold(encoder: Encoder) -> None:
     r.remove("delete_file")
     r.remove("list_files")
     assert not r.uses_ann  # exact again below the threshold; the index stays in sync meanwhile
-    assert len(r._ann or []) == len(r)  # pyright: ignore[reportPrivateUsage]
+    assert len(r.index.ann or []) == len(r)
 
 
 def test_lexical_mode_ignores_the_index_and_set_encoder_builds_it(encoder: Encoder) -> None:
     r = Router.build(SPECS, config=RouterConfig(encoder=None, index="usearch"))
-    assert not r.uses_ann and r._ann is None  # pyright: ignore[reportPrivateUsage]
+    assert not r.uses_ann and r.index.ann is None
     r.set_encoder(encoder)
-    assert r.uses_ann and len(r._ann or []) == len(SPECS)  # pyright: ignore[reportPrivateUsage]
+    assert r.uses_ann and len(r.index.ann or []) == len(SPECS)
     assert r.route("how much is 20 dollars in euros").ranked[0][0] == "convert_currency"
 
 

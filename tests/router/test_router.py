@@ -154,13 +154,22 @@ def test_multi_tool_requests_select_combination_in_order(router: Router, query: 
 
 
 def test_type_chaining_orders_tools_without_text_order() -> None:
-    from agentfn.router.combine import CoUsage, feeds, order_tools
+    from agentfn.router.chain import plan_flow
+    from agentfn.router.combine import CoUsage
+    from agentfn.router.dataflow import RequestValues, flow_score, tool_io
+    from agentfn.router.flowstats import FlowStats
+    from agentfn.router.selection import order_chain
     from agentfn.router.text import ToolRecord
 
-    recs = {s["name"]: ToolRecord.of(s) for s in SPECS}
-    assert feeds(recs["convert_currency"], recs["create_invoice"]) > 0
-    assert feeds(recs["create_invoice"], recs["convert_currency"]) == 0
-    assert order_tools(["create_invoice", "convert_currency"], {}, recs, CoUsage()) == ["convert_currency", "create_invoice"]
+    ios = {s["name"]: tool_io(ToolRecord.of(s)) for s in SPECS}
+    amount = next(s for s in ios["create_invoice"].inputs if s.name == "amount")
+    assert flow_score(ios["convert_currency"], amount) > 0.5
+    assert max(flow_score(ios["create_invoice"], s) for s in ios["convert_currency"].inputs) == 0
+    tools, edges, pulled = plan_flow(
+        ["create_invoice", "convert_currency"], ios.__getitem__, RequestValues.of("invoice Acme"), {}, FlowStats()
+    )
+    assert edges == {("convert_currency", "create_invoice")} and not pulled
+    assert order_chain(tools, edges, {}, {}, CoUsage()) == ["convert_currency", "create_invoice"]
 
 
 def test_traces_teach_combination_and_order(encoder: Encoder) -> None:
@@ -212,7 +221,7 @@ def test_set_encoder_reembeds_and_rrf_mode_ranks(encoder: Encoder) -> None:
 def test_precomputed_embeddings_must_match(encoder: Encoder) -> None:
     vecs = encoder.encode(["x"] * len(SPECS))
     r = Router.build(SPECS, encoder=encoder, embeddings=vecs)
-    assert np.allclose(r._emb[: len(SPECS)], vecs)  # pyright: ignore[reportPrivateUsage]
+    assert np.allclose(r.index.emb[: len(SPECS)], vecs)
     with pytest.raises(ConfigError):
         Router.build(SPECS, encoder=encoder, embeddings=vecs[:3])
 

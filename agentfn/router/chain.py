@@ -1,0 +1,145 @@
+"""Chains that follow data flow: pull in the tools a selection needs, and order them.
+
+:func:`plan_flow` grows a selection along data flow (:mod:`agentfn.router.dataflow`):
+
+* *producers*: for every required input of a chosen tool that the request does
+  not give, a chosen tool that produces it is linked; otherwise the best
+  producer among the request's candidates (``flow x (0.5 + 0.5 x relevance)``,
+  lower when the producer itself has open inputs; learned flow counts too)
+  joins, before it, and its own open inputs are looked at in turn;
+* *consumers*: a top-ranked candidate whose open input a chosen tool produces
+  joins when the request mentions something only it covers ("the weather
+  where my IP is": ``get_my_ip`` -> ``ip_location`` -> ``weather``);
+* *ordering edges* between tools chosen for other reasons (two steps of the
+  request) whose outputs clearly feed each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from agentfn.router.dataflow import IOSlot, RequestValues, ToolIO, flow_score, missing_inputs
+from agentfn.router.flowstats import FlowStats
+
+__all__ = ["plan_flow"]
+
+
+class _Chain:
+    def __init__(
+        self, io_of: Callable[[str], ToolIO], values: RequestValues, relevance: dict[str, float], stats: FlowStats, min_flow: float
+    ) -> None:
+        self.io_of = io_of
+        self.values = values
+        self.relevance = relevance
+        self.stats = stats
+        self.min_flow = min_flow
+        self.learned = None if stats.empty else stats.share_from_result
+        self.tools: list[str] = []
+        self.edges: set[tuple[str, str]] = set()
+        self.pulled: list[str] = []
+
+    def flow(self, src: str, dst: str, slot: IOSlot) -> float:
+        sio = self.io_of(src)
+        return max(flow_score(sio, slot), self.stats.boost(sio, dst, slot))
+
+    def open_inputs(self, name: str) -> list[IOSlot]:
+        return missing_inputs(self.io_of(name), self.values, self.learned)
+
+    def unfed(self, name: str) -> int:
+        """Open inputs of ``name`` that no chosen tool produces."""
+        return sum(
+            1 for slot in self.open_inputs(name)
+            if not any(self.flow(t, name, slot) >= self.min_flow for t in self.tools if t != name)
+        )
+
+    def producers(self, frontier: list[str], depth: int) -> None:
+        for _ in range(depth):
+            nxt: list[str] = []
+            for consumer in frontier:
+                for slot in self.open_inputs(consumer):
+                    have = [(self.flow(o, consumer, slot), o) for o in self.tools if o != consumer]
+                    have = [(f, o) for f, o in have if f >= self.min_flow]
+                    if have:
+                        self.edges.add((max(have)[1], consumer))
+                        continue
+                    best, best_name = 0.0, None
+                    for cand, rel in self.relevance.items():
+                        if cand == consumer or cand in self.tools:
+                            continue
+                        f = self.flow(cand, consumer, slot)
+                        if f < self.min_flow:
+                            continue
+                        # A producer the request (or the chain) can feed beats one that needs yet another tool.
+                        s = f * (0.5 + 0.5 * rel) * max(0.4, 1.0 - 0.25 * self.unfed(cand))
+                        if s > best:
+                            best, best_name = s, cand
+                    if best_name is not None:
+                        self.tools.append(best_name)
+                        self.pulled.append(best_name)
+                        self.edges.add((best_name, consumer))
+                        nxt.append(best_name)
+            frontier = nxt
+            if not frontier:
+                return
+
+    def consumer(self, top: Sequence[str], depth: int) -> str | None:
+        """Add the first top-ranked tool the request mentions for itself that chosen tools feed (with its producers)."""
+        covered = frozenset[str]().union(*(self.io_of(t).text_words for t in self.tools))
+        for cand in top:
+            if cand in self.tools or not (self.values.words & self.io_of(cand).text_words) - covered:
+                continue
+            if not self.open_inputs(cand):
+                continue
+            before = (list(self.tools), set(self.edges), list(self.pulled))
+            old = set(self.tools)
+            self.tools.append(cand)
+            self.pulled.append(cand)
+            self.producers([cand], depth)
+            if any(p in old and c not in old for p, c in self.edges):
+                return cand  # linked to what was chosen: one chain
+            self.tools, self.edges, self.pulled = before
+        return None
+
+    def order_edges(self) -> None:
+        for a in self.tools:
+            aio = self.io_of(a)
+            for b in self.tools:
+                if a == b or (a, b) in self.edges or (b, a) in self.edges:
+                    continue
+                bio = self.io_of(b)
+                ab = max((flow_score(aio, s) for s in bio.inputs), default=0.0)
+                ba = max((flow_score(bio, s) for s in aio.inputs), default=0.0)
+                if ab >= max(self.min_flow, ba + 0.2):
+                    self.edges.add((a, b))
+
+
+def plan_flow(
+    chosen: Sequence[str],
+    io_of: Callable[[str], ToolIO],
+    values: RequestValues,
+    relevance: dict[str, float],
+    stats: FlowStats,
+    *,
+    top: Sequence[str] = (),
+    min_flow: float = 0.5,
+    max_depth: int = 3,
+) -> tuple[list[str], set[tuple[str, str]], list[str]]:
+    """Grow ``chosen`` along data flow; return (tools, ``(producer, consumer)`` edges, tools pulled in).
+
+    Args:
+        io_of: a tool's inputs and outputs by name.
+        values: what the request gives by itself.
+        relevance: candidate producers with their relevance to the request in [0, 1].
+        top: the request's best-ranked tools, where consumers are looked for.
+        min_flow: least :func:`~agentfn.router.dataflow.flow_score` for a link.
+        max_depth: producer levels behind a chosen tool.
+    """
+    ch = _Chain(io_of, values, relevance, stats, min_flow)
+    ch.tools = list(dict.fromkeys(chosen))
+    ch.producers(list(ch.tools), max_depth)
+    for _ in range(max_depth):
+        added = ch.consumer(top, max_depth)
+        if added is None:
+            break
+    ch.order_edges()
+    return ch.tools, ch.edges, ch.pulled

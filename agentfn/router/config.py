@@ -1,0 +1,112 @@
+"""The router's records: :class:`RoutePlan` (one decision) and :class:`RouterConfig` (every knob).
+
+Both are plain pydantic models; ``RouterConfig`` is saved in ``router.json`` so a
+trainer can fit and swap its values.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentfn.router.encoder import DEFAULT_ENCODER
+
+__all__ = ["RoutePlan", "RouterConfig"]
+
+
+class RoutePlan(BaseModel):
+    """What the router decided for one request."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ranked: list[tuple[str, float]] = Field(default_factory=list[tuple[str, float]])
+    """Tool names and scores, best first, at most ``k``."""
+    selected: list[str] = Field(default_factory=list[str])
+    """The predicted combination, in the order the tools should run."""
+    abstain: bool = False
+    """True when no tool fits the request."""
+    confidence: float = 0.0
+    """The top abstention score (``dense + abstain_w_lexical * lexical``) that
+    ``abstain`` was decided on."""
+
+
+class RouterConfig(BaseModel):
+    """Every tunable of a router; saved in ``router.json``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    encoder: str | None = DEFAULT_ENCODER
+    """Encoder spec for :func:`load_encoder`; None = pure-lexical mode (no model)."""
+    encoder_backend: Literal["auto", "onnx", "numpy", "sentence-transformers"] = "auto"
+    fusion: Literal["weighted", "rrf"] = "weighted"
+    w_dense: float = 1.0
+    w_lexical: float = 1.0
+    abstain_w_lexical: float = 0.35
+    """Lexical weight inside the abstention score (``dense + this * lexical``);
+    it separates "no tool fits" best at a lower value than ranking wants."""
+    rrf_k: float = 60.0
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+    context_weight: float = 0.35
+    """Weight of earlier user turns relative to the latest one."""
+    abstain_threshold: float | None = None
+    """None: calibrated on the registry itself (see :attr:`Router.threshold`);
+    a number (e.g. fitted from traces) is used as is."""
+    abstain_quantile: float = 0.8
+    """Cold-start threshold = this quantile of the top scores that built-in
+    off-topic probe requests get against the registry (0.8 measured best on the
+    dev eval set)."""
+    segment_boost: float = 1.0
+    """How far a step's ranking is lifted towards the whole request's top score
+    (1.0: each real step's best tool ties with the overall best), so every
+    step's tools reach the top of ``ranked``."""
+    segment_context: float = 0.0
+    """Weight of the whole request's vector mixed into each step's vector
+    (carries e.g. a provider named in another step)."""
+    segment_margin: float = 0.05
+    """A step's own top tool joins ``selected`` if its step score is within this
+    of the abstention threshold or above."""
+    co_usage_min: float = 0.5
+    """P(B | A) from traces above which B joins A in ``selected``."""
+    flow_pull: bool = True
+    """Pull the producer of a chosen tool's open required input into ``selected``
+    (see :mod:`agentfn.router.dataflow`)."""
+    flow_min: float = 0.5
+    """Least data-flow score (output -> input match, 0..1) for a producer to be pulled in."""
+    flow_depth: int = 3
+    """How many producer levels a chain may grow behind a chosen tool."""
+    flow_candidates: int = 30
+    """Top candidates of the request a producer is looked for among."""
+    flow_consumer_rank: int = 3
+    """A tool ranked this high that consumes a chosen tool's output joins when the
+    request mentions something only it covers (0: never)."""
+    candidates: int = 64
+    """Per-query candidate pool before the final sort."""
+    index: Literal["exact", "usearch", "auto"] = "exact"
+    """Dense search: ``exact`` (numpy over every tool), ``usearch`` (HNSW
+    candidates, needs ``agentfn[ann]``), or ``auto`` (usearch once the registry
+    holds ``ann_min_tools`` live tools). Ignored in pure-lexical mode."""
+    ann_min_tools: int = 100_000
+    """Registry size at which ``index="auto"`` switches to usearch."""
+    ann_candidates: int = 1000
+    """Tools taken from the ANN (dense) ranking, at least ``k``, per request and per step.
+    Defaults here and below: on the benchmark's 1M-tool registry (hundreds of
+    near-duplicates per tool) they keep ~93% of the exact top-10 at ~1/6 of the
+    exact latency; smaller settings are faster and lose more (benchmarks/router_bench.py)."""
+    ann_lexical_candidates: int = 2000
+    """Tools taken from the BM25 ranking per request and per step. Scoring a
+    candidate exactly costs one dot product, so this pool is wide: it keeps
+    lexically equal near-duplicates (one tool from many providers) together
+    for the exact dense score to order."""
+    ann_connectivity: int = 32
+    """HNSW edges per node ("M" in the paper); fixed when the index is built."""
+    ann_expansion_add: int = 128
+    """HNSW search breadth while inserting ("efConstruction")."""
+    ann_expansion_search: int = 2048
+    """HNSW search breadth for queries ("ef"); usearch widens it to the candidate
+    count. The expansions can change any time; a changed connectivity or dtype
+    rebuilds the index on next use."""
+    ann_dtype: Literal["f32", "f16", "i8"] = "f16"
+    """Storage of the index's own vector copy; candidates are re-scored from the
+    exact float32 vectors, so this trades memory for candidate recall only."""

@@ -1,0 +1,370 @@
+"""Data flow between tools: which tool's output fills another's input, and what a request already gives.
+
+A tool's inputs are its parameters; its outputs are the fields of its return
+schema (``return_schema``: ``@tool`` return types, MCP ``outputSchema``,
+OpenAPI responses), nested fields flattened with their parents' words. A tool
+without a return schema still has outputs: the object words of its name
+(``search_airports`` -> airport) and of a "Returns ..." phrase in its
+description, trusted less.
+
+:func:`flow_score` matches an output to an input by words (name parts, light
+synonyms such as lat/latitude, a little of the input's description) and JSON
+types. :func:`missing_inputs` says which required inputs the request leaves
+open: each input has a *kind* (coordinates, id, code, email, url, phone, date,
+number, option, text) and the request's values are counted per kind
+(:class:`RequestValues`); free text and options are assumed given. Traces teach
+(:mod:`agentfn.router.flowstats`) which producer filled which input;
+:mod:`agentfn.router.chain` builds the chain.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentfn.router.text import ToolRecord, split_name, tokenize
+
+__all__ = [
+    "IOSlot",
+    "RequestValues",
+    "ToolIO",
+    "fill_score",
+    "flow_score",
+    "missing_inputs",
+    "slot_key",
+    "tool_io",
+]
+
+_SYNONYMS = {
+    "lat": "latitude", "lng": "longitude", "lon": "longitude", "long": "longitude", "coord": "coordinates",
+    "coordinate": "coordinates", "coords": "coordinates", "geo": "coordinates", "addr": "address", "loc": "location",
+    "zipcode": "zip", "postcode": "zip", "postal": "zip", "tz": "timezone", "qty": "quantity", "amt": "amount",
+    "num": "number", "nbr": "number", "msg": "message", "img": "image", "pic": "image", "photo": "image",
+    "usr": "user", "username": "user", "acct": "account", "org": "organization", "repo": "repository",
+    "desc": "description", "temp": "temperature", "doc": "document", "uid": "id", "uuid": "id", "guid": "id",
+    "identifier": "id", "ident": "id", "ids": "id", "ticker": "symbol", "sym": "symbol", "mail": "email",
+    "e": "email", "cur": "currency", "ccy": "currency", "dt": "date", "datetime": "date", "timestamp": "date",
+    "link": "url", "uri": "url", "href": "url", "website": "url", "tel": "phone", "mobile": "phone",
+}
+_GENERIC = frozenset(
+    ["get", "fetch", "retrieve", "search", "find", "lookup", "look", "list", "query", "show", "read", "return", "give", "value", "data", "info", "information", "result", "output", "input", "param", "parameter", "detail", "object", "item", "record", "entry", "api", "response", "request", "by", "new", "current", "default", "specific", "given", "provided", "field", "v1", "v2", "v3", "all", "one"]
+)
+_WEAK = frozenset(["id", "name", "code", "number", "key", "type", "title"])
+_CODE = frozenset(["code", "iata", "icao", "symbol", "sku", "isbn", "slug", "handle"])
+_VERBS = frozenset(
+    ["get", "fetch", "retrieve", "search", "find", "lookup", "look", "list", "query", "show", "read", "convert", "calculate", "compute", "check", "create", "make", "resolve", "translate", "send", "post", "update", "delete", "set", "add", "remove", "generate", "geocode", "locate", "detect"]
+)
+_RETURNS = re.compile(r"\b(?:returns?|gives?|provides?|outputs?|yields?|retrieves?|gets?|fetch(?:es)?|finds?|looks? up)\s+([^.;:]+)", re.I)
+
+
+def _words(text: str) -> list[str]:
+    """Words of a name (``getUserId`` -> get, user, id; ``lat1`` -> latitude), synonyms unified."""
+    out: list[str] = []
+    for w in tokenize(" ".join(split_name(text))):
+        bare = w.rstrip("0123456789")
+        w = bare if len(bare) >= 2 else w
+        out.append(_SYNONYMS.get(w, w))
+    return out
+
+
+def _text_words(text: str) -> frozenset[str]:
+    """Content words of prose (no camel splitting: ``IMDb`` stays one word), synonyms unified."""
+    return frozenset(_SYNONYMS.get(w, w) for w in tokenize(text.lower()) if w not in _GENERIC)
+
+
+def slot_key(name: str) -> str:
+    """Normalised key of an input or output name (``userId`` and ``user_id`` share one)."""
+    return " ".join(w for w in _words(name) if w not in _GENERIC) or name.lower()
+
+
+@dataclass(frozen=True)
+class IOSlot:
+    """One input or output of a tool."""
+
+    name: str
+    words: frozenset[str]
+    """Content words of the name (and of parent fields, for nested outputs)."""
+    desc: frozenset[str] = frozenset()
+    type: str = "any"
+    kind: str = "text"
+    required: bool = False
+    inferred: bool = False
+    """An output guessed from the tool's name or description (no return schema)."""
+
+
+@dataclass(frozen=True)
+class ToolIO:
+    name: str
+    inputs: tuple[IOSlot, ...]
+    outputs: tuple[IOSlot, ...]
+    object_words: frozenset[str]
+    """The tool name's words that are not verbs or filler (``get_user_email`` -> user, email)."""
+    text_words: frozenset[str] = frozenset()
+    """Content words of the name and description (what a request mentioning the tool would say)."""
+
+
+def _type(schema: dict[str, Any]) -> str:
+    t: Any = schema.get("type")
+    if isinstance(t, list):
+        t = next((str(x) for x in t if x != "null"), "any")  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+    return t if isinstance(t, str) else "any"
+
+
+def _kind(words: frozenset[str], desc: frozenset[str], schema: dict[str, Any]) -> str:
+    """What sort of value an input or output holds (decides how a request can give it)."""
+    t, fmt = _type(schema), str(schema.get("format") or "")
+    if "enum" in schema or t == "boolean":
+        return "option"
+    if words & {"latitude", "longitude", "coordinates"}:
+        return "coord"
+    if fmt == "email" or "email" in words:
+        return "email"
+    if fmt in ("uri", "url") or "url" in words:
+        return "url"
+    if fmt in ("ipv4", "ipv6") or "ip" in words:
+        return "ip"
+    if "phone" in words:
+        return "phone"
+    if fmt in ("date", "date-time", "time") or words & {"date", "time"}:
+        return "date"
+    if "id" in words or (t == "string" and "number" in words):
+        return "id"  # an "order number" or "tracking number" is an identifier, not a quantity
+    if words & _CODE or ("code" in desc and t == "string" and not words - _WEAK - {"airport", "country", "currency"}):
+        return "code"
+    if t in ("number", "integer"):
+        return "number"
+    return "text"
+
+
+def _slot_words(name: str, schema: dict[str, Any]) -> tuple[frozenset[str], frozenset[str]]:
+    """(name words, description words); a name with no content word (``to``, ``q``) borrows its description's."""
+    desc = _text_words(str(schema.get("description") or ""))
+    words = frozenset(w for w in _words(name) if w not in _GENERIC)
+    return words or frozenset(_words(name)) or desc, desc
+
+
+def _flatten(props: dict[str, Any], parent: frozenset[str], depth: int) -> list[IOSlot]:
+    out: list[IOSlot] = []
+    for key, raw in props.items():
+        schema: dict[str, Any] = raw if isinstance(raw, dict) else {}  # pyright: ignore[reportUnknownVariableType]
+        words, desc = _slot_words(str(key), schema)
+        out.append(IOSlot(str(key), words | parent, desc, _type(schema), _kind(words, desc, schema)))
+        inner = schema.get("properties")
+        items = schema.get("items")
+        if not isinstance(inner, dict) and isinstance(items, dict):
+            inner = items.get("properties")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+        if isinstance(inner, dict) and depth < 2:
+            out += _flatten(inner, parent | (words - _WEAK), depth + 1)  # pyright: ignore[reportUnknownArgumentType]
+    return out
+
+
+def tool_io(rec: ToolRecord) -> ToolIO:
+    """Inputs and outputs of a tool, from its schemas (or, for outputs, its name and description)."""
+    required = rec.parameters.get("required")
+    req_set = {str(r) for r in required} if isinstance(required, list) else None  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+    inputs: list[IOSlot] = []
+    for pname, schema in rec.param_items():
+        words, desc = _slot_words(pname, schema)
+        kind = _kind(words, desc, schema)
+        # No "required" list: an input without a default that a request rarely spells out counts as required.
+        is_req = pname in req_set if req_set is not None else ("default" not in schema and kind in ("coord", "id", "code"))
+        inputs.append(IOSlot(pname, words, desc, _type(schema), kind, is_req))
+    name_words = [w for w in _words(rec.name)]
+    objects = frozenset(w for w in name_words if w not in _VERBS and w not in _GENERIC)
+    outputs: list[IOSlot] = []
+    rs = rec.return_schema or {}
+    props = rs.get("properties")
+    items = rs.get("items")
+    if not isinstance(props, dict) and isinstance(items, dict):
+        props = items.get("properties")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    if isinstance(props, dict) and props:
+        outputs = _flatten(props, frozenset(), 0)  # pyright: ignore[reportUnknownArgumentType]
+    elif rs:
+        title = str(rs.get("title") or "")
+        words = frozenset(w for w in _words(title) if w not in _GENERIC) | objects
+        outputs = [IOSlot(title or "result", words, frozenset(), _type(rs), _kind(words, frozenset(), rs))]
+    if not outputs:
+        guess = set(objects)
+        m = _RETURNS.search(rec.description)
+        if m:
+            phrase = [_SYNONYMS.get(w, w) for w in tokenize(m.group(1).lower())][:6]
+            guess |= {w for w in phrase if w not in _GENERIC}
+        if guess:
+            words = frozenset(guess)
+            outputs = [IOSlot("result", words, frozenset(), "any", _kind(words, frozenset(), {}), inferred=True)]
+    text_words = frozenset(w for w in _words(rec.name) if w not in _GENERIC) | _text_words(rec.description)
+    return ToolIO(rec.name, tuple(inputs), tuple(outputs), objects, text_words)
+
+
+def _weight(w: str) -> float:
+    return 0.5 if w in _WEAK else 1.0
+
+
+_COMPATIBLE = {("integer", "number"), ("number", "integer")}
+_SPECIFIC = frozenset({"coord", "email", "url", "ip", "phone"})
+
+
+def flow_score(src: ToolIO, dst: IOSlot) -> float:
+    """How well one of ``src``'s outputs fills the input ``dst`` (0..1).
+
+    The input's name words must meet an output's words (or, for an output
+    guessed from the tool's name, the tool's object words); the score is the
+    matched share of the input's name words, plus a little for matched
+    description words, halved when JSON types clash and discounted for guessed
+    outputs.
+    """
+    need = dst.words
+    total = sum(_weight(w) for w in need) or 1.0
+    best = 0.0
+    for out in src.outputs:
+        have: frozenset[str] = out.words | (src.object_words if out.inferred or out.name == "result" else frozenset[str]())
+        if dst.kind in _SPECIFIC and out.kind == dst.kind:
+            best = max(best, 0.8 if out.inferred else 0.9)  # an email fills an email, whatever the names say
+        hit = need & have
+        if not hit or (hit <= _WEAK and not (need - _WEAK) <= (have | src.object_words)):
+            continue  # "id" alone matches only when the input's other words name this tool's object
+        score = sum(_weight(w) for w in hit) / total
+        rest = (need - hit) & src.object_words
+        score += 0.8 * sum(_weight(w) for w in rest) / total
+        score += 0.1 * min(len((dst.desc - need) & (out.words | src.object_words)), 2)
+        clash = dst.type != "any" and out.type != "any" and dst.type != out.type and (dst.type, out.type) not in _COMPATIBLE
+        if clash and not (dst.type == "string" and dst.kind in ("id", "code", "date")):
+            score *= 0.5
+        if out.inferred:
+            score *= 0.8
+        best = max(best, min(score, 1.0))
+    return best
+
+
+_NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:[.,]\d+)*(?![\w])")
+_DECIMAL = re.compile(r"(?<![\w.])[-+]?\d{1,3}\.\d+")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w-]+\.(?:com|org|net|io|dev|ai)\b", re.I)
+_PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+_IDLIKE = re.compile(r"(?<![\w@])(?=[\w-]*\d)(?=[\w-]*[A-Za-z_-])[\w-]{3,}|\b\d{4,}\b|\b[0-9a-f]{8}-[0-9a-f-]{27}\b")
+_CODELIKE = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
+_QUOTED = re.compile(r"\"[^\"]+\"|(?<!\w)'[^'\n]+'(?!\w)|`[^`]+`")
+_IP = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b|\b(?:[0-9a-f]{1,4}:){4,7}[0-9a-f]{1,4}\b", re.I)
+_DATE = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b(?:today|tomorrow|tonight|yesterday|now|"
+    r"mon|tues|wednes|thurs|fri|satur|sun)(?:day)?\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\s+\d"
+    r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|\bnext\s+(?:week|month|year)\b"
+    r"|\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\b\d{1,2}:\d{2}\b",
+    re.I,
+)
+_NUMWORDS = frozenset(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty", "hundred", "thousand", "dozen"])
+_NOT_CODES = frozenset(["I", "A", "OK", "AM", "PM", "ID"])
+
+
+@dataclass
+class RequestValues:
+    """How many values of each kind a request spells out (inputs it can fill without another tool).
+
+    An id or code right after a content word is *labelled* by it ("order
+    55123"): it can fill only an input whose words include the label, so an
+    order number does not pass for a tracking number.
+    """
+
+    counts: dict[str, int] = field(default_factory=dict[str, int])
+    words: frozenset[str] = frozenset()
+    labels: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
+    """Per kind (``id``, ``code``), the label of each value ("" when unlabelled)."""
+
+    @classmethod
+    def of(cls, text: str) -> RequestValues:
+        quoted = len(_QUOTED.findall(text))
+        numbers = len(_NUMBER.findall(text)) + sum(1 for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMWORDS)
+        ids = [_label(text, m.start()) for m in _IDLIKE.finditer(text)]
+        codes = [_label(text, m.start()) for m in _CODELIKE.finditer(text) if m.group() not in _NOT_CODES]
+        counts = {
+            "coord": len(_DECIMAL.findall(text)),
+            "email": len(_EMAIL.findall(text)),
+            "url": len(_URL.findall(text)),
+            "phone": len(_PHONE.findall(text)),
+            "ip": len(_IP.findall(text)),
+            "date": len(_DATE.findall(text)),
+            "number": numbers,
+        }
+        labels = {"id": ids + [""] * quoted, "code": codes + ids + [""] * quoted}
+        return cls(counts, frozenset(_words(text)), labels)
+
+    def available(self, kind: str) -> int:
+        if kind in ("text", "option"):
+            return 1 << 20
+        if kind in self.labels:
+            return len(self.labels[kind])
+        return self.counts.get(kind, 0)
+
+    def open_among(self, kind: str, slots: Sequence[IOSlot]) -> list[IOSlot]:
+        """The ``slots`` (all of ``kind``) that the request's values cannot fill, values used once each."""
+        if kind not in self.labels:
+            have = self.available(kind)
+            if kind == "coord" and have == 0 and self.words & {"latitude", "longitude", "coordinates"}:
+                have = self.counts.get("number", 0)  # "coordinates 48 and 2": numbers named as coordinates
+            return list(slots[have:])
+        free = list(self.labels[kind])
+        out: list[IOSlot] = []
+        for slot in slots:
+            fits = [i for i, lab in enumerate(free) if lab and lab in slot.words | slot.desc]
+            fits = fits or [i for i, lab in enumerate(free) if not lab]
+            if fits:
+                free.pop(fits[0])
+            else:
+                out.append(slot)
+        return out
+
+
+def _label(text: str, start: int) -> str:
+    """The content word right before position ``start`` ("" if none or a stop word)."""
+    m = re.search(r"([A-Za-z]+)\W{0,2}$", text[:start])
+    if m is None:
+        return ""
+    words = [_SYNONYMS.get(w, w) for w in tokenize(m.group(1))]
+    return words[-1] if words and words[-1] not in _GENERIC else ""
+
+
+def missing_inputs(io: ToolIO, values: RequestValues, learned: Callable[[IOSlot], float | None] | None = None) -> list[IOSlot]:
+    """Required inputs of ``io`` that the request does not give (values counted per kind).
+
+    ``learned(slot)`` may return the share of traced calls whose value for an
+    input of this name came from an earlier tool's result; with enough evidence
+    it decides instead of the kind count (>= 0.5: open, below: given).
+    """
+    need: dict[str, list[IOSlot]] = {}
+    out: list[IOSlot] = []
+    for slot in io.inputs:
+        if not slot.required:
+            continue
+        share = learned(slot) if learned is not None else None
+        if share is not None:
+            if share >= 0.5:
+                out.append(slot)
+            continue
+        need.setdefault(slot.kind, []).append(slot)
+    for kind, slots in need.items():
+        out += values.open_among(kind, slots)
+    return out
+
+
+def fill_score(rec: ToolRecord, text: str, io: ToolIO | None = None) -> float:
+    """Share of ``rec``'s required inputs the request ``text`` can fill by itself (1.0 when none are required).
+
+    An input counts as filled when the request holds a value of its kind
+    (counted, so two required ids need two), half when only its name is
+    mentioned, and always for free text and options.
+    """
+    io = io or tool_io(rec)
+    required = [s for s in io.inputs if s.required]
+    if not required:
+        return 1.0
+    values = RequestValues.of(text)
+    open_slots = {s.name for s in missing_inputs(io, values)}
+    got = 0.0
+    for s in required:
+        if s.name not in open_slots:
+            got += 1.0
+        elif s.words - _WEAK & values.words:
+            got += 0.5
+    return got / len(required)

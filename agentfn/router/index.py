@@ -1,0 +1,156 @@
+"""The router's tool index: records in numbered slots, BM25 postings, dense vectors, optional ANN.
+
+Slots are never reused: removing a tool marks its slot dead (``alive`` False,
+name None) and a tool added later takes a new slot, so every per-slot array
+(``emb``, ``alive``, BM25 scores) lines up with ``slot_names``. ``version``
+increases on every change, so caches derived from the registry (the
+calibrated abstention threshold) know when to recompute.
+
+Tool vectors are cached by the exact text embedded (:func:`dense_text`), so
+re-adding a tool, or rebuilding from a saved router, embeds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from agentfn.exceptions import ToolsetConflictError
+from agentfn.router.ann import AnnIndex, AnnParams
+from agentfn.router.encoder import Encoder
+from agentfn.router.lexical import BM25Index
+from agentfn.router.text import ToolRecord, dense_text, lexical_tokens
+
+__all__ = ["FloatArray", "IntArray", "ToolIndex"]
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+
+
+class ToolIndex:
+    """Every indexed tool, addressable by name or slot."""
+
+    def __init__(self, encoder: Encoder | None, bm25_k1: float = 1.2, bm25_b: float = 0.75) -> None:
+        self.encoder = encoder
+        self.lex = BM25Index(bm25_k1, bm25_b)
+        self.records: dict[str, ToolRecord] = {}
+        self.slot_of: dict[str, int] = {}
+        self.slot_names: list[str | None] = []
+        """Name per slot (None for removed tools); slot order is insertion order."""
+        dim = encoder.dim if encoder is not None else 0
+        self.emb: FloatArray = np.zeros((0, dim), dtype=np.float32)
+        self.alive = np.zeros(0, dtype=bool)
+        self.vec_cache: dict[str, FloatArray] = {}
+        self.ann: AnnIndex | None = None
+        self.version = 0
+
+    @property
+    def n_slots(self) -> int:
+        return len(self.slot_names)
+
+    def live_alive(self) -> npt.NDArray[np.bool_]:
+        """The ``alive`` mask cut to the used slots."""
+        return self.alive[: self.n_slots]
+
+    def names(self) -> list[str]:
+        """Live tool names in insertion order."""
+        return [n for n in self.slot_names if n is not None]
+
+    def add_many(self, recs: Sequence[ToolRecord], batch_size: int = 64, *, ann_params: AnnParams | None = None) -> None:
+        """Index ``recs``; with ``ann_params`` an existing ANN index is extended (or built from them)."""
+        seen: set[str] = set()
+        for rec in recs:
+            if rec.name in self.slot_of or rec.name in seen:
+                raise ToolsetConflictError(rec.name, "the router", "the tools being added")
+            seen.add(rec.name)
+        vectors = self.vectors_for(recs, batch_size)
+        self.version += 1
+        start = self.n_slots
+        need = start + len(recs)
+        if need > self.emb.shape[0]:
+            cap = max(need, 2 * self.emb.shape[0], 64)
+            grown = np.zeros((cap, self.emb.shape[1]), dtype=np.float32)
+            grown[: self.emb.shape[0]] = self.emb
+            self.emb = grown
+            self.alive = np.concatenate([self.alive, np.zeros(cap - self.alive.shape[0], dtype=bool)])
+        for i, rec in enumerate(recs):
+            slot = start + i
+            self.slot_names.append(rec.name)
+            self.slot_of[rec.name] = slot
+            self.records[rec.name] = rec
+            self.lex.add(slot, lexical_tokens(rec))
+            if vectors is not None:
+                self.emb[slot] = vectors[i]
+            self.alive[slot] = True
+        if ann_params is None or vectors is None:
+            return
+        if self.ann is not None:
+            self.ann.add(np.arange(start, need), vectors)
+        else:
+            self.ensure_ann(ann_params)
+
+    def remove(self, name: str) -> None:
+        """Drop a tool by name. Raises KeyError if absent."""
+        slot = self.slot_of.pop(name)
+        self.version += 1
+        self.slot_names[slot] = None
+        self.alive[slot] = False
+        self.lex.remove(slot)
+        if self.ann is not None:
+            self.ann.remove(slot)
+        del self.records[name]
+
+    def vectors_for(self, recs: Sequence[ToolRecord], batch_size: int = 64) -> FloatArray | None:
+        """Embeddings for ``recs``, computing only texts not in the cache."""
+        if self.encoder is None:
+            return None
+        texts = [dense_text(r) for r in recs]
+        missing = sorted({t for t in texts if t not in self.vec_cache})
+        if missing:
+            for text, vec in zip(missing, self.encoder.encode(missing, batch_size=batch_size), strict=True):
+                self.vec_cache[text] = vec
+        if not texts:
+            return np.zeros((0, self.encoder.dim), dtype=np.float32)
+        return np.stack([self.vec_cache[t] for t in texts])
+
+    def preload_vectors(self, recs: Sequence[ToolRecord], vectors: FloatArray) -> None:
+        """Seed the vector cache (precomputed or saved vectors: nothing is re-embedded)."""
+        for rec, vec in zip(recs, vectors, strict=True):
+            self.vec_cache[dense_text(rec)] = np.asarray(vec, dtype=np.float32)
+
+    def set_encoder(self, encoder: Encoder | None, ann_params: AnnParams | None = None) -> None:
+        """Swap the encoder and re-embed every live tool; the ANN index is rebuilt if asked for."""
+        self.encoder = encoder
+        self.vec_cache.clear()
+        self.ann = None
+        self.version += 1
+        recs = [self.records[n] for n in self.names()]
+        dim = encoder.dim if encoder is not None else 0
+        self.emb = np.zeros((max(self.n_slots, self.alive.shape[0]), dim), dtype=np.float32)
+        vecs = self.vectors_for(recs, 64)
+        if vecs is not None:
+            for rec, vec in zip(recs, vecs, strict=True):
+                self.emb[self.slot_of[rec.name]] = vec
+        if ann_params is not None and encoder is not None:
+            self.ensure_ann(ann_params)
+
+    def ensure_ann(self, want: AnnParams) -> AnnIndex:
+        """The ANN index, built from the live vectors if absent or built with other fixed settings."""
+        assert self.encoder is not None
+        ann = self.ann
+        if ann is not None and (ann.dim, ann.params.connectivity, ann.params.dtype) != (self.encoder.dim, want.connectivity, want.dtype):
+            ann = None
+        if ann is None:
+            ann = AnnIndex(self.encoder.dim, want)
+            live = np.flatnonzero(self.live_alive())
+            ann.add(live, self.emb[live])
+            self.ann = ann
+        ann.set_expansion(want.expansion_add, want.expansion_search)
+        return ann
+
+    def live_vectors(self, names: Sequence[str]) -> FloatArray:
+        """The stored vectors of ``names`` (in that order)."""
+        slots = [self.slot_of[n] for n in names]
+        return self.emb[slots] if slots else self.emb[:0]

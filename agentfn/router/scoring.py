@@ -1,0 +1,189 @@
+"""Scoring one request against the index: dense, lexical, fused and abstention signals.
+
+Per tool::
+
+    dense   = cosine(query vector, tool vector)                 in [-1, 1]
+    lexical = BM25(query, tool) / BM25 scale of the query         in [0, ~1]
+    weighted = w_dense * dense + w_lexical * lexical
+    fused   = weighted, or sum of 1 / (rrf_k + rank) over both rankings ("rrf")
+    abstain = w_dense * dense + abstain_w_lexical * lexical
+
+Earlier user turns (``context``) join the query vector and the BM25 query with
+``context_weight``. Exact scoring is one numpy dot product per tool; the ANN
+path (:meth:`Scorer.pool_scores`) scores only a candidate pool, exactly.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from agentfn.router.ann import AnnParams
+from agentfn.router.config import RouterConfig
+from agentfn.router.index import FloatArray, IntArray, ToolIndex
+from agentfn.router.text import tokenize
+
+__all__ = ["Scorer", "Signals"]
+
+Signals = dict[str, FloatArray]
+"""``dense``, ``lexical``, ``weighted``, ``fused``, ``abstain`` arrays (per slot, or per pooled slot)."""
+
+
+class Scorer:
+    """Turns a request into per-tool signals over a :class:`ToolIndex`."""
+
+    def __init__(self, index: ToolIndex, config: RouterConfig) -> None:
+        self.index = index
+        self.config = config
+        self.query_cache: OrderedDict[str, FloatArray] = OrderedDict()
+        self.query_cache_size = 1024
+
+    def ann_params(self) -> AnnParams:
+        c = self.config
+        return AnnParams(c.ann_connectivity, c.ann_expansion_add, c.ann_expansion_search, c.ann_dtype)
+
+    def encode(self, texts: list[str]) -> FloatArray:
+        """Query vectors through a small LRU: an agent routes the same user turn at every step."""
+        encoder = self.index.encoder
+        assert encoder is not None
+        cache = self.query_cache
+        missing = [t for t in dict.fromkeys(texts) if t not in cache]
+        if missing:
+            for text, vec in zip(missing, encoder.encode(missing), strict=True):
+                cache[text] = vec
+        for t in texts:
+            cache.move_to_end(t)
+        out = np.stack([cache[t] for t in texts])
+        while len(cache) > max(self.query_cache_size, 0):
+            cache.popitem(last=False)
+        return out
+
+    def query_vector(self, text: str, context: str = "") -> FloatArray:
+        """The normalised query vector of ``text`` with ``context`` mixed in."""
+        vecs = self.encode([text, context] if context else [text])
+        raw: FloatArray = vecs[0] + np.float32(self.config.context_weight) * vecs[1] if context else vecs[0]
+        return raw / np.float32(max(float(np.linalg.norm(raw)), 1e-12))
+
+    def score_all(
+        self,
+        text: str,
+        context: str = "",
+        vector: FloatArray | None = None,
+        *,
+        approximate: bool = False,
+        candidates: int | None = None,
+    ) -> Signals:
+        """Per-slot signals for one request (see :meth:`agentfn.router.Router.score_all`)."""
+        idx = self.index
+        n = idx.n_slots
+        raw_lex, scale = self.lexical_raw(text, context)
+        lex = raw_lex / max(scale, 1e-6)
+        if idx.encoder is None:
+            weighted = lex.astype(np.float32)
+            weighted[~idx.live_alive()] = -np.inf
+            return {"dense": np.zeros(n, dtype=np.float32), "lexical": lex, "weighted": weighted, "fused": weighted, "abstain": weighted}
+        qvec = self.query_vector(text, context) if vector is None else vector
+        if approximate:
+            slots, (compact,) = self.pool_scores([(text, qvec)], context, candidates or self.config.ann_candidates)
+            out: Signals = {"lexical": lex}
+            for key in ("dense", "weighted", "fused", "abstain"):
+                out[key] = np.full(n, -np.inf, dtype=np.float32)
+                out[key][slots] = compact[key]
+            return out
+        dense = (idx.emb[:n] @ qvec).astype(np.float32)
+        return {"dense": dense, "lexical": lex, **self.fuse(dense, lex, idx.live_alive())}
+
+    def fuse(self, dense: FloatArray, lex: FloatArray, alive: npt.NDArray[np.bool_]) -> Signals:
+        """``weighted``, ``fused`` and ``abstain`` from the two signals (-inf where not ``alive``)."""
+        c = self.config
+        weighted = (c.w_dense * dense + c.w_lexical * lex).astype(np.float32)
+        weighted[~alive] = -np.inf
+        abstain = (c.w_dense * dense + c.abstain_w_lexical * lex).astype(np.float32)
+        abstain[~alive] = -np.inf
+        fused = self.rrf(dense, lex, alive) if c.fusion == "rrf" else weighted
+        return {"weighted": weighted, "fused": fused, "abstain": abstain}
+
+    def lexical_raw(self, text: str, context: str) -> tuple[FloatArray, float]:
+        """BM25 scores of every slot with earlier turns mixed in, and their best possible value."""
+        lexidx = self.index.lex
+        n = self.index.n_slots
+        toks, ctx_toks = tokenize(text), tokenize(context)
+        cw = self.config.context_weight
+        raw = lexidx.scores(toks)[:n]
+        scale = lexidx.max_score(toks)
+        if ctx_toks:
+            raw = np.asarray(raw + cw * lexidx.scores(ctx_toks)[:n], dtype=np.float32)
+            scale += cw * lexidx.max_score(ctx_toks)
+        return raw, scale
+
+    def lexical_pool(self, text: str, context: str) -> tuple[FloatArray, float, IntArray]:
+        """Raw BM25 scores (as in :meth:`score_all`), their scale, and the top lexical slots."""
+        raw, scale = self.lexical_raw(text, context)
+        hits = np.flatnonzero(raw > 0)
+        m = self.config.ann_lexical_candidates
+        if hits.shape[0] > m:
+            # Ties at the cut go to the lowest slots: a deterministic pool that
+            # survives save/load (which keeps slot order).
+            vals = raw[hits]
+            kth = np.partition(vals, hits.shape[0] - m)[hits.shape[0] - m]
+            above = hits[vals > kth]
+            hits = np.concatenate([above, hits[vals == kth][: m - above.shape[0]]])
+        return raw, max(scale, 1e-6), hits.astype(np.int64)
+
+    def pool_scores(self, items: Sequence[tuple[str, FloatArray]], context: str, m: int) -> tuple[IntArray, list[Signals]]:
+        """Candidate scoring for ``(text, query vector)`` items (a request and its steps).
+
+        The pool is the union, over the items, of the ANN top ``m`` and the BM25
+        top ``ann_lexical_candidates``; every item is scored exactly on the whole
+        pool with the same arithmetic as the exact path. Returns the pool's
+        slots (sorted) and per item signal arrays aligned with them.
+        """
+        idx = self.index
+        ann = idx.ensure_ann(self.ann_params())
+        parts = [(qvec, *self.lexical_pool(text, context)) for text, qvec in items]
+        pool = np.unique(np.concatenate([ann.search(qvec, m) for qvec, *_ in parts] + [hits for *_, hits in parts]))
+        slots = pool[idx.alive[pool]].astype(np.int64)
+        rows = idx.emb[slots]
+        everyone = slots >= 0  # all True: every pooled slot is live
+        out: list[Signals] = []
+        for qvec, raw, scale, _ in parts:
+            dense = (rows @ qvec).astype(np.float32)
+            lex = raw[slots] / scale
+            out.append({"dense": dense, "lexical": lex, **self.fuse(dense, lex, everyone)})
+        return slots, out
+
+    def rrf(self, dense: FloatArray, lex: FloatArray, alive: npt.NDArray[np.bool_]) -> FloatArray:
+        out = np.full(dense.shape[0], -np.inf, dtype=np.float32)
+        idx = np.flatnonzero(alive)
+        fused = np.zeros(idx.shape[0], dtype=np.float32)
+        for signal in (dense[idx], lex[idx]):
+            ranks = np.empty(idx.shape[0], dtype=np.float32)
+            ranks[np.argsort(-signal, kind="stable")] = np.arange(1, idx.shape[0] + 1, dtype=np.float32)
+            fused += 1.0 / (self.config.rrf_k + ranks)
+        out[idx] = fused
+        return out
+
+    def top(self, scores: FloatArray, k: int, slots: IntArray | None = None) -> list[tuple[str, float]]:
+        """Best ``k`` live tools, ties broken by name so rebuilds agree.
+
+        ``scores`` is indexed by slot, or, with ``slots``, aligned with those (live) slots.
+        """
+        names = self.index.slot_names
+        live = int(self.index.alive[: scores.shape[0]].sum()) if slots is None else scores.shape[0]
+        k = min(k, live)
+        if k <= 0:
+            return []
+        pool = min(scores.shape[0], max(k + 16, self.config.candidates))
+        idx_arr: npt.NDArray[np.intp] = (  # pyright: ignore[reportUnknownVariableType]
+            np.argpartition(-scores, pool - 1)[:pool] if pool < scores.shape[0] else np.arange(scores.shape[0])
+        )
+        pairs: list[tuple[str, float]] = []
+        for i in idx_arr.tolist():  # pyright: ignore[reportUnknownVariableType, reportUnknownMemberType]
+            name = names[i if slots is None else int(slots[i])]
+            if name is not None and np.isfinite(scores[i]):
+                pairs.append((name, float(scores[i])))
+        pairs.sort(key=lambda p: (-p[1], p[0]))
+        return pairs[:k]

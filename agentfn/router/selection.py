@@ -1,0 +1,134 @@
+"""Selection: from a ranking to the combination of tools to run, in order.
+
+:func:`select` picks the tools a request needs out of its ranked candidates:
+
+1. *Anchors*: the best tool of every real step of the request (see
+   :func:`agentfn.router.combine.segment`), or the overall best tool when the
+   request is one step.
+2. *Co-usage*: tools that traces show travelling with an anchor (``P(B | A)``
+   at least ``co_usage_min``), if the request ranks them.
+3. *Data flow* (:mod:`agentfn.router.dataflow`): a chosen tool whose required
+   input the request does not give, but another tool produces, pulls that
+   producer in (recursively), before it.
+
+:func:`order_chain` then orders the chosen tools: producers before their
+consumers, then the order traces show, then the request's own order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from agentfn.router.chain import plan_flow
+from agentfn.router.combine import CoUsage
+from agentfn.router.config import RouterConfig
+from agentfn.router.dataflow import RequestValues, ToolIO
+from agentfn.router.flowstats import FlowStats
+from agentfn.router.text import ToolRecord
+
+__all__ = ["Selection", "StepTop", "order_chain", "select"]
+
+
+@dataclass(frozen=True)
+class StepTop:
+    """A real step of the request: its execution position, its best tool and that tool's score."""
+
+    order: int
+    name: str
+    score: float
+
+
+@dataclass
+class Selection:
+    """What :func:`select` chose, with the edges it found (for tracing and tests)."""
+
+    selected: list[str]
+    edges: set[tuple[str, str]] = field(default_factory=set[tuple[str, str]])
+    """``(producer, consumer)`` pairs: the producer's output fills an input of the consumer."""
+    pulled: list[str] = field(default_factory=list[str])
+    """Tools that joined only because another chosen tool needs their output."""
+
+
+def select(
+    ranked: Sequence[tuple[str, float]],
+    top_name: str,
+    step_tops: Sequence[StepTop],
+    floor: float,
+    *,
+    config: RouterConfig,
+    co_usage: CoUsage,
+    flow: FlowStats,
+    io_of: Callable[[str], ToolIO],
+    records: dict[str, ToolRecord],
+    values: RequestValues,
+    relevance: dict[str, float],
+) -> Selection:
+    """The combination for one request (``ranked`` non-empty, the request not abstained).
+
+    Args:
+        ranked: the final ranking, best first.
+        top_name: the overall best tool (used when the request is one step).
+        step_tops: real steps, each with its best tool.
+        floor: a step's tool joins when its step score is at least this.
+        io_of: a tool's inputs and outputs by name.
+        values: what the request itself gives (numbers, ids, codes, ...).
+        relevance: candidate tools (beyond ``ranked`` too) with their relevance in [0, 1].
+    """
+    positions: dict[str, int] = {}
+    chosen: list[str] = []
+    for st in sorted(step_tops, key=lambda s: s.order):
+        if st.score >= floor and st.name not in positions:
+            positions[st.name] = st.order
+            chosen.append(st.name)
+    if len(chosen) < 2:
+        positions = {}
+        chosen = [top_name]
+    # Tools that traces show travelling with a chosen one, if this request ranks them.
+    if co_usage.runs:
+        offered = [n for n, _ in ranked]
+        for a in list(chosen):
+            for b in offered:
+                if b not in chosen and co_usage.p_with(a, b) >= config.co_usage_min:
+                    chosen.append(b)
+    edges: set[tuple[str, str]] = set()
+    pulled: list[str] = []
+    if config.flow_pull:
+        top = [n for n, _ in ranked[: config.flow_consumer_rank]]
+        chosen, edges, pulled = plan_flow(
+            chosen, io_of, values, relevance, flow, top=top, min_flow=config.flow_min, max_depth=config.flow_depth
+        )
+    rank = {n: i for i, (n, _) in enumerate(ranked)}
+    return Selection(order_chain(chosen, edges, positions, rank, co_usage), edges, pulled)
+
+
+def order_chain(
+    names: Sequence[str],
+    edges: set[tuple[str, str]],
+    positions: dict[str, int],
+    rank: dict[str, int],
+    co: CoUsage,
+) -> list[str]:
+    """Order chosen tools: data-flow edges first, then trace order, then request order, then rank.
+
+    A topological sort (Kahn) over the flow edges; among the tools free to run
+    next, the one that traces run earliest (most order votes against the
+    others), then the earliest request position, then the best rank goes first.
+    A cycle (two tools feeding each other) is broken the same way.
+    """
+    todo = list(dict.fromkeys(names))
+    inside = set(todo)
+    preds: dict[str, set[str]] = {n: {p for p, c in edges if c == n and p in inside and p != n} for n in todo}
+    far = 1 << 30
+
+    def key(n: str, pool: list[str]) -> tuple[int, int, int, str]:
+        votes = sum(co.order_vote(n, m) for m in pool if m != n)
+        return (-votes, positions.get(n, far), rank.get(n, far), n)
+
+    out: list[str] = []
+    while todo:
+        free = [n for n in todo if not (preds[n] & set(todo))] or todo
+        nxt = min(free, key=lambda n: key(n, todo))
+        out.append(nxt)
+        todo.remove(nxt)
+    return out
