@@ -384,7 +384,6 @@ class Tool(Generic[P, R]):
             description=normalized.description,
             _parameters=normalized.parameters,
             _validator=validator,
-            _return_schema=normalized.return_schema,
             **options,
         )
         built.warnings = normalized.warnings
