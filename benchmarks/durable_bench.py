@@ -143,7 +143,8 @@ def render_markdown(data: dict[str, Any]) -> str:
     lines = [
         "# Durable runs: overhead per step",
         "",
-        f"{data['machine']}, Python {data['python']}, DBOS {data['dbos']}. A real `Agent` with a scripted model "
+        f"{data['machine']} (1-minute load average {data['load_avg_1m']} at the start), Python {data['python']}, "
+        f"DBOS {data['dbos']}. A real `Agent` with a scripted model "
         f"({STEPS_PER_RUN} agent steps a run: {DBOS_STEPS_PER_RUN} recorded DBOS steps, 4 model calls and 3 tool "
         "calls), plain and as a `DurableAgent`, rounds interleaved, median round. Overhead per step is "
         "(durable - plain) / agent steps; ratio is the median over rounds of durable / plain time.",
@@ -177,6 +178,7 @@ def main() -> None:
 
     runs = {0.0: 10, 0.005: 5} if args.quick else {0.0: 60, 0.005: 30}
     rounds = 2 if args.quick else 5
+    load_at_start = round(os.getloadavg()[0], 1)
     stores: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as d:
         stores.append(bench_store(str(Path(d) / "traces.db"), "SQLite", runs, rounds))
@@ -184,7 +186,7 @@ def main() -> None:
         if pg is not None:
             stores.append(bench_store(pg, "PostgreSQL", runs, rounds))
     data = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs", "python": platform.python_version(),
-            "dbos": version("dbos"), "stores": stores}
+            "load_avg_1m": load_at_start, "dbos": version("dbos"), "stores": stores}
     report = render_markdown(data)
     print(report)
     if not args.quick:

@@ -198,7 +198,8 @@ def render_markdown(data: dict[str, Any]) -> str:
     lines = [
         "# OpenTelemetry export beside the trace writer",
         "",
-        f"{data['machine']}, Python {data['python']}, OpenTelemetry SDK {data['otel_sdk']}. A real `Agent`, "
+        f"{data['machine']} (1-minute load average {data['load_avg_1m']} at the start), Python {data['python']}, "
+        f"OpenTelemetry SDK {data['otel_sdk']}. A real `Agent`, "
         f"scripted model, {data['instant']['steps_per_run']} agent steps a run, runs one after another; each "
         "consumer in turn, rounds interleaved, median round. Overhead is the median over rounds of "
         "(time with the consumer / time with none in the same round) - 1. Spans go over OTLP/HTTP "
@@ -252,6 +253,7 @@ def main() -> None:
         try:
             data = {
                 "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+                "load_avg_1m": round(os.getloadavg()[0], 1),
                 "python": platform.python_version(),
                 "otel_sdk": version("opentelemetry-sdk"),
                 "instant": bench(runs, rounds, 0.0, tmp, receiver.endpoint),

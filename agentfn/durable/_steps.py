@@ -13,7 +13,8 @@ replay a marker without its tool step means the call was cut off mid-way: the
 call is reported to the model as interrupted (it may or may not have taken
 effect) instead of being run again, unless the run's policy says ``rerun``.
 
-Outside a workflow both wrappers behave exactly like what they wrap.
+A router's model planner, when the agent has one, is a ``planner`` step the same way.
+Outside a workflow the wrappers behave exactly like what they wrap.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ __all__ = [
     "MARKER_PREFIX",
     "DurableExecutor",
     "DurableModel",
+    "DurablePlanner",
     "Home",
     "InterruptedPolicy",
     "error_from_json",
@@ -223,6 +225,27 @@ class DurableModel(Model):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+class DurablePlanner:
+    """Runs each ``replan`` of a router's :class:`~agentfn.router.planner.ModelPlanner` as a ``planner`` step."""
+
+    def __init__(self, inner: Any, home: Home) -> None:
+        self.inner = inner
+        self.home = home
+
+    async def replan(self, query: Any, plan: Any, tools: Any) -> Any:
+        from agentfn.router.planner import PlannerResult
+
+        reservation = _reserve()
+        if reservation is None:
+            return await self.inner.replan(query, plan, tools)
+
+        async def body() -> dict[str, Any]:
+            result = await self.home.run(lambda: self.inner.replan(query, plan, tools))
+            return result.model_dump(mode="json")
+
+        return PlannerResult.model_validate(await reservation.run_async({"name": "planner"}, body))
 
 
 # -- the tools ------------------------------------------------------------------------------

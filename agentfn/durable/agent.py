@@ -30,6 +30,7 @@ from agentfn.backends.base import ToolChoice
 from agentfn.durable._steps import (
     DurableExecutor,
     DurableModel,
+    DurablePlanner,
     InterruptedPolicy,
     error_from_json,
     error_to_json,
@@ -204,10 +205,12 @@ class DurableAgent(Generic[DepsT, OutputT]):
     # -- inside the workflow ------------------------------------------------------------
 
     def durable_copy(self, base: Agent[DepsT, OutputT]) -> Agent[DepsT, OutputT]:
-        """``base`` with its model and tool executor recording DBOS steps."""
+        """``base`` with its model, tool executor and planner (if any) recording DBOS steps."""
         agent = copy.copy(base)
         agent.model = DurableModel(base.model, self.runtime.home)
         agent.executor = DurableExecutor(base.executor, self.runtime.home, self.interrupted)
+        if base.planner is not None:
+            agent.planner = cast(Any, DurablePlanner(base.planner, self.runtime.home))
         return agent
 
     async def execute(self, run_id: str, payload: dict[str, Any], listener: Any) -> dict[str, Any]:

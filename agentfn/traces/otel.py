@@ -32,6 +32,7 @@ __all__ = ["OTelRecorder", "attach_from_env", "configure_otlp", "otel_enabled"]
 log = logging.getLogger("agentfn.traces")
 
 _TRUE = ("1", "true", "yes", "on", "otlp")
+_MAX_TOOL_NAMES = 64
 
 
 def _ns(seconds: float) -> int:
@@ -160,7 +161,9 @@ class OTelRecorder:
             "gen_ai.provider.name": ev.backend,
             "gen_ai.conversation.id": ev.run_id,
             "agentfn.run_id": ev.run_id,
-            "agentfn.tools": [t.name for t in ev.tools],
+            # Names of the first tools only: agents with thousands of tools would pay per run for the list.
+            "agentfn.tools": [t.name for t in ev.tools[:_MAX_TOOL_NAMES]],
+            "agentfn.tool_count": len(ev.tools),
         }
         if self.capture_content:
             attrs["gen_ai.input.messages"] = json.dumps([m.model_dump(mode="json") for m in ev.messages])

@@ -110,3 +110,26 @@ def test_agents_register_before_launch(runtime: DurableRuntime) -> None:
     asyncio.run(runtime.launch())
     with pytest.raises(DurableRunError, match="before its runtime launches"):
         DurableAgent(Agent(FunctionModel(parallel_then_answer), [mul]), runtime=runtime, name="two")
+
+
+async def test_a_model_planner_call_is_a_recorded_step(runtime: DurableRuntime) -> None:
+    from agentfn.router import Router
+    from agentfn.router.planner import ModelPlanner
+
+    asked: list[int] = []
+
+    def planner_reply(messages: list[Message], request: ModelRequest) -> str:
+        asked.append(1)
+        return '{"tools": ["add"]}'
+
+    def reply(messages: list[Message], request: ModelRequest) -> AssistantMessage | str:
+        if not any(m.role == "tool" for m in messages):
+            return AssistantMessage(tool_calls=[call("add", {"a": 1, "b": 2})])
+        return "3"
+
+    router = Router.build([add, mul], encoder=None)
+    agent = Agent(FunctionModel(reply), [add, mul], router=router, planner=ModelPlanner(FunctionModel(planner_reply)))
+    result = await DurableAgent(agent, runtime=runtime).run("add one and two", run_id="planned")
+    assert result.output == "3" and asked
+    steps = await asyncio.to_thread(runtime.client().list_workflow_steps, "planned")
+    assert [s["function_name"] for s in steps][:3] == ["planner", "model", "tool:add"]
