@@ -157,8 +157,9 @@ def render_markdown(data: dict[str, Any]) -> str:
     lines += [
         "",
         "s/step: median of the optimiser steps timed in that size's own process (after a warm-up step; "
-        f"{meta['steps_timed']} per size). epoch s (projected) = s/step x steps/epoch. Peak RSS: the whole "
-        "process (data, mining and the timed training steps).",
+        f"step intervals timed per size: {', '.join(str(r['steps_timed']) for r in rows)}; run with "
+        f"`--steps {meta['steps_timed']}`). epoch s (projected) = s/step x steps/epoch. Peak RSS: the whole process "
+        "(data, mining and the timed training steps).",
     ]
     return "\n".join(lines) + "\n"
 
