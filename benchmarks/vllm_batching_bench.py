@@ -8,10 +8,10 @@ One ``vllm.LLM`` on the embedded SmolLM2-135M serves two :class:`VLLMModel` obje
 ``batching=True`` (the default: one engine thread, requests join the running batch) and
 ``batching=False`` (the older path: one ``LLM.chat`` call at a time behind a lock). Each run is an
 :class:`agentfn.Agent` run with two tools: a forced, constrained first call, the tool, then a short
-free answer. At each concurrency level both modes run the same prompts (serialised first), as
-``runs`` runs with at most ``concurrency`` in flight. The batched path also reports how many
-requests shared each engine step. Answers are greedy, so the first calls of the two modes are
-compared too.
+free answer. At each concurrency level both modes run the same prompts, ``runs`` runs with at most
+``concurrency`` in flight, ``repeats`` times, alternating which mode goes first. The batched path
+also reports how many requests shared each engine step. Answers are greedy, so the first calls of
+the two modes are compared too.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def first_call(result: Any) -> str | None:
 
 
 async def measure(agent: Any, model: Any, runs: int, concurrency: int) -> dict[str, Any]:
-    """``runs`` agent runs with at most ``concurrency`` at once."""
+    """``runs`` agent runs with at most ``concurrency`` at once (raw figures)."""
     gate = asyncio.Semaphore(concurrency)
     latencies: list[float] = [0.0] * runs
     calls: list[str | None] = [None] * runs
@@ -76,23 +76,41 @@ async def measure(agent: Any, model: Any, runs: int, concurrency: int) -> dict[s
     await asyncio.gather(*(one(i) for i in range(runs)))
     wall = time.perf_counter() - t0
     after = model.batch_stats()
-    steps = after.steps - before.steps
+    return {
+        "runs": runs, "wall_s": wall, "latencies": latencies, "first_calls": calls, "outcomes": outcomes,
+        "usage": usage, "steps": after.steps - before.steps, "request_steps": after.request_steps - before.request_steps,
+        "max_batch": after.max_batch,
+    }
+
+
+def combine(reps: list[dict[str, Any]]) -> dict[str, Any]:
+    """One mode at one level over its repeats: runs/s is all runs over all wall time."""
+    runs = sum(r["runs"] for r in reps)
+    wall = sum(r["wall_s"] for r in reps)
+    latencies = [x for r in reps for x in r["latencies"]]
+    steps = sum(r["steps"] for r in reps)
+    outcomes: dict[str, int] = {}
+    for r in reps:
+        for k, v in r["outcomes"].items():
+            outcomes[k] = outcomes.get(k, 0) + v
     return {
         "runs": runs,
         "wall_s": round(wall, 3),
         "runs_per_s": round(runs / wall, 3),
+        "runs_per_s_by_repeat": [round(r["runs"] / r["wall_s"], 3) for r in reps],
         "mean_run_s": round(statistics.mean(latencies), 3),
         "max_run_s": round(max(latencies), 3),
         "outcomes": dict(sorted(outcomes.items())),
-        "usage": usage,
+        "usage": {k: sum(r["usage"][k] for r in reps) for k in reps[0]["usage"]},
         "engine_steps": steps,
-        "requests_per_step": round((after.request_steps - before.request_steps) / steps, 2) if steps else None,
-        "max_requests_per_step": after.max_batch if steps else None,
-        "first_calls": calls,
+        "requests_per_step": round(sum(r["request_steps"] for r in reps) / steps, 2) if steps else None,
+        "first_calls": [c for r in reps for c in r["first_calls"]],
     }
 
 
-async def bench(levels: list[int], runs_at: dict[int, int], call_tokens: int, answer_tokens: int) -> dict[str, Any]:
+async def bench(
+    levels: list[int], runs_at: dict[int, int], repeats: int, call_tokens: int, answer_tokens: int
+) -> dict[str, Any]:
     from agentfn import Agent
     from agentfn.backends.embedded import ensure_embedded_model
     from agentfn.backends.vllm_local import VLLMModel
@@ -110,22 +128,24 @@ async def bench(levels: list[int], runs_at: dict[int, int], call_tokens: int, an
         await measure(agents[mode], models[mode], 2, 2)
     levels_out: list[dict[str, Any]] = []
     for n in levels:
-        runs = runs_at[n]
-        per_mode: dict[str, dict[str, Any]] = {}
-        for mode in MODES:
-            per_mode[mode] = await measure(agents[mode], models[mode], runs, n)
-            print(f"{n} concurrent, {mode}: {per_mode[mode]['runs_per_s']} runs/s", file=sys.stderr, flush=True)
-        same = sum(a == b for a, b in zip(per_mode["serialised"]["first_calls"], per_mode["batched"]["first_calls"], strict=True))
+        reps: dict[str, list[dict[str, Any]]] = {mode: [] for mode in MODES}
+        for rep in range(repeats):  # alternate which mode goes first, so drift in load hits both
+            for mode in MODES if rep % 2 == 0 else MODES[::-1]:
+                reps[mode].append(await measure(agents[mode], models[mode], runs_at[n], n))
+                print(f"{n} concurrent, {mode}: {reps[mode][-1]['runs'] / reps[mode][-1]['wall_s']:.3f} runs/s",
+                      file=sys.stderr, flush=True)
+        per_mode = {mode: combine(reps[mode]) for mode in MODES}
+        pairs = zip(per_mode["serialised"]["first_calls"], per_mode["batched"]["first_calls"], strict=True)
         levels_out.append({
             "concurrency": n,
-            "runs": runs,
+            "runs": per_mode["batched"]["runs"],
             **per_mode,
             "speedup": round(per_mode["batched"]["runs_per_s"] / per_mode["serialised"]["runs_per_s"], 2),
-            "same_first_call": same,
+            "same_first_call": sum(a == b for a, b in pairs),
         })
     await serialised.aclose()
     await batched.aclose()
-    return {"load_s": round(load_s, 1), "levels": levels_out}
+    return {"load_s": round(load_s, 1), "repeats": repeats, "levels": levels_out}
 
 
 def machine() -> dict[str, Any]:
@@ -155,13 +175,15 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"Both modes share one `vllm.LLM` (loaded in {data['load_s']} s).",
         "",
         "| concurrent runs | runs | serialised runs/s | batched runs/s | batched / serialised "
-        "| requests per engine step | mean run s (serialised) | mean run s (batched) | same first call |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| by repeat (serialised; batched) | requests per engine step | mean run s (serialised) "
+        "| mean run s (batched) | same first call |",
+        "|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
     ]
     for lv in data["levels"]:
         ser, bat = lv["serialised"], lv["batched"]
         lines.append(
             f"| {lv['concurrency']} | {lv['runs']} | {ser['runs_per_s']} | {bat['runs_per_s']} | {lv['speedup']}x "
+            f"| {', '.join(map(str, ser['runs_per_s_by_repeat']))}; {', '.join(map(str, bat['runs_per_s_by_repeat']))} "
             f"| {bat['requests_per_step']} | {ser['mean_run_s']} | {bat['mean_run_s']} | {lv['same_first_call']}/{lv['runs']} |"
         )
     lines += ["", "Outcomes (serialised / batched):", ""]
@@ -172,7 +194,8 @@ def render_markdown(data: dict[str, Any]) -> str:
         "Serialised is `VLLMModel(..., batching=False)` (one `LLM.chat` at a time behind a lock); batched is the "
         "default (one engine thread adds requests to the running vLLM batch between decoding steps). "
         "Requests per engine step is the mean number of requests in flight during each `LLMEngine.step()` "
-        "of the batched runs. Same first call counts runs whose first tool call (name and arguments) is "
+        f"of the batched runs. Each level ran {data['repeats']} times per mode, alternating which mode went first; "
+        "runs/s is all runs over all wall time. Same first call counts runs whose first tool call (name and arguments) is "
         "identical in both modes. Timings are wall-clock on a shared machine.",
         "",
     ]
@@ -182,7 +205,8 @@ def render_markdown(data: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", default=",".join(map(str, LEVELS)), help="concurrency levels")
-    parser.add_argument("--runs", default="4,16,32", help="runs per level")
+    parser.add_argument("--runs", default="2,8,32", help="runs per level and repeat")
+    parser.add_argument("--repeats", type=int, default=2, help="repeats per level, alternating which mode goes first")
     parser.add_argument("--call-tokens", type=int, default=32, help="max_call_tokens (the forced call)")
     parser.add_argument("--answer-tokens", type=int, default=12, help="max_new_tokens (the free answer)")
     parser.add_argument(
@@ -199,7 +223,7 @@ def main() -> None:
     os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     info = machine()
-    result = asyncio.run(bench(levels, runs_at, args.call_tokens, args.answer_tokens))
+    result = asyncio.run(bench(levels, runs_at, args.repeats, args.call_tokens, args.answer_tokens))
     data = {
         "machine": info,
         "setup": {"model": "SmolLM2-135M-Instruct (embedded)", "dtype": DTYPE, "engine": args.engine, "tools": 2,
