@@ -1,0 +1,70 @@
+"""Extractive argument constraints: values come from the conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentfn.backends._extract import ExtractionSources, extractive_spec, text_spans
+from agentfn.messages import AssistantMessage, SystemMessage, ToolCall, ToolMessage, UserMessage
+from agentfn.toolset import Toolset
+
+
+def _props(name: str, request: str, today: str | None = "2026-01-05", results: list[str] | None = None) -> dict[str, Any]:
+    spec = Toolset.builtin()[name].openai_schema()
+    return extractive_spec(spec, ExtractionSources(request, today, results or []))["function"]["parameters"]["properties"]
+
+
+def test_numbers_and_unit_spans_come_from_the_request() -> None:
+    props = _props("convert_units", "How many kilometres is 3 miles?")
+    assert props["value"]["enum"] == [3, -3]
+    assert {"miles", "kilometres"} <= set(props["from_unit"]["enum"]) and "m" not in props["from_unit"]["enum"]
+
+
+def test_dates_include_today_and_clock_times() -> None:
+    props = _props("convert_timezone", "It is 09:00 in New York on 2024-03-15. What time is it in London?")
+    assert {"2024-03-15", "2024-03-15T09:00:00", "2026-01-05"} <= set(props["datetime"]["enum"])
+    assert "Europe/London" in props["to_timezone"]["enum"]
+    assert "Europe/London" in props["from_timezone"]["anyOf"][0]["enum"]  # Optional[str]: narrowed, null kept
+    assert props["from_timezone"]["anyOf"][1] == {"type": "null"}
+
+
+def test_enums_narrow_to_the_options_the_request_names() -> None:
+    assert _props("date_diff", "How many weeks between 2024-01-01 and 2024-03-01?")["unit"]["enum"] == ["weeks"]
+    assert _props("date_diff", "Time from 2024-01-01 to 2024-03-01")["unit"]["enum"] == ["days"]  # the default
+
+
+def test_math_takes_spans_with_numbers_unless_results_must_be_combined() -> None:
+    props = _props("calculate", "What is 17.5% of 2480?")
+    assert "17.5% of 2480" in props["expression"]["enum"] and "pattern" not in props["expression"]
+    assert all(any(c.isdigit() for c in s) for s in props["expression"]["enum"])
+    free = _props("calculate", "double it", results=["8.04672"])
+    assert "enum" not in free["expression"]
+
+
+def test_text_spans_quotes_and_results() -> None:
+    props = _props("translate", "Translate 'good morning' into French")
+    assert {"good morning", "French"} <= set(props["text"]["enum"]) | set(props["target"]["enum"])
+    chained = _props("text_stats", "How many words are in notes.txt?", results=['"Meeting moved to Thursday."'])
+    assert "Meeting moved to Thursday." in chained["text"]["enum"]
+    assert text_spans("a, b c.") == ["a", "a, b", "a, b c", "b", "b c", "c"]
+
+
+def test_kinds_without_candidates_stay_free() -> None:
+    props = _props("run_python", "Use Python to print the 20th Fibonacci number")
+    assert "enum" not in props["code"]
+    props = _props("http_get", "Fetch http://127.0.0.1:8000/status please")
+    assert props["url"]["enum"] == ["http://127.0.0.1:8000/status"]
+
+
+def test_sources_from_messages_take_this_turn_only() -> None:
+    call = ToolCall(name="now", arguments="{}")
+    messages = [
+        SystemMessage(content="sys"), UserMessage(content="old 1999-01-01"), AssistantMessage(content="x"),
+        UserMessage(content="How many days until 2027-12-25?"), AssistantMessage(tool_calls=[call]),
+        ToolMessage(tool_call_id=call.id, name="now", content='"2026-12-06T05:00:00+00:00"'),
+        ToolMessage(tool_call_id="x", name="now", content="boom", is_error=True),
+    ]
+    sources = ExtractionSources.from_messages(messages, None)
+    dates = sources.dates()
+    assert "2027-12-25" in dates and "2026-12-06" in dates and "1999-01-01" not in dates
+    assert sources.results == ['"2026-12-06T05:00:00+00:00"']
