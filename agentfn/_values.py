@@ -92,7 +92,7 @@ def listed_options(text: str) -> list[str]:
         if match is None:
             continue
         left = [p.strip() for p in match.group(1).split(",")]
-        items = [left[0].split()[-1] if len(left) == 1 else left[0].split()[-1], *left[1:], match.group(2)]
+        items = [left[0].split()[-1], *left[1:], match.group(2)]
         if len(left) == 1:  # "as spam or not spam": the first option is as long as the second
             width = len(match.group(2).split())
             items[0] = " ".join(left[0].split()[-width:])

@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from agentfn._answer import echoes_tool_output, format_number, grounded_answer, readable_answer, render_result, strip_markup
+from agentfn._answer import (
+    echoes_tool_output,
+    format_number,
+    grounded_answer,
+    readable_answer,
+    render_result,
+    strip_markup,
+)
 from agentfn.evals.everyday import has_markup
 from agentfn.messages import AssistantMessage, Message, ToolCall, ToolMessage, UserMessage
 from agentfn.toolset import Toolset

@@ -10,7 +10,12 @@ import pytest
 
 from agentfn.backends._constrain import call_envelope_schema
 from agentfn.backends._extract import ExtractionSources, extractive_spec
-from agentfn.backends._grammar import clamp_pattern, compile_call_grammar, grammar_safe_schema, xgrammar_preflight
+from agentfn.backends._grammar import (
+    clamp_pattern,
+    compile_call_grammar,
+    grammar_safe_schema,
+    xgrammar_preflight,
+)
 from agentfn.evals.everyday import load_everyday_cases
 from agentfn.toolset import Toolset
 

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from agentfn.evals.everyday import check_answer, has_markup, load_everyday_cases, load_everyday_fixtures, numbers_in
+from agentfn.evals.everyday import (
+    check_answer,
+    has_markup,
+    load_everyday_cases,
+    load_everyday_fixtures,
+    numbers_in,
+)
 from agentfn.toolset import Toolset
 
 
