@@ -10,8 +10,37 @@ from agentfn.toolset import Toolset
 
 
 def _props(name: str, request: str, today: str | None = "2026-01-05", results: list[str] | None = None) -> dict[str, Any]:
+    """The narrowed properties; for alternatives (``anyOf``), each property's options merged over the branches."""
     spec = Toolset.builtin()[name].openai_schema()
-    return extractive_spec(spec, ExtractionSources(request, today, results or []))["function"]["parameters"]["properties"]
+    params = extractive_spec(spec, ExtractionSources(request, today, results or []))["function"]["parameters"]
+    if "anyOf" not in params:
+        return params["properties"]
+    merged: dict[str, Any] = {}
+    for branch in params["anyOf"]:
+        for key, schema in branch["properties"].items():
+            if key in merged and "enum" in schema:
+                merged[key] = {**merged[key], "enum": list(dict.fromkeys([*merged[key]["enum"], *schema["enum"]]))}
+            else:
+                merged.setdefault(key, schema)
+    return merged
+
+
+def test_two_required_texts_must_differ_and_one_number_parameter_takes_the_number() -> None:
+    spec = Toolset.builtin()["convert_units"].openai_schema()
+    params = extractive_spec(spec, ExtractionSources("how many feet is 2 meters"))["function"]["parameters"]
+    assert all(b["properties"]["from_unit"]["enum"][0] not in b["properties"]["to_unit"]["enum"] for b in params["anyOf"])
+    spec = Toolset.builtin()["date_add"].openai_schema()
+    params = extractive_spec(spec, ExtractionSources("What date is 90 days after 2024-01-15?"))["function"]["parameters"]
+    [branch] = params["anyOf"]  # the request names "days"
+    assert branch["required"] == ["datetime", "days"] and "years" not in branch["properties"]
+    assert "timezone" not in branch["properties"]  # optional and not named: left out
+
+
+def test_listed_choices_and_jsonpath_keys() -> None:
+    labels = _props("classify", "Is this ticket about billing, shipping or a technical issue: 'late parcel'")["labels"]
+    assert labels["enum"] == [["billing", "shipping", "technical issue"]]
+    path = _props("json_query", 'From this JSON {"name": "Ada", "age": 36}, what is the age?')["path"]
+    assert path["enum"] == ["$..age"]
 
 
 def test_numbers_and_unit_spans_come_from_the_request() -> None:
@@ -33,10 +62,9 @@ def test_enums_narrow_to_the_options_the_request_names() -> None:
     assert _props("date_diff", "Time from 2024-01-01 to 2024-03-01")["unit"]["enum"] == ["days"]  # the default
 
 
-def test_math_takes_spans_with_numbers_unless_results_must_be_combined() -> None:
+def test_math_takes_whole_phrasings_unless_results_must_be_combined() -> None:
     props = _props("calculate", "What is 17.5% of 2480?")
-    assert "17.5% of 2480" in props["expression"]["enum"] and "pattern" not in props["expression"]
-    assert all(any(c.isdigit() for c in s) for s in props["expression"]["enum"])
+    assert props["expression"]["enum"] == ["What is 17.5% of 2480"] and "pattern" not in props["expression"]
     free = _props("calculate", "double it", results=["8.04672"])
     assert "enum" not in free["expression"]
 
@@ -46,7 +74,8 @@ def test_text_spans_quotes_and_results() -> None:
     assert {"good morning", "French"} <= set(props["text"]["enum"]) | set(props["target"]["enum"])
     chained = _props("text_stats", "How many words are in notes.txt?", results=['"Meeting moved to Thursday."'])
     assert "Meeting moved to Thursday." in chained["text"]["enum"]
-    assert text_spans("a, b c.") == ["a", "a, b", "a, b c", "b", "b c", "c"]
+    assert text_spans("x, y z.") == ["x", "x, y", "x, y z", "y", "y z", "z"]
+    assert text_spans("how many feet is 2 meters") == ["feet", "feet is 2", "feet is 2 meters", "2", "2 meters", "meters"]
 
 
 def test_kinds_without_candidates_stay_free() -> None:

@@ -238,7 +238,7 @@ async def test_agent_chains_generate_code_and_run_python() -> None:
 @pytest.mark.parametrize("function", [generate, translate, summarize, answer, classify, sentiment, extract, generate_code])
 async def test_every_builtin_validates_with_test_model_output(function: Any) -> None:
     arguments = {
-        "generate": {"prompt": "x"}, "translate": {"text": "x"}, "summarize": {"text": "x"},
+        "generate": {"prompt": "x"}, "translate": {"text": "x", "target": "French"}, "summarize": {"text": "x"},
         "answer": {"question": "q", "context": "a"}, "classify": {"text": "x", "labels": ["a", "b"]},
         "sentiment": {"text": "x"}, "extract": {"text": "x", "schema": {"type": "object", "properties": {"a": {"type": "string"}}}},
         "generate_code": {"task": "x", "language": "text"},
