@@ -54,7 +54,7 @@ from agentfn._values import (
     strip_values,
     times_in,
 )
-from agentfn.messages import Message, ToolMessage, UserMessage
+from agentfn.messages import AssistantMessage, Message, ToolMessage, UserMessage
 
 __all__ = ["ExtractionSources", "extractive_spec", "text_spans"]
 
@@ -71,9 +71,14 @@ _FILLER = frozenset(
 )
 
 
+_VERBS = frozenset({"is", "are", "was", "were"})
+_NUMERIC = re.compile(r"[-+]?[\d.,%]+")
+
+
 def text_spans(text: str, max_words: int = MAX_SPAN_WORDS) -> list[str]:
     """Word spans of ``text`` up to ``max_words`` words, end punctuation trimmed, that neither start nor
-    end with a filler word ("how", "many", "the", "convert"...): a value is rarely framed by one."""
+    end with a filler word ("how", "many", "the", "convert"...), hold no "is"/"are" inside and are not
+    a bare number: values are rarely framed so (numbers go to number parameters)."""
     words = [m for m in re.finditer(r"\S+", text)]
     filler = [w.group().strip(_TRIM).lower() in _FILLER for w in words]
     spans: list[str] = []
@@ -84,7 +89,8 @@ def text_spans(text: str, max_words: int = MAX_SPAN_WORDS) -> list[str]:
             if filler[j]:
                 continue
             span = text[words[i].start() : words[j].end()].strip(_TRIM)
-            if span:
+            inner = {w.group().strip(_TRIM).lower() for w in words[i + 1 : j]}
+            if span and not inner & _VERBS and not _NUMERIC.fullmatch(span):
                 spans.append(span)
     return list(dict.fromkeys(spans))
 
@@ -114,10 +120,17 @@ def _time_zones() -> list[str]:
 class ExtractionSources:
     """What arguments may be copied from: the request, today's date and this turn's tool results."""
 
-    def __init__(self, request: str, today: str | None = None, results: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        request: str,
+        today: str | None = None,
+        results: Sequence[str] = (),
+        avoid: Mapping[str, Sequence[Any]] | None = None,
+    ) -> None:
         self.request = request
         self.today = today
         self.results = list(results)
+        self.avoid = {k: list(v) for k, v in (avoid or {}).items()}
         decoded: list[Any] = []
         for r in self.results:
             try:
@@ -127,22 +140,37 @@ class ExtractionSources:
         self.result_leaves = [leaf for d in decoded for leaf in _leaves(d)]
 
     @classmethod
-    def from_messages(cls, messages: Sequence[Message], today: str | None = None) -> ExtractionSources:
+    def from_messages(cls, messages: Sequence[Message], today: str | None = None, tool: str | None = None) -> ExtractionSources:
+        """This turn's sources; with ``tool``, the argument values of its failed calls are avoided."""
         start = max((i for i, m in enumerate(messages) if isinstance(m, UserMessage)), default=-1)
         request = str(messages[start].content) if start >= 0 else ""
-        results = [m.content for m in messages[start + 1 :] if isinstance(m, ToolMessage) and not m.is_error]
-        return cls(request, today, results)
+        turn = messages[start + 1 :]
+        results = [m.content for m in turn if isinstance(m, ToolMessage) and not m.is_error]
+        failed = {m.tool_call_id for m in turn if isinstance(m, ToolMessage) and m.is_error and m.name == tool}
+        avoid: dict[str, list[Any]] = {}
+        for m in turn:
+            for call in m.tool_calls if isinstance(m, AssistantMessage) else []:
+                if call.id in failed:
+                    try:
+                        arguments: Any = json.loads(call.arguments)
+                    except ValueError:
+                        continue
+                    pairs: dict[str, Any] = cast("dict[str, Any]", arguments) if isinstance(arguments, dict) else {}
+                    for key, value in pairs.items():
+                        avoid.setdefault(key, []).append(value)
+        return cls(request, today, results, avoid)
 
     def numbers(self, integer: bool) -> list[int | float]:
-        found = numbers_in_request(self.request)
+        """The request's numbers as written (negated after "before", "ago"...), then the results' numbers."""
+        backwards = re.search(r"\b(?:before|ago|earlier|back|subtract|minus|previous|prior)\b", self.request, re.I)
+        found = [-v if backwards and v > 0 else v for v in numbers_in_request(self.request)]
         found += [float(v) for v in self.result_leaves if isinstance(v, int | float) and not isinstance(v, bool)]
         out: list[int | float] = []
         for v in found:
-            for signed in (v, -v):
-                if signed.is_integer():
-                    out.append(int(signed))
-                elif not integer:
-                    out.append(signed)
+            if v.is_integer():
+                out.append(int(v))
+            elif not integer:
+                out.append(v)
         return list(dict.fromkeys(out))
 
     def dates(self) -> list[str]:
@@ -230,7 +258,9 @@ def _mentioned_zones(request: str) -> list[str]:
     return found
 
 
-def _narrow(schema: Mapping[str, Any], kind: str, sources: ExtractionSources, required: bool) -> dict[str, Any] | None:
+def _narrow(
+    schema: Mapping[str, Any], kind: str, sources: ExtractionSources, required: bool, name: str = ""
+) -> dict[str, Any] | None:
     """The narrowed schema of one parameter; None to leave it; ``{}`` to leave it out (optional only)."""
     default = schema.get("default")
     values: list[Any]
@@ -268,6 +298,9 @@ def _narrow(schema: Mapping[str, Any], kind: str, sources: ExtractionSources, re
         return None
     if default is not None and default not in values and kind not in ("timezone",):
         values.append(default)
+    tried = sources.avoid.get(name, [])
+    fresh = [v for v in values if v not in tried]
+    values = fresh or values  # a retry does not repeat the values of the failed call
     narrowed = {k: v for k, v in schema.items() if k not in ("maxLength", "minLength", "pattern", "format")}
     narrowed["enum"] = values
     return narrowed
@@ -330,7 +363,7 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
                 options = listed_options(sources.request)
                 if options:  # the request lists the choices: pass them all
                     props[name] = {"type": "array", "enum": [options], **_described(schema)}
-                elif narrowed_items := _narrow(items, "text", sources, True):
+                elif narrowed_items := _narrow(items, "text", sources, True, name):
                     props[name] = {**schema, "items": narrowed_items}
             continue
         options = schema.get("anyOf")
@@ -338,7 +371,7 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
             kept = [b for b in cast("list[dict[str, Any]]", options) if b.get("type") != "null"]
             if len(kept) == 1:  # Optional[X]: narrow X, keep null; leave it out when nothing fits
                 inner = {**kept[0], "description": schema.get("description", "")}
-                narrowed = _narrow(inner, parameter_kind(name, inner), sources, False)
+                narrowed = _narrow(inner, parameter_kind(name, inner), sources, False, name)
                 if narrowed == {}:
                     del props[name]
                 elif narrowed is not None:
@@ -346,20 +379,22 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
                     props[name] = {**schema, "anyOf": [narrowed, {"type": "null"}]}
             continue
         kind = parameter_kind(name, schema)
-        narrowed = _narrow(schema, kind, sources, name in required)
+        narrowed = _narrow(schema, kind, sources, name in required, name)
         if narrowed == {}:
             del props[name]
             continue
         if narrowed is not None:
             props[name] = narrowed
-            if kind == "timezone" and name not in required:  # the request names the zone: give it
+            if (kind == "timezone" or "enum" in schema) and name not in required:  # the request names it: give it
                 required.add(name)
                 params["required"] = [n for n in props if n in required]
             if kind == "number" and name not in required:
                 optional_numbers.append(name)
-            if kind == "text" and name in required:
+            if kind in ("text", "date") and name in required:
                 texts.append(name)
-    if len(texts) >= 2 and (pair := _distinct_pair(params, texts[0], texts[1])) is not None:
+    pairs = [(a, b) for i, a in enumerate(texts) for b in texts[i + 1 :]
+             if parameter_kind(a, props[a]) == parameter_kind(b, props[b])]
+    if pairs and (pair := _distinct_pair(params, *pairs[0])) is not None:
         fn["parameters"] = pair
     elif len(optional_numbers) >= 2:
         fn["parameters"] = _one_of_numbers(params, optional_numbers, sources.request)

@@ -45,7 +45,8 @@ def test_listed_choices_and_jsonpath_keys() -> None:
 
 def test_numbers_and_unit_spans_come_from_the_request() -> None:
     props = _props("convert_units", "How many kilometres is 3 miles?")
-    assert props["value"]["enum"] == [3, -3]
+    assert props["value"]["enum"] == [3]
+    assert _props("date_add", "What date was 30 days before 2024-03-01?")["days"]["enum"] == [-30]
     assert {"miles", "kilometres"} <= set(props["from_unit"]["enum"]) and "m" not in props["from_unit"]["enum"]
 
 
@@ -75,7 +76,7 @@ def test_text_spans_quotes_and_results() -> None:
     chained = _props("text_stats", "How many words are in notes.txt?", results=['"Meeting moved to Thursday."'])
     assert "Meeting moved to Thursday." in chained["text"]["enum"]
     assert text_spans("x, y z.") == ["x", "x, y", "x, y z", "y", "y z", "z"]
-    assert text_spans("how many feet is 2 meters") == ["feet", "feet is 2", "feet is 2 meters", "2", "2 meters", "meters"]
+    assert text_spans("how many feet is 2 meters") == ["feet", "2 meters", "meters"]
 
 
 def test_kinds_without_candidates_stay_free() -> None:
@@ -97,3 +98,16 @@ def test_sources_from_messages_take_this_turn_only() -> None:
     dates = sources.dates()
     assert "2027-12-25" in dates and "2026-12-06" in dates and "1999-01-01" not in dates
     assert sources.results == ['"2026-12-06T05:00:00+00:00"']
+
+
+def test_a_retry_avoids_the_values_of_the_failed_call() -> None:
+    call = ToolCall(name="convert_units", arguments='{"value": 1, "from_unit": "meters", "to_unit": "square meters"}')
+    messages = [
+        UserMessage(content="convert 1 acre to square meters"), AssistantMessage(tool_calls=[call]),
+        ToolMessage(tool_call_id=call.id, name="convert_units", content="unknown unit", is_error=True),
+    ]
+    sources = ExtractionSources.from_messages(messages, None, "convert_units")
+    assert sources.avoid == {"value": [1], "from_unit": ["meters"], "to_unit": ["square meters"]}
+    params = extractive_spec(Toolset.builtin()["convert_units"].openai_schema(), sources)["function"]["parameters"]
+    assert all(b["properties"]["from_unit"]["enum"] != ["meters"] for b in params["anyOf"])
+    assert params["anyOf"][0]["properties"]["value"]["enum"] == [1]  # nothing else to offer: kept
