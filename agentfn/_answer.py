@@ -12,8 +12,9 @@ Two uses:
   whose model is too small to phrase an answer (``answer_mode="grounded"``) use it instead of
   generating the final turn.
 
-Templates render in a sandbox with two filters: ``num`` (a number with at most five significant
-decimals, no float noise) and ``when`` (an ISO date-time as ``YYYY-MM-DD HH:MM (UTC+hh:mm)``).
+Templates render in a sandbox with filters ``num`` (a number with at most five significant
+decimals, no float noise), ``when`` (an ISO date-time as ``YYYY-MM-DD HH:MM (UTC+hh:mm)``),
+``weekday`` and ``bare`` (a phrase without its question framing: "What is 2 + 2?" -> "2 + 2").
 """
 
 from __future__ import annotations
@@ -69,6 +70,17 @@ def _format_when(value: Any) -> str:
     return text
 
 
+_QUESTION = re.compile(
+    r"^\s*(?:(?:what|how much|how many)(?:'s|\s+is|\s+are)?|compute|calculate|evaluate|work out|tell me)\b[\s,:]*",
+    re.I,
+)
+
+
+def _bare(text: Any) -> str:
+    """A request's phrase without its question framing ("What is 2 + 2?" -> "2 + 2")."""
+    return _QUESTION.sub("", str(text)).strip().rstrip("?!.").strip()
+
+
 @functools.cache
 def _environment() -> jinja2.Environment:
     env = jinja2.sandbox.SandboxedEnvironment(
@@ -76,6 +88,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["num"] = format_number  # pyright: ignore[reportUnknownMemberType]
     env.filters["when"] = _format_when  # pyright: ignore[reportUnknownMemberType]
+    env.filters["bare"] = _bare  # pyright: ignore[reportUnknownMemberType]
     env.filters["weekday"] = lambda v: _format_when(str(v)[:10]).split(" ")[-1].strip("()")  # pyright: ignore[reportUnknownMemberType, reportUnknownLambdaType, reportUnknownArgumentType]
     return env
 

@@ -21,6 +21,8 @@ __all__ = [
     "code_spans",
     "dates_in",
     "json_documents",
+    "json_paths",
+    "listed_options",
     "name_parts",
     "numbers_in_request",
     "parameter_kind",
@@ -75,6 +77,55 @@ def code_spans(text: str) -> list[str]:
         spans.append(after[1].strip())
     spans += [m.group() for m in _CODE.finditer(text)]
     return list(dict.fromkeys(spans))
+
+
+_ARTICLES = re.compile(r"^(?:a|an|the|as|either|is it|it is)\s+", re.I)
+
+
+def listed_options(text: str) -> list[str]:
+    """The choices a request lists, e.g. "billing, shipping or a technical issue" -> billing, shipping,
+    technical issue; "spam or not spam" -> spam, not spam. Empty when it lists none."""
+    rest = _QUOTED.sub(" | ", text)
+    for segment in re.split(r"[:?|.!;]", rest):
+        match = re.search(r"((?:[\w'-]+(?: [\w'-]+){0,2}, )*[\w'-]+(?: [\w'-]+){0,2}),? or ([\w'-]+(?: [\w'-]+){0,2})",
+                          segment)
+        if match is None:
+            continue
+        left = [p.strip() for p in match.group(1).split(",")]
+        items = [left[0].split()[-1], *left[1:], match.group(2)]
+        if len(left) == 1:  # "as spam or not spam": the first option is as long as the second
+            width = len(match.group(2).split())
+            items[0] = " ".join(left[0].split()[-width:])
+        cleaned = [_ARTICLES.sub("", i).strip() for i in items]
+        options = list(dict.fromkeys(c for c in cleaned if c))
+        if len(options) >= 2:
+            return options
+    return []
+
+
+def json_paths(document: str, limit: int = 200) -> list[str]:
+    """JSONPath expressions that select the keys of a JSON document: ``$.a.b``, ``$.items[*].name``, ``$..name``."""
+    try:
+        value: Any = json.loads(document)
+    except ValueError:
+        return []
+    paths: list[str] = []
+    keys: list[str] = []
+
+    def walk(node: Any, path: str) -> None:
+        if len(paths) >= limit:
+            return
+        if isinstance(node, dict):
+            for key, child in cast("dict[str, Any]", node).items():
+                keys.append(key)
+                paths.append(f"{path}.{key}")
+                walk(child, f"{path}.{key}")
+        elif isinstance(node, list) and node:
+            paths.append(f"{path}[*]")
+            walk(cast("list[Any]", node)[0], f"{path}[*]")
+
+    walk(value, "$")
+    return list(dict.fromkeys([*paths, *(f"$..{k}" for k in keys)]))
 
 
 def dates_in(text: str) -> list[str]:
@@ -159,6 +210,8 @@ def parameter_kind(name: str, schema: Mapping[str, Any]) -> str:
     if "enum" in schema or "const" in schema or "string" not in type_set:
         return "other"
     lname = name.lower()
+    if any(w in words for w in ("jsonpath", "regex", "regular expression", "glob", "xpath", "sql")):
+        return "expression"
     if "url" in words.split() or lname in ("url", "uri", "link"):
         return "url"
     if "iana" in words or lname in ("timezone", "time_zone", "tz", "zone", "to_timezone", "from_timezone"):

@@ -9,13 +9,14 @@ What separates them is the request itself: it holds two dates, and only ``date_d
   names, JSON, CSV, quoted text) that the tool's parameters can take, by type, name and
   description (:func:`request_values`, :func:`parameter_kinds`);
 * **missing**: the share of required parameters of a specific kind (a date, a URL, a file...)
-  for which the request holds no value;
+  for which the request holds no value (optional parameters count half for coverage);
 * **named**: whether the request uses a distinctive part of the tool's name as a word
   ("translate", "summarize"; not "date" when ``date_add`` and ``date_diff`` both compete).
 
 ``score = router score + coverage_weight * coverage - missing_weight * missing + name_weight * named``.
-When the head of the plan changes, the plan becomes that one tool (the router's chain belonged to
-its own head). With ``never_abstain`` (for a model that cannot answer alone) an abstaining plan
+When the head of the plan changes, or the head alone takes every value of the request, the plan
+becomes that one tool (the router's chain belonged to its own head; a second step after a tool
+that took everything is a misreading of "and tell me what it says"). With ``never_abstain`` (for a model that cannot answer alone) an abstaining plan
 still offers its best candidates and selects the best one.
 """
 
@@ -45,30 +46,40 @@ class _Fit:
     coverage: float
     missing: float
     named: float
+    takes_all: bool
 
 
 def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], shared: set[str]) -> _Fit:
     kinds = parameter_kinds(spec)
-    capacity: dict[str, int] = {}
-    for _, kind, _ in kinds:
-        capacity[kind] = capacity.get(kind, 0) + 1
+    required: dict[str, int] = {}
+    optional: dict[str, int] = {}
+    for _, kind, req in kinds:
+        table = required if req else optional
+        table[kind] = table.get(kind, 0) + 1
     salient = {k: v for k, v in values.items() if v}
-    if "quoted" in salient:  # quoted text goes to text parameters
-        capacity["quoted"] = capacity.get("text", 0) + capacity.get("code", 0)
     total = sum(salient.values())
-    taken = 0.0
+    taken, left = 0.0, 0
     for kind, count in salient.items():
-        slots = capacity.get(kind, 0)
-        if kind == "number":
-            slots += 99 * capacity.get("expression", 0)
-        taken += min(count, slots)
-    specific = [k for _, k, req in kinds if req and k in _SPECIFIC]
-    missing = sum(1 for k in specific if not values.get(k)) / len(specific) if specific else 0.0
+        if kind == "number":  # an arithmetic expression takes any number of numbers
+            req_slots = required.get(kind, 0) + 99 * required.get("math", 0)
+            opt_slots = optional.get(kind, 0) + 99 * optional.get("math", 0)
+        elif kind == "quoted":  # quoted text goes to text parameters
+            req_slots = required.get("text", 0) + required.get("code", 0)
+            opt_slots = optional.get("text", 0) + optional.get("code", 0)
+        else:
+            req_slots, opt_slots = required.get(kind, 0), optional.get(kind, 0)
+        filled = min(count, req_slots)
+        extra = min(count - filled, opt_slots)
+        taken += filled + 0.5 * extra  # optional parameters count half
+        left += count - filled - extra
+    specific = {k: n for k, n in required.items() if k in _SPECIFIC}
+    unfilled = sum(max(0, n - values.get(k, 0)) for k, n in specific.items())
+    missing = unfilled / sum(specific.values()) if specific else 0.0
     fn = cast("Mapping[str, Any]", spec.get("function", spec))
     name = str(fn.get("name", ""))
     stems = {stem(w) for w in words}
     named = float(any(stem(p) in stems for p in name_parts(name) if p not in shared))
-    return _Fit(taken / total if total else 0.0, missing, named)
+    return _Fit(taken / total if total else 0.0, missing, named, total > 0 and left == 0)
 
 
 class FillRouter:
@@ -107,6 +118,11 @@ class FillRouter:
         self.name_weight = name_weight
         self.never_abstain = never_abstain
 
+    def takes_all(self, text: str, name: str) -> bool:
+        """Whether the tool's parameters can take every value the request holds."""
+        spec = self.specs.get(name)
+        return spec is not None and _fit(spec, request_values(text), set(), set()).takes_all
+
     def rescore(self, text: str, ranked: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
         """``ranked`` with fill-adjusted scores for the candidates within ``margin`` of the top, best first."""
         if not ranked:
@@ -142,7 +158,7 @@ class FillRouter:
         abstain = plan.abstain and not self.never_abstain
         if abstain:
             selected: list[str] = []
-        elif plan.selected and plan.selected[0] == best:
+        elif plan.selected and plan.selected[0] == best and not self.takes_all(text, best):
             selected = list(plan.selected)
         else:
             selected = [best]

@@ -80,10 +80,11 @@ def from_words(text: str, names: frozenset[str] | set[str] = frozenset()) -> str
     while (lead := _LEAD.match(expr)) is not None and lead.end() > 0:
         expr = expr[lead.end() :]
     plain = re.sub(r"(?<=\d)[eE][-+]?\d", "", expr)  # 1e3 is a number
-    if not re.search(r"[A-Za-z]|\d\s*%\s*(?:$|[A-Za-z])", plain) or (all(
-        w in names for w in re.findall(r"[A-Za-z_]\w*", plain)
-    ) and "%" not in plain):
-        return expr  # already symbols (function names allowed)
+    calls = re.findall(r"[A-Za-z_]\w*(?=\s*\()", plain)
+    bare = re.findall(r"[A-Za-z_]\w*\b(?!\s*\()", plain)
+    only_symbols = all(w in names for w in calls) and all(w in ("pi", "e", "tau", "inf") for w in bare)
+    if not re.search(r"[A-Za-z]|\d\s*%\s*(?:$|[A-Za-z])", plain) or (only_symbols and "%" not in plain):
+        return expr  # already symbols (function calls and constants allowed)
     for pattern, replacement in _RULES:
         if replacement in ("AVG", "SUM", "PROD"):
             expr = re.sub(pattern, lambda m, kind=replacement: _aggregate(kind, _numbers(m.group(1))), expr, flags=re.I)

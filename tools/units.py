@@ -87,8 +87,25 @@ _TEMPERATURE = {"C", "F", "K", "R"}
 _CASE_SENSITIVE = {"Mb", "Gb", "Tb", "Kb", "MB", "GB", "TB", "KB", "kb", "kB", "B", "PB"}
 
 
+_PREFIXES = {"square_": "2", "sq_": "2", "cubic_": "3"}
+
+
+def _compound(raw: str) -> str:
+    """``square_meters`` -> ``m2``, ``cubic_centimeters`` -> ``cm3``, ``degrees_celsius`` -> ``celsius``."""
+    lowered = raw.lower()
+    if lowered.startswith(("degrees_", "degree_")):
+        return raw.split("_", 1)[1]
+    for prefix, power in _PREFIXES.items():
+        if lowered.startswith(prefix):
+            base = _ALIASES.get(lowered[len(prefix) :], lowered[len(prefix) :])
+            base = _ALIASES.get(base.rstrip("s"), base) if base not in _LINEAR["length"] else base
+            if base + power in _LINEAR["area"] or base + power in _LINEAR["volume"]:
+                return base + power
+    return raw
+
+
 def _canonical(unit: str) -> tuple[str, str]:
-    raw = unit.strip().replace(" ", "_")
+    raw = _compound(unit.strip().replace(" ", "_"))
     if raw in _CASE_SENSITIVE:
         name = _ALIASES.get(raw, raw)
     else:

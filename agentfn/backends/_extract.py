@@ -11,19 +11,26 @@ number      the numbers written in the request or in this turn's tool results, t
             negatives, and the default
 date        ISO dates and date-times in the request, today and this turn's results, each
             date also with every clock time of the request, and date parts of date-times
-timezone    the IANA zone names of this machine
 url, file,  the URLs, file names (for files also single words and ``.``), JSON documents,
 json, csv,  the pasted table, or the code of the request; unconstrained when there is none
 code
 text        spans of the request (up to 12 words, end punctuation trimmed), quoted text,
             the text after the first colon, the whole request, and this turn's string results
-math        the text spans that hold a number (the calculator reads English arithmetic);
-            unconstrained when this turn's tool results hold numbers to combine
+math        the whole request or its quoted or after-colon part, when it holds a number (the
+            calculator reads English arithmetic); free when this turn's results hold numbers
+timezone    the zones the request names (by city or full name); all when it names none
 enum        the options the request names (or the default), when it names some
 ==========  ===========================================================================
 
-Arrays of strings take text spans as items. Enums, booleans, objects, expressions (formulas,
-query languages, glob patterns) and parameters with no candidates stay as they are.
+Arrays of strings take the choices the request lists ("billing, shipping or a technical issue"),
+else text spans as items. A JSONPath takes ``$..key`` for the keys of the request's JSON document
+that the question names, else every path of the document. Enums, booleans, objects, expressions (query
+languages, glob patterns) and required parameters with no candidates stay as they are.
+Optional parameters the request gives no value for are left out (their default applies):
+optional free text always, optional numbers and time zones when the request holds none.
+Small models also copy one value into several parameters, so two required text parameters
+must differ (``from_unit`` != ``to_unit``) and the request's numbers go to exactly one of several
+optional number parameters (``date_add``'s ``days`` *or* ``weeks``...).
 """
 
 from __future__ import annotations
@@ -39,12 +46,15 @@ from agentfn._values import (
     code_spans,
     dates_in,
     json_documents,
+    json_paths,
+    listed_options,
     numbers_in_request,
     parameter_kind,
     quoted_spans,
+    strip_values,
     times_in,
 )
-from agentfn.messages import Message, ToolMessage, UserMessage
+from agentfn.messages import AssistantMessage, Message, ToolMessage, UserMessage
 
 __all__ = ["ExtractionSources", "extractive_spec", "text_spans"]
 
@@ -53,14 +63,34 @@ MAX_CANDIDATES = 800
 _TRIM = " \t\n.,;:!?()[]{}\"'“”‘’`"
 
 
+_FILLER = frozenset(
+    "a an the of in into to from for on at by and or with as is are was be been it its this that these those "  # noqa: SIM905
+    "how many much what whats what's which who when where why i me my you your we our please can could would "
+    "will do does tell give show say get make find convert translate count compute calculate summarize classify "
+    "extract write read list fetch run execute".split()
+)
+
+
+_VERBS = frozenset({"is", "are", "was", "were"})
+_NUMERIC = re.compile(r"[-+]?[\d.,%]+")
+
+
 def text_spans(text: str, max_words: int = MAX_SPAN_WORDS) -> list[str]:
-    """Word spans of ``text`` up to ``max_words`` words, with end punctuation trimmed."""
+    """Word spans of ``text`` up to ``max_words`` words, end punctuation trimmed, that neither start nor
+    end with a filler word ("how", "many", "the", "convert"...), hold no "is"/"are" inside and are not
+    a bare number: values are rarely framed so (numbers go to number parameters)."""
     words = [m for m in re.finditer(r"\S+", text)]
+    filler = [w.group().strip(_TRIM).lower() in _FILLER for w in words]
     spans: list[str] = []
     for i in range(len(words)):
+        if filler[i]:
+            continue
         for j in range(i, min(len(words), i + max_words)):
+            if filler[j]:
+                continue
             span = text[words[i].start() : words[j].end()].strip(_TRIM)
-            if span:
+            inner = {w.group().strip(_TRIM).lower() for w in words[i + 1 : j]}
+            if span and not inner & _VERBS and not _NUMERIC.fullmatch(span):
                 spans.append(span)
     return list(dict.fromkeys(spans))
 
@@ -90,10 +120,17 @@ def _time_zones() -> list[str]:
 class ExtractionSources:
     """What arguments may be copied from: the request, today's date and this turn's tool results."""
 
-    def __init__(self, request: str, today: str | None = None, results: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        request: str,
+        today: str | None = None,
+        results: Sequence[str] = (),
+        avoid: Mapping[str, Sequence[Any]] | None = None,
+    ) -> None:
         self.request = request
         self.today = today
         self.results = list(results)
+        self.avoid = {k: list(v) for k, v in (avoid or {}).items()}
         decoded: list[Any] = []
         for r in self.results:
             try:
@@ -103,22 +140,37 @@ class ExtractionSources:
         self.result_leaves = [leaf for d in decoded for leaf in _leaves(d)]
 
     @classmethod
-    def from_messages(cls, messages: Sequence[Message], today: str | None = None) -> ExtractionSources:
+    def from_messages(cls, messages: Sequence[Message], today: str | None = None, tool: str | None = None) -> ExtractionSources:
+        """This turn's sources; with ``tool``, the argument values of its failed calls are avoided."""
         start = max((i for i, m in enumerate(messages) if isinstance(m, UserMessage)), default=-1)
         request = str(messages[start].content) if start >= 0 else ""
-        results = [m.content for m in messages[start + 1 :] if isinstance(m, ToolMessage) and not m.is_error]
-        return cls(request, today, results)
+        turn = messages[start + 1 :]
+        results = [m.content for m in turn if isinstance(m, ToolMessage) and not m.is_error]
+        failed = {m.tool_call_id for m in turn if isinstance(m, ToolMessage) and m.is_error and m.name == tool}
+        avoid: dict[str, list[Any]] = {}
+        for m in turn:
+            for call in m.tool_calls if isinstance(m, AssistantMessage) else []:
+                if call.id in failed:
+                    try:
+                        arguments: Any = json.loads(call.arguments)
+                    except ValueError:
+                        continue
+                    pairs: dict[str, Any] = cast("dict[str, Any]", arguments) if isinstance(arguments, dict) else {}
+                    for key, value in pairs.items():
+                        avoid.setdefault(key, []).append(value)
+        return cls(request, today, results, avoid)
 
     def numbers(self, integer: bool) -> list[int | float]:
-        found = numbers_in_request(self.request)
+        """The request's numbers as written (negated after "before", "ago"...), then the results' numbers."""
+        backwards = re.search(r"\b(?:before|ago|earlier|back|subtract|minus|previous|prior)\b", self.request, re.I)
+        found = [-v if backwards and v > 0 else v for v in numbers_in_request(self.request)]
         found += [float(v) for v in self.result_leaves if isinstance(v, int | float) and not isinstance(v, bool)]
         out: list[int | float] = []
         for v in found:
-            for signed in (v, -v):
-                if signed.is_integer():
-                    out.append(int(signed))
-                elif not integer:
-                    out.append(signed)
+            if v.is_integer():
+                out.append(int(v))
+            elif not integer:
+                out.append(v)
         return list(dict.fromkeys(out))
 
     def dates(self) -> list[str]:
@@ -135,13 +187,19 @@ class ExtractionSources:
             out += [f"{day}T{t}:00" for t in times]
         return list(dict.fromkeys(out))
 
-    def strings(self) -> list[str]:
+    def phrasings(self) -> list[str]:
+        """Whole phrasings: quoted text, the text after the first colon, the request itself."""
         request = self.request
         spans = quoted_spans(request)
         after = re.split(r":\s*", request, maxsplit=1)
         if len(after) == 2 and after[1].strip():
             spans.append(after[1].strip().strip(_TRIM))
-        spans.append(request.strip())
+        spans.append(request.strip().rstrip("?!. "))
+        return list(dict.fromkeys(s for s in spans if s))
+
+    def strings(self) -> list[str]:
+        request = self.request
+        spans = self.phrasings()
         spans += [r for r in self.result_leaves if isinstance(r, str) and r.strip()]
         spans += text_spans(request.splitlines()[0] if request else "")
         return list(dict.fromkeys(s for s in spans if s))[:MAX_CANDIDATES]
@@ -186,8 +244,24 @@ def _narrow_enum(schema: Mapping[str, Any], sources: ExtractionSources) -> dict[
     return {**schema, "enum": named} if named and len(named) < len(options) else None
 
 
-def _narrow(schema: Mapping[str, Any], kind: str, sources: ExtractionSources) -> dict[str, Any] | None:
-    """The narrowed schema of one parameter, or None to leave it as it is."""
+def _mentioned_zones(request: str) -> list[str]:
+    """IANA zones the request names: the full name, or its city part ("New York", "Tokyo"), or UTC/GMT."""
+    text = " " + re.sub(r"[^a-z0-9/+-]+", " ", request.lower()) + " "
+    found: list[str] = []
+    for zone in _time_zones():
+        city = zone.rsplit("/", 1)[-1].replace("_", " ").lower()
+        if f" {zone.lower()} " in text or (len(city) > 3 and "/" in zone and f" {city} " in text):
+            found.append(zone)
+    for short in ("UTC", "GMT"):
+        if f" {short.lower()} " in text and short not in found:
+            found.append(short)
+    return found
+
+
+def _narrow(
+    schema: Mapping[str, Any], kind: str, sources: ExtractionSources, required: bool, name: str = ""
+) -> dict[str, Any] | None:
+    """The narrowed schema of one parameter; None to leave it; ``{}`` to leave it out (optional only)."""
     default = schema.get("default")
     values: list[Any]
     if "enum" in schema:
@@ -195,26 +269,81 @@ def _narrow(schema: Mapping[str, Any], kind: str, sources: ExtractionSources) ->
     if kind == "math":
         if any(isinstance(v, int | float) and not isinstance(v, bool) for v in sources.result_leaves):
             return None  # combines earlier results: written freely
-        values = [s for s in sources.strings() if re.search(r"\d|\bpi\b", s)]
+        # whole phrasings only: a model offered every span stops at the first number
+        values = [s for s in sources.phrasings() if re.search(r"\d|\bpi\b", s)]
     elif kind == "number":
         values = list(sources.numbers(integer=schema.get("type") == "integer"))
+        if not required:
+            return {"enum": values, **_described(schema)} if values else {}
     elif kind == "date":
         values = sources.dates()
     elif kind == "timezone":
-        values = list(_time_zones())
+        values = _mentioned_zones(sources.request)
+        if not values:
+            return None if required else {}
     elif kind in ("url", "file", "json", "csv", "code"):
         values = sources.of_kind(kind)
+    elif kind == "expression" and "jsonpath" in str(schema.get("description", "")).lower():
+        values = [p for doc in json_documents(sources.request) for p in json_paths(doc)]
+        words = {w.lower() for w in re.findall(r"[A-Za-z]+", strip_values(sources.request))}
+        named = [p for p in values if p.startswith("$..") and (p[3:].lower() in words or p[3:].lower() + "s" in words)]
+        values = named or values  # the keys the question names, anywhere in the document
     elif kind == "text":
+        if not required:
+            return {}  # optional free text (a style, an encoding, instructions): the default
         values = sources.strings()
     else:
         return None
     if not values:
         return None
-    if default is not None and default not in values:
+    if default is not None and default not in values and kind not in ("timezone",):
         values.append(default)
+    tried = sources.avoid.get(name, [])
+    fresh = [v for v in values if v not in tried]
+    values = fresh or values  # a retry does not repeat the values of the failed call
     narrowed = {k: v for k, v in schema.items() if k not in ("maxLength", "minLength", "pattern", "format")}
     narrowed["enum"] = values
     return narrowed
+
+
+def _described(schema: Mapping[str, Any]) -> dict[str, Any]:
+    return {"description": schema["description"]} if "description" in schema else {}
+
+
+def _one_of_numbers(params: dict[str, Any], names: list[str], request: str) -> dict[str, Any]:
+    """``params`` as alternatives: exactly one of the optional number parameters ``names`` is given,
+    one the request names ("90 *days*") when it names some.
+
+    A small model otherwise copies the request's number into every one of them
+    (``years: 90, months: 90, days: 90``).
+    """
+    props = cast("dict[str, Any]", params["properties"])
+    base = {k: v for k, v in props.items() if k not in names}
+    names = _mentioned(names, request) or names
+    required = list(params.get("required") or [])
+    branches = [
+        {"type": "object", "properties": {**base, n: props[n]}, "required": [*required, n], "additionalProperties": False}
+        for n in names
+    ]
+    return {"anyOf": branches}
+
+
+def _distinct_pair(params: dict[str, Any], first: str, second: str) -> dict[str, Any] | None:
+    """``params`` with two required text parameters that must differ (``from_unit`` != ``to_unit``)."""
+    props = cast("dict[str, Any]", params["properties"])
+    a, b = cast("list[Any]", props[first].get("enum")), cast("list[Any]", props[second].get("enum"))
+    if not a or not b or len(a) > MAX_PAIR_OPTIONS or len(b) > MAX_PAIR_OPTIONS:
+        return None
+    branches: list[dict[str, Any]] = []
+    for value in a:
+        others = [v for v in b if v != value]
+        if others:
+            branch_props = {**props, first: {**props[first], "enum": [value]}, second: {**props[second], "enum": others}}
+            branches.append({**params, "properties": branch_props})
+    return {"anyOf": branches} if branches else None
+
+
+MAX_PAIR_OPTIONS = 60
 
 
 def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict[str, Any]:
@@ -223,27 +352,50 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
     fn = cast("dict[str, Any]", out.get("function", out))
     params = cast("dict[str, Any]", fn.get("parameters") or {})
     props = cast("dict[str, Any]", params.get("properties") or {})
+    required = set(cast("list[str]", params.get("required") or []))
+    optional_numbers: list[str] = []
+    texts: list[str] = []
     for name, raw in list(props.items()):
         schema = cast("dict[str, Any]", raw)
         if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
             items = cast("dict[str, Any]", schema["items"])
             if parameter_kind(name, items) == "text" and "enum" not in items:
-                narrowed_items = _narrow(items, "text", sources)
-                if narrowed_items is not None:
+                options = listed_options(sources.request)
+                if options:  # the request lists the choices: pass them all
+                    props[name] = {"type": "array", "enum": [options], **_described(schema)}
+                elif narrowed_items := _narrow(items, "text", sources, True, name):
                     props[name] = {**schema, "items": narrowed_items}
             continue
         options = schema.get("anyOf")
         if isinstance(options, list) and len(cast("list[Any]", options)) == 2:
-            branches = cast("list[dict[str, Any]]", options)
-            kept = [b for b in branches if b.get("type") != "null"]
-            if len(kept) == 1:  # Optional[X]: narrow X, keep null
+            kept = [b for b in cast("list[dict[str, Any]]", options) if b.get("type") != "null"]
+            if len(kept) == 1:  # Optional[X]: narrow X, keep null; leave it out when nothing fits
                 inner = {**kept[0], "description": schema.get("description", "")}
-                narrowed = _narrow(inner, parameter_kind(name, inner), sources)
-                if narrowed is not None:
+                narrowed = _narrow(inner, parameter_kind(name, inner), sources, False, name)
+                if narrowed == {}:
+                    del props[name]
+                elif narrowed is not None:
                     narrowed.pop("description", None)
                     props[name] = {**schema, "anyOf": [narrowed, {"type": "null"}]}
             continue
-        narrowed = _narrow(schema, parameter_kind(name, schema), sources)
+        kind = parameter_kind(name, schema)
+        narrowed = _narrow(schema, kind, sources, name in required, name)
+        if narrowed == {}:
+            del props[name]
+            continue
         if narrowed is not None:
             props[name] = narrowed
+            if (kind == "timezone" or "enum" in schema) and name not in required:  # the request names it: give it
+                required.add(name)
+                params["required"] = [n for n in props if n in required]
+            if kind == "number" and name not in required:
+                optional_numbers.append(name)
+            if kind in ("text", "date") and name in required:
+                texts.append(name)
+    pairs = [(a, b) for i, a in enumerate(texts) for b in texts[i + 1 :]
+             if parameter_kind(a, props[a]) == parameter_kind(b, props[b])]
+    if pairs and (pair := _distinct_pair(params, *pairs[0])) is not None:
+        fn["parameters"] = pair
+    elif len(optional_numbers) >= 2:
+        fn["parameters"] = _one_of_numbers(params, optional_numbers, sources.request)
     return out

@@ -50,7 +50,7 @@ from agentfn.backends._local import CALL_CLOSE, CALL_OPEN, local_response
 from agentfn.backends._toolcalls import text_events, text_stream_parser
 from agentfn.backends.base import Done, Model, ModelRequest, ModelResponse, StreamEvent, TextDelta
 from agentfn.exceptions import UnexpectedModelBehavior
-from agentfn.messages import ToolCall, ToolMessage, Usage
+from agentfn.messages import ToolCall, Usage
 
 __all__ = ["TransformersModel"]
 
@@ -126,7 +126,7 @@ class TransformersModel(Model):
             answer after tool results is written from the results; for models too small to
             phrase one).
         extractive: constrain a forced call's argument values to what the conversation offers
-            (:mod:`agentfn.backends._extract`); dropped when retrying a failed call.
+            (:mod:`agentfn.backends._extract`); a retry of a failed call avoids its values.
         today_in_prompt: tell the model today's date in the system text (shipped templates).
         name: display name.
         tokenizer: an already-loaded tokenizer (skips loading).
@@ -270,12 +270,12 @@ class TransformersModel(Model):
         calls_possible = bool(request.tools) and request.tool_choice != "none"
         if forced:
             allowed = forced_tools(request.tools, request.tool_choice)
-            if self.extractive and not any(
-                isinstance(m, ToolMessage) and m.is_error and m.name == _function_name(t) for t in allowed
-                for m in request.messages
-            ):
-                sources = ExtractionSources.from_messages(request.messages, dt.date.today().isoformat())
-                allowed = [extractive_spec(t, sources) for t in allowed]
+            if self.extractive:  # a retry avoids the values of the failed call
+                today = dt.date.today().isoformat()
+                allowed = [
+                    extractive_spec(t, ExtractionSources.from_messages(request.messages, today, _function_name(t)))
+                    for t in allowed
+                ]
             key = json.dumps([allowed, bounds], sort_keys=True)
             if key not in self._call_grammars:
                 if len(self._call_grammars) >= 256:

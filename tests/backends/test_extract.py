@@ -1,0 +1,113 @@
+"""Extractive argument constraints: values come from the conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentfn.backends._extract import ExtractionSources, extractive_spec, text_spans
+from agentfn.messages import AssistantMessage, SystemMessage, ToolCall, ToolMessage, UserMessage
+from agentfn.toolset import Toolset
+
+
+def _props(name: str, request: str, today: str | None = "2026-01-05", results: list[str] | None = None) -> dict[str, Any]:
+    """The narrowed properties; for alternatives (``anyOf``), each property's options merged over the branches."""
+    spec = Toolset.builtin()[name].openai_schema()
+    params = extractive_spec(spec, ExtractionSources(request, today, results or []))["function"]["parameters"]
+    if "anyOf" not in params:
+        return params["properties"]
+    merged: dict[str, Any] = {}
+    for branch in params["anyOf"]:
+        for key, schema in branch["properties"].items():
+            if key in merged and "enum" in schema:
+                merged[key] = {**merged[key], "enum": list(dict.fromkeys([*merged[key]["enum"], *schema["enum"]]))}
+            else:
+                merged.setdefault(key, schema)
+    return merged
+
+
+def test_two_required_texts_must_differ_and_one_number_parameter_takes_the_number() -> None:
+    spec = Toolset.builtin()["convert_units"].openai_schema()
+    params = extractive_spec(spec, ExtractionSources("how many feet is 2 meters"))["function"]["parameters"]
+    assert all(b["properties"]["from_unit"]["enum"][0] not in b["properties"]["to_unit"]["enum"] for b in params["anyOf"])
+    spec = Toolset.builtin()["date_add"].openai_schema()
+    params = extractive_spec(spec, ExtractionSources("What date is 90 days after 2024-01-15?"))["function"]["parameters"]
+    [branch] = params["anyOf"]  # the request names "days"
+    assert branch["required"] == ["datetime", "days"] and "years" not in branch["properties"]
+    assert "timezone" not in branch["properties"]  # optional and not named: left out
+
+
+def test_listed_choices_and_jsonpath_keys() -> None:
+    labels = _props("classify", "Is this ticket about billing, shipping or a technical issue: 'late parcel'")["labels"]
+    assert labels["enum"] == [["billing", "shipping", "technical issue"]]
+    path = _props("json_query", 'From this JSON {"name": "Ada", "age": 36}, what is the age?')["path"]
+    assert path["enum"] == ["$..age"]
+
+
+def test_numbers_and_unit_spans_come_from_the_request() -> None:
+    props = _props("convert_units", "How many kilometres is 3 miles?")
+    assert props["value"]["enum"] == [3]
+    assert _props("date_add", "What date was 30 days before 2024-03-01?")["days"]["enum"] == [-30]
+    assert {"miles", "kilometres"} <= set(props["from_unit"]["enum"]) and "m" not in props["from_unit"]["enum"]
+
+
+def test_dates_include_today_and_clock_times() -> None:
+    props = _props("convert_timezone", "It is 09:00 in New York on 2024-03-15. What time is it in London?")
+    assert {"2024-03-15", "2024-03-15T09:00:00", "2026-01-05"} <= set(props["datetime"]["enum"])
+    assert "Europe/London" in props["to_timezone"]["enum"]
+    assert "Europe/London" in props["from_timezone"]["anyOf"][0]["enum"]  # Optional[str]: narrowed, null kept
+    assert props["from_timezone"]["anyOf"][1] == {"type": "null"}
+
+
+def test_enums_narrow_to_the_options_the_request_names() -> None:
+    assert _props("date_diff", "How many weeks between 2024-01-01 and 2024-03-01?")["unit"]["enum"] == ["weeks"]
+    assert _props("date_diff", "Time from 2024-01-01 to 2024-03-01")["unit"]["enum"] == ["days"]  # the default
+
+
+def test_math_takes_whole_phrasings_unless_results_must_be_combined() -> None:
+    props = _props("calculate", "What is 17.5% of 2480?")
+    assert props["expression"]["enum"] == ["What is 17.5% of 2480"] and "pattern" not in props["expression"]
+    free = _props("calculate", "double it", results=["8.04672"])
+    assert "enum" not in free["expression"]
+
+
+def test_text_spans_quotes_and_results() -> None:
+    props = _props("translate", "Translate 'good morning' into French")
+    assert {"good morning", "French"} <= set(props["text"]["enum"]) | set(props["target"]["enum"])
+    chained = _props("text_stats", "How many words are in notes.txt?", results=['"Meeting moved to Thursday."'])
+    assert "Meeting moved to Thursday." in chained["text"]["enum"]
+    assert text_spans("x, y z.") == ["x", "x, y", "x, y z", "y", "y z", "z"]
+    assert text_spans("how many feet is 2 meters") == ["feet", "2 meters", "meters"]
+
+
+def test_kinds_without_candidates_stay_free() -> None:
+    props = _props("run_python", "Use Python to print the 20th Fibonacci number")
+    assert "enum" not in props["code"]
+    props = _props("http_get", "Fetch http://127.0.0.1:8000/status please")
+    assert props["url"]["enum"] == ["http://127.0.0.1:8000/status"]
+
+
+def test_sources_from_messages_take_this_turn_only() -> None:
+    call = ToolCall(name="now", arguments="{}")
+    messages = [
+        SystemMessage(content="sys"), UserMessage(content="old 1999-01-01"), AssistantMessage(content="x"),
+        UserMessage(content="How many days until 2027-12-25?"), AssistantMessage(tool_calls=[call]),
+        ToolMessage(tool_call_id=call.id, name="now", content='"2026-12-06T05:00:00+00:00"'),
+        ToolMessage(tool_call_id="x", name="now", content="boom", is_error=True),
+    ]
+    sources = ExtractionSources.from_messages(messages, None)
+    dates = sources.dates()
+    assert "2027-12-25" in dates and "2026-12-06" in dates and "1999-01-01" not in dates
+    assert sources.results == ['"2026-12-06T05:00:00+00:00"']
+
+
+def test_a_retry_avoids_the_values_of_the_failed_call() -> None:
+    call = ToolCall(name="convert_units", arguments='{"value": 1, "from_unit": "meters", "to_unit": "square meters"}')
+    messages = [
+        UserMessage(content="convert 1 acre to square meters"), AssistantMessage(tool_calls=[call]),
+        ToolMessage(tool_call_id=call.id, name="convert_units", content="unknown unit", is_error=True),
+    ]
+    sources = ExtractionSources.from_messages(messages, None, "convert_units")
+    assert sources.avoid == {"value": [1], "from_unit": ["meters"], "to_unit": ["square meters"]}
+    params = extractive_spec(Toolset.builtin()["convert_units"].openai_schema(), sources)["function"]["parameters"]
+    assert all(b["properties"]["from_unit"]["enum"] != ["meters"] for b in params["anyOf"])
+    assert params["anyOf"][0]["properties"]["value"]["enum"] == [1]  # nothing else to offer: kept

@@ -1,0 +1,67 @@
+"""Parameter-fill re-ranking of the router's near-tied candidates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agentfn._values import parameter_kinds, request_values
+from agentfn.fill import FillRouter
+from agentfn.router import Router
+from agentfn.toolset import Toolset
+
+
+@pytest.fixture(scope="module")
+def router() -> FillRouter:
+    toolset = Toolset.builtin()
+    return FillRouter(Router.build(list(toolset), encoder=None), list(toolset), never_abstain=True)
+
+
+def test_request_values() -> None:
+    values = request_values("days between 2024-01-01 and 2024-03-01")
+    assert values["date"] == 2 and values["number"] == 0
+    assert request_values("What is 17.5% of 2480?")["number"] == 2
+    assert request_values("Read notes.txt")["file"] == 1
+    assert request_values("Fetch http://127.0.0.1:8000/a.txt")["url"] == 1
+    assert request_values('From this JSON {"age": 36}, what is the age?')["json"] == 1
+    assert request_values("Summarize: 'It was 1937.'")["number"] == 0  # numbers in quotes belong to the quote
+    assert request_values("Run: print(sum(range(101)))")["code"] == 1
+
+
+def test_parameter_kinds_of_builtin_tools() -> None:
+    kinds = {t.name: {n: k for n, k, _ in parameter_kinds(t.openai_schema())} for t in Toolset.builtin()}
+    assert kinds["date_diff"]["start"] == "date" and kinds["date_diff"]["unit"] == "other"
+    assert kinds["convert_units"]["value"] == "number" and kinds["convert_units"]["from_unit"] == "text"
+    assert kinds["calculate"]["expression"] == "math" and kinds["json_query"]["path"] == "expression"
+    assert kinds["now"]["timezone"] == "timezone" and kinds["read_file"]["path"] == "file"
+    assert kinds["http_get"]["url"] == "url" and kinds["run_python"]["code"] == "code"
+
+
+@pytest.mark.parametrize(
+    ("prompt", "tool"),
+    [
+        ("days between 2024-01-01 and 2024-03-01", "date_diff"),
+        ("What date is 90 days after 2024-01-15?", "date_add"),
+        ("Summarize: the council met and voted to fund a park.", "summarize"),
+        ("Fetch http://127.0.0.1:8000/status", "http_get"),
+    ],
+)
+def test_the_tool_the_request_fills_wins(router: FillRouter, prompt: str, tool: str) -> None:
+    plan = router.route(prompt, k=4)
+    assert plan.selected[0] == tool and plan.ranked[0][0] == tool and not plan.abstain
+
+
+def test_rescore_keeps_far_candidates_and_scores_by_fill() -> None:
+    specs: list[Any] = [t for t in Toolset.builtin() if t.name in ("date_add", "date_diff", "now")]
+
+    class Fixed:  # a router with a fixed ranking (the protocol the agent uses)
+        def route(self, query: Any, k: int = 10) -> Any:
+            from agentfn.router.router import RoutePlan
+
+            return RoutePlan(ranked=[("date_add", 0.7), ("date_diff", 0.69), ("now", -1.0)], selected=["date_add", "now"])
+
+    plan = FillRouter(Fixed(), specs).route("days between 2024-01-01 and 2024-03-01", k=3)
+    assert [n for n, _ in plan.ranked] == ["date_diff", "date_add", "now"]
+    assert plan.selected == ["date_diff"]  # the router's chain belonged to its own head
+    assert dict(plan.ranked)["now"] == -1.0

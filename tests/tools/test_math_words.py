@@ -1,0 +1,39 @@
+"""calculate reads simple English arithmetic; symbols and the modulo operator are untouched."""
+
+from __future__ import annotations
+
+import pytest
+
+from tools.calculator import calculate
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("What is 17.5% of 2480?", 434.0),
+        ("Compute 12 * (3 + 4)", 84),
+        ("What is the square root of 144?", 12.0),
+        ("What is 2 to the power of 10?", 1024),
+        ("What is 1000 divided by 8?", 125.0),
+        ("How much is a 15% tip on a $64 bill?", 9.6),
+        ("what is 7 factorial", 5040),
+        ("What is 2500 minus 1275?", 1225),
+        ("What's the average of 12, 18 and 27?", 19.0),
+        ("If I split a $230 bill between 4 people, how much does each pay?", 57.5),
+        ("What is 9 squared plus 40?", 121),
+        ("Round pi to 4 decimal places", 3.1416),
+        ("what is the remainder when 100 is divided by 7", 2),
+        ("1,250 + 3", 1253),
+        ("100 % 7", 2),
+        ("1e3 + 0.5", 1000.5),
+    ],
+)
+def test_english_arithmetic(text: str, value: float) -> None:
+    assert calculate(text) == pytest.approx(value)
+
+
+def test_unknown_names_are_still_refused() -> None:
+    from agentfn import ToolRetry
+
+    with pytest.raises(ToolRetry, match="unknown name"):
+        calculate("x + 1")
