@@ -109,12 +109,12 @@ class ProbeCalibrator:
 
 # ------------------------------------------------------------------ abstention model
 
-ABSTAIN_FEATURES = ("dense", "margin", "zdense", "qcov", "ncov", "fill", "lexical")
+ABSTAIN_FEATURES = ("dense", "margin", "zdense", "gap", "qcov", "ncov", "fill", "lexical")
 """Signals the abstention model weighs (each in about [0, 1]; see :func:`abstain_features`)."""
 
 DEFAULT_ABSTAIN_WEIGHTS: dict[str, float] = {
-    "bias": -6.67, "dense": 12.1, "margin": 5.98, "zdense": 0.0, "qcov": -1.48, "ncov": 1.78, "fill": -0.37,
-    "lexical": 6.43,
+    "bias": -7.82, "dense": 7.86, "margin": 6.77, "zdense": 3.34, "gap": 0.0, "qcov": 0.0, "ncov": 1.69, "fill": 0.0,
+    "lexical": 4.14,
 }
 """Cold-start weights of the logistic abstention model (see :func:`p_fits`), as fitted by
 ``benchmarks/fit_abstention.py`` on foreign and generated requests (results/fit_abstention.md)."""

@@ -111,7 +111,7 @@ def fit_abstention(router: Router, data: Sequence[tuple[Query, Sequence[str]]], 
     if not y.size or y.min() == y.max():
         return None
     prior = router.config.abstain_weights or DEFAULT_ABSTAIN_WEIGHTS
-    weights = fit_logistic(x, y, prior, names=ABSTAIN_FEATURES, l2=l2)
+    weights = fit_logistic(x, y, prior, names=ABSTAIN_FEATURES, l2=l2, nonneg=True)
     router.config.abstain_weights = weights
     return weights
 

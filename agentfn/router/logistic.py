@@ -21,11 +21,14 @@ def fit_logistic(
     l2: float = 3e-4,
     steps: int = 20000,
     lr: float = 2.0,
+    nonneg: bool = False,
 ) -> dict[str, float]:
     """Class-balanced logistic regression (columns of ``x`` named by ``names``), by gradient descent.
 
     The L2 penalty pulls the weights (not the bias) towards ``prior``, so a
     refit on a few traces stays close to the weights it started from.
+    ``nonneg`` keeps every weight but the bias at 0 or above (projected
+    gradient): for signals where more can never mean "fits less".
     """
     n, d = x.shape
     xb = np.hstack([np.ones((n, 1)), x])
@@ -39,4 +42,6 @@ def fit_logistic(
         p = 1.0 / (1.0 + np.exp(-np.clip(xb @ w, -30, 30)))
         grad = xb.T @ ((p - y) * sw) / n + l2 * mask * (w - p0)
         w -= lr * grad
+        if nonneg:
+            w[1:] = np.maximum(w[1:], 0.0)
     return {"bias": float(w[0]), **{k: float(v) for k, v in zip(names, w[1:], strict=True)}}

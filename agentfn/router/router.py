@@ -190,14 +190,20 @@ class Router:
         req = request_words(text)
         full = frozenset(tokenize(text))
         top = [n for n, _ in ranked[:3]]
-        zdense = 0.0
+        zdense = gap = 0.0
         if dense_of and self.encoder is not None:
             levels = [(dense_of[n], self._calibrator.tool_level(n)) for n in top if n in dense_of]
             zdense = max(((d - mu) / sd for d, (mu, sd) in levels), default=0.0) / 10.0
+            # How far the best tool stands above the next one, or above its own off-topic level when alone.
+            ds = sorted((dense_of[n] for n in top if n in dense_of), reverse=True)
+            if ds:
+                runner_up = ds[1] if len(ds) > 1 else self._calibrator.tool_level(top[0])[0]
+                gap = ds[0] - runner_up
         return {
             "dense": dense,
             "margin": score - self.probe_threshold,
             "zdense": zdense,
+            "gap": gap,
             "qcov": max((coverage(req, self._vocab(n)[0]) for n in top), default=0.0),
             "ncov": max((coverage(self._vocab(n)[1], full) for n in top), default=0.0),
             "fill": self.fill_score(f"{context} {text}".strip(), top[0]) if top else 0.0,
