@@ -188,7 +188,7 @@ def ann_agreement(exact: list[RoutePlan], ann: list[RoutePlan], k: int = 10) -> 
 
 def scale(evalset: EvalSet, router: Router, sizes: list[int], n_queries: int) -> list[dict[str, Any]]:
     names = router.names()
-    base_vecs = np.stack([router._emb[router._slot_of[n]] for n in names])  # pyright: ignore[reportPrivateUsage]
+    base_vecs = router.index.live_vectors(names)
     base = [router.record(n) for n in names]
     queries = [q.text for q in evalset.queries[:n_queries]]
     out: list[dict[str, Any]] = []
@@ -212,7 +212,7 @@ def scale(evalset: EvalSet, router: Router, sizes: list[int], n_queries: int) ->
         defaults = RouterConfig()
         big.config.index = "usearch"
         t0 = time.perf_counter()
-        ann_index = big._ensure_ann()  # pyright: ignore[reportPrivateUsage]
+        ann_index = big.index.ensure_ann(big.scorer.ann_params())
         ann_build = time.perf_counter() - t0
         row["ann"], ann_plans = _timed_routes(big, queries)
         row["ann"].update(ann_agreement(exact_plans, ann_plans))

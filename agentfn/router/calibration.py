@@ -1,22 +1,47 @@
-"""Abstention: the cold-start threshold, calibrated on the registry itself.
+"""Abstention: "no offered tool fits this request".
 
-Cosine levels depend on how a registry's tools are described (short
+Two parts. A *probe threshold*, calibrated on the registry itself: cosine levels depend on how a registry's tools are described (short
 descriptions score lower everywhere), so a fixed number cannot say "no tool
 fits". The router scores built-in off-topic probe requests
 (:mod:`agentfn.router._probes`) against its own registry and takes
 ``abstain_quantile`` of their top abstention scores; the value is cached until
 the registry changes. Pure-lexical routers use one absolute threshold (lexical
-scores are normalised per query).
+scores are normalised per query). It decides which steps of a request are
+real, and feeds the model below as a margin.
+
+The decision itself is a small logistic model (:func:`p_fits`) over signals
+that carry across registries and phrasings rather than raw thresholds: the
+best cosine, its margin over the probe threshold, how much of the request's
+content (values such as names, numbers and quoted strings left out) the best
+tools' vocabulary covers, how much of a tool's name the request mentions, how
+much of its required input the request fills, and the normalised BM25 score.
+``agentfn train router`` refits the weights when traces include requests
+that needed no tool.
 """
 
 from __future__ import annotations
+
+import math
+import re
 
 import numpy as np
 
 from agentfn.router.index import FloatArray
 from agentfn.router.scoring import Scorer
+from agentfn.router.text import ToolRecord, lexical_tokens, split_name, tokenize
 
-__all__ = ["LEXICAL_THRESHOLD", "ProbeCalibrator"]
+__all__ = [
+    "ABSTAIN_FEATURES",
+    "DEFAULT_ABSTAIN_WEIGHTS",
+    "LEXICAL_THRESHOLD",
+    "ProbeCalibrator",
+    "bare_request",
+    "coverage",
+    "name_words",
+    "p_fits",
+    "request_words",
+    "tool_vocabulary",
+]
 
 LEXICAL_THRESHOLD = 0.07
 """Cold-start threshold of pure-lexical routers (measured on the dev eval set, seed 1)."""
@@ -30,11 +55,38 @@ class ProbeCalibrator:
         self._probe_vecs: FloatArray | None = None
         self._key: tuple[int, bool, float, int] | None = None
         self._value = 0.0
+        self._tool_stats: dict[tuple[str, float, float], tuple[float, float]] = {}
 
     def reset(self) -> None:
         """Forget the probe vectors (the encoder changed) and the cached threshold."""
         self._probe_vecs = None
         self._key = None
+        self._tool_stats.clear()
+
+    def probe_vectors(self) -> FloatArray:
+        encoder = self.scorer.index.encoder
+        assert encoder is not None
+        if self._probe_vecs is None:
+            from agentfn.router._probes import PROBES
+
+            self._probe_vecs = encoder.encode(PROBES)
+        return self._probe_vecs
+
+    def tool_level(self, name: str) -> tuple[float, float]:
+        """Mean and spread of one tool's cosine with the off-topic probes (how high it scores for nothing).
+
+        A tool described in three words scores low cosines with every request;
+        measuring a request against this tool's own off-topic level makes
+        tersely and richly described tools comparable.
+        """
+        index = self.scorer.index
+        vec: FloatArray = index.emb[index.slot_of[name]]
+        key = (name, float(vec[0]), float(vec[-1]))
+        got = self._tool_stats.get(key)
+        if got is None:
+            sims = self.probe_vectors() @ vec
+            got = self._tool_stats[key] = (float(np.mean(sims)), max(float(np.std(sims)), 0.03))
+        return got
 
     def threshold(self, approximate: bool) -> float:
         scorer = self.scorer
@@ -45,13 +97,66 @@ class ProbeCalibrator:
         if self._key != key:
             from agentfn.router._probes import PROBES
 
-            if self._probe_vecs is None:
-                self._probe_vecs = index.encoder.encode(PROBES)
             # The same (candidate) scoring as route(): no pass over every tool per probe.
             tops = [
                 float(np.max(scorer.score_all(p, vector=v, approximate=approximate)["abstain"], initial=0.0))
-                for p, v in zip(PROBES, self._probe_vecs, strict=True)
+                for p, v in zip(PROBES, self.probe_vectors(), strict=True)
             ]
             self._value = float(np.quantile(np.asarray(tops), scorer.config.abstain_quantile))
             self._key = key
         return self._value
+
+
+# ------------------------------------------------------------------ abstention model
+
+ABSTAIN_FEATURES = ("dense", "margin", "zdense", "gap", "qcov", "ncov", "fill", "lexical")
+"""Signals the abstention model weighs (each in about [0, 1]; see :func:`abstain_features`)."""
+
+DEFAULT_ABSTAIN_WEIGHTS: dict[str, float] = {
+    "bias": -7.82, "dense": 7.86, "margin": 6.77, "zdense": 3.34, "gap": 0.0, "qcov": 0.0, "ncov": 1.69, "fill": 0.0,
+    "lexical": 4.14,
+}
+"""Cold-start weights of the logistic abstention model (see :func:`p_fits`), as fitted by
+``benchmarks/fit_abstention.py`` on foreign and generated requests (results/fit_abstention.md)."""
+
+_VALUE = re.compile(r"\"[^\"]*\"|(?<!\w)'[^'\n]*'(?!\w)|`[^`]*`|\S*\d\S*|\S+@\S+|https?://\S+|www\.\S+")
+_CAPITAL = re.compile(r"(?<=[a-z,;:]\s)[A-Z][\w-]*")
+_VERBS = frozenset(
+    ["get", "fetch", "retrieve", "search", "find", "lookup", "look", "list", "query", "show", "read", "create", "make", "update", "delete", "remove", "set", "add", "check", "calculate", "compute", "convert", "send", "post", "put", "patch", "api", "v1", "v2", "v3", "by", "info", "data", "details"]
+)
+
+
+def bare_request(text: str) -> str:
+    """The request without the values it carries (quoted strings, numbers, ids, names mid-sentence)."""
+    return re.sub(r"\s+", " ", _CAPITAL.sub(" ", _VALUE.sub(" ", text))).strip()
+
+
+def request_words(text: str) -> frozenset[str]:
+    """Content words of a request, without the values it carries."""
+    return frozenset(tokenize(bare_request(text)))
+
+
+def tool_vocabulary(rec: ToolRecord) -> frozenset[str]:
+    """Every word a request for this tool could use: name, description, parameters, enums, result fields."""
+    words = set(lexical_tokens(rec))
+    for _, schema in rec.param_items():
+        enum = schema.get("enum")
+        if isinstance(enum, list):
+            words.update(tokenize(" ".join(str(v) for v in enum)))  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+    return frozenset(words)
+
+
+def name_words(rec: ToolRecord) -> frozenset[str]:
+    """The tool name's distinctive words (``calculate_triangle_area`` -> triangle, area)."""
+    words = frozenset(tokenize(" ".join(split_name(rec.name))))
+    return (words - _VERBS) or words
+
+
+def coverage(request: frozenset[str], vocab: frozenset[str]) -> float:
+    return len(request & vocab) / len(request) if request else 0.0
+
+
+def p_fits(features: dict[str, float], weights: dict[str, float]) -> float:
+    """P(some offered tool fits the request): a logistic model over :data:`ABSTAIN_FEATURES`."""
+    z = weights.get("bias", 0.0) + sum(weights.get(k, 0.0) * features.get(k, 0.0) for k in ABSTAIN_FEATURES)
+    return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))

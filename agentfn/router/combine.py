@@ -40,12 +40,39 @@ _BACKWARD = r"(?:,?\s*\b(?:after|once)\b\s*)"
 _SPLIT = re.compile(f"({_FORWARD}|{_BACKWARD})", re.IGNORECASE)
 
 
-def segment(query: str, min_tokens: int = 2) -> list[Segment]:
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(A-Z0-9])|\n+")
+_ABBREV = re.compile(r"\b(?:e\.g|i\.e|etc|vs|mr|mrs|ms|dr|st|no|approx)\.$", re.IGNORECASE)
+
+
+def _sentences(text: str) -> list[str]:
+    out: list[str] = []
+    for piece in _SENTENCE.split(text):
+        if out and _ABBREV.search(out[-1]):
+            out[-1] = out[-1] + " " + piece  # "e.g. Paris" is not a sentence break
+        elif piece.strip():
+            out.append(piece)
+    return out
+
+
+def segment(query: str, min_tokens: int = 2, max_steps: int = 8) -> list[Segment]:
     """Split a request into steps, in the order they should run.
 
-    Pieces with fewer than ``min_tokens`` content words are glued back to the
-    previous piece, so "flights from Paris and London" stays one step.
+    Sentences are steps; inside one, connectives split it further ("X and
+    then Y", "X after Y"). Pieces with fewer than ``min_tokens`` content words
+    are glued back to the previous piece, so "flights from Paris and London"
+    stays one step. At most ``max_steps`` steps: the rest joins the last one.
     """
+    out: list[Segment] = []
+    for sentence in _sentences(query):
+        base = len(out)
+        out += [Segment(s.text, s.order + base) for s in _connective_steps(sentence, min_tokens)]
+    if len(out) > max_steps:
+        tail = " ".join(s.text for s in out[max_steps - 1 :])
+        out = [*out[: max_steps - 1], Segment(tail, max_steps - 1)]
+    return out
+
+
+def _connective_steps(query: str, min_tokens: int) -> list[Segment]:
     parts = _SPLIT.split(query)
     pieces: list[str] = [parts[0]]
     backward: list[bool] = [False]
@@ -58,7 +85,7 @@ def segment(query: str, min_tokens: int = 2) -> list[Segment]:
             continue
         pieces.append(text)
         backward.append(bool(re.fullmatch(_BACKWARD, conn, re.IGNORECASE)))
-    segs = [p.strip(" ,.;") for p in pieces]
+    segs = [p.strip(" ,.;!?") for p in pieces]
     # Positions: "A after B" puts B first; otherwise the text order.
     order = list(range(len(segs)))
     for i in range(1, len(segs)):

@@ -27,8 +27,9 @@ class RoutePlan(BaseModel):
     abstain: bool = False
     """True when no tool fits the request."""
     confidence: float = 0.0
-    """The top abstention score (``dense + abstain_w_lexical * lexical``) that
-    ``abstain`` was decided on."""
+    """What ``abstain`` was decided on: P(some tool fits) from the abstention
+    model, or (``RouterConfig.abstain_mode="threshold"``) the top abstention
+    score ``dense + abstain_w_lexical * lexical``."""
 
 
 class RouterConfig(BaseModel):
@@ -50,9 +51,18 @@ class RouterConfig(BaseModel):
     bm25_b: float = 0.75
     context_weight: float = 0.35
     """Weight of earlier user turns relative to the latest one."""
+    abstain_mode: Literal["model", "threshold"] = "model"
+    """``model``: abstain when the logistic model's P(some tool fits) is below
+    ``abstain_cut`` (:mod:`agentfn.router.calibration`); ``threshold``: when the
+    top abstention score is below :attr:`Router.threshold` (the older rule)."""
+    abstain_weights: dict[str, float] | None = None
+    """Weights of the abstention model; None = the cold-start defaults."""
+    abstain_cut: float = 0.4
+    """P(some tool fits) below which the router abstains (model mode; chosen on the
+    foreign benchmark's dev split by ``benchmarks/fit_abstention.py``)."""
     abstain_threshold: float | None = None
-    """None: calibrated on the registry itself (see :attr:`Router.threshold`);
-    a number (e.g. fitted from traces) is used as is."""
+    """Threshold mode: None = calibrated on the registry itself (see
+    :attr:`Router.probe_threshold`); a number (e.g. fitted from traces) is used as is."""
     abstain_quantile: float = 0.8
     """Cold-start threshold = this quantile of the top scores that built-in
     off-topic probe requests get against the registry (0.8 measured best on the
@@ -81,6 +91,10 @@ class RouterConfig(BaseModel):
     flow_consumer_rank: int = 3
     """A tool ranked this high that consumes a chosen tool's output joins when the
     request mentions something only it covers (0: never)."""
+    rerank_weights: dict[str, float] | None = None
+    """Weights of the re-ranker fitted from traces (:mod:`agentfn.router.rerank`); None = off."""
+    rerank_depth: int = 30
+    """How many top candidates the re-ranker re-scores."""
     candidates: int = 64
     """Per-query candidate pool before the final sort."""
     index: Literal["exact", "usearch", "auto"] = "exact"

@@ -56,6 +56,7 @@ _CODE = frozenset(["code", "iata", "icao", "symbol", "sku", "isbn", "slug", "han
 _VERBS = frozenset(
     ["get", "fetch", "retrieve", "search", "find", "lookup", "look", "list", "query", "show", "read", "convert", "calculate", "compute", "check", "create", "make", "resolve", "translate", "send", "post", "update", "delete", "set", "add", "remove", "generate", "geocode", "locate", "detect"]
 )
+_RETURNS_FIRST = re.compile(r"\b(?:returns?|outputs?|yields?)\s+([^.;:]+)", re.I)
 _RETURNS = re.compile(r"\b(?:returns?|gives?|provides?|outputs?|yields?|retrieves?|gets?|fetch(?:es)?|finds?|looks? up)\s+([^.;:]+)", re.I)
 
 
@@ -187,7 +188,7 @@ def tool_io(rec: ToolRecord) -> ToolIO:
         outputs = [IOSlot(title or "result", words, frozenset(), _type(rs), _kind(words, frozenset(), rs))]
     if not outputs:
         guess = set(objects)
-        m = _RETURNS.search(rec.description)
+        m = _RETURNS_FIRST.search(rec.description) or _RETURNS.search(rec.description)
         if m:
             phrase = [_SYNONYMS.get(w, w) for w in tokenize(m.group(1).lower())][:6]
             guess |= {w for w in phrase if w not in _GENERIC}
@@ -297,8 +298,13 @@ class RequestValues:
             return len(self.labels[kind])
         return self.counts.get(kind, 0)
 
-    def open_among(self, kind: str, slots: Sequence[IOSlot]) -> list[IOSlot]:
-        """The ``slots`` (all of ``kind``) that the request's values cannot fill, values used once each."""
+    def open_among(self, kind: str, slots: Sequence[IOSlot], tool_words: frozenset[str] = frozenset()) -> list[IOSlot]:
+        """The ``slots`` (all of ``kind``) that the request's values cannot fill, values used once each.
+
+        A labelled value fills a slot whose words include its label, or any slot
+        of a tool whose own name or description uses the label ("parcel 1Z99..."
+        for a parcel-tracking tool); an order number stays out of a tracking one.
+        """
         if kind not in self.labels:
             have = self.available(kind)
             if kind == "coord" and have == 0 and self.words & {"latitude", "longitude", "coordinates"}:
@@ -308,7 +314,7 @@ class RequestValues:
         out: list[IOSlot] = []
         for slot in slots:
             fits = [i for i, lab in enumerate(free) if lab and lab in slot.words | slot.desc]
-            fits = fits or [i for i, lab in enumerate(free) if not lab]
+            fits = fits or [i for i, lab in enumerate(free) if not lab or lab in tool_words]
             if fits:
                 free.pop(fits[0])
             else:
@@ -344,7 +350,7 @@ def missing_inputs(io: ToolIO, values: RequestValues, learned: Callable[[IOSlot]
             continue
         need.setdefault(slot.kind, []).append(slot)
     for kind, slots in need.items():
-        out += values.open_among(kind, slots)
+        out += values.open_among(kind, slots, io.text_words | io.object_words)
     return out
 
 

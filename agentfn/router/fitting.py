@@ -12,13 +12,21 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
+
+from agentfn.router.calibration import ABSTAIN_FEATURES, DEFAULT_ABSTAIN_WEIGHTS
+from agentfn.router.combine import CoUsage
+from agentfn.router.fit_rerank import fit_reranker
+from agentfn.router.flowstats import FlowLink, FlowStats
+from agentfn.router.logistic import fit_logistic
 
 if TYPE_CHECKING:
     from agentfn.router.router import Router
 
-__all__ = ["fit_router"]
+__all__ = ["abstention_rows", "fit_abstention", "fit_router"]
 
 Query = str | Sequence[Any]
+FloatArray = npt.NDArray[np.float64]
 _FUSION_GRID = [0.0, 0.1, 0.2, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8, 1.0, 1.5]
 
 
@@ -28,23 +36,84 @@ def fit_router(
     *,
     fit_fusion: bool = True,
     fit_threshold: bool = True,
+    links: Iterable[FlowLink] = (),
+    calls: Iterable[tuple[str, Sequence[str]]] = (),
+    dev: Iterable[tuple[Query, Sequence[str]]] | None = None,
+    fresh: bool = False,
+    rerank: bool = False,
+    rerank_l2: float | None = None,
 ) -> dict[str, float]:
-    """Learn from (request, tools called in order) pairs; ``[]`` = no tool fitted (see :meth:`Router.fit_from_traces`)."""
-    data: list[tuple[Query, list[str]]] = []
-    for q, tools in pairs:
-        known = [t for t in tools if t in router]
-        if known or not tools:  # a run whose tools all left the registry says nothing
-            data.append((q, known))
-    router.co_usage.fit([t for _, t in data if t])
-    out: dict[str, float] = {"pairs": float(len(data)), "runs": float(router.co_usage.runs)}
-    positives = [(q, t) for q, t in data if t]
+    """Learn from (request, tools called in order) pairs; ``[]`` = no tool fitted (see :meth:`Router.fit_from_traces`).
+
+    Statistics (co-usage, data flow from ``links``/``calls``, the re-ranker's
+    trace memory) come from ``pairs`` and ``dev`` together; tuned values (fusion
+    weight, abstention, the re-ranker's settings) are chosen on ``dev`` when
+    given (else on ``pairs``), and the re-ranker is refitted on both at the end
+    (``rerank_l2`` fixes its strength instead: no choice, one fit on everything).
+    ``fresh`` forgets what the router learned before instead of adding to it.
+    """
+    data = _known(router, pairs)
+    held = _known(router, dev) if dev is not None else None
+    if fresh:
+        router.co_usage = CoUsage()
+        router.flow = FlowStats()
+        router.memory = None
+        router.config.rerank_weights = None
+    everything = data + (held or [])
+    router.co_usage.fit([t for _, t in everything if t])
+    known_links = [ln for ln in links if ln.producer in router and ln.consumer in router]
+    router.flow.fit(known_links, [(t, a) for t, a in calls if t in router])
+    out: dict[str, float] = {"pairs": float(len(everything)), "runs": float(router.co_usage.runs),
+                             "flow_links": float(len(known_links))}
+    tune = held if held is not None else data
+    positives = [(q, t) for q, t in tune if t]
     if fit_fusion and router.encoder is not None and positives:
         out["w_lexical"] = _fit_fusion(router, positives)
-    if fit_threshold:
-        thr = _fit_threshold(router, data)
+    if rerank and router.encoder is not None:
+        out.update(fit_reranker(router, [(q, t) for q, t in data if t], [(q, t) for q, t in held or [] if t], l2=rerank_l2))
+    if fit_threshold and router.config.abstain_mode == "model":
+        weights = fit_abstention(router, tune)
+        if weights is not None:
+            out.update({f"abstain_w_{k}": v for k, v in weights.items()})
+    elif fit_threshold:
+        thr = _fit_threshold(router, tune)
         if thr is not None:
             out["abstain_threshold"] = thr
     return out
+
+
+def _known(router: Router, pairs: Iterable[tuple[Query, Sequence[str]]]) -> list[tuple[Query, list[str]]]:
+    """Pairs with tools the router knows; a run whose tools all left the registry says nothing."""
+    out: list[tuple[Query, list[str]]] = []
+    for q, tools in pairs:
+        known = [t for t in tools if t in router]
+        if known or not tools:
+            out.append((q, known))
+    return out
+
+
+def abstention_rows(router: Router, data: Sequence[tuple[Query, Sequence[str]]]) -> tuple[FloatArray, FloatArray]:
+    """Features (:data:`~agentfn.router.calibration.ABSTAIN_FEATURES`) and labels (1 = some tool fits) per request."""
+    xs: list[list[float]] = []
+    ys: list[float] = []
+    for q, tools in data:
+        feats: dict[str, float] = {}
+        router.route(q, k=10, features=feats)
+        if feats:
+            xs.append([feats[k] for k in ABSTAIN_FEATURES])
+            ys.append(1.0 if tools else 0.0)
+    return np.asarray(xs, dtype=np.float64).reshape(-1, len(ABSTAIN_FEATURES)), np.asarray(ys, dtype=np.float64)
+
+
+def fit_abstention(router: Router, data: Sequence[tuple[Query, Sequence[str]]], *, l2: float = 3e-4) -> dict[str, float] | None:
+    """Refit the abstention model on labelled requests (needs both kinds); starts from the weights in force."""
+    x, y = abstention_rows(router, data)
+    if not y.size or y.min() == y.max():
+        return None
+    prior = router.config.abstain_weights or DEFAULT_ABSTAIN_WEIGHTS
+    weights = fit_logistic(x, y, prior, names=ABSTAIN_FEATURES, l2=l2, nonneg=True)
+    router.config.abstain_weights = weights
+    return weights
 
 
 def _signals(router: Router, query: Query) -> dict[str, Any]:

@@ -33,17 +33,27 @@ from typing import Any, Literal, Protocol
 import numpy as np
 
 from agentfn.router.ann import AnnIndex
-from agentfn.router.calibration import ProbeCalibrator
-from agentfn.router.combine import CoUsage, segment
+from agentfn.router.calibration import (
+    DEFAULT_ABSTAIN_WEIGHTS,
+    ProbeCalibrator,
+    coverage,
+    name_words,
+    p_fits,
+    request_words,
+    tool_vocabulary,
+)
+from agentfn.router.combine import CoUsage
 from agentfn.router.config import RoutePlan, RouterConfig
 from agentfn.router.dataflow import RequestValues, ToolIO, fill_score, tool_io
 from agentfn.router.encoder import DEFAULT_ENCODER, Encoder, load_encoder
-from agentfn.router.flowstats import FlowStats
-from agentfn.router.index import FloatArray, IntArray, ToolIndex
+from agentfn.router.flowstats import FlowLink, FlowStats
+from agentfn.router.index import FloatArray, ToolIndex
 from agentfn.router.persist import read_embeddings, read_router, write_router
+from agentfn.router.pipeline import Ranking, candidate_features, first_pass
+from agentfn.router.rerank import TraceMemory, rerank_score
 from agentfn.router.scoring import Scorer, Signals
-from agentfn.router.selection import StepTop, select
-from agentfn.router.text import ToolRecord, query_from_messages
+from agentfn.router.selection import select
+from agentfn.router.text import ToolRecord, query_from_messages, tokenize
 
 __all__ = ["PlanHook", "RoutePlan", "Router", "RouterConfig"]
 
@@ -71,6 +81,9 @@ class Router:
         self._io: dict[str, ToolIO] = {}
         self.co_usage = CoUsage()
         self.flow = FlowStats()
+        self.memory: TraceMemory | None = None
+        """Traced requests (vectors) and the tools they used: the re-ranker's ``memory`` signal."""
+        self._vocabs: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self.planner: PlanHook | None = None
         """Optional hook that may choose and order among the top candidates (stage ``plan``)."""
 
@@ -142,12 +155,60 @@ class Router:
 
     @property
     def threshold(self) -> float:
-        """The probe-calibrated abstention threshold in force (``config.abstain_threshold`` when fitted).
+        """The boundary ``RoutePlan.confidence`` is compared with: below it, the router abstains.
 
-        See :mod:`agentfn.router.calibration`; recomputed lazily after the registry changes.
+        ``abstain_cut`` in model mode; in threshold mode ``config.abstain_threshold``
+        when fitted, else :attr:`probe_threshold`.
         """
+        if self.config.abstain_mode == "model":
+            return self.config.abstain_cut
         t = self.config.abstain_threshold
-        return t if t is not None else self._calibrator.threshold(self.uses_ann)
+        return t if t is not None else self.probe_threshold
+
+    @property
+    def probe_threshold(self) -> float:
+        """The abstention score off-topic probes reach on this registry (see :mod:`agentfn.router.calibration`).
+
+        Steps of a request scoring below it (less ``segment_margin``) are not
+        real steps; recomputed lazily after the registry changes.
+        """
+        return self._calibrator.threshold(self.uses_ann)
+
+    def _vocab(self, name: str) -> tuple[frozenset[str], frozenset[str]]:
+        got = self._vocabs.get(name)
+        if got is None:
+            rec = self.index.records[name]
+            got = self._vocabs[name] = (tool_vocabulary(rec), name_words(rec))
+        return got
+
+    def abstain_features(self, text: str, context: str, ranked: Sequence[tuple[str, float]], dense: float,
+                         score: float, lexical: float, dense_of: dict[str, float] | None = None) -> dict[str, float]:
+        """The abstention model's inputs for a request and its ranking (see :mod:`agentfn.router.calibration`).
+
+        ``dense_of`` holds the request's cosine with (at least) the top three tools.
+        """
+        req = request_words(text)
+        full = frozenset(tokenize(text))
+        top = [n for n, _ in ranked[:3]]
+        zdense = gap = 0.0
+        if dense_of and self.encoder is not None:
+            levels = [(dense_of[n], self._calibrator.tool_level(n)) for n in top if n in dense_of]
+            zdense = max(((d - mu) / sd for d, (mu, sd) in levels), default=0.0) / 10.0
+            # How far the best tool stands above the next one, or above its own off-topic level when alone.
+            ds = sorted((dense_of[n] for n in top if n in dense_of), reverse=True)
+            if ds:
+                runner_up = ds[1] if len(ds) > 1 else self._calibrator.tool_level(top[0])[0]
+                gap = ds[0] - runner_up
+        return {
+            "dense": dense,
+            "margin": score - self.probe_threshold,
+            "zdense": zdense,
+            "gap": gap,
+            "qcov": max((coverage(req, self._vocab(n)[0]) for n in top), default=0.0),
+            "ncov": max((coverage(self._vocab(n)[1], full) for n in top), default=0.0),
+            "fill": self.fill_score(f"{context} {text}".strip(), top[0]) if top else 0.0,
+            "lexical": lexical,
+        }
 
     def names(self) -> list[str]:
         """Indexed tool names, in insertion order."""
@@ -181,8 +242,11 @@ class Router:
         """Drop a tool by name. Raises KeyError if absent."""
         self.index.remove(name)
         self._io.pop(name, None)
+        self._vocabs.pop(name, None)
         self.co_usage.forget(name)
         self.flow.forget(name)
+        if self.memory is not None:
+            self.memory.forget(name)
 
     def set_encoder(self, encoder: str | Encoder | None) -> None:
         """Swap the encoder (e.g. a fine-tuned one) and re-embed every tool."""
@@ -191,6 +255,8 @@ class Router:
         self.scorer.query_cache.clear()
         self._calibrator.reset()
         self.index.set_encoder(enc)
+        if self.memory is not None:
+            self.memory = self.memory.reencoded(enc) if enc is not None else None
         if self.uses_ann:
             self.index.ensure_ann(self.scorer.ann_params())
 
@@ -237,11 +303,19 @@ class Router:
 
     # ------------------------------------------------------------------ routing
 
-    def route(self, query: str | Sequence[Any], k: int = 10, *, stages: dict[str, float] | None = None) -> RoutePlan:
+    def route(
+        self,
+        query: str | Sequence[Any],
+        k: int = 10,
+        *,
+        stages: dict[str, float] | None = None,
+        features: dict[str, float] | None = None,
+    ) -> RoutePlan:
         """Rank tools for a request (text or chat messages) and pick a combination.
 
         ``stages``, when given, receives each stage's wall time in milliseconds
-        (``encode``, ``score``, ``rerank``, ``abstain``, ``select``, ``plan``).
+        (``encode``, ``score``, ``rerank``, ``abstain``, ``select``, ``plan``);
+        ``features`` receives the abstention model's inputs.
         """
         clock = time.perf_counter()
         marks: dict[str, float] = {}
@@ -256,57 +330,36 @@ class Router:
         if not text.strip() or not len(self):
             return RoutePlan(abstain=True)
         cfg, sc = self.config, self.scorer
-        segs = segment(text)
-        steps = [s for s in segs if s.text != text] if len(segs) > 1 else []
-        vectors: list[FloatArray | None] = [None] * (1 + len(steps))
-        if self.encoder is not None:
-            vecs = sc.encode([text] + [s.text for s in steps] + ([context] if context else []))
-            ctx_vec = vecs[-1] * cfg.context_weight if context else 0.0
-            for i in range(1 + len(steps)):
-                v = vecs[i] + ctx_vec + (cfg.segment_context * vecs[0] if i else 0.0)
-                vectors[i] = v / max(float(np.linalg.norm(v)), 1e-12)
-        lap("encode")
-        pooled: list[Signals] = []
-        slots: IntArray | None = None
-        if self.uses_ann:
-            # One candidate pool for the request and its steps: arrays over it line up like per-slot ones.
-            items = [(t, v) for t, v in zip([text] + [s.text for s in steps], vectors, strict=True) if v is not None]
-            slots, pooled = sc.pool_scores(items, context, max(cfg.ann_candidates, k))
-            whole = pooled[0]
-        else:
-            whole = sc.score_all(text, context, vectors[0])
-        fused = whole["fused"].copy()
-        confidence = float(np.max(whole["abstain"])) if whole["abstain"].size else 0.0
-        step_tops: list[StepTop] = []
-        floor = self.threshold - cfg.segment_margin
-        real_steps: list[FloatArray] = []
-        for i, step in enumerate(steps, start=1):
-            s = pooled[i] if pooled else sc.score_all(step.text, context, vectors[i])
-            wtop = sc.top(s["weighted"], 1, slots)
-            step_conf = float(np.max(s["abstain"]))
-            if not wtop or step_conf < floor:
-                continue  # not a real step (e.g. "... and London")
-            step_tops.append(StepTop(step.order, wtop[0][0], step_conf))
-            real_steps.append(s["fused"])
-        # Lift each real step's ranking so its best tool ties with the best of any step.
-        target = max([float(np.max(fused))] + [float(np.max(f)) for f in real_steps])
-        for f in real_steps:
-            lift = cfg.segment_boost * max(target - float(np.max(f)), 0.0)
-            fused = np.maximum(fused, f + np.float32(lift))
-        pool = sc.top(fused, max(k, cfg.flow_candidates), slots)
-        ranked = pool[:k]
+        rk = first_pass(sc, text, context, k, probe_threshold=self.probe_threshold, approximate=self.uses_ann, lap=lap)
+        rerank = cfg.rerank_weights is not None
+        pool = sc.top(rk.fused, max(k, cfg.flow_candidates, cfg.rerank_depth if rerank else 0), rk.slots)
         lap("score")
+        if rerank and pool:
+            pool = self._rerank(rk, pool)
+        ranked = pool[:k]
         lap("rerank")
-        # A request made of clear steps fits even if the whole sentence matches nothing well.
-        confidence = max([confidence] + [st.score for st in step_tops])
+        confidence = rk.score_top
+        if cfg.abstain_mode == "model" and ranked:
+            lex_top = float(np.max(rk.whole["lexical"]))
+            dense_of = {n: float(rk.whole["dense"][rk.position(self.index.slot_of[n])]) for n, _ in ranked[:3]}
+            dense_top = rk.dense_top
+            if rk.bare_vec is not None:  # what the request asks for, without its values
+                for n in dense_of:
+                    bare = float(self.index.emb[self.index.slot_of[n]] @ rk.bare_vec)
+                    dense_of[n] = max(dense_of[n], bare)
+                    dense_top = max(dense_top, bare)
+            feats = self.abstain_features(text, context, ranked, dense_top, rk.score_top, lex_top, dense_of)
+            confidence = p_fits(feats, cfg.abstain_weights or DEFAULT_ABSTAIN_WEIGHTS)
+            if features is not None:
+                features.update(feats)
         abstain = confidence < self.threshold
         lap("abstain")
         selected: list[str] = []
         if not abstain and ranked:
-            top_name = sc.top(whole["weighted"], 1, slots)[0][0] if cfg.fusion == "rrf" else ranked[0][0]
+            top_name = sc.top(rk.whole["weighted"], 1, rk.slots)[0][0] if cfg.fusion == "rrf" and not rerank else ranked[0][0]
             values = RequestValues.of(f"{context} {text}".strip())
             selected = select(
-                ranked, top_name, step_tops, floor, config=cfg, co_usage=self.co_usage, flow=self.flow,
+                ranked, top_name, rk.step_tops, rk.floor, config=cfg, co_usage=self.co_usage, flow=self.flow,
                 io_of=self.io, records=self.index.records, values=values, relevance=_relevance(pool),
             ).selected
         lap("select")
@@ -320,6 +373,36 @@ class Router:
             stages.update(marks)
         return plan
 
+    def _rerank(self, rk: Ranking, pool: list[tuple[str, float]], exclude: str | None = None) -> list[tuple[str, float]]:
+        """Re-score the top ``rerank_depth`` of ``pool`` with the fitted re-ranker; the rest follows below them."""
+        cfg = self.config
+        weights = cfg.rerank_weights or {}
+        head, tail = pool[: cfg.rerank_depth], pool[cfg.rerank_depth :]
+        feats = self._candidate_features(rk, head, exclude)
+        scored = sorted(((n, rerank_score(f, weights)) for (n, _), f in zip(head, feats, strict=True)), key=lambda p: (-p[1], p[0]))
+        floor = scored[-1][1] if scored else 0.0
+        return scored + [(n, floor - 1.0 - i) for i, (n, _) in enumerate(tail)]
+
+    def _candidate_features(self, rk: Ranking, pool: list[tuple[str, float]], exclude: str | None) -> list[dict[str, float]]:
+        return candidate_features(
+            rk, pool, self.index.slot_of, self._vocab, request_words(rk.text), frozenset(tokenize(rk.text)), self.memory, exclude
+        )
+
+    def candidate_features(
+        self, query: str | Sequence[Any], *, depth: int | None = None, exclude: str | None = None
+    ) -> list[tuple[str, dict[str, float]]]:
+        """The re-ranker's inputs for a request's top ``depth`` candidates (before re-ranking), best first.
+
+        ``exclude`` leaves traced requests with that normalised text out of the
+        ``memory`` signal (a trainer scoring its own training requests).
+        """
+        text, context = self.query_parts(query)
+        if not text.strip() or not len(self):
+            return []
+        rk = first_pass(self.scorer, text, context, 10, probe_threshold=self.probe_threshold, approximate=self.uses_ann)
+        pool = self.scorer.top(rk.fused, depth or self.config.rerank_depth, rk.slots)
+        return list(zip([n for n, _ in pool], self._candidate_features(rk, pool, exclude), strict=True))
+
     # ----------------------------------------------------------------- training
 
     def fit_from_traces(
@@ -328,17 +411,30 @@ class Router:
         *,
         fit_fusion: bool = True,
         fit_threshold: bool = True,
+        links: Iterable[FlowLink] = (),
+        calls: Iterable[tuple[str, Sequence[str]]] = (),
+        dev: Iterable[tuple[str | Sequence[Any], Sequence[str]]] | None = None,
+        fresh: bool = False,
+        rerank: bool = False,
+        rerank_l2: float | None = None,
     ) -> dict[str, float]:
         """Learn from (request, tools called in order) pairs; ``[]`` = no tool fitted.
 
-        Updates co-usage statistics (combination and order), the fusion weight
-        (grid search on mean reciprocal rank) and the abstention threshold (max
-        F1 when no-tool examples exist). Tools unknown to the router are ignored.
-        Returns what was fitted. See :mod:`agentfn.router.fitting`.
+        Updates co-usage statistics (combination and order), data flow (from
+        ``links``: argument values traced to earlier results, and ``calls``:
+        every traced call's tool and argument names), the fusion weight (grid
+        search on mean reciprocal rank), with ``rerank`` the re-ranker and its
+        trace memory (:mod:`agentfn.router.fit_rerank`), and abstention (the
+        model's weights, or the threshold in threshold mode, when no-tool
+        examples exist). Tuned values are chosen on ``dev`` when given;
+        ``fresh`` replaces what was learned before. Tools unknown to the router
+        are ignored. Returns what was fitted. ``agentfn train router`` fits
+        through this same call (:mod:`agentfn.router.fitting`).
         """
         from agentfn.router.fitting import fit_router
 
-        return fit_router(self, pairs, fit_fusion=fit_fusion, fit_threshold=fit_threshold)
+        return fit_router(self, pairs, fit_fusion=fit_fusion, fit_threshold=fit_threshold, links=links, calls=calls,
+                          dev=dev, fresh=fresh, rerank=rerank, rerank_l2=rerank_l2)
 
     # ------------------------------------------------------------- persistence
 
@@ -355,8 +451,12 @@ class Router:
         root = Path(path)
         names = self.names()
         emb = self.index.live_vectors(names) if self.encoder is not None else None
-        sections = {"co_usage": self.co_usage.to_json(), "flow": self.flow.to_json()}
-        write_router(root, self.config, [self.index.records[n] for n in names], emb, sections)
+        sections: dict[str, Any] = {"co_usage": self.co_usage.to_json(), "flow": self.flow.to_json()}
+        arrays: dict[str, FloatArray] = {}
+        if self.memory is not None and len(self.memory):
+            sections["memory"] = self.memory.to_json()
+            arrays["memory"] = self.memory.vectors
+        write_router(root, self.config, [self.index.records[n] for n in names], emb, sections, arrays)
         if self.encoder is not None and self.index.ann is not None and self.config.index != "exact":
             self.index.ann.save(root / "ann", np.asarray([self.index.slot_of[n] for n in names], dtype=np.int64))
         else:
@@ -381,6 +481,8 @@ class Router:
                 router.index.ensure_ann(router.scorer.ann_params())  # builds it if this save had none
         router.co_usage = CoUsage.from_json(saved.sections.get("co_usage", {}))
         router.flow = FlowStats.from_json(saved.sections.get("flow", {}))
+        if router.encoder is not None and "memory" in saved.sections:
+            router.memory = TraceMemory.from_saved(saved.sections["memory"], saved.arrays.get("memory"), router.encoder.dim)
         return router
 
 

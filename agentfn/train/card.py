@@ -39,6 +39,16 @@ def _table(before: dict[str, Any], after: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _groups_table(groups: dict[str, Any]) -> str:
+    """recall@5 / complete_hit@5 / selected_exact before -> after, one row per source of the held-out runs."""
+    lines = ["| source | requests | recall@5 | complete_hit@5 | selected_exact |", "|---|---:|---:|---:|---:|"]
+    for name, ba in groups.items():
+        b, a = ba["before"], ba["after"]
+        cells = [f"{float(b[k]):.3f} -> {float(a[k]):.3f}" for k in ("recall@5", "complete_hit@5", "selected_exact")]
+        lines.append(f"| {name} | {a['queries']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def write_card(
     version_dir: Path, out: Path, *, metrics: dict[str, Any], settings: dict[str, Any], promoted: bool, seconds: float
 ) -> dict[str, Any]:
@@ -54,6 +64,7 @@ def write_card(
         "training": metrics["training"],
         "fitted": metrics["fitted"],
         "metrics": {"before": metrics["before"], "after": metrics["after"]},
+        "groups": metrics.get("groups", {}),
         "score": {"before": metrics["score_before"], "after": metrics["score_after"]},
         "time_s": round(seconds, 2),
         "versions": package_versions(),
@@ -75,6 +86,9 @@ def write_card(
         "",
         "## Held-out metrics (same split, same metrics as `agentfn eval router`)",
         _table(metrics["before"], metrics["after"]),
+        "",
+        "## Per source (held-out runs by their source, before -> after)",
+        _groups_table(metrics.get("groups", {})),
         "",
         "## Training",
         f"- settings: {json.dumps(settings)}",

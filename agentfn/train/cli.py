@@ -43,6 +43,10 @@ def train_router_command(
     hard_negatives: Annotated[int, typer.Option("--hard-negatives", min=0)] = 2,
     no_encoder: Annotated[bool, typer.Option("--no-encoder", help="fit fusion/combination/threshold only")] = False,
     no_resume: Annotated[bool, typer.Option("--no-resume", help="ignore checkpoints of an interrupted run")] = False,
+    no_rerank: Annotated[bool, typer.Option("--no-rerank", help="do not fit the re-ranker")] = False,
+    no_final_fit: Annotated[
+        bool, typer.Option("--no-final-fit", help="skip the final fit on train + dev after settings are chosen")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print metrics as JSON")] = False,
 ) -> None:
     """Fine-tune the router on traces; print held-out metrics before/after; optionally promote."""
@@ -53,7 +57,7 @@ def train_router_command(
         result = train_router(
             traces, tools, out, base=base, epochs=epochs, seed=seed, promote=promote, batch_size=batch_size,
             lr=lr, hard_negatives=hard_negatives, train_encoder=not no_encoder, resume=not no_resume,
-            progress=not as_json,
+            rerank=not no_rerank, final_fit=not no_final_fit, progress=not as_json,
         )
     except (AgentFnError, OSError) as exc:
         raise _fail(str(exc)) from None

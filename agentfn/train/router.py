@@ -19,26 +19,38 @@ fresh router built from ``tools``.
 
 from __future__ import annotations
 
-import os
+import shutil
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agentfn.exceptions import UserError
-from agentfn.router.combine import CoUsage
-from agentfn.router.encoder import DEFAULT_ENCODER, default_model_dir
-from agentfn.router.evalset import EvalQuery
 from agentfn.router.evaluate import evaluate
 from agentfn.router.router import Router
 from agentfn.train.card import write_card
-from agentfn.train.data import Example, Split, examples_from_runs, fingerprint, load_runs, split_examples
+from agentfn.train.data import Example, examples_from_runs, fingerprint, split_examples
 from agentfn.train.mining import mine_rows
+from agentfn.train.router_steps import (
+    base_router,
+    check_size,
+    encoder_folder,
+    eval_queries,
+    evaluate_groups,
+    flow_of_runs,
+    load_tools,
+    next_version,
+    promote_version,
+    read_runs,
+    resolve_active,
+    run_group,
+    trained_encoder,
+)
 
 if TYPE_CHECKING:
     from agentfn.traces.records import Run
     from agentfn.traces.store import TraceStore
+    from agentfn.train.encoder import EncoderRow
 
 __all__ = ["MIN_EXAMPLES", "RouterTrainResult", "resolve_active", "score_of", "train_router"]
 
@@ -72,138 +84,6 @@ def score_of(metrics: dict[str, Any], with_abstention: bool) -> float:
     return sum(parts) / len(parts)
 
 
-def resolve_active(out: str | Path) -> Path | None:
-    """The active router folder under ``out`` (symlink, else the ``ACTIVE`` pointer file)."""
-    root = Path(out)
-    link = root / "active"
-    if (link / "router.json").exists():
-        return link.resolve()
-    pointer = root / "ACTIVE"
-    if pointer.exists():
-        target = root / "versions" / pointer.read_text().strip()
-        if (target / "router.json").exists():
-            return target
-    return None
-
-
-def _load_tools(spec: Any) -> list[Any]:
-    if spec is None:
-        return []
-    if isinstance(spec, (str, Path)):
-        path = Path(spec)
-        if path.suffix == ".jsonl" and path.is_file():
-            import json
-
-            from agentfn.router.text import ToolRecord
-
-            lines = [ln for ln in path.read_text().splitlines() if ln.strip()]
-            return [ToolRecord.of(json.loads(ln)) for ln in lines]
-        from agentfn.toolset import Toolset
-
-        return list(Toolset.load(str(spec)))
-    return list(spec)
-
-
-def _base_router(base: str | Path | Router | None, out: Path, tools: list[Any]) -> tuple[Router, str]:
-    if isinstance(base, Router):
-        router, label = base, "given router"
-    elif base is not None:
-        router, label = Router.load(base), str(base)
-    elif (active := resolve_active(out)) is not None:
-        router, label = Router.load(active), f"{out}/active ({active.name})"
-    elif tools:
-        router, label = Router.build(tools), "fresh router"
-    else:
-        raise UserError("no tools to route: give --tools, or --base with a saved router")
-    for t in tools:  # tools added since the base was saved
-        from agentfn.router.text import ToolRecord
-
-        if ToolRecord.of(t).name not in router:
-            router.add(t)
-    return router, label
-
-
-def _runs(traces: str | Path | TraceStore | Iterable[Run]) -> tuple[list[Run], str]:
-    from agentfn.traces.store import TraceStore
-
-    if isinstance(traces, (str, Path)):
-        return load_runs(traces), str(traces)
-    if isinstance(traces, TraceStore):
-        return list(traces.iter_runs()), traces.label
-    return list(traces), "runs"
-
-
-def _queries(examples: Sequence[Example]) -> list[EvalQuery]:
-    return [
-        EvalQuery(
-            id=e.run_id, text=e.request, gold=e.tools,
-            kind="none" if not e.tools else "single" if len(e.tools) == 1 else "multi", template=e.key,
-        )
-        for e in examples
-    ]
-
-
-def _check_size(examples: list[Example], split: Split, counts: dict[str, int], source: str, minimum: int) -> None:
-    positives = sum(1 for e in examples if e.tools)
-    if counts["runs"] == 0:
-        raise UserError(f"no traces in {source}: run agents with a TraceRecorder (or import JSONL) first")
-    if positives < minimum:
-        raise UserError(
-            f"too few usable traces in {source}: {positives} runs called tools successfully "
-            f"(of {counts['runs']} runs; {counts['excluded']} excluded as failed/unfinished, "
-            f"{counts['negative_feedback']} rated bad, {counts['no_tool']} without tools); "
-            f"router training needs at least {minimum}"
-        )
-    for part in ("train", "dev", "test"):
-        if not any(e.tools for e in getattr(split, part)):
-            raise UserError(
-                f"too few distinct requests in {source}: the {part} split got no usable trace "
-                f"({positives} usable, many duplicates?); add more traces (at least {minimum} distinct requests)"
-            )
-
-
-def _encoder_folder(router: Router) -> str | None:
-    enc = router.encoder
-    if enc is None:
-        return None
-    return str(default_model_dir()) if enc.spec == DEFAULT_ENCODER else enc.spec
-
-
-def _trained_encoder(folder: Path) -> Any:
-    """The fine-tuned encoder, on the fast local path (onnxruntime, else numpy) when it is BERT.
-
-    Asked for explicitly (and recorded in the config so ``Router.load`` does the same) rather
-    than left to auto-detection, which also checks the pooling files' layout.
-    """
-    from agentfn.exceptions import ConfigError
-    from agentfn.router.encoder import load_encoder
-    from agentfn.router.onnx_encoder import onnx_available
-
-    try:
-        return load_encoder(str(folder), backend="onnx" if onnx_available() else "numpy")
-    except (ConfigError, KeyError, OSError):
-        return load_encoder(str(folder))
-
-
-def _next_version(out: Path) -> Path:
-    versions = out / "versions"
-    taken = [int(p.name[1:]) for p in versions.glob("v[0-9]*") if p.name[1:].isdigit()]
-    return versions / f"v{max(taken, default=0) + 1:04d}"
-
-
-def _promote(out: Path, version: Path) -> None:
-    rel = os.path.relpath(version, out)
-    tmp = out / f".active-{os.getpid()}"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    try:
-        tmp.symlink_to(rel, target_is_directory=True)
-        os.replace(tmp, out / "active")  # atomic swap: readers see the old or the new router
-    except OSError:
-        pass  # no symlinks here: the ACTIVE pointer file below is authoritative
-    (out / "ACTIVE").write_text(version.name + "\n")
-
-
 def train_router(
     traces: str | Path | TraceStore | Iterable[Run],
     tools: Any = None,
@@ -220,10 +100,18 @@ def train_router(
     test_fraction: float = 0.2,
     min_examples: int = MIN_EXAMPLES,
     train_encoder: bool = True,
+    rerank: bool = True,
+    final_fit: bool = True,
     resume: bool = True,
     progress: bool = False,
 ) -> RouterTrainResult:
     """Fine-tune a router on traces and compare it with its base on held-out runs.
+
+    Settings are chosen on the dev split (the encoder trained on train only;
+    fusion weight, re-ranker strength and abstention model fitted against dev),
+    then, with ``final_fit``, the encoder is trained again on train + dev and
+    every learned statistic refitted on both, with the chosen settings. All
+    fitting goes through :meth:`Router.fit_from_traces`.
 
     Args:
         traces: a trace store URL/path, a chat fine-tuning JSONL file, a store, or runs.
@@ -235,7 +123,9 @@ def train_router(
         promote: make the new router active if it beats the base on the held-out split.
         hard_negatives: mined negatives per training row.
         min_examples: fewest usable traces accepted.
-        train_encoder: False fits only fusion, combination and threshold (fast).
+        train_encoder: False fits only statistics, fusion, re-ranker and abstention (fast).
+        rerank: fit the re-ranker (kept only if it beats the router without it on dev).
+        final_fit: after choosing settings on dev, fit again on train + dev.
         resume: continue from the last epoch checkpoint of an interrupted identical run.
         progress: show rich progress bars (with ETA) on stderr.
 
@@ -247,9 +137,9 @@ def train_router(
     from agentfn.train.progress import Reporter
 
     rep = Reporter(enabled=progress)
-    runs, source = _runs(traces)
+    runs, source = read_runs(traces)
     examples, counts = examples_from_runs(runs)
-    router, base_label = _base_router(base, out, _load_tools(tools))
+    router, base_label = base_router(base, out, load_tools(tools))
     unknown = sorted({t for e in examples for t in e.tools if t not in router})
     kept: list[Example] = []
     for e in examples:
@@ -262,78 +152,121 @@ def train_router(
     bad = [e for e in examples if e.weight == 0.0]
     usable = [e for e in examples if e.weight > 0]
     split = split_examples(usable, seed=seed, dev=dev_fraction, test=test_fraction)
-    _check_size(usable, split, counts, source, min_examples)
+    check_size(usable, split, counts, source, min_examples)
+    group_of = {run.id: run_group(run) for run in runs}
+    fit_ids = {e.run_id for e in [*split.train, *split.dev]}
+    links, calls = flow_of_runs(run for run in runs if run.id in fit_ids)
 
-    test_q = _queries(split.test)
+    test_q = eval_queries(split.test)
     before = evaluate(router, test_q, progress=rep.task("evaluating base router", len(test_q)))
+    before_groups = evaluate_groups(router, split.test, group_of)
 
     extra: dict[str, Sequence[str]] = {}
     for e in bad:
         extra[e.key] = [*extra.get(e.key, ()), *e.negatives]
-    train_pos = [e for e in split.train if e.tools]
     settings = {
         "epochs": epochs, "seed": seed, "batch_size": batch_size, "lr": lr, "hard_negatives": hard_negatives,
-        "dev_fraction": dev_fraction, "test_fraction": test_fraction, "base": base_label,
+        "dev_fraction": dev_fraction, "test_fraction": test_fraction, "base": base_label, "rerank": rerank,
+        "final_fit": final_fit,
     }
     training: dict[str, Any] = {"encoder_trained": False}
-    version = _next_version(out)  # named before training, so every accelerate process agrees
-    folder = _encoder_folder(router)
+    version = next_version(out)  # named before training, so every accelerate process agrees
+    folder = encoder_folder(router)
+    rows: list[EncoderRow] = []
     if train_encoder and folder is not None:
         mining = rep.task("mining hard negatives", 1)
-        rows = mine_rows(router, train_pos, negatives=hard_negatives, extra_negatives=extra)
+        rows = mine_rows(router, [e for e in [*split.train, *split.dev] if e.tools], negatives=hard_negatives,
+                         extra_negatives=extra)
         mining(1, 1)
-        from agentfn.train.encoder import fit_encoder
-
-        fp = fingerprint(split.train, {**settings, "base_encoder": folder, "rows": len(rows)})
-        report = fit_encoder(
-            folder, rows, version / "encoder", epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
-            fingerprint=fp, checkpoint_dir=(out / "checkpoints") if resume else None,
-            on_step=rep.steps("training encoder"),
-        )
-        if not report.is_main:  # another process of `accelerate launch` writes the results
+        train_keys = {e.key for e in split.train}
+        first = [r for r in rows if _key(r.anchor) in train_keys]
+        target = version / ("encoder-dev" if final_fit else "encoder")
+        fit = _fit_encoder(folder, first, target, settings, split.train, rep, out if resume else None)
+        if fit is None:
             return RouterTrainResult(router=router, metrics={}, version_dir=version, promoted=False)
-        training = {
-            "encoder_trained": True, "rows": len(rows), "steps": report.steps, "epoch_losses": report.losses,
-            "resumed_from_epoch": report.resumed_from, "seconds": round(report.seconds, 2),
-        }
-        reindex = rep.task("re-embedding tools", 1)
-        router.set_encoder(_trained_encoder(version / "encoder"))
-        from agentfn.router.encoder import NumpyBertEncoder
-        from agentfn.router.onnx_encoder import OnnxBertEncoder
-
-        enc = router.encoder
-        router.config.encoder_backend = (
-            "onnx" if isinstance(enc, OnnxBertEncoder) else "numpy" if isinstance(enc, NumpyBertEncoder) else "auto"
-        )
-        reindex(1, 1)
-    # Combination statistics come from the traces themselves (train + dev), replacing older counts;
-    # fusion weight and threshold are fitted on dev, which the encoder never saw.
-    router.co_usage = CoUsage()
+        training = {"encoder_trained": True, "rows": len(first), **fit}
+        _swap_encoder(router, target, rep)
+    pairs = [(e.request, e.tools) for e in split.train]
+    dev_pairs = [(e.request, e.tools) for e in split.dev]
     router.config.abstain_threshold = None
-    router.fit_from_traces([(e.request, e.tools) for e in split.train], fit_fusion=False, fit_threshold=False)
-    fitted = router.fit_from_traces([(e.request, e.tools) for e in split.dev])
+    fitted = router.fit_from_traces(pairs, dev=dev_pairs, links=links, calls=calls, fresh=True, rerank=rerank)
+    if final_fit:
+        if rows:
+            fit = _fit_encoder(folder or "", rows, version / "encoder", settings, [*split.train, *split.dev], rep,
+                               out if resume else None)
+            if fit is None:
+                return RouterTrainResult(router=router, metrics={}, version_dir=version, promoted=False)
+            training["final"] = {"rows": len(rows), **fit}
+            _swap_encoder(router, version / "encoder", rep)
+            shutil.rmtree(version / "encoder-dev", ignore_errors=True)
+        keep_rerank = bool(fitted.get("rerank_on"))
+        refit = router.fit_from_traces(
+            [*pairs, *dev_pairs], links=links, calls=calls, fresh=True, fit_fusion=False, fit_threshold=False,
+            rerank=keep_rerank, rerank_l2=fitted.get("rerank_l2"),
+        )
+        fitted["final_pairs"] = refit["pairs"]
     after = evaluate(router, test_q, progress=rep.task("evaluating trained router", len(test_q)))
+    after_groups = evaluate_groups(router, split.test, group_of)
     rep.close()
 
     with_abst = any(not q.gold for q in test_q)
     better = score_of(after, with_abst) > score_of(before, with_abst)
     router.save(version)
     if resume:
-        import shutil
-
         shutil.rmtree(out / "checkpoints", ignore_errors=True)  # finished: nothing to resume
     promoted = bool(promote and better)
     if promoted:
-        _promote(out, version)
+        promote_version(out, version)
     data = {
         "source": source, **counts, "usable": len(usable), "unknown_tools": unknown[:20], "unknown_tool_count": len(unknown),
-        "split": split.sizes(), "tools": len(router),
+        "split": split.sizes(), "tools": len(router), "flow_links": len(links),
     }
+    groups = {g: {"before": before_groups[g], "after": after_groups[g]} for g in before_groups}
     metrics: dict[str, Any] = {
-        "before": before, "after": after, "data": data, "fitted": fitted, "training": training,
+        "before": before, "after": after, "groups": groups, "data": data, "fitted": fitted, "training": training,
         "better": better, "score_before": score_of(before, with_abst), "score_after": score_of(after, with_abst),
     }
     card = write_card(
         version, out, metrics=metrics, settings=settings, promoted=promoted, seconds=time.time() - started
     )
     return RouterTrainResult(router=router, metrics=metrics, version_dir=version, promoted=promoted, card=card)
+
+
+def _key(text: str) -> str:
+    from agentfn.train.data import normalize_request
+
+    return normalize_request(text)
+
+
+def _fit_encoder(
+    folder: str, rows: list[EncoderRow], target: Path, settings: dict[str, Any], examples: Sequence[Example],
+    rep: Any, checkpoints: Path | None,
+) -> dict[str, Any] | None:
+    """Fine-tune the encoder at ``folder`` on ``rows`` into ``target``; None on a non-main accelerate process."""
+    from agentfn.train.encoder import fit_encoder
+
+    fp = fingerprint(list(examples), {**settings, "base_encoder": folder, "rows": len(rows), "target": target.name})
+    report = fit_encoder(
+        folder, rows, target, epochs=int(settings["epochs"]), batch_size=int(settings["batch_size"]),
+        lr=float(settings["lr"]), seed=int(settings["seed"]), fingerprint=fp,
+        checkpoint_dir=(checkpoints / "checkpoints") if checkpoints is not None else None,
+        on_step=rep.steps(f"training encoder ({target.name})"),
+    )
+    if not report.is_main:  # another process of `accelerate launch` writes the results
+        return None
+    return {"steps": report.steps, "epoch_losses": report.losses, "resumed_from_epoch": report.resumed_from,
+            "seconds": round(report.seconds, 2)}
+
+
+def _swap_encoder(router: Router, folder: Path, rep: Any) -> None:
+    """Load the fine-tuned encoder on the fast local path and re-embed every tool."""
+    from agentfn.router.encoder import NumpyBertEncoder
+    from agentfn.router.onnx_encoder import OnnxBertEncoder
+
+    reindex = rep.task("re-embedding tools", 1)
+    router.set_encoder(trained_encoder(folder))
+    enc = router.encoder
+    router.config.encoder_backend = (
+        "onnx" if isinstance(enc, OnnxBertEncoder) else "numpy" if isinstance(enc, NumpyBertEncoder) else "auto"
+    )
+    reindex(1, 1)

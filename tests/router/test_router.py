@@ -7,7 +7,7 @@ import pytest
 
 from agentfn.exceptions import ConfigError, ToolsetConflictError, UserError
 from agentfn.messages import AssistantMessage, UserMessage
-from agentfn.router import RoutePlan, Router
+from agentfn.router import RoutePlan, Router, RouterConfig
 from agentfn.router.encoder import Encoder
 
 from .conftest import SPECS, CountingEncoder, make_tools
@@ -124,11 +124,16 @@ def test_abstains_when_no_tool_fits(router: Router, query: str) -> None:
     assert plan.ranked  # the plain ranking is still there for callers who want it
 
 
-def test_abstention_threshold_is_fitted_from_traces(encoder: Encoder) -> None:
-    r = Router.build(SPECS, encoder=encoder)
+@pytest.mark.parametrize("mode", ["model", "threshold"])
+def test_abstention_is_fitted_from_traces(encoder: Encoder, mode: str) -> None:
+    r = Router.build(SPECS, encoder=encoder, config=RouterConfig(abstain_mode=mode))  # type: ignore[arg-type]
     pairs: list[tuple[str, list[str]]] = [(q, [g]) for q, g in COLD] + [(q, []) for q in NO_TOOL]
     fitted = r.fit_from_traces(pairs)
-    assert "abstain_threshold" in fitted and r.threshold == fitted["abstain_threshold"]
+    if mode == "model":
+        assert "abstain_w_dense" in fitted and r.config.abstain_weights is not None
+        assert r.config.abstain_weights["dense"] == fitted["abstain_w_dense"]
+    else:
+        assert "abstain_threshold" in fitted and r.threshold == fitted["abstain_threshold"]
     assert all(not r.route(q).abstain for q, _ in COLD)
     assert all(r.route(q).abstain for q in NO_TOOL)
 
@@ -236,4 +241,7 @@ def test_query_vector_cache_is_bounded_and_optional(encoder: Encoder) -> None:
     r.query_cache_size = 0
     first = r.route("what's Tesla trading at right now")
     assert r.route("what's Tesla trading at right now") == first
-    assert counting.texts == seen + 2
+    from agentfn.router.calibration import bare_request
+
+    per_route = len({"what's Tesla trading at right now", bare_request("what's Tesla trading at right now")})
+    assert counting.texts == seen + 2 * per_route  # the request and, for abstention, the request without its values

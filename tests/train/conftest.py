@@ -22,3 +22,11 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("transformers")
     pytest.importorskip("peft")
     return build_tiny_chat_model(tmp_path_factory.mktemp("tiny-qwen2"), corpus=TRAIN_CORPUS, vocab_size=500)
+
+
+@pytest.fixture(scope="session")
+def encoder() -> object:
+    """The shipped MiniLM encoder (offline), once per session."""
+    from agentfn.router.encoder import load_encoder
+
+    return load_encoder()

@@ -1,0 +1,139 @@
+"""The first stages of routing one request: encode, score, lift steps, and per-candidate features.
+
+:func:`first_pass` turns a request into a :class:`Ranking` (the ``encode`` and
+``score`` stages of :meth:`agentfn.router.Router.route`); :func:`candidate_features`
+gives the re-ranker's inputs for its top candidates. Both are shared by
+routing and by fitting, so a fitted model sees exactly what routing computes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from agentfn.router.calibration import bare_request, coverage
+from agentfn.router.combine import segment
+from agentfn.router.index import FloatArray, IntArray
+from agentfn.router.rerank import TraceMemory
+from agentfn.router.scoring import Scorer, Signals
+from agentfn.router.selection import StepTop
+
+__all__ = ["Ranking", "candidate_features", "first_pass"]
+
+
+@dataclass
+class Ranking:
+    """One request after scoring: the whole-request signals, its real steps, and the lifted ranking."""
+
+    text: str
+    context: str
+    qvec: FloatArray | None
+    whole: Signals
+    slots: IntArray | None
+    """Pool slots the arrays line up with (ANN path), or None (arrays are per slot)."""
+    fused: FloatArray
+    step_tops: list[StepTop] = field(default_factory=list[StepTop])
+    dense_top: float = 0.0
+    score_top: float = 0.0
+    """Best abstention score (``dense + abstain_w_lexical * lexical``) of the request or a real step."""
+    floor: float = 0.0
+    bare_vec: FloatArray | None = None
+    """The request without its values (quoted strings, numbers, ids, names), when that differs: what
+    it asks for, compared with tools for abstention (values pull cosines down)."""
+
+    def position(self, slot: int) -> int:
+        """Index of ``slot`` in the signal arrays."""
+        if self.slots is None:
+            return slot
+        return int(np.searchsorted(self.slots, slot))
+
+
+def first_pass(
+    scorer: Scorer, text: str, context: str, k: int, *, probe_threshold: float, approximate: bool,
+    lap: Callable[[str], None] | None = None,
+) -> Ranking:
+    """Encode the request and its steps in one batch, score them, and lift real steps' rankings.
+
+    A step is real when its best abstention score reaches ``probe_threshold -
+    segment_margin``; each real step's ranking is lifted (``segment_boost``)
+    so its best tool ties with the overall best.
+    """
+    cfg = scorer.config
+    segs = segment(text)
+    steps = [s for s in segs if s.text != text] if len(segs) > 1 else []
+    vectors: list[FloatArray | None] = [None] * (1 + len(steps))
+    bare_vec: FloatArray | None = None
+    if scorer.index.encoder is not None:
+        bare = bare_request(text) if cfg.abstain_mode == "model" else text
+        extra = [bare] if bare and bare != text else []
+        vecs = scorer.encode([text] + [s.text for s in steps] + extra + ([context] if context else []))
+        if extra:
+            bare_vec = vecs[1 + len(steps)]
+        ctx_vec = vecs[-1] * cfg.context_weight if context else 0.0
+        for i in range(1 + len(steps)):
+            v = vecs[i] + ctx_vec + (cfg.segment_context * vecs[0] if i else 0.0)
+            vectors[i] = v / max(float(np.linalg.norm(v)), 1e-12)
+    if lap is not None:
+        lap("encode")
+    pooled: list[Signals] = []
+    slots: IntArray | None = None
+    if approximate:
+        # One candidate pool for the request and its steps: arrays over it line up like per-slot ones.
+        items = [(t, v) for t, v in zip([text] + [s.text for s in steps], vectors, strict=True) if v is not None]
+        slots, pooled = scorer.pool_scores(items, context, max(cfg.ann_candidates, k))
+        whole = pooled[0]
+    else:
+        whole = scorer.score_all(text, context, vectors[0])
+    r = Ranking(text, context, vectors[0], whole, slots, whole["fused"].copy(), bare_vec=bare_vec)
+    r.score_top = float(np.max(whole["abstain"])) if whole["abstain"].size else 0.0
+    r.dense_top = float(np.max(whole["dense"])) if whole["dense"].size else 0.0
+    r.floor = probe_threshold - cfg.segment_margin
+    real_steps: list[FloatArray] = []
+    for i, step in enumerate(steps, start=1):
+        s = pooled[i] if pooled else scorer.score_all(step.text, context, vectors[i])
+        wtop = scorer.top(s["weighted"], 1, slots)
+        step_score = float(np.max(s["abstain"]))
+        if not wtop or step_score < r.floor:
+            continue  # not a real step (e.g. "... and London")
+        r.step_tops.append(StepTop(step.order, wtop[0][0], step_score))
+        real_steps.append(s["fused"])
+        r.dense_top = max(r.dense_top, float(np.max(s["dense"])))
+    target = max([float(np.max(r.fused))] + [float(np.max(f)) for f in real_steps])
+    for f in real_steps:
+        lift = cfg.segment_boost * max(target - float(np.max(f)), 0.0)
+        r.fused = np.maximum(r.fused, f + np.float32(lift))
+    # A request made of clear steps fits even if the whole sentence matches nothing well.
+    r.score_top = max([r.score_top] + [st.score for st in r.step_tops])
+    return r
+
+
+def candidate_features(
+    ranking: Ranking,
+    pool: list[tuple[str, float]],
+    slot_of: dict[str, int],
+    vocab_of: Callable[[str], tuple[frozenset[str], frozenset[str]]],
+    request: frozenset[str],
+    request_all: frozenset[str],
+    memory: TraceMemory | None,
+    exclude: str | None = None,
+) -> list[dict[str, float]]:
+    """The re-ranker's inputs (:data:`~agentfn.router.rerank.RERANK_FEATURES`) for each of ``pool``."""
+    sims = memory.similarities(ranking.qvec, exclude) if memory is not None and ranking.qvec is not None else {}
+    best = pool[0][1] if pool else 0.0
+    out: list[dict[str, float]] = []
+    for rank, (name, score) in enumerate(pool):
+        pos = ranking.position(slot_of[name])
+        vocab, words = vocab_of(name)
+        out.append({
+            "score": score - best,
+            "dense": float(ranking.whole["dense"][pos]),
+            "lexical": float(ranking.whole["lexical"][pos]),
+            "memory": sims.get(name, 0.0),
+            "prior": memory.prior(name) if memory is not None else 0.0,
+            "ncov": coverage(words, request_all),
+            "qcov": coverage(request, vocab),
+            "rank": 1.0 / (1.0 + rank),
+        })
+    return out

@@ -1,0 +1,200 @@
+"""Fit the router's cold-start abstention model and score it per split, beside the older threshold rule.
+
+The model (``agentfn.router.calibration``) weighs transferable signals: best
+cosine, its margin over the registry's probe threshold, coverage of the
+request's content by the best tools' vocabulary, share of a tool's name the
+request mentions, parameter fill, BM25. Rows come from:
+
+* the foreign benchmark's abstention items (``agentfn.evals.router_data``):
+  each request offered a few tools; only the ``train`` split is fitted on,
+  ``dev``/``test``/``unseen-tool``/``unseen-source`` are reported;
+* the generated set (seed 1, not the benchmark's seed 0): requests against the
+  whole registry, each against five offered tools (its gold plus the nearest
+  tools that are not the same capability from another provider, or, for a
+  request no tool serves, the five nearest), and against three such tools
+  described tersely (a clause of at most five words).
+
+Weights are kept at 0 or above (more of a signal never means "fits less").
+
+The weights printed here are ``DEFAULT_ABSTAIN_WEIGHTS`` and the cut (chosen
+on ``dev``) is ``RouterConfig.abstain_cut`` (a test checks they match). The baseline is the rule a user had before: abstain when the top score
+is below the probe-calibrated threshold.
+
+    .venv/bin/python benchmarks/fit_abstention.py [--reuse]   (--reuse: refit on the rows the last run saved)
+
+Writes benchmarks/results/fit_abstention.{json,md}.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+CUTS = (0.2, 0.3, 0.4, 0.5, 0.6)
+MAX_FALSE_ABSTAIN = 0.1
+SAME_TOOL = 0.75
+"""Cosine between two generated tools above which they are one capability from two providers."""
+ROWS = Path(os.environ.get("TMPDIR", "/tmp")) / "agentfn_fit_abstention_rows.json"
+GROUPS = ("fit", "dev", "test", "unseen-tool", "unseen-source", "generated (fit)")
+
+
+def _scores(rows: list[dict[str, Any]], decide: Any) -> dict[str, float]:
+    tp = fp = fn = 0
+    for r in rows:
+        a = decide(r)
+        if a and not r["y"]:
+            tp += 1
+        elif a:
+            fp += 1
+        elif not r["y"]:
+            fn += 1
+    p = tp / (tp + fp) if tp + fp else 0.0
+    rc = tp / (tp + fn) if tp + fn else 0.0
+    relevant = sum(1 for r in rows if r["y"])
+    return {"items": len(rows), "precision": p, "recall": rc, "f1": 2 * p * rc / (p + rc) if p + rc else 0.0,
+            "false_abstain": fp / relevant if relevant else 0.0}
+
+
+def collect() -> list[dict[str, Any]]:
+    import numpy as np
+
+    from agentfn.evals.router_data import load_router_data
+    from agentfn.router import Router
+    from agentfn.router.encoder import load_encoder
+    from agentfn.router.evalset import build_evalset
+
+    class Memo:
+        def __init__(self, inner: Any) -> None:
+            self.inner, self.memo = inner, {}
+
+        spec = property(lambda self: self.inner.spec)
+        dim = property(lambda self: self.inner.dim)
+
+        def encode(self, texts: list[str], batch_size: int = 64) -> Any:
+            miss = [t for t in dict.fromkeys(texts) if t not in self.memo]
+            for t, v in zip(miss, self.inner.encode(miss, batch_size=batch_size) if miss else [], strict=True):
+                self.memo[t] = v
+            return np.stack([self.memo[t] for t in texts]) if texts else self.inner.encode([])
+
+    enc = Memo(load_encoder())
+    rows: list[dict[str, Any]] = []
+
+    def row(router: Any, text: str, k: int, y: int, group: str, source: str) -> None:
+        feats: dict[str, float] = {}
+        router.route(text, k=k, features=feats)
+        rows.append({"group": group, "source": source, "y": y, **feats})
+
+    data = load_router_data()
+    recs = {r.name: r for r in data.records()}
+    for it in data.abstain:
+        sub = Router.build([recs[n] for n in it.offered], encoder=enc)
+        row(sub, it.text, len(it.offered), 0 if it.should_abstain else 1, "fit" if it.split == "train" else it.split, it.source)
+    es = build_evalset(1)
+    whole = Router.build(es.tools, encoder=enc)
+    by_name = {t.name: t for t in es.tools}
+    # The same tools described tersely (first clause, five words at most): how far cosines fall with short texts.
+    terse = {t.name: t.model_copy(update={"description": " ".join(re.split(r"[.;(]", t.description)[0].split()[:5])})
+             for t in es.tools}
+    rng = random.Random(0)
+    queries = [q for q in es.queries if not q.gold] + rng.sample([q for q in es.queries if q.gold], 300)
+    for q in queries:
+        row(whole, q.text, 10, int(bool(q.gold)), "generated (fit)", "generated")
+        near = [n for n, _ in whole.route(q.text, k=30).ranked if n not in q.gold]
+        if q.gold:  # neighbours, but not the same capability from another provider (that one would fit too)
+            gold_vecs = whole.index.live_vectors(q.gold)
+            near = [n for n in near if float(np.max(gold_vecs @ whole.index.live_vectors([n])[0])) < SAME_TOOL]
+        offered = (list(q.gold) + near)[:5] if q.gold else near[:5]
+        row(Router.build([by_name[n] for n in offered], encoder=enc), q.text, 5, int(bool(q.gold)), "generated (fit)", "generated-5")
+        three = (list(q.gold) + near)[:3] if q.gold else near[:3]
+        row(Router.build([terse[n] for n in three], encoder=enc), q.text, 3, int(bool(q.gold)), "generated (fit)",
+            "generated-3-terse")
+    return rows
+
+
+def main() -> None:
+    import numpy as np
+
+    from agentfn.router.calibration import ABSTAIN_FEATURES, DEFAULT_ABSTAIN_WEIGHTS, p_fits
+    from agentfn.router.config import RouterConfig
+    from agentfn.router.logistic import fit_logistic
+
+    if "--reuse" in sys.argv and ROWS.exists():
+        rows = json.loads(ROWS.read_text())  # the rows of an earlier run: refit only
+    else:
+        rows = collect()
+        ROWS.write_text(json.dumps(rows))
+    fit_rows = [r for r in rows if r["group"] in ("fit", "generated (fit)")]
+    x = np.asarray([[r[k] for k in ABSTAIN_FEATURES] for r in fit_rows])
+    y = np.asarray([float(r["y"]) for r in fit_rows])
+    weights = {k: round(v, 2) for k, v in fit_logistic(x, y, names=ABSTAIN_FEATURES, nonneg=True).items()}
+    dev = [r for r in rows if r["group"] == "dev"]
+    # The cut on P(fits) with the best F1 on the dev split among those refusing at most MAX_FALSE_ABSTAIN
+    # of its relevant requests (ties: the lower cut, fewer refusals).
+    def dev_score(c: float) -> tuple[bool, float, float]:
+        s = _scores(dev, lambda r: p_fits(r, weights) < c)
+        return (s["false_abstain"] <= MAX_FALSE_ABSTAIN, round(s["f1"], 6), -c)
+
+    cut = max(CUTS, key=dev_score)
+    groups: dict[str, Any] = {}
+    for g in GROUPS:
+        sel = [r for r in rows if r["group"] == g]
+        groups[g] = {
+            "model": _scores(sel, lambda r: p_fits(r, weights) < cut),
+            "threshold rule": _scores(sel, lambda r: r["margin"] < 0),
+        }
+    held = [r for r in rows if r["group"] in ("test", "unseen-tool", "unseen-source")]
+    out = {
+        "command": "python benchmarks/fit_abstention.py",
+        "machine": {"python": platform.python_version(), "platform": platform.platform()},
+        "features": list(ABSTAIN_FEATURES),
+        "weights": weights,
+        "cut": cut,
+        "shipped_weights": dict(DEFAULT_ABSTAIN_WEIGHTS),
+        "shipped_cut": RouterConfig().abstain_cut,
+        "rows": len(rows),
+        "groups": groups,
+        "held_out_foreign": {"model": _scores(held, lambda r: p_fits(r, weights) < cut),
+                             "threshold rule": _scores(held, lambda r: r["margin"] < 0)},
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "fit_abstention.json").write_text(json.dumps(out, indent=1))
+    (RESULTS / "fit_abstention.md").write_text(render_markdown(out))
+    sys.stdout.write(render_markdown(out))
+
+
+def render_markdown(data: dict[str, Any]) -> str:
+    lines = [
+        "# Router abstention: the cold-start model beside the threshold rule",
+        "",
+        f"Command: `{data['command']}`; {data['rows']} labelled requests. Fitted on the foreign benchmark's "
+        "abstention `train` split and the generated set (seed 1); every other row is held out. "
+        "Abstain = positive class; `false_abstain` = share of relevant requests the router refused.",
+        "",
+        "Weights (logistic, P(some offered tool fits)): "
+        + ", ".join(f"{k} {v:+.2f}" for k, v in data["weights"].items())
+        + f"; abstain below P = {data['cut']} (among {', '.join(map(str, CUTS))}, the best F1 on `dev` that refuses at "
+        f"most {MAX_FALSE_ABSTAIN:.0%} of its relevant requests).",
+        "",
+        "| requests | rule | items | precision | recall | F1 | false_abstain |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    rows = [(g, v) for g, v in data["groups"].items()] + [("held-out foreign (test + unseen)", data["held_out_foreign"])]
+    for g, by_rule in rows:
+        for rule, s in by_rule.items():
+            lines.append(f"| {g} | {rule} | {s['items']} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} "
+                         f"| {s['false_abstain']:.3f} |")
+    same = data["weights"] == data["shipped_weights"] and data["cut"] == data["shipped_cut"]
+    lines += ["", f"Shipped `DEFAULT_ABSTAIN_WEIGHTS` and `RouterConfig.abstain_cut` {'equal' if same else 'DIFFER FROM'} "
+              "these values.", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""Router latency per stage at 1k and 10k tools, on foreign (often multi-sentence) and generated requests.
+
+Registry: the generated set's tools (seed 0, embedded once) plus noisy copies
+up to the size (copies' vectors are the originals' plus small Gaussian noise,
+renormalised, as in ``router_bench.py``), so every size holds real tool texts
+for BM25 and real vectors. Requests: every foreign request of the routing
+benchmark (``agentfn.evals.router_data``; tau2 and AgentDojo requests run to
+several sentences) and as many generated ones. Each request is routed with
+``Router.route(..., stages=...)``; the default router (re-ranker off: nothing
+fitted, no planner) is timed beside the pure-lexical router (BM25 only, what a
+user would pick for speed).
+
+    .venv/bin/python benchmarks/router_latency.py [--sizes 1000 10000] [--requests 400]
+
+Writes benchmarks/results/router_latency.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+STAGES = ("encode", "score", "rerank", "abstain", "select", "plan")
+
+
+def _pct(values: list[float], q: float) -> float:
+    import numpy as np
+
+    return float(np.percentile(np.asarray(values), q)) if values else 0.0
+
+
+def _timed(router: Any, requests: list[str]) -> dict[str, Any]:
+    router.route(requests[0])
+    wall: list[float] = []
+    cpu: list[float] = []
+    stages: dict[str, list[float]] = {s: [] for s in STAGES}
+    for text in requests:
+        got: dict[str, float] = {}
+        s, c = time.perf_counter(), time.thread_time()
+        router.route(text, stages=got)
+        wall.append((time.perf_counter() - s) * 1e3)
+        cpu.append((time.thread_time() - c) * 1e3)
+        for k in STAGES:
+            stages[k].append(got.get(k, 0.0))
+    return {
+        "p50_ms": _pct(wall, 50), "p95_ms": _pct(wall, 95), "cpu_p50_ms": _pct(cpu, 50), "cpu_p95_ms": _pct(cpu, 95),
+        "stages": {k: {"p50_ms": _pct(v, 50), "p95_ms": _pct(v, 95)} for k, v in stages.items()},
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--requests", type=int, default=400)
+    args = ap.parse_args()
+
+    import numpy as np
+    from router_bench import scaled_tools  # pyright: ignore[reportMissingImports, reportUnknownVariableType]
+
+    from agentfn.evals.router_data import load_router_data
+    from agentfn.router import Router
+    from agentfn.router.evalset import build_evalset
+
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)  # one BLAS thread: two spin-wait on each other on a shared 2-core box
+    except ImportError:
+        pass
+    es = build_evalset(0)
+    base = Router.build(es.tools)
+    names = base.names()
+    base_vecs = base.index.live_vectors(names)
+    records = [base.record(n) for n in names]
+    data = load_router_data()
+    foreign = [e.text for e in data.examples() if e.source != "generated" and e.gold]
+    rng = random.Random(0)
+    generated = [q.text for q in rng.sample(es.queries, max(args.requests - len(foreign), 0))]
+    requests = (foreign + generated)[: args.requests]
+    words = [len(t.split()) for t in requests]
+    rows: list[dict[str, Any]] = []
+    for n in args.sizes:
+        recs, vecs = scaled_tools(records, base_vecs, n, seed=n)
+        hybrid = Router.build(recs, encoder=base.encoder, embeddings=vecs)
+        hybrid.query_cache_size = 0  # every request is encoded: no cache hits
+        lexical = Router.build(recs, encoder=None)
+        row = {"tools": n, "hybrid": _timed(hybrid, requests), "lexical": _timed(lexical, requests)}
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+        del hybrid, lexical, vecs
+    out = {
+        "command": "python benchmarks/router_latency.py",
+        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cores": os.cpu_count(),
+                    "load_avg_end": list(os.getloadavg())},
+        "requests": {"total": len(requests), "foreign": min(len(foreign), len(requests)),
+                     "words_p50": float(np.percentile(words, 50)), "words_p95": float(np.percentile(words, 95))},
+        "rows": rows,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "router_latency.json").write_text(json.dumps(out, indent=1))
+    (RESULTS / "router_latency.md").write_text(render_markdown(out))
+    print(render_markdown(out))
+
+
+def render_markdown(data: dict[str, Any]) -> str:
+    req = data["requests"]
+    lines = [
+        "# Router latency per stage",
+        "",
+        f"Command: `{data['command']}`. {req['total']} requests ({req['foreign']} foreign, the rest generated; "
+        f"words per request p50 {req['words_p50']:.0f}, p95 {req['words_p95']:.0f}), each encoded afresh. "
+        f"Machine: {data['machine']['cores']} cores, load average at the end "
+        f"{', '.join(f'{x:.1f}' for x in data['machine']['load_avg_end'])} (shared box: wall times include contention; "
+        "CPU times are the routing thread's own).",
+        "",
+        "| tools | router | wall p50 / p95 ms | CPU p50 / p95 ms | " + " | ".join(f"{s} p50 / p95" for s in STAGES) + " |",
+        "|---:|---|---:|---:|" + "---:|" * len(STAGES),
+    ]
+    for row in data["rows"]:
+        for name in ("hybrid", "lexical"):
+            r = row[name]
+            st = " | ".join(f"{r['stages'][s]['p50_ms']:.2f} / {r['stages'][s]['p95_ms']:.2f}" for s in STAGES)
+            lines.append(f"| {row['tools']} | {name} | {r['p50_ms']:.2f} / {r['p95_ms']:.2f} | "
+                         f"{r['cpu_p50_ms']:.2f} / {r['cpu_p95_ms']:.2f} | {st} |")
+    lines += ["", "`hybrid` is the default router (BM25 + MiniLM, data-flow selection, abstention model; no "
+              "re-ranker, no planner); `lexical` is the same router without an encoder.", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
