@@ -153,10 +153,10 @@ def train_llm(
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise MissingExtraError("LLM training", extra="train", module=exc.name or "peft") from exc
     from agentfn.train.progress import Reporter
-    from agentfn.train.router import _runs  # pyright: ignore[reportPrivateUsage]
+    from agentfn.train.router_steps import read_runs
 
     started = time.perf_counter()
-    runs, source = _runs(traces)
+    runs, source = read_runs(traces)
     kept = sft_runs(runs)
     if len(kept) < max(min_examples, 1):
         raise UserError(
