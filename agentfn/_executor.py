@@ -22,10 +22,11 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import pydantic_core
 
+from agentfn.approval import ApprovalRequest
 from agentfn.context import RunContext
 from agentfn.events import ToolResultEvent, ToolStatus
 from agentfn.exceptions import (
@@ -39,9 +40,6 @@ from agentfn.exceptions import (
 )
 from agentfn.messages import ToolCall, ToolMessage
 from agentfn.tool import Tool
-
-if TYPE_CHECKING:
-    from agentfn.agent import ApprovalRequest
 
 __all__ = ["CallOutcome", "ToolExecutor", "truncate"]
 
@@ -92,8 +90,9 @@ def truncate(text: str, limit: int) -> str:
 class ToolExecutor:
     """Executes calls with timeouts, a concurrency bound and approval.
 
-    Sync tools run in a thread pool so a blocking tool cannot stall the event
-    loop or the other calls. A timed-out async tool is cancelled; a timed-out
+    Every tool runs through :meth:`Tool.call`. Sync tools run in a thread pool
+    so a blocking tool cannot stall the event loop or the other calls, except
+    those declared ``blocking=False`` (pure, fast functions), which run inline. A timed-out async tool is cancelled; a timed-out
     sync tool is abandoned (Python cannot kill a thread) and reported.
     """
 
@@ -158,21 +157,21 @@ class ToolExecutor:
         call_ctx = dataclasses.replace(ctx, tool_name=tool.name, tool_call_id=call.id)
         timeout = tool.timeout if tool.timeout is not None else self.default_timeout
         try:
-            if tool.is_async:
-                result = await asyncio.wait_for(tool.call(values, call_ctx, validated=True), timeout)
-                elapsed = time.perf_counter() - started
-                if timeout is not None and elapsed > timeout:
-                    # wait_for only returns late when the tool blocked the event loop or swallowed
-                    # its cancellation; either way the timeout could not be enforced.
-                    _log.warning(
-                        "async tool %r returned after %.2f s despite its %.2f s timeout: it blocks the event "
-                        "loop or ignores cancellation; make it a sync function (run in a thread) or await its I/O",
-                        tool.name, elapsed, timeout,
-                    )
+            if tool.runs_inline:
+                # Declared non-blocking (pure, fast): no thread hop; nothing could interrupt it anyway.
+                result = await tool.call(values, call_ctx, validated=True)
             else:
-                loop = asyncio.get_running_loop()
-                future = loop.run_in_executor(self._threads(), tool._invoke, values, call_ctx)  # pyright: ignore[reportPrivateUsage]
-                result = await asyncio.wait_for(future, timeout)
+                pool = None if tool.is_async else self._threads()
+                result = await asyncio.wait_for(tool.call(values, call_ctx, validated=True, executor=pool), timeout)
+            elapsed = time.perf_counter() - started
+            if timeout is not None and elapsed > timeout and (tool.is_async or tool.runs_inline):
+                # wait_for only returns late when the tool blocked the event loop or swallowed its
+                # cancellation (or it ran inline); either way the timeout could not be enforced.
+                _log.warning(
+                    "tool %r returned after %.2f s despite its %.2f s timeout: it blocks the event loop or "
+                    "ignores cancellation; make it a sync function with blocking=True (run in a thread) or "
+                    "await its I/O", tool.name, elapsed, timeout,
+                )
         except ToolTimeoutError as exc:  # the tool enforced a deadline of its own
             return CallOutcome(call, tool.name, "timeout", truncate(exc.model_message(), 2000), arguments=arguments,
                                error="timeout", latency_s=time.perf_counter() - started, exception=exc)
@@ -214,8 +213,6 @@ class ToolExecutor:
         self, tool: Tool[..., Any], call: ToolCall, arguments: dict[str, Any], ctx: RunContext[Any]
     ) -> ApprovalDeniedError | None:
         """None when approved, else the denial (its message is what the model is told)."""
-        from agentfn.agent import ApprovalRequest
-
         if self.approver is None:
             return ApprovalDeniedError(
                 f"Tool {tool.name!r} requires approval and no approver is configured; it was not run.",

@@ -36,7 +36,7 @@ from jsonschema.validators import validator_for
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from agentfn._repair import repair_arguments
+from agentfn._repair import decode_arguments, repair_arguments
 from agentfn._schema import inline_refs
 from agentfn.exceptions import ToolArgumentError, ToolSchemaError
 
@@ -78,14 +78,12 @@ class NormalizedSpec:
 
     def make_validator(self) -> Callable[[Any], dict[str, Any]]:
         """A validator over the normalised schema with the same repairs as typed tools."""
-        from agentfn.tool import _decode_object  # pyright: ignore[reportPrivateUsage]
-
         schema = self.parameters
         validator = _validator_for(schema)
         name = self.name
 
         def validate(arguments: Any) -> dict[str, Any]:
-            data = _decode_object(name, arguments)
+            data = decode_arguments(name, arguments)
             errors = _errors_of(validator, data)
             if errors:
                 repaired = repair_arguments(data, schema)

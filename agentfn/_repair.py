@@ -6,12 +6,16 @@ for validation to report back to the model.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
+from collections.abc import Mapping
 from typing import Any, cast
 
-__all__ = ["coerce_to_schema", "repair_arguments"]
+from agentfn.exceptions import ToolArgumentError
+
+__all__ = ["coerce_to_schema", "decode_arguments", "repair_arguments"]
 
 _INT = re.compile(r"^[+-]?\d+$")
 _FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -19,6 +23,31 @@ _FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False,
              "1": True, "0": False, "t": True, "f": False, "y": True, "n": False}
 _WRAPPERS = ("arguments", "parameters", "args", "input", "kwargs")
+
+
+def decode_arguments(tool_name: str, arguments: str | bytes | Mapping[str, Any] | None) -> dict[str, Any]:
+    """Arguments as a dict, unwrapping double-encoded JSON once."""
+    if arguments is None or arguments == "" or arguments == b"":
+        return {}
+    if isinstance(arguments, Mapping):
+        return dict(arguments)
+    try:
+        value: Any = json.loads(arguments)
+    except ValueError as exc:
+        raise ToolArgumentError(
+            tool_name, [{"loc": "", "msg": f"arguments are not valid JSON ({exc})", "input": str(arguments)[:200]}]
+        ) from None
+    if isinstance(value, str):
+        # A small model's favourite mistake: the JSON object sent as a JSON string.
+        with contextlib.suppress(ValueError):
+            value = json.loads(value)
+    if not isinstance(value, dict):
+        raise ToolArgumentError(
+            tool_name,
+            [{"loc": "", "msg": f"arguments must be a JSON object, got {type(value).__name__}", "input": value}],
+        )
+    return cast(dict[str, Any], value)
+
 
 
 def repair_arguments(data: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any] | None:

@@ -11,7 +11,7 @@ import inspect
 import json
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
@@ -20,6 +20,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from agentfn._answer import readable_answer
 from agentfn._executor import CallOutcome, ToolExecutor
 from agentfn._sync import run_sync
+from agentfn.approval import ApprovalRequest, Approver
 from agentfn.backends.base import Done, Model, ModelRequest, ModelResponse, TextDelta, ToolChoice
 from agentfn.context import RunContext
 from agentfn.events import (
@@ -70,20 +71,6 @@ class EventHandler(Protocol):
     """Consumes run events (the trace recorder, OpenTelemetry, a printer)."""
 
     def handle(self, event: AgentEvent) -> None: ...
-
-
-@dataclass(frozen=True)
-class ApprovalRequest:
-    """What an approver is asked: this exact tool with these exact validated arguments."""
-
-    run_id: str
-    tool_name: str
-    arguments: dict[str, Any]
-    call_id: str
-    side_effects: str
-
-
-Approver = Callable[[ApprovalRequest], bool | Awaitable[bool]]
 
 
 @dataclass

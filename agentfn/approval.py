@@ -29,14 +29,34 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from agentfn.agent import ApprovalRequest
 from agentfn.exceptions import ApprovalDeniedError
 from agentfn.tool import Tool
 from agentfn.toolset import Toolset
 
-__all__ = ["ApprovalPolicy", "TerminalApprover", "approval_key", "needs_approval", "require_approval"]
+__all__ = [
+    "ApprovalPolicy",
+    "ApprovalRequest",
+    "Approver",
+    "TerminalApprover",
+    "approval_key",
+    "needs_approval",
+    "require_approval",
+]
 
-Ask = Callable[[ApprovalRequest], bool | Awaitable[bool]]
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """What an approver is asked: this exact tool with these exact validated arguments."""
+
+    run_id: str
+    tool_name: str
+    arguments: dict[str, Any]
+    call_id: str
+    side_effects: str
+
+
+Approver = Callable[[ApprovalRequest], bool | Awaitable[bool]]
+Ask = Approver
 
 
 def approval_key(tool_name: str, arguments: dict[str, Any]) -> str:

@@ -10,19 +10,19 @@ object directly calls the original function, unchanged.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import functools
 import hashlib
 import inspect
 import json
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Executor
 from typing import Any, Generic, Literal, ParamSpec, TypeVar, cast, overload
 
 import pydantic_core
 from pydantic import ValidationError
 
-from agentfn._repair import repair_arguments
+from agentfn._repair import decode_arguments, repair_arguments
 from agentfn._schema import (
     DocstringFormat,
     FunctionSchema,
@@ -82,6 +82,7 @@ class Tool(Generic[P, R]):
         latency_hint: float | None = None,
         strict: bool = False,
         metadata: Mapping[str, Any] | None = None,
+        blocking: bool = True,
         _schema: FunctionSchema | None = None,
         _validator: Callable[[Any], dict[str, Any]] | None = None,
         _parameters: dict[str, Any] | None = None,
@@ -103,6 +104,7 @@ class Tool(Generic[P, R]):
         self.cost_hint = cost_hint
         self.latency_hint = latency_hint
         self.strict = strict
+        self.blocking = blocking
         self.metadata: dict[str, Any] = dict(metadata or {})
         self.warnings: list[str] = []
         self._validator = _validator
@@ -224,7 +226,7 @@ class Tool(Generic[P, R]):
         fs = self._fs
         if fs is None:
             if self._validator is None:
-                return _decode_object(self.name, arguments)
+                return decode_arguments(self.name, arguments)
             return self._validator(arguments)
         validator = fs.validator
         if type(arguments) is str and arguments:
@@ -233,7 +235,7 @@ class Tool(Generic[P, R]):
                 return validator.validate_json(arguments)
             except ValidationError:
                 pass  # fall through to decoding and repairs
-        data = _decode_object(self.name, arguments)
+        data = decode_arguments(self.name, arguments)
         try:
             return validator.validate_python(data)
         except ValidationError as first_error:
@@ -246,6 +248,11 @@ class Tool(Generic[P, R]):
             raise ToolArgumentError(self.name, _errors(first_error, self.parameters)) from None
 
     # -- execution --------------------------------------------------------------------
+
+    @property
+    def runs_inline(self) -> bool:
+        """True for a sync tool declared ``blocking=False``: every path calls it on the caller's thread."""
+        return not self.is_async and not self.blocking
 
     def _invoke(self, validated: dict[str, Any], ctx: RunContext[Any] | None) -> Any:
         function = self.function
@@ -273,31 +280,39 @@ class Tool(Generic[P, R]):
         *,
         validated: bool = False,
         in_thread: bool = False,
+        executor: Executor | None = None,
     ) -> Any:
-        """Validate and run the tool; await it when async.
+        """Validate and run the tool; await it when async. The one way every caller runs a tool.
 
-        Sync functions run inline (cheapest) unless ``in_thread`` is set; the
-        agent loop offloads them to its thread pool so a blocking tool cannot
-        stall other calls.
+        A sync function runs inline (cheapest) unless ``in_thread`` or
+        ``executor`` is given, and always inline when it is declared
+        ``blocking=False``; otherwise it runs on ``executor`` (the agent
+        loop passes its own thread pool, so a blocking tool cannot stall the
+        event loop or the other calls) or, with ``in_thread``, on asyncio's
+        default thread pool.
 
         Args:
             arguments: raw arguments (JSON text or dict), or already validated
                 ones with ``validated=True``.
             ctx: the run context, injected when the function asks for it.
             validated: skip validation (the caller already ran :meth:`validate`).
-            in_thread: run a sync function in a worker thread.
+            in_thread: run a blocking sync function in a worker thread.
+            executor: run a blocking sync function on this executor.
         """
         if validated and not isinstance(arguments, str | bytes):
             values = dict(arguments or {})
         else:
             values = self.validate(arguments)
-        function = self.function
-        if self._plain and function is not None and not in_thread:
-            return function(**values)
         if self.is_async:
             return await cast(Awaitable[Any], self._invoke(values, ctx))
-        if in_thread:
-            return await asyncio.to_thread(self._invoke, values, ctx)
+        if self.blocking:
+            if executor is not None:
+                return await asyncio.get_running_loop().run_in_executor(executor, self._invoke, values, ctx)
+            if in_thread:
+                return await asyncio.to_thread(self._invoke, values, ctx)
+        function = self.function
+        if self._plain and function is not None:
+            return function(**values)
         return self._invoke(values, ctx)
 
     def call_sync(
@@ -392,30 +407,6 @@ class Tool(Generic[P, R]):
         return built
 
 
-def _decode_object(tool_name: str, arguments: str | bytes | Mapping[str, Any] | None) -> dict[str, Any]:
-    """Arguments as a dict, unwrapping double-encoded JSON once."""
-    if arguments is None or arguments == "" or arguments == b"":
-        return {}
-    if isinstance(arguments, Mapping):
-        return dict(arguments)
-    try:
-        value: Any = json.loads(arguments)
-    except ValueError as exc:
-        raise ToolArgumentError(
-            tool_name, [{"loc": "", "msg": f"arguments are not valid JSON ({exc})", "input": str(arguments)[:200]}]
-        ) from None
-    if isinstance(value, str):
-        # A small model's favourite mistake: the JSON object sent as a JSON string.
-        with contextlib.suppress(ValueError):
-            value = json.loads(value)
-    if not isinstance(value, dict):
-        raise ToolArgumentError(
-            tool_name,
-            [{"loc": "", "msg": f"arguments must be a JSON object, got {type(value).__name__}", "input": value}],
-        )
-    return cast(dict[str, Any], value)
-
-
 _FRIENDLY = {
     "missing_keyword_only_argument": "Field required",
     "missing_argument": "Field required",
@@ -457,6 +448,7 @@ def tool(
     latency_hint: float | None = None,
     strict: bool = False,
     metadata: Mapping[str, Any] | None = None,
+    blocking: bool = True,
 ) -> Callable[[Callable[P, R]], Tool[P, R]]: ...
 @overload
 def tool(
@@ -473,6 +465,7 @@ def tool(
     latency_hint: float | None = None,
     strict: bool = False,
     metadata: Mapping[str, Any] | None = None,
+    blocking: bool = True,
 ) -> Callable[[Callable[P, R]], Tool[P, R]]: ...
 def tool(
     function_or_name: Callable[P, R] | str | None = None,
@@ -493,7 +486,9 @@ def tool(
         **options: ``description``, ``docstring_format``, ``requires_approval``,
             ``timeout`` (seconds), ``retries``, ``side_effects``
             (none/read/write/external), ``idempotent``, ``cost_hint``,
-            ``latency_hint``, ``strict``, ``metadata``.
+            ``latency_hint``, ``strict``, ``metadata``, ``blocking`` (False for a
+            sync function that never blocks, e.g. pure arithmetic: the agent
+            loop then calls it inline instead of handing it to a worker thread).
 
     Raises:
         ToolDefinitionError: every problem with the signature, at once.

@@ -116,6 +116,35 @@ async def test_sync_tools_run_in_threads_in_parallel() -> None:
     assert [m.content for m in tool_messages(result.messages)] == ["L", "R"]
 
 
+async def test_non_blocking_sync_tool_runs_inline_on_the_loop_thread() -> None:
+    seen: dict[str, int] = {}
+
+    @tool(blocking=False)
+    def pure(x: int) -> int:
+        seen["pure"] = threading.get_ident()
+        return x * 2
+
+    @tool
+    def blocking(x: int) -> int:
+        seen["blocking"] = threading.get_ident()
+        return x + 1
+
+    assert pure.runs_inline and not blocking.runs_inline
+    model = script(AssistantMessage(tool_calls=[call("pure", {"x": 4}), call("blocking", {"x": 4})]), "ok")
+    result = await Agent(model, [pure, blocking]).run("go")
+    assert [m.content for m in tool_messages(result.messages)] == ["8", "5"]
+    assert seen["pure"] == threading.get_ident()
+    assert seen["blocking"] != threading.get_ident()
+
+
+def test_pure_built_in_tools_are_declared_non_blocking() -> None:
+    from tools.calculator import calculate
+    from tools.datetime_tools import date_add
+    from tools.units import convert_units
+
+    assert calculate.runs_inline and convert_units.runs_inline and date_add.runs_inline
+
+
 async def test_wrong_argument_is_reported_and_repaired_on_retry() -> None:
     model = script(
         AssistantMessage(tool_calls=[call("add", {"a": 1, "b": "two"})]),

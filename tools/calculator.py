@@ -117,7 +117,7 @@ class _Evaluator:
         raise ValueError(f"{type(node).__name__} is not allowed in an arithmetic expression")
 
 
-@tool(side_effects="none")
+@tool(side_effects="none", blocking=False)
 def calculate(
     # The character class is what the evaluator can ever accept; under constrained decoding it also
     # keeps a small model from writing prose or code comments into the expression. The length

@@ -27,7 +27,7 @@ def _check_size(text: str, what: str) -> None:
         raise ToolRetry(f"{what} is {len(text)} characters; the limit is {limit}")
 
 
-@tool(side_effects="none")
+@tool(side_effects="none", blocking=False)
 def json_query(data: JsonValue, path: str) -> list[Any]:
     """Look up values inside a JSON document with a JSONPath expression (a field, a nested field,
     every item of a list, the items matching a filter); returns every match, in document order.

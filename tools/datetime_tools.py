@@ -64,7 +64,7 @@ def _parse(value: str, zone: str | None = None) -> datetime_type:
 
 
 # Reading the clock changes nothing and reveals nothing private: no approval needed (side_effects="none").
-@tool(side_effects="none", idempotent=False)
+@tool(side_effects="none", idempotent=False, blocking=False)
 def now(timezone: str = "UTC") -> str:
     """The current date and time (today's date, the time right now, the current year or weekday)
     as ISO 8601 text, in any time zone.
@@ -75,7 +75,7 @@ def now(timezone: str = "UTC") -> str:
     return datetime_type.now(_zone(timezone)).isoformat(timespec="seconds")
 
 
-@tool(side_effects="none")
+@tool(side_effects="none", blocking=False)
 def convert_timezone(datetime: str, to_timezone: str, from_timezone: str | None = None) -> str:
     """Convert a given date-time from one time zone to another: what the clock shows in another
     city or zone at that moment.
@@ -98,7 +98,7 @@ def _add_months(moment: datetime_type, months: int) -> datetime_type:
     return moment.replace(year=year, month=month, day=day)
 
 
-@tool(side_effects="none")
+@tool(side_effects="none", blocking=False)
 def date_add(
     datetime: str,
     years: int = 0,
@@ -151,7 +151,7 @@ def date_add(
 _UNIT_SECONDS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0, "days": 86400.0, "weeks": 604800.0}
 
 
-@tool(side_effects="none")
+@tool(side_effects="none", blocking=False)
 def date_diff(
     start: str,
     end: str,
@@ -190,7 +190,7 @@ class DateInfo(BaseModel):
     days_in_month: int
 
 
-@tool(side_effects="none")
+@tool(side_effects="none", blocking=False)
 def date_info(date: str) -> DateInfo:
     """Calendar facts of one date: its day of the week, ISO week number, day of the year,
     quarter, whether its year is a leap year, and how many days its month has.

@@ -139,7 +139,7 @@ class Conversion(BaseModel):
     original_unit: str
 
 
-@tool(side_effects="none")
+@tool(side_effects="none", blocking=False)
 def convert_units(value: float, from_unit: str, to_unit: str) -> Conversion:
     """Convert a value from one unit to another of the same quantity (how many of one unit make
     another): length, mass and weight, temperature, volume, speed, data size, durations, area.
