@@ -4,15 +4,22 @@ The public surface is small on purpose::
 
     from agentfn import tool, Toolset, Agent, RunContext, ToolRetry
 
-``agentfn.compose`` is the :func:`agentfn.compose.compose` function; import the rest of
+``agentfn.compose`` is the :mod:`agentfn.compose` module, and calling it calls its
+:func:`~agentfn.compose.compose` function (``agentfn.compose(a, b)``); import the rest of
 that module with ``from agentfn.compose import execute_plan, plan_tool, ...``.
 """
+
+from typing import TYPE_CHECKING
 
 from agentfn import mcp as _mcp  # noqa: F401  # pyright: ignore[reportUnusedImport]  # registers "mcp:" toolsets
 from agentfn.agent import Agent, AgentRun, ApprovalRequest, RunResult
 from agentfn.backends.base import Model, ModelRequest, ModelResponse
 from agentfn.backends.function import FunctionModel, TestModel
-from agentfn.compose import compose
+
+if TYPE_CHECKING:  # to a type checker, ``agentfn.compose`` is the function it calls
+    from agentfn.compose import compose as compose
+else:  # at run time, the module itself (callable: see agentfn.compose)
+    from agentfn import compose as compose
 from agentfn.context import RunContext
 from agentfn.exceptions import (
     AgentFnError,

@@ -97,7 +97,7 @@ def _environment() -> jinja2.Environment:
 def _template(name: str) -> jinja2.Template | None:
     if not re.fullmatch(r"[A-Za-z0-9_]+", name):
         return None
-    entry = resources.files("prompts").joinpath("answers", f"{name}.jinja")
+    entry = resources.files("agentfn.prompts").joinpath("answers", f"{name}.jinja")
     if not entry.is_file():
         return None
     return _environment().from_string(entry.read_text(encoding="utf-8"))

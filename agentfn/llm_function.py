@@ -138,7 +138,7 @@ def _compile(source: str, label: str) -> jinja2.Template:
         raise ConfigError(f"template {label}: syntax error on line {exc.lineno}: {exc.message}") from None
 
 
-def render_template(template: str | jinja2.Template, variables: Mapping[str, Any], *, package: str = "prompts") -> str:
+def render_template(template: str | jinja2.Template, variables: Mapping[str, Any], *, package: str = "agentfn.prompts") -> str:
     """Render a template (a name inside ``package``, or a compiled template) with StrictUndefined.
 
     Raises:
@@ -458,7 +458,7 @@ def llm_function(
     template: str | None = None,
     *,
     name: str | None = None,
-    package: str = "prompts",
+    package: str = "agentfn.prompts",
     prompt: str | None = None,
     system: str | None = None,
     retries: int = 2,

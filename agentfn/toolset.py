@@ -1,7 +1,7 @@
 """Ordered, named collections of tools and the ways to load them.
 
 Toolsets come from Python objects, a module, a folder of modules (this is how
-the built-in ``tools/`` library loads), package entry points in the
+the built-in ``agentfn.library`` (repository folder ``tools/``) loads), package entry points in the
 ``agentfn.tools`` group, a JSONL file of OpenAI-format specs, or an MCP server.
 
 A toolset can change in place (:meth:`Toolset.add`, :meth:`Toolset.remove`,
@@ -374,10 +374,10 @@ class Toolset:
 
     @classmethod
     def builtin(cls) -> Toolset:
-        """The built-in library shipped in ``tools/``."""
-        import tools
+        """The built-in library: ``agentfn.library`` (the repository's ``tools/`` folder)."""
+        import agentfn.library
 
-        out = cls._from_package(tools)
+        out = cls._from_package(agentfn.library)
         out.name = "builtin"
         return out
 

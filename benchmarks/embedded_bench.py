@@ -76,7 +76,7 @@ def _snapshot(root: Path) -> dict[str, str]:
 
 
 def _run_case(agent: Any, case: dict[str, Any], base_url: str, files: dict[str, str]) -> dict[str, Any]:
-    from tools.config import configure
+    from agentfn.library.config import configure
 
     with tempfile.TemporaryDirectory(prefix="everyday-") as tmp:
         root = Path(tmp)

@@ -138,9 +138,9 @@ async def test_non_blocking_sync_tool_runs_inline_on_the_loop_thread() -> None:
 
 
 def test_pure_built_in_tools_are_declared_non_blocking() -> None:
-    from tools.calculator import calculate
-    from tools.datetime_tools import date_add
-    from tools.units import convert_units
+    from agentfn.library.calculator import calculate
+    from agentfn.library.datetime_tools import date_add
+    from agentfn.library.units import convert_units
 
     assert calculate.runs_inline and convert_units.runs_inline and date_add.runs_inline
 

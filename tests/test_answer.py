@@ -49,14 +49,14 @@ def test_failed_calls_are_reported_plainly() -> None:
 
 
 def test_every_builtin_tool_has_a_template_that_renders_its_real_result(tmp_path: Any) -> None:
-    from tools.calculator import calculate
-    from tools.config import configure, reset_config
-    from tools.data import csv_summary, json_query
-    from tools.datetime_tools import convert_timezone, date_add, date_diff, date_info, now
-    from tools.files import list_files, read_file, write_file
-    from tools.text_llm import Citation, CitedAnswer, Classification, Code, Sentiment, Summary
-    from tools.text_tools import text_stats
-    from tools.units import convert_units
+    from agentfn.library.calculator import calculate
+    from agentfn.library.config import configure, reset_config
+    from agentfn.library.data import csv_summary, json_query
+    from agentfn.library.datetime_tools import convert_timezone, date_add, date_diff, date_info, now
+    from agentfn.library.files import list_files, read_file, write_file
+    from agentfn.library.text_llm import Citation, CitedAnswer, Classification, Code, Sentiment, Summary
+    from agentfn.library.text_tools import text_stats
+    from agentfn.library.units import convert_units
 
     (tmp_path / "notes.txt").write_text("Meeting moved to Thursday.")
     configure(files_root=tmp_path)

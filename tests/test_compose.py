@@ -207,8 +207,14 @@ def test_module_level_pipelines_are_collected() -> None:
     assert Toolset.from_module(module).names() == ["shout_then_repeat"]
 
 
-def test_agentfn_compose_is_the_function() -> None:
-    assert agentfn.compose is compose  # type: ignore[attr-defined]
+def test_agentfn_compose_is_the_module_and_calls_the_function() -> None:
+    import importlib
+
+    module = importlib.import_module("agentfn.compose")
+    assert agentfn.compose is module and module.compose is compose  # type: ignore[comparison-overlap]
+    assert module.execute_plan is execute_plan
+    built = agentfn.compose(shout, repeat)
+    assert isinstance(built, Pipeline) and built.name == "shout_then_repeat"
 
 
 # -- plans -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ package's ``__init__`` is not an edge (it is how Python loads any submodule).
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 import agentfn
@@ -20,7 +21,9 @@ ROOT = Path(agentfn.__file__).parent
 
 def _module_names() -> dict[str, Path]:
     names: dict[str, Path] = {}
-    for path in ROOT.rglob("*.py"):
+    # followlinks: agentfn/library and agentfn/prompts are links to the repository's tools/ and prompts/.
+    paths = [Path(d, f) for d, _, files in os.walk(ROOT, followlinks=True) for f in files if f.endswith(".py")]
+    for path in paths:
         rel = path.relative_to(ROOT.parent).with_suffix("")
         parts = list(rel.parts)
         if parts[-1] == "__init__":
@@ -124,7 +127,7 @@ def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_checker_sees_function_level_imports() -> None:
     graph = import_graph()
-    assert "agentfn.exceptions" in graph
+    assert "agentfn.exceptions" in graph and "agentfn.library.calculator" in graph
     assert any(graph.values())
 
 

@@ -293,7 +293,7 @@ def test_templates_from_a_user_package(tmp_path: Path, monkeypatch: pytest.Monke
 def test_builtin_templates_load_from_the_installed_package() -> None:
     import importlib.resources
 
-    names = {p.name for p in importlib.resources.files("prompts").joinpath("functions").iterdir()}
+    names = {p.name for p in importlib.resources.files("agentfn.prompts").joinpath("functions").iterdir()}
     assert {"translate.jinja", "answer.jinja", "extract.jinja", "generate_code.jinja"} <= names
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from agentfn import ToolRetry, tool
-from tools._math_words import from_words
+from agentfn.library._math_words import from_words
 
 __all__ = ["calculate"]
 

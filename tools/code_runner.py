@@ -46,7 +46,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from agentfn import ToolRetry, tool
-from tools.config import get_config
+from agentfn.library.config import get_config
 
 __all__ = ["PythonResult", "filesystem_isolation", "network_isolation", "run_python"]
 

@@ -3,7 +3,7 @@
 File tools are confined to one root directory and HTTP GET to an allow-list;
 both are **off** until configured, either in code::
 
-    from tools.config import configure
+    from agentfn.library.config import configure
     configure(files_root="/srv/agent-files", http_allow=["api.example.com", "http://127.0.0.1:8000/"])
 
 or through environment variables read on first use:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from agentfn import MissingExtraError, ToolRetry, tool
-from tools.config import get_config
+from agentfn.library.config import get_config
 
 __all__ = ["ColumnSummary", "TableSummary", "csv_summary", "json_query"]
 

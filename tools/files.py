@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from agentfn import ToolRetry, tool
-from tools.config import get_config
+from agentfn.library.config import get_config
 
 __all__ = ["FileEntry", "WriteResult", "list_files", "read_file", "write_file"]
 

@@ -8,7 +8,7 @@ from collections import Counter
 from pydantic import BaseModel
 
 from agentfn import ToolRetry, tool
-from tools.config import get_config
+from agentfn.library.config import get_config
 
 __all__ = ["TextStats", "text_stats"]
 

@@ -21,7 +21,7 @@ import httpx
 from pydantic import BaseModel
 
 from agentfn import ToolRetry, tool
-from tools.config import get_config
+from agentfn.library.config import get_config
 
 __all__ = ["HttpResponse", "http_get", "is_allowed"]
 

@@ -30,7 +30,7 @@ __all__ = [
 
 
 def _template_dir() -> Any:
-    return resources.files("prompts").joinpath("chat")
+    return resources.files("agentfn.prompts").joinpath("chat")
 
 
 def available_chat_templates() -> list[str]:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from vllm_server import VLLMServer
 
 from agentfn.backends.openai_compat import OpenAIModel
-from tools.text_llm import Classification, Sentiment, classify, extract, sentiment
+from agentfn.library.text_llm import Classification, Sentiment, classify, extract, sentiment
 
 pytestmark = pytest.mark.integration
 SETTINGS = {"max_tokens": 200, "temperature": 0.0}

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from agentfn import FunctionModel
+from agentfn.library.config import ToolsConfig, configure, reset_config
 from agentfn.llm_function import set_default_model
-from tools.config import ToolsConfig, configure, reset_config
 
 
 def _no_default_model(messages: object, request: object) -> str:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import tools
+import agentfn.library as tools
 from agentfn import Agent, TestModel, Toolset
 from agentfn.llm_function import LLMFunction
 
@@ -53,7 +53,12 @@ def test_no_module_shadows_the_standard_library() -> None:
 
 
 def test_importing_the_package_is_light() -> None:
-    code = "import sys, tools; print(sorted(m for m in ('jinja2', 'httpx', 'jsonpath_ng', 'agentfn') if m in sys.modules))"
+    # The library lives inside agentfn: importing it adds nothing to what ``import agentfn`` loads.
+    code = (
+        "import sys, agentfn; before = set(sys.modules); import agentfn.library; "
+        "print(sorted(m for m in ('jinja2', 'httpx', 'jsonpath_ng', 'agentfn.library.web') "
+        "if m in sys.modules and m not in before))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from agentfn import ToolRetry
-from tools.calculator import calculate
+from agentfn.library.calculator import calculate
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from agentfn import ToolRetry
-from tools.config import configure
-from tools.data import csv_summary, json_query
-from tools.text_tools import text_stats
+from agentfn.library.config import configure
+from agentfn.library.data import csv_summary, json_query
+from agentfn.library.text_tools import text_stats
 
 STORE = {
     "store": {

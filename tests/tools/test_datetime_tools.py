@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from agentfn import ToolRetry
-from tools.datetime_tools import convert_timezone, date_add, date_diff, date_info, now
+from agentfn.library.datetime_tools import convert_timezone, date_add, date_diff, date_info, now
 
 
 def test_now_is_an_aware_iso_timestamp() -> None:

@@ -9,9 +9,9 @@ import pytest
 
 from agentfn import Agent, FunctionModel, ToolRetry, Toolset
 from agentfn.backends.function import call
+from agentfn.library.config import configure
+from agentfn.library.files import list_files, read_file, write_file
 from agentfn.messages import AssistantMessage
-from tools.config import configure
-from tools.files import list_files, read_file, write_file
 
 
 def test_disabled_without_a_root() -> None:
@@ -21,7 +21,7 @@ def test_disabled_without_a_root() -> None:
 
 
 def test_root_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tools.config import reset_config
+    from agentfn.library.config import reset_config
 
     (tmp_path / "hello.txt").write_text("hi")
     monkeypatch.setenv("AGENTFN_FILES_ROOT", str(tmp_path))

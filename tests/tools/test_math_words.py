@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.calculator import calculate
+from agentfn.library.calculator import calculate
 
 
 @pytest.mark.parametrize(

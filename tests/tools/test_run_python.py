@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from agentfn import ToolRetry
-from tools.code_runner import (
+from agentfn.library.code_runner import (
     _landlock_abi,
     _unshare_works,
     filesystem_isolation,
     network_isolation,
     run_python,
 )
-from tools.config import configure
+from agentfn.library.config import configure
 
 
 def test_runs_code_with_stdin_and_exit_code() -> None:

@@ -12,9 +12,8 @@ from pydantic import BaseModel
 from agentfn import Agent, FunctionModel, ModelRequest, RunContext, TestModel, Toolset
 from agentfn.backends.function import call
 from agentfn.exceptions import UnexpectedModelBehavior
-from agentfn.messages import AssistantMessage, Message
-from tools.code_runner import run_python
-from tools.text_llm import (
+from agentfn.library.code_runner import run_python
+from agentfn.library.text_llm import (
     CitedAnswer,
     Code,
     answer,
@@ -27,6 +26,7 @@ from tools.text_llm import (
     summarize,
     translate,
 )
+from agentfn.messages import AssistantMessage, Message
 
 
 class Script:

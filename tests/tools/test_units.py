@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agentfn import ToolRetry
-from tools.units import convert_units
+from agentfn.library.units import convert_units
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ from typing import ClassVar
 import pytest
 
 from agentfn import ToolRetry
-from tools.config import configure
-from tools.web import http_get, is_allowed
+from agentfn.library.config import configure
+from agentfn.library.web import http_get, is_allowed
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -124,7 +124,7 @@ def test_connection_failure_is_reported() -> None:
 
 
 def test_environment_allow_list(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tools.config import reset_config
+    from agentfn.library.config import reset_config
 
     monkeypatch.setenv("AGENTFN_HTTP_ALLOW", f"example.com, http://{server}/hel")
     reset_config()
