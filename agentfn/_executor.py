@@ -199,7 +199,7 @@ class ToolExecutor:
             return CallOutcome(call, tool.name, "error", truncate(text, 2000), arguments=arguments,
                                error=f"{type(exc).__name__}: {exc}", latency_s=time.perf_counter() - started,
                                exception=failure)
-        if tool.metadata.get("output_tool"):
+        if tool.is_output_tool:
             return CallOutcome(call, tool.name, "ok", "Final answer received.", arguments=arguments,
                                latency_s=time.perf_counter() - started, final_output=_FinalOutput(result))
         try:

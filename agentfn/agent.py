@@ -7,18 +7,16 @@ so the trace store, the CLI and the server see exactly the same thing.
 
 from __future__ import annotations
 
-import inspect
-import json
+import copy
 import random
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
-
-from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from agentfn._answer import readable_answer
 from agentfn._executor import CallOutcome, ToolExecutor
+from agentfn._output import OutputSpec
 from agentfn._sync import run_sync
 from agentfn.approval import ApprovalRequest, Approver
 from agentfn.backends.base import Done, Model, ModelRequest, ModelResponse, TextDelta, ToolChoice
@@ -64,7 +62,6 @@ __all__ = ["Agent", "AgentRun", "ApprovalRequest", "EventHandler", "RunResult"]
 
 DepsT = TypeVar("DepsT")
 OutputT = TypeVar("OutputT")
-FINAL_RESULT_TOOL = "final_result"
 
 
 class EventHandler(Protocol):
@@ -257,6 +254,19 @@ class Agent(Generic[DepsT, OutputT]):
             for t in [*self.toolset, *extra]
         ]
 
+    def with_tools(self, names: Collection[str]) -> Agent[DepsT, OutputT]:
+        """A copy offering only the named tools (same model, executor, handlers, router and limits).
+
+        Pinned tools and the tools recorded in traces are narrowed alike; names that are
+        not the agent's tools are ignored.
+        """
+        allowed = set(names)
+        narrowed = copy.copy(self)
+        narrowed.toolset = self.toolset.filtered(allowed)
+        narrowed.pinned_tools = [t for t in self.pinned_tools if t in allowed]
+        narrowed._tool_infos = [i for i in self._tool_infos if i.name in allowed]
+        return narrowed
+
     # -- public entry points ----------------------------------------------------------
 
     async def run(
@@ -339,10 +349,11 @@ class Agent(Generic[DepsT, OutputT]):
         started = time.perf_counter()
         messages = self._initial_messages(prompt, history)
         start_len = len(messages) - (1 if isinstance(prompt, str) else 0)
-        output = _OutputSpec(output_type)
+        output = OutputSpec(output_type)
         usage = Usage()
         state = LoopState()
-        retries: dict[str, int] = {}
+        retries: dict[str, int] = {}  # failures per tool name
+        output_retries = 0  # final answers that failed validation
         ctx: RunContext[Any] = RunContext(deps=deps, run_id=run_id, messages=messages, usage=usage, model=self.model)
         yield self._emit(RunStart(
             run_id=run_id, agent_name=self.name, model_name=self.model.name,
@@ -418,9 +429,9 @@ class Agent(Generic[DepsT, OutputT]):
                 retry_msg = UserMessage(content=parsed.error)
                 messages.append(retry_msg)
                 new_step_messages.append(retry_msg)
-                retries["<output>"] = retries.get("<output>", 0) + 1
+                output_retries += 1
                 yield self._emit(StepEnd(run_id=run_id, step=step, new_messages=new_step_messages, usage=usage))
-                if retries["<output>"] > self.retries:
+                if output_retries > self.retries:
                     outcome, reason = "error", "the final answer failed validation too often"
                     error = UnexpectedModelBehavior(f"{reason}: {parsed.error}", body=assistant.content)
                     break
@@ -499,7 +510,7 @@ class Agent(Generic[DepsT, OutputT]):
         self,
         calls: list[ToolCall],
         offered: list[Tool[..., Any]],
-        output: _OutputSpec,
+        output: OutputSpec,
         ctx: RunContext[Any],
         widened: set[str],
     ) -> list[CallOutcome]:
@@ -562,59 +573,6 @@ def _jsonable(value: Any) -> Any:
     import pydantic_core
 
     return pydantic_core.to_jsonable_python(value, fallback=repr)
-
-
-@dataclass
-class _Parsed:
-    ok: bool
-    value: Any = None
-    error: str = ""
-
-
-@dataclass
-class _OutputSpec:
-    """How the final answer is produced and checked for a given ``output_type``."""
-
-    output_type: type[Any]
-    tool: Tool[..., Any] | None = None
-    schema: dict[str, Any] | None = None
-    _adapter: TypeAdapter[Any] | None = field(default=None, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.output_type is str:
-            return
-        self._adapter = TypeAdapter(self.output_type)
-        self.schema = self._adapter.json_schema()
-        if inspect.isclass(self.output_type) and issubclass(self.output_type, BaseModel):  # list[int] is no class
-            adapter = self._adapter
-
-            def final_result(**data: Any) -> Any:
-                return adapter.validate_python(data)
-
-            self.tool = Tool.from_schema(
-                {"name": FINAL_RESULT_TOOL, "description": "Give the final answer.", "parameters": self.schema},
-                function=final_result,
-            )
-            self.tool.metadata["output_tool"] = True
-
-    def parse_text(self, text: str) -> _Parsed:
-        if self._adapter is None:
-            return _Parsed(True, text)
-        try:
-            return _Parsed(True, self._adapter.validate_json(_strip_fence(text)))
-        except ValidationError as exc:
-            return _Parsed(False, error=(
-                "Your final answer must be JSON matching this schema: "
-                f"{json.dumps(self.schema)}\nErrors: {exc.errors(include_url=False)}"
-            ))
-
-
-def _strip_fence(text: str) -> str:
-    stripped = text.strip()
-    if stripped.startswith("```"):
-        stripped = stripped.split("\n", 1)[1] if "\n" in stripped else ""
-        stripped = stripped.rsplit("```", 1)[0]
-    return stripped
 
 
 def _base_router(router: RouterLike | None) -> Router | None:

@@ -83,6 +83,7 @@ class Tool(Generic[P, R]):
         strict: bool = False,
         metadata: Mapping[str, Any] | None = None,
         blocking: bool = True,
+        is_output_tool: bool = False,
         _schema: FunctionSchema | None = None,
         _validator: Callable[[Any], dict[str, Any]] | None = None,
         _parameters: dict[str, Any] | None = None,
@@ -105,6 +106,8 @@ class Tool(Generic[P, R]):
         self.latency_hint = latency_hint
         self.strict = strict
         self.blocking = blocking
+        # The agent's ``final_result`` tool: its validated value is the run's answer, not a tool result.
+        self.is_output_tool = is_output_tool
         self.metadata: dict[str, Any] = dict(metadata or {})
         self.warnings: list[str] = []
         self._validator = _validator

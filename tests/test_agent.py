@@ -454,3 +454,22 @@ async def test_run_metadata_is_recorded_on_run_start() -> None:
 async def test_output_type_that_is_not_a_class() -> None:
     result = await Agent(script("[1, 2, 3]"), [], output_type=list[int]).run("x")
     assert result.output == [1, 2, 3]
+
+
+async def test_with_tools_narrows_a_copy_and_leaves_the_agent_alone() -> None:
+    @tool
+    def first() -> str:
+        return "1"
+
+    @tool
+    def second() -> str:
+        return "2"
+
+    model = script(AssistantMessage(tool_calls=[call("second")]), "done")
+    agent = Agent(model, [first, second], pinned_tools=["first", "second"])
+    narrowed = agent.with_tools({"first"})
+    assert narrowed.toolset.names() == ["first"] and narrowed.pinned_tools == ["first"]
+    assert agent.toolset.names() == ["first", "second"] and agent.pinned_tools == ["first", "second"]
+    result = await narrowed.run("go")
+    (message,) = tool_messages(result.messages)
+    assert message.is_error and "Unknown tool 'second'" in message.content

@@ -271,7 +271,7 @@ class DurableExecutor(ToolExecutor):
     ) -> list[CallOutcome]:
         plan: list[tuple[Any, Any] | None] = []
         for tool in tools:
-            if tool is None or tool.metadata.get("output_tool"):
+            if tool is None or tool.is_output_tool:
                 plan.append(None)  # nothing runs: an unknown tool, or the final answer being validated
                 continue
             marker = None if tool.idempotent else _reserve()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import importlib
 import logging
 from collections.abc import Callable
@@ -77,12 +76,7 @@ class ServedAgent:
         allowed = principal.tools
         found = self._restricted.get(allowed)
         if found is None:
-            base = self.agent
-            restricted = copy.copy(base)
-            restricted.toolset = base.toolset.filtered(allowed)
-            restricted.pinned_tools = [t for t in base.pinned_tools if t in allowed]
-            restricted._tool_infos = [i for i in base._tool_infos if i.name in allowed]  # pyright: ignore[reportPrivateUsage]
-            found = self._restricted[allowed] = restricted
+            found = self._restricted[allowed] = self.agent.with_tools(allowed)
         return found
 
 
