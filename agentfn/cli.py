@@ -24,18 +24,21 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
+from agentfn.exceptions import ConfigError
+
 if TYPE_CHECKING:
     from agentfn.agent import Agent
     from agentfn.backends.base import Model
     from agentfn.toolset import Toolset
 
-__all__ = ["app", "eval_app", "main"]
+__all__ = ["AREAS", "app", "eval_app", "main", "register_areas"]
 
 EXIT_NOT_ANSWERED = 1
 EXIT_USAGE = 2
@@ -508,22 +511,23 @@ def hash_key_command(
 
 # -- other areas ------------------------------------------------------------------------
 
-_AREAS = ("agentfn.mcp.cli", "agentfn.router.cli", "agentfn.traces.cli", "agentfn.train.cli", "agentfn.evals.cli",
-          "agentfn.probe", "agentfn.durable.cli")
+AREAS = ("agentfn.mcp.cli", "agentfn.router.cli", "agentfn.traces.cli", "agentfn.train.cli", "agentfn.evals.cli",
+         "agentfn.durable.cli")
+"""The modules that add subcommands; each imports its optional dependencies lazily, inside commands."""
 
 
-def _register_areas() -> None:
-    for module_name in _AREAS:
+def register_areas(areas: Sequence[str] = AREAS) -> None:
+    """Import each area and let it add its commands.
+
+    Raises:
+        ConfigError: an area failed to import. A broken subcommand is a bug to see at once
+            (and fails the tests), not a warning that hides it.
+    """
+    for module_name in areas:
         try:
             module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and module_name.startswith(exc.name):
-                continue  # the area is not there (yet): nothing to add
-            typer.secho(f"warning: {module_name} could not be loaded: {exc}", err=True, fg=typer.colors.YELLOW)
-            continue
-        except Exception as exc:  # a broken area must not take the whole CLI down
-            typer.secho(f"warning: {module_name} could not be loaded: {exc}", err=True, fg=typer.colors.YELLOW)
-            continue
+        except Exception as exc:
+            raise ConfigError(f"CLI area {module_name} failed to load: {type(exc).__name__}: {exc}") from exc
         register = getattr(module, "register", None)
         if callable(register):
             register(app)
@@ -535,7 +539,7 @@ def _register_areas() -> None:
             use_agent_builder(build_agent, close_agent)
 
 
-_register_areas()
+register_areas()
 
 
 def main() -> None:

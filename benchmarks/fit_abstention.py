@@ -65,10 +65,10 @@ def _scores(rows: list[dict[str, Any]], decide: Any) -> dict[str, float]:
 def collect() -> list[dict[str, Any]]:
     import numpy as np
 
+    from agentfn.evals.evalset import build_evalset
     from agentfn.evals.router_data import load_router_data
     from agentfn.router import Router
     from agentfn.router.encoder import load_encoder
-    from agentfn.router.evalset import build_evalset
 
     class Memo:
         def __init__(self, inner: Any) -> None:

@@ -37,9 +37,9 @@ def sample(queries: list[Any], limit: int) -> list[Any]:
 
 def run(base_url: str | None, model_name: str | None, limit: int, planner_k: int) -> dict[str, Any]:
     from agentfn.backends import load_model
+    from agentfn.evals.evalset import build_evalset
     from agentfn.evals.planner import evaluate_planner
     from agentfn.router import Router
-    from agentfn.router.evalset import build_evalset
     from agentfn.router.planner import ModelPlanner
 
     server: Any = None

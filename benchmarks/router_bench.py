@@ -50,9 +50,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from agentfn.router import RoutePlan, Router, RouterConfig, evaluate  # noqa: E402
-from agentfn.router.evalset import EvalSet, build_evalset  # noqa: E402
-from agentfn.router.evaluate import percentiles  # noqa: E402
+from agentfn.evals.evalset import EvalSet, build_evalset  # noqa: E402
+from agentfn.evals.evaluate import evaluate, percentiles  # noqa: E402
+from agentfn.router import RoutePlan, Router, RouterConfig  # noqa: E402
 from agentfn.router.text import ToolRecord, dense_text, split_name  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"

@@ -64,9 +64,9 @@ def main() -> None:
     import numpy as np
     from router_bench import scaled_tools  # pyright: ignore[reportMissingImports, reportUnknownVariableType]
 
+    from agentfn.evals.evalset import build_evalset
     from agentfn.evals.router_data import load_router_data
     from agentfn.router import Router
-    from agentfn.router.evalset import build_evalset
 
     try:
         from threadpoolctl import threadpool_limits

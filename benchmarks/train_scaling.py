@@ -32,7 +32,7 @@ WORK = Path("/tmp/agentfn-train-scaling")
 
 
 def _records(n: int) -> list[dict[str, object]]:
-    from agentfn.router.evalset import build_evalset
+    from agentfn.evals.evalset import build_evalset
 
     es = build_evalset(0, n_single=int(n * 0.67), n_multi=int(n * 0.21), n_none=n - int(n * 0.67) - int(n * 0.21))
     out: list[dict[str, object]] = []
@@ -108,7 +108,7 @@ def main() -> None:
         return
     trained = Path("/tmp/agentfn-train-router-bench/routers/versions/v0001")
     if not (WORK / "base-router" / "router.json").exists() and not (trained / "router.json").exists():
-        from agentfn.router.evalset import build_evalset
+        from agentfn.evals.evalset import build_evalset
         from agentfn.router.router import Router
 
         Router.build(build_evalset(0).tools).save(WORK / "base-router")

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from agentfn.cli import app
@@ -208,3 +209,12 @@ def test_chat_ends_on_eof(tmp_path: Path) -> None:
                           input="/tools\n", capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "word_count" in proc.stdout
+
+
+def test_a_cli_area_that_fails_to_load_is_an_error_not_a_warning() -> None:
+    from agentfn.cli import AREAS, register_areas
+    from agentfn.exceptions import ConfigError
+
+    assert "agentfn.probe" not in AREAS  # the probe command lives in agentfn.evals.cli
+    with pytest.raises(ConfigError, match=r"agentfn\.no_such_area failed to load"):
+        register_areas(("agentfn.no_such_area",))

@@ -28,8 +28,8 @@ def probe_command(
     timeout: Annotated[float, typer.Option("--timeout", help="seconds per request")] = 120.0,
 ) -> None:
     """Check what a serving stack gets right about tool calling, and how to handle the rest."""
+    from agentfn.evals.probe import probe_cached
     from agentfn.exceptions import ModelUnavailableError
-    from agentfn.probe import probe_cached
 
     try:
         report = probe_cached(base_url, model, refresh=refresh, api_key=api_key, timeout=timeout)

@@ -1,7 +1,7 @@
 """What a model planner adds to routing, and what it costs (``agentfn eval router --planner model``).
 
 ``evaluate_planner(router, queries, planner)`` scores the plain router and the router followed by the
-planner on the same requests, in one run, with :func:`agentfn.router.evaluate` (recall@k, complete-set
+planner on the same requests, in one run, with :func:`agentfn.evals.evaluate` (recall@k, complete-set
 hit@5, exact combination, abstention F1, latency per request), and adds the planner's own account:
 how often its answer was used or fell back (and why), tokens per call, and the latency of the call.
 """
@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from agentfn.router.evalset import EvalQuery, EvalSet
-from agentfn.router.evaluate import evaluate, percentiles
+from agentfn.evals.evalset import EvalQuery, EvalSet
+from agentfn.evals.evaluate import evaluate, percentiles
 from agentfn.router.planner import ModelPlanner, PlannedRouter
 from agentfn.router.router import Router
 

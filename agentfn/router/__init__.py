@@ -8,8 +8,9 @@ plan.ranked, plan.selected, plan.abstain
 ```
 """
 
+from typing import Any
+
 from agentfn.router.encoder import Encoder, load_encoder
-from agentfn.router.evaluate import evaluate
 from agentfn.router.planner import ModelPlanner, PlannedRouter, PlannerResult
 from agentfn.router.router import RoutePlan, Router, RouterConfig
 from agentfn.router.search import ToolSearch
@@ -25,6 +26,17 @@ __all__ = [
     "RouterConfig",
     "ToolRecord",
     "ToolSearch",
-    "evaluate",
     "load_encoder",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``agentfn.router.evaluate`` (the function) moved to :func:`agentfn.evals.evaluate.evaluate`."""
+    if name == "evaluate":
+        import warnings
+
+        from agentfn.evals.evaluate import evaluate
+
+        warnings.warn("agentfn.router.evaluate moved to agentfn.evals.evaluate.evaluate", DeprecationWarning, stacklevel=2)
+        return evaluate
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

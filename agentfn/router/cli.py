@@ -138,8 +138,8 @@ def eval_router_command(
         return
     if data != "generated":
         raise typer.BadParameter("--data must be 'generated' or 'foreign'")
-    from agentfn.router.evalset import EvalSet, build_evalset
-    from agentfn.router.evaluate import evaluate
+    from agentfn.evals.evalset import EvalSet, build_evalset
+    from agentfn.evals.evaluate import evaluate
     from agentfn.router.router import Router
 
     evalset = EvalSet.load(evalset_path) if evalset_path else build_evalset(seed)

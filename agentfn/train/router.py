@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agentfn.router.evaluate import evaluate
+from agentfn.evals.evaluate import evaluate
 from agentfn.router.router import Router
 from agentfn.train.card import write_card
 from agentfn.train.data import Example, examples_from_runs, fingerprint, split_examples

@@ -9,10 +9,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentfn.evals.evalset import EvalQuery
+from agentfn.evals.evaluate import evaluate
 from agentfn.exceptions import UserError
 from agentfn.router.encoder import DEFAULT_ENCODER, default_model_dir
-from agentfn.router.evalset import EvalQuery
-from agentfn.router.evaluate import evaluate
 from agentfn.router.flowstats import FlowLink
 from agentfn.router.router import Router
 from agentfn.train.data import Example, Split, load_runs

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from agentfn.evals.evalset import EvalQuery
     from agentfn.messages import Message
-    from agentfn.router.evalset import EvalQuery
     from agentfn.traces.store import TraceStore
 
 __all__ = ["record_scripted_runs"]

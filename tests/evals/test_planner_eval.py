@@ -10,9 +10,9 @@ import typer
 from typer.testing import CliRunner
 
 from agentfn import ModelRequest
+from agentfn.evals.evalset import EvalQuery, EvalSet
 from agentfn.messages import Message
 from agentfn.router.cli import register_eval
-from agentfn.router.evalset import EvalQuery, EvalSet
 from agentfn.router.text import ToolRecord
 from tests.router.conftest import SPECS
 

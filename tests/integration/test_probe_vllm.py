@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from vllm_server import VLLMServer
 
-from agentfn.probe import ProbeReport, probe
+from agentfn.evals.probe import ProbeReport, probe
 
 pytestmark = pytest.mark.integration
 

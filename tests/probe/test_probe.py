@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from agentfn.evals.probe import ProbeReport, probe, probe_cached
 from agentfn.exceptions import ModelUnavailableError
-from agentfn.probe import ProbeReport, probe, probe_cached
 
 from .fake_server import fake_openai
 

@@ -13,9 +13,9 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from agentfn.evals.evalset import build_evalset
 from agentfn.router import Router, RouterConfig
 from agentfn.router.encoder import Encoder
-from agentfn.router.evalset import build_evalset
 from agentfn.router.text import ToolRecord, dense_text
 
 from .conftest import SPECS, CountingEncoder

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from agentfn.router import Router, evaluate
-from agentfn.router.evalset import EvalSet, build_evalset
+from agentfn.evals.evalset import EvalSet, build_evalset
+from agentfn.evals.evaluate import evaluate
+from agentfn.router import Router
 
 
 def test_evalset_is_deterministic_and_large_enough() -> None:

@@ -10,8 +10,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from agentfn.evals.evalset import EvalQuery
 from agentfn.exceptions import UserError
-from agentfn.router.evalset import EvalQuery
 from agentfn.router.router import Router
 from agentfn.traces import TraceStore
 from agentfn.train.cli import register

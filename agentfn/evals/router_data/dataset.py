@@ -25,9 +25,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from agentfn.evals.evalset import EvalQuery, EvalSet, build_evalset
 from agentfn.evals.router_data.fetch import cache_dir, ensure_package
 from agentfn.evals.router_data.records import AbstainItem, RouterExample, RouterSource, Split
-from agentfn.router.evalset import EvalQuery, EvalSet, build_evalset
 from agentfn.router.text import ToolRecord, split_name, tokenize
 
 __all__ = ["FORMAT", "UNSEEN_FAMILIES", "RouterData", "build_router_data", "load_router_data"]
@@ -70,7 +70,7 @@ class RouterData(BaseModel):
                 if (want_split is None or e.split in want_split) and (want_source is None or e.source in want_source)]
 
     def evalset(self, splits: Iterable[Split] | None = None, sources: Iterable[str] | None = None) -> EvalSet:
-        """Requests as an :class:`EvalSet` over the whole registry (what ``agentfn.router.evaluate`` scores)."""
+        """Requests as an :class:`EvalSet` over the whole registry (what ``agentfn.evals.evaluate`` scores)."""
         queries = [EvalQuery(id=e.id, text=e.text, gold=e.gold, kind=e.kind, template=e.source)
                    for e in self.examples(splits, sources)]
         return EvalSet(seed=self.seed, tools=self.records(), queries=queries)
@@ -136,7 +136,7 @@ def _openai(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def generated_source(seed: int = 0) -> RouterSource:
-    """The project's own generated set (``agentfn.router.evalset``) as one source among several."""
+    """The project's own generated set (``agentfn.evals.evalset``) as one source among several."""
     es = build_evalset(seed)
     tools = [{"name": t.name, "description": t.description, "parameters": t.parameters,
               **({"returns": t.return_schema} if t.return_schema else {})} for t in es.tools]

@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from agentfn.evals.evaluate import RankerLike, percentiles
 from agentfn.evals.router_data.dataset import RouterData
 from agentfn.evals.router_data.records import AbstainItem, RouterExample
-from agentfn.router.evaluate import RankerLike, percentiles
 
 __all__ = ["GROUPS", "abstain_scores", "route_all", "score_examples", "score_foreign"]
 
