@@ -136,3 +136,8 @@ def test_no_import_cycles() -> None:
     assert cycles == [], "import cycles among agentfn modules:\n" + "\n".join(
         " <-> ".join(c) for c in cycles
     )
+
+
+def test_no_module_over_600_lines() -> None:
+    sizes = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in _module_names().items()}
+    assert {name: n for name, n in sizes.items() if n > 600} == {}
