@@ -5,7 +5,8 @@
   and cut the text back to one copy.
 * :func:`retry_temperature`: a forced call to a tool whose earlier call in this turn failed is
   sampled (temperature rising with each failure, seeded) rather than decoded greedily again,
-  which would repeat the same failing call.
+  which would repeat the same failing call; :func:`retry_sampling_temperature` does the same for a
+  server request repeated after its call was cut off by the token limit.
 * :func:`grounded_reply`: with ``answer_mode="grounded"``, the turn after tool results is
   written from the results (:func:`agentfn._answer.grounded_answer`) instead of generated.
 """
@@ -18,7 +19,7 @@ from agentfn._answer import grounded_answer
 from agentfn.backends.base import ModelRequest, ModelResponse
 from agentfn.messages import AssistantMessage, ToolMessage, Usage, UserMessage
 
-__all__ = ["LOOP_MIN_TOKENS", "grounded_reply", "loop_start", "retry_temperature"]
+__all__ = ["LOOP_MIN_TOKENS", "grounded_reply", "loop_start", "retry_sampling_temperature", "retry_temperature"]
 
 LOOP_MIN_TOKENS = 24
 """A cycle must cover at least this many tokens at the end before it counts as a loop."""
@@ -55,6 +56,14 @@ def retry_temperature(request: ModelRequest, tool: str, *, base: float = 0.7, st
         1 for m in request.messages[_turn_start(request) + 1 :] if isinstance(m, ToolMessage) and m.is_error and m.name == tool
     )
     return None if failures == 0 else base + step * (failures - 1)
+
+
+def retry_sampling_temperature(attempt: int, *, base: float = 0.7, step: float = 0.3) -> float:
+    """The temperature of the ``attempt``-th repeat (1, 2...) of a greedy request whose call was cut off.
+
+    A server decoding greedily writes the same looping call again; the repeat is sampled instead.
+    """
+    return base + step * (max(attempt, 1) - 1)
 
 
 def grounded_reply(request: ModelRequest, model_name: str) -> ModelResponse | None:

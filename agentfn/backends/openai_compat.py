@@ -14,7 +14,8 @@ Error policy:
     * other 4xx: :class:`~agentfn.exceptions.ModelError` carrying the server's message.
     * a tool call cut off by the token limit (``finish_reason="length"`` with raw call text
       and no parsed call): the request is repeated up to ``truncated_call_retries`` times,
-      then :class:`~agentfn.exceptions.UnexpectedModelBehavior` is raised with the raw text
+      sampled (a greedy request gets a temperature and a seed: greedy decoding would loop the same
+      way), then :class:`~agentfn.exceptions.UnexpectedModelBehavior` is raised with the raw text
       in ``body``. The agent loop may treat that error as a retryable model failure. When
       streaming, deltas were already delivered, so it raises without repeating.
 """
@@ -30,6 +31,7 @@ from typing import Any, Literal, TypeVar, cast
 from urllib.parse import urlsplit
 
 from agentfn._sync import LoopLocal
+from agentfn.backends._decoding import retry_sampling_temperature
 from agentfn.backends._lazy import import_extra
 from agentfn.backends._toolcalls import (
     enforce_single_call,
@@ -338,7 +340,7 @@ class OpenAIModel(Model):
         client = await self._client()
         attempts = 0
         while True:
-            completion: Any = await self._with_retries(lambda: _completion(client.chat.completions.create(**params)))
+            completion: Any = await self._with_retries(lambda sent=params: _completion(client.chat.completions.create(**sent)))
             if not completion.choices:
                 raise UnexpectedModelBehavior("the server returned no choices", body=str(completion))
             choice: Any = completion.choices[0]
@@ -367,6 +369,9 @@ class OpenAIModel(Model):
                     body=message.content,
                 )
             attempts += 1
+            if not request.temperature:  # greedy decoding would write the same cut-off call again
+                params = {**params, "temperature": retry_sampling_temperature(attempts),
+                          "seed": (request.seed or 0) + attempts}
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
         """Stream text and native tool-call deltas; the final :class:`Done` holds the cleaned-up reply.

@@ -227,6 +227,22 @@ async def test_truncated_call_is_retried_then_raises() -> None:
     assert info.value.body == cut and len(server.requests) == 2
 
 
+async def test_truncated_greedy_call_is_repeated_sampled() -> None:
+    # a greedy request that loops until max_tokens would loop the same way again: the repeat samples
+    cut = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "1.1.1.1.1.1.1.1'
+    good = completion(None, [native_call("get_weather", '{"city": "Paris"}')])
+    server = FakeServer(completion(cut, finish_reason="length"), good)
+    response = await make(server).request(req(max_tokens=16, tool_choice="required"))
+    assert response.message.tool_calls[0].name == "get_weather"
+    first, again = server.requests[0], server.requests[1]
+    assert "temperature" not in first and again["temperature"] > 0 and "seed" in again
+    assert {k: v for k, v in again.items() if k not in ("temperature", "seed")} == first
+    # a request that already samples is repeated as it is
+    server = FakeServer(completion(cut, finish_reason="length"), good)
+    await make(server).request(req(max_tokens=16, temperature=0.3, seed=5))
+    assert server.requests[1]["temperature"] == 0.3 and server.requests[1]["seed"] == 5
+
+
 async def test_truncated_call_then_good_retry() -> None:
     cut = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Pa'
     good = completion(None, [native_call("get_weather", '{"city": "Paris"}')])

