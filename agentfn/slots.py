@@ -13,7 +13,8 @@ for which the request holds
 * the parameter's own content words ("user id", "zip", "reservation"), not the weak ones
   ("name", "id", "type") alone.
 
-Free-text inputs count only when named: every request "fills" free text, so that says nothing.
+Free-text and number inputs count only when named: almost every request holds some text and a
+number, so that says nothing.
 A tool with no required parameter has evidence 0 (nothing to prefer it for).
 ``score = router score + weight * evidence`` for candidates within ``margin`` of the top score,
 among the router's first ``pool``; the plan's head becomes the best of them. Works on any router
@@ -35,7 +36,8 @@ from agentfn.router.text import ToolRecord, query_from_messages
 __all__ = ["SlotRouter", "slot_evidence"]
 
 _WEAK = frozenset({"id", "name", "code", "number", "key", "type", "title", "value", "data", "info", "text"})
-_FREE = frozenset({"text", "option"})
+_TYPED = frozenset({"email", "url", "date", "id", "code", "phone", "coord", "ip"})
+"""Kinds whose value in a request is evidence (numbers and free text are in almost every request)."""
 
 
 def _words(text: str) -> set[str]:
@@ -55,7 +57,7 @@ def slot_evidence(io: ToolIO, text: str, values: RequestValues | None = None) ->
     for slot in required:
         content = set(slot.words) - _WEAK
         named = bool(content) and content <= words
-        typed = slot.kind not in _FREE and slot.name not in open_names
+        typed = slot.kind in _TYPED and slot.name not in open_names
         stated += named or typed
     return stated / len(required)
 
@@ -71,8 +73,8 @@ class SlotRouter:
         weight: score added per unit of slot evidence.
     """
 
-    def __init__(self, router: RouterLike, tools: Iterable[Any], *, pool: int = 20, margin: float = 0.5,
-                 weight: float = 0.5) -> None:
+    def __init__(self, router: RouterLike, tools: Iterable[Any], *, pool: int = 10, margin: float = 0.1,
+                 weight: float = 0.2) -> None:
         self.router = router
         self.io: dict[str, ToolIO] = {}
         for t in tools:

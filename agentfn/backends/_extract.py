@@ -27,7 +27,9 @@ else text spans as items. A JSONPath takes ``$..key`` for the keys of the reques
 that the question names, else every path of the document. Enums, booleans, objects, expressions (query
 languages, glob patterns) and required parameters with no candidates stay as they are.
 Optional parameters the request gives no value for are left out (their default applies):
-optional free text always, optional numbers and time zones when the request holds none.
+optional free text unless the request names the parameter ("... as *subject*"), optional numbers and
+time zones when the request holds none. Identifier-like text parameters (``zip``, ``*_id``, ``code``)
+also take the request's digit strings as written.
 Small models also copy one value into several parameters, so two required text parameters
 must differ (``from_unit`` != ``to_unit``) and the request's numbers go to exactly one of several
 optional number parameters (``date_add``'s ``days`` *or* ``weeks``...).
@@ -289,9 +291,11 @@ def _narrow(
         named = [p for p in values if p.startswith("$..") and (p[3:].lower() in words or p[3:].lower() + "s" in words)]
         values = named or values  # the keys the question names, anywhere in the document
     elif kind == "text":
-        if not required:
-            return {}  # optional free text (a style, an encoding, instructions): the default
+        if not required and not _named(name, sources.request):
+            return {}  # optional free text the request does not name (a style, an encoding): the default
         values = sources.strings()
+        if _IDENTIFIER.search(name):  # a zip code or an id may be all digits
+            values += [v for v in re.findall(r"(?<![\w.])\d[\d-]*\d(?!\w|\.\d)", sources.request) if v not in values]
     else:
         return None
     if not values:
@@ -304,6 +308,17 @@ def _narrow(
     narrowed = {k: v for k, v in schema.items() if k not in ("maxLength", "minLength", "pattern", "format")}
     narrowed["enum"] = values
     return narrowed
+
+
+_IDENTIFIER = re.compile(r"(?:^|_)(?:id|zip|zipcode|postcode|postal|code|number|no|phone|pin|account)(?:$|_)|[a-z](?:Id|Code|Number)$",
+                         re.I)
+
+
+def _named(name: str, request: str) -> bool:
+    """Whether the request names the parameter: every word of its name (``subject``, ``due date``) appears."""
+    parts = [p for p in re.split(r"[_\W]+|(?<=[a-z])(?=[A-Z])", name.lower()) if len(p) > 2]
+    words = set(re.findall(r"[a-z]+", request.lower()))
+    return bool(parts) and all(p in words or p + "s" in words for p in parts)
 
 
 def _described(schema: Mapping[str, Any]) -> dict[str, Any]:

@@ -111,3 +111,23 @@ def test_a_retry_avoids_the_values_of_the_failed_call() -> None:
     params = extractive_spec(Toolset.builtin()["convert_units"].openai_schema(), sources)["function"]["parameters"]
     assert all(b["properties"]["from_unit"]["enum"] != ["meters"] for b in params["anyOf"])
     assert params["anyOf"][0]["properties"]["value"]["enum"] == [1]  # nothing else to offer: kept
+
+
+def _foreign(params: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    return {"type": "function", "function": {"name": "f", "parameters": {
+        "type": "object", "properties": params, "required": required}}}
+
+
+def test_identifier_text_takes_digit_strings_and_named_optional_text_is_kept() -> None:
+    spec = _foreign({"first_name": {"type": "string"}, "zip": {"type": "string"},
+                     "subject": {"type": "string"}, "style": {"type": "string"}}, ["first_name", "zip"])
+    text = "You are Yusuf Rossi in zip code 19122. Use 'Hello' as subject."
+    params = extractive_spec(spec, ExtractionSources(text))["function"]["parameters"]
+    props: dict[str, Any] = {}
+    for branch in params.get("anyOf", [params]):  # two required texts: alternatives that differ
+        for key, schema in branch["properties"].items():
+            props.setdefault(key, {"enum": []})["enum"] += schema.get("enum", [])
+    assert "19122" in props["zip"]["enum"]  # a zip code is all digits
+    assert "19122" not in props["first_name"]["enum"]  # a name is not: bare numbers stay out
+    assert "Hello" in props["subject"]["enum"]  # optional, but the request names it: offered (still optional)
+    assert "style" not in props  # optional and not named: left out, its default applies
