@@ -25,7 +25,7 @@ whose tools are :class:`~agentfn.router.text.ToolRecord`-readable specs; compose
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from agentfn.fill import RouterLike
@@ -115,8 +115,3 @@ class SlotRouter:
             selected = [best]
         return plan.model_copy(update={"ranked": ranked[:k], "selected": selected})
 
-
-def evidence_table(router: SlotRouter, text: str, names: Sequence[str]) -> Mapping[str, float]:
-    """Slot evidence of ``names`` for ``text`` (for reports)."""
-    values = RequestValues.of(text)
-    return {n: slot_evidence(router.io[n], text, values) for n in names if n in router.io}

@@ -1,6 +1,6 @@
 """Small-model call accuracy on foreign tools, with the router choosing from the whole registry.
 
-Run: ``.venv/bin/python benchmarks/foreign_calls_bench.py [--per-source 5] [--arms a,b,f,c,c+x,d]
+Run: ``.venv/bin/python benchmarks/foreign_calls_bench.py [--per-source 2] [--arms a,b,f,c,c+x,d]
 [--base-url http://127.0.0.1:8000/v1 --model NAME]``
 Writes benchmarks/results/foreign_calls.json, then foreign_calls.md as ``render_markdown(json)``.
 
@@ -358,7 +358,7 @@ def render_markdown(data: dict[str, Any]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--per-source", type=int, default=5, help="cap per source (deterministic); 0: all")
+    ap.add_argument("--per-source", type=int, default=2, help="cap per source (deterministic); 0: all")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--distractors", type=int, default=1500)
     ap.add_argument("--arms", default="a,b,c,c+x", help=f"comma-separated, of {', '.join(ARMS)}")
