@@ -43,6 +43,8 @@ RESULTS = Path(__file__).parent / "results"
 DATA = ROOT / "agentfn" / "evals" / "data"
 BASELINE_REF = "4b8179e"  # main before the embedded-default work (issue 14)
 ARMS = ("baseline", "current")
+SETS = {"everyday": "everyday.jsonl", "holdout": "everyday_holdout.jsonl"}
+"""The tuning set and the held-out set (written before any failure was looked at; never tuned on)."""
 
 # ----------------------------------------------------------------------------------------- worker
 
@@ -178,14 +180,14 @@ def _baseline_code(ref: str, work: Path) -> Path:
     return target
 
 
-def _run_arm(arm: str, code: Path, ids: list[str], raw: Path, threads: int) -> None:
+def _run_arm(arm: str, code: Path, ids: list[str], raw: Path, threads: int, cases_file: Path) -> None:
     done = {r["id"] for r in _read_raw(raw) if "id" in r}
     todo = [i for i in ids if i not in done]
     if not todo:
         return
     env = dict(os.environ, PYTHONPATH=str(code), TOKENIZERS_PARALLELISM="false")
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--arm", arm, "--ids", ",".join(todo),
-           "--cases", str(DATA / "everyday.jsonl"), "--fixtures", str(DATA / "everyday_fixtures.json"),
+           "--cases", str(cases_file), "--fixtures", str(DATA / "everyday_fixtures.json"),
            "--out", str(raw), "--threads", str(threads)]
     subprocess.run(cmd, env=env, check=True, cwd=tempfile.gettempdir())
 
@@ -253,6 +255,7 @@ def main() -> None:
     parser.add_argument("--cases", help=argparse.SUPPRESS)
     parser.add_argument("--fixtures", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--set", choices=[*SETS, "both"], default="both", help="which request set(s) to run")
     parser.add_argument("--ids", default="", help="comma-separated case ids (default: all)")
     parser.add_argument("--family", default="", help="only these families (comma-separated)")
     parser.add_argument("--limit", type=int, default=0, help="at most this many cases (spread over the set)")
@@ -272,9 +275,31 @@ def main() -> None:
         worker(args)
         return
     sys.path.insert(0, str(ROOT))
+    previous: dict[str, Any] = {}
+    results_path = Path(args.results)
+    if results_path.exists():
+        previous = json.loads(results_path.read_text())
+    sets: dict[str, Any] = {}
+    for name in (SETS if args.set == "both" else (args.set,)):
+        sets[name] = _run_set(name, args, previous.get("sets", {}).get(name, {}))
+    data = {
+        "benchmark": "embedded",
+        "model": "embedded (SmolLM2-135M-Instruct, transformers, CPU)",
+        "threads": args.threads,
+        "machine": _machine(),
+        "sets": sets,
+    }
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    results_path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    results_path.with_suffix(".md").write_text(render_markdown(data), encoding="utf-8")
+    print(render_markdown(data))
+
+
+def _run_set(name: str, args: argparse.Namespace, previous: dict[str, Any]) -> dict[str, Any]:
     from agentfn.evals.everyday import load_everyday_cases
 
-    cases = load_everyday_cases()
+    cases_file = DATA / SETS[name]
+    cases = load_everyday_cases(cases_file)
     if args.ids:
         wanted = set(args.ids.split(","))
         cases = [c for c in cases if c.id in wanted]
@@ -284,43 +309,31 @@ def main() -> None:
     cases = _spread(cases, args.limit)
     work = Path(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)
-    results_path = Path(args.results)
-    previous: dict[str, Any] = json.loads(results_path.read_text()) if results_path.exists() else {}
     arms: dict[str, Any] = {}
     for arm in args.arms.split(","):
         if arm == "baseline" and args.reuse_baseline and "baseline" in previous.get("arms", {}):
             arms["baseline"] = previous["arms"]["baseline"]
             continue
         code = ROOT if arm == "current" else _baseline_code(args.baseline_ref, work)
-        raw_path = work / (f"raw-{arm}.jsonl" if arm == "current" else f"raw-baseline-{args.baseline_ref}.jsonl")
+        label = "current" if arm == "current" else f"baseline-{args.baseline_ref}"
+        raw_path = work / (f"raw-{label}.jsonl" if name == "everyday" else f"raw-{name}-{label}.jsonl")
         if args.fresh and raw_path.exists():
             raw_path.unlink()
         arm_cases = _spread(cases, args.baseline_limit) if arm == "baseline" else cases
         if args.rerun:
             _forget(raw_path, {c.id for c in arm_cases})
-        _run_arm(arm, code, [c.id for c in arm_cases], raw_path, args.threads)
+        _run_arm(arm, code, [c.id for c in arm_cases], raw_path, args.threads, cases_file)
         raw = list(_read_raw(raw_path))
         setups = [r["setup_s"] for r in raw if "setup_s" in r]
         scored = _score(arm_cases, raw)
         scored["setup_s"] = setups[-1] if setups else None
         scored["code"] = "this checkout" if arm == "current" else f"git {args.baseline_ref}"
+        scored["subset"] = len(arm_cases) < len(cases)
         arms[arm] = scored
     if "baseline" in arms and "current" in arms:  # the current arm on the baseline's cases, for ratios
         same = {r["id"] for r in arms["baseline"]["cases"]}
         arms["current"]["on_baseline_cases"] = _summarise([r for r in arms["current"]["cases"] if r["id"] in same])
-    data = {
-        "benchmark": "embedded",
-        "cases_file": "agentfn/evals/data/everyday.jsonl",
-        "n_cases": len(cases),
-        "model": "embedded (SmolLM2-135M-Instruct, transformers, CPU)",
-        "threads": args.threads,
-        "machine": _machine(),
-        "arms": arms,
-    }
-    results_path.parent.mkdir(parents=True, exist_ok=True)
-    results_path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    results_path.with_suffix(".md").write_text(render_markdown(data), encoding="utf-8")
-    print(render_markdown(data))
+    return {"cases_file": f"agentfn/evals/data/{SETS[name]}", "n_cases": len(cases), "arms": arms}
 
 
 # ----------------------------------------------------------------------------------------- report
@@ -336,33 +349,47 @@ def _ratio(new: float, old: float) -> str:
 
 def render_markdown(data: dict[str, Any]) -> str:
     """The Markdown report: a pure function of the results JSON."""
-    arms: dict[str, Any] = data["arms"]
-    names = [a for a in ARMS if a in arms]
+    sets: dict[str, Any] = data["sets"]
     lines = [
         "# The embedded default on everyday requests",
         "",
-        f"{data['n_cases']} requests from `{data['cases_file']}` through the `agentfn run` path "
-        f"({data['model']}, {data['threads']} torch threads; {data['machine']['cpus']} CPUs, "
-        f"load {data['machine']['load_avg_1m']} at the end). Arms: "
-        + "; ".join(f"`{a}` = {arms[a]['code']}" for a in names) + ".",
+        f"Requests through the `agentfn run` path ({data['model']}, {data['threads']} torch threads; "
+        f"{data['machine']['cpus']} CPUs, load {data['machine']['load_avg_1m']} at the end; latencies are "
+        "wall-clock on a shared machine). Sets: "
+        + "; ".join(f"`{name}` = {s['n_cases']} requests from `{s['cases_file']}`" for name, s in sets.items())
+        + ". The `holdout` set was written before any failure of the tuning set was looked at, and never tuned on.",
+    ]
+    for name, s in sets.items():
+        lines += ["", f"## Set `{name}`", "", *_render_set(s)]
+    return "\n".join(lines) + "\n"
+
+
+def _render_set(data: dict[str, Any]) -> list[str]:
+    arms: dict[str, Any] = data["arms"]
+    names = [a for a in ARMS if a in arms]
+    lines = [
+        "Arms: " + "; ".join(f"`{a}` = {arms[a]['code']}" for a in names) + ".",
         "",
-        "| arm | right | crashes | markup | no answer | right tools | median s | p90 s | max s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| arm | requests | right | crashes | markup | no answer | right tools | median s | p90 s | max s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for a in names:
         s = arms[a]["summary"]
         lines.append(
-            f"| {a} | {_pct(s['right'], s['n'])} | {s['crashes']} | {s['markup']} | {s['not_answered']} | "
-            f"{_pct(s['right_tools'], s['n'])} | {s['latency_median_s']} | {s['latency_p90_s']} | "
-            f"{s['latency_max_s']} |"
+            f"| {a} | {s['n']} | {_pct(s['right'], s['n'])} | {s['crashes']} | {s['markup']} | "
+            f"{s['not_answered']} | {_pct(s['right_tools'], s['n'])} | {s['latency_median_s']} | "
+            f"{s['latency_p90_s']} | {s['latency_max_s']} |"
         )
     if len(names) == 2:
         old, new = arms["baseline"]["summary"], arms["current"].get("on_baseline_cases", arms["current"]["summary"])
-        lines += ["", f"On the {old['n']} cases both arms ran: right answers {new['right']} (current) vs "
-                  f"{old['right']} (baseline), crashes {new['crashes']} vs {old['crashes']}, markup {new['markup']} vs "
-                  f"{old['markup']}; median latency current/baseline "
+        subset = (f"a fixed subset of {old['n']} of the {data['n_cases']} requests, spread evenly over the set "
+                  "(every k-th case, the same each run)") if arms["baseline"].get("subset") else f"all {old['n']} requests"
+        lines += ["", f"The baseline ran on {subset}. On those: right answers {_pct(new['right'], new['n'])} "
+                  f"(current) vs {_pct(old['right'], old['n'])} (baseline), ratio "
+                  f"{_ratio(new['right'], old['right'])}; crashes {new['crashes']} vs {old['crashes']}; markup "
+                  f"{new['markup']} vs {old['markup']}; median latency current/baseline "
                   f"{_ratio(new['latency_median_s'], old['latency_median_s'])}."]
-    lines += ["", "## Per tool family", "",
+    lines += ["", "Per tool family:", "",
               "| family | n | " + " | ".join(f"{a} right | {a} crash | {a} markup | {a} median s" for a in names) + " |",
               "|---|---|" + "---|---|---|---|" * len(names)]
     families = sorted({f for a in names for f in arms[a]["families"]})
@@ -374,12 +401,12 @@ def render_markdown(data: dict[str, Any]) -> str:
             if s is None:
                 cells.append(" | | | ")
                 continue
-            n = s["n"]
+            n = max(n, s["n"])
             cells.append(f"{_pct(s['right'], s['n'])} | {s['crashes']} | {s['markup']} | {s['latency_median_s']}")
         lines.append(f"| {f} | {n} | " + " | ".join(cells) + " |")
     if "current" in arms:
         wrong = [r for r in arms["current"]["cases"] if not r["right"]]
-        lines += ["", f"## Requests the current arm got wrong ({len(wrong)})", "",
+        lines += ["", f"Requests the current arm got wrong ({len(wrong)}):", "",
                   "| id | prompt | calls | answer |", "|---|---|---|---|"]
         for r in wrong:
             calls = ", ".join(c["name"] for c in r["calls"]) or "-"
@@ -387,7 +414,7 @@ def render_markdown(data: dict[str, Any]) -> str:
             clean = " ".join(answer.split())[:120].replace("|", "\\|")
             prompt = " ".join(r["prompt"].split())[:80].replace("|", "\\|")
             lines.append(f"| {r['id']} | {prompt} | {calls} | {clean} |")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 if __name__ == "__main__":

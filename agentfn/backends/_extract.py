@@ -31,7 +31,8 @@ optional free text unless the request names the parameter ("... as *subject*"), 
 time zones when the request holds none. Identifier-like text parameters (``zip``, ``*_id``, ``code``)
 also take the request's digit strings as written.
 Small models also copy one value into several parameters, so two required text parameters
-must differ (``from_unit`` != ``to_unit``) and the request's numbers go to exactly one of several
+must differ (``from_unit`` != ``to_unit``; a directional pair also takes the side its cue in the request
+gives it, :mod:`agentfn.backends._direction`) and the request's numbers go to exactly one of several
 optional number parameters (``date_add``'s ``days`` *or* ``weeks``...).
 """
 
@@ -56,6 +57,7 @@ from agentfn._values import (
     strip_values,
     times_in,
 )
+from agentfn.backends._direction import directional_options, is_directional_pair
 from agentfn.messages import AssistantMessage, Message, ToolMessage, UserMessage
 
 __all__ = ["ExtractionSources", "extractive_spec", "text_spans"]
@@ -343,11 +345,16 @@ def _one_of_numbers(params: dict[str, Any], names: list[str], request: str) -> d
     return {"anyOf": branches}
 
 
-def _distinct_pair(params: dict[str, Any], first: str, second: str) -> dict[str, Any] | None:
-    """``params`` with two required text parameters that must differ (``from_unit`` != ``to_unit``)."""
+def _distinct_pair(params: dict[str, Any], first: str, second: str, request: str) -> dict[str, Any] | None:
+    """``params`` with two required text parameters that must differ (``from_unit`` != ``to_unit``),
+    each limited to the values the request cues for its side when the pair is directional."""
     props = cast("dict[str, Any]", params["properties"])
     a, b = cast("list[Any]", props[first].get("enum")), cast("list[Any]", props[second].get("enum"))
-    if not a or not b or len(a) > MAX_PAIR_OPTIONS or len(b) > MAX_PAIR_OPTIONS:
+    if not a or not b:
+        return None
+    if is_directional_pair(first, second) and (cued := directional_options(a, b, request)) is not None:
+        a, b = cued
+    if len(a) > MAX_PAIR_OPTIONS or len(b) > MAX_PAIR_OPTIONS:
         return None
     branches: list[dict[str, Any]] = []
     for value in a:
@@ -409,7 +416,7 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
                 texts.append(name)
     pairs = [(a, b) for i, a in enumerate(texts) for b in texts[i + 1 :]
              if parameter_kind(a, props[a]) == parameter_kind(b, props[b])]
-    if pairs and (pair := _distinct_pair(params, *pairs[0])) is not None:
+    if pairs and (pair := _distinct_pair(params, *pairs[0], sources.request)) is not None:
         fn["parameters"] = pair
     elif len(optional_numbers) >= 2:
         fn["parameters"] = _one_of_numbers(params, optional_numbers, sources.request)

@@ -1,0 +1,50 @@
+"""Directional argument pairs: the request's cues say which value is *from* and which is *to*."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentfn.backends._direction import directional_options, is_directional_pair
+from agentfn.backends._extract import ExtractionSources, extractive_spec
+from agentfn.toolset import Toolset
+
+
+def test_directional_pairs_by_name() -> None:
+    assert is_directional_pair("from_unit", "to_unit") and is_directional_pair("source_lang", "target_lang")
+    assert is_directional_pair("from", "to") and is_directional_pair("fromCurrency", "toCurrency")
+    assert not is_directional_pair("to_unit", "from_unit") and not is_directional_pair("from_unit", "to_currency")
+    assert not is_directional_pair("first_name", "last_name")
+
+
+@pytest.mark.parametrize(
+    ("request_text", "source", "target"),
+    [
+        ("Convert 2 liters to cups", "liters", "cups"),
+        ("100 fahrenheit to celsius", "fahrenheit", "celsius"),
+        ("How many ounces are in 1 pound?", "pound", "ounces"),
+        ("How many kilometres is 3 miles?", "miles", "kilometres"),
+        ("65 mph in km/h?", "mph", "km/h"),
+        ("switch from euros to dollars: 12", "euros", "dollars"),
+    ],
+)
+def test_cues_pick_the_side(request_text: str, source: str, target: str) -> None:
+    options = ["liters", "cups", "fahrenheit", "celsius", "pound", "1 pound", "ounces", "miles", "3 miles",
+               "kilometres", "mph", "km/h", "euros", "dollars", "fahrenheit to celsius", "liters to cups"]
+    present = [o for o in options if o.lower() in request_text.lower()]
+    froms, tos = directional_options(present, present, request_text) or ([], [])
+    assert source in froms and target in tos
+    assert target not in froms and source not in tos
+    assert not any(" to " in v for v in froms + tos)  # spans holding both sides are dropped
+
+
+def test_no_cue_on_one_side_leaves_the_options_alone() -> None:
+    assert directional_options(["miles", "km"], ["miles", "km"], "miles km please") is None
+    assert directional_options(["miles", "km"], ["miles", "km"], "3 miles, km") is None
+
+
+def test_extractive_convert_units_follows_the_cues() -> None:
+    spec = Toolset.builtin()["convert_units"].openai_schema()
+    params = extractive_spec(spec, ExtractionSources("Convert 2 liters to cups"))["function"]["parameters"]
+    branches = params.get("anyOf", [params])
+    assert {v for b in branches for v in b["properties"]["from_unit"]["enum"]} == {"liters"}
+    assert {v for b in branches for v in b["properties"]["to_unit"]["enum"]} == {"cups"}
