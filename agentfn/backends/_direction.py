@@ -6,13 +6,15 @@ reverses it about as often as not ("100 fahrenheit to celsius" became ``from_uni
 The request says which is which:
 
 * a **from** value follows a number ("*2 liters* to cups", "30 degrees *Celsius*", at most one
-  word between) or the word *from*;
-* a **to** value follows *to*, *into*, *in*, *as* or *how many* ("how many *ounces* are in 1
-  pound", "65 mph in *km/h*").
+  word between) or *from*, *since*, *between*, *starting*;
+* a **to** value follows *to*, *into*, *in*, *as*, *until*, *till*, *how many* ("how many
+  *ounces* are in 1 pound", "65 mph in *km/h*") or the *and* of "between A and B".
 
-:func:`directional_options` narrows the two option lists to the values with the right cue when
-the request gives a cue on both sides, and leaves them alone otherwise. A value cued both ways
-(a span that contains the other side's value, "fahrenheit to celsius") is dropped from both.
+Pairs are named ``from_x``/``to_x``, ``source``/``target``, ``start``/``end``... (same suffix).
+:func:`directional_options` narrows the two option lists to the values with the right cue; when
+only one side is cued ("days *until* 2027-12-25"), the other side takes any other value; with no
+cue they are left alone. A span that contains the other side's value ("fahrenheit to celsius")
+is dropped.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from typing import Any
 
 __all__ = ["directional_options", "is_directional_pair"]
 
-_FROM_NAMES = ("from", "source", "src", "origin", "input")
-_TO_NAMES = ("to", "target", "dest", "destination", "into", "output")
-_NUMBER = r"[-+]?\d[\d,]*(?:\.\d+)?%?"
-_TO_CUE = r"(?:\bto|\binto|\bin|\bas|\bhow\s+many|\bhow\s+much)"
+_FROM_NAMES = ("from", "source", "src", "origin", "input", "start", "begin", "since")
+_TO_NAMES = ("to", "target", "dest", "destination", "into", "output", "end", "finish", "until")
+_NUMBER = r"(?<![\w.\-/:])[-+]?\d[\d,]*(?:\.\d+)?%?"
+_FROM_CUE = rf"(?:{_NUMBER}(?:\s+[A-Za-z]+)?|\bfrom|\bsince|\bbetween|\bstarting)"
+_TO_CUE = r"(?:\bto|\binto|\bin|\bas|\buntil|\btill|\bhow\s+many|\bhow\s+much|\bbetween\s+\S+\s+and)"
 
 
 def _parts(name: str) -> list[str]:
@@ -39,13 +42,20 @@ def is_directional_pair(first: str, second: str) -> bool:
     return bool(a and b and a[0] in _FROM_NAMES and b[0] in _TO_NAMES and a[1:] == b[1:])
 
 
+def _forms(value: str) -> list[str]:
+    """How the request may write ``value``: as is, and an ISO date-time without seconds."""
+    forms = [value]
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00", value):
+        forms.append(value[:16])
+    return forms
+
+
 def _cued(value: str, request: str, cue: str) -> bool:
-    return re.search(rf"{cue}\s+{re.escape(value)}(?![\w/])", request, re.I) is not None
+    return any(re.search(rf"{cue}\s+{re.escape(f)}(?![\w/])", request, re.I) for f in _forms(value))
 
 
 def _from_cued(value: str, request: str) -> bool:
-    after_number = rf"(?<![\w.]){_NUMBER}(?:\s+[A-Za-z]+)?"
-    return _cued(value, request, after_number) or _cued(value, request, r"\bfrom")
+    return _cued(value, request, _FROM_CUE)
 
 
 def directional_options(
@@ -62,6 +72,10 @@ def directional_options(
     tos = [v for v in second if isinstance(v, str) and _cued(v, request, _TO_CUE) and not _from_cued(v, request)]
     froms = [v for v in froms if not any(t.lower() in v.lower() for t in tos)]
     tos = [v for v in tos if not any(f.lower() in v.lower() for f in froms)]
-    if not froms or not tos or set(froms) == set(tos):
+    if (not froms and not tos) or set(froms) == set(tos):
         return None
-    return froms, tos
+    if not froms:  # one side cued ("until 2027-12-25"): the other takes any other value
+        froms = [v for v in first if not any(str(t).lower() in str(v).lower() for t in tos)]
+    if not tos:
+        tos = [v for v in second if not any(str(f).lower() in str(v).lower() for f in froms)]
+    return (froms, tos) if froms and tos else None

@@ -37,9 +37,9 @@ def test_cues_pick_the_side(request_text: str, source: str, target: str) -> None
     assert not any(" to " in v for v in froms + tos)  # spans holding both sides are dropped
 
 
-def test_no_cue_on_one_side_leaves_the_options_alone() -> None:
+def test_no_cue_leaves_the_options_alone() -> None:
     assert directional_options(["miles", "km"], ["miles", "km"], "miles km please") is None
-    assert directional_options(["miles", "km"], ["miles", "km"], "3 miles, km") is None
+    assert directional_options(["miles", "km"], ["miles", "km"], "3 miles, km") == (["miles"], ["km"])
 
 
 def test_extractive_convert_units_follows_the_cues() -> None:
@@ -48,3 +48,28 @@ def test_extractive_convert_units_follows_the_cues() -> None:
     branches = params.get("anyOf", [params])
     assert {v for b in branches for v in b["properties"]["from_unit"]["enum"]} == {"liters"}
     assert {v for b in branches for v in b["properties"]["to_unit"]["enum"]} == {"cups"}
+
+
+@pytest.mark.parametrize(
+    ("request_text", "start", "end"),
+    [
+        ("How many weeks are there between 2024-01-01 and 2024-12-31?", "2024-01-01", "2024-12-31"),
+        ("Count the days from 2025-06-01 until 2025-09-01.", "2025-06-01", "2025-09-01"),
+        ("How many hours from 2024-05-01T08:00 to 2024-05-03T20:00?", "2024-05-01T08:00", "2024-05-03T20:00"),
+    ],
+)
+def test_date_pairs_follow_between_from_until(request_text: str, start: str, end: str) -> None:
+    spec = Toolset.builtin()["date_diff"].openai_schema()
+    params = extractive_spec(spec, ExtractionSources(request_text, "2026-01-05"))["function"]["parameters"]
+    branches = params.get("anyOf", [params])
+    assert {v for b in branches for v in b["properties"]["start"]["enum"]} == {start}
+    assert {v for b in branches for v in b["properties"]["end"]["enum"]} == {end}
+
+
+def test_one_cued_side_fixes_that_side_only() -> None:
+    froms, tos = directional_options(["2026-01-05", "2027-12-25"], ["2026-01-05", "2027-12-25"],
+                                     "How many days until 2027-12-25?") or ([], [])
+    assert froms == ["2026-01-05"] and tos == ["2027-12-25"]
+    froms, tos = directional_options(["2026-01-05", "2024-01-01"], ["2026-01-05", "2024-01-01"],
+                                     "How many days have passed since 2024-01-01?") or ([], [])
+    assert froms == ["2024-01-01"] and tos == ["2026-01-05"]
