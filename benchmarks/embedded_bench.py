@@ -12,7 +12,12 @@ with its code first on ``PYTHONPATH``; workers only record what happened and thi
 it, so the baseline needs nothing new. Raw results are appended to ``--work-dir`` as they come,
 and a rerun resumes from them (``--fresh`` starts over). ``--reuse-baseline`` copies the baseline
 arm from the existing results file instead of running it again. ``--ids``/``--family``/``--limit``
-run a subset while iterating; the committed result runs every case.
+run a subset while iterating. ``--set`` picks the request set: ``everyday`` (``everyday.jsonl``,
+the set the embedded path was tuned on), ``holdout`` (``everyday_holdout.jsonl``, 40 requests
+phrased differently, written before any failure was looked at and never tuned on) or ``both``
+(the default; reported separately). ``--baseline-limit`` runs the (slow) baseline on a fixed
+subset spread over the selection; ``--score-only`` scores what the raw files hold without running
+anything (the page then says how many of the selected requests each arm finished).
 
 A run is *right* when it answered, without markup, and the answer passes the case's checker;
 a *crash* is an exception out of the run (what the CLI printed as a traceback); *markup* is an
@@ -267,6 +272,8 @@ def main() -> None:
     parser.add_argument("--rerun", action="store_true", help="forget the raw results of the selected cases")
     parser.add_argument("--baseline-limit", type=int, default=0,
                         help="run the baseline on this many cases spread over the selection (it is slow)")
+    parser.add_argument("--score-only", action="store_true",
+                        help="score the raw results already recorded, run nothing (a run cut short by time)")
     parser.add_argument("--threads", type=int, default=max(1, min(2, os.cpu_count() or 1)),
                         help="torch threads per worker")
     parser.add_argument("--results", default=str(RESULTS / "embedded.json"), help="results JSON path")
@@ -322,17 +329,20 @@ def _run_set(name: str, args: argparse.Namespace, previous: dict[str, Any]) -> d
         arm_cases = _spread(cases, args.baseline_limit) if arm == "baseline" else cases
         if args.rerun:
             _forget(raw_path, {c.id for c in arm_cases})
-        _run_arm(arm, code, [c.id for c in arm_cases], raw_path, args.threads, cases_file)
+        if not args.score_only:
+            _run_arm(arm, code, [c.id for c in arm_cases], raw_path, args.threads, cases_file)
         raw = list(_read_raw(raw_path))
         setups = [r["setup_s"] for r in raw if "setup_s" in r]
         scored = _score(arm_cases, raw)
         scored["setup_s"] = setups[-1] if setups else None
         scored["code"] = "this checkout" if arm == "current" else f"git {args.baseline_ref}"
         scored["subset"] = len(arm_cases) < len(cases)
+        scored["selected"] = len(arm_cases)
         arms[arm] = scored
-    if "baseline" in arms and "current" in arms:  # the current arm on the baseline's cases, for ratios
-        same = {r["id"] for r in arms["baseline"]["cases"]}
+    if "baseline" in arms and "current" in arms:  # both arms on the requests both finished, for ratios
+        same = {r["id"] for r in arms["baseline"]["cases"]} & {r["id"] for r in arms["current"]["cases"]}
         arms["current"]["on_baseline_cases"] = _summarise([r for r in arms["current"]["cases"] if r["id"] in same])
+        arms["baseline"]["on_shared_cases"] = _summarise([r for r in arms["baseline"]["cases"] if r["id"] in same])
     return {"cases_file": f"agentfn/evals/data/{SETS[name]}", "n_cases": len(cases), "arms": arms}
 
 
@@ -375,16 +385,24 @@ def _render_set(data: dict[str, Any]) -> list[str]:
     ]
     for a in names:
         s = arms[a]["summary"]
+        if s["n"] < arms[a].get("selected", s["n"]):
+            lines.insert(1, f"`{a}` finished {s['n']} of its {arms[a]['selected']} selected requests in the time the "
+                         "run had; its figures are over those.")
         lines.append(
             f"| {a} | {s['n']} | {_pct(s['right'], s['n'])} | {s['crashes']} | {s['markup']} | "
             f"{s['not_answered']} | {_pct(s['right_tools'], s['n'])} | {s['latency_median_s']} | "
             f"{s['latency_p90_s']} | {s['latency_max_s']} |"
         )
     if len(names) == 2:
-        old, new = arms["baseline"]["summary"], arms["current"].get("on_baseline_cases", arms["current"]["summary"])
-        subset = (f"a fixed subset of {old['n']} of the {data['n_cases']} requests, spread evenly over the set "
-                  "(every k-th case, the same each run)") if arms["baseline"].get("subset") else f"all {old['n']} requests"
-        lines += ["", f"The baseline ran on {subset}. On those: right answers {_pct(new['right'], new['n'])} "
+        old = arms["baseline"].get("on_shared_cases", arms["baseline"]["summary"])
+        new = arms["current"].get("on_baseline_cases", arms["current"]["summary"])
+        ran = arms["baseline"]["summary"]["n"]
+        selected = arms["baseline"].get("selected", ran)
+        subset = (f"a fixed subset of {selected} of the {data['n_cases']} requests, spread evenly over the set "
+                  "(every k-th case, the same each run)") if arms["baseline"].get("subset") else f"all {selected} requests"
+        if ran < selected:
+            subset += f", of which it finished {ran} in the time the run had"
+        lines += ["", f"The baseline ran on {subset}. On the {new['n']} requests both arms finished: right answers {_pct(new['right'], new['n'])} "
                   f"(current) vs {_pct(old['right'], old['n'])} (baseline), ratio "
                   f"{_ratio(new['right'], old['right'])}; crashes {new['crashes']} vs {old['crashes']}; markup "
                   f"{new['markup']} vs {old['markup']}; median latency current/baseline "
