@@ -1,0 +1,64 @@
+"""The embedded bench's scoring and page: both request sets, a baseline subset, an arm cut short."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from agentfn.evals.everyday import load_everyday_cases
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("embedded_bench_under_test", ROOT / "benchmarks" / "embedded_bench.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _raw(case_id: str, output: str | None, *, crash: bool = False) -> dict[str, Any]:
+    return {"id": case_id, "at": "2026-12-06T09:00:00+00:00", "crash": crash, "output": output,
+            "outcome": "crash" if crash else "answered", "calls": [{"name": "calculate", "arguments": {}}],
+            "latency_s": 2.0, "files": {}}
+
+
+def test_holdout_set_is_disjoint_and_covers_every_family() -> None:
+    tuning = load_everyday_cases()
+    holdout = load_everyday_cases(ROOT / "agentfn" / "evals" / "data" / "everyday_holdout.jsonl")
+    assert len(holdout) == 40 and len({c.id for c in holdout}) == 40
+    assert not {c.prompt for c in holdout} & {c.prompt for c in tuning}
+    assert {c.family for c in holdout} == {c.family for c in tuning}
+
+
+def test_spread_is_a_fixed_subset() -> None:
+    bench = _bench()
+    items = list(range(43))
+    assert bench._spread(items, 20) == bench._spread(items, 20) and len(bench._spread(items, 20)) == 20  # pyright: ignore[reportPrivateUsage]
+    assert bench._spread(items, 0) == items  # pyright: ignore[reportPrivateUsage]
+
+
+def test_page_reports_both_sets_and_an_unfinished_baseline() -> None:
+    bench = _bench()
+    cases = load_everyday_cases()[:4]  # arithmetic: 434, 84, 12, 1024
+    current = bench._score(cases, [_raw(cases[0].id, "17.5% of 2480 = 434"), _raw(cases[1].id, "84"),  # pyright: ignore[reportPrivateUsage]
+                                   _raw(cases[2].id, "<tool_response>12"), _raw(cases[3].id, "1024")])
+    baseline = bench._score(cases[:2], [_raw(cases[0].id, None, crash=True)])  # pyright: ignore[reportPrivateUsage]
+    assert current["summary"]["right"] == 3 and current["summary"]["markup"] == 1
+    assert baseline["summary"]["n"] == 1 and baseline["summary"]["crashes"] == 1
+    current.update(code="this checkout", subset=False, selected=4)
+    baseline.update(code="git base", subset=True, selected=2)
+    current["on_baseline_cases"] = bench._summarise(current["cases"][:1])  # pyright: ignore[reportPrivateUsage]
+    baseline["on_shared_cases"] = baseline["summary"]
+    arms = {"baseline": baseline, "current": current}
+    data = {"model": "m", "threads": 1, "machine": {"cpus": 2, "load_avg_1m": 1.0},
+            "sets": {"everyday": {"cases_file": "a.jsonl", "n_cases": 4, "arms": arms},
+                     "holdout": {"cases_file": "b.jsonl", "n_cases": 4, "arms": {"current": current}}}}
+    page = bench.render_markdown(data)
+    assert "## Set `everyday`" in page and "## Set `holdout`" in page
+    assert "`baseline` finished 1 of its 2 selected requests" in page
+    assert "fixed subset of 2 of the 4 requests" in page and "On the 1 requests both arms finished" in page
+    assert page == bench.render_markdown(data)
