@@ -4,7 +4,8 @@ Run: ``.venv/bin/python benchmarks/embedded_bench.py`` (writes ``benchmarks/resu
 and ``embedded.md``). Each request of ``agentfn/evals/data/everyday.jsonl`` goes through the same
 path as ``agentfn run "..."``: ``agentfn.cli.build_agent`` with the defaults (the embedded
 SmolLM2-135M, the built-in tools, the router, forced calls along the route), one agent for all
-requests, a fresh files root per request and a local HTTP server for ``http_get``.
+requests, a fresh files root per request and a local HTTP server for ``http_get``; side effects are
+approved as a user at the terminal would (``--yes`` where the code has it).
 
 Two arms, side by side: ``current`` (this checkout) and ``baseline`` (the code at ``--baseline-ref``,
 extracted with ``git archive``; what a user had before). Each arm runs in its own worker process
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import json
 import os
 import platform
@@ -135,8 +137,11 @@ def worker(args: argparse.Namespace) -> None:
     fixtures = json.loads(Path(args.fixtures).read_text(encoding="utf-8"))
     server, base_url = _serve_fixtures(fixtures["http"])
     started = time.perf_counter()
+    options: dict[str, Any] = {}
+    if "yes" in inspect.signature(build_agent).parameters:  # a user at the terminal approves the side effects
+        options["yes"] = True
     agent = build_agent(model=None, base_url=None, tools=None, store=None, max_steps=10, tool_choice=None,
-                        system=None)
+                        system=None, **options)
     load = getattr(agent.model, "load", None)
     if load is not None:
         load()
