@@ -85,7 +85,10 @@ def _snapshot(root: Path) -> dict[str, str]:
 
 
 def _run_case(agent: Any, case: dict[str, Any], base_url: str, files: dict[str, str]) -> dict[str, Any]:
-    from agentfn.library.config import configure
+    try:
+        from agentfn.library.config import configure
+    except ImportError:  # the baseline ref keeps the built-in tools in the top-level ``tools`` package
+        from tools.config import configure  # pyright: ignore[reportMissingImports]
 
     with tempfile.TemporaryDirectory(prefix="everyday-") as tmp:
         root = Path(tmp)
