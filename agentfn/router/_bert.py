@@ -130,11 +130,22 @@ def mean_pool_normalise(hidden: FloatArray, mask: FloatArray) -> FloatArray:
     return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-def length_sorted_batches(ids: list[list[int]], batch_size: int) -> Iterator[list[int]]:
-    """Indices of ``ids`` in batches of similar length, so each batch pads little."""
+def length_sorted_batches(ids: list[list[int]], batch_size: int, *, max_pad: float = 1.5) -> Iterator[list[int]]:
+    """Indices of ``ids`` in batches of similar length, so each batch pads little.
+
+    A batch also ends where the next text is more than ``max_pad`` times (plus
+    8 tokens) the batch's shortest: a request encoded with its short steps
+    would otherwise pad every step to the whole request's length.
+    """
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-    for start in range(0, len(order), batch_size):
-        yield order[start : start + batch_size]
+    chunk: list[int] = []
+    for i in order:
+        if chunk and (len(chunk) >= batch_size or len(ids[i]) > max_pad * len(ids[chunk[0]]) + 8):
+            yield chunk
+            chunk = []
+        chunk.append(i)
+    if chunk:
+        yield chunk
 
 
 class LocalBertEncoder:

@@ -71,6 +71,12 @@ class RouterConfig(BaseModel):
     """How far a step's ranking is lifted towards the whole request's top score
     (1.0: each real step's best tool ties with the overall best), so every
     step's tools reach the top of ``ranked``."""
+    server_boost: float = 0.2
+    """How much a tool is lifted when other tools of its server (``server__tool``) rank
+    among the top ``server_depth`` (:mod:`agentfn.router.servers`; 0: off). A mild lift:
+    larger values start to reorder single-step requests of the generated set."""
+    server_depth: int = 10
+    """Top candidates whose servers count as support for :attr:`server_boost`."""
     segment_context: float = 0.0
     """Weight of the whole request's vector mixed into each step's vector
     (carries e.g. a provider named in another step)."""

@@ -71,7 +71,7 @@ def fit_router(
         out["w_lexical"] = _fit_fusion(router, positives)
     if rerank and router.encoder is not None:
         out.update(fit_reranker(router, [(q, t) for q, t in data if t], [(q, t) for q, t in held or [] if t], l2=rerank_l2))
-    if fit_threshold and router.config.abstain_mode == "model":
+    if fit_threshold and router.uses_model_abstention:
         weights = fit_abstention(router, tune)
         if weights is not None:
             out.update({f"abstain_w_{k}": v for k, v in weights.items()})

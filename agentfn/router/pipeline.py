@@ -19,6 +19,7 @@ from agentfn.router.index import FloatArray, IntArray
 from agentfn.router.rerank import TraceMemory
 from agentfn.router.scoring import Scorer, Signals
 from agentfn.router.selection import StepTop
+from agentfn.router.servers import server_boost
 
 __all__ = ["Ranking", "candidate_features", "first_pass"]
 
@@ -58,7 +59,9 @@ def first_pass(
 
     A step is real when its best abstention score reaches ``probe_threshold -
     segment_margin``; each real step's ranking is lifted (``segment_boost``)
-    so its best tool ties with the overall best.
+    so its best tool ties with the overall best. Then tools whose server
+    (``server__tool``) holds several of the top candidates are lifted
+    (``server_boost``, :mod:`agentfn.router.servers`).
     """
     cfg = scorer.config
     segs = segment(text)
@@ -106,6 +109,10 @@ def first_pass(
         r.fused = np.maximum(r.fused, f + np.float32(lift))
     # A request made of clear steps fits even if the whole sentence matches nothing well.
     r.score_top = max([r.score_top] + [st.score for st in r.step_tops])
+    if cfg.server_boost > 0:
+        ids = scorer.servers.ids()
+        r.fused = server_boost(r.fused, ids if slots is None else ids[slots], scorer.servers.count, cfg.server_boost,
+                               cfg.server_depth)
     return r
 
 

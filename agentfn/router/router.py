@@ -157,13 +157,19 @@ class Router:
     def threshold(self) -> float:
         """The boundary ``RoutePlan.confidence`` is compared with: below it, the router abstains.
 
-        ``abstain_cut`` in model mode; in threshold mode ``config.abstain_threshold``
-        when fitted, else :attr:`probe_threshold`.
+        ``abstain_cut`` when the model decides (:attr:`uses_model_abstention`); else
+        ``config.abstain_threshold`` when fitted, else :attr:`probe_threshold`.
         """
-        if self.config.abstain_mode == "model":
+        if self.uses_model_abstention:
             return self.config.abstain_cut
         t = self.config.abstain_threshold
         return t if t is not None else self.probe_threshold
+
+    @property
+    def uses_model_abstention(self) -> bool:
+        """Whether the abstention model decides (``abstain_mode="model"`` with an encoder: its main
+        inputs are cosines, so a pure-lexical router keeps the threshold rule)."""
+        return self.config.abstain_mode == "model" and self.index.encoder is not None
 
     @property
     def probe_threshold(self) -> float:
@@ -339,7 +345,7 @@ class Router:
         ranked = pool[:k]
         lap("rerank")
         confidence = rk.score_top
-        if cfg.abstain_mode == "model" and ranked:
+        if self.uses_model_abstention and ranked:
             lex_top = float(np.max(rk.whole["lexical"]))
             dense_of = {n: float(rk.whole["dense"][rk.position(self.index.slot_of[n])]) for n, _ in ranked[:3]}
             dense_top = rk.dense_top

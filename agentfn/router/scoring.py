@@ -24,6 +24,7 @@ import numpy.typing as npt
 from agentfn.router.ann import AnnParams
 from agentfn.router.config import RouterConfig
 from agentfn.router.index import FloatArray, IntArray, ToolIndex
+from agentfn.router.servers import ServerGroups
 from agentfn.router.text import tokenize
 
 __all__ = ["Scorer", "Signals"]
@@ -40,6 +41,8 @@ class Scorer:
         self.config = config
         self.query_cache: OrderedDict[str, FloatArray] = OrderedDict()
         self.query_cache_size = 1024
+        self.servers = ServerGroups(index)
+        """Server (namespace) of every slot, for :func:`agentfn.router.servers.server_boost`."""
 
     def ann_params(self) -> AnnParams:
         c = self.config

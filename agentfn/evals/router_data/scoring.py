@@ -81,10 +81,16 @@ def score_examples(examples: Sequence[RouterExample], plans: Sequence[Any], late
 
 
 def score_foreign(
-    router: RankerLike, data: RouterData, *, foreign_only: bool = False, progress: Callable[[str], None] | None = None
+    router: RankerLike, data: RouterData, *, foreign_only: bool = False, progress: Callable[[str], None] | None = None,
+    splits: Iterable[str] | None = None,
 ) -> dict[str, Any]:
-    """Route every request once; scores per source, per split group, and over all foreign requests."""
-    examples = [e for e in data.examples() if e.gold and (not foreign_only or e.source != "generated")]
+    """Route every request once; scores per source, per split group, and over all foreign requests.
+
+    ``splits`` keeps only requests of those splits (e.g. the held-out ones, after training on the rest).
+    """
+    keep = None if splits is None else set(splits)
+    examples = [e for e in data.examples() if e.gold and (not foreign_only or e.source != "generated")
+                and (keep is None or e.split in keep)]
     plans, lat = route_all(router, examples)
     if progress is not None:
         progress(f"routed {len(examples)} requests")

@@ -1,0 +1,80 @@
+"""Server coherence: tools of one server travel together.
+
+An agent that mounts several MCP servers (or toolsets) sees their tools
+namespaced ``server__tool`` (``workspace__search_calendar_events``). A
+request's tools usually come from one server: when several of a server's
+tools rank near the top, the request is about that server's domain, so its
+other tools (the lookup that feeds the chosen action) are likelier than a
+same-named tool of another server. :func:`server_boost` adds to each tool a
+share of the support its server has among the top ``depth`` candidates (its
+own score left out), in units of the ranking's spread, so one server's tools
+stay together and near-duplicates from other servers fall behind them.
+Un-namespaced tools get nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agentfn.router.index import FloatArray, IntArray, ToolIndex
+
+__all__ = ["ServerGroups", "server_boost", "server_of"]
+
+SEPARATOR = "__"
+
+
+def server_of(name: str) -> str:
+    """The server (namespace) part of ``server__tool``, or "" for an un-namespaced name."""
+    head, sep, tail = name.partition(SEPARATOR)
+    return head if sep and head and tail else ""
+
+
+class ServerGroups:
+    """Server id per slot of a :class:`ToolIndex` (0 = no server), rebuilt when the index changes."""
+
+    def __init__(self, index: ToolIndex) -> None:
+        self.index = index
+        self._key: tuple[int, int] | None = None
+        self._ids: IntArray = np.zeros(0, dtype=np.int64)
+        self.count = 1
+
+    def ids(self) -> IntArray:
+        key = (self.index.version, self.index.n_slots)
+        if key != self._key:
+            names: dict[str, int] = {"": 0}
+            ids = [names.setdefault(server_of(n), len(names)) if n is not None else 0 for n in self.index.slot_names]
+            self._ids = np.asarray(ids, dtype=np.int64)
+            self.count = len(names)
+            self._key = key
+        return self._ids
+
+
+def server_boost(fused: FloatArray, ids: IntArray, n_servers: int, weight: float, depth: int = 10,
+                 spread_rank: int = 30) -> FloatArray:
+    """``fused`` plus each tool's share of its server's support among the top ``depth`` tools.
+
+    Support = the sum of the top tools' relevance (their score mapped to [0, 1]
+    between the best and the ``spread_rank``-th), capped at 2, less the tool's
+    own; the boost is ``weight * support / 2`` times the spread. ``ids`` line up
+    with ``fused``.
+    """
+    finite = np.isfinite(fused)
+    n = int(finite.sum())
+    if weight <= 0 or n < 2 or n_servers <= 1:
+        return fused
+    order = np.argsort(-np.where(finite, fused, -np.inf), kind="stable")
+    hi = float(fused[order[0]])
+    lo = float(fused[order[min(spread_rank, n) - 1]])
+    span = hi - lo
+    if span <= 0:
+        return fused
+    top = order[: min(depth, n)]
+    rel = (fused[top] - lo) / span
+    support = np.zeros(n_servers, dtype=np.float64)
+    np.add.at(support, ids[top], rel)
+    support[0] = 0.0
+    own = np.zeros(fused.shape[0], dtype=np.float64)
+    own[top] = rel
+    bonus = np.minimum(np.maximum(support[ids] - own, 0.0), 2.0) * (weight * span / 2.0)
+    bonus[ids == 0] = 0.0
+    return (fused + bonus.astype(np.float32)).astype(np.float32)
