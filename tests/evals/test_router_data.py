@@ -368,3 +368,19 @@ def test_cli_eval_router_foreign_from_a_cached_build(tmp_path: Path, monkeypatch
     assert res.output.startswith(f"wrote {len(traces.read_text().splitlines())} traces")
     res = runner.invoke(app, ["eval", "router", "--data", "foreign", "--split", "nope"])
     assert res.exit_code != 0 and "unknown split" in res.output
+
+
+def test_score_foreign_keeps_only_the_given_splits() -> None:
+    from agentfn.evals.router_data import score_foreign
+    from agentfn.router import Router
+
+    sources = _toy_sources()
+    assign_splits(sources)
+    data = RouterData(sources=sources)
+    router = Router.build(data.records(), encoder=None)
+    held = score_foreign(router, data, splits=["unseen-source"])
+    assert held["all_foreign"]["requests"] == 8
+    assert held["per_group_foreign"]["seen-source test"]["requests"] == 0
+    assert set(held["per_source"]) == {"agentdojo-x"}
+    everything = score_foreign(router, data)
+    assert everything["all_foreign"]["requests"] == sum(len(s.examples) for s in sources)
