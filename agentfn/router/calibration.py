@@ -113,8 +113,8 @@ ABSTAIN_FEATURES = ("dense", "margin", "zdense", "gap", "qcov", "ncov", "fill", 
 """Signals the abstention model weighs (each in about [0, 1]; see :func:`abstain_features`)."""
 
 DEFAULT_ABSTAIN_WEIGHTS: dict[str, float] = {
-    "bias": -7.82, "dense": 7.86, "margin": 6.77, "zdense": 3.34, "gap": 0.0, "qcov": 0.0, "ncov": 1.69, "fill": 0.0,
-    "lexical": 4.14,
+    "bias": -7.74, "dense": 7.89, "margin": 6.83, "zdense": 3.26, "gap": 0.0, "qcov": 0.0, "ncov": 1.57, "fill": 0.0,
+    "lexical": 4.25,
 }
 """Cold-start weights of the logistic abstention model (see :func:`p_fits`), as fitted by
 ``benchmarks/fit_abstention.py`` on foreign and generated requests (results/fit_abstention.md)."""

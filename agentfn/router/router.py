@@ -72,8 +72,8 @@ class Router:
     """Hybrid (BM25 + embeddings) tool router with data-flow combinations and abstention."""
 
     def __init__(self, config: RouterConfig | None = None, *, encoder: Encoder | None = None) -> None:
-        self.config = config or RouterConfig()
-        if encoder is None and self.config.encoder is not None:
+        self._config = config or RouterConfig()
+        if encoder is None and self._config.encoder is not None:
             encoder = load_encoder(self.config.encoder, backend=self.config.encoder_backend)
         self.index = ToolIndex(encoder, self.config.bm25_k1, self.config.bm25_b)
         self.scorer = Scorer(self.index, self.config)
@@ -86,6 +86,16 @@ class Router:
         self._vocabs: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self.planner: PlanHook | None = None
         """Optional hook that may choose and order among the top candidates (stage ``plan``)."""
+
+    @property
+    def config(self) -> RouterConfig:
+        """Every knob (saved with the router); assigning a new one also reaches the scorer."""
+        return self._config
+
+    @config.setter
+    def config(self, value: RouterConfig) -> None:
+        self._config = value
+        self.scorer.config = value
 
     # ----------------------------------------------------------------- building
 
