@@ -75,9 +75,6 @@ class RouterConfig(BaseModel):
     """How much a tool is lifted when other tools of its server (``server__tool``) rank
     among the top ``server_depth`` (:mod:`agentfn.router.servers`; 0: off). A mild lift:
     larger values start to reorder single-step requests of the generated set."""
-    bare_weight: float = 0.0
-    """Weight of the request without its values (quoted strings, numbers, ids, names) mixed into the
-    whole request's vector (model abstention mode, where that text is encoded anyway)."""
     server_depth: int = 10
     """Top candidates whose servers count as support for :attr:`server_boost`."""
     segment_context: float = 0.0

@@ -77,8 +77,6 @@ def first_pass(
         ctx_vec = vecs[-1] * cfg.context_weight if context else 0.0
         for i in range(1 + len(steps)):
             v = vecs[i] + ctx_vec + (cfg.segment_context * vecs[0] if i else 0.0)
-            if i == 0 and bare_vec is not None and cfg.bare_weight > 0:
-                v = v + cfg.bare_weight * bare_vec
             vectors[i] = v / max(float(np.linalg.norm(v)), 1e-12)
     if lap is not None:
         lap("encode")
