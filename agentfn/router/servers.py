@@ -58,23 +58,31 @@ def server_boost(fused: FloatArray, ids: IntArray, n_servers: int, weight: float
     own; the boost is ``weight * support / 2`` times the spread. ``ids`` line up
     with ``fused``.
     """
-    finite = np.isfinite(fused)
-    n = int(finite.sum())
+    n = fused.shape[0]
     if weight <= 0 or n < 2 or n_servers <= 1:
         return fused
-    order = np.argsort(-np.where(finite, fused, -np.inf), kind="stable")
-    hi = float(fused[order[0]])
-    lo = float(fused[order[min(spread_rank, n) - 1]])
+    k = min(spread_rank, n)
+    cand = np.argpartition(-fused, k - 1)[:k]
+    cand = cand[np.argsort(-fused[cand], kind="stable")]
+    cand = cand[np.isfinite(fused[cand])]
+    if cand.shape[0] < 2:
+        return fused
+    hi, lo = float(fused[cand[0]]), float(fused[cand[-1]])
     span = hi - lo
     if span <= 0:
         return fused
-    top = order[: min(depth, n)]
-    rel = (fused[top] - lo) / span
+    top = cand[:depth]
+    rel = (fused[top].astype(np.float64) - lo) / span
     support = np.zeros(n_servers, dtype=np.float64)
     np.add.at(support, ids[top], rel)
     support[0] = 0.0
-    own = np.zeros(fused.shape[0], dtype=np.float64)
-    own[top] = rel
-    bonus = np.minimum(np.maximum(support[ids] - own, 0.0), 2.0) * (weight * span / 2.0)
-    bonus[ids == 0] = 0.0
-    return (fused + bonus.astype(np.float32)).astype(np.float32)
+    hit = np.flatnonzero(support[ids] > 0)  # tools of a supported server
+    if hit.shape[0] == 0:
+        return fused
+    unit = weight * span / 2.0
+    out = fused.copy()
+    out[hit] += (np.minimum(support[ids[hit]], 2.0) * unit).astype(np.float32)
+    # The top tools' own relevance is not support for themselves.
+    out[top] = fused[top] + (np.minimum(np.maximum(support[ids[top]] - rel, 0.0), 2.0) * unit).astype(np.float32)
+    out[top[ids[top] == 0]] = fused[top[ids[top] == 0]]
+    return out
