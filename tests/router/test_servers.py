@@ -88,3 +88,10 @@ def test_lexical_routers_keep_the_threshold_rule() -> None:
     assert not router.uses_model_abstention
     plan = router.route("convert 20 dollars to euros")
     assert not plan.abstain and plan.ranked[0][0] == "convert_currency"
+
+
+def test_a_new_config_reaches_the_scorer() -> None:
+    router = Router.build(SPECS, encoder=None)
+    cfg = RouterConfig(encoder=None, server_boost=0.0, w_lexical=0.5)
+    router.config = cfg
+    assert router.scorer.config is cfg and router.config is cfg
