@@ -51,7 +51,7 @@ class RouterConfig(BaseModel):
     bm25_b: float = 0.75
     context_weight: float = 0.35
     """Weight of earlier user turns relative to the latest one."""
-    abstain_mode: Literal["model", "threshold"] = "model"
+    abstain_mode: Literal["model", "threshold"] = "threshold"
     """``model``: abstain when the logistic model's P(some tool fits) is below
     ``abstain_cut`` (:mod:`agentfn.router.calibration`); ``threshold``: when the
     top abstention score is below :attr:`Router.threshold` (the older rule)."""

@@ -31,13 +31,23 @@ OFFERED = [
 @pytest.mark.parametrize(("query", "offered", "abstain"), OFFERED)
 def test_abstains_only_when_none_of_the_offered_tools_fits(encoder: Encoder, query: str, offered: list[str],
                                                           abstain: bool) -> None:
-    router = Router.build([BY_NAME[n] for n in offered], encoder=encoder)
+    router = Router.build([BY_NAME[n] for n in offered], encoder=encoder)  # the default rule
+    plan = router.route(query, k=len(offered))
+    assert plan.abstain is abstain
+    assert (plan.selected == []) is abstain
+
+
+@pytest.mark.parametrize(("query", "offered", "abstain"), OFFERED)
+def test_model_mode_decides_on_its_probability(encoder: Encoder, query: str, offered: list[str],
+                                               abstain: bool) -> None:
+    router = Router.build([BY_NAME[n] for n in offered], encoder=encoder, config=RouterConfig(abstain_mode="model"))
     features: dict[str, float] = {}
     plan = router.route(query, k=len(offered), features=features)
-    assert plan.abstain is abstain
     assert set(features) == set(ABSTAIN_FEATURES)
     assert plan.confidence == pytest.approx(p_fits(features, DEFAULT_ABSTAIN_WEIGHTS))
-    assert (plan.selected == []) is abstain
+    assert plan.abstain is (plan.confidence < router.config.abstain_cut)
+    if abstain:  # it refuses every off-topic request; it also refuses some short paraphrases (why it is opt-in)
+        assert plan.abstain and plan.selected == []
 
 
 def test_values_are_left_out_of_what_the_request_asks() -> None:

@@ -241,7 +241,13 @@ def test_query_vector_cache_is_bounded_and_optional(encoder: Encoder) -> None:
     r.query_cache_size = 0
     first = r.route("what's Tesla trading at right now")
     assert r.route("what's Tesla trading at right now") == first
+    assert counting.texts == seen + 2  # the request, encoded again on each uncached route
+    model = Router.build(SPECS, encoder=counting, config=RouterConfig(abstain_mode="model"))
+    model.query_cache_size = 0
+    model.route("will it rain in Oslo tomorrow")  # the first route also embeds the off-topic probes
+    before = counting.texts
+    model.route("what's Tesla trading at right now")
     from agentfn.router.calibration import bare_request
 
     per_route = len({"what's Tesla trading at right now", bare_request("what's Tesla trading at right now")})
-    assert counting.texts == seen + 2 * per_route  # the request and, for abstention, the request without its values
+    assert counting.texts == before + per_route  # model mode also encodes the request without its values
