@@ -129,7 +129,7 @@ def render_markdown(data: dict[str, Any]) -> str:
             st = " | ".join(f"{r['stages'][s]['p50_ms']:.2f} / {r['stages'][s]['p95_ms']:.2f}" for s in STAGES)
             lines.append(f"| {row['tools']} | {name} | {r['p50_ms']:.2f} / {r['p95_ms']:.2f} | "
                          f"{r['cpu_p50_ms']:.2f} / {r['cpu_p95_ms']:.2f} | {st} |")
-    lines += ["", "`hybrid` is the default router (BM25 + MiniLM, data-flow selection, abstention model; no "
+    lines += ["", "`hybrid` is the default router (BM25 + MiniLM, data-flow selection, probe-threshold abstention; no "
               "re-ranker, no planner); `lexical` is the same router without an encoder.", ""]
     return "\n".join(lines)
 
