@@ -77,6 +77,32 @@ def clamp_pattern(pattern: str, limit: int = MAX_REPEAT) -> str | None:
     return "".join(out)
 
 
+_SIMPLE_REPEAT = re.compile(r"^\^((?:\[(?:\\.|[^\]\\])+\])|\\.|[^\\\[\](){}|*+?^$.])([+*])\$$")
+
+
+def _fold_length(obj: dict[str, Any], pattern: str, where: str, notes: list[str]) -> str:
+    """Move ``minLength``/``maxLength`` of a patterned string into the pattern.
+
+    Grammar engines reject a string with both a pattern and length bounds (xgrammar#966;
+    vLLM answers 400). ``^[...]+$`` with ``maxLength: n`` becomes ``^[...]{1,n}$``; any other
+    pattern keeps its shape and loses the bounds, which the call's validation still checks.
+    """
+    lo, hi = obj.get("minLength"), obj.get("maxLength")
+    if not isinstance(lo, int) and not isinstance(hi, int):
+        return pattern
+    obj.pop("minLength", None)
+    obj.pop("maxLength", None)
+    m = _SIMPLE_REPEAT.match(pattern)
+    if m is None:
+        notes.append(f"{where or '/'}: length bounds left to validation beside pattern {pattern!r}")
+        return pattern
+    low = max(lo if isinstance(lo, int) else 0, 1 if m.group(2) == "+" else 0)
+    folded = f"^{m.group(1)}{{{low},{hi if isinstance(hi, int) else ''}}}$"
+    obj["pattern"] = folded
+    notes.append(f"{where or '/'}: length bounds folded into pattern {folded!r}")
+    return folded
+
+
 def grammar_safe_schema(schema: Any, *, drop_patterns: bool = False) -> tuple[Any, list[str]]:
     """A copy of ``schema`` a grammar engine compiles; returns it with notes on what changed.
 
@@ -96,6 +122,8 @@ def grammar_safe_schema(schema: Any, *, drop_patterns: bool = False) -> tuple[An
             return
         obj = cast("dict[str, Any]", node)
         pattern = obj.get("pattern")
+        if isinstance(pattern, str) and not drop_patterns:
+            pattern = _fold_length(obj, pattern, where, notes)
         if isinstance(pattern, str):
             safe = None if drop_patterns else clamp_pattern(pattern)
             if safe is None:

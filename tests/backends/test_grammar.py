@@ -120,3 +120,17 @@ def test_nothing_compiles_means_unconstrained(caplog: pytest.LogCaptureFixture) 
         result = compile_call_grammar([spec], refuse)
     assert result.grammar is None and result.degraded == {"t": "unconstrained"}
     assert "unconstrained" in caplog.text
+
+
+def test_length_bounds_beside_a_pattern_are_folded_or_left_to_validation() -> None:
+    """A string with a pattern and length bounds is rejected by grammar engines (vLLM answers 400)."""
+    simple = {"type": "string", "pattern": "^[0-9a-z ]+$", "maxLength": 60, "minLength": 2}
+    other = {"type": "string", "pattern": "^[A-Z]{3}-[0-9]+$", "maxLength": 9}
+    safe, notes = grammar_safe_schema({"type": "object", "properties": {"a": simple, "b": other}})
+    assert safe["properties"]["a"] == {"type": "string", "pattern": "^[0-9a-z ]{2,60}$"}
+    assert safe["properties"]["b"] == {"type": "string", "pattern": "^[A-Z]{3}-[0-9]+$"}
+    assert len(notes) == 2 and simple["maxLength"] == 60  # the tool's own schema is untouched
+    calc = next(t for t in Toolset.builtin() if t.name == "calculate")
+    params, _ = grammar_safe_schema(calc.openai_schema()["function"]["parameters"])
+    expression = params["properties"]["expression"]
+    assert "maxLength" not in expression and "minLength" not in expression and expression["pattern"].endswith("}$")
