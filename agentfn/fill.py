@@ -22,7 +22,7 @@ still offers its best candidates and selects the best one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -30,7 +30,7 @@ from agentfn._values import name_parts, parameter_kinds, request_values, request
 from agentfn.router.router import RoutePlan
 from agentfn.router.text import query_from_messages
 
-__all__ = ["FillRouter", "RouterLike"]
+__all__ = ["FillRouter", "RouterLike", "reranked_plan"]
 
 _SPECIFIC = ("date", "url", "file", "json", "csv", "code")
 
@@ -152,14 +152,21 @@ class FillRouter:
         plan = self.router.route(query, k=max(k, self.pool))
         text = query if isinstance(query, str) else query_from_messages(query, context_turns=0)[0]
         ranked = self.rescore(text, plan.ranked[: self.pool]) + list(plan.ranked[self.pool :])
-        if not ranked:
-            return plan
-        best = ranked[0][0]
-        abstain = plan.abstain and not self.never_abstain
-        if abstain:
-            selected: list[str] = []
-        elif plan.selected and plan.selected[0] == best and not self.takes_all(text, best):
-            selected = list(plan.selected)
-        else:
-            selected = [best]
-        return plan.model_copy(update={"ranked": ranked[:k], "selected": selected, "abstain": abstain})
+        return reranked_plan(plan, ranked, k, abstain=plan.abstain and not self.never_abstain,
+                             keeps_chain=lambda best: not self.takes_all(text, best))
+
+
+def reranked_plan(plan: RoutePlan, ranked: list[tuple[str, float]], k: int, *, abstain: bool,
+                  keeps_chain: Callable[[str], bool] | None = None) -> RoutePlan:
+    """``plan`` with its head re-ranked to ``ranked``: the router's chain is kept when its head
+    stays first (and ``keeps_chain(head)`` agrees), otherwise the new head alone is selected."""
+    if not ranked:
+        return plan
+    best = ranked[0][0]
+    if abstain:
+        selected: list[str] = []
+    elif plan.selected and plan.selected[0] == best and (keeps_chain is None or keeps_chain(best)):
+        selected = list(plan.selected)
+    else:
+        selected = [best]
+    return plan.model_copy(update={"ranked": ranked[:k], "selected": selected, "abstain": abstain})

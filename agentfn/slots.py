@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from agentfn.fill import RouterLike
+from agentfn.fill import RouterLike, reranked_plan
 from agentfn.router.dataflow import RequestValues, ToolIO, missing_inputs, tool_io
 from agentfn.router.router import RoutePlan
 from agentfn.router.text import ToolRecord, query_from_messages
@@ -104,14 +104,5 @@ class SlotRouter:
         plan = self.router.route(query, k=max(k, self.pool))
         text = query if isinstance(query, str) else query_from_messages(query, context_turns=0)[0]
         ranked = self.rescore(text, plan.ranked[: self.pool]) + list(plan.ranked[self.pool :])
-        if not ranked:
-            return plan
-        best = ranked[0][0]
-        if plan.abstain:
-            selected: list[str] = []
-        elif plan.selected and plan.selected[0] == best:
-            selected = list(plan.selected)
-        else:
-            selected = [best]
-        return plan.model_copy(update={"ranked": ranked[:k], "selected": selected})
+        return reranked_plan(plan, ranked, k, abstain=plan.abstain)
 
