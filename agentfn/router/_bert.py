@@ -181,5 +181,34 @@ class LocalBertEncoder:
             out[chunk] = self._forward([ids[i] for i in chunk])
         return out
 
+    def encode_spans(self, text: str, spans: list[tuple[int, int]]) -> tuple[FloatArray, list[FloatArray | None]]:
+        """``text``'s vector and one vector per character span of it, from a single forward pass.
+
+        A span's vector is the normalised mean of the final hidden states of the
+        tokens inside it ("late chunking"): each step of a multi-step request is
+        embedded in the context of the whole request at no extra cost. A span
+        with no token left after truncation gets ``None`` (encode it alone).
+        """
+        enc = self._tok.encode(text)
+        hidden, mask = self._hidden([enc.ids])
+        whole = mean_pool_normalise(hidden, mask)[0]
+        special = enc.special_tokens_mask
+        starts = np.array([a for a, _ in enc.offsets])
+        ends = np.array([b for _, b in enc.offsets])
+        real = np.array([not m for m in special], dtype=bool)
+        out: list[FloatArray | None] = []
+        for a, b in spans:
+            sel = real & (starts >= a) & (ends <= b) & (ends > starts)
+            if not sel.any():
+                out.append(None)
+                continue
+            v = hidden[0][sel].mean(0)
+            out.append((v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32))
+        return whole, out
+
     def _forward(self, batch: list[list[int]]) -> FloatArray:
+        return mean_pool_normalise(*self._hidden(batch))
+
+    def _hidden(self, batch: list[list[int]]) -> tuple[FloatArray, FloatArray]:
+        """Final hidden states (batch x tokens x dim) and the 0/1 mask of one batch of token ids."""
         raise NotImplementedError

@@ -80,6 +80,14 @@ class RouterConfig(BaseModel):
     segment_context: float = 0.0
     """Weight of the whole request's vector mixed into each step's vector
     (carries e.g. a provider named in another step)."""
+    step_vectors: Literal["separate", "spans", "auto"] = "auto"
+    """How each step of a multi-step request is embedded: ``"separate"`` encodes
+    every step's text on its own (one more forward pass per step); ``"spans"``
+    pools the step's tokens from the whole request's single pass (late chunking,
+    :meth:`~agentfn.router._bert.LocalBertEncoder.encode_spans`); ``"auto"``:
+    spans for requests of more than :attr:`span_min_words` words, else separate."""
+    span_min_words: int = 30
+    """``step_vectors="auto"``: requests longer than this use span vectors."""
     segment_margin: float = 0.05
     """A step's own top tool joins ``selected`` if its step score is within this
     of the abstention threshold or above."""

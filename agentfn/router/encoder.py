@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agentfn.exceptions import ConfigError, MissingExtraError
-from agentfn.router._bert import LocalBertEncoder, load_bert_weights, mean_pool_normalise, padded
+from agentfn.router._bert import LocalBertEncoder, load_bert_weights, padded
 
 __all__ = [
     "DEFAULT_ENCODER",
@@ -134,7 +134,7 @@ class NumpyBertEncoder(LocalBertEncoder):
         self.weights = load_bert_weights(Path(folder))
         super().__init__(Path(folder), self.weights.dim, spec=spec, max_length=max_length)
 
-    def _forward(self, batch: list[list[int]]) -> FloatArray:
+    def _hidden(self, batch: list[list[int]]) -> tuple[FloatArray, FloatArray]:
         tokens, mask = padded(batch)
         n, t = tokens.shape
         wt = self.weights
@@ -156,7 +156,7 @@ class NumpyBertEncoder(LocalBertEncoder):
             inner = x @ L["i_w"] + L["i_b"]
             inner = _gelu(inner)
             x = _layer_norm(x + inner @ L["f_w"] + L["f_b"], L["ln2_w"], L["ln2_b"], wt.eps)
-        return mean_pool_normalise(x.reshape(n, t, -1), mask)
+        return x.reshape(n, t, -1), mask
 
 
 class SentenceTransformerEncoder:

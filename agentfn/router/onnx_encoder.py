@@ -29,7 +29,6 @@ from agentfn.router._bert import (
     FloatArray,
     LocalBertEncoder,
     load_bert_weights,
-    mean_pool_normalise,
     padded,
 )
 
@@ -169,9 +168,8 @@ class OnnxBertEncoder(LocalBertEncoder):
         del weights  # the session holds its own copy; don't keep two
         self._session: Any = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
-    def _forward(self, batch: list[list[int]]) -> FloatArray:
+    def _hidden(self, batch: list[list[int]]) -> tuple[FloatArray, FloatArray]:
         tokens, mask = padded(batch)
         positions = np.broadcast_to(np.arange(tokens.shape[1], dtype=np.int64), tokens.shape)
         feeds = {"input_ids": tokens, "position_ids": np.ascontiguousarray(positions), "attention_mask": mask}
-        hidden = np.asarray(self._session.run(["hidden"], feeds)[0], dtype=np.float32)
-        return mean_pool_normalise(hidden, mask)
+        return np.asarray(self._session.run(["hidden"], feeds)[0], dtype=np.float32), mask

@@ -71,10 +71,12 @@ def first_pass(
     if scorer.index.encoder is not None:
         bare = bare_request(text) if cfg.abstain_mode == "model" else text
         extra = [bare] if bare and bare != text else []
-        vecs = scorer.encode([text] + [s.text for s in steps] + extra + ([context] if context else []))
-        if extra:
-            bare_vec = vecs[1 + len(steps)]
-        ctx_vec = vecs[-1] * cfg.context_weight if context else 0.0
+        whole_vec, step_vecs = scorer.encode_request(text, [s.text for s in steps])
+        others = scorer.encode(extra + ([context] if context else [])) if extra or context else None
+        vecs = [whole_vec, *step_vecs]
+        if extra and others is not None:
+            bare_vec = others[0]
+        ctx_vec = others[-1] * cfg.context_weight if context and others is not None else 0.0
         for i in range(1 + len(steps)):
             v = vecs[i] + ctx_vec + (cfg.segment_context * vecs[0] if i else 0.0)
             vectors[i] = v / max(float(np.linalg.norm(v)), 1e-12)
@@ -88,7 +90,9 @@ def first_pass(
         slots, pooled = scorer.pool_scores(items, context, max(cfg.ann_candidates, k))
         whole = pooled[0]
     else:
-        whole = scorer.score_all(text, context, vectors[0])
+        texts = [text] + [s.text for s in steps]
+        pooled = scorer.score_many(list(zip(texts, vectors, strict=True)), context)
+        whole = pooled[0]
     r = Ranking(text, context, vectors[0], whole, slots, whole["fused"].copy(), bare_vec=bare_vec)
     r.score_top = float(np.max(whole["abstain"])) if whole["abstain"].size else 0.0
     r.dense_top = float(np.max(whole["dense"])) if whole["dense"].size else 0.0

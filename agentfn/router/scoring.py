@@ -64,6 +64,39 @@ class Scorer:
             cache.popitem(last=False)
         return out
 
+    def encode_request(self, text: str, steps: list[str]) -> tuple[FloatArray, list[FloatArray]]:
+        """The request's vector and its steps' vectors (see :attr:`RouterConfig.step_vectors`).
+
+        With ``"spans"`` and an encoder that can pool character spans, one forward
+        pass gives all of them; a step not found verbatim in the request, or cut
+        off by truncation, is encoded on its own.
+        """
+        encoder = self.index.encoder
+        span_encode = getattr(encoder, "encode_spans", None)
+        mode = self.config.step_vectors
+        if mode == "auto":
+            mode = "spans" if len(text.split()) > self.config.span_min_words else "separate"
+        if mode != "spans" or not steps or span_encode is None:
+            vecs = self.encode([text, *steps])
+            return vecs[0], list(vecs[1:])
+        keys = [f"\x1fspan\x1f{i}\x1f{text}" for i in range(len(steps))]
+        cache = self.query_cache
+        if text not in cache or any(k not in cache for k in keys):
+            spans: list[tuple[int, int]] = []
+            pos = 0
+            for step in steps:
+                at = text.find(step, pos)
+                spans.append((at, at + len(step)) if at >= 0 else (0, 0))
+                pos = at + len(step) if at >= 0 else pos
+            whole, pooled = span_encode(text, spans)
+            missing = [s for s, v in zip(steps, pooled, strict=True) if v is None]
+            alone = dict(zip(missing, self.encode(missing), strict=True)) if missing else {}
+            cache[text] = whole
+            for k, s, v in zip(keys, steps, pooled, strict=True):
+                cache[k] = v if v is not None else alone[s]
+        vecs = self.encode([text, *keys])  # all cached now: refreshes their LRU order
+        return vecs[0], list(vecs[1:])
+
     def query_vector(self, text: str, context: str = "") -> FloatArray:
         """The normalised query vector of ``text`` with ``context`` mixed in."""
         vecs = self.encode([text, context] if context else [text])
@@ -98,6 +131,27 @@ class Scorer:
             return out
         dense = (idx.emb[:n] @ qvec).astype(np.float32)
         return {"dense": dense, "lexical": lex, **self.fuse(dense, lex, idx.live_alive())}
+
+    def score_many(self, items: Sequence[tuple[str, FloatArray | None]], context: str = "") -> list[Signals]:
+        """:meth:`score_all` for several (text, query vector) items, the dense half as one matrix product.
+
+        Reading the tool matrix once for all of a request's steps, instead of once per step,
+        is what makes multi-step requests cheap at large registries.
+        """
+        idx = self.index
+        if idx.encoder is None or any(v is None for _, v in items):
+            return [self.score_all(t, context, v) for t, v in items]
+        n = idx.n_slots
+        queries = np.stack([v for _, v in items if v is not None]).astype(np.float32)
+        dense_all = (idx.emb[:n] @ queries.T).astype(np.float32)
+        alive = idx.live_alive()
+        out: list[Signals] = []
+        for j, (text, _) in enumerate(items):
+            raw_lex, scale = self.lexical_raw(text, context)
+            lex = raw_lex / max(scale, 1e-6)
+            dense = np.ascontiguousarray(dense_all[:, j])
+            out.append({"dense": dense, "lexical": lex, **self.fuse(dense, lex, alive)})
+        return out
 
     def fuse(self, dense: FloatArray, lex: FloatArray, alive: npt.NDArray[np.bool_]) -> Signals:
         """``weighted``, ``fused`` and ``abstain`` from the two signals (-inf where not ``alive``)."""
@@ -151,9 +205,11 @@ class Scorer:
         slots = pool[idx.alive[pool]].astype(np.int64)
         rows = idx.emb[slots]
         everyone = slots >= 0  # all True: every pooled slot is live
+        # One product for all items, as in score_many: same arithmetic, same floats.
+        dense_all = (rows @ np.stack([q for q, *_ in parts]).astype(np.float32).T).astype(np.float32)
         out: list[Signals] = []
-        for qvec, raw, scale, _ in parts:
-            dense = (rows @ qvec).astype(np.float32)
+        for j, (_, raw, scale, _) in enumerate(parts):
+            dense = np.ascontiguousarray(dense_all[:, j])
             lex = raw[slots] / scale
             out.append({"dense": dense, "lexical": lex, **self.fuse(dense, lex, everyone)})
         return slots, out

@@ -72,3 +72,24 @@ def test_without_onnxruntime_auto_falls_back_to_numpy_and_onnx_names_the_extra()
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "ERR" in out.stdout and "agentfn[router]" in out.stdout and "onnxruntime" in out.stdout
+
+
+def test_span_vectors_come_from_one_pass_and_agree_across_backends(encoder: Encoder, numpy_encoder: Encoder) -> None:
+    assert isinstance(encoder, OnnxBertEncoder) and isinstance(numpy_encoder, NumpyBertEncoder)
+    text = "Look up the airport code for Lyon, then search flights from there to Oslo on Friday."
+    first = (0, text.index(","))
+    second = (text.index("search"), len(text) - 1)
+    whole, spans = encoder.encode_spans(text, [first, second, (len(text), len(text))])
+    # The whole-request vector is the ordinary one: nothing changes for single-step requests.
+    assert np.abs(whole - encoder.encode([text])[0]).max() < 1e-5
+    assert spans[2] is None  # no token inside: the caller encodes that step alone
+    a, b = spans[0], spans[1]
+    assert a is not None and b is not None
+    assert abs(float(np.linalg.norm(a)) - 1.0) < 1e-5 and abs(float(np.linalg.norm(b)) - 1.0) < 1e-5
+    # Each span keeps what its own words say: closer to its step encoded alone than to the other step.
+    alone = encoder.encode([text[first[0]:first[1]], text[second[0]:second[1]]])
+    assert float(a @ alone[0]) > float(a @ alone[1])
+    assert float(b @ alone[1]) > float(b @ alone[0])
+    nwhole, nspans = numpy_encoder.encode_spans(text, [first, second])
+    assert np.abs(nwhole - whole).max() < 1e-5
+    assert all(x is not None and np.abs(x - y).max() < 1e-4 for x, y in zip(nspans, spans[:2], strict=True))

@@ -251,3 +251,23 @@ def test_query_vector_cache_is_bounded_and_optional(encoder: Encoder) -> None:
 
     per_route = len({"what's Tesla trading at right now", bare_request("what's Tesla trading at right now")})
     assert counting.texts == before + per_route  # model mode also encodes the request without its values
+
+
+def test_span_step_vectors_keep_combinations_and_are_cached(encoder: Encoder) -> None:
+    r = Router.build(SPECS, encoder=encoder, config=RouterConfig(step_vectors="spans"))
+    for query, gold in MULTI:
+        plan = r.route(query, k=5)
+        assert plan.selected == gold, query
+        assert r.route(query, k=5) == plan  # the agent routes the same turn again: same plan, from the cache
+    whole, steps = r.scorer.encode_request(MULTI[0][0], ["convert 20 USD to EUR", "email it to Ann"])
+    assert len(steps) == 2 and float(whole @ steps[0]) < 0.999
+
+
+def test_batched_step_scoring_equals_one_by_one(router: Router) -> None:
+    texts = ["convert 20 USD to EUR", "email it to Ann", "what's the weather in Oslo"]
+    vecs = router.scorer.encode(texts)
+    many = router.scorer.score_many([(t, v) for t, v in zip(texts, vecs, strict=True)])
+    for t, v, got in zip(texts, vecs, many, strict=True):
+        one = router.scorer.score_all(t, "", v)
+        for key in ("dense", "lexical", "weighted", "fused", "abstain"):
+            assert np.allclose(got[key], one[key], atol=1e-5), key
