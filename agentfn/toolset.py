@@ -88,6 +88,19 @@ class Toolset:
     def get(self, name: str) -> Tool[..., Any] | None:
         return self._tools.get(name)
 
+    def resolve(self, name: str) -> str | None:
+        """The registered name for ``name``: itself, or the one tool imported under that original name.
+
+        Foreign names that are not valid function names (``geometry.area_circle``)
+        are registered sanitised (``geometry_area_circle``) with the original kept in
+        ``metadata["original_name"]``; expected calls written against the original
+        definitions still find their tool. ``None`` when no tool, or several, match.
+        """
+        if name in self._tools:
+            return name
+        found = [n for n, t in self._tools.items() if t.metadata.get("original_name") == name]
+        return found[0] if len(found) == 1 else None
+
     def names(self) -> list[str]:
         return list(self._tools)
 

@@ -239,7 +239,7 @@ def score_calls(
     """(passed, names matched, problems) for one turn's calls [(name, validated args or None, error)]."""
     if not expected:
         return (not calls, not calls, [f"unexpected call {n}" for n, _, _ in calls])
-    want = [e.name for e in expected]
+    want = [toolset.resolve(e.name) or e.name for e in expected]
     got = [n for n, _, _ in calls]
     names_ok = sorted(want) == sorted(got) if order == "any" else want == got
     if not names_ok:
@@ -251,9 +251,9 @@ def score_calls(
     best: list[str] | None = None
     for perm in orders:
         problems: list[str] = []
-        for exp, idx in zip(expected, perm, strict=True):
+        for exp, wanted, idx in zip(expected, want, perm, strict=True):
             name, args, _ = calls[idx]
-            if name != exp.name:
+            if name != wanted:
                 problems.append(f"call {idx} is {name}, expected {exp.name}")
                 continue
             problems += [f"{name}: {p}" for p in match_arguments(exp.arguments, args or {}, _defaults(toolset, name))]

@@ -107,7 +107,7 @@ async def run_case_once(agent: Agent[Any, Any], toolset: Toolset, case: CallCase
     started = time.perf_counter()
     for i, turn in enumerate(turns):
         history.extend(turn.conversation())
-        _SUPPLIED.set(_supplied(turn.expected))
+        _SUPPLIED.set(_supplied(turn.expected, toolset))
         try:
             made, history, turn_usage, error = await _run_turn(agent, history, len(turn.expected), i == len(turns) - 1)
         except AgentFnError as exc:
@@ -132,11 +132,11 @@ async def run_case_once(agent: Agent[Any, Any], toolset: Toolset, case: CallCase
     )
 
 
-def _supplied(expected: list[ExpectedCall]) -> dict[str, deque[Any]]:
+def _supplied(expected: list[ExpectedCall], toolset: Toolset) -> dict[str, deque[Any]]:
     queues: dict[str, deque[Any]] = {}
     for e in expected:
         if e.has_result:
-            queues.setdefault(e.name, deque()).append(e.result)
+            queues.setdefault(toolset.resolve(e.name) or e.name, deque()).append(e.result)
     return queues
 
 

@@ -135,3 +135,23 @@ def test_schema_drafts_cover_every_tool() -> None:
     drafted = cases_from_schemas(TOOLS)
     assert [c["id"] for c in drafted] == ["schema-get_weather", "schema-get_time", "no-call-greeting"]
     assert drafted[0]["expected"][0]["arguments"] == {"city": ["a"]}
+
+
+async def test_expected_calls_may_use_the_foreign_names_tools_were_defined_with() -> None:
+    from agentfn import Tool
+
+    area = Tool.from_schema({"name": "geometry.area_circle", "description": "Area of a circle.",
+                             "parameters": {"type": "dict", "properties": {"radius": {"type": "float"}}, "required": ["radius"]}})
+    tools = Toolset([area])
+    assert area.name == "geometry_area_circle" and tools.resolve("geometry.area_circle") == "geometry_area_circle"
+    assert tools.resolve("geometry_area_circle") == "geometry_area_circle" and tools.resolve("circle.area") is None
+
+    def reply(messages: list[Message], request: ModelRequest) -> AssistantMessage | str:
+        if messages[-1].role == "tool":
+            return "done"
+        return AssistantMessage(tool_calls=[call("geometry_area_circle", {"radius": 5})])
+
+    cases = [case(id="dotted", prompt="area of a circle of radius 5", expected=[
+        {"name": "geometry.area_circle", "arguments": {"radius": [5]}, "result": 78.54}])]
+    report = await evaluate_calls(FunctionModel(reply), tools, cases)
+    assert report.cases[0].pass_all, report.cases[0].runs[0].problems
