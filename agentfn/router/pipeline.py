@@ -23,6 +23,9 @@ from agentfn.router.servers import server_boost
 
 __all__ = ["Ranking", "candidate_features", "first_pass"]
 
+_TIE_BREAK = 1e-3
+"""Share of the whole request's score added after lifting steps (orders ties, moves nothing else much)."""
+
 
 @dataclass
 class Ranking:
@@ -108,9 +111,14 @@ def first_pass(
         real_steps.append(s["fused"])
         r.dense_top = max(r.dense_top, float(np.max(s["dense"])))
     target = max([float(np.max(r.fused))] + [float(np.max(f)) for f in real_steps])
+    whole_fused = r.fused
     for f in real_steps:
         lift = cfg.segment_boost * max(target - float(np.max(f)), 0.0)
         r.fused = np.maximum(r.fused, f + np.float32(lift))
+    if real_steps:
+        # Lifted step tops tie with the overall best: the whole request's own score breaks the tie
+        # (not the tool name), so the head is the tool that fits the request as a whole.
+        r.fused = r.fused + np.float32(_TIE_BREAK) * whole_fused
     # A request made of clear steps fits even if the whole sentence matches nothing well.
     r.score_top = max([r.score_top] + [st.score for st in r.step_tops])
     if cfg.server_boost > 0:
