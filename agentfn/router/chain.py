@@ -4,7 +4,8 @@
 
 * *producers*: for every required input of a chosen tool that the request does
   not give, a chosen tool that produces it is linked; otherwise the best
-  producer among the request's candidates (``flow x (0.5 + 0.5 x relevance)``,
+  producer among the request's candidates (a lookup, or a tool whose action,
+  such as "create" or "send", the request asks for) (``flow x (0.5 + 0.5 x relevance)``,
   lower when the producer itself has open inputs; learned flow counts too)
   joins, before it, and its own open inputs are looked at in turn;
 * *consumers*: a top-ranked candidate whose open input a chosen tool produces
@@ -42,6 +43,12 @@ class _Chain:
         sio = self.io_of(src)
         return max(flow_score(sio, slot), self.stats.boost(sio, dst, slot))
 
+    def may_produce(self, name: str) -> bool:
+        """Whether ``name`` may join as a producer: a tool that changes something (creates, sends,
+        cancels...) joins only when the request asks for that action; lookups always may."""
+        actions = self.io_of(name).actions
+        return not actions or bool(actions & self.values.words)
+
     def open_inputs(self, name: str) -> list[IOSlot]:
         return missing_inputs(self.io_of(name), self.values, self.learned)
 
@@ -64,7 +71,7 @@ class _Chain:
                         continue
                     best, best_name = 0.0, None
                     for cand, rel in self.relevance.items():
-                        if cand == consumer or cand in self.tools:
+                        if cand == consumer or cand in self.tools or not self.may_produce(cand):
                             continue
                         f = self.flow(cand, consumer, slot)
                         if f < self.min_flow:

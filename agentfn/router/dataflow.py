@@ -56,6 +56,14 @@ _CODE = frozenset(["code", "iata", "icao", "symbol", "sku", "isbn", "slug", "han
 _VERBS = frozenset(
     ["get", "fetch", "retrieve", "search", "find", "lookup", "look", "list", "query", "show", "read", "convert", "calculate", "compute", "check", "create", "make", "resolve", "translate", "send", "post", "update", "delete", "set", "add", "remove", "generate", "geocode", "locate", "detect"]
 )
+_ACTIONS = frozenset(
+    ["create", "add", "send", "post", "reply", "forward", "delete", "remove", "cancel", "update", "modify", "edit",
+     "set", "book", "reserve", "purchase", "buy", "pay", "transfer", "archive", "move", "upload", "write", "publish",
+     "schedule", "invite", "share", "submit", "approve", "reject", "close", "trigger", "restart", "reset", "disable",
+     "enable", "acknowledge", "ack", "assign", "mark", "complete", "refund", "return", "exchange", "checkout", "request",
+     "order", "start", "stop", "pause", "play", "mute", "unmute", "kill", "revoke", "grant", "rename", "insert", "append"]
+)
+"""Verbs that change state (stemmed as :func:`~agentfn.router.text.tokenize` does)."""
 _RETURNS_FIRST = re.compile(r"\b(?:returns?|outputs?|yields?)\s+([^.;:]+)", re.I)
 _RETURNS = re.compile(r"\b(?:returns?|gives?|provides?|outputs?|yields?|retrieves?|gets?|fetch(?:es)?|finds?|looks? up)\s+([^.;:]+)", re.I)
 
@@ -104,6 +112,9 @@ class ToolIO:
     """The tool name's words that are not verbs or filler (``get_user_email`` -> user, email)."""
     text_words: frozenset[str] = frozenset()
     """Content words of the name and description (what a request mentioning the tool would say)."""
+    actions: frozenset[str] = frozenset()
+    """Verbs of the name that change something (``create``, ``send``, ``cancel``...): such a tool
+    is pulled in as a producer only when the request asks for that action."""
 
 
 def _type(schema: dict[str, Any]) -> str:
@@ -196,7 +207,8 @@ def tool_io(rec: ToolRecord) -> ToolIO:
             words = frozenset(guess)
             outputs = [IOSlot("result", words, frozenset(), "any", _kind(words, frozenset(), {}), inferred=True)]
     text_words = frozenset(w for w in _words(rec.name) if w not in _GENERIC) | _text_words(rec.description)
-    return ToolIO(rec.name, tuple(inputs), tuple(outputs), objects, text_words)
+    actions = frozenset(w for w in name_words if w in _ACTIONS)
+    return ToolIO(rec.name, tuple(inputs), tuple(outputs), objects, text_words, actions)
 
 
 def _weight(w: str) -> float:
@@ -245,6 +257,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w-]+\.(?:com|org|net|io|dev|ai)\b", re.I)
 _PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 _IDLIKE = re.compile(r"(?<![\w@])(?=[\w-]*\d)(?=[\w-]*[A-Za-z_-])[\w-]{3,}|\b\d{4,}\b|\b[0-9a-f]{8}-[0-9a-f-]{27}\b")
+_SHORT_NUMBER = re.compile(r"(?<![\w.#-])#?\d{1,3}(?![\w.,:/-])")
 _CODELIKE = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
 _QUOTED = re.compile(r"\"[^\"]+\"|(?<!\w)'[^'\n]+'(?!\w)|`[^`]+`")
 _IP = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b|\b(?:[0-9a-f]{1,4}:){4,7}[0-9a-f]{1,4}\b", re.I)
@@ -278,6 +291,8 @@ class RequestValues:
         quoted = len(_QUOTED.findall(text))
         numbers = len(_NUMBER.findall(text)) + sum(1 for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMWORDS)
         ids = [_label(text, m.start()) for m in _IDLIKE.finditer(text)]
+        # A short number right after a content word ("ticket 993", "order 42") is an identifier of that thing.
+        ids += [lab for m in _SHORT_NUMBER.finditer(text) if (lab := _label(text, m.start()))]
         codes = [_label(text, m.start()) for m in _CODELIKE.finditer(text) if m.group() not in _NOT_CODES]
         counts = {
             "coord": len(_DECIMAL.findall(text)),
