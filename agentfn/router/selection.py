@@ -111,6 +111,8 @@ def order_chain(
 ) -> list[str]:
     """Order chosen tools: data-flow edges first, then trace order, then request order, then rank.
 
+    A producer pulled in for another tool takes the earliest request position of the tools it feeds.
+
     A topological sort (Kahn) over the flow edges; among the tools free to run
     next, the one that traces run earliest (most order votes against the
     others), then the earliest request position, then the best rank goes first.
@@ -120,10 +122,21 @@ def order_chain(
     inside = set(todo)
     preds: dict[str, set[str]] = {n: {p for p, c in edges if c == n and p in inside and p != n} for n in todo}
     far = 1 << 30
+    # A tool pulled in for another one's input has no place of its own in the request: it takes the
+    # earliest place of the tools it feeds, so it runs right before them, not after every other step.
+    place = dict(positions)
+    for _ in range(len(todo)):
+        changed = False
+        for p, c in edges:
+            if p in inside and p not in positions and c in place and place[c] < place.get(p, far):
+                place[p] = place[c]
+                changed = True
+        if not changed:
+            break
 
     def key(n: str, pool: list[str]) -> tuple[int, int, int, str]:
         votes = sum(co.order_vote(n, m) for m in pool if m != n)
-        return (-votes, positions.get(n, far), rank.get(n, far), n)
+        return (-votes, place.get(n, far), rank.get(n, far), n)
 
     out: list[str] = []
     while todo:

@@ -60,3 +60,13 @@ def test_short_number_after_a_word_is_an_id_of_that_thing() -> None:
     io = IO["helpdesk_update_ticket_status"]
     assert not missing_inputs(io, RequestValues.of("mark ticket 993 as solved"))
     assert [s.name for s in missing_inputs(io, RequestValues.of("mark my ticket as solved"))] == ["ticket_id"]
+
+
+def test_a_pulled_producer_runs_right_before_the_step_it_feeds() -> None:
+    from agentfn.router.combine import CoUsage
+    from agentfn.router.selection import order_chain
+
+    # The request: "delete that mail (step 0), then translate the contract (step 1)"; search feeds delete.
+    order = order_chain(["mail_delete", "translate", "mail_search"], {("mail_search", "mail_delete")},
+                        {"mail_delete": 0, "translate": 1}, {"translate": 0, "mail_delete": 1, "mail_search": 2}, CoUsage())
+    assert order == ["mail_search", "mail_delete", "translate"]
