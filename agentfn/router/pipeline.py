@@ -118,7 +118,7 @@ def first_pass(
     if real_steps:
         # Lifted step tops tie with the overall best: the whole request's own score breaks the tie
         # (not the tool name), so the head is the tool that fits the request as a whole.
-        r.fused = r.fused + np.float32(_TIE_BREAK) * whole_fused
+        r.fused = (r.fused + np.float32(_TIE_BREAK) * whole_fused).astype(np.float32)
     # A request made of clear steps fits even if the whole sentence matches nothing well.
     r.score_top = max([r.score_top] + [st.score for st in r.step_tops])
     if cfg.server_boost > 0:
