@@ -149,16 +149,26 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+_ENUM_VALUES = 12
+_RETURN_DESC_TOKENS = 20
+
+
 def lexical_tokens(rec: ToolRecord) -> list[str]:
     """Tokens that index a tool: name parts (twice: names are the strongest signal),
-    description, parameter names and descriptions, return field names."""
+    description, parameter names, descriptions and enum values (the first 12: "celsius",
+    "economy"), return field names and the start of their descriptions."""
     name_tokens = tokenize(" ".join(split_name(rec.name)))
     toks = name_tokens * 2 + tokenize(rec.description)
     for pname, schema in rec.param_items():
         toks += tokenize(" ".join(split_name(pname)))
         toks += tokenize(str(schema.get("description") or ""))
-    for fname, _ in rec.return_items():
+        enum: Any = schema.get("enum")
+        if isinstance(enum, list):
+            for value in enum[:_ENUM_VALUES]:  # pyright: ignore[reportUnknownVariableType]
+                toks += tokenize(str(value))  # pyright: ignore[reportUnknownArgumentType]
+    for fname, schema in rec.return_items():
         toks += tokenize(" ".join(split_name(fname)))
+        toks += tokenize(str(schema.get("description") or ""))[:_RETURN_DESC_TOKENS]
     return toks
 
 
