@@ -3,6 +3,12 @@
 Each is an :func:`agentfn.llm_function.llm_function` with a template in
 ``prompts/functions/``. Call them directly (``await translate("你好", target="en",
 model=m)``) or offer them to an agent, which lends them its model.
+
+``translate``, ``sentiment`` and ``summarize`` also have deterministic rules
+(:mod:`agentfn.library._language_rules`: a phrasebook, a polarity lexicon, an extractive
+summary) used instead of the model when the model is one whose own prose is not shown
+(``answer_mode="grounded"``, the embedded 135M default): it would invent an answer; the
+rules answer or say that they cannot (:class:`NotSupportedOffline`).
 """
 
 from __future__ import annotations
@@ -10,15 +16,27 @@ from __future__ import annotations
 import ast
 import enum
 import re
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, cast
 
 from pydantic import BaseModel, Field, create_model
 
 from agentfn import ToolRetry
-from agentfn.llm_function import llm_function
+from agentfn.backends.base import Model
+from agentfn.context import RunContext
+from agentfn.library._language_rules import (
+    NotSupportedOffline,
+    extractive_summary,
+    lexicon_sentiment,
+    phrasebook_translate,
+    writes_prose,
+)
+from agentfn.llm_function import LLMFunction, llm_function
 
 __all__ = [
     "Citation",
+    "NotSupportedOffline",
+    "RulesFirstFunction",
     "CitedAnswer",
     "Classification",
     "Code",
@@ -35,6 +53,60 @@ __all__ = [
 ]
 
 
+class RulesFirstFunction(LLMFunction[Any, Any]):
+    """An LLM function with deterministic rules for models whose own prose is not shown.
+
+    ``rules(arguments)`` gives the result (or raises :class:`NotSupportedOffline`) when the
+    resolved model has ``answer_mode="grounded"``; any other model runs the prompt as usual.
+    """
+
+    def __init__(self, original: Callable[..., Any], rules: Callable[[dict[str, Any]], Any], **options: Any) -> None:
+        defaults: dict[str, Any] = {
+            "template": None, "package": "agentfn.prompts", "prompt": None, "system": None, "retries": 2,
+            "output_type": None, "output_from": None, "finalize": None, "model_settings": None, "name": None,
+            "tool_options": {},
+        }
+        super().__init__(original, **{**defaults, **options})
+        self.rules = rules
+
+    async def run(
+        self,
+        arguments: Mapping[str, Any],
+        *,
+        model: Model | str | None = None,
+        ctx: RunContext[Any] | None = None,
+        model_settings: Mapping[str, Any] | None = None,
+    ) -> Any:
+        backend = self._resolve_model(model, ctx)
+        if not writes_prose(backend):
+            return self.rules(dict(arguments))
+        return await super().run(arguments, model=backend, ctx=ctx, model_settings=model_settings)
+
+
+def _rules_first(rules: Callable[[dict[str, Any]], Any], **options: Any) -> Callable[[Callable[..., Any]], RulesFirstFunction]:
+    def decorate(function: Callable[..., Any]) -> RulesFirstFunction:
+        return RulesFirstFunction(function, rules, **options)
+
+    return decorate
+
+
+def _translate_rules(arguments: dict[str, Any]) -> str:
+    return phrasebook_translate(str(arguments["text"]), str(arguments["target"]), arguments.get("source"))
+
+
+def _sentiment_rules(arguments: dict[str, Any]) -> Sentiment:
+    label, confidence = lexicon_sentiment(str(arguments["text"]))
+    return Sentiment(label=cast(Any, label), confidence=confidence)
+
+
+def _summary_rules(arguments: dict[str, Any]) -> Summary:
+    bullets = arguments.get("format") == "bullets"
+    parts = extractive_summary(str(arguments["text"]), int(arguments.get("max_words") or 100), bullets=bullets)
+    if bullets:
+        return Summary(format="bullets", text="\n".join(f"- {p}" for p in parts), points=parts)
+    return Summary(format="prose", text=parts[0])
+
+
 @llm_function()
 async def generate(prompt: str, max_words: int | None = None, style: str | None = None) -> str:
     """Write new free text for a request: a poem, a haiku, a story, an email, a note, a tweet, a paragraph...
@@ -47,7 +119,7 @@ async def generate(prompt: str, max_words: int | None = None, style: str | None 
     ...
 
 
-@llm_function()
+@_rules_first(_translate_rules)
 async def translate(text: str, target: str, source: str | None = None) -> str:
     """Translate text into another language (how to say something in French, Spanish, German...).
 
@@ -80,7 +152,7 @@ def _finish_summary(value: Any, arguments: dict[str, Any]) -> Summary:
     return Summary(format="prose", text=str(value).strip())
 
 
-@llm_function(output_from=_summary_output, finalize=_finish_summary)
+@_rules_first(_summary_rules, output_from=_summary_output, finalize=_finish_summary)
 async def summarize(text: str, max_words: int = 100, format: Literal["prose", "bullets"] = "prose") -> Summary:
     """Summarize (shorten, condense, tl;dr) a given text as a short paragraph or as bullet points.
 
@@ -210,7 +282,7 @@ class Sentiment(BaseModel):
     confidence: float = Field(ge=0, le=1)
 
 
-@llm_function()
+@_rules_first(_sentiment_rules)
 async def sentiment(text: str) -> Sentiment:
     """Tell the sentiment of a text (a review, comment or message): positive, negative, neutral or mixed.
 
