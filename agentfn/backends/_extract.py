@@ -9,9 +9,11 @@ conversation offers, by the parameter's kind (:func:`agentfn._values.parameter_k
 ==========  ===========================================================================
 number      the numbers written in the request or in this turn's tool results, their
             negatives, and the default
-date        ISO dates and date-times in the request, today and this turn's results, each
-            date also with every clock time of the request, and date parts of date-times
-url, file,  the URLs, file names (for files also single words and ``.``), JSON documents,
+date        ISO dates and date-times in the request and this turn's results, and today
+            when the request has no date or is relative to now ("until", "since", "ago",
+            "today"...); each date also with every clock time of the request, and date
+            parts of date-times
+url, file,  the URLs, file names (when it names none, single words and ``.``), JSON documents,
 json, csv,  the pasted table, or the code of the request; unconstrained when there is none
 code
 text        spans of the request (up to 12 words, end punctuation trimmed), quoted text,
@@ -76,6 +78,10 @@ _FILLER = frozenset(
 
 
 _VERBS = frozenset({"is", "are", "was", "were"})
+_RELATIVE_TO_TODAY = re.compile(
+    r"\b(?:today|now|tonight|tomorrow|yesterday|until|till|since|ago|left|current(?:ly)?|this (?:week|month|year))\b",
+    re.IGNORECASE,
+)
 _NUMERIC = re.compile(r"[-+]?[\d.,%]+")
 
 
@@ -180,8 +186,8 @@ class ExtractionSources:
     def dates(self) -> list[str]:
         texts = [self.request, *(v for v in self.result_leaves if isinstance(v, str))]
         found = [d for t in texts for d in dates_in(t)]
-        if self.today:
-            found.append(self.today)
+        if self.today and (not found or _RELATIVE_TO_TODAY.search(self.request)):
+            found.append(self.today)  # "1999-12-31 fell on?" is about that date, "until 2027-03-01" also today
         out: list[str] = []
         times = times_in(self.request)
         for d in found:
@@ -215,7 +221,9 @@ class ExtractionSources:
         if kind == "file":
             files = re.findall(r"(?<![\w/.:-])[\w-]+(?:/[\w.-]+)*\.[A-Za-z][A-Za-z0-9]{0,4}(?![\w.])", request)
             words = [w.strip(_TRIM) for w in request.split() if len(w.strip(_TRIM)) > 1]
-            return list(dict.fromkeys([*files, *words, "."])) if files or words else []
+            if files:  # "save 'buy eggs' into shopping.txt": the path is the file name, not a word
+                return list(dict.fromkeys(files))
+            return list(dict.fromkeys([*words, "."])) if words else []
         if kind == "json":
             return json_documents(request)
         if kind == "csv":

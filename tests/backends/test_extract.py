@@ -51,9 +51,14 @@ def test_numbers_and_unit_spans_come_from_the_request() -> None:
     assert props["from_unit"]["enum"] == ["miles"] and props["to_unit"]["enum"] == ["kilometres"]
 
 
-def test_dates_include_today_and_clock_times() -> None:
+def test_dates_include_clock_times_and_today_only_when_relative() -> None:
     props = _props("convert_timezone", "It is 09:00 in New York on 2024-03-15. What time is it in London?")
-    assert {"2024-03-15", "2024-03-15T09:00:00", "2026-01-05"} <= set(props["datetime"]["enum"])
+    assert {"2024-03-15", "2024-03-15T09:00:00"} <= set(props["datetime"]["enum"])
+    assert "2026-01-05" not in props["datetime"]["enum"]  # the request is about its own date
+    assert "2026-01-05" in _props("date_diff", "How many weeks until 2027-03-01?")["start"]["enum"]
+    assert _props("date_info", "Which day of the week did 1999-12-31 fall on?")["date"]["enum"][:1] == ["1999-12-31"]
+    assert "2026-01-05" not in _props("date_info", "Which day of the week did 1999-12-31 fall on?")["date"]["enum"]
+    assert "2026-01-05" in _props("date_info", "What day of the week is it?")["date"]["enum"]
     assert "Europe/London" in props["to_timezone"]["enum"]
     assert "Europe/London" in props["from_timezone"]["anyOf"][0]["enum"]  # Optional[str]: narrowed, null kept
     assert props["from_timezone"]["anyOf"][1] == {"type": "null"}
@@ -132,3 +137,8 @@ def test_identifier_text_takes_digit_strings_and_named_optional_text_is_kept() -
     assert "19122" not in props["first_name"]["enum"]  # a name is not: bare numbers stay out
     assert "Hello" in props["subject"]["enum"]  # optional, but the request names it: offered (still optional)
     assert "style" not in props  # optional and not named: left out, its default applies
+
+
+def test_a_named_file_is_the_only_path() -> None:
+    assert _props("write_file", "Save the text 'buy eggs' into shopping.txt")["path"]["enum"] == ["shopping.txt"]
+    assert "." in _props("list_files", "Show me what is in the top folder")["path"]["enum"]  # no file named: words and "."
