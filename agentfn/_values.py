@@ -35,6 +35,7 @@ __all__ = [
     "times_in",
 ]
 
+_RELATIVE = re.compile(r"\b(?:until|till|since|ago|from (?:now|today)|left until|(?:have|has) passed)\b", re.I)
 _DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?(?!\d)")
 _TIME = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?::\d{2})?(?![\d:])")
 _URL = re.compile(r"https?://[^\s'\"<>]+[^\s'\"<>.,;:!?)]")
@@ -177,7 +178,8 @@ def request_values(text: str) -> dict[str, int]:
     rest = _CODE.sub(" ", rest)
     quoted = len(_QUOTED.findall(rest))
     rest = _QUOTED.sub(" ", rest)
-    return {"date": len(_DATE.findall(rest)), "url": len(_URL.findall(body)), "file": len(_FILE.findall(_DATE.sub(" ", rest))),
+    dates = len(_DATE.findall(rest)) + (1 if _RELATIVE.search(body) else 0)  # "until X": today is the other end
+    return {"date": dates, "url": len(_URL.findall(body)), "file": len(_FILE.findall(_DATE.sub(" ", rest))),
             "json": len(docs), "csv": csv, "code": code, "number": len(numbers_in_request(body)), "quoted": quoted}
 
 
