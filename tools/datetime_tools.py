@@ -110,9 +110,9 @@ def date_add(
     seconds: float = 0,
     timezone: str | None = None,
 ) -> str:
-    """The date a given amount of time after or before another date: add (or, with negative
-    numbers, subtract) years, months, weeks, days, hours, minutes or seconds, e.g. a deadline
-    some weeks after a start date, or when a period that starts on a date ends.
+    """The date N days, weeks, months or years after (from) or before a date or today: add (or,
+    with negative numbers, subtract) years, months, weeks, days, hours, minutes or seconds, e.g. a
+    deadline some weeks after a start date, or when a period that starts on a date ends.
 
     Calendar units (years, months, weeks, days) keep the local clock time, also across
     daylight-saving changes; a month step clamps the day (Jan 31 + 1 month = Feb 28/29).
@@ -158,9 +158,9 @@ def date_diff(
     unit: Literal["seconds", "minutes", "hours", "days", "weeks"] = "days",
     timezone: str | None = None,
 ) -> float:
-    """How much time lies between two dates or date-times: the number of days, weeks, hours,
-    minutes or seconds from ``start`` to ``end`` (negative when end is earlier), e.g. how many
-    days between two dates, or how long until or since a date.
+    """How many days, weeks, hours, minutes or seconds until a date, since a date, or between
+    two dates or date-times (from ``start`` to ``end``; negative when end is earlier). For
+    "how long until/since X", one end is today.
 
     Args:
         start: ISO 8601 date or date-time.
