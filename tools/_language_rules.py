@@ -87,7 +87,7 @@ def lexicon_sentiment(text: str) -> tuple[str, float]:
             neutral += 1
     if positive == negative == 0:
         return "neutral", 0.6 if neutral else 0.5
-    if positive and negative and min(positive, negative) / max(positive, negative) >= 0.5:
+    if positive and negative and min(positive, negative) / max(positive, negative) > 0.5:
         return "mixed", 0.6
     margin = abs(positive - negative)
     if neutral and margin <= 1:
