@@ -28,6 +28,7 @@ Arrays of strings take the choices the request lists ("billing, shipping or a te
 else text spans as items. A JSONPath takes ``$..key`` for the keys of the request's JSON document
 that the question names, else every path of the document. Enums, booleans, objects, expressions (query
 languages, glob patterns) and required parameters with no candidates stay as they are.
+An optional time zone becomes required when the request names two zones (the pair must differ).
 Optional parameters the request gives no value for are left out (their default applies):
 optional free text unless the request names the parameter ("... as *subject*"), optional numbers and
 time zones when the request holds none. Identifier-like text parameters (``zip``, ``*_id``, ``code``)
@@ -385,6 +386,7 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
     required = set(cast("list[str]", params.get("required") or []))
     optional_numbers: list[str] = []
     texts: list[str] = []
+    zones: list[str] = []
     for name, raw in list(props.items()):
         schema = cast("dict[str, Any]", raw)
         if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
@@ -404,6 +406,12 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
                 narrowed = _narrow(inner, parameter_kind(name, inner), sources, False, name)
                 if narrowed == {}:
                     del props[name]
+                elif narrowed is not None and parameter_kind(name, inner) == "timezone" and len(narrowed["enum"]) >= 2:
+                    # "14:30 in London, what time in New York": a second named zone is the source, not null
+                    props[name] = {k: v for k, v in narrowed.items() if k != "description"} | _described(schema)
+                    required.add(name)
+                    params["required"] = [n for n in props if n in required]
+                    zones.append(name)
                 elif narrowed is not None:
                     narrowed.pop("description", None)
                     props[name] = {**schema, "anyOf": [narrowed, {"type": "null"}]}
@@ -422,8 +430,13 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
                 optional_numbers.append(name)
             if kind in ("text", "date") and name in required:
                 texts.append(name)
-    pairs = [(a, b) for i, a in enumerate(texts) for b in texts[i + 1 :]
-             if parameter_kind(a, props[a]) == parameter_kind(b, props[b])]
+            if kind == "timezone" and name in required:
+                zones.append(name)
+    texts += zones  # two named zones must differ (the model picks which is which)
+    def kind_of(n: str) -> str:
+        return "timezone" if n in zones else parameter_kind(n, props[n])
+
+    pairs = [(a, b) for i, a in enumerate(texts) for b in texts[i + 1 :] if kind_of(a) == kind_of(b)]
     if pairs and (pair := _distinct_pair(params, *pairs[0], sources.request)) is not None:
         fn["parameters"] = pair
     elif len(optional_numbers) >= 2:

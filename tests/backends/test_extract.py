@@ -60,8 +60,10 @@ def test_dates_include_clock_times_and_today_only_when_relative() -> None:
     assert "2026-01-05" not in _props("date_info", "Which day of the week did 1999-12-31 fall on?")["date"]["enum"]
     assert "2026-01-05" in _props("date_info", "What day of the week is it?")["date"]["enum"]
     assert "Europe/London" in props["to_timezone"]["enum"]
-    assert "Europe/London" in props["from_timezone"]["anyOf"][0]["enum"]  # Optional[str]: narrowed, null kept
-    assert props["from_timezone"]["anyOf"][1] == {"type": "null"}
+    assert "America/New_York" in props["from_timezone"]["enum"]  # two zones named: the source is given
+    one = _props("convert_timezone", "What is 2024-03-01T12:00 in Tokyo?")
+    assert one["from_timezone"]["anyOf"][0]["enum"] == ["Asia/Tokyo"]  # Optional[str]: narrowed, null kept
+    assert one["from_timezone"]["anyOf"][1] == {"type": "null"}
 
 
 def test_enums_narrow_to_the_options_the_request_names() -> None:
@@ -142,3 +144,12 @@ def test_identifier_text_takes_digit_strings_and_named_optional_text_is_kept() -
 def test_a_named_file_is_the_only_path() -> None:
     assert _props("write_file", "Save the text 'buy eggs' into shopping.txt")["path"]["enum"] == ["shopping.txt"]
     assert "." in _props("list_files", "Show me what is in the top folder")["path"]["enum"]  # no file named: words and "."
+
+
+def test_two_named_zones_give_both_sides_distinct() -> None:
+    spec = Toolset.builtin()["convert_timezone"].openai_schema()
+    request = "When it's 2024-08-15 14:30 in London, what time is it in New York?"
+    params = extractive_spec(spec, ExtractionSources(request, "2026-01-05"))["function"]["parameters"]
+    pairs = {(b["properties"]["from_timezone"]["enum"][0], b["properties"]["to_timezone"]["enum"][0]) for b in params["anyOf"]}
+    assert pairs == {("Europe/London", "America/New_York"), ("America/New_York", "Europe/London")}
+    assert all("from_timezone" in b["required"] for b in params["anyOf"])  # not left to its UTC default
