@@ -24,12 +24,14 @@ __all__ = [
     "json_paths",
     "listed_options",
     "name_parts",
+    "number_words",
     "numbers_in_request",
     "parameter_kind",
     "parameter_kinds",
     "quoted_spans",
     "request_values",
     "request_words",
+    "spell_out_numbers",
     "stem",
     "strip_values",
     "times_in",
@@ -149,8 +151,52 @@ def strip_values(text: str) -> str:
     return _DATE.sub(" ", rest)
 
 
+_SMALL_WORDS = {w: i for i, w in enumerate(
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"])} | {"dozen": 12}
+_TENS_WORDS = {w: 10 * (i + 2) for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])}
+_SCALE_WORDS = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+_ANY_NUMBER_WORD = "|".join([*_TENS_WORDS, *_SMALL_WORDS, *_SCALE_WORDS])
+_NUMBER_WORD = re.compile(
+    rf"\b(?:{_ANY_NUMBER_WORD})(?:[\s-]+(?:{_ANY_NUMBER_WORD}))*\b(?=(?:\s+(\w+))?)", re.I)
+_MEASURE = re.compile(r"(?:year|month|week|day|hour|minute|second|mile|km|kilo|metre|meter|pound|ounce|"
+                      r"foot|feet|inch|litre|liter|gallon|cup|spoon|degree|percent|time|person|people|item|piece)",
+                      re.I)
+
+
+def _word_value(match: re.Match[str], lone_one: bool = False) -> int | None:
+    words = re.split(r"[\s-]+", match.group(0).lower())
+    if words == ["one"] and not lone_one and not (match.group(1) and _MEASURE.match(match.group(1))):
+        return None
+    total, current = 0, 0
+    for w in words:
+        if w in _SCALE_WORDS:
+            current = max(current, 1) * _SCALE_WORDS[w]
+            if _SCALE_WORDS[w] >= 1000:
+                total, current = total + current, 0
+        else:
+            current += _SMALL_WORDS.get(w, 0) + _TENS_WORDS.get(w, 0)
+    return total + current
+
+
+def number_words(text: str) -> list[float]:
+    """Numbers written in words ("twelve", "forty-two", "three hundred"); a lone "one" only before a
+    measure ("one year"), since "one" is also a pronoun."""
+    return [float(v) for m in _NUMBER_WORD.finditer(text) if (v := _word_value(m)) is not None]
+
+
+def spell_out_numbers(text: str, lone_one: bool = False) -> str:
+    """``text`` with the numbers written in words (:func:`number_words`) written in digits;
+    ``lone_one``: also a lone "one" (in arithmetic it is a number, not a pronoun)."""
+    def digits(match: re.Match[str]) -> str:
+        value = _word_value(match, lone_one)
+        return match.group(0) if value is None else str(value)
+
+    return _NUMBER_WORD.sub(digits, text)
+
+
 def numbers_in_request(text: str) -> list[float]:
-    """Numbers written outside dates, file names, quotes, code and JSON (``17.5%`` is 17.5)."""
+    """Numbers written outside dates, file names, quotes, code and JSON (``17.5%`` is 17.5), then
+    numbers written in words (:func:`number_words`)."""
     rest = _FILE.sub(" ", strip_values(text))
     values: list[float] = []
     for raw in _NUMBER.findall(rest):
@@ -158,7 +204,7 @@ def numbers_in_request(text: str) -> list[float]:
             values.append(float(raw.rstrip("%").replace(",", "")))
         except ValueError:
             continue
-    return values
+    return values + [v for v in number_words(rest) if v not in values]
 
 
 def request_values(text: str) -> dict[str, int]:

@@ -44,23 +44,23 @@ def writes_prose(model: object) -> bool:
 # -- sentiment ------------------------------------------------------------------------------
 
 _POSITIVE = frozenset(
-    "good great excellent amazing awesome fantastic wonderful love loved loves lovely perfect perfectly best "
+    "good great excellent amazing awesome fantastic wonderful love loved loves lovely perfect perfectly best "  # noqa: SIM905
     "happy glad pleased delighted enjoy enjoyed enjoyable nice beautiful brilliant superb outstanding "
     "recommend recommended helpful friendly fast quick easy comfortable clean fresh tasty delicious "
     "impressive impressed satisfied worth favourite favorite fun early reliable smooth thanks thank "
     "incredible exceptional pleasant positive like liked likes better well".split()
 )
 _NEGATIVE = frozenset(
-    "bad terrible awful horrible poor worst hate hated hates disappointing disappointed disappointment "
+    "bad terrible awful horrible poor worst hate hated hates disappointing disappointed disappointment "  # noqa: SIM905
     "broken broke break useless waste rude slow cold dirty late never angry annoying annoyed frustrating "
     "frustrated sad unhappy problem problems issue issues fail failed fails failure refund wrong "
     "expensive overpriced boring noisy stale bland mediocre unacceptable complaint complain horrible "
     "crap sucks sucked lousy pathetic ugly unfortunately negative dislike disliked worse buggy crashed "
     "crashes defective damaged missing lost".split()
 )
-_NEUTRAL = frozenset("fine okay ok average decent alright standard ordinary adequate acceptable".split())
-_NEGATORS = frozenset("not no never isn't wasn't aren't don't doesn't didn't can't cannot won't hardly nothing".split())
-_INTENSIFIERS = frozenset("very really so extremely absolutely totally truly super incredibly highly".split())
+_NEUTRAL = frozenset("fine okay ok average decent alright standard ordinary adequate acceptable".split())  # noqa: SIM905
+_NEGATORS = frozenset("not no never isn't wasn't aren't don't doesn't didn't can't cannot won't hardly nothing".split())  # noqa: SIM905
+_INTENSIFIERS = frozenset("very really so extremely absolutely totally truly super incredibly highly".split())  # noqa: SIM905
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 

@@ -1,7 +1,8 @@
 """Arithmetic written in English, rewritten as an expression ``calculate`` evaluates.
 
 Models (and people) write "17.5% of 2480", "1000 divided by 8", "the square root of 144",
-"2 to the power of 10" or "what is 9 squared plus 40?". :func:`from_words` rewrites such text
+"2 to the power of 10", "twelve times four" or "144 divded by 12" (operator words are read
+through small misspellings). :func:`from_words` rewrites such text
 into Python arithmetic; an expression already in symbols passes through unchanged (``%``
 between two numbers stays the modulo operator). What it cannot rewrite is left for the
 evaluator to reject with its usual message.
@@ -9,9 +10,23 @@ evaluator to reject with its usual message.
 
 from __future__ import annotations
 
+import difflib
 import re
 
+from agentfn._values import spell_out_numbers
+
 __all__ = ["from_words"]
+
+_OPERATOR_WORDS = ("divided", "multiplied", "plus", "minus", "times", "squared", "cubed", "percent", "square",
+                   "root", "power", "remainder", "average", "factorial", "subtract", "subtracted", "raised")
+
+
+def _spelling(word: str) -> str:
+    """An operator word as meant ("divded" -> "divided"); other words unchanged."""
+    if len(word) < 5 or word.lower() in _OPERATOR_WORDS:
+        return word
+    close = difflib.get_close_matches(word.lower(), _OPERATOR_WORDS, n=1, cutoff=0.83)
+    return close[0] if close else word
 
 _NUM = r"(-?\d+(?:\.\d+)?|pi|e|\([^()]*\))"
 _LIST = r"((?:-?\d+(?:\.\d+)?\s*(?:,\s*|\s+and\s+|,\s*and\s+))+-?\d+(?:\.\d+)?)"
@@ -74,6 +89,7 @@ def from_words(text: str, names: frozenset[str] | set[str] = frozenset()) -> str
             the rewrite ("bill", "how much does each pay") are dropped.
     """
     expr = text.strip().rstrip("?.!").strip()
+    expr = spell_out_numbers(re.sub(r"[A-Za-z]+", lambda m: _spelling(m.group()), expr), lone_one=True)
     expr = re.sub(r"[$€£]", "", expr)
     expr = re.sub(r"(?<=\d),(?=\d{3}\b)", "", expr)  # thousands separators
     original = expr

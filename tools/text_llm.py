@@ -35,11 +35,11 @@ from agentfn.llm_function import LLMFunction, llm_function
 
 __all__ = [
     "Citation",
-    "NotSupportedOffline",
-    "RulesFirstFunction",
     "CitedAnswer",
     "Classification",
     "Code",
+    "NotSupportedOffline",
+    "RulesFirstFunction",
     "Sentiment",
     "Summary",
     "answer",
