@@ -26,6 +26,11 @@ from agentfn.library.calculator import calculate
         ("1,250 + 3", 1253),
         ("100 % 7", 2),
         ("1e3 + 0.5", 1000.5),
+        ("twelve times four", 48),
+        ("what is one plus one", 2),
+        ("three hundred divided by twenty-five", 12),
+        ("whats 60 divded by 12", 5),  # a misspelt operator word
+        ("9 multipled by 3", 27),
     ],
 )
 def test_english_arithmetic(text: str, value: float) -> None:
@@ -37,3 +42,13 @@ def test_unknown_names_are_still_refused() -> None:
 
     with pytest.raises(ToolRetry, match="unknown name"):
         calculate("x + 1")
+
+
+def test_number_words_in_requests() -> None:
+    from agentfn._values import number_words, numbers_in_request, request_values
+
+    assert number_words("forty-two and three hundred five") == [42, 305]
+    assert number_words("which one is it?") == []  # "one" as a pronoun
+    assert numbers_in_request("What is the date one year after 2024-02-29?") == [1]
+    assert request_values("How many weeks until 2027-03-01?")["date"] == 2  # today is the other end
+    assert request_values("What day of the week was 2024-07-04?")["date"] == 1
