@@ -327,7 +327,7 @@ def _run_set(name: str, args: argparse.Namespace, previous: dict[str, Any]) -> d
     arms: dict[str, Any] = {}
     for arm in args.arms.split(","):
         if arm == "baseline" and args.reuse_baseline and "baseline" in previous.get("arms", {}):
-            arms["baseline"] = previous["arms"]["baseline"]
+            arms["baseline"] = {**previous["arms"]["baseline"], "reused": True}
             continue
         code = ROOT if arm == "current" else _baseline_code(args.baseline_ref, work)
         label = "current" if arm == "current" else f"baseline-{args.baseline_ref}"
@@ -393,6 +393,9 @@ def _render_set(data: dict[str, Any]) -> list[str]:
     ]
     for a in names:
         s = arms[a]["summary"]
+        if arms[a].get("reused"):
+            lines.insert(1, f"`{a}` was not rerun: its rows are an earlier run of this script on the same fixed code, "
+                         "kept with `--reuse-baseline` (its latencies are that run's, under that run's load).")
         if s["n"] < arms[a].get("selected", s["n"]):
             lines.insert(1, f"`{a}` finished {s['n']} of its {arms[a]['selected']} selected requests in the time the "
                          "run had; its figures are over those.")
