@@ -5,8 +5,10 @@ sources (tau2-bench, AgentDojo...), the gold calls with their arguments. A small
 scored on the values it could copy, so :func:`foreign_call_cases` keeps a request when its first
 gold call has arguments and every argument value is *stated* in the request (:func:`stated_in`):
 each string leaf appears in the request (case- and whitespace-insensitively), each number is one of
-the request's numbers. Requests whose first call takes no arguments, or whose values the model
-would have to look up or compute, are left out.
+the request's numbers, or (given the tools) the value is one of its parameter's ``enum`` values, which
+the model picks from the schema rather than copies (``domain: light`` for "turn on the lights").
+Requests whose first call takes no arguments, or whose values the model would have to look up or
+compute, are left out.
 
 Each kept request becomes a :class:`~agentfn.evals.calls.CallCase` expecting exactly that call
 (every gold argument required, with its one gold value; scoring as in :mod:`agentfn.evals.calls`),
@@ -56,15 +58,31 @@ def _squash(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def stated_in(arguments: Mapping[str, Any], text: str) -> bool:
+def _enums(spec: Mapping[str, Any] | None) -> dict[str, list[Any]]:
+    """Per top-level parameter of a tool spec, its ``enum`` values (parameters without one left out)."""
+    params: Any = (spec or {}).get("parameters") or {}
+    props: Any = cast("Mapping[str, Any]", params).get("properties") if isinstance(params, Mapping) else None
+    out: dict[str, list[Any]] = {}
+    for name, schema in cast("Mapping[str, Any]", props or {}).items():
+        enum: Any = cast("Mapping[str, Any]", schema).get("enum") if isinstance(schema, Mapping) else None
+        if isinstance(enum, list) and enum:
+            out[name] = cast("list[Any]", enum)
+    return out
+
+
+def stated_in(arguments: Mapping[str, Any], text: str, enums: Mapping[str, list[Any]] | None = None) -> bool:
     """Whether every value of ``arguments`` is written in ``text`` (strings as substrings, numbers as numbers).
 
-    Booleans and nulls are never "stated" (the request does not write them); an empty argument
-    object is not either (there is nothing to copy).
+    A top-level argument whose value is one of ``enums[name]`` counts as stated (chosen from the
+    schema). Booleans and nulls are never "stated" (the request does not write them); an empty
+    argument object is not either (there is nothing to copy).
     """
-    leaves = list(_leaves(arguments))
-    if not leaves:
+    if not arguments:
         return False
+    picked = {k for k, v in arguments.items() if enums and k in enums and v in enums[k] and not isinstance(v, bool)}
+    leaves = list(_leaves({k: v for k, v in arguments.items() if k not in picked}))
+    if not leaves:
+        return True
     squashed = _squash(text)
     numbers = set(numbers_in_request(text))
     for leaf in leaves:
@@ -84,8 +102,13 @@ def _rank(seed: int, case_id: str) -> str:
 
 def foreign_call_cases(
     examples: Iterable[RouterExample], *, per_source: int | None = None, seed: int = 0,
+    tools: Iterable[Mapping[str, Any]] | None = None,
 ) -> list[ForeignCase]:
-    """The scored cases of ``examples`` (see the module docstring), grouped by source, each source in hash order."""
+    """The scored cases of ``examples`` (see the module docstring), grouped by source, each source in hash order.
+
+    ``tools``: the registry's specs; with them an argument set to one of its parameter's enum values counts as stated.
+    """
+    enums = {str(t["name"]): _enums(t) for t in tools or []}
     by_source: dict[str, list[ForeignCase]] = {}
     seen: set[tuple[str, str]] = set()
     for example in examples:
@@ -93,7 +116,7 @@ def foreign_call_cases(
             continue
         first = example.calls[0]
         arguments = cast("dict[str, Any]", first.get("arguments") or {})
-        if not stated_in(arguments, example.text) or (example.source, example.text) in seen:
+        if not stated_in(arguments, example.text, enums.get(str(first["name"]))) or (example.source, example.text) in seen:
             continue
         seen.add((example.source, example.text))
         case = CallCase(

