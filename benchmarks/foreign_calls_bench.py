@@ -1,7 +1,9 @@
 """Small-model call accuracy on foreign tools, with the router choosing from the whole registry.
 
 Run: ``.venv/bin/python benchmarks/foreign_calls_bench.py [--sources home-assistant|all] [--limit 60]
-[--per-source 0] [--arms a,b,c,c+x,f,d] [--base-url http://127.0.0.1:8000/v1 --model NAME]``
+[--per-source 0] [--arms a,b,c,c+x,f,d] [--base-url http://127.0.0.1:8000/v1 --model NAME]``; on a
+busy machine the arms can run as separate processes (``--arms a --out /tmp/a.json`` ...) and be joined
+with ``--merge /tmp/a.json /tmp/b.json ...`` (answers are then not shared across arms).
 Writes benchmarks/results/foreign_calls.json, then foreign_calls.md as ``render_markdown(json)``.
 
 Cases (:mod:`agentfn.evals.foreign_calls`): requests of the foreign routing benchmark
@@ -254,7 +256,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     routing = _routing(plans, routers, all_cases)
     print(f"routing variants over {len(all_cases)} cases in {time.perf_counter() - started:.0f} s", flush=True)
-    model = _memo_model(_model(args))
+    inner = _model(args)
+    call_cap = None
+    if hasattr(inner, "max_call_tokens") and args.max_call_tokens:
+        inner.max_call_tokens = call_cap = args.max_call_tokens  # a forced call that runs on is cut (and retried) sooner
+    model = _memo_model(inner)
     extractive_possible = hasattr(model.inner, "extractive")
     arm_router = {"a": "Router", "b": "SlotRouter", "f": "FillRouter", "d": "Router"}
     results: dict[str, Any] = {}
@@ -296,7 +302,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
         "model": getattr(model, "name", str(model)),
         "backend": "openai-compatible server" if args.base_url else "in-process transformers (embedded)",
-        "registry_tools": len(toolset), "unreadable_specs": unreadable, "route_k": ROUTE_K,
+        "registry_tools": len(toolset), "unreadable_specs": unreadable, "route_k": ROUTE_K, "max_call_tokens": call_cap,
         "cases": len(cases), "eligible_cases": len(all_cases), "per_source": args.per_source, "limit": args.limit,
         "sources": args.sources, "seed": args.seed,
         "cached_model_answers": model.hits, "routing": routing, "arms": results, "summary": summarise(results),
@@ -342,6 +348,8 @@ def render_markdown(data: dict[str, Any]) -> str:
             + ([f"at most {data['limit']} in all"] if data.get("limit") else [])) + ", deterministic hash order)"
            if data["cases"] < data["eligible_cases"] else "")
         + f"; sources: {data.get('sources', 'all')}"
+        + (f"; a forced call may run to {data['max_call_tokens']} tokens (cut and retried once past that)"
+           if data.get("max_call_tokens") else "")
         + f"; seed {data['seed']}. Written by `benchmarks/foreign_calls_bench.py`.",
         "",
         "Accuracy is the share of cases whose first call has the gold name and every gold argument value. "
@@ -391,18 +399,41 @@ def render_markdown(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One result from runs of the same cases that each ran some of the arms (``--merge``), arms in order."""
+    first = parts[0]
+    if any(p["cases"] != first["cases"] or p["seed"] != first["seed"] or p["sources"] != first["sources"] for p in parts):
+        raise SystemExit("--merge: the runs scored different cases")
+    arms: dict[str, Any] = {}
+    for p in parts:
+        arms.update(p["arms"])
+    return {**first, "arms": arms, "summary": summarise(arms),
+            "cached_model_answers": sum(int(p["cached_model_answers"]) for p in parts)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sources", default="home-assistant", help="comma-separated sources of the cases, or 'all'")
     ap.add_argument("--limit", type=int, default=60, help="cap on the cases in all (deterministic); 0: all")
     ap.add_argument("--per-source", type=int, default=0, help="cap per source (deterministic); 0: all")
+    ap.add_argument("--max-call-tokens", type=int, default=128,
+                    help="the embedded model's cap on a forced call (its default 256); 0: leave it")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--distractors", type=int, default=1500)
     ap.add_argument("--arms", default="a,b,c", help=f"comma-separated, of {', '.join(ARMS)}")
     ap.add_argument("--base-url", default=None, help="an OpenAI-compatible server (e.g. vLLM) instead of the embedded model")
     ap.add_argument("--model", default="", help="the served model's name (with --base-url; default: the first served)")
     ap.add_argument("--out", default=str(RESULTS / "foreign_calls.json"))
+    ap.add_argument("--merge", nargs="+", default=None,
+                    help="merge result JSONs of runs that each ran some arms (same cases) into --out, running nothing")
     args = ap.parse_args()
+    if args.merge:
+        data = merge([json.loads(Path(p).read_text()) for p in args.merge])
+        out = Path(args.out)
+        out.write_text(json.dumps(data, indent=1) + "\n")
+        out.with_suffix(".md").write_text(render_markdown(data))
+        print(render_markdown(data))
+        return
     args.per_source = args.per_source or None
     args.limit = args.limit or None
     data = run(args)
