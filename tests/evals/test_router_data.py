@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from agentfn.evals.router_data import RouterData, RouterExample, RouterSource, abstain_scores, score_examples
-from agentfn.evals.router_data.dataset import UNSEEN_FAMILIES, assign_splits, build_abstain
+from agentfn.evals.router_data.dataset import FORMAT, UNSEEN_FAMILIES, assign_splits, build_abstain
 from agentfn.evals.router_data.fetch import PACKAGES, ensure_package
 from agentfn.evals.router_data.openapi_source import openapi_source
 from agentfn.evals.router_data.pyast import ClassIndex, function_spec, functions_in, parse_docstring
@@ -345,7 +345,7 @@ def test_cli_eval_router_foreign_from_a_cached_build(tmp_path: Path, monkeypatch
 
     sources = _toy_sources()
     assign_splits(sources)
-    RouterData(sources=sources, abstain=build_abstain(sources)).save(tmp_path / "router-data-v2-seed0-d1500.json")
+    RouterData(sources=sources, abstain=build_abstain(sources)).save(tmp_path / f"router-data-v{FORMAT}-seed0-d1500.json")
     monkeypatch.setenv("AGENTFN_EVALDATA", str(tmp_path))
     monkeypatch.setenv("COLUMNS", "200")  # rich tables at full width
     app = typer.Typer()
