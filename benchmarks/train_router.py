@@ -77,6 +77,12 @@ def main() -> None:
                     help="token cap while the encoder trains (requests and tool texts; cost per step grows with it)")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch intra-op threads (1 on a shared 2-core machine: spinning threads oversubscribe it)")
+    ap.add_argument("--hard-negatives", type=int, default=2, help="mined negatives per encoder training row")
+    ap.add_argument("--skip-rerank-only", action="store_true", help="do not train and score the re-ranker-only system")
+    ap.add_argument("--no-encoder", action="store_true",
+                    help="no encoder fine-tune in `trained` either (fast; `re-ranker only` is then skipped as identical)")
+    ap.add_argument("--reuse-base", action="store_true",
+                    help="load the cold-start router saved in OUT/base by an earlier run instead of building it")
     ap.add_argument("--out", type=Path, default=Path("/tmp/agentfn-train-router-bench"))
     args = ap.parse_args()
 
@@ -110,18 +116,27 @@ def main() -> None:
     def score(router: Any) -> dict[str, Any]:
         return score_foreign(router, data, splits=HELD_OUT, progress=log)
 
-    base = timed("build cold-start router", lambda: Router.build(records))
-    base_dir = base.save(args.out / "base")  # every training starts from a copy; `base` stays untouched
+    saved = args.out / "base"
+    if args.reuse_base and (saved / "router.json").exists():
+        base = timed("load cold-start router", lambda: Router.load(saved))
+        if sorted(base.names()) != sorted(r.name for r in records):
+            raise SystemExit(f"{saved} holds another registry: run without --reuse-base")
+        base_dir = saved
+    else:
+        base = timed("build cold-start router", lambda: Router.build(records))
+        base_dir = base.save(saved)  # every training starts from a copy; `base` stays untouched
     scores: dict[str, dict[str, Any]] = {"cold start": timed("score cold start", lambda: score(base))}
 
-    quick = timed("train re-ranker only", lambda: train_router(
-        str(traces), None, args.out / "rerank-only", base=Router.load(base_dir), seed=args.seed, train_encoder=False,
-        progress=True))
-    scores["re-ranker only"] = timed("score re-ranker only", lambda: score(quick.router))
+    if not (args.skip_rerank_only or args.no_encoder):
+        quick = timed("train re-ranker only", lambda: train_router(
+            str(traces), None, args.out / "rerank-only", base=Router.load(base_dir), seed=args.seed,
+            train_encoder=False, progress=True))
+        scores["re-ranker only"] = timed("score re-ranker only", lambda: score(quick.router))
 
-    result = timed("train (encoder fine-tune + re-ranker)", lambda: train_router(
+    result = timed("train" if args.no_encoder else "train (encoder fine-tune + re-ranker)", lambda: train_router(
         str(traces), None, args.out / "routers", base=Router.load(base_dir), epochs=args.epochs, seed=args.seed,
-        lr=args.lr, batch_size=args.batch_size, max_seq_length=args.max_seq_length, promote=True, progress=True))
+        lr=args.lr, batch_size=args.batch_size, max_seq_length=args.max_seq_length, hard_negatives=args.hard_negatives,
+        train_encoder=not args.no_encoder, promote=True, progress=True))
     trained = result.router
     scores["trained"] = timed("score trained", lambda: score(trained))
     weights = trained.config.rerank_weights
@@ -129,14 +144,17 @@ def main() -> None:
     scores["trained, re-ranker off"] = timed("score trained, re-ranker off", lambda: score(trained))
     trained.config.rerank_weights = weights
 
-    per_source = {s: {name: scores[name]["per_source"][s] for name in SYSTEMS} for s in scores["cold start"]["per_source"]}
-    groups = {g: {name: _groups(scores[name])[g] for name in SYSTEMS} for g in _groups(scores["cold start"])}
+    run = [name for name in SYSTEMS if name in scores]
+    per_source = {s: {name: scores[name]["per_source"][s] for name in run} for s in scores["cold start"]["per_source"]}
+    groups = {g: {name: _groups(scores[name])[g] for name in run} for g in _groups(scores["cold start"])}
     m = result.metrics
     summary = {
         "command": "python benchmarks/train_router.py",
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
         "settings": {"epochs": args.epochs, "seed": args.seed, "lr": args.lr, "batch_size": args.batch_size,
-                     "max_seq_length": args.max_seq_length, "threads": args.threads},
+                     "max_seq_length": args.max_seq_length, "hard_negatives": args.hard_negatives,
+                     "encoder_fine_tune": not args.no_encoder,
+                     "threads": args.threads},
         "traces": n_traces, "tools": len(records),
         "groups": groups, "per_source": per_source,
         "card": {"split": m["data"]["split"], "before": m["before"], "after": m["after"], "groups": m["groups"],
@@ -168,7 +186,7 @@ def verdicts(data: dict[str, Any]) -> list[str]:
     unseen = data["groups"].get(UNSEEN)
     if unseen is not None:
         cold = unseen["cold start"]
-        for system in SYSTEMS[1:]:
+        for system in [x for x in SYSTEMS[1:] if x in unseen]:
             s = unseen[system]
             out.append(f"- On tools of sources no trace came from (unseen-source, {s['requests']} requests), "
                        f"`{system}` {_change(cold['recall@5'], s['recall@5'])} for recall@5 and "
@@ -187,7 +205,8 @@ def render_markdown(data: dict[str, Any]) -> str:
         "# Router training on foreign traces: before and after, per held-out group and source",
         "",
         f"Command: `{data['command']}` (epochs {s['epochs']}, seed {s['seed']}, lr {s['lr']}, batch "
-        f"{s.get('batch_size', '-')}, max_seq_length {s.get('max_seq_length', '-')}, torch threads {s.get('threads', '-')}). {data['traces']} chat-format traces (the "
+        f"{s.get('batch_size', '-')}, max_seq_length {s.get('max_seq_length', '-')}, hard negatives "
+        f"{s.get('hard_negatives', '-')}, torch threads {s.get('threads', '-')}). {data['traces']} chat-format traces (the "
         f"foreign benchmark's train + dev requests) train the router over its {data['tools']}-tool registry with "
         "`agentfn train router`, which chooses its settings on its own dev split of the traces and then refits on "
         "its train + dev. `cold start` is the router a user has before any trace; `re-ranker only` skips the "
