@@ -149,7 +149,7 @@ def main() -> None:
     groups = {g: {name: _groups(scores[name])[g] for name in run} for g in _groups(scores["cold start"])}
     m = result.metrics
     summary = {
-        "command": "python benchmarks/train_router.py",
+        "command": " ".join(["python benchmarks/train_router.py", *sys.argv[1:]]),
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
         "settings": {"epochs": args.epochs, "seed": args.seed, "lr": args.lr, "batch_size": args.batch_size,
                      "max_seq_length": args.max_seq_length, "hard_negatives": args.hard_negatives,
@@ -173,11 +173,11 @@ def _cell(v: Any) -> str:
     return "-" if v is None else f"{float(v):.3f}"
 
 
-def _change(before: float, after: float) -> str:
+def _change(metric: str, before: float, after: float) -> str:
     d = after - before
     if abs(d) < SAME:
-        return f"leaves it unchanged ({before:.3f} -> {after:.3f})"
-    return f"{'lifts' if d > 0 else 'lowers'} it ({before:.3f} -> {after:.3f}, {d:+.3f})"
+        return f"leaves {metric} unchanged ({before:.3f} -> {after:.3f})"
+    return f"{'lifts' if d > 0 else 'lowers'} {metric} ({before:.3f} -> {after:.3f}, {d:+.3f})"
 
 
 def verdicts(data: dict[str, Any]) -> list[str]:
@@ -189,8 +189,8 @@ def verdicts(data: dict[str, Any]) -> list[str]:
         for system in [x for x in SYSTEMS[1:] if x in unseen]:
             s = unseen[system]
             out.append(f"- On tools of sources no trace came from (unseen-source, {s['requests']} requests), "
-                       f"`{system}` {_change(cold['recall@5'], s['recall@5'])} for recall@5 and "
-                       f"{_change(cold['hit@5'], s['hit@5'])} for hit@5.")
+                       f"`{system}` {_change('recall@5', cold['recall@5'], s['recall@5'])} and "
+                       f"{_change('hit@5', cold['hit@5'], s['hit@5'])}.")
     held = data["groups"].get(ALL_HELD)
     if held is not None:
         t = held["trained"]
@@ -201,16 +201,21 @@ def verdicts(data: dict[str, Any]) -> list[str]:
 
 def render_markdown(data: dict[str, Any]) -> str:
     s = data["settings"]
+    encoder = s.get("encoder_fine_tune", True)
+    how = (f"epochs {s['epochs']}, seed {s['seed']}, lr {s['lr']}, batch {s.get('batch_size', '-')}, max_seq_length "
+           f"{s.get('max_seq_length', '-')}, hard negatives {s.get('hard_negatives', '-')}, torch threads "
+           f"{s.get('threads', '-')}" if encoder else f"`--no-encoder`: no encoder fine-tune, seed {s['seed']}")
     lines = [
         "# Router training on foreign traces: before and after, per held-out group and source",
         "",
-        f"Command: `{data['command']}` (epochs {s['epochs']}, seed {s['seed']}, lr {s['lr']}, batch "
-        f"{s.get('batch_size', '-')}, max_seq_length {s.get('max_seq_length', '-')}, hard negatives "
-        f"{s.get('hard_negatives', '-')}, torch threads {s.get('threads', '-')}). {data['traces']} chat-format traces (the "
+        f"Command: `{data['command']}` ({how}). {data['traces']} chat-format traces (the "
         f"foreign benchmark's train + dev requests) train the router over its {data['tools']}-tool registry with "
         "`agentfn train router`, which chooses its settings on its own dev split of the traces and then refits on "
-        "its train + dev. `cold start` is the router a user has before any trace; `re-ranker only` skips the "
-        "encoder fine-tune; `trained, re-ranker off` is the full training with its re-ranker switched off.",
+        "its train + dev. `cold start` is the router a user has before any trace; `trained` is the router training "
+        "gives (" + ("encoder fine-tune with mined hard negatives, then statistics, fusion weight and re-ranker"
+                     if encoder else "statistics, fusion weight and the re-ranker with its trace memory; the encoder "
+                     "is the shipped one") + "); `trained, re-ranker off` is the same router with its re-ranker "
+        "switched off" + ("; `re-ranker only` skips the encoder fine-tune." if encoder else "."),
         "",
         "## What the figures say",
         "",

@@ -35,7 +35,8 @@ def test_end_to_end_traces_train_router_ranks_unseen_paraphrases_higher(traced: 
     out = tmp_path / "routers"
     result = CliRunner().invoke(app, [
         "train", "router", "--traces", str(traced), "--tools", str(tools), "--out", str(out),
-        "--epochs", "1", "--seed", "0", "--batch-size", "8", "--lr", "1e-4", "--promote", "--json",
+        "--epochs", "1", "--seed", "0", "--batch-size", "8", "--lr", "1e-4", "--max-seq-length", "32", "--promote",
+        "--json",
     ])
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.output[result.output.index("{"):])
@@ -56,6 +57,7 @@ def test_end_to_end_traces_train_router_ranks_unseen_paraphrases_higher(traced: 
     assert metrics["after"]["recall@1"] >= metrics["before"]["recall@1"]
     card = json.loads((out / "model_card.json").read_text())
     assert card["promoted"] and card["versions"]["sentence-transformers"] and card["data"]["runs"] == 54
+    assert card["settings"]["max_seq_length"] == 32
     assert (out / "MODEL_CARD.md").read_text().startswith("# Router v0001")
     assert resolve_active(out) == (out / "versions" / "v0001").resolve()
     assert not (out / "checkpoints").exists()
