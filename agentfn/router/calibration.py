@@ -126,7 +126,7 @@ ABSTAIN_FEATURES = ("dense", "margin", "zdense", "gap", "qcov", "ncov", "fill", 
 """Signals the abstention model weighs (each in about [0, 1]; see :func:`abstain_features`)."""
 
 DEFAULT_ABSTAIN_WEIGHTS: dict[str, float] = {
-    "bias": -7.02, "dense": 8.66, "margin": 6.51, "zdense": 2.98, "gap": 0.23, "qcov": 0.0, "ncov": 0.0, "fill": 0.0,
+    "bias": -7.02, "dense": 8.7, "margin": 6.51, "zdense": 2.96, "gap": 0.17, "qcov": 0.0, "ncov": 0.0, "fill": 0.0,
     "lexical": 5.79,
 }
 """Cold-start weights of the logistic abstention model (see :func:`p_fits`), as fitted by
