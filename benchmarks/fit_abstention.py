@@ -42,7 +42,8 @@ MAX_FALSE_ABSTAIN = 0.1
 SAME_TOOL = 0.75
 """Cosine between two generated tools above which they are one capability from two providers."""
 ROWS = Path(os.environ.get("TMPDIR", "/tmp")) / "agentfn_fit_abstention_rows.json"
-GROUPS = ("fit", "dev", "test", "unseen-tool", "unseen-source", "generated (fit)")
+SHORT = "short built-in requests"
+GROUPS = ("fit", "dev", "test", "unseen-tool", "unseen-source", "generated (fit)", SHORT)
 
 
 def _scores(rows: list[dict[str, Any]], decide: Any) -> dict[str, float]:
@@ -67,8 +68,9 @@ def collect() -> list[dict[str, Any]]:
 
     from agentfn.evals.evalset import build_evalset
     from agentfn.evals.router_data import load_router_data
-    from agentfn.router import Router
+    from agentfn.router import Router, RouterConfig
     from agentfn.router.encoder import load_encoder
+    from agentfn.toolset import Toolset
 
     class Memo:
         def __init__(self, inner: Any) -> None:
@@ -85,6 +87,10 @@ def collect() -> list[dict[str, Any]]:
 
     enc = Memo(load_encoder())
     rows: list[dict[str, Any]] = []
+    model = RouterConfig(abstain_mode="model")  # features are computed in model mode; margin < 0 is the threshold rule
+
+    def build(tools: Any) -> Any:
+        return Router.build(tools, encoder=enc, config=model.model_copy(deep=True))
 
     def row(router: Any, text: str, k: int, y: int, group: str, source: str) -> None:
         feats: dict[str, float] = {}
@@ -94,10 +100,10 @@ def collect() -> list[dict[str, Any]]:
     data = load_router_data()
     recs = {r.name: r for r in data.records()}
     for it in data.abstain:
-        sub = Router.build([recs[n] for n in it.offered], encoder=enc)
+        sub = build([recs[n] for n in it.offered])
         row(sub, it.text, len(it.offered), 0 if it.should_abstain else 1, "fit" if it.split == "train" else it.split, it.source)
     es = build_evalset(1)
-    whole = Router.build(es.tools, encoder=enc)
+    whole = build(es.tools)
     by_name = {t.name: t for t in es.tools}
     # The same tools described tersely (first clause, five words at most): how far cosines fall with short texts.
     terse = {t.name: t.model_copy(update={"description": " ".join(re.split(r"[.;(]", t.description)[0].split()[:5])})
@@ -111,30 +117,62 @@ def collect() -> list[dict[str, Any]]:
             gold_vecs = whole.index.live_vectors(q.gold)
             near = [n for n in near if float(np.max(gold_vecs @ whole.index.live_vectors([n])[0])) < SAME_TOOL]
         offered = (list(q.gold) + near)[:5] if q.gold else near[:5]
-        row(Router.build([by_name[n] for n in offered], encoder=enc), q.text, 5, int(bool(q.gold)), "generated (fit)", "generated-5")
+        row(build([by_name[n] for n in offered]), q.text, 5, int(bool(q.gold)), "generated (fit)", "generated-5")
         three = (list(q.gold) + near)[:3] if q.gold else near[:3]
-        row(Router.build([terse[n] for n in three], encoder=enc), q.text, 3, int(bool(q.gold)), "generated (fit)",
+        row(build([terse[n] for n in three]), q.text, 3, int(bool(q.gold)), "generated (fit)",
             "generated-3-terse")
+    builtin = build(list(Toolset.builtin()))
+    for req in short_requests():
+        row(builtin, req["text"], 10, 1, SHORT, "builtin")
     return rows
 
 
-def main() -> None:
+def short_requests() -> list[dict[str, str]]:
+    """Short requests that one built-in tool serves (``agentfn/evals/data/short_requests.json``)."""
+    from importlib import resources
+
+    text = resources.files("agentfn.evals").joinpath("data", "short_requests.json").read_text(encoding="utf-8")
+    return list(json.loads(text)["requests"])
+
+
+def _fit_weights(fit_rows: list[dict[str, Any]]) -> dict[str, float]:
+    """Logistic weights (0 or above) on the fit rows, each source weighing the same in total."""
     import numpy as np
 
+    from agentfn.router.calibration import ABSTAIN_FEATURES
+    from agentfn.router.logistic import fit_logistic
+
+    x = np.asarray([[r[k] for k in ABSTAIN_FEATURES] for r in fit_rows])
+    y = np.asarray([float(r["y"]) for r in fit_rows])
+    count: dict[str, int] = {}
+    for r in fit_rows:
+        count[r["source"]] = count.get(r["source"], 0) + 1
+    w = np.asarray([len(fit_rows) / (len(count) * count[r["source"]]) for r in fit_rows])
+    return {k: round(v, 2) for k, v in fit_logistic(x, y, names=ABSTAIN_FEATURES, nonneg=True, sample_weight=w).items()}
+
+
+def choose_default(groups: dict[str, Any], held: dict[str, Any]) -> str:
+    """``model`` only if it beats the threshold rule on held-out foreign F1 and generated F1 and refuses no more
+    short built-in requests; else ``threshold``."""
+    m, t = held["model"], held["threshold rule"]
+    gm, gt = groups["generated (fit)"]["model"], groups["generated (fit)"]["threshold rule"]
+    sm, st = groups[SHORT]["model"], groups[SHORT]["threshold rule"]
+    ok = m["f1"] > t["f1"] and gm["f1"] > gt["f1"] and sm["false_abstain"] <= st["false_abstain"]
+    return "model" if ok else "threshold"
+
+
+def main() -> None:
     from agentfn.router.calibration import ABSTAIN_FEATURES, DEFAULT_ABSTAIN_WEIGHTS, p_fits
     from agentfn.router.config import RouterConfig
-    from agentfn.router.logistic import fit_logistic
 
     if "--reuse" in sys.argv and ROWS.exists():
         rows = json.loads(ROWS.read_text())  # the rows of an earlier run: refit only
     else:
         rows = collect()
         ROWS.write_text(json.dumps(rows))
-    fit_rows = [r for r in rows if r["group"] in ("fit", "generated (fit)")]
-    x = np.asarray([[r[k] for k in ABSTAIN_FEATURES] for r in fit_rows])
-    y = np.asarray([float(r["y"]) for r in fit_rows])
-    weights = {k: round(v, 2) for k, v in fit_logistic(x, y, names=ABSTAIN_FEATURES, nonneg=True).items()}
+    weights = _fit_weights([r for r in rows if r["group"] in ("fit", "generated (fit)")])
     dev = [r for r in rows if r["group"] == "dev"]
+
     # The cut on P(fits) with the best F1 on the dev split among those refusing at most MAX_FALSE_ABSTAIN
     # of its relevant requests (ties: the lower cut, fewer refusals).
     def dev_score(c: float) -> tuple[bool, float, float]:
@@ -150,6 +188,8 @@ def main() -> None:
             "threshold rule": _scores(sel, lambda r: r["margin"] < 0),
         }
     held = [r for r in rows if r["group"] in ("test", "unseen-tool", "unseen-source")]
+    held_out = {"model": _scores(held, lambda r: p_fits(r, weights) < cut),
+                "threshold rule": _scores(held, lambda r: r["margin"] < 0)}
     out = {
         "command": "python benchmarks/fit_abstention.py",
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
@@ -158,10 +198,11 @@ def main() -> None:
         "cut": cut,
         "shipped_weights": dict(DEFAULT_ABSTAIN_WEIGHTS),
         "shipped_cut": RouterConfig().abstain_cut,
+        "shipped_default": RouterConfig().abstain_mode,
+        "default": choose_default(groups, held_out),
         "rows": len(rows),
         "groups": groups,
-        "held_out_foreign": {"model": _scores(held, lambda r: p_fits(r, weights) < cut),
-                             "threshold rule": _scores(held, lambda r: r["margin"] < 0)},
+        "held_out_foreign": held_out,
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "fit_abstention.json").write_text(json.dumps(out, indent=1))
@@ -174,8 +215,10 @@ def render_markdown(data: dict[str, Any]) -> str:
         "# Router abstention: the cold-start model beside the threshold rule",
         "",
         f"Command: `{data['command']}`; {data['rows']} labelled requests. Fitted on the foreign benchmark's "
-        "abstention `train` split and the generated set (seed 1); every other row is held out. "
-        "Abstain = positive class; `false_abstain` = share of relevant requests the router refused.",
+        "abstention `train` split and the generated set (seed 1), each source weighing the same; every other row is "
+        "held out. Abstain = positive class; `false_abstain` = share of relevant requests the router refused. "
+        f"`{SHORT}`: short requests that one built-in tool serves (`agentfn/evals/data/short_requests.json`, "
+        "routed against `Toolset.builtin()`): every one is relevant, so only `false_abstain` means something there.",
         "",
         "Weights (logistic, P(some offered tool fits)): "
         + ", ".join(f"{k} {v:+.2f}" for k, v in data["weights"].items())
@@ -190,9 +233,20 @@ def render_markdown(data: dict[str, Any]) -> str:
         for rule, s in by_rule.items():
             lines.append(f"| {g} | {rule} | {s['items']} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} "
                          f"| {s['false_abstain']:.3f} |")
+    m, t = data["held_out_foreign"]["model"], data["held_out_foreign"]["threshold rule"]
+    sm, st = data["groups"][SHORT]["model"], data["groups"][SHORT]["threshold rule"]
+    default = data.get("default", "threshold")
+    lines += [
+        "",
+        f"Default rule: `{default}`. The model becomes the default only if it beats the threshold rule on held-out "
+        f"foreign F1 ({m['f1']:.3f} vs {t['f1']:.3f}), on the generated set's F1, and refuses no more short built-in "
+        f"requests ({sm['false_abstain']:.3f} vs {st['false_abstain']:.3f} refused).",
+    ]
     same = data["weights"] == data["shipped_weights"] and data["cut"] == data["shipped_cut"]
+    shipped = data.get("shipped_default", default)
     lines += ["", f"Shipped `DEFAULT_ABSTAIN_WEIGHTS` and `RouterConfig.abstain_cut` {'equal' if same else 'DIFFER FROM'} "
-              "these values.", ""]
+              f"these values; the shipped default (`abstain_mode=\"{shipped}\"`) "
+              f"{'is' if shipped == default else 'is NOT'} the rule chosen here.", ""]
     return "\n".join(lines)
 
 

@@ -53,6 +53,7 @@ class ProbeCalibrator:
     def __init__(self, scorer: Scorer) -> None:
         self.scorer = scorer
         self._probe_vecs: FloatArray | None = None
+        self._level_vecs: FloatArray | None = None
         self._key: tuple[int, bool, float, int] | None = None
         self._value = 0.0
         self._tool_stats: dict[tuple[str, float, float], tuple[float, float]] = {}
@@ -60,6 +61,7 @@ class ProbeCalibrator:
     def reset(self) -> None:
         """Forget the probe vectors (the encoder changed) and the cached threshold."""
         self._probe_vecs = None
+        self._level_vecs = None
         self._key = None
         self._tool_stats.clear()
 
@@ -72,19 +74,30 @@ class ProbeCalibrator:
             self._probe_vecs = encoder.encode(PROBES)
         return self._probe_vecs
 
-    def tool_level(self, name: str) -> tuple[float, float]:
-        """Mean and spread of one tool's cosine with the off-topic probes (how high it scores for nothing).
+    def level_vectors(self) -> FloatArray:
+        """The off-topic probes and the task probes of other domains, encoded once."""
+        encoder = self.scorer.index.encoder
+        assert encoder is not None
+        if self._level_vecs is None:
+            from agentfn.router._probes import TASK_PROBES
 
-        A tool described in three words scores low cosines with every request;
-        measuring a request against this tool's own off-topic level makes
-        tersely and richly described tools comparable.
+            self._level_vecs = np.concatenate([self.probe_vectors(), encoder.encode(TASK_PROBES)])
+        return self._level_vecs
+
+    def tool_level(self, name: str) -> tuple[float, float]:
+        """Mean and spread of one tool's cosine with requests it does not serve (how high it scores for nothing).
+
+        The requests are the off-topic probes and ordinary tasks of many domains
+        (:data:`~agentfn.router._probes.TASK_PROBES`). A tool described in three
+        words scores low cosines with every request; measuring a request against
+        this tool's own level makes tersely and richly described tools comparable.
         """
         index = self.scorer.index
         vec: FloatArray = index.emb[index.slot_of[name]]
         key = (name, float(vec[0]), float(vec[-1]))
         got = self._tool_stats.get(key)
         if got is None:
-            sims = self.probe_vectors() @ vec
+            sims = self.level_vectors() @ vec
             got = self._tool_stats[key] = (float(np.mean(sims)), max(float(np.std(sims)), 0.03))
         return got
 
@@ -113,8 +126,8 @@ ABSTAIN_FEATURES = ("dense", "margin", "zdense", "gap", "qcov", "ncov", "fill", 
 """Signals the abstention model weighs (each in about [0, 1]; see :func:`abstain_features`)."""
 
 DEFAULT_ABSTAIN_WEIGHTS: dict[str, float] = {
-    "bias": -7.74, "dense": 7.89, "margin": 6.83, "zdense": 3.26, "gap": 0.0, "qcov": 0.0, "ncov": 1.57, "fill": 0.0,
-    "lexical": 4.25,
+    "bias": -7.02, "dense": 8.7, "margin": 6.51, "zdense": 2.96, "gap": 0.17, "qcov": 0.0, "ncov": 0.0, "fill": 0.0,
+    "lexical": 5.79,
 }
 """Cold-start weights of the logistic abstention model (see :func:`p_fits`), as fitted by
 ``benchmarks/fit_abstention.py`` on foreign and generated requests (results/fit_abstention.md)."""

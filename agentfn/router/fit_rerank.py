@@ -5,7 +5,9 @@
    (gold tools positive, the rest negative: the router's own near misses,
    near-duplicate tools included, are the hard negatives); the ``memory``
    signal of a request leaves its own traces out, as it would be for a new
-   request.
+   request; for half of the requests the gold tools' ``memory`` and ``prior``
+   read 0, as for a tool no trace used (what the model learns must carry over
+   to new tools and sources).
 3. A class-balanced logistic model is fitted per L2 strength; the strength
    that ranks the dev requests best (mean reciprocal rank of their gold
    tools) wins, and only if it beats the router without the re-ranker on dev.
@@ -15,6 +17,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -47,16 +50,33 @@ def _add_memory(router: Router, pairs: Sequence[tuple[Query, Sequence[str]]]) ->
     router.memory.add(enc.encode(texts), [list(t) for _, t in pairs], texts)
 
 
+def _hidden(key: str) -> bool:
+    """Whether a fitting request plays one whose tools no trace used (half of them, by a hash of its text)."""
+    return zlib.crc32(key.encode()) % 2 == 1
+
+
 def _rows(router: Router, pairs: Sequence[tuple[Query, Sequence[str]]]) -> list[tuple[list[str], npt.NDArray[np.float64], set[str]]]:
-    """Per request: candidate names (base order), their feature rows, and the gold set."""
+    """Per request: candidate names (base order), their feature rows, and the gold set.
+
+    For half of the requests (:func:`_hidden`) the gold tools' ``memory`` and
+    ``prior`` read 0, as they do for a tool of a source no trace came from:
+    otherwise every gold tool in the rows has traces, and the model learns that
+    an untraced tool never fits, which pushes new tools and sources down.
+    """
     out: list[tuple[list[str], npt.NDArray[np.float64], set[str]]] = []
     depth = router.config.rerank_depth
     for (q, gold), text in zip(pairs, _texts(router, pairs), strict=True):
-        cands = router.candidate_features(q, depth=depth, exclude=request_key(text))
+        key = request_key(text)
+        cands = router.candidate_features(q, depth=depth, exclude=key)
         if not cands:
             continue
-        x = np.asarray([[f[k] for k in RERANK_FEATURES] for _, f in cands], dtype=np.float64)
-        out.append(([n for n, _ in cands], x, set(gold)))
+        hide = _hidden(key)
+        rows: list[list[float]] = []
+        for name, f in cands:
+            if hide and name in gold:
+                f = {**f, "memory": 0.0, "prior": 0.0}
+            rows.append([f[k] for k in RERANK_FEATURES])
+        out.append(([n for n, _ in cands], np.asarray(rows, dtype=np.float64), set(gold)))
     return out
 
 

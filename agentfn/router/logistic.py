@@ -22,6 +22,7 @@ def fit_logistic(
     steps: int = 20000,
     lr: float = 2.0,
     nonneg: bool = False,
+    sample_weight: FloatArray | None = None,
 ) -> dict[str, float]:
     """Class-balanced logistic regression (columns of ``x`` named by ``names``), by gradient descent.
 
@@ -29,14 +30,17 @@ def fit_logistic(
     refit on a few traces stays close to the weights it started from.
     ``nonneg`` keeps every weight but the bias at 0 or above (projected
     gradient): for signals where more can never mean "fits less".
+    ``sample_weight`` weighs rows (e.g. so that every source counts the same);
+    the two classes still weigh the same in total.
     """
     n, d = x.shape
     xb = np.hstack([np.ones((n, 1)), x])
     p0 = np.zeros(d + 1) if prior is None else np.asarray([prior.get("bias", 0.0)] + [prior.get(k, 0.0) for k in names])
     w = p0.copy()
-    pos = max(float(y.sum()), 1.0)
-    neg = max(float(n - y.sum()), 1.0)
-    sw = np.where(y > 0, n / (2 * pos), n / (2 * neg))
+    rw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    pos = max(float((rw * (y > 0)).sum()), 1e-12)
+    neg = max(float((rw * (y <= 0)).sum()), 1e-12)
+    sw = rw * np.where(y > 0, n / (2 * pos), n / (2 * neg))
     mask = np.r_[0.0, np.ones(d)]
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-np.clip(xb @ w, -30, 30)))

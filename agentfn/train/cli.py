@@ -41,6 +41,9 @@ def train_router_command(
     batch_size: Annotated[int, typer.Option("--batch-size", min=2)] = 32,
     lr: Annotated[float, typer.Option("--lr")] = 3e-5,
     hard_negatives: Annotated[int, typer.Option("--hard-negatives", min=0)] = 2,
+    max_seq_length: Annotated[
+        int, typer.Option("--max-seq-length", min=8, help="token cap while the encoder trains")
+    ] = 128,
     no_encoder: Annotated[bool, typer.Option("--no-encoder", help="fit fusion/combination/threshold only")] = False,
     no_resume: Annotated[bool, typer.Option("--no-resume", help="ignore checkpoints of an interrupted run")] = False,
     no_rerank: Annotated[bool, typer.Option("--no-rerank", help="do not fit the re-ranker")] = False,
@@ -56,8 +59,8 @@ def train_router_command(
     try:
         result = train_router(
             traces, tools, out, base=base, epochs=epochs, seed=seed, promote=promote, batch_size=batch_size,
-            lr=lr, hard_negatives=hard_negatives, train_encoder=not no_encoder, resume=not no_resume,
-            rerank=not no_rerank, final_fit=not no_final_fit, progress=not as_json,
+            lr=lr, hard_negatives=hard_negatives, max_seq_length=max_seq_length, train_encoder=not no_encoder,
+            resume=not no_resume, rerank=not no_rerank, final_fit=not no_final_fit, progress=not as_json,
         )
     except (AgentFnError, OSError) as exc:
         raise _fail(str(exc)) from None

@@ -96,6 +96,7 @@ def train_router(
     batch_size: int = 32,
     lr: float = 3e-5,
     hard_negatives: int = 2,
+    max_seq_length: int = 128,
     dev_fraction: float = 0.15,
     test_fraction: float = 0.2,
     min_examples: int = MIN_EXAMPLES,
@@ -122,6 +123,7 @@ def train_router(
         seed: makes mining, splitting, batching and training deterministic.
         promote: make the new router active if it beats the base on the held-out split.
         hard_negatives: mined negatives per training row.
+        max_seq_length: token cap of requests and tool texts while the encoder trains (cost per step grows with it).
         min_examples: fewest usable traces accepted.
         train_encoder: False fits only statistics, fusion, re-ranker and abstention (fast).
         rerank: fit the re-ranker (kept only if it beats the router without it on dev).
@@ -166,6 +168,7 @@ def train_router(
         extra[e.key] = [*extra.get(e.key, ()), *e.negatives]
     settings = {
         "epochs": epochs, "seed": seed, "batch_size": batch_size, "lr": lr, "hard_negatives": hard_negatives,
+        "max_seq_length": max_seq_length,
         "dev_fraction": dev_fraction, "test_fraction": test_fraction, "base": base_label, "rerank": rerank,
         "final_fit": final_fit,
     }
@@ -249,6 +252,7 @@ def _fit_encoder(
     report = fit_encoder(
         folder, rows, target, epochs=int(settings["epochs"]), batch_size=int(settings["batch_size"]),
         lr=float(settings["lr"]), seed=int(settings["seed"]), fingerprint=fp,
+        max_seq_length=int(settings.get("max_seq_length", 128)),
         checkpoint_dir=(checkpoints / "checkpoints") if checkpoints is not None else None,
         on_step=rep.steps(f"training encoder ({target.name})"),
     )

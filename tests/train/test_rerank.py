@@ -12,29 +12,11 @@ from pathlib import Path
 from agentfn.router import Router
 from agentfn.router.encoder import Encoder
 
-OPAQUE = {
-    "zorp_fetch": ("Fetch a zorp record by key.", [
-        "how many loyalty points does {p} have", "check {p}'s rewards balance", "what is the points total for {p}",
-        "look up the bonus points {p} earned", "show me {p}'s loyalty account", "how close is {p} to a free coffee"]),
-    "kelvo_push": ("Push a kelvo job to the queue.", [
-        "reprint the shipping labels for {p}", "print {p}'s packing slip again", "send {p}'s label to the printer",
-        "I need a fresh copy of {p}'s parcel sticker", "redo the postage label for {p}", "print the return label for {p}"]),
-    "quib_sync": ("Synchronise quib state.", [
-        "refresh the stock counts for {p}'s store", "update inventory numbers at {p}'s shop",
-        "recount what {p}'s warehouse holds", "make {p}'s shelf quantities current",
-        "reconcile {p}'s stock levels", "get {p}'s inventory up to date"]),
-}
-DISTRACTORS = [
-    ("send_email", "Send an email to a recipient."), ("get_weather", "Current weather for a city."),
-    ("convert_currency", "Convert an amount between currencies."), ("create_event", "Create a calendar event."),
-    ("search_web", "Search the web."), ("translate_text", "Translate text into another language."),
-    ("zorp_delete", "Delete a zorp record by key."), ("kelvo_status", "Status of a kelvo job."),
-]
-PEOPLE = ["Ann", "Bob", "Priya", "Marco", "Chen", "Sofia", "Diego", "Yuki"]
+from .conftest import DISTRACTORS, NEAR_DUPLICATES, OPAQUE, PEOPLE
 
 
 def tools() -> list[dict[str, object]]:
-    specs = [(n, d) for n, (d, _) in OPAQUE.items()] + DISTRACTORS
+    specs = [(n, d) for n, (d, _) in OPAQUE.items()] + DISTRACTORS + NEAR_DUPLICATES
     return [{"name": n, "description": d, "parameters": {"type": "object", "properties": {"key": {"type": "string"}}}}
             for n, d in specs]
 

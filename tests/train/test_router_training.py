@@ -13,71 +13,15 @@ from typer.testing import CliRunner
 from agentfn.evals.evalset import EvalQuery
 from agentfn.exceptions import UserError
 from agentfn.router.router import Router
-from agentfn.traces import TraceStore
 from agentfn.train.cli import register
 from agentfn.train.router import resolve_active, train_router
-from agentfn.train.synthetic import record_scripted_runs
 
-
-def spec(name: str, description: str, param: str = "query") -> dict[str, object]:
-    return {"type": "function", "function": {
-        "name": name, "description": description,
-        "parameters": {"type": "object", "properties": {param: {"type": "string", "description": param}},
-                       "required": [param]}}}
-
-
-# Tools with in-house names and terse descriptions: what users ask for is not written in them,
-# so only traces can teach the router which request goes where.
-OPAQUE = {
-    "zorp_fetch": ("Fetch a zorp record by key.", [
-        "how many loyalty points does {p} have", "check {p}'s rewards balance", "what is the points total for {p}",
-        "look up the bonus points {p} earned", "show me {p}'s loyalty account", "how close is {p} to a free coffee"]),
-    "kelvo_push": ("Push a kelvo job to the queue.", [
-        "reprint the shipping labels for {p}", "print {p}'s packing slip again", "send {p}'s label to the printer",
-        "I need a fresh copy of {p}'s parcel sticker", "redo the postage label for {p}", "print the return label for {p}"]),
-    "quib_sync": ("Synchronise quib state.", [
-        "refresh the stock counts for {p}'s store", "update inventory numbers at {p}'s shop",
-        "recount what {p}'s warehouse holds", "make {p}'s shelf quantities current",
-        "reconcile {p}'s stock levels", "get {p}'s inventory up to date"]),
-}
-DISTRACTORS = [
-    spec("send_email", "Send an email to a recipient."), spec("get_weather", "Current weather for a city."),
-    spec("convert_currency", "Convert an amount between currencies."), spec("create_event", "Create a calendar event."),
-    spec("search_web", "Search the web."), spec("translate_text", "Translate text into another language."),
-]
-PEOPLE = ["Ann", "Bob", "Priya", "Marco", "Chen", "Sofia", "Diego", "Yuki"]
-
-
-def tool_specs() -> list[dict[str, object]]:
-    return [spec(n, d) for n, (d, _) in OPAQUE.items()] + DISTRACTORS
-
-
-def queries(template_slice: slice, people: list[str]) -> list[EvalQuery]:
-    out: list[EvalQuery] = []
-    for name, (_, templates) in OPAQUE.items():
-        for t in templates[template_slice]:
-            for p in people:
-                out.append(EvalQuery(id=f"{name}{len(out)}", text=t.format(p=p), gold=[name], kind="single", template=t))
-    return out
+from .conftest import PEOPLE, queries, tool_specs
 
 
 def write_tools(path: Path) -> Path:
     path.write_text("".join(json.dumps(s) + "\n" for s in tool_specs()))
     return path
-
-
-@pytest.fixture(scope="module")
-def traced(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real SQLite store filled by real agents whose scripted model calls the gold tools."""
-    db = tmp_path_factory.mktemp("traces") / "traces.db"
-    store = TraceStore.open(db)
-    train_q = queries(slice(0, 4), PEOPLE[:4])  # 3 tools x 4 phrasings x 4 people = 48 runs
-    none_q = [EvalQuery(id=f"n{i}", text=t, gold=[], kind="none", template=t) for i, t in enumerate(
-        ["tell me a joke", "what is the meaning of life", "write a haiku about autumn", "hi, how are you today",
-         "who won the 1998 world cup", "recommend a good novel"])]
-    assert record_scripted_runs(store, train_q + none_q, tool_specs(), wrong_first=0.2, seed=0) == 54
-    store.close()
-    return db
 
 
 def test_end_to_end_traces_train_router_ranks_unseen_paraphrases_higher(traced: Path, tmp_path: Path) -> None:
@@ -91,7 +35,8 @@ def test_end_to_end_traces_train_router_ranks_unseen_paraphrases_higher(traced: 
     out = tmp_path / "routers"
     result = CliRunner().invoke(app, [
         "train", "router", "--traces", str(traced), "--tools", str(tools), "--out", str(out),
-        "--epochs", "1", "--seed", "0", "--batch-size", "8", "--lr", "1e-4", "--promote", "--json",
+        "--epochs", "1", "--seed", "0", "--batch-size", "8", "--lr", "1e-4", "--max-seq-length", "32", "--promote",
+        "--json",
     ])
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.output[result.output.index("{"):])
@@ -112,6 +57,7 @@ def test_end_to_end_traces_train_router_ranks_unseen_paraphrases_higher(traced: 
     assert metrics["after"]["recall@1"] >= metrics["before"]["recall@1"]
     card = json.loads((out / "model_card.json").read_text())
     assert card["promoted"] and card["versions"]["sentence-transformers"] and card["data"]["runs"] == 54
+    assert card["settings"]["max_seq_length"] == 32
     assert (out / "MODEL_CARD.md").read_text().startswith("# Router v0001")
     assert resolve_active(out) == (out / "versions" / "v0001").resolve()
     assert not (out / "checkpoints").exists()
