@@ -71,14 +71,24 @@ def _format_when(value: Any) -> str:
 
 
 _QUESTION = re.compile(
-    r"^\s*(?:(?:what|how much|how many)(?:'s|\s+is|\s+are)?|compute|calculate|evaluate|work out|tell me)\b[\s,:]*",
+    r"\b(?:(?:what|how much|how many)(?:'s|\s+is|\s+are)?|compute|calculate|evaluate|work out|tell me)\b[\s,:]*",
     re.I,
 )
+_TRAILING_VERB = re.compile(r"\s+(?:is|are|equals|comes to)$", re.I)
 
 
 def _bare(text: Any) -> str:
-    """A request's phrase without its question framing ("What is 2 + 2?" -> "2 + 2")."""
-    return _QUESTION.sub("", str(text)).strip().rstrip("?!.").strip()
+    """A request's phrase without its question framing ("What is 2 + 2?" -> "2 + 2").
+
+    The framing is whatever precedes the last question phrase before the first digit
+    ("hey, could you tell me what 23% of 1,850 is" -> "23% of 1,850").
+    """
+    s = str(text).strip()
+    digit = re.search(r"\d", s)
+    frames = list(_QUESTION.finditer(s[: digit.start()] if digit else s))
+    if frames:
+        s = s[frames[-1].end():]
+    return _TRAILING_VERB.sub("", s.strip().rstrip("?!.").strip()).strip()
 
 
 @functools.cache

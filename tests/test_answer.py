@@ -104,3 +104,18 @@ def test_every_builtin_tool_has_a_template_that_renders_its_real_result(tmp_path
 @pytest.mark.parametrize("content", ["42", '"not a date"', '{"unexpected": [1, 2]}'])
 def test_a_result_of_another_shape_renders_generically(content: str) -> None:
     assert render_result("now", content, {}) in ("42", "not a date", "unexpected: 1, 2")
+
+
+@pytest.mark.parametrize(("request_text", "shown"), [
+    ("What is 2 + 2?", "2 + 2"),
+    ("hey, could you tell me what 23% of 1,850 is", "23% of 1,850"),
+    ("What is the square root of 144?", "the square root of 144"),
+    ("Tell me, what is 3 times 4", "3 times 4"),
+    ("So what's 2 to the power of 10?", "2 to the power of 10"),
+])
+def test_calculation_answers_show_the_arithmetic_not_the_chat(request_text: str, shown: str) -> None:
+    from agentfn.library.calculator import calculate
+
+    value = calculate(request_text)
+    text = grounded_answer(_turn("calculate", {"expression": request_text}, json.dumps(value)))
+    assert text is not None and text.startswith(shown)
