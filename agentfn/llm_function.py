@@ -398,7 +398,8 @@ class LLMFunction(Tool[P, R]):
     def _target(self, arguments: Mapping[str, Any]) -> OutputTarget:
         return self.output_from(dict(arguments)) if self.output_from is not None else self.output_type
 
-    def _resolve_model(self, model: Model | str | None, ctx: RunContext[Any] | None) -> Model:
+    def resolve_model(self, model: Model | str | None, ctx: RunContext[Any] | None) -> Model:
+        """The model a run would use: ``model`` (an instance or a name), else the run context's, else the default."""
         if isinstance(model, Model):
             return model
         if isinstance(model, str):
@@ -426,7 +427,7 @@ class LLMFunction(Tool[P, R]):
         args = dict(arguments)
         target = self._target(args)
         spec = _output_for(target)
-        backend = self._resolve_model(model, ctx)
+        backend = self.resolve_model(model, ctx)
         messages = self.render(args)
         last_text, error = "", ""
         for _attempt in range(1 + self.max_retries):

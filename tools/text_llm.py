@@ -77,7 +77,7 @@ class RulesFirstFunction(LLMFunction[Any, Any]):
         ctx: RunContext[Any] | None = None,
         model_settings: Mapping[str, Any] | None = None,
     ) -> Any:
-        backend = self._resolve_model(model, ctx)
+        backend = self.resolve_model(model, ctx)
         if not writes_prose(backend):
             return self.rules(dict(arguments))
         return await super().run(arguments, model=backend, ctx=ctx, model_settings=model_settings)
