@@ -1,10 +1,11 @@
 """Small-model call accuracy on foreign tools, with the router choosing from the whole registry.
 
 Run: ``.venv/bin/python benchmarks/foreign_calls_bench.py [--sources home-assistant|all] [--limit 60]
-[--per-source 0] [--arms a,b,c,c+x,f,d] [--base-url http://127.0.0.1:8000/v1 --model NAME]``; on a
+[--per-source 0] [--arms a,b,c,c+x,f,d] [--base-url http://127.0.0.1:8000/v1 --model NAME --concurrency 4]``; on a
 busy machine the arms can run as separate processes (``--arms a --out /tmp/a.json`` ...) and be joined
 with ``--merge /tmp/a.json /tmp/b.json ...`` (answers are then not shared across arms).
-Writes benchmarks/results/foreign_calls.json, then foreign_calls.md as ``render_markdown(json)``.
+Writes benchmarks/results/foreign_calls.json, then foreign_calls.md as ``render_markdown(json)``
+(a served run: ``benchmarks/foreign_calls_served_bench.py``, results/foreign_calls_served.*).
 
 Cases (:mod:`agentfn.evals.foreign_calls`): requests of the foreign routing benchmark
 (:mod:`agentfn.evals.router_data`) whose first gold call has arguments that are all written in the
@@ -24,13 +25,19 @@ page says when they did). Every arm runs the real agent loop
 * ``b``: the same with :class:`agentfn.slots.SlotRouter` (re-ranks the head by how many required
   parameters the request states) and extractive argument constraints (the embedded model's default);
   ``f``: with :class:`agentfn.fill.FillRouter` instead (re-ranks near-duplicates by typed-value fill);
+* ``a+x``: arm ``a`` with extractive constraints (the same router, so the constraint alone differs);
 * ``c``: the gold tool forced, plain constraint (the ceiling of any router), ``c+x``: with extractive
   constraints;
 * ``d``: the model chooses among the router's 4 offered tools (no ``follow_route``).
 
-Extractive constraints exist on the in-process backend only: with ``--base-url`` (an OpenAI-compatible
-server such as vLLM) arms ``b``/``f`` and ``c+x`` differ from ``a``/``c`` by the router only. A routing
-table (no model) scores each router variant's head over every eligible case.
+With ``--base-url`` (an OpenAI-compatible server such as vLLM: :class:`~agentfn.backends.openai_compat.OpenAIModel`)
+"extractive" arms send the forced tool's schema narrowed by the extractive constraints and bounded, and
+repeat a call that did not complete with a different request (``extractive=True,
+constrain_forced_calls=True``); the other arms send the tools as given and repeat only a cut-off call,
+sampled (``extractive=False, constrain_forced_calls=False``: the served path before these constraints).
+Served forced calls are capped at ``--max-call-tokens`` new tokens; ``--concurrency`` cases run at once
+(the server batches them; latencies then include queueing). A routing table (no model) scores each
+router variant's head over every eligible case.
 Outcome of each run: right, wrong tool, wrong value, missing argument, loop (the call did not
 complete: the model error), or abstain (no call).
 """
@@ -56,6 +63,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 CACHE = ROOT / "benchmarks" / "data"
 ARMS: dict[str, str] = {
     "a": "Router top-1 forced",
+    "a+x": "Router top-1 forced + extractive",
     "b": "SlotRouter top-1 forced + extractive",
     "f": "FillRouter top-1 forced + extractive",
     "c": "gold tool forced",
@@ -100,7 +108,7 @@ class _PlanCache:
         return plan.model_copy(update={"ranked": plan.ranked[:k]})
 
 
-def _memo_model(model: Any) -> Any:
+def _memo_model(model: Any, call_tokens: int | None = None) -> Any:
     """``model`` behind a cache of identical requests (same messages, same forced tool, same constraint).
 
     A forced call to the gold tool is the same request whether the router or the gold arm forced it;
@@ -124,9 +132,13 @@ def _memo_model(model: Any) -> Any:
                 tools = [dict(t) for t in forced_tools(request.tools, request.tool_choice)]
             return json.dumps([[m.model_dump(mode="json", exclude={"id", "tool_call_id"}) for m in request.messages],
                                tools, request.tool_choice if not is_call_forced(request.tool_choice) else "forced",
-                               bool(getattr(model, "extractive", False))], sort_keys=True, default=str)
+                               bool(getattr(model, "extractive", False)),
+                               bool(getattr(model, "constrain_forced_calls", False)), request.max_tokens],
+                              sort_keys=True, default=str)
 
         async def request(self, request: ModelRequest) -> ModelResponse:
+            if call_tokens and request.max_tokens is None and is_call_forced(request.tool_choice):
+                request = request.model_copy(update={"max_tokens": call_tokens})  # a served call's cap
             key = self.key(request)
             if key in self.cache:
                 answer, seconds = self.cache[key]
@@ -184,7 +196,8 @@ def _model(args: argparse.Namespace) -> Any:
     if args.base_url:
         from agentfn.backends.openai_compat import OpenAIModel
 
-        return OpenAIModel(args.model or None, base_url=args.base_url, api_key=os.environ.get("OPENAI_API_KEY", "x"))
+        return OpenAIModel(args.model or None, base_url=args.base_url, api_key=os.environ.get("OPENAI_API_KEY", "x"),
+                           extractive=False, constrain_forced_calls=False)
     return load_model("embedded")
 
 
@@ -258,11 +271,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print(f"routing variants over {len(all_cases)} cases in {time.perf_counter() - started:.0f} s", flush=True)
     inner = _model(args)
     call_cap = None
-    if hasattr(inner, "max_call_tokens") and args.max_call_tokens:
-        inner.max_call_tokens = call_cap = args.max_call_tokens  # a forced call that runs on is cut (and retried) sooner
-    model = _memo_model(inner)
+    served = bool(args.base_url)
+    if (hasattr(inner, "max_call_tokens") or served) and args.max_call_tokens:
+        call_cap = args.max_call_tokens  # a forced call that runs on is cut (and retried) sooner
+        if not served:
+            inner.max_call_tokens = call_cap
+    model = _memo_model(inner, call_cap if served else None)
     extractive_possible = hasattr(model.inner, "extractive")
-    arm_router = {"a": "Router", "b": "SlotRouter", "f": "FillRouter", "d": "Router"}
+    arm_router = {"a": "Router", "a+x": "Router", "b": "SlotRouter", "f": "FillRouter", "d": "Router"}
+    constrained_arms = ("a+x", "b", "f", "c+x")
     results: dict[str, Any] = {}
     for arm in args.arms.split(","):
         by_id = {c.case.id: c for c in cases}
@@ -275,11 +292,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         else:
             run_cases = [c.case.model_copy(update={"tools": [c.gold.name]}) for c in cases]
         if extractive_possible:
-            model.inner.extractive = arm in ("b", "f", "c+x")
+            model.inner.extractive = arm in constrained_arms
+        if served:
+            model.inner.constrain_forced_calls = arm in constrained_arms
         print(f"arm {arm}: {ARMS[arm]} ...", flush=True)
         model.saved.clear()
         started = time.perf_counter()
-        report = asyncio.run(evaluate_calls(model, toolset, run_cases, max_steps=1, **settings))
+        report = asyncio.run(evaluate_calls(model, toolset, run_cases, max_steps=1, concurrency=args.concurrency,
+                                            **settings))
         wall = time.perf_counter() - started
         rows: list[dict[str, Any]] = []
         for res in report.cases:
@@ -295,7 +315,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "latency_s": round(r.latency_s + model.saved.get(fc.case.prompt or "", 0.0), 3),
             })
         results[arm] = {"label": ARMS[arm], "wall_s": round(wall, 1), "rows": rows,
-                        "extractive": bool(extractive_possible and arm in ("b", "f", "c+x"))}
+                        "extractive": bool(extractive_possible and arm in constrained_arms)}
         right = sum(row["outcome"] == "right" for row in rows)
         print(f"  {right}/{len(rows)} right in {wall:.0f} s", flush=True)
     return {
@@ -304,7 +324,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "backend": "openai-compatible server" if args.base_url else "in-process transformers (embedded)",
         "registry_tools": len(toolset), "unreadable_specs": unreadable, "route_k": ROUTE_K, "max_call_tokens": call_cap,
         "cases": len(cases), "eligible_cases": len(all_cases), "per_source": args.per_source, "limit": args.limit,
-        "sources": args.sources, "seed": args.seed,
+        "sources": args.sources, "seed": args.seed, "concurrency": args.concurrency,
         "cached_model_answers": model.hits, "routing": routing, "arms": results, "summary": summarise(results),
     }
 
@@ -350,6 +370,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         + f"; sources: {data.get('sources', 'all')}"
         + (f"; a forced call may run to {data['max_call_tokens']} tokens (cut and retried once past that)"
            if data.get("max_call_tokens") else "")
+        + (f"; {data['concurrency']} cases at a time (latencies include queueing)" if data.get("concurrency", 1) > 1 else "")
         + f"; seed {data['seed']}. Written by `benchmarks/foreign_calls_bench.py`.",
         "",
         "Accuracy is the share of cases whose first call has the gold name and every gold argument value. "
@@ -391,8 +412,11 @@ def render_markdown(data: dict[str, Any]) -> str:
         n = summary[arms[0]]["sources"].get(src, {}).get("n", 0)
         cells = [f"{summary[a]['sources'][src]['accuracy']:.3f}" if src in summary[a]["sources"] else "-" for a in arms]
         lines.append(f"| {src} | {n} | " + " | ".join(cells) + " |")
+    served = data["backend"] == "openai-compatible server"
+    on = ("served constraints on: the forced tool's schema narrowed and bounded, a call that did not complete "
+          "repeated with a different request" if served else "extractive constraints on")
     lines += ["", "Arms: " + "; ".join(f"`{a}` {data['arms'][a]['label']}"
-                                      + (" (extractive constraints on)" if data["arms"][a]["extractive"] else "")
+                                      + (f" ({on})" if data["arms"][a]["extractive"] else "")
                                       for a in arms) + ".",
               "", f"Identical model requests across arms (the same forced tool on the same request) were answered "
               f"once: {data['cached_model_answers']} answers re-used, their model time counted in each case's latency.", ""]
@@ -411,8 +435,8 @@ def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
             "cached_model_answers": sum(int(p["cached_model_answers"]) for p in parts)}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--sources", default="home-assistant", help="comma-separated sources of the cases, or 'all'")
     ap.add_argument("--limit", type=int, default=60, help="cap on the cases in all (deterministic); 0: all")
     ap.add_argument("--per-source", type=int, default=0, help="cap per source (deterministic); 0: all")
@@ -423,10 +447,13 @@ def main() -> None:
     ap.add_argument("--arms", default="a,b,c", help=f"comma-separated, of {', '.join(ARMS)}")
     ap.add_argument("--base-url", default=None, help="an OpenAI-compatible server (e.g. vLLM) instead of the embedded model")
     ap.add_argument("--model", default="", help="the served model's name (with --base-url; default: the first served)")
-    ap.add_argument("--out", default=str(RESULTS / "foreign_calls.json"))
+    ap.add_argument("--concurrency", type=int, default=1, help="cases run at once (useful with --base-url)")
+    ap.add_argument("--out", default=None, help="the results JSON (default results/foreign_calls.json, "
+                                                "results/foreign_calls_served.json with --base-url)")
     ap.add_argument("--merge", nargs="+", default=None,
                     help="merge result JSONs of runs that each ran some arms (same cases) into --out, running nothing")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
+    args.out = args.out or str(RESULTS / ("foreign_calls_served.json" if args.base_url else "foreign_calls.json"))
     if args.merge:
         data = merge([json.loads(Path(p).read_text()) for p in args.merge])
         out = Path(args.out)

@@ -18,6 +18,15 @@ Error policy:
       way), then :class:`~agentfn.exceptions.UnexpectedModelBehavior` is raised with the raw text
       in ``body``. The agent loop may treat that error as a retryable model failure. When
       streaming, deltas were already delivered, so it raises without repeating.
+
+Forced calls (``tool_choice`` a tool name or ``"required"``; :mod:`agentfn.backends._served_calls`): the
+schema the server builds the call's grammar from is the one sent, so with ``constrain_forced_calls``
+(the default) the forced tools' ``parameters`` are bounded (``maxLength``, ``maxItems``) and marked
+``"strict": true``, and with ``extractive`` narrowed to the values the conversation offers (auto: on
+for a call forced by name, off on OpenAI's own API). A forced call that does not complete (cut off,
+raw call text, arguments that are not JSON) is repeated with a different request: sampled and seeded,
+a ``repetition_penalty`` (not on OpenAI's API) and tighter bounds; a constrained request the server
+rejects (4xx) is sent once more with the tools as they are.
 """
 
 from __future__ import annotations
@@ -25,14 +34,25 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal, TypeVar, cast
 from urllib.parse import urlsplit
 
 from agentfn._sync import LoopLocal
+from agentfn.backends._constrain import DEFAULT_MAX_ITEMS, DEFAULT_MAX_STRING_LENGTH
 from agentfn.backends._decoding import retry_sampling_temperature
 from agentfn.backends._lazy import import_extra
+from agentfn.backends._served_calls import (
+    DEFAULT_RETRY_REPETITION_PENALTY,
+    RETRY_MAX_ITEMS,
+    RETRY_MAX_STRING_LENGTH,
+    call_failure,
+    extraction_applies,
+    forced_call_tools,
+    retry_overrides,
+)
 from agentfn.backends._toolcalls import (
     enforce_single_call,
     looks_like_truncated_call,
@@ -60,6 +80,7 @@ StructuredOutputMode = Literal["response_format", "structured_outputs"]
 vLLM too) or vLLM's ``extra_body={"structured_outputs": {"json": schema}}``."""
 
 _T = TypeVar("_T")
+_log = logging.getLogger("agentfn.backends.openai_compat")
 
 
 def _normalise_base_url(url: str) -> str:
@@ -136,7 +157,18 @@ class OpenAIModel(Model):
         max_retries: retries after a connection error, timeout, 429 or 5xx.
         backoff: first retry delay in seconds, doubled each time up to ``max_backoff``.
         timeout: seconds per HTTP request.
-        truncated_call_retries: repeats of a request whose call was cut by the token limit.
+        truncated_call_retries: repeats of a request whose call was cut by the token limit (and,
+            with ``constrain_forced_calls``, of a forced call that did not complete).
+        extractive: narrow a forced call's tool schema to argument values the conversation
+            offers (:func:`agentfn.backends._extract.extractive_spec`); None (auto): on for a call
+            forced by name (``follow_route``), except on OpenAI's own API.
+        constrain_forced_calls: bound and mark strict the schemas of forced tools, and repeat a
+            forced call that did not complete with a different request (see the module docstring).
+            False sends tools as given and repeats only a cut-off call, sampled.
+        max_string_length: ``maxLength`` added to unbounded strings of forced tools (None: none).
+        max_items: ``maxItems`` added to unbounded arrays of forced tools (None: none).
+        retry_repetition_penalty: vLLM's ``repetition_penalty`` on the repeat of a failed forced
+            call (+0.2 per further repeat); None sends none. Never sent to OpenAI's API.
         extra_body: sent with every request (server-specific fields).
         name: display name; defaults to ``openai:<model>``.
     """
@@ -161,6 +193,11 @@ class OpenAIModel(Model):
         truncated_call_retries: int = 1,
         extra_body: Mapping[str, Any] | None = None,
         name: str | None = None,
+        extractive: bool | None = None,
+        constrain_forced_calls: bool = True,
+        max_string_length: int | None = DEFAULT_MAX_STRING_LENGTH,
+        max_items: int | None = DEFAULT_MAX_ITEMS,
+        retry_repetition_penalty: float | None = DEFAULT_RETRY_REPETITION_PENALTY,
     ) -> None:
         openai = import_extra("openai", feature="OpenAIModel", extra="openai")
         self._openai: Any = openai
@@ -189,6 +226,11 @@ class OpenAIModel(Model):
         self.max_backoff = max_backoff
         self.truncated_call_retries = truncated_call_retries
         self.extra_body = dict(extra_body or {})
+        self.extractive = extractive
+        self.constrain_forced_calls = constrain_forced_calls
+        self.max_string_length = max_string_length
+        self.max_items = max_items
+        self.retry_repetition_penalty = retry_repetition_penalty
         self._fixed_name = name is not None
         self.name = name or f"openai:{model or '?'}"
 
@@ -243,6 +285,27 @@ class OpenAIModel(Model):
         return self.model
 
     async def _params(self, request: ModelRequest) -> dict[str, Any]:
+        return (await self._request_params(request))[0]
+
+    def _sent_tools(self, request: ModelRequest, attempt: int, constrain: bool) -> tuple[list[dict[str, Any]], bool]:
+        """The tool specs sent, and whether the forced ones were narrowed or bounded."""
+        tools = [self._tool_spec(t) for t in request.tools]
+        extractive = constrain and extraction_applies(self.extractive, request.tool_choice, self.base_url)
+        if not constrain or not (extractive or self.constrain_forced_calls):
+            return tools, False
+        strings, items = (self.max_string_length, self.max_items) if self.constrain_forced_calls else (None, None)
+        if attempt:  # a repeat after a call that did not complete: tighter bounds
+            strings = min(strings, RETRY_MAX_STRING_LENGTH) if strings is not None else None
+            items = min(items, RETRY_MAX_ITEMS) if items is not None else None
+        return forced_call_tools(tools, request.tool_choice, request.messages, extractive=extractive,
+                                 max_string_length=strings, max_items=items)
+
+    async def _request_params(
+        self, request: ModelRequest, attempt: int = 0, constrain: bool = True
+    ) -> tuple[dict[str, Any], bool]:
+        """The request's parameters, and whether forced tools were constrained; ``attempt`` > 0 is the
+        repeat of a forced call that did not complete (see :mod:`agentfn.backends._served_calls`)."""
+        constrained = False
         params: dict[str, Any] = {
             "model": await self._model_name(),
             "messages": messages_to_openai(request.messages),
@@ -250,7 +313,7 @@ class OpenAIModel(Model):
         extra_body = dict(self.extra_body)
         calls_possible = bool(request.tools) and request.tool_choice != "none"
         if request.tools:
-            tools = [self._tool_spec(t) for t in request.tools]
+            tools, constrained = self._sent_tools(request, attempt, constrain)
             params["tools"] = tools
             choice = request.tool_choice
             params["tool_choice"] = (
@@ -274,9 +337,14 @@ class OpenAIModel(Model):
         ):
             if value is not None:
                 params[key] = value
+        if attempt and self.constrain_forced_calls:
+            fields, extra = retry_overrides(attempt, temperature=request.temperature, seed=request.seed,
+                                            repetition_penalty=self.retry_repetition_penalty, base_url=self.base_url)
+            params.update(fields)
+            extra_body.update(extra)
         if extra_body:
             params["extra_body"] = extra_body
-        return params
+        return params, constrained
 
     def _tool_spec(self, spec: dict[str, Any]) -> dict[str, Any]:
         if not self.strict_tools:
@@ -335,43 +403,71 @@ class OpenAIModel(Model):
     # --- Model API ----------------------------------------------------------
 
     async def request(self, request: ModelRequest) -> ModelResponse:
-        """One chat completion, cleaned up; see the module docstring for the error policy."""
-        params = await self._params(request)
+        """One chat completion, cleaned up; see the module docstring for the error and retry policy."""
         client = await self._client()
         attempts = 0
+        constrain = True
+        params, constrained = await self._request_params(request)
         while True:
-            completion: Any = await self._with_retries(lambda sent=params: _completion(client.chat.completions.create(**sent)))
-            if not completion.choices:
-                raise UnexpectedModelBehavior("the server returned no choices", body=str(completion))
-            choice: Any = completion.choices[0]
-            message: Any = choice.message
-            raw_calls: list[Any] = list(message.tool_calls or [])
-            calls = [
-                ToolCall(id=str(tc.id or new_call_id()), name=str(tc.function.name or ""), arguments=str(tc.function.arguments or ""))
-                for tc in raw_calls
-                if getattr(tc, "function", None) is not None
-            ]
-            response = self._response(
-                request,
-                content=message.content,
-                calls=calls,
-                reasoning=_extra(message, "reasoning_content", "reasoning"),
-                finish_reason=choice.finish_reason,
-                usage=self._usage(completion.usage),
-                model_name=str(completion.model or params["model"]),
-            )
-            if response.message.tool_calls or not looks_like_truncated_call(message.content, choice.finish_reason):
+            try:
+                completion: Any = await self._with_retries(
+                    lambda sent=params: _completion(client.chat.completions.create(**sent)))
+            except (ModelUnavailableError, UnexpectedModelBehavior):
+                raise
+            except ModelError as exc:
+                if not constrained:
+                    raise
+                # The server cannot use the constrained schema (its grammar compiler rejects it): send as given.
+                _log.warning("the server rejected the constrained schema of a forced call (%s); "
+                             "sending the tools as they are", exc)
+                constrain = False
+                params, constrained = await self._request_params(request, attempts, constrain=False)
+                continue
+            response, failure = self._read_completion(request, completion, params)
+            if failure is None:
                 return response
             if attempts >= self.truncated_call_retries:
+                if response.message.tool_calls:
+                    return response  # arguments that are not JSON: the agent's validation reports them
                 raise UnexpectedModelBehavior(
-                    f"the tool call was cut off by the token limit (max_tokens={request.max_tokens}) "
+                    f"the tool call did not complete ({failure}; max_tokens={request.max_tokens}) "
                     f"after {attempts + 1} attempt(s)",
-                    body=message.content,
+                    body=response.message.content,
                 )
             attempts += 1
-            if not request.temperature:  # greedy decoding would write the same cut-off call again
+            if self.constrain_forced_calls:
+                params, constrained = await self._request_params(request, attempts, constrain)
+            elif not request.temperature:  # greedy decoding would write the same cut-off call again
                 params = {**params, "temperature": retry_sampling_temperature(attempts),
                           "seed": (request.seed or 0) + attempts}
+
+    def _read_completion(self, request: ModelRequest, completion: Any, params: dict[str, Any]) -> tuple[ModelResponse, str | None]:
+        """The cleaned-up reply, and why its call did not complete (None when it did)."""
+        if not completion.choices:
+            raise UnexpectedModelBehavior("the server returned no choices", body=str(completion))
+        choice: Any = completion.choices[0]
+        message: Any = choice.message
+        raw_calls: list[Any] = list(message.tool_calls or [])
+        calls = [
+            ToolCall(id=str(tc.id or new_call_id()), name=str(tc.function.name or ""), arguments=str(tc.function.arguments or ""))
+            for tc in raw_calls
+            if getattr(tc, "function", None) is not None
+        ]
+        response = self._response(
+            request,
+            content=message.content,
+            calls=calls,
+            reasoning=_extra(message, "reasoning_content", "reasoning"),
+            finish_reason=choice.finish_reason,
+            usage=self._usage(completion.usage),
+            model_name=str(completion.model or params["model"]),
+        )
+        if not response.message.tool_calls and looks_like_truncated_call(message.content, choice.finish_reason):
+            return response, "cut off by the token limit"
+        if not self.constrain_forced_calls:
+            return response, None
+        return response, call_failure(request.tool_choice, message.content, response.message.tool_calls,
+                                      choice.finish_reason)
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
         """Stream text and native tool-call deltas; the final :class:`Done` holds the cleaned-up reply.

@@ -232,14 +232,16 @@ async def test_truncated_greedy_call_is_repeated_sampled() -> None:
     cut = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "1.1.1.1.1.1.1.1'
     good = completion(None, [native_call("get_weather", '{"city": "Paris"}')])
     server = FakeServer(completion(cut, finish_reason="length"), good)
-    response = await make(server).request(req(max_tokens=16, tool_choice="required"))
+    # (constrain_forced_calls=False: only the sampling changes; the default also tightens the request,
+    # tests/backends/test_served_calls.py)
+    response = await make(server, constrain_forced_calls=False).request(req(max_tokens=16, tool_choice="required"))
     assert response.message.tool_calls[0].name == "get_weather"
     first, again = server.requests[0], server.requests[1]
     assert "temperature" not in first and again["temperature"] > 0 and "seed" in again
     assert {k: v for k, v in again.items() if k not in ("temperature", "seed")} == first
     # a request that already samples is repeated as it is
     server = FakeServer(completion(cut, finish_reason="length"), good)
-    await make(server).request(req(max_tokens=16, temperature=0.3, seed=5))
+    await make(server, constrain_forced_calls=False).request(req(max_tokens=16, temperature=0.3, seed=5))
     assert server.requests[1]["temperature"] == 0.3 and server.requests[1]["seed"] == 5
 
 
