@@ -197,7 +197,7 @@ def _model(args: argparse.Namespace) -> Any:
         from agentfn.backends.openai_compat import OpenAIModel
 
         return OpenAIModel(args.model or None, base_url=args.base_url, api_key=os.environ.get("OPENAI_API_KEY", "x"),
-                           extractive=False, constrain_forced_calls=False)
+                           extractive=False, constrain_forced_calls=False, timeout=900.0)  # a busy CPU server is slow
     return load_model("embedded")
 
 
@@ -320,7 +320,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"  {right}/{len(rows)} right in {wall:.0f} s", flush=True)
     return {
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
-        "model": getattr(model, "name", str(model)),
+        "model": getattr(model.inner, "name", str(model.inner)),  # the served name is known after the first request
         "backend": "openai-compatible server" if args.base_url else "in-process transformers (embedded)",
         "registry_tools": len(toolset), "unreadable_specs": unreadable, "route_k": ROUTE_K, "max_call_tokens": call_cap,
         "cases": len(cases), "eligible_cases": len(all_cases), "per_source": args.per_source, "limit": args.limit,
