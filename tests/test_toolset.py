@@ -345,3 +345,20 @@ def test_builtin_specs_round_trip_through_from_schema() -> None:
         assert again.parameters == t.parameters and again.schema_hash == t.schema_hash
         strict = Tool.from_schema(t.openai_schema(strict=True))
         assert strict.strict and strict.warnings == []
+
+
+def test_resolve_maps_foreign_names_and_refuses_unknown_or_ambiguous_ones() -> None:
+    spec = {"name": "geometry.area_circle", "description": "Area of a circle.",
+            "parameters": {"type": "object", "properties": {"radius": {"type": "number"}}, "required": ["radius"]}}
+    area = Tool.from_schema(spec)
+    tools = Toolset([area])
+    assert tools.resolve("geometry.area_circle") == area.name == "geometry_area_circle"
+    assert tools.resolve(area.name) == area.name
+    for bad in ("", " ", "geometry.area_square", "GEOMETRY.AREA_CIRCLE", "geometry.area_circle\n", "💥"):
+        assert tools.resolve(bad) is None
+    # Two tools imported under the same foreign name: which one is meant cannot be told.
+    twin = Tool.from_schema({**spec, "name": "geometry.area_circle"}).with_name("other_area")
+    both = Toolset([area, twin])
+    assert twin.metadata["original_name"] == "geometry.area_circle"
+    assert both.resolve("geometry.area_circle") is None
+    assert both.resolve("other_area") == "other_area"

@@ -4,7 +4,10 @@ Two of the sources :mod:`agentfn.router.selection` combines (the third, data
 flow between tools' outputs and inputs, is :mod:`agentfn.router.dataflow`):
 
 1. The request's own structure (:func:`segment`): sentences, and "X and Y",
-   "X, then Y", "X after Y" name several steps in an order.
+   "X, then Y", "X after Y", "After X, Y", "Before Y, X" name several steps in an
+   order; a parenthesised clause that is a step of its own ("multiply the result of
+   (log of 100 to base 10) by 3", "send the difference (see transaction history)")
+   runs before the step around it, whose input it produces.
 2. Trace statistics (:class:`CoUsage`): how often tool B was called in the same
    run as tool A, and how often before or after it.
 """
@@ -40,6 +43,10 @@ _BACKWARD = r"(?:,?\s*\b(?:after|once)\b\s*)"
 _SPLIT = re.compile(f"({_FORWARD}|{_BACKWARD})", re.IGNORECASE)
 
 
+# "After X, Y" / "Once X, Y" / "Before Y, X": a leading clause up to the first comma.
+_LEADING = re.compile(r"^\s*(after|once|before)\s+([^,]+?),\s*(.+)$", re.IGNORECASE | re.DOTALL)
+_NESTED = re.compile(r"\(([^()]+)\)")
+
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(A-Z0-9])|\n+")
 _ABBREV = re.compile(r"\b(?:e\.g|i\.e|etc|vs|mr|mrs|ms|dr|st|no|approx)\.$", re.IGNORECASE)
 
@@ -64,12 +71,36 @@ def segment(query: str, min_tokens: int = 2, max_steps: int = 8) -> list[Segment
     """
     out: list[Segment] = []
     for sentence in _sentences(query):
-        base = len(out)
-        out += [Segment(s.text, s.order + base) for s in _connective_steps(sentence, min_tokens)]
+        for clause in _clauses(sentence, min_tokens):
+            base = len(out)
+            out += [Segment(s.text, s.order + base) for s in _connective_steps(clause, min_tokens)]
     if len(out) > max_steps:
         tail = " ".join(s.text for s in out[max_steps - 1 :])
         out = [*out[: max_steps - 1], Segment(tail, max_steps - 1)]
     return out
+
+
+def _clauses(sentence: str, min_tokens: int) -> list[str]:
+    """A sentence's clauses in execution order: nested (parenthesised) steps and a leading clause first."""
+    nested: list[str] = []
+
+    def pull(match: re.Match[str]) -> str:
+        inner = match.group(1).strip()
+        if sum(not t.isdigit() for t in tokenize(inner)) < min_tokens:
+            return match.group(0)  # "(120 minutes)", "(UTC)": a detail, not a step
+        nested.append(inner)
+        return " "
+
+    outer = _NESTED.sub(pull, sentence)
+    if nested and len(tokenize(outer)) < min_tokens:
+        return [sentence]  # the parenthesis was the whole request
+    lead = _LEADING.match(outer)
+    if lead and min(len(tokenize(lead.group(2))), len(tokenize(lead.group(3)))) >= min_tokens:
+        first, then = lead.group(2), lead.group(3)
+        main = [then, first] if lead.group(1).lower() == "before" else [first, then]
+    else:
+        main = [outer]
+    return [*nested, *(re.sub(r"\s+([,.;])", r"\1", " ".join(m.split())) for m in main)]
 
 
 def _connective_steps(query: str, min_tokens: int) -> list[Segment]:

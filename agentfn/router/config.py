@@ -71,6 +71,9 @@ class RouterConfig(BaseModel):
     """How far a step's ranking is lifted towards the whole request's top score
     (1.0: each real step's best tool ties with the overall best), so every
     step's tools reach the top of ``ranked``."""
+    mood_weight: float = 0.3
+    """A single-step question ("what is the temperature...") lowers tools that change state by this
+    share of the ranking's spread (:mod:`agentfn.router.mood`); 0 turns it off."""
     server_boost: float = 0.2
     """How much a tool is lifted when other tools of its server (``server__tool``) rank
     among the top ``server_depth`` (:mod:`agentfn.router.servers`; 0: off). A mild lift:

@@ -27,6 +27,7 @@ from typing import Any
 from agentfn.router.text import ToolRecord, split_name, tokenize
 
 __all__ = [
+    "ACTIONS",
     "IOSlot",
     "RequestValues",
     "ToolIO",
@@ -56,7 +57,7 @@ _CODE = frozenset(["code", "iata", "icao", "symbol", "sku", "isbn", "slug", "han
 _VERBS = frozenset(
     ["get", "fetch", "retrieve", "search", "find", "lookup", "look", "list", "query", "show", "read", "convert", "calculate", "compute", "check", "create", "make", "resolve", "translate", "send", "post", "update", "delete", "set", "add", "remove", "generate", "geocode", "locate", "detect"]
 )
-_ACTIONS = frozenset(
+ACTIONS = frozenset(
     ["create", "add", "send", "post", "reply", "forward", "delete", "remove", "cancel", "update", "modify", "edit",
      "set", "book", "reserve", "purchase", "buy", "pay", "transfer", "archive", "move", "upload", "write", "publish",
      "schedule", "invite", "share", "submit", "approve", "reject", "close", "trigger", "restart", "reset", "disable",
@@ -207,7 +208,7 @@ def tool_io(rec: ToolRecord) -> ToolIO:
             words = frozenset(guess)
             outputs = [IOSlot("result", words, frozenset(), "any", _kind(words, frozenset(), {}), inferred=True)]
     text_words = frozenset(w for w in _words(rec.name) if w not in _GENERIC) | _text_words(rec.description)
-    actions = frozenset(w for w in name_words if w in _ACTIONS)
+    actions = frozenset(w for w in name_words if w in ACTIONS)
     return ToolIO(rec.name, tuple(inputs), tuple(outputs), objects, text_words, actions)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from agentfn.router.calibration import bare_request, coverage
 from agentfn.router.combine import segment
 from agentfn.router.index import FloatArray, IntArray
+from agentfn.router.mood import asks_to_read, mood_penalty
 from agentfn.router.rerank import TraceMemory
 from agentfn.router.scoring import Scorer, Signals
 from agentfn.router.selection import StepTop
@@ -121,6 +122,9 @@ def first_pass(
         r.fused = (r.fused + np.float32(_TIE_BREAK) * whole_fused).astype(np.float32)
     # A request made of clear steps fits even if the whole sentence matches nothing well.
     r.score_top = max([r.score_top] + [st.score for st in r.step_tops])
+    if cfg.mood_weight > 0 and not real_steps and asks_to_read(text):
+        acts = scorer.kinds.acts()
+        r.fused = mood_penalty(r.fused, acts if slots is None else acts[slots], cfg.mood_weight)
     if cfg.server_boost > 0:
         ids = scorer.servers.ids()
         r.fused = server_boost(r.fused, ids if slots is None else ids[slots], scorer.servers.count, cfg.server_boost,

@@ -24,6 +24,7 @@ import numpy.typing as npt
 from agentfn.router.ann import AnnParams
 from agentfn.router.config import RouterConfig
 from agentfn.router.index import FloatArray, IntArray, ToolIndex
+from agentfn.router.mood import ToolKinds
 from agentfn.router.servers import ServerGroups
 from agentfn.router.text import tokenize
 
@@ -43,6 +44,8 @@ class Scorer:
         self.query_cache_size = 1024
         self.servers = ServerGroups(index)
         """Server (namespace) of every slot, for :func:`agentfn.router.servers.server_boost`."""
+        self.kinds = ToolKinds(index)
+        """Which slots' tools change state, for :func:`agentfn.router.mood.mood_penalty`."""
 
     def ann_params(self) -> AnnParams:
         c = self.config

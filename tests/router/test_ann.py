@@ -89,9 +89,11 @@ def test_ann_ranking_agrees_with_exact(exact: Router, ann: Router, registry: tup
     assert agree["overlap"] >= 0.97, agree
     assert agree["top1"] >= 0.97 and agree["selected"] >= 0.95 and agree["abstain"] >= 0.97, agree
     # A tool both rankings hold has the same (exactly computed) score in both, before the server lift
-    # (agentfn.router.servers), which depends on which other tools made the candidate pool.
-    boost = exact.config.server_boost
+    # (agentfn.router.servers) and the mood penalty (agentfn.router.mood), which depend on the
+    # spread of the candidate pool.
+    boost, mood = exact.config.server_boost, exact.config.mood_weight
     exact.config.server_boost = ann.config.server_boost = 0.0
+    exact.config.mood_weight = ann.config.mood_weight = 0.0
     try:
         for q in queries[:30]:
             e, a = dict(exact.route(q).ranked), dict(ann.route(q).ranked)
@@ -99,6 +101,7 @@ def test_ann_ranking_agrees_with_exact(exact: Router, ann: Router, registry: tup
                 assert a[name] == pytest.approx(e[name], abs=1e-5)
     finally:
         exact.config.server_boost = ann.config.server_boost = boost
+        exact.config.mood_weight = ann.config.mood_weight = mood
 
 
 def test_candidate_scores_are_exact_and_others_minus_inf(exact: Router, ann: Router, registry: tuple[list[ToolRecord], FloatArray, list[str]]) -> None:
