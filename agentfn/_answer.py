@@ -1,6 +1,6 @@
 """Answers a person can read: chat markup never reaches the user, and small models answer from tool results.
 
-Two uses:
+Three uses:
 
 * :func:`readable_answer` cleans any model's final text: ``<tool_call>``/``<tool_response>``
   tags and special tokens (``<|im_end|>``...) are removed, and a text that only echoes a tool's
@@ -11,6 +11,8 @@ Two uses:
   template, generically (text as is, numbers and records as short readable lines). Backends
   whose model is too small to phrase an answer (``answer_mode="grounded"``) use it instead of
   generating the final turn.
+* :func:`failure_answer` says plainly what failed when a run ended without an answer (a tool
+  that kept failing, a step limit): what ``agentfn run`` prints instead of nothing.
 
 Templates render in a sandbox with filters ``num`` (a number with at most five significant
 decimals, no float noise), ``when`` (an ISO date-time as ``YYYY-MM-DD HH:MM (UTC+hh:mm)``),
@@ -32,7 +34,10 @@ import jinja2.sandbox
 
 from agentfn.messages import AssistantMessage, Message, ToolCall, ToolMessage, UserMessage
 
-__all__ = ["echoes_tool_output", "format_number", "grounded_answer", "readable_answer", "render_result", "strip_markup"]
+__all__ = [
+    "echoes_tool_output", "failure_answer", "format_number", "grounded_answer", "readable_answer", "render_result",
+    "strip_markup",
+]
 
 _BLOCKS = re.compile(r"<tool_call>.*?(?:</tool_call>|$)", re.S)
 _TAGS = re.compile(r"</?tool_(?:call|response)>|</?tools>|<\|[^|>]{1,40}\|>|<(?:end_of_text|endoftext|eos|s|/s)>")
@@ -197,6 +202,22 @@ def grounded_answer(messages: Sequence[Message]) -> str | None:
         return f"I could not get an answer: {failed.name} failed ({strip_markup(failed.content)[:300]})."
     call, message = ok[-1]
     return render_result(message.name, message.content, _arguments(call), question) or "(the tool returned nothing)"
+
+
+def failure_answer(messages: Sequence[Message], reason: str | None) -> str:
+    """What a run that ended without an answer tells the user, in plain words (never empty).
+
+    Names the tool that failed and its last error when a call of this turn failed, else the reason
+    the run stopped (``reason``, e.g. ``max_steps``).
+    """
+    _, results = _turn(messages)
+    failed = [m for _, m in results if m.is_error]
+    why = f" ({reason})" if reason else ""
+    if failed:
+        last = failed[-1]
+        error = " ".join(strip_markup(last.content).split())[:300]
+        return f"I could not answer{why}: the {last.name} tool failed: {error}"
+    return f"I could not answer{why}."
 
 
 def _squash(text: str) -> str:

@@ -314,6 +314,7 @@ def run_command(
 
     if isinstance(result.error, ModelError):  # exit 3 or 1 with one line (see _FriendlyGroup)
         raise result.error
+    answer = run_answer(result)
     if as_json:
         from agentfn.messages import ToolMessage
 
@@ -321,15 +322,26 @@ def run_command(
         results = [{"name": m.name, "content": m.content, "is_error": m.is_error}
                    for m in result.new_messages if isinstance(m, ToolMessage)]
         typer.echo(json.dumps({
-            "run_id": result.run_id, "output": result.output, "outcome": result.outcome, "reason": result.reason,
+            "run_id": result.run_id, "output": answer, "outcome": result.outcome, "reason": result.reason,
             "steps": result.steps, "tool_calls": calls, "tool_results": results,
             "usage": result.usage.model_dump(), "latency_s": round(result.latency_s, 4),
         }, ensure_ascii=False, indent=2))
     if not result.ok:
         if not as_json:
+            typer.echo(answer)
             typer.secho(f"the run ended without an answer: {result.outcome} ({result.reason})", err=True,
                         fg=typer.colors.YELLOW)
         raise typer.Exit(EXIT_NOT_ANSWERED)
+
+
+def run_answer(result: Any) -> Any:
+    """What ``agentfn run`` answers: the run's output, or, when it ended without one, a plain
+    sentence saying what failed (``agentfn._answer.failure_answer``), never nothing."""
+    if result.ok:
+        return result.output
+    from agentfn._answer import failure_answer
+
+    return failure_answer(result.messages, result.reason)
 
 
 def _call_json(call: Any) -> dict[str, Any]:

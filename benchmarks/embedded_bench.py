@@ -22,7 +22,10 @@ anything (the page then says how many of the selected requests each arm finished
 
 A run is *right* when it answered, without markup, and the answer passes the case's checker;
 a *crash* is an exception out of the run (what the CLI printed as a traceback); *markup* is an
-answer showing ``<tool_response>``-style tags or special tokens.
+answer showing ``<tool_response>``-style tags or special tokens; *no answer* is a run that ended
+without one (a tool that kept failing, a step limit), whose answer is then what ``agentfn run``
+prints for it (``agentfn.cli.run_answer``: what failed, in plain words); *empty answer* counts
+runs that left the user with nothing to read.
 """
 
 from __future__ import annotations
@@ -117,7 +120,13 @@ def _run_case(agent: Any, case: dict[str, Any], base_url: str, files: dict[str, 
                 if message.role == "tool":
                     results.append({"name": message.name, "is_error": bool(message.is_error),
                                     "content": str(message.content)[:300]})
-            output = result.output if isinstance(result.output, str) or result.output is None else str(result.output)
+            try:  # what `agentfn run` answers (a run that ended without an answer says what failed)
+                from agentfn.cli import run_answer
+            except ImportError:  # older code printed nothing for such a run
+                answer: Any = result.output
+            else:
+                answer = run_answer(result)
+            output = answer if isinstance(answer, str) or answer is None else str(answer)
             error = None if result.error is None else f"{type(result.error).__name__}: {str(result.error)[:300]}"
             record.update(crash=False, error=error, output=output, outcome=result.outcome, reason=result.reason,
                           calls=calls, results=results, steps=result.steps,
@@ -244,6 +253,7 @@ def _summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "crashes": sum(r["crash"] for r in rows),
         "markup": sum(r["markup"] for r in rows),
         "not_answered": sum(not r["answered"] and not r["crash"] for r in rows),
+        "empty": sum(not r["crash"] and not (r["output"] or "").strip() for r in rows),
         "right_tools": sum(r["right_tools"] for r in rows),
         "latency_median_s": round(statistics.median(latencies), 2) if latencies else 0.0,
         "latency_p90_s": round(latencies[min(n - 1, int(0.9 * n))], 2) if latencies else 0.0,
@@ -388,8 +398,8 @@ def _render_set(data: dict[str, Any]) -> list[str]:
     lines = [
         "Arms: " + "; ".join(f"`{a}` = {arms[a]['code']}" for a in names) + ".",
         "",
-        "| arm | requests | right | crashes | markup | no answer | right tools | median s | p90 s | max s |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| arm | requests | right | crashes | markup | no answer | empty answer | right tools | median s | p90 s | max s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for a in names:
         s = arms[a]["summary"]
@@ -401,7 +411,7 @@ def _render_set(data: dict[str, Any]) -> list[str]:
                          "run had; its figures are over those.")
         lines.append(
             f"| {a} | {s['n']} | {_pct(s['right'], s['n'])} | {s['crashes']} | {s['markup']} | "
-            f"{s['not_answered']} | {_pct(s['right_tools'], s['n'])} | {s['latency_median_s']} | "
+            f"{s['not_answered']} | {s.get('empty', '')} | {_pct(s['right_tools'], s['n'])} | {s['latency_median_s']} | "
             f"{s['latency_p90_s']} | {s['latency_max_s']} |"
         )
     if len(names) == 2:

@@ -9,6 +9,7 @@ import pytest
 
 from agentfn._answer import (
     echoes_tool_output,
+    failure_answer,
     format_number,
     grounded_answer,
     readable_answer,
@@ -46,6 +47,14 @@ def test_failed_calls_are_reported_plainly() -> None:
     text = grounded_answer(_turn("calculate", {"expression": "1/0"}, "division by zero", error=True))
     assert text == "I could not get an answer: calculate failed (division by zero)."
     assert grounded_answer([UserMessage(content="hi")]) is None
+
+
+def test_a_run_without_an_answer_says_what_failed() -> None:
+    turn = _turn("convert_units", {"value": 3}, "unknown unit 'date'.\nKnown units -- length: m", error=True)
+    text = failure_answer(turn, "tool 'convert_units' failed 3 times (retries=2)")
+    assert text == ("I could not answer (tool 'convert_units' failed 3 times (retries=2)): the convert_units tool "
+                    "failed: unknown unit 'date'. Known units -- length: m")
+    assert failure_answer([UserMessage(content="hi")], "max_steps") == "I could not answer (max_steps)."
 
 
 def test_every_builtin_tool_has_a_template_that_renders_its_real_result(tmp_path: Any) -> None:

@@ -62,6 +62,11 @@ def test_run_limit_exit_code() -> None:
     result = runner.invoke(app, ["run", "hi", "--model", "test", "--tools", FIXTURE, "--max-steps", "1"])
     assert result.exit_code == 1
     assert "without an answer" in result.output
+    assert "I could not answer (max_steps)" in result.output  # what the user reads instead of nothing
+    shown = runner.invoke(app, ["run", "hi", "--model", "test", "--tools", FIXTURE, "--max-steps", "1", "--json",
+                                "--yes"]).output
+    data = json.loads(shown[shown.index("{"):])
+    assert data["outcome"] == "limit" and data["output"] == "I could not answer (max_steps)."
 
 
 def test_user_errors_exit_2_without_traceback() -> None:

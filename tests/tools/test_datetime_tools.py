@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC as UTC_ZONE
 from datetime import datetime, timedelta
 
 import pytest
@@ -59,7 +60,7 @@ def test_date_info() -> None:
     ("call", "message"),
     [
         (lambda: now("Mars/Olympus"), "unknown time zone"),
-        (lambda: convert_timezone("yesterday", "UTC"), "ISO 8601"),
+        (lambda: convert_timezone("last blue moon", "UTC"), "ISO 8601"),
         (lambda: date_add("9999-12-31", days=1), "date range"),
         (lambda: date_add("9999-12-01", months=1), "years 1-9999"),
         (lambda: date_diff("2024-01-01T00:00:00Z", "2024-01-02T00:00:00"), "both"),
@@ -73,3 +74,15 @@ def test_refusals(call: object, message: str) -> None:
 def test_schema_exposes_the_unit_choices() -> None:
     assert date_diff.parameters["properties"]["unit"]["enum"] == ["seconds", "minutes", "hours", "days", "weeks"]
     assert now.side_effects == "none" and not now.idempotent
+
+
+def test_today_and_now_name_the_current_date() -> None:
+    """A request relative to today needs one call: date_add("today", weeks=2), not now -> date_add."""
+    today = datetime.now().astimezone(UTC_ZONE).date()
+    assert date_add("today", weeks=2) == (today + timedelta(days=14)).isoformat()
+    assert date_add("Tomorrow", days=-1) == today.isoformat()
+    assert date_diff("today", (today + timedelta(days=21)).isoformat(), unit="weeks") == pytest.approx(3)
+    assert date_info("today").date == today.isoformat()
+    moment = datetime.fromisoformat(date_add("now", hours=1))
+    assert moment.tzinfo is None  # naive like a date given without a zone, so it mixes with one
+    assert datetime.fromisoformat(date_add("now", hours=1, timezone="Asia/Tokyo")).utcoffset() == timedelta(hours=9)

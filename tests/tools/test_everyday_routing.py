@@ -26,3 +26,18 @@ def router() -> FillRouter:
 )
 def test_relative_dates_route_to_the_tool_that_takes_today(router: FillRouter, request_text: str, tool: str) -> None:
     assert router.route(request_text, k=4).selected[:1] == [tool]
+
+
+@pytest.mark.parametrize(
+    ("request_text", "tool"),
+    [
+        ("What's the date 3 weeks from 2025-04-10?", "date_add"),
+        ("What will the date be 10 days from now?", "date_add"),  # date_add takes "now": one call, no chain
+        ("How does this shopper feel: 'Worst order ever, never again'", "sentiment"),
+        ("Write a python function to compute the average of a list", "generate_code"),
+        ("Pull out the name and phone number from 'Call Dana on 555-0199'", "extract"),
+        ("Which of English, Spanish or Italian is 'buongiorno' written in? Classify it", "classify"),
+    ],
+)
+def test_everyday_phrasings_reach_their_tool(router: FillRouter, request_text: str, tool: str) -> None:
+    assert router.route(request_text, k=4).selected[:1] == [tool]

@@ -16,8 +16,10 @@ from agentfn.library.code_runner import run_python
 from agentfn.library.text_llm import (
     CitedAnswer,
     Code,
+    NotSupportedOffline,
     answer,
     classify,
+    code_from_reply,
     extract,
     find_span,
     generate,
@@ -26,7 +28,7 @@ from agentfn.library.text_llm import (
     summarize,
     translate,
 )
-from agentfn.messages import AssistantMessage, Message
+from agentfn.messages import AssistantMessage, Message, UserMessage
 
 
 class Script:
@@ -255,3 +257,37 @@ async def test_builtins_take_the_model_from_the_run() -> None:
     agent = Agent(TestModel(call_tools=["sentiment"]), tools=Toolset([sentiment]))
     result = await agent.run("how does this sound?")
     assert result.ok and json.loads(str(result.output))["sentiment"] == '{"label":"positive","confidence":0.0}'
+
+
+def _grounded(*replies: str) -> Script:
+    script = Script(*replies)
+    script.model.answer_mode = "grounded"  # type: ignore[attr-defined]  # what the embedded backend sets
+    return script
+
+
+async def test_a_grounded_model_writes_code_as_one_plain_block() -> None:
+    """The embedded 135M model loops when code must be escaped inside JSON; it is asked for a
+    plain code block of bounded length instead."""
+    script = _grounded("```python\ndef reverse(s):\n    return s[::-1]\n```\nThis reverses it.")
+    code = await generate_code("reverses a string", model=script.model)
+    assert code == Code(language="python", code="def reverse(s):\n    return s[::-1]", explanation="")
+    request = script.requests[0]
+    assert request.output_schema is None and request.max_tokens is not None and request.stop
+    assert "reverses a string" in (request.messages[0].content or "")
+
+
+def test_code_from_a_reply_cut_short_keeps_its_complete_part() -> None:
+    reply = "```python\ndef f(n):\n    return n * 2\n\nprint(f(3)"  # the token limit cut the last line
+    assert code_from_reply(reply, "python") == "def f(n):\n    return n * 2"
+    assert code_from_reply("function add(a, b) { return a + b; }", "javascript").startswith("function add")
+    with pytest.raises(NotSupportedOffline, match="larger model"):
+        code_from_reply("```python\n(((\n```", "python")
+
+
+async def test_a_grounded_model_gets_the_whole_request_when_the_task_is_a_fragment() -> None:
+    script = _grounded("```python\ndef fact(n):\n    return 1 if n < 2 else n * fact(n - 1)\n```")
+    request = "Write a Python function to compute a factorial"
+    ctx = RunContext(deps=None, run_id="r", messages=[UserMessage(content=request)], model=script.model)
+    code = await generate_code.run({"task": "factorial"}, ctx=ctx)
+    assert code.code.startswith("def fact(n):")
+    assert request in (script.requests[0].messages[0].content or "")

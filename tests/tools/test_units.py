@@ -53,3 +53,20 @@ def test_refusals() -> None:
         convert_units(1, "parsec", "m")
     with pytest.raises(ToolRetry, match="absolute zero"):
         convert_units(-300, "C", "K")
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "expected"),
+    [
+        ("tablespoons", "teaspoons", 9.0),  # plurals of any unit, not only the listed ones
+        ("3 tablespoons", "teaspoons", 9.0),  # the model copied the number with the unit
+        ("tablespoons", "How many teaspoons are in", 9.0),  # a phrase naming one unit ("in" is a word first)
+    ],
+)
+def test_units_as_a_small_model_writes_them(source: str, target: str, expected: float) -> None:
+    assert convert_units(3, source, target).value == pytest.approx(expected)
+
+
+def test_a_phrase_naming_two_units_is_still_refused() -> None:
+    with pytest.raises(ToolRetry, match="unknown unit"):
+        convert_units(3, "How many teaspoons are in 3 tablespoons", "cups")
