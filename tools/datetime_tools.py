@@ -50,14 +50,36 @@ def _has_tz_data() -> bool:
 _UTC_FALLBACK = UTC
 
 
+_RELATIVE_DAYS = {"today": 0, "now": 0, "tomorrow": 1, "yesterday": -1}
+
+
+def _relative(text: str, zone: str | None) -> datetime_type | None:
+    """``today``/``now``/``tomorrow``/``yesterday``: the date (or, for ``now``, the moment) they name
+    in ``zone`` (default UTC), so a request relative to today needs no separate ``now`` call."""
+    key = text.lower().strip(" .")
+    if key.startswith("right "):
+        key = key[6:]
+    if key not in _RELATIVE_DAYS:
+        return None
+    moment = datetime_type.now(_zone(zone or "UTC"))
+    if key != "now":
+        moment = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    moment = moment + timedelta(days=_RELATIVE_DAYS[key])
+    return moment if zone is not None else moment.replace(tzinfo=None)  # naive like the other value
+
+
 def _parse(value: str, zone: str | None = None) -> datetime_type:
+    relative = _relative(value, zone)
+    if relative is not None:
+        return relative
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
         parsed = datetime_type.fromisoformat(text)
     except ValueError:
-        raise ToolRetry(f"cannot read {value!r} as an ISO 8601 date or date-time, e.g. '2024-03-31T14:00:00'") from None
+        raise ToolRetry(f"cannot read {value!r} as an ISO 8601 date or date-time, e.g. '2024-03-31T14:00:00' "
+                        "(or today, now, tomorrow, yesterday)") from None
     if parsed.tzinfo is None and zone is not None:
         parsed = parsed.replace(tzinfo=_zone(zone))
     return parsed
@@ -110,16 +132,18 @@ def date_add(
     seconds: float = 0,
     timezone: str | None = None,
 ) -> str:
-    """The date N days, weeks, months or years after (from) or before a date or today: add (or,
-    with negative numbers, subtract) years, months, weeks, days, hours, minutes or seconds, e.g. a
-    deadline some weeks after a start date, or when a period that starts on a date ends.
+    """The date N days, weeks, months or years after (from) or before a date, today or now: what
+    the date is (or will be) 2 weeks from a date or from now, one year after a date, 30 days
+    before it. Adds (or, with negative numbers, subtracts) years, months, weeks, days, hours,
+    minutes or seconds, e.g. a deadline some weeks after a start date, or when a period that
+    starts on a date ends.
 
     Calendar units (years, months, weeks, days) keep the local clock time, also across
     daylight-saving changes; a month step clamps the day (Jan 31 + 1 month = Feb 28/29).
     Clock units (hours, minutes, seconds) add elapsed time.
 
     Args:
-        datetime: ISO 8601 date ("2024-01-31") or date-time.
+        datetime: ISO 8601 date ("2024-01-31") or date-time, or "today"/"now".
         years: calendar years to add.
         months: calendar months to add.
         weeks: weeks to add.
@@ -129,7 +153,7 @@ def date_add(
         seconds: elapsed seconds to add.
         timezone: IANA zone of a date-time given without offset.
     """
-    is_date = len(datetime.strip()) == 10
+    is_date = len(datetime.strip()) == 10 or datetime.strip().lower() in ("today", "tomorrow", "yesterday")
     moment = _parse(datetime, timezone)
     try:
         moment = _add_months(moment, years * 12 + months)
@@ -163,8 +187,8 @@ def date_diff(
     "how long until/since X", one end is today.
 
     Args:
-        start: ISO 8601 date or date-time.
-        end: ISO 8601 date or date-time.
+        start: ISO 8601 date or date-time, or "today"/"now".
+        end: ISO 8601 date or date-time, or "today"/"now".
         unit: unit of the result.
         timezone: IANA zone for values given without offset (default: both naive, no zone).
     """
@@ -192,11 +216,12 @@ class DateInfo(BaseModel):
 
 @tool(side_effects="none", blocking=False)
 def date_info(date: str) -> DateInfo:
-    """Calendar facts of one date: its day of the week, ISO week number, day of the year,
-    quarter, whether its year is a leap year, and how many days its month has.
+    """Calendar facts of one given date (not a date computed from it): its day of the week, ISO
+    week number, day of the year, quarter, whether its year is a leap year, and how many days its
+    month has.
 
     Args:
-        date: ISO 8601 date ("2024-02-29") or date-time.
+        date: ISO 8601 date ("2024-02-29") or date-time, or "today".
     """
     day: date_type = _parse(date).date()
     iso = day.isocalendar()

@@ -8,7 +8,9 @@ model=m)``) or offer them to an agent, which lends them its model.
 (:mod:`agentfn.library._language_rules`: a phrasebook, a polarity lexicon, an extractive
 summary) used instead of the model when the model is one whose own prose is not shown
 (``answer_mode="grounded"``, the embedded 135M default): it would invent an answer; the
-rules answer or say that they cannot (:class:`NotSupportedOffline`).
+rules answer or say that they cannot (:class:`NotSupportedOffline`). ``generate_code`` asks
+such a model for one plain code block of bounded length instead of code escaped in JSON
+(:class:`CodeFunction`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any, Literal, cast
 from pydantic import BaseModel, Field, create_model
 
 from agentfn import ToolRetry
-from agentfn.backends.base import Model
+from agentfn.backends.base import Model, ModelRequest
 from agentfn.context import RunContext
 from agentfn.library._language_rules import (
     NotSupportedOffline,
@@ -32,18 +34,21 @@ from agentfn.library._language_rules import (
     writes_prose,
 )
 from agentfn.llm_function import LLMFunction, llm_function
+from agentfn.messages import UserMessage
 
 __all__ = [
     "Citation",
     "CitedAnswer",
     "Classification",
     "Code",
+    "CodeFunction",
     "NotSupportedOffline",
     "RulesFirstFunction",
     "Sentiment",
     "Summary",
     "answer",
     "classify",
+    "code_from_reply",
     "extract",
     "generate",
     "generate_code",
@@ -263,7 +268,8 @@ def _finish_classification(value: Any, arguments: dict[str, Any]) -> Classificat
 
 @llm_function(output_from=_classify_output, finalize=_finish_classification)
 async def classify(text: str, labels: list[str], instructions: str | None = None) -> Classification:
-    """Put a text into one of the given categories or labels (a topic, spam or not, a ticket type...).
+    """Put a text into one of the given categories or labels (a topic, spam or not, a ticket type,
+    which of some given languages it is written in...).
 
     From Python, ``labels`` may also be an ``Enum`` class (its values are the labels).
 
@@ -284,7 +290,8 @@ class Sentiment(BaseModel):
 
 @_rules_first(_sentiment_rules)
 async def sentiment(text: str) -> Sentiment:
-    """Tell the sentiment of a text (a review, comment or message): positive, negative, neutral or mixed.
+    """Tell the sentiment of a text (a review, comment or message): positive, negative, neutral or
+    mixed; how the writer or a customer feels about something (happy, pleased, angry, disappointed).
 
     Args:
         text: the text to judge.
@@ -304,7 +311,8 @@ def _extract_output(arguments: dict[str, Any]) -> Any:
 @llm_function(output_from=_extract_output)
 async def extract(text: str, schema: dict[str, Any], instructions: str | None = None) -> dict[str, Any]:
     """Extract structured data (names, emails, phone numbers, dates, amounts, places...) from a text
-    into the fields of a given JSON Schema.
+    into the fields of a given JSON Schema: pull out or get the due date and amount, the name and
+    email, the city from a quoted line or message.
 
     From Python, pass a pydantic model class as ``schema`` to get an instance of it:
     ``person = await extract(text, schema=Person)``; a JSON Schema dict gives a dict.
@@ -349,10 +357,93 @@ def _finish_code(draft: _CodeDraft, arguments: dict[str, Any]) -> Code:
     return Code(language=language, code=code, explanation=draft.explanation.strip())
 
 
-@llm_function(output_type=_CodeDraft, finalize=_finish_code)
+_FENCED = re.compile(r"```[\w+-]*[ \t]*\n(.*?)(?:\n?```|$)", re.DOTALL)
+_PLAIN_CODE_TOKENS = 200
+
+
+def _python_prefix(code: str) -> str | None:
+    """The longest run of leading lines that parses (a reply cut off by its token limit keeps its
+    complete part); None when no line does."""
+    lines = code.rstrip().splitlines()
+    while lines:
+        text = "\n".join(lines).rstrip()
+        try:
+            ast.parse(text)
+        except SyntaxError:
+            lines.pop()
+            continue
+        return text if text.strip() else None
+    return None
+
+
+def code_from_reply(reply: str, language: str) -> str:
+    """The code block of a plain-text reply (the first fenced block, else the whole reply); Python
+    is cut to its longest parsing prefix. Raises :class:`NotSupportedOffline` when nothing is left."""
+    fenced = _FENCED.search(reply)
+    code = (fenced.group(1) if fenced else reply).strip("\n")
+    if language.lower() in ("python", "py", "python3"):
+        code = _python_prefix(code) or ""
+    if not code.strip():
+        raise NotSupportedOffline(
+            "the embedded model did not write usable code for this task; use a larger model (--model/--base-url)")
+    return code
+
+
+def _whole_task(task: str, ctx: RunContext[Any] | None) -> str:
+    """The user's request when ``task`` is only a piece of it: a small model copies fragments
+    ("reverses a string" of "Write a Python function that reverses a string")."""
+    request = next((str(m.content) for m in reversed(ctx.messages) if isinstance(m, UserMessage)), "") if ctx else ""
+    words = set(re.findall(r"\w+", task.lower()))
+    if request and len(request) > len(task) and words <= set(re.findall(r"\w+", request.lower())):
+        return request.strip().rstrip(".?!")
+    return task.strip().rstrip(".?!")
+
+
+class CodeFunction(LLMFunction[Any, Any]):
+    """``generate_code``: a :class:`Code` record from the model's JSON reply, or, for a model whose
+    own prose is not shown (``answer_mode="grounded"``, the embedded 135M default), from one
+    plain-text reply with a bounded length: such a model writes a readable code block but loops
+    when the code must be escaped inside JSON."""
+
+    async def run(
+        self,
+        arguments: Mapping[str, Any],
+        *,
+        model: Model | str | None = None,
+        ctx: RunContext[Any] | None = None,
+        model_settings: Mapping[str, Any] | None = None,
+    ) -> Any:
+        backend = self.resolve_model(model, ctx)
+        if writes_prose(backend):
+            return await super().run(arguments, model=backend, ctx=ctx, model_settings=model_settings)
+        language = str(arguments.get("language") or "python")
+        task = _whole_task(str(arguments["task"]), ctx)
+        ask = f"Write {language} code for this task: {task}. Reply with only the code in a ```{language.lower()} block."
+        request = ModelRequest(messages=[UserMessage(content=ask)], tool_choice="none",
+                               max_tokens=_PLAIN_CODE_TOKENS, temperature=0, stop=["\n```\n"])
+        response = await backend.request(request)
+        code = code_from_reply(response.message.content or "", language)
+        return Code(language=language, code=code, explanation="")
+
+
+def _code_function(**options: Any) -> Callable[[Callable[..., Any]], CodeFunction]:
+    defaults: dict[str, Any] = {
+        "template": None, "package": "agentfn.prompts", "prompt": None, "system": None, "retries": 2,
+        "output_type": None, "output_from": None, "finalize": None, "model_settings": None, "name": None,
+        "tool_options": {},
+    }
+
+    def decorate(function: Callable[..., Any]) -> CodeFunction:
+        return CodeFunction(function, **{**defaults, **options})
+
+    return decorate
+
+
+@_code_function(output_type=_CodeDraft, finalize=_finish_code)
 async def generate_code(task: str, language: str = "python") -> Code:
     """Write source code (a function, script or snippet in Python, JavaScript or another language) for
-    a task and explain it. Python code is checked to parse; run it with ``run_python``.
+    a task and explain it: "write a Python function to compute...", "give me code that...". Python
+    code is checked to parse; run it with ``run_python``.
 
     Args:
         task: what the code must do.

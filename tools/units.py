@@ -8,6 +8,8 @@ US customary volumes are US liquid measures.
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel
 
 from agentfn import ToolRetry, tool
@@ -104,14 +106,37 @@ def _compound(raw: str) -> str:
     return raw
 
 
-def _canonical(unit: str) -> tuple[str, str]:
-    raw = _compound(unit.strip().replace(" ", "_"))
+def _lookup(raw: str) -> str:
     if raw in _CASE_SENSITIVE:
-        name = _ALIASES.get(raw, raw)
-    else:
-        name = _ALIASES.get(raw, _ALIASES.get(raw.lower(), raw))
-        if name == raw:
-            name = next((u for table in _LINEAR.values() for u in table if u.lower() == raw.lower()), raw)
+        return _ALIASES.get(raw, raw)
+    name = _ALIASES.get(raw, _ALIASES.get(raw.lower(), raw))
+    if name == raw:
+        name = next((u for table in _LINEAR.values() for u in table if u.lower() == raw.lower()), raw)
+    if not _known(name) and len(raw) > 3 and raw.lower().endswith("s"):  # "teaspoons", "tablespoons", "knots"
+        return _lookup(raw[:-1])
+    return name
+
+
+def _known(name: str) -> bool:
+    return name in _TEMPERATURE or any(name in table for table in _LINEAR.values())
+
+
+_NUMBER = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?\s*")
+
+
+def _unit_name(unit: str) -> str:
+    """The unit a model wrote, also when it copied more of the request: "3 tablespoons" ->
+    ``tbsp``; a phrase naming exactly one known unit ("teaspoons are in") -> that unit."""
+    text = _NUMBER.sub("", unit.strip()).strip(" .?!'\"")
+    name = _lookup(_compound(text.replace(" ", "_")))
+    if _known(name) or " " not in text:
+        return name
+    found = {n for n in (_lookup(w) for w in re.findall(r"[^\s,?!.]+", text)) if _known(n) and len(n) > 1 and n != "in"}  # "in" is a word first
+    return found.pop() if len(found) == 1 else name
+
+
+def _canonical(unit: str) -> tuple[str, str]:
+    name = _unit_name(unit)
     if name in _TEMPERATURE:
         return "temperature", name
     for quantity, table in _LINEAR.items():
