@@ -358,7 +358,7 @@ def _finish_code(draft: _CodeDraft, arguments: dict[str, Any]) -> Code:
 
 
 _FENCED = re.compile(r"```[\w+-]*[ \t]*\n(.*?)(?:\n?```|$)", re.DOTALL)
-_PLAIN_CODE_TOKENS = 200
+_PLAIN_CODE_TOKENS = 160  # a short function; more runs past the tool timeout on a loaded CPU
 
 
 def _python_prefix(code: str) -> str | None:
