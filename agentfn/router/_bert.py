@@ -5,7 +5,9 @@ Both local encoders (:class:`~agentfn.router.encoder.NumpyBertEncoder` and
 same way: safetensors weights, ``tokenizer.json``, mean pooling over real
 tokens, L2 normalisation. Keeping that here means the two produce the same
 vectors from the same inputs, so tool vectors embedded by one match query
-vectors from the other.
+vectors from the other. A few texts (a request, its steps, its context) are
+packed end to end into one row and encoded in one forward pass (:class:`Batch`:
+segment ids keep attention within each text, positions restart per text).
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ if TYPE_CHECKING:
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
+
+PACK_TOKENS = 512
+"""Up to this many tokens in all, a few texts share one packed forward pass (see :func:`packed`)."""
 
 
 @dataclass
@@ -112,20 +117,56 @@ def load_tokenizer(folder: Path, max_length: int) -> Tokenizer:
     return tok
 
 
-def padded(batch: list[list[int]]) -> tuple[IntArray, FloatArray]:
-    """Token ids right-padded with 0, and the matching 0/1 attention mask."""
+@dataclass
+class Batch:
+    """One forward pass's inputs: token ids, positions and segment ids (batch x tokens, int64).
+
+    A row holds one text (right-padded) or several texts packed end to end;
+    ``segments`` numbers the texts of a row from 1 (0 is padding) and a token
+    attends only to tokens of its own segment, so a packed text gets exactly
+    the hidden states it gets alone (positions restart at 0 for each text).
+    """
+
+    tokens: IntArray
+    positions: IntArray
+    segments: IntArray
+
+    def attention_bias(self) -> FloatArray:
+        """Additive attention bias (batch x 1 x tokens x tokens): 0 within a segment, -1e9 across."""
+        seg = self.segments
+        return np.where(seg[:, :, None] == seg[:, None, :], np.float32(0.0), np.float32(-1e9))[:, None].astype(np.float32)
+
+
+def padded(batch: list[list[int]]) -> Batch:
+    """One text per row, right-padded with token 0 (segment 0)."""
     n, t = len(batch), max(len(x) for x in batch)
     tokens = np.zeros((n, t), dtype=np.int64)
-    mask = np.zeros((n, t), dtype=np.float32)
+    segments = np.zeros((n, t), dtype=np.int64)
     for i, row in enumerate(batch):
         tokens[i, : len(row)] = row
-        mask[i, : len(row)] = 1.0
-    return tokens, mask
+        segments[i, : len(row)] = 1
+    positions = np.ascontiguousarray(np.broadcast_to(np.arange(t, dtype=np.int64), (n, t)))
+    return Batch(tokens, positions, segments)
 
 
-def mean_pool_normalise(hidden: FloatArray, mask: FloatArray) -> FloatArray:
-    """Mean over real tokens, then L2-normalise each row (sentence-transformers' recipe)."""
-    pooled = (hidden * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+def packed(texts: list[list[int]]) -> Batch:
+    """All ``texts`` end to end in one row: one forward pass, no padding."""
+    tokens = np.concatenate([np.asarray(x, dtype=np.int64) for x in texts])[None]
+    positions = np.concatenate([np.arange(len(x), dtype=np.int64) for x in texts])[None]
+    segments = np.concatenate([np.full(len(x), i + 1, dtype=np.int64) for i, x in enumerate(texts)])[None]
+    return Batch(tokens, positions, segments)
+
+
+def segment_means(hidden: FloatArray, batch: Batch) -> FloatArray:
+    """Mean hidden state of every text of ``batch`` (row by row, segment by segment), L2-normalised."""
+    rows: list[FloatArray] = []
+    for r in range(batch.segments.shape[0]):
+        seg = batch.segments[r]
+        bounds = np.flatnonzero(np.diff(seg, prepend=-1, append=-1))  # starts of runs, then the end
+        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+            if seg[a] > 0:
+                rows.append(hidden[r, a:b].mean(0))
+    pooled = np.stack(rows)
     norms = np.linalg.norm(pooled, axis=1, keepdims=True)
     return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
 
@@ -152,8 +193,8 @@ class LocalBertEncoder:
     """What both local BERT encoders share: folder, tokenizer, ``spec``/``dim``, batching.
 
     Subclasses load their weights first (so a non-BERT folder fails with :class:`ConfigError`
-    before the tokenizer is looked for), call this ``__init__``, and implement :meth:`_forward`
-    for one length-sorted batch of token ids.
+    before the tokenizer is looked for), call this ``__init__``, and implement :meth:`_hidden`
+    for one :class:`Batch`.
     """
 
     def __init__(self, folder: Path, dim: int, *, spec: str | None, max_length: int | None) -> None:
@@ -171,14 +212,25 @@ class LocalBertEncoder:
     def dim(self) -> int:
         return self._dim
 
+    def token_count(self, text: str) -> int:
+        """Tokens the model reads for ``text`` (special tokens included, after truncation)."""
+        return len(self._tok.encode(text).ids)
+
     def encode(self, texts: list[str], batch_size: int = 64) -> FloatArray:
-        """Embed ``texts`` (mean pooling over real tokens, L2-normalised), in input order."""
-        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        """Embed ``texts`` (mean pooling over real tokens, L2-normalised), in input order.
+
+        A few texts (up to :data:`PACK_TOKENS` tokens together: a request and its
+        steps) go through one forward pass packed end to end; more go in
+        length-sorted padded batches.
+        """
         if not texts:
-            return out
+            return np.zeros((0, self._dim), dtype=np.float32)
         ids = [e.ids for e in self._tok.encode_batch(texts)]
+        if len(ids) <= batch_size and sum(len(x) for x in ids) <= PACK_TOKENS:
+            return self._forward(packed(ids))
+        out = np.zeros((len(ids), self._dim), dtype=np.float32)
         for chunk in length_sorted_batches(ids, batch_size):
-            out[chunk] = self._forward([ids[i] for i in chunk])
+            out[chunk] = self._forward(padded([ids[i] for i in chunk]))
         return out
 
     def encode_spans(self, text: str, spans: list[tuple[int, int]]) -> tuple[FloatArray, list[FloatArray | None]]:
@@ -189,26 +241,39 @@ class LocalBertEncoder:
         embedded in the context of the whole request at no extra cost. A span
         with no token left after truncation gets ``None`` (encode it alone).
         """
-        enc = self._tok.encode(text)
-        hidden, mask = self._hidden([enc.ids])
-        whole = mean_pool_normalise(hidden, mask)[0]
-        special = enc.special_tokens_mask
-        starts = np.array([a for a, _ in enc.offsets])
-        ends = np.array([b for _, b in enc.offsets])
-        real = np.array([not m for m in special], dtype=bool)
+        vecs, out = self.encode_with_spans([text], spans)
+        return vecs[0], out
+
+    def encode_with_spans(
+        self, texts: list[str], spans: list[tuple[int, int]]
+    ) -> tuple[FloatArray, list[FloatArray | None]]:
+        """Vectors of ``texts`` and span vectors of ``texts[0]`` (see :meth:`encode_spans`), in one forward pass.
+
+        The first text is packed with the others (a request with its context), so
+        the whole request costs one pass.
+        """
+        encs = self._tok.encode_batch(texts)
+        ids = [e.ids for e in encs]
+        batch = packed(ids) if sum(len(x) for x in ids) <= PACK_TOKENS else padded(ids)
+        hidden = self._hidden(batch)
+        first = encs[0]
+        starts = np.array([a for a, _ in first.offsets])
+        ends = np.array([b for _, b in first.offsets])
+        real = np.array([not m for m in first.special_tokens_mask], dtype=bool)
+        row = hidden[0, : len(ids[0])]  # the first text leads row 0, packed or padded
         out: list[FloatArray | None] = []
         for a, b in spans:
             sel = real & (starts >= a) & (ends <= b) & (ends > starts)
             if not sel.any():
                 out.append(None)
                 continue
-            v = hidden[0][sel].mean(0)
+            v = row[sel].mean(0)
             out.append((v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32))
-        return whole, out
+        return segment_means(hidden, batch), out
 
-    def _forward(self, batch: list[list[int]]) -> FloatArray:
-        return mean_pool_normalise(*self._hidden(batch))
+    def _forward(self, batch: Batch) -> FloatArray:
+        return segment_means(self._hidden(batch), batch)
 
-    def _hidden(self, batch: list[list[int]]) -> tuple[FloatArray, FloatArray]:
-        """Final hidden states (batch x tokens x dim) and the 0/1 mask of one batch of token ids."""
+    def _hidden(self, batch: Batch) -> FloatArray:
+        """Final hidden states (rows x tokens x dim) of one batch."""
         raise NotImplementedError

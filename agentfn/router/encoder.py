@@ -4,10 +4,10 @@ Three implementations share one small interface (:class:`Encoder`):
 
 * :class:`~agentfn.router.onnx_encoder.OnnxBertEncoder` runs a BERT-family
   sentence-transformers folder (all-MiniLM-L6-v2 and anything fine-tuned from
-  it) on onnxruntime, from a graph written from the weights: the default, a
-  one-query forward pass of ~4 ms on two cores. No torch import.
+  it) on onnxruntime, from a graph written from the weights: the default, one
+  packed forward pass per request. No torch import.
 * :class:`NumpyBertEncoder` runs the same folders in plain numpy with the
-  ``tokenizers`` library (~10 ms per query): the fallback without onnxruntime.
+  ``tokenizers`` library (about 3x slower): the fallback without onnxruntime.
 * :class:`SentenceTransformerEncoder` accepts any sentence-transformers model id
   or path, imported lazily (``agentfn[router]``).
 
@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agentfn.exceptions import ConfigError, MissingExtraError
-from agentfn.router._bert import LocalBertEncoder, load_bert_weights, padded
+from agentfn.router._bert import Batch, LocalBertEncoder, load_bert_weights
 
 __all__ = [
     "DEFAULT_ENCODER",
@@ -134,15 +134,15 @@ class NumpyBertEncoder(LocalBertEncoder):
         self.weights = load_bert_weights(Path(folder))
         super().__init__(Path(folder), self.weights.dim, spec=spec, max_length=max_length)
 
-    def _hidden(self, batch: list[list[int]]) -> tuple[FloatArray, FloatArray]:
-        tokens, mask = padded(batch)
+    def _hidden(self, batch: Batch) -> FloatArray:
+        tokens = batch.tokens
         n, t = tokens.shape
         wt = self.weights
         # Work on (n*t, hidden) rows so every weight product is one 2-D BLAS call.
-        x: FloatArray = np.asarray(wt.word[tokens] + wt.pos[:t] + wt.type0, dtype=np.float32).reshape(n * t, -1)
+        x: FloatArray = np.asarray(wt.word[tokens] + wt.pos[batch.positions] + wt.type0, dtype=np.float32).reshape(n * t, -1)
         x = _layer_norm(x, *wt.emb_ln, wt.eps)
         h, d = wt.heads, x.shape[-1] // wt.heads
-        bias = ((1.0 - mask) * -1e9)[:, None, None, :]
+        bias = batch.attention_bias()
         scale = np.float32(1.0 / np.sqrt(d))
         for L in wt.layers:
             qkv = x @ L["qkv_w"] + L["qkv_b"]  # n, t, 3*h*d
@@ -156,7 +156,7 @@ class NumpyBertEncoder(LocalBertEncoder):
             inner = x @ L["i_w"] + L["i_b"]
             inner = _gelu(inner)
             x = _layer_norm(x + inner @ L["f_w"] + L["f_b"], L["ln2_w"], L["ln2_b"], wt.eps)
-        return x.reshape(n, t, -1), mask
+        return x.reshape(n, t, -1)
 
 
 class SentenceTransformerEncoder:

@@ -28,6 +28,9 @@ class BM25Index:
         self._post_docs: list[list[int]] = []
         self._post_tfs: list[list[int]] = []
         self._cache: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]] = {}
+        self._weights: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]] = {}
+        """Per term: its postings and their BM25 contribution for one query occurrence, valid until
+        the next add/remove (every edit changes the live count and average length, so all of them)."""
         self._df: list[int] = []
         self._doc_terms: dict[int, Counter[int]] = {}
         self._doc_len = np.zeros(0, dtype=np.float32)
@@ -65,6 +68,7 @@ class BM25Index:
             self._df[tid] += 1
             self._cache.pop(tid, None)
         self._doc_terms[slot] = counts
+        self._weights.clear()
         self._doc_len[slot] = len(tokens)
         self._alive[slot] = True
         self._total_len += len(tokens)
@@ -77,6 +81,7 @@ class BM25Index:
             return
         for tid in counts:
             self._df[tid] -= 1
+        self._weights.clear()
         self._alive[slot] = False
         self._total_len -= int(self._doc_len[slot])
         self._n_live -= 1
@@ -92,20 +97,33 @@ class BM25Index:
         df = self._df[tid]
         return math.log(1.0 + (self._n_live - df + 0.5) / (df + 0.5))
 
+    def _term_weights(self, tid: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """Postings of ``tid`` and each one's score for a single query occurrence (0 for removed slots)."""
+        hit = self._weights.get(tid)
+        if hit is None:
+            docs, tfs = self._postings(tid)
+            avgdl = self._total_len / self._n_live
+            norm = self.k1 * (1.0 - self.b + self.b * self._doc_len[docs] / avgdl)
+            contrib = np.float32(self.idf(tid)) * tfs * (self.k1 + 1.0) / (tfs + norm)
+            contrib[~self._alive[docs]] = 0.0
+            hit = self._weights[tid] = (docs, contrib.astype(np.float32, copy=False))
+        return hit
+
     def scores(self, tokens: list[str]) -> npt.NDArray[np.float32]:
-        """BM25 score of every slot for the query ``tokens`` (0 for removed slots)."""
+        """BM25 score of every slot for the query ``tokens`` (0 for removed slots).
+
+        Per-term contributions are computed once per registry state, so a request
+        costs one scatter-add per distinct query term.
+        """
         out = np.zeros(self.size, dtype=np.float32)
         if self._n_live == 0:
             return out
-        avgdl = self._total_len / self._n_live
         qcounts = Counter(self.vocab[t] for t in tokens if t in self.vocab)
         for tid, qtf in qcounts.items():
             if self._df[tid] <= 0:
                 continue
-            docs, tfs = self._postings(tid)
-            norm = self.k1 * (1.0 - self.b + self.b * self._doc_len[docs] / avgdl)
-            out[docs] += np.float32(self.idf(tid) * qtf) * tfs * (self.k1 + 1.0) / (tfs + norm)
-        out[~self._alive] = 0.0
+            docs, contrib = self._term_weights(tid)
+            out[docs] += contrib if qtf == 1 else np.float32(qtf) * contrib
         return out
 
     def max_score(self, tokens: list[str]) -> float:

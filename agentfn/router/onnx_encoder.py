@@ -1,11 +1,15 @@
 """The query-latency path: a BERT sentence encoder run by onnxruntime.
 
-A one-query forward pass of all-MiniLM-L6-v2 is memory-bound on a small CPU:
-with ~15 tokens every weight matrix is read once per query, and numpy's BLAS
-calls plus ~100 small array operations per query cost ~10 ms on two cores.
-onnxruntime runs the same graph with fused kernels in ~4 ms and gives the same
-vectors (float32 throughout; the equality is tested), so routers built with
-either encoder mix freely.
+A forward pass of all-MiniLM-L6-v2 costs about 21 MFLOP per token (six layers
+of 384-wide products) plus reading every weight once per pass: a request of
+~40 tokens is compute-bound on a small CPU, and int8 weights gain nothing on
+CPUs without VNNI (onnxruntime's int8 GEMM runs at the float32 rate there), so
+the levers are fewer passes and no padding: a request, its steps and its
+context go through as one packed row (:func:`agentfn.router._bert.packed`).
+onnxruntime runs the graph with fused kernels, about 3x faster than numpy's
+BLAS calls plus ~100 small array operations, and gives the same vectors
+(float32 throughout; the equality is tested), so routers built with either
+encoder mix freely.
 
 The ONNX graph is written here from the safetensors weights with
 ``onnx.helper`` (no torch, no exporter, nothing downloaded): the standard
@@ -25,11 +29,11 @@ import numpy as np
 
 from agentfn.exceptions import MissingExtraError
 from agentfn.router._bert import (
+    Batch,
     BertWeights,
     FloatArray,
     LocalBertEncoder,
     load_bert_weights,
-    padded,
 )
 
 __all__ = ["OnnxBertEncoder", "bert_onnx_model", "onnx_available"]
@@ -73,8 +77,9 @@ class _GraphBuilder:
 def bert_onnx_model(weights: BertWeights) -> Any:
     """An ``onnx.ModelProto`` computing BERT's last hidden state.
 
-    Inputs: ``input_ids`` and ``position_ids`` (int64, batch x tokens) and
-    ``attention_mask`` (float32, 1 for real tokens). Output: ``hidden``
+    Inputs (int64, batch x tokens): ``input_ids``, ``position_ids`` and
+    ``segment_ids`` (see :class:`~agentfn.router._bert.Batch`: texts packed in
+    a row attend only within themselves, 0 is padding). Output: ``hidden``
     (batch x tokens x dim).
     """
     from onnx import TensorProto, helper
@@ -90,9 +95,12 @@ def bert_onnx_model(weights: BertWeights) -> Any:
         g.const("type0", w.type0),
     )
     x = g.op("LayerNormalization", x, g.const("emb_ln_w", w.emb_ln[0]), g.const("emb_ln_b", w.emb_ln[1]), axis=-1, epsilon=eps)
-    # Padding positions get -1e9 before the softmax, broadcast over heads and query rows.
-    pad = g.op("Mul", g.op("Sub", g.const("one", np.float32(1.0)), "attention_mask"), g.const("neg", np.float32(-1e9)))
-    pad = g.op("Unsqueeze", pad, g.const("axes_1_2", np.array([1, 2], dtype=np.int64)))
+    # A token attends only to its own segment (one text of a packed row; padding is segment 0):
+    # other keys get -1e9 before the softmax, broadcast over heads.
+    same = g.op("Equal", g.op("Unsqueeze", "segment_ids", g.const("axis_2", np.array([2], dtype=np.int64))),
+                g.op("Unsqueeze", "segment_ids", g.const("axis_1", np.array([1], dtype=np.int64))))
+    pad = g.op("Where", same, g.const("zero", np.float32(0.0)), g.const("neg", np.float32(-1e9)))
+    pad = g.op("Unsqueeze", pad, g.const("axis_1b", np.array([1], dtype=np.int64)))
     split_heads = g.const("shape_qkv", np.array([0, 0, 3, heads, head_dim], dtype=np.int64))
     merge_heads = g.const("shape_hidden", np.array([0, 0, dim], dtype=np.int64))
     scale = g.const("scale", np.float32(1.0 / np.sqrt(head_dim)))
@@ -117,7 +125,7 @@ def bert_onnx_model(weights: BertWeights) -> Any:
         [
             helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "tokens"]),
             helper.make_tensor_value_info("position_ids", TensorProto.INT64, ["batch", "tokens"]),
-            helper.make_tensor_value_info("attention_mask", TensorProto.FLOAT, ["batch", "tokens"]),
+            helper.make_tensor_value_info("segment_ids", TensorProto.INT64, ["batch", "tokens"]),
         ],
         [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["batch", "tokens", dim])],
         g.initializers,
@@ -168,8 +176,6 @@ class OnnxBertEncoder(LocalBertEncoder):
         del weights  # the session holds its own copy; don't keep two
         self._session: Any = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
-    def _hidden(self, batch: list[list[int]]) -> tuple[FloatArray, FloatArray]:
-        tokens, mask = padded(batch)
-        positions = np.broadcast_to(np.arange(tokens.shape[1], dtype=np.int64), tokens.shape)
-        feeds = {"input_ids": tokens, "position_ids": np.ascontiguousarray(positions), "attention_mask": mask}
-        return np.asarray(self._session.run(["hidden"], feeds)[0], dtype=np.float32), mask
+    def _hidden(self, batch: Batch) -> FloatArray:
+        feeds = {"input_ids": batch.tokens, "position_ids": batch.positions, "segment_ids": batch.segments}
+        return np.asarray(self._session.run(["hidden"], feeds)[0], dtype=np.float32)

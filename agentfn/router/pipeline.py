@@ -75,12 +75,11 @@ def first_pass(
     if scorer.index.encoder is not None:
         bare = bare_request(text) if cfg.abstain_mode == "model" else text
         extra = [bare] if bare and bare != text else []
-        whole_vec, step_vecs = scorer.encode_request(text, [s.text for s in steps])
-        others = scorer.encode(extra + ([context] if context else [])) if extra or context else None
+        whole_vec, step_vecs, others = scorer.encode_all(text, [s.text for s in steps], extra + ([context] if context else []))
         vecs = [whole_vec, *step_vecs]
-        if extra and others is not None:
+        if extra:
             bare_vec = others[0]
-        ctx_vec = others[-1] * cfg.context_weight if context and others is not None else 0.0
+        ctx_vec = others[-1] * cfg.context_weight if context else 0.0
         for i in range(1 + len(steps)):
             v = vecs[i] + ctx_vec + (cfg.segment_context * vecs[0] if i else 0.0)
             vectors[i] = v / max(float(np.linalg.norm(v)), 1e-12)

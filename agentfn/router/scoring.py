@@ -68,37 +68,51 @@ class Scorer:
         return out
 
     def encode_request(self, text: str, steps: list[str]) -> tuple[FloatArray, list[FloatArray]]:
-        """The request's vector and its steps' vectors (see :attr:`RouterConfig.step_vectors`).
+        """The request's vector and its steps' vectors (see :attr:`RouterConfig.step_vectors`)."""
+        whole, step_vecs, _ = self.encode_all(text, steps)
+        return whole, step_vecs
 
-        With ``"spans"`` and an encoder that can pool character spans, one forward
-        pass gives all of them; a step not found verbatim in the request, or cut
-        off by truncation, is encoded on its own.
+    def encode_all(
+        self, text: str, steps: list[str], extra: Sequence[str] = ()
+    ) -> tuple[FloatArray, list[FloatArray], list[FloatArray]]:
+        """Vectors of the request, of its steps, and of ``extra`` texts (its context), from one forward pass.
+
+        Steps get their own vectors (``"separate"``) or span vectors pooled from
+        the request's own pass (``"spans"``, an encoder with ``encode_with_spans``);
+        everything not cached goes to the encoder in one call, which packs it into
+        one pass. A step not found verbatim in the request, or cut off by
+        truncation, is encoded on its own (a second pass, rare).
         """
         encoder = self.index.encoder
-        span_encode = getattr(encoder, "encode_spans", None)
+        span_encode = getattr(encoder, "encode_with_spans", None)
+        extra = list(extra)
         mode = self.config.step_vectors
         if mode == "auto":
             mode = "spans" if len(text.split()) > self.config.span_min_words else "separate"
         if mode != "spans" or not steps or span_encode is None:
-            vecs = self.encode([text, *steps])
-            return vecs[0], list(vecs[1:])
+            vecs = self.encode([text, *steps, *extra])
+            return vecs[0], list(vecs[1 : 1 + len(steps)]), list(vecs[1 + len(steps) :])
         keys = [f"\x1fspan\x1f{i}\x1f{text}" for i in range(len(steps))]
         cache = self.query_cache
-        if text not in cache or any(k not in cache for k in keys):
-            spans: list[tuple[int, int]] = []
-            pos = 0
-            for step in steps:
-                at = text.find(step, pos)
-                spans.append((at, at + len(step)) if at >= 0 else (0, 0))
-                pos = at + len(step) if at >= 0 else pos
-            whole, pooled = span_encode(text, spans)
-            missing = [s for s, v in zip(steps, pooled, strict=True) if v is None]
-            alone = dict(zip(missing, self.encode(missing), strict=True)) if missing else {}
-            cache[text] = whole
-            for k, s, v in zip(keys, steps, pooled, strict=True):
-                cache[k] = v if v is not None else alone[s]
-        vecs = self.encode([text, *keys])  # all cached now: refreshes their LRU order
-        return vecs[0], list(vecs[1:])
+        if text in cache and all(k in cache for k in keys):
+            vecs = self.encode([text, *keys, *extra])  # refreshes their LRU order
+            return vecs[0], list(vecs[1 : 1 + len(steps)]), list(vecs[1 + len(steps) :])
+        spans: list[tuple[int, int]] = []
+        pos = 0
+        for step in steps:
+            at = text.find(step, pos)
+            spans.append((at, at + len(step)) if at >= 0 else (0, 0))
+            pos = at + len(step) if at >= 0 else pos
+        todo = [t for t in dict.fromkeys(extra) if t not in cache and t != text]
+        vecs, pooled = span_encode([text, *todo], spans)
+        missing = [s for s, v in zip(steps, pooled, strict=True) if v is None]
+        alone = dict(zip(missing, self.encode(missing), strict=True)) if missing else {}
+        step_vecs = [v if v is not None else alone[s] for s, v in zip(steps, pooled, strict=True)]
+        cache[text] = vecs[0]
+        cache.update(zip(keys, step_vecs, strict=True))
+        cache.update(zip(todo, vecs[1:], strict=True))
+        out = self.encode([text, *keys, *extra])  # all cached now: refreshes their LRU order, trims the cache
+        return out[0], list(out[1 : 1 + len(steps)]), list(out[1 + len(steps) :])
 
     def query_vector(self, text: str, context: str = "") -> FloatArray:
         """The normalised query vector of ``text`` with ``context`` mixed in."""
@@ -146,7 +160,7 @@ class Scorer:
             return [self.score_all(t, context, v) for t, v in items]
         n = idx.n_slots
         queries = np.stack([v for _, v in items if v is not None]).astype(np.float32)
-        dense_all = (idx.emb[:n] @ queries.T).astype(np.float32)
+        dense_all = idx.emb[:n] @ queries.T  # the tool matrix is read once for all items
         alive = idx.live_alive()
         out: list[Signals] = []
         for j, (text, _) in enumerate(items):
@@ -209,7 +223,7 @@ class Scorer:
         rows = idx.emb[slots]
         everyone = slots >= 0  # all True: every pooled slot is live
         # One product for all items, as in score_many: same arithmetic, same floats.
-        dense_all = (rows @ np.stack([q for q, *_ in parts]).astype(np.float32).T).astype(np.float32)
+        dense_all = rows @ np.stack([q for q, *_ in parts]).astype(np.float32).T
         out: list[Signals] = []
         for j, (_, raw, scale, _) in enumerate(parts):
             dense = np.ascontiguousarray(dense_all[:, j])
@@ -238,14 +252,22 @@ class Scorer:
         k = min(k, live)
         if k <= 0:
             return []
+        if k == 1:  # a step's best tool: the best score, ties to the first name, without a partition
+            best = float(np.max(scores))
+            if not np.isfinite(best):
+                return []
+            at = np.flatnonzero(scores == best)
+            tied = [n for n in (names[i] for i in map(int, at if slots is None else slots[at])) if n is not None]
+            if tied:
+                return [(min(tied), best)]
         pool = min(scores.shape[0], max(k + 16, self.config.candidates))
         idx_arr: npt.NDArray[np.intp] = (  # pyright: ignore[reportUnknownVariableType]
             np.argpartition(-scores, pool - 1)[:pool] if pool < scores.shape[0] else np.arange(scores.shape[0])
         )
-        pairs: list[tuple[str, float]] = []
-        for i in idx_arr.tolist():  # pyright: ignore[reportUnknownVariableType, reportUnknownMemberType]
-            name = names[i if slots is None else int(slots[i])]
-            if name is not None and np.isfinite(scores[i]):
-                pairs.append((name, float(scores[i])))
+        vals = scores[idx_arr]
+        keep = np.isfinite(vals)
+        at = np.asarray(idx_arr[keep] if slots is None else slots[idx_arr[keep]], dtype=np.int64)
+        found = [names[i] for i in map(int, at)]
+        pairs = [(name, float(v)) for name, v in zip(found, vals[keep], strict=True) if name is not None]
         pairs.sort(key=lambda p: (-p[1], p[0]))
         return pairs[:k]

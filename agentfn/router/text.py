@@ -5,6 +5,7 @@ Everything here is pure and cheap; the indexes build on it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -138,14 +139,24 @@ def _stem(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _word_tokens(raw: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for part in _CAMEL.split(raw):
+        w = part.lower()
+        if w and w not in _STOP and len(w) > 1:
+            out.append(_stem(w))
+    return tuple(out)
+
+
 def tokenize(text: str) -> list[str]:
-    """Lowercased, camel/snake-split, stop-word-free, lightly stemmed tokens."""
+    """Lowercased, camel/snake-split, stop-word-free, lightly stemmed tokens.
+
+    Words repeat across requests and tool texts: each word's tokens are memoised.
+    """
     out: list[str] = []
     for raw in _WORD.findall(text):
-        for part in _CAMEL.split(raw):
-            w = part.lower()
-            if w and w not in _STOP and len(w) > 1:
-                out.append(_stem(w))
+        out.extend(_word_tokens(raw))
     return out
 
 
