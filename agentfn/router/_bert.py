@@ -13,7 +13,7 @@ segment ids keep attention within each text, positions restart per text).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -219,15 +219,13 @@ class LocalBertEncoder:
     def encode(self, texts: list[str], batch_size: int = 64) -> FloatArray:
         """Embed ``texts`` (mean pooling over real tokens, L2-normalised), in input order.
 
-        A few texts (up to :data:`PACK_TOKENS` tokens together: a request and its
-        steps) go through one forward pass packed end to end; more go in
-        length-sorted padded batches.
+        Length-sorted padded batches, as tool vectors have always been embedded
+        (saved vectors stay valid); a request's few texts go through
+        :meth:`encode_packed` instead.
         """
         if not texts:
             return np.zeros((0, self._dim), dtype=np.float32)
         ids = [e.ids for e in self._tok.encode_batch(texts)]
-        if len(ids) <= batch_size and sum(len(x) for x in ids) <= PACK_TOKENS:
-            return self._forward(packed(ids))
         out = np.zeros((len(ids), self._dim), dtype=np.float32)
         for chunk in length_sorted_batches(ids, batch_size):
             out[chunk] = self._forward(padded([ids[i] for i in chunk]))
@@ -241,17 +239,20 @@ class LocalBertEncoder:
         embedded in the context of the whole request at no extra cost. A span
         with no token left after truncation gets ``None`` (encode it alone).
         """
-        vecs, out = self.encode_with_spans([text], spans)
+        vecs, out = self.encode_packed([text], spans)
         return vecs[0], out
 
-    def encode_with_spans(
-        self, texts: list[str], spans: list[tuple[int, int]]
+    def encode_packed(
+        self, texts: list[str], spans: Sequence[tuple[int, int]] = ()
     ) -> tuple[FloatArray, list[FloatArray | None]]:
         """Vectors of ``texts`` and span vectors of ``texts[0]`` (see :meth:`encode_spans`), in one forward pass.
 
-        The first text is packed with the others (a request with its context), so
-        the whole request costs one pass.
+        The texts (a request, its steps, its context) are packed end to end in one
+        row (up to :data:`PACK_TOKENS` tokens; beyond, one padded batch): one pass,
+        no padding. Each gets its one-by-one vector up to float rounding (~1e-7).
         """
+        if not texts:
+            return np.zeros((0, self._dim), dtype=np.float32), []
         encs = self._tok.encode_batch(texts)
         ids = [e.ids for e in encs]
         batch = packed(ids) if sum(len(x) for x in ids) <= PACK_TOKENS else padded(ids)

@@ -58,7 +58,9 @@ class Scorer:
         cache = self.query_cache
         missing = [t for t in dict.fromkeys(texts) if t not in cache]
         if missing:
-            for text, vec in zip(missing, encoder.encode(missing), strict=True):
+            pack = getattr(encoder, "encode_packed", None)  # one forward pass for a request's texts
+            vecs = pack(missing)[0] if pack is not None and len(missing) <= 64 else encoder.encode(missing)
+            for text, vec in zip(missing, vecs, strict=True):
                 cache[text] = vec
         for t in texts:
             cache.move_to_end(t)
@@ -78,13 +80,13 @@ class Scorer:
         """Vectors of the request, of its steps, and of ``extra`` texts (its context), from one forward pass.
 
         Steps get their own vectors (``"separate"``) or span vectors pooled from
-        the request's own pass (``"spans"``, an encoder with ``encode_with_spans``);
+        the request's own pass (``"spans"``, an encoder with ``encode_packed``);
         everything not cached goes to the encoder in one call, which packs it into
         one pass. A step not found verbatim in the request, or cut off by
         truncation, is encoded on its own (a second pass, rare).
         """
         encoder = self.index.encoder
-        span_encode = getattr(encoder, "encode_with_spans", None)
+        span_encode = getattr(encoder, "encode_packed", None)
         extra = list(extra)
         mode = self.config.step_vectors
         if mode == "auto":

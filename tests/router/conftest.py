@@ -68,6 +68,11 @@ class CountingEncoder:
         self.texts += len(texts)
         return self.inner.encode(texts, batch_size)
 
+    def encode_packed(self, texts: list[str], spans: Any = ()) -> Any:
+        # A request's texts in one pass, as the wrapped encoder does them (same floats as unwrapped).
+        self.texts += len(texts)
+        return self.inner.encode_packed(texts, spans)  # type: ignore[attr-defined]
+
 
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:

@@ -51,18 +51,19 @@ def test_packed_row_has_one_segment_per_text_and_restarts_positions() -> None:
 def test_packed_texts_get_the_vectors_they_get_alone(backend: str, encoder: Encoder, numpy_encoder: Encoder) -> None:
     enc = encoder if backend == "onnx" else numpy_encoder
     texts = [REQUEST, *STEPS, CONTEXT, "x"]
-    together = enc.encode(texts)  # a few short texts: one packed pass
+    together, _ = enc.encode_packed(texts)  # type: ignore[attr-defined]
     assert np.abs(together - _alone(enc, texts)).max() < 1e-5
+    assert np.abs(enc.encode(texts) - _alone(enc, texts)).max() < 1e-6  # padded batches (tool vectors)
     assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
 
 
 def test_backends_agree_on_packed_passes(encoder: Encoder, numpy_encoder: Encoder) -> None:
     assert isinstance(encoder, OnnxBertEncoder) and isinstance(numpy_encoder, NumpyBertEncoder)
     texts = [REQUEST, *STEPS, CONTEXT]
-    assert np.abs(encoder.encode(texts) - numpy_encoder.encode(texts)).max() < 1e-5
+    assert np.abs(encoder.encode_packed(texts)[0] - numpy_encoder.encode_packed(texts)[0]).max() < 1e-5
     spans = [(0, REQUEST.index(",")), (REQUEST.index("send"), len(REQUEST))]
-    ov, osp = encoder.encode_with_spans([REQUEST, CONTEXT], spans)
-    nv, nsp = numpy_encoder.encode_with_spans([REQUEST, CONTEXT], spans)
+    ov, osp = encoder.encode_packed([REQUEST, CONTEXT], spans)
+    nv, nsp = numpy_encoder.encode_packed([REQUEST, CONTEXT], spans)
     assert np.abs(ov - nv).max() < 1e-5
     assert all(a is not None and b is not None and np.abs(a - b).max() < 1e-4 for a, b in zip(osp, nsp, strict=True))
 
@@ -71,7 +72,7 @@ def test_span_pass_packs_the_context_without_changing_any_vector(encoder: Encode
     assert isinstance(encoder, OnnxBertEncoder)
     spans = [(0, REQUEST.index(",")), (REQUEST.index("send"), len(REQUEST))]
     whole, alone_spans = encoder.encode_spans(REQUEST, spans)
-    vecs, with_ctx = encoder.encode_with_spans([REQUEST, CONTEXT], spans)
+    vecs, with_ctx = encoder.encode_packed([REQUEST, CONTEXT], spans)
     assert np.abs(vecs[0] - whole).max() < 1e-5
     assert np.abs(vecs[1] - encoder.encode([CONTEXT])[0]).max() < 1e-5
     for a, b in zip(alone_spans, with_ctx, strict=True):
