@@ -3,7 +3,11 @@
 The model (``agentfn.router.calibration``) weighs transferable signals: best
 cosine, its margin over the registry's probe threshold, coverage of the
 request's content by the best tools' vocabulary, share of a tool's name the
-request mentions, parameter fill, BM25. Rows come from:
+request mentions, parameter fill, BM25, and how the best offered tool compares
+with a background of tools of many domains (``_probes.BACKGROUND_TOOLS``), with
+what the request acts on (values and action words left out) and with the
+tool's first sentence. Every feature is computed by ``Router.route`` itself
+(``features=``), the same code path as at runtime. Rows come from:
 
 * the foreign benchmark's abstention items (``agentfn.evals.router_data``):
   each request offered a few tools; only the ``train`` split is fitted on,
@@ -12,7 +16,12 @@ request mentions, parameter fill, BM25. Rows come from:
   whole registry, each against five offered tools (its gold plus the nearest
   tools that are not the same capability from another provider, or, for a
   request no tool serves, the five nearest), and against three such tools
-  described tersely (a clause of at most five words).
+  described tersely (a clause of at most five words), and against its gold tool alone
+  (or, for a request no tool serves, its nearest tool alone);
+* short requests for built-in tools written for fitting
+  (``agentfn/evals/data/short_requests_fit.json``), each against the whole
+  built-in set, its tool with two others, its tool alone, and three or one
+  built-in tools that do not serve it. ``short_requests.json`` stays held out.
 
 Weights are kept at 0 or above (more of a signal never means "fits less").
 
@@ -37,13 +46,14 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).parent / "results"
-CUTS = (0.2, 0.3, 0.4, 0.5, 0.6)
+CUTS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 MAX_FALSE_ABSTAIN = 0.1
 SAME_TOOL = 0.75
 """Cosine between two generated tools above which they are one capability from two providers."""
 ROWS = Path(os.environ.get("TMPDIR", "/tmp")) / "agentfn_fit_abstention_rows.json"
 SHORT = "short built-in requests"
-GROUPS = ("fit", "dev", "test", "unseen-tool", "unseen-source", "generated (fit)", SHORT)
+SHORT_FIT = "short built-in requests (fit)"
+GROUPS = ("fit", "dev", "test", "unseen-tool", "unseen-source", "generated (fit)", SHORT_FIT, SHORT)
 
 
 def _scores(rows: list[dict[str, Any]], decide: Any) -> dict[str, float]:
@@ -95,7 +105,7 @@ def collect() -> list[dict[str, Any]]:
     def row(router: Any, text: str, k: int, y: int, group: str, source: str) -> None:
         feats: dict[str, float] = {}
         router.route(text, k=k, features=feats)
-        rows.append({"group": group, "source": source, "y": y, **feats})
+        rows.append({"group": group, "source": source, "y": y, "text": text, "offered": len(router), **feats})
 
     data = load_router_data()
     recs = {r.name: r for r in data.records()}
@@ -121,18 +131,37 @@ def collect() -> list[dict[str, Any]]:
         three = (list(q.gold) + near)[:3] if q.gold else near[:3]
         row(build([terse[n] for n in three]), q.text, 3, int(bool(q.gold)), "generated (fit)",
             "generated-3-terse")
-    builtin = build(list(Toolset.builtin()))
+        # One tool offered, as function-calling APIs often get: the gold tool, or the nearest one that is not it.
+        one = list(q.gold)[:1] if q.gold else near[:1]
+        if one:
+            row(build([by_name[n] for n in one]), q.text, 1, int(bool(q.gold)), "generated (fit)", "generated-1")
+    tools = list(Toolset.builtin())
+    builtin = build(tools)
     for req in short_requests():
         row(builtin, req["text"], 10, 1, SHORT, "builtin")
+    fit_short = short_requests("short_requests_fit.json")
+    generic = set(fit_short["generic"])
+    by_tool = {t.name: t for t in tools}
+    for i, req in enumerate(fit_short["requests"]):
+        serve = {req["tool"], *req.get("also", [])}
+        others = sorted(by_tool.keys() - serve)
+        rng.shuffle(others)
+        row(builtin, req["text"], 10, 1, SHORT_FIT, "short-all")
+        row(build([by_tool[req["tool"]], *(by_tool[n] for n in others[:2])]), req["text"], 3, 1, SHORT_FIT, "short-3")
+        row(build([by_tool[req["tool"]]]), req["text"], 1, 1, SHORT_FIT, "short-1")
+        unfit = [n for n in others if n not in generic][:3]
+        row(build([by_tool[n] for n in unfit]), req["text"], 3, 0, SHORT_FIT, "short-none-3")
+        row(build([by_tool[unfit[i % 3]]]), req["text"], 1, 0, SHORT_FIT, "short-none-1")
     return rows
 
 
-def short_requests() -> list[dict[str, str]]:
-    """Short requests that one built-in tool serves (``agentfn/evals/data/short_requests.json``)."""
+def short_requests(name: str = "short_requests.json") -> Any:
+    """Short requests that one built-in tool serves: the held-out list (``agentfn/evals/data/short_requests.json``),
+    or the whole file ``name`` when another is named (``short_requests_fit.json``: the ones fitted on)."""
     from importlib import resources
 
-    text = resources.files("agentfn.evals").joinpath("data", "short_requests.json").read_text(encoding="utf-8")
-    return list(json.loads(text)["requests"])
+    data = json.loads(resources.files("agentfn.evals").joinpath("data", name).read_text(encoding="utf-8"))
+    return list(data["requests"]) if name == "short_requests.json" else data
 
 
 def _fit_weights(fit_rows: list[dict[str, Any]]) -> dict[str, float]:
@@ -170,7 +199,7 @@ def main() -> None:
     else:
         rows = collect()
         ROWS.write_text(json.dumps(rows))
-    weights = _fit_weights([r for r in rows if r["group"] in ("fit", "generated (fit)")])
+    weights = _fit_weights([r for r in rows if r["group"] in ("fit", "generated (fit)", SHORT_FIT)])
     dev = [r for r in rows if r["group"] == "dev"]
 
     # The cut on P(fits) with the best F1 on the dev split among those refusing at most MAX_FALSE_ABSTAIN
@@ -190,6 +219,12 @@ def main() -> None:
     held = [r for r in rows if r["group"] in ("test", "unseen-tool", "unseen-source")]
     held_out = {"model": _scores(held, lambda r: p_fits(r, weights) < cut),
                 "threshold rule": _scores(held, lambda r: r["margin"] < 0)}
+    by_source = {
+        src: {"model": _scores(sel, lambda r: p_fits(r, weights) < cut),
+              "threshold rule": _scores(sel, lambda r: r["margin"] < 0)}
+        for src in sorted({r["source"] for r in held})
+        if (sel := [r for r in held if r["source"] == src])
+    }
     out = {
         "command": "python benchmarks/fit_abstention.py",
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
@@ -203,6 +238,7 @@ def main() -> None:
         "rows": len(rows),
         "groups": groups,
         "held_out_foreign": held_out,
+        "held_out_by_source": by_source,
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "fit_abstention.json").write_text(json.dumps(out, indent=1))
@@ -215,10 +251,12 @@ def render_markdown(data: dict[str, Any]) -> str:
         "# Router abstention: the cold-start model beside the threshold rule",
         "",
         f"Command: `{data['command']}`; {data['rows']} labelled requests. Fitted on the foreign benchmark's "
-        "abstention `train` split and the generated set (seed 1), each source weighing the same; every other row is "
-        "held out. Abstain = positive class; `false_abstain` = share of relevant requests the router refused. "
-        f"`{SHORT}`: short requests that one built-in tool serves (`agentfn/evals/data/short_requests.json`, "
-        "routed against `Toolset.builtin()`): every one is relevant, so only `false_abstain` means something there.",
+        "abstention `train` split, the generated set (seed 1) and short requests for built-in tools written for "
+        f"fitting (`{SHORT_FIT}`: `agentfn/evals/data/short_requests_fit.json`, offered with and without a tool "
+        "that serves them), each source weighing the same; every other row is held out. Abstain = positive class; "
+        f"`false_abstain` = share of relevant requests the router refused. `{SHORT}`: the held-out short requests "
+        "that one built-in tool serves (`agentfn/evals/data/short_requests.json`, routed against "
+        "`Toolset.builtin()`): every one is relevant, so only `false_abstain` means something there.",
         "",
         "Weights (logistic, P(some offered tool fits)): "
         + ", ".join(f"{k} {v:+.2f}" for k, v in data["weights"].items())
@@ -232,6 +270,12 @@ def render_markdown(data: dict[str, Any]) -> str:
     for g, by_rule in rows:
         for rule, s in by_rule.items():
             lines.append(f"| {g} | {rule} | {s['items']} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} "
+                         f"| {s['false_abstain']:.3f} |")
+    lines += ["", "Held-out foreign requests (test + unseen-tool + unseen-source) per source:", "",
+              "| source | rule | items | precision | recall | F1 | false_abstain |", "|---|---|---:|---:|---:|---:|---:|"]
+    for src, by_rule in data.get("held_out_by_source", {}).items():
+        for rule, s in by_rule.items():
+            lines.append(f"| {src} | {rule} | {s['items']} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} "
                          f"| {s['false_abstain']:.3f} |")
     m, t = data["held_out_foreign"]["model"], data["held_out_foreign"]["threshold rule"]
     sm, st = data["groups"][SHORT]["model"], data["groups"][SHORT]["threshold rule"]

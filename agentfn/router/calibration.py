@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -37,7 +38,9 @@ __all__ = [
     "ProbeCalibrator",
     "bare_request",
     "coverage",
+    "head_text",
     "name_words",
+    "object_request",
     "p_fits",
     "request_words",
     "tool_vocabulary",
@@ -54,16 +57,20 @@ class ProbeCalibrator:
         self.scorer = scorer
         self._probe_vecs: FloatArray | None = None
         self._level_vecs: FloatArray | None = None
+        self._background_vecs: FloatArray | None = None
         self._key: tuple[int, bool, float, int] | None = None
         self._value = 0.0
         self._tool_stats: dict[tuple[str, float, float], tuple[float, float]] = {}
+        self._heads: dict[tuple[str, str], FloatArray] = {}
 
     def reset(self) -> None:
         """Forget the probe vectors (the encoder changed) and the cached threshold."""
         self._probe_vecs = None
         self._level_vecs = None
+        self._background_vecs = None
         self._key = None
         self._tool_stats.clear()
+        self._heads.clear()
 
     def probe_vectors(self) -> FloatArray:
         encoder = self.scorer.index.encoder
@@ -83,6 +90,42 @@ class ProbeCalibrator:
 
             self._level_vecs = np.concatenate([self.probe_vectors(), encoder.encode(TASK_PROBES)])
         return self._level_vecs
+
+    def background(self, vectors: Sequence[FloatArray]) -> FloatArray:
+        """A request's cosine with each tool of many domains (each tool's best over ``vectors``).
+
+        The tools are :data:`~agentfn.router._probes.BACKGROUND_TOOLS`, encoded
+        once per encoder. A request that some background tool serves far
+        better than every offered tool asks for something else; a short
+        request's cosines are low everywhere, so it is measured against its
+        own level rather than an absolute one.
+        """
+        encoder = self.scorer.index.encoder
+        assert encoder is not None
+        if self._background_vecs is None:
+            from agentfn.router._probes import BACKGROUND_TOOLS
+
+            self._background_vecs = encoder.encode(BACKGROUND_TOOLS)
+        if not vectors:
+            return np.zeros(len(self._background_vecs), dtype=np.float32)
+        sims = np.max(np.stack([self._background_vecs @ v for v in vectors]), axis=0)
+        return sims
+
+    def head_vector(self, name: str) -> FloatArray:
+        """The vector of a tool's name and first sentence (:func:`head_text`), encoded once per tool.
+
+        Long docstrings (paragraphs of syntax and examples) dilute a tool's
+        vector, so a short request scores low against it even when the tool
+        serves it; the first sentence says what the tool is for.
+        """
+        rec = self.scorer.index.records[name]
+        key = (name, rec.description)
+        got = self._heads.get(key)
+        if got is None:
+            encoder = self.scorer.index.encoder
+            assert encoder is not None
+            got = self._heads[key] = encoder.encode([head_text(rec)])[0]
+        return got
 
     def tool_level(self, name: str) -> tuple[float, float]:
         """Mean and spread of one tool's cosine with requests it does not serve (how high it scores for nothing).
@@ -122,12 +165,12 @@ class ProbeCalibrator:
 
 # ------------------------------------------------------------------ abstention model
 
-ABSTAIN_FEATURES = ("dense", "margin", "zdense", "gap", "qcov", "ncov", "fill", "lexical")
+ABSTAIN_FEATURES = ("dense", "margin", "zdense", "gap", "qcov", "ncov", "fill", "lexical", "bgmargin", "zreq", "bgrank", "odense", "hdense")
 """Signals the abstention model weighs (each in about [0, 1]; see :func:`abstain_features`)."""
 
 DEFAULT_ABSTAIN_WEIGHTS: dict[str, float] = {
-    "bias": -7.02, "dense": 8.7, "margin": 6.51, "zdense": 2.96, "gap": 0.17, "qcov": 0.0, "ncov": 0.0, "fill": 0.0,
-    "lexical": 5.79,
+    "bias": -3.35, "dense": 2.36, "margin": 0.0, "zdense": 2.17, "gap": 3.4, "qcov": 1.53, "ncov": 0.0, "fill": 0.35,
+    "lexical": 1.64, "bgmargin": 3.22, "zreq": 0.0, "bgrank": 0.0, "odense": 0.0, "hdense": 2.35,
 }
 """Cold-start weights of the logistic abstention model (see :func:`p_fits`), as fitted by
 ``benchmarks/fit_abstention.py`` on foreign and generated requests (results/fit_abstention.md)."""
@@ -139,9 +182,45 @@ _VERBS = frozenset(
 )
 
 
+_PAYLOAD = re.compile(r"^\s*([^:\n]{2,60}?):\s+(\S.*)$", re.S)
+_PLACE = frozenset(["in", "on", "at", "using", "via", "with", "from", "for", "to", "by", "re", "subject", "note"])
+
+
 def bare_request(text: str) -> str:
-    """The request without the values it carries (quoted strings, numbers, ids, names mid-sentence)."""
+    """The request without the values it carries (quoted strings, numbers, ids, names mid-sentence), and
+    without a text it hands over after a colon ("tl;dr of this article: the council voted ..." -> "tl;dr of
+    this article"; not "In Vault: who signed in", where the part before the colon only names a place)."""
+    m = _PAYLOAD.match(text)
+    if m:
+        head = m.group(1).split()
+        if head and len(head) <= 8 and head[0].lower() not in _PLACE and len(m.group(2).split()) >= 4:
+            text = m.group(1)
     return re.sub(r"\s+", " ", _CAPITAL.sub(" ", _VALUE.sub(" ", text))).strip()
+
+
+_ACTIONS = _VERBS | frozenset(
+    ["cancel", "stop", "start", "resume", "pause", "continue", "turn", "switch", "open", "close", "book", "reserve",
+     "play", "tell", "give", "say", "write", "change", "modify", "edit", "move", "schedule", "pay", "buy", "order",
+     "return", "exchange", "want", "need", "please", "can", "could", "would", "you", "me", "my", "i", "help", "let",
+     "know", "what", "what's", "whats", "how", "which", "who", "when", "where", "is", "are", "the", "a", "an", "to",
+     "of", "for", "in", "on", "and", "it", "this", "that", "do", "does", "all", "some", "new", "next", "current"]
+)
+
+
+def object_request(text: str) -> str:
+    """The request without its values and its action and function words: what it acts on.
+
+    "cancel the 1 hour timer" -> "hour timer"; a tool that only shares the
+    action ("cancel calendar event") scores low against it.
+    """
+    words = [w for w in re.findall(r"[\w'-]+", bare_request(text)) if w.lower() not in _ACTIONS]
+    return " ".join(words)
+
+
+def head_text(rec: ToolRecord) -> str:
+    """A tool's readable name and the first sentence of its description (at most 40 words)."""
+    first = re.split(r"(?<=[.!?])\s|\n\s*\n", rec.description.strip(), maxsplit=1)[0]
+    return f"{' '.join(split_name(rec.name))}: {' '.join(first.split()[:40])}"
 
 
 def request_words(text: str) -> frozenset[str]:

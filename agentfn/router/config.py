@@ -51,13 +51,13 @@ class RouterConfig(BaseModel):
     bm25_b: float = 0.75
     context_weight: float = 0.35
     """Weight of earlier user turns relative to the latest one."""
-    abstain_mode: Literal["model", "threshold"] = "threshold"
+    abstain_mode: Literal["model", "threshold"] = "model"
     """``model``: abstain when the logistic model's P(some tool fits) is below
     ``abstain_cut`` (:mod:`agentfn.router.calibration`); ``threshold``: when the
     top abstention score is below :attr:`Router.threshold` (the older rule)."""
     abstain_weights: dict[str, float] | None = None
     """Weights of the abstention model; None = the cold-start defaults."""
-    abstain_cut: float = 0.3
+    abstain_cut: float = 0.35
     """P(some tool fits) below which the router abstains (model mode; chosen on the
     foreign benchmark's dev split by ``benchmarks/fit_abstention.py``)."""
     abstain_threshold: float | None = None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agentfn.router.calibration import bare_request, coverage
+from agentfn.router.calibration import bare_request, coverage, object_request
 from agentfn.router.combine import segment
 from agentfn.router.index import FloatArray, IntArray
 from agentfn.router.mood import asks_to_read, mood_penalty
@@ -47,6 +47,9 @@ class Ranking:
     bare_vec: FloatArray | None = None
     """The request without its values (quoted strings, numbers, ids, names), when that differs: what
     it asks for, compared with tools for abstention (values pull cosines down)."""
+    object_vec: FloatArray | None = None
+    """The request without its values and action words (:func:`~agentfn.router.calibration.object_request`):
+    what it acts on ("the timer" of "cancel the 1 hour timer"), when that differs from the whole request."""
 
     def position(self, slot: int) -> int:
         """Index of ``slot`` in the signal arrays."""
@@ -72,13 +75,20 @@ def first_pass(
     steps = [s for s in segs if s.text != text] if len(segs) > 1 else []
     vectors: list[FloatArray | None] = [None] * (1 + len(steps))
     bare_vec: FloatArray | None = None
+    object_vec: FloatArray | None = None
     if scorer.index.encoder is not None:
-        bare = bare_request(text) if cfg.abstain_mode == "model" else text
+        model = cfg.abstain_mode == "model"
+        bare = bare_request(text) if model else text
+        obj = object_request(text) if model else ""
         extra = [bare] if bare and bare != text else []
+        if obj and obj not in (bare, text):
+            extra.append(obj)
         whole_vec, step_vecs, others = scorer.encode_all(text, [s.text for s in steps], extra + ([context] if context else []))
         vecs = [whole_vec, *step_vecs]
         if extra:
-            bare_vec = others[0]
+            named = dict(zip(extra, others, strict=False))
+            bare_vec = named.get(bare)
+            object_vec = named.get(obj, bare_vec if obj == bare else None)
         ctx_vec = others[-1] * cfg.context_weight if context else 0.0
         for i in range(1 + len(steps)):
             v = vecs[i] + ctx_vec + (cfg.segment_context * vecs[0] if i else 0.0)
@@ -96,7 +106,8 @@ def first_pass(
         texts = [text] + [s.text for s in steps]
         pooled = scorer.score_many(list(zip(texts, vectors, strict=True)), context)
         whole = pooled[0]
-    r = Ranking(text, context, vectors[0], whole, slots, whole["fused"].copy(), bare_vec=bare_vec)
+    r = Ranking(text, context, vectors[0], whole, slots, whole["fused"].copy(), bare_vec=bare_vec,
+                object_vec=object_vec)
     r.score_top = float(np.max(whole["abstain"])) if whole["abstain"].size else 0.0
     r.dense_top = float(np.max(whole["dense"])) if whole["dense"].size else 0.0
     r.floor = probe_threshold - cfg.segment_margin

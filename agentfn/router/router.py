@@ -198,10 +198,12 @@ class Router:
         return got
 
     def abstain_features(self, text: str, context: str, ranked: Sequence[tuple[str, float]], dense: float,
-                         score: float, lexical: float, dense_of: dict[str, float] | None = None) -> dict[str, float]:
+                         score: float, lexical: float, dense_of: dict[str, float] | None = None,
+                         vectors: Sequence[FloatArray] = (), object_vec: FloatArray | None = None) -> dict[str, float]:
         """The abstention model's inputs for a request and its ranking (see :mod:`agentfn.router.calibration`).
 
-        ``dense_of`` holds the request's cosine with (at least) the top three tools.
+        ``dense_of`` holds the request's cosine with (at least) the top three tools; ``vectors`` are the
+        request's own vectors (whole, and without its values), measured against background tools.
         """
         req = request_words(text)
         full = frozenset(tokenize(text))
@@ -215,6 +217,16 @@ class Router:
             if ds:
                 runner_up = ds[1] if len(ds) > 1 else self._calibrator.tool_level(top[0])[0]
                 gap = ds[0] - runner_up
+        bg_best, bg_mean, bg_sd, bg_rank = dense, 0.0, 1.0, 0.0
+        if vectors and self.encoder is not None:
+            sims = self._calibrator.background(vectors)
+            bg_best, bg_mean, bg_sd = float(np.max(sims)), float(np.mean(sims)), max(float(np.std(sims)), 0.03)
+            bg_rank = float(np.mean(sims < dense))
+        odense = dense
+        hdense = max((float(self._calibrator.head_vector(n) @ v) for n in top for v in vectors), default=dense) \
+            if vectors and self.encoder is not None else dense
+        if object_vec is not None and dense_of:
+            odense = max(float(self.index.emb[self.index.slot_of[n]] @ object_vec) for n in dense_of)
         return {
             "dense": dense,
             "margin": score - self.probe_threshold,
@@ -224,6 +236,11 @@ class Router:
             "ncov": max((coverage(self._vocab(n)[1], full) for n in top), default=0.0),
             "fill": self.fill_score(f"{context} {text}".strip(), top[0]) if top else 0.0,
             "lexical": lexical,
+            "bgmargin": dense - bg_best,
+            "zreq": (dense - bg_mean) / bg_sd / 10.0,
+            "bgrank": bg_rank,
+            "odense": odense,
+            "hdense": hdense,
         }
 
     def names(self) -> list[str]:
@@ -364,7 +381,9 @@ class Router:
                     bare = float(self.index.emb[self.index.slot_of[n]] @ rk.bare_vec)
                     dense_of[n] = max(dense_of[n], bare)
                     dense_top = max(dense_top, bare)
-            feats = self.abstain_features(text, context, ranked, dense_top, rk.score_top, lex_top, dense_of)
+            vecs = [v for v in (rk.qvec, rk.bare_vec) if v is not None]
+            feats = self.abstain_features(text, context, ranked, dense_top, rk.score_top, lex_top, dense_of, vecs,
+                                          rk.object_vec)
             confidence = p_fits(feats, cfg.abstain_weights or DEFAULT_ABSTAIN_WEIGHTS)
             if features is not None:
                 features.update(feats)
