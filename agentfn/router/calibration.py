@@ -14,9 +14,16 @@ that carry across registries and phrasings rather than raw thresholds: the
 best cosine, its margin over the probe threshold, how much of the request's
 content (values such as names, numbers and quoted strings left out) the best
 tools' vocabulary covers, how much of a tool's name the request mentions, how
-much of its required input the request fills, and the normalised BM25 score.
-``agentfn train router`` refits the weights when traces include requests
-that needed no tool.
+much of its required input the request fills, the normalised BM25 score, and
+three signals that keep short requests (low cosines everywhere) apart from
+requests for something else: the best cosine against the request's cosines
+with a background of tools of many domains (:data:`~agentfn.router._probes.BACKGROUND_TOOLS`),
+against each top tool's name and first sentence (:func:`head_text`: long
+docstrings dilute a tool's vector), and of what the request acts on
+(:func:`object_request`). It is the default rule since it beat the threshold
+on held-out foreign requests without refusing more short requests
+(``benchmarks/fit_abstention.py``). ``agentfn train router`` refits the
+weights when traces include requests that needed no tool.
 """
 
 from __future__ import annotations

