@@ -176,8 +176,8 @@ ABSTAIN_FEATURES = ("dense", "margin", "zdense", "gap", "qcov", "ncov", "fill", 
 """Signals the abstention model weighs (each in about [0, 1]; see :func:`abstain_features`)."""
 
 DEFAULT_ABSTAIN_WEIGHTS: dict[str, float] = {
-    "bias": -3.35, "dense": 2.36, "margin": 0.0, "zdense": 2.17, "gap": 3.4, "qcov": 1.53, "ncov": 0.0, "fill": 0.35,
-    "lexical": 1.64, "bgmargin": 3.22, "zreq": 0.0, "bgrank": 0.0, "odense": 0.0, "hdense": 2.35,
+    "bias": -3.44, "dense": 2.22, "margin": 0.0, "zdense": 2.38, "gap": 3.3, "qcov": 1.56, "ncov": 0.0,
+    "fill": 0.47, "lexical": 1.7, "bgmargin": 3.23, "zreq": 0.0, "bgrank": 0.0, "odense": 0.0, "hdense": 2.25,
 }
 """Cold-start weights of the logistic abstention model (see :func:`p_fits`), as fitted by
 ``benchmarks/fit_abstention.py`` on foreign and generated requests (results/fit_abstention.md)."""
