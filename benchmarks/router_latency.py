@@ -144,7 +144,7 @@ def render_markdown(data: dict[str, Any]) -> str:
             lines.append(f"| {row['tools']} | {name} | {r['p50_ms']:.2f} / {r['p95_ms']:.2f} | {ratio:.1f}x | "
                          f"{r['cpu_p50_ms']:.2f} / {r['cpu_p95_ms']:.2f} | "
                          f"{r.get('process_cpu_p50_ms', 0.0):.2f} / {r.get('process_cpu_p95_ms', 0.0):.2f} | {st} |")
-    lines += ["", "`hybrid` is the default router (BM25 + MiniLM, data-flow selection, probe-threshold abstention; no "
+    lines += ["", "`hybrid` is the default router (BM25 + MiniLM, data-flow selection, the abstention model, which encodes the request without its values and the top tools' name and first sentence (each tool once); no "
               "re-ranker, no planner); `lexical` is the same router without an encoder. A request, its steps and "
               "its context go through the encoder as one packed forward pass.", ""]
     return "\n".join(lines)

@@ -125,14 +125,19 @@ class ProbeCalibrator:
         vector, so a short request scores low against it even when the tool
         serves it; the first sentence says what the tool is for.
         """
-        rec = self.scorer.index.records[name]
-        key = (name, rec.description)
-        got = self._heads.get(key)
-        if got is None:
+        return self.head_vectors([name])[0]
+
+    def head_vectors(self, names: Sequence[str]) -> list[FloatArray]:
+        """:meth:`head_vector` of several tools; the ones not seen yet are encoded in one batch."""
+        records = self.scorer.index.records
+        keys = [(n, records[n].description) for n in names]
+        missing = [k for k in dict.fromkeys(keys) if k not in self._heads]
+        if missing:
             encoder = self.scorer.index.encoder
             assert encoder is not None
-            got = self._heads[key] = encoder.encode([head_text(rec)])[0]
-        return got
+            for key, vec in zip(missing, encoder.encode([head_text(records[k[0]]) for k in missing]), strict=True):
+                self._heads[key] = vec
+        return [self._heads[k] for k in keys]
 
     def tool_level(self, name: str) -> tuple[float, float]:
         """Mean and spread of one tool's cosine with requests it does not serve (how high it scores for nothing).

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agentfn.router.calibration import bare_request, coverage, object_request
+from agentfn.router.calibration import DEFAULT_ABSTAIN_WEIGHTS, bare_request, coverage, object_request
 from agentfn.router.combine import segment
 from agentfn.router.index import FloatArray, IntArray
 from agentfn.router.mood import asks_to_read, mood_penalty
@@ -79,7 +79,9 @@ def first_pass(
     if scorer.index.encoder is not None:
         model = cfg.abstain_mode == "model"
         bare = bare_request(text) if model else text
-        obj = object_request(text) if model else ""
+        # The object text costs encoder tokens: only when the abstention weights use it.
+        uses_object = (cfg.abstain_weights or DEFAULT_ABSTAIN_WEIGHTS).get("odense", 0.0) != 0.0
+        obj = object_request(text) if model and uses_object else ""
         extra = [bare] if bare and bare != text else []
         if obj and obj not in (bare, text):
             extra.append(obj)

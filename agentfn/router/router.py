@@ -223,7 +223,7 @@ class Router:
             bg_best, bg_mean, bg_sd = float(np.max(sims)), float(np.mean(sims)), max(float(np.std(sims)), 0.03)
             bg_rank = float(np.mean(sims < dense))
         odense = dense
-        hdense = max((float(self._calibrator.head_vector(n) @ v) for n in top for v in vectors), default=dense) \
+        hdense = max((float(h @ v) for h in self._calibrator.head_vectors(top) for v in vectors), default=dense) \
             if vectors and self.encoder is not None else dense
         if object_vec is not None and dense_of:
             odense = max(float(self.index.emb[self.index.slot_of[n]] @ object_vec) for n in dense_of)
