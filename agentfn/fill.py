@@ -152,21 +152,27 @@ class FillRouter:
         plan = self.router.route(query, k=max(k, self.pool))
         text = query if isinstance(query, str) else query_from_messages(query, context_turns=0)[0]
         ranked = self.rescore(text, plan.ranked[: self.pool]) + list(plan.ranked[self.pool :])
+        fill = getattr(self.router, "fill_score", None)  # a Router's data-flow view of required inputs
         return reranked_plan(plan, ranked, k, abstain=plan.abstain and not self.never_abstain,
-                             keeps_chain=lambda best: not self.takes_all(text, best))
+                             keeps_chain=lambda best: not self.takes_all(text, best),
+                             needs_input=None if fill is None else lambda best: float(fill(text, best)) < 1.0)
 
 
 def reranked_plan(plan: RoutePlan, ranked: list[tuple[str, float]], k: int, *, abstain: bool,
-                  keeps_chain: Callable[[str], bool] | None = None) -> RoutePlan:
+                  keeps_chain: Callable[[str], bool] | None = None,
+                  needs_input: Callable[[str], bool] | None = None) -> RoutePlan:
     """``plan`` with its head re-ranked to ``ranked``: the router's chain is kept when its head
-    stays first (and ``keeps_chain(head)`` agrees), otherwise the new head alone is selected."""
+    stays first (and ``keeps_chain(head)`` agrees), or when the new head comes later in the chain and
+    ``needs_input(head)`` says the request cannot fill it alone (data flow put its producers first:
+    ``read_file`` before ``text_stats`` for "how many words are in notes.txt?"); otherwise the new
+    head alone is selected."""
     if not ranked:
         return plan
     best = ranked[0][0]
     if abstain:
         selected: list[str] = []
-    elif plan.selected and plan.selected[0] == best and (keeps_chain is None or keeps_chain(best)):
-        selected = list(plan.selected)
     else:
-        selected = [best]
+        fed = best in plan.selected[1:] and needs_input is not None and needs_input(best)
+        heads = bool(plan.selected) and plan.selected[0] == best and (keeps_chain is None or keeps_chain(best))
+        selected = list(plan.selected) if fed or heads else [best]
     return plan.model_copy(update={"ranked": ranked[:k], "selected": selected, "abstain": abstain})

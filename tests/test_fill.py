@@ -65,3 +65,18 @@ def test_rescore_keeps_far_candidates_and_scores_by_fill() -> None:
     assert [n for n, _ in plan.ranked] == ["date_diff", "date_add", "now"]
     assert plan.selected == ["date_diff"]  # the router's chain belonged to its own head
     assert dict(plan.ranked)["now"] == -1.0
+
+
+def test_the_chain_survives_when_producers_feed_the_new_head() -> None:
+    from agentfn.fill import reranked_plan
+    from agentfn.router import RoutePlan
+
+    plan = RoutePlan(ranked=[("read_file", 1.0), ("text_stats", 0.9)], selected=["read_file", "text_stats"])
+    ranked = [("text_stats", 1.2), ("read_file", 1.0)]
+    # The counter cannot fill its text from "notes.txt": the reader that feeds it stays first.
+    kept = reranked_plan(plan, ranked, 4, abstain=False, needs_input=lambda name: name == "text_stats")
+    assert kept.selected == ["read_file", "text_stats"] and kept.ranked[0][0] == "text_stats"
+    # A head the request fills by itself (or no data-flow view at all) is selected alone.
+    assert reranked_plan(plan, ranked, 4, abstain=False, needs_input=lambda name: False).selected == ["text_stats"]
+    assert reranked_plan(plan, ranked, 4, abstain=False).selected == ["text_stats"]
+    assert reranked_plan(plan, ranked, 4, abstain=True).selected == []

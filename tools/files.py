@@ -66,7 +66,7 @@ def _relative(root: Path, target: Path) -> str:
 
 @tool(side_effects="read")
 def read_file(path: str, encoding: str = "utf-8") -> str:
-    """Read a text file under the files root: open a file and show what it contains.
+    """Read a text file under the files root: open a file and show what it contains; returns its text.
 
     Args:
         path: path relative to the files root, e.g. "reports/q1.csv".

@@ -197,6 +197,9 @@ def tool_io(rec: ToolRecord) -> ToolIO:
     elif rs:
         title = str(rs.get("title") or "")
         words = frozenset(w for w in _words(title) if w not in _GENERIC) | objects
+        said = _RETURNS_FIRST.search(str(rs.get("description") or "")) or _RETURNS_FIRST.search(rec.description)
+        if said:  # one plain value ("-> str"): what the description says it returns names it
+            words |= {w for w in (_SYNONYMS.get(w, w) for w in tokenize(said.group(1).lower())[:6]) if w not in _GENERIC}
         outputs = [IOSlot(title or "result", words, frozenset(), _type(rs), _kind(words, frozenset(), rs))]
     if not outputs:
         guess = set(objects)
@@ -269,6 +272,11 @@ _DATE = re.compile(
     r"|\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\b\d{1,2}:\d{2}\b",
     re.I,
 )
+# A file the request names ("notes.txt", "reports/q1.csv"): what it holds is not in the request.
+_FILE_NAME = re.compile(r"(?<![\w@/.])(?:[\w-]+/)*[\w-]+\.(?:txt|md|csv|tsv|json|jsonl|log|ya?ml|xml|html?|py|ini|cfg|toml|rst)\b", re.I)
+_PASTED = re.compile(r":\s*\S(?:.*\s){3,}", re.S)  # "... this text: <four or more words>"
+_PAYLOAD = frozenset(["text", "content", "contents", "document", "body", "passage"])
+"""Words of an input that takes the material a tool works on (``text_stats(text)``), not a parameter of it."""
 _NUMWORDS = frozenset(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty", "hundred", "thousand", "dozen"])
 _NOT_CODES = frozenset(["I", "A", "OK", "AM", "PM", "ID"])
 
@@ -286,6 +294,9 @@ class RequestValues:
     words: frozenset[str] = frozenset()
     labels: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
     """Per kind (``id``, ``code``), the label of each value ("" when unlabelled)."""
+    file_only: bool = False
+    """The request names a file ("notes.txt") and holds no text of its own (quoted or pasted): an input
+    that takes the material a tool works on (``text``, ``content``...) is open, for a reader to fill."""
 
     @classmethod
     def of(cls, text: str) -> RequestValues:
@@ -305,7 +316,9 @@ class RequestValues:
             "number": numbers,
         }
         labels = {"id": ids + [""] * quoted, "code": codes + ids + [""] * quoted}
-        return cls(counts, frozenset(_words(text)), labels)
+        # Named files and no text of their own: a tool that works on text needs the file read first.
+        file_only = bool(_FILE_NAME.search(text)) and not quoted and not _PASTED.search(text)
+        return cls(counts, frozenset(_words(text)), labels, file_only)
 
     def available(self, kind: str) -> int:
         if kind in ("text", "option"):
@@ -321,6 +334,8 @@ class RequestValues:
         of a tool whose own name or description uses the label ("parcel 1Z99..."
         for a parcel-tracking tool); an order number stays out of a tracking one.
         """
+        if kind == "text" and self.file_only:
+            return [slot for slot in slots if slot.words & _PAYLOAD]
         if kind not in self.labels:
             have = self.available(kind)
             if kind == "coord" and have == 0 and self.words & {"latitude", "longitude", "coordinates"}:

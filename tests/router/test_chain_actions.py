@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
+
+import pytest
 
 from agentfn.router.chain import plan_flow
 from agentfn.router.dataflow import RequestValues, missing_inputs, tool_io
@@ -70,3 +73,42 @@ def test_a_pulled_producer_runs_right_before_the_step_it_feeds() -> None:
     order = order_chain(["mail_delete", "translate", "mail_search"], {("mail_search", "mail_delete")},
                         {"mail_delete": 0, "translate": 1}, {"translate": 0, "mail_delete": 1, "mail_search": 2}, CoUsage())
     assert order == ["mail_search", "mail_delete", "translate"]
+
+
+READER = [
+    _spec("read_file", "Read a text file: open a file and show what it contains; returns its text.",
+          {"path": {"type": "string"}}, ["path"], {}),
+    _spec("text_stats", "Count the words, sentences and characters of a text.",
+          {"text": {"type": "string"}, "top": {"type": "integer"}}, ["text"], {"words": {"type": "integer"}}),
+    _spec("http_get", "Fetch a web page.", {"url": {"type": "string", "format": "uri"}}, ["url"],
+          {"text": {"type": "string"}}),
+    _spec("weather", "Weather for a city.", {"city": {"type": "string"}}, ["city"], {"summary": {"type": "string"}}),
+]
+READER[0].pop("outputSchema")
+READER[0]["outputSchema"] = {"type": "string"}  # "-> str": what its description says it returns names it
+READER_IO = {t["name"]: tool_io(ToolRecord.of(t)) for t in READER}
+
+
+@pytest.mark.parametrize(
+    ("text", "chain"),
+    [
+        ("How many words are in notes.txt?", ["read_file", "text_stats"]),
+        ("count the words in reports/q1.md", ["read_file", "text_stats"]),
+        # The text is in the request: nothing to read.
+        ('How many words are in "the cat sat"?', ["text_stats"]),
+        ("count the words in this: the quick brown fox jumps over it", ["text_stats"]),
+    ],
+)
+def test_a_named_file_is_read_before_a_tool_works_on_its_text(text: str, chain: list[str]) -> None:
+    relevance = {n: 1.0 for n in READER_IO}
+    tools, edges, _ = plan_flow(["text_stats"], READER_IO.__getitem__, RequestValues.of(text), relevance, FlowStats())
+    assert sorted(tools) == sorted(chain)
+    assert all((a, b) in edges for a, b in itertools.pairwise(chain))  # the reader feeds the counter
+
+
+def test_a_named_file_opens_only_inputs_that_take_material() -> None:
+    values = RequestValues.of("what's the weather in the city named in notes.txt")
+    assert values.file_only
+    assert missing_inputs(READER_IO["weather"], values) == []  # "city" is a parameter, not material
+    assert [s.name for s in missing_inputs(READER_IO["text_stats"], values)] == ["text"]
+    assert not RequestValues.of("email notes to ann@example.com").file_only
