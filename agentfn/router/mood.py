@@ -24,6 +24,7 @@ import numpy as np
 
 from agentfn.router.dataflow import ACTIONS
 from agentfn.router.index import FloatArray, ToolIndex
+from agentfn.router.servers import top_finite
 from agentfn.router.text import split_name, tokenize
 
 __all__ = ["STATE_CHANGING", "ToolKinds", "asks_to_read", "changes_state", "mood_penalty"]
@@ -69,7 +70,7 @@ def asks_to_read(text: str) -> bool:
     if not (_QUESTION.match(t) or t.rstrip().endswith("?")):
         return False
     head = tokenize(" ".join(t.split()[:_WORDS]))
-    return not any(w in STATE_CHANGING for w in head[1:]) or bool(_QUESTION.match(t) and t.lower().startswith(("is ", "are ")))
+    return not any(w in STATE_CHANGING for w in head[1:]) or t.lower().startswith(("is ", "are "))
 
 
 class ToolKinds:
@@ -94,8 +95,8 @@ def mood_penalty(fused: FloatArray, acts: FloatArray, weight: float, spread_rank
     """``fused`` less ``weight`` times the ranking's spread for every tool that changes state."""
     if fused.size == 0 or weight <= 0:
         return fused
-    top = np.sort(fused[np.isfinite(fused)])[::-1]  # removed tools' slots hold -inf
-    spread = float(top[0] - top[min(spread_rank, top.size) - 1]) if top.size > 1 else 0.0
+    top = top_finite(fused, spread_rank)  # removed tools' slots hold -inf
+    spread = float(fused[top[0]] - fused[top[-1]]) if top.size > 1 else 0.0
     if spread <= 0:
         return fused
     return (fused - np.float32(weight * spread) * acts).astype(np.float32)

@@ -18,7 +18,7 @@ import numpy as np
 
 from agentfn.router.index import FloatArray, IntArray, ToolIndex
 
-__all__ = ["ServerGroups", "server_boost", "server_of"]
+__all__ = ["ServerGroups", "server_boost", "server_of", "top_finite"]
 
 SEPARATOR = "__"
 
@@ -49,6 +49,20 @@ class ServerGroups:
         return self._ids
 
 
+def top_finite(fused: FloatArray, k: int) -> IntArray:
+    """Slots of the ``k`` best scores, best first (stable on ties), leaving out removed tools' ``-inf``.
+
+    The best and the last of them span a ranking's spread, the unit of
+    :func:`server_boost` and of :func:`agentfn.router.mood.mood_penalty`.
+    """
+    k = min(k, fused.shape[0])
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    cand = np.argpartition(-fused, k - 1)[:k]
+    cand = cand[np.argsort(-fused[cand], kind="stable")]
+    return cand[np.isfinite(fused[cand])]
+
+
 def server_boost(fused: FloatArray, ids: IntArray, n_servers: int, weight: float, depth: int = 10,
                  spread_rank: int = 30) -> FloatArray:
     """``fused`` plus each tool's share of its server's support among the top ``depth`` tools.
@@ -61,10 +75,7 @@ def server_boost(fused: FloatArray, ids: IntArray, n_servers: int, weight: float
     n = fused.shape[0]
     if weight <= 0 or n < 2 or n_servers <= 1:
         return fused
-    k = min(spread_rank, n)
-    cand = np.argpartition(-fused, k - 1)[:k]
-    cand = cand[np.argsort(-fused[cand], kind="stable")]
-    cand = cand[np.isfinite(fused[cand])]
+    cand = top_finite(fused, spread_rank)
     if cand.shape[0] < 2:
         return fused
     hi, lo = float(fused[cand[0]]), float(fused[cand[-1]])
