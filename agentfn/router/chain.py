@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 
 from agentfn.router.dataflow import IOSlot, RequestValues, ToolIO, flow_score, missing_inputs
 from agentfn.router.flowstats import FlowStats
+from agentfn.router.producers import id_evidence, needs_same_input, service_affinity
 
 __all__ = ["plan_flow"]
 
@@ -42,6 +43,13 @@ class _Chain:
     def flow(self, src: str, dst: str, slot: IOSlot) -> float:
         sio = self.io_of(src)
         return max(flow_score(sio, slot), self.stats.boost(sio, dst, slot))
+
+    def producer_flow(self, src: str, dst: str, slot: IOSlot) -> float:
+        """Flow from a candidate producer, discounted by service and id evidence (:mod:`agentfn.router.producers`);
+        a link traces taught is kept as learned."""
+        sio = self.io_of(src)
+        named = flow_score(sio, slot) * service_affinity(src, dst) * id_evidence(sio, slot)
+        return max(named, self.stats.boost(sio, dst, slot))
 
     def may_produce(self, name: str) -> bool:
         """Whether ``name`` may join as a producer: a tool that changes something (creates, sends,
@@ -73,9 +81,9 @@ class _Chain:
                     for cand, rel in self.relevance.items():
                         if cand == consumer or cand in self.tools or not self.may_produce(cand):
                             continue
-                        f = self.flow(cand, consumer, slot)
-                        if f < self.min_flow:
-                            continue
+                        f = self.producer_flow(cand, consumer, slot)
+                        if f < self.min_flow or needs_same_input(self.io_of(cand), slot, self.open_inputs(cand)):
+                            continue  # a lookup that needs the very value it should find is no first step
                         # A producer the request (or the chain) can feed beats one that needs yet another tool.
                         s = f * (0.5 + 0.5 * rel) * max(0.4, 1.0 - 0.25 * self.unfed(cand))
                         if s > best:

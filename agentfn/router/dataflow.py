@@ -34,6 +34,7 @@ __all__ = [
     "fill_score",
     "flow_score",
     "missing_inputs",
+    "name_words",
     "slot_key",
     "tool_io",
 ]
@@ -52,6 +53,8 @@ _SYNONYMS = {
 _GENERIC = frozenset(
     ["get", "fetch", "retrieve", "search", "find", "lookup", "look", "list", "query", "show", "read", "return", "give", "value", "data", "info", "information", "result", "output", "input", "param", "parameter", "detail", "object", "item", "record", "entry", "api", "response", "request", "by", "new", "current", "default", "specific", "given", "provided", "field", "v1", "v2", "v3", "all", "one"]
 )
+_SECRET = frozenset(["api", "secret", "access", "private", "public", "license", "encryption", "sort", "primary", "auth"])
+"""Words that make a ``key`` a credential or a setting, not the identifier of a thing (``location_key``)."""
 _WEAK = frozenset(["id", "name", "code", "number", "key", "type", "title"])
 _CODE = frozenset(["code", "iata", "icao", "symbol", "sku", "isbn", "slug", "handle"])
 _VERBS = frozenset(
@@ -77,6 +80,11 @@ def _words(text: str) -> list[str]:
         w = bare if len(bare) >= 2 else w
         out.append(_SYNONYMS.get(w, w))
     return out
+
+
+def name_words(name: str) -> list[str]:
+    """Words of a tool or field name as data flow compares them (split, stemmed, synonyms unified)."""
+    return _words(name)
 
 
 def _text_words(text: str) -> frozenset[str]:
@@ -142,7 +150,7 @@ def _kind(words: frozenset[str], desc: frozenset[str], schema: dict[str, Any]) -
         return "phone"
     if fmt in ("date", "date-time", "time") or words & {"date", "time"}:
         return "date"
-    if "id" in words or (t == "string" and "number" in words):
+    if "id" in words or (t == "string" and "number" in words) or ("key" in words and not words & _SECRET):
         return "id"  # an "order number" or "tracking number" is an identifier, not a quantity
     if words & _CODE or ("code" in desc and t == "string" and not words - _WEAK - {"airport", "country", "currency"}):
         return "code"
