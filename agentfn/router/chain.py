@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 
 from agentfn.router.dataflow import IOSlot, RequestValues, ToolIO, flow_score, missing_inputs
 from agentfn.router.flowstats import FlowStats
-from agentfn.router.producers import id_evidence, needs_same_input, service_affinity
+from agentfn.router.producers import changes_state, id_evidence, needs_same_input, service_affinity
 
 __all__ = ["plan_flow"]
 
@@ -48,13 +48,13 @@ class _Chain:
         """Flow from a candidate producer, discounted by service and id evidence (:mod:`agentfn.router.producers`);
         a link traces taught is kept as learned."""
         sio = self.io_of(src)
-        named = flow_score(sio, slot) * service_affinity(src, dst) * id_evidence(sio, slot)
+        named = flow_score(sio, slot) * service_affinity(sio, self.io_of(dst), self.values.squashed) * id_evidence(sio, slot)
         return max(named, self.stats.boost(sio, dst, slot))
 
     def may_produce(self, name: str) -> bool:
         """Whether ``name`` may join as a producer: a tool that changes something (creates, sends,
         cancels...) joins only when the request asks for that action; lookups always may."""
-        actions = self.io_of(name).actions
+        actions = changes_state(self.io_of(name))
         return not actions or bool(actions & self.values.words)
 
     def open_inputs(self, name: str) -> list[IOSlot]:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentfn.router.brands import brand_words
 from agentfn.router.text import ToolRecord, split_name, tokenize
 
 __all__ = [
@@ -124,6 +125,8 @@ class ToolIO:
     actions: frozenset[str] = frozenset()
     """Verbs of the name that change something (``create``, ``send``, ``cancel``...): such a tool
     is pulled in as a producer only when the request asks for that action."""
+    brands: frozenset[str] = frozenset()
+    """Brand words of a plain tool name (:func:`~agentfn.router.brands.brand_words`: ``zohoMailArchiveEmail`` -> zoho)."""
 
 
 def _type(schema: dict[str, Any]) -> str:
@@ -220,7 +223,7 @@ def tool_io(rec: ToolRecord) -> ToolIO:
             outputs = [IOSlot("result", words, frozenset(), "any", _kind(words, frozenset(), {}), inferred=True)]
     text_words = frozenset(w for w in _words(rec.name) if w not in _GENERIC) | _text_words(rec.description)
     actions = frozenset(w for w in name_words if w in ACTIONS)
-    return ToolIO(rec.name, tuple(inputs), tuple(outputs), objects, text_words, actions)
+    return ToolIO(rec.name, tuple(inputs), tuple(outputs), objects, text_words, actions, brand_words(rec.name, rec.description))
 
 
 def _weight(w: str) -> float:
@@ -305,6 +308,8 @@ class RequestValues:
     file_only: bool = False
     """The request names a file ("notes.txt") and holds no text of its own (quoted or pasted): an input
     that takes the material a tool works on (``text``, ``content``...) is open, for a reader to fill."""
+    squashed: str = ""
+    """The request lower-cased without spaces or punctuation ("EasyPost" -> easypost): where a service's name is looked for."""
 
     @classmethod
     def of(cls, text: str) -> RequestValues:
@@ -326,7 +331,7 @@ class RequestValues:
         labels = {"id": ids + [""] * quoted, "code": codes + ids + [""] * quoted}
         # Named files and no text of their own: a tool that works on text needs the file read first.
         file_only = bool(_FILE_NAME.search(text)) and not quoted and not _PASTED.search(text)
-        return cls(counts, frozenset(_words(text)), labels, file_only)
+        return cls(counts, frozenset(_words(text)), labels, file_only, re.sub(r"[^a-z0-9]", "", text.lower()))
 
     def available(self, kind: str) -> int:
         if kind in ("text", "option"):

@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from agentfn.router.dataflow import IOSlot, ToolIO, name_words, slot_key
 from agentfn.router.servers import server_of
 
-__all__ = ["ID_STEMS", "id_evidence", "needs_same_input", "service_affinity", "service_words"]
+__all__ = ["ID_STEMS", "MAKES", "changes_state", "id_evidence", "needs_same_input", "service_affinity", "service_words"]
 
 ID_STEMS = frozenset(["id", "key", "code", "symbol", "iata", "icao", "sku", "slug", "handle", "isbn", "number"])
 """Name stems of an identifier field (``skyId``, ``location_key``, ``iata_code``)."""
@@ -58,21 +58,39 @@ def service_words(name: str) -> tuple[str, frozenset[str]]:
     return "", frozenset({words[0], words[-1]})
 
 
-def service_affinity(producer: str, consumer: str) -> float:
+def service_affinity(producer: ToolIO, consumer: ToolIO, said: str = "") -> float:
     """How far a producer's service fits the consumer's: 1 same, 0 another named service, else a discount.
 
     Two namespaced names must share their namespace. Two plain names sharing a
     brand word at either end (``ebay_search_products`` / ``ebay_add_cart_item``)
     are one service; two plain names sharing none may still be (``searchAirport``
-    / ``searchFlights``): 0.85. One namespaced and one plain: 0.5.
+    / ``searchFlights``): 0.85. One namespaced and one plain: 0.5. When the
+    request (``said``: lower-cased, no spaces, see
+    :attr:`~agentfn.router.dataflow.RequestValues.squashed`) names the consumer's
+    service (its namespace or a brand word, :attr:`~agentfn.router.dataflow.ToolIO.brands`)
+    and not the producer's, another service's producer drops to 0.3.
     """
-    ps, pw = service_words(producer)
-    cs, cw = service_words(consumer)
+    ps, pw = service_words(producer.name)
+    cs, cw = service_words(consumer.name)
     if ps and cs:
         return 1.0 if ps == cs else 0.0
-    if ps or cs:
-        return 0.5
-    return 1.0 if pw & cw else 0.85
+    if not ps and not cs and (pw & cw or producer.brands & consumer.brands):
+        return 1.0
+    named = [w for w in ({cs} if cs else consumer.brands) if w.replace("_", "") in said]
+    other = [w for w in ({ps} if ps else producer.brands) if w.replace("_", "") in said]
+    if named and not other:
+        return 0.3
+    return 0.5 if ps or cs else 0.85
+
+
+MAKES = frozenset(["onboard", "enroll", "generate", "hire", "register", "subscribe", "void", "deploy", "provision",
+                   "launch", "issue", "draft", "compose", "spin"])
+"""Verbs of a tool name that make something new besides data flow's actions: such a tool is no lookup."""
+
+
+def changes_state(io: ToolIO) -> frozenset[str]:
+    """The verbs of ``io``'s name that change something (``create``, ``send``, ``onboard``...)."""
+    return io.actions | (frozenset(name_words(io.name)) & MAKES)
 
 
 def _id_like(slot: IOSlot) -> bool:
