@@ -78,8 +78,10 @@ def run(seed: int, distractors: int) -> dict[str, Any]:
             plan = router.route(e.text, k=10)
             row = (outcome(list(plan.selected), list(e.gold)), set(e.gold) <= {n for n, _ in plan.ranked[:5]})
             split = "tune" if e.split in TUNE else "held"
-            for key in (f"{e.source} / {split}", f"{e.source} / all",
-                        "all foreign / all" if e.source != "generated" else "generated / all"):
+            keys = [f"{e.source} / {split}", f"{e.source} / all"]
+            if e.source != "generated":
+                keys += ["all foreign / all", f"all foreign / {split}"]
+            for key in keys:
                 groups[arm][key].append(row)
     router.config.flow_pull = True
     keys = sorted({k for g in groups.values() for k in g})

@@ -23,7 +23,7 @@ from agentfn.router.dataflow import IOSlot, RequestValues, ToolIO, flow_score, m
 from agentfn.router.flowstats import FlowStats
 from agentfn.router.producers import changes_state, id_evidence, needs_same_input, service_affinity
 
-__all__ = ["plan_flow"]
+__all__ = ["lift_pulled", "plan_flow"]
 
 
 class _Chain:
@@ -158,3 +158,26 @@ def plan_flow(
             break
     ch.order_edges()
     return ch.tools, ch.edges, ch.pulled
+
+
+def lift_pulled(
+    ranked: Sequence[tuple[str, float]], pulled: Sequence[str], selected: Sequence[str], depth: int = 5
+) -> list[tuple[str, float]]:
+    """``ranked`` with the producers data flow pulled in moved into its top ``depth``.
+
+    A pulled producer is part of the combination, so it belongs among the tools
+    a model is shown first. Each takes the place of the lowest-ranked top tool
+    that is not selected; the scores stay where they were (best first), so the
+    head and the order of the rest are unchanged.
+    """
+    names = [n for n, _ in ranked]
+    top = names[:depth]
+    chosen = set(selected)
+    room = [n for n in reversed(top) if n not in chosen]
+    missing = [p for p in dict.fromkeys(pulled) if p not in top][: len(room)]
+    if not missing:
+        return list(ranked)
+    out = set(room[: len(missing)])
+    head = [n for n in top if n not in out] + missing
+    rest = [n for n in names if n not in set(head)]
+    return list(zip((head + rest)[: len(ranked)], (s for _, s in ranked), strict=False))

@@ -315,7 +315,8 @@ class RequestValues:
     def of(cls, text: str) -> RequestValues:
         quoted = len(_QUOTED.findall(text))
         numbers = len(_NUMBER.findall(text)) + sum(1 for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMWORDS)
-        ids = [_label(text, m.start()) for m in _IDLIKE.finditer(text)]
+        # A date ("2025-03-10") or a time is a date, not an identifier.
+        ids = [_label(text, m.start()) for m in _IDLIKE.finditer(text) if not _DATE.fullmatch(m.group())]
         # A short number right after a content word ("ticket 993", "order 42") is an identifier of that thing.
         ids += [lab for m in _SHORT_NUMBER.finditer(text) if (lab := _label(text, m.start()))]
         codes = [_label(text, m.start()) for m in _CODELIKE.finditer(text) if m.group() not in _NOT_CODES]

@@ -42,6 +42,7 @@ from agentfn.router.calibration import (
     request_words,
     tool_vocabulary,
 )
+from agentfn.router.chain import lift_pulled
 from agentfn.router.combine import CoUsage
 from agentfn.router.config import RoutePlan, RouterConfig
 from agentfn.router.dataflow import RequestValues, ToolIO, fill_score, tool_io
@@ -393,10 +394,12 @@ class Router:
         if not abstain and ranked:
             top_name = sc.top(rk.whole["weighted"], 1, rk.slots)[0][0] if cfg.fusion == "rrf" and not rerank else ranked[0][0]
             values = RequestValues.of(f"{context} {text}".strip())
-            selected = select(
+            sel = select(
                 ranked, top_name, rk.step_tops, rk.floor, config=cfg, co_usage=self.co_usage, flow=self.flow,
                 io_of=self.io, records=self.index.records, values=values, relevance=_relevance(pool),
-            ).selected
+            )
+            selected = sel.selected
+            ranked = lift_pulled(ranked, sel.pulled, selected)  # pulled producers join the top 5
         lap("select")
         plan = RoutePlan(ranked=ranked, selected=selected, abstain=abstain, confidence=confidence)
         if self.planner is not None and not abstain:
