@@ -51,6 +51,15 @@ class _Chain:
         named = flow_score(sio, slot) * service_affinity(sio, self.io_of(dst), self.values.squashed) * id_evidence(sio, slot)
         return max(named, self.stats.boost(sio, dst, slot))
 
+    def circular(self, cand: str, consumer: str, slot: IOSlot) -> bool:
+        """Whether ``cand`` needs, to run, the very value it should find (``get_order_details(order_id)`` for an
+        ``order_id``), or a value only ``consumer`` gives (the user's details for the email that finds the user)."""
+        needs = self.open_inputs(cand)
+        if needs_same_input(self.io_of(cand), slot, needs):
+            return True
+        cio = self.io_of(consumer)
+        return any(flow_score(cio, s) >= self.min_flow for s in needs)
+
     def may_produce(self, name: str) -> bool:
         """Whether ``name`` may join as a producer: a tool that changes something (creates, sends,
         cancels...) joins only when the request asks for that action; lookups always may."""
@@ -82,8 +91,8 @@ class _Chain:
                         if cand == consumer or cand in self.tools or not self.may_produce(cand):
                             continue
                         f = self.producer_flow(cand, consumer, slot)
-                        if f < self.min_flow or needs_same_input(self.io_of(cand), slot, self.open_inputs(cand)):
-                            continue  # a lookup that needs the very value it should find is no first step
+                        if f < self.min_flow or self.circular(cand, consumer, slot):
+                            continue
                         # A producer the request (or the chain) can feed beats one that needs yet another tool.
                         s = f * (0.5 + 0.5 * rel) * max(0.4, 1.0 - 0.25 * self.unfed(cand))
                         if s > best:
