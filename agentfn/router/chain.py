@@ -7,12 +7,17 @@
   producer among the request's candidates (a lookup, or a tool whose action,
   such as "create" or "send", the request asks for) (``flow x (0.5 + 0.5 x relevance)``,
   lower when the producer itself has open inputs; learned flow counts too)
-  joins, before it, and its own open inputs are looked at in turn;
+  joins, before it, and its own open inputs are looked at in turn. The flow is
+  weighed by :mod:`agentfn.router.producers` (the consumer's own service first,
+  id-like inputs only from outputs carrying ids), and a candidate that needs the
+  value it should find, or one only its consumer gives, is skipped;
 * *consumers*: a top-ranked candidate whose open input a chosen tool produces
   joins when the request mentions something only it covers ("the weather
   where my IP is": ``get_my_ip`` -> ``ip_location`` -> ``weather``);
 * *ordering edges* between tools chosen for other reasons (two steps of the
   request) whose outputs clearly feed each other.
+
+:func:`lift_pulled` then moves the pulled tools into the top of ``ranked``.
 """
 
 from __future__ import annotations
