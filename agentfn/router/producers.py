@@ -68,7 +68,7 @@ def service_affinity(producer: ToolIO, consumer: ToolIO, said: str = "") -> floa
     request (``said``: lower-cased, no spaces, see
     :attr:`~agentfn.router.dataflow.RequestValues.squashed`) names the consumer's
     service (its namespace or a brand word, :attr:`~agentfn.router.dataflow.ToolIO.brands`)
-    and not the producer's, another service's producer drops to 0.3.
+    and not the producer's, a producer of another (named or branded) service drops to 0.3.
     """
     ps, pw = service_words(producer.name)
     cs, cw = service_words(consumer.name)
@@ -76,10 +76,11 @@ def service_affinity(producer: ToolIO, consumer: ToolIO, said: str = "") -> floa
         return 1.0 if ps == cs else 0.0
     if not ps and not cs and (pw & cw or producer.brands & consumer.brands):
         return 1.0
-    named = [w for w in ({cs} if cs else consumer.brands) if w.replace("_", "") in said]
-    other = [w for w in ({ps} if ps else producer.brands) if w.replace("_", "") in said]
-    if named and not other:
-        return 0.3
+    mine = {cs} if cs else consumer.brands
+    theirs = {ps} if ps else producer.brands
+    named = [w for w in mine if w.replace("_", "") in said]
+    if theirs and not theirs & mine and named and not any(w.replace("_", "") in said for w in theirs):
+        return 0.3  # the request names the consumer's service, and the producer belongs to another one
     return 0.5 if ps or cs else 0.85
 
 

@@ -172,3 +172,18 @@ def test_pulled_producers_join_the_top_five_without_moving_the_head() -> None:
     assert lift_pulled(ranked, [], ["a"]) == ranked
     # A producer found beyond the ranked list still enters the top five.
     assert [n for n, _ in lift_pulled(ranked[:5], ["z"], ["a", "z"])] == ["a", "b", "c", "d", "z"]
+
+
+def test_a_service_the_request_names_keeps_its_own_lookups() -> None:
+    def io(name: str, desc: str) -> ToolIO:
+        return tool_io(ToolRecord.of({"name": name, "description": desc, "parameters": {"type": "object", "properties": {}}}))
+
+    track = io("easypost-track-package", "Track a parcel by tracking number. Uses EasyPost.")
+    label = io("canadaPostCreateShippingLabel", "Create a shipping label for a parcel. (Canada Post API)")
+    said = RequestValues.of("has the box to Paris been delivered with EasyPost").squashed
+    assert service_affinity(label, track, said) == 0.3  # another brand, and the request names EasyPost
+    assert service_affinity(label, track) == 0.85  # nothing named: plain names of unknown service
+    # A producer with no brand of its own is not another service: a title-cased description changes nothing.
+    flights = io("searchFlights", "Search one-way flights between airports. Returns Flights with prices.")
+    airport = io("searchAirport", "Find airports by name.")
+    assert service_affinity(airport, flights, RequestValues.of("flights from Boston to Chicago").squashed) == 0.85
