@@ -29,7 +29,7 @@ from agentfn.messages import UserMessage
 
 __all__ = ["PLAIN_PROSE_TOKENS", "ProseFunction", "prose_function", "tidy_prose", "whole_request"]
 
-PLAIN_PROSE_TOKENS = 96
+PLAIN_PROSE_TOKENS = 80
 """Tokens of a grounded model's plain reply when ``max_words`` does not say: a short poem or note."""
 _MARKUP = re.compile(r"</?(?:tool_call|tool_response|\|im_start\||\|im_end\|)[^>]*>|<\|[^|>]*\|>")
 
