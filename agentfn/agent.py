@@ -453,6 +453,10 @@ class Agent(Generic[DepsT, OutputT]):
             yield self._emit(StepEnd(run_id=run_id, step=step, new_messages=new_step_messages, usage=usage))
             if chain_at < len(chain) and all(oc.status == "ok" for oc in outcomes):
                 chain_at += 1
+            denied = next((oc for oc in outcomes if oc.status == "denied" and chain[chain_at:chain_at + 1] == [oc.tool_name]), None)
+            if denied is not None:  # forcing the route's tool again would be denied again: say so now
+                outcome, reason, error = "error", f"tool {denied.tool_name!r} was not approved", denied.exception
+                break
             if finished_output is not None:
                 outcome, reason, final = "answered", None, finished_output.value
                 break

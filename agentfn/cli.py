@@ -340,7 +340,11 @@ def run_answer(result: Any) -> Any:
     if result.ok:
         return result.output
     from agentfn._answer import failure_answer
+    from agentfn.exceptions import ApprovalDeniedError
 
+    if isinstance(result.error, ApprovalDeniedError) and result.error.tool_name:
+        name = result.error.tool_name  # addressed to the user, not the model: what would let it run
+        return f"I did not run {name}: it needs your approval. Run again with --approve {name} (or --yes) to allow it."
     return failure_answer(result.messages, result.reason)
 
 

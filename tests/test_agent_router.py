@@ -89,3 +89,31 @@ async def test_follow_route_forces_the_selected_chain_one_call_per_step() -> Non
     assert len(plan.selected) >= 2
     assert choices == [*plan.selected, "auto"]
     assert [m.name for m in result.messages if isinstance(m, ToolMessage)] == plan.selected
+
+
+async def test_follow_route_stops_at_a_denied_call_instead_of_forcing_it_again() -> None:
+    import copy
+    import io
+
+    from agentfn.approval import TerminalApprover
+
+    tools = make_tools()
+    gated = copy.copy(tools["list_files"])
+    gated.requires_approval = True  # as require_approval marks a tool with side effects
+    tools = Toolset([gated if t.name == "list_files" else t for t in tools])
+    router = Router.build(list(tools), encoder=None)
+    forced: list[str] = []
+
+    def reply(messages: list[Message], request: ModelRequest) -> AssistantMessage | str:
+        forced.append(request.tool_choice)
+        if request.tool_choice in request.tool_names():
+            return AssistantMessage(tool_calls=[call(request.tool_choice, {"query": "."})])
+        return "done"
+
+    approver = TerminalApprover(interactive=False, stderr=io.StringIO())  # no terminal: nobody can approve
+    agent = Agent(FunctionModel(reply), tools, router=router, route_k=3, tool_choice="required", follow_route=True,
+                  approver=approver)
+    result = await agent.run("list files in a directory")
+    # one forced call, denied; the run ends there with the reason, not after the retries and the no-progress guard
+    assert forced == ["list_files"]
+    assert result.outcome == "error" and result.reason == "tool 'list_files' was not approved"

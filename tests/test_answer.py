@@ -128,3 +128,16 @@ def test_calculation_answers_show_the_arithmetic_not_the_chat(request_text: str,
     value = calculate(request_text)
     text = grounded_answer(_turn("calculate", {"expression": request_text}, json.dumps(value)))
     assert text is not None and text.startswith(shown)
+
+
+def test_a_long_span_of_days_also_reads_in_years_and_an_age_counts_whole_years() -> None:
+    from agentfn.library.datetime_tools import date_diff
+
+    days = render_result("date_diff", json.dumps(date_diff("1990-05-17", "2026-12-06")), {"start": "1990-05-17", "end": "2026-12-06"})
+    assert days.endswith("days (about 36 years).")
+    short = render_result("date_diff", json.dumps(date_diff("2024-01-01", "2024-03-01")), {"start": "2024-01-01", "end": "2024-03-01"})
+    assert short == "From 2024-01-01 to 2024-03-01: 60 days."
+    assert date_diff("1990-05-17", "2026-05-16", unit="years") == 35  # the day before the birthday
+    assert date_diff("1990-05-17", "2026-05-17", unit="years") == 36
+    assert date_diff("2026-05-17", "1990-05-17", unit="years") == -36
+    assert date_diff("2024-01-31", "2024-03-01", unit="months") == 1

@@ -223,3 +223,17 @@ def test_a_cli_area_that_fails_to_load_is_an_error_not_a_warning() -> None:
     assert "agentfn.probe" not in AREAS  # the probe command lives in agentfn.evals.cli
     with pytest.raises(ConfigError, match=r"agentfn\.no_such_area failed to load"):
         register_areas(("agentfn.no_such_area",))
+
+
+def test_a_run_stopped_by_a_denied_call_tells_the_user_how_to_allow_it() -> None:
+    from agentfn.agent import RunResult
+    from agentfn.cli import run_answer
+    from agentfn.exceptions import ApprovalDeniedError
+    from agentfn.messages import Usage, UserMessage
+
+    denied = ApprovalDeniedError("Tool 'list_files' was not run: it needs the user's approval.", tool_name="list_files")
+    result = RunResult[str](run_id="r", output=None, outcome="error", reason="tool 'list_files' was not approved",
+                            messages=[UserMessage(content="List the files here")], new_messages=[], usage=Usage(),
+                            steps=1, latency_s=0.1, error=denied)
+    assert run_answer(result) == ("I did not run list_files: it needs your approval. "
+                                  "Run again with --approve list_files (or --yes) to allow it.")

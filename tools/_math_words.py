@@ -37,6 +37,22 @@ _LEAD = re.compile(
 )
 
 
+_WHICH = re.compile(
+    r"^(?:which|what)(?:'s|\s+is)\s+(?:the\s+)?(?P<side>bigger|larger|greater|higher|more|smaller|lower|less)\b"
+    r"(?:\s+(?:number|value|one))?\s*[,:]?\s*(?P<a>[^,]+?)\s*,?\s+or\s+(?P<b>.+)$",
+    re.I,
+)
+
+
+def _which(expr: str) -> str:
+    """"which is bigger, 2**10 or 10**3" -> "max(2**10, 10**3)" (smaller: ``min``); else ``expr``."""
+    m = _WHICH.match(expr)
+    if m is None:
+        return expr
+    fn = "min" if m["side"].lower() in ("smaller", "lower", "less") else "max"
+    return f"{fn}({from_words(m['a'])}, {from_words(m['b'])})"
+
+
 def _numbers(text: str) -> list[str]:
     return re.findall(r"-?\d+(?:\.\d+)?", text)
 
@@ -92,6 +108,8 @@ def from_words(text: str, names: frozenset[str] | set[str] = frozenset()) -> str
     expr = spell_out_numbers(re.sub(r"[A-Za-z]+", lambda m: _spelling(m.group()), expr), lone_one=True)
     expr = re.sub(r"[$€£]", "", expr)
     expr = re.sub(r"(?<=\d),(?=\d{3}\b)", "", expr)  # thousands separators
+    if (which := _which(expr)) != expr:
+        return which
     original = expr
     while (lead := _LEAD.match(expr)) is not None and lead.end() > 0:
         expr = expr[lead.end() :]

@@ -132,18 +132,18 @@ def calculate(
     the constants pi, e, tau, inf and the functions sqrt, cbrt, exp, log (optional base),
     log10, log2, sin, cos, tan, asin, acos, atan, atan2, sinh, cosh, tanh, hypot,
     degrees, radians, floor, ceil, abs, round, min, max, factorial, gcd, lcm, comb, perm.
-    Integers are exact (arbitrary precision, up to about 30000 digits). Use ``^`` nowhere:
-    write powers as ``**``. Simple English works too: "17.5% of 2480", "1000 divided by 8",
-    "the square root of 144", "2 to the power of 10", "the average of 12, 18 and 27".
+    Integers are exact (arbitrary precision, up to about 30000 digits). ``^`` is a power, as on a
+    calculator (``2^10`` is ``2 ** 10``). Simple English works too: "17.5% of 2480", "1000 divided by 8",
+    "the square root of 144", "2 to the power of 10", "the average of 12, 18 and 27",
+    "which is bigger, 2^10 or 10^3".
 
     Args:
         expression: e.g. "2 * (3 + 4) ** 2", "sqrt(2) * sin(pi / 4)" or "15% of 64".
     """
     if len(expression) > MAX_EXPRESSION_CHARS:
         raise ToolRetry(f"expression longer than {MAX_EXPRESSION_CHARS} characters")
-    expression = from_words(expression, _NAMES)
-    if "^" in expression:
-        raise ToolRetry("'^' is not a power operator here; write powers as '**'")
+    # "2^10" as people and calculators write it: there is no bitwise xor here to confuse it with
+    expression = from_words(expression.replace("^", "**"), _NAMES)
     try:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as exc:

@@ -179,17 +179,18 @@ _UNIT_SECONDS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0, "days": 86400
 def date_diff(
     start: str,
     end: str,
-    unit: Literal["seconds", "minutes", "hours", "days", "weeks"] = "days",
+    unit: Literal["seconds", "minutes", "hours", "days", "weeks", "months", "years"] = "days",
     timezone: str | None = None,
 ) -> float:
-    """How many days, weeks, hours, minutes or seconds until a date, since a date, or between
-    two dates or date-times (from ``start`` to ``end``; negative when end is earlier). For
-    "how long until/since X", one end is today.
+    """How many days, weeks, months, years, hours, minutes or seconds until a date, since a date, or
+    between two dates or date-times (from ``start`` to ``end``; negative when end is earlier). For
+    "how long until/since X" and "how old is someone born on X" (an age), one end is today.
 
     Args:
         start: ISO 8601 date or date-time, or "today"/"now".
         end: ISO 8601 date or date-time, or "today"/"now".
-        unit: unit of the result.
+        unit: unit of the result; months and years count whole calendar months and years
+            (an age: born 1990-05-17, on 2026-05-16 it is 35 years).
         timezone: IANA zone for values given without offset (default: both naive, no zone).
     """
     a, b = _parse(start, timezone), _parse(end, timezone)
@@ -198,7 +199,18 @@ def date_diff(
     if a.tzinfo is not None:
         # Same-zone subtraction in Python ignores the offsets (wall-clock difference); UTC counts real time.
         a, b = a.astimezone(_UTC_FALLBACK), b.astimezone(_UTC_FALLBACK)
+    if unit in ("months", "years"):
+        per = 12 if unit == "years" else 1
+        return float(_whole_months(a, b) // per) if b >= a else -float(_whole_months(b, a) // per)
     return (b - a).total_seconds() / _UNIT_SECONDS[unit]
+
+
+def _whole_months(a: datetime_type, b: datetime_type) -> int:
+    """Whole calendar months from ``a`` to a later ``b`` (a month ends on the same day of the month)."""
+    months = (b.year - a.year) * 12 + b.month - a.month
+    if (b.day, b.time()) < (a.day, a.time()):
+        months -= 1
+    return months
 
 
 class DateInfo(BaseModel):

@@ -8,7 +8,8 @@ model=m)``) or offer them to an agent, which lends them its model.
 (:mod:`agentfn.library._language_rules`: a phrasebook, a polarity lexicon, an extractive
 summary) used instead of the model when the model is one whose own prose is not shown
 (``answer_mode="grounded"``, the embedded 135M default): it would invent an answer; the
-rules answer or say that they cannot (:class:`NotSupportedOffline`). ``generate_code`` asks
+rules answer or say that they cannot (:class:`NotSupportedOffline`). ``generate`` asks such a model
+for plain text in reply to the user's whole request (:class:`agentfn.library._prose.ProseFunction`); ``generate_code`` asks
 such a model for one plain code block of bounded length instead of code escaped in JSON
 (:class:`CodeFunction`).
 """
@@ -33,6 +34,7 @@ from agentfn.library._language_rules import (
     phrasebook_translate,
     writes_prose,
 )
+from agentfn.library._prose import prose_function, whole_request
 from agentfn.llm_function import LLMFunction, llm_function
 from agentfn.messages import UserMessage
 
@@ -112,9 +114,9 @@ def _summary_rules(arguments: dict[str, Any]) -> Summary:
     return Summary(format="prose", text=parts[0])
 
 
-@llm_function()
+@prose_function
 async def generate(prompt: str, max_words: int | None = None, style: str | None = None) -> str:
-    """Write new free text for a request: a poem, a haiku, a story, an email, a note, a tweet, a paragraph...
+    """Write new free text for a request: a poem, a haiku, a story, a joke, an email, a note, a tweet, a paragraph...
 
     Args:
         prompt: what to write.
@@ -390,13 +392,9 @@ def code_from_reply(reply: str, language: str) -> str:
 
 
 def _whole_task(task: str, ctx: RunContext[Any] | None) -> str:
-    """The user's request when ``task`` is only a piece of it: a small model copies fragments
-    ("reverses a string" of "Write a Python function that reverses a string")."""
-    request = next((str(m.content) for m in reversed(ctx.messages) if isinstance(m, UserMessage)), "") if ctx else ""
-    words = set(re.findall(r"\w+", task.lower()))
-    if request and len(request) > len(task) and words <= set(re.findall(r"\w+", request.lower())):
-        return request.strip().rstrip(".?!")
-    return task.strip().rstrip(".?!")
+    """The user's request when ``task`` is only a piece of it ("reverses a string" of "Write a Python
+    function that reverses a string")."""
+    return whole_request(task, ctx)
 
 
 class CodeFunction(LLMFunction[Any, Any]):

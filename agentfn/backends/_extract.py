@@ -80,7 +80,7 @@ _FILLER = frozenset(
 
 _VERBS = frozenset({"is", "are", "was", "were"})
 _RELATIVE_TO_TODAY = re.compile(
-    r"\b(?:today|now|tonight|tomorrow|yesterday|until|till|since|ago|left|current(?:ly)?|this (?:week|month|year))\b",
+    r"\b(?:today|now|tonight|tomorrow|yesterday|until|till|since|ago|left|current(?:ly)?|this (?:week|month|year)|old|born|age)\b",
     re.IGNORECASE,
 )
 _NUMERIC = re.compile(r"[-+]?[\d.,%]+")

@@ -72,7 +72,7 @@ def test_refusals(call: object, message: str) -> None:
 
 
 def test_schema_exposes_the_unit_choices() -> None:
-    assert date_diff.parameters["properties"]["unit"]["enum"] == ["seconds", "minutes", "hours", "days", "weeks"]
+    assert date_diff.parameters["properties"]["unit"]["enum"] == ["seconds", "minutes", "hours", "days", "weeks", "months", "years"]
     assert now.side_effects == "none" and not now.idempotent
 
 

@@ -1,0 +1,108 @@
+"""``generate`` for a grounded model: one plain-text reply to the user's whole request, bounded and tidied.
+
+A model whose own prose is not shown (``answer_mode="grounded"``, the embedded 135M default) writes
+readable free text when simply asked ("Write a haiku about autumn"), but under ``generate``'s JSON
+contract it writes about the contract instead ("The result of the function is"), and it often copies
+only a fragment of the request into ``prompt`` ("autumn"). :class:`ProseFunction` asks such a model
+for plain text instead:
+
+* the request is the user's whole request when ``prompt`` is only a piece of it (:func:`whole_request`);
+* the reply is bounded (:data:`PLAIN_PROSE_TOKENS`, or about twice ``max_words``) and greedy;
+* :func:`tidy_prose` keeps the first occurrence of each repeated line or clause (greedy decoding of
+  a small model repeats "a leaf's fate is not set" until the token limit), cuts a reply stopped by
+  the limit back to its last complete sentence or line, and keeps at most ``max_words`` words.
+
+Any other model runs the prompt template as usual.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from agentfn.backends.base import Model, ModelRequest
+from agentfn.context import RunContext
+from agentfn.library._language_rules import NotSupportedOffline, writes_prose
+from agentfn.llm_function import LLMFunction
+from agentfn.messages import UserMessage
+
+__all__ = ["PLAIN_PROSE_TOKENS", "ProseFunction", "prose_function", "tidy_prose", "whole_request"]
+
+PLAIN_PROSE_TOKENS = 80
+"""Tokens of a grounded model's plain reply when ``max_words`` does not say: a short poem or note."""
+_MARKUP = re.compile(r"</?(?:tool_call|tool_response|\|im_start\||\|im_end\|)[^>]*>|<\|[^|>]*\|>")
+
+
+def whole_request(piece: str, ctx: RunContext[Any] | None) -> str:
+    """The user's request when ``piece`` is only a part of it (every word of ``piece`` is in it): a small
+    model copies fragments ("autumn" of "Write a haiku about autumn"); else ``piece``."""
+    request = next((str(m.content) for m in reversed(ctx.messages) if isinstance(m, UserMessage)), "") if ctx else ""
+    words = set(re.findall(r"\w+", piece.lower()))
+    if request and len(request) > len(piece) and words <= set(re.findall(r"\w+", request.lower())):
+        return request.strip().rstrip(".?!")
+    return piece.strip().rstrip(".?!")
+
+
+def _key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def tidy_prose(text: str, *, cut_off: bool = False, max_words: int | None = None) -> str:
+    """``text`` without chat markup, repeated lines or clauses, an unfinished tail (``cut_off``: the
+    token limit stopped it) or words past ``max_words``."""
+    text = _MARKUP.sub("", text).strip()
+    seen: set[str] = set()
+    lines: list[str] = []
+    for line in text.splitlines():
+        clauses = re.split(r"(?<=[,;.!?])\s+", line.strip())
+        kept = [c for c in clauses if not _key(c) or _key(c) not in seen]
+        seen.update(_key(c) for c in clauses if _key(c))
+        if kept or not line.strip():
+            lines.append(" ".join(kept))
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    if cut_off:
+        ends = [m.end() for m in re.finditer(r"[.!?](?=\s|$)|\n", text)]
+        if ends and len(text[: ends[-1]].split()) >= 3:
+            text = text[: ends[-1]].strip()
+    if max_words is not None and len(text.split()) > max_words:
+        text = " ".join(text.split()[:max_words])
+    return text.strip(" ,;")
+
+
+class ProseFunction(LLMFunction[Any, Any]):
+    """``generate`` (see the module docstring): the template for models whose prose is shown, one
+    plain bounded reply to the whole request for a grounded model."""
+
+    async def run(
+        self,
+        arguments: Mapping[str, Any],
+        *,
+        model: Model | str | None = None,
+        ctx: RunContext[Any] | None = None,
+        model_settings: Mapping[str, Any] | None = None,
+    ) -> Any:
+        backend = self.resolve_model(model, ctx)
+        if writes_prose(backend):
+            return await super().run(arguments, model=backend, ctx=ctx, model_settings=model_settings)
+        ask = whole_request(str(arguments["prompt"]), ctx)
+        if style := arguments.get("style"):
+            ask += f" (style: {style})"
+        max_words = arguments.get("max_words")
+        limit = PLAIN_PROSE_TOKENS if not max_words else max(16, min(2 * int(max_words), 4 * PLAIN_PROSE_TOKENS))
+        request = ModelRequest(messages=[UserMessage(content=ask)], tool_choice="none", max_tokens=limit, temperature=0)
+        response = await backend.request(request)
+        text = tidy_prose(response.message.content or "", cut_off=response.finish_reason == "length",
+                          max_words=int(max_words) if max_words else None)
+        if len(text.split()) < 2:
+            raise NotSupportedOffline("the embedded model did not write usable text for this request; "
+                                      "use a larger model (--model/--base-url)")
+        return text
+
+
+def prose_function(function: Callable[..., Any]) -> ProseFunction:
+    """``@llm_function()`` (the default template, ``functions/<name>.jinja``) as a :class:`ProseFunction`."""
+    return ProseFunction(
+        function, template=None, package="agentfn.prompts", prompt=None, system=None, retries=2, output_type=None,
+        output_from=None, finalize=None, model_settings=None, name=None, tool_options={},
+    )
