@@ -81,6 +81,7 @@ def main() -> None:
     base = Router.build(es.tools)
     names = base.names()
     base_vecs = base.index.live_vectors(names)
+    base_heads = base.index.live_heads(names)
     records = [base.record(n) for n in names]
     data = load_router_data()
     foreign = [e.text for e in data.examples() if e.source != "generated" and e.gold]
@@ -93,8 +94,10 @@ def main() -> None:
     load_start = list(os.getloadavg())
     rows: list[dict[str, Any]] = []
     for n in args.sizes:
-        recs, vecs = scaled_tools(records, base_vecs, n, seed=n)
-        hybrid = Router.build(recs, encoder=base.encoder, embeddings=vecs)
+        # Tool and head vectors get the same noise treatment (each half renormalised).
+        recs, both = scaled_tools(records, np.concatenate([base_vecs, base_heads], axis=1), n, seed=n)
+        vecs, heads = (h / np.linalg.norm(h, axis=1, keepdims=True) for h in np.split(both, 2, axis=1))
+        hybrid = Router.build(recs, encoder=base.encoder, embeddings=vecs, head_embeddings=heads)
         hybrid.query_cache_size = 0  # every request is encoded: no cache hits
         lexical = Router.build(recs, encoder=None)
         row = {"tools": n, "hybrid": _timed(hybrid, requests), "lexical": _timed(lexical, requests)}

@@ -19,7 +19,8 @@ three signals that keep short requests (low cosines everywhere) apart from
 requests for something else: the best cosine against the request's cosines
 with a background of tools of many domains (:data:`~agentfn.router._probes.BACKGROUND_TOOLS`),
 against each top tool's name and first sentence (:func:`head_text`: long
-docstrings dilute a tool's vector), and of what the request acts on
+docstrings dilute a tool's vector; embedded when the tool is indexed, see
+:mod:`agentfn.router.heads`), and of what the request acts on
 (:func:`object_request`). It is the default rule since it beat the threshold
 on held-out foreign requests without refusing more short requests
 (``benchmarks/fit_abstention.py``). ``agentfn train router`` refits the
@@ -34,6 +35,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from agentfn.router.heads import head_text
 from agentfn.router.index import FloatArray
 from agentfn.router.scoring import Scorer
 from agentfn.router.text import ToolRecord, lexical_tokens, split_name, tokenize
@@ -68,7 +70,6 @@ class ProbeCalibrator:
         self._key: tuple[int, bool, float, int] | None = None
         self._value = 0.0
         self._tool_stats: dict[tuple[str, float, float], tuple[float, float]] = {}
-        self._heads: dict[tuple[str, str], FloatArray] = {}
 
     def reset(self) -> None:
         """Forget the probe vectors (the encoder changed) and the cached threshold."""
@@ -77,7 +78,6 @@ class ProbeCalibrator:
         self._background_vecs = None
         self._key = None
         self._tool_stats.clear()
-        self._heads.clear()
 
     def probe_vectors(self) -> FloatArray:
         encoder = self.scorer.index.encoder
@@ -119,25 +119,18 @@ class ProbeCalibrator:
         return sims
 
     def head_vector(self, name: str) -> FloatArray:
-        """The vector of a tool's name and first sentence (:func:`head_text`), encoded once per tool.
+        """The vector of a tool's name and first sentence (:func:`head_text`).
 
         Long docstrings (paragraphs of syntax and examples) dilute a tool's
         vector, so a short request scores low against it even when the tool
-        serves it; the first sentence says what the tool is for.
+        serves it; the first sentence says what the tool is for. Embedded when
+        the tool was indexed (a router saved without head vectors: on first use).
         """
         return self.head_vectors([name])[0]
 
     def head_vectors(self, names: Sequence[str]) -> list[FloatArray]:
-        """:meth:`head_vector` of several tools; the ones not seen yet are encoded in one batch."""
-        records = self.scorer.index.records
-        keys = [(n, records[n].description) for n in names]
-        missing = [k for k in dict.fromkeys(keys) if k not in self._heads]
-        if missing:
-            encoder = self.scorer.index.encoder
-            assert encoder is not None
-            for key, vec in zip(missing, encoder.encode([head_text(records[k[0]]) for k in missing]), strict=True):
-                self._heads[key] = vec
-        return [self._heads[k] for k in keys]
+        """:meth:`head_vector` of several tools (see :meth:`~agentfn.router.index.ToolIndex.head_vectors`)."""
+        return list(self.scorer.index.head_vectors(names))
 
     def tool_level(self, name: str) -> tuple[float, float]:
         """Mean and spread of one tool's cosine with requests it does not serve (how high it scores for nothing).
@@ -227,12 +220,6 @@ def object_request(text: str) -> str:
     """
     words = [w for w in re.findall(r"[\w'-]+", bare_request(text)) if w.lower() not in _ACTIONS]
     return " ".join(words)
-
-
-def head_text(rec: ToolRecord) -> str:
-    """A tool's readable name and the first sentence of its description (at most 40 words)."""
-    first = re.split(r"(?<=[.!?])\s|\n\s*\n", rec.description.strip(), maxsplit=1)[0]
-    return f"{' '.join(split_name(rec.name))}: {' '.join(first.split()[:40])}"
 
 
 def request_words(text: str) -> frozenset[str]:

@@ -6,8 +6,13 @@ name None) and a tool added later takes a new slot, so every per-slot array
 increases on every change, so caches derived from the registry (the
 calibrated abstention threshold) know when to recompute.
 
-Tool vectors are cached by the exact text embedded (:func:`dense_text`), so
-re-adding a tool, or rebuilding from a saved router, embeds nothing.
+Each tool has two vectors, both embedded when it is added: its full text
+(:func:`dense_text`, ``emb``) and its head (name + first sentence,
+:func:`~agentfn.router.heads.head_text`, ``head_emb``, read by the abstention
+model). Vectors are cached by the exact text embedded, so re-adding a tool, or
+rebuilding from a saved router, embeds nothing. A router saved before head
+vectors existed loads without them (``has_head`` False); :meth:`ToolIndex.head_vectors`
+embeds those on first use.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import numpy.typing as npt
 from agentfn.exceptions import ToolsetConflictError
 from agentfn.router.ann import AnnIndex, AnnParams
 from agentfn.router.encoder import Encoder
+from agentfn.router.heads import head_text
 from agentfn.router.lexical import BM25Index
 from agentfn.router.text import ToolRecord, dense_text, lexical_tokens
 
@@ -41,6 +47,9 @@ class ToolIndex:
         """Name per slot (None for removed tools); slot order is insertion order."""
         dim = encoder.dim if encoder is not None else 0
         self.emb: FloatArray = np.zeros((0, dim), dtype=np.float32)
+        self.head_emb: FloatArray = np.zeros((0, dim), dtype=np.float32)
+        """Head vector per slot (:func:`~agentfn.router.heads.head_text`); rows with ``has_head`` False are not set."""
+        self.has_head = np.zeros(0, dtype=bool)
         self.alive = np.zeros(0, dtype=bool)
         self.vec_cache: dict[str, FloatArray] = {}
         self.ann: AnnIndex | None = None
@@ -58,23 +67,33 @@ class ToolIndex:
         """Live tool names in insertion order."""
         return [n for n in self.slot_names if n is not None]
 
-    def add_many(self, recs: Sequence[ToolRecord], batch_size: int = 64, *, ann_params: AnnParams | None = None) -> None:
-        """Index ``recs``; with ``ann_params`` an existing ANN index is extended (or built from them)."""
+    def add_many(
+        self, recs: Sequence[ToolRecord], batch_size: int = 64, *, ann_params: AnnParams | None = None, heads: bool = True
+    ) -> None:
+        """Index ``recs``; with ``ann_params`` an existing ANN index is extended (or built from them).
+
+        Their full-text and head vectors are embedded together (cached ones are
+        reused); ``heads=False`` leaves head vectors not cached to
+        :meth:`head_vectors` (a router saved without them).
+        """
         seen: set[str] = set()
         for rec in recs:
             if rec.name in self.slot_of or rec.name in seen:
                 raise ToolsetConflictError(rec.name, "the router", "the tools being added")
             seen.add(rec.name)
-        vectors = self.vectors_for(recs, batch_size)
+        head_texts = [head_text(r) for r in recs] if self.encoder is not None else []
+        if not heads:
+            head_texts = [t if t in self.vec_cache else "" for t in head_texts]
+        vectors = self.vectors_for(recs, batch_size, also=[t for t in head_texts if t])
         self.version += 1
         start = self.n_slots
         need = start + len(recs)
         if need > self.emb.shape[0]:
-            cap = max(need, 2 * self.emb.shape[0], 64)
-            grown = np.zeros((cap, self.emb.shape[1]), dtype=np.float32)
-            grown[: self.emb.shape[0]] = self.emb
-            self.emb = grown
-            self.alive = np.concatenate([self.alive, np.zeros(cap - self.alive.shape[0], dtype=bool)])
+            self._grow(max(need, 2 * self.emb.shape[0], 64))
+        for i, text in enumerate(head_texts):
+            if text:
+                self.head_emb[start + i] = self.vec_cache[text]
+                self.has_head[start + i] = True
         for i, rec in enumerate(recs):
             slot = start + i
             self.slot_names.append(rec.name)
@@ -91,23 +110,51 @@ class ToolIndex:
         else:
             self.ensure_ann(ann_params)
 
+    def _grow(self, cap: int) -> None:
+        def grown(a: FloatArray) -> FloatArray:
+            out = np.zeros((cap, a.shape[1]), dtype=np.float32)
+            out[: a.shape[0]] = a
+            return out
+
+        self.emb, self.head_emb = grown(self.emb), grown(self.head_emb)
+        self.alive = np.concatenate([self.alive, np.zeros(cap - self.alive.shape[0], dtype=bool)])
+        self.has_head = np.concatenate([self.has_head, np.zeros(cap - self.has_head.shape[0], dtype=bool)])
+
+    def head_vectors(self, names: Sequence[str]) -> FloatArray:
+        """The head vectors of ``names`` (in that order); any not embedded yet are embedded now, in one batch."""
+        assert self.encoder is not None
+        slots = [self.slot_of[n] for n in names]
+        missing = sorted({s for s in slots if not self.has_head[s]})
+        if missing:
+            texts = [head_text(self.records[self.slot_names[s] or ""]) for s in missing]
+            self.vectors_for([], also=texts)
+            for s, text in zip(missing, texts, strict=True):
+                self.head_emb[s] = self.vec_cache[text]
+                self.has_head[s] = True
+        return self.head_emb[slots] if slots else self.head_emb[:0]
+
     def remove(self, name: str) -> None:
         """Drop a tool by name. Raises KeyError if absent."""
         slot = self.slot_of.pop(name)
         self.version += 1
         self.slot_names[slot] = None
         self.alive[slot] = False
+        self.has_head[slot] = False
         self.lex.remove(slot)
         if self.ann is not None:
             self.ann.remove(slot)
         del self.records[name]
 
-    def vectors_for(self, recs: Sequence[ToolRecord], batch_size: int = 64) -> FloatArray | None:
-        """Embeddings for ``recs``, computing only texts not in the cache."""
+    def vectors_for(self, recs: Sequence[ToolRecord], batch_size: int = 64, also: Sequence[str] = ()) -> FloatArray | None:
+        """Embeddings for ``recs``, computing only texts not in the cache.
+
+        ``also`` are more texts (tools' heads) embedded in the same batches and
+        left in the cache.
+        """
         if self.encoder is None:
             return None
         texts = [dense_text(r) for r in recs]
-        missing = sorted({t for t in texts if t not in self.vec_cache})
+        missing = sorted({t for t in [*texts, *also] if t not in self.vec_cache})
         if missing:
             for text, vec in zip(missing, self.encoder.encode(missing, batch_size=batch_size), strict=True):
                 self.vec_cache[text] = vec
@@ -115,10 +162,23 @@ class ToolIndex:
             return np.zeros((0, self.encoder.dim), dtype=np.float32)
         return np.stack([self.vec_cache[t] for t in texts])
 
-    def preload_vectors(self, recs: Sequence[ToolRecord], vectors: FloatArray) -> None:
-        """Seed the vector cache (precomputed or saved vectors: nothing is re-embedded)."""
+    def preload_vectors(self, recs: Sequence[ToolRecord], vectors: FloatArray, heads: FloatArray | None = None) -> None:
+        """Seed the vector cache (precomputed or saved vectors: nothing is re-embedded).
+
+        ``heads`` holds the tools' head vectors, one row per record; an all-zero
+        row is a head not embedded yet (left out of the cache).
+        """
         for rec, vec in zip(recs, vectors, strict=True):
             self.vec_cache[dense_text(rec)] = np.asarray(vec, dtype=np.float32)
+        if heads is not None:
+            for rec, vec in zip(recs, heads, strict=True):
+                if np.any(vec):
+                    self.vec_cache[head_text(rec)] = np.asarray(vec, dtype=np.float32)
+
+    def live_heads(self, names: Sequence[str]) -> FloatArray:
+        """The head vectors of ``names`` as embedded so far (all-zero rows: not yet), without embedding any."""
+        slots = [self.slot_of[n] for n in names]
+        return self.head_emb[slots] * self.has_head[slots, None] if slots else self.head_emb[:0]
 
     def set_encoder(self, encoder: Encoder | None, ann_params: AnnParams | None = None) -> None:
         """Swap the encoder and re-embed every live tool; the ANN index is rebuilt if asked for."""
@@ -129,10 +189,16 @@ class ToolIndex:
         recs = [self.records[n] for n in self.names()]
         dim = encoder.dim if encoder is not None else 0
         self.emb = np.zeros((max(self.n_slots, self.alive.shape[0]), dim), dtype=np.float32)
-        vecs = self.vectors_for(recs, 64)
+        self.head_emb = np.zeros_like(self.emb)
+        self.has_head = np.zeros(self.emb.shape[0], dtype=bool)
+        heads = [head_text(r) for r in recs] if encoder is not None else []
+        vecs = self.vectors_for(recs, 64, also=heads)
         if vecs is not None:
-            for rec, vec in zip(recs, vecs, strict=True):
-                self.emb[self.slot_of[rec.name]] = vec
+            for rec, vec, head in zip(recs, vecs, heads, strict=True):
+                slot = self.slot_of[rec.name]
+                self.emb[slot] = vec
+                self.head_emb[slot] = self.vec_cache[head]
+                self.has_head[slot] = True
         if ann_params is not None and encoder is not None:
             self.ensure_ann(ann_params)
 

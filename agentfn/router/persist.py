@@ -1,11 +1,14 @@
-"""A saved router on disk: ``router.json`` + ``embeddings.npy`` (+ ``encoder/``, ``ann/``).
+"""A saved router on disk: ``router.json`` + ``embeddings.npy`` + ``heads.npy`` (+ ``encoder/``, ``ann/``).
 
 ``router.json`` holds the format version, the :class:`RouterConfig`, the tool
 records (in slot order) and whatever the router learned from traces
 (``co_usage``, ``flow``, ``memory`` sections; absent ones load empty). An
 encoder loaded from a local folder (a fine-tuned one) is copied into
 ``encoder/`` and the config points at ``./encoder``, so the folder is
-self-contained. Arrays learned from traces go beside it as ``.npy`` files.
+self-contained. ``heads.npy`` holds each tool's head vector (name + first
+sentence, :mod:`agentfn.router.heads`; an all-zero row: not embedded yet); a
+router saved before it existed loads without it and embeds heads on first use.
+Arrays learned from traces go beside it as ``.npy`` files.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from agentfn.router.encoder import DEFAULT_ENCODER
 from agentfn.router.index import FloatArray
 from agentfn.router.text import ToolRecord
 
-__all__ = ["FORMAT_VERSION", "SavedRouter", "read_embeddings", "read_router", "write_router"]
+__all__ = ["FORMAT_VERSION", "SavedRouter", "read_embeddings", "read_heads", "read_router", "write_router"]
 
 FORMAT_VERSION = 1
 
@@ -48,8 +51,13 @@ def write_router(
     embeddings: FloatArray | None,
     sections: dict[str, Any],
     arrays: dict[str, FloatArray] | None = None,
+    *,
+    heads: FloatArray | None = None,
 ) -> RouterConfig:
-    """Write the folder; returns the config as saved (encoder path made relative)."""
+    """Write the folder; returns the config as saved (encoder path made relative).
+
+    ``heads`` are the tools' head vectors (rows as ``embeddings``), written to ``heads.npy``.
+    """
     root.mkdir(parents=True, exist_ok=True)
     config = config.model_copy()
     spec = config.encoder
@@ -69,6 +77,10 @@ def write_router(
     (root / "router.json").write_text(json.dumps(meta, indent=1))
     if embeddings is not None:
         np.save(root / "embeddings.npy", embeddings, allow_pickle=False)
+    if heads is not None:
+        np.save(root / "heads.npy", heads, allow_pickle=False)
+    else:
+        (root / "heads.npy").unlink(missing_ok=True)  # an earlier save's heads would not match
     for name, arr in (arrays or {}).items():
         np.save(root / f"{name}.npy", arr, allow_pickle=False)
     return config
@@ -101,3 +113,14 @@ def read_embeddings(root: Path, n: int, dim: int) -> FloatArray:
     if emb.shape != (n, dim):
         raise ConfigError(f"{root}: embeddings.npy has shape {emb.shape}, expected {(n, dim)}")
     return emb.astype(np.float32)
+
+
+def read_heads(root: Path, n: int, dim: int) -> FloatArray | None:
+    """``heads.npy`` of a saved router, checked against ``(n, dim)``; None when the folder has none (older format)."""
+    path = root / "heads.npy"
+    if not path.exists():
+        return None
+    heads = np.load(path, allow_pickle=False)
+    if heads.shape != (n, dim):
+        raise ConfigError(f"{root}: heads.npy has shape {heads.shape}, expected {(n, dim)}")
+    return heads.astype(np.float32)

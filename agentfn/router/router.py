@@ -49,7 +49,7 @@ from agentfn.router.dataflow import RequestValues, ToolIO, fill_score, tool_io
 from agentfn.router.encoder import DEFAULT_ENCODER, Encoder, load_encoder
 from agentfn.router.flowstats import FlowLink, FlowStats
 from agentfn.router.index import FloatArray, ToolIndex
-from agentfn.router.persist import read_embeddings, read_router, write_router
+from agentfn.router.persist import read_embeddings, read_heads, read_router, write_router
 from agentfn.router.pipeline import Ranking, candidate_features, first_pass
 from agentfn.router.rerank import TraceMemory, rerank_score
 from agentfn.router.scoring import Scorer, Signals
@@ -109,6 +109,7 @@ class Router:
         config: RouterConfig | None = None,
         batch_size: int = 64,
         embeddings: FloatArray | None = None,
+        head_embeddings: FloatArray | None = None,
     ) -> Router:
         """Index ``tools`` (Tool objects, OpenAI spec dicts or ToolRecords).
 
@@ -117,6 +118,8 @@ class Router:
             config: full configuration (its ``encoder`` wins over ``encoder``).
             embeddings: precomputed tool vectors, one row per tool (same encoder,
                 L2-normalised); skips encoding, e.g. for a trainer that already has them.
+            head_embeddings: precomputed head vectors (:mod:`agentfn.router.heads`), rows
+                as ``embeddings``; without them the heads are embedded here.
         """
         if config is None:
             spec = encoder.spec if isinstance(encoder, Encoder) else encoder
@@ -128,7 +131,11 @@ class Router:
                 from agentfn.exceptions import ConfigError
 
                 raise ConfigError(f"embeddings have shape {embeddings.shape}, expected {(len(recs), router.encoder.dim)}")
-            router.index.preload_vectors(recs, embeddings)
+            if head_embeddings is not None and head_embeddings.shape != embeddings.shape:
+                from agentfn.exceptions import ConfigError
+
+                raise ConfigError(f"head_embeddings have shape {head_embeddings.shape}, expected {embeddings.shape}")
+            router.index.preload_vectors(recs, embeddings, head_embeddings)
         router.index.add_many(recs, batch_size, ann_params=router._ann_params_if_used(len(recs)))
         return router
 
@@ -494,7 +501,8 @@ class Router:
         if self.memory is not None and len(self.memory):
             sections["memory"] = self.memory.to_json()
             arrays["memory"] = self.memory.vectors
-        write_router(root, self.config, [self.index.records[n] for n in names], emb, sections, arrays)
+        heads = self.index.live_heads(names) if self.encoder is not None else None
+        write_router(root, self.config, [self.index.records[n] for n in names], emb, sections, arrays, heads=heads)
         if self.encoder is not None and self.index.ann is not None and self.config.index != "exact":
             self.index.ann.save(root / "ann", np.asarray([self.index.slot_of[n] for n in names], dtype=np.int64))
         else:
@@ -509,9 +517,11 @@ class Router:
         saved = read_router(root)
         router = cls(saved.config, encoder=encoder)
         recs = saved.records
+        heads = None
         if router.encoder is not None:
-            router.index.preload_vectors(recs, read_embeddings(root, len(recs), router.encoder.dim))
-        router.index.add_many(recs)
+            heads = read_heads(root, len(recs), router.encoder.dim)
+            router.index.preload_vectors(recs, read_embeddings(root, len(recs), router.encoder.dim), heads)
+        router.index.add_many(recs, heads=False)  # heads not saved (an older format): embedded on first use
         if router.encoder is not None and saved.config.index != "exact":
             if saved.ann_dir is not None:
                 router.index.ann = AnnIndex.load(saved.ann_dir, dim=router.encoder.dim, n_slots=len(recs))
