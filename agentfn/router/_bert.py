@@ -243,24 +243,28 @@ class LocalBertEncoder:
         return vecs[0], out
 
     def encode_packed(
-        self, texts: list[str], spans: Sequence[tuple[int, int]] = ()
+        self, texts: list[str], spans: Sequence[tuple[int, int]] = (), *, max_tokens: int | None = None
     ) -> tuple[FloatArray, list[FloatArray | None]]:
         """Vectors of ``texts`` and span vectors of ``texts[0]`` (see :meth:`encode_spans`), in one forward pass.
 
         The texts (a request, its steps, its context) are packed end to end in one
         row (up to :data:`PACK_TOKENS` tokens; beyond, one padded batch): one pass,
         no padding. Each gets its one-by-one vector up to float rounding (~1e-7).
+        ``max_tokens`` cuts each text to its first tokens (the closing special
+        token kept); a span past the cut gets ``None``.
         """
         if not texts:
             return np.zeros((0, self._dim), dtype=np.float32), []
         encs = self._tok.encode_batch(texts)
         ids = [e.ids for e in encs]
+        if max_tokens is not None and max_tokens >= 2:
+            ids = [x if len(x) <= max_tokens else [*x[: max_tokens - 1], x[-1]] for x in ids]
         batch = packed(ids) if sum(len(x) for x in ids) <= PACK_TOKENS else padded(ids)
         hidden = self._hidden(batch)
-        first = encs[0]
-        starts = np.array([a for a, _ in first.offsets])
-        ends = np.array([b for _, b in first.offsets])
-        real = np.array([not m for m in first.special_tokens_mask], dtype=bool)
+        first, n_first = encs[0], len(ids[0])
+        starts = np.array([a for a, _ in first.offsets[:n_first]])
+        ends = np.array([b for _, b in first.offsets[:n_first]])
+        real = np.array([not m for m in first.special_tokens_mask[:n_first]], dtype=bool)
         row = hidden[0, : len(ids[0])]  # the first text leads row 0, packed or padded
         out: list[FloatArray | None] = []
         for a, b in spans:
@@ -271,6 +275,10 @@ class LocalBertEncoder:
             v = row[sel].mean(0)
             out.append((v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32))
         return segment_means(hidden, batch), out
+
+    def forward_batch(self, batch: Batch) -> FloatArray:
+        """Normalised mean-pooled vectors of every text of one prepared :class:`Batch`."""
+        return self._forward(batch)
 
     def _forward(self, batch: Batch) -> FloatArray:
         return segment_means(self._hidden(batch), batch)

@@ -40,6 +40,10 @@ class RouterConfig(BaseModel):
     encoder: str | None = DEFAULT_ENCODER
     """Encoder spec for :func:`load_encoder`; None = pure-lexical mode (no model)."""
     encoder_backend: Literal["auto", "onnx", "numpy", "sentence-transformers"] = "auto"
+    request_tokens: int | None = Field(default=None, ge=2)
+    """Request-side texts (a request, its steps, its context) are cut to their first this many
+    tokens before encoding; tool texts are embedded whole. None: the encoder's own limit.
+    Applied when the router is built or its encoder set (:class:`~agentfn.router.encoder.TruncatedRequests`)."""
     fusion: Literal["weighted", "rrf"] = "weighted"
     w_dense: float = 1.0
     w_lexical: float = 1.0

@@ -1,6 +1,6 @@
 """Sentence encoders for the dense half of the router.
 
-Three implementations share one small interface (:class:`Encoder`):
+Four implementations share one small interface (:class:`Encoder`):
 
 * :class:`~agentfn.router.onnx_encoder.OnnxBertEncoder` runs a BERT-family
   sentence-transformers folder (all-MiniLM-L6-v2 and anything fine-tuned from
@@ -8,6 +8,8 @@ Three implementations share one small interface (:class:`Encoder`):
   packed forward pass per request. No torch import.
 * :class:`NumpyBertEncoder` runs the same folders in plain numpy with the
   ``tokenizers`` library (about 3x slower): the fallback without onnxruntime.
+* :class:`~agentfn.router.static_encoder.StaticEncoder` (``"minilm-static"``)
+  averages per-token rows distilled from MiniLM: no forward pass per request.
 * :class:`SentenceTransformerEncoder` accepts any sentence-transformers model id
   or path, imported lazily (``agentfn[router]``).
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -29,14 +32,18 @@ import numpy.typing as npt
 
 from agentfn.exceptions import ConfigError, MissingExtraError
 from agentfn.router._bert import Batch, LocalBertEncoder, load_bert_weights
+from agentfn.router.static_encoder import STATIC_ENCODER, load_static
 
 __all__ = [
     "DEFAULT_ENCODER",
+    "STATIC_ENCODER",
     "Encoder",
     "NumpyBertEncoder",
     "SentenceTransformerEncoder",
+    "TruncatedRequests",
     "default_model_dir",
     "load_encoder",
+    "with_request_tokens",
 ]
 
 DEFAULT_ENCODER = "minilm"
@@ -159,6 +166,49 @@ class NumpyBertEncoder(LocalBertEncoder):
         return x.reshape(n, t, -1)
 
 
+class TruncatedRequests:
+    """A local BERT encoder whose request-side passes read only each text's first ``tokens`` tokens.
+
+    Tool texts (:meth:`encode`) are embedded whole, as before; a request, its
+    steps and its context (:meth:`encode_packed`, the router's one pass per
+    request) are cut (``RouterConfig.request_tokens``): a long request's cost
+    stops growing with its length.
+    """
+
+    def __init__(self, inner: LocalBertEncoder, tokens: int) -> None:
+        self.inner = inner
+        self.tokens = tokens
+
+    @property
+    def spec(self) -> str:
+        return self.inner.spec
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def token_count(self, text: str) -> int:
+        """Tokens the model reads for ``text`` as a request."""
+        return min(self.inner.token_count(text), self.tokens)
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> FloatArray:
+        return self.inner.encode(texts, batch_size)
+
+    def encode_packed(
+        self, texts: list[str], spans: Sequence[tuple[int, int]] = ()
+    ) -> tuple[FloatArray, list[FloatArray | None]]:
+        return self.inner.encode_packed(texts, spans, max_tokens=self.tokens)
+
+
+def with_request_tokens(encoder: Encoder, tokens: int | None) -> Encoder:
+    """``encoder`` reading at most ``tokens`` tokens of each request-side text (a local BERT
+    encoder; others, and ``tokens=None``, unchanged)."""
+    inner = encoder.inner if isinstance(encoder, TruncatedRequests) else encoder
+    if tokens is None or not isinstance(inner, LocalBertEncoder):
+        return inner
+    return TruncatedRequests(inner, tokens)
+
+
 class SentenceTransformerEncoder:
     """Any sentence-transformers model id or path (torch; imported lazily)."""
 
@@ -226,8 +276,10 @@ def load_encoder(spec: str | None = None, *, backend: str = "auto") -> Encoder:
     """Load (and memoise per process) an encoder.
 
     Args:
-        spec: ``None`` or ``"minilm"`` for the offline all-MiniLM-L6-v2; a
-            folder path; or a sentence-transformers model id.
+        spec: ``None`` or ``"minilm"`` for the offline all-MiniLM-L6-v2;
+            ``"minilm-static"`` for a static token table distilled from it
+            (:mod:`agentfn.router.static_encoder`; no forward pass per request);
+            a folder path; or a sentence-transformers model id.
         backend: ``"auto"`` (for a BERT folder: onnxruntime when installed,
             else numpy; anything else: sentence-transformers), ``"onnx"``,
             ``"numpy"`` or ``"sentence-transformers"``. The three give the same
@@ -242,6 +294,16 @@ def load_encoder(spec: str | None = None, *, backend: str = "auto") -> Encoder:
     key = (spec, backend)
     if key in _LOADED:
         return _LOADED[key]
+    if spec == STATIC_ENCODER:
+
+        def distiller() -> LocalBertEncoder:
+            model = load_encoder(DEFAULT_ENCODER, backend="numpy" if backend == "numpy" else "auto")
+            assert isinstance(model, LocalBertEncoder)
+            return model
+
+        folder = default_model_dir()
+        encoder = _LOADED[key] = load_static(folder, _sha256(folder / "model.safetensors"), distiller)
+        return encoder
     folder = default_model_dir() if spec == DEFAULT_ENCODER else Path(spec)
     bert_folder = folder.is_dir() and _is_numpy_compatible(folder)
     encoder: Encoder

@@ -46,7 +46,7 @@ from agentfn.router.chain import lift_pulled
 from agentfn.router.combine import CoUsage
 from agentfn.router.config import RoutePlan, RouterConfig
 from agentfn.router.dataflow import RequestValues, ToolIO, fill_score, tool_io
-from agentfn.router.encoder import DEFAULT_ENCODER, Encoder, load_encoder
+from agentfn.router.encoder import DEFAULT_ENCODER, Encoder, load_encoder, with_request_tokens
 from agentfn.router.flowstats import FlowLink, FlowStats
 from agentfn.router.index import FloatArray, ToolIndex
 from agentfn.router.persist import read_embeddings, read_heads, read_router, write_router
@@ -76,6 +76,8 @@ class Router:
         self._config = config or RouterConfig()
         if encoder is None and self._config.encoder is not None:
             encoder = load_encoder(self.config.encoder, backend=self.config.encoder_backend)
+        if encoder is not None:
+            encoder = with_request_tokens(encoder, self._config.request_tokens)
         self.index = ToolIndex(encoder, self.config.bm25_k1, self.config.bm25_b)
         self.scorer = Scorer(self.index, self.config)
         self._calibrator = ProbeCalibrator(self.scorer)
@@ -292,6 +294,7 @@ class Router:
     def set_encoder(self, encoder: str | Encoder | None) -> None:
         """Swap the encoder (e.g. a fine-tuned one) and re-embed every tool."""
         enc = encoder if isinstance(encoder, Encoder) or encoder is None else load_encoder(encoder)
+        enc = None if enc is None else with_request_tokens(enc, self.config.request_tokens)
         self.config.encoder = None if enc is None else enc.spec
         self.scorer.query_cache.clear()
         self._calibrator.reset()
