@@ -125,3 +125,28 @@ def test_request_pass_equals_separate_encodes(encoder: Encoder) -> None:
     whole, step_vecs, others = r.scorer.encode_all(text, steps, extra)
     alone = np.stack([encoder.encode([t])[0] for t in [text, *steps, *extra]])
     assert np.abs(np.stack([whole, *step_vecs, *others]) - alone).max() < 1e-5
+
+
+def test_a_routed_request_is_one_encoder_pass(encoder: Encoder) -> None:
+    rec = RecordingEncoder(encoder)
+    r = Router.build(LONG, encoder=rec)
+    r.route("warm up the probes")
+    calls: list[list[str]] = []
+    inner_encode, inner_packed = rec.encode, rec.encode_packed
+
+    def encode(texts: list[str], batch_size: int = 64) -> Any:
+        calls.append(texts)
+        return inner_encode(texts, batch_size)
+
+    def encode_packed(texts: list[str], spans: Any = ()) -> Any:
+        calls.append(texts)
+        return inner_packed(texts, spans)
+
+    rec.encode, rec.encode_packed = encode, encode_packed  # type: ignore[method-assign]
+    messages = [{"role": "user", "content": "I fly to Norway on Monday"}, {"role": "assistant", "content": "ok"},
+                {"role": "user", "content": QUERIES[3]}]
+    for query in [*QUERIES, messages]:
+        calls.clear()
+        r.route(query)
+        assert len(calls) == 1, calls  # request, its steps, its bare text and its context: one packed pass
+        assert len(calls[0]) == len(set(calls[0]))  # nothing twice
