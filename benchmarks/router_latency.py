@@ -8,7 +8,9 @@ benchmark (``agentfn.evals.router_data``; tau2 and AgentDojo requests run to
 several sentences) and as many generated ones. Each request is routed with
 ``Router.route(..., stages=...)``; the default router (re-ranker off: nothing
 fitted, no planner) is timed beside the pure-lexical router (BM25 only, what a
-user would pick for speed).
+user would pick for speed) and the default router on the static token table
+distilled from MiniLM (``RouterConfig(encoder="minilm-static")``, tools
+embedded with it; its quality: ``router_encoders.py``).
 
     .venv/bin/python benchmarks/router_latency.py [--sizes 1000 10000] [--requests 400]
 
@@ -69,7 +71,7 @@ def main() -> None:
 
     from agentfn.evals.evalset import build_evalset
     from agentfn.evals.router_data import load_router_data
-    from agentfn.router import Router
+    from agentfn.router import Router, RouterConfig
 
     try:
         from threadpoolctl import threadpool_limits
@@ -100,10 +102,13 @@ def main() -> None:
         hybrid = Router.build(recs, encoder=base.encoder, embeddings=vecs, head_embeddings=heads)
         hybrid.query_cache_size = 0  # every request is encoded: no cache hits
         lexical = Router.build(recs, encoder=None)
-        row = {"tools": n, "hybrid": _timed(hybrid, requests), "lexical": _timed(lexical, requests)}
+        static = Router.build(recs, config=RouterConfig(encoder="minilm-static"))
+        static.query_cache_size = 0
+        row = {"tools": n, "hybrid": _timed(hybrid, requests), "lexical": _timed(lexical, requests),
+               "static": _timed(static, requests)}
         print(json.dumps(row), flush=True)
         rows.append(row)
-        del hybrid, lexical, vecs
+        del hybrid, lexical, static, vecs
     out = {
         "command": "python benchmarks/router_latency.py",
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cores": os.cpu_count(),
@@ -140,16 +145,21 @@ def render_markdown(data: dict[str, Any]) -> str:
         "|---:|---|---:|---:|---:|---:|" + "---:|" * len(STAGES),
     ]
     for row in data["rows"]:
-        for name in ("hybrid", "lexical"):
+        for name in ("hybrid", "static", "lexical"):
+            if name not in row:
+                continue
             r = row[name]
             ratio = r["p50_ms"] / max(row["lexical"]["p50_ms"], 1e-9)
             st = " | ".join(f"{r['stages'][s]['p50_ms']:.2f} / {r['stages'][s]['p95_ms']:.2f}" for s in STAGES)
             lines.append(f"| {row['tools']} | {name} | {r['p50_ms']:.2f} / {r['p95_ms']:.2f} | {ratio:.1f}x | "
                          f"{r['cpu_p50_ms']:.2f} / {r['cpu_p95_ms']:.2f} | "
                          f"{r.get('process_cpu_p50_ms', 0.0):.2f} / {r.get('process_cpu_p95_ms', 0.0):.2f} | {st} |")
-    lines += ["", "`hybrid` is the default router (BM25 + MiniLM, data-flow selection, the abstention model, which encodes the request without its values and the top tools' name and first sentence (each tool once); no "
-              "re-ranker, no planner); `lexical` is the same router without an encoder. A request, its steps and "
-              "its context go through the encoder as one packed forward pass.", ""]
+    lines += ["", "`hybrid` is the default router (BM25 + MiniLM, data-flow selection, the abstention model, which "
+              "compares the request and the request without its values with the top tools' name-and-first-sentence "
+              "vectors, embedded with the tools; no re-ranker, no planner); `static` is the same router on the "
+              "static token table distilled from MiniLM (`RouterConfig(encoder=\"minilm-static\")`, no forward pass; "
+              "its quality is in `router_encoders.md`); `lexical` is the same router without an encoder. A request, "
+              "its steps, its bare text and its context go through the encoder as one packed forward pass.", ""]
     return "\n".join(lines)
 
 
