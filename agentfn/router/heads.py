@@ -7,7 +7,8 @@ with the head vectors of its top tools (``hdense``,
 :mod:`agentfn.router.calibration`). The index embeds every tool's head beside
 its full text when the tool is added (:class:`~agentfn.router.index.ToolIndex`),
 and saved routers keep them (``heads.npy``), so routing a request never encodes
-a tool text.
+a tool text (except, once per tool, for routers saved before head vectors
+existed or built from precomputed tool vectors alone).
 """
 
 from __future__ import annotations

@@ -50,6 +50,9 @@ class ToolIndex:
         self.head_emb: FloatArray = np.zeros((0, dim), dtype=np.float32)
         """Head vector per slot (:func:`~agentfn.router.heads.head_text`); rows with ``has_head`` False are not set."""
         self.has_head = np.zeros(0, dtype=bool)
+        self.eager_heads = True
+        """Embed head vectors when tools are added; False for routers whose vectors came without heads
+        (precomputed tool vectors only, or a save from before head vectors): theirs are embedded on first use."""
         self.alive = np.zeros(0, dtype=bool)
         self.vec_cache: dict[str, FloatArray] = {}
         self.ann: AnnIndex | None = None
@@ -73,8 +76,8 @@ class ToolIndex:
         """Index ``recs``; with ``ann_params`` an existing ANN index is extended (or built from them).
 
         Their full-text and head vectors are embedded together (cached ones are
-        reused); ``heads=False`` leaves head vectors not cached to
-        :meth:`head_vectors` (a router saved without them).
+        reused); ``heads=False`` (or :attr:`eager_heads` False) leaves head
+        vectors not cached to :meth:`head_vectors`.
         """
         seen: set[str] = set()
         for rec in recs:
@@ -82,7 +85,7 @@ class ToolIndex:
                 raise ToolsetConflictError(rec.name, "the router", "the tools being added")
             seen.add(rec.name)
         head_texts = [head_text(r) for r in recs] if self.encoder is not None else []
-        if not heads:
+        if not (heads and self.eager_heads):
             head_texts = [t if t in self.vec_cache else "" for t in head_texts]
         vectors = self.vectors_for(recs, batch_size, also=[t for t in head_texts if t])
         self.version += 1
@@ -191,6 +194,7 @@ class ToolIndex:
         self.emb = np.zeros((max(self.n_slots, self.alive.shape[0]), dim), dtype=np.float32)
         self.head_emb = np.zeros_like(self.emb)
         self.has_head = np.zeros(self.emb.shape[0], dtype=bool)
+        self.eager_heads = True  # every tool is embedded again here, heads included
         heads = [head_text(r) for r in recs] if encoder is not None else []
         vecs = self.vectors_for(recs, 64, also=heads)
         if vecs is not None:

@@ -121,7 +121,7 @@ class Router:
             embeddings: precomputed tool vectors, one row per tool (same encoder,
                 L2-normalised); skips encoding, e.g. for a trainer that already has them.
             head_embeddings: precomputed head vectors (:mod:`agentfn.router.heads`), rows
-                as ``embeddings``; without them the heads are embedded here.
+                as ``embeddings``; ``embeddings`` without them: heads are embedded on first use.
         """
         if config is None:
             spec = encoder.spec if isinstance(encoder, Encoder) else encoder
@@ -138,6 +138,7 @@ class Router:
 
                 raise ConfigError(f"head_embeddings have shape {head_embeddings.shape}, expected {embeddings.shape}")
             router.index.preload_vectors(recs, embeddings, head_embeddings)
+            router.index.eager_heads = head_embeddings is not None  # vectors given, heads not: embedded on first use
         router.index.add_many(recs, batch_size, ann_params=router._ann_params_if_used(len(recs)))
         return router
 
@@ -524,7 +525,8 @@ class Router:
         if router.encoder is not None:
             heads = read_heads(root, len(recs), router.encoder.dim)
             router.index.preload_vectors(recs, read_embeddings(root, len(recs), router.encoder.dim), heads)
-        router.index.add_many(recs, heads=False)  # heads not saved (an older format): embedded on first use
+        router.index.eager_heads = heads is not None  # an older save: heads embedded on first use
+        router.index.add_many(recs, heads=False)
         if router.encoder is not None and saved.config.index != "exact":
             if saved.ann_dir is not None:
                 router.index.ann = AnnIndex.load(saved.ann_dir, dim=router.encoder.dim, n_slots=len(recs))
