@@ -150,3 +150,18 @@ def test_a_routed_request_is_one_encoder_pass(encoder: Encoder) -> None:
         r.route(query)
         assert len(calls) == 1, calls  # request, its steps, its bare text and its context: one packed pass
         assert len(calls[0]) == len(set(calls[0]))  # nothing twice
+
+
+def test_precomputed_tool_vectors_alone_leave_heads_to_first_use(encoder: Encoder) -> None:
+    ref = Router.build(LONG, encoder=encoder)
+    rec = RecordingEncoder(encoder)
+    r = Router.build(LONG, encoder=rec, embeddings=ref.index.live_vectors(ref.names()))
+    assert rec.seen == [] and not r.index.has_head.any()
+    for q in QUERIES:  # heads embedded on first use: the same decisions and features
+        fa: dict[str, float] = {}
+        fb: dict[str, float] = {}
+        assert r.route(q, features=fa) == ref.route(q, features=fb)
+        assert fa == fb
+    rec.seen.clear()
+    r.add({"name": "get_stock_price", "description": "Latest trading price of a stock ticker. Delayed 15 min."})
+    assert rec.seen == ["get stock price: Latest trading price of a stock ticker. Delayed 15 min."]  # its full text only
