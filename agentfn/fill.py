@@ -7,7 +7,8 @@ What separates them is the request itself: it holds two dates, and only ``date_d
 
 * **coverage**: the share of the typed values found in the request (dates, numbers, URLs, file
   names, JSON, CSV, quoted text) that the tool's parameters can take, by type, name and
-  description (:func:`request_values`, :func:`parameter_kinds`);
+  description (:func:`request_values`, :func:`parameter_kinds`); optional parameters count half
+  unless the request names them ("one *year* after 2024-02-29" fills ``date_add``'s ``years``);
 * **missing**: the share of required parameters of a specific kind (a date, a URL, a file...)
   for which the request holds no value (optional parameters count half for coverage);
 * **named**: whether the request uses a distinctive part of the tool's name as a word
@@ -16,7 +17,14 @@ What separates them is the request itself: it holds two dates, and only ``date_d
 ``score = router score + coverage_weight * coverage - missing_weight * missing + name_weight * named``.
 When the head of the plan changes, or the head alone takes every value of the request, the plan
 becomes that one tool (the router's chain belonged to its own head; a second step after a tool
-that took everything is a misreading of "and tell me what it says"). With ``never_abstain`` (for a model that cannot answer alone) an abstaining plan
+that took everything is a misreading of "and tell me what it says"), unless a later tool of the
+chain needs an input the request cannot give (``text_stats`` after ``read_file`` in "count the
+words in notes.txt": the reader takes the file name, the counter needs what it reads).
+**Computed values feed a later step**: when the head returns a number and the request asks to do
+arithmetic on it ("... and multiply by 4", "then double it", "rounded to a whole number"), a tool
+that takes an arithmetic expression (``calculate``) follows the head
+(:func:`agentfn._arith.asks_arithmetic`; the call's expression is offered from the request's words).
+With ``never_abstain`` (for a model that cannot answer alone) an abstaining plan
 still offers its best candidates and selects the best one.
 """
 
@@ -26,6 +34,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
+from agentfn._arith import asks_arithmetic
 from agentfn._values import name_parts, parameter_kinds, request_values, request_words, stem
 from agentfn.router.router import RoutePlan
 from agentfn.router.text import query_from_messages
@@ -33,6 +42,13 @@ from agentfn.router.text import query_from_messages
 __all__ = ["FillRouter", "RouterLike", "reranked_plan"]
 
 _SPECIFIC = ("date", "url", "file", "json", "csv", "code")
+def _returns_number(schema: Mapping[str, Any] | None) -> bool:
+    if not schema:
+        return False
+    if schema.get("type") in ("number", "integer"):
+        return True
+    props = cast("Mapping[str, Any]", schema.get("properties") or {})
+    return any(cast("Mapping[str, Any]", p).get("type") in ("number", "integer") for p in props.values())
 
 
 class RouterLike(Protocol):
@@ -53,8 +69,9 @@ def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], sh
     kinds = parameter_kinds(spec)
     required: dict[str, int] = {}
     optional: dict[str, int] = {}
-    for _, kind, req in kinds:
-        table = required if req else optional
+    said = {w.rstrip("s") for w in words}
+    for pname, kind, req in kinds:  # an optional parameter the request names ("one *year* after") counts full
+        table = required if req or pname.rstrip("s") in said else optional
         table[kind] = table.get(kind, 0) + 1
     salient = {k: v for k, v in values.items() if v}
     total = sum(salient.values())
@@ -107,10 +124,14 @@ class FillRouter:
     ) -> None:
         self.router = router
         self.specs: dict[str, Mapping[str, Any]] = {}
+        self.numeric: set[str] = set()  # tools whose result holds a number (Tool objects say so)
         for t in tools:
             spec = t.openai_schema() if hasattr(t, "openai_schema") else t
             fn = cast("Mapping[str, Any]", spec.get("function", spec))
             self.specs[str(fn["name"])] = spec
+            if _returns_number(getattr(t, "return_schema", None)):
+                self.numeric.add(str(fn["name"]))
+        self.calculators = [n for n, spec in self.specs.items() if any(k == "math" for _, k, _ in parameter_kinds(spec))]
         self.pool = pool
         self.margin = margin
         self.coverage_weight = coverage_weight
@@ -153,16 +174,28 @@ class FillRouter:
         text = query if isinstance(query, str) else query_from_messages(query, context_turns=0)[0]
         ranked = self.rescore(text, plan.ranked[: self.pool]) + list(plan.ranked[self.pool :])
         fill = getattr(self.router, "fill_score", None)  # a Router's data-flow view of required inputs
-        return reranked_plan(plan, ranked, k, abstain=plan.abstain and not self.never_abstain,
-                             keeps_chain=lambda best: not self.takes_all(text, best),
-                             needs_input=None if fill is None else lambda best: float(fill(text, best)) < 1.0)
+        new = reranked_plan(plan, ranked, k, abstain=plan.abstain and not self.never_abstain,
+                            keeps_chain=lambda best: not self.takes_all(text, best),
+                            needs_input=None if fill is None else lambda best: float(fill(text, best)) < 1.0)
+        return self.then_calculate(text, new)
+
+    def then_calculate(self, text: str, plan: RoutePlan) -> RoutePlan:
+        """``plan`` with a calculator after its head when the head returns a number and the request asks
+        for arithmetic on it (see :func:`asks_arithmetic`); otherwise ``plan`` unchanged."""
+        chain = list(plan.selected)
+        if not chain or not self.calculators or chain[0] not in self.numeric or chain[0] in self.calculators:
+            return plan
+        if any(name in self.calculators for name in chain) or not asks_arithmetic(text):
+            return plan
+        return plan.model_copy(update={"selected": [chain[0], self.calculators[0], *chain[1:]]})
 
 
 def reranked_plan(plan: RoutePlan, ranked: list[tuple[str, float]], k: int, *, abstain: bool,
                   keeps_chain: Callable[[str], bool] | None = None,
                   needs_input: Callable[[str], bool] | None = None) -> RoutePlan:
     """``plan`` with its head re-ranked to ``ranked``: the router's chain is kept when its head
-    stays first (and ``keeps_chain(head)`` agrees), or when the new head comes later in the chain and
+    stays first (and ``keeps_chain(head)`` agrees, or a later tool of the chain ``needs_input`` the
+    head produces), or when the new head comes later in the chain and
     ``needs_input(head)`` says the request cannot fill it alone (data flow put its producers first:
     ``read_file`` before ``text_stats`` for "how many words are in notes.txt?"); otherwise the new
     head alone is selected."""
@@ -173,6 +206,7 @@ def reranked_plan(plan: RoutePlan, ranked: list[tuple[str, float]], k: int, *, a
         selected: list[str] = []
     else:
         fed = best in plan.selected[1:] and needs_input is not None and needs_input(best)
-        heads = bool(plan.selected) and plan.selected[0] == best and (keeps_chain is None or keeps_chain(best))
+        feeds = needs_input is not None and any(needs_input(later) for later in plan.selected[1:])
+        heads = bool(plan.selected) and plan.selected[0] == best and (keeps_chain is None or keeps_chain(best) or feeds)
         selected = list(plan.selected) if fed or heads else [best]
     return plan.model_copy(update={"ranked": ranked[:k], "selected": selected, "abstain": abstain})

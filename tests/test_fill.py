@@ -80,3 +80,67 @@ def test_the_chain_survives_when_producers_feed_the_new_head() -> None:
     assert reranked_plan(plan, ranked, 4, abstain=False, needs_input=lambda name: False).selected == ["text_stats"]
     assert reranked_plan(plan, ranked, 4, abstain=False).selected == ["text_stats"]
     assert reranked_plan(plan, ranked, 4, abstain=True).selected == []
+
+
+class _Fixed:
+    """A router with a fixed plan (the protocol the agent uses) and a data-flow view of inputs."""
+
+    def __init__(self, ranked: list[tuple[str, float]], selected: list[str], open_inputs: set[str] | None = None) -> None:
+        self.ranked, self.selected, self.open_inputs = ranked, selected, open_inputs or set()
+
+    def route(self, query: Any, k: int = 10) -> Any:
+        from agentfn.router import RoutePlan
+
+        return RoutePlan(ranked=self.ranked, selected=self.selected)
+
+    def fill_score(self, query: str, name: str) -> float:
+        return 0.0 if name in self.open_inputs else 1.0
+
+
+def test_the_chain_survives_when_a_later_tool_needs_what_the_head_reads() -> None:
+    # "Count the lines in docs/plan.txt": the reader takes every value (the file name) and is re-ranked
+    # first, but the counter after it needs the text it reads: the chain is kept.
+    tools = [t for t in Toolset.builtin() if t.name in ("read_file", "text_stats", "list_files")]
+    base = _Fixed([("text_stats", 0.52), ("list_files", 0.34), ("read_file", 0.3)], ["read_file", "text_stats"],
+                  open_inputs={"text_stats"})
+    plan = FillRouter(base, tools, never_abstain=True).route("Count the lines in docs/plan.txt", k=4)
+    assert plan.ranked[0][0] == "read_file" and plan.selected == ["read_file", "text_stats"]
+    # A chain whose later tools the request fills alone is still cut after a head that takes everything.
+    base.open_inputs = set()
+    assert FillRouter(base, tools, never_abstain=True).route("Count the lines in docs/plan.txt").selected == ["read_file"]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "chain"),
+    [
+        ("Convert 3 miles to kilometres and multiply by 4", ["convert_units", "calculate"]),
+        ("Convert 5 miles to km and then double it", ["convert_units", "calculate"]),
+        ("What is 25 miles in km, rounded to a whole number?", ["convert_units", "calculate"]),
+        ("How many kilometres is 3 miles?", ["convert_units"]),
+    ],
+)
+def test_a_computed_value_feeds_the_calculator(prompt: str, chain: list[str]) -> None:
+    tools = [t for t in Toolset.builtin() if t.name in ("convert_units", "calculate", "convert_timezone")]
+    base = _Fixed([("convert_units", 0.69), ("convert_timezone", 0.38), ("calculate", 0.29)], ["convert_units"])
+    assert FillRouter(base, tools, never_abstain=True).route(prompt, k=4).selected == chain
+
+
+def test_asks_arithmetic_and_a_calculator_head_is_left_alone() -> None:
+    from agentfn._arith import asks_arithmetic
+
+    assert asks_arithmetic("Convert 3 miles to km and multiply by 4")
+    assert not asks_arithmetic("Round 3.7 to the nearest integer") and not asks_arithmetic("Add 3 days to 2024-01-01")
+    tools = [t for t in Toolset.builtin() if t.name in ("convert_units", "calculate")]
+    base = _Fixed([("calculate", 0.8), ("convert_units", 0.5)], ["calculate"])
+    assert FillRouter(base, tools).route("What is 12 and then double it").selected == ["calculate"]
+
+
+def test_an_optional_parameter_the_request_names_counts_in_full() -> None:
+    # "one year after 2024-02-29": date_add takes the date and the number (its optional 'years'),
+    # date_info only the date; the router's near-tie goes to the tool the request fills.
+    tools = [t for t in Toolset.builtin() if t.name in ("date_add", "date_info", "now")]
+    base = _Fixed([("date_info", 1.16), ("date_add", 1.06), ("now", 0.77)], ["date_info"])
+    plan = FillRouter(base, tools, never_abstain=True).route("What is the date one year after 2024-02-29?", k=3)
+    assert plan.selected == ["date_add"]
+    plan = FillRouter(base, tools, never_abstain=True).route("What day of the week is 2024-07-04?", k=3)
+    assert plan.selected == ["date_info"]

@@ -12,6 +12,12 @@ tools of :mod:`tools.text_llm` use these rules instead:
   direction through English; anything else raises :class:`NotSupportedOffline`, never a guess.
 * :func:`extractive_summary`: the leading sentences of the text (or its clauses as bullets),
   within ``max_words``; nothing is written that the text does not say.
+* :func:`extract_fields`: for ``extract``, each field's value by what its name says it is
+  (an e-mail address, a date, an amount, the number after "order"...), the fields taken from the
+  schema or, when a small model wrote no usable schema, from the request ("the due date and amount").
+* :func:`nearest_label`: a label for ``classify``: the phrasebook's language when the labels are
+  languages ("Guten Tag" is German), else the label whose sentence embedding (the router's
+  offline all-MiniLM-L6-v2) is nearest the text's: zero-shot, never an invented label.
 """
 
 from __future__ import annotations
@@ -24,10 +30,13 @@ from typing import Any, cast
 
 __all__ = [
     "NotSupportedOffline",
+    "extract_fields",
     "extractive_summary",
     "language_code",
     "lexicon_sentiment",
+    "nearest_label",
     "phrasebook_translate",
+    "requested_fields",
     "writes_prose",
 ]
 
@@ -191,3 +200,153 @@ def extractive_summary(text: str, max_words: int = 100, bullets: bool = False) -
             break
         chosen.append(s)
     return [_clip(" ".join(chosen), max_words)]
+
+
+# -- classification -----------------------------------------------------------------------------
+
+
+def phrase_language(text: str) -> str | None:
+    """The language code whose phrasebook phrases the text is (or is made of), when exactly one fits."""
+    wanted = _norm(text)
+    found = {code for entry in _phrasebook() for code, values in entry.items() if any(_norm(v) == wanted for v in values)}
+    if len(found) == 1:
+        return found.pop()
+    words = wanted.split()
+    if not words or found:
+        return None
+    votes: dict[str, int] = {}
+    for entry in _phrasebook():
+        for code, values in entry.items():
+            votes[code] = votes.get(code, 0) + sum(_norm(v) in words for v in values if " " not in _norm(v))
+    best = sorted(votes.items(), key=lambda item: -item[1])
+    return best[0][0] if best and best[0][1] > (best[1][1] if len(best) > 1 else 0) else None
+
+
+def nearest_label(text: str, labels: list[str], instructions: str | None = None) -> tuple[str, float]:
+    """The label for ``text`` and a confidence (see the module docstring).
+
+    Raises:
+        NotSupportedOffline: no sentence encoder is installed (the ``router`` extra).
+    """
+    codes = [language_code(label) for label in labels]
+    if all(codes):
+        code = phrase_language(text)
+        if code in codes:
+            return labels[codes.index(code)], 0.9
+    from agentfn.exceptions import MissingExtraError
+
+    try:
+        import numpy as np
+
+        from agentfn.router.encoder import load_encoder
+
+        vectors = load_encoder().encode([text, *[f"{label}. {instructions or ''}".strip() for label in labels]])
+    except (ImportError, MissingExtraError) as exc:
+        raise NotSupportedOffline(f"no offline classifier ({exc}); a larger model (--model / --base-url) can classify") from None
+    norms = np.linalg.norm(vectors, axis=1)
+    scores = (vectors[1:] @ vectors[0]) / np.maximum(norms[1:] * norms[0], 1e-9)
+    weights = np.exp(20 * (scores - scores.max()))
+    best = int(scores.argmax())
+    return labels[best], round(float(weights[best] / weights.sum()), 2)
+
+
+# -- extraction ---------------------------------------------------------------------------------
+
+_ASK_FIELDS = re.compile(
+    r"^\s*(?:please\s+|can you\s+|could you\s+)?(?:pull(?:\s+out)?|extract|get|find|give me|grab|take|list|tell me)\s+"
+    r"(.+?)\s+(?:out of|from|in|of)\b", re.I)
+_DETERMINERS = re.compile(r"^(?:the|a|an|its|their|his|her|my|any|all)\s+", re.I)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = re.compile(r"https?://[^\s'\"<>]+[^\s'\"<>.,;:!?)]")
+_PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?")
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_WORD_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}(?:\s+\d{{4}})?|\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?")
+_MONEY = re.compile(r"[$€£¥]\s?(\d[\d,]*(?:\.\d+)?)|(\d[\d,]*(?:\.\d+)?)\s?(?:USD|EUR|GBP|dollars?|euros?|pounds?)\b", re.I)
+_NUMBER = re.compile(r"(?<![\w.-])\d[\d,]*(?:\.\d+)?(?![\w-])")
+_KINDS = (
+    ("email", ("email", "mail", "e-mail")), ("url", ("url", "link", "website", "site", "web")),
+    ("phone", ("phone", "telephone", "mobile", "cell")),
+    ("date", ("date", "deadline", "due", "day", "when", "birthday")), ("time", ("time",)),
+    ("money", ("amount", "total", "price", "cost", "sum", "fee", "balance", "salary", "paid", "charge")),
+    ("id", ("number", "id", "no", "code", "reference", "ref")),
+    ("count", ("age", "count", "quantity", "year", "years", "how many")),
+    ("name", ("name", "person", "who", "sender", "author")), ("place", ("city", "place", "location", "where", "country")),
+)
+
+
+def requested_fields(request: str) -> list[str]:
+    """The fields a request asks to extract ("Pull out the due date and amount from '...'": due date, amount)."""
+    unquoted = re.sub(r"'[^']*'|\"[^\"]*\"|“[^”]*”|:.*$", " ", request)
+    found = _ASK_FIELDS.search(unquoted)
+    if not found:
+        return []
+    parts = [_DETERMINERS.sub("", p.strip()) for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*", found.group(1))]
+    return [p for p in parts if p and len(p.split()) <= 4]
+
+
+def _number(raw: str) -> int | float:
+    value = float(raw.replace(",", ""))
+    return int(value) if value.is_integer() else value
+
+
+def _field_value(field: str, text: str) -> Any:
+    words = set(re.findall(r"[a-z]+", field.lower()))
+    kind = next((k for k, cues in _KINDS if words & set(cues)), "other")
+    found: Any = None
+    if kind == "email":
+        found = _EMAIL.search(text)
+    elif kind == "url":
+        found = _URL.search(text)
+    elif kind == "phone":
+        found = _PHONE.search(text)
+    elif kind == "date":
+        found = _ISO_DATE.search(text) or _WORD_DATE.search(text)
+    elif kind == "time":
+        found = re.search(r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\b|\b\d{1,2}:\d{2}\b", text, re.I)
+    elif kind == "money":
+        money = _MONEY.search(text)
+        if money:
+            return _number(money.group(1) or money.group(2))
+        rest = _NUMBER.findall(_ISO_DATE.sub(" ", text))
+        return _number(rest[-1]) if rest else None
+    elif kind in ("id", "count"):
+        head = [w for w in words if w not in dict(_KINDS)[kind]]
+        for w in head:  # "order number": the token after "order"
+            near = re.search(rf"\b{re.escape(w)}\w*\s*(?:#|no\.?|number|id)?\s*:?\s*#?([A-Z]*\d[\w-]*)", text, re.I)
+            if near:
+                return _number(near.group(1)) if near.group(1).isdigit() and kind == "count" else near.group(1)
+        rest = _NUMBER.findall(_ISO_DATE.sub(" ", text))
+        return (_number(rest[0]) if kind == "count" else rest[0]) if rest else None
+    elif kind == "name":
+        found = re.search(r"(?:name is|I am|I'm|this is|from|by|signed)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)", text) or \
+            re.search(r"\b([A-Z][a-z]+\s+[A-Z][a-z]+)\b", text)
+        return found.group(1) if found else None
+    elif kind == "place":
+        found = re.search(r"\b(?:in|at|to|from|near)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)", text)
+        return found.group(1) if found else None
+    else:
+        found = re.search(rf"\b{re.escape(field)}\s*(?:[:=]|is|was|are)\s*([^,;.\n]+)", text, re.I)
+        return found.group(1).strip() if found else None
+    return found.group(0).strip() if found else None
+
+
+def extract_fields(text: str, fields: list[str], request: str = "") -> dict[str, Any]:
+    """The value of each field found in ``text`` (then in ``request``), by what the field's name says
+    it is: an e-mail address, a URL, a phone number, a date, a time, an amount of money, a number
+    or id after the field's own word ("order 5521"), a name, a place, or the text after "field:".
+
+    Raises:
+        NotSupportedOffline: none of the fields was found.
+    """
+    out: dict[str, Any] = {}
+    for field in fields:
+        value = _field_value(field, text)
+        if value is None and request:
+            value = _field_value(field, request)
+        if value is not None:
+            out[re.sub(r"\W+", "_", field.lower()).strip("_")] = value
+    if not out:
+        raise NotSupportedOffline(
+            f"could not find {', '.join(fields) or 'the fields asked for'} offline; a larger model (--model / --base-url) can extract them")
+    return out

@@ -105,17 +105,27 @@ class FileEntry(BaseModel):
     modified: str
 
 
+_ROOT_WORDS = frozenset({
+    "root", "top", "top folder", "top-level", "folder", "files", "my files", "directory", "dir", "here",
+    "current", "current folder", "this folder", "home", "main", "base", "all",
+})
+"""Words a request uses for the files root itself ("the top folder"); a path so named that does not exist is the root."""
+
+
 @tool(side_effects="read")
 def list_files(path: str = ".", pattern: str | None = None, recursive: bool = False) -> list[FileEntry]:
     """List the files and folders in a directory under the files root (what files are there),
     sorted by path, optionally only those matching a glob pattern such as ``*.txt``.
 
     Args:
-        path: directory relative to the files root ("." for the root itself).
+        path: directory relative to the files root ("." for the root itself; a word such as
+            "folder" or "top" that names no directory there also means the root).
         pattern: shell-style filter on file names, e.g. "*.csv".
         recursive: also list everything below sub-directories.
     """
     root, target = resolve_path(path)
+    if not target.exists() and path.strip().lower() in _ROOT_WORDS:  # "the top folder", "my files"
+        target = root
     if not target.is_dir():
         raise ToolRetry(f"{path!r} is not a directory under the files root")
     limit = get_config().max_list_entries

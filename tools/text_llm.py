@@ -4,9 +4,9 @@ Each is an :func:`agentfn.llm_function.llm_function` with a template in
 ``prompts/functions/``. Call them directly (``await translate("你好", target="en",
 model=m)``) or offer them to an agent, which lends them its model.
 
-``translate``, ``sentiment`` and ``summarize`` also have deterministic rules
-(:mod:`agentfn.library._language_rules`: a phrasebook, a polarity lexicon, an extractive
-summary) used instead of the model when the model is one whose own prose is not shown
+``translate``, ``sentiment``, ``summarize``, ``classify`` and ``extract`` also have deterministic
+rules (:mod:`agentfn.library._language_rules`: a phrasebook, a polarity lexicon, an extractive
+summary, the nearest label by sentence embedding, typed values found by the field's name) used instead of the model when the model is one whose own prose is not shown
 (``answer_mode="grounded"``, the embedded 135M default): it would invent an answer; the
 rules answer or say that they cannot (:class:`NotSupportedOffline`). ``generate`` asks such a model
 for plain text in reply to the user's whole request (:class:`agentfn.library._prose.ProseFunction`); ``generate_code`` asks
@@ -29,9 +29,12 @@ from agentfn.backends.base import Model, ModelRequest
 from agentfn.context import RunContext
 from agentfn.library._language_rules import (
     NotSupportedOffline,
+    extract_fields,
     extractive_summary,
     lexicon_sentiment,
+    nearest_label,
     phrasebook_translate,
+    requested_fields,
     writes_prose,
 )
 from agentfn.library._prose import prose_function, whole_request
@@ -67,7 +70,8 @@ class RulesFirstFunction(LLMFunction[Any, Any]):
     resolved model has ``answer_mode="grounded"``; any other model runs the prompt as usual.
     """
 
-    def __init__(self, original: Callable[..., Any], rules: Callable[[dict[str, Any]], Any], **options: Any) -> None:
+    def __init__(self, original: Callable[..., Any], rules: Callable[[dict[str, Any]], Any], *, with_request: bool = False,
+                 **options: Any) -> None:
         defaults: dict[str, Any] = {
             "template": None, "package": "agentfn.prompts", "prompt": None, "system": None, "retries": 2,
             "output_type": None, "output_from": None, "finalize": None, "model_settings": None, "name": None,
@@ -75,6 +79,7 @@ class RulesFirstFunction(LLMFunction[Any, Any]):
         }
         super().__init__(original, **{**defaults, **options})
         self.rules = rules
+        self.with_request = with_request
 
     async def run(
         self,
@@ -86,15 +91,23 @@ class RulesFirstFunction(LLMFunction[Any, Any]):
     ) -> Any:
         backend = self.resolve_model(model, ctx)
         if not writes_prose(backend):
+            if self.with_request:  # rules that read what the user asked for ("the due date and amount")
+                return self.rules({**arguments, "request": _request_of(ctx)})
             return self.rules(dict(arguments))
         return await super().run(arguments, model=backend, ctx=ctx, model_settings=model_settings)
 
 
-def _rules_first(rules: Callable[[dict[str, Any]], Any], **options: Any) -> Callable[[Callable[..., Any]], RulesFirstFunction]:
+def _rules_first(rules: Callable[[dict[str, Any]], Any], *, with_request: bool = False,
+                 **options: Any) -> Callable[[Callable[..., Any]], RulesFirstFunction]:
     def decorate(function: Callable[..., Any]) -> RulesFirstFunction:
-        return RulesFirstFunction(function, rules, **options)
+        return RulesFirstFunction(function, rules, with_request=with_request, **options)
 
     return decorate
+
+
+def _request_of(ctx: RunContext[Any] | None) -> str:
+    """The run's last user message (what was asked), or ``""`` outside a run."""
+    return next((str(m.content) for m in reversed(ctx.messages) if isinstance(m, UserMessage)), "") if ctx else ""
 
 
 def _translate_rules(arguments: dict[str, Any]) -> str:
@@ -268,7 +281,13 @@ def _finish_classification(value: Any, arguments: dict[str, Any]) -> Classificat
     return Classification(label=value.label, confidence=value.confidence)
 
 
-@llm_function(output_from=_classify_output, finalize=_finish_classification)
+def _classify_rules(arguments: dict[str, Any]) -> Classification:
+    labels = _label_values(arguments["labels"])
+    label, confidence = nearest_label(str(arguments["text"]), labels, arguments.get("instructions"))
+    return Classification(label=label, confidence=confidence)
+
+
+@_rules_first(_classify_rules, output_from=_classify_output, finalize=_finish_classification)
 async def classify(text: str, labels: list[str], instructions: str | None = None) -> Classification:
     """Put a text into one of the given categories or labels (a topic, spam or not, a ticket type,
     which of some given languages it is written in...).
@@ -310,7 +329,24 @@ def _extract_output(arguments: dict[str, Any]) -> Any:
     return schema
 
 
-@llm_function(output_from=_extract_output)
+def _schema_fields(schema: Any) -> list[str]:
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    return [str(k) for k in cast(dict[str, Any], props)] if isinstance(props, dict) else []
+
+
+def _extract_rules(arguments: dict[str, Any]) -> dict[str, Any]:
+    schema = arguments["schema"]
+    if isinstance(schema, type) and issubclass(schema, BaseModel):
+        fields = list(schema.model_fields)
+    else:  # a small model's schema is often no schema at all: the request says what it wants
+        fields = _schema_fields(schema) or requested_fields(str(arguments.get("request") or ""))
+    values = extract_fields(str(arguments["text"]), fields, str(arguments.get("request") or ""))
+    if isinstance(schema, type) and issubclass(schema, BaseModel):
+        return cast(Any, schema).model_validate(values)
+    return values
+
+
+@_rules_first(_extract_rules, with_request=True, output_from=_extract_output)
 async def extract(text: str, schema: dict[str, Any], instructions: str | None = None) -> dict[str, Any]:
     """Extract structured data (names, emails, phone numbers, dates, amounts, places...) from a text
     into the fields of a given JSON Schema: pull out or get the due date and amount, the name and

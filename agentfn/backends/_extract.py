@@ -19,7 +19,9 @@ code
 text        spans of the request (up to 12 words, end punctuation trimmed), quoted text,
             the text after the first colon, the whole request, and this turn's string results
 math        the whole request or its quoted or after-colon part, when it holds a number (the
-            calculator reads English arithmetic); free when this turn's results hold numbers
+            calculator reads English arithmetic); when this turn's results hold numbers, the
+            operation the request words applied to them (:mod:`agentfn._arith`: "and multiply by
+            4" -> ``8.04672 * 4``), else free
 timezone    the zones the request names (by city or full name); all when it names none
 enum        the options the request names (or the default), when it names some
 ==========  ===========================================================================
@@ -48,6 +50,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
+from agentfn._arith import follow_up_expressions
 from agentfn._values import (
     code_spans,
     dates_in,
@@ -171,6 +174,19 @@ class ExtractionSources:
                         avoid.setdefault(key, []).append(value)
         return cls(request, today, results, avoid)
 
+    def result_numbers(self) -> list[float]:
+        """The first number of each of this turn's results (a conversion's value, a count...)."""
+        firsts: list[float] = []
+        for r in self.results:
+            try:
+                decoded = json.loads(r)
+            except ValueError:
+                continue
+            first = next((v for v in _leaves(decoded) if isinstance(v, int | float) and not isinstance(v, bool)), None)
+            if first is not None:
+                firsts.append(float(first))
+        return firsts
+
     def numbers(self, integer: bool) -> list[int | float]:
         """The request's numbers as written (negated after "before", "ago"...), then the results' numbers."""
         backwards = re.search(r"\b(?:before|ago|earlier|back|subtract|minus|previous|prior)\b", self.request, re.I)
@@ -281,9 +297,14 @@ def _narrow(
         return _narrow_enum(schema, sources)
     if kind == "math":
         if any(isinstance(v, int | float) and not isinstance(v, bool) for v in sources.result_leaves):
-            return None  # combines earlier results: written freely
-        # whole phrasings only: a model offered every span stops at the first number
-        values = [s for s in sources.phrasings() if re.search(r"\d|\bpi\b", s)]
+            # combines earlier results: the operation the request words ("and multiply by 4") on each
+            # result's first number, else written freely
+            values = follow_up_expressions(sources.request, sources.result_numbers())
+            if not values:
+                return None
+        else:
+            # whole phrasings only: a model offered every span stops at the first number
+            values = [s for s in sources.phrasings() if re.search(r"\d|\bpi\b", s)]
     elif kind == "number":
         values = list(sources.numbers(integer=schema.get("type") == "integer"))
         if not required:

@@ -149,3 +149,13 @@ async def test_refusal_reaches_the_model_as_a_tool_error(files_root: Path) -> No
     agent = Agent(FunctionModel(reply), tools=Toolset([read_file]))
     result = await agent.run("read it")
     assert result.ok and "PermissionError" in str(result.output) and "'..' is not allowed" in str(result.output)
+
+
+def test_a_word_for_the_root_lists_the_root(files_root: Path) -> None:
+    # "Show me all .txt files in the top folder": a small model passes the request's word as the path.
+    write_file("a.txt", "x")
+    write_file("folder/b.txt", "y")
+    assert [e.path for e in list_files("top")] == ["a.txt", "folder"]
+    assert [e.path for e in list_files("folder")] == ["folder/b.txt"]  # a real directory wins
+    with pytest.raises(ToolRetry, match="not a directory"):
+        list_files("elsewhere")

@@ -291,3 +291,40 @@ async def test_a_grounded_model_gets_the_whole_request_when_the_task_is_a_fragme
     code = await generate_code.run({"task": "factorial"}, ctx=ctx)
     assert code.code.startswith("def fact(n):")
     assert request in (script.requests[0].messages[0].content or "")
+
+
+async def test_a_grounded_model_classifies_by_rules_not_by_its_own_guess() -> None:
+    """The 135M model picks a label at random; for it, classify takes the phrasebook's language or the
+    label nearest the text by sentence embedding (no model call)."""
+    script = _grounded()
+    result = await classify("Guten Tag", labels=["English", "German", "French"], model=script.model)
+    assert result.label == "German" and 0 < result.confidence <= 1
+    ticket = await classify("My package has not arrived yet", labels=["billing", "shipping", "technical issue"],
+                            model=script.model)
+    assert ticket.label == "shipping"
+    charged = await classify("I was charged twice for my order", labels=["billing", "shipping", "technical issue"],
+                             model=script.model)
+    assert charged.label == "billing" and not script.requests
+
+
+async def test_a_grounded_model_extracts_the_fields_the_request_names() -> None:
+    """The 135M model writes no usable schema ({'type': 'json', ...}); for it, extract takes the fields
+    from the request and each value by what the field's name says it is."""
+    script = _grounded()
+    request = "Pull out the due date and amount from 'Invoice due 2024-05-31 for $1,250'"
+    ctx = RunContext(deps=None, run_id="r", messages=[UserMessage(content=request)], model=script.model)
+    got = await extract.run({"text": "Invoice due 2024-05-31 for $1,250", "schema": {"type": "json"}}, ctx=ctx)
+    assert got == {"due_date": "2024-05-31", "amount": 1250}
+    order = await extract.run({"text": "Order 5521 shipped, total 89.90 EUR",
+                               "schema": {"type": "object", "properties": {"order_number": {}, "total": {}}}}, ctx=ctx)
+    assert order == {"order_number": "5521", "total": 89.9} and not script.requests
+    with pytest.raises(NotSupportedOffline, match="larger model"):
+        await extract.run({"text": "nothing here", "schema": {"type": "object", "properties": {"email": {}}}}, ctx=ctx)
+
+
+def test_requested_fields() -> None:
+    from agentfn.library._language_rules import requested_fields
+
+    assert requested_fields("Get the order number and the total from 'Order 5521'") == ["order number", "total"]
+    assert requested_fields("Extract the name, city and phone from this: Anna, Oslo") == ["name", "city", "phone"]
+    assert requested_fields("What is the weather?") == []

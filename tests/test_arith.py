@@ -1,0 +1,27 @@
+"""Arithmetic a request asks for on a value computed first (agentfn._arith)."""
+
+from __future__ import annotations
+
+from agentfn._arith import asks_arithmetic, follow_up_expressions
+from agentfn.backends._extract import ExtractionSources, extractive_spec
+from agentfn.toolset import Toolset
+
+
+def test_the_requests_operation_applies_to_the_earlier_result() -> None:
+    assert follow_up_expressions("Convert 3 miles to kilometres and multiply by 4", [4.828032]) == ["4.828032 * 4"]
+    assert follow_up_expressions("Convert 5 miles to km and then double it", [8.04672]) == ["8.04672 * 2"]
+    assert follow_up_expressions("What is 25 miles in km, rounded to a whole number?", [40.233599999999996]) == ["round(40.2336)"]
+    assert follow_up_expressions("Convert 10 kg to pounds and round to 2 decimal places", [22.0462]) == ["round(22.0462, 2)"]
+    assert follow_up_expressions("How many km is 3 miles?", [4.8]) == []
+    assert asks_arithmetic("then double it") and not asks_arithmetic("How many km is 3 miles?")
+
+
+def test_a_calculator_after_a_conversion_is_offered_the_worded_operation() -> None:
+    spec = next(t for t in Toolset.builtin() if t.name == "calculate").openai_schema()
+    result = '{"value":8.04672,"unit":"km","quantity":"length","original_value":5.0,"original_unit":"mi"}'
+    sources = ExtractionSources("Convert 5 miles to km and then double it", results=[result])
+    narrowed = extractive_spec(spec, sources)
+    assert narrowed["function"]["parameters"]["properties"]["expression"]["enum"] == ["8.04672 * 2"]
+    # no worded operation: the expression stays free (it combines earlier results)
+    free = extractive_spec(spec, ExtractionSources("How many weeks until 2027-03-01?", results=['{"value": 12}']))
+    assert "enum" not in free["function"]["parameters"]["properties"]["expression"]
