@@ -74,7 +74,9 @@ def test_enums_narrow_to_the_options_the_request_names() -> None:
 def test_math_takes_whole_phrasings_unless_results_must_be_combined() -> None:
     props = _props("calculate", "What is 17.5% of 2480?")
     assert props["expression"]["enum"] == ["What is 17.5% of 2480"] and "pattern" not in props["expression"]
-    free = _props("calculate", "double it", results=["8.04672"])
+    worded = _props("calculate", "double it", results=["8.04672"])  # the request's operation on the result
+    assert worded["expression"]["enum"] == ["8.04672 * 2"]
+    free = _props("calculate", "how many weeks is that", results=["8.04672"])
     assert "enum" not in free["expression"]
 
 
