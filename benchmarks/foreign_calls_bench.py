@@ -270,6 +270,7 @@ def routing_only(args: argparse.Namespace) -> dict[str, Any]:
                         data_json.get("sources", args.sources), None, data_json["seed"])
     plans, routers = _variants(data, specs)
     data_json["routing"] = _routing(plans, routers, all_cases)
+    data_json["routing_rerun"] = True
     return data_json
 
 
@@ -422,7 +423,9 @@ def render_markdown(data: dict[str, Any]) -> str:
         first = next(iter(routing))
         lines += ["", f"## Routing over all {routing[first]['n']} eligible cases (no model)", "",
                   f"The head is the tool a forced call with `follow_route` uses. Each request is routed once "
-                  f"({data['route_k']} candidates); ratios against `{first}`.", "",
+                  f"({data['route_k']} candidates); ratios against `{first}`."
+                  + (" This table was re-measured on its own (`--routing-only`) after the arms above ran: the arms "
+                     "used the router of their own run." if data.get("routing_rerun") else ""), "",
                   "| router | head is gold | vs base | gold among 4 offered |", "|---|---|---|---|"]
         for name, r in routing.items():
             lines.append(f"| {name} | {r['head_is_gold']:.3f} | {_ratio(r['head_is_gold'], routing[first]['head_is_gold'])} "

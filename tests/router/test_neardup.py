@@ -55,26 +55,54 @@ def test_off_when_margin_is_zero_or_one_candidate() -> None:
     assert _head(ranked, "   ") == ranked
 
 
+_CIRCLES: list[dict[str, Any]] = [
+    # BM25 alone puts tool a first (its text repeats the request's words), but it needs a date the request lacks.
+    {"name": "circle_tool_a", "description": "Circle area: the area of a circle.",
+     "parameters": {"type": "object", "properties": {"since": {"type": "string", "format": "date", "description": "start date"}},
+                    "required": ["since"]}},
+    {"name": "circle_tool_b", "description": "Circle area of a number.",
+     "parameters": {"type": "object", "properties": {"value": {"type": "number", "description": "the length"}},
+                    "required": ["value"]}},
+    {"name": "send_email", "description": "Send an email message.",
+     "parameters": {"type": "object", "properties": {"to": {"type": "string"}}}},
+]
+
+
 def test_router_head_and_forced_call_use_the_fitting_duplicate() -> None:
-    # Lexical mode: both names share "circle"; BM25 alone puts the shorter text first.
-    tools = [
-        {"name": "circle_tool_a", "description": "Circle area.",
-         "parameters": {"type": "object", "properties": {"shape_id": {"type": "string", "description": "stored shape id"}},
-                        "required": ["shape_id"]}},
-        {"name": "circle_tool_b", "description": "Circle area from a radius.",
-         "parameters": {"type": "object", "properties": {"radius": {"type": "number", "description": "radius length"}},
-                        "required": ["radius"]}},
-        {"name": "send_email", "description": "Send an email message.",
-         "parameters": {"type": "object", "properties": {"to": {"type": "string"}}}},
-    ]
+    tools = _CIRCLES
     cfg = RouterConfig(encoder=None, abstain_mode="threshold", abstain_threshold=0.0, head_margin=0.5)
     router = Router.build(tools, encoder=None, config=cfg)
-    text = "circle area, radius 5"
+    text = "circle area: 5"
     plan = router.route(text, k=3)
     assert plan.selected[0] == "circle_tool_b" == plan.ranked[0][0]
     off = Router.build(tools, encoder=None, config=cfg.model_copy(update={"head_margin": 0.0})).route(text, k=3)
-    assert {n for n, _ in off.ranked[:2]} == {"circle_tool_a", "circle_tool_b"}
+    assert [n for n, _ in off.ranked[:2]] == ["circle_tool_a", "circle_tool_b"]
     assert [s for _, s in off.ranked] == [s for _, s in plan.ranked]
+
+
+async def test_follow_route_forces_the_re_ordered_head() -> None:
+    from agentfn import Agent, AssistantMessage, FunctionModel, ModelRequest
+    from agentfn.backends.function import call
+    from agentfn.messages import Message
+    from agentfn.tool import Tool
+
+    def done(**_: Any) -> str:
+        return "ok"
+
+    tools = [Tool.from_schema(s, function=done) for s in _CIRCLES]
+    cfg = RouterConfig(encoder=None, abstain_mode="threshold", abstain_threshold=0.0, head_margin=0.5)
+    router = Router.build(tools, encoder=None, config=cfg)
+    forced: list[str] = []
+
+    def reply(messages: list[Message], request: ModelRequest) -> AssistantMessage | str:
+        forced.append(str(request.tool_choice))
+        if request.tool_choice in request.tool_names():
+            return AssistantMessage(tool_calls=[call(str(request.tool_choice), {"value": 5})])
+        return "done"
+
+    agent = Agent(FunctionModel(reply), tools, router=router, route_k=3, tool_choice="required", follow_route=True)
+    await agent.run("circle area: 5")
+    assert forced[0] == "circle_tool_b"
 
 
 def test_split_name_handles_namespaces_and_case() -> None:
