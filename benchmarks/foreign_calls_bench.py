@@ -37,7 +37,9 @@ constrain_forced_calls=True``); the other arms send the tools as given and repea
 sampled (``extractive=False, constrain_forced_calls=False``: the served path before these constraints).
 Served forced calls are capped at ``--max-call-tokens`` new tokens; ``--concurrency`` cases run at once
 (the server batches them; latencies then include queueing). A routing table (no model) scores each
-router variant's head over every eligible case.
+router variant's head over every eligible case (``--routing-only`` re-measures just that table into the
+existing results, keeping the arms); ``Router`` there is the default router, whose near-duplicate head choice
+(:mod:`agentfn.router.neardup`) is also shown turned off.
 Outcome of each run: right, wrong tool, wrong value, missing argument, loop (the call did not
 complete: the model error), or abstain (no call).
 """
@@ -236,12 +238,46 @@ def _select(cases: list[Any], sources: str, limit: int | None, seed: int) -> lis
     return picked
 
 
+def _variants(data: Any, specs: list[Any]) -> tuple[_PlanCache, dict[str, Any]]:
+    """The routing variants the table compares (one cached plan per request for the default router)."""
+    from agentfn.fill import FillRouter
+    from agentfn.slots import SlotRouter
+
+    router = _router(data.records())
+    plans = _PlanCache(router)
+    plain = _router(data.records())
+    plain.config = router.config.model_copy(update={"head_margin": 0.0})
+    routers: dict[str, Any] = {
+        "Router": plans,
+        "Router, near-duplicate head off": _PlanCache(plain),
+        "FillRouter": FillRouter(plans, specs, never_abstain=True),
+        "SlotRouter": SlotRouter(plans, specs),
+        "FillRouter(SlotRouter)": FillRouter(SlotRouter(plans, specs), specs, never_abstain=True),
+    }
+    return plans, routers
+
+
+def routing_only(args: argparse.Namespace) -> dict[str, Any]:
+    """Re-measure only the no-model routing table into the existing results JSON (its arms are kept)."""
+    from agentfn.evals.foreign_calls import foreign_call_cases
+    from agentfn.evals.router_data import load_router_data
+
+    out = Path(args.out)
+    data_json: dict[str, Any] = json.loads(out.read_text())
+    data = load_router_data(seed=data_json["seed"], distractors=args.distractors)
+    specs = data.tools()
+    all_cases = _select(foreign_call_cases(data.examples(), seed=data_json["seed"], tools=specs),
+                        data_json.get("sources", args.sources), None, data_json["seed"])
+    plans, routers = _variants(data, specs)
+    data_json["routing"] = _routing(plans, routers, all_cases)
+    data_json["routing_rerun"] = True
+    return data_json
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from agentfn.evals.calls_run import evaluate_calls
     from agentfn.evals.foreign_calls import foreign_call_cases
     from agentfn.evals.router_data import load_router_data
-    from agentfn.fill import FillRouter
-    from agentfn.slots import SlotRouter
     from agentfn.tool import Tool
     from agentfn.toolset import Toolset
 
@@ -259,13 +295,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             unreadable += 1
     toolset = Toolset(tools, name="foreign registry")
     print(f"{len(cases)} of {len(all_cases)} cases; registry {len(toolset)} tools", flush=True)
-    plans = _PlanCache(_router(data.records()))
-    routers: dict[str, Any] = {
-        "Router": plans,
-        "FillRouter": FillRouter(plans, specs, never_abstain=True),
-        "SlotRouter": SlotRouter(plans, specs),
-        "FillRouter(SlotRouter)": FillRouter(SlotRouter(plans, specs), specs, never_abstain=True),
-    }
+    plans, routers = _variants(data, specs)
     started = time.perf_counter()
     routing = _routing(plans, routers, all_cases)
     print(f"routing variants over {len(all_cases)} cases in {time.perf_counter() - started:.0f} s", flush=True)
@@ -393,7 +423,9 @@ def render_markdown(data: dict[str, Any]) -> str:
         first = next(iter(routing))
         lines += ["", f"## Routing over all {routing[first]['n']} eligible cases (no model)", "",
                   f"The head is the tool a forced call with `follow_route` uses. Each request is routed once "
-                  f"({data['route_k']} candidates); ratios against `{first}`.", "",
+                  f"({data['route_k']} candidates); ratios against `{first}`."
+                  + (" This table was re-measured on its own (`--routing-only`) after the arms above ran: the arms "
+                     "used the router of their own run." if data.get("routing_rerun") else ""), "",
                   "| router | head is gold | vs base | gold among 4 offered |", "|---|---|---|---|"]
         for name, r in routing.items():
             lines.append(f"| {name} | {r['head_is_gold']:.3f} | {_ratio(r['head_is_gold'], routing[first]['head_is_gold'])} "
@@ -452,10 +484,19 @@ def main(argv: list[str] | None = None) -> None:
                                                 "results/foreign_calls_served.json with --base-url)")
     ap.add_argument("--merge", nargs="+", default=None,
                     help="merge result JSONs of runs that each ran some arms (same cases) into --out, running nothing")
+    ap.add_argument("--routing-only", action="store_true",
+                    help="re-measure only the no-model routing table into the existing --out JSON (arms kept)")
     args = ap.parse_args(argv)
     args.out = args.out or str(RESULTS / ("foreign_calls_served.json" if args.base_url else "foreign_calls.json"))
     if args.merge:
         data = merge([json.loads(Path(p).read_text()) for p in args.merge])
+        out = Path(args.out)
+        out.write_text(json.dumps(data, indent=1) + "\n")
+        out.with_suffix(".md").write_text(render_markdown(data))
+        print(render_markdown(data))
+        return
+    if args.routing_only:
+        data = routing_only(args)
         out = Path(args.out)
         out.write_text(json.dumps(data, indent=1) + "\n")
         out.with_suffix(".md").write_text(render_markdown(data))

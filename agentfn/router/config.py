@@ -112,6 +112,17 @@ class RouterConfig(BaseModel):
     flow_consumer_rank: int = 3
     """A tool ranked this high that consumes a chosen tool's output joins when the
     request mentions something only it covers (0: never)."""
+    head_margin: float = 0.03
+    """One-step requests: candidates within this of the best score are near-duplicates whose order
+    is decided by how well the request fits them (:mod:`agentfn.router.neardup`; 0: off)."""
+    head_depth: int = 5
+    """At most this many top candidates compete for the head."""
+    head_fill: float = 0.1
+    """Weight of the share of a competitor's required inputs the request fills."""
+    head_name: float = 0.03
+    """Weight of the share of a competitor's distinctive name words the request uses."""
+    head_words: float = 0.2
+    """Weight of the share of the request's content words in a competitor's vocabulary."""
     rerank_weights: dict[str, float] | None = None
     """Weights of the re-ranker fitted from traces (:mod:`agentfn.router.rerank`); None = off."""
     rerank_depth: int = 30

@@ -49,6 +49,7 @@ from agentfn.router.dataflow import RequestValues, ToolIO, fill_score, tool_io
 from agentfn.router.encoder import DEFAULT_ENCODER, Encoder, load_encoder, with_request_tokens
 from agentfn.router.flowstats import FlowLink, FlowStats
 from agentfn.router.index import FloatArray, ToolIndex
+from agentfn.router.neardup import near_duplicate_head
 from agentfn.router.persist import read_embeddings, read_heads, read_router, write_router
 from agentfn.router.pipeline import Ranking, candidate_features, first_pass
 from agentfn.router.rerank import TraceMemory, rerank_score
@@ -402,6 +403,10 @@ class Router:
         abstain = confidence < self.threshold
         lap("abstain")
         selected: list[str] = []
+        if not rk.step_tops and cfg.head_margin > 0:  # one step: near-duplicates ordered by fit
+            ranked = near_duplicate_head(ranked, f"{context} {text}".strip(), self.index.records, self.io,
+                                         margin=cfg.head_margin, depth=cfg.head_depth, w_fill=cfg.head_fill,
+                                         w_name=cfg.head_name, w_words=cfg.head_words)
         if not abstain and ranked:
             top_name = sc.top(rk.whole["weighted"], 1, rk.slots)[0][0] if cfg.fusion == "rrf" and not rerank else ranked[0][0]
             values = RequestValues.of(f"{context} {text}".strip())

@@ -142,10 +142,14 @@ def _stem(word: str) -> str:
 @functools.lru_cache(maxsize=1 << 16)
 def _word_tokens(raw: str) -> tuple[str, ...]:
     out: list[str] = []
-    for part in _CAMEL.split(raw):
+    parts = [p for p in _CAMEL.split(raw) if p]
+    for part in parts:
         w = part.lower()
         if w and w not in _STOP and len(w) > 1:
             out.append(_stem(w))
+    if len(parts) > 1 and not raw.isupper():
+        # A camel-cased brand is also one word: "HelloSign"/"signNow" meet "hellosign_void_envelope".
+        out.append(_stem(raw.lower()))
     return tuple(out)
 
 

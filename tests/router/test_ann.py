@@ -90,10 +90,12 @@ def test_ann_ranking_agrees_with_exact(exact: Router, ann: Router, registry: tup
     assert agree["top1"] >= 0.97 and agree["selected"] >= 0.95 and agree["abstain"] >= 0.97, agree
     # A tool both rankings hold has the same (exactly computed) score in both, before the server lift
     # (agentfn.router.servers) and the mood penalty (agentfn.router.mood), which depend on the
-    # spread of the candidate pool.
-    boost, mood = exact.config.server_boost, exact.config.mood_weight
+    # spread of the candidate pool, and the near-duplicate head (agentfn.router.neardup), which
+    # re-orders near-ties and hands them the cluster's scores in the new order.
+    boost, mood, head = exact.config.server_boost, exact.config.mood_weight, exact.config.head_margin
     exact.config.server_boost = ann.config.server_boost = 0.0
     exact.config.mood_weight = ann.config.mood_weight = 0.0
+    exact.config.head_margin = ann.config.head_margin = 0.0
     try:
         for q in queries[:30]:
             e, a = dict(exact.route(q).ranked), dict(ann.route(q).ranked)
@@ -102,6 +104,7 @@ def test_ann_ranking_agrees_with_exact(exact: Router, ann: Router, registry: tup
     finally:
         exact.config.server_boost = ann.config.server_boost = boost
         exact.config.mood_weight = ann.config.mood_weight = mood
+        exact.config.head_margin = ann.config.head_margin = head
 
 
 def test_candidate_scores_are_exact_and_others_minus_inf(exact: Router, ann: Router, registry: tuple[list[ToolRecord], FloatArray, list[str]]) -> None:

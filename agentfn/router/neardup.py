@@ -1,0 +1,117 @@
+"""The head among near-duplicates: which of a few close tools a one-step request means.
+
+A forced call (``follow_route``) uses the router's top-1, and registries hold
+near-duplicates that score within a hair of each other (``circle.area`` and
+``geometry.area_circle``; ``xe_convert_currency`` and ``xe_get_exchange_rate``).
+What separates them is the request itself. Among the candidates whose score is
+within ``head_margin`` of the best one (at most ``head_depth`` of them), each
+gets a bonus::
+
+    bonus = head_fill * fill + head_name * named + head_words * words
+
+* ``fill``: the share of the tool's required inputs the request can fill by
+  itself (:func:`agentfn.router.dataflow.fill_score`: numbers, ids, dates,
+  quoted text... counted by kind; a mentioned input counts half), plus half
+  the share of its optional inputs the request mentions by name;
+* ``named``: the share of the tool's *distinctive* name words (not in every
+  competitor's name: ``news`` of ``alpha_vantage_get_market_news`` when the
+  others are ``alpha_vantage_*`` too) that the request uses;
+* ``words``: the share of the request's content words found in the tool's
+  vocabulary (name, description, parameters; :func:`~agentfn.router.calibration.tool_vocabulary`).
+
+The competitors are re-ordered by ``score + bonus`` and take the cluster's own
+scores in their new order, so the ranking's values (and everything computed
+from them) stay as they were; only the order of near-ties changes. Tools
+outside the cluster do not move. Applied by :meth:`agentfn.router.Router.route`
+to requests that are one step (no real steps lifted), before selection, so the
+plan's head (``selected[0]``, the forced call of ``follow_route``) is the
+re-ranked one. Settings (``RouterConfig.head_*``) were chosen on the train and
+dev splits of the foreign benchmark and the generated set.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from agentfn.router.calibration import request_words, tool_vocabulary
+from agentfn.router.dataflow import ToolIO, fill_score
+from agentfn.router.text import ToolRecord, split_name, tokenize
+
+__all__ = ["HeadFit", "head_fit", "near_duplicate_head"]
+
+
+@dataclass(frozen=True)
+class HeadFit:
+    """How well one candidate fits a request, beyond its retrieval score."""
+
+    fill: float
+    named: float
+    words: float
+
+
+def _name_tokens(name: str) -> frozenset[str]:
+    return frozenset(tokenize(" ".join(split_name(name))))
+
+
+def _optional_mentioned(io: ToolIO, said: frozenset[str]) -> float:
+    optional = [s for s in io.inputs if not s.required and s.words]
+    if not optional:
+        return 0.0
+    return sum(1.0 for s in optional if s.words <= said) / len(optional)
+
+
+def head_fit(rec: ToolRecord, text: str, io: ToolIO, shared: frozenset[str], said: frozenset[str]) -> HeadFit:
+    """The fit of ``rec`` to ``text``; ``shared`` are name words every competitor has, ``said`` the
+    request's content words."""
+    fill = min(1.0, fill_score(rec, text, io) + 0.5 * _optional_mentioned(io, said))
+    distinctive = _name_tokens(rec.name) - shared
+    squashed = re.sub(r"[^a-z0-9]", "", text.lower())  # "Hello Sign" / "hello-sign" still name hellosign_*
+    hits = [w for w in distinctive if w in said or (len(w) >= 4 and w in squashed)]
+    named = len(hits) / len(distinctive) if distinctive else 0.0
+    vocab = tool_vocabulary(rec)
+    words = len(said & vocab) / len(said) if said else 0.0
+    return HeadFit(fill, named, words)
+
+
+def near_duplicate_head(
+    ranked: Sequence[tuple[str, float]],
+    text: str,
+    records: Mapping[str, ToolRecord],
+    io_of: Callable[[str], ToolIO],
+    *,
+    margin: float,
+    depth: int,
+    w_fill: float,
+    w_name: float,
+    w_words: float,
+) -> list[tuple[str, float]]:
+    """``ranked`` with its near-tied top re-ordered by fit (see the module docstring)."""
+    out = list(ranked)
+    if len(out) < 2 or depth < 2 or margin <= 0 or not text.strip():
+        return out
+    top = out[0][1]
+    cluster: list[int] = []
+    for i, (name, score) in enumerate(out[:depth]):  # best first: the near-ties are a prefix
+        if score < top - margin or name not in records:
+            break
+        cluster.append(i)
+    if len(cluster) < 2:
+        return out
+    names = [out[i][0] for i in cluster]
+    tokens = [_name_tokens(n) for n in names]
+    shared: frozenset[str] = tokens[0]
+    for t in tokens[1:]:
+        shared &= t
+    said = request_words(text) | frozenset(tokenize(text))
+    scored: list[tuple[float, int, str]] = []
+    for i, name in zip(cluster, names, strict=True):
+        fit = head_fit(records[name], text, io_of(name), shared, said)
+        bonus = w_fill * fit.fill + w_name * fit.named + w_words * fit.words
+        scored.append((out[i][1] + bonus, i, name))
+    order = sorted(scored, key=lambda t: (-t[0], t[1]))
+    values = [out[i][1] for i in cluster]
+    for slot, (_, _, name) in zip(cluster, order, strict=True):
+        out[slot] = (name, values[slot])
+    return out
