@@ -59,6 +59,7 @@ from agentfn.tool import Tool
 __all__ = [
     "LLMFunction",
     "OutputTarget",
+    "default_options",
     "get_default_model",
     "llm_function",
     "parse_output",
@@ -453,6 +454,17 @@ class LLMFunction(Tool[P, R]):
             f"{self.name}: no valid output after {1 + self.max_retries} attempt(s); last problem: {error}",
             body=last_text,
         )
+
+
+def default_options(**options: Any) -> dict[str, Any]:
+    """The :class:`LLMFunction` constructor options ``@llm_function()`` gives (the default template
+    ``functions/<name>.jinja`` in ``agentfn.prompts``, 2 retries...), updated by ``options``: where a
+    subclass's own decorator starts."""
+    return {
+        "template": None, "package": "agentfn.prompts", "prompt": None, "system": None, "retries": 2,
+        "output_type": None, "output_from": None, "finalize": None, "model_settings": None, "name": None,
+        "tool_options": {}, **options,
+    }
 
 
 def llm_function(

@@ -24,7 +24,7 @@ from typing import Any
 from agentfn.backends.base import Model, ModelRequest
 from agentfn.context import RunContext
 from agentfn.library._language_rules import NotSupportedOffline, writes_prose
-from agentfn.llm_function import LLMFunction
+from agentfn.llm_function import LLMFunction, default_options
 from agentfn.messages import UserMessage
 
 __all__ = ["PLAIN_PROSE_TOKENS", "ProseFunction", "prose_function", "tidy_prose", "whole_request"]
@@ -102,7 +102,4 @@ class ProseFunction(LLMFunction[Any, Any]):
 
 def prose_function(function: Callable[..., Any]) -> ProseFunction:
     """``@llm_function()`` (the default template, ``functions/<name>.jinja``) as a :class:`ProseFunction`."""
-    return ProseFunction(
-        function, template=None, package="agentfn.prompts", prompt=None, system=None, retries=2, output_type=None,
-        output_from=None, finalize=None, model_settings=None, name=None, tool_options={},
-    )
+    return ProseFunction(function, **default_options())

@@ -38,7 +38,7 @@ from agentfn.library._language_rules import (
     writes_prose,
 )
 from agentfn.library._prose import prose_function, whole_request
-from agentfn.llm_function import LLMFunction, llm_function
+from agentfn.llm_function import LLMFunction, default_options, llm_function
 from agentfn.messages import UserMessage
 
 __all__ = [
@@ -72,12 +72,7 @@ class RulesFirstFunction(LLMFunction[Any, Any]):
 
     def __init__(self, original: Callable[..., Any], rules: Callable[[dict[str, Any]], Any], *, with_request: bool = False,
                  **options: Any) -> None:
-        defaults: dict[str, Any] = {
-            "template": None, "package": "agentfn.prompts", "prompt": None, "system": None, "retries": 2,
-            "output_type": None, "output_from": None, "finalize": None, "model_settings": None, "name": None,
-            "tool_options": {},
-        }
-        super().__init__(original, **{**defaults, **options})
+        super().__init__(original, **default_options(**options))
         self.rules = rules
         self.with_request = with_request
 
@@ -461,14 +456,8 @@ class CodeFunction(LLMFunction[Any, Any]):
 
 
 def _code_function(**options: Any) -> Callable[[Callable[..., Any]], CodeFunction]:
-    defaults: dict[str, Any] = {
-        "template": None, "package": "agentfn.prompts", "prompt": None, "system": None, "retries": 2,
-        "output_type": None, "output_from": None, "finalize": None, "model_settings": None, "name": None,
-        "tool_options": {},
-    }
-
     def decorate(function: Callable[..., Any]) -> CodeFunction:
-        return CodeFunction(function, **{**defaults, **options})
+        return CodeFunction(function, **default_options(**options))
 
     return decorate
 

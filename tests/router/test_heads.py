@@ -13,7 +13,7 @@ from agentfn.router.encoder import Encoder
 from agentfn.router.heads import head_text
 from agentfn.router.text import ToolRecord
 
-from .conftest import SPECS
+from .conftest import SPECS, CountingEncoder
 
 LONG = [{**s, "description": f"{s['description']} It answers in JSON and may be rate limited."} for s in SPECS]
 """The specs with a second sentence, so a tool's head (name + first sentence) differs from its full text."""
@@ -26,24 +26,16 @@ QUERIES = [
 ]
 
 
-class RecordingEncoder:
-    """Wraps the real encoder and keeps every text it was asked to embed."""
+class RecordingEncoder(CountingEncoder):
+    """Wraps the real encoder and keeps every text it was asked to embed, packed passes included."""
 
     def __init__(self, inner: Encoder) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.seen: list[str] = []
-
-    @property
-    def spec(self) -> str:
-        return self.inner.spec
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
 
     def encode(self, texts: list[str], batch_size: int = 64) -> Any:
         self.seen += texts
-        return self.inner.encode(texts, batch_size)
+        return super().encode(texts, batch_size)
 
     def encode_packed(self, texts: list[str], spans: Any = ()) -> Any:
         self.seen += texts
