@@ -17,6 +17,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, cast
 
+from agentfn._holidays import holidays_named
+
 __all__ = [
     "code_spans",
     "dates_in",
@@ -224,7 +226,8 @@ def request_values(text: str) -> dict[str, int]:
     rest = _CODE.sub(" ", rest)
     quoted = len(_QUOTED.findall(rest))
     rest = _QUOTED.sub(" ", rest)
-    dates = len(_DATE.findall(rest)) + (1 if _RELATIVE.search(body) else 0)  # "until X": today is the other end
+    dates = len(_DATE.findall(rest)) + holidays_named(rest)  # "until Christmas" names a date
+    dates += 1 if _RELATIVE.search(body) else 0  # "until X": today is the other end
     return {"date": dates, "url": len(_URL.findall(body)), "file": len(_FILE.findall(_DATE.sub(" ", rest))),
             "json": len(docs), "csv": csv, "code": code, "number": len(numbers_in_request(body)), "quoted": quoted}
 

@@ -12,7 +12,8 @@ What separates them is the request itself: it holds two dates, and only ``date_d
 * **missing**: the share of required parameters of a specific kind (a date, a URL, a file...)
   for which the request holds no value (optional parameters count half for coverage);
 * **named**: whether the request uses a distinctive part of the tool's name as a word
-  ("translate", "summarize"; not "date" when ``date_add`` and ``date_diff`` both compete).
+  ("translate", "summarize"; not "date" when ``date_add`` and ``date_diff`` both compete; not a
+  word used only as a noun after "a"/"an": "the largest number in *a list*" names no ``list_files``).
 
 ``score = router score + coverage_weight * coverage - missing_weight * missing + name_weight * named``.
 When the head of the plan changes, or the head alone takes every value of the request, the plan
@@ -24,12 +25,16 @@ words in notes.txt": the reader takes the file name, the counter needs what it r
 arithmetic on it ("... and multiply by 4", "then double it", "rounded to a whole number"), a tool
 that takes an arithmetic expression (``calculate``) follows the head
 (:func:`agentfn._arith.asks_arithmetic`; the call's expression is offered from the request's words).
+**A reader feeds a head that lacks its document**: when the re-rank puts a tool that returns a
+document's text (``read_file``) over a router head that needs a document the request does not hold
+(``csv_summary`` for "the highest temperature in data.csv"), the plan is [reader, head].
 With ``never_abstain`` (for a model that cannot answer alone) an abstaining plan
 still offers its best candidates and selects the best one.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
@@ -51,6 +56,27 @@ def _returns_number(schema: Mapping[str, Any] | None) -> bool:
     return any(cast("Mapping[str, Any]", p).get("type") in ("number", "integer") for p in props.values())
 
 
+def _after_article(text: str, words: set[str]) -> frozenset[str]:
+    """Words the request uses only as a noun after "a"/"an" ("returns the largest number in *a list*"):
+    they do not name a tool (``list_files``), whose name words are verbs and their objects."""
+    after = {m.group(1).lower() for m in re.finditer(r"\b(?:a|an)\s+([A-Za-z]+)", text, re.I)}
+    elsewhere = re.sub(r"\b(?:a|an)\s+[A-Za-z]+", " ", text, flags=re.I).lower()
+    return frozenset(w for w in after & words if not re.search(rf"\b{re.escape(w)}\b", elsewhere))
+
+
+def _returns_text(schema: Mapping[str, Any] | None) -> bool:
+    """Whether a tool's result is a document's text (a string, or an object with a text/content/body)."""
+    if not schema:
+        return False
+    if schema.get("type") == "string":
+        return True
+    props = cast("Mapping[str, Any]", schema.get("properties") or {})
+    return any(cast("Mapping[str, Any]", props.get(key) or {}).get("type") == "string" for key in ("text", "content", "body"))
+
+
+_DOCUMENTS = ("csv", "json", "code", "text")
+
+
 class RouterLike(Protocol):
     """What the agent needs from a router."""
 
@@ -65,7 +91,8 @@ class _Fit:
     takes_all: bool
 
 
-def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], shared: set[str]) -> _Fit:
+def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], shared: set[str],
+         nouns: frozenset[str] = frozenset()) -> _Fit:
     kinds = parameter_kinds(spec)
     required: dict[str, int] = {}
     optional: dict[str, int] = {}
@@ -94,7 +121,7 @@ def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], sh
     missing = unfilled / sum(specific.values()) if specific else 0.0
     fn = cast("Mapping[str, Any]", spec.get("function", spec))
     name = str(fn.get("name", ""))
-    stems = {stem(w) for w in words}
+    stems = {stem(w) for w in words - nouns}
     named = float(any(stem(p) in stems for p in name_parts(name) if p not in shared))
     return _Fit(taken / total if total else 0.0, missing, named, total > 0 and left == 0)
 
@@ -125,12 +152,15 @@ class FillRouter:
         self.router = router
         self.specs: dict[str, Mapping[str, Any]] = {}
         self.numeric: set[str] = set()  # tools whose result holds a number (Tool objects say so)
+        self.readers: set[str] = set()  # tools whose result is a document's text
         for t in tools:
             spec = t.openai_schema() if hasattr(t, "openai_schema") else t
             fn = cast("Mapping[str, Any]", spec.get("function", spec))
             self.specs[str(fn["name"])] = spec
             if _returns_number(getattr(t, "return_schema", None)):
                 self.numeric.add(str(fn["name"]))
+            if _returns_text(getattr(t, "return_schema", None)):
+                self.readers.add(str(fn["name"]))
         self.calculators = [n for n, spec in self.specs.items() if any(k == "math" for _, k, _ in parameter_kinds(spec))]
         self.pool = pool
         self.margin = margin
@@ -150,6 +180,7 @@ class FillRouter:
             return []
         values = request_values(text)
         words = request_words(text)
+        nouns = _after_article(text, words)
         top = ranked[0][1]
         competing = [name for name, score in ranked if name in self.specs and score >= top - self.margin]
         counts: dict[str, int] = {}
@@ -163,7 +194,7 @@ class FillRouter:
             if spec is None or name not in competing:
                 scored.append((name, score))
                 continue
-            fit = _fit(spec, values, words, shared)
+            fit = _fit(spec, values, words, shared, nouns)
             scored.append((name, score + self.coverage_weight * fit.coverage - self.missing_weight * fit.missing
                            + self.name_weight * fit.named))
         return sorted(scored, key=lambda item: -item[1])
@@ -177,7 +208,24 @@ class FillRouter:
         new = reranked_plan(plan, ranked, k, abstain=plan.abstain and not self.never_abstain,
                             keeps_chain=lambda best: not self.takes_all(text, best),
                             needs_input=None if fill is None else lambda best: float(fill(text, best)) < 1.0)
-        return self.then_calculate(text, new)
+        return self.then_calculate(text, self.read_first(text, plan, new))
+
+    def read_first(self, text: str, plan: RoutePlan, new: RoutePlan) -> RoutePlan:
+        """``new`` as the chain [reader, router's head] when the re-rank replaced a head that needs a
+        document the request does not hold (``csv_summary`` for "the highest temperature in data.csv")
+        by a tool that takes every value of the request and returns a document's text (``read_file``):
+        the reader feeds the head. Otherwise ``new`` unchanged."""
+        if not plan.selected or len(new.selected) != 1:
+            return new
+        head, best = plan.selected[0], new.selected[0]
+        spec = self.specs.get(head)
+        if best == head or best not in self.readers or spec is None or not self.takes_all(text, best):
+            return new
+        values = request_values(text)
+        lacks = [kind for _, kind, req in parameter_kinds(spec) if req and kind in _DOCUMENTS and not values.get(kind)]
+        if not lacks or (any(kind == "text" for kind in lacks) and values.get("quoted")):
+            return new
+        return new.model_copy(update={"selected": [best, head]})
 
     def then_calculate(self, text: str, plan: RoutePlan) -> RoutePlan:
         """``plan`` with a calculator after its head when the head returns a number and the request asks

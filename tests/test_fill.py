@@ -144,3 +144,27 @@ def test_an_optional_parameter_the_request_names_counts_in_full() -> None:
     assert plan.selected == ["date_add"]
     plan = FillRouter(base, tools, never_abstain=True).route("What day of the week is 2024-07-04?", k=3)
     assert plan.selected == ["date_info"]
+
+
+def test_a_word_used_as_a_noun_after_an_article_does_not_name_a_tool() -> None:
+    # "... in a list" is an object, not the verb of ``list_files``: the router's head stays.
+    tools = [t for t in Toolset.builtin() if t.name in ("generate_code", "list_files", "run_python")]
+    base = _Fixed([("generate_code", 0.55), ("run_python", 0.43), ("list_files", 0.28)], ["generate_code"])
+    plan = FillRouter(base, tools, never_abstain=True).route(
+        "Write a Python function that returns the largest number in a list", k=4)
+    assert plan.selected == ["generate_code"]
+    base = _Fixed([("list_files", 0.5), ("generate_code", 0.45)], ["list_files"])
+    assert FillRouter(base, tools, never_abstain=True).route("List the files in docs").selected == ["list_files"]
+
+
+def test_a_reader_feeds_a_head_that_lacks_its_document() -> None:
+    # "the highest temperature in data.csv": the summariser needs the table, the file name fills the
+    # reader, which re-ranks first: the plan reads the file, then summarises it.
+    tools = [t for t in Toolset.builtin() if t.name in ("csv_summary", "read_file", "convert_units")]
+    base = _Fixed([("csv_summary", 0.53), ("convert_units", 0.48), ("read_file", 0.23)], ["csv_summary"])
+    router = FillRouter(base, tools, never_abstain=True)
+    assert router.route("What is the highest temperature in data.csv?", k=4).selected == ["read_file", "csv_summary"]
+    # A pasted table needs no reader: the head the request fills stays alone.
+    pasted = "What is the highest temperature?\ncity,temp\nOslo,3\nRome,18"
+    assert router.route(pasted, k=4).selected[-1] == "csv_summary"
+    assert "read_file" not in router.route(pasted, k=4).selected

@@ -1,7 +1,7 @@
 """Arithmetic written in English, rewritten as an expression ``calculate`` evaluates.
 
 Models (and people) write "17.5% of 2480", "1000 divided by 8", "the square root of 144",
-"2 to the power of 10", "twelve times four" or "144 divded by 12" (operator words are read
+"2 to the power of 10", "twelve times four", "4 pizzas at $12.50 each" or "144 divded by 12" (operator words are read
 through small misspellings). :func:`from_words` rewrites such text
 into Python arithmetic; an expression already in symbols passes through unchanged (``%``
 between two numbers stays the modulo operator). What it cannot rewrite is left for the
@@ -65,6 +65,8 @@ _RULES: list[tuple[str, str]] = [
     (rf"(?:the\s+)?remainder\s+(?:when|of)\s+{_NUM}\s+(?:is\s+)?divided\s+by\s+{_NUM}", r"(\1 % \2)"),
     (rf"{_NUM}\s+(?:mod|modulo)\s+{_NUM}", r"(\1 % \2)"),
     (rf"split\s+(?:an?\s+|the\s+)?{_NUM}(?:\s+\w+)?\s+(?:between|among|by|into)\s+{_NUM}(?:\s+\w+)?", r"(\1 / \2)"),
+    (rf"{_NUM}\s+(?:[A-Za-z]+\s+){{1,3}}?(?:at|for|@|costing|that\s+cost|which\s+cost)\s+{_NUM}"
+     rf"(?:\s+(?:dollars?|euros?|pounds?|bucks))?\s*(?:each|apiece|a\s+piece|per\s+[a-z]+)\b", r"(\1 * \2)"),
     (rf"(?:the\s+)?square\s+root\s+of\s+{_NUM}", r"sqrt(\1)"),
     (rf"(?:the\s+)?cube\s+root\s+of\s+{_NUM}", r"cbrt(\1)"),
     (rf"log(?:arithm)?\s+(?:to\s+)?base\s+{_NUM}\s+of\s+{_NUM}", r"log(\2, \1)"),

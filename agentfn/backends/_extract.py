@@ -8,14 +8,16 @@ conversation offers, by the parameter's kind (:func:`agentfn._values.parameter_k
 
 ==========  ===========================================================================
 number      the numbers written in the request or in this turn's tool results, their
-            negatives, and the default
-date        ISO dates and date-times in the request and this turn's results, and today
+            negatives, and the default; 1 for a required number when the request has none and
+            says "a day", "per hour" (one of the unit)
+date        ISO dates and date-times in the request and this turn's results, the holidays it
+            names ("until Christmas": :mod:`agentfn._holidays`), and today
             when the request has no date or is relative to now ("until", "since", "ago",
             "today"...); each date also with every clock time of the request, and date
             parts of date-times
 url, file,  the URLs, file names (when it names none, single words and ``.``), JSON documents,
-json, csv,  the pasted table, or the code of the request; unconstrained when there is none
-code
+json, csv,  the pasted table, or the code of the request (JSON and tables also from this turn's
+code        results: a file read before); unconstrained when there is none
 text        spans of the request (up to 12 words, end punctuation trimmed), quoted text,
             the text after the first colon, the whole request, and this turn's string results
 math        the whole request or its quoted or after-colon part, when it holds a number (the
@@ -24,6 +26,7 @@ math        the whole request or its quoted or after-colon part, when it holds a
             4" -> ``8.04672 * 4``), else free
 timezone    the zones the request names (by city or full name); all when it names none
 enum        the options the request names (or the default), when it names some
+boolean     an optional switch the request does not mention (``has_header``) is left out: the default
 ==========  ===========================================================================
 
 Arrays of strings take the choices the request lists ("billing, shipping or a technical issue"),
@@ -48,9 +51,11 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any, cast
 
 from agentfn._arith import follow_up_expressions
+from agentfn._holidays import HOLIDAY_WORDS, holiday_dates
 from agentfn._values import (
     code_spans,
     dates_in,
@@ -86,6 +91,8 @@ _RELATIVE_TO_TODAY = re.compile(
     r"\b(?:today|now|tonight|tomorrow|yesterday|until|till|since|ago|left|current(?:ly)?|this (?:week|month|year)|old|born|age)\b",
     re.IGNORECASE,
 )
+_ONE_OF = re.compile(r"\b(?:a|an|per|each)\s+(?!few\b|lot\b|couple\b|number\b)[a-z]", re.I)
+_TABLE = re.compile(r"[^\n]*[,;\t][^\n]*\n[^\n]*[,;\t]")  # two delimited lines
 _NUMERIC = re.compile(r"[-+]?[\d.,%]+")
 
 
@@ -203,6 +210,8 @@ class ExtractionSources:
     def dates(self) -> list[str]:
         texts = [self.request, *(v for v in self.result_leaves if isinstance(v, str))]
         found = [d for t in texts for d in dates_in(t)]
+        if self.today:  # "until Christmas" names a date
+            found += holiday_dates(self.request, date.fromisoformat(self.today[:10]))
         if self.today and (not found or _RELATIVE_TO_TODAY.search(self.request)):
             found.append(self.today)  # "1999-12-31 fell on?" is about that date, "until 2027-03-01" also today
         out: list[str] = []
@@ -241,11 +250,13 @@ class ExtractionSources:
             if files:  # "save 'buy eggs' into shopping.txt": the path is the file name, not a word
                 return list(dict.fromkeys(files))
             return list(dict.fromkeys([*words, "."])) if words else []
+        read = [r.strip() for r in self.result_leaves if isinstance(r, str) and r.strip()]  # a file read this turn
         if kind == "json":
-            return json_documents(request)
+            return [*json_documents(request), *(d for r in read for d in json_documents(r) if d.strip() == r)]
         if kind == "csv":
             lines = request.splitlines()
-            return ["\n".join(lines[1:]).strip()] if len(lines) > 2 else []
+            pasted = ["\n".join(lines[1:]).strip()] if len(lines) > 2 else []
+            return [*pasted, *(r for r in read if _TABLE.match(r))]
         if kind == "code":
             return code_spans(request)
         return []
@@ -279,6 +290,8 @@ def _mentioned_zones(request: str) -> list[str]:
     found: list[str] = []
     for zone in _time_zones():
         city = zone.rsplit("/", 1)[-1].replace("_", " ").lower()
+        if city in HOLIDAY_WORDS:  # "until Christmas" is a day, not Indian/Christmas
+            continue
         if f" {zone.lower()} " in text or (len(city) > 3 and "/" in zone and f" {city} " in text):
             found.append(zone)
     for short in ("UTC", "GMT"):
@@ -295,6 +308,8 @@ def _narrow(
     values: list[Any]
     if "enum" in schema:
         return _narrow_enum(schema, sources)
+    if schema.get("type") == "boolean" and not required and not _names_flag(name, sources.request):
+        return {}  # a switch the request does not mention ("has_header", "recursive"): the default
     if kind == "math":
         if any(isinstance(v, int | float) and not isinstance(v, bool) for v in sources.result_leaves):
             # combines earlier results: the operation the request words ("and multiply by 4") on each
@@ -307,6 +322,8 @@ def _narrow(
             values = [s for s in sources.phrasings() if re.search(r"\d|\bpi\b", s)]
     elif kind == "number":
         values = list(sources.numbers(integer=schema.get("type") == "integer"))
+        if not values and required and _ONE_OF.search(sources.request):
+            values = [1]  # "how many seconds are in a day": one of the unit
         if not required:
             return {"enum": values, **_described(schema)} if values else {}
     elif kind == "date":
@@ -351,6 +368,13 @@ def _named(name: str, request: str) -> bool:
     parts = [p for p in re.split(r"[_\W]+|(?<=[a-z])(?=[A-Z])", name.lower()) if len(p) > 2]
     words = set(re.findall(r"[a-z]+", request.lower()))
     return bool(parts) and all(p in words or p + "s" in words for p in parts)
+
+
+def _names_flag(name: str, request: str) -> bool:
+    """Whether the request mentions a switch: a word of its name of four letters or more ("header")."""
+    parts = [p for p in re.split(r"[_\W]+|(?<=[a-z])(?=[A-Z])", name.lower()) if len(p) > 3]
+    words = set(re.findall(r"[a-z]+", request.lower()))
+    return any(p in words or p + "s" in words or (len(p) > 6 and any(w.startswith(p[:6]) for w in words)) for p in parts)
 
 
 def _described(schema: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from agentfn.backends._extract import ExtractionSources, extractive_spec, text_spans
@@ -155,3 +156,42 @@ def test_two_named_zones_give_both_sides_distinct() -> None:
     pairs = {(b["properties"]["from_timezone"]["enum"][0], b["properties"]["to_timezone"]["enum"][0]) for b in params["anyOf"]}
     assert pairs == {("Europe/London", "America/New_York"), ("America/New_York", "Europe/London")}
     assert all("from_timezone" in b["required"] for b in params["anyOf"])  # not left to its UTC default
+
+
+def test_a_day_is_one_of_the_unit_and_holidays_are_dates() -> None:
+    assert _props("convert_units", "How many seconds are in a day?")["value"]["enum"] == [1]
+    assert "enum" not in _props("convert_units", "How many seconds are there?").get("value", {})
+    props = _props("date_diff", "How many days until Christmas?", today="2026-12-06")
+    end = props["end"]
+    options = end.get("enum") or [o for b in end.get("anyOf", []) for o in b.get("enum", [])]
+    assert "2026-12-25" in options and "2026-12-06" in options
+    # Christmas is a day here, not the Indian Ocean island's time zone.
+    assert "Indian/Christmas" not in str(props.get("timezone", {}))
+
+
+def test_holiday_dates_are_the_next_occurrence() -> None:
+    from datetime import date
+
+    from agentfn._holidays import easter, holiday_dates, thanksgiving
+
+    assert holiday_dates("days until Christmas", date(2026, 12, 26)) == ["2027-12-25"]
+    assert holiday_dates("Christmas Eve party", date(2026, 1, 1)) == ["2026-12-24"]
+    assert holiday_dates("weeks to New Year's Eve and Halloween", date(2026, 11, 1)) == ["2026-12-31", "2027-10-31"]
+    assert easter(2024) == date(2024, 3, 31) and easter(2025) == date(2025, 4, 20)
+    assert thanksgiving(2026) == date(2026, 11, 26)
+    assert holiday_dates("a plain request", date(2026, 1, 1)) == []
+
+
+def test_a_table_read_this_turn_is_the_csv_value() -> None:
+    table = "city,temp\nOslo,3\nRome,18"
+    props = _props("csv_summary", "What is the highest temperature in data.csv?", results=[json.dumps(table)])
+    assert props["csv_text"]["enum"] == [table]
+    from agentfn._values import request_values
+
+    assert request_values("How many weeks until New Year's Eve?")["date"] == 2  # the holiday and today
+
+
+def test_an_optional_switch_the_request_does_not_mention_keeps_its_default() -> None:
+    assert "has_header" not in _props("csv_summary", "Summarise this table\na,b\n1,2\n3,4")
+    assert "has_header" in _props("csv_summary", "Summarise this table, it has no header row\n1,2\n3,4")
+    assert "recursive" in _props("list_files", "List every file in docs recursively")

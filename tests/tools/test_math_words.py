@@ -31,6 +31,8 @@ from agentfn.library.calculator import calculate
         ("three hundred divided by twenty-five", 12),
         ("whats 60 divded by 12", 5),  # a misspelt operator word
         ("9 multipled by 3", 27),
+        ("If I buy 4 pizzas at $12.50 each, how much do I pay?", 50.0),  # a unit price times a count
+        ("What do 5 tickets for 12 dollars each cost?", 60),
     ],
 )
 def test_english_arithmetic(text: str, value: float) -> None:

@@ -1,0 +1,78 @@
+"""Named days people count to: "How many days until Christmas?" names a date without writing it.
+
+:func:`holiday_dates` finds the holidays a request names and gives the date each falls on next
+(today counts: on Christmas Day, "until Christmas" is today), as ISO dates, so a date parameter
+can be offered that date beside the ones written in digits. Fixed days (Christmas, New Year,
+Halloween, Valentine's Day, Independence Day, St Patrick's Day) and two movable feasts whose
+rule is arithmetic: Easter Sunday (the Gregorian computus) and US Thanksgiving (the fourth
+Thursday of November). :data:`HOLIDAY_WORDS` are the words that name them, so a caller can tell
+a holiday from a place ("Christmas" is not the Indian Ocean island's time zone).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+
+__all__ = ["HOLIDAY_WORDS", "easter", "holiday_dates", "holidays_named", "thanksgiving"]
+
+
+def easter(year: int) -> date:
+    """Easter Sunday of ``year`` (Gregorian calendar; the anonymous computus)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 19 * l_) // 433
+    month = (h + l_ - 7 * m + 90) // 25
+    return date(year, month, (h + l_ - 7 * m + 33 * month + 19) % 32)
+
+
+def thanksgiving(year: int) -> date:
+    """US Thanksgiving of ``year``: the fourth Thursday of November."""
+    first = date(year, 11, 1)
+    return first + timedelta(days=(3 - first.weekday()) % 7 + 21)
+
+
+def _fixed(month: int, day: int) -> Callable[[int], date]:
+    return lambda year: date(year, month, day)
+
+
+# Longer names first, so "Christmas Eve" is not read as Christmas.
+_HOLIDAYS: list[tuple[str, Callable[[int], date]]] = [
+    (r"christmas\s+eve", _fixed(12, 24)),
+    (r"(?:christmas|xmas)(?:\s+day)?", _fixed(12, 25)),
+    (r"new\s+year'?s?\s+eve", _fixed(12, 31)),
+    (r"new\s+year'?s?(?:\s+day)?", _fixed(1, 1)),
+    (r"hall?oween", _fixed(10, 31)),
+    (r"valentine'?s?(?:\s+day)?", _fixed(2, 14)),
+    (r"(?:independence\s+day|(?:the\s+)?fourth\s+of\s+july|july\s+4th)", _fixed(7, 4)),
+    (r"(?:st\.?|saint)\s+patrick'?s?(?:\s+day)?", _fixed(3, 17)),
+    (r"easter(?:\s+sunday)?", easter),
+    (r"thanksgiving(?:\s+day)?", thanksgiving),
+]
+HOLIDAY_WORDS = frozenset({"christmas", "xmas", "eve", "halloween", "valentine", "easter", "thanksgiving", "patrick"})
+
+
+def holiday_dates(text: str, today: date) -> list[str]:
+    """ISO dates of the holidays ``text`` names, each the next one on or after ``today``."""
+    found: list[str] = []
+    rest = text
+    for pattern, rule in _HOLIDAYS:
+        regex = re.compile(rf"\b{pattern}\b", re.I)
+        if not regex.search(rest):
+            continue
+        rest = regex.sub(" ", rest)
+        day = rule(today.year)
+        if day < today:
+            day = rule(today.year + 1)
+        found.append(day.isoformat())
+    return list(dict.fromkeys(found))
+
+
+def holidays_named(text: str) -> int:
+    """How many holidays ``text`` names (each date :func:`holiday_dates` would give)."""
+    return len(holiday_dates(text, date(2000, 1, 1)))
