@@ -41,6 +41,8 @@ __all__ = [
 
 _RELATIVE = re.compile(r"\b(?:until|till|since|ago|from (?:now|today)|left until|(?:have|has) passed)\b", re.I)
 _DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?(?!\d)")
+_CLOCK = re.compile(r"(?<![\d:.])(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\b\.?", re.I)
+_NOON = re.compile(r"\b(noon|midday|midnight)\b", re.I)
 _TIME = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?::\d{2})?(?![\d:])")
 _URL = re.compile(r"https?://[^\s'\"<>]+[^\s'\"<>.,;:!?)]")
 _FILE = re.compile(r"(?<![\w/.:-])[\w-]+(?:/[\w.-]+)*\.[A-Za-z][A-Za-z0-9]{0,4}(?![\w.])")
@@ -139,9 +141,17 @@ def dates_in(text: str) -> list[str]:
 
 
 def times_in(text: str) -> list[str]:
-    """Clock times (``HH:MM``) outside ISO date-times, zero-padded."""
+    """Clock times (``HH:MM``, ``9am``, ``3:30 pm``, noon, midnight) outside ISO date-times, as ``HH:MM``."""
     rest = _DATE.sub(" ", text)
-    return list(dict.fromkeys(f"{int(h):02d}:{m}" for h, m in _TIME.findall(rest) if int(h) < 24 and int(m) < 60))
+    found: list[str] = []
+    for h, m, half in _CLOCK.findall(rest):
+        hour = int(h) % 12 + (12 if half.lower() == "p" else 0)
+        if int(h) <= 12 and int(m or 0) < 60:
+            found.append(f"{hour:02d}:{m or '00'}")
+    rest = _CLOCK.sub(" ", rest)
+    found += [f"{int(h):02d}:{m}" for h, m in _TIME.findall(rest) if int(h) < 24 and int(m) < 60]
+    found += [{"noon": "12:00", "midday": "12:00", "midnight": "00:00"}[w.lower()] for w in _NOON.findall(rest)]
+    return list(dict.fromkeys(found))
 
 
 def strip_values(text: str) -> str:
@@ -228,6 +238,7 @@ def request_values(text: str) -> dict[str, int]:
     rest = _QUOTED.sub(" ", rest)
     dates = len(_DATE.findall(rest)) + holidays_named(rest)  # "until Christmas" names a date
     dates += 1 if _RELATIVE.search(body) else 0  # "until X": today is the other end
+    dates += 1 if not dates and times_in(body) else 0  # "at 9am in London": today at that time
     return {"date": dates, "url": len(_URL.findall(body)), "file": len(_FILE.findall(_DATE.sub(" ", rest))),
             "json": len(docs), "csv": csv, "code": code, "number": len(numbers_in_request(body)), "quoted": quoted}
 

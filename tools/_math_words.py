@@ -76,8 +76,15 @@ _RULES: list[tuple[str, str]] = [
     (rf"{_NUM}!", r"factorial(\1)"),
     (rf"round\s+{_NUM}\s+to\s+{_NUM}\s+decimal(?:\s+places?|s)?", r"round(\1, \2)"),
     (rf"{_NUM}\s+rounded\s+to\s+{_NUM}\s+decimal(?:\s+places?|s)?", r"round(\1, \2)"),
+    (rf"{_NUM}\s*(?:%|percent|per\s+cent)\s+(?:off|discount\s+on|less\s+than)\s+(?:an?\s+|the\s+)?{_NUM}",
+     r"(\2 - \2 * \1 / 100)"),
+    (rf"{_NUM}\s+(?:with|after|minus|less)\s+(?:an?\s+)?{_NUM}\s*(?:%|percent)\s*(?:off|discount)?",
+     r"(\1 - \1 * \2 / 100)"),
+    (rf"{_NUM}\s+(?:plus|with|after|increased\s+by)\s+(?:an?\s+)?{_NUM}\s*(?:%|percent)(?:\s+(?:tax|tip|vat|increase|more))?",
+     r"(\1 + \1 * \2 / 100)"),
     (rf"{_NUM}\s*(?:%|percent|per\s+cent)\s+(?:\w+\s+){{0,2}}?(?:of|on)\s+(?:an?\s+|the\s+)?{_NUM}", r"(\1 / 100 * \2)"),
     (rf"{_NUM}\s*(?:%|percent|per\s+cent)(?!\s*\d)", r"(\1 / 100)"),
+    (rf"{_NUM}\s*/\s*{_NUM}\s+(?:as|in)\s+(?:an?\s+)?percent(?:age)?", r"(\1 / \2 * 100)"),
     (rf"{_NUM}\s+squared", r"(\1 ** 2)"),
     (rf"{_NUM}\s+cubed", r"(\1 ** 3)"),
     (r"(?:raised\s+)?to\s+the\s+(?:power|exponent)\s+of", "**"),
@@ -115,6 +122,7 @@ def from_words(text: str, names: frozenset[str] | set[str] = frozenset()) -> str
     original = expr
     while (lead := _LEAD.match(expr)) is not None and lead.end() > 0:
         expr = expr[lead.end() :]
+    original = expr  # words are dropped only around English a rule rewrote ("250 grams in ounces" stays)
     plain = re.sub(r"(?<=\d)[eE][-+]?\d", "", expr)  # 1e3 is a number
     calls = re.findall(r"[A-Za-z_]\w*(?=\s*\()", plain)
     bare = re.findall(r"[A-Za-z_]\w*\b(?!\s*\()", plain)

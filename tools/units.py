@@ -173,7 +173,9 @@ def convert_units(value: float, from_unit: str, to_unit: str) -> Conversion:
     temperature (C F K R), volume (l ml m3 gal qt pt cup fl_oz tbsp tsp gal_uk), speed
     (m/s km/h mph kn ft/s), data (B kB MB GB TB KiB MiB GiB TiB bit kbit Mbit Gbit), time
     (s ms us ns min h day week month year), area (m2 km2 ha acre ft2). Full names and
-    plurals work too ("miles", "kilograms", "fahrenheit").
+    plurals work too: metres, kilometres, miles, feet, inches, yards, grams, kilograms,
+    pounds, ounces, stones, litres, millilitres, gallons, cups, teaspoons, celsius,
+    fahrenheit, kelvin, seconds, minutes, hours, days, weeks, megabytes, gigabytes, acres.
 
     Args:
         value: the number to convert.

@@ -19,7 +19,9 @@ url, file,  the URLs, file names (when it names none, single words and ``.``), J
 json, csv,  the pasted table, or the code of the request (JSON and tables also from this turn's
 code        results: a file read before); unconstrained when there is none
 text        spans of the request (up to 12 words, end punctuation trimmed), quoted text,
-            the text after the first colon, the whole request, and this turn's string results
+            the text after the first colon, the whole request, and this turn's string results;
+            never a file name the request gives (that is a path), nor a span that wraps quoted
+            text in the words around it
 math        the whole request or its quoted or after-colon part, when it holds a number (the
             calculator reads English arithmetic); when this turn's results hold numbers, the
             operation the request words applied to them (:mod:`agentfn._arith`: "and multiply by
@@ -92,6 +94,7 @@ _RELATIVE_TO_TODAY = re.compile(
     re.IGNORECASE,
 )
 _ONE_OF = re.compile(r"\b(?:a|an|per|each)\s+(?!few\b|lot\b|couple\b|number\b)[a-z]", re.I)
+_FILE_NAME = re.compile(r"(?<![\w/.:-])[\w-]+(?:/[\w.-]+)*\.[A-Za-z][A-Za-z0-9]{0,4}(?![\w.])")
 _TABLE = re.compile(r"[^\n]*[,;\t][^\n]*\n[^\n]*[,;\t]")  # two delimited lines
 _NUMERIC = re.compile(r"[-+]?[\d.,%]+")
 
@@ -238,14 +241,17 @@ class ExtractionSources:
         spans = self.phrasings()
         spans += [r for r in self.result_leaves if isinstance(r, str) and r.strip()]
         spans += text_spans(request.splitlines()[0] if request else "")
-        return list(dict.fromkeys(s for s in spans if s))[:MAX_CANDIDATES]
+        named = set(_FILE_NAME.findall(request))  # a file name is a path, not the text to write or read
+        quoted = quoted_spans(request)  # quoted text is given whole, not wrapped in the words around it
+        spans = [s for s in spans if s and s not in named and not any(q != s and q in s for q in quoted)]
+        return list(dict.fromkeys(spans))[:MAX_CANDIDATES]
 
     def of_kind(self, kind: str) -> list[str]:
         request = self.request
         if kind == "url":
             return re.findall(r"https?://[^\s'\"<>]+[^\s'\"<>.,;:!?)]", request)
         if kind == "file":
-            files = re.findall(r"(?<![\w/.:-])[\w-]+(?:/[\w.-]+)*\.[A-Za-z][A-Za-z0-9]{0,4}(?![\w.])", request)
+            files = _FILE_NAME.findall(request)
             words = [w.strip(_TRIM) for w in request.split() if len(w.strip(_TRIM)) > 1]
             if files:  # "save 'buy eggs' into shopping.txt": the path is the file name, not a word
                 return list(dict.fromkeys(files))

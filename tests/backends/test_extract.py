@@ -195,3 +195,19 @@ def test_an_optional_switch_the_request_does_not_mention_keeps_its_default() -> 
     assert "has_header" not in _props("csv_summary", "Summarise this table\na,b\n1,2\n3,4")
     assert "has_header" in _props("csv_summary", "Summarise this table, it has no header row\n1,2\n3,4")
     assert "recursive" in _props("list_files", "List every file in docs recursively")
+
+
+def test_the_text_to_write_is_not_the_file_name() -> None:
+    props = _props("write_file", 'Save "call the dentist" to reminders.txt')
+    assert props["path"]["enum"] == ["reminders.txt"]
+    assert "reminders.txt" not in props["content"]["enum"] and "call the dentist" in props["content"]["enum"]
+    assert 'Save "call the dentist" to reminders.txt' not in props["content"]["enum"]
+
+
+def test_clock_times_with_am_pm_are_times_of_today() -> None:
+    from agentfn._values import request_values, times_in
+
+    assert times_in("at 9am, 3:30 pm, 12am and noon; 15:45") == ["09:00", "15:30", "00:00", "15:45", "12:00"]
+    assert request_values("When it's 9am in London, what time is it in New York?")["date"] == 1
+    dt = _props("convert_timezone", "When it's 9am in London, what time is it in New York?", today="2026-01-05")
+    assert "2026-01-05T09:00:00" in str(dt)

@@ -33,6 +33,9 @@ from agentfn.library.calculator import calculate
         ("9 multipled by 3", 27),
         ("If I buy 4 pizzas at $12.50 each, how much do I pay?", 50.0),  # a unit price times a count
         ("What do 5 tickets for 12 dollars each cost?", 60),
+        ("What is 20% off $85?", 68),  # discounts, taxes and shares as percentages
+        ("$120 plus 8% tax", 129.6),
+        ("What's 3/4 as a percentage?", 75),
     ],
 )
 def test_english_arithmetic(text: str, value: float) -> None:
@@ -54,3 +57,10 @@ def test_number_words_in_requests() -> None:
     assert numbers_in_request("What is the date one year after 2024-02-29?") == [1]
     assert request_values("How many weeks until 2027-03-01?")["date"] == 2  # today is the other end
     assert request_values("What day of the week was 2024-07-04?")["date"] == 1
+
+
+def test_a_request_with_no_arithmetic_words_keeps_its_words() -> None:
+    from agentfn import ToolRetry
+
+    with pytest.raises(ToolRetry):  # a unit conversion is not arithmetic: no silent "250"
+        calculate("What's 250 grams in ounces?")
