@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, cast
 
-from agentfn._holidays import holidays_named
+from agentfn._named_dates import WORDED_DATE, holidays_named
 
 __all__ = [
     "code_spans",
@@ -160,7 +160,7 @@ def strip_values(text: str) -> str:
     for doc in json_documents(rest):
         rest = rest.replace(doc, " ")
     rest = _QUOTED.sub(" ", _CODE.sub(" ", rest))
-    return _DATE.sub(" ", rest)
+    return WORDED_DATE.sub(" ", _DATE.sub(" ", rest))
 
 
 _SMALL_WORDS = {w: i for i, w in enumerate(
@@ -236,7 +236,8 @@ def request_values(text: str) -> dict[str, int]:
     rest = _CODE.sub(" ", rest)
     quoted = len(_QUOTED.findall(rest))
     rest = _QUOTED.sub(" ", rest)
-    dates = len(_DATE.findall(rest)) + holidays_named(rest)  # "until Christmas" names a date
+    dates = len(_DATE.findall(rest)) + len(WORDED_DATE.findall(rest))  # ISO or "March 3, 2025"
+    dates += holidays_named(rest)  # "until Christmas" names a date
     dates += 1 if _RELATIVE.search(body) else 0  # "until X": today is the other end
     dates += 1 if not dates and times_in(body) else 0  # "at 9am in London": today at that time
     return {"date": dates, "url": len(_URL.findall(body)), "file": len(_FILE.findall(_DATE.sub(" ", rest))),

@@ -13,7 +13,7 @@ What separates them is the request itself: it holds two dates, and only ``date_d
   for which the request holds no value (optional parameters count half for coverage);
 * **named**: whether the request uses a distinctive part of the tool's name as a word
   ("translate", "summarize"; not "date" when ``date_add`` and ``date_diff`` both compete; not a
-  word used only as a noun after "a"/"an": "the largest number in *a list*" names no ``list_files``).
+  word used only as a noun after "a"/"an" or "my": "the largest number in *a list*" names no ``list_files``).
 
 ``score = router score + coverage_weight * coverage - missing_weight * missing + name_weight * named``.
 When the head of the plan changes, or the head alone takes every value of the request, the plan
@@ -28,6 +28,9 @@ that takes an arithmetic expression (``calculate``) follows the head
 **A reader feeds a head that lacks its document**: when the re-rank puts a tool that returns a
 document's text (``read_file``) over a router head that needs a document the request does not hold
 (``csv_summary`` for "the highest temperature in data.csv"), the plan is [reader, head].
+When the router's chain was [numeric tool, calculator] and the re-rank puts the calculator first,
+the chain stays. A tool that needs a specific value the request holds (a file name, URL, date...)
+joins the re-ranked pool even when the router ranked it past ``pool``.
 With ``never_abstain`` (for a model that cannot answer alone) an abstaining plan
 still offers its best candidates and selects the best one.
 """
@@ -56,11 +59,15 @@ def _returns_number(schema: Mapping[str, Any] | None) -> bool:
     return any(cast("Mapping[str, Any]", p).get("type") in ("number", "integer") for p in props.values())
 
 
+_DETERMINERS = "a|an|my|your|our|his|her|their|its"
+
+
 def _after_article(text: str, words: set[str]) -> frozenset[str]:
-    """Words the request uses only as a noun after "a"/"an" ("returns the largest number in *a list*"):
+    """Words the request uses only as a noun after "a"/"an" or a possessive ("returns the largest number in
+    *a list*", "what's on *my list*"):
     they do not name a tool (``list_files``), whose name words are verbs and their objects."""
-    after = {m.group(1).lower() for m in re.finditer(r"\b(?:a|an)\s+([A-Za-z]+)", text, re.I)}
-    elsewhere = re.sub(r"\b(?:a|an)\s+[A-Za-z]+", " ", text, flags=re.I).lower()
+    after = {m.group(1).lower() for m in re.finditer(rf"\b(?:{_DETERMINERS})\s+([A-Za-z]+)", text, re.I)}
+    elsewhere = re.sub(rf"\b(?:{_DETERMINERS})\s+[A-Za-z]+", " ", text, flags=re.I).lower()
     return frozenset(w for w in after & words if not re.search(rf"\b{re.escape(w)}\b", elsewhere))
 
 
@@ -97,7 +104,12 @@ def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], sh
     required: dict[str, int] = {}
     optional: dict[str, int] = {}
     said = {w.rstrip("s") for w in words}
+    fn_spec = cast("Mapping[str, Any]", spec.get("function", spec))
+    props = cast("Mapping[str, Any]", cast("Mapping[str, Any]", fn_spec.get("parameters") or {}).get("properties") or {})
     for pname, kind, req in kinds:  # an optional parameter the request names ("one *year* after") counts full
+        description = str(cast("Mapping[str, Any]", props.get(pname) or {}).get("description", "")).lower()
+        if kind == "file" and re.match(r"\W*(?:the\s+)?(?:directory|folder)\b", description):
+            kind = "directory"  # a folder path does not take a file name ("open todo.md" is not a listing)
         table = required if req or pname.rstrip("s") in said else optional
         table[kind] = table.get(kind, 0) + 1
     salient = {k: v for k, v in values.items() if v}
@@ -201,14 +213,33 @@ class FillRouter:
 
     def route(self, query: str | Sequence[Any], k: int = 10) -> RoutePlan:
         """The router's plan, re-ranked; see the module docstring."""
-        plan = self.router.route(query, k=max(k, self.pool))
+        plan = self.router.route(query, k=max(k, self.pool, len(self.specs)))
         text = query if isinstance(query, str) else query_from_messages(query, context_turns=0)[0]
-        ranked = self.rescore(text, plan.ranked[: self.pool]) + list(plan.ranked[self.pool :])
+        # A tool that needs a specific value the request holds (a file name, a URL, a date...) competes
+        # even when the router ranked it low ("What's in todo.md?": nothing reads like the file name).
+        values = request_values(text)
+        held = {kind for kind in _SPECIFIC if values.get(kind)}
+        pool = list(plan.ranked[: self.pool]) + [
+            item for item in plan.ranked[self.pool :]
+            if item[0] in self.specs and held & {kind for _, kind, req in parameter_kinds(self.specs[item[0]]) if req}]
+        ranked = self.rescore(text, pool) + [item for item in plan.ranked if item not in pool]
         fill = getattr(self.router, "fill_score", None)  # a Router's data-flow view of required inputs
         new = reranked_plan(plan, ranked, k, abstain=plan.abstain and not self.never_abstain,
                             keeps_chain=lambda best: not self.takes_all(text, best),
                             needs_input=None if fill is None else lambda best: float(fill(text, best)) < 1.0)
-        return self.then_calculate(text, self.read_first(text, plan, new))
+        return self.then_calculate(text, self.keep_calculation(text, plan, self.read_first(text, plan, new)))
+
+    def keep_calculation(self, text: str, plan: RoutePlan, new: RoutePlan) -> RoutePlan:
+        """The router's chain [numeric tool, calculator] when the re-rank put the calculator first:
+        "Convert 5 km to miles and round to 1 decimal" converts, then rounds the result (the
+        calculator takes every number of the request, but the arithmetic is on what the first
+        tool returns). Otherwise ``new`` unchanged."""
+        chain = list(plan.selected)
+        if len(chain) < 2 or not new.selected or new.selected[0] != chain[1] or chain[1] not in self.calculators:
+            return new
+        if chain[0] not in self.numeric or not asks_arithmetic(text):
+            return new
+        return new.model_copy(update={"selected": chain})
 
     def read_first(self, text: str, plan: RoutePlan, new: RoutePlan) -> RoutePlan:
         """``new`` as the chain [reader, router's head] when the re-rank replaced a head that needs a

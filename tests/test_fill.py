@@ -168,3 +168,18 @@ def test_a_reader_feeds_a_head_that_lacks_its_document() -> None:
     pasted = "What is the highest temperature?\ncity,temp\nOslo,3\nRome,18"
     assert router.route(pasted, k=4).selected[-1] == "csv_summary"
     assert "read_file" not in router.route(pasted, k=4).selected
+
+
+def test_a_tool_that_takes_the_named_file_competes_even_when_ranked_low() -> None:
+    tools = [t for t in Toolset.builtin() if t.name in ("read_file", "generate", "now", "list_files")]
+    ranked = [("generate", 0.22), ("now", 0.2)] + [(f"other_{i}", 0.1) for i in range(10)] + [("read_file", 0.05)]
+    base = _Fixed(ranked, [])
+    plan = FillRouter(base, tools, never_abstain=True, pool=4).route("What's in todo.md?", k=4)
+    assert plan.selected == ["read_file"]
+
+
+def test_the_router_chain_stays_when_the_calculator_is_reranked_first() -> None:
+    tools = [t for t in Toolset.builtin() if t.name in ("convert_units", "calculate")]
+    base = _Fixed([("convert_units", 0.78), ("calculate", 0.78)], ["convert_units", "calculate"])
+    plan = FillRouter(base, tools, never_abstain=True).route("Convert 5 kilometers to miles and round to 1 decimal")
+    assert plan.selected == ["convert_units", "calculate"]

@@ -10,8 +10,9 @@ conversation offers, by the parameter's kind (:func:`agentfn._values.parameter_k
 number      the numbers written in the request or in this turn's tool results, their
             negatives, and the default; 1 for a required number when the request has none and
             says "a day", "per hour" (one of the unit)
-date        ISO dates and date-times in the request and this turn's results, the holidays it
-            names ("until Christmas": :mod:`agentfn._holidays`), and today
+date        ISO dates and date-times in the request and this turn's results, dates written
+            with month names ("March 3, 2025"), the holidays it
+            names ("until Christmas": :mod:`agentfn._named_dates`), and today
             when the request has no date or is relative to now ("until", "since", "ago",
             "today"...); each date also with every clock time of the request, and date
             parts of date-times
@@ -57,7 +58,7 @@ from datetime import date
 from typing import Any, cast
 
 from agentfn._arith import follow_up_expressions
-from agentfn._holidays import HOLIDAY_WORDS, holiday_dates
+from agentfn._named_dates import HOLIDAY_WORDS, holiday_dates, worded_dates
 from agentfn._values import (
     code_spans,
     dates_in,
@@ -90,7 +91,7 @@ _FILLER = frozenset(
 
 _VERBS = frozenset({"is", "are", "was", "were"})
 _RELATIVE_TO_TODAY = re.compile(
-    r"\b(?:today|now|tonight|tomorrow|yesterday|until|till|since|ago|left|current(?:ly)?|this (?:week|month|year)|old|born|age)\b",
+    r"\b(?:today|now|tonight|tomorrow|yesterday|until|till|since|ago|left|current(?:ly)?|this (?:week|month|year)|how old|years old|age)\b",
     re.IGNORECASE,
 )
 _ONE_OF = re.compile(r"\b(?:a|an|per|each)\s+(?!few\b|lot\b|couple\b|number\b)[a-z]", re.I)
@@ -213,8 +214,10 @@ class ExtractionSources:
     def dates(self) -> list[str]:
         texts = [self.request, *(v for v in self.result_leaves if isinstance(v, str))]
         found = [d for t in texts for d in dates_in(t)]
-        if self.today:  # "until Christmas" names a date
-            found += holiday_dates(self.request, date.fromisoformat(self.today[:10]))
+        today = date.fromisoformat(self.today[:10]) if self.today else None
+        found += worded_dates(self.request, today.year if today else None)  # "March 3, 2025"
+        if today:  # "until Christmas" names a date
+            found += holiday_dates(self.request, today)
         if self.today and (not found or _RELATIVE_TO_TODAY.search(self.request)):
             found.append(self.today)  # "1999-12-31 fell on?" is about that date, "until 2027-03-01" also today
         out: list[str] = []
@@ -243,7 +246,8 @@ class ExtractionSources:
         spans += text_spans(request.splitlines()[0] if request else "")
         named = set(_FILE_NAME.findall(request))  # a file name is a path, not the text to write or read
         quoted = quoted_spans(request)  # quoted text is given whole, not wrapped in the words around it
-        spans = [s for s in spans if s and s not in named and not any(q != s and q in s for q in quoted)]
+        spans = [s for s in spans if s and s not in named and not any(q != s and q in s for q in quoted)
+                 and s.count('"') % 2 == 0 and s.count("“") == s.count("”")]  # no quote cut in half
         return list(dict.fromkeys(spans))[:MAX_CANDIDATES]
 
     def of_kind(self, kind: str) -> list[str]:

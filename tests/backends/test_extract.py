@@ -172,7 +172,7 @@ def test_a_day_is_one_of_the_unit_and_holidays_are_dates() -> None:
 def test_holiday_dates_are_the_next_occurrence() -> None:
     from datetime import date
 
-    from agentfn._holidays import easter, holiday_dates, thanksgiving
+    from agentfn._named_dates import easter, holiday_dates, thanksgiving
 
     assert holiday_dates("days until Christmas", date(2026, 12, 26)) == ["2027-12-25"]
     assert holiday_dates("Christmas Eve party", date(2026, 1, 1)) == ["2026-12-24"]
@@ -202,6 +202,7 @@ def test_the_text_to_write_is_not_the_file_name() -> None:
     assert props["path"]["enum"] == ["reminders.txt"]
     assert "reminders.txt" not in props["content"]["enum"] and "call the dentist" in props["content"]["enum"]
     assert 'Save "call the dentist" to reminders.txt' not in props["content"]["enum"]
+    assert not any(v.count('"') % 2 for v in props["content"]["enum"])  # no quote cut in half
 
 
 def test_clock_times_with_am_pm_are_times_of_today() -> None:
@@ -211,3 +212,20 @@ def test_clock_times_with_am_pm_are_times_of_today() -> None:
     assert request_values("When it's 9am in London, what time is it in New York?")["date"] == 1
     dt = _props("convert_timezone", "When it's 9am in London, what time is it in New York?", today="2026-01-05")
     assert "2026-01-05T09:00:00" in str(dt)
+
+
+def test_dates_written_with_month_names() -> None:
+    from agentfn._named_dates import worded_dates
+    from agentfn._values import numbers_in_request, request_values
+
+    text = "How many days are between March 3, 2025 and April 10th, 2025?"
+    assert worded_dates(text) == ["2025-03-03", "2025-04-10"]
+    assert worded_dates("on 5 May", 2026) == ["2026-05-05"] and worded_dates("may I ask") == []
+    assert request_values(text)["date"] == 2 and numbers_in_request(text) == []
+    options = str(_props("date_diff", text, today="2026-12-06"))
+    assert "2025-03-03" in options and "2025-04-10" in options
+
+
+def test_a_birthday_weekday_question_is_about_that_date_only() -> None:
+    props = _props("date_info", "What day of the week was I born if my birthday is 1995-08-23?", today="2026-12-06")
+    assert "2026-12-06" not in str(props) and "1995-08-23" in str(props)

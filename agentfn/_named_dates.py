@@ -1,4 +1,9 @@
-"""Named days people count to: "How many days until Christmas?" names a date without writing it.
+"""Dates written in words: month names ("March 3, 2025") and named days ("until Christmas").
+
+People rarely write ISO dates. :func:`worded_dates` reads "March 3, 2025", "3rd of March 2025",
+"Mar 3" (a date without a year takes ``year`` when given, else is left out) as ISO dates, and
+:data:`WORDED_DATE` is its pattern, so callers can count or strip such dates (their day and
+year are not numbers to compute with).
 
 :func:`holiday_dates` finds the holidays a request names and gives the date each falls on next
 (today counts: on Christmas Day, "until Christmas" is today), as ISO dates, so a date parameter
@@ -15,7 +20,34 @@ import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
-__all__ = ["HOLIDAY_WORDS", "easter", "holiday_dates", "holidays_named", "thanksgiving"]
+__all__ = ["HOLIDAY_WORDS", "WORDED_DATE", "easter", "holiday_dates", "holidays_named", "thanksgiving", "worded_dates"]
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_MONTH = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|" \
+         r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DAY = r"(?P<day>[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_YEAR = r"(?:,?\s+(?P<year>\d{4}))?"
+WORDED_DATE = re.compile(
+    rf"\b(?:{_MONTH}\s+{_DAY}{_YEAR}|{_DAY.replace('day>', 'day2>')}\s+(?:of\s+)?{_MONTH.replace('mon>', 'mon2>')}"
+    rf"{_YEAR.replace('year>', 'year2>')})(?![\w:])",
+    re.I,
+)
+
+
+def worded_dates(text: str, year: int | None = None) -> list[str]:
+    """ISO dates written with a month name in ``text``; one without a year takes ``year`` (or is skipped)."""
+    found: list[str] = []
+    for m in WORDED_DATE.finditer(text):
+        mon = (m.group("mon") or m.group("mon2")).lower()
+        day = int(m.group("day") or m.group("day2"))
+        written = m.group("year") or m.group("year2")
+        number = next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(mon[:3]))
+        try:
+            found.append(date(int(written) if written else year or 0, number, day).isoformat())
+        except ValueError:  # no year given and none to assume, or no such day (February 30)
+            continue
+    return list(dict.fromkeys(found))
 
 
 def easter(year: int) -> date:
