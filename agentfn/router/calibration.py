@@ -170,12 +170,13 @@ class ProbeCalibrator:
 
 # ------------------------------------------------------------------ abstention model
 
-ABSTAIN_FEATURES = ("dense", "margin", "zdense", "gap", "qcov", "ncov", "fill", "lexical", "bgmargin", "zreq", "bgrank", "odense", "hdense")
+ABSTAIN_FEATURES = ("dense", "margin", "zdense", "gap", "qcov", "ncov", "fill", "lexical", "bgmargin", "zreq", "bgrank", "odense", "hdense", "hbg", "act", "obj")
 """Signals the abstention model weighs (each in about [0, 1]; see :func:`abstain_features`)."""
 
 DEFAULT_ABSTAIN_WEIGHTS: dict[str, float] = {
-    "bias": -3.44, "dense": 2.22, "margin": 0.0, "zdense": 2.38, "gap": 3.3, "qcov": 1.56, "ncov": 0.0,
-    "fill": 0.47, "lexical": 1.7, "bgmargin": 3.23, "zreq": 0.0, "bgrank": 0.0, "odense": 0.0, "hdense": 2.25,
+    "bias": -3.2, "dense": 1.79, "margin": 0.0, "zdense": 1.98, "gap": 2.72, "qcov": 1.46, "ncov": 0.0,
+    "fill": 0.38, "lexical": 1.69, "bgmargin": 2.98, "zreq": 0.0, "bgrank": 0.0, "odense": 0.0, "hdense": 1.88,
+    "hbg": 0.0, "act": 0.0, "obj": 0.0,
 }
 """Cold-start weights of the logistic abstention model (see :func:`p_fits`), as fitted by
 ``benchmarks/fit_abstention.py`` on foreign and generated requests (results/fit_abstention.md)."""
