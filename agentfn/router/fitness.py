@@ -98,7 +98,7 @@ def action_groups(name: str) -> frozenset[str]:
 
 
 _CLAUSE = re.compile(r"[a-z][a-z']*|[.,;:!?]")
-_LEAD = _set("to please i you we can could would will want need let just now also then and first after")
+_LEAD = _set("to please i you we can could would will want need let just now also then and first after turn switch")
 
 
 def asked_groups(request: str) -> frozenset[str]:
