@@ -1,4 +1,4 @@
-"""Fit the router's cold-start abstention model and score it per split, beside the older threshold rule.
+"""Fit the router's cold-start abstention model and score it per split, beside the previous model and the threshold rule.
 
 The model (``agentfn.router.calibration``) weighs transferable signals: best
 cosine, its margin over the registry's probe threshold, coverage of the
@@ -18,16 +18,23 @@ tool's first sentence. Every feature is computed by ``Router.route`` itself
   request no tool serves, the five nearest), and against three such tools
   described tersely (a clause of at most five words), and against its gold tool alone
   (or, for a request no tool serves, its nearest tool alone);
+* near-domain offers (``RouterData.near_abstain()``): each foreign request and 240 generated ones offered one
+  or three tools of its own source (generated: same domain, another capability) that do not serve it, and its
+  gold tool alone or with two of those; ``train`` is fitted on, ``dev`` joins the cut's choice, the rest is
+  held out (``near test``/``near unseen-tool``/``near unseen-source``, and the generated ones apart);
 * short requests for built-in tools written for fitting
   (``agentfn/evals/data/short_requests_fit.json``), each against the whole
   built-in set, its tool with two others, its tool alone, and three or one
   built-in tools that do not serve it. ``short_requests.json`` stays held out.
 
-Weights are kept at 0 or above (more of a signal never means "fits less").
-
-The weights printed here are ``DEFAULT_ABSTAIN_WEIGHTS`` and the cut (chosen
-on ``dev``) is ``RouterConfig.abstain_cut`` (a test checks they match). The baseline is the rule a user had before: abstain when the top score
-is below the probe-calibrated threshold.
+Weights are kept at 0 or above (more of a signal never means "fits less") and pulled towards the previous
+model's (``PREVIOUS_MODEL``; the pull and the cut are chosen on the dev rows, the cut refusing no more of the
+short requests written for fitting than the previous model). Three rules are scored side by side: the refit,
+the previous model, and the threshold rule a user had before (abstain when the top score is below the
+probe-calibrated threshold). ``chosen_weights``/``chosen_cut``/``chosen_mode`` in the JSON are what ships
+(``DEFAULT_ABSTAIN_WEIGHTS``, ``RouterConfig.abstain_cut``; a test checks they match): the refit only when it
+beats both on held-out foreign F1, does not lower the generated set's F1 and refuses no more short built-in
+requests.
 
     .venv/bin/python benchmarks/fit_abstention.py [--reuse]   (--reuse: refit on the rows the last run saved)
 
@@ -46,14 +53,27 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).parent / "results"
+L2S = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
+"""Pulls towards the previous model's weights tried (``fit_logistic``'s ``l2``); the dev rows choose."""
 CUTS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 MAX_FALSE_ABSTAIN = 0.1
 SAME_TOOL = 0.75
 """Cosine between two generated tools above which they are one capability from two providers."""
 ROWS = Path(os.environ.get("TMPDIR", "/tmp")) / "agentfn_fit_abstention_rows.json"
+PREVIOUS_MODEL: dict[str, Any] = {
+    "label": "main at 8e535be, fitted without near-domain offers",
+    "weights": {"bias": -3.44, "dense": 2.22, "margin": 0.0, "zdense": 2.38, "gap": 3.3, "qcov": 1.56, "ncov": 0.0,
+                "fill": 0.47, "lexical": 1.7, "bgmargin": 3.23, "zreq": 0.0, "bgrank": 0.0, "odense": 0.0,
+                "hdense": 2.25},
+    "cut": 0.35,
+}
+"""The weights and cut shipped before this fit: the model a refit has to beat (copied from that commit)."""
 SHORT = "short built-in requests"
 SHORT_FIT = "short built-in requests (fit)"
-GROUPS = ("fit", "dev", "test", "unseen-tool", "unseen-source", "generated (fit)", SHORT_FIT, SHORT)
+NEAR_FIT, NEAR_DEV, NEAR_GEN = "near-domain (fit)", "near-domain dev", "near-domain generated (held out)"
+NEAR_HELD = ("near test", "near unseen-tool", "near unseen-source")
+GROUPS = ("fit", "dev", "test", "unseen-tool", "unseen-source", NEAR_FIT, NEAR_DEV, *NEAR_HELD, NEAR_GEN,
+          "generated (fit)", SHORT_FIT, SHORT)
 
 
 def _scores(rows: list[dict[str, Any]], decide: Any) -> dict[str, float]:
@@ -112,6 +132,10 @@ def collect() -> list[dict[str, Any]]:
     for it in data.abstain:
         sub = build([recs[n] for n in it.offered])
         row(sub, it.text, len(it.offered), 0 if it.should_abstain else 1, "fit" if it.split == "train" else it.split, it.source)
+    for it in data.near_abstain():
+        row(build([recs[n] for n in it.offered]), it.text, len(it.offered), 0 if it.should_abstain else 1,
+            near_group(it.source, it.split), it.source)
+        rows[-1]["offer"] = it.offer
     es = build_evalset(1)
     whole = build(es.tools)
     by_name = {t.name: t for t in es.tools}
@@ -155,6 +179,15 @@ def collect() -> list[dict[str, Any]]:
     return rows
 
 
+def near_group(source: str, split: str) -> str:
+    """The group of a near-domain row: fitted (``train``), cut chosen (``dev``), or held out."""
+    if split == "train":
+        return NEAR_FIT
+    if split == "dev":
+        return NEAR_DEV
+    return NEAR_GEN if source == "generated" else f"near {split}"
+
+
 def short_requests(name: str = "short_requests.json") -> Any:
     """Short requests that one built-in tool serves: the held-out list (``agentfn/evals/data/short_requests.json``),
     or the whole file ``name`` when another is named (``short_requests_fit.json``: the ones fitted on)."""
@@ -164,8 +197,9 @@ def short_requests(name: str = "short_requests.json") -> Any:
     return list(data["requests"]) if name == "short_requests.json" else data
 
 
-def _fit_weights(fit_rows: list[dict[str, Any]]) -> dict[str, float]:
-    """Logistic weights (0 or above) on the fit rows, each source weighing the same in total."""
+def _fit_weights(fit_rows: list[dict[str, Any]], l2: float) -> dict[str, float]:
+    """Logistic weights (0 or above) on the fit rows, each source of each group weighing the same in total, pulled
+    towards the previous model's weights by ``l2``."""
     import numpy as np
 
     from agentfn.router.calibration import ABSTAIN_FEATURES
@@ -173,21 +207,58 @@ def _fit_weights(fit_rows: list[dict[str, Any]]) -> dict[str, float]:
 
     x = np.asarray([[r[k] for k in ABSTAIN_FEATURES] for r in fit_rows])
     y = np.asarray([float(r["y"]) for r in fit_rows])
-    count: dict[str, int] = {}
+    count: dict[tuple[str, str], int] = {}
     for r in fit_rows:
-        count[r["source"]] = count.get(r["source"], 0) + 1
-    w = np.asarray([len(fit_rows) / (len(count) * count[r["source"]]) for r in fit_rows])
-    return {k: round(v, 2) for k, v in fit_logistic(x, y, names=ABSTAIN_FEATURES, nonneg=True, sample_weight=w).items()}
+        count[r["group"], r["source"]] = count.get((r["group"], r["source"]), 0) + 1
+    w = np.asarray([len(fit_rows) / (len(count) * count[r["group"], r["source"]]) for r in fit_rows])
+    fitted = fit_logistic(x, y, PREVIOUS_MODEL["weights"], names=ABSTAIN_FEATURES, nonneg=True, sample_weight=w, l2=l2)
+    return {k: round(v, 2) for k, v in fitted.items()}
+
+
+def _choose_cut(dev: list[dict[str, Any]], short: list[dict[str, Any]], weights: dict[str, float],
+                max_short: float) -> tuple[float, dict[str, float], bool]:
+    """The cut on P(fits) with the best F1 on the dev rows among those refusing at most MAX_FALSE_ABSTAIN of
+    their relevant requests and at most ``max_short`` of the short built-in requests fitted on (ties: the lower
+    cut); its dev scores; and whether it met both limits."""
+    from agentfn.router.calibration import p_fits
+
+    def ok(c: float) -> bool:
+        d = _scores(dev, lambda r: p_fits(r, weights) < c)
+        return d["false_abstain"] <= MAX_FALSE_ABSTAIN and _refused(short, weights, c) <= max_short + 1e-9
+
+    def dev_score(c: float) -> tuple[bool, float, float]:
+        return (ok(c), round(_scores(dev, lambda r: p_fits(r, weights) < c)["f1"], 6), -c)
+
+    cut = max(CUTS, key=dev_score)
+    return cut, _scores(dev, lambda r: p_fits(r, weights) < cut), ok(cut)
+
+
+def _refused(rows: list[dict[str, Any]], weights: dict[str, float], cut: float) -> float:
+    """Share of the relevant rows the model refuses."""
+    from agentfn.router.calibration import p_fits
+
+    relevant = [r for r in rows if r["y"]]
+    return sum(p_fits(r, weights) < cut for r in relevant) / len(relevant) if relevant else 0.0
+
+
+PREVIOUS = "previous model"
+RULES = ("model", PREVIOUS, "threshold rule")
+HELD = ("test", "unseen-tool", "unseen-source", *NEAR_HELD)
+HELD_GENERATED = ("generated (fit)", NEAR_GEN)
 
 
 def choose_default(groups: dict[str, Any], held: dict[str, Any]) -> str:
-    """``model`` only if it beats the threshold rule on held-out foreign F1 and generated F1 and refuses no more
-    short built-in requests; else ``threshold``."""
-    m, t = held["model"], held["threshold rule"]
-    gm, gt = groups["generated (fit)"]["model"], groups["generated (fit)"]["threshold rule"]
-    sm, st = groups[SHORT]["model"], groups[SHORT]["threshold rule"]
-    ok = m["f1"] > t["f1"] and gm["f1"] > gt["f1"] and sm["false_abstain"] <= st["false_abstain"]
-    return "model" if ok else "threshold"
+    """``model`` (the weights fitted here) only if it beats the previous model and the threshold rule on held-out
+    foreign F1, does not lower the generated set's F1 and refuses no more short built-in requests than either;
+    else ``previous`` (keep the previous weights) when that one beats the threshold rule; else ``threshold``."""
+
+    def better(a: str, b: str) -> bool:
+        gen = all(groups[g][a]["f1"] >= groups[g][b]["f1"] for g in HELD_GENERATED)
+        return held[a]["f1"] > held[b]["f1"] and gen and groups[SHORT][a]["false_abstain"] <= groups[SHORT][b]["false_abstain"]
+
+    if better("model", PREVIOUS) and better("model", "threshold rule"):
+        return "model"
+    return "previous" if better(PREVIOUS, "threshold rule") else "threshold"
 
 
 def main() -> None:
@@ -199,45 +270,65 @@ def main() -> None:
     else:
         rows = collect()
         ROWS.write_text(json.dumps(rows))
-    weights = _fit_weights([r for r in rows if r["group"] in ("fit", "generated (fit)", SHORT_FIT)])
-    dev = [r for r in rows if r["group"] == "dev"]
-
-    # The cut on P(fits) with the best F1 on the dev split among those refusing at most MAX_FALSE_ABSTAIN
-    # of its relevant requests (ties: the lower cut, fewer refusals).
-    def dev_score(c: float) -> tuple[bool, float, float]:
-        s = _scores(dev, lambda r: p_fits(r, weights) < c)
-        return (s["false_abstain"] <= MAX_FALSE_ABSTAIN, round(s["f1"], 6), -c)
-
-    cut = max(CUTS, key=dev_score)
-    groups: dict[str, Any] = {}
-    for g in GROUPS:
-        sel = [r for r in rows if r["group"] == g]
-        groups[g] = {
-            "model": _scores(sel, lambda r: p_fits(r, weights) < cut),
-            "threshold rule": _scores(sel, lambda r: r["margin"] < 0),
-        }
-    held = [r for r in rows if r["group"] in ("test", "unseen-tool", "unseen-source")]
-    held_out = {"model": _scores(held, lambda r: p_fits(r, weights) < cut),
-                "threshold rule": _scores(held, lambda r: r["margin"] < 0)}
-    by_source = {
-        src: {"model": _scores(sel, lambda r: p_fits(r, weights) < cut),
-              "threshold rule": _scores(sel, lambda r: r["margin"] < 0)}
-        for src in sorted({r["source"] for r in held})
-        if (sel := [r for r in held if r["source"] == src])
+    fit_rows = [r for r in rows if r["group"] in ("fit", "generated (fit)", SHORT_FIT, NEAR_FIT)]
+    dev = [r for r in rows if r["group"] in ("dev", NEAR_DEV)]
+    # The pull towards the previous weights: the one whose cut scores best on the dev rows.
+    tried: list[dict[str, Any]] = []
+    short_fit = [r for r in rows if r["group"] == SHORT_FIT]
+    max_short = _refused(short_fit, PREVIOUS_MODEL["weights"], PREVIOUS_MODEL["cut"])
+    for l2 in L2S:
+        w = _fit_weights(fit_rows, l2)
+        c, s, ok = _choose_cut(dev, short_fit, w, max_short)
+        tried.append({"l2": l2, "weights": w, "cut": c, "dev": s, "ok": ok})
+    best = max(tried, key=lambda t: (t["ok"], round(t["dev"]["f1"], 6)))
+    weights, cut = best["weights"], best["cut"]
+    previous = PREVIOUS_MODEL
+    rules = {
+        "model": lambda r: p_fits(r, weights) < cut,
+        PREVIOUS: lambda r: p_fits(r, previous["weights"]) < previous["cut"],
+        "threshold rule": lambda r: r["margin"] < 0,
     }
+
+    def score(sel: list[dict[str, Any]]) -> dict[str, Any]:
+        return {name: _scores(sel, rule) for name, rule in rules.items()}
+
+    groups = {g: score([r for r in rows if r["group"] == g]) for g in GROUPS}
+    held = [r for r in rows if r["group"] in HELD]
+    near_held = [r for r in rows if r["group"] in NEAR_HELD]
+    by_source = {src: score(sel) for src in sorted({r["source"] for r in held})
+                 if (sel := [r for r in held if r["source"] == src])}
+    by_offer = {o: score(sel) for o in ("near-1", "near-3", "own-1", "own-3")
+                if (sel := [r for r in near_held if r.get("offer") == o])}
+    held_out = score(held)
+    default = choose_default(groups, held_out)
+    # What ships: the refit, or the previous weights (new signals at 0) with their cut.
+    chosen_weights = weights if default == "model" else {
+        "bias": previous["weights"]["bias"], **{k: previous["weights"].get(k, 0.0) for k in ABSTAIN_FEATURES}}
+    chosen_cut = cut if default == "model" else previous["cut"]
     out = {
         "command": "python benchmarks/fit_abstention.py",
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
         "features": list(ABSTAIN_FEATURES),
         "weights": weights,
         "cut": cut,
+        "l2": best["l2"],
+        "l2_tried": [{"l2": t["l2"], "cut": t["cut"], "dev_f1": t["dev"]["f1"],
+                      "dev_false_abstain": t["dev"]["false_abstain"]} for t in tried],
+        "short_fit_refused_limit": max_short,
+        "previous": previous,
         "shipped_weights": dict(DEFAULT_ABSTAIN_WEIGHTS),
         "shipped_cut": RouterConfig().abstain_cut,
         "shipped_default": RouterConfig().abstain_mode,
-        "default": choose_default(groups, held_out),
+        "default": default,
+        "chosen_weights": chosen_weights,
+        "chosen_cut": chosen_cut,
+        "chosen_mode": "threshold" if default == "threshold" else "model",
         "rows": len(rows),
         "groups": groups,
         "held_out_foreign": held_out,
+        "held_out_near": score(near_held),
+        "held_out_other": score([r for r in held if r["group"] not in NEAR_HELD]),
+        "held_out_near_by_offer": by_offer,
         "held_out_by_source": by_source,
     }
     RESULTS.mkdir(exist_ok=True)
@@ -246,51 +337,68 @@ def main() -> None:
     sys.stdout.write(render_markdown(out))
 
 
-def render_markdown(data: dict[str, Any]) -> str:
-    lines = [
-        "# Router abstention: the cold-start model beside the threshold rule",
-        "",
-        f"Command: `{data['command']}`; {data['rows']} labelled requests. Fitted on the foreign benchmark's "
-        "abstention `train` split, the generated set (seed 1) and short requests for built-in tools written for "
-        f"fitting (`{SHORT_FIT}`: `agentfn/evals/data/short_requests_fit.json`, offered with and without a tool "
-        "that serves them), each source weighing the same; every other row is held out. Abstain = positive class; "
-        f"`false_abstain` = share of relevant requests the router refused. `{SHORT}`: the held-out short requests "
-        "that one built-in tool serves (`agentfn/evals/data/short_requests.json`, routed against "
-        "`Toolset.builtin()`): every one is relevant, so only `false_abstain` means something there.",
-        "",
-        "Weights (logistic, P(some offered tool fits)): "
-        + ", ".join(f"{k} {v:+.2f}" for k, v in data["weights"].items())
-        + f"; abstain below P = {data['cut']} (among {', '.join(map(str, CUTS))}, the best F1 on `dev` that refuses at "
-        f"most {MAX_FALSE_ABSTAIN:.0%} of its relevant requests).",
-        "",
-        "| requests | rule | items | precision | recall | F1 | false_abstain |",
-        "|---|---|---:|---:|---:|---:|---:|",
-    ]
-    rows = [(g, v) for g, v in data["groups"].items()] + [("held-out foreign (test + unseen)", data["held_out_foreign"])]
+def _table(title: str, rows: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    lines = [f"| {title} | rule | items | precision | recall | F1 | false_abstain |", "|---|---|---:|---:|---:|---:|---:|"]
     for g, by_rule in rows:
         for rule, s in by_rule.items():
             lines.append(f"| {g} | {rule} | {s['items']} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} "
                          f"| {s['false_abstain']:.3f} |")
-    lines += ["", "Held-out foreign requests (test + unseen-tool + unseen-source) per source:", "",
-              "| source | rule | items | precision | recall | F1 | false_abstain |", "|---|---|---:|---:|---:|---:|---:|"]
-    for src, by_rule in data.get("held_out_by_source", {}).items():
-        for rule, s in by_rule.items():
-            lines.append(f"| {src} | {rule} | {s['items']} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} "
-                         f"| {s['false_abstain']:.3f} |")
-    m, t = data["held_out_foreign"]["model"], data["held_out_foreign"]["threshold rule"]
-    sm, st = data["groups"][SHORT]["model"], data["groups"][SHORT]["threshold rule"]
-    default = data.get("default", "threshold")
+    return lines
+
+
+def render_markdown(data: dict[str, Any]) -> str:
+    prev = data["previous"]
+    lines = [
+        "# Router abstention: the cold-start model beside the previous model and the threshold rule",
+        "",
+        f"Command: `{data['command']}`; {data['rows']} labelled requests. Fitted on the foreign benchmark's "
+        "abstention `train` split (`fit`: gold plus neighbours, or another source's nearest tools), the near-domain "
+        f"`train` split (`{NEAR_FIT}`: one or three tools of the request's own source, or domain for the generated "
+        "set, that do not serve it, and its gold tool alone or with two of those: "
+        "`agentfn.evals.router_data.near_abstain`), the generated set (seed 1) and short requests for built-in "
+        f"tools written for fitting (`{SHORT_FIT}`: `agentfn/evals/data/short_requests_fit.json`, offered with and "
+        "without a tool that serves them), each source weighing the same; every other row is held out. The cut is "
+        f"chosen on `dev` and `{NEAR_DEV}`. Abstain = positive class; `false_abstain` = share of relevant requests "
+        f"the router refused. `{SHORT}`: the held-out short requests that one built-in tool serves "
+        "(`agentfn/evals/data/short_requests.json`, routed against `Toolset.builtin()`): every one is relevant, so "
+        f"only `false_abstain` means something there. `{PREVIOUS}`: the weights and cut shipped before this fit "
+        f"({prev['label']}).",
+        "",
+        "Weights (logistic, P(some offered tool fits)): "
+        + ", ".join(f"{k} {v:+.2f}" for k, v in data["weights"].items())
+        + f"; abstain below P = {data['cut']} (among {', '.join(map(str, CUTS))}, the best F1 on the dev rows that "
+        f"refuses at most {MAX_FALSE_ABSTAIN:.0%} of their relevant requests and at most "
+        f"{data['short_fit_refused_limit']:.3f} of the relevant `{SHORT_FIT}` rows, the share the {PREVIOUS} refuses). Fitted with an L2 pull of "
+        f"{data['l2']:g} towards the {PREVIOUS}'s weights, the pull whose cut scores best on the dev rows ("
+        + "; ".join(f"{t['l2']:g}: cut {t['cut']}, dev F1 {t['dev_f1']:.3f}, false_abstain {t['dev_false_abstain']:.3f}"
+                    for t in data["l2_tried"])
+        + ").",
+        "",
+    ]
+    rows = [*data["groups"].items(), ("held-out foreign (test + unseen, both sets)", data["held_out_foreign"]),
+            ("held-out foreign, other-source offers only", data["held_out_other"]),
+            ("held-out foreign, near-domain only", data["held_out_near"])]
+    lines += _table("requests", rows)
+    lines += ["", "Held-out near-domain foreign requests by offer (`near-*` should abstain, `own-*` should not):", ""]
+    lines += _table("offer", list(data["held_out_near_by_offer"].items()))
+    lines += ["", "Held-out foreign requests (test + unseen-tool + unseen-source, both sets) per source:", ""]
+    lines += _table("source", list(data["held_out_by_source"].items()))
+    h = data["held_out_foreign"]
+    sh = data["groups"][SHORT]
+    default = data["default"]
     lines += [
         "",
-        f"Default rule: `{default}`. The model becomes the default only if it beats the threshold rule on held-out "
-        f"foreign F1 ({m['f1']:.3f} vs {t['f1']:.3f}), on the generated set's F1, and refuses no more short built-in "
-        f"requests ({sm['false_abstain']:.3f} vs {st['false_abstain']:.3f} refused).",
+        f"Default rule: `{default}`. The fitted model becomes the default only if it beats the {PREVIOUS} and the "
+        f"threshold rule on held-out foreign F1 ({h['model']['f1']:.3f} vs {h[PREVIOUS]['f1']:.3f} and "
+        f"{h['threshold rule']['f1']:.3f}), does not lower the generated set's F1 (`generated (fit)`, `{NEAR_GEN}`) "
+        f"and refuses no more short built-in requests ({sh['model']['false_abstain']:.3f} vs "
+        f"{sh[PREVIOUS]['false_abstain']:.3f} and {sh['threshold rule']['false_abstain']:.3f} refused).",
     ]
-    same = data["weights"] == data["shipped_weights"] and data["cut"] == data["shipped_cut"]
-    shipped = data.get("shipped_default", default)
+    same = data["chosen_weights"] == data["shipped_weights"] and data["chosen_cut"] == data["shipped_cut"]
+    mode = data["chosen_mode"] == data["shipped_default"]
     lines += ["", f"Shipped `DEFAULT_ABSTAIN_WEIGHTS` and `RouterConfig.abstain_cut` {'equal' if same else 'DIFFER FROM'} "
-              f"these values; the shipped default (`abstain_mode=\"{shipped}\"`) "
-              f"{'is' if shipped == default else 'is NOT'} the rule chosen here.", ""]
+              f"the chosen rule's weights and cut; the shipped `abstain_mode` (`\"{data['shipped_default']}\"`) "
+              f"{'is' if mode else 'is NOT'} the chosen one.", ""]
     return "\n".join(lines)
 
 

@@ -12,7 +12,8 @@ the packages. Splits never follow templates:
 
 The abstention set pairs each foreign request with a few offered tools: its
 gold tools plus same-source neighbours (must not abstain), or the most
-word-similar tools of an unrelated request source (must abstain).
+word-similar tools of an unrelated request source (must abstain); :meth:`RouterData.near_abstain` adds the
+harder near-domain offers (tools of the request's own source that do not serve it).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pydantic import BaseModel, Field
 
 from agentfn.evals.evalset import EvalQuery, EvalSet, build_evalset
 from agentfn.evals.router_data.fetch import cache_dir, ensure_package
+from agentfn.evals.router_data.near_abstain import near_abstain_items
 from agentfn.evals.router_data.records import AbstainItem, RouterExample, RouterSource, Split
 from agentfn.router.text import ToolRecord, split_name, tokenize
 
@@ -55,6 +57,11 @@ class RouterData(BaseModel):
 
     def source(self, name: str) -> RouterSource:
         return next(s for s in self.sources if s.name == name)
+
+    def near_abstain(self) -> list[AbstainItem]:
+        """The near-domain abstention items (one to three tools of the request's own source or domain; see
+        :mod:`agentfn.evals.router_data.near_abstain`), built on each call from the sources."""
+        return near_abstain_items(self.sources, self.seed)
 
     def tools(self) -> list[dict[str, Any]]:
         """The whole registry (every source's tools, distractors included) as specs."""

@@ -55,6 +55,10 @@ class AbstainItem(BaseModel):
     offered: list[str]
     should_abstain: bool
     split: Split
+    offer: str = ""
+    """How the tools were picked (:mod:`agentfn.evals.router_data.near_abstain`: ``near-1``/``near-3``: tools of the
+    request's own source or domain that do not serve it; ``own-1``/``own-3``: a gold tool, alone or with two of
+    those); empty for the original set (gold plus neighbours, or another source's nearest)."""
 
 
 class RouterSource(BaseModel):
