@@ -42,6 +42,7 @@ def fit_router(
     fresh: bool = False,
     rerank: bool = False,
     rerank_l2: float | None = None,
+    rerank_floor: float | None = None,
 ) -> dict[str, float]:
     """Learn from (request, tools called in order) pairs; ``[]`` = no tool fitted (see :meth:`Router.fit_from_traces`).
 
@@ -49,7 +50,7 @@ def fit_router(
     trace memory) come from ``pairs`` and ``dev`` together; tuned values (fusion
     weight, abstention, the re-ranker's settings) are chosen on ``dev`` when
     given (else on ``pairs``), and the re-ranker is refitted on both at the end
-    (``rerank_l2`` fixes its strength instead: no choice, one fit on everything).
+    (``rerank_l2`` and ``rerank_floor`` fix its settings instead: no choice, one fit on everything).
     ``fresh`` forgets what the router learned before instead of adding to it.
     """
     data = _known(router, pairs)
@@ -70,7 +71,8 @@ def fit_router(
     if fit_fusion and router.encoder is not None and positives:
         out["w_lexical"] = _fit_fusion(router, positives)
     if rerank and router.encoder is not None:
-        out.update(fit_reranker(router, [(q, t) for q, t in data if t], [(q, t) for q, t in held or [] if t], l2=rerank_l2))
+        out.update(fit_reranker(router, [(q, t) for q, t in data if t], [(q, t) for q, t in held or [] if t],
+                                  l2=rerank_l2, floor=rerank_floor))
     if fit_threshold and router.uses_model_abstention:
         weights = fit_abstention(router, tune)
         if weights is not None:

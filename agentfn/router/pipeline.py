@@ -155,7 +155,8 @@ def candidate_features(
     exclude: str | None = None,
 ) -> list[dict[str, float]]:
     """The re-ranker's inputs (:data:`~agentfn.router.rerank.RERANK_FEATURES`) for each of ``pool``."""
-    sims = memory.similarities(ranking.qvec, exclude) if memory is not None and ranking.qvec is not None else {}
+    names = [n for n, _ in pool]
+    traced = memory.features(ranking.qvec, names, exclude) if memory is not None and ranking.qvec is not None else None
     best = pool[0][1] if pool else 0.0
     out: list[dict[str, float]] = []
     for rank, (name, score) in enumerate(pool):
@@ -165,10 +166,11 @@ def candidate_features(
             "score": score - best,
             "dense": float(ranking.whole["dense"][pos]),
             "lexical": float(ranking.whole["lexical"][pos]),
-            "memory": sims.get(name, 0.0),
-            "prior": memory.prior(name) if memory is not None else 0.0,
+            "memory": 0.0,
+            "prior": 0.0,
             "ncov": coverage(words, request_all),
             "qcov": coverage(request, vocab),
             "rank": 1.0 / (1.0 + rank),
+            **(traced[rank] if traced is not None else {}),
         })
     return out

@@ -5,32 +5,42 @@ top ``rerank_depth`` candidates of every request are re-scored by a logistic
 model over cheap per-tool signals (:data:`RERANK_FEATURES`):
 
 * the router's own score (relative to the request's best), dense cosine, BM25;
-* ``memory``: the highest cosine between this request and a traced request
-  that used the tool (:class:`TraceMemory`): what past requests teach about a
-  tool beyond its description;
-* ``prior``: how often traces used the tool (log-scaled);
 * ``ncov``/``qcov``: the share of the tool's name words the request mentions,
   and the share of the request's content its vocabulary covers;
-* ``rank``: 1 / (1 + the router's rank).
+* ``rank``: 1 / (1 + the router's rank);
+* ``memory``: how close the nearest traced request that used the tool is
+  (:class:`TraceMemory`), counted only above the memory's ``floor``: what
+  past requests teach about a tool beyond its description;
+* ``prior``: how often traces used the tool (log-scaled), times how close the
+  request is to any traced request (the same ``floor``).
 
-Every signal but ``memory`` and ``prior`` exists for tools no trace has seen,
-so what the model learns about them carries over to new tools and sources.
+Only ``memory`` and ``prior`` (:data:`TRACE_FEATURES`) know tools by name; the
+others exist for every tool, so what the model learns about them carries over
+to new tools and sources. Both trace signals read 0 for *every* candidate of
+a request unlike all traces (nearest traced request below ``floor``): there,
+a tool no trace used competes on the tool-agnostic signals alone, on equal
+terms with traced ones. ``floor`` is chosen while fitting
+(:mod:`agentfn.router.fit_rerank`) and saved with the memory.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from agentfn.router.index import FloatArray
 
-__all__ = ["RERANK_FEATURES", "TraceMemory", "request_key", "rerank_score"]
+__all__ = ["RAW_TRACE", "RERANK_FEATURES", "TRACE_FEATURES", "TraceMemory", "gate", "gated", "request_key", "rerank_score"]
 
 RERANK_FEATURES = ("score", "dense", "lexical", "memory", "prior", "ncov", "qcov", "rank")
+TRACE_FEATURES = ("memory", "prior")
+"""The features that know tools by name (0 for a tool no trace used)."""
+RAW_TRACE = ("trace_sim", "trace_top", "trace_prior")
+"""Ungated inputs of the trace features, also given per candidate (fitting re-gates them per floor)."""
 
 
 def request_key(text: str) -> str:
@@ -38,10 +48,17 @@ def request_key(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", text.lower())).strip()
 
 
+def gate(similarity: float, floor: float) -> float:
+    """How much a cosine above ``floor`` counts, from 0 (at or below it) to 1 (identical)."""
+    if floor >= 1.0:
+        return 0.0
+    return min(1.0, max(0.0, (similarity - floor) / (1.0 - floor)))
+
+
 class TraceMemory:
     """Vectors of traced requests and the tools each used."""
 
-    def __init__(self, dim: int) -> None:
+    def __init__(self, dim: int, floor: float = 0.0) -> None:
         self.vectors: FloatArray = np.zeros((0, dim), dtype=np.float32)
         self.tools: list[list[str]] = []
         self.texts: list[str] = []
@@ -49,6 +66,8 @@ class TraceMemory:
         self.keys: list[str] = []
         """Normalised request text per row (leave-one-out while fitting)."""
         self.counts: dict[str, int] = {}
+        self.floor = floor
+        """Cosine at or below which a traced request says nothing about a new one (see :func:`gate`)."""
 
     def __len__(self) -> int:
         return len(self.tools)
@@ -62,22 +81,45 @@ class TraceMemory:
             for n in dict.fromkeys(names):
                 self.counts[n] = self.counts.get(n, 0) + 1
 
-    def similarities(self, qvec: FloatArray, exclude: str | None = None) -> dict[str, float]:
-        """Best cosine per tool over the rows that used it (rows of request ``exclude`` skipped)."""
+    def without(self, drop: Callable[[Sequence[str]], bool]) -> TraceMemory:
+        """A copy without the rows whose tools ``drop`` (e.g. every trace of a source, to play it unseen)."""
+        mem = TraceMemory(int(self.vectors.shape[1]), self.floor)
+        keep = [i for i, row in enumerate(self.tools) if not drop(row)]
+        if keep:
+            mem.add(self.vectors[keep], [self.tools[i] for i in keep], [self.texts[i] for i in keep])
+        return mem
+
+    def nearest(self, qvec: FloatArray, exclude: str | None = None) -> tuple[dict[str, float], float]:
+        """Best cosine per tool over the rows that used it, and the best over all rows (rows of request
+        ``exclude`` skipped; -1 when no row is left)."""
         if not self.tools:
-            return {}
+            return {}, -1.0
         sims = np.asarray(self.vectors @ qvec, dtype=np.float32)
         n_rows = int(sims.shape[0])
         top = np.argpartition(-sims, 64)[:64] if n_rows > 64 else np.arange(n_rows)
         out: dict[str, float] = {}
-        rows: list[int] = [int(i) for i in np.asarray(top, dtype=np.int64)]
-        for i in rows:
+        best = -1.0
+        for i in [int(i) for i in np.asarray(top, dtype=np.int64)]:
             if exclude is not None and self.keys[i] == exclude:
                 continue
             s = float(sims[i])
+            best = max(best, s)
             for n in self.tools[i]:
                 if s > out.get(n, -1.0):
                     out[n] = s
+        return out, best
+
+    def similarities(self, qvec: FloatArray, exclude: str | None = None) -> dict[str, float]:
+        """Best cosine per tool over the rows that used it (rows of request ``exclude`` skipped)."""
+        return self.nearest(qvec, exclude)[0]
+
+    def features(self, qvec: FloatArray, names: Sequence[str], exclude: str | None = None) -> list[dict[str, float]]:
+        """The trace features (gated by ``floor``) and their raw inputs (:data:`RAW_TRACE`) per name."""
+        sims, top = self.nearest(qvec, exclude)
+        out: list[dict[str, float]] = []
+        for n in names:
+            raw = {"trace_sim": sims.get(n, 0.0), "trace_top": top, "trace_prior": self.prior(n)}
+            out.append({**gated(raw, self.floor), **raw})
         return out
 
     def prior(self, name: str) -> float:
@@ -90,22 +132,27 @@ class TraceMemory:
 
     def reencoded(self, encoder: Any) -> TraceMemory:
         """The same rows under another encoder."""
-        mem = TraceMemory(int(encoder.dim))
+        mem = TraceMemory(int(encoder.dim), self.floor)
         if self.texts:
             mem.add(encoder.encode(list(self.texts)), self.tools, self.texts)
         return mem
 
     def to_json(self) -> dict[str, Any]:
-        return {"tools": self.tools, "texts": self.texts}
+        return {"tools": self.tools, "texts": self.texts, "floor": self.floor}
 
     @classmethod
     def from_saved(cls, data: dict[str, Any], vectors: FloatArray | None, dim: int) -> TraceMemory:
-        mem = cls(dim)
+        mem = cls(dim, float(data.get("floor", 0.0)))
         tools = [list(map(str, row)) for row in data.get("tools", [])]
         texts = [str(t) for t in data.get("texts", [])]
         if vectors is not None and tools and len(texts) == len(tools) and vectors.shape == (len(tools), dim):
             mem.add(vectors, tools, texts)
         return mem
+
+
+def gated(raw: dict[str, float], floor: float) -> dict[str, float]:
+    """``memory`` and ``prior`` from their raw inputs under ``floor``."""
+    return {"memory": gate(raw["trace_sim"], floor), "prior": raw["trace_prior"] * gate(raw["trace_top"], floor)}
 
 
 def rerank_score(features: dict[str, float], weights: dict[str, float]) -> float:

@@ -475,6 +475,7 @@ class Router:
         fresh: bool = False,
         rerank: bool = False,
         rerank_l2: float | None = None,
+        rerank_floor: float | None = None,
     ) -> dict[str, float]:
         """Learn from (request, tools called in order) pairs; ``[]`` = no tool fitted.
 
@@ -492,7 +493,8 @@ class Router:
         from agentfn.router.fitting import fit_router
 
         return fit_router(self, pairs, fit_fusion=fit_fusion, fit_threshold=fit_threshold, links=links, calls=calls,
-                          dev=dev, fresh=fresh, rerank=rerank, rerank_l2=rerank_l2)
+                          dev=dev, fresh=fresh, rerank=rerank, rerank_l2=rerank_l2,
+                          rerank_floor=rerank_floor)
 
     # ------------------------------------------------------------- persistence
 

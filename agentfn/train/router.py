@@ -205,7 +205,7 @@ def train_router(
         keep_rerank = bool(fitted.get("rerank_on"))
         refit = router.fit_from_traces(
             [*pairs, *dev_pairs], links=links, calls=calls, fresh=True, fit_fusion=False, fit_threshold=False,
-            rerank=keep_rerank, rerank_l2=fitted.get("rerank_l2"),
+            rerank=keep_rerank, rerank_l2=fitted.get("rerank_l2"), rerank_floor=fitted.get("rerank_floor"),
         )
         fitted["final_pairs"] = refit["pairs"]
     after = evaluate(router, test_q, progress=rep.task("evaluating trained router", len(test_q)))
