@@ -7,7 +7,8 @@ chat-format traces (JSONL, what ``agentfn traces import`` reads) and fed to
 ``agentfn train router`` (:func:`agentfn.train.router.train_router`), which
 splits them again (its own train/dev/test by run), chooses its settings on its
 dev split, refits on its train + dev, and writes a model card with per-source
-before/after on its test split.
+before/after on its test split and on the held-out requests below (given to it
+as ``holdout`` traces, never fitted).
 
 Systems, each scored on the benchmark's groups no trace came from (``test``:
 new requests for seen tools; ``unseen-tool``: requests needing a tool no trace
@@ -110,8 +111,10 @@ def main() -> None:
     data = load_router_data()
     traces = args.out / "traces.jsonl"
     n_traces = data.write_traces(traces, splits=["train", "dev"])
+    held_traces = args.out / "held-out.jsonl"
+    n_held = data.write_traces(held_traces, splits=list(HELD_OUT))
     records = data.records()
-    log(f"{n_traces} traces, {len(records)} tools")
+    log(f"{n_traces} traces, {n_held} held-out traces, {len(records)} tools")
 
     def score(router: Any) -> dict[str, Any]:
         return score_foreign(router, data, splits=HELD_OUT, progress=log)
@@ -136,7 +139,7 @@ def main() -> None:
     result = timed("train" if args.no_encoder else "train (encoder fine-tune + re-ranker)", lambda: train_router(
         str(traces), None, args.out / "routers", base=Router.load(base_dir), epochs=args.epochs, seed=args.seed,
         lr=args.lr, batch_size=args.batch_size, max_seq_length=args.max_seq_length, hard_negatives=args.hard_negatives,
-        train_encoder=not args.no_encoder, promote=True, progress=True))
+        train_encoder=not args.no_encoder, promote=True, progress=True, holdout=held_traces))
     trained = result.router
     scores["trained"] = timed("score trained", lambda: score(trained))
     weights = trained.config.rerank_weights
@@ -158,7 +161,7 @@ def main() -> None:
         "traces": n_traces, "tools": len(records),
         "groups": groups, "per_source": per_source,
         "card": {"split": m["data"]["split"], "before": m["before"], "after": m["after"], "groups": m["groups"],
-                 "promoted": result.promoted},
+                 "holdout": m.get("holdout", {}), "promoted": result.promoted},
         "fitted": m["fitted"], "training": m["training"],
         "time_s": times,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -249,6 +252,14 @@ def render_markdown(data: dict[str, Any]) -> str:
         b, a = ba["before"], ba["after"]
         lines.append(f"| {src} | {a['queries']} | {b['recall@5']:.3f} -> {a['recall@5']:.3f} "
                      f"| {b['complete_hit@5']:.3f} -> {a['complete_hit@5']:.3f} |")
+    if card.get("holdout"):
+        lines += ["", "The card also scores the held-out traces above (never fitted), per source, before -> after "
+                  "(measured by training itself, with `agentfn eval router`'s metrics):", "",
+                  "| source | requests | recall@5 | complete_hit@5 |", "|---|---:|---:|---:|"]
+        for src, ba in card["holdout"].items():
+            b, a = ba["before"], ba["after"]
+            lines.append(f"| {src} | {a['queries']} | {b['recall@5']:.3f} -> {a['recall@5']:.3f} "
+                         f"| {b['complete_hit@5']:.3f} -> {a['complete_hit@5']:.3f} |")
     fitted = {k: round(v, 4) if isinstance(v, float) else v for k, v in data["fitted"].items() if not k.startswith("abstain_w_")}
     tr = data["training"]
     lines += ["", f"Fitted: {json.dumps(fitted)}.", "",

@@ -50,6 +50,9 @@ def train_router_command(
     no_final_fit: Annotated[
         bool, typer.Option("--no-final-fit", help="skip the final fit on train + dev after settings are chosen")
     ] = False,
+    holdout: Annotated[
+        str | None, typer.Option("--holdout", help="more traces never fitted, scored before/after per source in the card")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print metrics as JSON")] = False,
 ) -> None:
     """Fine-tune the router on traces; print held-out metrics before/after; optionally promote."""
@@ -61,6 +64,7 @@ def train_router_command(
             traces, tools, out, base=base, epochs=epochs, seed=seed, promote=promote, batch_size=batch_size,
             lr=lr, hard_negatives=hard_negatives, max_seq_length=max_seq_length, train_encoder=not no_encoder,
             resume=not no_resume, rerank=not no_rerank, final_fit=not no_final_fit, progress=not as_json,
+            holdout=holdout,
         )
     except (AgentFnError, OSError) as exc:
         raise _fail(str(exc)) from None

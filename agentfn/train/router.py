@@ -38,6 +38,7 @@ from agentfn.train.router_steps import (
     eval_queries,
     evaluate_groups,
     flow_of_runs,
+    holdout_examples,
     load_tools,
     next_version,
     promote_version,
@@ -105,6 +106,7 @@ def train_router(
     final_fit: bool = True,
     resume: bool = True,
     progress: bool = False,
+    holdout: str | Path | TraceStore | Iterable[Run] | None = None,
 ) -> RouterTrainResult:
     """Fine-tune a router on traces and compare it with its base on held-out runs.
 
@@ -130,6 +132,9 @@ def train_router(
         final_fit: after choosing settings on dev, fit again on train + dev.
         resume: continue from the last epoch checkpoint of an interrupted identical run.
         progress: show rich progress bars (with ETA) on stderr.
+        holdout: more traces never fitted (e.g. of sources or tools the training traces lack), scored
+            before/after per source in the metrics (``holdout``) and the model card; requests also
+            in the training traces are left out.
 
     Raises:
         UserError: no traces, too few usable traces, or nothing to route.
@@ -162,6 +167,12 @@ def train_router(
     test_q = eval_queries(split.test)
     before = evaluate(router, test_q, progress=rep.task("evaluating base router", len(test_q)))
     before_groups = evaluate_groups(router, split.test, group_of)
+    held: list[Example] = []
+    held_group: dict[str, str] = {}
+    held_before: dict[str, dict[str, Any]] = {}
+    if holdout is not None:
+        held, held_group = holdout_examples(holdout, router, {e.key for e in examples})
+        held_before = evaluate_groups(router, held, held_group)
 
     extra: dict[str, Sequence[str]] = {}
     for e in bad:
@@ -210,6 +221,7 @@ def train_router(
         fitted["final_pairs"] = refit["pairs"]
     after = evaluate(router, test_q, progress=rep.task("evaluating trained router", len(test_q)))
     after_groups = evaluate_groups(router, split.test, group_of)
+    held_after = evaluate_groups(router, held, held_group) if held else {}
     rep.close()
 
     with_abst = any(not q.gold for q in test_q)
@@ -225,8 +237,14 @@ def train_router(
         "split": split.sizes(), "tools": len(router), "flow_links": len(links),
     }
     groups = {g: {"before": before_groups[g], "after": after_groups[g]} for g in before_groups}
+    if held:
+        metrics_holdout = {g: {"before": held_before[g], "after": held_after[g]} for g in held_before}
+        data["holdout"] = len(held)
+    else:
+        metrics_holdout = {}
     metrics: dict[str, Any] = {
-        "before": before, "after": after, "groups": groups, "data": data, "fitted": fitted, "training": training,
+        "before": before, "after": after, "groups": groups, "holdout": metrics_holdout, "data": data, "fitted": fitted,
+        "training": training,
         "better": better, "score_before": score_of(before, with_abst), "score_after": score_of(after, with_abst),
     }
     card = write_card(

@@ -28,6 +28,7 @@ __all__ = [
     "eval_queries",
     "evaluate_groups",
     "flow_of_runs",
+    "holdout_examples",
     "load_tools",
     "next_version",
     "promote_version",
@@ -204,3 +205,16 @@ def evaluate_groups(router: Router, examples: Sequence[Example], group_of: dict[
     for e in examples:
         groups.setdefault(group_of.get(e.run_id, "traces"), []).append(e)
     return {g: evaluate(router, eval_queries(es)) for g, es in sorted(groups.items())}
+
+
+def holdout_examples(
+    holdout: str | Path | TraceStore | Iterable[Run], router: Router, fitted_keys: set[str]
+) -> tuple[list[Example], dict[str, str]]:
+    """Usable examples of the held-out runs (tools all known to ``router``, request never fitted) and their sources."""
+    from agentfn.train.data import examples_from_runs
+
+    runs, _ = read_runs(holdout)
+    examples, _ = examples_from_runs(runs)
+    kept = [e for e in examples if e.weight > 0 and e.tools and all(t in router for t in e.tools)
+            and e.key not in fitted_keys]
+    return kept, {run.id: run_group(run) for run in runs}
