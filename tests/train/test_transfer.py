@@ -116,8 +116,11 @@ def test_training_on_traces_with_data_flow_lifts_the_producer(encoder: Encoder, 
     request = "run kelvo for the contoso account"
     cold = Router.build(FLOW_TOOLS, encoder=encoder)
     assert cold.route(request).selected == ["kelvo_run"]  # "handle" is free text: assumed given
+    held = [flow_run(100 + i, a) for i, a in enumerate(["contoso", "fabrikam", "northwind"])]
     result = train_router(runs, None, tmp_path / "out", base=Router.build(FLOW_TOOLS, encoder=encoder),
-                          train_encoder=False)
+                          train_encoder=False, holdout=[*held, runs[0]])  # a fitted request is left out
+    assert result.metrics["data"]["holdout"] == 3 and set(result.metrics["holdout"]) == {"traces"}
+    assert "Held-out traces never fitted (3 requests)" in (tmp_path / "out" / "MODEL_CARD.md").read_text()
     split = result.metrics["data"]["split"]
     assert result.metrics["data"]["flow_links"] == split["train"] + split["dev"]  # one link per fitting run
     plan = result.router.route(request)
