@@ -28,6 +28,10 @@ __all__ = ["abstention_rows", "fit_abstention", "fit_router"]
 Query = str | Sequence[Any]
 FloatArray = npt.NDArray[np.float64]
 _FUSION_GRID = [0.0, 0.1, 0.2, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8, 1.0, 1.5]
+FUSION_MIN_GAIN = 0.01
+"""Mean reciprocal rank another lexical weight must gain on the tuning requests to replace the one in force:
+the weight suits some sources more than others, and a small gain on the traced ones is noise that can cost
+sources no trace came from."""
 
 
 def fit_router(
@@ -124,22 +128,28 @@ def _signals(router: Router, query: Query) -> dict[str, Any]:
 
 
 def _fit_fusion(router: Router, positives: list[tuple[Query, list[str]]]) -> float:
-    """The lexical weight with the best mean reciprocal rank of the gold tools."""
+    """The lexical weight with the best mean reciprocal rank of the gold tools (the weight in force stays
+    unless another beats it by :data:`FUSION_MIN_GAIN`)."""
     signals = [_signals(router, q) for q, _ in positives]
     slot_of = {n: i for i, n in enumerate(router.tool_names()) if n is not None}
     gold_slots = [[slot_of[t] for t in tools] for _, tools in positives]
     alive = np.asarray([n is not None for n in router.tool_names()], dtype=bool)
     cfg = router.config
     best_w, best_mrr = cfg.w_lexical, -1.0
-    for w in _FUSION_GRID:
+    current = -1.0
+    for w in dict.fromkeys([cfg.w_lexical, *_FUSION_GRID]):
         mrr = 0.0
         for s, gold in zip(signals, gold_slots, strict=True):
             score = cfg.w_dense * s["dense"] + w * s["lexical"]
             score[~alive] = -np.inf
             for g in gold:
                 mrr += 1.0 / (1 + int((score > score[g]).sum())) / len(gold)
+        if w == cfg.w_lexical:
+            current = mrr
         if mrr > best_mrr + 1e-9:
             best_w, best_mrr = w, mrr
+    if best_mrr / len(positives) < current / len(positives) + FUSION_MIN_GAIN:
+        best_w = cfg.w_lexical
     cfg.w_lexical = best_w
     return best_w
 
