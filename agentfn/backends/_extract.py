@@ -28,7 +28,8 @@ math        the whole request or its quoted or after-colon part, when it holds a
             operation the request words applied to them (:mod:`agentfn._arith`: "and multiply by
             4" -> ``8.04672 * 4``), else free
 timezone    the zones the request names (by city or full name); all when it names none
-enum        the options the request names (or the default), when it names some
+enum        the options the request names, or whose gloss in the description opens with a verb
+            it uses ('"append" adds to it'), or the default
 boolean     an optional switch the request does not mention (``has_header``) is left out: the default
 ==========  ===========================================================================
 
@@ -284,11 +285,23 @@ def _mentioned(options: Sequence[Any], request: str) -> list[Any]:
     return found
 
 
+def _glossed(options: Sequence[Any], description: str, request: str) -> list[Any]:
+    """The options whose gloss in the parameter's description opens with a verb the request uses:
+    '"append" adds to it' names ``append`` for "Add 'water the plants' to todo.md"."""
+    words = {w.lower().rstrip("s") for w in re.findall(r"[A-Za-z]+", request)}
+    found: list[Any] = []
+    for option in options:
+        gloss = re.search(rf"[\"'`]{re.escape(str(option))}[\"'`]\s+([A-Za-z]+)", description)
+        if gloss and len(verb := gloss.group(1).lower().rstrip("s")) >= 3 and verb in words:
+            found.append(option)
+    return found
+
+
 def _narrow_enum(schema: Mapping[str, Any], sources: ExtractionSources) -> dict[str, Any] | None:
     options = cast("list[Any]", schema.get("enum") or [])
     if len(options) < 2 or not all(isinstance(o, str) for o in options):
         return None
-    named = _mentioned(options, sources.request)
+    named = _mentioned(options, sources.request) or _glossed(options, str(schema.get("description", "")), sources.request)
     if not named and "default" in schema:
         named = [schema["default"]]
     return {**schema, "enum": named} if named and len(named) < len(options) else None

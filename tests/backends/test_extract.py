@@ -229,3 +229,8 @@ def test_dates_written_with_month_names() -> None:
 def test_a_birthday_weekday_question_is_about_that_date_only() -> None:
     props = _props("date_info", "What day of the week was I born if my birthday is 1995-08-23?", today="2026-12-06")
     assert "2026-12-06" not in str(props) and "1995-08-23" in str(props)
+
+
+def test_an_option_is_named_by_the_verb_of_its_gloss() -> None:
+    assert _props("write_file", 'Add "water the plants" to the end of todo.md')["mode"]["enum"] == ["append"]
+    assert _props("write_file", 'Save "call the dentist" to reminders.txt')["mode"]["enum"] == ["create"]
