@@ -214,7 +214,8 @@ def build_agent(
     if small and routed is not None:  # a small model follows the top-1: prefer the tool the request fills
         from agentfn.fill import FillRouter
 
-        routed = FillRouter(routed, list(toolset), never_abstain=True)
+        # ... and when no tool fits and nothing in the request supports the nearest, it answers in prose.
+        routed = FillRouter(routed, list(toolset), never_abstain=True, fallback="generate")
     if tool_choice not in (None, "auto", "required", "none") and tool_choice not in toolset:
         raise UserError(f"--tool-choice {tool_choice!r} is not auto, required, none or one of the tools "
                         f"({', '.join(toolset.names()) or 'none'})")

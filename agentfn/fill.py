@@ -32,7 +32,8 @@ When the router's chain was [numeric tool, calculator] and the re-rank puts the 
 the chain stays. A tool that needs a specific value the request holds (a file name, URL, date...)
 joins the re-ranked pool even when the router ranked it past ``pool``.
 With ``never_abstain`` (for a model that cannot answer alone) an abstaining plan
-still offers its best candidates and selects the best one.
+still offers its best candidates and selects the best one, unless nothing in the request supports
+it and a ``fallback`` tool is given (the model's own plain reply): then that one.
 """
 
 from __future__ import annotations
@@ -147,6 +148,10 @@ class FillRouter:
         pool: how many of the router's candidates are re-ranked.
         margin: only candidates within this of the router's top score compete.
         never_abstain: select the best candidate even when the router abstains.
+        fallback: with ``never_abstain``, the tool selected instead when the router abstains and its
+            best candidate has no evidence in the request (takes none of its values, uses no word of
+            its name): the model's own reply (the built-in ``generate``) for "What's the capital of
+            France?", rather than the nearest tool (``translate``).
     """
 
     def __init__(
@@ -160,6 +165,7 @@ class FillRouter:
         missing_weight: float = 0.4,
         name_weight: float = 0.35,
         never_abstain: bool = False,
+        fallback: str | None = None,
     ) -> None:
         self.router = router
         self.specs: dict[str, Mapping[str, Any]] = {}
@@ -180,6 +186,7 @@ class FillRouter:
         self.missing_weight = missing_weight
         self.name_weight = name_weight
         self.never_abstain = never_abstain
+        self.fallback = fallback if fallback in self.specs else None
 
     def takes_all(self, text: str, name: str) -> bool:
         """Whether the tool's parameters can take every value the request holds."""
@@ -227,7 +234,19 @@ class FillRouter:
         new = reranked_plan(plan, ranked, k, abstain=plan.abstain and not self.never_abstain,
                             keeps_chain=lambda best: not self.takes_all(text, best),
                             needs_input=None if fill is None else lambda best: float(fill(text, best)) < 1.0)
+        if plan.abstain and self.fallback is not None and new.selected and self.unfounded(text, new.selected[0]):
+            return new.model_copy(update={"selected": [self.fallback]})
         return self.then_calculate(text, self.keep_calculation(text, plan, self.read_first(text, plan, new)))
+
+    def unfounded(self, text: str, name: str) -> bool:
+        """Whether nothing in the request supports ``name``: it takes none of the request's values and
+        the request uses no distinctive word of its name."""
+        spec = self.specs.get(name)
+        if spec is None:
+            return True
+        words = request_words(text)
+        fit = _fit(spec, request_values(text), words, set(), _after_article(text, words))
+        return fit.coverage == 0.0 and fit.named == 0.0
 
     def keep_calculation(self, text: str, plan: RoutePlan, new: RoutePlan) -> RoutePlan:
         """The router's chain [numeric tool, calculator] when the re-rank put the calculator first:

@@ -183,3 +183,22 @@ def test_the_router_chain_stays_when_the_calculator_is_reranked_first() -> None:
     base = _Fixed([("convert_units", 0.78), ("calculate", 0.78)], ["convert_units", "calculate"])
     plan = FillRouter(base, tools, never_abstain=True).route("Convert 5 kilometers to miles and round to 1 decimal")
     assert plan.selected == ["convert_units", "calculate"]
+
+
+def test_an_abstaining_plan_with_no_evidence_falls_back_to_the_plain_reply() -> None:
+    tools = [t for t in Toolset.builtin() if t.name in ("translate", "generate", "calculate")]
+    fixed = _Fixed([("translate", 0.2), ("generate", 0.15), ("calculate", 0.1)], [])
+
+    class Abstaining(_Fixed):
+        def route(self, query: Any, k: int = 10) -> Any:
+            return super().route(query, k).model_copy(update={"abstain": True})
+
+    base = Abstaining(fixed.ranked, [])
+    router = FillRouter(base, tools, never_abstain=True, fallback="generate")
+    assert router.route("What's the capital of France?").selected == ["generate"]
+    # A request that gives the nearest tool something to take keeps it (a tip on a bill).
+    base.ranked = [("calculate", 0.2), ("generate", 0.15)]
+    assert router.route("How much is a 15% tip on a $64 bill?").selected == ["calculate"]
+    # Without a fallback the nearest tool is selected, as before.
+    base.ranked = fixed.ranked
+    assert FillRouter(base, tools, never_abstain=True).route("What's the capital of France?").selected == ["translate"]

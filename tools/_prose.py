@@ -56,8 +56,11 @@ def tidy_prose(text: str, *, cut_off: bool = False, max_words: int | None = None
     lines: list[str] = []
     for line in text.splitlines():
         clauses = re.split(r"(?<=[,;.!?])\s+", line.strip())
-        kept = [c for c in clauses if not _key(c) or _key(c) not in seen]
-        seen.update(_key(c) for c in clauses if _key(c))
+        kept: list[str] = []
+        for clause in clauses:  # a clause repeated in the same line goes too (a greedy loop)
+            if not _key(clause) or _key(clause) not in seen:
+                kept.append(clause)
+            seen.add(_key(clause))
         if kept or not line.strip():
             lines.append(" ".join(kept))
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

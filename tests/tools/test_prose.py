@@ -50,6 +50,8 @@ def test_tidy_prose_drops_repeats_and_an_unfinished_tail() -> None:
     assert tidy_prose("One. Two three four. Five six", cut_off=True) == "One. Two three four."
     assert tidy_prose("a b c d e f", max_words=3) == "a b c"
     assert tidy_prose("Hello <|im_end|>") == "Hello"
+    one_line = "The sea is wide, the sea is deep, the sea is deep, the sea is deep, the sea is"
+    assert tidy_prose(one_line) == "The sea is wide, the sea is deep, the sea is"  # a loop within one line
 
 
 def test_whole_request_only_when_the_piece_is_part_of_it() -> None:
