@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from agentfn.router.steps import asks_for_action, expression_steps, nested_steps
 from agentfn.router.text import tokenize
 
 __all__ = ["CoUsage", "Segment", "segment"]
@@ -61,20 +62,41 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
-def segment(query: str, min_tokens: int = 2, max_steps: int = 8) -> list[Segment]:
+def segment(query: str, min_tokens: int = 2, max_steps: int = 8, *, actions: bool = False) -> list[Segment]:
     """Split a request into steps, in the order they should run.
 
     Sentences are steps; inside one, connectives split it further ("X and
     then Y", "X after Y"). Pieces with fewer than ``min_tokens`` content words
     are glued back to the previous piece, so "flights from Paris and London"
     stays one step. At most ``max_steps`` steps: the rest joins the last one.
+
+    ``actions=True`` counts the actions the request asks for
+    (:mod:`agentfn.router.steps`): of several sentences only those that ask
+    for something are steps (a persona or context sentence is none); a
+    written-out expression ("-(1 + 1)") has one step per operation; a nested
+    operation ("divide the result by cos of 1.5 radians") is a step before
+    the one around it.
     """
+    sentences = _sentences(query)
+    if actions and len(sentences) > 1:
+        asking = [s for s in sentences if asks_for_action(s)]
+        sentences = asking or sentences
     out: list[Segment] = []
-    for sentence in _sentences(query):
+    for sentence in sentences:
+        expr = expression_steps(sentence) if actions else None
+        if expr is not None:
+            out += [Segment(t, len(out) + i) for i, t in enumerate(expr)]
+            continue
         for clause in _clauses(sentence, min_tokens):
             base = len(out)
-            out += [Segment(s.text, s.order + base) for s in _connective_steps(clause, min_tokens)]
+            steps = sorted(_connective_steps(clause, min_tokens, actions), key=lambda s: s.order)
+            if actions:
+                texts = [t for s in steps for t in nested_steps(s.text)]
+                out += [Segment(t, base + i) for i, t in enumerate(texts)]
+            else:
+                out += [Segment(s.text, s.order + base) for s in steps]
     if len(out) > max_steps:
+        out.sort(key=lambda s: s.order)
         tail = " ".join(s.text for s in out[max_steps - 1 :])
         out = [*out[: max_steps - 1], Segment(tail, max_steps - 1)]
     return out
@@ -103,7 +125,17 @@ def _clauses(sentence: str, min_tokens: int) -> list[str]:
     return [*nested, *(re.sub(r"\s+([,.;])", r"\1", " ".join(m.split())) for m in main)]
 
 
-def _connective_steps(query: str, min_tokens: int) -> list[Segment]:
+def _size(text: str, actions: bool) -> int:
+    """Content words of a piece; counting its numbers too when counting actions ("add 3 and 4")."""
+    words = len(tokenize(text))
+    return words + len(_NUMBER.findall(text)) if actions and words else words
+
+
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)?")
+_THEN = re.compile(r"\b(?:then|after that|afterwards|and afterwards)\b", re.IGNORECASE)
+
+
+def _connective_steps(query: str, min_tokens: int, actions: bool = False) -> list[Segment]:
     parts = _SPLIT.split(query)
     pieces: list[str] = [parts[0]]
     backward: list[bool] = [False]
@@ -111,7 +143,9 @@ def _connective_steps(query: str, min_tokens: int) -> list[Segment]:
         conn, text = parts[i], parts[i + 1]
         # A short piece ("London" in "flights from Paris and London") or a short
         # leading fragment ("Hi, then ...") is not a step of its own.
-        if len(tokenize(text)) < min_tokens or len(tokenize(pieces[-1])) < min_tokens:
+        # Counting actions, "then <verb> it" is a step of its own however short.
+        least = 1 if actions and _THEN.search(conn) else min_tokens
+        if _size(text, actions) < least or _size(pieces[-1], actions) < min_tokens:
             pieces[-1] = pieces[-1] + conn + text
             continue
         pieces.append(text)
