@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from agentfn.router.steps import asks_for_action, expression_steps, nested_steps
+from agentfn.router.steps import asks_for_action, expression_steps, imperative_pieces, nested_steps
 from agentfn.router.text import tokenize
 
 __all__ = ["CoUsage", "Segment", "segment"]
@@ -87,9 +87,10 @@ def segment(query: str, min_tokens: int = 2, max_steps: int = 8, *, actions: boo
         if expr is not None:
             out += [Segment(t, len(out) + i) for i, t in enumerate(expr)]
             continue
-        for clause in _clauses(sentence, min_tokens):
+        for clause in _clauses(sentence, min_tokens, actions):
             base = len(out)
-            steps = sorted(_connective_steps(clause, min_tokens, actions), key=lambda s: s.order)
+            pieces = imperative_pieces(clause) if actions else [clause]
+            steps = [s for p in pieces for s in sorted(_connective_steps(p, min_tokens, actions), key=lambda s: s.order)]
             if actions:
                 texts = [t for s in steps for t in nested_steps(s.text)]
                 out += [Segment(t, base + i) for i, t in enumerate(texts)]
@@ -102,13 +103,13 @@ def segment(query: str, min_tokens: int = 2, max_steps: int = 8, *, actions: boo
     return out
 
 
-def _clauses(sentence: str, min_tokens: int) -> list[str]:
+def _clauses(sentence: str, min_tokens: int, actions: bool = False) -> list[str]:
     """A sentence's clauses in execution order: nested (parenthesised) steps and a leading clause first."""
     nested: list[str] = []
 
     def pull(match: re.Match[str]) -> str:
         inner = match.group(1).strip()
-        if sum(not t.isdigit() for t in tokenize(inner)) < min_tokens:
+        if sum(not t.isdigit() for t in tokenize(inner)) < min_tokens or (actions and len(inner.split()) < 2):
             return match.group(0)  # "(120 minutes)", "(UTC)": a detail, not a step
         nested.append(inner)
         return " "
@@ -132,6 +133,7 @@ def _size(text: str, actions: bool) -> int:
 
 
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)?")
+_REFERS = re.compile(r"\b(?:it|that|this|them|result|answer|sum|product)\b", re.IGNORECASE)
 _THEN = re.compile(r"\b(?:then|after that|afterwards|and afterwards)\b", re.IGNORECASE)
 
 
@@ -143,8 +145,8 @@ def _connective_steps(query: str, min_tokens: int, actions: bool = False) -> lis
         conn, text = parts[i], parts[i + 1]
         # A short piece ("London" in "flights from Paris and London") or a short
         # leading fragment ("Hi, then ...") is not a step of its own.
-        # Counting actions, "then <verb> it" is a step of its own however short.
-        least = 1 if actions and _THEN.search(conn) else min_tokens
+        # Counting actions, "then <verb> it" / "then square the result" is a step of its own however short.
+        least = 1 if actions and _THEN.search(conn) and _REFERS.search(text) else min_tokens
         if _size(text, actions) < least or _size(pieces[-1], actions) < min_tokens:
             pieces[-1] = pieces[-1] + conn + text
             continue

@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 import re
 
-__all__ = ["asks_for_action", "expression_steps", "nested_steps"]
+__all__ = ["VERBS", "asks_for_action", "expression_steps", "imperative_pieces", "nested_steps"]
 
 _LEAD = re.compile(r"^\s*(?:(?:first|then|next|now|also|finally|lastly|afterwards|after that|and|so|ok|okay|hi|hey|hello)\b[\s,:]*)+",
                    re.IGNORECASE)
@@ -46,9 +46,41 @@ _VERB_AFTER = re.compile(r",\s*(?:and\s+|so\s+|please\s+)?(?:save|log|record|sen
                          r"write|post|share|track|move|schedule|remind|note)\b", re.IGNORECASE)
 
 
+VERBS = frozenset(
+    ["add", "subtract", "multiply", "divide", "negate", "square", "raise", "take", "compute", "calculate", "sum",
+     "round", "convert", "find", "get", "look", "search", "send", "book", "create", "check", "show", "list", "tell",
+     "give", "set", "put", "cancel", "update", "change", "remove", "delete", "pay", "buy", "order", "make", "read",
+     "write", "post", "share", "track", "move", "schedule", "remind", "save", "log", "record", "fetch", "retrieve",
+     "translate", "summarize", "count", "sort", "filter", "compare", "return", "use", "apply", "call", "reply",
+     "forward", "archive", "upload", "download", "open", "close", "invite", "email", "text", "message", "notify",
+     "evaluate", "determine", "increase", "decrease", "double", "halve", "invert", "append", "insert", "replace"]
+)
+"""Imperative verbs that open a step of their own after a comma ("add 3 and 4, multiply the result by 2")."""
+_COMMA_VERB = re.compile(rf",\s+(?:and\s+)?(?=(?:{'|'.join(sorted(VERBS))})\b)", re.IGNORECASE)
+_NAMED = re.compile(r"\b(?:using|via|through|on|in|with|at|from)\s+(?:the\s+)?[A-Z]")
+"""A service or place named after a preposition ("Using Google Forms", "in Paris"): its commas are not step breaks."""
+_CONTEXT = re.compile(r"^\s*(?:note that|keep in mind|remember that|be aware|fyi\b|btw\b)", re.IGNORECASE)
+
+
+def imperative_pieces(text: str) -> list[str]:
+    """``text`` split before every comma followed by an imperative verb (:data:`VERBS`), when ``text`` itself
+    opens with one and names no service or place after a preposition: "add 3 and 4, multiply the result
+    by 2" is two steps; "Using Evernote, write down ...", "I'm sick, put in for leave", "let Ann in, open
+    the door" and "find hotels in Paris, book the cheapest" stay one."""
+    words = re.findall(r"[A-Za-z]+", _LEAD.sub("", text))
+    if not words or words[0].lower() not in VERBS or _NAMED.search(text):
+        return [text]
+    parts = [p.strip() for p in _COMMA_VERB.split(text) if p.strip()]
+    if len(parts) > 1 and len(_LEAD.sub("", parts[0]).split()) < 2:
+        parts = [f"{parts[0]}, {parts[1]}", *parts[2:]]  # "hey, get ..." is one piece
+    return parts or [text]
+
+
 def _statement(text: str) -> bool:
     """Whether a sentence opens as a statement: a pronoun subject ("You are...", "Your user id is..."), or a
     name or a noun phrase followed by a verb of being or a past tense ("Spotify sent me...", "The order was...")."""
+    if _CONTEXT.match(text):
+        return True  # "Note that usernames start with a capital letter": context, not an ask
     words = re.findall(r"[A-Za-z][A-Za-z'_-]*", _LEAD.sub("", text))
     if len(words) < 2:
         return False
@@ -127,7 +159,7 @@ def nested_steps(text: str, depth: int = 4) -> list[str]:
 
 _EXPR_LEAD = re.compile(r"^\s*(?:what(?:'s| is)|calculate|compute|evaluate|solve|find|work out)?\s*[:,]?\s*", re.IGNORECASE)
 _EXPR = re.compile(r"^[\d\s.+\-*/^()%,A-Za-z_]+$")
-_BIN = {ast.Add: "add {a} and {b}", ast.Sub: "subtract {b} from {a}", ast.Mult: "multiply {a} by {b}",
+_BIN: dict[type[ast.operator], str] = {ast.Add: "add {a} and {b}", ast.Sub: "subtract {b} from {a}", ast.Mult: "multiply {a} by {b}",
         ast.Div: "divide {a} by {b}", ast.FloorDiv: "divide {a} by {b}", ast.Pow: "{a} to the power of {b}",
         ast.Mod: "the remainder of {a} divided by {b}"}
 

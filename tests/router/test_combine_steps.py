@@ -31,6 +31,9 @@ def _steps(query: str, actions: bool = True) -> list[str]:
         ("-(1 + 1)", ["add 1 and 1", "negate the result"]),
         ("what is cos(pi)?", ["pi", "cos of pi"]),
         ("2 * (3 + 4)", ["add 3 and 4", "multiply 2 by the result"]),
+        # An enumeration of imperatives separated by commas: one step each.
+        ("Add 5 and 3, multiply the result by 2, and subtract 4", ["Add 5 and 3", "multiply the result by 2", "subtract 4"]),
+        ("Paris, find a hotel for me, then book it", ["Paris, find a hotel for me", "book it"]),
     ],
 )
 def test_step_count_and_order(query: str, steps: list[str]) -> None:
@@ -44,6 +47,9 @@ def test_step_count_and_order(query: str, steps: list[str]) -> None:
         "the sum of my transactions this month",  # no value inside: a description, not a nested step
         "raise 2 to the power of 3",
         "find flights from Paris and London",
+        "Find cheap flights from Paris, London and Rome",
+        "Hi, find a hotel",
+        "Visit the website of Dora (www.dora-website.com)",  # a value in parentheses is no step
     ],
 )
 def test_one_action_stays_one_step(query: str) -> None:
@@ -75,6 +81,8 @@ def test_a_persona_is_no_step() -> None:
                      "I did 45 minutes of cycling, save that with Google Fit"):
         assert asks_for_action(sentence), sentence
     assert _steps(PERSONA) == ["You want to cancel your reservation EHGLP3"]
+    assert _steps("Invite our new colleague to Slack. Note that usernames start with a capital letter.") == [
+        "Invite our new colleague to Slack"]
     # main's behaviour (connectives only) makes one step of every sentence.
     assert len(_steps(PERSONA, actions=False)) == 6
 
