@@ -28,11 +28,14 @@ __all__ = ["CoUsage", "Segment", "segment"]
 class Segment:
     """One step of a request: its text and its position in execution order."""
 
-    __slots__ = ("order", "text")
+    __slots__ = ("asks", "order", "text")
 
-    def __init__(self, text: str, order: int) -> None:
+    def __init__(self, text: str, order: int, asks: bool = True) -> None:
         self.text = text
         self.order = order
+        self.asks = asks
+        """False for a sentence that only tells (a persona, a fact): it may lift tools in the ranking, never
+        choose one for ``selected``."""
 
     def __repr__(self) -> str:
         return f"Segment({self.text!r}, {self.order})"
@@ -72,20 +75,22 @@ def segment(query: str, min_tokens: int = 2, max_steps: int = 8, *, actions: boo
 
     ``actions=True`` counts the actions the request asks for
     (:mod:`agentfn.router.steps`): of several sentences only those that ask
-    for something are steps (a persona or context sentence is none); a
+    for something are steps (a persona or context sentence is one segment
+    with ``asks=False``: it lifts tools in the ranking, never chooses one); a
     written-out expression ("-(1 + 1)") has one step per operation; a nested
     operation ("divide the result by cos of 1.5 radians") is a step before
     the one around it.
     """
     sentences = _sentences(query)
-    if actions and len(sentences) > 1:
-        asking = [s for s in sentences if asks_for_action(s)]
-        sentences = asking or sentences
+    asking = [asks_for_action(s) for s in sentences] if actions and len(sentences) > 1 else []
     out: list[Segment] = []
-    for sentence in sentences:
+    for i, sentence in enumerate(sentences):
+        if asking and any(asking) and not asking[i]:
+            out.append(Segment(sentence.strip(" ,.;!?"), len(out), asks=False))
+            continue
         expr = expression_steps(sentence) if actions else None
         if expr is not None:
-            out += [Segment(t, len(out) + i) for i, t in enumerate(expr)]
+            out += [Segment(t, len(out) + j) for j, t in enumerate(expr)]
             continue
         for clause in _clauses(sentence, min_tokens, actions):
             base = len(out)
@@ -99,7 +104,7 @@ def segment(query: str, min_tokens: int = 2, max_steps: int = 8, *, actions: boo
     if len(out) > max_steps:
         out.sort(key=lambda s: s.order)
         tail = " ".join(s.text for s in out[max_steps - 1 :])
-        out = [*out[: max_steps - 1], Segment(tail, max_steps - 1)]
+        out = [*out[: max_steps - 1], Segment(tail, max_steps - 1, any(s.asks for s in out[max_steps - 1 :]))]
     return out
 
 

@@ -57,6 +57,10 @@ def test_one_action_stays_one_step(query: str) -> None:
     assert nested_steps(query) == [query] or len(nested_steps(query)) == 1
 
 
+def _asked(query: str) -> list[str]:
+    return [s.text for s in sorted(segment(query, actions=True), key=lambda s: s.order) if s.asks]
+
+
 def test_expressions_need_an_operator_or_a_call() -> None:
     assert expression_steps("5") is None
     assert expression_steps("Add 2 and 3") is None
@@ -80,8 +84,10 @@ def test_a_persona_is_no_step() -> None:
                      "On Linear, track a work item about the outage.", "Then In XE: turn 1,200 JPY into INR",
                      "I did 45 minutes of cycling, save that with Google Fit"):
         assert asks_for_action(sentence), sentence
-    assert _steps(PERSONA) == ["You want to cancel your reservation EHGLP3"]
-    assert _steps("Invite our new colleague to Slack. Note that usernames start with a capital letter.") == [
+    # Told sentences stay segments that may lift tools in the ranking (asks=False), never steps that choose one.
+    assert _asked(PERSONA) == ["You want to cancel your reservation EHGLP3"]
+    assert len(segment(PERSONA, actions=True)) == 6
+    assert _asked("Invite our new colleague to Slack. Note that usernames start with a capital letter.") == [
         "Invite our new colleague to Slack"]
     # main's behaviour (connectives only) makes one step of every sentence.
     assert len(_steps(PERSONA, actions=False)) == 6
@@ -108,6 +114,21 @@ MATH = [
     _fn("send_email", "Send an email to a recipient.", {"to": "string", "body": "string"}, "string"),
     _fn("book_flight", "Book a plane ticket between two airports.", {"origin": "string", "destination": "string"}, "string"),
 ]
+
+
+def test_a_persona_chooses_no_tool(encoder: Encoder) -> None:
+    specs = [
+        _fn("find_user_id_by_name", "Find a user's id from their name.", {"name": "string"}, "string"),
+        _fn("get_user_details", "Get the details of a user by user id.", {"user_id": "string"}, "string"),
+        _fn("cancel_reservation", "Cancel a flight reservation by reservation id.", {"reservation_id": "string"}, "string"),
+        _fn("book_reservation", "Book a flight reservation.", {"origin": "string", "destination": "string"}, "string"),
+    ]
+    router = Router.build(specs, encoder=encoder)
+    text = "You are Raj Sanchez. Your user id is raj_sanchez_7340. You want to cancel your reservation EHGLP3."
+    assert router.route(text).selected == ["cancel_reservation"]
+    # main's behaviour: one step per sentence, each persona sentence choosing a junk tool.
+    router.config.step_parse = "connectives"
+    assert len(router.route(text).selected) > 1
 
 
 @pytest.fixture(scope="module")
