@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from agentfn.router.steps import asks_for_action, expression_steps, imperative_pieces, nested_steps
 from agentfn.router.text import tokenize
 
 __all__ = ["CoUsage", "Segment", "segment"]
@@ -27,11 +28,14 @@ __all__ = ["CoUsage", "Segment", "segment"]
 class Segment:
     """One step of a request: its text and its position in execution order."""
 
-    __slots__ = ("order", "text")
+    __slots__ = ("asks", "order", "text")
 
-    def __init__(self, text: str, order: int) -> None:
+    def __init__(self, text: str, order: int, asks: bool = True) -> None:
         self.text = text
         self.order = order
+        self.asks = asks
+        """False for a sentence that only tells (a persona, a fact): it may lift tools in the ranking, never
+        choose one for ``selected``."""
 
     def __repr__(self) -> str:
         return f"Segment({self.text!r}, {self.order})"
@@ -61,32 +65,56 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
-def segment(query: str, min_tokens: int = 2, max_steps: int = 8) -> list[Segment]:
+def segment(query: str, min_tokens: int = 2, max_steps: int = 8, *, actions: bool = False) -> list[Segment]:
     """Split a request into steps, in the order they should run.
 
     Sentences are steps; inside one, connectives split it further ("X and
     then Y", "X after Y"). Pieces with fewer than ``min_tokens`` content words
     are glued back to the previous piece, so "flights from Paris and London"
     stays one step. At most ``max_steps`` steps: the rest joins the last one.
+
+    ``actions=True`` counts the actions the request asks for
+    (:mod:`agentfn.router.steps`): of several sentences only those that ask
+    for something are steps (a persona or context sentence is one segment
+    with ``asks=False``: it lifts tools in the ranking, never chooses one); a
+    written-out expression ("-(1 + 1)") has one step per operation; a nested
+    operation ("divide the result by cos of 1.5 radians") is a step before
+    the one around it.
     """
+    sentences = _sentences(query)
+    asking = [asks_for_action(s) for s in sentences] if actions and len(sentences) > 1 else []
     out: list[Segment] = []
-    for sentence in _sentences(query):
-        for clause in _clauses(sentence, min_tokens):
+    for i, sentence in enumerate(sentences):
+        if asking and any(asking) and not asking[i]:
+            out.append(Segment(sentence.strip(" ,.;!?"), len(out), asks=False))
+            continue
+        expr = expression_steps(sentence) if actions else None
+        if expr is not None:
+            out += [Segment(t, len(out) + j) for j, t in enumerate(expr)]
+            continue
+        for clause in _clauses(sentence, min_tokens, actions):
             base = len(out)
-            out += [Segment(s.text, s.order + base) for s in _connective_steps(clause, min_tokens)]
+            pieces = imperative_pieces(clause) if actions else [clause]
+            steps = [s for p in pieces for s in sorted(_connective_steps(p, min_tokens, actions), key=lambda s: s.order)]
+            if actions:
+                texts = [t for s in steps for t in nested_steps(s.text)]
+                out += [Segment(t, base + i) for i, t in enumerate(texts)]
+            else:
+                out += [Segment(s.text, s.order + base) for s in steps]
     if len(out) > max_steps:
+        out.sort(key=lambda s: s.order)
         tail = " ".join(s.text for s in out[max_steps - 1 :])
-        out = [*out[: max_steps - 1], Segment(tail, max_steps - 1)]
+        out = [*out[: max_steps - 1], Segment(tail, max_steps - 1, any(s.asks for s in out[max_steps - 1 :]))]
     return out
 
 
-def _clauses(sentence: str, min_tokens: int) -> list[str]:
+def _clauses(sentence: str, min_tokens: int, actions: bool = False) -> list[str]:
     """A sentence's clauses in execution order: nested (parenthesised) steps and a leading clause first."""
     nested: list[str] = []
 
     def pull(match: re.Match[str]) -> str:
         inner = match.group(1).strip()
-        if sum(not t.isdigit() for t in tokenize(inner)) < min_tokens:
+        if sum(not t.isdigit() for t in tokenize(inner)) < min_tokens or (actions and len(inner.split()) < 2):
             return match.group(0)  # "(120 minutes)", "(UTC)": a detail, not a step
         nested.append(inner)
         return " "
@@ -103,7 +131,18 @@ def _clauses(sentence: str, min_tokens: int) -> list[str]:
     return [*nested, *(re.sub(r"\s+([,.;])", r"\1", " ".join(m.split())) for m in main)]
 
 
-def _connective_steps(query: str, min_tokens: int) -> list[Segment]:
+def _size(text: str, actions: bool) -> int:
+    """Content words of a piece; counting its numbers too when counting actions ("add 3 and 4")."""
+    words = len(tokenize(text))
+    return words + len(_NUMBER.findall(text)) if actions and words else words
+
+
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)?")
+_REFERS = re.compile(r"\b(?:it|that|this|them|result|answer|sum|product)\b", re.IGNORECASE)
+_THEN = re.compile(r"\b(?:then|after that|afterwards|and afterwards)\b", re.IGNORECASE)
+
+
+def _connective_steps(query: str, min_tokens: int, actions: bool = False) -> list[Segment]:
     parts = _SPLIT.split(query)
     pieces: list[str] = [parts[0]]
     backward: list[bool] = [False]
@@ -111,7 +150,9 @@ def _connective_steps(query: str, min_tokens: int) -> list[Segment]:
         conn, text = parts[i], parts[i + 1]
         # A short piece ("London" in "flights from Paris and London") or a short
         # leading fragment ("Hi, then ...") is not a step of its own.
-        if len(tokenize(text)) < min_tokens or len(tokenize(pieces[-1])) < min_tokens:
+        # Counting actions, "then <verb> it" / "then square the result" is a step of its own however short.
+        least = 1 if actions and _THEN.search(conn) and _REFERS.search(text) else min_tokens
+        if _size(text, actions) < least or _size(pieces[-1], actions) < min_tokens:
             pieces[-1] = pieces[-1] + conn + text
             continue
         pieces.append(text)

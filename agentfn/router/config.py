@@ -95,6 +95,11 @@ class RouterConfig(BaseModel):
     spans for requests of more than :attr:`span_min_words` words, else separate."""
     span_min_words: int = 30
     """``step_vectors="auto"``: requests longer than this use span vectors."""
+    step_parse: Literal["connectives", "actions"] = "actions"
+    """How a request is split into steps (:func:`~agentfn.router.combine.segment`): ``"connectives"``
+    on sentences and connective words only; ``"actions"`` also counts the actions asked for: only
+    asking sentences (not a persona or context) are steps, and nested operations and written-out
+    expressions give one step each (:mod:`agentfn.router.steps`)."""
     segment_margin: float = 0.05
     """A step's own top tool joins ``selected`` if its step score is within this
     of the abstention threshold or above."""

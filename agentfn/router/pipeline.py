@@ -71,7 +71,7 @@ def first_pass(
     (``server_boost``, :mod:`agentfn.router.servers`).
     """
     cfg = scorer.config
-    segs = segment(text)
+    segs = segment(text, actions=cfg.step_parse == "actions")
     steps = [s for s in segs if s.text != text] if len(segs) > 1 else []
     vectors: list[FloatArray | None] = [None] * (1 + len(steps))
     bare_vec: FloatArray | None = None
@@ -114,13 +114,16 @@ def first_pass(
     r.dense_top = float(np.max(whole["dense"])) if whole["dense"].size else 0.0
     r.floor = probe_threshold - cfg.segment_margin
     real_steps: list[FloatArray] = []
+    lifted: list[float] = []
     for i, step in enumerate(steps, start=1):
         s = pooled[i] if pooled else scorer.score_all(step.text, context, vectors[i])
         wtop = scorer.top(s["weighted"], 1, slots)
         step_score = float(np.max(s["abstain"]))
         if not wtop or step_score < r.floor:
             continue  # not a real step (e.g. "... and London")
-        r.step_tops.append(StepTop(step.order, wtop[0][0], step_score))
+        if step.asks:  # a told fact (persona) lifts the ranking but chooses no tool
+            r.step_tops.append(StepTop(step.order, wtop[0][0], step_score))
+        lifted.append(step_score)
         real_steps.append(s["fused"])
         r.dense_top = max(r.dense_top, float(np.max(s["dense"])))
     target = max([float(np.max(r.fused))] + [float(np.max(f)) for f in real_steps])
@@ -133,7 +136,7 @@ def first_pass(
         # (not the tool name), so the head is the tool that fits the request as a whole.
         r.fused = (r.fused + np.float32(_TIE_BREAK) * whole_fused).astype(np.float32)
     # A request made of clear steps fits even if the whole sentence matches nothing well.
-    r.score_top = max([r.score_top] + [st.score for st in r.step_tops])
+    r.score_top = max([r.score_top, *lifted])
     if cfg.mood_weight > 0 and not real_steps and asks_to_read(text):
         acts = scorer.kinds.acts()
         r.fused = mood_penalty(r.fused, acts if slots is None else acts[slots], cfg.mood_weight)
