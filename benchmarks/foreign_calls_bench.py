@@ -70,6 +70,8 @@ ARMS: dict[str, str] = {
     "f": "FillRouter top-1 forced + extractive",
     "c": "gold tool forced",
     "c+x": "gold tool forced + extractive",
+    "a+x0": "Router top-1 forced + extractive, earlier rules",
+    "c+x0": "gold tool forced + extractive, earlier rules",
     "d": "model chooses among router's 4",
 }
 ROUTE_K = 40
@@ -118,6 +120,7 @@ def _memo_model(model: Any, call_tokens: int | None = None) -> Any:
     answer stood for, added back to that case's latency.
     """
     from agentfn.backends._constrain import forced_tools, is_call_forced
+    from agentfn.backends._extract_words import active_rules
     from agentfn.backends.base import Model, ModelRequest, ModelResponse, last_user_text
 
     class Memo(Model):
@@ -135,7 +138,8 @@ def _memo_model(model: Any, call_tokens: int | None = None) -> Any:
             return json.dumps([[m.model_dump(mode="json", exclude={"id", "tool_call_id"}) for m in request.messages],
                                tools, request.tool_choice if not is_call_forced(request.tool_choice) else "forced",
                                bool(getattr(model, "extractive", False)),
-                               bool(getattr(model, "constrain_forced_calls", False)), request.max_tokens],
+                               bool(getattr(model, "constrain_forced_calls", False)), request.max_tokens,
+                               sorted(active_rules())],
                               sort_keys=True, default=str)
 
         async def request(self, request: ModelRequest) -> ModelResponse:
@@ -266,7 +270,8 @@ def routing_only(args: argparse.Namespace) -> dict[str, Any]:
     data_json: dict[str, Any] = json.loads(out.read_text())
     data = load_router_data(seed=data_json["seed"], distractors=args.distractors)
     specs = data.tools()
-    all_cases = _select(foreign_call_cases(data.examples(), seed=data_json["seed"], tools=specs),
+    all_cases = _select(foreign_call_cases(data.examples(), seed=data_json["seed"], tools=specs,
+                                           single_call=data_json.get("calls", "first") == "single"),
                         data_json.get("sources", args.sources), None, data_json["seed"])
     plans, routers = _variants(data, specs)
     data_json["routing"] = _routing(plans, routers, all_cases)
@@ -275,6 +280,7 @@ def routing_only(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from agentfn.backends._extract_words import EXTRACTION_RULES, extraction_rules
     from agentfn.evals.calls_run import evaluate_calls
     from agentfn.evals.foreign_calls import foreign_call_cases
     from agentfn.evals.router_data import load_router_data
@@ -283,8 +289,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     data = load_router_data(seed=args.seed, distractors=args.distractors)
     specs = data.tools()
-    all_cases = _select(foreign_call_cases(data.examples(), seed=args.seed, tools=specs), args.sources, None, args.seed)
-    cases = _select(foreign_call_cases(data.examples(), per_source=args.per_source, seed=args.seed, tools=specs),
+    single = args.calls == "single"
+    all_cases = _select(foreign_call_cases(data.examples(), seed=args.seed, tools=specs, single_call=single),
+                        args.sources, None, args.seed)
+    cases = _select(foreign_call_cases(data.examples(), per_source=args.per_source, seed=args.seed, tools=specs,
+                                       single_call=single),
                     args.sources, args.limit, args.seed)
     tools: list[Any] = []
     unreadable = 0
@@ -308,8 +317,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             inner.max_call_tokens = call_cap
     model = _memo_model(inner, call_cap if served else None)
     extractive_possible = hasattr(model.inner, "extractive")
-    arm_router = {"a": "Router", "a+x": "Router", "b": "SlotRouter", "f": "FillRouter", "d": "Router"}
-    constrained_arms = ("a+x", "b", "f", "c+x")
+    arm_router = {"a": "Router", "a+x": "Router", "a+x0": "Router", "b": "SlotRouter", "f": "FillRouter", "d": "Router"}
+    constrained_arms = ("a+x", "b", "f", "c+x", "a+x0", "c+x0")
+    earlier = ("a+x0", "c+x0")  # the extraction rules before named numbers and optional text spans
     results: dict[str, Any] = {}
     for arm in args.arms.split(","):
         by_id = {c.case.id: c for c in cases}
@@ -328,8 +338,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"arm {arm}: {ARMS[arm]} ...", flush=True)
         model.saved.clear()
         started = time.perf_counter()
-        report = asyncio.run(evaluate_calls(model, toolset, run_cases, max_steps=1, concurrency=args.concurrency,
-                                            **settings))
+        with extraction_rules(() if arm in earlier else EXTRACTION_RULES):
+            report = asyncio.run(evaluate_calls(model, toolset, run_cases, max_steps=1, concurrency=args.concurrency,
+                                                **settings))
         wall = time.perf_counter() - started
         rows: list[dict[str, Any]] = []
         for res in report.cases:
@@ -354,7 +365,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "backend": "openai-compatible server" if args.base_url else "in-process transformers (embedded)",
         "registry_tools": len(toolset), "unreadable_specs": unreadable, "route_k": ROUTE_K, "max_call_tokens": call_cap,
         "cases": len(cases), "eligible_cases": len(all_cases), "per_source": args.per_source, "limit": args.limit,
-        "sources": args.sources, "seed": args.seed, "concurrency": args.concurrency,
+        "sources": args.sources, "calls": args.calls, "seed": args.seed, "concurrency": args.concurrency,
         "cached_model_answers": model.hits, "routing": routing, "arms": results, "summary": summarise(results),
     }
 
@@ -398,6 +409,7 @@ def render_markdown(data: dict[str, Any]) -> str:
             + ([f"at most {data['limit']} in all"] if data.get("limit") else [])) + ", deterministic hash order)"
            if data["cases"] < data["eligible_cases"] else "")
         + f"; sources: {data.get('sources', 'all')}"
+        + ("; requests answered by a single call" if data.get("calls") == "single" else "; the first gold call of each request")
         + (f"; a forced call may run to {data['max_call_tokens']} tokens (cut and retried once past that)"
            if data.get("max_call_tokens") else "")
         + (f"; {data['concurrency']} cases at a time (latencies include queueing)" if data.get("concurrency", 1) > 1 else "")
@@ -469,9 +481,11 @@ def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    ap.add_argument("--sources", default="home-assistant", help="comma-separated sources of the cases, or 'all'")
-    ap.add_argument("--limit", type=int, default=60, help="cap on the cases in all (deterministic); 0: all")
-    ap.add_argument("--per-source", type=int, default=0, help="cap per source (deterministic); 0: all")
+    ap.add_argument("--sources", default="all", help="comma-separated sources of the cases, or 'all'")
+    ap.add_argument("--calls", choices=("single", "first"), default="single",
+                    help="single: requests answered by one call; first: the first call of any request")
+    ap.add_argument("--limit", type=int, default=0, help="cap on the cases in all (deterministic); 0: all")
+    ap.add_argument("--per-source", type=int, default=10, help="cap per source (deterministic); 0: all")
     ap.add_argument("--max-call-tokens", type=int, default=128,
                     help="the embedded model's cap on a forced call (its default 256); 0: leave it")
     ap.add_argument("--seed", type=int, default=0)

@@ -73,6 +73,7 @@ from agentfn._values import (
     times_in,
 )
 from agentfn.backends._direction import directional_options, is_directional_pair
+from agentfn.backends._extract_words import active_rules, free_spans, named_numbers, used_words
 from agentfn.messages import AssistantMessage, Message, ToolMessage, UserMessage
 
 __all__ = ["ExtractionSources", "extractive_spec", "text_spans"]
@@ -324,7 +325,8 @@ def _mentioned_zones(request: str) -> list[str]:
 
 
 def _narrow(
-    schema: Mapping[str, Any], kind: str, sources: ExtractionSources, required: bool, name: str = ""
+    schema: Mapping[str, Any], kind: str, sources: ExtractionSources, required: bool, name: str = "",
+    used: set[str] | None = None,
 ) -> dict[str, Any] | None:
     """The narrowed schema of one parameter; None to leave it; ``{}`` to leave it out (optional only)."""
     default = schema.get("default")
@@ -364,7 +366,11 @@ def _narrow(
         values = named or values  # the keys the question names, anywhere in the document
     elif kind == "text":
         if not required and not _named(name, sources.request):
-            return {}  # optional free text the request does not name (a style, an encoding): the default
+            if used is None or "default" in schema or "optional_text_spans" not in active_rules():
+                return {}  # optional free text the request does not name (a style, an encoding): the default
+            first = sources.request.splitlines()[0] if sources.request else ""
+            values = free_spans([*quoted_spans(sources.request), *text_spans(first)], used)
+            return {**schema, "enum": values[:MAX_CANDIDATES]} if values else {}
         values = sources.strings()
         if _IDENTIFIER.search(name):  # a zip code or an id may be all digits
             values += [v for v in re.findall(r"(?<![\w.])\d[\d-]*\d(?!\w|\.\d)", sources.request) if v not in values]
@@ -398,6 +404,22 @@ def _names_flag(name: str, request: str) -> bool:
     parts = [p for p in re.split(r"[_\W]+|(?<=[a-z])(?=[A-Z])", name.lower()) if len(p) > 3]
     words = set(re.findall(r"[a-z]+", request.lower()))
     return any(p in words or p + "s" in words or (len(p) > 6 and any(w.startswith(p[:6]) for w in words)) for p in parts)
+
+
+def _bound_numbers(props: Mapping[str, Any], sources: ExtractionSources) -> dict[str, list[int | float]]:
+    """Per number parameter whose name the request writes next to a number, those numbers (as the request's
+    numbers give them: "30 days before" is -30), when the ``named_numbers`` rule is on."""
+    if "named_numbers" not in active_rules():
+        return {}
+    names = [n for n, s in props.items() if isinstance(s, dict) and "enum" not in s
+             and parameter_kind(n, cast("dict[str, Any]", s)) == "number"]
+    out: dict[str, list[int | float]] = {}
+    for name, raw in named_numbers(sources.request, names).items():
+        integer = cast("dict[str, Any]", props[name]).get("type") == "integer"
+        values = [v for v in sources.numbers(integer=integer) if any(abs(v) == abs(r) for r in raw)]
+        if values:
+            out[name] = values
+    return out
 
 
 def _described(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -453,6 +475,10 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
     props = cast("dict[str, Any]", params.get("properties") or {})
     required = set(cast("list[str]", params.get("required") or []))
     optional_numbers: list[str] = []
+    tool = str(fn.get("name", ""))
+    original = copy.deepcopy(props)
+    bound = _bound_numbers(props, sources)
+    claimed = {abs(v) for values in bound.values() for v in values}
     texts: list[str] = []
     zones: list[str] = []
     for name, raw in list(props.items()):
@@ -485,7 +511,15 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
                     props[name] = {**schema, "anyOf": [narrowed, {"type": "null"}]}
             continue
         kind = parameter_kind(name, schema)
-        narrowed = _narrow(schema, kind, sources, name in required, name)
+        if name in bound:  # "base 10": the number its name is written next to, given
+            props[name] = {k: v for k, v in schema.items() if k not in ("minimum", "maximum")} | {"enum": bound[name]}
+            required.add(name)
+            params["required"] = [n for n in props if n in required]
+            continue
+        narrowed = _narrow(schema, kind, sources, name in required, name, used_words(tool, name, original))
+        if kind == "number" and narrowed and claimed:  # the numbers no parameter name claims
+            rest = [v for v in cast("list[Any]", narrowed["enum"]) if abs(v) not in claimed or v == schema.get("default")]
+            narrowed = {**narrowed, "enum": rest} if rest else (None if name in required else {})
         if narrowed == {}:
             del props[name]
             continue

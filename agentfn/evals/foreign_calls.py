@@ -8,7 +8,9 @@ each string leaf appears in the request (case- and whitespace-insensitively), ea
 the request's numbers, or (given the tools) the value is one of its parameter's ``enum`` values, which
 the model picks from the schema rather than copies (``domain: light`` for "turn on the lights").
 Requests whose first call takes no arguments, or whose values the model would have to look up or
-compute, are left out.
+compute, are left out. With ``single_call`` only requests answered by one call are kept (an AgentDojo
+task whose ground truth is one call, a tau2 task with one expected action, every Home Assistant
+intent example): the shape of the short single-call requests a user-facing call benchmark asks.
 
 Each kept request becomes a :class:`~agentfn.evals.calls.CallCase` expecting exactly that call
 (every gold argument required, with its one gold value; scoring as in :mod:`agentfn.evals.calls`),
@@ -102,17 +104,18 @@ def _rank(seed: int, case_id: str) -> str:
 
 def foreign_call_cases(
     examples: Iterable[RouterExample], *, per_source: int | None = None, seed: int = 0,
-    tools: Iterable[Mapping[str, Any]] | None = None,
+    tools: Iterable[Mapping[str, Any]] | None = None, single_call: bool = False,
 ) -> list[ForeignCase]:
     """The scored cases of ``examples`` (see the module docstring), grouped by source, each source in hash order.
 
     ``tools``: the registry's specs; with them an argument set to one of its parameter's enum values counts as stated.
+    ``single_call``: only requests whose gold is exactly one call.
     """
     enums = {str(t["name"]): _enums(t) for t in tools or []}
     by_source: dict[str, list[ForeignCase]] = {}
     seen: set[tuple[str, str]] = set()
     for example in examples:
-        if not example.calls:
+        if not example.calls or (single_call and len(example.calls) != 1):
             continue
         first = example.calls[0]
         arguments = cast("dict[str, Any]", first.get("arguments") or {})

@@ -32,7 +32,8 @@ def test_two_required_texts_must_differ_and_one_number_parameter_takes_the_numbe
     assert all(b["properties"]["from_unit"]["enum"][0] not in b["properties"]["to_unit"]["enum"] for b in params["anyOf"])
     spec = Toolset.builtin()["date_add"].openai_schema()
     params = extractive_spec(spec, ExtractionSources("What date is 90 days after 2024-01-15?"))["function"]["parameters"]
-    [branch] = params["anyOf"]  # the request names "days"
+    assert "anyOf" not in params  # the request names "days" next to its number: days is given, the others left out
+    branch = params
     assert branch["required"] == ["datetime", "days"] and "years" not in branch["properties"]
     assert "timezone" not in branch["properties"]  # optional and not named: left out
 
@@ -131,7 +132,7 @@ def _foreign(params: dict[str, Any], required: list[str]) -> dict[str, Any]:
 
 def test_identifier_text_takes_digit_strings_and_named_optional_text_is_kept() -> None:
     spec = _foreign({"first_name": {"type": "string"}, "zip": {"type": "string"},
-                     "subject": {"type": "string"}, "style": {"type": "string"}}, ["first_name", "zip"])
+                     "subject": {"type": "string"}, "style": {"type": "string", "default": "plain"}}, ["first_name", "zip"])
     text = "You are Yusuf Rossi in zip code 19122. Use 'Hello' as subject."
     params = extractive_spec(spec, ExtractionSources(text))["function"]["parameters"]
     props: dict[str, Any] = {}
@@ -141,7 +142,7 @@ def test_identifier_text_takes_digit_strings_and_named_optional_text_is_kept() -
     assert "19122" in props["zip"]["enum"]  # a zip code is all digits
     assert "19122" not in props["first_name"]["enum"]  # a name is not: bare numbers stay out
     assert "Hello" in props["subject"]["enum"]  # optional, but the request names it: offered (still optional)
-    assert "style" not in props  # optional and not named: left out, its default applies
+    assert "style" not in props  # optional with a default and not named: left out, its default applies
 
 
 def test_a_named_file_is_the_only_path() -> None:
@@ -234,3 +235,68 @@ def test_a_birthday_weekday_question_is_about_that_date_only() -> None:
 def test_an_option_is_named_by_the_verb_of_its_gloss() -> None:
     assert _props("write_file", 'Add "water the plants" to the end of todo.md')["mode"]["enum"] == ["append"]
     assert _props("write_file", 'Save "call the dentist" to reminders.txt')["mode"]["enum"] == ["create"]
+
+
+_TIMER = {
+    "name": "DecreaseTimer",
+    "description": "Removes time from a timer",
+    "parameters": {"type": "object", "required": [], "properties": {
+        "hours": {"type": "integer", "description": "Number of hours"},
+        "minutes": {"type": "integer", "description": "Number of minutes"},
+        "seconds": {"type": "integer", "description": "Number of seconds"},
+        "start_seconds": {"type": "integer", "description": "Seconds the timer was started with"},
+        "name": {"type": "string", "description": "Name attached to the timer"},
+        "area": {"type": "string", "description": "Area of the device"},
+        "style": {"type": "string", "default": "plain"},
+        "domain": {"type": "string", "enum": ["light", "fan"]},
+    }},
+}
+
+
+def _narrowed(spec: dict[str, Any], request: str) -> dict[str, Any]:
+    return extractive_spec({"type": "function", "function": spec}, ExtractionSources(request, "2026-01-05"))["function"]
+
+
+def test_numbers_go_to_the_parameter_their_name_is_written_next_to() -> None:
+    from agentfn.backends._extract_words import named_numbers
+
+    assert named_numbers("set a timer for 1 hour 10 minutes and 30 seconds", ["hours", "minutes", "seconds"]) == {
+        "hours": [1.0], "minutes": [10.0], "seconds": [30.0]}
+    assert named_numbers("the area of a triangle with base 10 and height of 5", ["base", "height"]) == {
+        "base": [10.0], "height": [5.0]}
+    # a name of several words needs its other words in the request
+    assert named_numbers("remove 30 seconds", ["start_seconds"]) == {}
+    params = _narrowed(_TIMER, "remove 30 seconds from the timer")["parameters"]
+    assert params["properties"]["seconds"]["enum"] == [30] and params["required"] == ["seconds"]
+    # the number is claimed: no other number parameter is offered it
+    assert not {"hours", "minutes", "start_seconds"} & set(params["properties"])
+    both = _narrowed({"name": "area", "parameters": {"type": "object", "required": ["base", "height"], "properties": {
+        "base": {"type": "number"}, "height": {"type": "number"}}}}, "triangle with base 10 and height 5")["parameters"]
+    assert both["properties"]["base"]["enum"] == [10] and both["properties"]["height"]["enum"] == [5]
+
+
+def test_optional_text_without_a_default_takes_free_spans_of_the_request() -> None:
+    props = _narrowed(_TIMER, "remove 30 seconds from the kitchen timer")["parameters"]["properties"]
+    # no number, no word naming another parameter or the tool ("seconds", "timer")
+    assert props["area"]["enum"] == ["remove", "kitchen"] == props["name"]["enum"]
+    assert "style" not in props  # optional with a default: the default applies
+    lights = _narrowed(_TIMER, "turn on the lights in the kitchen")["parameters"]["properties"]
+    assert "kitchen" in lights["area"]["enum"]
+    assert not any("light" in v for v in lights["area"]["enum"])  # "lights" names domain's option light
+    assert lights["domain"]["enum"] == ["light"]
+
+
+def test_extraction_rules_turn_the_new_rules_off_for_a_block() -> None:
+    import pytest
+
+    from agentfn.backends._extract_words import EXTRACTION_RULES, active_rules, extraction_rules
+
+    with extraction_rules(()):
+        assert active_rules() == frozenset()
+        props = _narrowed(_TIMER, "remove 30 seconds from the kitchen timer")["parameters"]
+    assert active_rules() == frozenset(EXTRACTION_RULES)
+    # earlier rules: optional text left out, the number offered to one of the optional number parameters
+    branches = props["anyOf"]
+    assert all("area" not in b["properties"] and "name" not in b["properties"] for b in branches)
+    with pytest.raises(ValueError, match="unknown extraction rules"), extraction_rules(["no_such_rule"]):
+        pass

@@ -94,3 +94,13 @@ def test_bench_page_shows_routing_per_source() -> None:
     assert "at most 5 in all" in page and "| ha | 3 | 0.333 | 0.333 |" in page
     assert "| ha | 3 | 0.333 |" in page and "| tau | 2 | 0.500 |" in page
     assert page == bench.render_markdown(data)
+
+
+def test_single_call_keeps_requests_answered_by_one_call() -> None:
+    examples = [
+        _ex(1, "a", "Read 'notes.txt' please", [{"name": "read_file", "arguments": {"path": "notes.txt"}}]),
+        _ex(2, "a", "Send to 'bob@x.com'", [{"name": "send", "arguments": {"to": ["bob@x.com"]}},
+                                            {"name": "log", "arguments": {"x": "y"}}]),
+    ]
+    assert [c.case.id for c in foreign_call_cases(examples, single_call=True)] == ["a:1"]
+    assert len(foreign_call_cases(examples)) == 2
