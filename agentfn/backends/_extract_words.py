@@ -8,7 +8,8 @@ Two rules of :func:`agentfn.backends._extract.extractive_spec` read the request 
   A name of several words (``start_seconds``) cues a number when its last word is next to it and
   its other words are in the request.
 * ``optional_text_spans``: an optional text parameter without a default (the tool sees its absence,
-  so leaving it out is not neutral: Home Assistant's ``area``, ``name``) is narrowed to spans of the
+  so leaving it out is not neutral: Home Assistant's ``area``, ``name``), of a tool with no required
+  text parameter (when there is one, the request's words are most likely its), is narrowed to spans of the
   request built of *free* words (:func:`free_spans`): no number, no word that names another
   parameter or the tool, and no word naming one of another parameter's enum options
   ("the *lights*" is ``domain: light``, not a name). Without the rule such a parameter is left out.
@@ -142,10 +143,13 @@ def free_spans(spans: Iterable[str], used: set[str]) -> list[str]:
     """The ``spans`` none of whose words is a number or in ``used`` (singular, lower case)."""
     out: list[str] = []
     for span in spans:
-        tokens = _TOKEN.findall(span)
-        if any(t[:1].isdigit() or t[:1] == "-" for t in tokens):
-            continue
-        if any(_singular(t.lower()) in used for t in tokens):
+        words = [w.strip(".,;:!?()[]{}\"'") for w in span.split()]
+        if any(_BARE_NUMBER.fullmatch(w) for w in words if w):
+            continue  # a number belongs to a number parameter; an identifier such as "US1330..." is text
+        if any(_singular(t.lower()) in used for t in re.findall(r"[A-Za-z]+", span)):
             continue
         out.append(span)
     return out
+
+
+_BARE_NUMBER = re.compile(r"[-+]?[\d.,%]+")

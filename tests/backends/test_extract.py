@@ -300,3 +300,10 @@ def test_extraction_rules_turn_the_new_rules_off_for_a_block() -> None:
     assert all("area" not in b["properties"] and "name" not in b["properties"] for b in branches)
     with pytest.raises(ValueError, match="unknown extraction rules"), extraction_rules(["no_such_rule"]):
         pass
+
+
+def test_optional_text_stays_out_when_a_required_text_parameter_takes_the_words() -> None:
+    spec = {"name": "get_weather", "parameters": {"type": "object", "required": ["city"], "properties": {
+        "city": {"type": "string"}, "unit": {"type": "string", "description": "celsius or fahrenheit"}}}}
+    props = _narrowed(spec, "What is the weather in Paris?")["parameters"]["properties"]
+    assert "Paris" in props["city"]["enum"] and "unit" not in props
