@@ -136,6 +136,6 @@ def from_words(text: str, names: frozenset[str] | set[str] = frozenset()) -> str
             expr = re.sub(pattern, replacement, expr, flags=re.I)
     if names and expr != original:  # English was rewritten: drop the words left around it
         expr = re.sub(r"(?<![\d.])[A-Za-z_]\w*", lambda m: m.group() if m.group() in names else " ", expr)
-        expr = re.sub(r"[?']", " ", expr)
+        expr = re.sub(r"[?'!]|(?<!\d)\.(?!\d)", " ", expr)  # and sentence ends: "... each. What did I spend?"
     expr = re.sub(r"\s+", " ", expr).strip(" ,")
     return re.sub(r"^(?:the|a|an)\s+", "", expr, flags=re.I)

@@ -33,6 +33,7 @@ from agentfn.library.calculator import calculate
         ("9 multipled by 3", 27),
         ("If I buy 4 pizzas at $12.50 each, how much do I pay?", 50.0),  # a unit price times a count
         ("What do 5 tickets for 12 dollars each cost?", 60),
+        ("I bought 2 hats at $7.50 each. What did I spend?", 15),  # two sentences
         ("What is 20% off $85?", 68),  # discounts, taxes and shares as percentages
         ("$120 plus 8% tax", 129.6),
         ("What's 3/4 as a percentage?", 75),
