@@ -71,7 +71,10 @@ def segment(query: str, min_tokens: int = 2, max_steps: int = 8, *, actions: boo
     Sentences are steps; inside one, connectives split it further ("X and
     then Y", "X after Y"). Pieces with fewer than ``min_tokens`` content words
     are glued back to the previous piece, so "flights from Paris and London"
-    stays one step. At most ``max_steps`` steps: the rest joins the last one.
+    stays one step, and so does a piece that holds only values ("between
+    2024-04-02T09:15 and 2024-04-02T17:45"). The rows of a pasted table (two or
+    more delimited lines under the request) are data, not steps. At most
+    ``max_steps`` steps: the rest joins the last one.
 
     ``actions=True`` counts the actions the request asks for
     (:mod:`agentfn.router.steps`): of several sentences only those that ask
@@ -81,6 +84,9 @@ def segment(query: str, min_tokens: int = 2, max_steps: int = 8, *, actions: boo
     operation ("divide the result by cos of 1.5 radians") is a step before
     the one around it.
     """
+    lines = [ln for ln in query.splitlines() if ln.strip()]
+    if len(lines) >= 3 and all(_ROW.search(ln) for ln in lines[1:]):
+        query = lines[0]  # a pasted table: its rows are data, not steps ("average age in this CSV?\nname,age\n...")
     sentences = _sentences(query)
     asking = [asks_for_action(s) for s in sentences] if actions and len(sentences) > 1 else []
     out: list[Segment] = []
@@ -133,11 +139,15 @@ def _clauses(sentence: str, min_tokens: int, actions: bool = False) -> list[str]
 
 def _size(text: str, actions: bool) -> int:
     """Content words of a piece; counting its numbers too when counting actions ("add 3 and 4")."""
+    if not _WORD.search(re.sub(r"\d\S*", " ", text)):
+        return 0  # only values ("... between 2024-04-02T09:15 and 2024-04-02T17:45"): not a step
     words = len(tokenize(text))
     return words + len(_NUMBER.findall(text)) if actions and words else words
 
 
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)?")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_ROW = re.compile(r"[,;\t|]")
 _REFERS = re.compile(r"\b(?:it|that|this|them|result|answer|sum|product)\b", re.IGNORECASE)
 _THEN = re.compile(r"\b(?:then|after that|afterwards|and afterwards)\b", re.IGNORECASE)
 

@@ -53,3 +53,13 @@ def test_steps_never_exceed_the_cap_and_keep_every_word() -> None:
     steps = segment(query, max_steps=8)
     assert len(steps) == 8
     assert "step number 11 does work" in steps[-1].text
+
+
+def test_values_and_pasted_rows_are_not_steps() -> None:
+    from agentfn.router.combine import segment
+
+    for actions in (False, True):
+        between = segment("How many minutes are there between 2024-04-02T09:15 and 2024-04-02T17:45?", actions=actions)
+        assert len(between) == 1
+        table = segment("What is the average age in this CSV?\nname,age\nAnn,31\nBob,45", actions=actions)
+        assert [s.text for s in table] == ["What is the average age in this CSV"]
