@@ -10,7 +10,8 @@ What separates them is the request itself: it holds two dates, and only ``date_d
   description (:func:`request_values`, :func:`parameter_kinds`); optional parameters count half
   unless the request names them ("one *year* after 2024-02-29" fills ``date_add``'s ``years``);
 * **missing**: the share of required parameters of a specific kind (a date, a URL, a file...)
-  for which the request holds no value (optional parameters count half for coverage);
+  for which the request holds no value (and an amount the request names without a number: "how
+  many *weeks* between two dates" gives ``date_add`` no weeks to add) (optional parameters count half for coverage);
 * **named**: whether the request uses a distinctive part of the tool's name as a word
   ("translate", "summarize"; not "date" when ``date_add`` and ``date_diff`` both compete; not a
   word used only as a noun after "a"/"an" or "my": "the largest number in *a list*" names no ``list_files``).
@@ -105,6 +106,7 @@ def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], sh
     required: dict[str, int] = {}
     optional: dict[str, int] = {}
     said = {w.rstrip("s") for w in words}
+    unnumbered = 0
     fn_spec = cast("Mapping[str, Any]", spec.get("function", spec))
     props = cast("Mapping[str, Any]", cast("Mapping[str, Any]", fn_spec.get("parameters") or {}).get("properties") or {})
     for pname, kind, req in kinds:  # an optional parameter the request names ("one *year* after") counts full
@@ -113,6 +115,9 @@ def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], sh
             kind = "directory"  # a folder path does not take a file name ("open todo.md" is not a listing)
         table = required if req or pname.rstrip("s") in said else optional
         table[kind] = table.get(kind, 0) + 1
+        if kind == "number" and not req and pname.rstrip("s") in said and not values.get("number"):
+            # "how many *weeks* between two dates" names an amount and gives none ("a week" gives one)
+            unnumbered += 0 if pname.rstrip("s") in {w.rstrip("s") for w in nouns} else 1
     salient = {k: v for k, v in values.items() if v}
     total = sum(salient.values())
     taken, left = 0.0, 0
@@ -130,8 +135,9 @@ def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], sh
         taken += filled + 0.5 * extra  # optional parameters count half
         left += count - filled - extra
     specific = {k: n for k, n in required.items() if k in _SPECIFIC}
-    unfilled = sum(max(0, n - values.get(k, 0)) for k, n in specific.items())
-    missing = unfilled / sum(specific.values()) if specific else 0.0
+    unfilled = sum(max(0, n - values.get(k, 0)) for k, n in specific.items()) + min(unnumbered, 1)
+    slots = sum(specific.values()) + min(unnumbered, 1)
+    missing = unfilled / slots if slots else 0.0
     fn = cast("Mapping[str, Any]", spec.get("function", spec))
     name = str(fn.get("name", ""))
     stems = {stem(w) for w in words - nouns}

@@ -202,3 +202,11 @@ def test_an_abstaining_plan_with_no_evidence_falls_back_to_the_plain_reply() -> 
     # Without a fallback the nearest tool is selected, as before.
     base.ranked = fixed.ranked
     assert FillRouter(base, tools, never_abstain=True).route("What's the capital of France?").selected == ["translate"]
+
+
+def test_an_amount_named_without_a_number_does_not_fill_the_adder() -> None:
+    tools = [t for t in Toolset.builtin() if t.name in ("date_add", "date_diff", "date_info")]
+    base = _Fixed([("date_add", 0.84), ("date_info", 0.64), ("date_diff", 0.59)], ["date_add"])
+    router = FillRouter(base, tools, never_abstain=True)
+    assert router.route("How many weeks are there between 2024-01-01 and 2024-12-31?").selected == ["date_diff"]
+    assert router.route("What date is 2 weeks after 2024-01-01?").selected == ["date_add"]  # the amount is given
