@@ -10,8 +10,8 @@ What separates them is the request itself: it holds two dates, and only ``date_d
   description (:func:`request_values`, :func:`parameter_kinds`); optional parameters count half
   unless the request names them ("one *year* after 2024-02-29" fills ``date_add``'s ``years``);
 * **missing**: the share of required parameters of a specific kind (a date, a URL, a file...)
-  for which the request holds no value (and an amount the request names without a number: "how
-  many *weeks* between two dates" gives ``date_add`` no weeks to add) (optional parameters count half for coverage);
+  for which the request holds no value, or an amount the request names without a number ("how
+  many *weeks* between two dates" gives ``date_add`` no weeks to add);
 * **named**: whether the request uses a distinctive part of the tool's name as a word
   ("translate", "summarize"; not "date" when ``date_add`` and ``date_diff`` both compete; not a
   word used only as a noun after "a"/"an" or "my": "the largest number in *a list*" names no ``list_files``).
@@ -106,7 +106,8 @@ def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], sh
     required: dict[str, int] = {}
     optional: dict[str, int] = {}
     said = {w.rstrip("s") for w in words}
-    unnumbered = 0
+    counted = said - {w.rstrip("s") for w in nouns}  # "a week" gives one week
+    unnumbered = False
     fn_spec = cast("Mapping[str, Any]", spec.get("function", spec))
     props = cast("Mapping[str, Any]", cast("Mapping[str, Any]", fn_spec.get("parameters") or {}).get("properties") or {})
     for pname, kind, req in kinds:  # an optional parameter the request names ("one *year* after") counts full
@@ -117,7 +118,7 @@ def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], sh
         table[kind] = table.get(kind, 0) + 1
         if kind == "number" and not req and pname.rstrip("s") in said and not values.get("number"):
             # "how many *weeks* between two dates" names an amount and gives none ("a week" gives one)
-            unnumbered += 0 if pname.rstrip("s") in {w.rstrip("s") for w in nouns} else 1
+            unnumbered = unnumbered or pname.rstrip("s") in counted
     salient = {k: v for k, v in values.items() if v}
     total = sum(salient.values())
     taken, left = 0.0, 0
@@ -135,11 +136,10 @@ def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], sh
         taken += filled + 0.5 * extra  # optional parameters count half
         left += count - filled - extra
     specific = {k: n for k, n in required.items() if k in _SPECIFIC}
-    unfilled = sum(max(0, n - values.get(k, 0)) for k, n in specific.items()) + min(unnumbered, 1)
-    slots = sum(specific.values()) + min(unnumbered, 1)
+    unfilled = sum(max(0, n - values.get(k, 0)) for k, n in specific.items()) + unnumbered
+    slots = sum(specific.values()) + unnumbered
     missing = unfilled / slots if slots else 0.0
-    fn = cast("Mapping[str, Any]", spec.get("function", spec))
-    name = str(fn.get("name", ""))
+    name = str(fn_spec.get("name", ""))
     stems = {stem(w) for w in words - nouns}
     named = float(any(stem(p) in stems for p in name_parts(name) if p not in shared))
     return _Fit(taken / total if total else 0.0, missing, named, total > 0 and left == 0)
