@@ -397,17 +397,21 @@ _IDENTIFIER = re.compile(r"(?:^|_)(?:id|zip|zipcode|postcode|postal|code|number|
                          re.I)
 
 
+def _name_words(name: str, request: str, shortest: int) -> tuple[list[str], set[str]]:
+    """The words of a parameter name longer than ``shortest`` letters, and the request's words (lower case)."""
+    parts = [p for p in re.split(r"[_\W]+|(?<=[a-z])(?=[A-Z])", name.lower()) if len(p) > shortest]
+    return parts, set(re.findall(r"[a-z]+", request.lower()))
+
+
 def _named(name: str, request: str) -> bool:
     """Whether the request names the parameter: every word of its name (``subject``, ``due date``) appears."""
-    parts = [p for p in re.split(r"[_\W]+|(?<=[a-z])(?=[A-Z])", name.lower()) if len(p) > 2]
-    words = set(re.findall(r"[a-z]+", request.lower()))
+    parts, words = _name_words(name, request, 2)
     return bool(parts) and all(p in words or p + "s" in words for p in parts)
 
 
 def _names_flag(name: str, request: str) -> bool:
     """Whether the request mentions a switch: a word of its name of four letters or more ("header")."""
-    parts = [p for p in re.split(r"[_\W]+|(?<=[a-z])(?=[A-Z])", name.lower()) if len(p) > 3]
-    words = set(re.findall(r"[a-z]+", request.lower()))
+    parts, words = _name_words(name, request, 3)
     return any(p in words or p + "s" in words or (len(p) > 6 and any(w.startswith(p[:6]) for w in words)) for p in parts)
 
 
