@@ -1,17 +1,21 @@
 """Dates written in words: month names ("March 3, 2025") and named days ("until Christmas").
 
 People rarely write ISO dates. :func:`worded_dates` reads "March 3, 2025", "3rd of March 2025",
-"Mar 3" (a date without a year takes ``year`` when given, else is left out) as ISO dates, and
+"Mar 3" as ISO dates (a date without a year takes ``year`` when given, else is left out; given
+``today``, it is the next such day when the request looks ahead, "until August 14", the last one
+when it looks back, "since March 3", and this year's otherwise), and
 :data:`WORDED_DATE` is its pattern, so callers can count or strip such dates (their day and
 year are not numbers to compute with).
 
 :func:`holiday_dates` finds the holidays a request names and gives the date each falls on next
-(today counts: on Christmas Day, "until Christmas" is today), as ISO dates, so a date parameter
+(today counts: on Christmas Day, "until Christmas" is today; "Christmas 2027" is that year's), as
+ISO dates, so a date parameter
 can be offered that date beside the ones written in digits. Fixed days (Christmas, New Year,
 Halloween, Valentine's Day, Independence Day, St Patrick's Day) and two movable feasts whose
 rule is arithmetic: Easter Sunday (the Gregorian computus) and US Thanksgiving (the fourth
 Thursday of November). :data:`HOLIDAY_WORDS` are the words that name them, so a caller can tell
-a holiday from a place ("Christmas" is not the Indian Ocean island's time zone).
+a holiday from a place ("Christmas" is not the Indian Ocean island's time zone), and
+:func:`strip_holiday_years` drops the year written after a holiday (it is not a number to use).
 """
 
 from __future__ import annotations
@@ -20,7 +24,16 @@ import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
-__all__ = ["HOLIDAY_WORDS", "WORDED_DATE", "easter", "holiday_dates", "holidays_named", "thanksgiving", "worded_dates"]
+__all__ = [
+    "HOLIDAY_WORDS",
+    "WORDED_DATE",
+    "easter",
+    "holiday_dates",
+    "holidays_named",
+    "strip_holiday_years",
+    "thanksgiving",
+    "worded_dates",
+]
 
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
@@ -35,16 +48,30 @@ WORDED_DATE = re.compile(
 )
 
 
-def worded_dates(text: str, year: int | None = None) -> list[str]:
-    """ISO dates written with a month name in ``text``; one without a year takes ``year`` (or is skipped)."""
+_AHEAD = re.compile(r"\b(?:until|till|til|left|next|upcoming|coming|how long|away|countdown)\b", re.I)
+_BACK = re.compile(r"\b(?:since|ago|last|passed|past|elapsed)\b", re.I)
+
+
+def worded_dates(text: str, year: int | None = None, today: date | None = None) -> list[str]:
+    """ISO dates written with a month name in ``text``; one without a year takes ``year`` (or is
+    skipped), or, given ``today``, the year the request's direction implies (module docstring)."""
     found: list[str] = []
+    ahead, back = _AHEAD.search(text) is not None, _BACK.search(text) is not None
+    if today is not None and year is None:
+        year = today.year
     for m in WORDED_DATE.finditer(text):
         mon = (m.group("mon") or m.group("mon2")).lower()
         day = int(m.group("day") or m.group("day2"))
         written = m.group("year") or m.group("year2")
         number = next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(mon[:3]))
         try:
-            found.append(date(int(written) if written else year or 0, number, day).isoformat())
+            day_date = date(int(written) if written else year or 0, number, day)
+            if not written and today is not None and ahead != back:
+                if ahead and day_date < today:
+                    day_date = date(today.year + 1, number, day)
+                elif back and day_date > today:
+                    day_date = date(today.year - 1, number, day)
+            found.append(day_date.isoformat())
         except ValueError:  # no year given and none to assume, or no such day (February 30)
             continue
     return list(dict.fromkeys(found))
@@ -89,20 +116,35 @@ _HOLIDAYS: list[tuple[str, Callable[[int], date]]] = [
 HOLIDAY_WORDS = frozenset({"christmas", "xmas", "eve", "halloween", "valentine", "easter", "thanksgiving", "patrick"})
 
 
+_YEAR_AFTER = r"(?:,?\s+(?:of\s+|in\s+)?(?P<year>(?:19|20|21)\d\d)\b)?"
+
+
 def holiday_dates(text: str, today: date) -> list[str]:
-    """ISO dates of the holidays ``text`` names, each the next one on or after ``today``."""
+    """ISO dates of the holidays ``text`` names: the year written after one ("Christmas 2027"),
+    else the next one on or after ``today``."""
     found: list[str] = []
     rest = text
     for pattern, rule in _HOLIDAYS:
-        regex = re.compile(rf"\b{pattern}\b", re.I)
-        if not regex.search(rest):
+        regex = re.compile(rf"\b{pattern}\b{_YEAR_AFTER}", re.I)
+        match = regex.search(rest)
+        if match is None:
             continue
         rest = regex.sub(" ", rest)
+        if match.group("year"):
+            found.append(rule(int(match.group("year"))).isoformat())
+            continue
         day = rule(today.year)
         if day < today:
             day = rule(today.year + 1)
         found.append(day.isoformat())
     return list(dict.fromkeys(found))
+
+
+def strip_holiday_years(text: str) -> str:
+    """``text`` without the years written after holidays ("New Year's Day 2027" -> "New Year's Day")."""
+    for pattern, _rule in _HOLIDAYS:
+        text = re.sub(rf"(\b{pattern}\b){_YEAR_AFTER}", r"\1", text, flags=re.I)
+    return text
 
 
 def holidays_named(text: str) -> int:

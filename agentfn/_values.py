@@ -17,10 +17,11 @@ import re
 from collections.abc import Mapping
 from typing import Any, cast
 
-from agentfn._named_dates import WORDED_DATE, holidays_named
+from agentfn._named_dates import WORDED_DATE, holidays_named, strip_holiday_years
 
 __all__ = [
     "code_spans",
+    "combine_compound_quantities",
     "dates_in",
     "json_documents",
     "json_paths",
@@ -155,12 +156,12 @@ def times_in(text: str) -> list[str]:
 
 
 def strip_values(text: str) -> str:
-    """``text`` without URLs, JSON documents, code, quoted text and dates."""
+    """``text`` without URLs, JSON documents, code, quoted text and dates (and years after holidays)."""
     rest = _URL.sub(" ", text)
     for doc in json_documents(rest):
         rest = rest.replace(doc, " ")
     rest = _QUOTED.sub(" ", _CODE.sub(" ", rest))
-    return WORDED_DATE.sub(" ", _DATE.sub(" ", rest))
+    return strip_holiday_years(WORDED_DATE.sub(" ", _DATE.sub(" ", rest)))
 
 
 _SMALL_WORDS = {w: i for i, w in enumerate(
@@ -206,10 +207,51 @@ def spell_out_numbers(text: str, lone_one: bool = False) -> str:
     return _NUMBER_WORD.sub(digits, text)
 
 
+# A quantity written in two units, the larger first: "6 feet 2 inches" is 6 + 2/12 feet.
+_PARTS: dict[tuple[str, str], float] = {
+    ("f", "i"): 12, ("p", "o"): 16, ("s", "p"): 14, ("h", "m"): 60, ("m", "s"): 60, ("d", "h"): 24, ("w", "d"): 7,
+    ("y", "m"): 12, ("k", "g"): 1000, ("g", "m"): 1000, ("m", "c"): 100,
+}
+_COMPOUND = re.compile(
+    r"(?<![\w.])(\d+(?:\.\d+)?)\s*(feet|foot|ft|pounds?|lbs?|stones?|st|hours?|hrs?|h|minutes?|mins?|days?|weeks?|"
+    r"years?|yrs?|kg|kilo(?:gram)?s?|grams?|g|m|metres?|meters?)\s*(?:,\s*|and\s+)?(\d+(?:\.\d+)?)\s*"
+    r"(inch(?:es)?|in|\"|ounces?|oz|pounds?|lbs?|minutes?|mins?|min|m|seconds?|secs?|s|hours?|hrs?|days?|months?|"
+    r"grams?|g|milligrams?|mg|centimet(?:re|er)s?|cm)(?![\w.])",
+    re.I,
+)
+
+
+def _unit_key(unit: str) -> str:
+    """A unit's key in :data:`_PARTS`: its first letter, but i(nch), p(ound), c(entimetre), k(ilogram)
+    and m for milligram, metre, minute and month (the pair tells them apart)."""
+    u = unit.lower()
+    for key, starts in (("i", ("in", '"')), ("p", ("lb", "pound")), ("c", ("cm", "centi")), ("k", ("kg", "kilo")),
+                        ("m", ("mg", "milli", "mo"))):
+        if u.startswith(starts):
+            return key
+    return u[0]
+
+
+def _combined(match: re.Match[str]) -> str:
+    big, small = _unit_key(match.group(2)), _unit_key(match.group(4))
+    factor = _PARTS.get((big, small))
+    if factor is None:
+        return match.group(0)
+    value = float(match.group(1)) + float(match.group(3)) / factor
+    return f"{round(value, 6)!r} {match.group(2)}"
+
+
+def combine_compound_quantities(text: str) -> str:
+    """``text`` with quantities written in two units as one number in the larger ("6 feet 2 inches"
+    -> "6.16667 feet", "2 hours 30 minutes" -> "2.5 hours")."""
+    return _COMPOUND.sub(_combined, text)
+
+
 def numbers_in_request(text: str) -> list[float]:
     """Numbers written outside dates, file names, quotes, code and JSON (``17.5%`` is 17.5), then
-    numbers written in words (:func:`number_words`)."""
-    rest = _FILE.sub(" ", strip_values(text))
+    numbers written in words (:func:`number_words`); a quantity in two units is one number
+    (:func:`combine_compound_quantities`)."""
+    rest = _FILE.sub(" ", combine_compound_quantities(strip_values(text)))
     values: list[float] = []
     for raw in _NUMBER.findall(rest):
         try:
@@ -283,6 +325,8 @@ def parameter_kind(name: str, schema: Mapping[str, Any]) -> str:
         return "date"
     if lname in ("path", "file", "filename", "file_path", "filepath"):
         return "file"
+    if "pattern" in lname and not (type_set & {"object", "array"}):
+        return "expression"  # a filter ("*.csv"), not the document it names
     if "csv" in words:
         return "csv"
     if lname in ("code", "source", "program", "script"):

@@ -61,6 +61,14 @@ def _returns_number(schema: Mapping[str, Any] | None) -> bool:
     return any(cast("Mapping[str, Any]", p).get("type") in ("number", "integer") for p in props.values())
 
 
+def _returns_scalar(schema: Mapping[str, Any] | None) -> bool:
+    """Whether a tool returns only a number or a yes/no (``calculate``): never a date, a file or a text."""
+    if not schema:
+        return False
+    options = cast("list[Mapping[str, Any]]", schema.get("anyOf") or [schema])
+    return all(o.get("type") in ("number", "integer", "boolean") for o in options)
+
+
 _DETERMINERS = "a|an|my|your|our|his|her|their|its"
 
 
@@ -177,12 +185,15 @@ class FillRouter:
         self.specs: dict[str, Mapping[str, Any]] = {}
         self.numeric: set[str] = set()  # tools whose result holds a number (Tool objects say so)
         self.readers: set[str] = set()  # tools whose result is a document's text
+        self.scalar: set[str] = set()  # tools whose result is only a number or a yes/no
         for t in tools:
             spec = t.openai_schema() if hasattr(t, "openai_schema") else t
             fn = cast("Mapping[str, Any]", spec.get("function", spec))
             self.specs[str(fn["name"])] = spec
             if _returns_number(getattr(t, "return_schema", None)):
                 self.numeric.add(str(fn["name"]))
+            if _returns_scalar(getattr(t, "return_schema", None)):
+                self.scalar.add(str(fn["name"]))
             if _returns_text(getattr(t, "return_schema", None)):
                 self.readers.add(str(fn["name"]))
         self.calculators = [n for n, spec in self.specs.items() if any(k == "math" for _, k, _ in parameter_kinds(spec))]
@@ -242,7 +253,25 @@ class FillRouter:
                             needs_input=None if fill is None else lambda best: float(fill(text, best)) < 1.0)
         if plan.abstain and self.fallback is not None and new.selected and self.unfounded(text, new.selected[0]):
             return new.model_copy(update={"selected": [self.fallback]})
+        new = self.numbers_feed_only_numbers(text, new)
         return self.then_calculate(text, self.keep_calculation(text, plan, self.read_first(text, plan, new)))
+
+    def numbers_feed_only_numbers(self, text: str, plan: RoutePlan) -> RoutePlan:
+        """``plan`` without the later tools of its chain that need a specific value (a date, a file, a
+        URL...) the request does not hold while every tool before them returns only a number: "If I
+        save $250 a month, how much after 18 months?" is arithmetic, not date arithmetic after it."""
+        chain = list(plan.selected)
+        if len(chain) < 2 or chain[0] not in self.scalar:
+            return plan
+        values = request_values(text)
+        kept = chain[:1]
+        for name in chain[1:]:
+            spec = self.specs.get(name)
+            needs: set[str] = {kind for _, kind, req in parameter_kinds(spec) if req and kind in _SPECIFIC} if spec else set()
+            if all(prior in self.scalar for prior in kept) and any(not values.get(kind) for kind in needs):
+                continue
+            kept.append(name)
+        return plan if kept == chain else plan.model_copy(update={"selected": kept})
 
     def unfounded(self, text: str, name: str) -> bool:
         """Whether nothing in the request supports ``name``: it takes none of the request's values and
@@ -267,21 +296,36 @@ class FillRouter:
         return new.model_copy(update={"selected": chain})
 
     def read_first(self, text: str, plan: RoutePlan, new: RoutePlan) -> RoutePlan:
-        """``new`` as the chain [reader, router's head] when the re-rank replaced a head that needs a
-        document the request does not hold (``csv_summary`` for "the highest temperature in data.csv")
-        by a tool that takes every value of the request and returns a document's text (``read_file``):
-        the reader feeds the head. Otherwise ``new`` unchanged."""
-        if not plan.selected or len(new.selected) != 1:
+        """``new`` as the chain [reader, head] when the head needs a document the request does not
+        hold but names a file a reader (a tool returning a document's text, ``read_file``) takes:
+        the reader feeds the head. The head is the router's, when the re-rank chose the reader
+        (``text_stats`` for "how many words are in notes.txt") or a tool that takes no file at all
+        while the router's head needs a table, JSON or code (``csv_summary``, not ``convert_units``,
+        for "the total of the temp column in data.csv"). Otherwise ``new`` unchanged."""
+        if not plan.selected or len(new.selected) != 1 or not request_values(text).get("file"):
             return new
-        head, best = plan.selected[0], new.selected[0]
-        spec = self.specs.get(head)
-        if best == head or best not in self.readers or spec is None or not self.takes_all(text, best):
+        best, head = new.selected[0], plan.selected[0]
+        order = dict.fromkeys([*(name for name, _ in [*new.ranked, *plan.ranked]), *self.specs])
+        readers = [name for name in order if name in self.readers and self.takes_all(text, name)]
+        if best in readers:  # the re-rank chose a reader that takes the file: it feeds the router's head
+            if head != best and self.lacks_document(text, head):
+                return new.model_copy(update={"selected": [best, head]})
             return new
+        takes_file = "file" in {kind for _, kind, _ in parameter_kinds(self.specs.get(best, {}))}
+        if readers and not takes_file and head not in self.readers and self.lacks_document(text, head, strict=True):
+            return new.model_copy(update={"selected": [readers[0], head]})
+        return new
+
+    def lacks_document(self, text: str, name: str, strict: bool = False) -> bool:
+        """Whether ``name`` requires a document (csv, json, code or free text; ``strict``: not free
+        text) the request does not hold."""
+        spec = self.specs.get(name)
+        if spec is None:
+            return False
         values = request_values(text)
-        lacks = [kind for _, kind, req in parameter_kinds(spec) if req and kind in _DOCUMENTS and not values.get(kind)]
-        if not lacks or (any(kind == "text" for kind in lacks) and values.get("quoted")):
-            return new
-        return new.model_copy(update={"selected": [best, head]})
+        kinds = _DOCUMENTS[:-1] if strict else _DOCUMENTS
+        lacks = [kind for _, kind, req in parameter_kinds(spec) if req and kind in kinds and not values.get(kind)]
+        return bool(lacks) and not (any(kind == "text" for kind in lacks) and values.get("quoted"))
 
     def then_calculate(self, text: str, plan: RoutePlan) -> RoutePlan:
         """``plan`` with a calculator after its head when the head returns a number and the request asks

@@ -210,3 +210,21 @@ def test_an_amount_named_without_a_number_does_not_fill_the_adder() -> None:
     router = FillRouter(base, tools, never_abstain=True)
     assert router.route("How many weeks are there between 2024-01-01 and 2024-12-31?").selected == ["date_diff"]
     assert router.route("What date is 2 weeks after 2024-01-01?").selected == ["date_add"]  # the amount is given
+
+
+def test_the_routers_head_that_needs_a_table_is_fed_by_the_reader() -> None:
+    # "temp" reads like a unit, so the re-rank prefers the converter; it takes no file and the
+    # router's head needs the table the file holds: read the file, then summarise it.
+    tools = [t for t in Toolset.builtin() if t.name in ("csv_summary", "read_file", "convert_units")]
+    base = _Fixed([("csv_summary", 0.73), ("convert_units", 0.38), ("read_file", 0.1)], ["csv_summary"])
+    plan = FillRouter(base, tools, never_abstain=True).route("What's the total of the temp column in data.csv?")
+    assert plan.selected == ["read_file", "csv_summary"]
+    # No file named: nothing to read.
+    assert "read_file" not in FillRouter(base, tools, never_abstain=True).route("What's the total of the temp column?").selected
+
+
+def test_a_number_does_not_feed_a_tool_that_needs_a_date_the_request_lacks() -> None:
+    tools = [t for t in Toolset.builtin() if t.name in ("calculate", "date_add", "date_diff")]
+    base = _Fixed([("calculate", 0.57), ("date_add", 0.57)], ["calculate", "date_diff", "date_add"])
+    router = FillRouter(base, tools, never_abstain=True)
+    assert router.route("If I save $250 a month, how much will I have after 18 months?").selected == ["calculate"]

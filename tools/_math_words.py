@@ -67,6 +67,10 @@ _RULES: list[tuple[str, str]] = [
     (rf"split\s+(?:an?\s+|the\s+)?{_NUM}(?:\s+\w+)?\s+(?:between|among|by|into)\s+{_NUM}(?:\s+\w+)?", r"(\1 / \2)"),
     (rf"{_NUM}\s+(?:[A-Za-z]+\s+){{1,3}}?(?:at|for|@|costing|that\s+cost|which\s+cost)\s+{_NUM}"
      rf"(?:\s+(?:dollars?|euros?|pounds?|bucks))?\s*(?:each|apiece|a\s+piece|per\s+[a-z]+)\b", r"(\1 * \2)"),
+    (rf"is\s+{_NUM}\s+(?:an?\s+)?prime(?:\s+number)?", r"isprime(\1)"),
+    # a rate times a duration in the same unit: "$250 a month ... after 18 months", "60 km per hour for 3 hours"
+    (rf"{_NUM}(?:\s+[A-Za-z/]+)?\s+(?:a|an|per|each|every)\s+([a-z]+?)s?\b[^0-9]{{0,60}}?"
+     rf"\b(?:for|after|over|in|within)\s+{_NUM}\s+\2s?\b", r"(\1 * \3)"),
     (rf"(?:the\s+)?square\s+root\s+of\s+{_NUM}", r"sqrt(\1)"),
     (rf"(?:the\s+)?cube\s+root\s+of\s+{_NUM}", r"cbrt(\1)"),
     (rf"log(?:arithm)?\s+(?:to\s+)?base\s+{_NUM}\s+of\s+{_NUM}", r"log(\2, \1)"),

@@ -45,13 +45,29 @@ def _factorial(n: float) -> int:
     return math.factorial(int(n))
 
 
+MAX_PRIME_TEST = 10**14  # trial division up to 10**7 steps at most
+
+
+def _isprime(n: float) -> bool:
+    if not float(n).is_integer():
+        return False
+    k = int(n)
+    if k > MAX_PRIME_TEST:
+        raise ValueError(f"prime test above {MAX_PRIME_TEST}")
+    if k < 2:
+        return False
+    if k % 2 == 0:
+        return k == 2
+    return all(k % d for d in range(3, math.isqrt(k) + 1, 2))
+
+
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "abs": abs, "round": round, "min": min, "max": max,
     "sqrt": math.sqrt, "cbrt": math.cbrt, "exp": math.exp, "log": math.log, "log10": math.log10, "log2": math.log2,
     "sin": math.sin, "cos": math.cos, "tan": math.tan, "asin": math.asin, "acos": math.acos, "atan": math.atan,
     "atan2": math.atan2, "sinh": math.sinh, "cosh": math.cosh, "tanh": math.tanh, "hypot": math.hypot,
     "degrees": math.degrees, "radians": math.radians, "floor": math.floor, "ceil": math.ceil,
-    "factorial": _factorial, "gcd": math.gcd, "lcm": math.lcm, "comb": math.comb, "perm": math.perm,
+    "factorial": _factorial, "isprime": _isprime, "gcd": math.gcd, "lcm": math.lcm, "comb": math.comb, "perm": math.perm,
 }
 
 
@@ -131,11 +147,11 @@ def calculate(
     Supports + - * / // % ** (exponent at most 10000), parentheses, comparisons,
     the constants pi, e, tau, inf and the functions sqrt, cbrt, exp, log (optional base),
     log10, log2, sin, cos, tan, asin, acos, atan, atan2, sinh, cosh, tanh, hypot,
-    degrees, radians, floor, ceil, abs, round, min, max, factorial, gcd, lcm, comb, perm.
+    degrees, radians, floor, ceil, abs, round, min, max, factorial, isprime, gcd, lcm, comb, perm.
     Integers are exact (arbitrary precision, up to about 30000 digits). ``^`` is a power, as on a
     calculator (``2^10`` is ``2 ** 10``). Simple English works too: "17.5% of 2480", "1000 divided by 8",
     "the square root of 144", "2 to the power of 10", "the average of 12, 18 and 27",
-    "which is bigger, 2^10 or 10^3".
+    "which is bigger, 2^10 or 10^3", "is 97 prime", "$250 a month for 18 months".
 
     Args:
         expression: e.g. "2 * (3 + 4) ** 2", "sqrt(2) * sin(pi / 4)" or "15% of 64".

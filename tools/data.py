@@ -72,6 +72,7 @@ class ColumnSummary(BaseModel):
     unique: int
     min: float | str | None = None
     max: float | str | None = None
+    total: float | None = None
     mean: float | None = None
     median: float | None = None
     std: float | None = None
@@ -125,7 +126,8 @@ def _summarise(name: str, values: list[str]) -> ColumnSummary:
         nums = [n for n in numbers if n is not None]
         kind = "integer" if all(n.is_integer() and "." not in v for n, v in zip(nums, present, strict=True)) else "number"
         return ColumnSummary(
-            type=kind, min=min(nums), max=max(nums), mean=statistics.fmean(nums), median=statistics.median(nums),
+            type=kind, min=min(nums), max=max(nums), total=math.fsum(nums), mean=statistics.fmean(nums),
+            median=statistics.median(nums),
             std=statistics.stdev(nums) if len(nums) > 1 else 0.0, **base,
         )
     top = Counter(present).most_common(5)
@@ -140,7 +142,7 @@ def _summarise(name: str, values: list[str]) -> ColumnSummary:
 def csv_summary(csv_text: str, delimiter: str | None = None, has_header: bool = True, max_rows: int = 100_000) -> TableSummary:
     """Summarise a CSV table (comma- or semicolon-separated rows): row count and, per column,
     type, missing values, distinct values,
-    min/max/mean/median/standard deviation for numbers and the most common values otherwise.
+    min/max/total (sum)/mean/median/standard deviation for numbers and the most common values otherwise.
 
     Args:
         csv_text: the table as CSV text.

@@ -222,7 +222,7 @@ class ExtractionSources:
         texts = [self.request, *(v for v in self.result_leaves if isinstance(v, str))]
         found = [d for t in texts for d in dates_in(t)]
         today = date.fromisoformat(self.today[:10]) if self.today else None
-        found += worded_dates(self.request, today.year if today else None)  # "March 3, 2025"
+        found += worded_dates(self.request, today=today)  # "March 3, 2025"; "until August 14": the next one
         if today:  # "until Christmas" names a date
             found += holiday_dates(self.request, today)
         if self.today and (not found or _RELATIVE_TO_TODAY.search(self.request)):
@@ -364,6 +364,9 @@ def _narrow(
             return None if required else {}
     elif kind in ("url", "file", "json", "csv", "code"):
         values = sources.of_kind(kind)
+    elif kind in ("expression", "other") and not required and _is_filter(name, schema, kind) \
+            and not _filters(name, sources.request):
+        return {}  # an optional filter the request does not ask for ("show me the files"): the default
     elif kind == "expression" and "jsonpath" in str(schema.get("description", "")).lower():
         values = [p for doc in json_documents(sources.request) for p in json_paths(doc)]
         words = {w.lower() for w in re.findall(r"[A-Za-z]+", strip_values(sources.request))}
@@ -391,6 +394,30 @@ def _narrow(
     narrowed = {k: v for k, v in schema.items() if k not in ("maxLength", "minLength", "pattern", "format")}
     narrowed["enum"] = values
     return narrowed
+
+
+_FILTER_WORDS = re.compile(
+    r"[*?\[]|\.\w{1,5}\b|\b(?:csv|txt|md|markdown|json|py|python|pdf|png|jpe?g|images?|logs?|html|xml|ya?ml|text|"
+    r"ending|ends?|extension|named|called|starting|starts?|matching|match(?:es)?|contain(?:s|ing)?|only|filter)\b",
+    re.I,
+)
+
+
+def _is_filter(name: str, schema: Mapping[str, Any], kind: str) -> bool:
+    """Whether a parameter is a pattern or filter (an optional string: ``str | None`` counts)."""
+    if kind == "expression":
+        return True
+    options = cast("list[Mapping[str, Any]]", schema.get("anyOf") or [])
+    strings = [o for o in options if o.get("type") == "string"]
+    if len(options) != 2 or len(strings) != 1 or not any(o.get("type") == "null" for o in options):
+        return False
+    inner = {**{k: v for k, v in schema.items() if k != "anyOf"}, **strings[0]}
+    return parameter_kind(name, inner) == "expression"
+
+
+def _filters(name: str, request: str) -> bool:
+    """Whether the request asks for a filter: it names the parameter, a glob, an extension or a kind of file."""
+    return _named(name, request) or _FILTER_WORDS.search(request) is not None
 
 
 _IDENTIFIER = re.compile(r"(?:^|_)(?:id|zip|zipcode|postcode|postal|code|number|no|phone|pin|account)(?:$|_)|[a-z](?:Id|Code|Number)$",

@@ -37,6 +37,11 @@ from agentfn.library.calculator import calculate
         ("What is 20% off $85?", 68),  # discounts, taxes and shares as percentages
         ("$120 plus 8% tax", 129.6),
         ("What's 3/4 as a percentage?", 75),
+        ("If I save $250 a month, how much will I have after 18 months?", 4500),  # a rate for a duration
+        ("I drive 60 km per hour for 3 hours, how far do I go?", 180),
+        ("Is 97 a prime number?", True),
+        ("is 91 prime", False),
+        ("isprime(7919)", True),
     ],
 )
 def test_english_arithmetic(text: str, value: float) -> None:

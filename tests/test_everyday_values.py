@@ -1,0 +1,61 @@
+"""Values people write in everyday requests: named days with years, month-name dates relative to
+today, quantities in two units, filters nobody asked for, column totals."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from agentfn._named_dates import holiday_dates, strip_holiday_years, worded_dates
+from agentfn._values import combine_compound_quantities, numbers_in_request, parameter_kind, request_values
+from agentfn.backends._extract import ExtractionSources, extractive_spec
+from agentfn.library.data import csv_summary
+from agentfn.toolset import Toolset
+
+
+def test_a_holiday_with_a_year_is_that_years_day_and_the_year_is_no_number() -> None:
+    request = "What day of the week will New Year's Day 2027 be?"
+    assert holiday_dates(request, date(2026, 12, 6)) == ["2027-01-01"]
+    assert holiday_dates("Christmas of 2030", date(2026, 12, 6)) == ["2030-12-25"]
+    assert strip_holiday_years(request) == "What day of the week will New Year's Day be?"
+    assert numbers_in_request(request) == []
+    assert request_values(request)["date"] == 1
+
+
+def test_a_month_name_date_without_a_year_follows_the_requests_direction() -> None:
+    today = date(2026, 12, 6)
+    assert worded_dates("How many days until my birthday on August 14?", today=today) == ["2027-08-14"]
+    assert worded_dates("How long has it been since March 3?", today=today) == ["2026-03-03"]
+    assert worded_dates("What weekday is March 3?", today=today) == ["2026-03-03"]
+    assert worded_dates("days since December 20", today=today) == ["2025-12-20"]
+    assert worded_dates("March 3, 2025 to April 1, 2025", today=today) == ["2025-03-03", "2025-04-01"]
+    assert worded_dates("What weekday is March 3?") == []  # no year to assume
+
+
+def test_a_quantity_in_two_units_is_one_number() -> None:
+    assert combine_compound_quantities("What's 6 feet 2 inches in centimeters?") == "What's 6.166667 feet in centimeters?"
+    assert numbers_in_request("convert 2 hours 30 minutes to seconds") == [2.5]
+    assert numbers_in_request("a baby of 7 lbs 8 oz in grams") == [7.5]
+    assert numbers_in_request("Add 3 and 4") == [3.0, 4.0]  # plain numbers stay apart
+
+
+def _props(name: str, request: str) -> dict[str, Any]:
+    spec = Toolset.builtin()[name].openai_schema()
+    params = extractive_spec(spec, ExtractionSources(request, "2026-12-06"))["function"]["parameters"]
+    branches = params.get("anyOf") or [params]
+    return {k: v for b in branches for k, v in b["properties"].items()}
+
+
+def test_an_optional_filter_nobody_asked_for_keeps_its_default() -> None:
+    schema = {"type": "string", "description": 'shell-style filter on file names, e.g. "*.csv".'}
+    assert parameter_kind("pattern", schema) == "expression"  # "e.g. *.csv" does not make it a table
+    assert "pattern" not in _props("list_files", "Show me the files in this folder")
+    assert "pattern" in _props("list_files", "List the csv files in this folder")
+    assert "pattern" in _props("list_files", "Which files end in .md?")
+
+
+def test_csv_summary_gives_column_totals() -> None:
+    summary = csv_summary.function("city,temp\nOslo,3\nRome,18\nCairo,31")
+    temp = next(c for c in summary.columns if c.name == "temp")
+    assert temp.total == 52 and temp.mean is not None
+    assert next(c for c in summary.columns if c.name == "city").total is None
