@@ -3,7 +3,8 @@
 People rarely write ISO dates. :func:`worded_dates` reads "March 3, 2025", "3rd of March 2025",
 "Mar 3" as ISO dates (a date without a year takes ``year`` when given, else is left out; given
 ``today``, it is the next such day when the request looks ahead, "until August 14", the last one
-when it looks back, "since March 3", and this year's otherwise), and
+when it looks back, "since March 3", and this year's otherwise; "February 2028" is its first day
+and, given ``today``, "next Friday" the coming Friday), and
 :data:`WORDED_DATE` is its pattern, so callers can count or strip such dates (their day and
 year are not numbers to compute with).
 
@@ -26,12 +27,15 @@ from datetime import date, timedelta
 
 __all__ = [
     "HOLIDAY_WORDS",
+    "MONTH_YEAR",
     "WORDED_DATE",
     "easter",
     "holiday_dates",
     "holidays_named",
+    "named_days",
     "strip_holiday_years",
     "thanksgiving",
+    "weekday_dates",
     "worded_dates",
 ]
 
@@ -48,6 +52,9 @@ WORDED_DATE = re.compile(
 )
 
 
+MONTH_YEAR = re.compile(rf"\b{_MONTH}\s+(?:of\s+)?(?P<year>(?:19|20|21)\d\d)\b", re.I)
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY = re.compile(rf"\b(?P<dir>next|this|coming|last|on|until|till|by|before)\s+(?P<wd>{'|'.join(_WEEKDAYS)})\b", re.I)
 _AHEAD = re.compile(r"\b(?:until|till|til|left|next|upcoming|coming|how long|away|countdown)\b", re.I)
 _BACK = re.compile(r"\b(?:since|ago|last|passed|past|elapsed)\b", re.I)
 
@@ -74,7 +81,33 @@ def worded_dates(text: str, year: int | None = None, today: date | None = None) 
             found.append(day_date.isoformat())
         except ValueError:  # no year given and none to assume, or no such day (February 30)
             continue
+    rest = WORDED_DATE.sub(" ", text)
+    for m in MONTH_YEAR.finditer(rest):  # "February 2028": the month, as its first day
+        number = next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(m.group("mon").lower()[:3]))
+        found.append(date(int(m.group("year")), number, 1).isoformat())
+    if today is not None:
+        found += weekday_dates(text, today)
     return list(dict.fromkeys(found))
+
+
+def weekday_dates(text: str, today: date) -> list[str]:
+    """ISO dates of the weekdays ``text`` names with a direction: "next Friday", "on Monday", "until
+    Sunday" are the coming one (after today), "last Friday" the one before today."""
+    found: list[str] = []
+    for m in _WEEKDAY.finditer(text):
+        wd = _WEEKDAYS.index(m.group("wd").lower())
+        if m.group("dir").lower() == "last":
+            found.append((today - timedelta(days=(today.weekday() - wd - 1) % 7 + 1)).isoformat())
+        else:
+            found.append((today + timedelta(days=(wd - today.weekday() - 1) % 7 + 1)).isoformat())
+    return found
+
+
+def named_days(text: str) -> int:
+    """How many dates ``text`` names in words beyond full dates: holidays, months of a year
+    ("February 2028") and weekdays with a direction ("next Friday")."""
+    rest = WORDED_DATE.sub(" ", text)
+    return holidays_named(rest) + len(MONTH_YEAR.findall(rest)) + len(_WEEKDAY.findall(rest))
 
 
 def easter(year: int) -> date:

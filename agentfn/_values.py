@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, cast
 
-from agentfn._named_dates import WORDED_DATE, holidays_named, strip_holiday_years
+from agentfn._named_dates import MONTH_YEAR, WORDED_DATE, named_days, strip_holiday_years
 
 __all__ = [
     "code_spans",
@@ -161,7 +161,7 @@ def strip_values(text: str) -> str:
     for doc in json_documents(rest):
         rest = rest.replace(doc, " ")
     rest = _QUOTED.sub(" ", _CODE.sub(" ", rest))
-    return strip_holiday_years(WORDED_DATE.sub(" ", _DATE.sub(" ", rest)))
+    return strip_holiday_years(MONTH_YEAR.sub(" ", WORDED_DATE.sub(" ", _DATE.sub(" ", rest))))
 
 
 _SMALL_WORDS = {w: i for i, w in enumerate(
@@ -279,11 +279,16 @@ def request_values(text: str) -> dict[str, int]:
     quoted = len(_QUOTED.findall(rest))
     rest = _QUOTED.sub(" ", rest)
     dates = len(_DATE.findall(rest)) + len(WORDED_DATE.findall(rest))  # ISO or "March 3, 2025"
-    dates += holidays_named(rest)  # "until Christmas" names a date
+    dates += named_days(rest)  # "until Christmas", "in February 2028", "next Friday" name dates
     dates += 1 if _RELATIVE.search(body) else 0  # "until X": today is the other end
     dates += 1 if not dates and times_in(body) else 0  # "at 9am in London": today at that time
+    numbers = len(numbers_in_request(body)) or (1 if _ONE_MEASURE.search(body) else 0)
     return {"date": dates, "url": len(_URL.findall(body)), "file": len(_FILE.findall(_DATE.sub(" ", rest))),
-            "json": len(docs), "csv": csv, "code": code, "number": len(numbers_in_request(body)), "quoted": quoted}
+            "json": len(docs), "csv": csv, "code": code, "number": numbers, "quoted": quoted}
+
+
+# "how many weeks are in a year": one of a measure is the amount
+_ONE_MEASURE = re.compile(rf"\bhow\s+(?:many|much)\b.*\b(?:in|per)\s+(?:a|an|one)\s+{_MEASURE.pattern}", re.I)
 
 
 def request_words(text: str) -> set[str]:

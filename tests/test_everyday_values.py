@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from agentfn._named_dates import holiday_dates, strip_holiday_years, worded_dates
+from agentfn._named_dates import holiday_dates, strip_holiday_years, weekday_dates, worded_dates
 from agentfn._values import combine_compound_quantities, numbers_in_request, parameter_kind, request_values
+from agentfn.backends._direction import directional_options
 from agentfn.backends._extract import ExtractionSources, extractive_spec
 from agentfn.library.data import csv_summary
 from agentfn.toolset import Toolset
@@ -30,6 +31,22 @@ def test_a_month_name_date_without_a_year_follows_the_requests_direction() -> No
     assert worded_dates("days since December 20", today=today) == ["2025-12-20"]
     assert worded_dates("March 3, 2025 to April 1, 2025", today=today) == ["2025-03-03", "2025-04-01"]
     assert worded_dates("What weekday is March 3?") == []  # no year to assume
+    assert worded_dates("How many days are in February 2028?") == ["2028-02-01"]  # a month of a year
+    assert numbers_in_request("How many days are in February 2028?") == []
+
+
+def test_weekdays_with_a_direction_are_dates() -> None:
+    monday = date(2026, 12, 7)
+    assert weekday_dates("What's the date next Friday?", monday) == ["2026-12-11"]
+    assert weekday_dates("until Monday", monday) == ["2026-12-14"]  # the coming one, not today
+    assert weekday_dates("What did I do last Friday?", monday) == ["2026-12-04"]
+    assert weekday_dates("Was 2000-01-01 a Saturday?", monday) == []  # a weekday asked about is no date
+    assert request_values("What's the date next Friday?")["date"] == 1
+
+
+def test_an_age_counts_from_the_birth() -> None:
+    today, born = "2026-12-07", "1990-05-17"
+    assert directional_options([today, born], [today, born], f"How old is someone born on {born}?") == ([born], [today])
 
 
 def test_a_quantity_in_two_units_is_one_number() -> None:
@@ -52,6 +69,14 @@ def test_an_optional_filter_nobody_asked_for_keeps_its_default() -> None:
     assert "pattern" not in _props("list_files", "Show me the files in this folder")
     assert "pattern" in _props("list_files", "List the csv files in this folder")
     assert "pattern" in _props("list_files", "Which files end in .md?")
+
+
+def test_ounces_beside_a_volume_are_fluid_ounces() -> None:
+    from agentfn.library.units import convert_units
+
+    assert round(convert_units.function(1.5, "liters", "ounces").value, 2) == 50.72
+    assert convert_units.function(1, "pound", "ounces").value == 16  # beside a mass, a mass
+    assert request_values("How many weeks are in a year?")["number"] == 1  # one of a measure
 
 
 def test_csv_summary_gives_column_totals() -> None:

@@ -71,6 +71,21 @@ _RULES: list[tuple[str, str]] = [
     # a rate times a duration in the same unit: "$250 a month ... after 18 months", "60 km per hour for 3 hours"
     (rf"{_NUM}(?:\s+[A-Za-z/]+)?\s+(?:a|an|per|each|every)\s+([a-z]+?)s?\b[^0-9]{{0,60}}?"
      rf"\b(?:for|after|over|in|within)\s+{_NUM}\s+\2s?\b", r"(\1 * \3)"),
+    # areas and volumes people ask for by shape
+    (rf"(?:the\s+)?area\s+of\s+(?:an?\s+|the\s+)?circle\s+(?:with\s+|of\s+)?(?:an?\s+|the\s+)?radius\s+(?:of\s+)?{_NUM}",
+     r"(pi * \1 ** 2)"),
+    (rf"(?:the\s+)?area\s+of\s+(?:an?\s+|the\s+)?circle\s+(?:with\s+|of\s+)?(?:an?\s+|the\s+)?diameter\s+(?:of\s+)?{_NUM}",
+     r"(pi * (\1 / 2) ** 2)"),
+    (rf"(?:the\s+)?(?:circumference|perimeter)\s+of\s+(?:an?\s+|the\s+)?circle\s+(?:with\s+|of\s+)?(?:an?\s+|the\s+)?"
+     rf"radius\s+(?:of\s+)?{_NUM}", r"(2 * pi * \1)"),
+    (rf"(?:the\s+)?volume\s+of\s+(?:an?\s+|the\s+)?sphere\s+(?:with\s+|of\s+)?(?:an?\s+|the\s+)?radius\s+(?:of\s+)?{_NUM}",
+     r"(4 / 3 * pi * \1 ** 3)"),
+    (rf"(?:the\s+)?area\s+of\s+(?:an?\s+|the\s+)?triangle\s+(?:with\s+)?(?:an?\s+|the\s+)?base\s+(?:of\s+)?{_NUM}"
+     rf"\s*(?:,|and)?\s+(?:an?\s+|the\s+)?height\s+(?:of\s+)?{_NUM}", r"(\1 * \2 / 2)"),
+    (rf"(?:the\s+)?area\s+of\s+(?:an?\s+|the\s+)?(?:rectangle|room|rectangular\s+\w+)\s+(?:that\s+is\s+|with\s+sides\s+)?"
+     rf"{_NUM}\s*(?:\w+\s+)?(?:by|x|and)\s+{_NUM}", r"(\1 * \2)"),
+    (rf"(?:the\s+)?area\s+of\s+(?:an?\s+|the\s+)?square\s+(?:with\s+)?(?:an?\s+|the\s+)?(?:side|sides)\s+(?:of\s+)?{_NUM}",
+     r"(\1 ** 2)"),
     (rf"(?:the\s+)?square\s+root\s+of\s+{_NUM}", r"sqrt(\1)"),
     (rf"(?:the\s+)?cube\s+root\s+of\s+{_NUM}", r"cbrt(\1)"),
     (rf"log(?:arithm)?\s+(?:to\s+)?base\s+{_NUM}\s+of\s+{_NUM}", r"log(\2, \1)"),

@@ -154,6 +154,20 @@ def _from_kelvin(value: float, unit: str) -> float:
     return {"C": value - 273.15, "F": (value - 273.15) * 9 / 5 + 32, "K": value, "R": value * 9 / 5}[unit]
 
 
+# Units whose everyday name is shared by a mass and a volume: the other side tells which is meant.
+_MASS_OR_VOLUME = {"oz": "fl_oz"}
+
+
+def _same_quantity(q_from: str, u_from: str, q_to: str, u_to: str) -> tuple[str, str, str, str]:
+    """The pair read as one quantity when one side is a name both quantities use (``oz`` beside a volume
+    is ``fl_oz``); otherwise unchanged."""
+    if q_from == "volume" and q_to == "mass" and u_to in _MASS_OR_VOLUME:
+        return q_from, u_from, "volume", _MASS_OR_VOLUME[u_to]
+    if q_to == "volume" and q_from == "mass" and u_from in _MASS_OR_VOLUME:
+        return "volume", _MASS_OR_VOLUME[u_from], q_to, u_to
+    return q_from, u_from, q_to, u_to
+
+
 class Conversion(BaseModel):
     """A converted value."""
 
@@ -184,6 +198,8 @@ def convert_units(value: float, from_unit: str, to_unit: str) -> Conversion:
     """
     q_from, u_from = _canonical(from_unit)
     q_to, u_to = _canonical(to_unit)
+    if q_from != q_to:  # "1.5 liters to ounces" means fluid ounces; "2 cups in ounces" too
+        q_from, u_from, q_to, u_to = _same_quantity(q_from, u_from, q_to, u_to)
     if q_from != q_to:
         raise ToolRetry(f"cannot convert {q_from} ({from_unit}) to {q_to} ({to_unit})")
     if q_from == "temperature":

@@ -6,7 +6,7 @@ reverses it about as often as not ("100 fahrenheit to celsius" became ``from_uni
 The request says which is which:
 
 * a **from** value follows a number ("*2 liters* to cups", "30 degrees *Celsius*", at most one
-  word between) or *from*, *since*, *between*, *starting*;
+  word between) or *from*, *since*, *between*, *starting*, *born (on)* (an age counts from the birth);
 * a **to** value follows *to*, *into*, *in*, *as*, *until*, *till*, *how many* ("how many
   *ounces* are in 1 pound", "65 mph in *km/h*") or the *and* of "between A and B".
 
@@ -28,7 +28,7 @@ __all__ = ["directional_options", "is_directional_pair"]
 _FROM_NAMES = ("from", "source", "src", "origin", "input", "start", "begin", "since")
 _TO_NAMES = ("to", "target", "dest", "destination", "into", "output", "end", "finish", "until")
 _NUMBER = r"(?<![\w.\-/:])[-+]?\d[\d,]*(?:\.\d+)?%?"
-_FROM_CUE = rf"(?:{_NUMBER}(?:\s+[A-Za-z]+)?|\bfrom|\bsince|\bbetween|\bstarting)"
+_FROM_CUE = rf"(?:{_NUMBER}(?:\s+[A-Za-z]+)?|\bfrom|\bsince|\bbetween|\bstarting|\bborn(?:\s+on|\s+in)?|\bsince\s+on)"
 _TO_CUE = r"(?:\bto|\binto|\bin|\bas|\buntil|\btill|\bhow\s+many|\bhow\s+much|\bbetween\s+\S+\s+and)"
 
 

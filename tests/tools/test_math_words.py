@@ -42,6 +42,10 @@ from agentfn.library.calculator import calculate
         ("Is 97 a prime number?", True),
         ("is 91 prime", False),
         ("isprime(7919)", True),
+        ("Calculate the area of a circle with radius 4", 50.26548245743669),  # shapes by their measures
+        ("What is the circumference of a circle with a radius of 3?", 18.84955592153876),
+        ("area of a triangle with base 10 and height 5", 25),
+        ("What is the area of a room that is 12 feet by 10 feet?", 120),
     ],
 )
 def test_english_arithmetic(text: str, value: float) -> None:
