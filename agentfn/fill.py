@@ -218,6 +218,8 @@ class FillRouter:
         words = request_words(text)
         nouns = _after_article(text, words)
         top = ranked[0][1]
+        if (head := self.specs.get(ranked[0][0])) is not None:  # a head lacking its inputs lets more compete
+            top -= self.missing_weight * _fit(head, values, words, set(), nouns).missing
         competing = [name for name, score in ranked if name in self.specs and score >= top - self.margin]
         counts: dict[str, int] = {}
         for name in competing:
