@@ -9,7 +9,8 @@ tools of :mod:`tools.text_llm` use these rules instead:
   intensifiers; positive / negative / mixed / neutral with a confidence from the margin.
 * :func:`phrasebook_translate`: common phrases and words in English, French, Spanish,
   German, Italian, Portuguese and Dutch (data file ``data/phrasebook.json``), in any
-  direction through English; anything else raises :class:`NotSupportedOffline`, never a guess.
+  direction; a text made of known phrases and words goes word by word (and says so); anything
+  else raises :class:`NotSupportedOffline` naming the words it lacks, never a guess.
 * :func:`extractive_summary`: the leading sentences of the text (or its clauses as bullets),
   within ``max_words``; nothing is written that the text does not say.
 * :func:`extract_fields`: for ``extract``, each field's value by what its name says it is
@@ -139,26 +140,74 @@ def _norm(text: str) -> str:
     return text.strip(" .,!?¡¿;:'").strip()
 
 
+def _variants(entries: list[dict[str, list[str]]], to: str) -> list[str]:
+    seen: list[str] = []
+    for entry in entries:
+        seen += [v for v in entry.get(to, []) if v not in seen]
+    return seen
+
+
+def _phrase_entries(wanted: str, sources: list[str]) -> list[dict[str, list[str]]]:
+    return [e for e in _phrasebook() if any(_norm(v) == wanted for code in sources for v in e.get(code, []))]
+
+
+def _word_by_word(text: str, to: str, sources: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """``(pieces, known, unknown)``: each clause of ``text`` as a whole phrase, else its longest known
+    phrases and words in turn (translated), those as "word = translation", and the words the phrasebook lacks."""
+    pieces: list[str] = []
+    known: list[str] = []
+    unknown: list[str] = []
+    for clause in re.split(r"\s*[,;.!?¡¿]+\s*", text):
+        words = _norm(clause).split()
+        at = 0
+        while at < len(words):
+            for size in range(min(6, len(words) - at), 0, -1):
+                found = _variants(_phrase_entries(" ".join(words[at : at + size]), sources), to)
+                if found:
+                    pieces.append(found[0].strip(" ?¿!¡"))
+                    known.append(f"{' '.join(words[at : at + size])} = {pieces[-1]}")
+                    at += size
+                    break
+            else:
+                unknown.append(words[at])
+                at += 1
+        if pieces and clause is not text:
+            pieces[-1] += ","
+    if pieces:
+        pieces[-1] = pieces[-1].rstrip(",")
+    return pieces, known, unknown
+
+
 def phrasebook_translate(text: str, target: str, source: str | None = None) -> str:
-    """``text`` in the ``target`` language, from the phrasebook.
+    """``text`` in the ``target`` language, from the phrasebook: the phrase's translation, with its
+    other common forms ("vielen Dank (also: danke schön)"), else word by word when the phrasebook has
+    every word (and says so), else an error naming what it lacks.
+
+    ``source`` is tried first; a phrase it does not have is looked up in every language (a small
+    model often names the wrong source).
 
     Raises:
-        NotSupportedOffline: the language or the phrase is not in the phrasebook.
+        NotSupportedOffline: the language, or some word of the text, is not in the phrasebook.
     """
     to = language_code(target)
     if to is None:
         raise NotSupportedOffline(
             f"no offline translation into {target!r} (the phrasebook has {', '.join(_NAMES.values())})"
         )
+    given = language_code(source) if source else None
+    orders = [[given], [c for c in _LANGUAGES if c != to]] if given and given != to else [[c for c in _LANGUAGES if c != to]]
     wanted = _norm(text)
-    sources = [c for c in [language_code(source)] if c] if source else list(_LANGUAGES)
-    for entry in _phrasebook():
-        for code in sources:
-            if any(_norm(v) == wanted for v in entry.get(code, [])) and entry.get(to):
-                return entry[to][0]
+    for sources in [cast("list[str]", o) for o in orders]:
+        found = _variants(_phrase_entries(wanted, sources), to)
+        if found:
+            return found[0] + (f" (also: {', '.join(found[1:3])})" if len(found) > 1 else "")
+    pieces, known, unknown = _word_by_word(text, to, orders[-1])
+    if pieces and not unknown:
+        return f"{' '.join(pieces)} (word by word from the offline phrasebook)"
+    knows = f"; known: {', '.join(known[:4])}" if known else ""
     raise NotSupportedOffline(
-        f"{text!r} is not in the offline phrasebook (common phrases and words only); "
-        "a larger model (--model / --base-url) can translate it"
+        f"offline translation into {_NAMES[to]} lacks {', '.join(repr(u) for u in unknown[:4]) or repr(text)} (the "
+        f"built-in phrasebook has common phrases and words only{knows}); a larger model (--model / --base-url) can translate it"
     )
 
 

@@ -31,14 +31,16 @@ from agentfn.library._language_rules import (
     NotSupportedOffline,
     extract_fields,
     extractive_summary,
+    language_code,
     lexicon_sentiment,
     nearest_label,
     phrasebook_translate,
     requested_fields,
     writes_prose,
 )
+from agentfn.library._passage import extractive_answer, passage_of, question_of, quoted_spans
 from agentfn.library._prose import prose_function, whole_request
-from agentfn.llm_function import LLMFunction, default_options, llm_function
+from agentfn.llm_function import LLMFunction, default_options
 from agentfn.messages import UserMessage
 
 __all__ = [
@@ -105,21 +107,77 @@ def _request_of(ctx: RunContext[Any] | None) -> str:
     return next((str(m.content) for m in reversed(ctx.messages) if isinstance(m, UserMessage)), "") if ctx else ""
 
 
+_LANGUAGE_AFTER = re.compile(r"\b(?:to|into|in)\s+([A-Za-zÀ-ÿ]+)")
+_LANGUAGE_FROM = re.compile(r"\bfrom\s+([A-Za-zÀ-ÿ]+)")
+
+
+def _named_language(pattern: re.Pattern[str], request: str) -> str | None:
+    """The last language the request names after ``to/into/in`` (or ``from``), outside its quotes."""
+    unquoted = request
+    for span in quoted_spans(request):
+        unquoted = unquoted.replace(span, " ")
+    names = [m.group(1) for m in pattern.finditer(unquoted) if language_code(m.group(1))]
+    return names[-1] if names else None
+
+
+def translation_arguments(text: str, target: str, source: str | None, request: str) -> tuple[str, str, str | None]:
+    """``(text, target, source)`` repaired from the user's request: a small model puts a word of the
+    request in ``target`` ("tomorrow" of "How do I say 'see you tomorrow' in Spanish?") or a fragment
+    in ``text``. The request's one quoted span is the text; the language it names after "to/into/in"
+    is the target; "from X" is the source."""
+    if not request:
+        return text, target, source
+    quoted = [q for q in quoted_spans(request) if q.strip()]
+    if len(quoted) == 1:
+        text = quoted[0]
+    elif quoted:
+        text = next((q for q in quoted if text.strip().lower() in q.lower()), text)
+    named = _named_language(_LANGUAGE_AFTER, request)
+    if named:
+        target = named
+    origin = _named_language(_LANGUAGE_FROM, request)
+    return text, target, origin or (source if source and language_code(source) != language_code(target) else None)
+
+
 def _translate_rules(arguments: dict[str, Any]) -> str:
-    return phrasebook_translate(str(arguments["text"]), str(arguments["target"]), arguments.get("source"))
+    request = str(arguments.get("request") or "")
+    text, target, source = translation_arguments(
+        str(arguments["text"]), str(arguments["target"]), arguments.get("source"), request)
+    try:
+        return phrasebook_translate(text, target, source)
+    except NotSupportedOffline as exc:
+        if not request:
+            raise
+        # In a run the user reads this: one honest line, not a failed call the small model retries with garbage.
+        return f"I can't translate that offline: {exc}."
+
+
+def _passage(arguments: dict[str, Any], name: str) -> str:
+    """The argument ``name``, or the passage of the request it is a piece of (a small model copies fragments)."""
+    return passage_of(str(arguments[name]), str(arguments.get("request") or ""))
 
 
 def _sentiment_rules(arguments: dict[str, Any]) -> Sentiment:
-    label, confidence = lexicon_sentiment(str(arguments["text"]))
+    label, confidence = lexicon_sentiment(_passage(arguments, "text"))
     return Sentiment(label=cast(Any, label), confidence=confidence)
 
 
 def _summary_rules(arguments: dict[str, Any]) -> Summary:
     bullets = arguments.get("format") == "bullets"
-    parts = extractive_summary(str(arguments["text"]), int(arguments.get("max_words") or 100), bullets=bullets)
+    parts = extractive_summary(_passage(arguments, "text"), int(arguments.get("max_words") or 100), bullets=bullets)
     if bullets:
         return Summary(format="bullets", text="\n".join(f"- {p}" for p in parts), points=parts)
     return Summary(format="prose", text=parts[0])
+
+
+def _answer_rules(arguments: dict[str, Any]) -> CitedAnswer:
+    context = _passage(arguments, "context")
+    request = str(arguments.get("request") or "")
+    question = question_of(request, context) if request else None
+    found = extractive_answer(question or str(arguments["question"]), context)
+    span = find_span(found.quote, context) if found.quote else None
+    citations = [Citation(quote=context[span[0] : span[1]], start=span[0], end=span[1])] if span else []
+    return CitedAnswer(answer=found.answer, citations=citations, answerable=found.answerable and bool(citations))
 
 
 @prose_function
@@ -134,7 +192,7 @@ async def generate(prompt: str, max_words: int | None = None, style: str | None 
     ...
 
 
-@_rules_first(_translate_rules)
+@_rules_first(_translate_rules, with_request=True)
 async def translate(text: str, target: str, source: str | None = None) -> str:
     """Translate text into another language (how to say something in French, Spanish, German...).
 
@@ -167,7 +225,7 @@ def _finish_summary(value: Any, arguments: dict[str, Any]) -> Summary:
     return Summary(format="prose", text=str(value).strip())
 
 
-@_rules_first(_summary_rules, output_from=_summary_output, finalize=_finish_summary)
+@_rules_first(_summary_rules, with_request=True, output_from=_summary_output, finalize=_finish_summary)
 async def summarize(text: str, max_words: int = 100, format: Literal["prose", "bullets"] = "prose") -> Summary:
     """Summarize (shorten, condense, tl;dr) a given text as a short paragraph or as bullet points.
 
@@ -230,7 +288,7 @@ def _verify_answer(draft: _AnswerDraft, arguments: dict[str, Any]) -> CitedAnswe
     return CitedAnswer(answer=draft.answer.strip(), citations=citations, answerable=bool(citations))
 
 
-@llm_function(output_type=_AnswerDraft, finalize=_verify_answer)
+@_rules_first(_answer_rules, with_request=True, output_type=_AnswerDraft, finalize=_verify_answer)
 async def answer(question: str, context: str) -> CitedAnswer:
     """Answer a question about a given text (a passage, note or document), citing the exact spans of
     the text used.
@@ -278,11 +336,11 @@ def _finish_classification(value: Any, arguments: dict[str, Any]) -> Classificat
 
 def _classify_rules(arguments: dict[str, Any]) -> Classification:
     labels = _label_values(arguments["labels"])
-    label, confidence = nearest_label(str(arguments["text"]), labels, arguments.get("instructions"))
+    label, confidence = nearest_label(_passage(arguments, "text"), labels, arguments.get("instructions"))
     return Classification(label=label, confidence=confidence)
 
 
-@_rules_first(_classify_rules, output_from=_classify_output, finalize=_finish_classification)
+@_rules_first(_classify_rules, with_request=True, output_from=_classify_output, finalize=_finish_classification)
 async def classify(text: str, labels: list[str], instructions: str | None = None) -> Classification:
     """Put a text into one of the given categories or labels (a topic, spam or not, a ticket type,
     which of some given languages it is written in...).
@@ -304,7 +362,7 @@ class Sentiment(BaseModel):
     confidence: float = Field(ge=0, le=1)
 
 
-@_rules_first(_sentiment_rules)
+@_rules_first(_sentiment_rules, with_request=True)
 async def sentiment(text: str) -> Sentiment:
     """Tell the sentiment of a text (a review, comment or message): positive, negative, neutral or
     mixed; how the writer or a customer feels about something (happy, pleased, angry, disappointed).
@@ -335,7 +393,7 @@ def _extract_rules(arguments: dict[str, Any]) -> dict[str, Any]:
         fields = list(schema.model_fields)
     else:  # a small model's schema is often no schema at all: the request says what it wants
         fields = _schema_fields(schema) or requested_fields(str(arguments.get("request") or ""))
-    values = extract_fields(str(arguments["text"]), fields, str(arguments.get("request") or ""))
+    values = extract_fields(_passage(arguments, "text"), fields, str(arguments.get("request") or ""))
     if isinstance(schema, type) and issubclass(schema, BaseModel):
         return cast(Any, schema).model_validate(values)
     return values
