@@ -17,7 +17,7 @@ tools of :mod:`tools.text_llm` use these rules instead:
   (an e-mail address, a date, an amount, the number after "order"...), the fields taken from the
   schema or, when a small model wrote no usable schema, from the request ("the due date and amount").
 * :func:`nearest_label`: a label for ``classify``: the phrasebook's language when the labels are
-  languages ("Guten Tag" is German), else the label whose sentence embedding (the router's
+  languages ("Guten Tag" is German), spam cues for spam against not spam, else the label whose sentence embedding (the router's
   offline all-MiniLM-L6-v2) is nearest the text's: zero-shot, never an invented label.
 """
 
@@ -271,8 +271,29 @@ def phrase_language(text: str) -> str | None:
     return best[0][0] if best and best[0][1] > (best[1][1] if len(best) > 1 else 0) else None
 
 
+_ABBREVIATIONS = {"hr": "human resources", "it": "information technology", "pr": "public relations", "r&d": "research"}
+_SPAM_LABELS = frozenset({"spam", "junk", "scam", "phishing"})
+_SPAM_CUES = re.compile(
+    r"\b(?:won|win|winner|free|prize|cash|claim|click|urgent|congratulations|selected|offer|limited time|act now|"
+    r"bank details|password|verify|lottery|reward|gift card|guaranteed|risk[- ]free|bitcoin|crypto|unsubscribe|\$\d+)", re.I)
+
+
+def _spam_pair(labels: list[str]) -> tuple[int, int] | None:
+    """``(spam, other)`` indexes when the labels are a spam-like label and its negation ("spam", "not spam")."""
+    keys = [re.sub(r"[\s_-]+", " ", label.strip().lower()) for label in labels]
+    if len(keys) != 2:
+        return None
+    for i, key in enumerate(keys):
+        other = keys[1 - i]
+        if key in _SPAM_LABELS and (other in ("ham", "legitimate", "normal", "safe") or other.endswith(key)):
+            return i, 1 - i
+    return None
+
+
 def nearest_label(text: str, labels: list[str], instructions: str | None = None) -> tuple[str, float]:
-    """The label for ``text`` and a confidence (see the module docstring).
+    """The label for ``text`` and a confidence (see the module docstring). Spam against not spam is
+    decided by spam cues (a prize, a link to click, bank details...): a sentence embedding puts "not
+    spam" as near a spam text as "spam".
 
     Raises:
         NotSupportedOffline: no sentence encoder is installed (the ``router`` extra).
@@ -282,6 +303,9 @@ def nearest_label(text: str, labels: list[str], instructions: str | None = None)
         code = phrase_language(text)
         if code in codes:
             return labels[codes.index(code)], 0.9
+    if pair := _spam_pair(labels):
+        cues = len(_SPAM_CUES.findall(text))
+        return (labels[pair[0]], round(min(0.95, 0.5 + 0.15 * cues), 2)) if cues >= 2 else (labels[pair[1]], 0.6 if cues else 0.75)
     from agentfn.exceptions import MissingExtraError
 
     try:
@@ -289,7 +313,9 @@ def nearest_label(text: str, labels: list[str], instructions: str | None = None)
 
         from agentfn.router.encoder import load_encoder
 
-        vectors = load_encoder().encode([text, *[f"{label}. {instructions or ''}".strip() for label in labels]])
+        described = [f"This text is about {_ABBREVIATIONS.get(label.strip().lower(), label)}. {instructions or ''}".strip()
+                     for label in labels]  # a sentence about the label is nearer its texts than the bare word
+        vectors = load_encoder().encode([text, *described])
     except (ImportError, MissingExtraError) as exc:
         raise NotSupportedOffline(f"no offline classifier ({exc}); a larger model (--model / --base-url) can classify") from None
     norms = np.linalg.norm(vectors, axis=1)

@@ -136,7 +136,9 @@ def translation_arguments(text: str, target: str, source: str | None, request: s
     if named:
         target = named
     origin = _named_language(_LANGUAGE_FROM, request)
-    return text, target, origin or (source if source and language_code(source) != language_code(target) else None)
+    if origin is None and source is not None and language_code(source) in (None, language_code(target)):
+        source = None  # a word of the request ("tomorrow"), or the target itself
+    return text, target, origin or source
 
 
 def _translate_rules(arguments: dict[str, Any]) -> str:
