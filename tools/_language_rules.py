@@ -206,8 +206,8 @@ def phrasebook_translate(text: str, target: str, source: str | None = None) -> s
         return f"{' '.join(pieces)} (word by word from the offline phrasebook)"
     knows = f"; known: {', '.join(known[:4])}" if known else ""
     raise NotSupportedOffline(
-        f"offline translation into {_NAMES[to]} lacks {', '.join(repr(u) for u in unknown[:4]) or repr(text)} (the "
-        f"built-in phrasebook has common phrases and words only{knows}); a larger model (--model / --base-url) can translate it"
+        f"the offline phrasebook lacks {', '.join(repr(u) for u in unknown[:4]) or repr(text)} (it has common phrases "
+        f"and words only{knows}); a larger model (--model / --base-url) can translate it into {_NAMES[to]}"
     )
 
 

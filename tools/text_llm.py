@@ -148,10 +148,10 @@ def _translate_rules(arguments: dict[str, Any]) -> str:
     try:
         return phrasebook_translate(text, target, source)
     except NotSupportedOffline as exc:
-        if not request:
+        if not request or language_code(target) is None:  # no language named: likely not a translation at all
             raise
         # In a run the user reads this: one honest line, not a failed call the small model retries with garbage.
-        return f"I can't translate that offline: {exc}."
+        return f"I can't translate that offline: {exc}."  # e.g. "...: the offline phrasebook lacks 'invoice' (...)"
 
 
 def _passage(arguments: dict[str, Any], name: str) -> str:
@@ -165,7 +165,10 @@ def _sentiment_rules(arguments: dict[str, Any]) -> Sentiment:
 
 
 def _summary_rules(arguments: dict[str, Any]) -> Summary:
+    request = str(arguments.get("request") or "")
     bullets = arguments.get("format") == "bullets"
+    if request:  # what the user asked for, not the format a small model guessed
+        bullets = re.search(r"\bbullet|\bpoints\b|\bas a list\b|\blist (?:of|the)\b", request, re.I) is not None
     parts = extractive_summary(_passage(arguments, "text"), int(arguments.get("max_words") or 100), bullets=bullets)
     if bullets:
         return Summary(format="bullets", text="\n".join(f"- {p}" for p in parts), points=parts)

@@ -109,5 +109,14 @@ async def test_grounded_translate_answers_in_one_honest_line() -> None:
     assert words == "buenos días, mi amigo (word by word from the offline phrasebook)"
     request = "Translate 'the invoice is attached to this email' into German"
     honest = await translate.run({"text": "invoice", "target": "German"}, ctx=_ctx(request, model))
-    assert honest.startswith("I can't translate that offline: offline translation into German lacks 'invoice'")
+    assert honest.startswith("I can't translate that offline: the offline phrasebook lacks 'invoice'")
     assert "larger model" in honest and "\n" not in honest
+
+
+async def test_grounded_summary_takes_its_format_from_the_request() -> None:
+    model = _grounded()
+    text = "We moved the standup to 9:30, the budget review is postponed, and Priya joins the design team."
+    prose = await summarize.run({"text": text, "format": "bullets"}, ctx=_ctx(f"Can you summarize this for me? {text}", model))
+    assert prose.format == "prose" and not prose.points
+    points = await summarize.run({"text": text}, ctx=_ctx(f"Summarize in bullet points: {text}", model))
+    assert points.format == "bullets" and len(points.points) == 3
