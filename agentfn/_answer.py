@@ -204,15 +204,24 @@ def grounded_answer(messages: Sequence[Message]) -> str | None:
     return render_result(message.name, message.content, _arguments(call), question) or "(the tool returned nothing)"
 
 
+_OFFLINE = re.compile(r"raised NotSupportedOffline: (.+)", re.S)
+
+
 def failure_answer(messages: Sequence[Message], reason: str | None) -> str:
     """What a run that ended without an answer tells the user, in plain words (never empty).
 
-    Names the tool that failed and its last error when a call of this turn failed, else the reason
-    the run stopped (``reason``, e.g. ``max_steps``).
+    A built-in tool that said it cannot answer offline (``NotSupportedOffline``: the embedded model's
+    rules lack it) gives that sentence, from the first such call; else names the tool that failed
+    and its last error when a call of this turn failed, else the reason the run stopped (``reason``,
+    e.g. ``max_steps``).
     """
     _, results = _turn(messages)
     failed = [m for _, m in results if m.is_error]
     why = f" ({reason})" if reason else ""
+    for message in failed:  # the first call's arguments are the model's best reading; later ones drift
+        offline = _OFFLINE.search(strip_markup(message.content))
+        if offline:
+            return f"I can't answer that offline: {' '.join(offline.group(1).split())[:300].rstrip('.')}."
     if failed:
         last = failed[-1]
         error = " ".join(strip_markup(last.content).split())[:300]

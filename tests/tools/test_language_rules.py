@@ -34,7 +34,7 @@ def test_phrasebook_any_direction_and_codes() -> None:
 
 
 def test_phrasebook_says_what_it_cannot_do() -> None:
-    with pytest.raises(NotSupportedOffline, match="phrasebook lacks 'quarterly', 'report', 'late'.*known: the = le, is = est.*into French"):
+    with pytest.raises(NotSupportedOffline, match=r"phrasebook lacks 'quarterly', 'report', 'late'.*known: the = le, is = est.*into French"):
         phrasebook_translate("the quarterly report is late", "French")
     with pytest.raises(NotSupportedOffline, match="no offline translation into 'Klingon'"):
         phrasebook_translate("hello", "Klingon")
