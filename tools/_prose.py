@@ -8,6 +8,10 @@ for plain text instead:
 
 * the request is the user's whole request when ``prompt`` is only a piece of it (:func:`whole_request`);
 * the reply is bounded (:data:`PLAIN_PROSE_TOKENS`, or about twice ``max_words``) and greedy;
+* a question to answer rather than text to write (:func:`is_question`: "What's the capital of France?")
+  gets a system message asking for one short factual sentence (:data:`QUESTION_SYSTEM`; without it the
+  135M model rambled in French about "la femme de France", with it: "The capital of France is Paris."),
+  a shorter bound, and only its first sentence is kept;
 * :func:`tidy_prose` keeps the first occurrence of each repeated line or clause (greedy decoding of
   a small model repeats "a leaf's fate is not set" until the token limit), cuts a reply stopped by
   the limit back to its last complete sentence or line, and keeps at most ``max_words`` words.
@@ -25,9 +29,12 @@ from agentfn.backends.base import Model, ModelRequest
 from agentfn.context import RunContext
 from agentfn.library._language_rules import NotSupportedOffline, writes_prose
 from agentfn.llm_function import LLMFunction, default_options
-from agentfn.messages import UserMessage
+from agentfn.messages import Message, SystemMessage, UserMessage
 
-__all__ = ["PLAIN_PROSE_TOKENS", "ProseFunction", "prose_function", "tidy_prose", "whole_request"]
+__all__ = [
+    "PLAIN_PROSE_TOKENS", "QUESTION_SYSTEM", "QUESTION_TOKENS", "ProseFunction", "first_sentence", "is_question",
+    "prose_function", "tidy_prose", "whole_request",
+]
 
 PLAIN_PROSE_TOKENS = 80
 """Tokens of a grounded model's plain reply when ``max_words`` does not say: a short poem or note."""
@@ -42,6 +49,27 @@ def whole_request(piece: str, ctx: RunContext[Any] | None) -> str:
     if request and len(request) > len(piece) and words <= set(re.findall(r"\w+", request.lower())):
         return request.strip().rstrip(".?!")
     return piece.strip().rstrip(".?!")
+
+
+QUESTION_SYSTEM = "Answer the question in one short, factual sentence."
+QUESTION_TOKENS = 48
+_WRITE = re.compile(r"\b(?:write|draft|compose|create|make|generate|poem|haiku|story|limerick|joke|tweet|email|letter|"
+                    r"note|essay|song|slogan|paragraph|list|describe|explain|tell me about)\b", re.I)
+
+
+def is_question(request: str) -> bool:
+    """Whether a request asks a question to answer ("What's the capital of France?") rather than for text
+    to write ("Write a haiku", "Explain how tides work": those keep the longer plain reply)."""
+    text = request.strip()
+    if _WRITE.search(text):
+        return False
+    return text.endswith("?") or re.match(r"(?i)(?:who|what|when|where|which|how|why|is|are|was|were|does|do|did|can)\b", text) is not None
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text`` (a question's answer; what follows is where a small model drifts)."""
+    found = re.search(r"^(.+?[.!?])(?=\s|$)", text.strip(), re.S)
+    return found.group(1).strip() if found and len(found.group(1).split()) >= 2 else text.strip()
 
 
 def _key(text: str) -> str:
@@ -93,10 +121,18 @@ class ProseFunction(LLMFunction[Any, Any]):
             ask += f" (style: {style})"
         max_words = arguments.get("max_words")
         limit = PLAIN_PROSE_TOKENS if not max_words else max(16, min(2 * int(max_words), 4 * PLAIN_PROSE_TOKENS))
-        request = ModelRequest(messages=[UserMessage(content=ask)], tool_choice="none", max_tokens=limit, temperature=0)
+        messages: list[Message] = [UserMessage(content=ask)]
+        asked = next((str(m.content) for m in reversed(ctx.messages) if isinstance(m, UserMessage)), "") if ctx else ""
+        question = is_question(ask) or (ask in asked and is_question(asked))
+        if question:  # asked for one factual sentence, a 135M model answers ("Paris") instead of rambling
+            messages = [SystemMessage(content=QUESTION_SYSTEM), UserMessage(content=f"{ask}?")]
+            limit = min(limit, QUESTION_TOKENS)
+        request = ModelRequest(messages=messages, tool_choice="none", max_tokens=limit, temperature=0)
         response = await backend.request(request)
         text = tidy_prose(response.message.content or "", cut_off=response.finish_reason == "length",
                           max_words=int(max_words) if max_words else None)
+        if question:
+            text = first_sentence(text)
         if len(text.split()) < 2:
             raise NotSupportedOffline("the embedded model did not write usable text for this request; "
                                       "use a larger model (--model/--base-url)")
