@@ -285,7 +285,10 @@ def _spam_pair(labels: list[str]) -> tuple[int, int] | None:
         return None
     for i, key in enumerate(keys):
         other = keys[1 - i]
-        if key in _SPAM_LABELS and (other in ("ham", "legitimate", "normal", "safe") or other.endswith(key)):
+        spam = key.split()[-1] if key else ""  # "spam", or a small model's "message spam"
+        negated = re.match(r"(?:not|no|non)\b", other) is not None
+        if spam in _SPAM_LABELS and not re.match(r"(?:not|no|non)\b", key) and (
+                other in ("ham", "legitimate", "normal", "safe") or (negated and other.endswith(spam))):
             return i, 1 - i
     return None
 

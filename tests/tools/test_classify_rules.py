@@ -15,6 +15,7 @@ from agentfn.library._language_rules import nearest_label
          ["not_spam", "spam"], "spam"),
         ("Are we still on for lunch at 1pm tomorrow?", ["spam", "not spam"], "not spam"),
         ("Your invoice for March is attached.", ["ham", "spam"], "ham"),
+        ("Claim your free prize now, click here!", ["message spam", "not spam"], "message spam"),  # a model's label
     ],
 )
 def test_spam_against_not_spam_goes_by_spam_cues(text: str, labels: list[str], label: str) -> None:
