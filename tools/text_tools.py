@@ -1,24 +1,14 @@
-"""Text statistics (plain Python, no model).
-
-With a model whose own prose is not shown (``answer_mode="grounded"``, the embedded 135M default), a
-``text`` that is only a fragment of the passage the user quoted ("Then" of "Count the sentences: 'It
-rained. We stayed in. Then the sun came out!'") is replaced by that passage (:func:`passage_of`).
-"""
+"""Text statistics (plain Python, no model)."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any
 
 from pydantic import BaseModel
 
 from agentfn import ToolRetry, tool
-from agentfn.context import RunContext
-from agentfn.library._language_rules import writes_prose
-from agentfn.library._passage import passage_of
 from agentfn.library.config import get_config
-from agentfn.messages import UserMessage
 
 __all__ = ["TextStats", "text_stats"]
 
@@ -52,15 +42,8 @@ class TextStats(BaseModel):
     top_words: list[WordCount]
 
 
-def _whole_text(text: str, ctx: RunContext[Any]) -> str:
-    if ctx.model is None or writes_prose(ctx.model):
-        return text
-    request = next((str(m.content) for m in reversed(ctx.messages) if isinstance(m, UserMessage)), "")
-    return passage_of(text, request)
-
-
 @tool(side_effects="none")
-def text_stats(ctx: RunContext[Any], text: str, top: int = 10) -> TextStats:
+def text_stats(text: str, top: int = 10) -> TextStats:
     """Count the words, characters, sentences, paragraphs and lines of a given text; estimate its
     reading time (230 words a minute) and list its most frequent content words.
 
@@ -73,7 +56,6 @@ def text_stats(ctx: RunContext[Any], text: str, top: int = 10) -> TextStats:
     if len(text) > get_config().max_input_chars:
         raise ToolRetry(f"the text is longer than {get_config().max_input_chars} characters")
     top = max(0, min(top, 100))
-    text = _whole_text(text, ctx)
     cjk = _CJK.findall(text)
     words = [w for w in _WORD.findall(_CJK.sub(" ", text))] + cjk
     stripped = text.strip()

@@ -121,12 +121,3 @@ async def test_grounded_summary_takes_its_format_from_the_request() -> None:
     points = await summarize.run({"text": text}, ctx=_ctx(f"Summarize in bullet points: {text}", model))
     assert points.format == "bullets" and len(points.points) == 3
 
-
-async def test_grounded_text_stats_count_the_quoted_passage_not_a_fragment() -> None:
-    from agentfn.library.text_tools import text_stats
-
-    request = "Count the sentences: 'It rained. We stayed in. Then the sun came out!'"
-    stats = await text_stats.call({"text": "Then"}, _ctx(request, _grounded()))
-    assert stats.sentences == 3 and stats.words == 10
-    other = FunctionModel(lambda *_: "x")  # a model whose arguments are trusted: counted as given
-    assert (await text_stats.call({"text": "Then"}, _ctx(request, other))).words == 1
