@@ -155,22 +155,22 @@ _YEAR_AFTER = r"(?:,?\s+(?:of\s+|in\s+)?(?P<year>(?:19|20|21)\d\d)\b)?"
 def holiday_dates(text: str, today: date) -> list[str]:
     """ISO dates of the holidays ``text`` names: the year written after one ("Christmas 2027"),
     else the next one on or after ``today``."""
-    found: list[str] = []
+    found: list[tuple[int, str]] = []  # (where the request names it, date): in the request's order
     rest = text
     for pattern, rule in _HOLIDAYS:
         regex = re.compile(rf"\b{pattern}\b{_YEAR_AFTER}", re.I)
         match = regex.search(rest)
         if match is None:
             continue
-        rest = regex.sub(" ", rest)
+        rest = regex.sub(lambda m: " " * len(m.group()), rest)  # same length: positions stay
         if match.group("year"):
-            found.append(rule(int(match.group("year"))).isoformat())
+            found.append((match.start(), rule(int(match.group("year"))).isoformat()))
             continue
         day = rule(today.year)
         if day < today:
             day = rule(today.year + 1)
-        found.append(day.isoformat())
-    return list(dict.fromkeys(found))
+        found.append((match.start(), day.isoformat()))
+    return list(dict.fromkeys(d for _, d in sorted(found)))
 
 
 def strip_holiday_years(text: str) -> str:

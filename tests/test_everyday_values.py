@@ -69,6 +69,18 @@ def test_an_optional_filter_nobody_asked_for_keeps_its_default() -> None:
     assert "pattern" not in _props("list_files", "Show me the files in this folder")
     assert "pattern" in _props("list_files", "List the csv files in this folder")
     assert "pattern" in _props("list_files", "Which files end in .md?")
+    pattern = _props("list_files", "List all the markdown files")["pattern"]
+    options = pattern.get("enum") or [o for b in pattern.get("anyOf", []) for o in b.get("enum", [])]
+    assert options == ["*.md"]  # a kind of file is its extension's pattern
+
+
+def test_a_time_of_day_is_offered_on_the_day_not_midnight() -> None:
+    props = _props("date_add", "What's 3 hours ahead of 10:15?")
+    assert props["datetime"]["enum"] == ["2026-12-06T10:15:00"]
+
+
+def test_holidays_come_in_the_requests_order() -> None:
+    assert holiday_dates("days between Christmas and New Year's Eve", date(2026, 12, 7)) == ["2026-12-25", "2026-12-31"]
 
 
 def test_ounces_beside_a_volume_are_fluid_ounces() -> None:

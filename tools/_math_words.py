@@ -86,6 +86,12 @@ _RULES: list[tuple[str, str]] = [
      rf"{_NUM}\s*(?:\w+\s+)?(?:by|x|and)\s+{_NUM}", r"(\1 * \2)"),
     (rf"(?:the\s+)?area\s+of\s+(?:an?\s+|the\s+)?square\s+(?:with\s+)?(?:an?\s+|the\s+)?(?:side|sides)\s+(?:of\s+)?{_NUM}",
      r"(\1 ** 2)"),
+    (rf"(?:the\s+)?square\s+of\s+{_NUM}", r"(\1 ** 2)"),
+    (rf"(?:the\s+)?cube\s+of\s+{_NUM}", r"(\1 ** 3)"),
+    (rf"^divided?\s+{_NUM}\s+by\s+{_NUM}", r"(\1 / \2)"),  # "divide" reads as "divided" (spelling)
+    (rf"^multipl(?:y|ied)\s+{_NUM}\s+(?:by|and|with)\s+{_NUM}", r"(\1 * \2)"),
+    (rf"subtract\s+{_NUM}\s+from\s+{_NUM}", r"(\2 - \1)"),
+    (rf"add\s+{_NUM}\s+(?:and|to)\s+{_NUM}", r"(\1 + \2)"),
     (rf"(?:the\s+)?square\s+root\s+of\s+{_NUM}", r"sqrt(\1)"),
     (rf"(?:the\s+)?cube\s+root\s+of\s+{_NUM}", r"cbrt(\1)"),
     (rf"log(?:arithm)?\s+(?:to\s+)?base\s+{_NUM}\s+of\s+{_NUM}", r"log(\2, \1)"),
@@ -153,6 +159,11 @@ def from_words(text: str, names: frozenset[str] | set[str] = frozenset()) -> str
             expr = re.sub(pattern, lambda m, kind=replacement: _aggregate(kind, _numbers(m.group(1))), expr, flags=re.I)
         else:
             expr = re.sub(pattern, replacement, expr, flags=re.I)
+    # "... and round to 2 decimals": the rounding applies to all that comes before it
+    rounded = re.search(r"[\s,]*(?:and\s+|then\s+)*round(?:ed)?\s+(?:it\s+|that\s+|the\s+result\s+)?to\s+(\d+)\s+"
+                        r"decimal(?:s|\s+places?|\s+digits?)?\s*$", expr, re.I)
+    if rounded is not None and rounded.start() > 0:
+        expr = f"round({expr[: rounded.start()]}, {rounded.group(1)})"
     if names and expr != original:  # English was rewritten: drop the words left around it
         expr = re.sub(r"(?<![\d.])[A-Za-z_]\w*", lambda m: m.group() if m.group() in names else " ", expr)
         expr = re.sub(r"[?'!]|(?<!\d)\.(?!\d)", " ", expr)  # and sentence ends: "... each. What did I spend?"

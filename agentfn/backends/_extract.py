@@ -230,10 +230,11 @@ class ExtractionSources:
         out: list[str] = []
         times = times_in(self.request)
         for d in found:
-            out.append(d)
             day = d[:10]
-            out.append(day)
-            out += [f"{day}T{t}:00" for t in times]
+            if times and len(d) == 10:  # "3 hours ahead of 10:15": the day at that time, not at midnight
+                out += [f"{day}T{t}:00" for t in times]
+                continue
+            out += [d, day, *(f"{day}T{t}:00" for t in times)]
         return list(dict.fromkeys(out))
 
     def phrasings(self) -> list[str]:
@@ -367,6 +368,9 @@ def _narrow(
     elif kind in ("expression", "other") and not required and _is_filter(name, schema, kind) \
             and not _filters(name, sources.request):
         return {}  # an optional filter the request does not ask for ("show me the files"): the default
+    elif kind in ("expression", "other") and _is_filter(name, schema, kind) and "glob" in _describes(name, schema) \
+            and (globs := file_globs(sources.request)):
+        return {**{k: v for k, v in schema.items() if k != "anyOf"}, "type": "string", "enum": globs}
     elif kind == "expression" and "jsonpath" in str(schema.get("description", "")).lower():
         values = [p for doc in json_documents(sources.request) for p in json_paths(doc)]
         words = {w.lower() for w in re.findall(r"[A-Za-z]+", strip_values(sources.request))}
@@ -413,6 +417,26 @@ def _is_filter(name: str, schema: Mapping[str, Any], kind: str) -> bool:
         return False
     inner = {**{k: v for k, v in schema.items() if k != "anyOf"}, **strings[0]}
     return parameter_kind(name, inner) == "expression"
+
+
+_KIND_EXTENSIONS = {"markdown": "md", "csv": "csv", "text": "txt", "python": "py", "json": "json", "pdf": "pdf",
+                    "image": "png", "log": "log", "html": "html", "yaml": "yaml", "spreadsheet": "csv"}
+
+
+def file_globs(request: str) -> list[str]:
+    """Shell patterns a request asks for: written ones (``*.md``, ``report*``), extensions (".md files")
+    and kinds of file ("the markdown files" -> ``*.md``)."""
+    globs = re.findall(r"(?<!\S)[\w.-]*\*[\w.*-]*", request)
+    globs += [f"*.{ext}" for ext in re.findall(r"(?<![\w*])\.([A-Za-z0-9]{1,5})\b(?=\s+files?\b|\s*$|[?!,])", request)]
+    words = {w.lower().rstrip("s") for w in re.findall(r"[A-Za-z]+(?=\s+(?:files?|documents?|sheets?)\b)", request)}
+    globs += [f"*.{ext}" for word, ext in _KIND_EXTENSIONS.items() if word in words]
+    return list(dict.fromkeys(globs))
+
+
+def _describes(name: str, schema: Mapping[str, Any]) -> str:
+    """What a parameter is for, in words: its name and description, with "shell-style"/"*.x" read as glob."""
+    words = f"{name} {schema.get('description', '')}".lower()
+    return words + (" glob" if "shell" in words or "*." in words or "fnmatch" in words else "")
 
 
 def _filters(name: str, request: str) -> bool:

@@ -46,6 +46,9 @@ from agentfn.library.calculator import calculate
         ("What is the circumference of a circle with a radius of 3?", 18.84955592153876),
         ("area of a triangle with base 10 and height 5", 25),
         ("What is the area of a room that is 12 feet by 10 feet?", 120),
+        ("Divide 1,000 by 7 and round to 2 decimals", 142.86),  # a rounding after the rest
+        ("What's the square of 23?", 529),
+        ("subtract 5 from 12", 7),
     ],
 )
 def test_english_arithmetic(text: str, value: float) -> None:
