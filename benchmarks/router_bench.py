@@ -189,19 +189,25 @@ def ann_agreement(exact: list[RoutePlan], ann: list[RoutePlan], k: int = 10) -> 
 def scale(evalset: EvalSet, router: Router, sizes: list[int], n_queries: int) -> list[dict[str, Any]]:
     names = router.names()
     base_vecs = router.index.live_vectors(names)
+    base_heads = router.index.head_vectors(names)
+    dim = base_vecs.shape[1]
     base = [router.record(n) for n in names]
     queries = [q.text for q in evalset.queries[:n_queries]]
     out: list[dict[str, Any]] = []
     for n in sizes:
-        recs, vecs = scaled_tools(base, base_vecs, n, seed=n)
+        recs, both = scaled_tools(base, np.concatenate([base_vecs, base_heads], axis=1), n, seed=n)
+        vecs, heads = both[:, :dim], both[:, dim:]  # tool and head vectors of each copy, with the same noise
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        heads /= np.linalg.norm(heads, axis=1, keepdims=True)
+        del both
         gc.collect()
         tracemalloc.start()
         t0 = time.perf_counter()
-        big = Router.build(recs, encoder=router.encoder, embeddings=vecs)
+        big = Router.build(recs, encoder=router.encoder, embeddings=vecs, head_embeddings=heads)
         build_s = time.perf_counter() - t0
         current, _peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        del vecs
+        del vecs, heads
         # Every query is encoded on every run (no query-vector cache hits between the exact and ANN passes).
         big.query_cache_size = 0
         row: dict[str, Any] = {"tools": n, "build_s_with_given_vectors": round(build_s, 2)}
@@ -250,9 +256,20 @@ def encode_throughput(router: Router, evalset: EvalSet, n: int = 256) -> float:
     return n / (time.perf_counter() - start)
 
 
+def _texts_key(recs: list[ToolRecord]) -> str:
+    """Hash of the texts the router embeds for ``recs``: a cache built from other texts is not reused."""
+    import hashlib
+
+    from agentfn.router.heads import head_text
+
+    blob = "\x1f".join(f"{dense_text(r)}\x1e{head_text(r)}" for r in recs)
+    return hashlib.sha1(blob.encode()).hexdigest()[:8]
+
+
 def cached_router(evalset: EvalSet) -> Router:
     """The eval-set router, embeddings cached under benchmarks/data (regenerated if absent)."""
-    folder = CACHE / f"router_evalset_seed{evalset.seed}"
+    recs = [ToolRecord.of(t) for t in evalset.tools]
+    folder = CACHE / f"router_evalset_seed{evalset.seed}_{_texts_key(recs)}"
     if (folder / "router.json").exists():
         router = Router.load(folder)
         if router.names() == [t.name for t in evalset.tools]:
@@ -271,7 +288,7 @@ def cached_foreign_router(recs: list[ToolRecord]) -> Router:
     import hashlib
 
     key = hashlib.sha1("".join(r.fingerprint() for r in recs).encode()).hexdigest()[:12]
-    folder = CACHE / f"router_foreign_{key}"
+    folder = CACHE / f"router_foreign_{key}_{_texts_key(recs)}"
     if (folder / "router.json").exists():
         router = Router.load(folder)
         router.config = Router.build([], encoder=router.encoder).config  # current defaults, cached vectors

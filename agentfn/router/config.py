@@ -46,6 +46,10 @@ class RouterConfig(BaseModel):
     Applied when the router is built or its encoder set (:class:`~agentfn.router.encoder.TruncatedRequests`)."""
     fusion: Literal["weighted", "rrf"] = "weighted"
     w_dense: float = 1.0
+    head_blend: float = 0.5
+    """The ranking's dense score is the cosine with ``tool vector + head_blend * head vector``
+    (the head: name and first sentence, :mod:`agentfn.router.heads`), normalised; 0: the tool vector
+    alone. Chosen on the tune splits of the foreign benchmark (0.5 over 0 and 1)."""
     w_lexical: float = 1.0
     abstain_w_lexical: float = 0.35
     """Lexical weight inside the abstention score (``dense + this * lexical``);

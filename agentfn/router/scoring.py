@@ -3,11 +3,16 @@
 Per tool::
 
     dense   = cosine(query vector, tool vector)                 in [-1, 1]
+    ranked  = cosine(query vector, tool vector + head_blend * head vector)
     lexical = BM25(query, tool) / BM25 scale of the query         in [0, ~1]
-    weighted = w_dense * dense + w_lexical * lexical
+    weighted = w_dense * ranked + w_lexical * lexical
     fused   = weighted, or sum of 1 / (rrf_k + rank) over both rankings ("rrf")
     abstain = w_dense * dense + abstain_w_lexical * lexical
 
+``ranked`` blends in the tool's *head* (name + first sentence,
+:mod:`agentfn.router.heads`): a long docstring dilutes a tool's full-text
+vector, its head says what the tool is for. It costs one more product with the
+head matrix; ``dense`` (the plain cosine) stays what abstention reads.
 Earlier user turns (``context``) join the query vector and the BM25 query with
 ``context_weight``. Exact scoring is one numpy dot product per tool; the ANN
 path (:meth:`Scorer.pool_scores`) scores only a candidate pool, exactly.
@@ -46,6 +51,40 @@ class Scorer:
         """Server (namespace) of every slot, for :func:`agentfn.router.servers.server_boost`."""
         self.kinds = ToolKinds(index)
         """Which slots' tools change state, for :func:`agentfn.router.mood.mood_penalty`."""
+        self._blend: tuple[tuple[int, float], FloatArray] | None = None
+
+    def blend_scale(self) -> FloatArray:
+        """Per slot, 1 / |tool vector + head_blend * head vector|.
+
+        Computed once per registry state. Live tools whose head is not embedded yet (a router
+        built from tool vectors alone, or saved before heads existed) get it embedded here, in
+        one batch, so every tool is ranked the same way whatever was embedded before.
+        """
+        idx, a = self.index, self.config.head_blend
+        n = idx.n_slots
+        key = (idx.version, a)
+        if self._blend is None or self._blend[0] != key:
+            missing = np.flatnonzero(idx.live_alive() & ~idx.has_head[:n])
+            if missing.size and idx.encoder is not None:
+                idx.head_vectors([idx.slot_names[int(s)] or "" for s in missing])
+            heads = idx.head_emb[:n] * idx.has_head[:n, None]
+            norms = np.linalg.norm(idx.emb[:n] + np.float32(a) * heads, axis=1)
+            self._blend = (key, (1.0 / np.maximum(norms, 1e-12)).astype(np.float32))
+        return self._blend[1]
+
+    def ranked_dense(self, dense: FloatArray, queries: FloatArray, slots: IntArray | None = None) -> FloatArray:
+        """The ranking's dense score from the plain cosines ``dense`` (per slot, or per ``slots``; a column
+        per query when ``queries`` is a matrix of query rows): the head blended in."""
+        a = self.config.head_blend
+        if a == 0:
+            return dense
+        idx = self.index
+        n = idx.n_slots
+        scale = self.blend_scale() if slots is None else self.blend_scale()[slots]  # first: embeds missing heads
+        heads = (idx.head_emb[:n] if slots is None else idx.head_emb[slots]) @ queries.T
+        if heads.ndim == 2:
+            scale = scale[:, None]
+        return ((dense + np.float32(a) * heads) * scale).astype(np.float32)
 
     def ann_params(self) -> AnnParams:
         c = self.config
@@ -149,7 +188,7 @@ class Scorer:
                 out[key][slots] = compact[key]
             return out
         dense = (idx.emb[:n] @ qvec).astype(np.float32)
-        return {"dense": dense, "lexical": lex, **self.fuse(dense, lex, idx.live_alive())}
+        return {"dense": dense, "lexical": lex, **self.fuse(dense, lex, idx.live_alive(), self.ranked_dense(dense, qvec))}
 
     def score_many(self, items: Sequence[tuple[str, FloatArray | None]], context: str = "") -> list[Signals]:
         """:meth:`score_all` for several (text, query vector) items, the dense half as one matrix product.
@@ -163,23 +202,29 @@ class Scorer:
         n = idx.n_slots
         queries = np.stack([v for _, v in items if v is not None]).astype(np.float32)
         dense_all = idx.emb[:n] @ queries.T  # the tool matrix is read once for all items
+        ranked_all = self.ranked_dense(dense_all, queries)
         alive = idx.live_alive()
         out: list[Signals] = []
         for j, (text, _) in enumerate(items):
             raw_lex, scale = self.lexical_raw(text, context)
             lex = raw_lex / max(scale, 1e-6)
             dense = np.ascontiguousarray(dense_all[:, j])
-            out.append({"dense": dense, "lexical": lex, **self.fuse(dense, lex, alive)})
+            ranked = np.ascontiguousarray(ranked_all[:, j])
+            out.append({"dense": dense, "lexical": lex, **self.fuse(dense, lex, alive, ranked)})
         return out
 
-    def fuse(self, dense: FloatArray, lex: FloatArray, alive: npt.NDArray[np.bool_]) -> Signals:
-        """``weighted``, ``fused`` and ``abstain`` from the two signals (-inf where not ``alive``)."""
+    def fuse(self, dense: FloatArray, lex: FloatArray, alive: npt.NDArray[np.bool_],
+             ranked: FloatArray | None = None) -> Signals:
+        """``weighted``, ``fused`` and ``abstain`` from the two signals (-inf where not ``alive``).
+
+        ``ranked`` is the dense score the ranking uses (:meth:`ranked_dense`; default ``dense``)."""
         c = self.config
-        weighted = (c.w_dense * dense + c.w_lexical * lex).astype(np.float32)
+        ranked = dense if ranked is None else ranked
+        weighted = (c.w_dense * ranked + c.w_lexical * lex).astype(np.float32)
         weighted[~alive] = -np.inf
         abstain = (c.w_dense * dense + c.abstain_w_lexical * lex).astype(np.float32)
         abstain[~alive] = -np.inf
-        fused = self.rrf(dense, lex, alive) if c.fusion == "rrf" else weighted
+        fused = self.rrf(ranked, lex, alive) if c.fusion == "rrf" else weighted
         return {"weighted": weighted, "fused": fused, "abstain": abstain}
 
     def lexical_raw(self, text: str, context: str) -> tuple[FloatArray, float]:
@@ -225,12 +270,15 @@ class Scorer:
         rows = idx.emb[slots]
         everyone = slots >= 0  # all True: every pooled slot is live
         # One product for all items, as in score_many: same arithmetic, same floats.
-        dense_all = rows @ np.stack([q for q, *_ in parts]).astype(np.float32).T
+        queries = np.stack([q for q, *_ in parts]).astype(np.float32)
+        dense_all = rows @ queries.T
+        ranked_all = self.ranked_dense(dense_all, queries, slots)
         out: list[Signals] = []
         for j, (_, raw, scale, _) in enumerate(parts):
             dense = np.ascontiguousarray(dense_all[:, j])
+            ranked = np.ascontiguousarray(ranked_all[:, j])
             lex = raw[slots] / scale
-            out.append({"dense": dense, "lexical": lex, **self.fuse(dense, lex, everyone)})
+            out.append({"dense": dense, "lexical": lex, **self.fuse(dense, lex, everyone, ranked)})
         return slots, out
 
     def rrf(self, dense: FloatArray, lex: FloatArray, alive: npt.NDArray[np.bool_]) -> FloatArray:

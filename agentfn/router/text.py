@@ -126,15 +126,24 @@ _STOP = frozenset(
 )
 
 
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) >= 5:
+        return word[:-3] + "y"
+    if word.endswith("es") and len(word) >= 5:
+        # "addresses", "statuses", "boxes", "matches": -es; "responses", "databases", "sizes": -s
+        return word[:-2] if word.endswith(("sses", "tuses", "xes", "ches", "shes", "zzes")) else word[:-1]
+    if word.endswith("s") and len(word) >= 4 and not word.endswith(("ss", "us", "is")):
+        return word[:-1]  # "address", "status", "analysis" are not plurals
+    return word
+
+
 def _stem(word: str) -> str:
-    # A light suffix stripper: enough to join "emails"/"emailing"/"emailed" and
-    # "converts"/"conversion" is left alone on purpose (different meaning often).
-    for suffix, min_len in (("ies", 5), ("ing", 6), ("ed", 5), ("es", 5), ("s", 4)):
+    """A light suffix stripper: the plural first, then -ing/-ed, so a word and its plural meet
+    ("bookings"/"booking"/"booked", "addresses"/"address", "responses"/"response", "strings"/"string").
+    "converts"/"conversion" are left apart on purpose (different meaning often)."""
+    word = _singular(word)
+    for suffix, min_len in (("ing", 6), ("ed", 5)):
         if word.endswith(suffix) and len(word) >= min_len:
-            if suffix == "ies":
-                return word[:-3] + "y"
-            if suffix == "es" and not word.endswith(("ses", "xes", "ches", "shes", "zes")):
-                return word[:-1]
             return word[: -len(suffix)]
     return word
 
