@@ -136,6 +136,11 @@ def _type(schema: dict[str, Any]) -> str:
     return t if isinstance(t, str) else "any"
 
 
+def _items(schema: dict[str, Any]) -> dict[str, Any]:
+    items: Any = schema.get("items")
+    return items if isinstance(items, dict) else {}  # pyright: ignore[reportUnknownVariableType]
+
+
 def _kind(words: frozenset[str], desc: frozenset[str], schema: dict[str, Any]) -> str:
     """What sort of value an input or output holds (decides how a request can give it)."""
     t, fmt = _type(schema), str(schema.get("format") or "")
@@ -157,6 +162,8 @@ def _kind(words: frozenset[str], desc: frozenset[str], schema: dict[str, Any]) -
         return "id"  # an "order number" or "tracking number" is an identifier, not a quantity
     if words & _CODE or ("code" in desc and t == "string" and not words - _WEAK - {"airport", "country", "currency"}):
         return "code"
+    if t == "array" and "name" in words | desc and _type(_items(schema)) in ("string", "any") and words - _WEAK:
+        return "names"  # ``hotel_names``: a list of named things, which a lookup (``get_all_hotels_in_city``) lists
     if t in ("number", "integer"):
         return "number"
     return "text"
@@ -258,7 +265,8 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
         score += 0.8 * sum(_weight(w) for w in rest) / total
         score += 0.1 * min(len((dst.desc - need) & (out.words | src.object_words)), 2)
         clash = dst.type != "any" and out.type != "any" and dst.type != out.type and (dst.type, out.type) not in _COMPATIBLE
-        if clash and not (dst.type == "string" and dst.kind in ("id", "code", "date")):
+        listed = dst.kind == "names" and out.type == "string"  # a string output that lists the names
+        if clash and not listed and not (dst.type == "string" and dst.kind in ("id", "code", "date")):
             score *= 0.5
         if out.inferred:
             score *= 0.8
@@ -329,6 +337,7 @@ class RequestValues:
             "date": len(_DATE.findall(text)),
             "number": numbers,
         }
+        counts["names"] = quoted  # a list of named things is given only by naming them in quotes
         labels = {"id": ids + [""] * quoted, "code": codes + ids + [""] * quoted}
         # Named files and no text of their own: a tool that works on text needs the file read first.
         file_only = bool(_FILE_NAME.search(text)) and not quoted and not _PASTED.search(text)
@@ -367,9 +376,20 @@ class RequestValues:
         return out
 
 
+_LINKS = re.compile(r"(?:\s*\b(?:is|are|was|were|be|of|=)\b|\s*[:=])+\W{0,2}$", re.I)
+_OWNER = re.compile(r"([A-Za-z]+)[\s_-]+(?:id|ids|number|no|code|key|identifier)\W{0,2}$", re.I)
+
+
 def _label(text: str, start: int) -> str:
-    """The content word right before position ``start`` ("" if none or a stop word)."""
-    m = re.search(r"([A-Za-z]+)\W{0,2}$", text[:start])
+    """The content word right before position ``start`` ("" if none or a stop word).
+
+    Linking words are skipped ("your user id is raj_7", "order number: 55") and an
+    identifier word takes its owner's name ("reservation IDs XEHM4B" -> reservation),
+    so the value fills inputs of that thing only.
+    """
+    before = _LINKS.sub("", text[:start]) if _LINKS.search(text[:start]) else text[:start]
+    owner = _OWNER.search(before)
+    m = owner or re.search(r"([A-Za-z]+)\W{0,2}$", before)
     if m is None:
         return ""
     words = [_SYNONYMS.get(w, w) for w in tokenize(m.group(1))]
