@@ -17,18 +17,23 @@
 * *ordering edges* between tools chosen for other reasons (two steps of the
   request) whose outputs clearly feed each other.
 
-:func:`lift_pulled` then moves the pulled tools into the top of ``ranked``.
+:func:`inspectors` finds, for a chosen tool that changes something identified by an id
+(``cancel_order(order_id)``), the lookup of its own service that shows that same thing
+(``get_order(order_id)``): an agent reads it before acting, so it belongs in front of the
+model, though not in ``selected`` (nothing in the request asks for it).
+:func:`lift_pulled` then moves the pulled tools (and those lookups, where room is left)
+into the top of ``ranked``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from agentfn.router.dataflow import IOSlot, RequestValues, ToolIO, flow_score, missing_inputs
+from agentfn.router.dataflow import IOSlot, RequestValues, ToolIO, flow_score, missing_inputs, slot_key
 from agentfn.router.flowstats import FlowStats
 from agentfn.router.producers import changes_state, id_evidence, needs_same_input, service_affinity
 
-__all__ = ["lift_pulled", "plan_flow"]
+__all__ = ["inspectors", "lift_pulled", "plan_flow"]
 
 
 class _Chain:
@@ -195,3 +200,35 @@ def lift_pulled(
     head = [n for n in top if n not in out] + missing
     rest = [n for n in names if n not in set(head)]
     return list(zip((head + rest)[: len(ranked)], (s for _, s in ranked), strict=False))
+
+
+def inspectors(chosen: Sequence[str], candidates: Sequence[str], io_of: Callable[[str], ToolIO]) -> list[str]:
+    """Lookups among ``candidates`` that show what a chosen tool changes, by the same identifier.
+
+    For every chosen tool that changes state (:func:`~agentfn.router.producers.changes_state`)
+    and has a required id-like input, the first candidate of the same service
+    (:func:`~agentfn.router.producers.service_affinity` 1.0) that changes nothing, takes
+    that same input (same :func:`~agentfn.router.dataflow.slot_key`) as its only required
+    one, and returns it among its outputs (the record itself: ``get_order(order_id)``
+    for ``cancel_order(order_id)``). Best-ranked first; none twice; chosen tools excluded.
+    """
+    out: list[str] = []
+    taken = set(chosen)
+    for name in chosen:
+        cio = io_of(name)
+        if not changes_state(cio):
+            continue
+        keys = {slot_key(s.name) for s in cio.inputs if s.required and s.kind in ("id", "code")}
+        for cand in candidates:
+            if cand in taken or not keys:
+                continue
+            lio = io_of(cand)
+            req = [slot_key(s.name) for s in lio.inputs if s.required]
+            if changes_state(lio) or len(req) != 1 or req[0] not in keys or service_affinity(lio, cio) < 1.0:
+                continue
+            if not any(slot_key(o.name) == req[0] for o in lio.outputs):
+                continue
+            out.append(cand)
+            taken.add(cand)
+            keys.discard(req[0])
+    return out
