@@ -265,7 +265,8 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
         score += 0.8 * sum(_weight(w) for w in rest) / total
         score += 0.1 * min(len((dst.desc - need) & (out.words | src.object_words)), 2)
         clash = dst.type != "any" and out.type != "any" and dst.type != out.type and (dst.type, out.type) not in _COMPATIBLE
-        listed = dst.kind == "names" and out.type == "string"  # a string output that lists the names
+        # A string output that lists names fills a list of names; a list fills an input that takes one of its items.
+        listed = (dst.kind == "names" and out.type == "string") or (dst.kind == "text" and out.type == "array")
         if clash and not listed and not (dst.type == "string" and dst.kind in ("id", "code", "date")):
             score *= 0.5
         if out.inferred:
@@ -296,6 +297,13 @@ _FILE_NAME = re.compile(r"(?<![\w@/.])(?:[\w-]+/)*[\w-]+\.(?:txt|md|csv|tsv|json
 _PASTED = re.compile(r":\s*\S(?:.*\s){3,}", re.S)  # "... this text: <four or more words>"
 _PAYLOAD = frozenset(["text", "content", "contents", "document", "body", "passage"])
 """Words of an input that takes the material a tool works on (``text_stats(text)``), not a parameter of it."""
+# "a channel", "all users", "the channel starting with ...": a thing described, not named ("the channel
+# named X" / "called X" names it, and "the 'general' channel" puts the name first).
+_DESCRIBED = re.compile(
+    r"\b(?:an?|each|every|all|any|which)\s+([a-z]+)\b(?!\s+(?:named|called)\b)"
+    r"|\bthe\s+([a-z]+)\s+(?:that|which|where|who|whose|with|starting|ending|containing|having)\b",
+    re.I,
+)
 _NUMWORDS = frozenset(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty", "hundred", "thousand", "dozen"])
 _NOT_CODES = frozenset(["I", "A", "OK", "AM", "PM", "ID"])
 
@@ -318,6 +326,9 @@ class RequestValues:
     that takes the material a tool works on (``text``, ``content``...) is open, for a reader to fill."""
     squashed: str = ""
     """The request lower-cased without spaces or punctuation ("EasyPost" -> easypost): where a service's name is looked for."""
+    described: frozenset[str] = frozenset()
+    """Things the request describes instead of naming ("*a* channel with the most users", "*the* channel
+    *starting with* ...", "*all* users"): an input that takes one of them by name is open, for a lookup to fill."""
 
     @classmethod
     def of(cls, text: str) -> RequestValues:
@@ -341,7 +352,8 @@ class RequestValues:
         labels = {"id": ids + [""] * quoted, "code": codes + ids + [""] * quoted}
         # Named files and no text of their own: a tool that works on text needs the file read first.
         file_only = bool(_FILE_NAME.search(text)) and not quoted and not _PASTED.search(text)
-        return cls(counts, frozenset(_words(text)), labels, file_only, re.sub(r"[^a-z0-9]", "", text.lower()))
+        described = frozenset(w for m in _DESCRIBED.finditer(text) for w in _words(m.group(1) or m.group(2)))
+        return cls(counts, frozenset(_words(text)), labels, file_only, re.sub(r"[^a-z0-9]", "", text.lower()), described)
 
     def available(self, kind: str) -> int:
         if kind in ("text", "option"):
@@ -357,8 +369,9 @@ class RequestValues:
         of a tool whose own name or description uses the label ("parcel 1Z99..."
         for a parcel-tracking tool); an order number stays out of a tracking one.
         """
-        if kind == "text" and self.file_only:
-            return [slot for slot in slots if slot.words & _PAYLOAD]
+        if kind == "text":
+            return [slot for slot in slots if (self.file_only and slot.words & _PAYLOAD)
+                    or (len(slot.words) == 1 and slot.words <= self.described)]
         if kind not in self.labels:
             have = self.available(kind)
             if kind == "coord" and have == 0 and self.words & {"latitude", "longitude", "coordinates"}:

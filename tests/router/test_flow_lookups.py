@@ -58,6 +58,11 @@ SPECS = [
          _obj(order_id=_s("order id"), status=_s("order status"), items={"type": "array"})),
     _mcp("shop__cancel_order", "Cancel a pending order.", {"order_id": _s("the order id"), "reason": _s("why")},
          ["order_id", "reason"], _obj(order_id=_s("order id"), status=_s("new status"))),
+    _mcp("chat__list_rooms", "Every chat room of the workspace.", {}, [], {"type": "array", "items": {"type": "string"}}),
+    _mcp("chat__room_members", "Members of one chat room.", {"room": _s("the room")}, ["room"],
+         {"type": "array", "items": {"type": "string"}}),
+    _mcp("chat__post_to_room", "Post a message to a chat room.", {"room": _s("the room"), "body": _s("message text")},
+         ["room", "body"], {"type": "string"}),
     _mcp("shop__list_products", "Every product the shop sells, by name.", {}, [],
          {"type": "string", "description": "product names and ids"}),
 ]
@@ -141,3 +146,26 @@ def test_the_read_before_an_action_joins_the_top_five(lookups_router: Router) ->
     plan = lookups_router.route("Please cancel my order, it was the wrong size. My customer id is ann_lee_12.", k=5)
     assert "shop__get_order" in {n for n, _ in plan.ranked[:5]}
     assert "shop__get_order" not in plan.selected
+
+
+@pytest.mark.parametrize(
+    ("text", "described"),
+    [
+        ("Post hello to the room starting with Ops", {"room"}),
+        ("Find a room with the most members", {"room"}),
+        ("Post hello to all rooms", {"room"}),
+        ("Post hello to the general room", set()),
+        ("Post hello to the room named general", set()),
+    ],
+)
+def test_a_thing_described_is_not_named(text: str, described: set[str]) -> None:
+    assert RequestValues.of(text).described == described
+
+
+def test_a_described_thing_is_found_by_the_listing() -> None:
+    post = IO["chat__post_to_room"]
+    assert [s.name for s in missing_inputs(post, RequestValues.of("Post hello to the room starting with Ops"))] == ["room"]
+    assert not missing_inputs(post, RequestValues.of("Post hello to the general room"))
+    # The room listing fills it; the member listing needs a room itself.
+    assert _plan("Post hello to the room starting with Ops", ["chat__post_to_room"]) == [
+        "chat__post_to_room", "chat__list_rooms"]
