@@ -34,8 +34,10 @@ __all__ = [
     "ToolIO",
     "fill_score",
     "flow_score",
+    "is_payload",
     "missing_inputs",
     "name_words",
+    "reads_source",
     "slot_key",
     "tool_io",
 ]
@@ -238,6 +240,17 @@ def _weight(w: str) -> float:
 
 
 _COMPATIBLE = {("integer", "number"), ("number", "integer")}
+_SOURCE = frozenset(["file", "filename", "path", "page", "webpage", "document"])
+
+
+def is_payload(slot: IOSlot) -> bool:
+    """Whether an input takes the material a tool works on (``text``, ``content``, ``body``...), not a setting."""
+    return slot.kind == "text" and bool(slot.words & _PAYLOAD)
+
+
+def reads_source(io: ToolIO) -> bool:
+    """Whether a tool takes a web address or a file (its required input) and returns the whole of it."""
+    return any(s.required and (s.kind == "url" or s.words & _SOURCE) for s in io.inputs)
 _SPECIFIC = frozenset({"coord", "email", "url", "ip", "phone"})
 
 
@@ -257,6 +270,8 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
         have: frozenset[str] = out.words | (src.object_words if out.inferred or out.name == "result" else frozenset[str]())
         if dst.kind in _SPECIFIC and out.kind == dst.kind:
             best = max(best, 0.8 if out.inferred else 0.9)  # an email fills an email, whatever the names say
+        if is_payload(dst) and out.type in ("string", "any") and out.name in ("result", "") and reads_source(src):
+            best = max(best, 0.7)  # a reader of a page or file hands over its text
         hit = need & have
         if not hit or (hit <= _WEAK and not (need - _WEAK) <= (have | src.object_words)):
             continue  # "id" alone matches only when the input's other words name this tool's object
@@ -322,8 +337,9 @@ class RequestValues:
     labels: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
     """Per kind (``id``, ``code``), the label of each value ("" when unlabelled)."""
     file_only: bool = False
-    """The request names a file ("notes.txt") and holds no text of its own (quoted or pasted): an input
-    that takes the material a tool works on (``text``, ``content``...) is open, for a reader to fill."""
+    """The request names a file ("notes.txt") or a web page and holds no text of its own (quoted or pasted,
+    four words or more): an input that takes the material a tool works on (``text``, ``content``,
+    ``body``...) is open, for a reader to fill."""
     squashed: str = ""
     """The request lower-cased without spaces or punctuation ("EasyPost" -> easypost): where a service's name is looked for."""
     described: frozenset[str] = frozenset()
@@ -351,7 +367,9 @@ class RequestValues:
         counts["names"] = quoted  # a list of named things is given only by naming them in quotes
         labels = {"id": ids + [""] * quoted, "code": codes + ids + [""] * quoted}
         # Named files and no text of their own: a tool that works on text needs the file read first.
-        file_only = bool(_FILE_NAME.search(text)) and not quoted and not _PASTED.search(text)
+        # (A short quoted value is a name, "the 'general' channel", not text of the request's own.)
+        own_text = any(len(q.split()) >= 4 for q in _QUOTED.findall(text)) or _PASTED.search(text)
+        file_only = bool(_FILE_NAME.search(text) or _URL.search(_EMAIL.sub(" ", text))) and not own_text
         described = frozenset(w for m in _DESCRIBED.finditer(text) for w in _words(m.group(1) or m.group(2)))
         return cls(counts, frozenset(_words(text)), labels, file_only, re.sub(r"[^a-z0-9]", "", text.lower()), described)
 
@@ -371,7 +389,7 @@ class RequestValues:
         """
         if kind == "text":
             return [slot for slot in slots if (self.file_only and slot.words & _PAYLOAD)
-                    or (len(slot.words) == 1 and slot.words <= self.described)]
+                    or (len(slot.words) == 1 and slot.words <= self.described and not slot.words & _PAYLOAD)]
         if kind not in self.labels:
             have = self.available(kind)
             if kind == "coord" and have == 0 and self.words & {"latitude", "longitude", "coordinates"}:

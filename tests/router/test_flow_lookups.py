@@ -63,6 +63,14 @@ SPECS = [
          {"type": "array", "items": {"type": "string"}}),
     _mcp("chat__post_to_room", "Post a message to a chat room.", {"room": _s("the room"), "body": _s("message text")},
          ["room", "body"], {"type": "string"}),
+    _mcp("chat__invite_member", "Invite a person to the chat workspace by e-mail.",
+         {"person": _s("who to invite"), "person_email": {"type": "string", "format": "email"}},
+         ["person", "person_email"], {"type": "string"}),
+    _mcp("chat__fetch_page", "Fetch a web page and return its text.", {"url": {"type": "string", "format": "uri"}},
+         ["url"], {"type": "string"}),
+    _mcp("chat__publish_page", "Publish content at a web address.",
+         {"url": {"type": "string", "format": "uri"}, "content": _s("the text to publish")}, ["url", "content"],
+         {"type": "string"}),
     _mcp("shop__list_products", "Every product the shop sells, by name.", {}, [],
          {"type": "string", "description": "product names and ids"}),
 ]
@@ -169,3 +177,14 @@ def test_a_described_thing_is_found_by_the_listing() -> None:
     # The room listing fills it; the member listing needs a room itself.
     assert _plan("Post hello to the room starting with Ops", ["chat__post_to_room"]) == [
         "chat__post_to_room", "chat__list_rooms"]
+
+
+def test_a_named_page_or_file_is_read_first() -> None:
+    values = RequestValues.of("Invite Dora. Her e-mail address is on her site www.dora-example.com")
+    assert values.file_only  # a web page named, no text of the request's own
+    assert not RequestValues.of("Mail jay@example.com the notes").file_only  # an e-mail's domain is no page
+    assert not RequestValues.of("Publish 'we are open every day from nine' at www.x-example.com").file_only
+    # Nothing outputs an e-mail address: the reader of the page the request names is the producer.
+    assert _plan("Invite Dora. Her e-mail address is on her site www.dora-example.com", ["chat__invite_member"]) == [
+        "chat__invite_member", "chat__fetch_page"]
+    assert _plan("Invite Dora at dora@example.com", ["chat__invite_member"]) == ["chat__invite_member"]
