@@ -337,9 +337,9 @@ class RequestValues:
     labels: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
     """Per kind (``id``, ``code``), the label of each value ("" when unlabelled)."""
     file_only: bool = False
-    """The request names a file ("notes.txt") or a web page and holds no text of its own (quoted or pasted,
-    four words or more): an input that takes the material a tool works on (``text``, ``content``,
-    ``body``...) is open, for a reader to fill."""
+    """The request names a file ("notes.txt") or a web page and holds no text of its own (quoted or pasted):
+    an input that takes the material a tool works on (``text``, ``content``, ``body``...) is open, for a
+    reader to fill."""
     squashed: str = ""
     """The request lower-cased without spaces or punctuation ("EasyPost" -> easypost): where a service's name is looked for."""
     described: frozenset[str] = frozenset()
@@ -367,9 +367,7 @@ class RequestValues:
         counts["names"] = quoted  # a list of named things is given only by naming them in quotes
         labels = {"id": ids + [""] * quoted, "code": codes + ids + [""] * quoted}
         # Named files and no text of their own: a tool that works on text needs the file read first.
-        # (A short quoted value is a name, "the 'general' channel", not text of the request's own.)
-        own_text = any(len(q.split()) >= 4 for q in _QUOTED.findall(text)) or _PASTED.search(text)
-        file_only = bool(_FILE_NAME.search(text) or _URL.search(_EMAIL.sub(" ", text))) and not own_text
+        file_only = bool(_FILE_NAME.search(text) or _URL.search(_EMAIL.sub(" ", text))) and not quoted and not _PASTED.search(text)
         described = frozenset(w for m in _DESCRIBED.finditer(text) for w in _words(m.group(1) or m.group(2)))
         return cls(counts, frozenset(_words(text)), labels, file_only, re.sub(r"[^a-z0-9]", "", text.lower()), described)
 

@@ -183,7 +183,8 @@ def test_a_named_page_or_file_is_read_first() -> None:
     values = RequestValues.of("Invite Dora. Her e-mail address is on her site www.dora-example.com")
     assert values.file_only  # a web page named, no text of the request's own
     assert not RequestValues.of("Mail jay@example.com the notes").file_only  # an e-mail's domain is no page
-    assert not RequestValues.of("Publish 'we are open every day from nine' at www.x-example.com").file_only
+    assert not RequestValues.of("Publish 'we are open' at www.x-example.com").file_only
+    assert not RequestValues.of("Write 'hello world' to a file called hello.txt").file_only
     # Nothing outputs an e-mail address: the reader of the page the request names is the producer.
     assert _plan("Invite Dora. Her e-mail address is on her site www.dora-example.com", ["chat__invite_member"]) == [
         "chat__invite_member", "chat__fetch_page"]
