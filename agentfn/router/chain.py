@@ -10,25 +10,41 @@
   joins, before it, and its own open inputs are looked at in turn. The flow is
   weighed by :mod:`agentfn.router.producers` (the consumer's own service first,
   id-like inputs only from outputs carrying ids), and a candidate that needs the
-  value it should find, or one only its consumer gives, is skipped;
+  value it should find, or one only its consumer gives, is skipped; when no
+  candidate's outputs fit and the request names a page or a file, the reader
+  of it (``get_webpage(url)``, ``read_file(path)``) is the producer;
 * *consumers*: a top-ranked candidate whose open input a chosen tool produces
   joins when the request mentions something only it covers ("the weather
   where my IP is": ``get_my_ip`` -> ``ip_location`` -> ``weather``);
 * *ordering edges* between tools chosen for other reasons (two steps of the
   request) whose outputs clearly feed each other.
 
-:func:`lift_pulled` then moves the pulled tools into the top of ``ranked``.
+:func:`inspectors` finds, for a chosen tool that changes something identified by an id
+(``cancel_order(order_id)``), the lookup of its own service that shows that same thing
+(``get_order(order_id)``): an agent reads it before acting, so it belongs in front of the
+model, though not in ``selected`` (nothing in the request asks for it).
+:func:`lift_pulled` then moves the pulled tools (and those lookups, where room is left)
+into the top of ``ranked``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from agentfn.router.dataflow import IOSlot, RequestValues, ToolIO, flow_score, missing_inputs
+from agentfn.router.dataflow import (
+    IOSlot,
+    RequestValues,
+    ToolIO,
+    flow_score,
+    is_payload,
+    missing_inputs,
+    reads_source,
+    slot_key,
+)
 from agentfn.router.flowstats import FlowStats
 from agentfn.router.producers import changes_state, id_evidence, needs_same_input, service_affinity
 
-__all__ = ["lift_pulled", "plan_flow"]
+__all__ = ["inspectors", "lift_pulled", "plan_flow"]
 
 
 class _Chain:
@@ -88,6 +104,9 @@ class _Chain:
                 for slot in self.open_inputs(consumer):
                     have = [(self.flow(o, consumer, slot), o) for o in self.tools if o != consumer]
                     have = [(f, o) for f, o in have if f >= self.min_flow]
+                    if not have and is_payload(slot):  # what a chosen lookup finds is material to work on
+                        have = [(0.5, o) for o in self.tools if o != consumer and not changes_state(self.io_of(o))
+                                and self.io_of(o).outputs and not self.io_of(o).outputs[0].inferred]
                     if have:
                         self.edges.add((max(have)[1], consumer))
                         continue
@@ -102,6 +121,8 @@ class _Chain:
                         s = f * (0.5 + 0.5 * rel) * max(0.4, 1.0 - 0.25 * self.unfed(cand))
                         if s > best:
                             best, best_name = s, cand
+                    if best_name is None and self.values.file_only:
+                        best_name = self.reader(consumer, slot)
                     if best_name is not None:
                         self.tools.append(best_name)
                         self.pulled.append(best_name)
@@ -110,6 +131,17 @@ class _Chain:
             frontier = nxt
             if not frontier:
                 return
+
+    def reader(self, consumer: str, slot: IOSlot) -> str | None:
+        """The most relevant reader of the page or file the request names (``get_webpage(url)``), for an
+        input nothing else produces ("her e-mail is on her website www.x.com"), or None."""
+        ranked = sorted(self.relevance.items(), key=lambda p: -p[1])
+        for cand, _ in ranked:
+            if cand == consumer or cand in self.tools or not reads_source(self.io_of(cand)):
+                continue
+            if self.may_produce(cand) and not self.open_inputs(cand) and not self.circular(cand, consumer, slot):
+                return cand
+        return None
 
     def consumer(self, top: Sequence[str], depth: int) -> str | None:
         """Add the first top-ranked tool the request mentions for itself that chosen tools feed (with its producers)."""
@@ -195,3 +227,35 @@ def lift_pulled(
     head = [n for n in top if n not in out] + missing
     rest = [n for n in names if n not in set(head)]
     return list(zip((head + rest)[: len(ranked)], (s for _, s in ranked), strict=False))
+
+
+def inspectors(chosen: Sequence[str], candidates: Sequence[str], io_of: Callable[[str], ToolIO]) -> list[str]:
+    """Lookups among ``candidates`` that show what a chosen tool changes, by the same identifier.
+
+    For every chosen tool that changes state (:func:`~agentfn.router.producers.changes_state`)
+    and has a required id-like input, the first candidate of the same service
+    (:func:`~agentfn.router.producers.service_affinity` 1.0) that changes nothing, takes
+    that same input (same :func:`~agentfn.router.dataflow.slot_key`) as its only required
+    one, and returns it among its outputs (the record itself: ``get_order(order_id)``
+    for ``cancel_order(order_id)``). Best-ranked first; none twice; chosen tools excluded.
+    """
+    out: list[str] = []
+    taken = set(chosen)
+    for name in chosen:
+        cio = io_of(name)
+        if not changes_state(cio):
+            continue
+        keys = {slot_key(s.name) for s in cio.inputs if s.required and s.kind in ("id", "code")}
+        for cand in candidates:
+            if cand in taken or not keys:
+                continue
+            lio = io_of(cand)
+            req = [slot_key(s.name) for s in lio.inputs if s.required]
+            if changes_state(lio) or len(req) != 1 or req[0] not in keys or service_affinity(lio, cio) < 1.0:
+                continue
+            if not any(slot_key(o.name) == req[0] for o in lio.outputs):
+                continue
+            out.append(cand)
+            taken.add(cand)
+            keys.discard(req[0])
+    return out

@@ -34,8 +34,10 @@ __all__ = [
     "ToolIO",
     "fill_score",
     "flow_score",
+    "is_payload",
     "missing_inputs",
     "name_words",
+    "reads_source",
     "slot_key",
     "tool_io",
 ]
@@ -136,6 +138,11 @@ def _type(schema: dict[str, Any]) -> str:
     return t if isinstance(t, str) else "any"
 
 
+def _items(schema: dict[str, Any]) -> dict[str, Any]:
+    items: Any = schema.get("items")
+    return items if isinstance(items, dict) else {}  # pyright: ignore[reportUnknownVariableType]
+
+
 def _kind(words: frozenset[str], desc: frozenset[str], schema: dict[str, Any]) -> str:
     """What sort of value an input or output holds (decides how a request can give it)."""
     t, fmt = _type(schema), str(schema.get("format") or "")
@@ -157,6 +164,8 @@ def _kind(words: frozenset[str], desc: frozenset[str], schema: dict[str, Any]) -
         return "id"  # an "order number" or "tracking number" is an identifier, not a quantity
     if words & _CODE or ("code" in desc and t == "string" and not words - _WEAK - {"airport", "country", "currency"}):
         return "code"
+    if t == "array" and "name" in words | desc and _type(_items(schema)) in ("string", "any") and words - _WEAK:
+        return "names"  # ``hotel_names``: a list of named things, which a lookup (``get_all_hotels_in_city``) lists
     if t in ("number", "integer"):
         return "number"
     return "text"
@@ -231,6 +240,17 @@ def _weight(w: str) -> float:
 
 
 _COMPATIBLE = {("integer", "number"), ("number", "integer")}
+_SOURCE = frozenset(["file", "filename", "path", "page", "webpage", "document"])
+
+
+def is_payload(slot: IOSlot) -> bool:
+    """Whether an input takes the material a tool works on (``text``, ``content``, ``body``...), not a setting."""
+    return slot.kind == "text" and bool(slot.words & _PAYLOAD)
+
+
+def reads_source(io: ToolIO) -> bool:
+    """Whether a tool takes a web address or a file (its required input) and returns the whole of it."""
+    return any(s.required and (s.kind == "url" or s.words & _SOURCE) for s in io.inputs)
 _SPECIFIC = frozenset({"coord", "email", "url", "ip", "phone"})
 
 
@@ -250,6 +270,8 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
         have: frozenset[str] = out.words | (src.object_words if out.inferred or out.name == "result" else frozenset[str]())
         if dst.kind in _SPECIFIC and out.kind == dst.kind:
             best = max(best, 0.8 if out.inferred else 0.9)  # an email fills an email, whatever the names say
+        if is_payload(dst) and out.type in ("string", "any") and out.name in ("result", "") and reads_source(src):
+            best = max(best, 0.7)  # a reader of a page or file hands over its text
         hit = need & have
         if not hit or (hit <= _WEAK and not (need - _WEAK) <= (have | src.object_words)):
             continue  # "id" alone matches only when the input's other words name this tool's object
@@ -258,7 +280,9 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
         score += 0.8 * sum(_weight(w) for w in rest) / total
         score += 0.1 * min(len((dst.desc - need) & (out.words | src.object_words)), 2)
         clash = dst.type != "any" and out.type != "any" and dst.type != out.type and (dst.type, out.type) not in _COMPATIBLE
-        if clash and not (dst.type == "string" and dst.kind in ("id", "code", "date")):
+        # A string output that lists names fills a list of names; a list fills an input that takes one of its items.
+        listed = (dst.kind == "names" and out.type == "string") or (dst.kind == "text" and out.type == "array")
+        if clash and not listed and not (dst.type == "string" and dst.kind in ("id", "code", "date")):
             score *= 0.5
         if out.inferred:
             score *= 0.8
@@ -288,6 +312,13 @@ _FILE_NAME = re.compile(r"(?<![\w@/.])(?:[\w-]+/)*[\w-]+\.(?:txt|md|csv|tsv|json
 _PASTED = re.compile(r":\s*\S(?:.*\s){3,}", re.S)  # "... this text: <four or more words>"
 _PAYLOAD = frozenset(["text", "content", "contents", "document", "body", "passage"])
 """Words of an input that takes the material a tool works on (``text_stats(text)``), not a parameter of it."""
+# "a channel", "all users", "the channel starting with ...": a thing described, not named ("the channel
+# named X" / "called X" names it, and "the 'general' channel" puts the name first).
+_DESCRIBED = re.compile(
+    r"\b(?:an?|each|every|all|any|which)\s+([a-z]+)\b(?!\s+(?:named|called)\b)"
+    r"|\bthe\s+([a-z]+)\s+(?:that|which|where|who|whose|with|starting|ending|containing|having)\b",
+    re.I,
+)
 _NUMWORDS = frozenset(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty", "hundred", "thousand", "dozen"])
 _NOT_CODES = frozenset(["I", "A", "OK", "AM", "PM", "ID"])
 
@@ -306,10 +337,14 @@ class RequestValues:
     labels: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
     """Per kind (``id``, ``code``), the label of each value ("" when unlabelled)."""
     file_only: bool = False
-    """The request names a file ("notes.txt") and holds no text of its own (quoted or pasted): an input
-    that takes the material a tool works on (``text``, ``content``...) is open, for a reader to fill."""
+    """The request names a file ("notes.txt") or a web page and holds no text of its own (quoted or pasted):
+    an input that takes the material a tool works on (``text``, ``content``, ``body``...) is open, for a
+    reader to fill."""
     squashed: str = ""
     """The request lower-cased without spaces or punctuation ("EasyPost" -> easypost): where a service's name is looked for."""
+    described: frozenset[str] = frozenset()
+    """Things the request describes instead of naming ("*a* channel with the most users", "*the* channel
+    *starting with* ...", "*all* users"): an input that takes one of them by name is open, for a lookup to fill."""
 
     @classmethod
     def of(cls, text: str) -> RequestValues:
@@ -329,10 +364,12 @@ class RequestValues:
             "date": len(_DATE.findall(text)),
             "number": numbers,
         }
+        counts["names"] = quoted  # a list of named things is given only by naming them in quotes
         labels = {"id": ids + [""] * quoted, "code": codes + ids + [""] * quoted}
         # Named files and no text of their own: a tool that works on text needs the file read first.
-        file_only = bool(_FILE_NAME.search(text)) and not quoted and not _PASTED.search(text)
-        return cls(counts, frozenset(_words(text)), labels, file_only, re.sub(r"[^a-z0-9]", "", text.lower()))
+        file_only = bool(_FILE_NAME.search(text) or _URL.search(_EMAIL.sub(" ", text))) and not quoted and not _PASTED.search(text)
+        described = frozenset(w for m in _DESCRIBED.finditer(text) for w in _words(m.group(1) or m.group(2)))
+        return cls(counts, frozenset(_words(text)), labels, file_only, re.sub(r"[^a-z0-9]", "", text.lower()), described)
 
     def available(self, kind: str) -> int:
         if kind in ("text", "option"):
@@ -348,8 +385,9 @@ class RequestValues:
         of a tool whose own name or description uses the label ("parcel 1Z99..."
         for a parcel-tracking tool); an order number stays out of a tracking one.
         """
-        if kind == "text" and self.file_only:
-            return [slot for slot in slots if slot.words & _PAYLOAD]
+        if kind == "text":
+            return [slot for slot in slots if (self.file_only and slot.words & _PAYLOAD)
+                    or (len(slot.words) == 1 and slot.words <= self.described and not slot.words & _PAYLOAD)]
         if kind not in self.labels:
             have = self.available(kind)
             if kind == "coord" and have == 0 and self.words & {"latitude", "longitude", "coordinates"}:
@@ -367,9 +405,20 @@ class RequestValues:
         return out
 
 
+_LINKS = re.compile(r"(?:\s*\b(?:is|are|was|were|be|of|=)\b|\s*[:=])+\W{0,2}$", re.I)
+_OWNER = re.compile(r"([A-Za-z]+)[\s_-]+(?:id|ids|number|no|code|key|identifier)\W{0,2}$", re.I)
+
+
 def _label(text: str, start: int) -> str:
-    """The content word right before position ``start`` ("" if none or a stop word)."""
-    m = re.search(r"([A-Za-z]+)\W{0,2}$", text[:start])
+    """The content word right before position ``start`` ("" if none or a stop word).
+
+    Linking words are skipped ("your user id is raj_7", "order number: 55") and an
+    identifier word takes its owner's name ("reservation IDs XEHM4B" -> reservation),
+    so the value fills inputs of that thing only.
+    """
+    before = _LINKS.sub("", text[:start]) if _LINKS.search(text[:start]) else text[:start]
+    owner = _OWNER.search(before)
+    m = owner or re.search(r"([A-Za-z]+)\W{0,2}$", before)
     if m is None:
         return ""
     words = [_SYNONYMS.get(w, w) for w in tokenize(m.group(1))]

@@ -29,8 +29,9 @@ from collections.abc import Iterable
 
 from agentfn.router.dataflow import IOSlot, ToolIO, name_words, slot_key
 from agentfn.router.servers import server_of
+from agentfn.router.text import split_name
 
-__all__ = ["ID_STEMS", "MAKES", "changes_state", "id_evidence", "needs_same_input", "service_affinity", "service_words"]
+__all__ = ["ID_STEMS", "MAKES", "READS", "changes_state", "id_evidence", "needs_same_input", "service_affinity", "service_words"]
 
 ID_STEMS = frozenset(["id", "key", "code", "symbol", "iata", "icao", "sku", "slug", "handle", "isbn", "number"])
 """Name stems of an identifier field (``skyId``, ``location_key``, ``iata_code``)."""
@@ -89,9 +90,25 @@ MAKES = frozenset(["onboard", "enroll", "generate", "hire", "register", "subscri
 """Verbs of a tool name that make something new besides data flow's actions: such a tool is no lookup."""
 
 
+READS = frozenset(["get", "list", "search", "find", "fetch", "retrieve", "read", "show", "lookup", "look", "query",
+                   "view", "describe", "check", "count", "browse"])
+"""Verbs that only read: a name whose first verb is one of these changes nothing (``get_order``, ``list_refunds``)."""
+
+
 def changes_state(io: ToolIO) -> frozenset[str]:
-    """The verbs of ``io``'s name that change something (``create``, ``send``, ``onboard``...)."""
-    return io.actions | (frozenset(name_words(io.name)) & MAKES)
+    """The verbs of ``io``'s name that change something (``create``, ``send``, ``onboard``...).
+
+    The name's first verb decides: ``get_order`` reads an order (``order`` there is its object),
+    ``order_pizza`` and ``cancel_order`` change something.
+    """
+    changing = io.actions | (frozenset(name_words(io.name)) & MAKES)
+    for raw in split_name(io.name):  # raw words: "get" is a stop word to name_words
+        w = raw.lower()
+        if w in READS:
+            return frozenset()
+        if frozenset(name_words(w)) & changing:
+            break
+    return changing
 
 
 def _id_like(slot: IOSlot) -> bool:

@@ -419,7 +419,7 @@ class Router:
                 io_of=self.io, records=self.index.records, values=values, relevance=_relevance(pool),
             )
             selected = sel.selected
-            ranked = lift_pulled(ranked, sel.pulled, selected)  # pulled producers join the top 5
+            ranked = lift_pulled(ranked, [*sel.pulled, *sel.shown], selected)  # pulled producers join the top 5
         lap("select")
         plan = RoutePlan(ranked=ranked, selected=selected, abstain=abstain, confidence=confidence)
         if self.planner is not None and not abstain:

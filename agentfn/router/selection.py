@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from agentfn.router.chain import plan_flow
+from agentfn.router.chain import inspectors, plan_flow
 from agentfn.router.combine import CoUsage
 from agentfn.router.config import RouterConfig
 from agentfn.router.dataflow import RequestValues, ToolIO
@@ -48,6 +48,9 @@ class Selection:
     """``(producer, consumer)`` pairs: the producer's output fills an input of the consumer."""
     pulled: list[str] = field(default_factory=list[str])
     """Tools that joined only because another chosen tool needs their output."""
+    shown: list[str] = field(default_factory=list[str])
+    """Lookups not selected but worth showing: they read what a selected tool changes
+    (:func:`~agentfn.router.chain.inspectors`); they join the top 5 where room is left."""
 
 
 def select(
@@ -99,7 +102,8 @@ def select(
             chosen, io_of, values, relevance, flow, top=top, min_flow=config.flow_min, max_depth=config.flow_depth
         )
     rank = {n: i for i, (n, _) in enumerate(ranked)}
-    return Selection(order_chain(chosen, edges, positions, rank, co_usage), edges, pulled)
+    shown = inspectors(chosen, [n for n, _ in ranked[: config.inspect_depth]], io_of) if config.inspect_depth else []
+    return Selection(order_chain(chosen, edges, positions, rank, co_usage), edges, pulled, shown)
 
 
 def order_chain(
