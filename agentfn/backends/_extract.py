@@ -45,8 +45,10 @@ default, :func:`~agentfn.backends._extract_words.extraction_rules` turns them of
 parameter whose name is written next to a number ("base 10", "30 seconds") takes that number and is given,
 and the others take only the numbers no name claims; and an optional text parameter without a default,
 of a tool with no required text parameter (Home Assistant's ``area``, ``name``), takes the spans of the
-request whose words no other parameter, enum option or the tool's name claims, instead of being left out. Identifier-like text parameters (``zip``, ``*_id``, ``code``)
-also take the request's digit strings as written.
+request whose words no other parameter, enum option or the tool's name claims, instead of being left out. Identifier text parameters (``zip``, ``*_id``, "IBAN of...") take the request's identifier-shaped
+tokens (of the shape of the description's example, "such as '8JX2WO'") and a text parameter with a date
+pattern in its description (or named ``day``/``*_date``) the request's dates in that pattern, instead of
+word spans (:mod:`agentfn.backends._extract_words`); a date pattern the request quotes ("'HH:MM'") is no span.
 Small models also copy one value into several parameters, so two required text parameters
 must differ (``from_unit`` != ``to_unit``; a directional pair also takes the side its cue in the request
 gives it, :mod:`agentfn.backends._direction`) and the request's numbers go to exactly one of several
@@ -78,7 +80,18 @@ from agentfn._values import (
     times_in,
 )
 from agentfn.backends._direction import directional_options, is_directional_pair
-from agentfn.backends._extract_words import active_rules, free_spans, named_numbers, used_words
+from agentfn.backends._extract_words import (
+    active_rules,
+    date_format,
+    domains_in,
+    format_date,
+    free_spans,
+    identifier_tokens,
+    is_format_template,
+    is_identifier,
+    named_numbers,
+    used_words,
+)
 from agentfn.messages import AssistantMessage, Message, ToolMessage, UserMessage
 
 __all__ = ["ExtractionSources", "extractive_spec", "text_spans"]
@@ -255,13 +268,15 @@ class ExtractionSources:
         named = set(_FILE_NAME.findall(request))  # a file name is a path, not the text to write or read
         quoted = quoted_spans(request)  # quoted text is given whole, not wrapped in the words around it
         spans = [s for s in spans if s and s not in named and not any(q != s and q in s for q in quoted)
+                 and not is_format_template(s)  # "in the format 'HH:MM'" names a format, not a value
                  and s.count('"') % 2 == 0 and s.count("“") == s.count("”")]  # no quote cut in half
         return list(dict.fromkeys(spans))[:MAX_CANDIDATES]
 
     def of_kind(self, kind: str) -> list[str]:
         request = self.request
         if kind == "url":
-            return re.findall(r"https?://[^\s'\"<>]+[^\s'\"<>.,;:!?)]", request)
+            urls = re.findall(r"https?://[^\s'\"<>]+[^\s'\"<>.,;:!?)]", request)
+            return list(dict.fromkeys([*urls, *domains_in(request)]))
         if kind == "file":
             files = _FILE_NAME.findall(request)
             words = [w.strip(_TRIM) for w in request.split() if len(w.strip(_TRIM)) > 1]
@@ -359,6 +374,8 @@ def _narrow(
             return {"enum": values, **_described(schema)} if values else {}
     elif kind == "date":
         values = sources.dates()
+        if pattern := date_format("", str(schema.get("description", ""))):  # "in the format 'YYYY-MM-DD HH:MM'"
+            values = list(dict.fromkeys(f for d in values if (f := format_date(d, pattern)))) or values
     elif kind == "timezone":
         values = _mentioned_zones(sources.request)
         if not values:
@@ -383,9 +400,11 @@ def _narrow(
             first = sources.request.splitlines()[0] if sources.request else ""
             values = free_spans([*quoted_spans(sources.request), *text_spans(first)], used)
             return {**schema, "enum": values[:MAX_CANDIDATES]} if values else {}
-        values = sources.strings()
-        if _IDENTIFIER.search(name):  # a zip code or an id may be all digits
-            values += [v for v in re.findall(r"(?<![\w.])\d[\d-]*\d(?!\w|\.\d)", sources.request) if v not in values]
+        description = str(schema.get("description", ""))
+        pattern = date_format(name, description)
+        formatted = [f for d in sources.dates() if (f := format_date(d, pattern))] if pattern else []
+        ids = identifier_tokens(sources.request, description) if is_identifier(name, description) else []
+        values = list(dict.fromkeys(formatted)) or ids or sources.strings()  # a day, an id: not word spans
     else:
         return None
     if not values:
@@ -443,9 +462,6 @@ def _filters(name: str, request: str) -> bool:
     """Whether the request asks for a filter: it names the parameter, a glob, an extension or a kind of file."""
     return _named(name, request) or _FILTER_WORDS.search(request) is not None
 
-
-_IDENTIFIER = re.compile(r"(?:^|_)(?:id|zip|zipcode|postcode|postal|code|number|no|phone|pin|account)(?:$|_)|[a-z](?:Id|Code|Number)$",
-                         re.I)
 
 
 def _name_words(name: str, request: str, shortest: int) -> tuple[list[str], set[str]]:
@@ -551,7 +567,8 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
                 options = listed_options(sources.request)
                 if options:  # the request lists the choices: pass them all
                     props[name] = {"type": "array", "enum": [options], **_described(schema)}
-                elif narrowed_items := _narrow(items, "text", sources, True, name):
+                elif narrowed_items := _narrow({**items, **_described(schema)} if "description" not in items else items,
+                                               "text", sources, True, name):
                     props[name] = {**schema, "items": narrowed_items}
             continue
         options = schema.get("anyOf")

@@ -14,6 +14,16 @@ Two rules of :func:`agentfn.backends._extract.extractive_spec` read the request 
   parameter or the tool, and no word naming one of another parameter's enum options
   ("the *lights*" is ``domain: light``, not a name). Without the rule such a parameter is left out.
 
+Three shapes of value are read here too (no rule switch: they only replace spans no such value fits):
+
+* :func:`identifier_tokens`: an identifier parameter (``reservation_id``, ``user_id``, an IBAN, a file
+  ID) takes the request's identifier-shaped tokens (letters with digits, ``snake_case_123``, digit
+  strings) instead of word spans; when its description gives an example ("such as '8JX2WO'") only
+  the tokens of the example's shape (the same classes of characters and separators);
+* :func:`date_format`: a text parameter whose description gives a date pattern ("format
+  YYYY-MM-DD", "'YYYY-MM-DD HH:MM'") or that is named ``day``/``*_date`` takes dates, written in that pattern;
+* :func:`domains_in`: a URL parameter also takes bare domains ("www.example.com").
+
 Both rules are on by default; :func:`extraction_rules` turns them off for a block (benchmarks compare
 the arms side by side in one run).
 """
@@ -29,8 +39,14 @@ from typing import Any, cast
 __all__ = [
     "EXTRACTION_RULES",
     "active_rules",
+    "date_format",
+    "domains_in",
     "extraction_rules",
+    "format_date",
     "free_spans",
+    "identifier_tokens",
+    "is_format_template",
+    "is_identifier",
     "name_words",
     "named_numbers",
     "used_words",
@@ -153,3 +169,88 @@ def free_spans(spans: Iterable[str], used: set[str]) -> list[str]:
 
 
 _BARE_NUMBER = re.compile(r"[-+]?[\d.,%]+")
+
+
+_ID_NAME = re.compile(r"(?:^|_)(?:id|ids|zip|zipcode|postcode|postal|code|number|no|phone|pin|account|iban)(?:$|_)"
+                      r"|[a-z](?:Id|Code|Number)$", re.I)
+_ID_WORDS = re.compile(r"\b(?:ID|IBAN|identifier|confirmation number|reservation number|order number|email address(?:es)?)\b")
+_EXAMPLE = re.compile(r"(?:such as|e\.g\.|for example|for instance|like|example)[:,]?\s*['\"`]([^'\"`\s]+)['\"`]", re.I)
+_ID_TOKEN = re.compile(r"[A-Za-z0-9][\w.@+-]*[A-Za-z0-9]|\d")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def is_identifier(name: str, description: str) -> bool:
+    """Whether a text parameter holds an identifier: its name (``*_id``, ``zip``, ``account``) or its
+    description ("The reservation ID", "IBAN of the recipient") says so."""
+    return bool(_ID_NAME.search(name) or _ID_WORDS.search(description))
+
+
+def _signature(token: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    classes = frozenset("A" if c.isupper() else "a" if c.isalpha() else "9" for c in token if c.isalnum())
+    return classes, tuple(c for c in token if not c.isalnum())
+
+
+def identifier_tokens(request: str, description: str = "") -> list[str]:
+    """The request's identifier-shaped tokens (see the module docstring), of the example's shape when the
+    description gives one and some token has it."""
+    found: list[str] = []
+    for match in _ID_TOKEN.finditer(request):
+        token = match.group()
+        if _ISO_DAY.match(token) or re.fullmatch(r"\d+[.,]\d+", token):
+            continue  # a date or a decimal number is not an identifier
+        digits = any(c.isdigit() for c in token)
+        letters = any(c.isalpha() for c in token)
+        email = "@" in token and "." in token.split("@")[-1]
+        if (digits and letters) or token.isdigit() or (len(token) >= 5 and token.isupper()) or email:
+            found.append(token)
+    found = list(dict.fromkeys(found))
+    emails = [t for t in found if "@" in t]
+    if emails and re.search(r"\be-?mail", description, re.I):
+        return emails  # "the email addresses of the recipients"
+    examples = _EXAMPLE.findall(description)
+    if examples:
+        shapes = {_signature(e): len(e) for e in examples}
+        shaped = [t for t in found if _signature(t) in shapes and 0.5 <= len(t) / shapes[_signature(t)] <= 2]
+        return shaped or found
+    return found
+
+
+_TEMPLATE = re.compile(r"^(?:YYYY|YY|MM|DD|HH|hh|mm|ss|SS)(?:[-:/ .T]?(?:YYYY|YY|MM|DD|HH|hh|mm|ss|SS))*$")
+
+
+def is_format_template(text: str) -> bool:
+    """Whether ``text`` is a date or time pattern ("YYYY-MM-DD HH:MM", "HH:MM"): a format, not a value."""
+    return bool(_TEMPLATE.match(text.strip()))
+
+
+def date_format(name: str, description: str) -> str | None:
+    """The date pattern a text parameter's description gives ("YYYY-MM-DD", "YYYY-MM-DD HH:MM"), or
+    "YYYY-MM-DD" for a parameter named ``day``/``date``/``*_date``; None otherwise."""
+    found = re.search(r"YYYY-MM-DD(?:[ T]HH:MM(?::SS)?)?", description)
+    if found:
+        return found.group()
+    words = name_words(name)
+    return "YYYY-MM-DD" if words and words[-1] in ("day", "date") else None
+
+
+def format_date(value: str, pattern: str) -> str | None:
+    """``value`` (an ISO date or date-time) written in ``pattern``, or None when it lacks a part the pattern needs."""
+    day, _, time = value.partition("T")
+    if not _ISO_DAY.fullmatch(day):
+        return None
+    if "HH" not in pattern:
+        return day
+    if not time:
+        return None
+    sep = "T" if "THH" in pattern else " "
+    return f"{day}{sep}{time[:8] if pattern.endswith(':SS') else time[:5]}"
+
+
+_DOMAIN = re.compile(r"(?<![\w@/.-])(?:www\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*"
+                     r"\.(?:com|org|net|io|dev|ai|edu|gov|co|uk|de|fr|info|app)(?:/[^\s'\"<>]*[^\s'\"<>.,;:!?)])?(?![\w@-])",
+                     re.I)
+
+
+def domains_in(request: str) -> list[str]:
+    """Bare domains and their paths written in ``request`` ("www.example.com", "example.org/docs")."""
+    return list(dict.fromkeys(m.group() for m in _DOMAIN.finditer(request)))

@@ -13,7 +13,11 @@ the tools in the request. So for a *forced* call (``tool_choice`` a tool name, o
 * **bounded**: ``maxLength`` on free strings, ``maxItems`` on arrays
   (:func:`agentfn.backends._constrain.bounded_schema`), so greedy decoding cannot repeat inside a
   string or a list until the token limit;
-* marked ``"strict": true``, so a server that enforces only strict tools enforces these.
+* marked ``"strict": true``, so a server that enforces only strict tools enforces these;
+* **compacted** (:mod:`agentfn.backends._compact`): the server renders the schema into the prompt, so a
+  narrowed schema keeps at most a few dozen options per parameter and stays within a fixed size of
+  the original; past that, or past ``max_request_tokens`` for the whole request, the wider schema
+  (the original, bounded) is sent instead: a request that fits without narrowing is never made to overflow.
 
 The server renders the same schemas into the prompt (a request has one schema per tool); only the
 forced tools are changed, the other offered tools are sent as they are.
@@ -35,6 +39,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+from agentfn.backends._compact import compact_parameters, estimate_tokens
 from agentfn.backends._constrain import bounded_schema, is_call_forced
 from agentfn.backends._decoding import retry_sampling_temperature
 from agentfn.backends._extract import ExtractionSources, extractive_spec
@@ -92,11 +97,14 @@ def forced_call_tools(
     max_string_length: int | None,
     max_items: int | None,
     today: str | None = None,
+    max_request_tokens: int | None = None,
 ) -> tuple[list[dict[str, Any]], bool]:
     """The tool specs to send for a forced call, and whether any was changed.
 
-    The forced tools (all for ``required``, the named one otherwise) are narrowed (``extractive``),
-    bounded (unless both bounds are None) and marked strict; the others are sent unchanged.
+    The forced tools (all for ``required``, the named one otherwise) are narrowed (``extractive``) and
+    compacted, bounded (unless both bounds are None) and marked strict; the others are sent unchanged.
+    With ``max_request_tokens``, a narrowed tool whose request (messages and tools, :func:`estimate_tokens`)
+    would pass it is sent with its original schema (bounded) instead.
     """
     out: list[dict[str, Any]] = []
     changed = False
@@ -104,22 +112,33 @@ def forced_call_tools(
     if not is_call_forced(tool_choice) or not (extractive or bound):
         return [dict(t) for t in tools], False
     day = today or dt.date.today().isoformat()
+    sources: ExtractionSources | None = None
+    wide: list[dict[str, Any]] = []
     for spec in tools:
         fn = _function(spec)
         if tool_choice != "required" and fn.get("name") != tool_choice:
             out.append(dict(spec))
+            wide.append(dict(spec))
             continue
-        new = dict(spec)
+        original: Any = fn.get("parameters") or {"type": "object", "properties": {}}
+        params = original
         if extractive:  # a retry of a failed call avoids its values
-            new = extractive_spec(new, ExtractionSources.from_messages(messages, day, str(fn.get("name", ""))))
-        fn = _function(new)
-        params: Any = fn.get("parameters") or {"type": "object", "properties": {}}
+            sources = ExtractionSources.from_messages(messages, day, str(fn.get("name", "")))
+            narrowed: Any = _function(extractive_spec(dict(spec), sources)).get("parameters") or original
+            params, _ = compact_parameters(narrowed, original, sources.request)
         if bound:
             params = bounded_schema(params, max_string_length=max_string_length, max_items=max_items)
+            original = bounded_schema(original, max_string_length=max_string_length, max_items=max_items)
         new_fn = {**fn, "parameters": params, "strict": True}
         if new_fn != _function(spec):
             changed = True
-        out.append({**new, "function": new_fn})
+        out.append({**spec, "function": new_fn})
+        wide.append({**spec, "function": {**fn, "parameters": original, "strict": True}})
+    if max_request_tokens is not None and sources is not None and out != wide:
+        sent = [m.model_dump(mode="json") for m in messages]
+        if estimate_tokens([sent, out]) > max_request_tokens:
+            out = wide  # the narrowed request would not fit: the wider schema
+            changed = any(w != dict(t) for w, t in zip(wide, tools, strict=True))
     return out, changed
 
 

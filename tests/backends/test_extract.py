@@ -308,3 +308,33 @@ def test_optional_text_stays_out_when_a_required_text_parameter_takes_the_words(
         "city": {"type": "string"}, "unit": {"type": "string", "description": "celsius or fahrenheit"}}}}
     props = _narrowed(spec, "What is the weather in Paris?")["parameters"]["properties"]
     assert "Paris" in props["city"]["enum"] and "unit" not in props
+
+
+def test_identifiers_of_the_examples_shape_dates_in_the_described_format_and_bare_domains() -> None:
+    spec = _foreign({
+        "reservation_id": {"type": "string", "description": "The reservation ID, such as '8JX2WO'."},
+        "user_id": {"type": "string", "description": "The user ID, such as 'sara_doe_496'."},
+        "day": {"type": "string", "description": "The day. Must be in format YYYY-MM-DD."},
+        "start": {"type": "string", "description": "Start, in the format 'YYYY-MM-DD HH:MM'."},
+        "url": {"type": "string", "description": "The URL of the webpage."},
+        "recipients": {"type": "array", "items": {"type": "string"}, "description": "The email addresses."},
+    }, ["reservation_id", "user_id", "day", "start", "url", "recipients"])
+    text = ("Move reservation EUJUY6 of user lucas_brown_4047 (flight HAT045) to 2024-05-15 at 9:30, "
+            "then read www.example-news.com and mail bob@example.org. Answer in the format 'HH:MM'.")
+    props = extractive_spec(spec, ExtractionSources(text, "2026-01-05"))["function"]["parameters"]
+    ids: list[str] = []
+    for branch in props.get("anyOf", [props]):  # two required texts: alternatives that differ
+        ids += [v for v in branch["properties"]["reservation_id"]["enum"] if v not in ids]
+    props = props.get("properties") or props["anyOf"][0]["properties"]
+    assert sorted(ids) == ["EUJUY6", "HAT045"]  # the example's shape: capitals and digits
+    assert props["user_id"]["enum"] == ["lucas_brown_4047"]
+    assert props["day"]["enum"] == ["2024-05-15"]
+    assert props["start"]["enum"] == ["2024-05-15 09:30"]
+    assert props["url"]["enum"] == ["www.example-news.com"]
+    assert props["recipients"]["items"]["enum"] == ["bob@example.org"]
+
+
+def test_a_quoted_format_is_not_a_span_of_free_text() -> None:
+    spec = _foreign({"query": {"type": "string"}}, ["query"])
+    props = extractive_spec(spec, ExtractionSources("Find the hiking trip. Give the time in the format 'HH:MM'."))
+    assert not {"HH:MM", "MM"} & set(props["function"]["parameters"]["properties"]["query"]["enum"])

@@ -184,3 +184,74 @@ def test_policy_helpers() -> None:
     tools, changed = forced_call_tools([CONVERT], "convert", [UserMessage(content=ASK)], extractive=False,
                                        max_string_length=None, max_items=None)
     assert not changed and tools == [CONVERT]
+
+
+# --- compaction: a narrowed schema must fit where the original fits -----------------------------
+
+LONG_TASK = (
+    "You think that you've added insurance to your upcoming flight but it's not showing up online. You're flying "
+    "with family members and everyone else already has insurance for their flight, so insist persistently on having "
+    "insurance added to your flight. Your user id is sophia_taylor_9065. The reservation number is PEP4E0. You want "
+    "the agent to add it for free because the website was broken when you booked, and you will not accept any other "
+    "offer, a voucher or a refund of the difference; if the agent refuses, ask for a supervisor and repeat the request."
+)
+MANY: dict[str, Any] = {"type": "function", "function": {
+    "name": "update_booking", "parameters": {"type": "object", "properties": {
+        **{f"note_{i}": {"type": "string", "description": f"Free note number {i}."} for i in range(6)},
+        "title": {"type": "string"}, "body": {"type": "string"}, "reason": {"type": "string"},
+        "reservation_id": {"type": "string", "description": "The reservation ID, such as '8JX2WO'."},
+    }, "required": ["title", "body", "reason", "reservation_id"]}}}
+
+
+def _chars(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":")))
+
+
+def test_long_request_and_many_parameters_give_a_bounded_schema() -> None:
+    from agentfn.backends._compact import EXTRA_SCHEMA_CHARS, MAX_SERVED_OPTIONS
+    from agentfn.backends._extract import ExtractionSources, extractive_spec
+
+    messages = [UserMessage(content=LONG_TASK)]
+    raw = extractive_spec(MANY, ExtractionSources.from_messages(messages, "2026-01-01", "update_booking"))
+    original = MANY["function"]["parameters"]
+    assert _chars(raw["function"]["parameters"]) > _chars(original) + 10 * EXTRA_SCHEMA_CHARS  # what overflowed
+    sent, changed = forced_call_tools([MANY], "update_booking", messages, extractive=True,
+                                      max_string_length=200, max_items=16)
+    params = sent[0]["function"]["parameters"]
+    assert changed and _chars(params) <= _chars(original) + EXTRA_SCHEMA_CHARS + 400  # + the bounds added
+
+    def enums(node: Any) -> list[list[Any]]:
+        if isinstance(node, dict):
+            found = [node["enum"]] if isinstance(node.get("enum"), list) else []
+            return found + [e for v in node.values() for e in enums(v)]
+        return [e for v in node for e in enums(v)] if isinstance(node, list) else []
+
+    assert all(len(e) <= MAX_SERVED_OPTIONS for e in enums(params))
+    assert params["properties"]["reservation_id"]["enum"] == ["PEP4E0"]  # the id of the example's shape
+
+
+def test_the_wider_schema_is_sent_when_the_narrowed_request_would_not_fit() -> None:
+    from agentfn.backends._compact import estimate_tokens
+
+    messages = [UserMessage(content=LONG_TASK)]
+    narrow, _ = forced_call_tools([MANY], "update_booking", messages, extractive=True, max_string_length=200, max_items=16)
+    wide, _ = forced_call_tools([MANY], "update_booking", messages, extractive=False, max_string_length=200, max_items=16)
+    sent = [m.model_dump(mode="json") for m in messages]
+    limit = (estimate_tokens([sent, narrow]) + estimate_tokens([sent, wide])) // 2  # the wide fits, the narrow not
+    out, _ = forced_call_tools([MANY], "update_booking", messages, extractive=True, max_string_length=200,
+                               max_items=16, max_request_tokens=limit)
+    assert out == wide and estimate_tokens([sent, out]) <= limit
+    roomy, _ = forced_call_tools([MANY], "update_booking", messages, extractive=True, max_string_length=200,
+                                 max_items=16, max_request_tokens=10 * limit)
+    assert roomy == narrow
+
+
+def test_compact_options_prefers_quoted_text_and_identifiers_and_drops_long_spans() -> None:
+    from agentfn.backends._compact import compact_options
+
+    request = "Please email 'Important message!' to the whole team at mark.black-2134@gmail.com today"
+    options = [request, "Please email", "email", "EMAIL", "Important message!", "mark.black-2134@gmail.com",
+               "the whole team at mark.black-2134@gmail.com today and more words here", 3]
+    kept = compact_options(options, request, limit=4)
+    assert kept == ["Please email", "Important message!", "mark.black-2134@gmail.com", 3]
+    assert compact_options(options, request, limit=40)[:3] == ["Please email", "email", "Important message!"]
