@@ -34,7 +34,9 @@ page says when they did). Every arm runs the real agent loop
 * ``a+x0``/``c+x0``: ``a+x``/``c+x`` with the extraction rules before :mod:`agentfn.backends._extract_words`
   (every rule of :data:`~agentfn.backends._extract_words.EXTRACTION_RULES` off: numbers not bound to the
   parameter named next to them, optional text without a default left out), so each rule's effect is
-  measured side by side in one run.
+  measured side by side in one run;
+* ``a+x1``/``c+x1``: ``a+x``/``c+x`` without the ``shaped_values`` rule (identifiers of the shape the
+  description's example shows, dates in its pattern, bare domains as URLs): the rules before it.
 
 With ``--base-url`` (an OpenAI-compatible server such as vLLM: :class:`~agentfn.backends.openai_compat.OpenAIModel`)
 "extractive" arms send the forced tool's schema narrowed by the extractive constraints and bounded, and
@@ -78,6 +80,8 @@ ARMS: dict[str, str] = {
     "c+x": "gold tool forced + extractive",
     "a+x0": "Router top-1 forced + extractive, earlier rules",
     "c+x0": "gold tool forced + extractive, earlier rules",
+    "a+x1": "Router top-1 forced + extractive, without shaped values",
+    "c+x1": "gold tool forced + extractive, without shaped values",
     "d": "model chooses among router's 4",
 }
 ROUTE_K = 40
@@ -323,9 +327,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             inner.max_call_tokens = call_cap
     model = _memo_model(inner, call_cap if served else None)
     extractive_possible = hasattr(model.inner, "extractive")
-    arm_router = {"a": "Router", "a+x": "Router", "a+x0": "Router", "b": "SlotRouter", "f": "FillRouter", "d": "Router"}
-    constrained_arms = ("a+x", "b", "f", "c+x", "a+x0", "c+x0")
-    earlier = ("a+x0", "c+x0")  # the extraction rules before named numbers and optional text spans
+    arm_router = {"a": "Router", "a+x": "Router", "a+x0": "Router", "a+x1": "Router", "b": "SlotRouter", "f": "FillRouter", "d": "Router"}
+    constrained_arms = ("a+x", "b", "f", "c+x", "a+x0", "c+x0", "a+x1", "c+x1")
+    earlier = {"a+x0": (), "c+x0": (),  # the extraction rules before named numbers and optional text spans
+               "a+x1": ("named_numbers", "optional_text_spans"), "c+x1": ("named_numbers", "optional_text_spans")}
     results: dict[str, Any] = {}
     for arm in args.arms.split(","):
         by_id = {c.case.id: c for c in cases}
@@ -344,7 +349,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"arm {arm}: {ARMS[arm]} ...", flush=True)
         model.saved.clear()
         started = time.perf_counter()
-        with extraction_rules(() if arm in earlier else EXTRACTION_RULES):
+        with extraction_rules(earlier.get(arm, EXTRACTION_RULES)):
             report = asyncio.run(evaluate_calls(model, toolset, run_cases, max_steps=1, concurrency=args.concurrency,
                                                 **settings))
         wall = time.perf_counter() - started

@@ -40,7 +40,7 @@ languages, glob patterns) and required parameters with no candidates stay as the
 An optional time zone becomes required when the request names two zones (the pair must differ).
 Optional parameters the request gives no value for are left out (their default applies):
 optional free text unless the request names the parameter ("... as *subject*"), optional numbers and
-time zones when the request holds none. Two rules of :mod:`agentfn.backends._extract_words` (on by
+time zones when the request holds none. The rules of :mod:`agentfn.backends._extract_words` (on by
 default, :func:`~agentfn.backends._extract_words.extraction_rules` turns them off) refine this: a number
 parameter whose name is written next to a number ("base 10", "30 seconds") takes that number and is given,
 and the others take only the numbers no name claims; and an optional text parameter without a default,
@@ -84,12 +84,14 @@ from agentfn.backends._extract_words import (
     active_rules,
     date_format,
     domains_in,
+    exclusive_branches,
     format_date,
     free_spans,
     identifier_tokens,
     is_format_template,
     is_identifier,
     named_numbers,
+    placed_spans,
     used_words,
 )
 from agentfn.messages import AssistantMessage, Message, ToolMessage, UserMessage
@@ -267,8 +269,9 @@ class ExtractionSources:
         spans += text_spans(request.splitlines()[0] if request else "")
         named = set(_FILE_NAME.findall(request))  # a file name is a path, not the text to write or read
         quoted = quoted_spans(request)  # quoted text is given whole, not wrapped in the words around it
+        shaped = "shaped_values" in active_rules()
         spans = [s for s in spans if s and s not in named and not any(q != s and q in s for q in quoted)
-                 and not is_format_template(s)  # "in the format 'HH:MM'" names a format, not a value
+                 and not (shaped and is_format_template(s))  # "in the format 'HH:MM'" names a format, not a value
                  and s.count('"') % 2 == 0 and s.count("“") == s.count("”")]  # no quote cut in half
         return list(dict.fromkeys(spans))[:MAX_CANDIDATES]
 
@@ -276,7 +279,7 @@ class ExtractionSources:
         request = self.request
         if kind == "url":
             urls = re.findall(r"https?://[^\s'\"<>]+[^\s'\"<>.,;:!?)]", request)
-            return list(dict.fromkeys([*urls, *domains_in(request)]))
+            return list(dict.fromkeys([*urls, *(domains_in(request) if "shaped_values" in active_rules() else [])]))
         if kind == "file":
             files = _FILE_NAME.findall(request)
             words = [w.strip(_TRIM) for w in request.split() if len(w.strip(_TRIM)) > 1]
@@ -374,7 +377,7 @@ def _narrow(
             return {"enum": values, **_described(schema)} if values else {}
     elif kind == "date":
         values = sources.dates()
-        if pattern := date_format("", str(schema.get("description", ""))):  # "in the format 'YYYY-MM-DD HH:MM'"
+        if "shaped_values" in active_rules() and (pattern := date_format("", str(schema.get("description", "")))):  # "in the format 'YYYY-MM-DD HH:MM'"
             values = list(dict.fromkeys(f for d in values if (f := format_date(d, pattern)))) or values
     elif kind == "timezone":
         values = _mentioned_zones(sources.request)
@@ -399,12 +402,17 @@ def _narrow(
                 return {}  # optional free text the request does not name (a style, an encoding): the default
             first = sources.request.splitlines()[0] if sources.request else ""
             values = free_spans([*quoted_spans(sources.request), *text_spans(first)], used)
-            return {**schema, "enum": values[:MAX_CANDIDATES]} if values else {}
+            if "exclusive_spans" in active_rules():
+                values = placed_spans(values, name, sources.request)
+            return {**schema, "enum": values[:MAX_CANDIDATES], _SPANS: True} if values else {}
         description = str(schema.get("description", ""))
-        pattern = date_format(name, description)
+        shaped = "shaped_values" in active_rules()
+        pattern = date_format(name, description) if shaped else None
         formatted = [f for d in sources.dates() if (f := format_date(d, pattern))] if pattern else []
-        ids = identifier_tokens(sources.request, description) if is_identifier(name, description) else []
+        ids = identifier_tokens(sources.request, description) if shaped and is_identifier(name, description) else []
         values = list(dict.fromkeys(formatted)) or ids or sources.strings()  # a day, an id: not word spans
+        if not shaped and _IDENTIFIER.search(name):  # the earlier rule: a zip code or an id may be all digits
+            values += [v for v in re.findall(r"(?<![\w.])\d[\d-]*\d(?!\w|\.\d)", sources.request) if v not in values]
     else:
         return None
     if not values:
@@ -462,6 +470,13 @@ def _filters(name: str, request: str) -> bool:
     """Whether the request asks for a filter: it names the parameter, a glob, an extension or a kind of file."""
     return _named(name, request) or _FILTER_WORDS.search(request) is not None
 
+
+
+_IDENTIFIER = re.compile(r"(?:^|_)(?:id|zip|zipcode|postcode|postal|code|number|no|phone|pin|account)(?:$|_)|[a-z](?:Id|Code|Number)$",
+                         re.I)
+
+
+_SPANS = "x-free-spans"  # marks an optional parameter narrowed to free spans (removed before the spec is returned)
 
 
 def _name_words(name: str, request: str, shortest: int) -> tuple[list[str], set[str]]:
@@ -618,9 +633,12 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
     def kind_of(n: str) -> str:
         return "timezone" if n in zones else parameter_kind(n, props[n])
 
+    spans = [n for n, s in props.items() if isinstance(s, dict) and cast("dict[str, Any]", s).pop(_SPANS, None)]
     pairs = [(a, b) for i, a in enumerate(texts) for b in texts[i + 1 :] if kind_of(a) == kind_of(b)]
     if pairs and (pair := _distinct_pair(params, *pairs[0], sources.request)) is not None:
         fn["parameters"] = pair
     elif len(optional_numbers) >= 2:
         fn["parameters"] = _one_of_numbers(params, optional_numbers, sources.request)
+    elif len(spans) >= 2 and "exclusive_spans" in active_rules():
+        fn["parameters"] = exclusive_branches(params, spans)
     return out

@@ -1,6 +1,6 @@
 """Which words of a request belong to which parameter: numbers a parameter name cues, and the spans left free.
 
-Two rules of :func:`agentfn.backends._extract.extractive_spec` read the request this way:
+Rules of :func:`agentfn.backends._extract.extractive_spec` read the request this way:
 
 * ``named_numbers``: a number parameter whose name is written next to a number of the request
   ("a triangle with *base* 10 and *height* 5", "10 *minutes* and 30 *seconds*", "a *radius* of 4")
@@ -14,7 +14,13 @@ Two rules of :func:`agentfn.backends._extract.extractive_spec` read the request 
   parameter or the tool, and no word naming one of another parameter's enum options
   ("the *lights*" is ``domain: light``, not a name). Without the rule such a parameter is left out.
 
-Three shapes of value are read here too (no rule switch: they only replace spans no such value fits):
+Rule ``exclusive_spans`` refines ``optional_text_spans`` (:func:`placed_spans`, :func:`exclusive_branches`): a
+free span is never the request's first word alone (the command's verb: "*set* kitchen fans", "*close*
+the door"); a parameter whose own name is written in the request ("the second *floor*") takes only the
+spans holding it; and of several such parameters (``name``, ``area``, ``floor``) at most one is given (a
+small model otherwise copies "kitchen" into all three).
+
+Rule ``shaped_values`` reads three shapes of value (they replace the word spans where such a value fits):
 
 * :func:`identifier_tokens`: an identifier parameter (``reservation_id``, ``user_id``, an IBAN, a file
   ID) takes the request's identifier-shaped tokens (letters with digits, ``snake_case_123``, digit
@@ -24,7 +30,7 @@ Three shapes of value are read here too (no rule switch: they only replace spans
   YYYY-MM-DD", "'YYYY-MM-DD HH:MM'") or that is named ``day``/``*_date`` takes dates, written in that pattern;
 * :func:`domains_in`: a URL parameter also takes bare domains ("www.example.com").
 
-Both rules are on by default; :func:`extraction_rules` turns them off for a block (benchmarks compare
+The rules are on by default; :func:`extraction_rules` turns them off for a block (benchmarks compare
 the arms side by side in one run).
 """
 
@@ -41,6 +47,7 @@ __all__ = [
     "active_rules",
     "date_format",
     "domains_in",
+    "exclusive_branches",
     "extraction_rules",
     "format_date",
     "free_spans",
@@ -49,10 +56,11 @@ __all__ = [
     "is_identifier",
     "name_words",
     "named_numbers",
+    "placed_spans",
     "used_words",
 ]
 
-EXTRACTION_RULES: tuple[str, ...] = ("named_numbers", "optional_text_spans")
+EXTRACTION_RULES: tuple[str, ...] = ("named_numbers", "optional_text_spans", "shaped_values", "exclusive_spans")
 """The rules :func:`extraction_rules` can turn off (all are on by default)."""
 
 _RULES: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
@@ -254,3 +262,24 @@ _DOMAIN = re.compile(r"(?<![\w@/.-])(?:www\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:
 def domains_in(request: str) -> list[str]:
     """Bare domains and their paths written in ``request`` ("www.example.com", "example.org/docs")."""
     return list(dict.fromkeys(m.group() for m in _DOMAIN.finditer(request)))
+
+
+def placed_spans(spans: Sequence[str], name: str, request: str) -> list[str]:
+    """The free ``spans`` of parameter ``name`` under rule ``exclusive_spans`` (see the module docstring)."""
+    words = request.split()
+    lead = words[0].lower() if len(words) > 1 else None
+    kept = [s for s in spans if s.lower() != lead]
+    own = set(name_words(name))
+    holding = [s for s in kept if own & {_singular(w.lower()) for w in re.findall(r"[A-Za-z]+", s)}]
+    return holding or kept
+
+
+def exclusive_branches(params: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """``params`` (an object schema) as alternatives in which at most one of the optional parameters ``names`` is given."""
+    props = cast("Mapping[str, Any]", params.get("properties") or {})
+    base = {k: v for k, v in props.items() if k not in names}
+    required = list(cast("list[str]", params.get("required") or []))
+    branches = [{"type": "object", "properties": {**base, n: props[n]}, "required": [*required, n],
+                 "additionalProperties": False} for n in names]
+    branches.append({"type": "object", "properties": base, "required": required, "additionalProperties": False})
+    return {"anyOf": branches}

@@ -277,11 +277,14 @@ def test_numbers_go_to_the_parameter_their_name_is_written_next_to() -> None:
 
 
 def test_optional_text_without_a_default_takes_free_spans_of_the_request() -> None:
-    props = _narrowed(_TIMER, "remove 30 seconds from the kitchen timer")["parameters"]["properties"]
+    from agentfn.backends._extract_words import extraction_rules
+
+    with extraction_rules(["named_numbers", "optional_text_spans"]):
+        props = _narrowed(_TIMER, "remove 30 seconds from the kitchen timer")["parameters"]["properties"]
+        lights = _narrowed(_TIMER, "turn on the lights in the kitchen")["parameters"]["properties"]
     # no number, no word naming another parameter or the tool ("seconds", "timer")
     assert props["area"]["enum"] == ["remove", "kitchen"] == props["name"]["enum"]
     assert "style" not in props  # optional with a default: the default applies
-    lights = _narrowed(_TIMER, "turn on the lights in the kitchen")["parameters"]["properties"]
     assert "kitchen" in lights["area"]["enum"]
     assert not any("light" in v for v in lights["area"]["enum"])  # "lights" names domain's option light
     assert lights["domain"]["enum"] == ["light"]
@@ -338,3 +341,15 @@ def test_a_quoted_format_is_not_a_span_of_free_text() -> None:
     spec = _foreign({"query": {"type": "string"}}, ["query"])
     props = extractive_spec(spec, ExtractionSources("Find the hiking trip. Give the time in the format 'HH:MM'."))
     assert not {"HH:MM", "MM"} & set(props["function"]["parameters"]["properties"]["query"]["enum"])
+
+
+def test_exclusive_spans_drop_the_verb_and_give_at_most_one_of_the_span_parameters() -> None:
+    params = _narrowed(_TIMER, "remove 30 seconds from the kitchen timer")["parameters"]
+    branches = params["anyOf"]
+    given = [[n for n in ("name", "area") if n in b["properties"]] for b in branches]
+    assert sorted(given) == [[], ["area"], ["name"]]  # one of them, or neither
+    for branch in branches:
+        for n in ("name", "area"):
+            if n in branch["properties"]:
+                assert branch["properties"][n]["enum"] == ["kitchen"]  # "remove" is the command's verb
+                assert "x-free-spans" not in branch["properties"][n]
