@@ -316,7 +316,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print(f"{len(cases)} of {len(all_cases)} cases; registry {len(toolset)} tools", flush=True)
     plans, routers = _variants(data, specs)
     started = time.perf_counter()
-    routing = _routing(plans, routers, all_cases)
+    routing = {} if args.skip_routing else _routing(plans, routers, all_cases)
     print(f"routing variants over {len(all_cases)} cases in {time.perf_counter() - started:.0f} s", flush=True)
     inner = _model(args)
     call_cap = None
@@ -510,6 +510,8 @@ def main(argv: list[str] | None = None) -> None:
                                                 "results/foreign_calls_served.json with --base-url)")
     ap.add_argument("--merge", nargs="+", default=None,
                     help="merge result JSONs of runs that each ran some arms (same cases) into --out, running nothing")
+    ap.add_argument("--skip-routing", action="store_true",
+                    help="leave out the no-model routing table (the arms only; e.g. a served run beside an in-process one)")
     ap.add_argument("--routing-only", action="store_true",
                     help="re-measure only the no-model routing table into the existing --out JSON (arms kept)")
     args = ap.parse_args(argv)
