@@ -58,7 +58,6 @@ optional number parameters (``date_add``'s ``days`` *or* ``weeks``...).
 from __future__ import annotations
 
 import copy
-import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -66,7 +65,7 @@ from datetime import date
 from typing import Any, cast
 
 from agentfn._arith import follow_up_expressions
-from agentfn._named_dates import HOLIDAY_WORDS, holiday_dates, worded_dates
+from agentfn._named_dates import holiday_dates, worded_dates
 from agentfn._values import (
     code_spans,
     dates_in,
@@ -90,6 +89,7 @@ from agentfn.backends._extract_words import (
     identifier_tokens,
     is_format_template,
     is_identifier,
+    mentioned_zones,
     named_numbers,
     placed_spans,
     used_words,
@@ -151,17 +151,6 @@ def _leaves(value: Any) -> Iterable[Any]:
             yield from _leaves(v)
     else:
         yield value
-
-
-@functools.cache
-def _time_zones() -> list[str]:
-    try:
-        import zoneinfo
-
-        zones = sorted(zoneinfo.available_timezones())
-    except Exception:  # no tz database: leave time zones unconstrained
-        return []
-    return zones if "UTC" in zones else ["UTC", *zones]
 
 
 class ExtractionSources:
@@ -332,22 +321,6 @@ def _narrow_enum(schema: Mapping[str, Any], sources: ExtractionSources) -> dict[
     return {**schema, "enum": named} if named and len(named) < len(options) else None
 
 
-def _mentioned_zones(request: str) -> list[str]:
-    """IANA zones the request names: the full name, or its city part ("New York", "Tokyo"), or UTC/GMT."""
-    text = " " + re.sub(r"[^a-z0-9/+-]+", " ", request.lower()) + " "
-    found: list[str] = []
-    for zone in _time_zones():
-        city = zone.rsplit("/", 1)[-1].replace("_", " ").lower()
-        if city in HOLIDAY_WORDS:  # "until Christmas" is a day, not Indian/Christmas
-            continue
-        if f" {zone.lower()} " in text or (len(city) > 3 and "/" in zone and f" {city} " in text):
-            found.append(zone)
-    for short in ("UTC", "GMT"):
-        if f" {short.lower()} " in text and short not in found:
-            found.append(short)
-    return found
-
-
 def _narrow(
     schema: Mapping[str, Any], kind: str, sources: ExtractionSources, required: bool, name: str = "",
     used: set[str] | None = None,
@@ -380,7 +353,7 @@ def _narrow(
         if "shaped_values" in active_rules() and (pattern := date_format("", str(schema.get("description", "")))):  # "in the format 'YYYY-MM-DD HH:MM'"
             values = list(dict.fromkeys(f for d in values if (f := format_date(d, pattern)))) or values
     elif kind == "timezone":
-        values = _mentioned_zones(sources.request)
+        values = mentioned_zones(sources.request)
         if not values:
             return None if required else {}
     elif kind in ("url", "file", "json", "csv", "code"):

@@ -30,6 +30,8 @@ Rule ``shaped_values`` reads three shapes of value (they replace the word spans 
   YYYY-MM-DD", "'YYYY-MM-DD HH:MM'") or that is named ``day``/``*_date`` takes dates, written in that pattern;
 * :func:`domains_in`: a URL parameter also takes bare domains ("www.example.com").
 
+:func:`mentioned_zones` gives the IANA zones a request names (by city or full name), for time-zone parameters.
+
 The rules are on by default; :func:`extraction_rules` turns them off for a block (benchmarks compare
 the arms side by side in one run).
 """
@@ -38,9 +40,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import re
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from typing import Any, cast
+
+from agentfn._named_dates import HOLIDAY_WORDS
 
 __all__ = [
     "EXTRACTION_RULES",
@@ -54,9 +59,11 @@ __all__ = [
     "identifier_tokens",
     "is_format_template",
     "is_identifier",
+    "mentioned_zones",
     "name_words",
     "named_numbers",
     "placed_spans",
+    "time_zones",
     "used_words",
 ]
 
@@ -283,3 +290,31 @@ def exclusive_branches(params: Mapping[str, Any], names: Sequence[str]) -> dict[
                  "additionalProperties": False} for n in names]
     branches.append({"type": "object", "properties": base, "required": required, "additionalProperties": False})
     return {"anyOf": branches}
+
+
+@functools.cache
+def time_zones() -> list[str]:
+    """Every IANA zone name (UTC first); none without a tz database."""
+    try:
+        import zoneinfo
+
+        zones = sorted(zoneinfo.available_timezones())
+    except Exception:  # no tz database: leave time zones unconstrained
+        return []
+    return zones if "UTC" in zones else ["UTC", *zones]
+
+
+def mentioned_zones(request: str) -> list[str]:
+    """IANA zones the request names: the full name, or its city part ("New York", "Tokyo"), or UTC/GMT."""
+    text = " " + re.sub(r"[^a-z0-9/+-]+", " ", request.lower()) + " "
+    found: list[str] = []
+    for zone in time_zones():
+        city = zone.rsplit("/", 1)[-1].replace("_", " ").lower()
+        if city in HOLIDAY_WORDS:  # "until Christmas" is a day, not Indian/Christmas
+            continue
+        if f" {zone.lower()} " in text or (len(city) > 3 and "/" in zone and f" {city} " in text):
+            found.append(zone)
+    for short in ("UTC", "GMT"):
+        if f" {short.lower()} " in text and short not in found:
+            found.append(short)
+    return found
