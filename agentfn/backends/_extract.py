@@ -92,26 +92,17 @@ from agentfn.backends._extract_words import (
     mentioned_zones,
     named_numbers,
     placed_spans,
+    text_spans,
     used_words,
 )
 from agentfn.messages import AssistantMessage, Message, ToolMessage, UserMessage
 
 __all__ = ["ExtractionSources", "extractive_spec", "text_spans"]
 
-MAX_SPAN_WORDS = 12
 MAX_CANDIDATES = 800
 _TRIM = " \t\n.,;:!?()[]{}\"'“”‘’`"
 
 
-_FILLER = frozenset(
-    "a an the of in into to from for on at by and or with as is are was be been it its this that these those "  # noqa: SIM905
-    "how many much what whats what's which who when where why i me my you your we our please can could would "
-    "will do does tell give show say get make find convert translate count compute calculate summarize classify "
-    "extract write read list fetch run execute".split()
-)
-
-
-_VERBS = frozenset({"is", "are", "was", "were"})
 _RELATIVE_TO_TODAY = re.compile(
     r"\b(?:today|now|tonight|tomorrow|yesterday|until|till|since|ago|left|current(?:ly)?|this (?:week|month|year)|how old|years old|age)\b",
     re.IGNORECASE,
@@ -119,29 +110,6 @@ _RELATIVE_TO_TODAY = re.compile(
 _ONE_OF = re.compile(r"\b(?:a|an|per|each)\s+(?!few\b|lot\b|couple\b|number\b)[a-z]", re.I)
 _FILE_NAME = re.compile(r"(?<![\w/.:-])[\w-]+(?:/[\w.-]+)*\.[A-Za-z][A-Za-z0-9]{0,4}(?![\w.])")
 _TABLE = re.compile(r"[^\n]*[,;\t][^\n]*\n[^\n]*[,;\t]")  # two delimited lines
-_NUMERIC = re.compile(r"[-+]?[\d.,%]+")
-
-
-def text_spans(text: str, max_words: int = MAX_SPAN_WORDS) -> list[str]:
-    """Word spans of ``text`` up to ``max_words`` words, end punctuation trimmed, that neither start nor
-    end with a filler word ("how", "many", "the", "convert"...), hold no "is"/"are" inside and are not
-    a bare number: values are rarely framed so (numbers go to number parameters)."""
-    words = [m for m in re.finditer(r"\S+", text)]
-    filler = [w.group().strip(_TRIM).lower() in _FILLER for w in words]
-    spans: list[str] = []
-    for i in range(len(words)):
-        if filler[i]:
-            continue
-        for j in range(i, min(len(words), i + max_words)):
-            if filler[j]:
-                continue
-            span = text[words[i].start() : words[j].end()].strip(_TRIM)
-            inner = {w.group().strip(_TRIM).lower() for w in words[i + 1 : j]}
-            if span and not inner & _VERBS and not _NUMERIC.fullmatch(span):
-                spans.append(span)
-    return list(dict.fromkeys(spans))
-
-
 def _leaves(value: Any) -> Iterable[Any]:
     if isinstance(value, dict):
         for v in cast("dict[str, Any]", value).values():

@@ -20,6 +20,8 @@ the door"); a parameter whose own name is written in the request ("the second *f
 spans holding it; and of several such parameters (``name``, ``area``, ``floor``) at most one is given (a
 small model otherwise copies "kitchen" into all three).
 
+:func:`text_spans` gives the word spans of a request that text parameters take.
+
 Rule ``shaped_values`` reads three shapes of value (they replace the word spans where such a value fits):
 
 * :func:`identifier_tokens`: an identifier parameter (``reservation_id``, ``user_id``, an IBAN, a file
@@ -49,6 +51,7 @@ from agentfn._named_dates import HOLIDAY_WORDS
 
 __all__ = [
     "EXTRACTION_RULES",
+    "MAX_SPAN_WORDS",
     "active_rules",
     "date_format",
     "domains_in",
@@ -63,6 +66,7 @@ __all__ = [
     "name_words",
     "named_numbers",
     "placed_spans",
+    "text_spans",
     "time_zones",
     "used_words",
 ]
@@ -318,3 +322,35 @@ def mentioned_zones(request: str) -> list[str]:
         if f" {short.lower()} " in text and short not in found:
             found.append(short)
     return found
+
+
+MAX_SPAN_WORDS = 12
+_TRIM = " \t\n.,;:!?()[]{}\"'“”‘’`"
+_FILLER = frozenset(
+    "a an the of in into to from for on at by and or with as is are was be been it its this that these those "  # noqa: SIM905
+    "how many much what whats what's which who when where why i me my you your we our please can could would "
+    "will do does tell give show say get make find convert translate count compute calculate summarize classify "
+    "extract write read list fetch run execute".split()
+)
+_VERBS = frozenset({"is", "are", "was", "were"})
+_NUMERIC = re.compile(r"[-+]?[\d.,%]+")
+
+
+def text_spans(text: str, max_words: int = MAX_SPAN_WORDS) -> list[str]:
+    """Word spans of ``text`` up to ``max_words`` words, end punctuation trimmed, that neither start nor
+    end with a filler word ("how", "many", "the", "convert"...), hold no "is"/"are" inside and are not
+    a bare number: values are rarely framed so (numbers go to number parameters)."""
+    words = [m for m in re.finditer(r"\S+", text)]
+    filler = [w.group().strip(_TRIM).lower() in _FILLER for w in words]
+    spans: list[str] = []
+    for i in range(len(words)):
+        if filler[i]:
+            continue
+        for j in range(i, min(len(words), i + max_words)):
+            if filler[j]:
+                continue
+            span = text[words[i].start() : words[j].end()].strip(_TRIM)
+            inner = {w.group().strip(_TRIM).lower() for w in words[i + 1 : j]}
+            if span and not inner & _VERBS and not _NUMERIC.fullmatch(span):
+                spans.append(span)
+    return list(dict.fromkeys(spans))
