@@ -264,7 +264,8 @@ def numbers_in_request(text: str) -> list[float]:
 def request_values(text: str) -> dict[str, int]:
     """How many values of each kind the request holds (see the module docstring).
 
-    Values inside JSON, code or quotes count only as that document, code or quote.
+    Values inside JSON, code or quotes count only as that document, code or quote (a quoted URL
+    alone is a URL).
     """
     lines = [ln for ln in text.splitlines()[1:] if ln.strip()]
     csv = 1 if len(lines) >= 2 else 0
@@ -280,10 +281,12 @@ def request_values(text: str) -> dict[str, int]:
     rest = _QUOTED.sub(" ", rest)
     dates = len(_DATE.findall(rest)) + len(WORDED_DATE.findall(rest))  # ISO or "March 3, 2025"
     dates += named_days(rest)  # "until Christmas", "in February 2028", "next Friday" name dates
-    dates += 1 if _RELATIVE.search(body) else 0  # "until X": today is the other end
-    dates += 1 if not dates and times_in(body) else 0  # "at 9am in London": today at that time
+    # Words and times inside a quoted passage are the passage's, not the request's ("'... opens at 9am'").
+    dates += 1 if _RELATIVE.search(rest) else 0  # "until X": today is the other end
+    dates += 1 if not dates and times_in(rest) else 0  # "at 9am in London": today at that time
     numbers = len(numbers_in_request(body)) or (1 if _ONE_MEASURE.search(body) else 0)
-    return {"date": dates, "url": len(_URL.findall(body)), "file": len(_FILE.findall(_DATE.sub(" ", rest))),
+    urls = len(_URL.findall(_QUOTED.sub(" ", body))) + sum(1 for q in quoted_spans(body) if _URL.fullmatch(q.strip()))
+    return {"date": dates, "url": urls, "file": len(_FILE.findall(_DATE.sub(" ", rest))),
             "json": len(docs), "csv": csv, "code": code, "number": numbers, "quoted": quoted}
 
 

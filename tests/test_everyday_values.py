@@ -96,3 +96,10 @@ def test_csv_summary_gives_column_totals() -> None:
     temp = next(c for c in summary.columns if c.name == "temp")
     assert temp.total == 52 and temp.mean is not None
     assert next(c for c in summary.columns if c.name == "city").total is None
+
+
+def test_times_words_and_links_inside_a_quoted_passage_are_the_passages() -> None:
+    assert request_values("Passage: 'The flight leaves from gate B12 at 14:05.' Question: Which gate?")["date"] == 0
+    assert request_values("Get the website link from 'More info at https://example.org/docs today'")["url"] == 0
+    assert request_values("Fetch 'http://127.0.0.1:8000/a'")["url"] == 1  # a quoted link alone is a link
+    assert request_values("What time is it in Tokyo at 9am?")["date"] == 1
