@@ -283,7 +283,7 @@ def request_values(text: str) -> dict[str, int]:
     dates += named_days(rest)  # "until Christmas", "in February 2028", "next Friday" name dates
     # Words and times inside a quoted passage are the passage's, not the request's ("'... opens at 9am'").
     dates += 1 if _RELATIVE.search(rest) else 0  # "until X": today is the other end
-    dates += 1 if not dates and times_in(rest) else 0  # "at 9am in London": today at that time
+    dates += len(times_in(rest)) if not dates else 0  # "at 9am in London", "between 9:30 and 17:15": today then
     numbers = len(numbers_in_request(body)) or (1 if _ONE_MEASURE.search(body) else 0)
     urls = len(_URL.findall(_QUOTED.sub(" ", body))) + sum(1 for q in quoted_spans(body) if _URL.fullmatch(q.strip()))
     return {"date": dates, "url": urls, "file": len(_FILE.findall(_DATE.sub(" ", rest))),

@@ -310,7 +310,7 @@ class FillRouter:
         order = dict.fromkeys([*(name for name, _ in [*new.ranked, *plan.ranked]), *self.specs])
         readers = [name for name in order if name in self.readers and self.takes_all(text, name)]
         if best in readers:  # the re-rank chose a reader that takes the file: it feeds the router's head
-            if head != best and self.lacks_document(text, head):
+            if head not in (best, self.fallback) and self.lacks_document(text, head):  # not the plain reply
                 return new.model_copy(update={"selected": [best, head]})
             return new
         takes_file = "file" in {kind for _, kind, _ in parameter_kinds(self.specs.get(best, {}))}

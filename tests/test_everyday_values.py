@@ -103,3 +103,8 @@ def test_times_words_and_links_inside_a_quoted_passage_are_the_passages() -> Non
     assert request_values("Get the website link from 'More info at https://example.org/docs today'")["url"] == 0
     assert request_values("Fetch 'http://127.0.0.1:8000/a'")["url"] == 1  # a quoted link alone is a link
     assert request_values("What time is it in Tokyo at 9am?")["date"] == 1
+
+
+def test_two_clock_times_are_two_dates_of_today() -> None:
+    assert request_values("How many hours between 9:30 and 17:15?")["date"] == 2
+    assert request_values("When it's 9am in London, what time is it in New York?")["date"] == 1

@@ -228,3 +228,11 @@ def test_a_number_does_not_feed_a_tool_that_needs_a_date_the_request_lacks() -> 
     base = _Fixed([("calculate", 0.57), ("date_add", 0.57)], ["calculate", "date_diff", "date_add"])
     router = FillRouter(base, tools, never_abstain=True)
     assert router.route("If I save $250 a month, how much will I have after 18 months?").selected == ["calculate"]
+
+
+def test_the_plain_reply_is_not_fed_a_file() -> None:
+    # "What does notes.txt say?": reading it is the answer; the fallback reply does not get the text.
+    tools = [t for t in Toolset.builtin() if t.name in ("generate", "read_file", "write_file")]
+    base = _Fixed([("generate", 0.55), ("read_file", 0.42), ("write_file", 0.4)], ["generate"])
+    plan = FillRouter(base, tools, never_abstain=True, fallback="generate").route("What does notes.txt say?")
+    assert plan.selected == ["read_file"]
