@@ -67,6 +67,7 @@ def test_an_optional_filter_nobody_asked_for_keeps_its_default() -> None:
     schema = {"type": "string", "description": 'shell-style filter on file names, e.g. "*.csv".'}
     assert parameter_kind("pattern", schema) == "expression"  # "e.g. *.csv" does not make it a table
     assert "pattern" not in _props("list_files", "Show me the files in this folder")
+    assert "pattern" not in _props("list_files", "What's inside the reports folder?")  # a question mark is no glob
     assert "pattern" in _props("list_files", "List the csv files in this folder")
     assert "pattern" in _props("list_files", "Which files end in .md?")
     pattern = _props("list_files", "List all the markdown files")["pattern"]

@@ -369,7 +369,7 @@ def _narrow(
 
 
 _FILTER_WORDS = re.compile(
-    r"[*?\[]|\.\w{1,5}\b|\b(?:csv|txt|md|markdown|json|py|python|pdf|png|jpe?g|images?|logs?|html|xml|ya?ml|text|"
+    r"\*|\[\w|\.\w{1,5}\b|\b(?:csv|txt|md|markdown|json|py|python|pdf|png|jpe?g|images?|logs?|html|xml|ya?ml|text|"
     r"ending|ends?|extension|named|called|starting|starts?|matching|match(?:es)?|contain(?:s|ing)?|only|filter)\b",
     re.I,
 )
