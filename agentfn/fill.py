@@ -204,17 +204,24 @@ class FillRouter:
         self.name_weight = name_weight
         self.never_abstain = never_abstain
         self.fallback = fallback if fallback in self.specs else None
+        self._values: tuple[str | None, Mapping[str, int]] = (None, {})
+
+    def values(self, text: str) -> Mapping[str, int]:
+        """:func:`request_values` of ``text``, computed once per request (every step of a route reads it)."""
+        if self._values[0] != text:
+            self._values = (text, request_values(text))
+        return self._values[1]
 
     def takes_all(self, text: str, name: str) -> bool:
         """Whether the tool's parameters can take every value the request holds."""
         spec = self.specs.get(name)
-        return spec is not None and _fit(spec, request_values(text), set(), set()).takes_all
+        return spec is not None and _fit(spec, self.values(text), set(), set()).takes_all
 
     def rescore(self, text: str, ranked: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
         """``ranked`` with fill-adjusted scores for the candidates within ``margin`` of the top, best first."""
         if not ranked:
             return []
-        values = request_values(text)
+        values = self.values(text)
         words = request_words(text)
         nouns = _after_article(text, words)
         top = ranked[0][1]
@@ -243,7 +250,7 @@ class FillRouter:
         text = query if isinstance(query, str) else query_from_messages(query, context_turns=0)[0]
         # A tool that needs a specific value the request holds (a file name, a URL, a date...) competes
         # even when the router ranked it low ("What's in todo.md?": nothing reads like the file name).
-        values = request_values(text)
+        values = self.values(text)
         held = {kind for kind in _SPECIFIC if values.get(kind)}
         pool = list(plan.ranked[: self.pool]) + [
             item for item in plan.ranked[self.pool :]
@@ -265,7 +272,7 @@ class FillRouter:
         chain = list(plan.selected)
         if len(chain) < 2 or chain[0] not in self.scalar:
             return plan
-        values = request_values(text)
+        values = self.values(text)
         kept = chain[:1]
         for name in chain[1:]:
             spec = self.specs.get(name)
@@ -282,7 +289,7 @@ class FillRouter:
         if spec is None:
             return True
         words = request_words(text)
-        fit = _fit(spec, request_values(text), words, set(), _after_article(text, words))
+        fit = _fit(spec, self.values(text), words, set(), _after_article(text, words))
         return fit.coverage == 0.0 and fit.named == 0.0
 
     def keep_calculation(self, text: str, plan: RoutePlan, new: RoutePlan) -> RoutePlan:
@@ -304,7 +311,7 @@ class FillRouter:
         (``text_stats`` for "how many words are in notes.txt") or a tool that takes no file at all
         while the router's head needs a table, JSON or code (``csv_summary``, not ``convert_units``,
         for "the total of the temp column in data.csv"). Otherwise ``new`` unchanged."""
-        if not plan.selected or len(new.selected) != 1 or not request_values(text).get("file"):
+        if not plan.selected or len(new.selected) != 1 or not self.values(text).get("file"):
             return new
         best, head = new.selected[0], plan.selected[0]
         order = dict.fromkeys([*(name for name, _ in [*new.ranked, *plan.ranked]), *self.specs])
@@ -324,7 +331,7 @@ class FillRouter:
         spec = self.specs.get(name)
         if spec is None:
             return False
-        values = request_values(text)
+        values = self.values(text)
         kinds = _DOCUMENTS[:-1] if strict else _DOCUMENTS
         lacks = [kind for _, kind, req in parameter_kinds(spec) if req and kind in kinds and not values.get(kind)]
         return bool(lacks) and not (any(kind == "text" for kind in lacks) and values.get("quoted"))
