@@ -39,3 +39,15 @@ def files_root(tmp_path: Path) -> Path:
 @pytest.fixture
 def config() -> type[ToolsConfig]:
     return ToolsConfig
+
+
+@pytest.fixture
+def grounded_model() -> FunctionModel:
+    """A model in the embedded backend's grounded mode that must never be asked: the rules answer."""
+
+    def never(*_: object) -> str:
+        raise AssertionError("the rules answer; the model is not asked")
+
+    model = FunctionModel(never)
+    model.answer_mode = "grounded"  # type: ignore[attr-defined]  # what the embedded backend sets
+    return model

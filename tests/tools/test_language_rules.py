@@ -16,15 +16,6 @@ from agentfn.library._language_rules import (
 from agentfn.library.text_llm import sentiment, summarize, translate
 
 
-def _grounded() -> FunctionModel:
-    def never(*_: object) -> str:
-        raise AssertionError("the rules answer; the model is not asked")
-
-    model = FunctionModel(never)
-    model.answer_mode = "grounded"  # type: ignore[attr-defined]  # what the embedded backend sets
-    return model
-
-
 def test_phrasebook_any_direction_and_codes() -> None:
     assert phrasebook_translate("Good morning", "French") == "bonjour"
     assert phrasebook_translate("'thank you'", "es") == "gracias"
@@ -66,8 +57,8 @@ def test_extractive_summary_only_says_what_the_text_says() -> None:
     assert len(extractive_summary("word " * 300, max_words=20)[0].split()) == 20
 
 
-async def test_tools_use_the_rules_for_a_grounded_model_only() -> None:
-    model = _grounded()
+async def test_tools_use_the_rules_for_a_grounded_model_only(grounded_model: FunctionModel) -> None:
+    model = grounded_model
     assert not writes_prose(model) and writes_prose(FunctionModel(lambda *_: "x"))
     assert await translate("cat", target="Italian", model=model) == "gatto"
     assert (await sentiment("I hate waiting on hold.", model=model)).label == "negative"

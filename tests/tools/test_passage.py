@@ -11,15 +11,6 @@ from agentfn.library.text_llm import answer, sentiment, summarize, translate, tr
 from agentfn.messages import UserMessage
 
 
-def _grounded() -> FunctionModel:
-    def never(*_: object) -> str:
-        raise AssertionError("the rules answer; the model is not asked")
-
-    model = FunctionModel(never)
-    model.answer_mode = "grounded"  # type: ignore[attr-defined]  # what the embedded backend sets
-    return model
-
-
 def _ctx(request: str, model: FunctionModel) -> RunContext[None]:
     return RunContext(deps=None, run_id="r", messages=[UserMessage(content=request)], model=model)
 
@@ -81,8 +72,8 @@ def test_extractive_answer_falls_back_to_the_sentence_or_says_it_does_not_know()
     assert not missing.answerable and "does not say" in missing.answer
 
 
-async def test_grounded_tools_read_the_passage_from_the_request() -> None:
-    model = _grounded()
+async def test_grounded_tools_read_the_passage_from_the_request(grounded_model: FunctionModel) -> None:
+    model = grounded_model
     summary = await summarize.run({"text": "July"}, ctx=_ctx(BAKERY, model))
     assert summary.text.startswith("The bakery on Main Street will close for renovations in July.")
     request = "Read this and answer: 'The conference starts on 12 May in Vienna and lasts three days.' Where is it held?"
@@ -101,8 +92,8 @@ def test_translation_arguments_come_from_the_request() -> None:
     assert translation_arguments("cat", "it", None, "") == ("cat", "it", None)  # outside a run: as given
 
 
-async def test_grounded_translate_answers_in_one_honest_line() -> None:
-    model = _grounded()
+async def test_grounded_translate_answers_in_one_honest_line(grounded_model: FunctionModel) -> None:
+    model = grounded_model
     got = await translate.run({"text": "see", "target": "tomorrow"}, ctx=_ctx("How do I say 'see you tomorrow' in Spanish?", model))
     assert got == "hasta mañana"
     words = await translate.run({"text": "x", "target": "es"}, ctx=_ctx("Translate 'good morning, my friend' into Spanish", model))
@@ -113,8 +104,8 @@ async def test_grounded_translate_answers_in_one_honest_line() -> None:
     assert "larger model" in honest and "\n" not in honest
 
 
-async def test_grounded_summary_takes_its_format_from_the_request() -> None:
-    model = _grounded()
+async def test_grounded_summary_takes_its_format_from_the_request(grounded_model: FunctionModel) -> None:
+    model = grounded_model
     text = "We moved the standup to 9:30, the budget review is postponed, and Priya joins the design team."
     prose = await summarize.run({"text": text, "format": "bullets"}, ctx=_ctx(f"Can you summarize this for me? {text}", model))
     assert prose.format == "prose" and not prose.points
