@@ -49,7 +49,7 @@ from agentfn.backends._lazy import import_extra, quiet_progress_bars
 from agentfn.backends._local import CALL_CLOSE, CALL_OPEN, local_response
 from agentfn.backends._toolcalls import text_events, text_stream_parser
 from agentfn.backends.base import Done, Model, ModelRequest, ModelResponse, StreamEvent, TextDelta
-from agentfn.exceptions import UnexpectedModelBehavior
+from agentfn.exceptions import ModelUnavailableError, UnexpectedModelBehavior
 from agentfn.messages import ToolCall, Usage
 
 __all__ = ["TransformersModel"]
@@ -191,13 +191,16 @@ class TransformersModel(Model):
         torch = import_extra("torch", feature=_FEATURE, extra="transformers")
         hf = import_extra("transformers", feature=_FEATURE, extra="transformers")
         xgr = import_extra("xgrammar", feature=_FEATURE, extra="transformers")
-        if self._tokenizer is None:
-            self._tokenizer = hf.AutoTokenizer.from_pretrained(self.path)
-        if self._model is None:
-            dtype = "auto" if self.dtype == "auto" else getattr(torch, self.dtype)
-            with quiet_progress_bars():
-                self._model = hf.AutoModelForCausalLM.from_pretrained(self.path, dtype=dtype)
-            self._model.to(self.device)
+        try:
+            if self._tokenizer is None:
+                self._tokenizer = hf.AutoTokenizer.from_pretrained(self.path)
+            if self._model is None:
+                dtype = "auto" if self.dtype == "auto" else getattr(torch, self.dtype)
+                with quiet_progress_bars():
+                    self._model = hf.AutoModelForCausalLM.from_pretrained(self.path, dtype=dtype)
+                self._model.to(self.device)
+        except (OSError, ValueError) as exc:  # no such folder or no model in it; the hub could not provide it
+            raise ModelUnavailableError(_load_failure(self.path, exc)) from exc
         self._model.eval()
         tok = self._tokenizer
         own = getattr(tok, "chat_template", None)
@@ -443,3 +446,20 @@ class TransformersModel(Model):
             self._model = None
             self._compiler = None
             self._loaded = False
+
+
+def _load_failure(path: str, exc: Exception) -> str:
+    """One line for a model that could not be loaded: what was tried and what to use instead."""
+    import os
+
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if os.path.isdir(path):
+        where = f"the folder holds no loadable model ({first})"
+    elif path.startswith(("/", ".", "~")) or os.sep in path.strip("/").replace("/", "", 1):
+        where = "no such folder"
+    else:
+        where = f"not a local folder, and the Hugging Face hub could not provide it ({first})"
+    return (
+        f"cannot load model {path!r}: {where}. "
+        "Use the default embedded model (no --model), a local model folder, or --base-url for a server"
+    )
