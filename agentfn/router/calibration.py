@@ -179,9 +179,9 @@ ABSTAIN_FEATURES = ("dense", "margin", "zdense", "gap", "qcov", "ncov", "fill", 
 """Signals the abstention model weighs (each in about [0, 1]; see :func:`abstain_features`)."""
 
 DEFAULT_ABSTAIN_WEIGHTS: dict[str, float] = {
-    "bias": -3.44, "dense": 2.22, "margin": 0.0, "zdense": 2.38, "gap": 3.3, "qcov": 1.56, "ncov": 0.0,
-    "fill": 0.47, "lexical": 1.7, "bgmargin": 3.23, "zreq": 0.0, "bgrank": 0.0, "odense": 0.0, "hdense": 2.25,
-    "hbg": 0.0, "act": 0.0, "obj": 0.0, "agree": 0.0, "reads": 0.0,
+    "bias": -5.1, "dense": 2.22, "margin": 0.0, "zdense": 2.07, "gap": 2.6, "qcov": 1.73, "ncov": 0.0,
+    "fill": 0.34, "lexical": 1.51, "bgmargin": 3.13, "zreq": 0.0, "bgrank": 0.0, "odense": 0.0, "hdense": 1.68,
+    "hbg": 0.0, "act": 0.0, "obj": 0.0, "agree": 2.07, "reads": 0.0,
 }
 """Cold-start weights of the logistic abstention model (see :func:`p_fits`): the rule ``benchmarks/fit_abstention.py``
 chooses (``chosen_weights`` in results/fit_abstention.json; a refit ships only when it beats these)."""
