@@ -22,7 +22,7 @@ question), those comparisons say little. These signals read one request against 
 
 All are pure and cheap (no encoder); the router takes the best over its top three tools (:func:`fit_features`).
 Clause-opening "on"/"off" count as actions only after "turn"/"switch" ("On Nextcloud, share ..." is a place),
-"tell me/us" and "give me" read while "tell Ann ..." sends, "get rid of" deletes, and a delayed command ("in 10
+"tell me/us" and "give me" read while "tell Ann ..." and "drop Ann a line" send, "get rid of" deletes, and a delayed command ("in 10
 minutes") also asks to create (a timer or schedule).
 """
 
@@ -125,6 +125,7 @@ def action_groups(name: str) -> frozenset[str]:
 
 _CLAUSE = re.compile(r"[a-z][a-z'-]*|[.,;:!?]")
 _SWITCH = _set("turn switch power")
+_NOTE = re.compile(r"(?:[a-z'-]+ ){0,2}an? (?:line|note|message|email|mail|text|dm)\b")
 _DELAY = re.compile(r"\b(?:in|after)\s+(?:\d+|an?|one|two|five|ten|half an?)\s*(?:sec|min|hour|hr|day|week)", re.I)
 _ASKED_ONLY: dict[str, frozenset[str]] = {w: frozenset({"send"}) for w in ("email", "mail", "message", "write", "ping", "dm")}
 """Words that ask for an action when they open a request's clause ("email Ann the notes") but name an object in a
@@ -149,6 +150,8 @@ def asked_groups(request: str) -> frozenset[str]:
                 out.add("read" if nxt in ("me", "us") else "send")
             elif w == "get" and nxt == "rid":
                 out.add("delete")
+            elif w in ("drop", "shoot") and _NOTE.match(" ".join(words[i + 1 : i + 5])):
+                out.add("send")  # "drop Ana a line", "shoot me an email"
             else:
                 out |= _groups_of([w]) | _ASKED_ONLY.get(w, frozenset())
         prev = w

@@ -19,6 +19,9 @@ from agentfn.router.fitness import FIT_FEATURES, action_groups, asked_groups, fi
     ("tell Bob I'm running late", {"send"}),
     ("give me the cheapest hotel in Lyon", {"read"}),
     ("get rid of the old invoices", {"delete"}),
+    ("drop the team a note about Friday", {"send"}),
+    ("shoot me an email when it ships", {"send"}),
+    ("drop the staging table", {"delete"}),
     ("email Sam the quarterly report", {"send"}),
     ("dim the hallway lights in 5 minutes", {"update", "create"}),  # a delayed command also asks for a timer
 ])
