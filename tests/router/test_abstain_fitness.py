@@ -60,8 +60,9 @@ TIMERS = {
 
 def test_route_reports_the_clash_and_a_weight_on_it_lowers_only_clashing_offers(encoder: Encoder) -> None:
     text = "add 10 minutes to the pasta timer"
-    # Weight on agreement with the bias lowered by as much: requests without a clash keep their confidence.
-    weighted = {**DEFAULT_ABSTAIN_WEIGHTS, "agree": 2.0, "bias": DEFAULT_ABSTAIN_WEIGHTS["bias"] - 2.0}
+    # More weight on agreement with the bias lowered by as much: requests without a clash keep their confidence.
+    shipped = DEFAULT_ABSTAIN_WEIGHTS
+    weighted = {**shipped, "agree": shipped["agree"] + 2.0, "bias": shipped["bias"] - 2.0}
     conf: dict[tuple[str, bool], float] = {}
     for name, tool in TIMERS.items():
         for w in (False, True):
