@@ -23,7 +23,8 @@ docstrings dilute a tool's vector; embedded when the tool is indexed, see
 :mod:`agentfn.router.heads`), and of what the request acts on
 (:func:`object_request`), plus signals of one request against one tool that do not depend on how many
 tools are offered: the head cosine over the background's best (``hbg``), whether the request asks for
-the kind of action the tool's name does and mentions what it acts on (``act``, ``obj``:
+the kind of action the tool's name does and mentions what it acts on, and whether every top tool's action
+clashes with the asked one, and whether a question meets a tool that reads (``act``, ``obj``, ``agree``, ``reads``:
 :mod:`agentfn.router.fitness`). It is the default rule since it beat the threshold
 on held-out foreign requests without refusing more short requests
 (``benchmarks/fit_abstention.py``, which also scores offers of one to three tools of the request's own
@@ -174,13 +175,13 @@ class ProbeCalibrator:
 
 # ------------------------------------------------------------------ abstention model
 
-ABSTAIN_FEATURES = ("dense", "margin", "zdense", "gap", "qcov", "ncov", "fill", "lexical", "bgmargin", "zreq", "bgrank", "odense", "hdense", "hbg", "act", "obj")
+ABSTAIN_FEATURES = ("dense", "margin", "zdense", "gap", "qcov", "ncov", "fill", "lexical", "bgmargin", "zreq", "bgrank", "odense", "hdense", "hbg", "act", "obj", "agree", "reads")
 """Signals the abstention model weighs (each in about [0, 1]; see :func:`abstain_features`)."""
 
 DEFAULT_ABSTAIN_WEIGHTS: dict[str, float] = {
-    "bias": -3.44, "dense": 2.22, "margin": 0.0, "zdense": 2.38, "gap": 3.3, "qcov": 1.56, "ncov": 0.0,
-    "fill": 0.47, "lexical": 1.7, "bgmargin": 3.23, "zreq": 0.0, "bgrank": 0.0, "odense": 0.0, "hdense": 2.25,
-    "hbg": 0.0, "act": 0.0, "obj": 0.0,
+    "bias": -5.1, "dense": 2.22, "margin": 0.0, "zdense": 2.07, "gap": 2.6, "qcov": 1.73, "ncov": 0.0,
+    "fill": 0.34, "lexical": 1.51, "bgmargin": 3.13, "zreq": 0.0, "bgrank": 0.0, "odense": 0.0, "hdense": 1.68,
+    "hbg": 0.0, "act": 0.0, "obj": 0.0, "agree": 2.07, "reads": 0.0,
 }
 """Cold-start weights of the logistic abstention model (see :func:`p_fits`): the rule ``benchmarks/fit_abstention.py``
 chooses (``chosen_weights`` in results/fit_abstention.json; a refit ships only when it beats these)."""

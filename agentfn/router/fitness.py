@@ -13,17 +13,41 @@ question), those comparisons say little. These signals read one request against 
   function words: ``calculate_triangle_area`` -> triangle, area) that the request mentions, as words or as
   their first five letters ("areas"/"area", "reservation"/"reserve"). 0.5 when the name has no such word.
 
-Both are pure and cheap (no encoder); the router takes the best over its top three tools.
+* ``agree`` (:func:`fit_features`): 0.0 when every top tool's action clashes with the request's (each
+  :func:`action_fit` is 0.0), else 1.0. A clash is the sharpest near-domain sign ("add an hour to my timer"
+  offered only ``PauseTimer``); a request or name whose action is unknown is no clash.
+* ``reads``: 1.0 when the request is a question that reads (:func:`~agentfn.router.mood.asks_to_read`: "are all
+  the lights off?") and some top tool does not change state (:func:`~agentfn.router.mood.changes_state`): such
+  requests use few of a reading tool's words ("are the windows closed" against ``GetState``).
+
+All are pure and cheap (no encoder); the router takes the best over its top three tools (:func:`fit_features`).
+Clause-opening "on"/"off" count as actions only after "turn"/"switch" ("On Nextcloud, share ..." is a place),
+"tell me/us" and "give me" read while "tell Ann ..." and "drop Ann a line" send, "get rid of" deletes, and a delayed command ("in 10
+minutes") also asks to create (a timer or schedule).
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
+from agentfn.router.mood import asks_to_read, changes_state
 from agentfn.router.text import split_name
 
-__all__ = ["ACTION_GROUPS", "action_fit", "action_groups", "asked_groups", "name_objects", "object_fit"]
+__all__ = [
+    "ACTION_GROUPS",
+    "FIT_FEATURES",
+    "action_fit",
+    "action_groups",
+    "asked_groups",
+    "fit_features",
+    "name_objects",
+    "object_fit",
+]
+
+FIT_FEATURES = ("act", "obj", "agree", "reads")
+"""The abstention features :func:`fit_features` computes."""
 
 
 def _set(words: str) -> frozenset[str]:
@@ -33,20 +57,20 @@ def _set(words: str) -> frozenset[str]:
 ACTION_GROUPS: dict[str, frozenset[str]] = {
     "read": _set(
         "get fetch retrieve show list find search look lookup check read view display query what what's whats "
-        "which who when where how status tell see count many much is are any browse"
+        "which who when where how status see count many much is are any browse"
     ),
     "create": _set(
         "create add make new book schedule reserve set start open post write draft register insert generate plan "
         "put upload"
     ),
-    "delete": _set("delete remove cancel clear drop erase discard unsubscribe stop"),
+    "delete": _set("delete remove cancel clear drop erase discard unsubscribe stop scrap trash ditch abort revoke void terminate"),
     "update": _set(
         "update modify change edit set add remove rename move adjust increase decrease raise lower reschedule replace swap "
         "exchange upgrade reset dim brighten"
     ),
     "send": _set("send share forward reply notify transfer pay post invite"),
     "on": _set("on enable activate open unlock start resume unpause play unmute"),
-    "off": _set("off disable deactivate close lock stop pause mute shut"),
+    "off": _set("off disable deactivate close lock stop pause mute shut revoke"),
 }
 """Groups of action words (lowercase, as written; inflections are matched by :func:`_base`)."""
 
@@ -87,17 +111,25 @@ def _local_name(name: str) -> list[str]:
 
 @functools.lru_cache(maxsize=1 << 14)
 def action_groups(name: str) -> frozenset[str]:
-    """The action groups of a tool's name: its first action word, and the next if that is one too
-    (``HassTurnOff`` -> off, ``yahoo-mail-delete-email`` -> delete, ``HassListAddItem`` -> read, create)."""
+    """The action groups of a tool's name: its first action word, the next if that is one too, and any after
+    "and" (``HassTurnOff`` -> off, ``yahoo-mail-delete-email`` -> delete, ``HassListAddItem`` -> read, create,
+    ``HassMediaSearchAndPlay`` -> read, on)."""
     words = [w for w in _local_name(name) if w not in _NEUTRAL]
+    after_and = _groups_of([words[i + 1] for i, w in enumerate(words[:-1]) if w == "and"])
     for i, w in enumerate(words):
         got = _groups_of([w])
         if got:
-            return got | (_groups_of(words[i + 1 : i + 2]))
+            return got | _groups_of(words[i + 1 : i + 2]) | after_and
     return frozenset()
 
 
-_CLAUSE = re.compile(r"[a-z][a-z']*|[.,;:!?]")
+_CLAUSE = re.compile(r"[a-z][a-z'-]*|[.,;:!?]")
+_SWITCH = _set("turn switch power")
+_NOTE = re.compile(r"(?:[a-z'-]+ ){0,2}an? (?:line|note|message|email|mail|text|dm)\b")
+_DELAY = re.compile(r"\b(?:in|after)\s+(?:\d+|an?|one|two|five|ten|half an?)\s*(?:sec|min|hour|hr|day|week)", re.I)
+_ASKED_ONLY: dict[str, frozenset[str]] = {w: frozenset({"send"}) for w in ("email", "mail", "message", "write", "ping", "dm")}
+"""Words that ask for an action when they open a request's clause ("email Ann the notes") but name an object in a
+tool's name (``delete_email``)."""
 _LEAD = _set("to please i you we can could would will want need let just now also then and first after turn switch")
 
 
@@ -105,13 +137,26 @@ def asked_groups(request: str) -> frozenset[str]:
     """Action groups a request asks for: action words opening a clause, or after "to", "please", "can you"..."""
     out: set[str] = set()
     prev = "."
-    for w in _CLAUSE.findall(request.lower()):
+    words = _CLAUSE.findall(request.lower())
+    for i, w in enumerate(words):
         if w in ".,;:!?":
             prev = "."
             continue
+        nxt = words[i + 1] if i + 1 < len(words) else ""
         if prev == "." or prev in _LEAD:
-            out |= _groups_of([w])
+            if w in ("on", "off") and prev not in _SWITCH:
+                pass  # "On Nextcloud, ...": a place, not an action
+            elif w in ("tell", "give"):
+                out.add("read" if nxt in ("me", "us") else "send")
+            elif w == "get" and nxt == "rid":
+                out.add("delete")
+            elif w in ("drop", "shoot") and _NOTE.match(" ".join(words[i + 1 : i + 5])):
+                out.add("send")  # "drop Ana a line", "shoot me an email"
+            else:
+                out |= _groups_of([w]) | _ASKED_ONLY.get(w, frozenset())
         prev = w
+    if _DELAY.search(request):
+        out.add("create")  # "turn off the lights in 10 minutes": a timer or schedule does it later
     return frozenset(out)
 
 
@@ -144,3 +189,14 @@ def object_fit(request: str, name: str) -> float:
     said = {w for w in words} | {_base(w) for w in words} | {w[:5] for w in words if len(w) >= 5}
     hit = sum(1 for o in objects if o in said or _base(o) in said or (len(o) >= 5 and o[:5] in said))
     return hit / len(objects)
+
+
+def fit_features(request: str, names: Sequence[str]) -> dict[str, float]:
+    """:data:`FIT_FEATURES` of a request against its top tools (each the best over ``names``; see the module doc)."""
+    acts = [action_fit(request, n) for n in names]
+    return {
+        "act": max(acts, default=0.5),
+        "obj": max((object_fit(request, n) for n in names), default=0.5),
+        "agree": 0.0 if acts and max(acts) == 0.0 else 1.0,
+        "reads": 1.0 if asks_to_read(request) and any(not changes_state(n) for n in names) else 0.0,
+    }

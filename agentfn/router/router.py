@@ -47,7 +47,7 @@ from agentfn.router.combine import CoUsage
 from agentfn.router.config import RoutePlan, RouterConfig
 from agentfn.router.dataflow import RequestValues, ToolIO, fill_score, tool_io
 from agentfn.router.encoder import DEFAULT_ENCODER, Encoder, load_encoder, with_request_tokens
-from agentfn.router.fitness import action_fit, object_fit
+from agentfn.router.fitness import fit_features
 from agentfn.router.flowstats import FlowLink, FlowStats
 from agentfn.router.index import FloatArray, ToolIndex
 from agentfn.router.neardup import near_duplicate_head
@@ -255,8 +255,7 @@ class Router:
             "odense": odense,
             "hdense": hdense,
             "hbg": hdense - bg_best,
-            "act": max((action_fit(text, n) for n in top), default=0.5),
-            "obj": max((object_fit(text, n) for n in top), default=0.5),
+            **fit_features(text, top),
         }
 
     def names(self) -> list[str]:

@@ -42,13 +42,13 @@ SINGLE = [
     ("how hot is it in Madrid today", "get_stock_price", False),
     ("how hot is it in Madrid today", "get_weather", True),
     ("cancel my order #W123 please", "cancel_pending_order", True),
+    ("cancel my order #W123 please", "modify_pending_order_address", False),  # action clash (fitness: agree)
     ("what is the area of a circle with radius 4", "circle_area", True),
 ]
 # Known misses of the shipped model (benchmarks/results/fit_abstention.md, near-domain rows): a tool of the same
 # domain and objects that does another thing is taken as fitting, and a tersely described fitting tool refused.
 KNOWN_MISSES = [
     ("what is the area of a circle with radius 4", "calculate_triangle_area", False),
-    ("cancel my order #W123 please", "modify_pending_order_address", False),
     ("turn on the lights in the kitchen", "HassTurnOn", True),
 ]
 

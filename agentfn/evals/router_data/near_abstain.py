@@ -1,36 +1,71 @@
-"""Near-domain abstention items: a request offered 1-3 tools of its own source (or domain) that do not serve it.
+"""Near-domain abstention items: a single-step request offered 1-3 tools of its own source (or domain) that do not serve it.
 
 The original abstention set (:func:`~agentfn.evals.router_data.dataset.build_abstain`) offers a request
 another source's tools when nothing fits: easy, since those tools are about something else. Function-calling
 APIs are often given one to three tools, from a neighbouring domain (a triangle-area tool for a circle-area
-question, "turn off" for "turn on"). :func:`near_abstain_items` builds, for every request of a foreign source
-and a sample of the generated set, four offers, split like the request:
+question, "turn off" for "turn on"). :func:`near_abstain_items` builds, for every single-step request (one gold
+tool) of a foreign source and a sample of the generated set, four offers, split like the request:
 
 * ``near-1`` / ``near-3``: the one or three tools of the same source (the same domain for the generated set)
-  that share most words with the request but are not among its gold tools (should abstain);
-* ``own-1``: its first gold tool alone; ``own-3``: that tool with the two nearest non-gold ones (should not).
+  that share most words with the request but do not serve it (should abstain);
+* ``own-1``: its gold tool alone; ``own-3``: that tool with the two nearest non-serving ones (should not).
 
-Tools a large share of a source's requests use (``GENERIC_SHARE``: look-ups such as ``get_order_details``)
-are never offered as non-fitting: a request whose gold list lacks one may still be served by it in part. In
-the generated set, another provider's tool with the same capability is never offered as non-fitting either.
+"Does not serve it" must mean no part of the request: multi-step requests are left out (a tool missing from
+a chain's gold list often does one of its steps), and so are the sources and tools that the hand-written
+labels in ``agentfn/evals/data/near_abstain_labels.json`` (:func:`labels`) exclude: ``scenario_sources``
+(user-simulator scenarios whose gold is what a policy-following agent called, not what the user asks),
+``alternates`` (tools of a source that serve the same requests: another way to the same result) and
+``serves`` (per request id or id prefix, tools outside its gold that serve it or one of its steps). Tools a large share of a
+source's requests use (``GENERIC_SHARE``: look-ups such as ``get_order_details``) are never offered as
+non-fitting. In the generated set, a tool with the same capability (template key) is never offered as
+non-fitting either.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 from collections.abc import Sequence
+from importlib import resources
+from typing import Any
 
 from agentfn.evals.evalset import build_evalset
 from agentfn.evals.router_data.records import AbstainItem, RouterExample, RouterSource
 from agentfn.router.text import split_name, tokenize
 
-__all__ = ["GENERATED_SAMPLE", "GENERIC_SHARE", "OFFERS", "near_abstain_items"]
+__all__ = ["GENERATED_SAMPLE", "GENERIC_SHARE", "OFFERS", "labels", "near_abstain_items", "single_step"]
 
 GENERIC_SHARE = 0.3
 """A tool used by at least this share of its source's requests is never offered as "does not serve it"."""
 GENERATED_SAMPLE = 240
 """Generated requests (single-tool ones, by id hash) given near-domain offers."""
 OFFERS = ("near-1", "near-3", "own-1", "own-3")
+
+
+@functools.lru_cache(maxsize=1)
+def labels() -> dict[str, Any]:
+    """The hand-written labels (``agentfn/evals/data/near_abstain_labels.json``; see the module doc)."""
+    text = resources.files("agentfn.evals").joinpath("data", "near_abstain_labels.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def single_step(e: RouterExample) -> bool:
+    """Whether a request needs exactly one tool (the only kind the near-domain set labels reliably)."""
+    return e.kind == "single" and len(set(e.gold)) == 1
+
+
+def _serving(src: RouterSource, e: RouterExample) -> set[str]:
+    """Tools of ``src`` that serve request ``e``: its gold, their labelled alternates, and its labelled extras."""
+    lab = labels()
+    out = set(e.gold)
+    for key, tools in lab["serves"].items():
+        if e.id == key or (key.endswith((":", "_")) and e.id.startswith(key)):
+            out |= set(tools)
+    for group in lab["alternates"].get(src.name, []):
+        if out & set(group):
+            out |= set(group)
+    return out
 
 
 def _h(*parts: object) -> float:
@@ -73,7 +108,8 @@ def _offers(
 
 
 def near_abstain_items(sources: Sequence[RouterSource], seed: int = 0) -> list[AbstainItem]:
-    """Near-domain offers for every foreign request and :data:`GENERATED_SAMPLE` generated ones (see module doc)."""
+    """Near-domain offers for every single-step foreign request and :data:`GENERATED_SAMPLE` generated ones (see
+    the module doc)."""
     items: list[AbstainItem] = []
     for src in sources:
         if not src.examples:
@@ -82,13 +118,16 @@ def near_abstain_items(sources: Sequence[RouterSource], seed: int = 0) -> list[A
         if src.family == "generated":
             items += _generated(src, words, seed)
             continue
+        if src.name in labels()["scenario_sources"]:
+            continue
         share: dict[str, int] = {}
         for e in src.examples:
             for g in set(e.gold):
                 share[g] = share.get(g, 0) + 1
         generic = {n for n, c in share.items() if c >= GENERIC_SHARE * len(src.examples)}
-        for e in src.examples:
-            items += _offers(e, [n for n in words if n not in e.gold and n not in generic], words, seed)
+        for e in filter(single_step, src.examples):
+            serving = _serving(src, e)
+            items += _offers(e, [n for n in words if n not in serving and n not in generic], words, seed)
     return items
 
 
