@@ -144,10 +144,15 @@ class _Chain:
         return None
 
     def consumer(self, top: Sequence[str], depth: int) -> str | None:
-        """Add the first top-ranked tool the request mentions for itself that chosen tools feed (with its producers)."""
-        covered = frozenset[str]().union(*(self.io_of(t).text_words for t in self.tools))
+        """Add the first top-ranked tool the request mentions for itself that chosen tools feed (with its producers).
+
+        "Mentions for itself": the request uses an object word of its name (``searchHotels`` -> hotel) that
+        no chosen tool's name holds. A word only its description shares ("cheapest" for
+        ``searchFlightEverywhere`` beside ``searchFlights``) does not make it a step of the request.
+        """
+        covered = frozenset[str]().union(*(self.io_of(t).object_words for t in self.tools))
         for cand in top:
-            if cand in self.tools or not (self.values.words & self.io_of(cand).text_words) - covered:
+            if cand in self.tools or not (self.values.words & self.io_of(cand).object_words) - covered:
                 continue
             if not self.open_inputs(cand):
                 continue
