@@ -37,6 +37,9 @@ class StepTop:
     order: int
     name: str
     score: float
+    runners: tuple[tuple[str, float], ...] = ()
+    """The step's next-best tools with their score's shortfall behind ``name`` (the step ranking's
+    ``weighted`` signal): a runner fed by the other steps' tools may replace a top fed by none."""
 
 
 @dataclass
