@@ -44,7 +44,7 @@ from agentfn.router.dataflow import (
 from agentfn.router.flowstats import FlowStats
 from agentfn.router.producers import changes_state, id_evidence, needs_same_input, service_affinity
 
-__all__ = ["inspectors", "lift_pulled", "plan_flow"]
+__all__ = ["fed_by", "inspectors", "lift_pulled", "plan_flow"]
 
 
 class _Chain:
@@ -102,7 +102,9 @@ class _Chain:
             nxt: list[str] = []
             for consumer in frontier:
                 for slot in self.open_inputs(consumer):
-                    have = [(self.flow(o, consumer, slot), o) for o in self.tools if o != consumer]
+                    # A chosen tool that itself needs this value open is no first source of it.
+                    have = [(self.flow(o, consumer, slot), o) for o in self.tools
+                            if o != consumer and not needs_same_input(self.io_of(o), slot, self.open_inputs(o))]
                     have = [(f, o) for f, o in have if f >= self.min_flow]
                     if not have and is_payload(slot):  # what a chosen lookup finds is material to work on
                         have = [(0.5, o) for o in self.tools if o != consumer and not changes_state(self.io_of(o))
@@ -264,3 +266,26 @@ def inspectors(chosen: Sequence[str], candidates: Sequence[str], io_of: Callable
             taken.add(cand)
             keys.discard(req[0])
     return out
+
+
+def fed_by(
+    name: str, others: Sequence[str], io_of: Callable[[str], ToolIO], values: RequestValues, min_flow: float = 0.5
+) -> bool | None:
+    """Whether the tools ``others`` feed every required input of ``name`` the request leaves open.
+
+    None when ``name`` has no open input (the request gives it all); True when each open
+    input is filled by one of ``others`` (:func:`~agentfn.router.dataflow.flow_score` times
+    :func:`~agentfn.router.producers.service_affinity` at least ``min_flow``); False otherwise.
+    """
+    need = missing_inputs(io_of(name), values)
+    if not need:
+        return None
+    cio = io_of(name)
+
+    def fills(o: str, slot: IOSlot) -> bool:
+        oio = io_of(o)
+        if needs_same_input(oio, slot, missing_inputs(oio, values)):
+            return False  # it needs that value itself
+        return flow_score(oio, slot) * service_affinity(oio, cio, values.squashed) >= min_flow
+
+    return all(any(fills(o, slot) for o in others if o != name) for slot in need)

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentfn.router.chain import plan_flow
+from agentfn.router.chain import fed_by, plan_flow
+from agentfn.router.combine import CoUsage
+from agentfn.router.config import RouterConfig
 from agentfn.router.dataflow import RequestValues, ToolIO, tool_io
 from agentfn.router.flowstats import FlowStats
+from agentfn.router.selection import StepTop, fed_runners, select
 from agentfn.router.text import ToolRecord
 from agentfn.tool import Tool
 
@@ -51,8 +54,16 @@ SPECS = [
          _rows(sight_id=_s("sight id"), name=_s("name"))),
     _mcp("sights_getSight", "Story, hours and ticket price of one sight.", {"sight_id": _s("sight id")},
          {"type": "object", "properties": {"story": _s("text"), "hours": _s("opening hours")}}),
+    _mcp("chat_listRooms", "Every room of the team chat.", {}, _rows(room=_s("room name"), topic=_s("topic"))),
+    _mcp("chat_roomMembers", "Who is in a chat room.", {"room": _s("room name")}, _rows(member=_s("member name"))),
+    _mcp("chat_postMessage", "Post a message in a chat room.", {"room": _s("room name"), "text": _s("the message")},
+         {"type": "object", "properties": {"ok": {"type": "boolean"}}}),
+    _mcp("web_publishPage", "Publish text on a web page.", {"url": _s("page address"), "text": _s("the text")},
+         {"type": "object", "properties": {"ok": {"type": "boolean"}}}),
 ]
-IO: dict[str, ToolIO] = {t.name: tool_io(ToolRecord.of(t)) for t in (Tool.from_schema(s) for s in SPECS)}
+TOOLS = [Tool.from_schema(s) for s in SPECS]
+IO: dict[str, ToolIO] = {t.name: tool_io(ToolRecord.of(t)) for t in TOOLS}
+RECORDS = {t.name: ToolRecord.of(t) for t in TOOLS}
 REL = dict.fromkeys(IO, 0.5)
 
 
@@ -77,3 +88,54 @@ def test_a_near_duplicate_sharing_only_description_words_does_not_join() -> None
                      ["searchFlightEverywhere", "getFlightDetails", "searchFlights"])
     assert "searchFlightEverywhere" not in tools
     assert set(tools) == {"findAirport", "searchFlights", "getFlightDetails"}
+
+
+def test_tools_that_need_the_same_value_do_not_feed_each_other() -> None:
+    # Both chosen tools need the room the request only describes: its lookup is pulled in, feeding both.
+    text = "Find the room with the most members and post 'lunch is here' in it"
+    tools, edges = _plan(["chat_roomMembers", "chat_postMessage"], text, [])
+    assert tools[2:] == ["chat_listRooms"]
+    assert {("chat_listRooms", "chat_roomMembers"), ("chat_listRooms", "chat_postMessage")} <= edges
+    assert ("chat_roomMembers", "chat_postMessage") not in edges and ("chat_postMessage", "chat_roomMembers") not in edges
+
+
+def test_fed_by_says_whether_the_chain_fills_every_open_input() -> None:
+    values = RequestValues.of("What sights are there in Prague? Tell me about the first one")
+    assert fed_by("sights_getSight", ["sights_listSights"], IO.__getitem__, values) is True
+    assert fed_by("getFlightDetails", ["sights_listSights"], IO.__getitem__, values) is False
+    assert fed_by("lodging_lookupDestination", [], IO.__getitem__, values) is None  # the request gives the city
+
+
+def _steps(top: str, runners: tuple[tuple[str, float], ...]) -> list[StepTop]:
+    return [StepTop(0, "sights_listSights", 0.6), StepTop(1, top, 0.4, runners)]
+
+
+def test_a_step_top_no_chain_tool_feeds_gives_way_to_a_fed_runner() -> None:
+    text = "What sights are there in Prague? Tell me about the first one"
+    values = RequestValues.of(text)
+    chain, edges = _plan(["sights_listSights", "getFlightDetails"], text, [])
+    steps = fed_runners(_steps("getFlightDetails", (("searchFlights", 0.01), ("sights_getSight", 0.05))), chain, edges,
+                        IO.__getitem__, values, margin=0.1, min_flow=0.5)
+    assert [s.name for s in steps] == ["sights_listSights", "sights_getSight"]
+    # A runner too far behind the top does not replace it.
+    far = fed_runners(_steps("getFlightDetails", (("sights_getSight", 0.3),)), chain, edges, IO.__getitem__, values,
+                      margin=0.1, min_flow=0.5)
+    assert far[1].name == "getFlightDetails"
+
+
+def test_a_step_top_the_chain_feeds_stays() -> None:
+    text = "What sights are there in Prague? Tell me about the first one"
+    chain, edges = _plan(["sights_listSights", "sights_getSight"], text, [])
+    steps = _steps("sights_getSight", (("getFlightDetails", 0.01),))
+    assert fed_runners(steps, chain, edges, IO.__getitem__, RequestValues.of(text), margin=0.1, min_flow=0.5) == steps
+
+
+def test_select_swaps_the_unfed_step_top_and_orders_the_chain() -> None:
+    text = "Find the room with the most members and post 'lunch is here' in it"
+    ranked = [("chat_roomMembers", 1.0), ("web_publishPage", 0.9), ("chat_postMessage", 0.85), ("chat_listRooms", 0.5)]
+    steps = [StepTop(0, "chat_roomMembers", 0.6), StepTop(1, "web_publishPage", 0.5, (("chat_postMessage", 0.04),))]
+    sel = select(ranked, "chat_roomMembers", steps, 0.3, config=RouterConfig(encoder=None), co_usage=CoUsage(),
+                 flow=FlowStats(), io_of=IO.__getitem__, records=RECORDS, values=RequestValues.of(text),
+                 relevance={n: s for n, s in ranked})
+    assert sel.selected == ["chat_listRooms", "chat_roomMembers", "chat_postMessage"]
+    assert sel.pulled == ["chat_listRooms"]
