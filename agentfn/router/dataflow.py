@@ -349,7 +349,8 @@ class RequestValues:
     @classmethod
     def of(cls, text: str) -> RequestValues:
         quoted = len(_QUOTED.findall(text))
-        numbers = len(_NUMBER.findall(text)) + sum(1 for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMWORDS)
+        # A date or a time ("2025-05-05", "May 5", "7:30") holds no amounts of its own.
+        numbers = len(_NUMBER.findall(_DATE.sub(" ", text))) + sum(1 for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMWORDS)
         # A date ("2025-03-10") or a time is a date, not an identifier.
         ids = [_label(text, m.start()) for m in _IDLIKE.finditer(text) if not _DATE.fullmatch(m.group())]
         # A short number right after a content word ("ticket 993", "order 42") is an identifier of that thing.

@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 import re
 
-__all__ = ["VERBS", "asks_for_action", "expression_steps", "imperative_pieces", "nested_steps"]
+__all__ = ["VERBS", "asks_for_action", "expression_steps", "imperative_pieces", "nested_steps", "opening_verb"]
 
 _LEAD = re.compile(r"^\s*(?:(?:first|then|next|now|also|finally|lastly|afterwards|after that|and|so|ok|okay|hi|hey|hello)\b[\s,:]*)+",
                    re.IGNORECASE)
@@ -60,6 +60,14 @@ _COMMA_VERB = re.compile(rf",\s+(?:and\s+)?(?=(?:{'|'.join(sorted(VERBS))})\b)",
 _NAMED = re.compile(r"\b(?:using|via|through|on|in|with|at|from)\s+(?:the\s+)?[A-Z]")
 """A service or place named after a preposition ("Using Google Forms", "in Paris"): its commas are not step breaks."""
 _CONTEXT = re.compile(r"^\s*(?:note that|keep in mind|remember that|be aware|fyi\b|btw\b)", re.IGNORECASE)
+
+
+def opening_verb(text: str) -> str | None:
+    """The imperative verb (:data:`VERBS`) ``text`` opens with, past "then", "and", "please"...; else None."""
+    words = re.findall(r"[A-Za-z]+", _LEAD.sub("", text))
+    if words and words[0].lower() == "please":
+        words = words[1:]
+    return words[0] if words and words[0].lower() in VERBS else None
 
 
 def imperative_pieces(text: str) -> list[str]:

@@ -1,0 +1,58 @@
+"""Steps that hand results on: a verb with two objects of an earlier result, and values that are no amounts.
+
+Pure text: :func:`agentfn.router.combine.segment` with ``actions=True`` and
+:class:`agentfn.router.dataflow.RequestValues`; the requests are made up.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agentfn.router.combine import segment
+from agentfn.router.dataflow import RequestValues, missing_inputs, tool_io
+from agentfn.router.steps import opening_verb
+from agentfn.router.text import ToolRecord
+from agentfn.tool import Tool
+
+
+def _texts(text: str) -> list[str]:
+    return [s.text for s in sorted(segment(text, actions=True), key=lambda s: s.order)]
+
+
+def test_two_objects_of_an_earlier_result_are_two_steps_sharing_the_verb() -> None:
+    assert _texts("Look up the museum in Turin, then fetch its opening hours and its ticket prices") == [
+        "Look up the museum in Turin", "fetch its opening hours", "fetch its ticket prices"]
+    assert _texts("show me their emails and their phone numbers") == ["show me their emails", "show their phone numbers"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "List the bakeries in Porto and their ratings",  # one object carries its own antecedent
+        "Give me the two team names and their scores",
+        "trains from Milan and Genoa",
+    ],
+)
+def test_a_second_object_alone_stays_in_its_step(text: str) -> None:
+    assert _texts(text) == [text]
+
+
+def test_opening_verb_skips_lead_words() -> None:
+    assert opening_verb("then please fetch its hours") == "fetch"
+    assert opening_verb("the hours of it") is None
+
+
+_NEAR = Tool.from_schema({
+    "name": "stations_near", "description": "Train stations near a point.",
+    "inputSchema": {"type": "object", "required": ["lat", "lng"], "properties": {
+        "lat": {"type": "number", "description": "latitude"}, "lng": {"type": "number", "description": "longitude"}}},
+    "outputSchema": {"type": "object", "properties": {"station_id": {"type": "string"}}},
+})
+
+
+def test_the_numbers_of_a_date_are_no_coordinates() -> None:
+    io = tool_io(ToolRecord.of(_NEAR))
+    open_on_a_day = missing_inputs(io, RequestValues.of("stations near the coordinates of Lake Garda on 2026-04-18"))
+    assert {s.name for s in open_on_a_day} == {"lat", "lng"}
+    assert not missing_inputs(io, RequestValues.of("stations near coordinates 45.6 and 10.7 on 2026-04-18"))
+    assert RequestValues.of("3 tickets on May 5 at 7:30").available("number") == 1
