@@ -39,6 +39,7 @@ from agentfn.router.dataflow import (
     is_payload,
     missing_inputs,
     reads_source,
+    relation_flow,
     slot_key,
 )
 from agentfn.router.flowstats import FlowStats
@@ -60,16 +61,18 @@ class _Chain:
         self.tools: list[str] = []
         self.edges: set[tuple[str, str]] = set()
         self.pulled: list[str] = []
+        self.relation_cache: dict[tuple[str, str], bool] = {}
 
     def flow(self, src: str, dst: str, slot: IOSlot) -> float:
         sio = self.io_of(src)
-        return max(flow_score(sio, slot), self.stats.boost(sio, dst, slot))
+        return max(flow_score(sio, slot), self.stats.boost(sio, dst, slot), relation_flow(sio, slot, self.values.relations))
 
     def producer_flow(self, src: str, dst: str, slot: IOSlot) -> float:
         """Flow from a candidate producer, discounted by service and id evidence (:mod:`agentfn.router.producers`);
         a link traces taught is kept as learned."""
         sio = self.io_of(src)
-        named = flow_score(sio, slot) * service_affinity(sio, self.io_of(dst), self.values.squashed) * id_evidence(sio, slot)
+        named = max(flow_score(sio, slot), relation_flow(sio, slot, self.values.relations))
+        named *= service_affinity(sio, self.io_of(dst), self.values.squashed) * id_evidence(sio, slot)
         return max(named, self.stats.boost(sio, dst, slot))
 
     def circular(self, cand: str, consumer: str, slot: IOSlot) -> bool:
@@ -88,7 +91,21 @@ class _Chain:
         return not actions or bool(actions & self.values.words)
 
     def open_inputs(self, name: str) -> list[IOSlot]:
-        return missing_inputs(self.io_of(name), self.values, self.learned)
+        """Required inputs the request leaves open, and free-text ones it names only by relation ("the capital
+        of Peru" for ``city``) when a candidate's output gives that relation."""
+        io = self.io_of(name)
+        out = missing_inputs(io, self.values, self.learned)
+        if self.values.relations:
+            out += [s for s in io.inputs if s.required and s not in out and self.related(name, s)]
+        return out
+
+    def related(self, name: str, slot: IOSlot) -> bool:
+        key = (name, slot.name)
+        if key not in self.relation_cache:
+            self.relation_cache[key] = any(
+                c != name and relation_flow(self.io_of(c), slot, self.values.relations) >= self.min_flow
+                for c in self.relevance)
+        return self.relation_cache[key]
 
     def unfed(self, name: str) -> int:
         """Open inputs of ``name`` that no chosen tool produces."""

@@ -14,7 +14,7 @@ from typing import Any
 from agentfn.router.chain import fed_by, plan_flow
 from agentfn.router.combine import CoUsage
 from agentfn.router.config import RouterConfig
-from agentfn.router.dataflow import RequestValues, ToolIO, tool_io
+from agentfn.router.dataflow import RequestValues, ToolIO, relation_flow, tool_io
 from agentfn.router.flowstats import FlowStats
 from agentfn.router.selection import StepTop, fed_runners, select
 from agentfn.router.text import ToolRecord
@@ -58,6 +58,10 @@ SPECS = [
     _mcp("chat_roomMembers", "Who is in a chat room.", {"room": _s("room name")}, _rows(member=_s("member name"))),
     _mcp("chat_postMessage", "Post a message in a chat room.", {"room": _s("room name"), "text": _s("the message")},
          {"type": "object", "properties": {"ok": {"type": "boolean"}}}),
+    _mcp("atlas_countryFacts", "Facts about a country.", {"country": _s("country name")},
+         {"type": "object", "properties": {"capital": _s("the capital city"), "currency": _s("currency code")}}),
+    _mcp("geo_geocode", "Coordinates of a city.", {"city": _s("city name")},
+         {"type": "object", "properties": {"latitude": {"type": "number"}, "longitude": {"type": "number"}}}),
     _mcp("web_publishPage", "Publish text on a web page.", {"url": _s("page address"), "text": _s("the text")},
          {"type": "object", "properties": {"ok": {"type": "boolean"}}}),
 ]
@@ -139,3 +143,21 @@ def test_select_swaps_the_unfed_step_top_and_orders_the_chain() -> None:
                  relevance={n: s for n, s in ranked})
     assert sel.selected == ["chat_listRooms", "chat_roomMembers", "chat_postMessage"]
     assert sel.pulled == ["chat_listRooms"]
+
+
+def test_a_value_named_by_its_relation_pulls_the_tool_whose_output_has_that_name() -> None:
+    # "the capital of Chile": the geocoder's free-text city comes from the country facts' capital.
+    tools, edges = _plan(["geo_geocode"], "Where on the map is the capital of Chile?", [])
+    assert tools == ["geo_geocode", "atlas_countryFacts"] and ("atlas_countryFacts", "geo_geocode") in edges
+    city = next(s for s in IO["geo_geocode"].inputs if s.name == "city")
+    assert relation_flow(IO["atlas_countryFacts"], city, RequestValues.of("Kenya's capital").relations) >= 0.5
+    # Named outright, the city is given; a relation no output has pulls nothing.
+    assert _plan(["geo_geocode"], "Where on the map is Santiago?", [])[0] == ["geo_geocode"]
+    assert _plan(["geo_geocode"], "Where on the map is the oldest bridge of Chile?", [])[0] == ["geo_geocode"]
+
+
+def test_relations_are_read_before_a_named_thing_only() -> None:
+    assert RequestValues.of("the capital of Chile").relations == {"capital"}
+    assert RequestValues.of("Kenya's currency").relations == {"currency"}
+    assert not RequestValues.of("the sum of my transactions").relations
+    assert not RequestValues.of("the rest of the Beatles").relations
