@@ -23,6 +23,7 @@ from agentfn.router.steps import (
     asks_for_action,
     expression_steps,
     imperative_pieces,
+    joins_phrase,
     nested_steps,
     opening_verb,
 )
@@ -187,7 +188,8 @@ def _connective_steps(query: str, min_tokens: int, actions: bool = False) -> lis
             pieces.append(f"{verb} {text}")  # "fetch its photos and its reviews": "fetch its reviews" is a step
             backward.append(False)
             continue
-        if _size(text, actions) < least or _size(pieces[-1], actions) < min_tokens:
+        joined = actions and joins_phrase(pieces[-1], conn, text)
+        if joined or _size(text, actions) < least or _size(pieces[-1], actions) < min_tokens:
             pieces[-1] = pieces[-1] + conn + text
             continue
         pieces.append(text)

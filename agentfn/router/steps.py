@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 import re
 
-__all__ = ["VERBS", "asks_for_action", "expression_steps", "imperative_pieces", "nested_steps", "opening_verb"]
+__all__ = ["VERBS", "asks_for_action", "expression_steps", "imperative_pieces", "joins_phrase", "nested_steps", "opening_verb"]
 
 _LEAD = re.compile(r"^\s*(?:(?:first|then|next|now|also|finally|lastly|afterwards|after that|and|so|ok|okay|hi|hey|hello)\b[\s,:]*)+",
                    re.IGNORECASE)
@@ -68,6 +68,28 @@ def opening_verb(text: str) -> str | None:
     if words and words[0].lower() == "please":
         words = words[1:]
     return words[0] if words and words[0].lower() in VERBS else None
+
+
+_BETWEEN = re.compile(r"\bbetween\s+(?:the\s+|my\s+|our\s+)?[\w'-]+(?:\s+[\w'-]+)?\s*$", re.IGNORECASE)
+_WITH_ME = re.compile(r"^(?:I|me)\s+(?:can|could|are|both|meet|might|may)\b")
+_NAME_END = re.compile(r"\b[A-Z][a-z]+\s*$")
+_NOUN_PHRASE = re.compile(r"^(?:the|a|an|my|our|this|that|next|last|lunch|dinner|noon|midnight)\b", re.IGNORECASE)
+
+
+def joins_phrase(before: str, conn: str, after: str) -> bool:
+    """Whether a connective inside a phrase joins two parts of one step rather than two steps.
+
+    "drop-off between cart *and* purchase" (a range), "find a gap where Priya *and* I can meet" (one
+    subject of two people), "snapshot the db *before* the migration" (a time, not an action: the part
+    after "before"/"after" is a noun phrase with no imperative verb) are one step each.
+    """
+    c = conn.strip(" ,").lower()
+    if c == "and":
+        return bool(_BETWEEN.search(before) or (_NAME_END.search(before) and _WITH_ME.match(after.lstrip())))
+    if c in ("before", "after"):
+        words = re.findall(r"[A-Za-z]+", after)
+        return bool(_NOUN_PHRASE.match(after.lstrip())) and not any(w.lower() in VERBS or w.endswith("ing") for w in words)
+    return False
 
 
 def imperative_pieces(text: str) -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 
 from agentfn.router.combine import segment
 from agentfn.router.dataflow import RequestValues, missing_inputs, tool_io
-from agentfn.router.steps import opening_verb
+from agentfn.router.steps import joins_phrase, opening_verb
 from agentfn.router.text import ToolRecord
 from agentfn.tool import Tool
 
@@ -56,3 +56,23 @@ def test_the_numbers_of_a_date_are_no_coordinates() -> None:
     assert {s.name for s in open_on_a_day} == {"lat", "lng"}
     assert not missing_inputs(io, RequestValues.of("stations near coordinates 45.6 and 10.7 on 2026-04-18"))
     assert RequestValues.of("3 tickets on May 5 at 7:30").available("number") == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how many visitors drop off between signup and payment on Matomo",  # a range
+        "find an hour where Lena and I can both talk on my calendar",  # one subject of two people
+        "back up the orders table before the upgrade on Neon",  # a time, not an action
+        "water the plants after lunch",
+    ],
+)
+def test_a_connective_inside_a_phrase_is_no_step_break(text: str) -> None:
+    assert _texts(text) == [text]
+
+
+def test_connectives_between_actions_still_split() -> None:
+    assert _texts("archive the old report before sending the new one") == ["archive the old report", "sending the new one"]
+    assert _texts("Read the notes and then send them to Lena before the call") == [
+        "Read the notes", "send them to Lena before the call"]
+    assert not joins_phrase("add milk", " and ", "order bread")
