@@ -12,10 +12,15 @@
   id-like inputs only from outputs carrying ids), and a candidate that needs the
   value it should find, or one only its consumer gives, is skipped; when no
   candidate's outputs fit and the request names a page or a file, the reader
-  of it (``get_webpage(url)``, ``read_file(path)``) is the producer;
+  of it (``get_webpage(url)``, ``read_file(path)``) is the producer; a free-text
+  input the request fills only by relation ("the capital of Peru") is open when
+  a candidate's output has that name (:func:`~agentfn.router.dataflow.relation_flow`),
+  and a chosen tool that needs the same value open itself is no producer of it;
 * *consumers*: a top-ranked candidate whose open input a chosen tool produces
-  joins when the request mentions something only it covers ("the weather
-  where my IP is": ``get_my_ip`` -> ``ip_location`` -> ``weather``);
+  joins when the request uses an object word of its name that no chosen
+  tool's name holds ("the weather where my IP is": ``get_my_ip`` ->
+  ``ip_location`` -> ``weather``; "find hotels" -> the hotel search a
+  destination lookup feeds);
 * *ordering edges* between tools chosen for other reasons (two steps of the
   request) whose outputs clearly feed each other.
 

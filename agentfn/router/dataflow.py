@@ -12,7 +12,9 @@ synonyms such as lat/latitude, a little of the input's description) and JSON
 types. :func:`missing_inputs` says which required inputs the request leaves
 open: each input has a *kind* (coordinates, id, code, email, url, phone, date,
 number, option, text) and the request's values are counted per kind
-(:class:`RequestValues`); free text and options are assumed given. Traces teach
+(:class:`RequestValues`); free text and options are assumed given, unless the
+request names the value by a relation ("the capital of Peru") that some tool's
+output answers (:func:`relation_flow`). Traces teach
 (:mod:`agentfn.router.flowstats`) which producer filled which input;
 :mod:`agentfn.router.chain` builds the chain.
 """

@@ -4,7 +4,10 @@
 
 1. *Anchors*: the best tool of every real step of the request (see
    :func:`agentfn.router.combine.segment`), or the overall best tool when the
-   request is one step.
+   request is one step. A step's best tool that nothing else in the chain
+   feeds gives way to a close runner of that step that the chain does feed
+   (:func:`fed_runners`: "find a channel ... and post there" -> the channel
+   message, not a web page post).
 2. *Co-usage*: tools that traces show travelling with an anchor (``P(B | A)``
    at least ``co_usage_min``), if the request ranks them.
 3. *Data flow* (:mod:`agentfn.router.dataflow`): a chosen tool whose required

@@ -14,6 +14,10 @@ more things, all pure text:
   cos of 1.5 radians"): the inner operation is a step of its own, run first.
 * :func:`expression_steps`: a written-out expression ("-(1 + 1)",
   "cos(pi)", "2 * (3 + 4)"): one step per operator or call, innermost first.
+* :func:`joins_phrase`: whether a connective sits inside a phrase ("between
+  cart and purchase", "Priya and I can meet", "before the migration") rather
+  than between two steps; :func:`opening_verb`: the imperative a piece opens
+  with (shared by a second object, "fetch its photos and its reviews").
 """
 
 from __future__ import annotations
