@@ -175,6 +175,14 @@ def _shared_verb(before: str, conn: str, text: str) -> str | None:
 
 def _connective_steps(query: str, min_tokens: int, actions: bool = False) -> list[Segment]:
     parts = _SPLIT.split(query)
+    if actions:  # a connective inside a phrase ("between X and Y") first: its two sides are one piece
+        merged = [parts[0]]
+        for i in range(1, len(parts), 2):
+            if joins_phrase(merged[-1], parts[i], parts[i + 1]):
+                merged[-1] += parts[i] + parts[i + 1]
+            else:
+                merged += [parts[i], parts[i + 1]]
+        parts = merged
     pieces: list[str] = [parts[0]]
     backward: list[bool] = [False]
     for i in range(1, len(parts), 2):
@@ -188,8 +196,7 @@ def _connective_steps(query: str, min_tokens: int, actions: bool = False) -> lis
             pieces.append(f"{verb} {text}")  # "fetch its photos and its reviews": "fetch its reviews" is a step
             backward.append(False)
             continue
-        joined = actions and joins_phrase(pieces[-1], conn, text)
-        if joined or _size(text, actions) < least or _size(pieces[-1], actions) < min_tokens:
+        if _size(text, actions) < least or _size(pieces[-1], actions) < min_tokens:
             pieces[-1] = pieces[-1] + conn + text
             continue
         pieces.append(text)

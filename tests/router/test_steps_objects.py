@@ -76,3 +76,9 @@ def test_connectives_between_actions_still_split() -> None:
     assert _texts("Read the notes and then send them to Lena before the call") == [
         "Read the notes", "send them to Lena before the call"]
     assert not joins_phrase("add milk", " and ", "order bread")
+
+
+def test_a_phrase_joined_first_keeps_a_short_step_of_its_own() -> None:
+    # "when are Lena" alone is too short a piece; joined with "and I both ..." it is a step after the backup.
+    assert _texts("back up the shop database; after that when are Lena and I both free on my calendar") == [
+        "back up the shop database", "when are Lena and I both free on my calendar"]
