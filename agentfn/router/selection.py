@@ -28,9 +28,10 @@ from agentfn.router.combine import CoUsage
 from agentfn.router.config import RouterConfig
 from agentfn.router.dataflow import RequestValues, ToolIO
 from agentfn.router.flowstats import FlowStats
+from agentfn.router.mood import changes_state
 from agentfn.router.text import ToolRecord
 
-__all__ = ["Selection", "StepTop", "fed_runners", "order_chain", "select"]
+__all__ = ["Selection", "StepTop", "fed_runners", "order_chain", "reading_runners", "select"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class StepTop:
     runners: tuple[tuple[str, float], ...] = ()
     """The step's next-best tools with their score's shortfall behind ``name`` (the step ranking's
     ``weighted`` signal): a runner fed by the other steps' tools may replace a top fed by none."""
+    reads: bool = False
+    """The step asks to read (a question, :func:`~agentfn.router.mood.asks_to_read`): a close runner
+    that changes nothing replaces a top that changes state (:func:`reading_runners`)."""
 
 
 @dataclass
@@ -85,6 +89,8 @@ def select(
         relevance: candidate tools (beyond ``ranked`` too) with their relevance in [0, 1].
     """
     real = [st for st in step_tops if st.score >= floor]
+    if config.mood_weight > 0:
+        real = reading_runners(real, config.step_runner_margin)
 
     def grow(steps: Sequence[StepTop]) -> tuple[list[str], set[tuple[str, str]], list[str], dict[str, int]]:
         positions: dict[str, int] = {}
@@ -121,6 +127,22 @@ def select(
     return Selection(order_chain(chosen, edges, positions, rank, co_usage), edges, pulled, shown)
 
 
+def reading_runners(steps: Sequence[StepTop], margin: float) -> list[StepTop]:
+    """``steps`` with a question's top that changes state replaced by its best reading runner within ``margin``.
+
+    "has the parcel been delivered?" asks to read: ``track_parcel`` over ``schedule_pickup``
+    when the step ranks them close (:mod:`agentfn.router.mood` does the same for one-step requests).
+    """
+    out = list(steps)
+    for i, st in enumerate(out):
+        if not st.reads or not changes_state(st.name):
+            continue
+        alt = next((n for n, gap in st.runners if gap <= margin and not changes_state(n)), None)
+        if alt is not None:
+            out[i] = StepTop(st.order, alt, st.score, st.runners, st.reads)
+    return out
+
+
 def fed_runners(
     steps: Sequence[StepTop],
     chain: Sequence[str],
@@ -151,7 +173,7 @@ def fed_runners(
             continue
         for alt, gap in st.runners:
             if gap <= margin and alt not in names and fed_by(alt, rest, io_of, values, min_flow):
-                out[i] = StepTop(st.order, alt, st.score, st.runners)
+                out[i] = StepTop(st.order, alt, st.score, st.runners, st.reads)
                 break
     return out
 

@@ -16,7 +16,7 @@ from agentfn.router.combine import CoUsage
 from agentfn.router.config import RouterConfig
 from agentfn.router.dataflow import RequestValues, ToolIO, relation_flow, tool_io
 from agentfn.router.flowstats import FlowStats
-from agentfn.router.selection import StepTop, fed_runners, select
+from agentfn.router.selection import StepTop, fed_runners, reading_runners, select
 from agentfn.router.text import ToolRecord
 from agentfn.tool import Tool
 
@@ -161,3 +161,12 @@ def test_relations_are_read_before_a_named_thing_only() -> None:
     assert RequestValues.of("Kenya's currency").relations == {"currency"}
     assert not RequestValues.of("the sum of my transactions").relations
     assert not RequestValues.of("the rest of the Beatles").relations
+
+
+def test_a_question_step_reads_before_it_acts() -> None:
+    # "has my parcel arrived?" asks to read: a close reading runner replaces a top that changes state.
+    step = StepTop(1, "parcels_schedulePickup", 0.5, (("parcels_cancelPickup", 0.01), ("parcels_trackParcel", 0.04)), True)
+    assert reading_runners([step], margin=0.1)[0].name == "parcels_trackParcel"
+    assert reading_runners([step], margin=0.02)[0].name == "parcels_schedulePickup"  # too far behind
+    told = StepTop(1, "parcels_schedulePickup", 0.5, step.runners, False)  # "arrange a pickup": a command
+    assert reading_runners([told], margin=0.1) == [told]
