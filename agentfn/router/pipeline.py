@@ -123,7 +123,7 @@ def first_pass(
             continue  # not a real step (e.g. "... and London")
         if step.asks:  # a told fact (persona) lifts the ranking but chooses no tool
             runners = tuple((n, wtop[0][1] - v) for n, v in wtop[1:])
-            r.step_tops.append(StepTop(step.order, wtop[0][0], step_score, runners))
+            r.step_tops.append(StepTop(step.order, wtop[0][0], step_score, runners, asks_to_read(step.text)))
         lifted.append(step_score)
         real_steps.append(s["fused"])
         r.dense_top = max(r.dense_top, float(np.max(s["dense"])))
