@@ -12,10 +12,15 @@
   id-like inputs only from outputs carrying ids), and a candidate that needs the
   value it should find, or one only its consumer gives, is skipped; when no
   candidate's outputs fit and the request names a page or a file, the reader
-  of it (``get_webpage(url)``, ``read_file(path)``) is the producer;
+  of it (``get_webpage(url)``, ``read_file(path)``) is the producer; a free-text
+  input the request fills only by relation ("the capital of Peru") is open when
+  a candidate's output has that name (:func:`~agentfn.router.dataflow.relation_flow`),
+  and a chosen tool that needs the same value open itself is no producer of it;
 * *consumers*: a top-ranked candidate whose open input a chosen tool produces
-  joins when the request mentions something only it covers ("the weather
-  where my IP is": ``get_my_ip`` -> ``ip_location`` -> ``weather``);
+  joins when the request uses an object word of its name that no chosen
+  tool's name holds ("the weather where my IP is": ``get_my_ip`` ->
+  ``ip_location`` -> ``weather``; "find hotels" -> the hotel search a
+  destination lookup feeds);
 * *ordering edges* between tools chosen for other reasons (two steps of the
   request) whose outputs clearly feed each other.
 
@@ -39,12 +44,13 @@ from agentfn.router.dataflow import (
     is_payload,
     missing_inputs,
     reads_source,
+    relation_flow,
     slot_key,
 )
 from agentfn.router.flowstats import FlowStats
 from agentfn.router.producers import changes_state, id_evidence, needs_same_input, service_affinity
 
-__all__ = ["inspectors", "lift_pulled", "plan_flow"]
+__all__ = ["fed_by", "inspectors", "lift_pulled", "plan_flow"]
 
 
 class _Chain:
@@ -60,16 +66,18 @@ class _Chain:
         self.tools: list[str] = []
         self.edges: set[tuple[str, str]] = set()
         self.pulled: list[str] = []
+        self.relation_cache: dict[tuple[str, str], bool] = {}
 
     def flow(self, src: str, dst: str, slot: IOSlot) -> float:
         sio = self.io_of(src)
-        return max(flow_score(sio, slot), self.stats.boost(sio, dst, slot))
+        return max(flow_score(sio, slot), self.stats.boost(sio, dst, slot), relation_flow(sio, slot, self.values.relations))
 
     def producer_flow(self, src: str, dst: str, slot: IOSlot) -> float:
         """Flow from a candidate producer, discounted by service and id evidence (:mod:`agentfn.router.producers`);
         a link traces taught is kept as learned."""
         sio = self.io_of(src)
-        named = flow_score(sio, slot) * service_affinity(sio, self.io_of(dst), self.values.squashed) * id_evidence(sio, slot)
+        named = max(flow_score(sio, slot), relation_flow(sio, slot, self.values.relations))
+        named *= service_affinity(sio, self.io_of(dst), self.values.squashed) * id_evidence(sio, slot)
         return max(named, self.stats.boost(sio, dst, slot))
 
     def circular(self, cand: str, consumer: str, slot: IOSlot) -> bool:
@@ -88,7 +96,21 @@ class _Chain:
         return not actions or bool(actions & self.values.words)
 
     def open_inputs(self, name: str) -> list[IOSlot]:
-        return missing_inputs(self.io_of(name), self.values, self.learned)
+        """Required inputs the request leaves open, and free-text ones it names only by relation ("the capital
+        of Peru" for ``city``) when a candidate's output gives that relation."""
+        io = self.io_of(name)
+        out = missing_inputs(io, self.values, self.learned)
+        if self.values.relations:
+            out += [s for s in io.inputs if s.required and s not in out and self.related(name, s)]
+        return out
+
+    def related(self, name: str, slot: IOSlot) -> bool:
+        key = (name, slot.name)
+        if key not in self.relation_cache:
+            self.relation_cache[key] = any(
+                c != name and relation_flow(self.io_of(c), slot, self.values.relations) >= self.min_flow
+                for c in self.relevance)
+        return self.relation_cache[key]
 
     def unfed(self, name: str) -> int:
         """Open inputs of ``name`` that no chosen tool produces."""
@@ -102,7 +124,9 @@ class _Chain:
             nxt: list[str] = []
             for consumer in frontier:
                 for slot in self.open_inputs(consumer):
-                    have = [(self.flow(o, consumer, slot), o) for o in self.tools if o != consumer]
+                    # A chosen tool that itself needs this value open is no first source of it.
+                    have = [(self.flow(o, consumer, slot), o) for o in self.tools
+                            if o != consumer and not needs_same_input(self.io_of(o), slot, self.open_inputs(o))]
                     have = [(f, o) for f, o in have if f >= self.min_flow]
                     if not have and is_payload(slot):  # what a chosen lookup finds is material to work on
                         have = [(0.5, o) for o in self.tools if o != consumer and not changes_state(self.io_of(o))
@@ -144,10 +168,15 @@ class _Chain:
         return None
 
     def consumer(self, top: Sequence[str], depth: int) -> str | None:
-        """Add the first top-ranked tool the request mentions for itself that chosen tools feed (with its producers)."""
-        covered = frozenset[str]().union(*(self.io_of(t).text_words for t in self.tools))
+        """Add the first top-ranked tool the request mentions for itself that chosen tools feed (with its producers).
+
+        "Mentions for itself": the request uses an object word of its name (``searchHotels`` -> hotel) that
+        no chosen tool's name holds. A word only its description shares ("cheapest" for
+        ``searchFlightEverywhere`` beside ``searchFlights``) does not make it a step of the request.
+        """
+        covered = frozenset[str]().union(*(self.io_of(t).object_words for t in self.tools))
         for cand in top:
-            if cand in self.tools or not (self.values.words & self.io_of(cand).text_words) - covered:
+            if cand in self.tools or not (self.values.words & self.io_of(cand).object_words) - covered:
                 continue
             if not self.open_inputs(cand):
                 continue
@@ -259,3 +288,26 @@ def inspectors(chosen: Sequence[str], candidates: Sequence[str], io_of: Callable
             taken.add(cand)
             keys.discard(req[0])
     return out
+
+
+def fed_by(
+    name: str, others: Sequence[str], io_of: Callable[[str], ToolIO], values: RequestValues, min_flow: float = 0.5
+) -> bool | None:
+    """Whether the tools ``others`` feed every required input of ``name`` the request leaves open.
+
+    None when ``name`` has no open input (the request gives it all); True when each open
+    input is filled by one of ``others`` (:func:`~agentfn.router.dataflow.flow_score` times
+    :func:`~agentfn.router.producers.service_affinity` at least ``min_flow``); False otherwise.
+    """
+    need = missing_inputs(io_of(name), values)
+    if not need:
+        return None
+    cio = io_of(name)
+
+    def fills(o: str, slot: IOSlot) -> bool:
+        oio = io_of(o)
+        if needs_same_input(oio, slot, missing_inputs(oio, values)):
+            return False  # it needs that value itself
+        return flow_score(oio, slot) * service_affinity(oio, cio, values.squashed) >= min_flow
+
+    return all(any(fills(o, slot) for o in others if o != name) for slot in need)

@@ -19,7 +19,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from agentfn.router.steps import asks_for_action, expression_steps, imperative_pieces, nested_steps
+from agentfn.router.steps import (
+    asks_for_action,
+    expression_steps,
+    imperative_pieces,
+    joins_phrase,
+    nested_steps,
+    opening_verb,
+)
 from agentfn.router.text import tokenize
 
 __all__ = ["CoUsage", "Segment", "segment"]
@@ -152,8 +159,30 @@ _REFERS = re.compile(r"\b(?:it|that|this|them|result|answer|sum|product)\b", re.
 _THEN = re.compile(r"\b(?:then|after that|afterwards|and afterwards)\b", re.IGNORECASE)
 
 
+_POSSESSIVE = re.compile(r"^\s*(?:its|their)\s+[A-Za-z]", re.IGNORECASE)
+
+
+def _shared_verb(before: str, conn: str, text: str) -> str | None:
+    """The verb ``text`` shares with the piece ``before`` it when both are objects of that verb belonging
+    to an earlier result ("fetch its photos *and* its reviews": "fetch"); else None. A second object
+    alone ("the company names and their ratings") names no result of its own: it stays in its piece."""
+    if conn.strip().lower() != "and" or not _POSSESSIVE.match(text):
+        return None
+    verb = opening_verb(before)
+    rest = before.split(verb, 1)[-1] if verb else ""
+    return verb if _POSSESSIVE.match(re.sub(r"^\s*(?:me|us)\b", "", rest)) else None
+
+
 def _connective_steps(query: str, min_tokens: int, actions: bool = False) -> list[Segment]:
     parts = _SPLIT.split(query)
+    if actions:  # a connective inside a phrase ("between X and Y") first: its two sides are one piece
+        merged = [parts[0]]
+        for i in range(1, len(parts), 2):
+            if joins_phrase(merged[-1], parts[i], parts[i + 1]):
+                merged[-1] += parts[i] + parts[i + 1]
+            else:
+                merged += [parts[i], parts[i + 1]]
+        parts = merged
     pieces: list[str] = [parts[0]]
     backward: list[bool] = [False]
     for i in range(1, len(parts), 2):
@@ -162,6 +191,11 @@ def _connective_steps(query: str, min_tokens: int, actions: bool = False) -> lis
         # leading fragment ("Hi, then ...") is not a step of its own.
         # Counting actions, "then <verb> it" / "then square the result" is a step of its own however short.
         least = 1 if actions and _THEN.search(conn) and _REFERS.search(text) else min_tokens
+        verb = _shared_verb(pieces[-1], conn, text) if actions else None
+        if verb is not None and _size(text, actions) >= 1:
+            pieces.append(f"{verb} {text}")  # "fetch its photos and its reviews": "fetch its reviews" is a step
+            backward.append(False)
+            continue
         if _size(text, actions) < least or _size(pieces[-1], actions) < min_tokens:
             pieces[-1] = pieces[-1] + conn + text
             continue

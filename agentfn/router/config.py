@@ -119,6 +119,11 @@ class RouterConfig(BaseModel):
     flow_candidates: int = 30
     """Top candidates of the request a producer is looked for among."""
     flow_consumer_rank: int = 3
+    step_runners: int = 3
+    """Next-best tools kept per step: one whose open inputs the other steps' tools all feed may replace
+    a step's top whose open input none feeds (:func:`~agentfn.router.selection.select`; 0: off)."""
+    step_runner_margin: float = 0.1
+    """Most a runner's step score (``weighted``) may trail the step's top to replace it."""
     inspect_depth: int = 10
     """A lookup among the top this many that shows what a selected tool changes, by the same id
     (``get_order(order_id)`` for ``cancel_order(order_id)``), joins the top 5 where room is left

@@ -12,7 +12,9 @@ synonyms such as lat/latitude, a little of the input's description) and JSON
 types. :func:`missing_inputs` says which required inputs the request leaves
 open: each input has a *kind* (coordinates, id, code, email, url, phone, date,
 number, option, text) and the request's values are counted per kind
-(:class:`RequestValues`); free text and options are assumed given. Traces teach
+(:class:`RequestValues`); free text and options are assumed given, unless the
+request names the value by a relation ("the capital of Peru") that some tool's
+output answers (:func:`relation_flow`). Traces teach
 (:mod:`agentfn.router.flowstats`) which producer filled which input;
 :mod:`agentfn.router.chain` builds the chain.
 """
@@ -38,6 +40,7 @@ __all__ = [
     "missing_inputs",
     "name_words",
     "reads_source",
+    "relation_flow",
     "slot_key",
     "tool_io",
 ]
@@ -319,6 +322,11 @@ _DESCRIBED = re.compile(
     r"|\bthe\s+([a-z]+)\s+(?:that|which|where|who|whose|with|starting|ending|containing|having)\b",
     re.I,
 )
+# "the capital of Peru", "the CEO of Acme": a value named by its relation to a named thing (capitalised or
+# quoted); "Japan's currency" the same, possessive first.
+_RELATION = re.compile(r"\bthe\s+([A-Za-z]+)\s+of\s+(?:the\s+)?(?=[A-Z\"'])|\b[A-Z][\w-]*'s\s+([a-z]+)\b")
+_NOT_RELATIONS = frozenset(["rest", "end", "top", "most", "best", "first", "last", "middle", "start", "beginning",
+                            "part", "kind", "type", "sort", "list", "number", "name", "one", "result", "same"])
 _NUMWORDS = frozenset(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty", "hundred", "thousand", "dozen"])
 _NOT_CODES = frozenset(["I", "A", "OK", "AM", "PM", "ID"])
 
@@ -345,11 +353,15 @@ class RequestValues:
     described: frozenset[str] = frozenset()
     """Things the request describes instead of naming ("*a* channel with the most users", "*the* channel
     *starting with* ...", "*all* users"): an input that takes one of them by name is open, for a lookup to fill."""
+    relations: frozenset[str] = frozenset()
+    """Values the request names by their relation to something it names ("the *capital* of Peru",
+    "Japan's *currency*"): a tool's output of that name gives the value (:func:`relation_flow`)."""
 
     @classmethod
     def of(cls, text: str) -> RequestValues:
         quoted = len(_QUOTED.findall(text))
-        numbers = len(_NUMBER.findall(text)) + sum(1 for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMWORDS)
+        # A date or a time ("2025-05-05", "May 5", "7:30") holds no amounts of its own.
+        numbers = len(_NUMBER.findall(_DATE.sub(" ", text))) + sum(1 for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMWORDS)
         # A date ("2025-03-10") or a time is a date, not an identifier.
         ids = [_label(text, m.start()) for m in _IDLIKE.finditer(text) if not _DATE.fullmatch(m.group())]
         # A short number right after a content word ("ticket 993", "order 42") is an identifier of that thing.
@@ -369,7 +381,10 @@ class RequestValues:
         # Named files and no text of their own: a tool that works on text needs the file read first.
         file_only = bool(_FILE_NAME.search(text) or _URL.search(_EMAIL.sub(" ", text))) and not quoted and not _PASTED.search(text)
         described = frozenset(w for m in _DESCRIBED.finditer(text) for w in _words(m.group(1) or m.group(2)))
-        return cls(counts, frozenset(_words(text)), labels, file_only, re.sub(r"[^a-z0-9]", "", text.lower()), described)
+        relations = frozenset(w for m in _RELATION.finditer(text) for w in _words(m.group(1) or m.group(2))
+                              if w not in _NOT_RELATIONS)
+        return cls(counts, frozenset(_words(text)), labels, file_only, re.sub(r"[^a-z0-9]", "", text.lower()), described,
+                   relations)
 
     def available(self, kind: str) -> int:
         if kind in ("text", "option"):
@@ -423,6 +438,22 @@ def _label(text: str, start: int) -> str:
         return ""
     words = [_SYNONYMS.get(w, w) for w in tokenize(m.group(1))]
     return words[-1] if words and words[-1] not in _GENERIC else ""
+
+
+def relation_flow(src: ToolIO, dst: IOSlot, relations: frozenset[str]) -> float:
+    """How well ``src`` gives the value a request names by relation (0.8 or 0) for the text input ``dst``.
+
+    "the capital of Peru" for ``geocode(city)``: an output named by the relation (``capital``, "the capital
+    city") whose words or description meet the input's (``city``) gives it, though the request "fills" a
+    free-text input by kind.
+    """
+    if not relations or dst.kind != "text" or is_payload(dst):
+        return 0.0
+    want = dst.words | dst.desc
+    for out in src.outputs:
+        if not out.inferred and out.words & relations and (out.words | out.desc) & want:
+            return 0.8
+    return 0.0
 
 
 def missing_inputs(io: ToolIO, values: RequestValues, learned: Callable[[IOSlot], float | None] | None = None) -> list[IOSlot]:

@@ -117,12 +117,13 @@ def first_pass(
     lifted: list[float] = []
     for i, step in enumerate(steps, start=1):
         s = pooled[i] if pooled else scorer.score_all(step.text, context, vectors[i])
-        wtop = scorer.top(s["weighted"], 1, slots)
+        wtop = scorer.top(s["weighted"], 1 + cfg.step_runners, slots)
         step_score = float(np.max(s["abstain"]))
         if not wtop or step_score < r.floor:
             continue  # not a real step (e.g. "... and London")
         if step.asks:  # a told fact (persona) lifts the ranking but chooses no tool
-            r.step_tops.append(StepTop(step.order, wtop[0][0], step_score))
+            runners = tuple((n, wtop[0][1] - v) for n, v in wtop[1:])
+            r.step_tops.append(StepTop(step.order, wtop[0][0], step_score, runners, asks_to_read(step.text)))
         lifted.append(step_score)
         real_steps.append(s["fused"])
         r.dense_top = max(r.dense_top, float(np.max(s["dense"])))

@@ -4,7 +4,10 @@
 
 1. *Anchors*: the best tool of every real step of the request (see
    :func:`agentfn.router.combine.segment`), or the overall best tool when the
-   request is one step.
+   request is one step. A step's best tool that nothing else in the chain
+   feeds gives way to a close runner of that step that the chain does feed
+   (:func:`fed_runners`: "find a channel ... and post there" -> the channel
+   message, not a web page post).
 2. *Co-usage*: tools that traces show travelling with an anchor (``P(B | A)``
    at least ``co_usage_min``), if the request ranks them.
 3. *Data flow* (:mod:`agentfn.router.dataflow`): a chosen tool whose required
@@ -20,14 +23,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from agentfn.router.chain import inspectors, plan_flow
+from agentfn.router.chain import fed_by, inspectors, plan_flow
 from agentfn.router.combine import CoUsage
 from agentfn.router.config import RouterConfig
 from agentfn.router.dataflow import RequestValues, ToolIO
 from agentfn.router.flowstats import FlowStats
+from agentfn.router.mood import changes_state
 from agentfn.router.text import ToolRecord
 
-__all__ = ["Selection", "StepTop", "order_chain", "select"]
+__all__ = ["Selection", "StepTop", "fed_runners", "order_chain", "reading_runners", "select"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,12 @@ class StepTop:
     order: int
     name: str
     score: float
+    runners: tuple[tuple[str, float], ...] = ()
+    """The step's next-best tools with their score's shortfall behind ``name`` (the step ranking's
+    ``weighted`` signal): a runner fed by the other steps' tools may replace a top fed by none."""
+    reads: bool = False
+    """The step asks to read (a question, :func:`~agentfn.router.mood.asks_to_read`): a close runner
+    that changes nothing replaces a top that changes state (:func:`reading_runners`)."""
 
 
 @dataclass
@@ -78,32 +88,94 @@ def select(
         values: what the request itself gives (numbers, ids, codes, ...).
         relevance: candidate tools (beyond ``ranked`` too) with their relevance in [0, 1].
     """
-    positions: dict[str, int] = {}
-    chosen: list[str] = []
-    for st in sorted(step_tops, key=lambda s: s.order):
-        if st.score >= floor and st.name not in positions:
-            positions[st.name] = st.order
-            chosen.append(st.name)
-    if len(chosen) < 2:
-        positions = {}
-        chosen = [top_name]
-    # Tools that traces show travelling with a chosen one, if this request ranks them.
-    if co_usage.runs:
-        offered = [n for n, _ in ranked]
-        for a in list(chosen):
-            for b in offered:
-                if b not in chosen and co_usage.p_with(a, b) >= config.co_usage_min:
-                    chosen.append(b)
-    edges: set[tuple[str, str]] = set()
-    pulled: list[str] = []
-    if config.flow_pull:
+    real = [st for st in step_tops if st.score >= floor]
+    if config.mood_weight > 0:
+        real = reading_runners(real, config.step_runner_margin)
+
+    def grow(steps: Sequence[StepTop]) -> tuple[list[str], set[tuple[str, str]], list[str], dict[str, int]]:
+        positions: dict[str, int] = {}
+        chosen: list[str] = []
+        for st in sorted(steps, key=lambda s: s.order):
+            if st.name not in positions:
+                positions[st.name] = st.order
+                chosen.append(st.name)
+        if len(chosen) < 2:
+            positions = {}
+            chosen = [top_name]
+        # Tools that traces show travelling with a chosen one, if this request ranks them.
+        if co_usage.runs:
+            offered = [n for n, _ in ranked]
+            for a in list(chosen):
+                for b in offered:
+                    if b not in chosen and co_usage.p_with(a, b) >= config.co_usage_min:
+                        chosen.append(b)
+        if not config.flow_pull:
+            return chosen, set(), [], positions
         top = [n for n, _ in ranked[: config.flow_consumer_rank]]
-        chosen, edges, pulled = plan_flow(
+        tools, edges, pulled = plan_flow(
             chosen, io_of, values, relevance, flow, top=top, min_flow=config.flow_min, max_depth=config.flow_depth
         )
+        return tools, edges, pulled, positions
+
+    chosen, edges, pulled, positions = grow(real)
+    if config.flow_pull and len(real) > 1:
+        swapped = fed_runners(real, chosen, edges, io_of, values, config.step_runner_margin, config.flow_min)
+        if swapped != real:
+            chosen, edges, pulled, positions = grow(swapped)
     rank = {n: i for i, (n, _) in enumerate(ranked)}
     shown = inspectors(chosen, [n for n, _ in ranked[: config.inspect_depth]], io_of) if config.inspect_depth else []
     return Selection(order_chain(chosen, edges, positions, rank, co_usage), edges, pulled, shown)
+
+
+def reading_runners(steps: Sequence[StepTop], margin: float) -> list[StepTop]:
+    """``steps`` with a question's top that changes state replaced by its best reading runner within ``margin``.
+
+    "has the parcel been delivered?" asks to read: ``track_parcel`` over ``schedule_pickup``
+    when the step ranks them close (:mod:`agentfn.router.mood` does the same for one-step requests).
+    """
+    out = list(steps)
+    for i, st in enumerate(out):
+        if not st.reads or not changes_state(st.name):
+            continue
+        alt = next((n for n, gap in st.runners if gap <= margin and not changes_state(n)), None)
+        if alt is not None:
+            out[i] = StepTop(st.order, alt, st.score, st.runners, st.reads)
+    return out
+
+
+def fed_runners(
+    steps: Sequence[StepTop],
+    chain: Sequence[str],
+    edges: set[tuple[str, str]],
+    io_of: Callable[[str], ToolIO],
+    values: RequestValues,
+    margin: float,
+    min_flow: float,
+) -> list[StepTop]:
+    """``steps`` with a step's top replaced by a runner that the rest of the chain feeds.
+
+    ``chain`` and ``edges`` are what data flow grew from the steps' tops; the *rest* of the
+    chain, for one step, leaves out its top and the producers pulled in only for it. A
+    step's top with an open input no tool of the rest fills (``post_webpage(url)`` for "post there the
+    question", after finding a channel) gives way to its best runner within ``margin``
+    (``weighted`` shortfall) whose open inputs the rest of the chain all fills
+    (``send_channel_message(channel)``, a channel lookup in the chain): the request's
+    steps hand their results on. A top the request fills by itself, or one the rest feeds, stays.
+    """
+    out = list(steps)
+    for i, st in enumerate(out):
+        names = {t.name for j, t in enumerate(out) if j != i}
+        if st.name in names or not st.runners:
+            continue
+        only_for_top = {p for p, c in edges if c == st.name and p not in names} - {p for p, c in edges if c != st.name}
+        rest = [t for t in chain if t != st.name and t not in only_for_top]
+        if fed_by(st.name, rest, io_of, values, min_flow) is not False:
+            continue
+        for alt, gap in st.runners:
+            if gap <= margin and alt not in names and fed_by(alt, rest, io_of, values, min_flow):
+                out[i] = StepTop(st.order, alt, st.score, st.runners, st.reads)
+                break
+    return out
 
 
 def order_chain(

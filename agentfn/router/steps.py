@@ -14,6 +14,10 @@ more things, all pure text:
   cos of 1.5 radians"): the inner operation is a step of its own, run first.
 * :func:`expression_steps`: a written-out expression ("-(1 + 1)",
   "cos(pi)", "2 * (3 + 4)"): one step per operator or call, innermost first.
+* :func:`joins_phrase`: whether a connective sits inside a phrase ("between
+  cart and purchase", "Priya and I can meet", "before the migration") rather
+  than between two steps; :func:`opening_verb`: the imperative a piece opens
+  with (shared by a second object, "fetch its photos and its reviews").
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from __future__ import annotations
 import ast
 import re
 
-__all__ = ["VERBS", "asks_for_action", "expression_steps", "imperative_pieces", "nested_steps"]
+__all__ = ["VERBS", "asks_for_action", "expression_steps", "imperative_pieces", "joins_phrase", "nested_steps", "opening_verb"]
 
 _LEAD = re.compile(r"^\s*(?:(?:first|then|next|now|also|finally|lastly|afterwards|after that|and|so|ok|okay|hi|hey|hello)\b[\s,:]*)+",
                    re.IGNORECASE)
@@ -60,6 +64,36 @@ _COMMA_VERB = re.compile(rf",\s+(?:and\s+)?(?=(?:{'|'.join(sorted(VERBS))})\b)",
 _NAMED = re.compile(r"\b(?:using|via|through|on|in|with|at|from)\s+(?:the\s+)?[A-Z]")
 """A service or place named after a preposition ("Using Google Forms", "in Paris"): its commas are not step breaks."""
 _CONTEXT = re.compile(r"^\s*(?:note that|keep in mind|remember that|be aware|fyi\b|btw\b)", re.IGNORECASE)
+
+
+def opening_verb(text: str) -> str | None:
+    """The imperative verb (:data:`VERBS`) ``text`` opens with, past "then", "and", "please"...; else None."""
+    words = re.findall(r"[A-Za-z]+", _LEAD.sub("", text))
+    if words and words[0].lower() == "please":
+        words = words[1:]
+    return words[0] if words and words[0].lower() in VERBS else None
+
+
+_BETWEEN = re.compile(r"\bbetween\s+(?:the\s+|my\s+|our\s+)?[\w'-]+(?:\s+[\w'-]+)?\s*$", re.IGNORECASE)
+_WITH_ME = re.compile(r"^(?:I|me)\s+(?:can|could|are|both|meet|might|may)\b")
+_NAME_END = re.compile(r"\b[A-Z][a-z]+\s*$")
+_NOUN_PHRASE = re.compile(r"^(?:the|a|an|my|our|this|that|next|last|lunch|dinner|noon|midnight)\b", re.IGNORECASE)
+
+
+def joins_phrase(before: str, conn: str, after: str) -> bool:
+    """Whether a connective inside a phrase joins two parts of one step rather than two steps.
+
+    "drop-off between cart *and* purchase" (a range), "find a gap where Priya *and* I can meet" (one
+    subject of two people), "snapshot the db *before* the migration" (a time, not an action: the part
+    after "before"/"after" is a noun phrase with no imperative verb) are one step each.
+    """
+    c = conn.strip(" ,").lower()
+    if c == "and":
+        return bool(_BETWEEN.search(before) or (_NAME_END.search(before) and _WITH_ME.match(after.lstrip())))
+    if c in ("before", "after"):
+        words = re.findall(r"[A-Za-z]+", after)
+        return bool(_NOUN_PHRASE.match(after.lstrip())) and not any(w.lower() in VERBS or w.endswith("ing") for w in words)
+    return False
 
 
 def imperative_pieces(text: str) -> list[str]:
