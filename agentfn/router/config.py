@@ -50,6 +50,11 @@ class RouterConfig(BaseModel):
     """The ranking's dense score is the cosine with ``tool vector + head_blend * head vector``
     (the head: name and first sentence, :mod:`agentfn.router.heads`), normalised; 0: the tool vector
     alone. Chosen on the tune splits of the foreign benchmark (0.5 over 0 and 1)."""
+    blend_candidates: int = Field(default=512, ge=0)
+    """Routing blends the head into each request's (and step's) best this many tools by an estimate
+    that needs no head product (:mod:`agentfn.router.blend`), not into every tool; the others rank
+    below them. At least :attr:`candidates` (the ranking's spread and pools read that deep);
+    0: blend into every tool."""
     w_lexical: float = 1.0
     abstain_w_lexical: float = 0.35
     """Lexical weight inside the abstention score (``dense + this * lexical``);
