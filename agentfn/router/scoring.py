@@ -138,8 +138,8 @@ class Scorer:
         Steps get their own vectors (``"separate"``) or span vectors pooled from
         the request's own pass (``"spans"``, an encoder with ``encode_packed``);
         everything not cached goes to the encoder in one call, which packs it into
-        one pass. A step not found verbatim in the request, or cut off by
-        truncation, is encoded on its own (a second pass, rare).
+        one pass. A step not found verbatim in the request is encoded on its own,
+        in the same pass; one cut off by truncation, in a second pass (rare).
         """
         encoder = self.index.encoder
         span_encode = getattr(encoder, "encode_packed", None)
@@ -156,15 +156,22 @@ class Scorer:
             vecs = self.encode([text, *keys, *extra])  # refreshes their LRU order
             return vecs[0], list(vecs[1 : 1 + len(steps)]), list(vecs[1 + len(steps) :])
         spans: list[tuple[int, int]] = []
+        unfound: list[str] = []
         pos = 0
         for step in steps:
             at = text.find(step, pos)
             spans.append((at, at + len(step)) if at >= 0 else (0, 0))
             pos = at + len(step) if at >= 0 else pos
+            if at < 0:
+                unfound.append(step)
         todo = [t for t in dict.fromkeys(extra) if t not in cache and t != text]
+        # Steps not found verbatim get their own vectors: packed into the same pass, not a second one.
+        todo += [t for t in dict.fromkeys(unfound) if t not in cache and t != text and t not in todo]
         vecs, pooled = span_encode([text, *todo], spans)
-        missing = [s for s, v in zip(steps, pooled, strict=True) if v is None]
-        alone = dict(zip(missing, self.encode(missing), strict=True)) if missing else {}
+        alone = dict(zip(todo, vecs[1:], strict=True))
+        missing = [s for s, v in zip(steps, pooled, strict=True) if v is None and s not in alone]
+        if missing:  # cut off by truncation: rare
+            alone.update(zip(missing, self.encode(missing), strict=True))
         step_vecs = [v if v is not None else alone[s] for s, v in zip(steps, pooled, strict=True)]
         cache[text] = vecs[0]
         cache.update(zip(keys, step_vecs, strict=True))
