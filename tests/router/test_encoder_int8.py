@@ -22,7 +22,7 @@ def test_int8_request_vectors_stay_close_to_float(encoder: Encoder) -> None:
     exact = encoder.encode(texts)
     assert np.all(np.sum(fast * exact, axis=1) > 0.97)
     assert np.allclose(twin.encode(texts), exact)  # tool-side texts: the float32 model
-    assert with_request_tokens(twin, None) is getattr(twin, "inner")  # switched off again: the plain encoder
+    assert with_request_tokens(twin, None) is twin.inner  # switched off again: the plain encoder
 
 
 def test_router_with_int8_requests_keeps_float_tools_and_routes_alike(encoder: Encoder) -> None:
