@@ -13,9 +13,10 @@ outside every query's candidates get ``-inf``, as tools outside the ANN pool do
 
 Guarantees: a candidate's score is the full blend's, computed the same way; a
 tool left out is below every candidate. The ranking's top stays the full
-blend's as long as its tools lie among the estimate's best ``keep``: at 10,000
-tools the exact top 40 lay within the estimate's best 300 on every benchmark
-request (``benchmarks/router_latency.py`` checks the plans).
+blend's as long as its tools lie among the estimate's best ``keep`` (it is an
+estimate, not a bound: exact bounds on ``h`` left most of a 10,000-tool registry
+in play). ``benchmarks/router_latency.py`` compares the plans with blending into
+every tool (``blend_candidates=0``).
 """
 
 from __future__ import annotations
