@@ -46,9 +46,10 @@ class RouterConfig(BaseModel):
     Applied when the router is built or its encoder set (:class:`~agentfn.router.encoder.TruncatedRequests`)."""
     query_int8: bool = False
     """Request-side texts go through an int8 copy of the (onnxruntime) encoder, built from the same
-    weights (:func:`~agentfn.router.onnx_encoder.quantized`); tool texts stay float32. About 2.3x
-    less encoder CPU per request on CPUs with VNNI; on the foreign benchmark recall@5 -0.004 and
-    abstention F1 -0.009 (benchmarks/results/router_latency.md). Applied like :attr:`request_tokens`."""
+    weights (:func:`~agentfn.router.onnx_encoder.quantized`); tool texts stay float32. Less encoder CPU
+    on CPUs with VNNI int8 dot products (``hybrid_int8`` in benchmarks/results/router_latency.md), a
+    little quality (benchmarks/results/router_int8.md). Applied like :attr:`request_tokens`, to a local
+    BERT encoder on onnxruntime; other encoders are used as they are."""
     fusion: Literal["weighted", "rrf"] = "weighted"
     w_dense: float = 1.0
     head_blend: float = 0.5

@@ -5,9 +5,9 @@ of 384-wide products) plus reading every weight once per pass: a request of
 ~40 tokens is compute-bound on a small CPU, so the levers are fewer passes and
 no padding: a request, its steps and its context go through as one packed row
 (:func:`agentfn.router._bert.packed`); and, opt-in, int8 weights
-(:func:`quantized`, ``RouterConfig.query_int8``): about 2.3x less CPU per token
-on CPUs with VNNI int8 dot products (on CPUs without, onnxruntime's int8 GEMM
-runs near the float32 rate).
+(:func:`quantized`, ``RouterConfig.query_int8``), which pay on CPUs with VNNI
+int8 dot products (on CPUs without, onnxruntime's int8 GEMM runs near the
+float32 rate).
 onnxruntime runs the graph with fused kernels, about 3x faster than numpy's
 BLAS calls plus ~100 small array operations, and gives the same vectors
 (float32 throughout; the equality is tested), so routers built with either
@@ -171,8 +171,8 @@ class OnnxBertEncoder(LocalBertEncoder):
         max_length: tokens per text (sentence-transformers' ``max_seq_length``).
         threads: onnxruntime intra-op threads; default ``$AGENTFN_ENCODER_THREADS``
             or onnxruntime's choice (one per physical core).
-        int8: run an int8 copy of the graph (:func:`quantized`): about 2.3x less CPU per
-            token where the CPU has int8 dot products (VNNI), vectors within ~0.01 cosine of float32.
+        int8: run an int8 copy of the graph (:func:`quantized`): less CPU per token where the
+            CPU has int8 dot products (VNNI); vectors close to, not equal to, float32's.
 
     Raises:
         MissingExtraError: onnx or onnxruntime is not installed (``agentfn[router]``).
