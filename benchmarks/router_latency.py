@@ -38,7 +38,7 @@ def _pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q)) if values else 0.0
 
 
-def _timed(router: Any, requests: list[str]) -> dict[str, Any]:
+def _timed(router: Any, requests: list[str], plans: list[Any] | None = None) -> dict[str, Any]:
     router.route(requests[0])
     wall: list[float] = []
     cpu: list[float] = []
@@ -47,17 +47,37 @@ def _timed(router: Any, requests: list[str]) -> dict[str, Any]:
     for text in requests:
         got: dict[str, float] = {}
         s, c, p = time.perf_counter(), time.thread_time(), time.process_time()
-        router.route(text, stages=got)
+        plan = router.route(text, stages=got)
         wall.append((time.perf_counter() - s) * 1e3)
         cpu.append((time.thread_time() - c) * 1e3)
         proc.append((time.process_time() - p) * 1e3)
         for k in STAGES:
             stages[k].append(got.get(k, 0.0))
+        if plans is not None:
+            plans.append(plan)
     return {
         "p50_ms": _pct(wall, 50), "p95_ms": _pct(wall, 95), "cpu_p50_ms": _pct(cpu, 50), "cpu_p95_ms": _pct(cpu, 95),
         "process_cpu_p50_ms": _pct(proc, 50), "process_cpu_p95_ms": _pct(proc, 95),
         "stages": {k: {"p50_ms": _pct(v, 50), "p95_ms": _pct(v, 95)} for k, v in stages.items()},
     }
+
+
+def _dense(recs: list[Any], encoder: Any, vecs: Any, heads: Any, config: Any) -> Any:
+    """A hybrid router over ``recs`` from precomputed vectors, encoding every request afresh."""
+    from agentfn.router import Router
+
+    r = Router.build(recs, encoder=encoder, embeddings=vecs, head_embeddings=heads, config=config)
+    r.query_cache_size = 0  # every request is encoded: no cache hits
+    return r
+
+
+def _agreement(base: list[Any], other: list[Any]) -> dict[str, float]:
+    """Share of requests whose plan matches ``base``: same top-10 names in order, same top 1, same
+    selection and abstention."""
+    pairs = list(zip(base, other, strict=True))
+    same = lambda f: sum(f(a) == f(b) for a, b in pairs) / max(len(pairs), 1)  # noqa: E731
+    return {"ranked": same(lambda p: [n for n, _ in p.ranked]), "top1": same(lambda p: p.ranked[:1] and p.ranked[0][0]),
+            "selected": same(lambda p: p.selected), "abstain": same(lambda p: p.abstain)}
 
 
 def main() -> None:
@@ -99,16 +119,21 @@ def main() -> None:
         # Tool and head vectors get the same noise treatment (each half renormalised).
         recs, both = scaled_tools(records, np.concatenate([base_vecs, base_heads], axis=1), n, seed=n)
         vecs, heads = (h / np.linalg.norm(h, axis=1, keepdims=True) for h in np.split(both, 2, axis=1))
-        hybrid = Router.build(recs, encoder=base.encoder, embeddings=vecs, head_embeddings=heads)
-        hybrid.query_cache_size = 0  # every request is encoded: no cache hits
+        hybrid, everywhere, int8 = (_dense(recs, base.encoder, vecs, heads, config) for config in
+                                    (None, RouterConfig(blend_candidates=0), RouterConfig(query_int8=True)))
         lexical = Router.build(recs, encoder=None)
         static = Router.build(recs, config=RouterConfig(encoder="minilm-static"))
         static.query_cache_size = 0
-        row = {"tools": n, "hybrid": _timed(hybrid, requests), "lexical": _timed(lexical, requests),
-               "static": _timed(static, requests)}
+        plans: dict[str, list[Any]] = {"hybrid": [], "everywhere": [], "int8": []}
+        row = {"tools": n, "hybrid": _timed(hybrid, requests, plans["hybrid"]),
+               "hybrid_blend_all": _timed(everywhere, requests, plans["everywhere"]),
+               "hybrid_int8": _timed(int8, requests, plans["int8"]),
+               "lexical": _timed(lexical, requests), "static": _timed(static, requests)}
+        row["agreement"] = {name: _agreement(plans["everywhere"], plans[key])
+                            for name, key in (("hybrid", "hybrid"), ("hybrid_int8", "int8"))}
         print(json.dumps(row), flush=True)
         rows.append(row)
-        del hybrid, lexical, static, vecs
+        del hybrid, everywhere, int8, lexical, static, vecs
     out = {
         "command": "python benchmarks/router_latency.py",
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cores": os.cpu_count(),
@@ -145,7 +170,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         "|---:|---|---:|---:|---:|---:|" + "---:|" * len(STAGES),
     ]
     for row in data["rows"]:
-        for name in ("hybrid", "static", "lexical"):
+        for name in ("hybrid", "hybrid_blend_all", "hybrid_int8", "static", "lexical"):
             if name not in row:
                 continue
             r = row[name]
@@ -154,12 +179,23 @@ def render_markdown(data: dict[str, Any]) -> str:
             lines.append(f"| {row['tools']} | {name} | {r['p50_ms']:.2f} / {r['p95_ms']:.2f} | {ratio:.1f}x | "
                          f"{r['cpu_p50_ms']:.2f} / {r['cpu_p95_ms']:.2f} | "
                          f"{r.get('process_cpu_p50_ms', 0.0):.2f} / {r.get('process_cpu_p95_ms', 0.0):.2f} | {st} |")
+    agree = [(row["tools"], name, a) for row in data["rows"] for name, a in row.get("agreement", {}).items()]
+    if agree:
+        lines += ["", "Plans against `hybrid_blend_all` (share of requests with the same top-10 in order / top 1 / "
+                  "selection / abstention):", "", "| tools | router | ranked | top 1 | selected | abstain |",
+                  "|---:|---|---:|---:|---:|---:|"]
+        lines += [f"| {n} | {name} | {a['ranked']:.3f} | {a['top1']:.3f} | {a['selected']:.3f} | {a['abstain']:.3f} |"
+                  for n, name, a in agree]
     lines += ["", "`hybrid` is the default router (BM25 + MiniLM, data-flow selection, the abstention model, which "
               "compares the request and the request without its values with the top tools' name-and-first-sentence "
               "vectors, embedded with the tools; no re-ranker, no planner); `static` is the same router on the "
               "static token table distilled from MiniLM (`RouterConfig(encoder=\"minilm-static\")`, no forward pass; "
               "its quality is in `router_encoders.md`); `lexical` is the same router without an encoder. A request, "
-              "its steps, its bare text and its context go through the encoder as one packed forward pass.", ""]
+              "its steps, its bare text and its context go through the encoder as one packed forward pass. "
+              "`hybrid` blends each tool's head into the ranking only for each request's and step's best "
+              "`blend_candidates` (512) tools by an estimate (`agentfn/router/blend.py`); `hybrid_blend_all` blends it "
+              "into every tool (`blend_candidates=0`, the router before). `hybrid_int8` is `hybrid` with "
+              "`query_int8=True`: request-side passes on an int8 copy of MiniLM (tools stay float32).", ""]
     return "\n".join(lines)
 
 

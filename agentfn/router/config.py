@@ -44,12 +44,23 @@ class RouterConfig(BaseModel):
     """Request-side texts (a request, its steps, its context) are cut to their first this many
     tokens before encoding; tool texts are embedded whole. None: the encoder's own limit.
     Applied when the router is built or its encoder set (:class:`~agentfn.router.encoder.TruncatedRequests`)."""
+    query_int8: bool = False
+    """Request-side texts go through an int8 copy of the (onnxruntime) encoder, built from the same
+    weights (:func:`~agentfn.router.onnx_encoder.quantized`); tool texts stay float32. Less encoder CPU
+    on CPUs with VNNI int8 dot products (``hybrid_int8`` in benchmarks/results/router_latency.md), a
+    little quality (benchmarks/results/router_int8.md). Applied like :attr:`request_tokens`, to a local
+    BERT encoder on onnxruntime; other encoders are used as they are."""
     fusion: Literal["weighted", "rrf"] = "weighted"
     w_dense: float = 1.0
     head_blend: float = 0.5
     """The ranking's dense score is the cosine with ``tool vector + head_blend * head vector``
     (the head: name and first sentence, :mod:`agentfn.router.heads`), normalised; 0: the tool vector
     alone. Chosen on the tune splits of the foreign benchmark (0.5 over 0 and 1)."""
+    blend_candidates: int = Field(default=512, ge=0)
+    """Routing blends the head into each request's (and step's) best this many tools by an estimate
+    that needs no head product (:mod:`agentfn.router.blend`), not into every tool; the others rank
+    below them. At least :attr:`candidates` (the ranking's spread and pools read that deep);
+    0: blend into every tool."""
     w_lexical: float = 1.0
     abstain_w_lexical: float = 0.35
     """Lexical weight inside the abstention score (``dense + this * lexical``);

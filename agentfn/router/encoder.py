@@ -167,17 +167,20 @@ class NumpyBertEncoder(LocalBertEncoder):
 
 
 class TruncatedRequests:
-    """A local BERT encoder whose request-side passes read only each text's first ``tokens`` tokens.
+    """A local BERT encoder whose request-side passes read only each text's first ``tokens`` tokens,
+    optionally on an int8 twin of the model.
 
-    Tool texts (:meth:`encode`) are embedded whole, as before; a request, its
-    steps and its context (:meth:`encode_packed`, the router's one pass per
-    request) are cut (``RouterConfig.request_tokens``): a long request's cost
-    stops growing with its length.
+    Tool texts (:meth:`encode`) are embedded whole, in float32, as before; a
+    request, its steps and its context (:meth:`encode_packed`, the router's one
+    pass per request) are cut (``RouterConfig.request_tokens``; None: not cut):
+    a long request's cost stops growing with its length. With ``queries`` (an
+    int8 copy of the same model, ``RouterConfig.query_int8``) those passes run on it.
     """
 
-    def __init__(self, inner: LocalBertEncoder, tokens: int) -> None:
+    def __init__(self, inner: LocalBertEncoder, tokens: int | None, queries: LocalBertEncoder | None = None) -> None:
         self.inner = inner
         self.tokens = tokens
+        self.queries = queries
 
     @property
     def spec(self) -> str:
@@ -189,7 +192,8 @@ class TruncatedRequests:
 
     def token_count(self, text: str) -> int:
         """Tokens the model reads for ``text`` as a request."""
-        return min(self.inner.token_count(text), self.tokens)
+        count = self.inner.token_count(text)
+        return count if self.tokens is None else min(count, self.tokens)
 
     def encode(self, texts: list[str], batch_size: int = 64) -> FloatArray:
         return self.inner.encode(texts, batch_size)
@@ -197,16 +201,29 @@ class TruncatedRequests:
     def encode_packed(
         self, texts: list[str], spans: Sequence[tuple[int, int]] = ()
     ) -> tuple[FloatArray, list[FloatArray | None]]:
-        return self.inner.encode_packed(texts, spans, max_tokens=self.tokens)
+        return (self.queries or self.inner).encode_packed(texts, spans, max_tokens=self.tokens)
 
 
-def with_request_tokens(encoder: Encoder, tokens: int | None) -> Encoder:
-    """``encoder`` reading at most ``tokens`` tokens of each request-side text (a local BERT
-    encoder; others, and ``tokens=None``, unchanged)."""
+_INT8: dict[tuple[str, int], LocalBertEncoder] = {}
+
+
+def with_request_tokens(encoder: Encoder, tokens: int | None, *, int8: bool = False) -> Encoder:
+    """``encoder`` reading at most ``tokens`` tokens of each request-side text, and with ``int8``
+    encoding them on an int8 copy of the model (:func:`agentfn.router.onnx_encoder.quantized`; a
+    local BERT encoder on onnxruntime, memoised per folder). Others, and neither option, unchanged."""
+    from agentfn.router.onnx_encoder import OnnxBertEncoder
+
     inner = encoder.inner if isinstance(encoder, TruncatedRequests) else encoder
-    if tokens is None or not isinstance(inner, LocalBertEncoder):
+    twin = int8 and isinstance(inner, OnnxBertEncoder)
+    if not isinstance(inner, LocalBertEncoder) or (tokens is None and not twin):
         return inner
-    return TruncatedRequests(inner, tokens)
+    queries: LocalBertEncoder | None = None
+    if twin:
+        key = (str(inner.folder), inner.max_length)
+        if key not in _INT8:
+            _INT8[key] = OnnxBertEncoder(inner.folder, spec=inner.spec, max_length=inner.max_length, int8=True)
+        queries = _INT8[key]
+    return TruncatedRequests(inner, tokens, queries)
 
 
 class SentenceTransformerEncoder:

@@ -2,10 +2,12 @@
 
 A forward pass of all-MiniLM-L6-v2 costs about 21 MFLOP per token (six layers
 of 384-wide products) plus reading every weight once per pass: a request of
-~40 tokens is compute-bound on a small CPU, and int8 weights gain nothing on
-CPUs without VNNI (onnxruntime's int8 GEMM runs at the float32 rate there), so
-the levers are fewer passes and no padding: a request, its steps and its
-context go through as one packed row (:func:`agentfn.router._bert.packed`).
+~40 tokens is compute-bound on a small CPU, so the levers are fewer passes and
+no padding: a request, its steps and its context go through as one packed row
+(:func:`agentfn.router._bert.packed`); and, opt-in, int8 weights
+(:func:`quantized`, ``RouterConfig.query_int8``), which pay on CPUs with VNNI
+int8 dot products (on CPUs without, onnxruntime's int8 GEMM runs near the
+float32 rate).
 onnxruntime runs the graph with fused kernels, about 3x faster than numpy's
 BLAS calls plus ~100 small array operations, and gives the same vectors
 (float32 throughout; the equality is tested), so routers built with either
@@ -21,6 +23,7 @@ feed-forward, post-norm residuals). Pooling stays in numpy
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -36,7 +39,7 @@ from agentfn.router._bert import (
     load_bert_weights,
 )
 
-__all__ = ["OnnxBertEncoder", "bert_onnx_model", "onnx_available"]
+__all__ = ["OnnxBertEncoder", "bert_onnx_model", "onnx_available", "quantized"]
 
 _OPSET = 20  # first opset with a standard Gelu; LayerNormalization is 17+
 
@@ -70,7 +73,7 @@ class _GraphBuilder:
 
         self._count += 1
         out = f"{op_type.lower()}_{self._count}"
-        self.nodes.append(helper.make_node(op_type, list(inputs), [out], **attrs))
+        self.nodes.append(helper.make_node(op_type, list(inputs), [out], name=out, **attrs))
         return out
 
 
@@ -135,6 +138,29 @@ def bert_onnx_model(weights: BertWeights) -> Any:
     return model
 
 
+def quantized(model: Any) -> bytes:
+    """``model`` with its weight products in int8: onnxruntime's dynamic quantisation, built here
+    from the same graph (nothing downloaded).
+
+    Every ``MatMul`` with a weight matrix gets int8 weights, one scale per output column
+    ("per channel": per-tensor scales cost ~4x the error), and int8 activations quantised
+    per pass; embeddings, layer norms, attention scores and softmax stay float32.
+    """
+    import tempfile
+
+    quantization: Any = importlib.import_module("onnxruntime.quantization")
+    quiet = logging.root.manager.disable
+    logging.disable(logging.WARNING)  # it logs advice about pre-processing to the root logger
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "int8.onnx"
+            quantization.quantize_dynamic(model, str(out), op_types_to_quantize=["MatMul"], per_channel=True,
+                                          weight_type=quantization.QuantType.QInt8)
+            return out.read_bytes()
+    finally:
+        logging.disable(quiet)
+
+
 class OnnxBertEncoder(LocalBertEncoder):
     """A BERT sentence-transformers model (mean pooling, normalised) on onnxruntime.
 
@@ -145,13 +171,16 @@ class OnnxBertEncoder(LocalBertEncoder):
         max_length: tokens per text (sentence-transformers' ``max_seq_length``).
         threads: onnxruntime intra-op threads; default ``$AGENTFN_ENCODER_THREADS``
             or onnxruntime's choice (one per physical core).
+        int8: run an int8 copy of the graph (:func:`quantized`): less CPU per token where the
+            CPU has int8 dot products (VNNI); vectors close to, not equal to, float32's.
 
     Raises:
         MissingExtraError: onnx or onnxruntime is not installed (``agentfn[router]``).
     """
 
     def __init__(
-        self, folder: str | Path, *, spec: str | None = None, max_length: int | None = None, threads: int | None = None
+        self, folder: str | Path, *, spec: str | None = None, max_length: int | None = None, threads: int | None = None,
+        int8: bool = False,
     ) -> None:
         try:
             # Untyped package: bind it as Any rather than sprinkle ignores.
@@ -172,7 +201,8 @@ class OnnxBertEncoder(LocalBertEncoder):
         # taking CPU from the agent loop that runs between queries.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
-        model = bert_onnx_model(weights).SerializeToString()
+        self.int8 = int8
+        model = quantized(bert_onnx_model(weights)) if int8 else bert_onnx_model(weights).SerializeToString()
         del weights  # the session holds its own copy; don't keep two
         self._session: Any = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agentfn.router.ann import AnnParams
+from agentfn.router.blend import BlendTable, blend_table, blended_columns
 from agentfn.router.config import RouterConfig
 from agentfn.router.index import FloatArray, IntArray, ToolIndex
 from agentfn.router.mood import ToolKinds
@@ -51,10 +52,11 @@ class Scorer:
         """Server (namespace) of every slot, for :func:`agentfn.router.servers.server_boost`."""
         self.kinds = ToolKinds(index)
         """Which slots' tools change state, for :func:`agentfn.router.mood.mood_penalty`."""
-        self._blend: tuple[tuple[int, float], FloatArray] | None = None
+        self._blend: tuple[tuple[int, float], BlendTable] | None = None
 
-    def blend_scale(self) -> FloatArray:
-        """Per slot, 1 / |tool vector + head_blend * head vector|.
+    def blend(self) -> BlendTable:
+        """Per slot, ``1 / |tool vector + head_blend * head vector|`` and the tool-head cosine
+        (:func:`~agentfn.router.blend.blend_table`).
 
         Computed once per registry state. Live tools whose head is not embedded yet (a router
         built from tool vectors alone, or saved before heads existed) get it embedded here, in
@@ -67,24 +69,39 @@ class Scorer:
             missing = np.flatnonzero(idx.live_alive() & ~idx.has_head[:n])
             if missing.size and idx.encoder is not None:
                 idx.head_vectors([idx.slot_names[int(s)] or "" for s in missing])
-            heads = idx.head_emb[:n] * idx.has_head[:n, None]
-            norms = np.linalg.norm(idx.emb[:n] + np.float32(a) * heads, axis=1)
-            self._blend = (key, (1.0 / np.maximum(norms, 1e-12)).astype(np.float32))
+            self._blend = (key, blend_table(idx.emb[:n], idx.head_emb[:n] * idx.has_head[:n, None], a))
         return self._blend[1]
 
-    def ranked_dense(self, dense: FloatArray, queries: FloatArray, slots: IntArray | None = None) -> FloatArray:
+    def blend_scale(self) -> FloatArray:
+        """Per slot, 1 / |tool vector + head_blend * head vector| (see :meth:`blend`)."""
+        return self.blend().scale
+
+    def ranked_dense(
+        self, dense: FloatArray, queries: FloatArray, slots: IntArray | None = None,
+        lexical: FloatArray | None = None, alive: npt.NDArray[np.bool_] | None = None,
+    ) -> FloatArray:
         """The ranking's dense score from the plain cosines ``dense`` (per slot, or per ``slots``; a column
-        per query when ``queries`` is a matrix of query rows): the head blended in."""
-        a = self.config.head_blend
+        per query when ``queries`` is a matrix of query rows): the head blended in.
+
+        With ``lexical`` and ``alive`` (rows x queries, and rows that may rank), the head is blended
+        only into each query's best :attr:`RouterConfig.blend_candidates`
+        (:func:`~agentfn.router.blend.blended_columns`); the other rows get ``-inf``. Without them,
+        or with ``fusion="rrf"`` (which ranks every row), every row is blended.
+        """
+        c = self.config
+        a = c.head_blend
         if a == 0:
             return dense
         idx = self.index
         n = idx.n_slots
-        scale = self.blend_scale() if slots is None else self.blend_scale()[slots]  # first: embeds missing heads
-        heads = (idx.head_emb[:n] if slots is None else idx.head_emb[slots]) @ queries.T
-        if heads.ndim == 2:
-            scale = scale[:, None]
-        return ((dense + np.float32(a) * heads) * scale).astype(np.float32)
+        table = self.blend() if slots is None else self.blend().rows(slots)  # first: embeds missing heads
+        heads = idx.head_emb[:n] if slots is None else idx.head_emb[slots]
+        if lexical is None or alive is None or c.fusion == "rrf" or c.blend_candidates <= 0 or dense.ndim != 2:
+            products = heads @ queries.T
+            scale = table.scale[:, None] if products.ndim == 2 else table.scale
+            return ((dense + np.float32(a) * products) * scale).astype(np.float32)
+        return blended_columns(table, heads, dense, queries, lexical, alive, a=a, w_dense=c.w_dense,
+                               w_lexical=c.w_lexical, keep=max(c.blend_candidates, c.candidates))
 
     def ann_params(self) -> AnnParams:
         c = self.config
@@ -121,8 +138,8 @@ class Scorer:
         Steps get their own vectors (``"separate"``) or span vectors pooled from
         the request's own pass (``"spans"``, an encoder with ``encode_packed``);
         everything not cached goes to the encoder in one call, which packs it into
-        one pass. A step not found verbatim in the request, or cut off by
-        truncation, is encoded on its own (a second pass, rare).
+        one pass. A step not found verbatim in the request is encoded on its own,
+        in the same pass; one cut off by truncation, in a second pass (rare).
         """
         encoder = self.index.encoder
         span_encode = getattr(encoder, "encode_packed", None)
@@ -139,15 +156,22 @@ class Scorer:
             vecs = self.encode([text, *keys, *extra])  # refreshes their LRU order
             return vecs[0], list(vecs[1 : 1 + len(steps)]), list(vecs[1 + len(steps) :])
         spans: list[tuple[int, int]] = []
+        unfound: list[str] = []
         pos = 0
         for step in steps:
             at = text.find(step, pos)
             spans.append((at, at + len(step)) if at >= 0 else (0, 0))
             pos = at + len(step) if at >= 0 else pos
+            if at < 0:
+                unfound.append(step)
         todo = [t for t in dict.fromkeys(extra) if t not in cache and t != text]
+        # Steps not found verbatim get their own vectors: packed into the same pass, not a second one.
+        todo += [t for t in dict.fromkeys(unfound) if t not in cache and t != text and t not in todo]
         vecs, pooled = span_encode([text, *todo], spans)
-        missing = [s for s, v in zip(steps, pooled, strict=True) if v is None]
-        alone = dict(zip(missing, self.encode(missing), strict=True)) if missing else {}
+        alone = dict(zip(todo, vecs[1:], strict=True))
+        missing = [s for s, v in zip(steps, pooled, strict=True) if v is None and s not in alone]
+        if missing:  # cut off by truncation: rare
+            alone.update(zip(missing, self.encode(missing), strict=True))
         step_vecs = [v if v is not None else alone[s] for s, v in zip(steps, pooled, strict=True)]
         cache[text] = vecs[0]
         cache.update(zip(keys, step_vecs, strict=True))
@@ -202,12 +226,14 @@ class Scorer:
         n = idx.n_slots
         queries = np.stack([v for _, v in items if v is not None]).astype(np.float32)
         dense_all = idx.emb[:n] @ queries.T  # the tool matrix is read once for all items
-        ranked_all = self.ranked_dense(dense_all, queries)
         alive = idx.live_alive()
-        out: list[Signals] = []
-        for j, (text, _) in enumerate(items):
+        lexes: list[FloatArray] = []
+        for text, _ in items:
             raw_lex, scale = self.lexical_raw(text, context)
-            lex = raw_lex / max(scale, 1e-6)
+            lexes.append(raw_lex / max(scale, 1e-6))
+        ranked_all = self.ranked_dense(dense_all, queries, lexical=np.stack(lexes, axis=1), alive=alive)
+        out: list[Signals] = []
+        for j, lex in enumerate(lexes):
             dense = np.ascontiguousarray(dense_all[:, j])
             ranked = np.ascontiguousarray(ranked_all[:, j])
             out.append({"dense": dense, "lexical": lex, **self.fuse(dense, lex, alive, ranked)})
@@ -272,12 +298,12 @@ class Scorer:
         # One product for all items, as in score_many: same arithmetic, same floats.
         queries = np.stack([q for q, *_ in parts]).astype(np.float32)
         dense_all = rows @ queries.T
-        ranked_all = self.ranked_dense(dense_all, queries, slots)
+        lexes = [raw[slots] / scale for _, raw, scale, _ in parts]
+        ranked_all = self.ranked_dense(dense_all, queries, slots, np.stack(lexes, axis=1), everyone)
         out: list[Signals] = []
-        for j, (_, raw, scale, _) in enumerate(parts):
+        for j, lex in enumerate(lexes):
             dense = np.ascontiguousarray(dense_all[:, j])
             ranked = np.ascontiguousarray(ranked_all[:, j])
-            lex = raw[slots] / scale
             out.append({"dense": dense, "lexical": lex, **self.fuse(dense, lex, everyone, ranked)})
         return slots, out
 
