@@ -32,18 +32,26 @@ rejects (4xx) is sent once more with the tools as they are.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, Literal, TypeVar, cast
-from urllib.parse import urlsplit
+from typing import Any, Literal, TypeVar
 
 from agentfn._sync import LoopLocal
 from agentfn.backends._constrain import DEFAULT_MAX_ITEMS, DEFAULT_MAX_STRING_LENGTH
 from agentfn.backends._decoding import retry_sampling_temperature
 from agentfn.backends._lazy import import_extra
+from agentfn.backends._openai_wire import (
+    InvalidBody,
+    checked_completion,
+    complete_json,
+    extra_field,
+    http_errors,
+    normalise_base_url,
+    server_message,
+    usage_of,
+)
 from agentfn.backends._served_calls import (
     DEFAULT_RETRY_REPETITION_PENALTY,
     RETRY_MAX_ITEMS,
@@ -81,58 +89,6 @@ vLLM too) or vLLM's ``extra_body={"structured_outputs": {"json": schema}}``."""
 
 _T = TypeVar("_T")
 _log = logging.getLogger("agentfn.backends.openai_compat")
-
-
-def _normalise_base_url(url: str) -> str:
-    # "http://host:8000" is a common way to name a vLLM server; the API lives under /v1.
-    parts = urlsplit(url)
-    return url.rstrip("/") + "/v1" if parts.path in ("", "/") else url.rstrip("/")
-
-
-def _server_message(exc: Any) -> str:
-    """The human message inside an OpenAI-style or vLLM-style error body."""
-    body: object = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        fields = cast("dict[str, Any]", body)
-        err: object = fields.get("error", fields)
-        if isinstance(err, dict) and cast("dict[str, Any]", err).get("message"):
-            return str(cast("dict[str, Any]", err)["message"])
-        if fields.get("message"):
-            return str(fields["message"])
-    return str(getattr(exc, "message", None) or exc)
-
-
-def _extra(obj: Any, *names: str) -> Any:
-    """A field the openai types do not declare (``reasoning_content`` ...), if the server sent it."""
-    for name in names:
-        value = getattr(obj, name, None)
-        if value is None:
-            extra: Any = getattr(obj, "model_extra", None) or {}
-            value = extra.get(name)
-        if value is not None:
-            return value
-    return None
-
-
-class _InvalidBody(ValueError):
-    """A successful HTTP status with a body that is not a chat completion."""
-
-
-async def _completion(pending: Awaitable[Any]) -> Any:
-    completion = await pending
-    if not hasattr(completion, "choices"):  # openai hands back the raw text of a non-JSON body
-        raise _InvalidBody(f"the server's reply is not a chat completion: {str(completion)[:200]!r}")
-    return completion
-
-
-def _complete_json(arguments: str) -> bool:
-    if not arguments.strip():
-        return True
-    try:
-        json.loads(arguments, strict=False)
-    except ValueError:
-        return False
-    return True
 
 
 class OpenAIModel(Model):
@@ -202,7 +158,7 @@ class OpenAIModel(Model):
         openai = import_extra("openai", feature="OpenAIModel", extra="openai")
         self._openai: Any = openai
         url = base_url or os.environ.get("OPENAI_BASE_URL")
-        self.base_url = _normalise_base_url(url) if url else None
+        self.base_url = normalise_base_url(url) if url else None
         options: dict[str, Any] = {
             "api_key": api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY",
             "base_url": self.base_url,
@@ -251,18 +207,18 @@ class OpenAIModel(Model):
             except openai.APIStatusError as exc:
                 status = int(getattr(exc, "status_code", 0) or 0)
                 if status != 429 and status < 500:
-                    raise ModelError(f"model server rejected the request ({status}): {_server_message(exc)}") from exc
+                    raise ModelError(f"model server rejected the request ({status}): {server_message(exc)}") from exc
                 failure: Exception = exc
                 status_code: int | None = status
             except openai.APIConnectionError as exc:  # includes APITimeoutError
                 failure, status_code = exc, None
-            except (json.JSONDecodeError, _InvalidBody) as exc:  # a 200 whose body is not a completion (a proxy's page)
+            except (json.JSONDecodeError, InvalidBody) as exc:  # a 200 whose body is not a completion (a proxy's page)
                 failure, status_code = exc, None
             if attempt >= self.max_retries:
                 where = self.base_url or "the OpenAI API"
                 raise ModelUnavailableError(
                     f"model server at {where} unavailable after {attempt + 1} attempt(s): "
-                    f"{type(failure).__name__}: {_server_message(failure)}",
+                    f"{type(failure).__name__}: {server_message(failure)}",
                     status_code=status_code,
                     attempts=attempt + 1,
                 ) from failure
@@ -390,16 +346,6 @@ class OpenAIModel(Model):
             raw_text=raw_text,
         )
 
-    @staticmethod
-    def _usage(raw: Any) -> Usage:
-        if raw is None:
-            return Usage(requests=1)
-        return Usage(
-            requests=1,
-            input_tokens=int(getattr(raw, "prompt_tokens", 0) or 0),
-            output_tokens=int(getattr(raw, "completion_tokens", 0) or 0),
-        )
-
     # --- Model API ----------------------------------------------------------
 
     async def request(self, request: ModelRequest) -> ModelResponse:
@@ -411,7 +357,7 @@ class OpenAIModel(Model):
         while True:
             try:
                 completion: Any = await self._with_retries(
-                    lambda sent=params: _completion(client.chat.completions.create(**sent)))
+                    lambda sent=params: checked_completion(client.chat.completions.create(**sent)))
             except (ModelUnavailableError, UnexpectedModelBehavior):
                 raise
             except ModelError as exc:
@@ -457,9 +403,9 @@ class OpenAIModel(Model):
             request,
             content=message.content,
             calls=calls,
-            reasoning=_extra(message, "reasoning_content", "reasoning"),
+            reasoning=extra_field(message, "reasoning_content", "reasoning"),
             finish_reason=choice.finish_reason,
-            usage=self._usage(completion.usage),
+            usage=usage_of(completion.usage),
             model_name=str(completion.model or params["model"]),
         )
         if not response.message.tool_calls and looks_like_truncated_call(message.content, choice.finish_reason):
@@ -493,7 +439,7 @@ class OpenAIModel(Model):
         try:
             async for chunk in stream:
                 if getattr(chunk, "usage", None) is not None:
-                    usage = self._usage(chunk.usage)
+                    usage = usage_of(chunk.usage)
                 if getattr(chunk, "model", None):
                     model_name = str(chunk.model)
                 choices: list[Any] = list(chunk.choices or [])
@@ -504,7 +450,7 @@ class OpenAIModel(Model):
                     delta: Any = choice.delta
                     if delta is None:
                         continue
-                    piece = _extra(delta, "reasoning_content", "reasoning")
+                    piece = extra_field(delta, "reasoning_content", "reasoning")
                     if piece:
                         reasoning.append(str(piece))
                     if delta.content:
@@ -528,12 +474,12 @@ class OpenAIModel(Model):
                         slot["name"] += name
                         slot["arguments"] += args
                         yield ToolCallDelta(index=index, id=call_id, name=name or None, arguments=args)
-        except (self._openai.APIError, self._openai_http_errors(), json.JSONDecodeError) as exc:
+        except (self._openai.APIError, http_errors(), json.JSONDecodeError) as exc:
             raise ModelUnavailableError(
                 f"the stream from {self.base_url or 'the OpenAI API'} broke off: {type(exc).__name__}: {exc}",
                 status_code=getattr(exc, "status_code", None),
             ) from exc
-        if finish_reason is None and any(not _complete_json(slot["arguments"]) for slot in calls.values()):
+        if finish_reason is None and any(not complete_json(slot["arguments"]) for slot in calls.values()):
             # The body ended cleanly (a proxy or HTTP/1.0 server closing the connection) in the middle
             # of a call's arguments: no finish_reason, no [DONE]. Not a reply to act on.
             raise ModelUnavailableError(
@@ -576,18 +522,6 @@ class OpenAIModel(Model):
                 body=content,
             )
         yield Done(response=response)
-
-    @staticmethod
-    def _openai_http_errors() -> type[Exception]:
-        # A connection dropped mid-stream surfaces as the HTTP library's own error: httpx2 for
-        # openai>=3, httpx before.
-        for module in ("httpx2", "httpx"):
-            try:
-                errors: Any = importlib.import_module(module)
-            except ImportError:
-                continue
-            return cast("type[Exception]", errors.HTTPError)
-        return OSError
 
     async def aclose(self) -> None:
         """Close the HTTP connections (not an injected ``http_client``). Safe to call twice; a
