@@ -44,11 +44,14 @@ from agentfn.backends._decoding import retry_sampling_temperature
 from agentfn.backends._lazy import import_extra
 from agentfn.backends._openai_wire import (
     InvalidBody,
+    ModelCard,
     checked_completion,
     complete_json,
     extra_field,
     http_errors,
+    model_cards,
     normalise_base_url,
+    request_token_budget,
     server_message,
     usage_of,
 )
@@ -125,6 +128,10 @@ class OpenAIModel(Model):
         max_items: ``maxItems`` added to unbounded arrays of forced tools (None: none).
         retry_repetition_penalty: vLLM's ``repetition_penalty`` on the repeat of a failed forced
             call (+0.2 per further repeat); None sends none. Never sent to OpenAI's API.
+        context_length: the served model's context in tokens; None reads it from the server
+            (``GET /v1/models``: vLLM's ``max_model_len``), once per model, the first time a forced
+            call is narrowed. A narrowed request that would not leave room for the reply
+            (``max_tokens``, else 256 tokens) is sent with the forced tool's wider schema instead.
         extra_body: sent with every request (server-specific fields).
         name: display name; defaults to ``openai:<model>``.
     """
@@ -154,6 +161,7 @@ class OpenAIModel(Model):
         max_string_length: int | None = DEFAULT_MAX_STRING_LENGTH,
         max_items: int | None = DEFAULT_MAX_ITEMS,
         retry_repetition_penalty: float | None = DEFAULT_RETRY_REPETITION_PENALTY,
+        context_length: int | None = None,
     ) -> None:
         openai = import_extra("openai", feature="OpenAIModel", extra="openai")
         self._openai: Any = openai
@@ -187,6 +195,9 @@ class OpenAIModel(Model):
         self.max_string_length = max_string_length
         self.max_items = max_items
         self.retry_repetition_penalty = retry_repetition_penalty
+        self.context_length = context_length
+        self._contexts: dict[str, int | None] = {}
+        """Context length per served model, as the server's model list reported it (None: not said)."""
         self._fixed_name = name is not None
         self.name = name or f"openai:{model or '?'}"
 
@@ -225,25 +236,49 @@ class OpenAIModel(Model):
             await asyncio.sleep(min(self.max_backoff, self.backoff * (2**attempt)))
             attempt += 1
 
+    async def _model_cards(self, *, retry: bool = True) -> list[ModelCard]:
+        """The server's models (``GET /v1/models``); their context lengths are remembered."""
+
+        async def listing() -> list[ModelCard]:
+            page: Any = await (await self._client()).models.list()
+            return model_cards(list(page.data))
+
+        cards = await (self._with_retries(listing) if retry else listing())
+        for card in cards:
+            self._contexts.setdefault(card.id, card.context_length)
+        return cards
+
     async def _model_name(self) -> str:
         if self.model is None:
-
-            async def first_model() -> str:
-                page: Any = await (await self._client()).models.list()
-                models: list[Any] = list(page.data)
-                if not models:
-                    raise ModelError(f"the server at {self.base_url} serves no models")
-                return str(models[0].id)
-
-            self.model = await self._with_retries(first_model)
+            cards = await self._model_cards()
+            if not cards:
+                raise ModelError(f"the server at {self.base_url} serves no models")
+            self.model = cards[0].id
             if not self._fixed_name:
                 self.name = f"openai:{self.model}"
         return self.model
 
+    async def _context_length(self) -> int | None:
+        """The served model's context in tokens: ``context_length`` if given, else what the server's model
+        list says, read once per model (a server without a model list, or silent on it: None)."""
+        if self.context_length is not None:
+            return self.context_length
+        name = await self._model_name()
+        if name not in self._contexts:
+            try:  # one try, no retries: a budget is a refinement, never a reason to fail a request
+                await self._model_cards(retry=False)
+            except self._openai.APIConnectionError as exc:  # unreachable now: asked again next time
+                _log.info("the server's model list did not answer (%s); no request budget this time", exc)
+                return None
+            except (self._openai.APIError, json.JSONDecodeError, AttributeError) as exc:  # no model list (404, 501)
+                _log.info("the server has no model list (%s); no request budget", exc)
+            self._contexts.setdefault(name, None)
+        return self._contexts[name]
+
     async def _params(self, request: ModelRequest) -> dict[str, Any]:
         return (await self._request_params(request))[0]
 
-    def _sent_tools(self, request: ModelRequest, attempt: int, constrain: bool) -> tuple[list[dict[str, Any]], bool]:
+    async def _sent_tools(self, request: ModelRequest, attempt: int, constrain: bool) -> tuple[list[dict[str, Any]], bool]:
         """The tool specs sent, and whether the forced ones were narrowed or bounded."""
         tools = [self._tool_spec(t) for t in request.tools]
         extractive = constrain and extraction_applies(self.extractive, request.tool_choice, self.base_url)
@@ -253,8 +288,9 @@ class OpenAIModel(Model):
         if attempt:  # a repeat after a call that did not complete: tighter bounds
             strings = min(strings, RETRY_MAX_STRING_LENGTH) if strings is not None else None
             items = min(items, RETRY_MAX_ITEMS) if items is not None else None
+        budget = request_token_budget(await self._context_length(), request.max_tokens) if extractive else None
         return forced_call_tools(tools, request.tool_choice, request.messages, extractive=extractive,
-                                 max_string_length=strings, max_items=items)
+                                 max_string_length=strings, max_items=items, max_request_tokens=budget)
 
     async def _request_params(
         self, request: ModelRequest, attempt: int = 0, constrain: bool = True
@@ -269,7 +305,7 @@ class OpenAIModel(Model):
         extra_body = dict(self.extra_body)
         calls_possible = bool(request.tools) and request.tool_choice != "none"
         if request.tools:
-            tools, constrained = self._sent_tools(request, attempt, constrain)
+            tools, constrained = await self._sent_tools(request, attempt, constrain)
             params["tools"] = tools
             choice = request.tool_choice
             params["tool_choice"] = (
