@@ -23,8 +23,10 @@ Forced calls (``tool_choice`` a tool name or ``"required"``; :mod:`agentfn.backe
 schema the server builds the call's grammar from is the one sent, so with ``constrain_forced_calls``
 (the default) the forced tools' ``parameters`` are bounded (``maxLength``, ``maxItems``) and marked
 ``"strict": true``, and with ``extractive`` narrowed to the values the conversation offers (auto: on
-for a call forced by name, off on OpenAI's own API). A forced call that does not complete (cut off,
-raw call text, arguments that are not JSON) is repeated with a different request: sampled and seeded,
+for a call forced by name, off on OpenAI's own API), within the served model's context (read once from
+``GET /v1/models``, vLLM's ``max_model_len``: a narrowed request that would leave no room for the reply
+is sent with the wider schema; :mod:`agentfn.backends._openai_wire`). A forced call that does not
+complete (cut off, raw call text, arguments that are not JSON) is repeated with a different request: sampled and seeded,
 a ``repetition_penalty`` (not on OpenAI's API) and tighter bounds; a constrained request the server
 rejects (4xx) is sent once more with the tools as they are.
 """
