@@ -3,14 +3,12 @@ narrowed forced call inside it: a real OpenAI-compatible server on 127.0.0.1 (st
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from _fakeserver import completion, native_call
+from _localhttp import serving
 
 from agentfn.backends._openai_wire import ModelCard, model_cards, request_token_budget
 from agentfn.backends.base import ModelRequest
@@ -27,45 +25,31 @@ LONG = ("Please save a note titled 'Garden plans' saying that the tomatoes go by
         "apple tree before the first frost arrives in October.")
 
 
-class Handler(BaseHTTPRequestHandler):
-    server: Any
+class Served:
+    """A server whose model list shows ``card`` (None: no model list, 404) and counts the times it is read."""
 
-    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
-        pass
+    def __init__(self) -> None:
+        self.card: dict[str, Any] | None = {}
+        self.listings = 0
+        self.requests: list[dict[str, Any]] = []
+        self.url = ""
 
-    def _send(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
-        self.server.listings += 1
-        card: dict[str, Any] | None = self.server.card
-        if card is None:
-            self._send(404, {"error": {"message": "not found"}})
-            return
-        self._send(200, {"object": "list", "data": [{"id": "small", "object": "model", "created": 0, "owned_by": "t", **card}]})
-
-    def do_POST(self) -> None:
-        self.server.requests.append(json.loads(self.rfile.read(int(self.headers["content-length"]))))
-        self._send(200, completion(None, [native_call("save_note", '{"title": "Garden plans", "body": "beans"}')], model="small"))
+    def answer(self, method: str, path: str, body: dict[str, Any] | None) -> tuple[int, Any]:
+        if body is None:
+            self.listings += 1
+            if self.card is None:
+                return 404, {"error": {"message": "not found"}}
+            return 200, {"object": "list", "data": [{"id": "small", "object": "model", "created": 0, "owned_by": "t", **self.card}]}
+        self.requests.append(body)
+        return 200, completion(None, [native_call("save_note", '{"title": "Garden plans", "body": "beans"}')], model="small")
 
 
 @pytest.fixture
-def server() -> Iterator[Any]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.requests = []  # type: ignore[attr-defined]
-    httpd.listings = 0  # type: ignore[attr-defined]
-    httpd.card = {}  # type: ignore[attr-defined]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(5)
+def server() -> Iterator[Served]:
+    served = Served()
+    with serving(served.answer) as httpd:
+        served.url = httpd.url
+        yield served
 
 
 def forced(text: str = LONG, max_tokens: int | None = 256) -> ModelRequest:
@@ -80,13 +64,12 @@ def narrowed(body: dict[str, Any]) -> bool:
     return any("enum" in p for p in sent_parameters(body)["properties"].values())
 
 
-def model_at(server: Any, name: str | None = None, **options: Any) -> OpenAIModel:
-    port = server.server_address[1]
-    return OpenAIModel(name, base_url=f"http://127.0.0.1:{port}/v1", backoff=0.0, max_retries=0, timeout=10,
+def model_at(server: Served, name: str | None = None, **options: Any) -> OpenAIModel:
+    return OpenAIModel(name, base_url=server.url, backoff=0.0, max_retries=0, timeout=10,
                        extractive=True, **options)
 
 
-async def test_a_small_context_gets_the_wider_schema_read_once(server: Any) -> None:
+async def test_a_small_context_gets_the_wider_schema_read_once(server: Served) -> None:
     server.card = {"max_model_len": 656}  # 656 - 256 reply tokens: the narrowed request (~600) does not fit
     model = model_at(server)
     await model.request(forced())
@@ -97,7 +80,7 @@ async def test_a_small_context_gets_the_wider_schema_read_once(server: Any) -> N
     await model.aclose()
 
 
-async def test_a_large_context_keeps_the_narrowed_schema(server: Any) -> None:
+async def test_a_large_context_keeps_the_narrowed_schema(server: Served) -> None:
     server.card = {"max_model_len": 8192}
     model = model_at(server, "small")  # named: the list is still read once, for the context length
     await model.request(forced())
@@ -107,7 +90,7 @@ async def test_a_large_context_keeps_the_narrowed_schema(server: Any) -> None:
     await model.aclose()
 
 
-async def test_the_reply_budget_decides(server: Any) -> None:
+async def test_the_reply_budget_decides(server: Served) -> None:
     server.card = {"max_model_len": 1400}
     model = model_at(server, "small")
     await model.request(forced(max_tokens=128))  # ~600 + 128 fits in 1400
@@ -116,7 +99,7 @@ async def test_the_reply_budget_decides(server: Any) -> None:
     await model.aclose()
 
 
-async def test_without_a_context_length_nothing_changes(server: Any) -> None:
+async def test_without_a_context_length_nothing_changes(server: Served) -> None:
     server.card = None  # no model list at all (404): a named model still works, narrowed as before
     model = model_at(server, "small")
     await model.request(forced())
@@ -130,7 +113,7 @@ async def test_without_a_context_length_nothing_changes(server: Any) -> None:
     await other.aclose()
 
 
-async def test_a_given_context_length_is_not_asked_for(server: Any) -> None:
+async def test_a_given_context_length_is_not_asked_for(server: Served) -> None:
     server.card = {"max_model_len": 100_000}
     model = model_at(server, "small", context_length=656)
     await model.request(forced())
@@ -138,7 +121,7 @@ async def test_a_given_context_length_is_not_asked_for(server: Any) -> None:
     await model.aclose()
 
 
-async def test_calls_not_narrowed_never_read_the_list(server: Any) -> None:
+async def test_calls_not_narrowed_never_read_the_list(server: Served) -> None:
     model = model_at(server, "small")
     await model.request(ModelRequest(messages=[UserMessage(content=LONG)], tools=[NOTE]))  # tool_choice auto
     assert server.listings == 0
