@@ -171,6 +171,7 @@ def _memo_model(model: Any, call_tokens: int | None = None) -> Any:
                 self.cache[key] = (exc, time.perf_counter() - started)
                 raise
             self.cache[key] = (response, time.perf_counter() - started)
+            print(f"    model answer {len(self.cache)} in {time.perf_counter() - started:.0f} s", flush=True)
             return response
 
     return Memo()
@@ -331,6 +332,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     constrained_arms = ("a+x", "b", "f", "c+x", "a+x0", "c+x0", "a+x1", "c+x1")
     earlier = {"a+x0": (), "c+x0": (),  # the extraction rules before named numbers and optional text spans
                "a+x1": ("named_numbers", "optional_text_spans"), "c+x1": ("named_numbers", "optional_text_spans")}
+
+    def snapshot() -> dict[str, Any]:
+        """The results of the arms run so far."""
+        return {
+            "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
+            "model": getattr(model.inner, "name", str(model.inner)),  # the served name is known after the first request
+            "backend": "openai-compatible server" if args.base_url else "in-process transformers (embedded)",
+            "registry_tools": len(toolset), "unreadable_specs": unreadable, "route_k": ROUTE_K, "max_call_tokens": call_cap,
+            "cases": len(cases), "eligible_cases": len(all_cases), "per_source": args.per_source, "limit": args.limit,
+            "sources": args.sources, "calls": args.calls, "seed": args.seed, "concurrency": args.concurrency,
+            "cached_model_answers": model.hits, "routing": routing, "arms": dict(results), "summary": summarise(results),
+        }
+
     results: dict[str, Any] = {}
     for arm in args.arms.split(","):
         by_id = {c.case.id: c for c in cases}
@@ -370,15 +384,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         "extractive": bool(extractive_possible and arm in constrained_arms)}
         right = sum(row["outcome"] == "right" for row in rows)
         print(f"  {right}/{len(rows)} right in {wall:.0f} s", flush=True)
-    return {
-        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
-        "model": getattr(model.inner, "name", str(model.inner)),  # the served name is known after the first request
-        "backend": "openai-compatible server" if args.base_url else "in-process transformers (embedded)",
-        "registry_tools": len(toolset), "unreadable_specs": unreadable, "route_k": ROUTE_K, "max_call_tokens": call_cap,
-        "cases": len(cases), "eligible_cases": len(all_cases), "per_source": args.per_source, "limit": args.limit,
-        "sources": args.sources, "calls": args.calls, "seed": args.seed, "concurrency": args.concurrency,
-        "cached_model_answers": model.hits, "routing": routing, "arms": results, "summary": summarise(results),
-    }
+        save(Path(args.out), snapshot())  # the arms so far: a long run cut short keeps them
+    return snapshot()
 
 
 def _stats(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -491,6 +498,13 @@ def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
             "cached_model_answers": sum(int(p["cached_model_answers"]) for p in parts)}
 
 
+def save(out: Path, data: dict[str, Any]) -> None:
+    """Write the results JSON and its page (``render_markdown``) beside it."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, indent=1) + "\n")
+    out.with_suffix(".md").write_text(render_markdown(data))
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--sources", default="all", help="comma-separated sources of the cases, or 'all'")
@@ -518,25 +532,13 @@ def main(argv: list[str] | None = None) -> None:
     args.out = args.out or str(RESULTS / ("foreign_calls_served.json" if args.base_url else "foreign_calls.json"))
     if args.merge:
         data = merge([json.loads(Path(p).read_text()) for p in args.merge])
-        out = Path(args.out)
-        out.write_text(json.dumps(data, indent=1) + "\n")
-        out.with_suffix(".md").write_text(render_markdown(data))
-        print(render_markdown(data))
-        return
-    if args.routing_only:
+    elif args.routing_only:
         data = routing_only(args)
-        out = Path(args.out)
-        out.write_text(json.dumps(data, indent=1) + "\n")
-        out.with_suffix(".md").write_text(render_markdown(data))
-        print(render_markdown(data))
-        return
-    args.per_source = args.per_source or None
-    args.limit = args.limit or None
-    data = run(args)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(data, indent=1) + "\n")
-    out.with_suffix(".md").write_text(render_markdown(data))
+    else:
+        args.per_source = args.per_source or None
+        args.limit = args.limit or None
+        data = run(args)
+    save(Path(args.out), data)
     print(render_markdown(data))
 
 

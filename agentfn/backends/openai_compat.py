@@ -23,8 +23,10 @@ Forced calls (``tool_choice`` a tool name or ``"required"``; :mod:`agentfn.backe
 schema the server builds the call's grammar from is the one sent, so with ``constrain_forced_calls``
 (the default) the forced tools' ``parameters`` are bounded (``maxLength``, ``maxItems``) and marked
 ``"strict": true``, and with ``extractive`` narrowed to the values the conversation offers (auto: on
-for a call forced by name, off on OpenAI's own API). A forced call that does not complete (cut off,
-raw call text, arguments that are not JSON) is repeated with a different request: sampled and seeded,
+for a call forced by name, off on OpenAI's own API), within the served model's context (read once from
+``GET /v1/models``, vLLM's ``max_model_len``: a narrowed request that would leave no room for the reply
+is sent with the wider schema; :mod:`agentfn.backends._openai_wire`). A forced call that does not
+complete (cut off, raw call text, arguments that are not JSON) is repeated with a different request: sampled and seeded,
 a ``repetition_penalty`` (not on OpenAI's API) and tighter bounds; a constrained request the server
 rejects (4xx) is sent once more with the tools as they are.
 """
@@ -32,18 +34,29 @@ rejects (4xx) is sent once more with the tools as they are.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, Literal, TypeVar, cast
-from urllib.parse import urlsplit
+from typing import Any, Literal, TypeVar
 
 from agentfn._sync import LoopLocal
 from agentfn.backends._constrain import DEFAULT_MAX_ITEMS, DEFAULT_MAX_STRING_LENGTH
 from agentfn.backends._decoding import retry_sampling_temperature
 from agentfn.backends._lazy import import_extra
+from agentfn.backends._openai_wire import (
+    InvalidBody,
+    ModelCard,
+    checked_completion,
+    complete_json,
+    extra_field,
+    http_errors,
+    model_cards,
+    normalise_base_url,
+    request_token_budget,
+    server_message,
+    usage_of,
+)
 from agentfn.backends._served_calls import (
     DEFAULT_RETRY_REPETITION_PENALTY,
     RETRY_MAX_ITEMS,
@@ -83,58 +96,6 @@ _T = TypeVar("_T")
 _log = logging.getLogger("agentfn.backends.openai_compat")
 
 
-def _normalise_base_url(url: str) -> str:
-    # "http://host:8000" is a common way to name a vLLM server; the API lives under /v1.
-    parts = urlsplit(url)
-    return url.rstrip("/") + "/v1" if parts.path in ("", "/") else url.rstrip("/")
-
-
-def _server_message(exc: Any) -> str:
-    """The human message inside an OpenAI-style or vLLM-style error body."""
-    body: object = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        fields = cast("dict[str, Any]", body)
-        err: object = fields.get("error", fields)
-        if isinstance(err, dict) and cast("dict[str, Any]", err).get("message"):
-            return str(cast("dict[str, Any]", err)["message"])
-        if fields.get("message"):
-            return str(fields["message"])
-    return str(getattr(exc, "message", None) or exc)
-
-
-def _extra(obj: Any, *names: str) -> Any:
-    """A field the openai types do not declare (``reasoning_content`` ...), if the server sent it."""
-    for name in names:
-        value = getattr(obj, name, None)
-        if value is None:
-            extra: Any = getattr(obj, "model_extra", None) or {}
-            value = extra.get(name)
-        if value is not None:
-            return value
-    return None
-
-
-class _InvalidBody(ValueError):
-    """A successful HTTP status with a body that is not a chat completion."""
-
-
-async def _completion(pending: Awaitable[Any]) -> Any:
-    completion = await pending
-    if not hasattr(completion, "choices"):  # openai hands back the raw text of a non-JSON body
-        raise _InvalidBody(f"the server's reply is not a chat completion: {str(completion)[:200]!r}")
-    return completion
-
-
-def _complete_json(arguments: str) -> bool:
-    if not arguments.strip():
-        return True
-    try:
-        json.loads(arguments, strict=False)
-    except ValueError:
-        return False
-    return True
-
-
 class OpenAIModel(Model):
     """A model behind an OpenAI-compatible chat-completions endpoint.
 
@@ -169,6 +130,10 @@ class OpenAIModel(Model):
         max_items: ``maxItems`` added to unbounded arrays of forced tools (None: none).
         retry_repetition_penalty: vLLM's ``repetition_penalty`` on the repeat of a failed forced
             call (+0.2 per further repeat); None sends none. Never sent to OpenAI's API.
+        context_length: the served model's context in tokens; None reads it from the server
+            (``GET /v1/models``: vLLM's ``max_model_len``), once per model, the first time a forced
+            call is narrowed. A narrowed request that would not leave room for the reply
+            (``max_tokens``, else 256 tokens) is sent with the forced tool's wider schema instead.
         extra_body: sent with every request (server-specific fields).
         name: display name; defaults to ``openai:<model>``.
     """
@@ -198,11 +163,12 @@ class OpenAIModel(Model):
         max_string_length: int | None = DEFAULT_MAX_STRING_LENGTH,
         max_items: int | None = DEFAULT_MAX_ITEMS,
         retry_repetition_penalty: float | None = DEFAULT_RETRY_REPETITION_PENALTY,
+        context_length: int | None = None,
     ) -> None:
         openai = import_extra("openai", feature="OpenAIModel", extra="openai")
         self._openai: Any = openai
         url = base_url or os.environ.get("OPENAI_BASE_URL")
-        self.base_url = _normalise_base_url(url) if url else None
+        self.base_url = normalise_base_url(url) if url else None
         options: dict[str, Any] = {
             "api_key": api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY",
             "base_url": self.base_url,
@@ -231,6 +197,9 @@ class OpenAIModel(Model):
         self.max_string_length = max_string_length
         self.max_items = max_items
         self.retry_repetition_penalty = retry_repetition_penalty
+        self.context_length = context_length
+        self._contexts: dict[str, int | None] = {}
+        """Context length per served model, as the server's model list reported it (None: not said)."""
         self._fixed_name = name is not None
         self.name = name or f"openai:{model or '?'}"
 
@@ -251,43 +220,67 @@ class OpenAIModel(Model):
             except openai.APIStatusError as exc:
                 status = int(getattr(exc, "status_code", 0) or 0)
                 if status != 429 and status < 500:
-                    raise ModelError(f"model server rejected the request ({status}): {_server_message(exc)}") from exc
+                    raise ModelError(f"model server rejected the request ({status}): {server_message(exc)}") from exc
                 failure: Exception = exc
                 status_code: int | None = status
             except openai.APIConnectionError as exc:  # includes APITimeoutError
                 failure, status_code = exc, None
-            except (json.JSONDecodeError, _InvalidBody) as exc:  # a 200 whose body is not a completion (a proxy's page)
+            except (json.JSONDecodeError, InvalidBody) as exc:  # a 200 whose body is not a completion (a proxy's page)
                 failure, status_code = exc, None
             if attempt >= self.max_retries:
                 where = self.base_url or "the OpenAI API"
                 raise ModelUnavailableError(
                     f"model server at {where} unavailable after {attempt + 1} attempt(s): "
-                    f"{type(failure).__name__}: {_server_message(failure)}",
+                    f"{type(failure).__name__}: {server_message(failure)}",
                     status_code=status_code,
                     attempts=attempt + 1,
                 ) from failure
             await asyncio.sleep(min(self.max_backoff, self.backoff * (2**attempt)))
             attempt += 1
 
+    async def _model_cards(self, *, retry: bool = True) -> list[ModelCard]:
+        """The server's models (``GET /v1/models``); their context lengths are remembered."""
+
+        async def listing() -> list[ModelCard]:
+            page: Any = await (await self._client()).models.list()
+            return model_cards(list(page.data))
+
+        cards = await (self._with_retries(listing) if retry else listing())
+        for card in cards:
+            self._contexts.setdefault(card.id, card.context_length)
+        return cards
+
     async def _model_name(self) -> str:
         if self.model is None:
-
-            async def first_model() -> str:
-                page: Any = await (await self._client()).models.list()
-                models: list[Any] = list(page.data)
-                if not models:
-                    raise ModelError(f"the server at {self.base_url} serves no models")
-                return str(models[0].id)
-
-            self.model = await self._with_retries(first_model)
+            cards = await self._model_cards()
+            if not cards:
+                raise ModelError(f"the server at {self.base_url} serves no models")
+            self.model = cards[0].id
             if not self._fixed_name:
                 self.name = f"openai:{self.model}"
         return self.model
 
+    async def _context_length(self) -> int | None:
+        """The served model's context in tokens: ``context_length`` if given, else what the server's model
+        list says, read once per model (a server without a model list, or silent on it: None)."""
+        if self.context_length is not None:
+            return self.context_length
+        name = await self._model_name()
+        if name not in self._contexts:
+            try:  # one try, no retries: a budget is a refinement, never a reason to fail a request
+                await self._model_cards(retry=False)
+            except self._openai.APIConnectionError as exc:  # unreachable now: asked again next time
+                _log.info("the server's model list did not answer (%s); no request budget this time", exc)
+                return None
+            except (self._openai.APIError, json.JSONDecodeError, AttributeError) as exc:  # no model list (404, 501)
+                _log.info("the server has no model list (%s); no request budget", exc)
+            self._contexts.setdefault(name, None)
+        return self._contexts[name]
+
     async def _params(self, request: ModelRequest) -> dict[str, Any]:
         return (await self._request_params(request))[0]
 
-    def _sent_tools(self, request: ModelRequest, attempt: int, constrain: bool) -> tuple[list[dict[str, Any]], bool]:
+    async def _sent_tools(self, request: ModelRequest, attempt: int, constrain: bool) -> tuple[list[dict[str, Any]], bool]:
         """The tool specs sent, and whether the forced ones were narrowed or bounded."""
         tools = [self._tool_spec(t) for t in request.tools]
         extractive = constrain and extraction_applies(self.extractive, request.tool_choice, self.base_url)
@@ -297,8 +290,9 @@ class OpenAIModel(Model):
         if attempt:  # a repeat after a call that did not complete: tighter bounds
             strings = min(strings, RETRY_MAX_STRING_LENGTH) if strings is not None else None
             items = min(items, RETRY_MAX_ITEMS) if items is not None else None
+        budget = request_token_budget(await self._context_length(), request.max_tokens) if extractive else None
         return forced_call_tools(tools, request.tool_choice, request.messages, extractive=extractive,
-                                 max_string_length=strings, max_items=items)
+                                 max_string_length=strings, max_items=items, max_request_tokens=budget)
 
     async def _request_params(
         self, request: ModelRequest, attempt: int = 0, constrain: bool = True
@@ -313,7 +307,7 @@ class OpenAIModel(Model):
         extra_body = dict(self.extra_body)
         calls_possible = bool(request.tools) and request.tool_choice != "none"
         if request.tools:
-            tools, constrained = self._sent_tools(request, attempt, constrain)
+            tools, constrained = await self._sent_tools(request, attempt, constrain)
             params["tools"] = tools
             choice = request.tool_choice
             params["tool_choice"] = (
@@ -390,16 +384,6 @@ class OpenAIModel(Model):
             raw_text=raw_text,
         )
 
-    @staticmethod
-    def _usage(raw: Any) -> Usage:
-        if raw is None:
-            return Usage(requests=1)
-        return Usage(
-            requests=1,
-            input_tokens=int(getattr(raw, "prompt_tokens", 0) or 0),
-            output_tokens=int(getattr(raw, "completion_tokens", 0) or 0),
-        )
-
     # --- Model API ----------------------------------------------------------
 
     async def request(self, request: ModelRequest) -> ModelResponse:
@@ -411,7 +395,7 @@ class OpenAIModel(Model):
         while True:
             try:
                 completion: Any = await self._with_retries(
-                    lambda sent=params: _completion(client.chat.completions.create(**sent)))
+                    lambda sent=params: checked_completion(client.chat.completions.create(**sent)))
             except (ModelUnavailableError, UnexpectedModelBehavior):
                 raise
             except ModelError as exc:
@@ -457,9 +441,9 @@ class OpenAIModel(Model):
             request,
             content=message.content,
             calls=calls,
-            reasoning=_extra(message, "reasoning_content", "reasoning"),
+            reasoning=extra_field(message, "reasoning_content", "reasoning"),
             finish_reason=choice.finish_reason,
-            usage=self._usage(completion.usage),
+            usage=usage_of(completion.usage),
             model_name=str(completion.model or params["model"]),
         )
         if not response.message.tool_calls and looks_like_truncated_call(message.content, choice.finish_reason):
@@ -493,7 +477,7 @@ class OpenAIModel(Model):
         try:
             async for chunk in stream:
                 if getattr(chunk, "usage", None) is not None:
-                    usage = self._usage(chunk.usage)
+                    usage = usage_of(chunk.usage)
                 if getattr(chunk, "model", None):
                     model_name = str(chunk.model)
                 choices: list[Any] = list(chunk.choices or [])
@@ -504,7 +488,7 @@ class OpenAIModel(Model):
                     delta: Any = choice.delta
                     if delta is None:
                         continue
-                    piece = _extra(delta, "reasoning_content", "reasoning")
+                    piece = extra_field(delta, "reasoning_content", "reasoning")
                     if piece:
                         reasoning.append(str(piece))
                     if delta.content:
@@ -528,12 +512,12 @@ class OpenAIModel(Model):
                         slot["name"] += name
                         slot["arguments"] += args
                         yield ToolCallDelta(index=index, id=call_id, name=name or None, arguments=args)
-        except (self._openai.APIError, self._openai_http_errors(), json.JSONDecodeError) as exc:
+        except (self._openai.APIError, http_errors(), json.JSONDecodeError) as exc:
             raise ModelUnavailableError(
                 f"the stream from {self.base_url or 'the OpenAI API'} broke off: {type(exc).__name__}: {exc}",
                 status_code=getattr(exc, "status_code", None),
             ) from exc
-        if finish_reason is None and any(not _complete_json(slot["arguments"]) for slot in calls.values()):
+        if finish_reason is None and any(not complete_json(slot["arguments"]) for slot in calls.values()):
             # The body ended cleanly (a proxy or HTTP/1.0 server closing the connection) in the middle
             # of a call's arguments: no finish_reason, no [DONE]. Not a reply to act on.
             raise ModelUnavailableError(
@@ -576,18 +560,6 @@ class OpenAIModel(Model):
                 body=content,
             )
         yield Done(response=response)
-
-    @staticmethod
-    def _openai_http_errors() -> type[Exception]:
-        # A connection dropped mid-stream surfaces as the HTTP library's own error: httpx2 for
-        # openai>=3, httpx before.
-        for module in ("httpx2", "httpx"):
-            try:
-                errors: Any = importlib.import_module(module)
-            except ImportError:
-                continue
-            return cast("type[Exception]", errors.HTTPError)
-        return OSError
 
     async def aclose(self) -> None:
         """Close the HTTP connections (not an injected ``http_client``). Safe to call twice; a

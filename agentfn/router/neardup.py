@@ -19,14 +19,31 @@ gets a bonus::
 * ``words``: the share of the request's content words found in the tool's
   vocabulary (name, description, parameters; :func:`~agentfn.router.calibration.tool_vocabulary`).
 
-The competitors are re-ordered by ``score + bonus`` and take the cluster's own
+and each loses ``penalty`` (:data:`MISFIT_PENALTY`) per misfit of its kind to the request:
+
+* *a step the request does not ask for*: when the competitors include tools that step a quantity
+  up and tools that step it down (their distinctive name words: ``increase``/``decrease``,
+  ``volume_up``/``volume_down``, ``raise``/``lower``...), they adjust an amount by a difference. A
+  request that names a value without saying which way ("set a timer for 10 minutes", "set the
+  volume to 30") wants neither: both lose against an absolute competitor (``start_timer``,
+  ``set_volume``); a request that says one way ("add 5 minutes", "turn it down") costs the other
+  way's tools. Words of the request count by family (:data:`STEP_UP`/:data:`STEP_DOWN`: "add",
+  "more", "longer" step up);
+* *a change where a reading was asked*: a request that is a question that reads
+  (:func:`agentfn.router.mood.asks_to_read`: "how much time is left on the timer") costs the
+  competitors that change state (:func:`~agentfn.router.mood.changes_state`) when a competitor that
+  reads is among them.
+
+The competitors are re-ordered by ``score + bonus - misfits`` and take the cluster's own
 scores in their new order, so the ranking's values (and everything computed
 from them) stay as they were; only the order of near-ties changes. Tools
 outside the cluster do not move. Applied by :meth:`agentfn.router.Router.route`
 to requests that are one step (no real steps lifted), before selection, so the
 plan's head (``selected[0]``, the forced call of ``follow_route``) is the
 re-ranked one. Settings (``RouterConfig.head_*``) were chosen on the train and
-dev splits of the foreign benchmark and the generated set.
+dev splits of the foreign benchmark and the generated set; :data:`MISFIT_PENALTY` is
+not tuned (any value from 0.05 to 0.2 gives the same heads on the foreign
+benchmark's single-call requests: it only has to outweigh a near-tie).
 """
 
 from __future__ import annotations
@@ -37,9 +54,22 @@ from dataclasses import dataclass
 
 from agentfn.router.calibration import request_words, tool_vocabulary
 from agentfn.router.dataflow import ToolIO, fill_score
+from agentfn.router.mood import asks_to_read, changes_state
 from agentfn.router.text import ToolRecord, split_name, tokenize
 
-__all__ = ["HeadFit", "head_fit", "near_duplicate_head"]
+__all__ = ["MISFIT_PENALTY", "STEP_DOWN", "STEP_UP", "HeadFit", "head_fit", "misfits", "near_duplicate_head", "step_of"]
+
+MISFIT_PENALTY = 0.1
+"""What each misfit (an unasked step, a change where a reading was asked) costs a competitor."""
+STEP_UP = frozenset(["increase", "increases", "increment", "raise", "up", "extend", "longer", "louder", "brighter",
+                     "boost", "more", "plus", "add", "adds", "another", "extra", "higher", "warmer"])
+"""Words that step a quantity up (a tool's name words among them mark it; ``add`` only counts in requests)."""
+STEP_DOWN = frozenset(["decrease", "decreases", "decrement", "lower", "down", "reduce", "shorten", "shorter", "quieter",
+                       "dimmer", "dim", "less", "minus", "remove", "removes", "subtract", "fewer", "cooler"])
+"""Words that step a quantity down (``remove`` only counts in requests)."""
+_REQUEST_ONLY = frozenset(["add", "adds", "remove", "removes", "another", "extra", "more", "less", "fewer"])
+"""Step words too common in tool names for other senses (``add_event``, ``remove_user``): a tool's name
+does not mark it as a step by them."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +105,34 @@ def head_fit(rec: ToolRecord, text: str, io: ToolIO, shared: frozenset[str], sai
     return HeadFit(fill, named, words)
 
 
+def _words_of(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z]+", text.lower()))
+
+
+def step_of(name: str) -> int:
+    """+1 when a tool's name steps a quantity up, -1 down, 0 neither (or both)."""
+    words = frozenset(w.lower() for w in split_name(name)) - _REQUEST_ONLY
+    up, down = bool(words & STEP_UP), bool(words & STEP_DOWN)
+    return int(up) - int(down)
+
+
+def misfits(names: Sequence[str], text: str) -> list[int]:
+    """How many misfits (see the module docstring) each of the competing ``names`` has for ``text``."""
+    out = [0] * len(names)
+    steps = [step_of(n) for n in names]
+    if 1 in steps and -1 in steps:  # tools that adjust an amount by a difference, both ways
+        said = _words_of(text)
+        asked = {1: bool(said & STEP_UP), -1: bool(said & STEP_DOWN)}
+        for i, step in enumerate(steps):
+            if step and not asked[step]:
+                out[i] += 1
+    if asks_to_read(text):
+        changing = [changes_state(n) for n in names]
+        if not all(changing):
+            out = [m + int(c) for m, c in zip(out, changing, strict=True)]
+    return out
+
+
 def near_duplicate_head(
     ranked: Sequence[tuple[str, float]],
     text: str,
@@ -86,6 +144,7 @@ def near_duplicate_head(
     w_fill: float,
     w_name: float,
     w_words: float,
+    penalty: float = MISFIT_PENALTY,
 ) -> list[tuple[str, float]]:
     """``ranked`` with its near-tied top re-ordered by fit (see the module docstring)."""
     out = list(ranked)
@@ -106,9 +165,9 @@ def near_duplicate_head(
         shared &= t
     said = request_words(text) | frozenset(tokenize(text))
     scored: list[tuple[float, int, str]] = []
-    for i, name in zip(cluster, names, strict=True):
+    for i, name, misfit in zip(cluster, names, misfits(names, text), strict=True):
         fit = head_fit(records[name], text, io_of(name), shared, said)
-        bonus = w_fill * fit.fill + w_name * fit.named + w_words * fit.words
+        bonus = w_fill * fit.fill + w_name * fit.named + w_words * fit.words - penalty * misfit
         scored.append((out[i][1] + bonus, i, name))
     order = sorted(scored, key=lambda t: (-t[0], t[1]))
     values = [out[i][1] for i in cluster]

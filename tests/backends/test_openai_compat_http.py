@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from _fakeserver import chunk, completion, native_call
+from _localhttp import LocalServer, serving
 
 from agentfn.backends.base import Done, ModelRequest, ToolCallDelta
 from agentfn.backends.openai_compat import OpenAIModel
@@ -19,51 +18,27 @@ from agentfn.messages import UserMessage
 TOOL = {"type": "function", "function": {"name": "add", "parameters": {"type": "object", "properties": {"a": {"type": "integer"}}}}}
 
 
-class Handler(BaseHTTPRequestHandler):
-    server: Any
-
-    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
-        pass
-
-    def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
-        self.send_response(status)
-        self.send_header("content-type", content_type)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:
-        self._send(200, json.dumps({"object": "list", "data": [{"id": "local", "object": "model", "created": 0, "owned_by": "t"}]}).encode())
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-        self.server.requests.append(body)
-        if body["messages"][-1]["content"] == "fail":
-            self._send(503, json.dumps({"error": {"message": "overloaded"}}).encode())
-        elif body["messages"][-1]["content"] == "bad":
-            self._send(400, json.dumps({"object": "error", "message": "max_tokens is too large"}).encode())
-        elif body.get("stream"):
-            chunks = [
-                chunk({"tool_calls": [{"index": 0, "id": "c1", "type": "function", "function": {"name": "add", "arguments": '{"a"'}}]}),
-                chunk({"tool_calls": [{"index": 0, "function": {"arguments": ": 2}"}}]}),
-                chunk({}, finish_reason="tool_calls", usage=(5, 3)),
-            ]
-            payload = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
-            self._send(200, payload.encode(), "text/event-stream")
-        else:
-            self._send(200, json.dumps(completion(None, [native_call("add", '{"a": 1}')], model="local")).encode())
+def answer(method: str, path: str, body: dict[str, Any] | None) -> tuple[int, Any]:
+    if body is None:
+        return 200, {"object": "list", "data": [{"id": "local", "object": "model", "created": 0, "owned_by": "t"}]}
+    if body["messages"][-1]["content"] == "fail":
+        return 503, {"error": {"message": "overloaded"}}
+    if body["messages"][-1]["content"] == "bad":
+        return 400, {"object": "error", "message": "max_tokens is too large"}
+    if body.get("stream"):
+        chunks = [
+            chunk({"tool_calls": [{"index": 0, "id": "c1", "type": "function", "function": {"name": "add", "arguments": '{"a"'}}]}),
+            chunk({"tool_calls": [{"index": 0, "function": {"arguments": ": 2}"}}]}),
+            chunk({}, finish_reason="tool_calls", usage=(5, 3)),
+        ]
+        return 200, ("".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n").encode()
+    return 200, completion(None, [native_call("add", '{"a": 1}')], model="local")
 
 
 @pytest.fixture
-def server() -> Iterator[Any]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.requests = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(5)
+def server() -> Iterator[LocalServer]:
+    with serving(answer) as httpd:
+        yield httpd
 
 
 def ask(text: str) -> ModelRequest:
