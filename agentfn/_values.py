@@ -31,6 +31,7 @@ __all__ = [
     "numbers_in_request",
     "parameter_kind",
     "parameter_kinds",
+    "quote_safe",
     "quoted_spans",
     "request_values",
     "request_words",
@@ -49,6 +50,7 @@ _URL = re.compile(r"https?://[^\s'\"<>]+[^\s'\"<>.,;:!?)]")
 _FILE = re.compile(r"(?<![\w/.:-])[\w-]+(?:/[\w.-]+)*\.[A-Za-z][A-Za-z0-9]{0,4}(?![\w.])")
 _NUMBER = re.compile(r"(?<![\w.:/-])-?\d+(?:,\d{3})*(?:\.\d+)?%?(?![\w:-])")
 _QUOTED = re.compile(r"(?<!\w)'([^']{2,})'(?!\w)|\"([^\"]{2,})\"|`([^`]{2,})`|“([^”]{2,})”")
+_WORD_GOES_ON = re.compile(r"\w|\.\w")  # "hello" in "hello.txt" is no word of its own
 _CODE = re.compile(r"\b[A-Za-z_][\w.]*\([^()]*(?:\([^()]*\)[^()]*)*\)")
 _NAME_STOP = {"get", "set", "the", "and", "for", "new", "all", "use", "info"}
 
@@ -75,6 +77,21 @@ def json_documents(text: str) -> list[str]:
 def quoted_spans(text: str) -> list[str]:
     """Text in single, double, back or curly quotes."""
     return [next(g for g in m.groups() if g is not None) for m in _QUOTED.finditer(text)]
+
+
+def quote_safe(span: str, text: str) -> bool:
+    """Whether ``span`` can be read from ``text`` without cutting a quotation: some place where it
+    occurs is either one quotation whole or lies outside all of them ("'hello world'" gives
+    ``hello world``, never ``hello`` nor ``world' to a file``). Quoted text is copied whole."""
+    quotes = [m.span(next(i for i, g in enumerate(m.groups(), 1) if g is not None)) for m in _QUOTED.finditer(text)]
+    start = text.find(span) if span else -1
+    while start >= 0:
+        end = start + len(span)
+        whole = not _WORD_GOES_ON.match(text, end) and not (start and _WORD_GOES_ON.match(text[start - 1 : start]))
+        if whole and all((start, end) == (a, b) or end < a or start > b for a, b in quotes):
+            return True
+        start = text.find(span, start + 1)
+    return False
 
 
 def code_spans(text: str) -> list[str]:

@@ -74,6 +74,7 @@ from agentfn._values import (
     listed_options,
     numbers_in_request,
     parameter_kind,
+    quote_safe,
     quoted_spans,
     strip_values,
     times_in,
@@ -221,15 +222,17 @@ class ExtractionSources:
 
     def strings(self) -> list[str]:
         request = self.request
-        spans = self.phrasings()
-        spans += [r for r in self.result_leaves if isinstance(r, str) and r.strip()]
-        spans += text_spans(request.splitlines()[0] if request else "")
-        named = set(_FILE_NAME.findall(request))  # a file name is a path, not the text to write or read
+        named = _FILE_NAME.findall(request)  # a file name is a path, not the text to write nor part of it
         quoted = quoted_spans(request)  # quoted text is given whole, not wrapped in the words around it
+
+        def given(spans: list[str]) -> list[str]:
+            return [s for s in spans if quote_safe(s, request) and not any(q != s and q in s for q in quoted)
+                    and not any(f in s for f in named if f not in quoted)]
+
+        spans = [*given(self.phrasings()), *(r for r in self.result_leaves if isinstance(r, str) and r.strip()),
+                 *given(text_spans(request.splitlines()[0] if request else ""))]
         shaped = "shaped_values" in active_rules()
-        spans = [s for s in spans if s and s not in named and not any(q != s and q in s for q in quoted)
-                 and not (shaped and is_format_template(s))  # "in the format 'HH:MM'" names a format, not a value
-                 and s.count('"') % 2 == 0 and s.count("“") == s.count("”")]  # no quote cut in half
+        spans = [s for s in spans if s and not (shaped and is_format_template(s))]  # "the format 'HH:MM'" is no value
         return list(dict.fromkeys(spans))[:MAX_CANDIDATES]
 
     def of_kind(self, kind: str) -> list[str]:
@@ -342,7 +345,8 @@ def _narrow(
             if used is None or "default" in schema or "optional_text_spans" not in active_rules():
                 return {}  # optional free text the request does not name (a style, an encoding): the default
             first = sources.request.splitlines()[0] if sources.request else ""
-            values = free_spans([*quoted_spans(sources.request), *text_spans(first)], used)
+            values = free_spans([s for s in [*quoted_spans(sources.request), *text_spans(first)]
+                                 if quote_safe(s, sources.request)], used)
             if "exclusive_spans" in active_rules():
                 values = placed_spans(values, name, sources.request)
             return {**schema, "enum": values[:MAX_CANDIDATES], _SPANS: True} if values else {}

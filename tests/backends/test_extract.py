@@ -353,3 +353,23 @@ def test_exclusive_spans_drop_the_verb_and_give_at_most_one_of_the_span_paramete
             if n in branch["properties"]:
                 assert branch["properties"][n]["enum"] == ["kitchen"]  # "remove" is the command's verb
                 assert "x-free-spans" not in branch["properties"][n]
+
+
+def test_quoted_text_is_copied_whole_never_cut() -> None:
+    from agentfn._values import quote_safe
+
+    request = "Put 'pick up the kids' into a file called plan.txt"
+    content = _props("write_file", request)["content"]["enum"]
+    assert content[0] == "pick up the kids"
+    assert not any(v in content for v in ("pick", "pick up", "kids", "kids' into a file"))  # no part of the quote
+    assert not any("plan.txt" in v for v in content)  # nor words around the file name
+    assert not quote_safe("plan", request) and quote_safe("a file called", request)
+    assert quote_safe("pick up the kids", request) and not quote_safe("the kids' into", request)
+    # a word that is also written outside the quote may still be given on its own
+    assert quote_safe("notes", "Add 'buy notes' to my notes")
+
+
+def test_optional_text_spans_keep_quotes_whole() -> None:
+    props = _props("translate", "Translate 'see you at the station' into Spanish")
+    assert "see you at the station" in props["text"]["enum"]
+    assert not any(v in props["text"]["enum"] for v in ("see you", "station' into Spanish"))
