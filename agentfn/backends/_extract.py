@@ -79,7 +79,7 @@ from agentfn._values import (
     strip_values,
     times_in,
 )
-from agentfn.backends._direction import directional_options, is_directional_pair
+from agentfn.backends._extract_pairs import distinct_pair
 from agentfn.backends._extract_words import (
     active_rules,
     date_format,
@@ -480,29 +480,6 @@ def _one_of_numbers(params: dict[str, Any], names: list[str], request: str) -> d
     return {"anyOf": branches}
 
 
-def _distinct_pair(params: dict[str, Any], first: str, second: str, request: str) -> dict[str, Any] | None:
-    """``params`` with two required text parameters that must differ (``from_unit`` != ``to_unit``),
-    each limited to the values the request cues for its side when the pair is directional."""
-    props = cast("dict[str, Any]", params["properties"])
-    a, b = cast("list[Any]", props[first].get("enum")), cast("list[Any]", props[second].get("enum"))
-    if not a or not b:
-        return None
-    if is_directional_pair(first, second) and (cued := directional_options(a, b, request)) is not None:
-        a, b = cued
-    if len(a) > MAX_PAIR_OPTIONS or len(b) > MAX_PAIR_OPTIONS:
-        return None
-    branches: list[dict[str, Any]] = []
-    for value in a:
-        others = [v for v in b if v != value]
-        if others:
-            branch_props = {**props, first: {**props[first], "enum": [value]}, second: {**props[second], "enum": others}}
-            branches.append({**params, "properties": branch_props})
-    return {"anyOf": branches} if branches else None
-
-
-MAX_PAIR_OPTIONS = 60
-
-
 def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict[str, Any]:
     """A copy of an OpenAI-format tool spec whose parameters only admit values from ``sources``."""
     out = copy.deepcopy(dict(spec))
@@ -580,7 +557,7 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
 
     spans = [n for n, s in props.items() if isinstance(s, dict) and cast("dict[str, Any]", s).pop(_SPANS, None)]
     pairs = [(a, b) for i, a in enumerate(texts) for b in texts[i + 1 :] if kind_of(a) == kind_of(b)]
-    if pairs and (pair := _distinct_pair(params, *pairs[0], sources.request)) is not None:
+    if pairs and (pair := distinct_pair(params, *pairs[0], sources.request)) is not None:
         fn["parameters"] = pair
     elif len(optional_numbers) >= 2:
         fn["parameters"] = _one_of_numbers(params, optional_numbers, sources.request)
