@@ -38,10 +38,10 @@ def _after(cue: str, zone: str, request: str) -> bool:
     return any(re.search(rf"{cue}{re.escape(w)}(?![\w/])", request, re.I) for w in _written(zone))
 
 
-def zone_sides(zones: Sequence[Any], request: str) -> tuple[list[Any], list[Any]] | None:
+def zone_sides(zones: Sequence[str], request: str) -> tuple[list[Any], list[Any]] | None:
     """The source and target zones among ``zones`` that the request cues, or None (no cue either way)."""
-    froms = [z for z in zones if isinstance(z, str) and (_after(_AT_ZONE, z, request) or _after(_FROM_ZONE, z, request))]
-    tos = [z for z in zones if isinstance(z, str) and z not in froms and _after(_TO_ZONE, z, request)]
+    froms = [z for z in zones if (_after(_AT_ZONE, z, request) or _after(_FROM_ZONE, z, request))]
+    tos = [z for z in zones if z not in froms and _after(_TO_ZONE, z, request)]
     if not froms and not tos:
         return None
     froms = froms or [z for z in zones if z not in tos]
@@ -64,8 +64,8 @@ def distinct_pair(params: dict[str, Any], first: str, second: str, request: str)
     if flipped:
         first, second, a, b = second, first, b, a
     if flipped or is_directional_pair(first, second):
-        zoned = _timezone_pair(first, second) and (sides := zone_sides(list(dict.fromkeys([*a, *b])), request))
-        if zoned:
+        sides = zone_sides([str(z) for z in dict.fromkeys([*a, *b])], request) if _timezone_pair(first, second) else None
+        if sides is not None:
             a, b = sides
         elif (cued := directional_options(a, b, request)) is not None:
             a, b = cued
