@@ -12,11 +12,13 @@ What separates them is the request itself: it holds two dates, and only ``date_d
 * **missing**: the share of required parameters of a specific kind (a date, a URL, a file...)
   for which the request holds no value, or an amount the request names without a number ("how
   many *weeks* between two dates" gives ``date_add`` no weeks to add);
+* **asked**: whether the request asks for an amount the tool takes as an input ("how many *days* is 3
+  weeks" asks for days; ``date_add`` would need them given): counted with the missing weight;
 * **named**: whether the request uses a distinctive part of the tool's name as a word
   ("translate", "summarize"; not "date" when ``date_add`` and ``date_diff`` both compete; not a
   word used only as a noun after "a"/"an" or "my": "the largest number in *a list*" names no ``list_files``).
 
-``score = router score + coverage_weight * coverage - missing_weight * missing + name_weight * named``.
+``score = router score + coverage_weight * coverage - missing_weight * (missing + asked) + name_weight * named``.
 When the head of the plan changes, or the head alone takes every value of the request, the plan
 becomes that one tool (the router's chain belonged to its own head; a second step after a tool
 that took everything is a misreading of "and tell me what it says"), unless a later tool of the
@@ -106,22 +108,33 @@ class _Fit:
     missing: float
     named: float
     takes_all: bool
+    asked: float = 0.0
+
+
+_ASKED = re.compile(r"\bhow\s+(?:many|much)\s+([a-z]+)", re.I)
+
+
+def _asked_amounts(text: str) -> set[str]:
+    """The amounts a request asks for ("how many *days*", "how much *time*"), singular, lower case."""
+    return {m.group(1).lower().rstrip("s") for m in _ASKED.finditer(text)}
 
 
 def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], shared: set[str],
-         nouns: frozenset[str] = frozenset()) -> _Fit:
+         nouns: frozenset[str] = frozenset(), asked: frozenset[str] = frozenset()) -> _Fit:
     kinds = parameter_kinds(spec)
     required: dict[str, int] = {}
     optional: dict[str, int] = {}
     said = {w.rstrip("s") for w in words}
     counted = said - {w.rstrip("s") for w in nouns}  # "a week" gives one week
     unnumbered = False
+    takes_asked = False
     fn_spec = cast("Mapping[str, Any]", spec.get("function", spec))
     props = cast("Mapping[str, Any]", cast("Mapping[str, Any]", fn_spec.get("parameters") or {}).get("properties") or {})
     for pname, kind, req in kinds:  # an optional parameter the request names ("one *year* after") counts full
         description = str(cast("Mapping[str, Any]", props.get(pname) or {}).get("description", "")).lower()
         if kind == "file" and re.match(r"\W*(?:the\s+)?(?:directory|folder)\b", description):
             kind = "directory"  # a folder path does not take a file name ("open todo.md" is not a listing)
+        takes_asked = takes_asked or (kind == "number" and pname.rstrip("s") in asked)
         table = required if req or pname.rstrip("s") in said else optional
         table[kind] = table.get(kind, 0) + 1
         if kind == "number" and not req and pname.rstrip("s") in said and not values.get("number"):
@@ -150,7 +163,7 @@ def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], sh
     name = str(fn_spec.get("name", ""))
     stems = {stem(w) for w in words - nouns}
     named = float(any(stem(p) in stems for p in name_parts(name) if p not in shared))
-    return _Fit(taken / total if total else 0.0, missing, named, total > 0 and left == 0)
+    return _Fit(taken / total if total else 0.0, missing, named, total > 0 and left == 0, float(takes_asked))
 
 
 class FillRouter:
@@ -224,9 +237,11 @@ class FillRouter:
         values = self.values(text)
         words = request_words(text)
         nouns = _after_article(text, words)
+        asked = frozenset(_asked_amounts(text))
         top = ranked[0][1]
         if (head := self.specs.get(ranked[0][0])) is not None:  # a head lacking its inputs lets more compete
-            top -= self.missing_weight * _fit(head, values, words, set(), nouns).missing
+            lacks = _fit(head, values, words, set(), nouns, asked)
+            top -= self.missing_weight * (lacks.missing + lacks.asked)
         competing = [name for name, score in ranked if name in self.specs and score >= top - self.margin]
         counts: dict[str, int] = {}
         for name in competing:
@@ -239,8 +254,8 @@ class FillRouter:
             if spec is None or name not in competing:
                 scored.append((name, score))
                 continue
-            fit = _fit(spec, values, words, shared, nouns)
-            scored.append((name, score + self.coverage_weight * fit.coverage - self.missing_weight * fit.missing
+            fit = _fit(spec, values, words, shared, nouns, asked)
+            scored.append((name, score + self.coverage_weight * fit.coverage - self.missing_weight * (fit.missing + fit.asked)
                            + self.name_weight * fit.named))
         return sorted(scored, key=lambda item: -item[1])
 

@@ -236,3 +236,11 @@ def test_the_plain_reply_is_not_fed_a_file() -> None:
     base = _Fixed([("generate", 0.55), ("read_file", 0.42), ("write_file", 0.4)], ["generate"])
     plan = FillRouter(base, tools, never_abstain=True, fallback="generate").route("What does notes.txt say?")
     assert plan.selected == ["read_file"]
+
+
+def test_a_tool_that_takes_the_asked_amount_as_input_does_not_answer_it() -> None:
+    tools = [t for t in Toolset.builtin() if t.name in ("date_add", "convert_units")]
+    base = _Fixed([("date_add", 0.9), ("convert_units", 0.85)], ["date_add"])
+    router = FillRouter(base, tools, never_abstain=True)
+    assert router.route("how many hours are in 5 days").selected == ["convert_units"]  # hours are asked, not given
+    assert router.route("What is the date 5 days from 2025-06-01?").selected == ["date_add"]  # days given
