@@ -264,11 +264,16 @@ def combine_compound_quantities(text: str) -> str:
     return _COMPOUND.sub(_combined, text)
 
 
+# "a function that adds two numbers": how many operands some code takes, not a value of the request
+_OPERAND_COUNT = re.compile(
+    rf"\b(?:\d+|{_ANY_NUMBER_WORD})\s+(?:numbers|values|integers|floats|strings|arguments|parameters|inputs)\b", re.I)
+
+
 def numbers_in_request(text: str) -> list[float]:
     """Numbers written outside dates, file names, quotes, code and JSON (``17.5%`` is 17.5), then
     numbers written in words (:func:`number_words`); a quantity in two units is one number
-    (:func:`combine_compound_quantities`)."""
-    rest = _FILE.sub(" ", combine_compound_quantities(strip_values(text)))
+    (:func:`combine_compound_quantities`); a count of operands ("adds *two numbers*") is none."""
+    rest = _FILE.sub(" ", combine_compound_quantities(_OPERAND_COUNT.sub(" ", strip_values(text))))
     values: list[float] = []
     for raw in _NUMBER.findall(rest):
         try:
