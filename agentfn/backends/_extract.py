@@ -65,6 +65,7 @@ from datetime import date
 from typing import Any, cast
 
 from agentfn._arith import follow_up_expressions
+from agentfn._json_filters import json_filters
 from agentfn._named_dates import holiday_dates, worded_dates
 from agentfn._values import (
     code_spans,
@@ -339,7 +340,8 @@ def _narrow(
         values = [p for doc in json_documents(sources.request) for p in json_paths(doc)]
         words = {w.lower() for w in re.findall(r"[A-Za-z]+", strip_values(sources.request))}
         named = [p for p in values if p.startswith("$..") and (p[3:].lower() in words or p[3:].lower() + "s" in words)]
-        values = named or values  # the keys the question names, anywhere in the document
+        filters = [f for doc in json_documents(sources.request) for f in json_filters(doc, sources.request)]
+        values = filters or named or values  # a comparison the request states, or the keys the question names
     elif kind == "text":
         if not required and not _named(name, sources.request):
             if used is None or "default" in schema or "optional_text_spans" not in active_rules():
