@@ -31,6 +31,8 @@ that takes an arithmetic expression (``calculate``) follows the head
 **A reader feeds a head that lacks its document**: when the re-rank puts a tool that returns a
 document's text (``read_file``) over a router head that needs a document the request does not hold
 (``csv_summary`` for "the highest temperature in data.csv"), the plan is [reader, head].
+**Each later tool of a chain is asked for**: a word of the request's instruction names what it does
+(:func:`agentfn._grounding.asks_for`); "Read notes.txt and tell me what it says" is ``read_file`` alone.
 When the router's chain was [numeric tool, calculator] and the re-rank puts the calculator first,
 the chain stays. A tool that needs a specific value the request holds (a file name, URL, date...)
 joins the re-ranked pool even when the router ranked it past ``pool``.
@@ -47,6 +49,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from agentfn._arith import asks_arithmetic
+from agentfn._grounding import asks_for, instruction_words
 from agentfn._values import name_parts, parameter_kinds, request_values, request_words, stem
 from agentfn.router.router import RoutePlan
 from agentfn.router.text import query_from_messages
@@ -277,8 +280,16 @@ class FillRouter:
                             needs_input=None if fill is None else lambda best: float(fill(text, best)) < 1.0)
         if plan.abstain and self.fallback is not None and new.selected and self.unfounded(text, new.selected[0]):
             return new.model_copy(update={"selected": [self.fallback]})
-        new = self.numbers_feed_only_numbers(text, new)
+        new = self.numbers_feed_only_numbers(text, self.asked_chain(text, new))
         return self.then_calculate(text, self.keep_calculation(text, plan, self.read_first(text, plan, new)))
+
+    def asked_chain(self, text: str, plan: RoutePlan) -> RoutePlan:
+        """``plan`` without the later tools of its chain that the request does not ask for (no word of its
+        instruction names what they do: :func:`agentfn._grounding.asks_for`); calculators stay."""
+        words = instruction_words(text)
+        kept = plan.selected[:1] + [name for name in plan.selected[1:] if name in self.calculators
+                                    or name not in self.specs or asks_for(self.specs[name], words)]
+        return plan if kept == plan.selected else plan.model_copy(update={"selected": kept})
 
     def numbers_feed_only_numbers(self, text: str, plan: RoutePlan) -> RoutePlan:
         """``plan`` without the later tools of its chain that need a specific value (a date, a file, a
@@ -325,14 +336,17 @@ class FillRouter:
         the reader feeds the head. The head is the router's, when the re-rank chose the reader
         (``text_stats`` for "how many words are in notes.txt") or a tool that takes no file at all
         while the router's head needs a table, JSON or code (``csv_summary``, not ``convert_units``,
-        for "the total of the temp column in data.csv"). Otherwise ``new`` unchanged."""
+        for "the total of the temp column in data.csv"); a reader alone when the request asks for nothing
+        more than what it does ("What's in config.json?"). Otherwise ``new`` unchanged."""
         if not plan.selected or len(new.selected) != 1 or not self.values(text).get("file"):
             return new
         best, head = new.selected[0], plan.selected[0]
         order = dict.fromkeys([*(name for name, _ in [*new.ranked, *plan.ranked]), *self.specs])
         readers = [name for name in order if name in self.readers and self.takes_all(text, name)]
         if best in readers:  # the re-rank chose a reader that takes the file: it feeds the router's head
-            if head not in (best, self.fallback) and self.lacks_document(text, head):  # not the plain reply
+            # ... when the request asks for more than the reader does ("What's in config.json?" only reads)
+            asked = {w for w in instruction_words(text) if not asks_for(self.specs[best], {w})}
+            if asked and head not in (best, self.fallback) and self.lacks_document(text, head):  # not the plain reply
                 return new.model_copy(update={"selected": [best, head]})
             return new
         takes_file = "file" in {kind for _, kind, _ in parameter_kinds(self.specs.get(best, {}))}

@@ -244,3 +244,17 @@ def test_a_tool_that_takes_the_asked_amount_as_input_does_not_answer_it() -> Non
     router = FillRouter(base, tools, never_abstain=True)
     assert router.route("how many hours are in 5 days").selected == ["convert_units"]  # hours are asked, not given
     assert router.route("What is the date 5 days from 2025-06-01?").selected == ["date_add"]  # days given
+
+
+def test_later_tools_of_a_chain_must_be_asked_for() -> None:
+    tools = [t for t in Toolset.builtin() if t.name in ("read_file", "sentiment", "summarize", "text_stats")]
+    base = _Fixed([("read_file", 0.7), ("sentiment", 0.69), ("summarize", 0.6)], ["read_file", "sentiment", "summarize"],
+                  open_inputs={"sentiment", "summarize"})
+    router = FillRouter(base, tools, never_abstain=True)
+    assert router.route("Open diary/monday.md and show me what it contains").selected == ["read_file"]
+    assert router.route("Open diary/monday.md and summarise it").selected == ["read_file", "summarize"]
+    # "what is in" a file asks for its text: the reader alone, not the router's head after it
+    base.ranked, base.selected = [("text_stats", 0.6), ("read_file", 0.5)], ["text_stats"]
+    base.open_inputs = {"text_stats"}
+    assert router.route("What is inside letters/june.txt?").selected == ["read_file"]
+    assert router.route("How many sentences are in letters/june.txt?").selected == ["read_file", "text_stats"]
