@@ -11,7 +11,8 @@ What separates them is the request itself: it holds two dates, and only ``date_d
   unless the request names them ("one *year* after 2024-02-29" fills ``date_add``'s ``years``);
 * **missing**: the share of required parameters of a specific kind (a date, a URL, a file...)
   for which the request holds no value, or an amount the request names without a number ("how
-  many *weeks* between two dates" gives ``date_add`` no weeks to add);
+  many *weeks* between two dates" gives ``date_add`` no weeks to add), or no amount at all for a tool
+  of several optional amounts ("Was 2023-07-14 a weekend?" gives ``date_add`` nothing to add);
 * **asked**: whether the request asks for an amount the tool takes as an input ("how many *days* is 3
   weeks" asks for days; ``date_add`` would need them given): counted with the missing weight;
 * **named**: whether the request uses a distinctive part of the tool's name as a word
@@ -35,7 +36,8 @@ document's text (``read_file``) over a router head that needs a document the req
 (:func:`agentfn._grounding.asks_for`); "Read notes.txt and tell me what it says" is ``read_file`` alone.
 When the router's chain was [numeric tool, calculator] and the re-rank puts the calculator first,
 the chain stays. A tool that needs a specific value the request holds (a file name, URL, date...)
-joins the re-ranked pool even when the router ranked it past ``pool``.
+joins the re-ranked pool even when the router ranked it past ``pool``, and so does a tool whose
+name the request's instruction uses ("*Summarize* in one sentence: <a long passage>").
 With ``never_abstain`` (for a model that cannot answer alone) an abstaining plan
 still offers its best candidates and selects the best one, unless nothing in the request supports
 it and a ``fallback`` tool is given (the model's own plain reply): then that one.
@@ -143,6 +145,10 @@ def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], sh
         if kind == "number" and not req and pname.rstrip("s") in said and not values.get("number"):
             # "how many *weeks* between two dates" names an amount and gives none ("a week" gives one)
             unnumbered = unnumbered or pname.rstrip("s") in counted
+    amounts = [n for n, kind, req in kinds if kind == "number" and not req]
+    if len(amounts) >= 2 and not values.get("number") and not required.get("number") and not any(
+            n.rstrip("s") in said for n in amounts):  # an adder given nothing to add ("Was <date> a weekend?")
+        unnumbered = True
     salient = {k: v for k, v in values.items() if v}
     total = sum(salient.values())
     taken, left = 0.0, 0
@@ -270,9 +276,11 @@ class FillRouter:
         # even when the router ranked it low ("What's in todo.md?": nothing reads like the file name).
         values = self.values(text)
         held = {kind for kind in _SPECIFIC if values.get(kind)}
+        said = {stem(w) for w in instruction_words(text)}  # "Summarize in one sentence: <passage>" names its tool
         pool = list(plan.ranked[: self.pool]) + [
             item for item in plan.ranked[self.pool :]
-            if item[0] in self.specs and held & {kind for _, kind, req in parameter_kinds(self.specs[item[0]]) if req}]
+            if item[0] in self.specs and (held & {kind for _, kind, req in parameter_kinds(self.specs[item[0]]) if req}
+                                          or any(stem(p) in said for p in name_parts(item[0]) if len(p) > 3))]
         ranked = self.rescore(text, pool) + [item for item in plan.ranked if item not in pool]
         fill = getattr(self.router, "fill_score", None)  # a Router's data-flow view of required inputs
         new = reranked_plan(plan, ranked, k, abstain=plan.abstain and not self.never_abstain,
@@ -285,10 +293,14 @@ class FillRouter:
 
     def asked_chain(self, text: str, plan: RoutePlan) -> RoutePlan:
         """``plan`` without the later tools of its chain that the request does not ask for (no word of its
-        instruction names what they do: :func:`agentfn._grounding.asks_for`); calculators stay."""
-        words = instruction_words(text)
-        kept = plan.selected[:1] + [name for name in plan.selected[1:] if name in self.calculators
-                                    or name not in self.specs or asks_for(self.specs[name], words)]
+        instruction other than the head's names what they do: :func:`agentfn._grounding.asks_for`); a
+        calculator stays when the request asks for arithmetic (:func:`asks_arithmetic`)."""
+        if len(plan.selected) < 2 or plan.selected[0] not in self.specs:
+            return plan
+        head = self.specs[plan.selected[0]]  # words that ask for the head are its own ("positive or negative")
+        words = {w for w in instruction_words(text) if not asks_for(head, {w})}
+        kept = plan.selected[:1] + [name for name in plan.selected[1:] if name not in self.specs
+                                    or (asks_arithmetic(text) if name in self.calculators else asks_for(self.specs[name], words))]
         return plan if kept == plan.selected else plan.model_copy(update={"selected": kept})
 
     def numbers_feed_only_numbers(self, text: str, plan: RoutePlan) -> RoutePlan:

@@ -258,3 +258,22 @@ def test_later_tools_of_a_chain_must_be_asked_for() -> None:
     base.open_inputs = {"text_stats"}
     assert router.route("What is inside letters/june.txt?").selected == ["read_file"]
     assert router.route("How many sentences are in letters/june.txt?").selected == ["read_file", "text_stats"]
+
+
+def test_an_adder_given_no_amount_loses_to_the_tool_that_reads_the_date() -> None:
+    tools = [t for t in Toolset.builtin() if t.name in ("date_add", "date_info")]
+    base = _Fixed([("date_add", 0.4), ("date_info", 0.38)], ["date_add"])
+    router = FillRouter(base, tools, never_abstain=True)
+    assert router.route("Did 2019-03-09 fall on a Saturday?").selected == ["date_info"]
+    assert router.route("What is 2019-03-09 plus two weeks?").selected == ["date_add"]
+
+
+def test_a_named_tool_joins_the_pool_and_the_heads_words_ground_no_later_tool() -> None:
+    tools = list(Toolset.builtin())
+    ranked = [(t.name, 0.3 - 0.01 * i) for i, t in enumerate(tools) if t.name != "summarize"] + [("summarize", 0.0)]
+    router = FillRouter(_Fixed(ranked, []), tools, never_abstain=True, pool=4)
+    passage = "The pool opens early on weekdays. Lessons for children start in spring and are popular."
+    assert router.route(f"Summarise briefly: {passage}").selected[0] == "summarize"
+    chain = _Fixed([("sentiment", 0.9), ("date_diff", 0.8)], ["sentiment", "date_diff", "calculate"])
+    plan = FillRouter(chain, tools, never_abstain=True).route("Positive or negative? 'Broke after a week.'")
+    assert plan.selected == ["sentiment"]
