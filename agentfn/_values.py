@@ -31,6 +31,7 @@ __all__ = [
     "numbers_in_request",
     "parameter_kind",
     "parameter_kinds",
+    "pasted_table",
     "quote_safe",
     "quoted_spans",
     "request_values",
@@ -38,6 +39,7 @@ __all__ = [
     "spell_out_numbers",
     "stem",
     "strip_values",
+    "table_rows",
     "times_in",
 ]
 
@@ -92,6 +94,22 @@ def quote_safe(span: str, text: str) -> bool:
             return True
         start = text.find(span, start + 1)
     return False
+
+
+_DELIMITER = re.compile(r"[,;\t|]")
+
+
+def table_rows(text: str) -> bool:
+    """Whether ``text`` is the rows of a table: two or more non-empty lines, each holding a delimiter
+    (comma, semicolon, tab or ``|``), or each a single field (a one-column table: "values\n3\n9")."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return len(lines) >= 2 and (all(_DELIMITER.search(ln) for ln in lines) or all(" " not in ln for ln in lines))
+
+
+def pasted_table(text: str) -> str | None:
+    """The table pasted under a request's first line ("average age in this CSV?\nname,age\n..."), or None."""
+    rows = "\n".join(text.strip().splitlines()[1:]).strip()
+    return rows if table_rows(rows) else None
 
 
 def code_spans(text: str) -> list[str]:
@@ -289,8 +307,7 @@ def request_values(text: str) -> dict[str, int]:
     Values inside JSON, code or quotes count only as that document, code or quote (a quoted URL
     alone is a URL).
     """
-    lines = [ln for ln in text.splitlines()[1:] if ln.strip()]
-    csv = 1 if len(lines) >= 2 else 0
+    csv = 1 if pasted_table(text) is not None else 0
     body = text.splitlines()[0] if csv else text
     no_url = _URL.sub(" ", body)
     docs = json_documents(no_url)

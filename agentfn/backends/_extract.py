@@ -75,9 +75,11 @@ from agentfn._values import (
     listed_options,
     numbers_in_request,
     parameter_kind,
+    pasted_table,
     quote_safe,
     quoted_spans,
     strip_values,
+    table_rows,
     times_in,
 )
 from agentfn.backends._extract_pairs import distinct_pair
@@ -111,7 +113,6 @@ _RELATIVE_TO_TODAY = re.compile(
 )
 _ONE_OF = re.compile(r"\b(?:a|an|per|each)\s+(?!few\b|lot\b|couple\b|number\b)[a-z]", re.I)
 _FILE_NAME = re.compile(r"(?<![\w/.:-])[\w-]+(?:/[\w.-]+)*\.[A-Za-z][A-Za-z0-9]{0,4}(?![\w.])")
-_TABLE = re.compile(r"[^\n]*[,;\t][^\n]*\n[^\n]*[,;\t]")  # two delimited lines
 def _leaves(value: Any) -> Iterable[Any]:
     if isinstance(value, dict):
         for v in cast("dict[str, Any]", value).values():
@@ -251,9 +252,8 @@ class ExtractionSources:
         if kind == "json":
             return [*json_documents(request), *(d for r in read for d in json_documents(r) if d.strip() == r)]
         if kind == "csv":
-            lines = request.splitlines()
-            pasted = ["\n".join(lines[1:]).strip()] if len(lines) > 2 else []
-            return [*pasted, *(r for r in read if _TABLE.match(r))]
+            pasted = pasted_table(request)
+            return [*([pasted] if pasted else []), *(r for r in read if table_rows(r))]
         if kind == "code":
             return code_spans(request)
         return []
