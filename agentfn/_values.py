@@ -3,11 +3,11 @@
 Shared by parameter-fill re-ranking (:mod:`agentfn.fill`) and extractive constrained decoding
 (:mod:`agentfn.backends._extract`). Value kinds found in text: ``date`` (ISO dates and
 date-times), ``url``, ``file`` (``name.ext``), ``json`` (a JSON document), ``csv`` (a pasted
-table: the lines after the first), ``code`` (function calls such as ``print(x)``), ``number``
-and ``quoted`` (text in quotes). Parameters are of one of those kinds or ``timezone`` (IANA
-names), ``math`` (an arithmetic expression), ``expression`` (a query language or pattern),
-``text`` (any other string) or
-``other`` (enums, booleans, objects, unions).
+table: the lines after the first), ``code`` (function calls such as ``print(x)``), ``number``,
+``quoted`` (text in quotes) and ``question`` (a question about a quoted passage, not about its form
+nor a choice among listed labels). Parameters are of one of those kinds or ``timezone`` (IANA
+names), ``question`` (a parameter named so), ``math`` (an arithmetic expression), ``expression``
+(a query language or pattern), ``text`` (any other string) or ``other`` (enums, booleans, objects, unions).
 """
 
 from __future__ import annotations
@@ -325,8 +325,18 @@ def request_values(text: str) -> dict[str, int]:
     dates += len(times_in(rest)) if not dates else 0  # "at 9am in London", "between 9:30 and 17:15": today then
     numbers = len(numbers_in_request(body)) or (1 if _ONE_MEASURE.search(body) else 0)
     urls = len(_URL.findall(_QUOTED.sub(" ", body))) + sum(1 for q in quoted_spans(body) if _URL.fullmatch(q.strip()))
+    asks = (bool(_QUESTION.search(rest)) and not _FORM_QUESTION.search(rest) and not listed_options(body)
+            and any(len(q.split()) >= _PASSAGE_WORDS for q in quoted_spans(body)))
     return {"date": dates, "url": urls, "file": len(_FILE.findall(_DATE.sub(" ", rest))),
-            "json": len(docs), "csv": csv, "code": code, "number": numbers, "quoted": quoted}
+            "json": len(docs), "csv": csv, "code": code, "number": numbers, "quoted": quoted, "question": int(asks)}
+
+
+# A question about a quoted passage ("who founded the company? 'The company was founded by ...'")
+_QUESTION = re.compile(r"\b(?:who|whom|whose|when|where|which|why|what|how)\b[^?]*\?", re.I)
+_PASSAGE_WORDS = 6
+# ... but not one about its form ("how many words are in '...'") nor a choice among listed labels
+_FORM_QUESTION = re.compile(r"\bhow\s+(?:many|long)\s+(?:words|characters|letters|sentences|lines|paragraphs|"
+                            r"syllables|vowels)\b", re.I)
 
 
 # "how many weeks are in a year": one of a measure is the amount
@@ -378,6 +388,8 @@ def parameter_kind(name: str, schema: Mapping[str, Any]) -> str:
         return "csv"
     if lname in ("code", "source", "program", "script"):
         return "code"
+    if lname == "question":
+        return "question"
     if "json" in words and "jsonpath" not in words:
         return "json"
     if lname in ("expression", "formula", "equation") and not any(

@@ -76,7 +76,7 @@ def _returns_scalar(schema: Mapping[str, Any] | None) -> bool:
     return all(o.get("type") in ("number", "integer", "boolean") for o in options)
 
 
-_DETERMINERS = "a|an|my|your|our|his|her|their|its"
+_DETERMINERS = "a|an|my|your|our|his|her|their|its|this|these|that"
 
 
 def _after_article(text: str, words: set[str]) -> frozenset[str]:

@@ -277,3 +277,15 @@ def test_a_named_tool_joins_the_pool_and_the_heads_words_ground_no_later_tool() 
     chain = _Fixed([("sentiment", 0.9), ("date_diff", 0.8)], ["sentiment", "date_diff", "calculate"])
     plan = FillRouter(chain, tools, never_abstain=True).route("Positive or negative? 'Broke after a week.'")
     assert plan.selected == ["sentiment"]
+
+
+def test_a_question_about_a_quoted_passage_goes_to_the_answering_tool() -> None:
+    values = request_values("Who painted it, going by this? 'The mural was painted by Ana Ruiz in the spring of 1998.'")
+    assert values["question"] == 1
+    assert request_values("How many words are in 'we met by the old mill last night'?")["question"] == 0  # its form
+    assert request_values("Which fits 'the bus broke down on the bridge': travel, food or money?")["question"] == 0
+    tools = [t for t in Toolset.builtin() if t.name in ("answer", "text_stats", "extract")]
+    base = _Fixed([("text_stats", 0.3), ("extract", 0.28), ("answer", 0.25)], [])
+    router = FillRouter(base, tools, never_abstain=True)
+    request = "Going by this text, where did they stay? 'We stayed in a small hotel in Porto for three nights.'"
+    assert router.route(request).selected == ["answer"]  # "this text" is a noun, it names no text_stats

@@ -74,13 +74,15 @@ from agentfn._values import (
     json_paths,
     listed_options,
     numbers_in_request,
-    parameter_kind,
     pasted_table,
     quote_safe,
     quoted_spans,
     strip_values,
     table_rows,
     times_in,
+)
+from agentfn._values import (
+    parameter_kind as value_kind,
 )
 from agentfn.backends._extract_pairs import distinct_pair
 from agentfn.backends._extract_words import (
@@ -113,6 +115,12 @@ _RELATIVE_TO_TODAY = re.compile(
 )
 _ONE_OF = re.compile(r"\b(?:a|an|per|each)\s+(?!few\b|lot\b|couple\b|number\b)[a-z]", re.I)
 _FILE_NAME = re.compile(r"(?<![\w/.:-])[\w-]+(?:/[\w.-]+)*\.[A-Za-z][A-Za-z0-9]{0,4}(?![\w.])")
+def _kind(name: str, schema: Mapping[str, Any]) -> str:
+    """:func:`agentfn._values.parameter_kind`, a question read as text (it is copied from the request)."""
+    kind = value_kind(name, schema)
+    return "text" if kind == "question" else kind
+
+
 def _leaves(value: Any) -> Iterable[Any]:
     if isinstance(value, dict):
         for v in cast("dict[str, Any]", value).values():
@@ -390,7 +398,7 @@ def _is_filter(name: str, schema: Mapping[str, Any], kind: str) -> bool:
     if len(options) != 2 or len(strings) != 1 or not any(o.get("type") == "null" for o in options):
         return False
     inner = {**{k: v for k, v in schema.items() if k != "anyOf"}, **strings[0]}
-    return parameter_kind(name, inner) == "expression"
+    return _kind(name, inner) == "expression"
 
 
 _KIND_EXTENSIONS = {"markdown": "md", "csv": "csv", "text": "txt", "python": "py", "json": "json", "pdf": "pdf",
@@ -450,7 +458,7 @@ def _bound_numbers(props: Mapping[str, Any], sources: ExtractionSources) -> dict
     if "named_numbers" not in active_rules():
         return {}
     names = [n for n, s in props.items() if isinstance(s, dict) and "enum" not in s
-             and parameter_kind(n, cast("dict[str, Any]", s)) == "number"]
+             and _kind(n, cast("dict[str, Any]", s)) == "number"]
     out: dict[str, list[int | float]] = {}
     for name, raw in named_numbers(sources.request, names).items():
         integer = cast("dict[str, Any]", props[name]).get("type") == "integer"
@@ -494,7 +502,7 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
     original = copy.deepcopy(props)
     bound = _bound_numbers(props, sources)
     claimed = {abs(v) for values in bound.values() for v in values}
-    required_text = any(n in required and isinstance(s, dict) and parameter_kind(n, cast("dict[str, Any]", s)) == "text"
+    required_text = any(n in required and isinstance(s, dict) and _kind(n, cast("dict[str, Any]", s)) == "text"
                         for n, s in original.items())
     texts: list[str] = []
     zones: list[str] = []
@@ -502,7 +510,7 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
         schema = cast("dict[str, Any]", raw)
         if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
             items = cast("dict[str, Any]", schema["items"])
-            if parameter_kind(name, items) == "text" and "enum" not in items:
+            if _kind(name, items) == "text" and "enum" not in items:
                 options = listed_options(sources.request)
                 if options:  # the request lists the choices: pass them all
                     props[name] = {"type": "array", "enum": [options], **_described(schema)}
@@ -515,10 +523,10 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
             kept = [b for b in cast("list[dict[str, Any]]", options) if b.get("type") != "null"]
             if len(kept) == 1:  # Optional[X]: narrow X, keep null; leave it out when nothing fits
                 inner = {**kept[0], "description": schema.get("description", "")}
-                narrowed = _narrow(inner, parameter_kind(name, inner), sources, False, name)
+                narrowed = _narrow(inner, _kind(name, inner), sources, False, name)
                 if narrowed == {}:
                     del props[name]
-                elif narrowed is not None and parameter_kind(name, inner) == "timezone" and len(narrowed["enum"]) >= 2:
+                elif narrowed is not None and _kind(name, inner) == "timezone" and len(narrowed["enum"]) >= 2:
                     # "14:30 in London, what time in New York": a second named zone is the source, not null
                     props[name] = {k: v for k, v in narrowed.items() if k != "description"} | _described(schema)
                     required.add(name)
@@ -528,7 +536,7 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
                     narrowed.pop("description", None)
                     props[name] = {**schema, "anyOf": [narrowed, {"type": "null"}]}
             continue
-        kind = parameter_kind(name, schema)
+        kind = _kind(name, schema)
         if name in bound:  # "base 10": the number its name is written next to, given
             props[name] = {k: v for k, v in schema.items() if k not in ("minimum", "maximum")} | {"enum": bound[name]}
             required.add(name)
@@ -555,7 +563,7 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
                 zones.append(name)
     texts += zones  # two named zones must differ (the model picks which is which)
     def kind_of(n: str) -> str:
-        return "timezone" if n in zones else parameter_kind(n, props[n])
+        return "timezone" if n in zones else _kind(n, props[n])
 
     spans = [n for n, s in props.items() if isinstance(s, dict) and cast("dict[str, Any]", s).pop(_SPANS, None)]
     pairs = [(a, b) for i, a in enumerate(texts) for b in texts[i + 1 :] if kind_of(a) == kind_of(b)]
