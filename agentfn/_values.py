@@ -32,6 +32,7 @@ __all__ = [
     "parameter_kind",
     "parameter_kinds",
     "pasted_table",
+    "questions_in",
     "quote_safe",
     "quoted_spans",
     "request_values",
@@ -334,6 +335,12 @@ def request_values(text: str) -> dict[str, int]:
 # A question about a quoted passage ("who founded the company? 'The company was founded by ...'")
 _QUESTION = re.compile(r"\b(?:who|whom|whose|when|where|which|why|what|how)\b[^?]*\?", re.I)
 _PASSAGE_WORDS = 6
+def questions_in(text: str) -> list[str]:
+    """The questions a request asks outside its quotes ("Who built it? 'The tower was...'" -> "Who built it?")."""
+    rest = _QUOTED.sub(" ", text)
+    return [" ".join(m.group(0).split()) for m in re.finditer(r"[^.?!:'\"]*\?", rest) if _QUESTION.search(m.group(0))]
+
+
 # ... but not one about its form ("how many words are in '...'") nor a choice among listed labels
 _FORM_QUESTION = re.compile(r"\bhow\s+(?:many|long)\s+(?:words|characters|letters|sentences|lines|paragraphs|"
                             r"syllables|vowels)\b", re.I)

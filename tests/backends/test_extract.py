@@ -373,3 +373,18 @@ def test_optional_text_spans_keep_quotes_whole() -> None:
     props = _props("translate", "Translate 'see you at the station' into Spanish")
     assert "see you at the station" in props["text"]["enum"]
     assert not any(v in props["text"]["enum"] for v in ("see you", "station' into Spanish"))
+
+
+def test_the_one_text_parameter_takes_what_the_request_quotes() -> None:
+    content = _props("write_file", "Make notes.md and put '- feed the cat' in it")["content"]["enum"]
+    assert content == ["- feed the cat"]
+    assert _props("sentiment", "Mood of this: 'The hotel was lovely.'")["text"]["enum"] == ["The hotel was lovely."]
+    assert "the early bird" in _props("text_stats", "count the words: the early bird")["text"]["enum"]  # no quote
+
+
+def test_a_question_parameter_is_offered_the_question_the_request_asks() -> None:
+    from agentfn._values import questions_in
+
+    request = "Going by this, what does Ben collect? 'Ben collects old stamps and coins.'"
+    assert questions_in(request) == ["Going by this, what does Ben collect?"]
+    assert _props("answer", request)["question"]["enum"][0] == "Going by this, what does Ben collect?"
