@@ -307,6 +307,9 @@ def main() -> None:
     if results_path.exists():
         previous = json.loads(results_path.read_text())
     sets: dict[str, Any] = {}
+    for name, kept in previous.get("sets", {}).items():  # a set not run now keeps its earlier figures, marked
+        if name in SETS and args.set not in ("both", name):
+            sets[name] = {**kept, "kept": True}
     for name in (SETS if args.set == "both" else (args.set,)):
         sets[name] = _run_set(name, args, previous.get("sets", {}).get(name, {}))
     data = {
@@ -392,8 +395,11 @@ def render_markdown(data: dict[str, Any]) -> str:
         + "; ".join(f"`{name}` = {s['n_cases']} requests from `{s['cases_file']}`" for name, s in sets.items())
         + ". The `holdout` set was written before any failure of the tuning set was looked at, and never tuned on.",
     ]
-    for name, s in sets.items():
-        lines += ["", f"## Set `{name}`", "", *_render_set(s)]
+    for name in [n for n in SETS if n in sets]:
+        s = sets[name]
+        kept = ["Not rerun in the run that wrote this page (`--set`): these figures are an earlier run's, on the code "
+                "of that run.", ""] if s.get("kept") else []
+        lines += ["", f"## Set `{name}`", "", *kept, *_render_set(s)]
     return "\n".join(lines) + "\n"
 
 
