@@ -3,11 +3,11 @@
 Shared by parameter-fill re-ranking (:mod:`agentfn.fill`) and extractive constrained decoding
 (:mod:`agentfn.backends._extract`). Value kinds found in text: ``date`` (ISO dates and
 date-times), ``url``, ``file`` (``name.ext``), ``json`` (a JSON document), ``csv`` (a pasted
-table: the lines after the first), ``code`` (function calls such as ``print(x)``), ``number``
-and ``quoted`` (text in quotes). Parameters are of one of those kinds or ``timezone`` (IANA
-names), ``math`` (an arithmetic expression), ``expression`` (a query language or pattern),
-``text`` (any other string) or
-``other`` (enums, booleans, objects, unions).
+table: the lines after the first), ``code`` (function calls such as ``print(x)``), ``number``,
+``quoted`` (text in quotes) and ``question`` (a question about a quoted passage, not about its form
+nor a choice among listed labels). Parameters are of one of those kinds or ``timezone`` (IANA
+names), ``question`` (a parameter named so), ``math`` (an arithmetic expression), ``expression``
+(a query language or pattern), ``text`` (any other string) or ``other`` (enums, booleans, objects, unions).
 """
 
 from __future__ import annotations
@@ -31,12 +31,16 @@ __all__ = [
     "numbers_in_request",
     "parameter_kind",
     "parameter_kinds",
+    "pasted_table",
+    "questions_in",
+    "quote_safe",
     "quoted_spans",
     "request_values",
     "request_words",
     "spell_out_numbers",
     "stem",
     "strip_values",
+    "table_rows",
     "times_in",
 ]
 
@@ -49,6 +53,7 @@ _URL = re.compile(r"https?://[^\s'\"<>]+[^\s'\"<>.,;:!?)]")
 _FILE = re.compile(r"(?<![\w/.:-])[\w-]+(?:/[\w.-]+)*\.[A-Za-z][A-Za-z0-9]{0,4}(?![\w.])")
 _NUMBER = re.compile(r"(?<![\w.:/-])-?\d+(?:,\d{3})*(?:\.\d+)?%?(?![\w:-])")
 _QUOTED = re.compile(r"(?<!\w)'([^']{2,})'(?!\w)|\"([^\"]{2,})\"|`([^`]{2,})`|“([^”]{2,})”")
+_WORD_GOES_ON = re.compile(r"\w|\.\w")  # "hello" in "hello.txt" is no word of its own
 _CODE = re.compile(r"\b[A-Za-z_][\w.]*\([^()]*(?:\([^()]*\)[^()]*)*\)")
 _NAME_STOP = {"get", "set", "the", "and", "for", "new", "all", "use", "info"}
 
@@ -75,6 +80,37 @@ def json_documents(text: str) -> list[str]:
 def quoted_spans(text: str) -> list[str]:
     """Text in single, double, back or curly quotes."""
     return [next(g for g in m.groups() if g is not None) for m in _QUOTED.finditer(text)]
+
+
+def quote_safe(span: str, text: str) -> bool:
+    """Whether ``span`` can be read from ``text`` without cutting a quotation: some place where it
+    occurs is either one quotation whole or lies outside all of them ("'hello world'" gives
+    ``hello world``, never ``hello`` nor ``world' to a file``). Quoted text is copied whole."""
+    quotes = [m.span(next(i for i, g in enumerate(m.groups(), 1) if g is not None)) for m in _QUOTED.finditer(text)]
+    start = text.find(span) if span else -1
+    while start >= 0:
+        end = start + len(span)
+        whole = not _WORD_GOES_ON.match(text, end) and not (start and _WORD_GOES_ON.match(text[start - 1 : start]))
+        if whole and all((start, end) == (a, b) or end < a or start > b for a, b in quotes):
+            return True
+        start = text.find(span, start + 1)
+    return False
+
+
+_DELIMITER = re.compile(r"[,;\t|]")
+
+
+def table_rows(text: str) -> bool:
+    """Whether ``text`` is the rows of a table: two or more non-empty lines, each holding a delimiter
+    (comma, semicolon, tab or ``|``), or each a single field (a one-column table: "values\n3\n9")."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return len(lines) >= 2 and (all(_DELIMITER.search(ln) for ln in lines) or all(" " not in ln for ln in lines))
+
+
+def pasted_table(text: str) -> str | None:
+    """The table pasted under a request's first line ("average age in this CSV?\nname,age\n..."), or None."""
+    rows = "\n".join(text.strip().splitlines()[1:]).strip()
+    return rows if table_rows(rows) else None
 
 
 def code_spans(text: str) -> list[str]:
@@ -247,11 +283,16 @@ def combine_compound_quantities(text: str) -> str:
     return _COMPOUND.sub(_combined, text)
 
 
+# "a function that adds two numbers": how many operands some code takes, not a value of the request
+_OPERAND_COUNT = re.compile(
+    rf"\b(?:\d+|{_ANY_NUMBER_WORD})\s+(?:numbers|values|integers|floats|strings|arguments|parameters|inputs)\b", re.I)
+
+
 def numbers_in_request(text: str) -> list[float]:
     """Numbers written outside dates, file names, quotes, code and JSON (``17.5%`` is 17.5), then
     numbers written in words (:func:`number_words`); a quantity in two units is one number
-    (:func:`combine_compound_quantities`)."""
-    rest = _FILE.sub(" ", combine_compound_quantities(strip_values(text)))
+    (:func:`combine_compound_quantities`); a count of operands ("adds *two numbers*") is none."""
+    rest = _FILE.sub(" ", combine_compound_quantities(_OPERAND_COUNT.sub(" ", strip_values(text))))
     values: list[float] = []
     for raw in _NUMBER.findall(rest):
         try:
@@ -267,8 +308,7 @@ def request_values(text: str) -> dict[str, int]:
     Values inside JSON, code or quotes count only as that document, code or quote (a quoted URL
     alone is a URL).
     """
-    lines = [ln for ln in text.splitlines()[1:] if ln.strip()]
-    csv = 1 if len(lines) >= 2 else 0
+    csv = 1 if pasted_table(text) is not None else 0
     body = text.splitlines()[0] if csv else text
     no_url = _URL.sub(" ", body)
     docs = json_documents(no_url)
@@ -286,8 +326,24 @@ def request_values(text: str) -> dict[str, int]:
     dates += len(times_in(rest)) if not dates else 0  # "at 9am in London", "between 9:30 and 17:15": today then
     numbers = len(numbers_in_request(body)) or (1 if _ONE_MEASURE.search(body) else 0)
     urls = len(_URL.findall(_QUOTED.sub(" ", body))) + sum(1 for q in quoted_spans(body) if _URL.fullmatch(q.strip()))
+    asks = (bool(_QUESTION.search(rest)) and not _FORM_QUESTION.search(rest) and not listed_options(body)
+            and any(len(q.split()) >= _PASSAGE_WORDS for q in quoted_spans(body)))
     return {"date": dates, "url": urls, "file": len(_FILE.findall(_DATE.sub(" ", rest))),
-            "json": len(docs), "csv": csv, "code": code, "number": numbers, "quoted": quoted}
+            "json": len(docs), "csv": csv, "code": code, "number": numbers, "quoted": quoted, "question": int(asks)}
+
+
+# A question about a quoted passage ("who founded the company? 'The company was founded by ...'")
+_QUESTION = re.compile(r"\b(?:who|whom|whose|when|where|which|why|what|how)\b[^?]*\?", re.I)
+_PASSAGE_WORDS = 6
+def questions_in(text: str) -> list[str]:
+    """The questions a request asks outside its quotes ("Who built it? 'The tower was...'" -> "Who built it?")."""
+    rest = _QUOTED.sub(" ", text)
+    return [" ".join(m.group(0).split()) for m in re.finditer(r"[^.?!:'\"]*\?", rest) if _QUESTION.search(m.group(0))]
+
+
+# ... but not one about its form ("how many words are in '...'") nor a choice among listed labels
+_FORM_QUESTION = re.compile(r"\bhow\s+(?:many|long)\s+(?:words|characters|letters|sentences|lines|paragraphs|"
+                            r"syllables|vowels)\b", re.I)
 
 
 # "how many weeks are in a year": one of a measure is the amount
@@ -339,6 +395,8 @@ def parameter_kind(name: str, schema: Mapping[str, Any]) -> str:
         return "csv"
     if lname in ("code", "source", "program", "script"):
         return "code"
+    if lname == "question":
+        return "question"
     if "json" in words and "jsonpath" not in words:
         return "json"
     if lname in ("expression", "formula", "equation") and not any(

@@ -11,12 +11,15 @@ What separates them is the request itself: it holds two dates, and only ``date_d
   unless the request names them ("one *year* after 2024-02-29" fills ``date_add``'s ``years``);
 * **missing**: the share of required parameters of a specific kind (a date, a URL, a file...)
   for which the request holds no value, or an amount the request names without a number ("how
-  many *weeks* between two dates" gives ``date_add`` no weeks to add);
+  many *weeks* between two dates" gives ``date_add`` no weeks to add), or no amount at all for a tool
+  of several optional amounts ("Was 2023-07-14 a weekend?" gives ``date_add`` nothing to add);
+* **asked**: whether the request asks for an amount the tool takes as an input ("how many *days* is 3
+  weeks" asks for days; ``date_add`` would need them given): counted with the missing weight;
 * **named**: whether the request uses a distinctive part of the tool's name as a word
   ("translate", "summarize"; not "date" when ``date_add`` and ``date_diff`` both compete; not a
   word used only as a noun after "a"/"an" or "my": "the largest number in *a list*" names no ``list_files``).
 
-``score = router score + coverage_weight * coverage - missing_weight * missing + name_weight * named``.
+``score = router score + coverage_weight * coverage - missing_weight * (missing + asked) + name_weight * named``.
 When the head of the plan changes, or the head alone takes every value of the request, the plan
 becomes that one tool (the router's chain belonged to its own head; a second step after a tool
 that took everything is a misreading of "and tell me what it says"), unless a later tool of the
@@ -29,9 +32,12 @@ that takes an arithmetic expression (``calculate``) follows the head
 **A reader feeds a head that lacks its document**: when the re-rank puts a tool that returns a
 document's text (``read_file``) over a router head that needs a document the request does not hold
 (``csv_summary`` for "the highest temperature in data.csv"), the plan is [reader, head].
+**Each later tool of a chain is asked for**: a word of the request's instruction names what it does
+(:func:`agentfn._grounding.asks_for`); "Read notes.txt and tell me what it says" is ``read_file`` alone.
 When the router's chain was [numeric tool, calculator] and the re-rank puts the calculator first,
 the chain stays. A tool that needs a specific value the request holds (a file name, URL, date...)
-joins the re-ranked pool even when the router ranked it past ``pool``.
+joins the re-ranked pool even when the router ranked it past ``pool``, and so does a tool whose
+name the request's instruction uses ("*Summarize* in one sentence: <a long passage>").
 With ``never_abstain`` (for a model that cannot answer alone) an abstaining plan
 still offers its best candidates and selects the best one, unless nothing in the request supports
 it and a ``fallback`` tool is given (the model's own plain reply): then that one.
@@ -45,6 +51,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from agentfn._arith import asks_arithmetic
+from agentfn._grounding import asks_for, instruction_words
 from agentfn._values import name_parts, parameter_kinds, request_values, request_words, stem
 from agentfn.router.router import RoutePlan
 from agentfn.router.text import query_from_messages
@@ -69,7 +76,7 @@ def _returns_scalar(schema: Mapping[str, Any] | None) -> bool:
     return all(o.get("type") in ("number", "integer", "boolean") for o in options)
 
 
-_DETERMINERS = "a|an|my|your|our|his|her|their|its"
+_DETERMINERS = "a|an|my|your|our|his|her|their|its|this|these|that"
 
 
 def _after_article(text: str, words: set[str]) -> frozenset[str]:
@@ -106,27 +113,42 @@ class _Fit:
     missing: float
     named: float
     takes_all: bool
+    asked: float = 0.0
+
+
+_ASKED = re.compile(r"\bhow\s+(?:many|much)\s+([a-z]+)", re.I)
+
+
+def _asked_amounts(text: str) -> set[str]:
+    """The amounts a request asks for ("how many *days*", "how much *time*"), singular, lower case."""
+    return {m.group(1).lower().rstrip("s") for m in _ASKED.finditer(text)}
 
 
 def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], shared: set[str],
-         nouns: frozenset[str] = frozenset()) -> _Fit:
+         nouns: frozenset[str] = frozenset(), asked: frozenset[str] = frozenset()) -> _Fit:
     kinds = parameter_kinds(spec)
     required: dict[str, int] = {}
     optional: dict[str, int] = {}
     said = {w.rstrip("s") for w in words}
     counted = said - {w.rstrip("s") for w in nouns}  # "a week" gives one week
     unnumbered = False
+    takes_asked = False
     fn_spec = cast("Mapping[str, Any]", spec.get("function", spec))
     props = cast("Mapping[str, Any]", cast("Mapping[str, Any]", fn_spec.get("parameters") or {}).get("properties") or {})
     for pname, kind, req in kinds:  # an optional parameter the request names ("one *year* after") counts full
         description = str(cast("Mapping[str, Any]", props.get(pname) or {}).get("description", "")).lower()
         if kind == "file" and re.match(r"\W*(?:the\s+)?(?:directory|folder)\b", description):
             kind = "directory"  # a folder path does not take a file name ("open todo.md" is not a listing)
+        takes_asked = takes_asked or (kind == "number" and pname.rstrip("s") in asked)
         table = required if req or pname.rstrip("s") in said else optional
         table[kind] = table.get(kind, 0) + 1
         if kind == "number" and not req and pname.rstrip("s") in said and not values.get("number"):
             # "how many *weeks* between two dates" names an amount and gives none ("a week" gives one)
             unnumbered = unnumbered or pname.rstrip("s") in counted
+    amounts = [n for n, kind, req in kinds if kind == "number" and not req]
+    if len(amounts) >= 2 and not values.get("number") and not required.get("number") and not any(
+            n.rstrip("s") in said for n in amounts):  # an adder given nothing to add ("Was <date> a weekend?")
+        unnumbered = True
     salient = {k: v for k, v in values.items() if v}
     total = sum(salient.values())
     taken, left = 0.0, 0
@@ -150,7 +172,7 @@ def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], sh
     name = str(fn_spec.get("name", ""))
     stems = {stem(w) for w in words - nouns}
     named = float(any(stem(p) in stems for p in name_parts(name) if p not in shared))
-    return _Fit(taken / total if total else 0.0, missing, named, total > 0 and left == 0)
+    return _Fit(taken / total if total else 0.0, missing, named, total > 0 and left == 0, float(takes_asked))
 
 
 class FillRouter:
@@ -224,9 +246,11 @@ class FillRouter:
         values = self.values(text)
         words = request_words(text)
         nouns = _after_article(text, words)
+        asked = frozenset(_asked_amounts(text))
         top = ranked[0][1]
         if (head := self.specs.get(ranked[0][0])) is not None:  # a head lacking its inputs lets more compete
-            top -= self.missing_weight * _fit(head, values, words, set(), nouns).missing
+            lacks = _fit(head, values, words, set(), nouns, asked)
+            top -= self.missing_weight * (lacks.missing + lacks.asked)
         competing = [name for name, score in ranked if name in self.specs and score >= top - self.margin]
         counts: dict[str, int] = {}
         for name in competing:
@@ -239,8 +263,8 @@ class FillRouter:
             if spec is None or name not in competing:
                 scored.append((name, score))
                 continue
-            fit = _fit(spec, values, words, shared, nouns)
-            scored.append((name, score + self.coverage_weight * fit.coverage - self.missing_weight * fit.missing
+            fit = _fit(spec, values, words, shared, nouns, asked)
+            scored.append((name, score + self.coverage_weight * fit.coverage - self.missing_weight * (fit.missing + fit.asked)
                            + self.name_weight * fit.named))
         return sorted(scored, key=lambda item: -item[1])
 
@@ -252,9 +276,11 @@ class FillRouter:
         # even when the router ranked it low ("What's in todo.md?": nothing reads like the file name).
         values = self.values(text)
         held = {kind for kind in _SPECIFIC if values.get(kind)}
+        said = {stem(w) for w in instruction_words(text)}  # "Summarize in one sentence: <passage>" names its tool
         pool = list(plan.ranked[: self.pool]) + [
             item for item in plan.ranked[self.pool :]
-            if item[0] in self.specs and held & {kind for _, kind, req in parameter_kinds(self.specs[item[0]]) if req}]
+            if item[0] in self.specs and (held & {kind for _, kind, req in parameter_kinds(self.specs[item[0]]) if req}
+                                          or any(stem(p) in said for p in name_parts(item[0]) if len(p) > 3))]
         ranked = self.rescore(text, pool) + [item for item in plan.ranked if item not in pool]
         fill = getattr(self.router, "fill_score", None)  # a Router's data-flow view of required inputs
         new = reranked_plan(plan, ranked, k, abstain=plan.abstain and not self.never_abstain,
@@ -262,8 +288,20 @@ class FillRouter:
                             needs_input=None if fill is None else lambda best: float(fill(text, best)) < 1.0)
         if plan.abstain and self.fallback is not None and new.selected and self.unfounded(text, new.selected[0]):
             return new.model_copy(update={"selected": [self.fallback]})
-        new = self.numbers_feed_only_numbers(text, new)
+        new = self.numbers_feed_only_numbers(text, self.asked_chain(text, new))
         return self.then_calculate(text, self.keep_calculation(text, plan, self.read_first(text, plan, new)))
+
+    def asked_chain(self, text: str, plan: RoutePlan) -> RoutePlan:
+        """``plan`` without the later tools of its chain that the request does not ask for (no word of its
+        instruction other than the head's names what they do: :func:`agentfn._grounding.asks_for`); a
+        calculator stays when the request asks for arithmetic (:func:`asks_arithmetic`)."""
+        if len(plan.selected) < 2 or plan.selected[0] not in self.specs:
+            return plan
+        head = self.specs[plan.selected[0]]  # words that ask for the head are its own ("positive or negative")
+        words = {w for w in instruction_words(text) if not asks_for(head, {w})}
+        kept = plan.selected[:1] + [name for name in plan.selected[1:] if name not in self.specs
+                                    or (asks_arithmetic(text) if name in self.calculators else asks_for(self.specs[name], words))]
+        return plan if kept == plan.selected else plan.model_copy(update={"selected": kept})
 
     def numbers_feed_only_numbers(self, text: str, plan: RoutePlan) -> RoutePlan:
         """``plan`` without the later tools of its chain that need a specific value (a date, a file, a
@@ -310,14 +348,17 @@ class FillRouter:
         the reader feeds the head. The head is the router's, when the re-rank chose the reader
         (``text_stats`` for "how many words are in notes.txt") or a tool that takes no file at all
         while the router's head needs a table, JSON or code (``csv_summary``, not ``convert_units``,
-        for "the total of the temp column in data.csv"). Otherwise ``new`` unchanged."""
+        for "the total of the temp column in data.csv"); a reader alone when the request asks for nothing
+        more than what it does ("What's in config.json?"). Otherwise ``new`` unchanged."""
         if not plan.selected or len(new.selected) != 1 or not self.values(text).get("file"):
             return new
         best, head = new.selected[0], plan.selected[0]
         order = dict.fromkeys([*(name for name, _ in [*new.ranked, *plan.ranked]), *self.specs])
         readers = [name for name in order if name in self.readers and self.takes_all(text, name)]
         if best in readers:  # the re-rank chose a reader that takes the file: it feeds the router's head
-            if head not in (best, self.fallback) and self.lacks_document(text, head):  # not the plain reply
+            # ... when the request asks for more than the reader does ("What's in config.json?" only reads)
+            asked = {w for w in instruction_words(text) if not asks_for(self.specs[best], {w})}
+            if asked and head not in (best, self.fallback) and self.lacks_document(text, head):  # not the plain reply
                 return new.model_copy(update={"selected": [best, head]})
             return new
         takes_file = "file" in {kind for _, kind, _ in parameter_kinds(self.specs.get(best, {}))}

@@ -13,7 +13,7 @@ with its code first on ``PYTHONPATH``; workers only record what happened and thi
 it, so the baseline needs nothing new. Raw results are appended to ``--work-dir`` as they come,
 and a rerun resumes from them (``--fresh`` starts over). ``--reuse-baseline`` copies the baseline
 arm from the existing results file instead of running it again. ``--ids``/``--family``/``--limit``
-run a subset while iterating. ``--set`` picks the request set: ``everyday`` (``everyday.jsonl``,
+run a subset while iterating; ``--first`` runs the given cases before the others. ``--set`` picks the request set: ``everyday`` (``everyday.jsonl``,
 the set the embedded path was tuned on), ``holdout`` (``everyday_holdout.jsonl``, 40 requests
 phrased differently, written before any failure was looked at and never tuned on) or ``both``
 (the default; reported separately). ``--baseline-limit`` runs the (slow) baseline on a fixed
@@ -144,8 +144,8 @@ def worker(args: argparse.Namespace) -> None:
     from agentfn.cli import build_agent
 
     cases = [json.loads(line) for line in Path(args.cases).read_text(encoding="utf-8").splitlines() if line.strip()]
-    wanted = set(args.ids.split(","))
-    cases = [c for c in cases if c["id"] in wanted]
+    by_id = {c["id"]: c for c in cases}
+    cases = [by_id[i] for i in args.ids.split(",") if i in by_id]  # in the order given (--first leads)
     fixtures = json.loads(Path(args.fixtures).read_text(encoding="utf-8"))
     server, base_url = _serve_fixtures(fixtures["http"])
     started = time.perf_counter()
@@ -282,6 +282,8 @@ def main() -> None:
     parser.add_argument("--ids", default="", help="comma-separated case ids (default: all)")
     parser.add_argument("--family", default="", help="only these families (comma-separated)")
     parser.add_argument("--limit", type=int, default=0, help="at most this many cases (spread over the set)")
+    parser.add_argument("--first", default="", help="comma-separated case ids to run before the others "
+                        "(a run cut short by time then holds them; the page says so)")
     parser.add_argument("--arms", default=",".join(ARMS), help="which arms to run: baseline,current")
     parser.add_argument("--baseline-ref", default=BASELINE_REF, help="git ref of the baseline code")
     parser.add_argument("--reuse-baseline", action="store_true", help="keep the baseline arm of the results file")
@@ -305,6 +307,9 @@ def main() -> None:
     if results_path.exists():
         previous = json.loads(results_path.read_text())
     sets: dict[str, Any] = {}
+    for name, kept in previous.get("sets", {}).items():  # a set not run now keeps its earlier figures, marked
+        if name in SETS and args.set not in ("both", name):
+            sets[name] = {**kept, "kept": True}
     for name in (SETS if args.set == "both" else (args.set,)):
         sets[name] = _run_set(name, args, previous.get("sets", {}).get(name, {}))
     data = {
@@ -332,6 +337,8 @@ def _run_set(name: str, args: argparse.Namespace, previous: dict[str, Any]) -> d
         families = set(args.family.split(","))
         cases = [c for c in cases if c.family in families]
     cases = _spread(cases, args.limit)
+    first = [i for i in args.first.split(",") if i]
+    cases = sorted(cases, key=lambda c: first.index(c.id) if c.id in first else len(first))  # stable: file order after
     work = Path(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)
     arms: dict[str, Any] = {}
@@ -361,7 +368,8 @@ def _run_set(name: str, args: argparse.Namespace, previous: dict[str, Any]) -> d
         same = {r["id"] for r in arms["baseline"]["cases"]} & {r["id"] for r in arms["current"]["cases"]}
         arms["current"]["on_baseline_cases"] = _summarise([r for r in arms["current"]["cases"] if r["id"] in same])
         arms["baseline"]["on_shared_cases"] = _summarise([r for r in arms["baseline"]["cases"] if r["id"] in same])
-    return {"cases_file": f"agentfn/evals/data/{SETS[name]}", "n_cases": len(cases), "arms": arms}
+    led = [c.id for c in cases if c.id in first]
+    return {"cases_file": f"agentfn/evals/data/{SETS[name]}", "n_cases": len(cases), "arms": arms, "first": led}
 
 
 # ----------------------------------------------------------------------------------------- report
@@ -387,8 +395,11 @@ def render_markdown(data: dict[str, Any]) -> str:
         + "; ".join(f"`{name}` = {s['n_cases']} requests from `{s['cases_file']}`" for name, s in sets.items())
         + ". The `holdout` set was written before any failure of the tuning set was looked at, and never tuned on.",
     ]
-    for name, s in sets.items():
-        lines += ["", f"## Set `{name}`", "", *_render_set(s)]
+    for name in [n for n in SETS if n in sets]:
+        s = sets[name]
+        kept = ["Not rerun in the run that wrote this page (`--set`): these figures are an earlier run's, on the code "
+                "of that run.", ""] if s.get("kept") else []
+        lines += ["", f"## Set `{name}`", "", *kept, *_render_set(s)]
     return "\n".join(lines) + "\n"
 
 
@@ -397,6 +408,8 @@ def _render_set(data: dict[str, Any]) -> list[str]:
     names = [a for a in ARMS if a in arms]
     lines = [
         "Arms: " + "; ".join(f"`{a}` = {arms[a]['code']}" for a in names) + ".",
+        *([f"These {len(data['first'])} requests ran first (`--first`), so the figures of a run cut short lean to "
+           f"them: {', '.join(data['first'])}."] if data.get("first") else []),
         "",
         "| arm | requests | right | crashes | markup | no answer | empty answer | right tools | median s | p90 s | max s |",
         "|---|---|---|---|---|---|---|---|---|---|---|",

@@ -109,3 +109,10 @@ def test_times_words_and_links_inside_a_quoted_passage_are_the_passages() -> Non
 def test_two_clock_times_are_two_dates_of_today() -> None:
     assert request_values("How many hours between 9:30 and 17:15?")["date"] == 2
     assert request_values("When it's 9am in London, what time is it in New York?")["date"] == 1
+
+
+def test_a_count_of_operands_is_no_value_of_the_request() -> None:
+    assert numbers_in_request("Give me a Rust function that multiplies three integers") == []
+    assert numbers_in_request("a script that sorts 2 strings by length") == []
+    assert numbers_in_request("Add these four numbers: 1, 2, 3 and 4") == [1, 2, 3, 4]
+    assert numbers_in_request("What is two plus five?") == [2, 5]

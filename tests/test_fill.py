@@ -236,3 +236,56 @@ def test_the_plain_reply_is_not_fed_a_file() -> None:
     base = _Fixed([("generate", 0.55), ("read_file", 0.42), ("write_file", 0.4)], ["generate"])
     plan = FillRouter(base, tools, never_abstain=True, fallback="generate").route("What does notes.txt say?")
     assert plan.selected == ["read_file"]
+
+
+def test_a_tool_that_takes_the_asked_amount_as_input_does_not_answer_it() -> None:
+    tools = [t for t in Toolset.builtin() if t.name in ("date_add", "convert_units")]
+    base = _Fixed([("date_add", 0.9), ("convert_units", 0.85)], ["date_add"])
+    router = FillRouter(base, tools, never_abstain=True)
+    assert router.route("how many hours are in 5 days").selected == ["convert_units"]  # hours are asked, not given
+    assert router.route("What is the date 5 days from 2025-06-01?").selected == ["date_add"]  # days given
+
+
+def test_later_tools_of_a_chain_must_be_asked_for() -> None:
+    tools = [t for t in Toolset.builtin() if t.name in ("read_file", "sentiment", "summarize", "text_stats")]
+    base = _Fixed([("read_file", 0.7), ("sentiment", 0.69), ("summarize", 0.6)], ["read_file", "sentiment", "summarize"],
+                  open_inputs={"sentiment", "summarize"})
+    router = FillRouter(base, tools, never_abstain=True)
+    assert router.route("Open diary/monday.md and show me what it contains").selected == ["read_file"]
+    assert router.route("Open diary/monday.md and summarise it").selected == ["read_file", "summarize"]
+    # "what is in" a file asks for its text: the reader alone, not the router's head after it
+    base.ranked, base.selected = [("text_stats", 0.6), ("read_file", 0.5)], ["text_stats"]
+    base.open_inputs = {"text_stats"}
+    assert router.route("What is inside letters/june.txt?").selected == ["read_file"]
+    assert router.route("How many sentences are in letters/june.txt?").selected == ["read_file", "text_stats"]
+
+
+def test_an_adder_given_no_amount_loses_to_the_tool_that_reads_the_date() -> None:
+    tools = [t for t in Toolset.builtin() if t.name in ("date_add", "date_info")]
+    base = _Fixed([("date_add", 0.4), ("date_info", 0.38)], ["date_add"])
+    router = FillRouter(base, tools, never_abstain=True)
+    assert router.route("Did 2019-03-09 fall on a Saturday?").selected == ["date_info"]
+    assert router.route("What is 2019-03-09 plus two weeks?").selected == ["date_add"]
+
+
+def test_a_named_tool_joins_the_pool_and_the_heads_words_ground_no_later_tool() -> None:
+    tools = list(Toolset.builtin())
+    ranked = [(t.name, 0.3 - 0.01 * i) for i, t in enumerate(tools) if t.name != "summarize"] + [("summarize", 0.0)]
+    router = FillRouter(_Fixed(ranked, []), tools, never_abstain=True, pool=4)
+    passage = "The pool opens early on weekdays. Lessons for children start in spring and are popular."
+    assert router.route(f"Summarise briefly: {passage}").selected[0] == "summarize"
+    chain = _Fixed([("sentiment", 0.9), ("date_diff", 0.8)], ["sentiment", "date_diff", "calculate"])
+    plan = FillRouter(chain, tools, never_abstain=True).route("Positive or negative? 'Broke after a week.'")
+    assert plan.selected == ["sentiment"]
+
+
+def test_a_question_about_a_quoted_passage_goes_to_the_answering_tool() -> None:
+    values = request_values("Who painted it, going by this? 'The mural was painted by Ana Ruiz in the spring of 1998.'")
+    assert values["question"] == 1
+    assert request_values("How many words are in 'we met by the old mill last night'?")["question"] == 0  # its form
+    assert request_values("Which fits 'the bus broke down on the bridge': travel, food or money?")["question"] == 0
+    tools = [t for t in Toolset.builtin() if t.name in ("answer", "text_stats", "extract")]
+    base = _Fixed([("text_stats", 0.3), ("extract", 0.28), ("answer", 0.25)], [])
+    router = FillRouter(base, tools, never_abstain=True)
+    request = "Going by this text, where did they stay? 'We stayed in a small hotel in Porto for three nights.'"
+    assert router.route(request).selected == ["answer"]  # "this text" is a noun, it names no text_stats

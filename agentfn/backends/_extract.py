@@ -65,6 +65,7 @@ from datetime import date
 from typing import Any, cast
 
 from agentfn._arith import follow_up_expressions
+from agentfn._json_filters import json_filters
 from agentfn._named_dates import holiday_dates, worded_dates
 from agentfn._values import (
     code_spans,
@@ -73,12 +74,18 @@ from agentfn._values import (
     json_paths,
     listed_options,
     numbers_in_request,
-    parameter_kind,
+    pasted_table,
+    questions_in,
+    quote_safe,
     quoted_spans,
     strip_values,
+    table_rows,
     times_in,
 )
-from agentfn.backends._direction import directional_options, is_directional_pair
+from agentfn._values import (
+    parameter_kind as value_kind,
+)
+from agentfn.backends._extract_pairs import distinct_pair
 from agentfn.backends._extract_words import (
     active_rules,
     date_format,
@@ -109,7 +116,12 @@ _RELATIVE_TO_TODAY = re.compile(
 )
 _ONE_OF = re.compile(r"\b(?:a|an|per|each)\s+(?!few\b|lot\b|couple\b|number\b)[a-z]", re.I)
 _FILE_NAME = re.compile(r"(?<![\w/.:-])[\w-]+(?:/[\w.-]+)*\.[A-Za-z][A-Za-z0-9]{0,4}(?![\w.])")
-_TABLE = re.compile(r"[^\n]*[,;\t][^\n]*\n[^\n]*[,;\t]")  # two delimited lines
+def _kind(name: str, schema: Mapping[str, Any]) -> str:
+    """:func:`agentfn._values.parameter_kind`, a question read as text (it is copied from the request)."""
+    kind = value_kind(name, schema)
+    return "text" if kind == "question" else kind
+
+
 def _leaves(value: Any) -> Iterable[Any]:
     if isinstance(value, dict):
         for v in cast("dict[str, Any]", value).values():
@@ -221,15 +233,17 @@ class ExtractionSources:
 
     def strings(self) -> list[str]:
         request = self.request
-        spans = self.phrasings()
-        spans += [r for r in self.result_leaves if isinstance(r, str) and r.strip()]
-        spans += text_spans(request.splitlines()[0] if request else "")
-        named = set(_FILE_NAME.findall(request))  # a file name is a path, not the text to write or read
+        named = _FILE_NAME.findall(request)  # a file name is a path, not the text to write nor part of it
         quoted = quoted_spans(request)  # quoted text is given whole, not wrapped in the words around it
+
+        def given(spans: list[str]) -> list[str]:
+            return [s for s in spans if quote_safe(s, request) and not any(q != s and q in s for q in quoted)
+                    and not any(f in s for f in named if f not in quoted)]
+
+        spans = [*given(self.phrasings()), *(r for r in self.result_leaves if isinstance(r, str) and r.strip()),
+                 *given(text_spans(request.splitlines()[0] if request else ""))]
         shaped = "shaped_values" in active_rules()
-        spans = [s for s in spans if s and s not in named and not any(q != s and q in s for q in quoted)
-                 and not (shaped and is_format_template(s))  # "in the format 'HH:MM'" names a format, not a value
-                 and s.count('"') % 2 == 0 and s.count("“") == s.count("”")]  # no quote cut in half
+        spans = [s for s in spans if s and not (shaped and is_format_template(s))]  # "the format 'HH:MM'" is no value
         return list(dict.fromkeys(spans))[:MAX_CANDIDATES]
 
     def of_kind(self, kind: str) -> list[str]:
@@ -247,9 +261,8 @@ class ExtractionSources:
         if kind == "json":
             return [*json_documents(request), *(d for r in read for d in json_documents(r) if d.strip() == r)]
         if kind == "csv":
-            lines = request.splitlines()
-            pasted = ["\n".join(lines[1:]).strip()] if len(lines) > 2 else []
-            return [*pasted, *(r for r in read if _TABLE.match(r))]
+            pasted = pasted_table(request)
+            return [*([pasted] if pasted else []), *(r for r in read if table_rows(r))]
         if kind == "code":
             return code_spans(request)
         return []
@@ -336,13 +349,15 @@ def _narrow(
         values = [p for doc in json_documents(sources.request) for p in json_paths(doc)]
         words = {w.lower() for w in re.findall(r"[A-Za-z]+", strip_values(sources.request))}
         named = [p for p in values if p.startswith("$..") and (p[3:].lower() in words or p[3:].lower() + "s" in words)]
-        values = named or values  # the keys the question names, anywhere in the document
+        filters = [f for doc in json_documents(sources.request) for f in json_filters(doc, sources.request)]
+        values = filters or named or values  # a comparison the request states, or the keys the question names
     elif kind == "text":
         if not required and not _named(name, sources.request):
             if used is None or "default" in schema or "optional_text_spans" not in active_rules():
                 return {}  # optional free text the request does not name (a style, an encoding): the default
             first = sources.request.splitlines()[0] if sources.request else ""
-            values = free_spans([*quoted_spans(sources.request), *text_spans(first)], used)
+            values = free_spans([s for s in [*quoted_spans(sources.request), *text_spans(first)]
+                                 if quote_safe(s, sources.request)], used)
             if "exclusive_spans" in active_rules():
                 values = placed_spans(values, name, sources.request)
             return {**schema, "enum": values[:MAX_CANDIDATES], _SPANS: True} if values else {}
@@ -384,7 +399,7 @@ def _is_filter(name: str, schema: Mapping[str, Any], kind: str) -> bool:
     if len(options) != 2 or len(strings) != 1 or not any(o.get("type") == "null" for o in options):
         return False
     inner = {**{k: v for k, v in schema.items() if k != "anyOf"}, **strings[0]}
-    return parameter_kind(name, inner) == "expression"
+    return _kind(name, inner) == "expression"
 
 
 _KIND_EXTENSIONS = {"markdown": "md", "csv": "csv", "text": "txt", "python": "py", "json": "json", "pdf": "pdf",
@@ -444,7 +459,7 @@ def _bound_numbers(props: Mapping[str, Any], sources: ExtractionSources) -> dict
     if "named_numbers" not in active_rules():
         return {}
     names = [n for n, s in props.items() if isinstance(s, dict) and "enum" not in s
-             and parameter_kind(n, cast("dict[str, Any]", s)) == "number"]
+             and _kind(n, cast("dict[str, Any]", s)) == "number"]
     out: dict[str, list[int | float]] = {}
     for name, raw in named_numbers(sources.request, names).items():
         integer = cast("dict[str, Any]", props[name]).get("type") == "integer"
@@ -476,29 +491,6 @@ def _one_of_numbers(params: dict[str, Any], names: list[str], request: str) -> d
     return {"anyOf": branches}
 
 
-def _distinct_pair(params: dict[str, Any], first: str, second: str, request: str) -> dict[str, Any] | None:
-    """``params`` with two required text parameters that must differ (``from_unit`` != ``to_unit``),
-    each limited to the values the request cues for its side when the pair is directional."""
-    props = cast("dict[str, Any]", params["properties"])
-    a, b = cast("list[Any]", props[first].get("enum")), cast("list[Any]", props[second].get("enum"))
-    if not a or not b:
-        return None
-    if is_directional_pair(first, second) and (cued := directional_options(a, b, request)) is not None:
-        a, b = cued
-    if len(a) > MAX_PAIR_OPTIONS or len(b) > MAX_PAIR_OPTIONS:
-        return None
-    branches: list[dict[str, Any]] = []
-    for value in a:
-        others = [v for v in b if v != value]
-        if others:
-            branch_props = {**props, first: {**props[first], "enum": [value]}, second: {**props[second], "enum": others}}
-            branches.append({**params, "properties": branch_props})
-    return {"anyOf": branches} if branches else None
-
-
-MAX_PAIR_OPTIONS = 60
-
-
 def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict[str, Any]:
     """A copy of an OpenAI-format tool spec whose parameters only admit values from ``sources``."""
     out = copy.deepcopy(dict(spec))
@@ -511,7 +503,7 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
     original = copy.deepcopy(props)
     bound = _bound_numbers(props, sources)
     claimed = {abs(v) for values in bound.values() for v in values}
-    required_text = any(n in required and isinstance(s, dict) and parameter_kind(n, cast("dict[str, Any]", s)) == "text"
+    required_text = any(n in required and isinstance(s, dict) and _kind(n, cast("dict[str, Any]", s)) == "text"
                         for n, s in original.items())
     texts: list[str] = []
     zones: list[str] = []
@@ -519,7 +511,7 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
         schema = cast("dict[str, Any]", raw)
         if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
             items = cast("dict[str, Any]", schema["items"])
-            if parameter_kind(name, items) == "text" and "enum" not in items:
+            if _kind(name, items) == "text" and "enum" not in items:
                 options = listed_options(sources.request)
                 if options:  # the request lists the choices: pass them all
                     props[name] = {"type": "array", "enum": [options], **_described(schema)}
@@ -532,10 +524,10 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
             kept = [b for b in cast("list[dict[str, Any]]", options) if b.get("type") != "null"]
             if len(kept) == 1:  # Optional[X]: narrow X, keep null; leave it out when nothing fits
                 inner = {**kept[0], "description": schema.get("description", "")}
-                narrowed = _narrow(inner, parameter_kind(name, inner), sources, False, name)
+                narrowed = _narrow(inner, _kind(name, inner), sources, False, name)
                 if narrowed == {}:
                     del props[name]
-                elif narrowed is not None and parameter_kind(name, inner) == "timezone" and len(narrowed["enum"]) >= 2:
+                elif narrowed is not None and _kind(name, inner) == "timezone" and len(narrowed["enum"]) >= 2:
                     # "14:30 in London, what time in New York": a second named zone is the source, not null
                     props[name] = {k: v for k, v in narrowed.items() if k != "description"} | _described(schema)
                     required.add(name)
@@ -545,7 +537,7 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
                     narrowed.pop("description", None)
                     props[name] = {**schema, "anyOf": [narrowed, {"type": "null"}]}
             continue
-        kind = parameter_kind(name, schema)
+        kind = _kind(name, schema)
         if name in bound:  # "base 10": the number its name is written next to, given
             props[name] = {k: v for k, v in schema.items() if k not in ("minimum", "maximum")} | {"enum": bound[name]}
             required.add(name)
@@ -570,13 +562,19 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
                 texts.append(name)
             if kind == "timezone" and name in required:
                 zones.append(name)
+    given = [n for n in texts if _kind(n, original[n]) == "text"]
+    if len(given) == 1 and (quoted := quoted_spans(sources.request)):  # the one text is what the request quotes
+        kept = [v for v in props[given[0]].get("enum", []) if v in quoted or v in sources.result_leaves]
+        props[given[0]] = {**props[given[0]], "enum": kept} if kept else props[given[0]]
+    for n in [n for n in texts if value_kind(n, original[n]) == "question" and "enum" in props[n]]:
+        props[n]["enum"] = list(dict.fromkeys([*questions_in(sources.request), *props[n]["enum"]]))
     texts += zones  # two named zones must differ (the model picks which is which)
     def kind_of(n: str) -> str:
-        return "timezone" if n in zones else parameter_kind(n, props[n])
+        return "timezone" if n in zones else _kind(n, props[n])
 
     spans = [n for n, s in props.items() if isinstance(s, dict) and cast("dict[str, Any]", s).pop(_SPANS, None)]
     pairs = [(a, b) for i, a in enumerate(texts) for b in texts[i + 1 :] if kind_of(a) == kind_of(b)]
-    if pairs and (pair := _distinct_pair(params, *pairs[0], sources.request)) is not None:
+    if pairs and (pair := distinct_pair(params, *pairs[0], sources.request)) is not None:
         fn["parameters"] = pair
     elif len(optional_numbers) >= 2:
         fn["parameters"] = _one_of_numbers(params, optional_numbers, sources.request)

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from agentfn._values import pasted_table
 from agentfn.router.steps import (
     asks_for_action,
     expression_steps,
@@ -91,9 +92,8 @@ def segment(query: str, min_tokens: int = 2, max_steps: int = 8, *, actions: boo
     operation ("divide the result by cos of 1.5 radians") is a step before
     the one around it.
     """
-    lines = [ln for ln in query.splitlines() if ln.strip()]
-    if len(lines) >= 3 and all(_ROW.search(ln) for ln in lines[1:]):
-        query = lines[0]  # a pasted table: its rows are data, not steps ("average age in this CSV?\nname,age\n...")
+    if pasted_table(query) is not None:  # its rows are data, not steps ("average age in this CSV?\nname,age\n...")
+        query = next(ln for ln in query.splitlines() if ln.strip())
     sentences = _sentences(query)
     asking = [asks_for_action(s) for s in sentences] if actions and len(sentences) > 1 else []
     out: list[Segment] = []
@@ -154,7 +154,6 @@ def _size(text: str, actions: bool) -> int:
 
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)?")
 _WORD = re.compile(r"[A-Za-z]{2,}")
-_ROW = re.compile(r"[,;\t|]")
 _REFERS = re.compile(r"\b(?:it|that|this|them|result|answer|sum|product)\b", re.IGNORECASE)
 _THEN = re.compile(r"\b(?:then|after that|afterwards|and afterwards)\b", re.IGNORECASE)
 

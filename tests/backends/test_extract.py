@@ -151,12 +151,12 @@ def test_a_named_file_is_the_only_path() -> None:
     assert "." in _props("list_files", "Show me what is in the top folder")["path"]["enum"]  # no file named: words and "."
 
 
-def test_two_named_zones_give_both_sides_distinct() -> None:
+def test_two_named_zones_give_the_cued_sides() -> None:
     spec = Toolset.builtin()["convert_timezone"].openai_schema()
     request = "When it's 2024-08-15 14:30 in London, what time is it in New York?"
     params = extractive_spec(spec, ExtractionSources(request, "2026-01-05"))["function"]["parameters"]
     pairs = {(b["properties"]["from_timezone"]["enum"][0], b["properties"]["to_timezone"]["enum"][0]) for b in params["anyOf"]}
-    assert pairs == {("Europe/London", "America/New_York"), ("America/New_York", "Europe/London")}
+    assert pairs == {("Europe/London", "America/New_York")}  # the time is read in London (the zone next to it)
     assert all("from_timezone" in b["required"] for b in params["anyOf"])  # not left to its UTC default
 
 
@@ -353,3 +353,38 @@ def test_exclusive_spans_drop_the_verb_and_give_at_most_one_of_the_span_paramete
             if n in branch["properties"]:
                 assert branch["properties"][n]["enum"] == ["kitchen"]  # "remove" is the command's verb
                 assert "x-free-spans" not in branch["properties"][n]
+
+
+def test_quoted_text_is_copied_whole_never_cut() -> None:
+    from agentfn._values import quote_safe
+
+    request = "Put 'pick up the kids' into a file called plan.txt"
+    content = _props("write_file", request)["content"]["enum"]
+    assert content[0] == "pick up the kids"
+    assert not any(v in content for v in ("pick", "pick up", "kids", "kids' into a file"))  # no part of the quote
+    assert not any("plan.txt" in v for v in content)  # nor words around the file name
+    assert not quote_safe("plan", request) and quote_safe("a file called", request)
+    assert quote_safe("pick up the kids", request) and not quote_safe("the kids' into", request)
+    # a word that is also written outside the quote may still be given on its own
+    assert quote_safe("notes", "Add 'buy notes' to my notes")
+
+
+def test_optional_text_spans_keep_quotes_whole() -> None:
+    props = _props("translate", "Translate 'see you at the station' into Spanish")
+    assert "see you at the station" in props["text"]["enum"]
+    assert not any(v in props["text"]["enum"] for v in ("see you", "station' into Spanish"))
+
+
+def test_the_one_text_parameter_takes_what_the_request_quotes() -> None:
+    content = _props("write_file", "Make notes.md and put '- feed the cat' in it")["content"]["enum"]
+    assert content == ["- feed the cat"]
+    assert _props("sentiment", "Mood of this: 'The hotel was lovely.'")["text"]["enum"] == ["The hotel was lovely."]
+    assert "the early bird" in _props("text_stats", "count the words: the early bird")["text"]["enum"]  # no quote
+
+
+def test_a_question_parameter_is_offered_the_question_the_request_asks() -> None:
+    from agentfn._values import questions_in
+
+    request = "Going by this, what does Ben collect? 'Ben collects old stamps and coins.'"
+    assert questions_in(request) == ["Going by this, what does Ben collect?"]
+    assert _props("answer", request)["question"]["enum"][0] == "Going by this, what does Ben collect?"
