@@ -562,12 +562,13 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
                 texts.append(name)
             if kind == "timezone" and name in required:
                 zones.append(name)
-    given = [n for n in texts if _kind(n, original[n]) == "text"]
+    given = [n for n in texts if _kind(n, original[n]) == "text" and value_kind(n, original[n]) != "question"]
     if len(given) == 1 and (quoted := quoted_spans(sources.request)):  # the one text is what the request quotes
         kept = [v for v in props[given[0]].get("enum", []) if v in quoted or v in sources.result_leaves]
         props[given[0]] = {**props[given[0]], "enum": kept} if kept else props[given[0]]
+    asked = list(dict.fromkeys(questions_in(sources.request)))
     for n in [n for n in texts if value_kind(n, original[n]) == "question" and "enum" in props[n]]:
-        props[n]["enum"] = list(dict.fromkeys([*questions_in(sources.request), *props[n]["enum"]]))
+        props[n]["enum"] = asked or props[n]["enum"]  # the question asked, never the passage it is about
     texts += zones  # two named zones must differ (the model picks which is which)
     def kind_of(n: str) -> str:
         return "timezone" if n in zones else _kind(n, props[n])

@@ -388,3 +388,12 @@ def test_a_question_parameter_is_offered_the_question_the_request_asks() -> None
     request = "Going by this, what does Ben collect? 'Ben collects old stamps and coins.'"
     assert questions_in(request) == ["Going by this, what does Ben collect?"]
     assert _props("answer", request)["question"]["enum"][0] == "Going by this, what does Ben collect?"
+
+
+def test_a_question_parameter_takes_only_the_question_not_the_passage() -> None:
+    # the passage is quoted before the question: it belongs to the context, never to the question
+    request = "Read this and answer: 'The ferry leaves Split at 9 and reaches Hvar by noon.' Where does the ferry go?"
+    props = _props("answer", request)
+    assert props["question"]["enum"] == ["Where does the ferry go?"]
+    assert "The ferry leaves Split at 9 and reaches Hvar by noon." in props["context"]["enum"]
+    assert props["context"]["enum"] == ["The ferry leaves Split at 9 and reaches Hvar by noon."]
