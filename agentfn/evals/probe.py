@@ -194,7 +194,7 @@ class _Client:
             raise ModelUnavailableError(f"cannot list models at {self.base_url}: {exc}") from exc
 
     def chat(self, body: dict[str, Any]) -> dict[str, Any]:
-        response = self.http.post(f"{self.base_url}/chat/completions", json={"model": self.model, **body})
+        response = self.http.post(f"{self.base_url}/chat/completions", json={"model": self.model, "temperature": 0, **body})
         if response.status_code >= 400:
             raise RuntimeError(f"HTTP {response.status_code}: {response.text[:300]}")
         return response.json()
@@ -204,7 +204,7 @@ class _Client:
         content: list[str] = []
         reasoning: list[str] = []
         calls: dict[int, dict[str, str]] = {}
-        payload = {"model": self.model, "stream": True, **body}
+        payload = {"model": self.model, "stream": True, "temperature": 0, **body}
         with self.http.stream("POST", f"{self.base_url}/chat/completions", json=payload) as response:
             if response.status_code >= 400:
                 raise RuntimeError(f"HTTP {response.status_code}: {response.read()[:300]!r}")
