@@ -455,7 +455,7 @@ def _load_failure(path: str, exc: Exception) -> str:
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     if os.path.isdir(path):
         where = f"the folder holds no loadable model ({first})"
-    elif path.startswith(("/", ".", "~")) or os.sep in path.strip("/").replace("/", "", 1):
+    elif path.startswith(("/", ".", "~")) or path.strip("/").count("/") > 1:  # a hub id has one slash: org/name
         where = "no such folder"
     else:
         where = f"not a local folder, and the Hugging Face hub could not provide it ({first})"
