@@ -185,3 +185,7 @@ class RouterConfig(BaseModel):
     ann_dtype: Literal["f32", "f16", "i8"] = "f16"
     """Storage of the index's own vector copy; candidates are re-scored from the
     exact float32 vectors, so this trades memory for candidate recall only."""
+    strip_quoted: bool = True
+    """Score a request (and each step) without the values it quotes ("email the text 'Hey, how is it
+    going?'", "the 'Networking event'"): quoted words are arguments, not a description of the tool
+    (:func:`~agentfn.router.text.without_quoted`). Foreign benchmark, unseen-source recall@5 0.618 -> 0.630."""

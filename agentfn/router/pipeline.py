@@ -71,7 +71,8 @@ def first_pass(
     (``server_boost``, :mod:`agentfn.router.servers`).
     """
     cfg = scorer.config
-    segs = segment(text, actions=cfg.step_parse == "actions")
+    # Steps are cut from the text the request is scored by: a quoted message's "and"s and sentences are no steps.
+    segs = segment(scorer.rank_text(text), actions=cfg.step_parse == "actions")
     steps = [s for s in segs if s.text != text] if len(segs) > 1 else []
     vectors: list[FloatArray | None] = [None] * (1 + len(steps))
     bare_vec: FloatArray | None = None

@@ -14,7 +14,9 @@ Per tool::
 vector, its head says what the tool is for. It costs one more product with the
 head matrix; ``dense`` (the plain cosine) stays what abstention reads.
 Earlier user turns (``context``) join the query vector and the BM25 query with
-``context_weight``. Exact scoring is one numpy dot product per tool; the ANN
+``context_weight``. Quoted values in a request or step (a message, a title) are left
+out of both its vector and its BM25 query (:attr:`RouterConfig.strip_quoted`,
+:func:`~agentfn.router.text.without_quoted`). Exact scoring is one numpy dot product per tool; the ANN
 path (:meth:`Scorer.pool_scores`) scores only a candidate pool, exactly.
 """
 
@@ -32,7 +34,7 @@ from agentfn.router.config import RouterConfig
 from agentfn.router.index import FloatArray, IntArray, ToolIndex
 from agentfn.router.mood import ToolKinds
 from agentfn.router.servers import ServerGroups
-from agentfn.router.text import tokenize
+from agentfn.router.text import tokenize, without_quoted
 
 __all__ = ["Scorer", "Signals"]
 
@@ -53,6 +55,11 @@ class Scorer:
         self.kinds = ToolKinds(index)
         """Which slots' tools change state, for :func:`agentfn.router.mood.mood_penalty`."""
         self._blend: tuple[tuple[int, float], BlendTable] | None = None
+
+    def rank_text(self, text: str) -> str:
+        """The text a request (or step) is scored by: without its quoted values when
+        :attr:`RouterConfig.strip_quoted` is on."""
+        return without_quoted(text) if self.config.strip_quoted else text
 
     def blend(self) -> BlendTable:
         """Per slot, ``1 / |tool vector + head_blend * head vector|`` and the tool-head cosine
@@ -144,6 +151,7 @@ class Scorer:
         encoder = self.index.encoder
         span_encode = getattr(encoder, "encode_packed", None)
         extra = list(extra)
+        text, steps = self.rank_text(text), [self.rank_text(s) for s in steps]
         mode = self.config.step_vectors
         if mode == "auto":
             mode = "spans" if len(text.split()) > self.config.span_min_words else "separate"
@@ -181,6 +189,7 @@ class Scorer:
 
     def query_vector(self, text: str, context: str = "") -> FloatArray:
         """The normalised query vector of ``text`` with ``context`` mixed in."""
+        text = self.rank_text(text)
         vecs = self.encode([text, context] if context else [text])
         raw: FloatArray = vecs[0] + np.float32(self.config.context_weight) * vecs[1] if context else vecs[0]
         return raw / np.float32(max(float(np.linalg.norm(raw)), 1e-12))
@@ -257,7 +266,7 @@ class Scorer:
         """BM25 scores of every slot with earlier turns mixed in, and their best possible value."""
         lexidx = self.index.lex
         n = self.index.n_slots
-        toks, ctx_toks = tokenize(text), tokenize(context)
+        toks, ctx_toks = tokenize(self.rank_text(text)), tokenize(context)
         cw = self.config.context_weight
         raw = lexidx.scores(toks)[:n]
         scale = lexidx.max_score(toks)

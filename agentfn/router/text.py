@@ -22,6 +22,7 @@ __all__ = [
     "query_from_messages",
     "split_name",
     "tokenize",
+    "without_quoted",
 ]
 
 
@@ -209,6 +210,30 @@ def dense_text(rec: ToolRecord, max_params: int = 0) -> str:
     if params:
         text += f" (parameters: {params})"
     return text
+
+
+_QUOTED = re.compile(
+    r"(?<![\w'])'[^'\n]{1,200}?'(?![\w'])"  # 'Networking event' (not the apostrophes of don't, Sarah's)
+    r'|"[^"\n]{1,200}?"'
+    r"|\u201c[^\u201d\n]{1,200}?\u201d|\u2018[^\u2019\n]{1,200}?\u2019(?!\w)"
+)
+
+
+def without_quoted(text: str, min_tokens: int = 2) -> str:
+    """``text`` without the quoted values it carries: a message, a title, a file name in quotes.
+
+    What is quoted is what a tool gets as an argument ("email the text 'Hey, how is it going?'",
+    "who is invited to the 'Networking event'"), not words that say which tool: left in, its words
+    pull the request towards tools about them (food for 'Dinner with Blue Sparrow'). The text is kept
+    as it is when nothing is quoted, or when fewer than ``min_tokens`` content words would be left
+    (the quote is the request itself).
+    """
+    if "'" not in text and '"' not in text and "\u201c" not in text and "\u2018" not in text:
+        return text
+    out = _QUOTED.sub(" ", text)
+    if out == text or len(tokenize(out)) < min_tokens:
+        return text
+    return re.sub(r"[ \t]{2,}", " ", out).strip()
 
 
 def _content_text(content: Any) -> str:
