@@ -188,4 +188,5 @@ class RouterConfig(BaseModel):
     strip_quoted: bool = True
     """Score a request (and each step) without the values it quotes ("email the text 'Hey, how is it
     going?'", "the 'Networking event'"): quoted words are arguments, not a description of the tool
-    (:func:`~agentfn.router.text.without_quoted`). Foreign benchmark, unseen-source recall@5 0.618 -> 0.630."""
+    (:func:`~agentfn.router.text.without_quoted`); the request is cut into steps from that text too.
+    Measured in benchmarks/results/router.md (foreign part)."""
