@@ -55,9 +55,11 @@ __all__ = ["fed_by", "inspectors", "lift_pulled", "plan_flow"]
 
 class _Chain:
     def __init__(
-        self, io_of: Callable[[str], ToolIO], values: RequestValues, relevance: dict[str, float], stats: FlowStats, min_flow: float
+        self, io_of: Callable[[str], ToolIO], values: RequestValues, relevance: dict[str, float], stats: FlowStats, min_flow: float,
+        more: Callable[[IOSlot], Sequence[str]] | None = None,
     ) -> None:
         self.io_of = io_of
+        self.more = more
         self.values = values
         self.relevance = relevance
         self.stats = stats
@@ -135,7 +137,7 @@ class _Chain:
                         self.edges.add((max(have)[1], consumer))
                         continue
                     best, best_name = 0.0, None
-                    for cand, rel in self.relevance.items():
+                    for cand, rel in self.candidates(slot):
                         if cand == consumer or cand in self.tools or not self.may_produce(cand):
                             continue
                         f = self.producer_flow(cand, consumer, slot)
@@ -155,6 +157,13 @@ class _Chain:
             frontier = nxt
             if not frontier:
                 return
+
+    def candidates(self, slot: IOSlot) -> list[tuple[str, float]]:
+        """The request's candidates with their relevance, then registry-wide producers of ``slot`` (relevance 0)."""
+        out = list(self.relevance.items())
+        if self.more is not None:
+            out += [(n, 0.0) for n in self.more(slot) if n not in self.relevance]
+        return out
 
     def reader(self, consumer: str, slot: IOSlot) -> str | None:
         """The most relevant reader of the page or file the request names (``get_webpage(url)``), for an
@@ -213,6 +222,7 @@ def plan_flow(
     top: Sequence[str] = (),
     min_flow: float = 0.5,
     max_depth: int = 3,
+    more: Callable[[IOSlot], Sequence[str]] | None = None,
 ) -> tuple[list[str], set[tuple[str, str]], list[str]]:
     """Grow ``chosen`` along data flow; return (tools, ``(producer, consumer)`` edges, tools pulled in).
 
@@ -223,8 +233,10 @@ def plan_flow(
         top: the request's best-ranked tools, where consumers are looked for.
         min_flow: least :func:`~agentfn.router.dataflow.flow_score` for a link.
         max_depth: producer levels behind a chosen tool.
+        more: registry-wide producers of an input (:class:`~agentfn.router.flowindex.ProducerIndex`),
+            offered after ``relevance``'s candidates with relevance 0.
     """
-    ch = _Chain(io_of, values, relevance, stats, min_flow)
+    ch = _Chain(io_of, values, relevance, stats, min_flow, more)
     ch.tools = list(dict.fromkeys(chosen))
     ch.producers(list(ch.tools), max_depth)
     for _ in range(max_depth):

@@ -43,6 +43,7 @@ __all__ = [
     "relation_flow",
     "slot_key",
     "tool_io",
+    "weak_words",
 ]
 
 _SYNONYMS = {
@@ -86,6 +87,11 @@ def _words(text: str) -> list[str]:
         w = bare if len(bare) >= 2 else w
         out.append(_SYNONYMS.get(w, w))
     return out
+
+
+def weak_words() -> frozenset[str]:
+    """Name words too common to link an output to an input by themselves (``id``, ``name``, ``code``...)."""
+    return _WEAK
 
 
 def name_words(name: str) -> list[str]:
