@@ -140,11 +140,15 @@ class _Chain:
                     for cand, rel in self.candidates(slot):
                         if cand == consumer or cand in self.tools or not self.may_produce(cand):
                             continue
+                        if cand not in self.relevance and not self.trusted_outsider(cand, consumer):
+                            continue
                         f = self.producer_flow(cand, consumer, slot)
                         if f < self.min_flow or self.circular(cand, consumer, slot):
                             continue
                         # A producer the request (or the chain) can feed beats one that needs yet another tool.
                         s = f * (0.5 + 0.5 * rel) * max(0.4, 1.0 - 0.25 * self.unfed(cand))
+                        if self.values.file_only and is_payload(slot) and not reads_source(self.io_of(cand)):
+                            s *= 0.5  # the request names a file: its text comes from a reader of files first
                         if s > best:
                             best, best_name = s, cand
                     if best_name is None and self.values.file_only:
@@ -164,6 +168,12 @@ class _Chain:
         if self.more is not None:
             out += [(n, 0.0) for n in self.more(slot) if n not in self.relevance]
         return out
+
+    def trusted_outsider(self, cand: str, consumer: str) -> bool:
+        """Whether a producer the request does not rank may join: the consumer's own service, or one the
+        request feeds by itself (no open input), so it starts no chain of its own."""
+        cio, pio = self.io_of(consumer), self.io_of(cand)
+        return service_affinity(pio, cio, self.values.squashed) >= 1.0 or not self.open_inputs(cand)
 
     def reader(self, consumer: str, slot: IOSlot) -> str | None:
         """The most relevant reader of the page or file the request names (``get_webpage(url)``), for an
