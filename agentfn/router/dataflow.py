@@ -435,6 +435,10 @@ class RequestValues:
         free = list(self.labels[kind])
         out: list[IOSlot] = []
         for slot in slots:
+            thing = slot.words - _WEAK
+            if thing and thing <= self.described and not any(lab in thing for lab in free):
+                out.append(slot)  # "the channel with the most members": described, so its id is looked up
+                continue
             fits = [i for i, lab in enumerate(free) if lab and lab in slot.words | slot.desc]
             fits = fits or [i for i, lab in enumerate(free) if not lab or lab in tool_words]
             if fits:
@@ -474,10 +478,16 @@ def relation_flow(src: ToolIO, dst: IOSlot, relations: frozenset[str]) -> float:
     if not relations or dst.kind != "text" or is_payload(dst):
         return 0.0
     want = dst.words | dst.desc
+    place = bool(want & _PLACE)
     for out in src.outputs:
-        if not out.inferred and out.words & relations and (out.words | out.desc) & want:
+        if not out.inferred and out.words & relations and ((out.words | out.desc) & want or (place and out.words & _PLACE)):
             return 0.8
     return 0.0
+
+
+_PLACE = frozenset(["address", "city", "place", "location", "town", "capital", "region", "venue", "destination",
+                    "landmark", "headquarters"])
+"""Words of a place: "the capital of Kenya" gives the ``address`` a geocoder takes."""
 
 
 def missing_inputs(io: ToolIO, values: RequestValues, learned: Callable[[IOSlot], float | None] | None = None) -> list[IOSlot]:
