@@ -20,7 +20,8 @@
   joins when the request uses an object word of its name that no chosen
   tool's name holds ("the weather where my IP is": ``get_my_ip`` ->
   ``ip_location`` -> ``weather``; "find hotels" -> the hotel search a
-  destination lookup feeds);
+  destination lookup feeds), or a word of its description when a chosen tool
+  outputs a field of the very name of its open input (``tracking_number``);
 * *ordering edges* between tools chosen for other reasons (two steps of the
   request) whose outputs clearly feed each other.
 
@@ -37,6 +38,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from agentfn.router.dataflow import (
+    ACTIONS,
     IOSlot,
     RequestValues,
     ToolIO,
@@ -48,7 +50,14 @@ from agentfn.router.dataflow import (
     slot_key,
 )
 from agentfn.router.flowstats import FlowStats
-from agentfn.router.producers import changes_state, id_evidence, needs_same_input, service_affinity
+from agentfn.router.producers import (
+    MAKES,
+    READS,
+    changes_state,
+    id_evidence,
+    needs_same_input,
+    service_affinity,
+)
 
 __all__ = ["fed_by", "inspectors", "lift_pulled", "plan_flow"]
 
@@ -148,7 +157,7 @@ class _Chain:
                         # A producer the request (or the chain) can feed beats one that needs yet another tool.
                         s = f * (0.5 + 0.5 * rel) * max(0.4, 1.0 - 0.25 * self.unfed(cand))
                         if self.values.file_only and is_payload(slot) and not reads_source(self.io_of(cand)):
-                            s *= 0.5  # the request names a file: its text comes from a reader of files first
+                            s *= 0.25  # the request names a file: its text comes from a reader of files first
                         if s > best:
                             best, best_name = s, cand
                     if best_name is None and self.values.file_only:
@@ -195,7 +204,9 @@ class _Chain:
         """
         covered = frozenset[str]().union(*(self.io_of(t).object_words for t in self.tools))
         for cand in top:
-            if cand in self.tools or not (self.values.words & self.io_of(cand).object_words) - covered:
+            if cand in self.tools:
+                continue
+            if not (self.values.words & self.io_of(cand).object_words) - covered and not self.handed_on(cand):
                 continue
             if not self.open_inputs(cand):
                 continue
@@ -208,6 +219,16 @@ class _Chain:
                 return cand  # linked to what was chosen: one chain
             self.tools, self.edges, self.pulled = before
         return None
+
+    def handed_on(self, cand: str) -> bool:
+        """Whether a chosen tool outputs a field of the very name of ``cand``'s open input (``tracking_number``
+        for ``shipment_track(tracking_number)``) and the request uses a word of ``cand``'s description that no
+        chosen tool's name or description holds ("the delivery status of their *parcel*")."""
+        said = frozenset[str]().union(*(self.io_of(t).text_words for t in self.tools))
+        if not (self.values.words & self.io_of(cand).text_words) - said - ACTIONS - READS - MAKES:
+            return False  # a verb ("add", "place") is no sign of a thing the request is about
+        keys = {slot_key(s.name) for s in self.open_inputs(cand)}
+        return any(slot_key(o.name) in keys for t in self.tools for o in self.io_of(t).outputs if not o.inferred)
 
     def order_edges(self) -> None:
         for a in self.tools:

@@ -46,9 +46,9 @@ from agentfn.router.chain import lift_pulled
 from agentfn.router.combine import CoUsage
 from agentfn.router.config import RoutePlan, RouterConfig
 from agentfn.router.dataflow import RequestValues, ToolIO, fill_score, tool_io
-from agentfn.router.flowindex import ProducerIndex
 from agentfn.router.encoder import DEFAULT_ENCODER, Encoder, load_encoder, with_request_tokens
 from agentfn.router.fitness import fit_features
+from agentfn.router.flowindex import ProducerIndex
 from agentfn.router.flowstats import FlowLink, FlowStats
 from agentfn.router.index import FloatArray, ToolIndex
 from agentfn.router.neardup import near_duplicate_head
