@@ -332,7 +332,9 @@ _PAYLOAD = frozenset(["text", "content", "contents", "document", "body", "passag
 # named X" / "called X" names it, and "the 'general' channel" puts the name first).
 _DESCRIBED = re.compile(
     r"\b(?:an?|each|every|all|any|which)\s+([a-z]+)\b(?!\s+(?:named|called)\b)"
-    r"|\bthe\s+([a-z]+)\s+(?:that|which|where|who|whose|with|starting|ending|containing|having)\b",
+    r"|\bthe\s+([a-z]+)\s+(?:that|which|where|who|whose|with|starting|ending|containing|having)\b"
+    r"|\b(?:the|my|our|your)\s+(?:(?:very|most)\s+)?(?:latest|newest|last|recent|oldest|first|previous|current|unread)"
+    r"\s+(?:unread\s+)?([a-z]+)\b",
     re.I,
 )
 # "the capital of Peru", "the CEO of Acme": a value named by its relation to a named thing (capitalised or
@@ -404,7 +406,7 @@ class RequestValues:
         labels = {"id": ids + [""] * quoted, "code": codes + ids + [""] * quoted}
         # Named files and no text of their own: a tool that works on text needs the file read first.
         file_only = bool(_FILE_NAME.search(text) or _URL.search(_EMAIL.sub(" ", text))) and not quoted and not _PASTED.search(text)
-        described = frozenset(w for m in _DESCRIBED.finditer(text) for w in _words(m.group(1) or m.group(2)))
+        described = frozenset(w for m in _DESCRIBED.finditer(text) for w in _words(m.group(1) or m.group(2) or m.group(3)))
         relations = frozenset(w for m in _RELATION.finditer(text) for w in _words(m.group(1) or m.group(2))
                               if w not in _NOT_RELATIONS)
         return cls(counts, frozenset(_words(text)), labels, file_only, re.sub(r"[^a-z0-9]", "", text.lower()), described,

@@ -144,6 +144,11 @@ def test_a_described_thing_is_looked_up_though_a_quote_is_given() -> None:
     assert missing_inputs(IO["room_say"], given) == []
 
 
+@pytest.mark.parametrize("text", ["Say hi in my most recent room", "Say hi in the newest room"])
+def test_a_thing_pointed_at_by_its_place_in_time_is_looked_up(text: str) -> None:
+    assert [s.name for s in missing_inputs(IO["room_say"], RequestValues.of(text))] == ["room_id"]
+
+
 def test_a_place_named_by_relation_feeds_an_address() -> None:
     values = RequestValues.of("Where on the map is the capital of Chile?")
     assert relation_flow(IO["country_card"], slot("place_to_point", "address"), values.relations) >= 0.5
