@@ -156,8 +156,10 @@ class _Chain:
                             continue
                         # A producer the request (or the chain) can feed beats one that needs yet another tool.
                         s = f * (0.5 + 0.5 * rel) * max(0.4, 1.0 - 0.25 * self.unfed(cand))
-                        if self.values.file_only and is_payload(slot) and not reads_source(self.io_of(cand)):
-                            s *= 0.25  # the request names a file: its text comes from a reader of files first
+                        cio = self.io_of(cand)
+                        if self.values.file_only and is_payload(slot) and not reads_source(cio) and not any(
+                                is_payload(i) for i in cio.inputs if i.required):
+                            s *= 0.25  # the request names a file: its text comes from a reader of files (or a tool working on it)
                         if s > best:
                             best, best_name = s, cand
                     if best_name is None and self.values.file_only:

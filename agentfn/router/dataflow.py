@@ -287,7 +287,7 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
         if is_payload(dst) and out.type in ("string", "any") and out.name in ("result", "") and reads_source(src):
             best = max(best, 0.7)  # a reader of a page or file hands over its text
         if is_payload(dst) and out.kind == "text" and out.words <= _MATERIAL and not out.inferred:
-            best = max(best, 0.8 if reads_source(src) else 0.6)  # a file's ``content``, a summary: material to work on
+            best = max(best, 0.8 if reads_source(src) else 0.7)  # a file's ``content``, a summary: material to work on
         hit = need & have
         if not hit or (hit <= _WEAK and not (need - _WEAK) <= (have | src.object_words)):
             continue  # "id" alone matches only when the input's other words name this tool's object

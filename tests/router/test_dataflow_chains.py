@@ -35,6 +35,7 @@ def router(encoder: Encoder) -> Router:
         "What's the temperature in the capital of Kenya right now?",
         "Download the attachments of my newest email",
         "Mark the Initech deal as won",
+        "Make a new document containing a summary of meeting-notes.txt",  # read, summarize, then create: 4 steps
     ],
 )
 def test_producers_are_pulled_in_before_the_tools_they_feed(router: Router, text: str) -> None:
