@@ -15,7 +15,12 @@
   of it (``get_webpage(url)``, ``read_file(path)``) is the producer; a free-text
   input the request fills only by relation ("the capital of Peru") is open when
   a candidate's output has that name (:func:`~agentfn.router.dataflow.relation_flow`),
-  and a chosen tool that needs the same value open itself is no producer of it;
+  and a chosen tool that needs the same value open itself is no producer of it.
+  Beyond the request's candidates, producers come from the whole registry
+  (``more``: :class:`~agentfn.router.flowindex.ProducerIndex`, relevance 0): such
+  an outsider joins only from the consumer's own service, or when the request
+  gives all it needs. When the request names a file, its text comes from a
+  reader of files, or from a tool that works on text (a summary) fed by one;
 * *consumers*: a top-ranked candidate whose open input a chosen tool produces
   joins when the request uses an object word of its name that no chosen
   tool's name holds ("the weather where my IP is": ``get_my_ip`` ->

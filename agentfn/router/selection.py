@@ -12,7 +12,8 @@
    at least ``co_usage_min``), if the request ranks them.
 3. *Data flow* (:mod:`agentfn.router.dataflow`): a chosen tool whose required
    input the request does not give, but another tool produces, pulls that
-   producer in (recursively), before it.
+   producer in (recursively), before it; the producer may come from the
+   whole registry (``producers_of``), not only the request's candidates.
 
 :func:`order_chain` then orders the chosen tools: producers before their
 consumers, then the order traces show, then the request's own order.
