@@ -374,6 +374,9 @@ class RequestValues:
     relations: frozenset[str] = frozenset()
     """Values the request names by their relation to something it names ("the *capital* of Peru",
     "Japan's *currency*"): a tool's output of that name gives the value (:func:`relation_flow`)."""
+    digit_ids: tuple[str, ...] = ()
+    """Labels of the numbers that may identify a thing ("order 90412" -> order): a tool whose id input takes
+    one has that number no more for an amount (:func:`missing_inputs`)."""
 
     @classmethod
     def of(cls, text: str) -> RequestValues:
@@ -389,9 +392,9 @@ class RequestValues:
         short = [(m, lab) for m in _SHORT_NUMBER.finditer(text) if (lab := _label(text, m.start())) and lab not in _AMOUNT_VERBS
                  and not any(a <= m.start() < b for a, b in dates)]
         ids += [lab for _, lab in short]
-        # A number that identifies a thing ("order 90412") is no amount as well.
-        numbers -= len(short) + sum(1 for m in _IDLIKE.finditer(text) if m.group().isdigit() and _label(text, m.start())
-                                    not in ("", *_AMOUNT_VERBS))
+        # Labels of the numbers that may identify a thing ("order 90412"): one an id input takes is no amount too.
+        digit_ids = tuple(lab for _, lab in short) + tuple(
+            lab for m in _IDLIKE.finditer(text) if m.group().isdigit() and (lab := _label(text, m.start())) not in ("", *_AMOUNT_VERBS))
         codes = [_label(text, m.start()) for m in _CODELIKE.finditer(text) if m.group() not in _NOT_CODES]
         counts = {
             "coord": len(_DECIMAL.findall(text)),
@@ -410,7 +413,7 @@ class RequestValues:
         relations = frozenset(w for m in _RELATION.finditer(text) for w in _words(m.group(1) or m.group(2))
                               if w not in _NOT_RELATIONS)
         return cls(counts, frozenset(_words(text)), labels, file_only, re.sub(r"[^a-z0-9]", "", text.lower()), described,
-                   relations)
+                   relations, digit_ids)
 
     def available(self, kind: str) -> int:
         if kind in ("text", "option"):
@@ -419,7 +422,7 @@ class RequestValues:
             return len(self.labels[kind])
         return self.counts.get(kind, 0)
 
-    def open_among(self, kind: str, slots: Sequence[IOSlot], tool_words: frozenset[str] = frozenset()) -> list[IOSlot]:
+    def open_among(self, kind: str, slots: Sequence[IOSlot], tool_words: frozenset[str] = frozenset(), used: int = 0) -> list[IOSlot]:
         """The ``slots`` (all of ``kind``) that the request's values cannot fill, values used once each.
 
         A labelled value fills a slot whose words include its label, or any slot
@@ -430,7 +433,7 @@ class RequestValues:
             return [slot for slot in slots if (self.file_only and slot.words & _PAYLOAD)
                     or (len(slot.words) == 1 and slot.words <= self.described and not slot.words & _PAYLOAD)]
         if kind not in self.labels:
-            have = self.available(kind)
+            have = self.available(kind) - (used if kind == "number" else 0)
             if kind == "coord" and have == 0 and self.words & {"latitude", "longitude", "coordinates"}:
                 have = self.counts.get("number", 0)  # "coordinates 48 and 2": numbers named as coordinates
             return list(slots[have:])
@@ -510,8 +513,11 @@ def missing_inputs(io: ToolIO, values: RequestValues, learned: Callable[[IOSlot]
                 out.append(slot)
             continue
         need.setdefault(slot.kind, []).append(slot)
+    # A number an id input of this tool takes by its label ("refund order 90412": order_id) is no amount.
+    ids = [s for k in ("id", "code") for s in need.get(k, [])]
+    used = min(len(values.digit_ids), sum(1 for s in ids if any(lab in s.words | s.desc for lab in values.digit_ids)))
     for kind, slots in need.items():
-        out += values.open_among(kind, slots, io.text_words | io.object_words)
+        out += values.open_among(kind, slots, io.text_words | io.object_words, used)
     return out
 
 

@@ -126,8 +126,8 @@ def test_a_tool_working_on_the_files_text_may_stand_between_reader_and_consumer(
 @pytest.mark.parametrize(
     ("text", "numbers", "ids"),
     [
-        ("Refund purchase 90412 in full", 0, ["purchase"]),  # the number names the purchase: no amount
-        ("Refund 25 for purchase 90412", 1, ["purchase"]),
+        ("Refund purchase 90412 in full", 1, ["purchase"]),
+        ("Refund 25 for purchase 90412", 2, ["purchase"]),
         ("Convert 250 dollars to yen", 1, []),  # after a verb of amounts: an amount, not an id
         ("Meet on August 12 at the office", 0, []),  # a date holds its day
     ],
@@ -140,7 +140,8 @@ def test_request_values_tell_amounts_ids_and_dates_apart(text: str, numbers: int
 
 def test_a_number_naming_a_thing_leaves_the_amount_to_a_lookup() -> None:
     values = RequestValues.of("Refund purchase 90412 in full")
-    assert [s.name for s in missing_inputs(IO["purchase_refund"], values)] == ["amount"]
+    assert [s.name for s in missing_inputs(IO["purchase_refund"], values)] == ["amount"]  # the number names the purchase
+    assert missing_inputs(IO["purchase_refund"], RequestValues.of("Refund 25 for purchase 90412")) == []
     _tools, edges, _ = plan_flow(["purchase_refund"], io_of, values, {"purchase_refund": 1.0, "purchase_fetch": 0.6}, FlowStats())
     assert ("purchase_fetch", "purchase_refund") in edges
 
