@@ -15,12 +15,18 @@
   of it (``get_webpage(url)``, ``read_file(path)``) is the producer; a free-text
   input the request fills only by relation ("the capital of Peru") is open when
   a candidate's output has that name (:func:`~agentfn.router.dataflow.relation_flow`),
-  and a chosen tool that needs the same value open itself is no producer of it;
+  and a chosen tool that needs the same value open itself is no producer of it.
+  Beyond the request's candidates, producers come from the whole registry
+  (``more``: :class:`~agentfn.router.flowindex.ProducerIndex`, relevance 0): such
+  an outsider joins only from the consumer's own service, or when the request
+  gives all it needs. When the request names a file, its text comes from a
+  reader of files, or from a tool that works on text (a summary) fed by one;
 * *consumers*: a top-ranked candidate whose open input a chosen tool produces
   joins when the request uses an object word of its name that no chosen
   tool's name holds ("the weather where my IP is": ``get_my_ip`` ->
   ``ip_location`` -> ``weather``; "find hotels" -> the hotel search a
-  destination lookup feeds);
+  destination lookup feeds), or a word of its description when a chosen tool
+  outputs a field of the very name of its open input (``tracking_number``);
 * *ordering edges* between tools chosen for other reasons (two steps of the
   request) whose outputs clearly feed each other.
 
@@ -37,6 +43,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from agentfn.router.dataflow import (
+    ACTIONS,
     IOSlot,
     RequestValues,
     ToolIO,
@@ -48,16 +55,25 @@ from agentfn.router.dataflow import (
     slot_key,
 )
 from agentfn.router.flowstats import FlowStats
-from agentfn.router.producers import changes_state, id_evidence, needs_same_input, service_affinity
+from agentfn.router.producers import (
+    MAKES,
+    READS,
+    changes_state,
+    id_evidence,
+    needs_same_input,
+    service_affinity,
+)
 
 __all__ = ["fed_by", "inspectors", "lift_pulled", "plan_flow"]
 
 
 class _Chain:
     def __init__(
-        self, io_of: Callable[[str], ToolIO], values: RequestValues, relevance: dict[str, float], stats: FlowStats, min_flow: float
+        self, io_of: Callable[[str], ToolIO], values: RequestValues, relevance: dict[str, float], stats: FlowStats, min_flow: float,
+        more: Callable[[IOSlot], Sequence[str]] | None = None,
     ) -> None:
         self.io_of = io_of
+        self.more = more
         self.values = values
         self.relevance = relevance
         self.stats = stats
@@ -135,14 +151,20 @@ class _Chain:
                         self.edges.add((max(have)[1], consumer))
                         continue
                     best, best_name = 0.0, None
-                    for cand, rel in self.relevance.items():
+                    for cand, rel in self.candidates(slot):
                         if cand == consumer or cand in self.tools or not self.may_produce(cand):
+                            continue
+                        if cand not in self.relevance and not self.trusted_outsider(cand, consumer):
                             continue
                         f = self.producer_flow(cand, consumer, slot)
                         if f < self.min_flow or self.circular(cand, consumer, slot):
                             continue
                         # A producer the request (or the chain) can feed beats one that needs yet another tool.
                         s = f * (0.5 + 0.5 * rel) * max(0.4, 1.0 - 0.25 * self.unfed(cand))
+                        cio = self.io_of(cand)
+                        if self.values.file_only and is_payload(slot) and not reads_source(cio) and not any(
+                                is_payload(i) for i in cio.inputs if i.required):
+                            s *= 0.25  # the request names a file: its text comes from a reader of files (or a tool working on it)
                         if s > best:
                             best, best_name = s, cand
                     if best_name is None and self.values.file_only:
@@ -155,6 +177,19 @@ class _Chain:
             frontier = nxt
             if not frontier:
                 return
+
+    def candidates(self, slot: IOSlot) -> list[tuple[str, float]]:
+        """The request's candidates with their relevance, then registry-wide producers of ``slot`` (relevance 0)."""
+        out = list(self.relevance.items())
+        if self.more is not None:
+            out += [(n, 0.0) for n in self.more(slot) if n not in self.relevance]
+        return out
+
+    def trusted_outsider(self, cand: str, consumer: str) -> bool:
+        """Whether a producer the request does not rank may join: the consumer's own service, or one the
+        request feeds by itself (no open input), so it starts no chain of its own."""
+        cio, pio = self.io_of(consumer), self.io_of(cand)
+        return service_affinity(pio, cio, self.values.squashed) >= 1.0 or not self.open_inputs(cand)
 
     def reader(self, consumer: str, slot: IOSlot) -> str | None:
         """The most relevant reader of the page or file the request names (``get_webpage(url)``), for an
@@ -176,7 +211,9 @@ class _Chain:
         """
         covered = frozenset[str]().union(*(self.io_of(t).object_words for t in self.tools))
         for cand in top:
-            if cand in self.tools or not (self.values.words & self.io_of(cand).object_words) - covered:
+            if cand in self.tools:
+                continue
+            if not (self.values.words & self.io_of(cand).object_words) - covered and not self.handed_on(cand):
                 continue
             if not self.open_inputs(cand):
                 continue
@@ -189,6 +226,16 @@ class _Chain:
                 return cand  # linked to what was chosen: one chain
             self.tools, self.edges, self.pulled = before
         return None
+
+    def handed_on(self, cand: str) -> bool:
+        """Whether a chosen tool outputs a field of the very name of ``cand``'s open input (``tracking_number``
+        for ``shipment_track(tracking_number)``) and the request uses a word of ``cand``'s description that no
+        chosen tool's name or description holds ("the delivery status of their *parcel*")."""
+        said = frozenset[str]().union(*(self.io_of(t).text_words for t in self.tools))
+        if not (self.values.words & self.io_of(cand).text_words) - said - ACTIONS - READS - MAKES:
+            return False  # a verb ("add", "place") is no sign of a thing the request is about
+        keys = {slot_key(s.name) for s in self.open_inputs(cand)}
+        return any(slot_key(o.name) in keys for t in self.tools for o in self.io_of(t).outputs if not o.inferred)
 
     def order_edges(self) -> None:
         for a in self.tools:
@@ -213,6 +260,7 @@ def plan_flow(
     top: Sequence[str] = (),
     min_flow: float = 0.5,
     max_depth: int = 3,
+    more: Callable[[IOSlot], Sequence[str]] | None = None,
 ) -> tuple[list[str], set[tuple[str, str]], list[str]]:
     """Grow ``chosen`` along data flow; return (tools, ``(producer, consumer)`` edges, tools pulled in).
 
@@ -223,8 +271,10 @@ def plan_flow(
         top: the request's best-ranked tools, where consumers are looked for.
         min_flow: least :func:`~agentfn.router.dataflow.flow_score` for a link.
         max_depth: producer levels behind a chosen tool.
+        more: registry-wide producers of an input (:class:`~agentfn.router.flowindex.ProducerIndex`),
+            offered after ``relevance``'s candidates with relevance 0.
     """
-    ch = _Chain(io_of, values, relevance, stats, min_flow)
+    ch = _Chain(io_of, values, relevance, stats, min_flow, more)
     ch.tools = list(dict.fromkeys(chosen))
     ch.producers(list(ch.tools), max_depth)
     for _ in range(max_depth):

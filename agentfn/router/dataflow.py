@@ -43,6 +43,7 @@ __all__ = [
     "relation_flow",
     "slot_key",
     "tool_io",
+    "weak_words",
 ]
 
 _SYNONYMS = {
@@ -54,7 +55,7 @@ _SYNONYMS = {
     "desc": "description", "temp": "temperature", "doc": "document", "uid": "id", "uuid": "id", "guid": "id",
     "identifier": "id", "ident": "id", "ids": "id", "ticker": "symbol", "sym": "symbol", "mail": "email",
     "e": "email", "cur": "currency", "ccy": "currency", "dt": "date", "datetime": "date", "timestamp": "date",
-    "link": "url", "uri": "url", "href": "url", "website": "url", "tel": "phone", "mobile": "phone",
+    "total": "amount", "link": "url", "uri": "url", "href": "url", "website": "url", "tel": "phone", "mobile": "phone",
 }
 _GENERIC = frozenset(
     ["get", "fetch", "retrieve", "search", "find", "lookup", "look", "list", "query", "show", "read", "return", "give", "value", "data", "info", "information", "result", "output", "input", "param", "parameter", "detail", "object", "item", "record", "entry", "api", "response", "request", "by", "new", "current", "default", "specific", "given", "provided", "field", "v1", "v2", "v3", "all", "one"]
@@ -62,6 +63,8 @@ _GENERIC = frozenset(
 _SECRET = frozenset(["api", "secret", "access", "private", "public", "license", "encryption", "sort", "primary", "auth"])
 """Words that make a ``key`` a credential or a setting, not the identifier of a thing (``location_key``)."""
 _WEAK = frozenset(["id", "name", "code", "number", "key", "type", "title"])
+_REFERENCE = frozenset(["number", "reference", "locator", "pnr", "confirmation"])
+"""Name words of a string that identifies a record ("order number", ``booking_reference``)."""
 _CODE = frozenset(["code", "iata", "icao", "symbol", "sku", "isbn", "slug", "handle"])
 _VERBS = frozenset(
     ["get", "fetch", "retrieve", "search", "find", "lookup", "look", "list", "query", "show", "read", "convert", "calculate", "compute", "check", "create", "make", "resolve", "translate", "send", "post", "update", "delete", "set", "add", "remove", "generate", "geocode", "locate", "detect"]
@@ -86,6 +89,11 @@ def _words(text: str) -> list[str]:
         w = bare if len(bare) >= 2 else w
         out.append(_SYNONYMS.get(w, w))
     return out
+
+
+def weak_words() -> frozenset[str]:
+    """Name words too common to link an output to an input by themselves (``id``, ``name``, ``code``...)."""
+    return _WEAK
 
 
 def name_words(name: str) -> list[str]:
@@ -163,7 +171,7 @@ def _kind(words: frozenset[str], desc: frozenset[str], schema: dict[str, Any]) -
         return "phone"
     if fmt in ("date", "date-time", "time") or words & {"date", "time"}:
         return "date"
-    if "id" in words or (t == "string" and "number" in words) or ("key" in words and not words & _SECRET):
+    if "id" in words or (t in ("string", "any") and words & _REFERENCE) or ("key" in words and not words & _SECRET):
         return "id"  # an "order number" or "tracking number" is an identifier, not a quantity
     if words & _CODE or ("code" in desc and t == "string" and not words - _WEAK - {"airport", "country", "currency"}):
         return "code"
@@ -255,6 +263,9 @@ def reads_source(io: ToolIO) -> bool:
     """Whether a tool takes a web address or a file (its required input) and returns the whole of it."""
     return any(s.required and (s.kind == "url" or s.words & _SOURCE) for s in io.inputs)
 _SPECIFIC = frozenset({"coord", "email", "url", "ip", "phone"})
+_MATERIAL = frozenset(["text", "content", "contents", "body", "passage", "summary", "transcript", "translated", "translation",
+                       "markdown", "html"])
+"""Output words of material another tool can work on (a read file's ``content``, a ``summary``)."""
 
 
 def flow_score(src: ToolIO, dst: IOSlot) -> float:
@@ -275,6 +286,8 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
             best = max(best, 0.8 if out.inferred else 0.9)  # an email fills an email, whatever the names say
         if is_payload(dst) and out.type in ("string", "any") and out.name in ("result", "") and reads_source(src):
             best = max(best, 0.7)  # a reader of a page or file hands over its text
+        if is_payload(dst) and out.kind == "text" and out.words <= _MATERIAL and not out.inferred:
+            best = max(best, 0.8 if reads_source(src) else 0.7)  # a file's ``content``, a summary: material to work on
         hit = need & have
         if not hit or (hit <= _WEAK and not (need - _WEAK) <= (have | src.object_words)):
             continue  # "id" alone matches only when the input's other words name this tool's object
@@ -305,13 +318,13 @@ _QUOTED = re.compile(r"\"[^\"]+\"|(?<!\w)'[^'\n]+'(?!\w)|`[^`]+`")
 _IP = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b|\b(?:[0-9a-f]{1,4}:){4,7}[0-9a-f]{1,4}\b", re.I)
 _DATE = re.compile(
     r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b(?:today|tomorrow|tonight|yesterday|now|"
-    r"mon|tues|wednes|thurs|fri|satur|sun)(?:day)?\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\s+\d"
+    r"mon|tues|wednes|thurs|fri|satur|sun)(?:day)?\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\s+\d{1,4}(?:st|nd|rd|th)?\b"
     r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|\bnext\s+(?:week|month|year)\b"
     r"|\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\b\d{1,2}:\d{2}\b",
     re.I,
 )
 # A file the request names ("notes.txt", "reports/q1.csv"): what it holds is not in the request.
-_FILE_NAME = re.compile(r"(?<![\w@/.])(?:[\w-]+/)*[\w-]+\.(?:txt|md|csv|tsv|json|jsonl|log|ya?ml|xml|html?|py|ini|cfg|toml|rst)\b", re.I)
+_FILE_NAME = re.compile(r"(?<![\w@/.])(?:[\w-]+/)*[\w-]+\.(?:txt|md|csv|tsv|json|jsonl|log|ya?ml|xml|html?|py|ini|cfg|toml|rst|pdf|docx?|xlsx?|pptx?|odt|rtf|epub)\b", re.I)
 _PASTED = re.compile(r":\s*\S(?:.*\s){3,}", re.S)  # "... this text: <four or more words>"
 _PAYLOAD = frozenset(["text", "content", "contents", "document", "body", "passage"])
 """Words of an input that takes the material a tool works on (``text_stats(text)``), not a parameter of it."""
@@ -319,7 +332,9 @@ _PAYLOAD = frozenset(["text", "content", "contents", "document", "body", "passag
 # named X" / "called X" names it, and "the 'general' channel" puts the name first).
 _DESCRIBED = re.compile(
     r"\b(?:an?|each|every|all|any|which)\s+([a-z]+)\b(?!\s+(?:named|called)\b)"
-    r"|\bthe\s+([a-z]+)\s+(?:that|which|where|who|whose|with|starting|ending|containing|having)\b",
+    r"|\bthe\s+([a-z]+)\s+(?:that|which|where|who|whose|with|starting|ending|containing|having)\b"
+    r"|\b(?:the|my|our|your)\s+(?:(?:very|most)\s+)?(?:latest|newest|last|recent|oldest|first|previous|current|unread)"
+    r"\s+(?:unread\s+)?([a-z]+)\b",
     re.I,
 )
 # "the capital of Peru", "the CEO of Acme": a value named by its relation to a named thing (capitalised or
@@ -329,6 +344,9 @@ _NOT_RELATIONS = frozenset(["rest", "end", "top", "most", "best", "first", "last
                             "part", "kind", "type", "sort", "list", "number", "name", "one", "result", "same"])
 _NUMWORDS = frozenset(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty", "hundred", "thousand", "dozen"])
 _NOT_CODES = frozenset(["I", "A", "OK", "AM", "PM", "ID"])
+_AMOUNT_VERBS = frozenset(["convert", "calculate", "compute", "add", "send", "pay", "transfer", "buy", "sell", "book",
+                           "reserve", "withdraw", "deposit", "multiply", "divide", "subtract", "give", "charge", "refund"])
+"""Verbs whose number is an amount, not the identifier of a thing ("convert 250")."""
 
 
 @dataclass
@@ -356,6 +374,9 @@ class RequestValues:
     relations: frozenset[str] = frozenset()
     """Values the request names by their relation to something it names ("the *capital* of Peru",
     "Japan's *currency*"): a tool's output of that name gives the value (:func:`relation_flow`)."""
+    digit_ids: tuple[str, ...] = ()
+    """Labels of the numbers that may identify a thing ("order 90412" -> order): a tool whose id input takes
+    one has that number no more for an amount (:func:`missing_inputs`)."""
 
     @classmethod
     def of(cls, text: str) -> RequestValues:
@@ -363,9 +384,17 @@ class RequestValues:
         # A date or a time ("2025-05-05", "May 5", "7:30") holds no amounts of its own.
         numbers = len(_NUMBER.findall(_DATE.sub(" ", text))) + sum(1 for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMWORDS)
         # A date ("2025-03-10") or a time is a date, not an identifier.
-        ids = [_label(text, m.start()) for m in _IDLIKE.finditer(text) if not _DATE.fullmatch(m.group())]
+        ids = [lab for m in _IDLIKE.finditer(text) if not _DATE.fullmatch(m.group())
+               and not ((lab := _label(text, m.start())) in _AMOUNT_VERBS and m.group().isdigit())]
         # A short number right after a content word ("ticket 993", "order 42") is an identifier of that thing.
-        ids += [lab for m in _SHORT_NUMBER.finditer(text) if (lab := _label(text, m.start()))]
+        # Not inside a date ("August 12"), nor after a verb that takes an amount ("convert 250", "add 3").
+        dates = [m.span() for m in _DATE.finditer(text)]
+        short = [(m, lab) for m in _SHORT_NUMBER.finditer(text) if (lab := _label(text, m.start())) and lab not in _AMOUNT_VERBS
+                 and not any(a <= m.start() < b for a, b in dates)]
+        ids += [lab for _, lab in short]
+        # Labels of the numbers that may identify a thing ("order 90412"): one an id input takes is no amount too.
+        digit_ids = tuple(lab for _, lab in short) + tuple(
+            lab for m in _IDLIKE.finditer(text) if m.group().isdigit() and (lab := _label(text, m.start())) not in ("", *_AMOUNT_VERBS))
         codes = [_label(text, m.start()) for m in _CODELIKE.finditer(text) if m.group() not in _NOT_CODES]
         counts = {
             "coord": len(_DECIMAL.findall(text)),
@@ -380,11 +409,11 @@ class RequestValues:
         labels = {"id": ids + [""] * quoted, "code": codes + ids + [""] * quoted}
         # Named files and no text of their own: a tool that works on text needs the file read first.
         file_only = bool(_FILE_NAME.search(text) or _URL.search(_EMAIL.sub(" ", text))) and not quoted and not _PASTED.search(text)
-        described = frozenset(w for m in _DESCRIBED.finditer(text) for w in _words(m.group(1) or m.group(2)))
+        described = frozenset(w for m in _DESCRIBED.finditer(text) for w in _words(m.group(1) or m.group(2) or m.group(3)))
         relations = frozenset(w for m in _RELATION.finditer(text) for w in _words(m.group(1) or m.group(2))
                               if w not in _NOT_RELATIONS)
         return cls(counts, frozenset(_words(text)), labels, file_only, re.sub(r"[^a-z0-9]", "", text.lower()), described,
-                   relations)
+                   relations, digit_ids)
 
     def available(self, kind: str) -> int:
         if kind in ("text", "option"):
@@ -393,7 +422,7 @@ class RequestValues:
             return len(self.labels[kind])
         return self.counts.get(kind, 0)
 
-    def open_among(self, kind: str, slots: Sequence[IOSlot], tool_words: frozenset[str] = frozenset()) -> list[IOSlot]:
+    def open_among(self, kind: str, slots: Sequence[IOSlot], tool_words: frozenset[str] = frozenset(), used: int = 0) -> list[IOSlot]:
         """The ``slots`` (all of ``kind``) that the request's values cannot fill, values used once each.
 
         A labelled value fills a slot whose words include its label, or any slot
@@ -404,13 +433,17 @@ class RequestValues:
             return [slot for slot in slots if (self.file_only and slot.words & _PAYLOAD)
                     or (len(slot.words) == 1 and slot.words <= self.described and not slot.words & _PAYLOAD)]
         if kind not in self.labels:
-            have = self.available(kind)
+            have = self.available(kind) - (used if kind == "number" else 0)
             if kind == "coord" and have == 0 and self.words & {"latitude", "longitude", "coordinates"}:
                 have = self.counts.get("number", 0)  # "coordinates 48 and 2": numbers named as coordinates
             return list(slots[have:])
         free = list(self.labels[kind])
         out: list[IOSlot] = []
         for slot in slots:
+            thing = slot.words - _WEAK
+            if thing and thing <= self.described and not any(lab in thing for lab in free):
+                out.append(slot)  # "the channel with the most members": described, so its id is looked up
+                continue
             fits = [i for i, lab in enumerate(free) if lab and lab in slot.words | slot.desc]
             fits = fits or [i for i, lab in enumerate(free) if not lab or lab in tool_words]
             if fits:
@@ -450,10 +483,16 @@ def relation_flow(src: ToolIO, dst: IOSlot, relations: frozenset[str]) -> float:
     if not relations or dst.kind != "text" or is_payload(dst):
         return 0.0
     want = dst.words | dst.desc
+    place = bool(want & _PLACE)
     for out in src.outputs:
-        if not out.inferred and out.words & relations and (out.words | out.desc) & want:
+        if not out.inferred and out.words & relations and ((out.words | out.desc) & want or (place and out.words & _PLACE)):
             return 0.8
     return 0.0
+
+
+_PLACE = frozenset(["address", "city", "place", "location", "town", "capital", "region", "venue", "destination",
+                    "landmark", "headquarters"])
+"""Words of a place: "the capital of Kenya" gives the ``address`` a geocoder takes."""
 
 
 def missing_inputs(io: ToolIO, values: RequestValues, learned: Callable[[IOSlot], float | None] | None = None) -> list[IOSlot]:
@@ -474,8 +513,11 @@ def missing_inputs(io: ToolIO, values: RequestValues, learned: Callable[[IOSlot]
                 out.append(slot)
             continue
         need.setdefault(slot.kind, []).append(slot)
+    # A number an id input of this tool takes by its label ("refund order 90412": order_id) is no amount.
+    ids = [s for k in ("id", "code") for s in need.get(k, [])]
+    used = min(len(values.digit_ids), sum(1 for s in ids if any(lab in s.words | s.desc for lab in values.digit_ids)))
     for kind, slots in need.items():
-        out += values.open_among(kind, slots, io.text_words | io.object_words)
+        out += values.open_among(kind, slots, io.text_words | io.object_words, used)
     return out
 
 

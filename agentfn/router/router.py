@@ -48,6 +48,7 @@ from agentfn.router.config import RoutePlan, RouterConfig
 from agentfn.router.dataflow import RequestValues, ToolIO, fill_score, tool_io
 from agentfn.router.encoder import DEFAULT_ENCODER, Encoder, load_encoder, with_request_tokens
 from agentfn.router.fitness import fit_features
+from agentfn.router.flowindex import ProducerIndex
 from agentfn.router.flowstats import FlowLink, FlowStats
 from agentfn.router.index import FloatArray, ToolIndex
 from agentfn.router.neardup import near_duplicate_head
@@ -84,6 +85,7 @@ class Router:
         self.scorer = Scorer(self.index, self.config)
         self._calibrator = ProbeCalibrator(self.scorer)
         self._io: dict[str, ToolIO] = {}
+        self._producers = ProducerIndex()
         self.co_usage = CoUsage()
         self.flow = FlowStats()
         self.memory: TraceMemory | None = None
@@ -285,11 +287,13 @@ class Router:
     def add(self, tool: Any) -> None:
         """Index one more tool (only it is embedded)."""
         self.index.add_many([ToolRecord.of(tool)], ann_params=self._ann_params_if_used(1))
+        self._producers.reset()
 
     def remove(self, name: str) -> None:
         """Drop a tool by name. Raises KeyError if absent."""
         self.index.remove(name)
         self._io.pop(name, None)
+        self._producers.reset()
         self._vocabs.pop(name, None)
         self.co_usage.forget(name)
         self.flow.forget(name)
@@ -416,6 +420,7 @@ class Router:
             sel = select(
                 ranked, top_name, rk.step_tops, rk.floor, config=cfg, co_usage=self.co_usage, flow=self.flow,
                 io_of=self.io, records=self.index.records, values=values, relevance=_relevance(pool),
+                producers_of=lambda slot: self._producers.lookup(slot, self.index.records, self.io),
             )
             selected = sel.selected
             ranked = lift_pulled(ranked, [*sel.pulled, *sel.shown], selected)  # pulled producers join the top 5

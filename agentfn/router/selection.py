@@ -12,7 +12,8 @@
    at least ``co_usage_min``), if the request ranks them.
 3. *Data flow* (:mod:`agentfn.router.dataflow`): a chosen tool whose required
    input the request does not give, but another tool produces, pulls that
-   producer in (recursively), before it.
+   producer in (recursively), before it; the producer may come from the
+   whole registry (``producers_of``), not only the request's candidates.
 
 :func:`order_chain` then orders the chosen tools: producers before their
 consumers, then the order traces show, then the request's own order.
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from agentfn.router.chain import fed_by, inspectors, plan_flow
 from agentfn.router.combine import CoUsage
 from agentfn.router.config import RouterConfig
-from agentfn.router.dataflow import RequestValues, ToolIO
+from agentfn.router.dataflow import IOSlot, RequestValues, ToolIO
 from agentfn.router.flowstats import FlowStats
 from agentfn.router.mood import changes_state
 from agentfn.router.text import ToolRecord
@@ -76,6 +77,7 @@ def select(
     records: dict[str, ToolRecord],
     values: RequestValues,
     relevance: dict[str, float],
+    producers_of: Callable[[IOSlot], Sequence[str]] | None = None,
 ) -> Selection:
     """The combination for one request (``ranked`` non-empty, the request not abstained).
 
@@ -87,6 +89,8 @@ def select(
         io_of: a tool's inputs and outputs by name.
         values: what the request itself gives (numbers, ids, codes, ...).
         relevance: candidate tools (beyond ``ranked`` too) with their relevance in [0, 1].
+        producers_of: registry-wide producers of an open input, beyond ``relevance``
+            (:class:`~agentfn.router.flowindex.ProducerIndex`).
     """
     real = [st for st in step_tops if st.score >= floor]
     if config.mood_weight > 0:
@@ -113,7 +117,8 @@ def select(
             return chosen, set(), [], positions
         top = [n for n, _ in ranked[: config.flow_consumer_rank]]
         tools, edges, pulled = plan_flow(
-            chosen, io_of, values, relevance, flow, top=top, min_flow=config.flow_min, max_depth=config.flow_depth
+            chosen, io_of, values, relevance, flow, top=top, min_flow=config.flow_min, max_depth=config.flow_depth,
+            more=producers_of,
         )
         return tools, edges, pulled, positions
 
