@@ -86,6 +86,7 @@ from agentfn._values import (
     parameter_kind as value_kind,
 )
 from agentfn.backends._extract_pairs import distinct_pair
+from agentfn.backends._extract_units import with_modifier_numbers
 from agentfn.backends._extract_words import (
     active_rules,
     date_format,
@@ -461,7 +462,8 @@ def _bound_numbers(props: Mapping[str, Any], sources: ExtractionSources) -> dict
     names = [n for n, s in props.items() if isinstance(s, dict) and "enum" not in s
              and _kind(n, cast("dict[str, Any]", s)) == "number"]
     out: dict[str, list[int | float]] = {}
-    for name, raw in named_numbers(sources.request, names).items():
+    named = with_modifier_numbers(named_numbers(sources.request, names), sources.request, {n: props[n] for n in names})
+    for name, raw in named.items():
         integer = cast("dict[str, Any]", props[name]).get("type") == "integer"
         values = [v for v in sources.numbers(integer=integer) if any(abs(v) == abs(r) for r in raw)]
         if values:
