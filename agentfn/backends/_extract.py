@@ -86,6 +86,7 @@ from agentfn._values import (
     parameter_kind as value_kind,
 )
 from agentfn.backends._extract_pairs import distinct_pair
+from agentfn.backends._extract_places import place_branches
 from agentfn.backends._extract_units import with_modifier_numbers
 from agentfn.backends._extract_words import (
     active_rules,
@@ -582,5 +583,5 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
     elif len(optional_numbers) >= 2:
         fn["parameters"] = _one_of_numbers(params, optional_numbers, sources.request)
     elif len(spans) >= 2 and "exclusive_spans" in active_rules():
-        fn["parameters"] = exclusive_branches(params, spans)
+        fn["parameters"] = place_branches(params, spans, sources.request) or exclusive_branches(params, spans)
     return out
