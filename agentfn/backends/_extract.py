@@ -87,6 +87,7 @@ from agentfn._values import (
 )
 from agentfn.backends._extract_pairs import distinct_pair
 from agentfn.backends._extract_places import place_branches
+from agentfn.backends._extract_query import with_query_phrases
 from agentfn.backends._extract_units import with_modifier_numbers
 from agentfn.backends._extract_words import (
     active_rules,
@@ -565,6 +566,8 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
                 texts.append(name)
             if kind == "timezone" and name in required:
                 zones.append(name)
+    for n in texts:  # a search box takes the request's topic, not a fragment of its question
+        props[n] = with_query_phrases(n, original[n], props[n], sources.request, tool)
     given = [n for n in texts if _kind(n, original[n]) == "text" and value_kind(n, original[n]) != "question"]
     if len(given) == 1 and (quoted := quoted_spans(sources.request)):  # the one text is what the request quotes
         kept = [v for v in props[given[0]].get("enum", []) if v in quoted or v in sources.result_leaves]
