@@ -32,7 +32,7 @@ from agentfn.backends._extract_words import is_format_template, name_words
 
 __all__ = ["FRAME_WORDS", "is_search_query", "query_phrases", "with_query_phrases"]
 
-FRAME_WORDS = frozenset("""
+_FRAME_TEXT = """
 a an the this that these those some any all each every no other another such
 i me my mine we us our you your he him his she her it its they them their there here one
 is are was were be been being am do does did doing done have has had having will would shall should can could may might
@@ -44,7 +44,8 @@ not also just only very too please kindly
 get gets got give gives gave go goes going went come find found show tell know see look looking want wants wanted need
 needs make makes made take took put say said ask asked use using used based according containing contain contains
 received receive sent send help try
-""".split())
+"""
+FRAME_WORDS = frozenset(_FRAME_TEXT.split())
 """Words that are no part of a key phrase: function words, question words, verbs of a question's frame."""
 _QUERY_NAMES = frozenset({"q", "query", "queries", "keyword", "keywords", "search", "term", "terms", "searchterm"})
 _SEARCH_DESCRIPTION = re.compile(r"\b(?:search(?:es|ed)?\s+for|to search|search (?:query|term|string)|the query)\b", re.I)
