@@ -85,6 +85,7 @@ from agentfn._values import (
 from agentfn._values import (
     parameter_kind as value_kind,
 )
+from agentfn.backends._extract_cues import apply_request_cues
 from agentfn.backends._extract_pairs import distinct_pair
 from agentfn.backends._extract_places import place_branches
 from agentfn.backends._extract_query import with_query_phrases
@@ -566,6 +567,8 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
                 texts.append(name)
             if kind == "timezone" and name in required:
                 zones.append(name)
+    apply_request_cues(props, required, sources.request)  # "'Q3' as the subject"; cc/bcc not named: left out
+    texts = [n for n in texts if n in props]
     for n in texts:  # a search box takes the request's topic, not a fragment of its question
         props[n] = with_query_phrases(n, original[n], props[n], sources.request, tool)
     given = [n for n in texts if _kind(n, original[n]) == "text" and value_kind(n, original[n]) != "question"]
