@@ -39,7 +39,7 @@ def cued_quotes(names: list[str], request: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for quote in quoted_spans(request):
         q = re.escape(quote)
-        hits = []
+        hits: list[str] = []
         for name in names:
             pattern = _name_pattern(name)
             if pattern is None:
@@ -72,6 +72,6 @@ def apply_request_cues(props: dict[str, Any], required: set[str], request: str) 
             if kept:
                 props[name] = {**schema, "enum": kept}
     for name, raw in list(props.items()):
-        schema = cast("Mapping[str, Any]", raw) if isinstance(raw, Mapping) else {}
+        schema: Mapping[str, Any] = cast("Mapping[str, Any]", raw) if isinstance(raw, Mapping) else {}
         if name not in required and schema.get("type") == "array" and not _named(name, request):
             del props[name]
