@@ -27,6 +27,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
+from agentfn.backends._extract_units import singular
 from agentfn.backends._extract_words import exclusive_branches, name_words
 
 __all__ = ["PLACES", "place_branches", "place_spans"]
@@ -48,9 +49,6 @@ _PREFIX = r"\b(?:in|at|inside)\s+(?:the\s+|my\s+|our\s+)?"
 _CLAUSE_END = r"(?=\s*(?:$|[.,;:!?]|(?:and|to|for|please|now|with|on|at|from|when|while)\b))"
 
 
-def _singular(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
 
 def _words(span: str) -> list[str]:
     return [w.lower() for w in re.findall(r"[A-Za-z]+", span)]
@@ -63,7 +61,7 @@ def place_spans(spans: Sequence[str], request: str) -> list[str]:
         words = _words(span)
         if not words or set(words) & (_FUNCTION | _WHOLE):
             continue
-        last = _singular(words[-1])
+        last = singular(words[-1])
         after = re.search(_PREFIX + re.escape(span) + _CLAUSE_END, request, re.I)
         if last in PLACES or after:
             found.append(span)

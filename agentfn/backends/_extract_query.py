@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agentfn._values import quoted_spans
+from agentfn.backends._extract_units import singular
 from agentfn.backends._extract_words import is_format_template, name_words
 
 __all__ = ["FRAME_WORDS", "is_search_query", "query_phrases", "with_query_phrases"]
@@ -60,13 +61,10 @@ def is_search_query(name: str, schema: Mapping[str, Any]) -> bool:
     return bool(_SEARCH_DESCRIPTION.search(str(schema.get("description", ""))))
 
 
-def _singular(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
 
 def query_phrases(request: str, tool_name: str = "") -> list[str]:
     """The key phrases of ``request`` for a search with tool ``tool_name`` (see the module docstring)."""
-    own = {_singular(w) for w in name_words(tool_name.rsplit("__", 1)[-1])}
+    own = {singular(w) for w in name_words(tool_name.rsplit("__", 1)[-1])}
     templates = [q for q in quoted_spans(request) if is_format_template(q)]
     masked = request  # a quoted format pattern ('YYYY-MM-DD HH:MM') is no phrase: masked, same length
     for q in templates:
@@ -74,7 +72,7 @@ def query_phrases(request: str, tool_name: str = "") -> list[str]:
     runs: list[list[tuple[int, int]]] = [[]]
     for m in _TOKEN.finditer(masked):
         word = m.group().lower()
-        content = word[:1].isalpha() and word.split("'")[0] not in FRAME_WORDS and _singular(word) not in own
+        content = word[:1].isalpha() and word.split("'")[0] not in FRAME_WORDS and singular(word) not in own
         if content:
             runs[-1].append(m.span())
         elif runs[-1]:

@@ -27,7 +27,7 @@ from typing import Any, cast
 
 from agentfn.backends._extract_words import name_words
 
-__all__ = ["modifier_numbers", "with_modifier_numbers"]
+__all__ = ["modifier_numbers", "singular", "with_modifier_numbers"]
 
 _TOKEN = re.compile(r"-?\d+(?:\.\d+)?|[A-Za-z]+")
 _NOT_A_NOUN = frozenset({
@@ -37,12 +37,13 @@ _NOT_A_NOUN = frozenset({
 })
 
 
-def _singular(word: str) -> str:
+def singular(word: str) -> str:
+    """A word without its plural ``s`` (``seconds`` -> ``second``; not ``class``, nor words of three letters)."""
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _words(text: str) -> set[str]:
-    return {_singular(w.lower()) for w in re.findall(r"[A-Za-z]+", text)}
+    return {singular(w.lower()) for w in re.findall(r"[A-Za-z]+", text)}
 
 
 def modifier_numbers(request: str, props: Mapping[str, Any]) -> dict[str, list[float]]:
@@ -56,14 +57,14 @@ def modifier_numbers(request: str, props: Mapping[str, Any]) -> dict[str, list[f
         if not (number[:1].isdigit() or (number[:1] == "-" and len(number) > 1)) or not unit.isalpha():
             continue
         unit, noun = unit.lower(), noun.lower()
-        if _singular(unit) != unit or not noun.isalpha() or noun in _NOT_A_NOUN:
+        if singular(unit) != unit or not noun.isalpha() or noun in _NOT_A_NOUN:
             continue  # "40 seconds", "1 minute to the timer": an amount, not a property of a thing
         for name, raw in props.items():
             parts = name_words(name)
             if len(parts) < 2 or parts[-1] != unit:
                 continue
             description = str(cast("Mapping[str, Any]", raw).get("description", "")) if isinstance(raw, Mapping) else ""
-            if _singular(noun) in _words(description) | set(parts[:-1]):
+            if singular(noun) in _words(description) | set(parts[:-1]):
                 values = out.setdefault(name, [])
                 if float(number) not in values:
                     values.append(float(number))
