@@ -96,7 +96,8 @@ def bounded_schema(
     max_string_length: int | None = DEFAULT_MAX_STRING_LENGTH,
     max_items: int | None = DEFAULT_MAX_ITEMS,
 ) -> Any:
-    """A copy of ``schema`` in which every string has a ``maxLength`` and every array a ``maxItems``.
+    """A copy of ``schema`` in which every string has a ``maxLength`` and every array a ``maxItems``
+    (an array of choices, ``items`` with an ``enum``, at most as many items as choices: each once).
 
     Bounds the author already set are kept. Only adds constraints, so anything valid under
     the bounded schema is valid under the original.
@@ -121,7 +122,10 @@ def _bound(node: Any, max_len: int | None, max_items: int | None) -> None:
         schema["maxLength"] = max(max_len, minimum if isinstance(minimum, int) else 0)
     if max_items is not None and "array" in type_set and not any(k in schema for k in _ARRAY_BOUNDED_BY):
         minimum = schema.get("minItems", 0)
-        schema["maxItems"] = max(max_items, minimum if isinstance(minimum, int) else 0)
+        items: Any = schema.get("items")
+        choices: Any = cast("dict[str, Any]", items).get("enum") if isinstance(items, dict) else None
+        cap = min(max_items, len(cast("list[Any]", choices))) if isinstance(choices, list) and choices else max_items
+        schema["maxItems"] = max(cap, minimum if isinstance(minimum, int) else 0)  # a list of choices: each once
     for key, value in schema.items():
         if key in ("properties", "$defs", "definitions", "patternProperties"):
             if isinstance(value, dict):

@@ -85,7 +85,11 @@ from agentfn._values import (
 from agentfn._values import (
     parameter_kind as value_kind,
 )
+from agentfn.backends._extract_cues import apply_request_cues
 from agentfn.backends._extract_pairs import distinct_pair
+from agentfn.backends._extract_places import place_branches
+from agentfn.backends._extract_query import with_query_phrases
+from agentfn.backends._extract_units import with_modifier_numbers
 from agentfn.backends._extract_words import (
     active_rules,
     date_format,
@@ -461,7 +465,8 @@ def _bound_numbers(props: Mapping[str, Any], sources: ExtractionSources) -> dict
     names = [n for n, s in props.items() if isinstance(s, dict) and "enum" not in s
              and _kind(n, cast("dict[str, Any]", s)) == "number"]
     out: dict[str, list[int | float]] = {}
-    for name, raw in named_numbers(sources.request, names).items():
+    named = with_modifier_numbers(named_numbers(sources.request, names), sources.request, {n: props[n] for n in names})
+    for name, raw in named.items():
         integer = cast("dict[str, Any]", props[name]).get("type") == "integer"
         values = [v for v in sources.numbers(integer=integer) if any(abs(v) == abs(r) for r in raw)]
         if values:
@@ -562,6 +567,10 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
                 texts.append(name)
             if kind == "timezone" and name in required:
                 zones.append(name)
+    apply_request_cues(props, required, sources.request)  # "'Q3' as the subject"; cc/bcc not named: left out
+    texts = [n for n in texts if n in props]
+    for n in texts:  # a search box takes the request's topic, not a fragment of its question
+        props[n] = with_query_phrases(n, original[n], props[n], sources.request, tool)
     given = [n for n in texts if _kind(n, original[n]) == "text" and value_kind(n, original[n]) != "question"]
     if len(given) == 1 and (quoted := quoted_spans(sources.request)):  # the one text is what the request quotes
         kept = [v for v in props[given[0]].get("enum", []) if v in quoted or v in sources.result_leaves]
@@ -580,5 +589,5 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
     elif len(optional_numbers) >= 2:
         fn["parameters"] = _one_of_numbers(params, optional_numbers, sources.request)
     elif len(spans) >= 2 and "exclusive_spans" in active_rules():
-        fn["parameters"] = exclusive_branches(params, spans)
+        fn["parameters"] = place_branches(params, spans, sources.request) or exclusive_branches(params, spans)
     return out

@@ -34,6 +34,11 @@ and each loses ``penalty`` (:data:`MISFIT_PENALTY`) per misfit of its kind to th
   competitors that change state (:func:`~agentfn.router.mood.changes_state`) when a competitor that
   reads is among them.
 
+A misfit may cost a competitor its place to one up to ``margin + penalty`` behind: when any
+candidate within that window has a misfit, the whole window competes ("set a timer for 10 minutes":
+``start_timer`` a little further behind ``increase_timer`` and ``decrease_timer`` than the margin still
+passes both); when none has, only the near-ties within ``margin`` do.
+
 The competitors are re-ordered by ``score + bonus - misfits`` and take the cluster's own
 scores in their new order, so the ranking's values (and everything computed
 from them) stay as they were; only the order of near-ties changes. Tools
@@ -153,9 +158,13 @@ def near_duplicate_head(
     top = out[0][1]
     cluster: list[int] = []
     for i, (name, score) in enumerate(out[:depth]):  # best first: the near-ties are a prefix
-        if score < top - margin or name not in records:
+        if score < top - margin - penalty or name not in records:
             break
         cluster.append(i)
+    misfit = misfits([out[i][0] for i in cluster], text)
+    if not any(misfit):  # no misfit to pay for: only the near-ties within the margin compete
+        cluster = [i for i in cluster if out[i][1] >= top - margin]
+        misfit = misfit[: len(cluster)]
     if len(cluster) < 2:
         return out
     names = [out[i][0] for i in cluster]
@@ -165,9 +174,9 @@ def near_duplicate_head(
         shared &= t
     said = request_words(text) | frozenset(tokenize(text))
     scored: list[tuple[float, int, str]] = []
-    for i, name, misfit in zip(cluster, names, misfits(names, text), strict=True):
+    for i, name, count in zip(cluster, names, misfit, strict=True):
         fit = head_fit(records[name], text, io_of(name), shared, said)
-        bonus = w_fill * fit.fill + w_name * fit.named + w_words * fit.words - penalty * misfit
+        bonus = w_fill * fit.fill + w_name * fit.named + w_words * fit.words - penalty * count
         scored.append((out[i][1] + bonus, i, name))
     order = sorted(scored, key=lambda t: (-t[0], t[1]))
     values = [out[i][1] for i in cluster]

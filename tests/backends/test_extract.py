@@ -345,13 +345,15 @@ def test_a_quoted_format_is_not_a_span_of_free_text() -> None:
 
 def test_exclusive_spans_drop_the_verb_and_give_at_most_one_of_the_span_parameters() -> None:
     params = _narrowed(_TIMER, "remove 30 seconds from the kitchen timer")["parameters"]
+    assert params["properties"]["area"]["enum"] == ["kitchen"] and "name" not in params["properties"]  # a place
+    params = _narrowed(_TIMER, "remove 30 seconds from the pasta timer")["parameters"]
     branches = params["anyOf"]
     given = [[n for n in ("name", "area") if n in b["properties"]] for b in branches]
     assert sorted(given) == [[], ["area"], ["name"]]  # one of them, or neither
     for branch in branches:
         for n in ("name", "area"):
             if n in branch["properties"]:
-                assert branch["properties"][n]["enum"] == ["kitchen"]  # "remove" is the command's verb
+                assert branch["properties"][n]["enum"] == ["pasta"]  # "remove" is the command's verb
                 assert "x-free-spans" not in branch["properties"][n]
 
 

@@ -109,3 +109,28 @@ def test_router_head_among_geometry_libraries_follows_the_request() -> None:
     assert plan.selected[0] in ("geometry.area_circle", "circle.area")
     plan = router.route("how long is the circumference of a circle of radius 3?", k=4)
     assert plan.selected[0] == "geometry.circumference"
+
+
+# A competitor that pays no misfit may pass misfits up to the penalty behind (beyond the margin).
+COUNTDOWN = [
+    _tool("countdown_extend", "Make a running countdown longer.", minutes="integer"),
+    _tool("countdown_shorten", "Make a running countdown shorter.", minutes="integer"),
+    _tool("countdown_begin", "Begin a countdown of some minutes.", minutes="integer"),
+    _tool("notes_list", "List the notes."),
+    _tool("notes_create", "Create a note.", text="string"),
+]
+
+
+def test_a_tool_without_misfit_passes_stepping_tools_beyond_the_margin() -> None:
+    # 0.06 behind (past the margin, within margin + penalty): the two step tools each pay a misfit
+    ranked = [("countdown_extend", 0.80), ("countdown_shorten", 0.79), ("countdown_begin", 0.74)]
+    assert _head(COUNTDOWN, ranked, "a countdown of 10 minutes please")[0] == "countdown_begin"
+    # asked to step up: the step tool keeps its place
+    assert _head(COUNTDOWN, ranked, "add 10 minutes to the countdown, make it longer")[0] == "countdown_extend"
+
+
+def test_without_misfits_only_the_near_ties_within_the_margin_move() -> None:
+    ranked = [("notes_list", 0.80), ("notes_create", 0.70)]
+    assert _head(COUNTDOWN, ranked, "create a note saying buy milk")[0] == "notes_list"
+    ranked = [("notes_list", 0.80), ("notes_create", 0.77)]
+    assert _head(COUNTDOWN, ranked, "create a note saying buy milk")[0] == "notes_create"

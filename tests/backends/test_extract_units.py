@@ -1,0 +1,46 @@
+"""Numbers whose unit describes a thing ("the 3 hour ticket") go to the parameter that thing describes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentfn.backends._extract import ExtractionSources, extractive_spec
+from agentfn.backends._extract_units import modifier_numbers, with_modifier_numbers
+
+_PARKING: dict[str, Any] = {
+    "hours": {"type": "integer", "description": "Hours to add"},
+    "minutes": {"type": "integer", "description": "Minutes to add"},
+    "bought_hours": {"type": "integer", "description": "Hours the parking ticket was bought for"},
+    "bought_minutes": {"type": "integer", "description": "Minutes the parking ticket was bought for"},
+}
+
+
+def _spec(props: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "function", "function": {"name": "extend_parking", "description": "Extend a parking ticket",
+                                             "parameters": {"type": "object", "properties": props}}}
+
+
+def _given(request: str, props: dict[str, Any]) -> dict[str, list[Any]]:
+    params = extractive_spec(_spec(props), ExtractionSources(request))["function"]["parameters"]
+    assert "anyOf" not in params
+    return {k: v["enum"] for k, v in params["properties"].items()}
+
+
+def test_a_number_with_a_singular_unit_before_a_noun_describes_that_noun() -> None:
+    assert modifier_numbers("add 2 hours to my 3 hour ticket", _PARKING) == {"bought_hours": [3.0]}
+    assert modifier_numbers("cancel the 45-minute ticket", _PARKING) == {"bought_minutes": [45.0]}
+    # an amount: a plural unit, a unit before a preposition, a noun no parameter describes
+    assert modifier_numbers("add 3 hours ticket", _PARKING) == {}
+    assert modifier_numbers("add 1 hour to the ticket", _PARKING) == {}
+    assert modifier_numbers("add 1 hour car", _PARKING) == {}
+
+
+def test_the_described_parameter_takes_the_number_from_the_plain_unit_parameter() -> None:
+    bound = {"hours": [2.0, 3.0]}
+    assert with_modifier_numbers(bound, "add 2 hours to my 3 hour ticket", _PARKING) == {"hours": [2.0], "bought_hours": [3.0]}
+
+
+def test_extractive_spec_gives_each_number_to_its_parameter() -> None:
+    assert _given("add 2 hours to my 3 hour ticket", _PARKING) == {"hours": [2], "bought_hours": [3]}
+    assert _given("how long is left on the 20 minute ticket", _PARKING) == {"bought_minutes": [20]}
+    assert _given("add 15 minutes please", _PARKING) == {"minutes": [15]}
