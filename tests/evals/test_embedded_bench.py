@@ -62,3 +62,14 @@ def test_page_reports_both_sets_and_an_unfinished_baseline() -> None:
     assert "`baseline` finished 1 of its 2 selected requests" in page
     assert "fixed subset of 2 of the 4 requests" in page and "On the 1 requests both arms finished" in page
     assert page == bench.render_markdown(data)
+
+
+def test_b3_set_is_new_wording_over_every_builtin_tool() -> None:
+    from agentfn.toolset import Toolset
+
+    earlier = load_everyday_cases() + load_everyday_cases(ROOT / "agentfn" / "evals" / "data" / "everyday_holdout.jsonl")
+    b3 = load_everyday_cases(ROOT / "agentfn" / "evals" / "data" / "everyday_b3.jsonl")
+    assert len(b3) == 40 and len({c.id for c in b3}) == 40 and all(c.id.startswith("b3-") for c in b3)
+    assert not {c.prompt for c in b3} & {c.prompt for c in earlier}
+    assert {t for c in b3 for t in c.tools} == set(Toolset.builtin().names())
+    assert _bench().GROUPS["all"] == ("everyday", "holdout", "b3")
