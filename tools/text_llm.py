@@ -370,7 +370,7 @@ class Sentiment(BaseModel):
 @_rules_first(_sentiment_rules, with_request=True)
 async def sentiment(text: str) -> Sentiment:
     """Tell the sentiment of a text (a review, comment or message): positive, negative, neutral or
-    mixed; how the writer or a customer feels about something (happy, pleased, angry, disappointed).
+    mixed (good or bad); how the writer or a customer feels about something (happy, pleased, angry, disappointed).
 
     Args:
         text: the text to judge.
