@@ -38,7 +38,7 @@ from agentfn.library._language_rules import (
     requested_fields,
     writes_prose,
 )
-from agentfn.library._passage import extractive_answer, passage_of, question_of, quoted_spans
+from agentfn.library._passage import extractive_answer, passage_of, passages, question_of, quoted_spans
 from agentfn.library._prose import prose_function, whole_request
 from agentfn.llm_function import LLMFunction, default_options
 from agentfn.messages import UserMessage
@@ -178,6 +178,10 @@ def _summary_rules(arguments: dict[str, Any]) -> Summary:
 def _answer_rules(arguments: dict[str, Any]) -> CitedAnswer:
     context = _passage(arguments, "context")
     request = str(arguments.get("request") or "")
+    if request and (found := passages(request)) and not any(context in p for p in found):
+        # a small model swapped or cut the arguments ("context": "Alice's job"): the request's passage is the context
+        question = _passage(arguments, "question")
+        context = question if question in found else found[0]
     question = question_of(request, context) if request else None
     found = extractive_answer(question or str(arguments["question"]), context)
     span = find_span(found.quote, context) if found.quote else None
