@@ -320,17 +320,18 @@ class FillRouter:
 
     def numbers_feed_only_numbers(self, text: str, plan: RoutePlan) -> RoutePlan:
         """``plan`` without the later tools of its chain that need a specific value (a date, a file, a
-        URL...) the request does not hold while every tool before them returns only a number: "If I
-        save $250 a month, how much after 18 months?" is arithmetic, not date arithmetic after it."""
+        URL...) the request does not hold while every tool before them returns a number (alone or with
+        its unit): "If I save $250 a month, how much after 18 months?" is arithmetic, not date arithmetic
+        after it; "convert 2 miles to km and add 1" adds to the conversion, it adds no days to a date."""
         chain = list(plan.selected)
-        if len(chain) < 2 or chain[0] not in self.scalar:
+        if len(chain) < 2 or chain[0] not in self.scalar | self.numeric:
             return plan
         values = self.values(text)
         kept = chain[:1]
         for name in chain[1:]:
             spec = self.specs.get(name)
             needs: set[str] = {kind for _, kind, req in parameter_kinds(spec) if req and kind in _SPECIFIC} if spec else set()
-            if all(prior in self.scalar for prior in kept) and any(not values.get(kind) for kind in needs):
+            if all(prior in self.scalar | self.numeric for prior in kept) and any(not values.get(kind) for kind in needs):
                 continue
             kept.append(name)
         return plan if kept == chain else plan.model_copy(update={"selected": kept})

@@ -74,6 +74,7 @@ from agentfn._values import (
     json_documents,
     json_paths,
     listed_options,
+    number_words,
     numbers_in_request,
     pasted_table,
     questions_in,
@@ -324,7 +325,7 @@ def _narrow(
                 return None
         else:
             # whole phrasings only: a model offered every span stops at the first number
-            values = [s for s in sources.phrasings() if re.search(r"\d|\bpi\b", s)]
+            values = [s for s in sources.phrasings() if re.search(r"\d|\bpi\b", s) or number_words(s)]
     elif kind == "number":
         values = list(sources.numbers(integer=schema.get("type") == "integer"))
         if not values and required and _ONE_OF.search(sources.request):

@@ -56,3 +56,10 @@ def test_the_bounded_call_compiles_and_the_schema_is_fixed() -> None:
     grammar = compile_call_grammar([narrowed], lambda schema: xgr.Grammar.from_json_schema(
         json.dumps(schema), any_whitespace=False, strict_mode=True), max_string_length=200, max_items=16)
     assert '\\"tracking_code\\"' in str(grammar.grammar)
+
+
+def test_an_expression_in_number_words_is_offered_as_written() -> None:
+    spec = Toolset.builtin()["calculate"].openai_schema()
+    request = "what is forty percent of three hundred"
+    params = extractive_spec(spec, ExtractionSources(request, None, []))["function"]["parameters"]
+    assert params["properties"]["expression"]["enum"] == [request]

@@ -31,3 +31,7 @@ def router() -> FillRouter:
 )
 def test_passage_requests_route_to_what_they_ask(router: FillRouter, request_text: str, tool: str) -> None:
     assert router.route(request_text, k=4).selected[:1] == [tool]
+
+
+def test_arithmetic_on_a_conversion_adds_no_dates(router: FillRouter) -> None:
+    assert router.route("convert 4 kg to pounds and add 2", k=4).selected == ["convert_units", "calculate"]
