@@ -135,6 +135,10 @@ def translation_arguments(text: str, target: str, source: str | None, request: s
     named = _named_language(_LANGUAGE_AFTER, request)
     if named:
         target = named
+        if not quoted:  # unquoted, a span may run into the instruction: "thank you in italian"
+            text = re.sub(rf"\s+(?:in|to|into)\s+{re.escape(named)}\b.*$", "", text, flags=re.I | re.S)
+            text = re.sub(r"^\s*(?:how\s+(?:do|would|can)\s+(?:you|u|i|we)\s+say|translate|say)\s+", "", text, flags=re.I)
+            text = text.strip(" ?.!") or text
     origin = _named_language(_LANGUAGE_FROM, request)
     if origin is None and source is not None and language_code(source) in (None, language_code(target)):
         source = None  # a word of the request ("tomorrow"), or the target itself

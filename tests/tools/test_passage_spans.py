@@ -19,3 +19,11 @@ def test_the_request_passage_is_the_context_when_the_arguments_miss_it() -> None
     swapped = _answer_rules({"question": "The parcel left the depot on Tuesday with UPS.", "context": "courier",
                              "request": request})
     assert swapped.answer == "UPS" and swapped.citations
+
+
+def test_an_unquoted_phrase_to_translate_stops_before_the_language() -> None:
+    from agentfn.library.text_llm import translation_arguments
+
+    request = "how would you say good evening in german"
+    assert translation_arguments("good evening in german", "german", None, request)[:2] == ("good evening", "german")
+    assert translation_arguments("say thanks to spanish pls", "spanish", None, "say thanks to spanish pls")[0] == "thanks"
