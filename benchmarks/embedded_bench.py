@@ -19,7 +19,8 @@ phrased differently, written before any failure was looked at and never tuned on
 whose first run on unfixed code is its generalisation figure), ``both`` (everyday and holdout) or
 ``all`` (the default; each reported separately). ``--baseline-limit`` runs the (slow) baseline on a fixed
 subset spread over the selection; ``--score-only`` scores what the raw files hold without running
-anything (the page then says how many of the selected requests each arm finished).
+anything; ``--score-all`` runs the selection but scores every case of the set the raw files hold
+(the page names the requests that ran in that run) (the page then says how many of the selected requests each arm finished).
 
 A run is *right* when it answered, without markup, and the answer passes the case's checker;
 a *crash* is an exception out of the run (what the CLI printed as a traceback); *markup* is an
@@ -296,6 +297,9 @@ def main() -> None:
     parser.add_argument("--rerun", action="store_true", help="forget the raw results of the selected cases")
     parser.add_argument("--baseline-limit", type=int, default=0,
                         help="run the baseline on this many cases spread over the selection (it is slow)")
+    parser.add_argument("--score-all", action="store_true",
+                        help="run the selection (--ids/--limit) but score every case of the set whose raw result the "
+                             "work dir holds (the page lists which ran in this run)")
     parser.add_argument("--score-only", action="store_true",
                         help="score the raw results already recorded, run nothing (a run cut short by time)")
     parser.add_argument("--threads", type=int, default=max(1, min(2, os.cpu_count() or 1)),
@@ -334,6 +338,7 @@ def _run_set(name: str, args: argparse.Namespace, previous: dict[str, Any]) -> d
 
     cases_file = DATA / SETS[name]
     cases = load_everyday_cases(cases_file)
+    everything = list(cases)
     if args.ids:
         wanted = set(args.ids.split(","))
         cases = [c for c in cases if c.id in wanted]
@@ -362,18 +367,22 @@ def _run_set(name: str, args: argparse.Namespace, previous: dict[str, Any]) -> d
             _run_arm(arm, code, [c.id for c in arm_cases], raw_path, args.threads, cases_file)
         raw = list(_read_raw(raw_path))
         setups = [r["setup_s"] for r in raw if "setup_s" in r]
-        scored = _score(arm_cases, raw)
+        whole = args.score_all and arm == "current"  # the selection ran; the page scores the whole set
+        scored = _score(everything if whole else arm_cases, raw)
         scored["setup_s"] = setups[-1] if setups else None
         scored["code"] = "this checkout" if arm == "current" else f"git {args.baseline_ref}"
         scored["subset"] = len(arm_cases) < len(cases)
-        scored["selected"] = len(arm_cases)
+        scored["selected"] = len(everything) if whole else len(arm_cases)
+        if whole:
+            scored["ran_now"] = [] if args.score_only else [c.id for c in arm_cases]
         arms[arm] = scored
     if "baseline" in arms and "current" in arms:  # both arms on the requests both finished, for ratios
         same = {r["id"] for r in arms["baseline"]["cases"]} & {r["id"] for r in arms["current"]["cases"]}
         arms["current"]["on_baseline_cases"] = _summarise([r for r in arms["current"]["cases"] if r["id"] in same])
         arms["baseline"]["on_shared_cases"] = _summarise([r for r in arms["baseline"]["cases"] if r["id"] in same])
     led = [c.id for c in cases if c.id in first]
-    return {"cases_file": f"agentfn/evals/data/{SETS[name]}", "n_cases": len(cases), "arms": arms, "first": led}
+    n_cases = len(everything) if args.score_all else len(cases)
+    return {"cases_file": f"agentfn/evals/data/{SETS[name]}", "n_cases": n_cases, "arms": arms, "first": led}
 
 
 # ----------------------------------------------------------------------------------------- report
@@ -425,6 +434,11 @@ def _render_set(data: dict[str, Any]) -> list[str]:
         if arms[a].get("reused"):
             lines.insert(1, f"`{a}` was not rerun: its rows are an earlier run of this script on the same fixed code, "
                          "kept with `--reuse-baseline` (its latencies are that run's, under that run's load).")
+        if arms[a].get("ran_now") is not None:
+            ran_now = arms[a]["ran_now"]
+            lines.insert(1, f"`{a}` ran {len(ran_now)} of these {s['n']} requests in the run that wrote this page "
+                         f"(`--score-all`){': ' + ', '.join(ran_now) if ran_now else ''}; the others are raw results of "
+                         "earlier runs of this script on earlier code, kept in its work dir.")
         if s["n"] < arms[a].get("selected", s["n"]):
             lines.insert(1, f"`{a}` finished {s['n']} of its {arms[a]['selected']} selected requests in the time the "
                          "run had; its figures are over those.")

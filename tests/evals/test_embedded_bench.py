@@ -73,3 +73,14 @@ def test_b3_set_is_new_wording_over_every_builtin_tool() -> None:
     assert not {c.prompt for c in b3} & {c.prompt for c in earlier}
     assert {t for c in b3 for t in c.tools} == set(Toolset.builtin().names())
     assert _bench().GROUPS["all"] == ("everyday", "holdout", "b3")
+
+
+def test_score_all_scores_the_whole_set_and_names_what_ran() -> None:
+    bench = _bench()
+    cases = load_everyday_cases()[:3]
+    scored = bench._score(cases, [_raw(c.id, "434 84 12") for c in cases])  # pyright: ignore[reportPrivateUsage]
+    scored.update(code="this checkout", subset=False, selected=3, ran_now=[cases[1].id])
+    data = {"model": "m", "threads": 1, "machine": {"cpus": 2, "load_avg_1m": 1.0},
+            "sets": {"everyday": {"cases_file": "a.jsonl", "n_cases": 3, "arms": {"current": scored}}}}
+    page = bench.render_markdown(data)
+    assert f"`current` ran 1 of these 3 requests in the run that wrote this page (`--score-all`): {cases[1].id}" in page
