@@ -304,7 +304,8 @@ class FillRouter:
         if plan.abstain and self.fallback is not None and new.selected and self.unfounded(text, new.selected[0]):
             return new.model_copy(update={"selected": [self.fallback]})
         new = self.numbers_feed_only_numbers(text, self.asked_chain(text, new))
-        return self.passage_task(text, self.then_calculate(text, self.keep_calculation(text, plan, self.read_first(text, plan, new))))
+        new = self.then_calculate(text, self.keep_calculation(text, plan, self.read_first(text, plan, new)))
+        return self.passage_task(text, new, dict(plan.ranked))
 
     def asked_chain(self, text: str, plan: RoutePlan) -> RoutePlan:
         """``plan`` without the later tools of its chain that the request does not ask for (no word of its
@@ -382,14 +383,15 @@ class FillRouter:
             return new.model_copy(update={"selected": [readers[0], head]})
         return new
 
-    def passage_task(self, text: str, plan: RoutePlan) -> RoutePlan:
+    def passage_task(self, text: str, plan: RoutePlan, scores: Mapping[str, float] | None = None) -> RoutePlan:
         """``plan`` headed by the tool for what the request asks about the passage it holds
         (:mod:`agentfn._passage_tasks`), unless the request names its head ("Summarize ..."): a choice among
         the labels it lists goes to a tool that takes labels (unless the head's description lists them:
         "positive or negative" is ``sentiment``'s); a question about the passage's content to a tool that
         takes a question; else an instruction verb that asks for exactly one tool whose inputs the request
         holds ("condense this paragraph: ..." is ``summarize``). The passage's dates and numbers are not
-        the request's."""
+        the request's. With the router's ``scores``, the chosen tool must score within ``margin`` of the best
+        (in a large registry, a labels or question tool far from the request is not the one meant)."""
         labels = listed_options(text) if quoted_spans(text) or holds_passage(text) else []
         if not plan.selected or not (labels or holds_passage(text)):
             return plan
@@ -409,6 +411,8 @@ class FillRouter:
             asked = [n for n, spec in self.specs.items() if asks_for(spec, {verb}) and not self.lacks_inputs(text, n)]
             chosen = asked[0] if len(asked) == 1 else None
         if chosen is None or chosen == head:
+            return plan
+        if scores and scores.get(chosen, float("-inf")) < max(scores.values()) - self.margin:
             return plan
         ranked = [item for item in plan.ranked if item[0] == chosen] or [(chosen, 0.0)]
         return plan.model_copy(update={"selected": [chosen], "ranked": ranked + [i for i in plan.ranked if i[0] != chosen]})
