@@ -436,7 +436,7 @@ def _render_set(data: dict[str, Any]) -> list[str]:
                          "kept with `--reuse-baseline` (its latencies are that run's, under that run's load).")
         if arms[a].get("ran_now") is not None:
             ran_now = arms[a]["ran_now"]
-            lines.insert(1, f"`{a}` ran {len(ran_now)} of these {s['n']} requests in the run that wrote this page "
+            lines.insert(1, f"`{a}` ran {len(ran_now)} of these {s['n']} requests in the run that scored this set "
                          f"(`--score-all`){': ' + ', '.join(ran_now) if ran_now else ''}; the others are raw results of "
                          "earlier runs of this script on earlier code, kept in its work dir.")
         if s["n"] < arms[a].get("selected", s["n"]):

@@ -83,4 +83,4 @@ def test_score_all_scores_the_whole_set_and_names_what_ran() -> None:
     data = {"model": "m", "threads": 1, "machine": {"cpus": 2, "load_avg_1m": 1.0},
             "sets": {"everyday": {"cases_file": "a.jsonl", "n_cases": 3, "arms": {"current": scored}}}}
     page = bench.render_markdown(data)
-    assert f"`current` ran 1 of these 3 requests in the run that wrote this page (`--score-all`): {cases[1].id}" in page
+    assert f"`current` ran 1 of these 3 requests in the run that scored this set (`--score-all`): {cases[1].id}" in page
