@@ -38,6 +38,11 @@ When the router's chain was [numeric tool, calculator] and the re-rank puts the 
 the chain stays. A tool that needs a specific value the request holds (a file name, URL, date...)
 joins the re-ranked pool even when the router ranked it past ``pool``, and so does a tool whose
 name the request's instruction uses ("*Summarize* in one sentence: <a long passage>").
+**A passage's own values are not the request's**: when the request holds a passage (quoted, or after
+a short instruction) and does not name its head, a choice among listed labels goes to the tool that takes
+labels, a question about the passage's content to the tool that takes a question, and an instruction verb
+that asks for one tool ("condense this paragraph: ...", "get the total from '...'") to that tool
+(:meth:`FillRouter.passage_task`, :mod:`agentfn._passage_tasks`).
 With ``never_abstain`` (for a model that cannot answer alone) an abstaining plan
 still offers its best candidates and selects the best one, unless nothing in the request supports
 it and a ``fallback`` tool is given (the model's own plain reply): then that one.
@@ -51,8 +56,18 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from agentfn._arith import asks_arithmetic
+from agentfn._fields import requested_fields
 from agentfn._grounding import asks_for, instruction_words
-from agentfn._values import name_parts, parameter_kinds, request_values, request_words, stem
+from agentfn._passage_tasks import content_question, holds_passage, leading_verb
+from agentfn._values import (
+    listed_options,
+    name_parts,
+    parameter_kinds,
+    quoted_spans,
+    request_values,
+    request_words,
+    stem,
+)
 from agentfn.router.router import RoutePlan
 from agentfn.router.text import query_from_messages
 
@@ -289,7 +304,8 @@ class FillRouter:
         if plan.abstain and self.fallback is not None and new.selected and self.unfounded(text, new.selected[0]):
             return new.model_copy(update={"selected": [self.fallback]})
         new = self.numbers_feed_only_numbers(text, self.asked_chain(text, new))
-        return self.then_calculate(text, self.keep_calculation(text, plan, self.read_first(text, plan, new)))
+        new = self.then_calculate(text, self.keep_calculation(text, plan, self.read_first(text, plan, new)))
+        return self.passage_task(text, new, dict(plan.ranked))
 
     def asked_chain(self, text: str, plan: RoutePlan) -> RoutePlan:
         """``plan`` without the later tools of its chain that the request does not ask for (no word of its
@@ -305,17 +321,18 @@ class FillRouter:
 
     def numbers_feed_only_numbers(self, text: str, plan: RoutePlan) -> RoutePlan:
         """``plan`` without the later tools of its chain that need a specific value (a date, a file, a
-        URL...) the request does not hold while every tool before them returns only a number: "If I
-        save $250 a month, how much after 18 months?" is arithmetic, not date arithmetic after it."""
+        URL...) the request does not hold while every tool before them returns a number (alone or with
+        its unit): "If I save $250 a month, how much after 18 months?" is arithmetic, not date arithmetic
+        after it; "convert 2 miles to km and add 1" adds to the conversion, it adds no days to a date."""
         chain = list(plan.selected)
-        if len(chain) < 2 or chain[0] not in self.scalar:
+        if len(chain) < 2 or chain[0] not in self.scalar | self.numeric:
             return plan
         values = self.values(text)
         kept = chain[:1]
         for name in chain[1:]:
             spec = self.specs.get(name)
             needs: set[str] = {kind for _, kind, req in parameter_kinds(spec) if req and kind in _SPECIFIC} if spec else set()
-            if all(prior in self.scalar for prior in kept) and any(not values.get(kind) for kind in needs):
+            if all(prior in self.scalar | self.numeric for prior in kept) and any(not values.get(kind) for kind in needs):
                 continue
             kept.append(name)
         return plan if kept == chain else plan.model_copy(update={"selected": kept})
@@ -366,6 +383,45 @@ class FillRouter:
             return new.model_copy(update={"selected": [readers[0], head]})
         return new
 
+    def passage_task(self, text: str, plan: RoutePlan, scores: Mapping[str, float] | None = None) -> RoutePlan:
+        """``plan`` headed by the tool for what the request asks about the passage it holds
+        (:mod:`agentfn._passage_tasks`), unless the request names its head ("Summarize ..."): a choice among
+        the labels it lists goes to a tool that takes labels (unless the head's description lists them:
+        "positive or negative" is ``sentiment``'s); a question about the passage's content to a tool that
+        takes a question; else an instruction verb that asks for exactly one tool whose inputs the request
+        holds ("condense this paragraph: ..." is ``summarize``). The passage's dates and numbers are not
+        the request's. With the router's ``scores``, the chosen tool must score within ``margin`` of the best
+        (in a large registry, a labels or question tool far from the request is not the one meant)."""
+        labels = listed_options(text) if quoted_spans(text) or holds_passage(text) else []
+        if not plan.selected or not (labels or holds_passage(text)):
+            return plan
+        head = plan.selected[0]
+        words = instruction_words(text)
+        if head in self.specs and any(stem(p) in {stem(w) for w in words} for p in name_parts(head) if len(p) > 3):
+            return plan
+        chosen: str | None = None
+        if labels:
+            described = str(self.specs[head].get("function", {}).get("description", "")).lower() if head in self.specs else ""
+            if not all(label.lower() in described for label in labels):
+                chosen = next((n for n, spec in self.specs.items() if _takes_labels(spec)), None)
+        elif content_question(text):
+            chosen = next((n for n, spec in self.specs.items() if any(k == "question" for _, k, _ in parameter_kinds(spec))), None)
+        elif (verb := "extract" if requested_fields(text) else leading_verb(text)) is not None \
+                and (verb in words or verb == "extract"):  # "get the total from '<receipt>'" extracts
+            asked = [n for n, spec in self.specs.items() if asks_for(spec, {verb}) and not self.lacks_inputs(text, n)]
+            chosen = asked[0] if len(asked) == 1 else None
+        if chosen is None or chosen == head:
+            return plan
+        if scores and scores.get(chosen, float("-inf")) < max(scores.values()) - self.margin:
+            return plan
+        ranked = [item for item in plan.ranked if item[0] == chosen] or [(chosen, 0.0)]
+        return plan.model_copy(update={"selected": [chosen], "ranked": ranked + [i for i in plan.ranked if i[0] != chosen]})
+
+    def lacks_inputs(self, text: str, name: str) -> bool:
+        """Whether ``name`` requires a specific value (a date, a URL, a file, a table...) the request does not hold."""
+        values = self.values(text)
+        return any(req and kind in _SPECIFIC and not values.get(kind) for _, kind, req in parameter_kinds(self.specs[name]))
+
     def lacks_document(self, text: str, name: str, strict: bool = False) -> bool:
         """Whether ``name`` requires a document (csv, json, code or free text; ``strict``: not free
         text) the request does not hold."""
@@ -386,6 +442,17 @@ class FillRouter:
         if any(name in self.calculators for name in chain) or not asks_arithmetic(text):
             return plan
         return plan.model_copy(update={"selected": [chain[0], self.calculators[0], *chain[1:]]})
+
+
+def _takes_labels(spec: Mapping[str, Any]) -> bool:
+    """Whether a tool takes a required list of labels or categories to choose among."""
+    fn = cast("Mapping[str, Any]", spec.get("function", spec))
+    params = cast("Mapping[str, Any]", fn.get("parameters") or {})
+    props = cast("Mapping[str, Any]", params.get("properties") or {})
+    required = set(cast("list[str]", params.get("required") or []))
+    return any(n in required and cast("Mapping[str, Any]", s).get("type") == "array"
+               and re.search(r"label|categor|class", f"{n} {cast('Mapping[str, Any]', s).get('description', '')}", re.I)
+               for n, s in props.items())
 
 
 def reranked_plan(plan: RoutePlan, ranked: list[tuple[str, float]], k: int, *, abstain: bool,

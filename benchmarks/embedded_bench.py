@@ -15,10 +15,12 @@ and a rerun resumes from them (``--fresh`` starts over). ``--reuse-baseline`` co
 arm from the existing results file instead of running it again. ``--ids``/``--family``/``--limit``
 run a subset while iterating; ``--first`` runs the given cases before the others. ``--set`` picks the request set: ``everyday`` (``everyday.jsonl``,
 the set the embedded path was tuned on), ``holdout`` (``everyday_holdout.jsonl``, 40 requests
-phrased differently, written before any failure was looked at and never tuned on) or ``both``
-(the default; reported separately). ``--baseline-limit`` runs the (slow) baseline on a fixed
+phrased differently, written before any failure was looked at and never tuned on) ``b3`` (``everyday_b3.jsonl``, 40 requests with typos, lowercase, padding and numbers in words,
+whose first run on unfixed code is its generalisation figure), ``both`` (everyday and holdout) or
+``all`` (the default; each reported separately). ``--baseline-limit`` runs the (slow) baseline on a fixed
 subset spread over the selection; ``--score-only`` scores what the raw files hold without running
-anything (the page then says how many of the selected requests each arm finished).
+anything; ``--score-all`` runs the selection but scores every case of the set the raw files hold
+(the page names the requests that ran in that run) (the page then says how many of the selected requests each arm finished).
 
 A run is *right* when it answered, without markup, and the answer passes the case's checker;
 a *crash* is an exception out of the run (what the CLI printed as a traceback); *markup* is an
@@ -53,8 +55,11 @@ RESULTS = Path(__file__).parent / "results"
 DATA = ROOT / "agentfn" / "evals" / "data"
 BASELINE_REF = "4b8179e"  # main before the embedded-default work (issue 14)
 ARMS = ("baseline", "current")
-SETS = {"everyday": "everyday.jsonl", "holdout": "everyday_holdout.jsonl"}
-"""The tuning set and the held-out set (written before any failure was looked at; never tuned on)."""
+SETS = {"everyday": "everyday.jsonl", "holdout": "everyday_holdout.jsonl", "b3": "everyday_b3.jsonl"}
+"""The tuning set, the held-out set (written before any failure was looked at; never tuned on) and ``b3``
+(40 requests in users' wording, run once on the code before any fix for its first-try figure)."""
+GROUPS = {"both": ("everyday", "holdout"), "all": tuple(SETS)}
+"""``--set`` values that name several sets."""
 
 # ----------------------------------------------------------------------------------------- worker
 
@@ -278,7 +283,7 @@ def main() -> None:
     parser.add_argument("--cases", help=argparse.SUPPRESS)
     parser.add_argument("--fixtures", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
-    parser.add_argument("--set", choices=[*SETS, "both"], default="both", help="which request set(s) to run")
+    parser.add_argument("--set", choices=[*SETS, *GROUPS], default="all", help="which request set(s) to run")
     parser.add_argument("--ids", default="", help="comma-separated case ids (default: all)")
     parser.add_argument("--family", default="", help="only these families (comma-separated)")
     parser.add_argument("--limit", type=int, default=0, help="at most this many cases (spread over the set)")
@@ -292,6 +297,9 @@ def main() -> None:
     parser.add_argument("--rerun", action="store_true", help="forget the raw results of the selected cases")
     parser.add_argument("--baseline-limit", type=int, default=0,
                         help="run the baseline on this many cases spread over the selection (it is slow)")
+    parser.add_argument("--score-all", action="store_true",
+                        help="run the selection (--ids/--limit) but score every case of the set whose raw result the "
+                             "work dir holds (the page lists which ran in this run)")
     parser.add_argument("--score-only", action="store_true",
                         help="score the raw results already recorded, run nothing (a run cut short by time)")
     parser.add_argument("--threads", type=int, default=max(1, min(2, os.cpu_count() or 1)),
@@ -308,9 +316,9 @@ def main() -> None:
         previous = json.loads(results_path.read_text())
     sets: dict[str, Any] = {}
     for name, kept in previous.get("sets", {}).items():  # a set not run now keeps its earlier figures, marked
-        if name in SETS and args.set not in ("both", name):
+        if name in SETS and name not in GROUPS.get(args.set, (args.set,)):
             sets[name] = {**kept, "kept": True}
-    for name in (SETS if args.set == "both" else (args.set,)):
+    for name in GROUPS.get(args.set, (args.set,)):
         sets[name] = _run_set(name, args, previous.get("sets", {}).get(name, {}))
     data = {
         "benchmark": "embedded",
@@ -330,6 +338,7 @@ def _run_set(name: str, args: argparse.Namespace, previous: dict[str, Any]) -> d
 
     cases_file = DATA / SETS[name]
     cases = load_everyday_cases(cases_file)
+    everything = list(cases)
     if args.ids:
         wanted = set(args.ids.split(","))
         cases = [c for c in cases if c.id in wanted]
@@ -358,18 +367,22 @@ def _run_set(name: str, args: argparse.Namespace, previous: dict[str, Any]) -> d
             _run_arm(arm, code, [c.id for c in arm_cases], raw_path, args.threads, cases_file)
         raw = list(_read_raw(raw_path))
         setups = [r["setup_s"] for r in raw if "setup_s" in r]
-        scored = _score(arm_cases, raw)
+        whole = args.score_all and arm == "current"  # the selection ran; the page scores the whole set
+        scored = _score(everything if whole else arm_cases, raw)
         scored["setup_s"] = setups[-1] if setups else None
         scored["code"] = "this checkout" if arm == "current" else f"git {args.baseline_ref}"
         scored["subset"] = len(arm_cases) < len(cases)
-        scored["selected"] = len(arm_cases)
+        scored["selected"] = len(everything) if whole else len(arm_cases)
+        if whole:
+            scored["ran_now"] = [] if args.score_only else [c.id for c in arm_cases]
         arms[arm] = scored
     if "baseline" in arms and "current" in arms:  # both arms on the requests both finished, for ratios
         same = {r["id"] for r in arms["baseline"]["cases"]} & {r["id"] for r in arms["current"]["cases"]}
         arms["current"]["on_baseline_cases"] = _summarise([r for r in arms["current"]["cases"] if r["id"] in same])
         arms["baseline"]["on_shared_cases"] = _summarise([r for r in arms["baseline"]["cases"] if r["id"] in same])
     led = [c.id for c in cases if c.id in first]
-    return {"cases_file": f"agentfn/evals/data/{SETS[name]}", "n_cases": len(cases), "arms": arms, "first": led}
+    n_cases = len(everything) if args.score_all else len(cases)
+    return {"cases_file": f"agentfn/evals/data/{SETS[name]}", "n_cases": n_cases, "arms": arms, "first": led}
 
 
 # ----------------------------------------------------------------------------------------- report
@@ -393,7 +406,9 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"{data['machine']['cpus']} CPUs, load {data['machine']['load_avg_1m']} at the end; latencies are "
         "wall-clock on a shared machine). Sets: "
         + "; ".join(f"`{name}` = {s['n_cases']} requests from `{s['cases_file']}`" for name, s in sets.items())
-        + ". The `holdout` set was written before any failure of the tuning set was looked at, and never tuned on.",
+        + ". The `holdout` set was written before any failure of the tuning set was looked at, and never tuned on; "
+        "`b3` was written in users' wording (typos, lowercase, padding, numbers in words) and first run before any "
+        "fix it prompted.",
     ]
     for name in [n for n in SETS if n in sets]:
         s = sets[name]
@@ -419,6 +434,11 @@ def _render_set(data: dict[str, Any]) -> list[str]:
         if arms[a].get("reused"):
             lines.insert(1, f"`{a}` was not rerun: its rows are an earlier run of this script on the same fixed code, "
                          "kept with `--reuse-baseline` (its latencies are that run's, under that run's load).")
+        if arms[a].get("ran_now") is not None:
+            ran_now = arms[a]["ran_now"]
+            lines.insert(1, f"`{a}` ran {len(ran_now)} of these {s['n']} requests in the run that scored this set "
+                         f"(`--score-all`){': ' + ', '.join(ran_now) if ran_now else ''}; the others are raw results of "
+                         "earlier runs of this script on earlier code, kept in its work dir.")
         if s["n"] < arms[a].get("selected", s["n"]):
             lines.insert(1, f"`{a}` finished {s['n']} of its {arms[a]['selected']} selected requests in the time the "
                          "run had; its figures are over those.")

@@ -289,3 +289,19 @@ def test_a_question_about_a_quoted_passage_goes_to_the_answering_tool() -> None:
     router = FillRouter(base, tools, never_abstain=True)
     request = "Going by this text, where did they stay? 'We stayed in a small hotel in Porto for three nights.'"
     assert router.route(request).selected == ["answer"]  # "this text" is a noun, it names no text_stats
+
+
+def test_a_passage_task_tool_far_below_the_router_best_is_not_chosen() -> None:
+    from agentfn.fill import FillRouter
+    from agentfn.router.router import RoutePlan
+
+    spec = {"type": "function", "function": {"name": "ask", "description": "Answer a question about a text.", "parameters": {
+        "type": "object", "properties": {"question": {"type": "string"}, "context": {"type": "string"}},
+        "required": ["question", "context"]}}}
+    other = {"type": "function", "function": {"name": "book_table", "description": "Book a restaurant table.", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+    router = FillRouter(None, [spec, other])  # pyright: ignore[reportArgumentType]
+    text = "Where is it? 'The new cafe on the corner opened last week in Lyon.'"
+    plan = RoutePlan(ranked=[("book_table", 0.9), ("ask", 0.1)], selected=["book_table"])
+    assert router.passage_task(text, plan, {"book_table": 0.9, "ask": 0.1}).selected == ["book_table"]
+    assert router.passage_task(text, plan, {"book_table": 0.5, "ask": 0.2}).selected == ["ask"]

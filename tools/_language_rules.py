@@ -29,6 +29,8 @@ import re
 from importlib import resources
 from typing import Any, cast
 
+from agentfn._fields import field_key, requested_fields
+
 __all__ = [
     "NotSupportedOffline",
     "extract_fields",
@@ -330,10 +332,6 @@ def nearest_label(text: str, labels: list[str], instructions: str | None = None)
 
 # -- extraction ---------------------------------------------------------------------------------
 
-_ASK_FIELDS = re.compile(
-    r"^\s*(?:please\s+|can you\s+|could you\s+)?(?:pull(?:\s+out)?|extract|get|find|give me|grab|take|list|tell me)\s+"
-    r"(.+?)\s+(?:out of|from|in|of)\b", re.I)
-_DETERMINERS = re.compile(r"^(?:the|a|an|its|their|his|her|my|any|all)\s+", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"https?://[^\s'\"<>]+[^\s'\"<>.,;:!?)]")
 _PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
@@ -353,60 +351,71 @@ _KINDS = (
 )
 
 
-def requested_fields(request: str) -> list[str]:
-    """The fields a request asks to extract ("Pull out the due date and amount from '...'": due date, amount)."""
-    unquoted = re.sub(r"'[^']*'|\"[^\"]*\"|“[^”]*”|:.*$", " ", request)
-    found = _ASK_FIELDS.search(unquoted)
-    if not found:
-        return []
-    parts = [_DETERMINERS.sub("", p.strip()) for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*", found.group(1))]
-    return [p for p in parts if p and len(p.split()) <= 4]
-
-
 def _number(raw: str) -> int | float:
     value = float(raw.replace(",", ""))
     return int(value) if value.is_integer() else value
 
 
-def _field_value(field: str, text: str) -> Any:
+_STARTERS = frozenset(
+    "call contact email mail write ask meet send visit see text phone reach tell thank thanks please dear hi hello "  # noqa: SIM905
+    "hey greetings love regards best cheers from to for with ask invite welcome".split())
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+_SUBJECT = re.compile(r"^\s*(?:the|a|an|our|my|your|this|their)?\s*(.+?)\s+(?:is|are|was|were|costs?|sells?|has|have|had|"
+                      r"will|weighs?|comes?|runs?|takes?|needs?|ships?|arrives?)\b", re.I)
+
+
+def _names(text: str) -> list[str]:
+    """Capitalised runs, full names first; a sentence's opening greeting or verb ("Contact", "Call") is no name."""
+    found: list[str] = []
+    for match in _CAPITALISED.finditer(text):
+        words = match.group(0).split()
+        while words and words[0].lower() in _STARTERS:
+            words = words[1:]
+        if words:
+            found.append(" ".join(words))
+    return sorted(dict.fromkeys(found), key=lambda n: -min(len(n.split()), 2))
+
+
+def _places(text: str) -> list[str]:
+    """Places after "in", "at", "to", "from", "near", each with the ones a comma adds ("in Porto, Portugal")."""
+    found: list[str] = []
+    for match in re.finditer(r"\b(?:in|at|to|from|near)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?:,\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)*)", text):
+        found += [p.strip() for p in match.group(1).split(",")]
+    return list(dict.fromkeys(found))
+
+
+def _field_values(field: str, text: str) -> list[Any]:
+    """The candidate values of ``field`` in ``text``, best first, by what the field's name says it is."""
     words = set(re.findall(r"[a-z]+", field.lower()))
     kind = next((k for k, cues in _KINDS if words & set(cues)), "other")
-    found: Any = None
-    if kind == "email":
-        found = _EMAIL.search(text)
-    elif kind == "url":
-        found = _URL.search(text)
-    elif kind == "phone":
-        found = _PHONE.search(text)
-    elif kind == "date":
-        found = _ISO_DATE.search(text) or _WORD_DATE.search(text)
-    elif kind == "time":
-        found = re.search(r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\b|\b\d{1,2}:\d{2}\b", text, re.I)
-    elif kind == "money":
-        money = _MONEY.search(text)
-        if money:
-            return _number(money.group(1) or money.group(2))
-        rest = _NUMBER.findall(_ISO_DATE.sub(" ", text))
-        return _number(rest[-1]) if rest else None
-    elif kind in ("id", "count"):
+    pattern = {"email": _EMAIL, "url": _URL, "phone": _PHONE}.get(kind)
+    if pattern is not None:
+        return [m.group(0).strip() for m in pattern.finditer(text)]
+    if kind == "date":
+        return [m.group(0).strip() for m in [*_ISO_DATE.finditer(text), *_WORD_DATE.finditer(text)]]
+    if kind == "time":
+        return [m.group(0).strip() for m in re.finditer(r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\b|(?<![\d-])\d{1,2}:\d{2}\b", text, re.I)]
+    if kind == "money":
+        money = [_number(m.group(1) or m.group(2)) for m in _MONEY.finditer(text)]
+        return money or [_number(n) for n in reversed(_NUMBER.findall(_ISO_DATE.sub(" ", text)))]
+    if kind in ("id", "count"):
         head = [w for w in words if w not in dict(_KINDS)[kind]]
         for w in head:  # "order number": the token after "order"
             near = re.search(rf"\b{re.escape(w)}\w*\s*(?:#|no\.?|number|id)?\s*:?\s*#?([A-Z]*\d[\w-]*)", text, re.I)
             if near:
-                return _number(near.group(1)) if near.group(1).isdigit() and kind == "count" else near.group(1)
+                return [_number(near.group(1)) if near.group(1).isdigit() and kind == "count" else near.group(1)]
         rest = _NUMBER.findall(_ISO_DATE.sub(" ", text))
-        return (_number(rest[0]) if kind == "count" else rest[0]) if rest else None
-    elif kind == "name":
-        found = re.search(r"(?:name is|I am|I'm|this is|from|by|signed)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)", text) or \
-            re.search(r"\b([A-Z][a-z]+\s+[A-Z][a-z]+)\b", text)
-        return found.group(1) if found else None
-    elif kind == "place":
-        found = re.search(r"\b(?:in|at|to|from|near)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)", text)
-        return found.group(1) if found else None
-    else:
-        found = re.search(rf"\b{re.escape(field)}\s*(?:[:=]|is|was|are)\s*([^,;.\n]+)", text, re.I)
-        return found.group(1).strip() if found else None
-    return found.group(0).strip() if found else None
+        return [_number(r) if kind == "count" else r for r in rest]
+    if kind == "name":
+        return _names(text)
+    if kind == "place":
+        places = _places(text)
+        return places[::-1] if words & {"country", "nation"} else places  # "Porto, Portugal": the country comes last
+    found = re.search(rf"\b{re.escape(field)}\s*(?:[:=]|is|was|are)\s*([^,;.\n]+)", text, re.I)
+    if found:
+        return [found.group(1).strip()]
+    subject = _SUBJECT.search(text)  # "The new Acme kettle costs 39.99": what the sentence is about
+    return [subject.group(1).strip()] if subject and len(subject.group(1).split()) <= 5 else []
 
 
 def extract_fields(text: str, fields: list[str], request: str = "") -> dict[str, Any]:
@@ -418,12 +427,13 @@ def extract_fields(text: str, fields: list[str], request: str = "") -> dict[str,
         NotSupportedOffline: none of the fields was found.
     """
     out: dict[str, Any] = {}
-    for field in fields:
-        value = _field_value(field, text)
-        if value is None and request:
-            value = _field_value(field, request)
+    taken: set[str] = set()
+    for field in fields:  # two fields of one kind ("the city and country") take different values
+        values = _field_values(field, text) or (_field_values(field, request) if request else [])
+        value = next((v for v in values if str(v) not in taken), values[0] if values else None)
         if value is not None:
-            out[re.sub(r"\W+", "_", field.lower()).strip("_")] = value
+            out[field_key(field)] = value
+            taken.add(str(value))
     if not out:
         raise NotSupportedOffline(
             f"could not find {', '.join(fields) or 'the fields asked for'} offline; a larger model (--model / --base-url) can extract them")

@@ -65,6 +65,7 @@ _RULES: list[tuple[str, str]] = [
     (rf"(?:the\s+)?remainder\s+(?:when|of)\s+{_NUM}\s+(?:is\s+)?divided\s+by\s+{_NUM}", r"(\1 % \2)"),
     (rf"{_NUM}\s+(?:mod|modulo)\s+{_NUM}", r"(\1 % \2)"),
     (rf"split\s+(?:an?\s+|the\s+)?{_NUM}(?:\s+\w+)?\s+(?:between|among|by|into)\s+{_NUM}(?:\s+\w+)?", r"(\1 / \2)"),
+    (rf"split\s+(?:an?\s+|the\s+)?{_NUM}(?:\s+[A-Za-z]+){{0,2}}\s+(?:in\s+|into\s+)?{_NUM}\s+ways", r"(\1 / \2)"),  # "96 dollars three ways"
     (rf"{_NUM}\s+(?:[A-Za-z]+\s+){{1,3}}?(?:at|for|@|costing|that\s+cost|which\s+cost)\s+{_NUM}"
      rf"(?:\s+(?:dollars?|euros?|pounds?|bucks))?\s*(?:each|apiece|a\s+piece|per\s+[a-z]+)\b", r"(\1 * \2)"),
     (rf"is\s+{_NUM}\s+(?:an?\s+)?prime(?:\s+number)?", r"isprime(\1)"),

@@ -12,7 +12,9 @@ used by :mod:`tools.text_llm` when the run's model is such a model (``answer_mod
 * :func:`extractive_answer`: the answer to a question about a passage, copied from it: the
   sentence that shares the most words with the question, then in it the span the question asks
   for (a number with its unit for "how many/much/long", a date or year for "when", a place after
-  "in/at" for "where", a name for "who", the word after the question's noun for "which gate",
+  "in/at" for "where", a name for "who" (one word when it is not the sentence's first: "written by Tom"),
+  a colour for "what colour", the role after "works as" for a job, the word after the question's noun
+  for "which gate" (else the sentence's one proper noun: "which carrier" -> "via DHL"),
   the words after the question's last word for "what is Tom allergic to"), else the sentence
   itself. Nothing is written that the passage does not say; with no shared word the passage is
   judged not to answer.
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["Extracted", "extractive_answer", "passage_of", "question_of", "quoted_spans"]
+__all__ = ["Extracted", "extractive_answer", "passage_of", "passages", "question_of", "quoted_spans"]
 
 _QUOTED = re.compile(r"(?<!\w)'(.+?)'(?!\w)|\"(.+?)\"|“(.+?)”|‘(.+?)’", re.S)
 _LEAD = re.compile(
@@ -50,6 +52,11 @@ def _candidates(request: str) -> list[str]:
         if len(rest.split()) >= 3:
             found.append(rest.strip("'\"“”‘’ "))
     return found
+
+
+def passages(request: str) -> list[str]:
+    """The passages of ``request``: its quoted spans of two words or more, else what follows a leading instruction."""
+    return _candidates(request)
 
 
 def passage_of(piece: str, request: str) -> str:
@@ -99,6 +106,10 @@ _DATE = re.compile(
 _DURATION = re.compile(rf"{_NUM}\s+(?:\w+\s+)?(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|nights?)\b", re.I)
 _PLACE = re.compile(r"\b(?:in|at|from|to|near|inside|outside)\s+((?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)")
 _NAME = re.compile(r"\b([A-Z][a-z]+(?:\s+(?:[A-Z]\.|[A-Z][a-z]+))+)")
+_ONE_NAME = re.compile(r"\b([A-Z][a-z]+)\b")
+_PROPER = re.compile(r"\b(?:[A-Z]{2,}|[A-Z][a-z]+)\b")
+_COLOUR = re.compile(r"\b(?:red|orange|yellow|green|blue|purple|violet|pink|brown|black|white|grey|gray|silver|gold|"
+                     r"beige|navy|turquoise|maroon)\b", re.I)
 _CLAUSE_END = re.compile(r"\s*(?:,|;|\.|\bbut\b|\band\b|\bwhile\b|\bwhich\b|\bbecause\b|$)", re.I)
 
 
@@ -160,14 +171,27 @@ def _span(question: str, sentence: str, keys: list[str]) -> str | None:
         return match.group(1) if match else None
     if found is None and re.search(r"\bwho\b|\bwhose\b|\bwhat is (?:the|his|her) name\b", q):
         names = [m for m in _NAME.finditer(sentence) if not set(_keys(m.group(1))) & set(keys)]
+        if not names:  # one-word names ("written by Tom"), not the sentence's first word nor a day or month
+            names = [m for m in _ONE_NAME.finditer(sentence) if m.start() > 0 and not set(_keys(m.group(1))) & set(keys)
+                     and not _DATE.fullmatch(m.group(1))]
         match = _near(names, sentence, keys)
         return match.group(1) if match else None
+    if found is None and re.search(r"\b(?:what|which) colou?r\b", q):
+        match = _near(list(_COLOUR.finditer(sentence)), sentence, keys)
+        return match.group(0).lower() if match else None
+    if found is None and re.search(r"\b(?:job|occupation|profession|for a living|work as)\b", q):
+        role = re.search(r"\b(?:works?|worked|working|is|was)\s+as\s+(?:an?\s+)?([a-z]+(?:\s+[a-z]+)?)", sentence)
+        return role.group(1) if role else None
     if found is None:
         noun = re.search(r"\b(?:which|what)\s+([a-z]+)\b", q)
         if noun and noun.group(1) not in _STOP:
             near = re.search(rf"\b{re.escape(noun.group(1))}\w*\s+(?:number\s+|no\.?\s+|#\s*)?([A-Z0-9][\w-]*\d[\w-]*|[A-Z0-9]{{2,}})", sentence)
             if near:
                 return near.group(1)
+            names = [m for m in _PROPER.finditer(sentence) if m.start() > 0 and _stem(m.group(0).lower()) not in keys
+                     and not _DATE.fullmatch(m.group(0))]  # "which carrier": "via DHL"
+            if len(names) == 1:
+                return names[0].group(0)
         last = re.search(r"\b(?:what|who)\b.*?\b([a-z]+)\s+(to|of|about|for|with|on|in)\s*\??\s*$", q)
         if last:  # "what is Tom allergic to?": what follows "allergic to" in the passage
             after = re.search(rf"\b{re.escape(last.group(1))}\s+{last.group(2)}\s+(.+)", sentence, re.I)

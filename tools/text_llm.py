@@ -38,7 +38,7 @@ from agentfn.library._language_rules import (
     requested_fields,
     writes_prose,
 )
-from agentfn.library._passage import extractive_answer, passage_of, question_of, quoted_spans
+from agentfn.library._passage import extractive_answer, passage_of, passages, question_of, quoted_spans
 from agentfn.library._prose import prose_function, whole_request
 from agentfn.llm_function import LLMFunction, default_options
 from agentfn.messages import UserMessage
@@ -135,6 +135,10 @@ def translation_arguments(text: str, target: str, source: str | None, request: s
     named = _named_language(_LANGUAGE_AFTER, request)
     if named:
         target = named
+        if not quoted:  # unquoted, a span may run into the instruction: "thank you in italian"
+            text = re.sub(rf"\s+(?:in|to|into)\s+{re.escape(named)}\b.*$", "", text, flags=re.I | re.S)
+            text = re.sub(r"^\s*(?:how\s+(?:do|would|can)\s+(?:you|u|i|we)\s+say|translate|say)\s+", "", text, flags=re.I)
+            text = text.strip(" ?.!") or text
     origin = _named_language(_LANGUAGE_FROM, request)
     if origin is None and source is not None and language_code(source) in (None, language_code(target)):
         source = None  # a word of the request ("tomorrow"), or the target itself
@@ -178,6 +182,10 @@ def _summary_rules(arguments: dict[str, Any]) -> Summary:
 def _answer_rules(arguments: dict[str, Any]) -> CitedAnswer:
     context = _passage(arguments, "context")
     request = str(arguments.get("request") or "")
+    if request and (found := passages(request)) and not any(context in p for p in found):
+        # a small model swapped or cut the arguments ("context": "Alice's job"): the request's passage is the context
+        question = _passage(arguments, "question")
+        context = question if question in found else found[0]
     question = question_of(request, context) if request else None
     found = extractive_answer(question or str(arguments["question"]), context)
     span = find_span(found.quote, context) if found.quote else None
@@ -370,7 +378,7 @@ class Sentiment(BaseModel):
 @_rules_first(_sentiment_rules, with_request=True)
 async def sentiment(text: str) -> Sentiment:
     """Tell the sentiment of a text (a review, comment or message): positive, negative, neutral or
-    mixed; how the writer or a customer feels about something (happy, pleased, angry, disappointed).
+    mixed (good or bad); how the writer or a customer feels about something (happy, pleased, angry, disappointed).
 
     Args:
         text: the text to judge.

@@ -8,6 +8,7 @@ US customary volumes are US liquid measures.
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from pydantic import BaseModel
@@ -60,7 +61,7 @@ _ALIASES: dict[str, str] = {
     "lbs": "lb", "ounce": "oz", "ounces": "oz", "stone": "st", "short_ton": "ton_us",
     # volume
     "liter": "l", "liters": "l", "litre": "l", "litres": "l", "milliliter": "ml", "milliliters": "ml",
-    "millilitre": "ml", "cubic_meter": "m3", "m^3": "m3", "cc": "cm3", "cm^3": "cm3", "gallon": "gal",
+    "millilitre": "ml", "deciliter": "dl", "deciliters": "dl", "centiliter": "cl", "centiliters": "cl", "cubic_meter": "m3", "m^3": "m3", "cc": "cm3", "cm^3": "cm3", "gallon": "gal",
     "gallons": "gal", "quart": "qt", "quarts": "qt", "pint": "pt", "pints": "pt", "cups": "cup",
     "fluid_ounce": "fl_oz", "fluid_ounces": "fl_oz", "floz": "fl_oz", "tablespoon": "tbsp", "teaspoon": "tsp",
     "imperial_gallon": "gal_uk",
@@ -114,7 +115,18 @@ def _lookup(raw: str) -> str:
         name = next((u for table in _LINEAR.values() for u in table if u.lower() == raw.lower()), raw)
     if not _known(name) and len(raw) > 3 and raw.lower().endswith("s"):  # "teaspoons", "tablespoons", "knots"
         return _lookup(raw[:-1])
+    if not _known(name) and re.search(r"(?:metre|litre)s?$", raw.lower()):  # "centimetre": the -re spelling
+        return _lookup(re.sub(r"re(s?)$", r"er\1", raw.lower()))
     return name
+
+
+def _misspelt(raw: str) -> str | None:
+    """The unit a misspelt long name means ("farenheit", "kilometers"), when one spelled-out name is that close."""
+    if len(raw) < 5:
+        return None
+    close = difflib.get_close_matches(raw.lower(), [a for a in _ALIASES if len(a) >= 5], n=2, cutoff=0.8)
+    names = {_ALIASES[c] for c in close}
+    return names.pop() if len(names) == 1 else None
 
 
 def _known(name: str) -> bool:
@@ -129,6 +141,8 @@ def _unit_name(unit: str) -> str:
     ``tbsp``; a phrase naming exactly one known unit ("teaspoons are in") -> that unit."""
     text = _NUMBER.sub("", unit.strip()).strip(" .?!'\"")
     name = _lookup(_compound(text.replace(" ", "_")))
+    if not _known(name) and (near := _misspelt(_compound(text.replace(" ", "_")))) is not None:
+        name = near
     if _known(name) or " " not in text:
         return name
     found = {n for n in (_lookup(w) for w in re.findall(r"[^\s,?!.]+", text)) if _known(n) and len(n) > 1 and n != "in"}  # "in" is a word first

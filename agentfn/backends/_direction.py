@@ -5,7 +5,7 @@ spans of the request and make them differ, but the order is left to the model, a
 reverses it about as often as not ("100 fahrenheit to celsius" became ``from_unit: "celsius"``).
 The request says which is which:
 
-* a **from** value follows a number ("*2 liters* to cups", "30 degrees *Celsius*", at most one
+* a **from** value follows a number, in digits or words ("*2 liters* to cups", "six *feet*", at most one
   word between) or *from*, *since*, *between*, *starting*, *born (on)* (an age counts from the birth);
 * a **to** value follows *to*, *into*, *in*, *as*, *until*, *till*, *how many* ("how many
   *ounces* are in 1 pound", "65 mph in *km/h*") or the *and* of "between A and B".
@@ -28,7 +28,9 @@ __all__ = ["directional_options", "is_directional_pair"]
 _FROM_NAMES = ("from", "source", "src", "origin", "input", "start", "begin", "since")
 _TO_NAMES = ("to", "target", "dest", "destination", "into", "output", "end", "finish", "until")
 _NUMBER = r"(?<![\w.\-/:])[-+]?\d[\d,]*(?:\.\d+)?%?"
-_FROM_CUE = rf"(?:{_NUMBER}(?:\s+[A-Za-z]+)?|\bfrom|\bsince|\bbetween|\bstarting|\bborn(?:\s+on|\s+in)?|\bsince\s+on)"
+_NUMBER_WORD = (r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+                r"sixty|seventy|eighty|ninety|hundred|thousand|half|a\s+dozen)")  # "six feet": a number in words
+_FROM_CUE = rf"(?:(?:{_NUMBER}|{_NUMBER_WORD})(?:\s+[A-Za-z]+)?|\bfrom|\bsince|\bbetween|\bstarting|\bborn(?:\s+on|\s+in)?|\bsince\s+on)"
 _TO_CUE = r"(?:\bto|\binto|\bin|\bas|\buntil|\btill|\bhow\s+many|\bhow\s+much|\bbetween\s+\S+\s+and)"
 
 
@@ -70,12 +72,17 @@ def directional_options(
     """
     froms = [v for v in first if isinstance(v, str) and _from_cued(v, request)]
     tos = [v for v in second if isinstance(v, str) and _cued(v, request, _TO_CUE) and not _from_cued(v, request)]
-    froms = [v for v in froms if not any(t.lower() in v.lower() for t in tos)]
-    tos = [v for v in tos if not any(f.lower() in v.lower() for f in froms)]
+    froms = [v for v in froms if not any(_contains(v, t) for t in tos)]
+    tos = [v for v in tos if not any(_contains(v, f) for f in froms)]
     if (not froms and not tos) or set(froms) == set(tos):
         return None
     if not froms:  # one side cued ("until 2027-12-25"): the other takes any other value
-        froms = [v for v in first if not any(str(t).lower() in str(v).lower() for t in tos)]
+        froms = [v for v in first if not any(_contains(str(v), str(t)) for t in tos)]
     if not tos:
-        tos = [v for v in second if not any(str(f).lower() in str(v).lower() for f in froms)]
+        tos = [v for v in second if not any(_contains(str(v), str(f)) for f in froms)]
     return (froms, tos) if froms and tos else None
+
+
+def _contains(outer: str, inner: str) -> bool:
+    """Whether ``inner`` is a word or phrase of ``outer`` ("litres" is not one of "millilitres")."""
+    return re.search(rf"(?<!\w){re.escape(inner)}(?!\w)", outer, re.I) is not None

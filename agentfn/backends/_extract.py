@@ -35,8 +35,9 @@ boolean     an optional switch the request does not mention (``has_header``) is 
 
 Arrays of strings take the choices the request lists ("billing, shipping or a technical issue"),
 else text spans as items. A JSONPath takes ``$..key`` for the keys of the request's JSON document
-that the question names, else every path of the document. Enums, booleans, objects, expressions (query
-languages, glob patterns) and required parameters with no candidates stay as they are.
+that the question names, else every path of the document. Enums, booleans, objects with properties, expressions
+(query languages, glob patterns) and required parameters with no candidates stay as they are; a free object
+(``dict[str, Any]``) takes the fields the request asks for (:mod:`agentfn.backends._extract_objects`).
 An optional time zone becomes required when the request names two zones (the pair must differ).
 Optional parameters the request gives no value for are left out (their default applies):
 optional free text unless the request names the parameter ("... as *subject*"), optional numbers and
@@ -73,6 +74,7 @@ from agentfn._values import (
     json_documents,
     json_paths,
     listed_options,
+    number_words,
     numbers_in_request,
     pasted_table,
     questions_in,
@@ -86,6 +88,7 @@ from agentfn._values import (
     parameter_kind as value_kind,
 )
 from agentfn.backends._extract_cues import apply_request_cues
+from agentfn.backends._extract_objects import free_objects
 from agentfn.backends._extract_pairs import distinct_pair
 from agentfn.backends._extract_places import place_branches
 from agentfn.backends._extract_query import with_query_phrases
@@ -326,7 +329,7 @@ def _narrow(
                 return None
         else:
             # whole phrasings only: a model offered every span stops at the first number
-            values = [s for s in sources.phrasings() if re.search(r"\d|\bpi\b", s)]
+            values = [s for s in sources.phrasings() if re.search(r"\d|\bpi\b", s) or number_words(s)]
     elif kind == "number":
         values = list(sources.numbers(integer=schema.get("type") == "integer"))
         if not values and required and _ONE_OF.search(sources.request):
@@ -512,8 +515,12 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
                         for n, s in original.items())
     texts: list[str] = []
     zones: list[str] = []
+    objects = free_objects(props, sources.request)
     for name, raw in list(props.items()):
         schema = cast("dict[str, Any]", raw)
+        if name in objects:  # a free object: the fields the request asks for, so the call ends
+            props[name] = objects[name]
+            continue
         if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
             items = cast("dict[str, Any]", schema["items"])
             if _kind(name, items) == "text" and "enum" not in items:

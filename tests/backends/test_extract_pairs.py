@@ -27,3 +27,12 @@ def test_zone_sides_without_a_cue_leave_the_order_open() -> None:
     assert zone_sides(["Europe/Paris", "Asia/Tokyo"], "Paris and Tokyo clocks") is None
     assert zone_sides(["Europe/Paris", "Asia/Tokyo"], "What time is it in Tokyo when it is 10:00 in Paris?") == (
         ["Europe/Paris"], ["Asia/Tokyo"])
+
+
+def test_direction_reads_numbers_in_words_and_whole_unit_words() -> None:
+    from agentfn.backends._direction import directional_options
+
+    assert directional_options(["metres", "nine metres"], ["yards"], "convert nine metres to yards") == (["metres"], ["yards"])
+    # "litres" is no part of "millilitres": both sides keep their own unit
+    assert directional_options(["centilitres", "litres"], ["centilitres", "litres"],
+                               "How many centilitres are in 0.7 litres?") == (["litres"], ["centilitres"])

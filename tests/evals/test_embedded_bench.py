@@ -62,3 +62,25 @@ def test_page_reports_both_sets_and_an_unfinished_baseline() -> None:
     assert "`baseline` finished 1 of its 2 selected requests" in page
     assert "fixed subset of 2 of the 4 requests" in page and "On the 1 requests both arms finished" in page
     assert page == bench.render_markdown(data)
+
+
+def test_b3_set_is_new_wording_over_every_builtin_tool() -> None:
+    from agentfn.toolset import Toolset
+
+    earlier = load_everyday_cases() + load_everyday_cases(ROOT / "agentfn" / "evals" / "data" / "everyday_holdout.jsonl")
+    b3 = load_everyday_cases(ROOT / "agentfn" / "evals" / "data" / "everyday_b3.jsonl")
+    assert len(b3) == 40 and len({c.id for c in b3}) == 40 and all(c.id.startswith("b3-") for c in b3)
+    assert not {c.prompt for c in b3} & {c.prompt for c in earlier}
+    assert {t for c in b3 for t in c.tools} == set(Toolset.builtin().names())
+    assert _bench().GROUPS["all"] == ("everyday", "holdout", "b3")
+
+
+def test_score_all_scores_the_whole_set_and_names_what_ran() -> None:
+    bench = _bench()
+    cases = load_everyday_cases()[:3]
+    scored = bench._score(cases, [_raw(c.id, "434 84 12") for c in cases])  # pyright: ignore[reportPrivateUsage]
+    scored.update(code="this checkout", subset=False, selected=3, ran_now=[cases[1].id])
+    data = {"model": "m", "threads": 1, "machine": {"cpus": 2, "load_avg_1m": 1.0},
+            "sets": {"everyday": {"cases_file": "a.jsonl", "n_cases": 3, "arms": {"current": scored}}}}
+    page = bench.render_markdown(data)
+    assert f"`current` ran 1 of these 3 requests in the run that scored this set (`--score-all`): {cases[1].id}" in page

@@ -109,3 +109,10 @@ def test_is_a_pure_tool_with_a_schema() -> None:
 def test_caret_is_a_power_and_which_is_bigger_compares(expression: str, expected: float) -> None:
     # people and calculators write powers with ^; "which is bigger, A or B" is the larger value
     assert calculate(expression) == pytest.approx(expected)
+
+
+def test_split_a_sum_n_ways() -> None:
+    from agentfn.library.calculator import calculate
+
+    assert calculate("we want to split 150 euros five ways, what does each of us pay") == 30
+    assert calculate("split the 84 dollar taxi 4 ways") == 21

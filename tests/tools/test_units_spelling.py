@@ -1,0 +1,20 @@
+"""Unit names as users write them: British -re spellings and misspelt long names."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentfn import ToolRetry
+from agentfn.library.units import convert_units
+
+
+def test_re_spellings_and_typos_resolve() -> None:
+    assert convert_units(3, "millimetres", "inches").unit == "in"
+    assert convert_units(2, "decilitres", "millilitres").value == pytest.approx(200)
+    assert convert_units(50, "farenheit", "celcius").value == pytest.approx(10)
+    assert convert_units(1, "poundz", "kilograms").value == pytest.approx(0.45359237)
+
+
+def test_a_word_close_to_no_unit_is_still_refused() -> None:
+    with pytest.raises(ToolRetry):
+        convert_units(3, "bananas", "kg")
