@@ -76,7 +76,7 @@ def _format_when(value: Any) -> str:
 
 
 _QUESTION = re.compile(
-    r"\b(?:(?:what|how much|how many)(?:'s|\s+is|\s+are)?|compute|calculate|evaluate|work out|tell me)\b[\s,:]*",
+    r"\b(?:(?:wh?at|how much|how many)(?:'s|\s+is|\s+are)?|wh?ats|compute|calculate|evaluate|work out|tell me)\b[\s,:]*",
     re.I,
 )
 _TRAILING_VERB = re.compile(r"\s+(?:is|are|equals|comes to)$", re.I)

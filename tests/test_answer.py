@@ -121,6 +121,7 @@ def test_a_result_of_another_shape_renders_generically(content: str) -> None:
     ("What is the square root of 144?", "the square root of 144"),
     ("Tell me, what is 3 times 4", "3 times 4"),
     ("So what's 2 to the power of 10?", "2 to the power of 10"),
+    ("whats 2^16", "2^16"),  # typed without the apostrophe
 ])
 def test_calculation_answers_show_the_arithmetic_not_the_chat(request_text: str, shown: str) -> None:
     from agentfn.library.calculator import calculate
