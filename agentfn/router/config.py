@@ -185,3 +185,8 @@ class RouterConfig(BaseModel):
     ann_dtype: Literal["f32", "f16", "i8"] = "f16"
     """Storage of the index's own vector copy; candidates are re-scored from the
     exact float32 vectors, so this trades memory for candidate recall only."""
+    bare_vector: Literal["pooled", "encoded"] = "pooled"
+    """How the request without its values (abstention's bare text) gets its vector: ``"pooled"`` from
+    the tokens between the values in the request's own forward pass (each word encoded once,
+    :mod:`agentfn.router.request_pass`); ``"encoded"``: as a text of its own in the same packed pass
+    (the router before: about twice the encoder's work per request)."""

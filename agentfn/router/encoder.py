@@ -203,6 +203,11 @@ class TruncatedRequests:
     ) -> tuple[FloatArray, list[FloatArray | None]]:
         return (self.queries or self.inner).encode_packed(texts, spans, max_tokens=self.tokens)
 
+    def encode_pooled(
+        self, texts: list[str], groups: Sequence[Sequence[tuple[int, int]]] = ()
+    ) -> tuple[FloatArray, list[FloatArray | None]]:
+        return (self.queries or self.inner).encode_pooled(texts, groups, max_tokens=self.tokens)
+
 
 _INT8: dict[tuple[str, int], LocalBertEncoder] = {}
 
