@@ -8,6 +8,8 @@ vectors from the same inputs, so tool vectors embedded by one match query
 vectors from the other. A few texts (a request, its steps, its context) are
 packed end to end into one row and encoded in one forward pass (:class:`Batch`:
 segment ids keep attention within each text, positions restart per text).
+Vectors of parts of the first text (a request's steps, its words between values) are
+pooled from that pass's token states (:meth:`LocalBertEncoder.encode_pooled`).
 """
 
 from __future__ import annotations
