@@ -176,7 +176,7 @@ def render_markdown(out: dict[str, Any]) -> str:
              f"{out['requests']} foreign requests, each encoded afresh. Load average at the start / end: "
              f"{', '.join(f'{x:.1f}' for x in out['load_avg_start'])} / {', '.join(f'{x:.1f}' for x in out['load_avg_end'])} "
              "(2 shared cores: wall times are noisy, token counts are not). Differences are against "
-             f"`{base_name}`; an arm holds quality when recall@5, hit@5 and abstention F1 stay within "
+             f"`{base_name}`; an arm holds quality when every recall@5, hit@5 and abstention F1 stays within "
              f"{TOLERANCE} (or rise).", "",
              "| arm | encoder tokens per request p50 / p95 / mean | encode ms p50 / p95 | "
              + " | ".join(names) + " | holds quality |",
@@ -185,7 +185,7 @@ def render_markdown(out: dict[str, Any]) -> str:
         c = arm["cost"]
         q = _quality(arm)
         cells = [f"{v:.4f}" + ("" if name == base_name else f" ({v - base[k]:+.4f})") for k, v in q]
-        keys = [k for k, _ in q if k.endswith(("recall@5", "hit@5", "F1"))]
+        keys = [k for k, _ in q if k.endswith(("recall@5", "hit@5", "F1", "abstain_f1"))]
         holds = all(dict(q)[k] >= base[k] - TOLERANCE for k in keys)
         lines.append(f"| {name} | {c['tokens_p50']:.0f} / {c['tokens_p95']:.0f} / {c['tokens_mean']:.1f} | "
                      f"{c['encode_p50_ms']:.2f} / {c['encode_p95_ms']:.2f} | " + " | ".join(cells)
