@@ -118,7 +118,7 @@ def _one_pass(
         # A span cut off by the request-token limit: its text alone, in a second pass (rare).
         sources = [steps[i] for i in pooled_at] + ([bare] if bare else [])
         missing = [src for src, v in zip(sources, pooled, strict=True) if v is None]
-        alone = dict(zip(missing, scorer.encode(missing), strict=True)) if missing else {}
+        alone = dict(zip(missing, encoder.encode_pooled(missing)[0], strict=True)) if missing else {}
         named = [step_keys[i] for i in pooled_at] + bare_key
         for key, src, v in zip(named, sources, pooled, strict=True):
             cache[key] = v if v is not None else alone[src]
