@@ -30,6 +30,16 @@ from typing import Any
 
 RESULTS = Path(__file__).parent / "results"
 STAGES = ("encode", "score", "rerank", "abstain", "select", "plan")
+DENSE: dict[str, dict[str, Any]] = {
+    "hybrid": {},
+    "hybrid_encoded": {"bare_vector": "encoded"},
+    "hybrid_blend_all": {"blend_candidates": 0},
+    "hybrid_int8_long": {"query_int8": True, "query_int8_min_tokens": 80},
+    "hybrid_int8": {"query_int8": True},
+}
+"""The MiniLM routers timed, as :class:`RouterConfig` changes from the default."""
+BEFORE = "hybrid_encoded"
+"""The router before each word of a request was encoded once: plans are compared with its."""
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -119,21 +129,19 @@ def main() -> None:
         # Tool and head vectors get the same noise treatment (each half renormalised).
         recs, both = scaled_tools(records, np.concatenate([base_vecs, base_heads], axis=1), n, seed=n)
         vecs, heads = (h / np.linalg.norm(h, axis=1, keepdims=True) for h in np.split(both, 2, axis=1))
-        hybrid, everywhere, int8 = (_dense(recs, base.encoder, vecs, heads, config) for config in
-                                    (None, RouterConfig(blend_candidates=0), RouterConfig(query_int8=True)))
+        dense = {name: _dense(recs, base.encoder, vecs, heads, RouterConfig(**update)) for name, update in DENSE.items()}
         lexical = Router.build(recs, encoder=None)
         static = Router.build(recs, config=RouterConfig(encoder="minilm-static"))
         static.query_cache_size = 0
-        plans: dict[str, list[Any]] = {"hybrid": [], "everywhere": [], "int8": []}
-        row = {"tools": n, "hybrid": _timed(hybrid, requests, plans["hybrid"]),
-               "hybrid_blend_all": _timed(everywhere, requests, plans["everywhere"]),
-               "hybrid_int8": _timed(int8, requests, plans["int8"]),
-               "lexical": _timed(lexical, requests), "static": _timed(static, requests)}
-        row["agreement"] = {name: _agreement(plans["everywhere"], plans[key])
-                            for name, key in (("hybrid", "hybrid"), ("hybrid_int8", "int8"))}
+        plans: dict[str, list[Any]] = {name: [] for name in DENSE}
+        row: dict[str, Any] = {"tools": n}
+        for name, router in dense.items():
+            row[name] = _timed(router, requests, plans[name])
+        row |= {"lexical": _timed(lexical, requests), "static": _timed(static, requests)}
+        row["agreement"] = {name: _agreement(plans[BEFORE], plans[name]) for name in DENSE if name != BEFORE}
         print(json.dumps(row), flush=True)
         rows.append(row)
-        del hybrid, everywhere, int8, lexical, static, vecs
+        del dense, lexical, static, vecs
     out = {
         "command": "python benchmarks/router_latency.py",
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cores": os.cpu_count(),
@@ -170,7 +178,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         "|---:|---|---:|---:|---:|---:|" + "---:|" * len(STAGES),
     ]
     for row in data["rows"]:
-        for name in ("hybrid", "hybrid_blend_all", "hybrid_int8", "static", "lexical"):
+        for name in (*DENSE, "static", "lexical"):
             if name not in row:
                 continue
             r = row[name]
@@ -181,21 +189,26 @@ def render_markdown(data: dict[str, Any]) -> str:
                          f"{r.get('process_cpu_p50_ms', 0.0):.2f} / {r.get('process_cpu_p95_ms', 0.0):.2f} | {st} |")
     agree = [(row["tools"], name, a) for row in data["rows"] for name, a in row.get("agreement", {}).items()]
     if agree:
-        lines += ["", "Plans against `hybrid_blend_all` (share of requests with the same top-10 in order / top 1 / "
+        lines += ["", f"Plans against `{BEFORE}` (share of requests with the same top-10 in order / top 1 / "
                   "selection / abstention):", "", "| tools | router | ranked | top 1 | selected | abstain |",
                   "|---:|---|---:|---:|---:|---:|"]
         lines += [f"| {n} | {name} | {a['ranked']:.3f} | {a['top1']:.3f} | {a['selected']:.3f} | {a['abstain']:.3f} |"
                   for n, name, a in agree]
     lines += ["", "`hybrid` is the default router (BM25 + MiniLM, data-flow selection, the abstention model, which "
               "compares the request and the request without its values with the top tools' name-and-first-sentence "
-              "vectors, embedded with the tools; no re-ranker, no planner); `static` is the same router on the "
-              "static token table distilled from MiniLM (`RouterConfig(encoder=\"minilm-static\")`, no forward pass; "
-              "its quality is in `router_encoders.md`); `lexical` is the same router without an encoder. A request, "
-              "its steps, its bare text and its context go through the encoder as one packed forward pass. "
-              "`hybrid` blends each tool's head into the ranking only for each request's and step's best "
-              "`blend_candidates` (512) tools by an estimate (`agentfn/router/blend.py`); `hybrid_blend_all` blends it "
-              "into every tool (`blend_candidates=0`, the router before). `hybrid_int8` is `hybrid` with "
-              "`query_int8=True`: request-side passes on an int8 copy of MiniLM (tools stay float32).", ""]
+              "vectors, embedded with the tools; no re-ranker, no planner). Each word of a request is encoded once: "
+              "one forward pass over the request (and its context), its steps (requests over 30 words) and its bare "
+              "text (the words between its values) pooled from the request's token states "
+              "(`agentfn/router/request_pass.py`). `hybrid_encoded` is the router before: the bare text, and the "
+              "steps of shorter requests, encoded as texts of their own in the same packed pass "
+              "(`bare_vector=\"encoded\"`). `hybrid_blend_all` blends each tool's head into every tool's score "
+              "(`blend_candidates=0`) instead of each request's best 512 by an estimate (`agentfn/router/blend.py`). "
+              "`hybrid_int8` sends every request through an int8 copy of MiniLM (`query_int8=True`; tools stay "
+              "float32); `hybrid_int8_long` only requests of 80 tokens or more (`query_int8_min_tokens=80`, about a "
+              "fifth of these requests). `static` is the default router on the static token table distilled from "
+              "MiniLM (`RouterConfig(encoder=\"minilm-static\")`, no forward pass; its quality is in "
+              "`router_encoders.md`); `lexical` is the same router without an encoder. Quality of the pooled pass "
+              "and of the int8 arms: `router_passes.md`.", ""]
     return "\n".join(lines)
 
 

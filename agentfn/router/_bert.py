@@ -8,6 +8,8 @@ vectors from the same inputs, so tool vectors embedded by one match query
 vectors from the other. A few texts (a request, its steps, its context) are
 packed end to end into one row and encoded in one forward pass (:class:`Batch`:
 segment ids keep attention within each text, positions restart per text).
+Vectors of parts of the first text (a request's steps, its words between values) are
+pooled from that pass's token states (:meth:`LocalBertEncoder.encode_pooled`).
 """
 
 from __future__ import annotations
@@ -189,6 +191,31 @@ def length_sorted_batches(ids: list[list[int]], batch_size: int, *, max_pad: flo
         yield chunk
 
 
+def pool_groups(
+    row: FloatArray, offsets: Sequence[tuple[int, int]], special: Sequence[int], groups: Sequence[Sequence[tuple[int, int]]]
+) -> list[FloatArray | None]:
+    """Per group of character spans, the normalised mean of ``row``'s states of the tokens inside any span.
+
+    ``offsets`` and ``special`` are the tokenizer's character offsets and special-token mask for
+    ``row``'s tokens; special tokens and empty tokens never count. A group no token falls in gets None.
+    """
+    starts = np.array([a for a, _ in offsets], dtype=np.int64)
+    ends = np.array([b for _, b in offsets], dtype=np.int64)
+    real = (np.asarray(special, dtype=np.int64) == 0) & (ends > starts)
+    out: list[FloatArray | None] = []
+    for group in groups:
+        sel = np.zeros(len(starts), dtype=bool)
+        for a, b in group:
+            sel |= (starts >= a) & (ends <= b)
+        sel &= real
+        if not sel.any():
+            out.append(None)
+            continue
+        v = row[sel].mean(0)
+        out.append((v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32))
+    return out
+
+
 class LocalBertEncoder:
     """What both local BERT encoders share: folder, tokenizer, ``spec``/``dim``, batching.
 
@@ -253,6 +280,19 @@ class LocalBertEncoder:
         ``max_tokens`` cuts each text to its first tokens (the closing special
         token kept); a span past the cut gets ``None``.
         """
+        return self.encode_pooled(texts, [[span] for span in spans], max_tokens=max_tokens)
+
+    def encode_pooled(
+        self, texts: list[str], groups: Sequence[Sequence[tuple[int, int]]] = (), *, max_tokens: int | None = None
+    ) -> tuple[FloatArray, list[FloatArray | None]]:
+        """:meth:`encode_packed` with one vector per *group* of character spans of ``texts[0]``.
+
+        A group's vector is the normalised mean of the final hidden states of the
+        tokens inside any of its spans: a request's steps (one span each) and the
+        request without its values (the spans between the values) are pooled from
+        the request's own pass, so each word is encoded once. A group with no
+        token left after truncation gets ``None``.
+        """
         if not texts:
             return np.zeros((0, self._dim), dtype=np.float32), []
         encs = self._tok.encode_batch(texts)
@@ -261,19 +301,8 @@ class LocalBertEncoder:
             ids = [x if len(x) <= max_tokens else [*x[: max_tokens - 1], x[-1]] for x in ids]
         batch = packed(ids) if sum(len(x) for x in ids) <= PACK_TOKENS else padded(ids)
         hidden = self._hidden(batch)
-        first, n_first = encs[0], len(ids[0])
-        starts = np.array([a for a, _ in first.offsets[:n_first]])
-        ends = np.array([b for _, b in first.offsets[:n_first]])
-        real = np.array([not m for m in first.special_tokens_mask[:n_first]], dtype=bool)
         row = hidden[0, : len(ids[0])]  # the first text leads row 0, packed or padded
-        out: list[FloatArray | None] = []
-        for a, b in spans:
-            sel = real & (starts >= a) & (ends <= b) & (ends > starts)
-            if not sel.any():
-                out.append(None)
-                continue
-            v = row[sel].mean(0)
-            out.append((v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32))
+        out = pool_groups(row, encs[0].offsets[: len(ids[0])], encs[0].special_tokens_mask[: len(ids[0])], groups)
         return segment_means(hidden, batch), out
 
     def forward_batch(self, batch: Batch) -> FloatArray:

@@ -51,6 +51,7 @@ __all__ = [
     "LEXICAL_THRESHOLD",
     "ProbeCalibrator",
     "bare_request",
+    "bare_spans",
     "coverage",
     "head_text",
     "name_words",
@@ -201,12 +202,49 @@ def bare_request(text: str) -> str:
     """The request without the values it carries (quoted strings, numbers, ids, names mid-sentence), and
     without a text it hands over after a colon ("tl;dr of this article: the council voted ..." -> "tl;dr of
     this article"; not "In Vault: who signed in", where the part before the colon only names a place)."""
+    return re.sub(r"\s+", " ", " ".join(text[a:b] for a, b in bare_spans(text))).strip()
+
+
+def bare_spans(text: str) -> list[tuple[int, int]]:
+    """The character spans of ``text`` that :func:`bare_request` keeps, in order (the words between its values).
+
+    What lets the router pool the bare request's vector from the request's own forward pass
+    (:mod:`agentfn.router.request_pass`) instead of encoding the bare text again.
+    """
+    start, end = 0, len(text)
     m = _PAYLOAD.match(text)
     if m:
         head = m.group(1).split()
         if head and len(head) <= 8 and head[0].lower() not in _PLACE and len(m.group(2).split()) >= 4:
-            text = m.group(1)
-    return re.sub(r"\s+", " ", _CAPITAL.sub(" ", _VALUE.sub(" ", text))).strip()
+            start, end = m.span(1)
+    part = text[start:end]
+    # Values become one space each, as in a substitution; names are looked for in that text
+    # (``shifted``), and each kept piece remembers where it lies in ``text``.
+    pieces: list[tuple[int, int, int]] = []  # (start in shifted, start in text, end in text)
+    shifted: list[str] = []
+    shift = last = 0
+    for v in _VALUE.finditer(part):
+        shifted += [part[last : v.start()], " "]
+        if v.start() > last:
+            pieces.append((last - shift, start + last, start + v.start()))
+        shift += v.end() - v.start() - 1
+        last = v.end()
+    if last < len(part):
+        pieces.append((last - shift, start + last, end))
+    shifted.append(part[last:])
+    names = [(c.start(), c.end()) for c in _CAPITAL.finditer("".join(shifted))]
+    spans: list[tuple[int, int]] = []
+    for at, first, b in pieces:
+        a = first
+        for ns, ne in names:  # a name lies inside one piece (it holds no space)
+            na, nb = ns - at + first, ne - at + first
+            if a <= na < b:
+                if na > a:
+                    spans.append((a, na))
+                a = nb
+        if b > a:
+            spans.append((a, b))
+    return spans
 
 
 _ACTIONS = _VERBS | frozenset(

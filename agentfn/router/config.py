@@ -190,3 +190,11 @@ class RouterConfig(BaseModel):
     going?'", "the 'Networking event'"): quoted words are arguments, not a description of the tool
     (:func:`~agentfn.router.text.without_quoted`); the request is cut into steps from that text too.
     Measured in benchmarks/results/router.md (foreign part)."""
+    bare_vector: Literal["pooled", "encoded"] = "pooled"
+    """How the request without its values (abstention's bare text) gets its vector: ``"pooled"`` from
+    the tokens between the values in the request's own forward pass (each word encoded once,
+    :mod:`agentfn.router.request_pass`); ``"encoded"``: as a text of its own in the same packed pass
+    (the router before: about twice the encoder's work per request)."""
+    query_int8_min_tokens: int = Field(default=0, ge=0)
+    """With :attr:`query_int8`, only requests of at least this many tokens go through the int8 copy
+    (the long requests, whose float32 pass sets the p95 latency); shorter ones stay float32. 0: every request."""

@@ -174,13 +174,24 @@ class TruncatedRequests:
     request, its steps and its context (:meth:`encode_packed`, the router's one
     pass per request) are cut (``RouterConfig.request_tokens``; None: not cut):
     a long request's cost stops growing with its length. With ``queries`` (an
-    int8 copy of the same model, ``RouterConfig.query_int8``) those passes run on it.
+    int8 copy of the same model, ``RouterConfig.query_int8``) those passes run on it,
+    for requests of at least ``int8_from`` tokens (``RouterConfig.query_int8_min_tokens``;
+    0: every request): the long requests, whose float32 pass sets the p95.
     """
 
-    def __init__(self, inner: LocalBertEncoder, tokens: int | None, queries: LocalBertEncoder | None = None) -> None:
+    def __init__(
+        self, inner: LocalBertEncoder, tokens: int | None, queries: LocalBertEncoder | None = None, int8_from: int = 0
+    ) -> None:
         self.inner = inner
         self.tokens = tokens
         self.queries = queries
+        self.int8_from = int8_from
+
+    def _model(self, texts: list[str]) -> LocalBertEncoder:
+        """The int8 twin for a pass led by a long enough request, else the float32 model."""
+        if self.queries is None or not texts:
+            return self.inner
+        return self.queries if self.int8_from <= 0 or self.token_count(texts[0]) >= self.int8_from else self.inner
 
     @property
     def spec(self) -> str:
@@ -201,16 +212,22 @@ class TruncatedRequests:
     def encode_packed(
         self, texts: list[str], spans: Sequence[tuple[int, int]] = ()
     ) -> tuple[FloatArray, list[FloatArray | None]]:
-        return (self.queries or self.inner).encode_packed(texts, spans, max_tokens=self.tokens)
+        return self._model(texts).encode_packed(texts, spans, max_tokens=self.tokens)
+
+    def encode_pooled(
+        self, texts: list[str], groups: Sequence[Sequence[tuple[int, int]]] = ()
+    ) -> tuple[FloatArray, list[FloatArray | None]]:
+        return self._model(texts).encode_pooled(texts, groups, max_tokens=self.tokens)
 
 
 _INT8: dict[tuple[str, int], LocalBertEncoder] = {}
 
 
-def with_request_tokens(encoder: Encoder, tokens: int | None, *, int8: bool = False) -> Encoder:
+def with_request_tokens(encoder: Encoder, tokens: int | None, *, int8: bool = False, int8_from: int = 0) -> Encoder:
     """``encoder`` reading at most ``tokens`` tokens of each request-side text, and with ``int8``
     encoding them on an int8 copy of the model (:func:`agentfn.router.onnx_encoder.quantized`; a
-    local BERT encoder on onnxruntime, memoised per folder). Others, and neither option, unchanged."""
+    local BERT encoder on onnxruntime, memoised per folder), for requests of at least ``int8_from``
+    tokens (0: all). Others, and neither option, unchanged."""
     from agentfn.router.onnx_encoder import OnnxBertEncoder
 
     inner = encoder.inner if isinstance(encoder, TruncatedRequests) else encoder
@@ -223,7 +240,7 @@ def with_request_tokens(encoder: Encoder, tokens: int | None, *, int8: bool = Fa
         if key not in _INT8:
             _INT8[key] = OnnxBertEncoder(inner.folder, spec=inner.spec, max_length=inner.max_length, int8=True)
         queries = _INT8[key]
-    return TruncatedRequests(inner, tokens, queries)
+    return TruncatedRequests(inner, tokens, queries, int8_from)
 
 
 class SentenceTransformerEncoder:

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agentfn.router.calibration import DEFAULT_ABSTAIN_WEIGHTS, bare_request, coverage, object_request
+from agentfn.router.calibration import coverage
 from agentfn.router.combine import segment
 from agentfn.router.index import FloatArray, IntArray
 from agentfn.router.mood import asks_to_read, mood_penalty
+from agentfn.router.request_pass import request_vectors
 from agentfn.router.rerank import TraceMemory
 from agentfn.router.scoring import Scorer, Signals
 from agentfn.router.selection import StepTop
@@ -78,21 +79,10 @@ def first_pass(
     bare_vec: FloatArray | None = None
     object_vec: FloatArray | None = None
     if scorer.index.encoder is not None:
-        model = cfg.abstain_mode == "model"
-        bare = bare_request(text) if model else text
-        # The object text costs encoder tokens: only when the abstention weights use it.
-        uses_object = (cfg.abstain_weights or DEFAULT_ABSTAIN_WEIGHTS).get("odense", 0.0) != 0.0
-        obj = object_request(text) if model and uses_object else ""
-        extra = [bare] if bare and bare != text else []
-        if obj and obj not in (bare, text):
-            extra.append(obj)
-        whole_vec, step_vecs, others = scorer.encode_all(text, [s.text for s in steps], extra + ([context] if context else []))
-        vecs = [whole_vec, *step_vecs]
-        if extra:
-            named = dict(zip(extra, others, strict=False))
-            bare_vec = named.get(bare)
-            object_vec = named.get(obj, bare_vec if obj == bare else None)
-        ctx_vec = others[-1] * cfg.context_weight if context else 0.0
+        rv = request_vectors(scorer, text, [s.text for s in steps], context)
+        bare_vec, object_vec = rv.bare, rv.obj
+        ctx_vec = rv.context * cfg.context_weight if rv.context is not None else 0.0
+        vecs = [rv.whole, *rv.steps]
         for i in range(1 + len(steps)):
             v = vecs[i] + ctx_vec + (cfg.segment_context * vecs[0] if i else 0.0)
             vectors[i] = v / max(float(np.linalg.norm(v)), 1e-12)

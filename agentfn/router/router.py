@@ -80,7 +80,8 @@ class Router:
         if encoder is None and self._config.encoder is not None:
             encoder = load_encoder(self.config.encoder, backend=self.config.encoder_backend)
         if encoder is not None:
-            encoder = with_request_tokens(encoder, self._config.request_tokens, int8=self._config.query_int8)
+            encoder = with_request_tokens(encoder, self._config.request_tokens, int8=self._config.query_int8,
+                                          int8_from=self._config.query_int8_min_tokens)
         self.index = ToolIndex(encoder, self.config.bm25_k1, self.config.bm25_b)
         self.scorer = Scorer(self.index, self.config)
         self._calibrator = ProbeCalibrator(self.scorer)
@@ -303,7 +304,8 @@ class Router:
     def set_encoder(self, encoder: str | Encoder | None) -> None:
         """Swap the encoder (e.g. a fine-tuned one) and re-embed every tool."""
         enc = encoder if isinstance(encoder, Encoder) or encoder is None else load_encoder(encoder)
-        enc = None if enc is None else with_request_tokens(enc, self.config.request_tokens, int8=self.config.query_int8)
+        enc = None if enc is None else with_request_tokens(enc, self.config.request_tokens, int8=self.config.query_int8,
+                                                           int8_from=self.config.query_int8_min_tokens)
         self.config.encoder = None if enc is None else enc.spec
         self.scorer.query_cache.clear()
         self._calibrator.reset()

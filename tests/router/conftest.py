@@ -73,6 +73,10 @@ class CountingEncoder:
         self.texts += len(texts)
         return self.inner.encode_packed(texts, spans)  # type: ignore[attr-defined]
 
+    def encode_pooled(self, texts: list[str], groups: Any = ()) -> Any:
+        self.texts += len(texts)
+        return self.inner.encode_pooled(texts, groups)  # type: ignore[attr-defined]
+
 
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:

@@ -32,3 +32,19 @@ def test_router_with_int8_requests_keeps_float_tools_and_routes_alike(encoder: E
     assert np.array_equal(plain.index.emb[:n], fast.index.emb[:n])
     for text in ["what will the weather be in Porto on Sunday", "wire 40 francs to euros", "drop a note to Kim on Slack"]:
         assert plain.route(text, k=3).ranked[0][0] == fast.route(text, k=3).ranked[0][0], text
+
+
+def test_int8_from_sends_only_long_requests_to_the_twin(encoder: Encoder) -> None:
+    twin = with_request_tokens(encoder, None, int8=True, int8_from=16)
+    assert isinstance(twin, TruncatedRequests) and twin.int8_from == 16
+    short = "turn 300 dollars into euros"
+    long = ("look up every invoice we sent to the Lisbon office last quarter, add up what is still unpaid, "
+            "and then email the total to the finance team")
+    assert twin.token_count(short) < 16 <= twin.token_count(long)
+    (short_vec,), _ = twin.encode_pooled([short])
+    (long_vec,), _ = twin.encode_pooled([long])
+    exact = encoder.encode([short, long])
+    assert np.allclose(short_vec, exact[0], atol=1e-5)  # short: the float32 model
+    assert not np.allclose(long_vec, exact[1], atol=1e-5) and float(long_vec @ exact[1]) > 0.97  # long: int8
+    r = Router.build(SPECS, encoder=encoder, config=RouterConfig(query_int8=True, query_int8_min_tokens=16))
+    assert isinstance(r.index.encoder, TruncatedRequests) and r.index.encoder.int8_from == 16

@@ -25,6 +25,10 @@ class PassCounter(CountingEncoder):
         self.passes += 1
         return super().encode_packed(texts, spans)
 
+    def encode_pooled(self, texts: list[str], groups: Any = ()) -> Any:
+        self.passes += 1
+        return super().encode_pooled(texts, groups)
+
 
 def test_steps_out_of_order_share_the_request_pass(encoder: Encoder) -> None:
     r = Router.build(SPECS, encoder=encoder, config=RouterConfig(step_vectors="spans"))

@@ -41,6 +41,10 @@ class RecordingEncoder(CountingEncoder):
         self.seen += texts
         return self.inner.encode_packed(texts, spans)  # type: ignore[attr-defined]
 
+    def encode_pooled(self, texts: list[str], groups: Any = ()) -> Any:
+        self.seen += texts
+        return self.inner.encode_pooled(texts, groups)  # type: ignore[attr-defined]
+
 
 def _heads() -> set[str]:
     return {head_text(ToolRecord.of(s)) for s in LONG}
@@ -124,7 +128,7 @@ def test_a_routed_request_is_one_encoder_pass(encoder: Encoder) -> None:
     r = Router.build(LONG, encoder=rec)
     r.route("warm up the probes")
     calls: list[list[str]] = []
-    inner_encode, inner_packed = rec.encode, rec.encode_packed
+    inner_encode, inner_packed, inner_pooled = rec.encode, rec.encode_packed, rec.encode_pooled
 
     def encode(texts: list[str], batch_size: int = 64) -> Any:
         calls.append(texts)
@@ -134,7 +138,11 @@ def test_a_routed_request_is_one_encoder_pass(encoder: Encoder) -> None:
         calls.append(texts)
         return inner_packed(texts, spans)
 
-    rec.encode, rec.encode_packed = encode, encode_packed  # type: ignore[method-assign]
+    def encode_pooled(texts: list[str], groups: Any = ()) -> Any:
+        calls.append(texts)
+        return inner_pooled(texts, groups)
+
+    rec.encode, rec.encode_packed, rec.encode_pooled = encode, encode_packed, encode_pooled  # type: ignore[method-assign]
     messages = [{"role": "user", "content": "I fly to Norway on Monday"}, {"role": "assistant", "content": "ok"},
                 {"role": "user", "content": QUERIES[3]}]
     for query in [*QUERIES, messages]:

@@ -23,9 +23,10 @@ COLD = [
 ]
 
 
-# Measured: the shipped abstention model refuses this short paraphrase (the threshold rule does not);
-# see tests/router/test_abstention.py and benchmarks/results/fit_abstention.md.
-REFUSED_BY_MODEL = {"what's Tesla trading at right now"}
+# Short paraphrases the shipped abstention model refuses (the threshold rule does not); "what's Tesla
+# trading at right now" was one (P 0.349 against the cut 0.35) until the bare text's vector was pooled
+# from the request's own pass (P 0.350; benchmarks/results/router_passes.md).
+REFUSED_BY_MODEL: set[str] = set()
 
 
 @pytest.mark.parametrize(("query", "gold"), COLD)
@@ -256,10 +257,11 @@ def test_query_vector_cache_is_bounded_and_optional(encoder: Encoder) -> None:
     from agentfn.router.calibration import DEFAULT_ABSTAIN_WEIGHTS, bare_request, object_request
 
     text = "what's Tesla trading at right now"
-    # Model mode also encodes the request without its values, and without its actions only when
-    # the shipped weights use that feature (odense).
+    # Model mode pools the request without its values from the request's own pass (nothing more to
+    # encode), and encodes it without its actions only when the shipped weights use that feature (odense).
+    assert bare_request(text) != text
     uses_object = DEFAULT_ABSTAIN_WEIGHTS.get("odense", 0.0) != 0.0
-    per_route = len({text, bare_request(text), object_request(text) if uses_object else ""} - {""})
+    per_route = len({text, object_request(text) if uses_object else ""} - {""})
     assert counting.texts == before + per_route
 
 

@@ -152,6 +152,14 @@ class _MemoEncoder:
         return np.stack([self.memo[t] for t in texts])
 
 
+class _PoolingMemoEncoder(_MemoEncoder):
+    """A memo encoder whose request passes go to the wrapped encoder's own ``encode_pooled``, so the
+    abstention routers encode requests as routing does (steps and bare text pooled from one pass)."""
+
+    def encode_pooled(self, texts: list[str], groups: Any = ()) -> Any:
+        return self.inner.encode_pooled(texts, groups)
+
+
 def router_abstentions(router: Any, data: RouterData, items: Sequence[AbstainItem]) -> list[bool]:
     """For each item, whether a router with ``router``'s encoder and settings, over only the offered tools, abstains."""
     from agentfn.router.router import Router
@@ -160,7 +168,8 @@ def router_abstentions(router: Any, data: RouterData, items: Sequence[AbstainIte
     recs = {r.name: r for r in data.records()}
     needed = sorted({n for it in items for n in it.offered})
     slot = {n: i for i, n in enumerate(needed)}
-    encoder = None if router.encoder is None else _MemoEncoder(router.encoder)
+    pools = router.encoder is not None and hasattr(router.encoder, "encode_pooled")
+    encoder = None if router.encoder is None else (_PoolingMemoEncoder if pools else _MemoEncoder)(router.encoder)
     vecs = encoder.encode([dense_text(recs[n]) for n in needed]) if encoder is not None and needed else None
     out: list[bool] = []
     for it in items:
