@@ -72,7 +72,16 @@ def test_b3_set_is_new_wording_over_every_builtin_tool() -> None:
     assert len(b3) == 40 and len({c.id for c in b3}) == 40 and all(c.id.startswith("b3-") for c in b3)
     assert not {c.prompt for c in b3} & {c.prompt for c in earlier}
     assert {t for c in b3 for t in c.tools} == set(Toolset.builtin().names())
-    assert _bench().GROUPS["all"] == ("everyday", "holdout", "b3")
+    assert _bench().GROUPS["all"] == ("everyday", "holdout", "b3", "b4")
+
+
+def test_b4_set_is_new_wording_not_seen_before() -> None:
+    data = ROOT / "agentfn" / "evals" / "data"
+    earlier = [c for name in ("everyday.jsonl", "everyday_holdout.jsonl", "everyday_b3.jsonl")
+               for c in load_everyday_cases(data / name)]
+    b4 = load_everyday_cases(data / "everyday_b4.jsonl")
+    assert len(b4) == 30 and len({c.id for c in b4}) == 30 and all(c.id.startswith("b4-") for c in b4)
+    assert not {c.prompt for c in b4} & {c.prompt for c in earlier}
 
 
 def test_score_all_scores_the_whole_set_and_names_what_ran() -> None:
