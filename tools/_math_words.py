@@ -95,6 +95,9 @@ _RULES: list[tuple[str, str]] = [
     (rf"add\s+{_NUM}\s+(?:and|to)\s+{_NUM}", r"(\1 + \2)"),
     (rf"(?:the\s+)?square\s+root\s+of\s+{_NUM}", r"sqrt(\1)"),
     (rf"(?:the\s+)?cube\s+root\s+of\s+{_NUM}", r"cbrt(\1)"),
+    # A function written by its name before its argument, as people type it: "sqrt of 225", "cbrt 27".
+    (rf"\b(sqrt|cbrt|exp|log10|log2|abs)\s+(?:of\s+)?{_NUM}", r"\1(\2)"),
+    (rf"\bln\s+(?:of\s+)?{_NUM}", r"log(\1)"),
     (rf"log(?:arithm)?\s+(?:to\s+)?base\s+{_NUM}\s+of\s+{_NUM}", r"log(\2, \1)"),
     (rf"(?:the\s+)?(?:natural\s+)?log(?:arithm)?\s+of\s+{_NUM}", r"log(\1)"),
     (rf"(?:the\s+)?factorial\s+of\s+{_NUM}", r"factorial(\1)"),

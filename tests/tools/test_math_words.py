@@ -31,6 +31,9 @@ from agentfn.library.calculator import calculate
         ("three hundred divided by twenty-five", 12),
         ("whats 60 divded by 12", 5),  # a misspelt operator word
         ("9 multipled by 3", 27),
+        ("sqrt of 225", 15.0),  # a function named before its argument, as typed
+        ("sqrt 81 + 1", 10.0),
+        ("log10 of 1000", 3.0),
         ("If I buy 4 pizzas at $12.50 each, how much do I pay?", 50.0),  # a unit price times a count
         ("What do 5 tickets for 12 dollars each cost?", 60),
         ("I bought 2 hats at $7.50 each. What did I spend?", 15),  # two sentences
