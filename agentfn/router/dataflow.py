@@ -169,8 +169,8 @@ def _kind(words: frozenset[str], desc: frozenset[str], schema: dict[str, Any]) -
         return "ip"
     if "phone" in words:
         return "phone"
-    if fmt in ("date", "date-time", "time") or words & {"date", "time"}:
-        return "date"
+    if fmt in ("date", "date-time", "time") or (words & {"date", "time"} and t not in ("number", "integer")):
+        return "date"  # a number about dates (``date_diff`` -> days, ``time_in_seconds``) is a quantity
     if "id" in words or (t in ("string", "any") and words & _REFERENCE) or ("key" in words and not words & _SECRET):
         return "id"  # an "order number" or "tracking number" is an identifier, not a quantity
     if words & _CODE or ("code" in desc and t == "string" and not words - _WEAK - {"airport", "country", "currency"}):
@@ -298,7 +298,9 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
         clash = dst.type != "any" and out.type != "any" and dst.type != out.type and (dst.type, out.type) not in _COMPATIBLE
         # A string output that lists names fills a list of names; a list fills an input that takes one of its items.
         listed = (dst.kind == "names" and out.type == "string") or (dst.kind == "text" and out.type == "array")
-        if clash and not listed and not (dst.type == "string" and dst.kind in ("id", "code", "date")):
+        # An id, code or date may be written as a number; a number that is a quantity (days between two dates) is none.
+        as_text = dst.type == "string" and dst.kind in ("id", "code", "date") and out.kind != "number"
+        if clash and not listed and not as_text:
             score *= 0.5
         if out.inferred:
             score *= 0.8

@@ -183,3 +183,18 @@ def test_the_router_index_follows_added_and_removed_tools(encoder: Encoder) -> N
     assert router.route("Publish my packing list note for ana@example.org").selected == ["notes_lookup", "notes_publish"]
     router.remove("notes_lookup")
     assert "notes_lookup" not in router.route("Publish my packing list note for ana@example.org").selected
+
+
+def test_a_number_about_dates_fills_no_date_input() -> None:
+    """A count of days between two dates is a quantity: it is no date-time for a clock conversion."""
+    plain = {"type": "object", "properties": {"start": S, "end": S}, "required": ["start", "end"]}
+    days = tool_io(ToolRecord.of({"name": "date_diff", "description": "How many days lie between two dates.",
+                                  "parameters": plain, "return_schema": N}))
+    shift = tool_io(ToolRecord.of(spec("clock_shift", "What the clock shows in another zone.",
+                                       {"datetime": {"type": "string", "description": "ISO 8601 date-time."},
+                                        "to_timezone": S}, ["datetime", "to_timezone"], {"result": S})))
+    stamp = tool_io(ToolRecord.of(spec("date_stamp", "The date of an event.", {"event": S}, ["event"],
+                                       {"date": {"type": "string", "format": "date"}})))
+    target = next(s for s in shift.inputs if s.name == "datetime")
+    assert days.outputs[0].kind == "number"
+    assert flow_score(days, target) <= 0.5 < flow_score(stamp, target)  # a date output still fills it whole
