@@ -17,18 +17,22 @@ rule is arithmetic: Easter Sunday (the Gregorian computus) and US Thanksgiving (
 Thursday of November). :data:`HOLIDAY_WORDS` are the words that name them, so a caller can tell
 a holiday from a place ("Christmas" is not the Indian Ocean island's time zone), and
 :func:`strip_holiday_years` drops the year written after a holiday (it is not a number to use).
+
+:func:`current_moment` is the time now (ISO date-time, UTC) for a request that asks what the clock
+shows now ("what time is it in Tokyo", "current time in Lima"): not today at midnight.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 __all__ = [
     "HOLIDAY_WORDS",
     "MONTH_YEAR",
     "WORDED_DATE",
+    "current_moment",
     "easter",
     "holiday_dates",
     "holidays_named",
@@ -183,3 +187,20 @@ def strip_holiday_years(text: str) -> str:
 def holidays_named(text: str) -> int:
     """How many holidays ``text`` names (each date :func:`holiday_dates` would give)."""
     return len(holiday_dates(text, date(2000, 1, 1)))
+
+
+_CLOCK_NOW = re.compile(
+    r"\b(?:what\s+time\b|what'?s\s+the\s+time\b|(?:the\s+)?time\s+(?:is\s+it|now|right\s+now|in)\b|"
+    r"current\s+(?:local\s+)?time\b|local\s+time\s+(?:now|in)\b)",
+    re.I,
+)
+
+
+def current_moment(text: str, today: str | None) -> str | None:
+    """The time now as an ISO date-time in UTC when ``text`` asks what the clock shows now and ``today``
+    (the caller's ISO date) is the machine's date; None otherwise (a request with a date or clock
+    time of its own is not asking for now: callers check that)."""
+    if not today or not _CLOCK_NOW.search(text):
+        return None
+    moment = datetime.now(UTC)
+    return moment.isoformat(timespec="seconds") if moment.date().isoformat() == today[:10] else None

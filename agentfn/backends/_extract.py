@@ -7,15 +7,13 @@ prompt keeps the tool's own schema), each top-level parameter to the values the
 conversation offers, by the parameter's kind (:func:`agentfn._values.parameter_kind`):
 
 ==========  ===========================================================================
-number      the numbers written in the request or in this turn's tool results, their
-            negatives, and the default; 1 for a required number when the request has none and
-            says "a day", "per hour" (one of the unit)
+number      the numbers in the request or this turn's tool results, their negatives, the default;
+            1 for a required number when the request has none and says "a day", "per hour"
 date        ISO dates and date-times in the request and this turn's results, dates written
             with month names ("March 3, 2025"), the holidays it
-            names ("until Christmas": :mod:`agentfn._named_dates`), and today
-            when the request has no date or is relative to now ("until", "since", "ago",
-            "today"...); each date also with every clock time of the request, and date
-            parts of date-times
+            names ("until Christmas": :mod:`agentfn._named_dates`), and today when it has none or is
+            relative to now ("until", "ago"...; the time now when it asks what time it is); each date
+            also with every clock time of the request, and date parts of date-times
 url, file,  the URLs, file names (when it names none, single words and ``.``), JSON documents,
 json, csv,  the pasted table, or the code of the request (JSON and tables also from this turn's
 code        results: a file read before); unconstrained when there is none
@@ -67,7 +65,7 @@ from typing import Any, cast
 
 from agentfn._arith import follow_up_expressions
 from agentfn._json_filters import json_filters
-from agentfn._named_dates import holiday_dates, worded_dates
+from agentfn._named_dates import current_moment, holiday_dates, worded_dates
 from agentfn._values import (
     code_spans,
     dates_in,
@@ -212,6 +210,8 @@ class ExtractionSources:
     def dates(self) -> list[str]:
         texts = [self.request, *(v for v in self.result_leaves if isinstance(v, str))]
         found = [d for t in texts for d in dates_in(t)]
+        if not found and not times_in(self.request) and (moment := current_moment(self.request, self.today)):
+            return [moment]  # "what time is it in Tokyo": now, not today at midnight
         today = date.fromisoformat(self.today[:10]) if self.today else None
         found += worded_dates(self.request, today=today)  # "March 3, 2025"; "until August 14": the next one
         if today:  # "until Christmas" names a date
