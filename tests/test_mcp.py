@@ -320,10 +320,23 @@ def test_cli_mcp_tools_and_run_with_mcp_toolset() -> None:
         "get_forecast", "add", "forecast_record", "fail", "add_shout"]
     text = runner.invoke(app, ["mcp", "tools", shlex.join(SDK_SERVER)])
     assert 'add: Add two integers. -> {"type": "integer"}' in text.output
-    ran = runner.invoke(app, ["run", "forecast", "--model", "test", "--tools", "mcp:" + shlex.join(SDK_SERVER),
-                              "--tool-choice", "get_forecast", "--json"])
+    args = ["run", "forecast", "--model", "test", "--tools", "mcp:" + shlex.join(SDK_SERVER),
+            "--tool-choice", "get_forecast", "--json"]
+    refused = runner.invoke(app, args)  # no annotations: may change the world, so it waits for approval
+    assert refused.exit_code == 0, refused.output
+    assert "refused get_forecast (write)" in refused.stderr
+    assert json.loads(refused.stdout)["tool_results"][0]["is_error"]
+    ran = runner.invoke(app, [*args, "--approve", "get_forecast"])
     assert ran.exit_code == 0, ran.output
-    assert json.loads(ran.output)["tool_results"][0]["content"] == "a: sunny for 1 day(s)"
+    assert json.loads(ran.stdout)["tool_results"][0]["content"] == "a: sunny for 1 day(s)"
+
+
+def test_mcp_annotations_map_to_policy_with_the_specification_defaults() -> None:
+    """A hint a server leaves out takes the MCP default: not read-only, destructive, open-world."""
+    with Toolset.from_mcp(SDK_SERVER) as ts:  # type: ignore[attr-defined]
+        assert ts["get_forecast"].side_effects == "write"  # no annotations at all
+        assert ts["add"].side_effects == "read"  # readOnlyHint
+        assert ts["fail"].side_effects == "external"  # not destructive, open world by default
 
 
 def test_toolset_from_mcp_and_load_mcp_spec() -> None:

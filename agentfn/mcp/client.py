@@ -395,7 +395,9 @@ def toolset_from_mcp(
         mode: protocol negotiation, see :class:`MCPConnection`.
 
     Tool annotations map to policy: ``readOnlyHint`` → ``side_effects="read"``,
-    ``destructiveHint`` → ``"write"``, ``openWorldHint`` → ``"external"``. A tool
+    ``destructiveHint`` → ``"write"``, ``openWorldHint`` → ``"external"``, with the MCP
+    specification's defaults for hints left out: a tool without annotations is ``"write"``
+    (it needs approval in ``run``/``chat`` and is not served unless allowed). A tool
     result with ``isError`` becomes a :class:`ToolRetry` (the model sees the message).
 
     Raises:
@@ -417,15 +419,24 @@ def toolset_from_mcp(
 
 
 def _policy(annotations: Any) -> dict[str, Any]:
-    if annotations is None:
-        return {}
-    side_effects = "none"
-    if getattr(annotations, "destructive_hint", None):
-        side_effects = "write"
-    elif getattr(annotations, "open_world_hint", None):
-        side_effects = "external"
-    elif getattr(annotations, "read_only_hint", None):
+    """Policy from MCP tool annotations, with the specification's defaults for hints a server leaves out.
+
+    The MCP specification defaults ``readOnlyHint`` to false, ``destructiveHint`` to true and
+    ``openWorldHint`` to true: a tool that says nothing about itself may change the world, so it is
+    ``"write"`` (approval needed) until its server says it only reads.
+    """
+    def hint(name: str, default: bool) -> bool:
+        value = None if annotations is None else getattr(annotations, name, None)
+        return default if value is None else bool(value)
+
+    if hint("read_only_hint", False):
         side_effects = "read"
+    elif hint("destructive_hint", True):
+        side_effects = "write"
+    elif hint("open_world_hint", True):
+        side_effects = "external"
+    else:
+        side_effects = "write"
     policy: dict[str, Any] = {"side_effects": side_effects}
     idempotent = getattr(annotations, "idempotent_hint", None)
     if idempotent is not None:

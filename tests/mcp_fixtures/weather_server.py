@@ -1,6 +1,7 @@
 """A real MCP server (the SDK's MCPServer, formerly FastMCP) over stdio, for client tests."""
 
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.types import ToolAnnotations
 from pydantic import BaseModel
 
 server = MCPServer("weather-fixture")
@@ -23,7 +24,7 @@ def get_forecast(city: str, days: int = 1) -> str:
     return f"{city}: sunny for {days} day(s)"
 
 
-@server.tool()
+@server.tool(annotations=ToolAnnotations(readOnlyHint=True))
 def add(a: int, b: int) -> int:
     """Add two integers."""
     return a + b
@@ -35,7 +36,7 @@ def forecast_record(city: str) -> Forecast:
     return Forecast(city=city, days=1, summary="sunny")
 
 
-@server.tool()
+@server.tool(annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=False))
 def fail(reason: str) -> str:
     """Always fails."""
     raise ValueError(f"failed on purpose: {reason}")
