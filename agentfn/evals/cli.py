@@ -55,7 +55,7 @@ def probe_command(
 
 def calls_command(
     cases: Annotated[Path, typer.Option("--cases", help="JSONL of cases (see agentfn.evals.calls)", exists=True, dir_okay=False)],
-    tools: Annotated[str, typer.Option("--tools", help="tools: module, .py file, folder, JSONL of specs, or 'builtin'")] = "builtin",
+    tools: Annotated[str, typer.Option("--tools", "-t", help="tools: module, .py file, folder, JSONL of specs, or 'builtin'")] = "builtin",
     model: Annotated[str | None, typer.Option("--model", help="model spec (see agentfn.backends.load_model)")] = None,
     base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible server URL")] = None,
     k: Annotated[int, typer.Option("--k", min=1, help="runs per case; pass^k needs all k to pass")] = 1,
@@ -144,7 +144,7 @@ def _load_router(spec: str, toolset: Any) -> Any:
 
 
 def generate_command(
-    tools: Annotated[str, typer.Option("--tools", help="tools to draft cases for")] = "builtin",
+    tools: Annotated[str, typer.Option("--tools", "-t", help="tools to draft cases for")] = "builtin",
     store: Annotated[str | None, typer.Option("--store", help="also draft from successful runs in this trace store")] = None,
     limit: Annotated[int, typer.Option("--limit", help="at most this many cases from traces")] = 200,
     out: Annotated[Path | None, typer.Option("--out", help="write JSONL here (default: stdout)")] = None,

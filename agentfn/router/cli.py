@@ -61,7 +61,7 @@ def _router_for(tools: str | None, router_dir: Path | None, lexical: bool) -> Ro
 def route_command(
     query: Annotated[str, typer.Argument(help="the request to route")],
     tools: Annotated[
-        str | None, typer.Option("--tools", help="tools: module, .py file, folder, JSONL of OpenAI specs, or 'builtin' "
+        str | None, typer.Option("--tools", "-t", help="tools: module, .py file, folder, JSONL of OpenAI specs, or 'builtin' "
                                  "(the default)")
     ] = None,
     k: Annotated[int, typer.Option("--k", min=1, help="how many ranked tools to show")] = 10,

@@ -29,7 +29,7 @@ def test_route_command_json_and_table(tmp_path) -> None:  # type: ignore[no-unty
     assert res.exit_code == 0, res.output
     plan = json.loads(res.output)
     assert plan["ranked"][0][0] == "send_email" and len(plan["ranked"]) == 3
-    res = runner.invoke(_app(), ["route", "send an email to Ann", "--tools", str(tools), "--lexical",
+    res = runner.invoke(_app(), ["route", "send an email to Ann", "-t", str(tools), "--lexical",  # -t as in `run`
                                  "--router", str(tmp_path / "saved")])
     assert res.exit_code == 0, res.output
     assert "send_email" in res.output and (tmp_path / "saved" / "router.json").exists()
