@@ -9,9 +9,10 @@ tools or answer alone, so the CLI forces a call (``tool_choice="required"``) alo
   plain reply (``generate``);
 * :class:`PlainReplyRouter` sends to that plain reply too a request for live data the chosen tool does
   not serve ("euro to dollar rate right now" is not the clock; the plain reply then says honestly that
-  no tool has live data instead of inventing it), and an instruction about quoted text whose verb no
-  offered tool's name or description uses ("reverse the string 'stressed'": quoted text fits every
-  text tool, but no tool reverses; without this rule ``sentiment`` took it).
+  no tool has live data instead of inventing it), and an instruction about a text it gives (quoted or
+  after a colon) whose verb no offered tool's name or description uses, when no other word of it names
+  the chosen tool, it asks no question and lists no options ("reverse the string 'stressed'": quoted
+  text fits every text tool, but no tool reverses; without this rule ``sentiment`` took it).
 
 Guarantees: nothing heavy is imported before a router is built (the CLI starts fast); a toolset without
 ``generate`` keeps the routers' own plans (there is no plain reply to fall back to).
@@ -107,11 +108,12 @@ class PlainReplyRouter:
         it, it asks no question and lists no options to choose from."""
         from agentfn._grounding import asks_for, instruction_words
         from agentfn._passage_tasks import leading_verb, split_passage
-        from agentfn._values import listed_options, quoted_spans
+        from agentfn._values import listed_options, quoted_spans, strip_values
 
-        instruction = split_passage(text)[0]
+        instruction, passage = split_passage(text)
         verb = leading_verb(text)
-        if not quoted_spans(text) or verb is None or _QUESTION.search(instruction) or listed_options(text):
+        unquoted = strip_values(text)  # a question anywhere but in the quoted text
+        if not (quoted_spans(text) or passage) or verb is None or _QUESTION.search(unquoted) or listed_options(text):
             return False
         if asks_for(self.specs[head], instruction_words(instruction)):
             return False

@@ -133,6 +133,8 @@ def test_live_fact_router_without_a_plain_reply_keeps_the_plan() -> None:
         ("Judge the sentiment: 'the soup was cold'", "sentiment", "sentiment"),  # the instruction names it
         ("Going by this note, who signed it? 'Signed, Ada'", "answer", "answer"),  # a question about the quote
         ("Sort 'great service' into praise or complaint", "classify", "classify"),  # options to choose from
+        ("alphabetize these: kiwi, plum, date", "text_stats", "generate"),  # a passage after the colon
+        ("We ordered 4 teas at 2.50 each. What did we pay?", "calculate", "calculate"),  # a question
     ],
 )
 def test_an_instruction_no_tool_does_goes_to_the_plain_reply(request_text: str, chosen: str, planned: str) -> None:
