@@ -48,7 +48,7 @@ _WRITING = re.compile(
     re.I,
 )
 _FRAMES = re.compile(
-    r"^\s*(?:(?:hey|hi|hello|ok(?:ay)?|so|please|pls|quick question)\b[\s,!.]*)*"
+    r"^\s*(?:(?:hey|hi|hello|ok(?:ay)?|so|please|pls|quick question)\b[\s,!.:]*)*"
     r"(?:(?:can|could|would|will) you(?: please)?|do you know|(?:please )?tell me|i(?:'d| would) like to know|"
     r"i want to know|i wonder|any idea)?\b[\s,]*",
     re.I,

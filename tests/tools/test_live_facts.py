@@ -28,6 +28,7 @@ LIVE = [
     "what was the final score of the Lakers game yesterday",
     "pounds to yen",
     "can you tell me whether train services are running today",
+    "quick question: is it windy in Dublin right now?",
     "is flight AF 1234 on schedule",
     "is the pharmacy on Main Street open now?",
 ]
