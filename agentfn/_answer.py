@@ -16,7 +16,8 @@ Three uses:
 
 Templates render in a sandbox with filters ``num`` (a number with at most five significant
 decimals, no float noise), ``when`` (an ISO date-time as ``YYYY-MM-DD HH:MM (UTC+hh:mm)``),
-``weekday`` and ``bare`` (a phrase without its question framing: "What is 2 + 2?" -> "2 + 2").
+``weekday``, ``bare`` (a phrase without its question framing: "What is 2 + 2?" -> "2 + 2") and ``shown``
+(``bare``, or empty for a sentence around its numbers: a word problem's answer is its result).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any, cast
 import jinja2
 import jinja2.sandbox
 
+from agentfn._values import spell_out_numbers
 from agentfn.messages import AssistantMessage, Message, ToolCall, ToolMessage, UserMessage
 
 __all__ = [
@@ -80,6 +82,13 @@ _QUESTION = re.compile(
     re.I,
 )
 _TRAILING_VERB = re.compile(r"\s+(?:is|are|equals|comes to)$", re.I)
+_MATH_WORDS = frozenset(
+    "plus minus times multiplied divided by over of percent percentage square squared cube cubed root roots power "  # noqa: SIM905
+    "powers to the a an and sum product difference quotient average mean total remainder mod modulo factorial log "
+    "logarithm sin cos tan sqrt cbrt pi e round rounded decimal decimals places place is what which or bigger "
+    "smaller larger greater less than prime x half quarter third degrees radians from add subtract multiply divide "
+    "exp abs min max floor ceil gcd lcm".split()
+)
 
 
 def _bare(text: Any) -> str:
@@ -96,6 +105,15 @@ def _bare(text: Any) -> str:
     return _TRAILING_VERB.sub("", s.strip().rstrip("?!.").strip()).strip()
 
 
+def _shown(text: Any) -> str:
+    """What a calculation answer shows before its result: the arithmetic the request asked ("17.5% of 2480",
+    "seven times six"), or nothing when the request is a sentence around its numbers ("I bought 4 tickets at
+    12.50 each, how much did I spend?": the answer is the number, not that sentence with "= 50")."""
+    phrase = _bare(text)
+    words = re.findall(r"[A-Za-z]+", spell_out_numbers(phrase, lone_one=True))
+    return "" if sum(w.lower() not in _MATH_WORDS for w in words) >= 2 else phrase
+
+
 @functools.cache
 def _environment() -> jinja2.Environment:
     env = jinja2.sandbox.SandboxedEnvironment(
@@ -104,6 +122,7 @@ def _environment() -> jinja2.Environment:
     env.filters["num"] = format_number  # pyright: ignore[reportUnknownMemberType]
     env.filters["when"] = _format_when  # pyright: ignore[reportUnknownMemberType]
     env.filters["bare"] = _bare  # pyright: ignore[reportUnknownMemberType]
+    env.filters["shown"] = _shown  # pyright: ignore[reportUnknownMemberType]
     env.filters["weekday"] = lambda v: _format_when(str(v)[:10]).split(" ")[-1].strip("()")  # pyright: ignore[reportUnknownMemberType, reportUnknownLambdaType, reportUnknownArgumentType]
     return env
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from agentfn._small_path import build_router, default_tool_choice, is_small_local_model, small_model_router
 from agentfn.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -158,33 +159,6 @@ def build_model(model: str | None, base_url: str | None) -> Model:
     return load_model(model, base_url=base_url)
 
 
-def is_small_local_model(model: str | None, base_url: str | None) -> bool:
-    return base_url is None and model in (None, "embedded")
-
-
-def default_tool_choice(model: str | None, base_url: str | None, choice: str | None) -> str:
-    # A 135M model left to choose answers in prose; forcing the first call is what makes it useful.
-    if choice is not None:
-        return choice
-    return "required" if is_small_local_model(model, base_url) else "auto"
-
-
-def build_router(spec: str, toolset: Toolset, small_model: bool) -> Any:
-    """The router for ``--router``: None when off; built over the toolset for auto/on; else loaded."""
-    if spec == "off" or (spec == "auto" and not small_model):
-        return None
-    from agentfn.exceptions import MissingExtraError
-    from agentfn.router import Router
-
-    if spec not in ("auto", "on"):
-        return Router.load(spec)
-    try:
-        return Router.build(list(toolset))
-    except MissingExtraError as exc:  # no sentence-transformers: lexical routing still narrows the offer
-        typer.secho(f"router: {exc}; using lexical routing", err=True, fg=typer.colors.YELLOW)
-        return Router.build(list(toolset), encoder=None)
-
-
 def build_agent(
     *,
     model: str | None,
@@ -211,11 +185,8 @@ def build_agent(
     small = is_small_local_model(model, base_url)
     choice = default_tool_choice(model, base_url, tool_choice)
     routed = build_router(router, toolset, small)
-    if small and routed is not None:  # a small model follows the top-1: prefer the tool the request fills
-        from agentfn.fill import FillRouter
-
-        # ... and when no tool fits and nothing in the request supports the nearest, it answers in prose.
-        routed = FillRouter(routed, list(toolset), never_abstain=True, fallback="generate")
+    if small and routed is not None:  # a small model follows the top-1: the tool the request fills, else prose
+        routed = small_model_router(routed, toolset)
     if tool_choice not in (None, "auto", "required", "none") and tool_choice not in toolset:
         raise UserError(f"--tool-choice {tool_choice!r} is not auto, required, none or one of the tools "
                         f"({', '.join(toolset.names()) or 'none'})")

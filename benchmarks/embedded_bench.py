@@ -17,7 +17,8 @@ run a subset while iterating; ``--first`` runs the given cases before the others
 the set the embedded path was tuned on), ``holdout`` (``everyday_holdout.jsonl``, 40 requests
 phrased differently, written before any failure was looked at and never tuned on) ``b3`` (``everyday_b3.jsonl``, 40 requests with typos, lowercase, padding and numbers in words,
 whose first run on unfixed code is its generalisation figure), ``b4`` (``everyday_b4.jsonl``, 30 requests
-written after the b3 fixes, never tuned on), ``both`` (everyday and holdout) or
+written after the b3 fixes, never tuned on), ``b5`` (``everyday_b5.jsonl``, 40 requests written after b4:
+every tool, live facts no tool serves that must get an honest no-tool reply, chit-chat), ``both`` (everyday and holdout) or
 ``all`` (the default; each reported separately). ``--baseline-limit`` runs the (slow) baseline on a fixed
 subset spread over the selection; ``--score-only`` scores what the raw files hold without running
 anything; ``--score-all`` runs the selection but scores every case of the set the raw files hold
@@ -57,10 +58,12 @@ DATA = ROOT / "agentfn" / "evals" / "data"
 BASELINE_REF = "4b8179e"  # main before the embedded-default work (issue 14)
 ARMS = ("baseline", "current")
 SETS = {"everyday": "everyday.jsonl", "holdout": "everyday_holdout.jsonl", "b3": "everyday_b3.jsonl",
-        "b4": "everyday_b4.jsonl"}
+        "b4": "everyday_b4.jsonl", "b5": "everyday_b5.jsonl"}
 """The tuning set, the held-out set (written before any failure was looked at; never tuned on), ``b3``
 (40 requests in users' wording, run once on the code before any fix for its first-try figure) and ``b4``
-(30 more, written after the b3 fixes and not tuned on)."""
+(30 more, written after the b3 fixes and not tuned on) and ``b5`` (40 more, written after b4, with requests
+for live facts no tool serves, whose right answer is an honest no-tool reply, and chit-chat; run once on
+the code before its fixes for its first-try figure)."""
 GROUPS = {"both": ("everyday", "holdout"), "all": tuple(SETS)}
 """``--set`` values that name several sets."""
 
@@ -411,7 +414,9 @@ def render_markdown(data: dict[str, Any]) -> str:
         + "; ".join(f"`{name}` = {s['n_cases']} requests from `{s['cases_file']}`" for name, s in sets.items())
         + ". The `holdout` set was written before any failure of the tuning set was looked at, and never tuned on; "
         "`b3` was written in users' wording (typos, lowercase, padding, numbers in words) and first run before any "
-        "fix it prompted; `b4` was written after the `b3` fixes and never tuned on.",
+        "fix it prompted; `b4` was written after the `b3` fixes and never tuned on; `b5` was written after `b4` "
+        "(live facts no tool serves, which must get an honest no-tool reply, and chit-chat) and first run before the "
+        "fixes it prompted.",
     ]
     for name in [n for n in SETS if n in sets]:
         s = sets[name]

@@ -131,6 +131,27 @@ def test_calculation_answers_show_the_arithmetic_not_the_chat(request_text: str,
     assert text is not None and text.startswith(shown)
 
 
+@pytest.mark.parametrize(("request_text", "answer"), [
+    ("we bought 6 pizzas at 9.50 each, what did it cost us", "57"),
+    ("I save 250 a month for 18 months, how much do I have", "4500"),
+])
+def test_a_word_problem_is_answered_with_its_result_not_its_sentence(request_text: str, answer: str) -> None:
+    from agentfn.library.calculator import calculate
+
+    value = calculate(request_text)
+    assert grounded_answer(_turn("calculate", {"expression": request_text}, json.dumps(value))) == answer
+
+
+def test_arithmetic_in_words_still_shows_the_arithmetic() -> None:
+    from agentfn.library.calculator import calculate
+
+    for request_text, shown in [("what is nine times seven", "nine times seven = 63"),
+                                ("the average of 3, 5 and 10", "the average of 3, 5 and 10 = 6"),
+                                ("is 91 prime", "is 91 prime is false.")]:
+        value = calculate(request_text)
+        assert grounded_answer(_turn("calculate", {"expression": request_text}, json.dumps(value))) == shown
+
+
 def test_a_long_span_of_days_also_reads_in_years_and_an_age_counts_whole_years() -> None:
     from agentfn.library.datetime_tools import date_diff
 

@@ -12,6 +12,10 @@ for plain text instead:
   gets a system message asking for one short factual sentence (:data:`QUESTION_SYSTEM`; without it the
   135M model rambled in French about "la femme de France", with it: "The capital of France is Paris."),
   a shorter bound, and only its first sentence is kept;
+* a request for a live fact (:func:`agentfn._live_facts.asks_live_fact`: the weather, a price,
+  the news, a score...) is not sent to the model at all: no offline model knows it, and a 135M model
+  invents it ("Tomorrow in Paris: sunny, 24 C"). The reply is the honest
+  :data:`~agentfn._live_facts.NO_LIVE_TOOL` (no tool has live data; what the tools can do);
 * :func:`tidy_prose` keeps the first occurrence of each repeated line or clause (greedy decoding of
   a small model repeats "a leaf's fate is not set" until the token limit), cuts a reply stopped by
   the limit back to its last complete sentence or line, and keeps at most ``max_words`` words.
@@ -25,6 +29,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from agentfn._live_facts import NO_LIVE_TOOL, asks_live_fact
 from agentfn.backends.base import Model, ModelRequest
 from agentfn.context import RunContext
 from agentfn.library._language_rules import NotSupportedOffline, writes_prose
@@ -123,6 +128,8 @@ class ProseFunction(LLMFunction[Any, Any]):
         limit = PLAIN_PROSE_TOKENS if not max_words else max(16, min(2 * int(max_words), 4 * PLAIN_PROSE_TOKENS))
         messages: list[Message] = [UserMessage(content=ask)]
         asked = next((str(m.content) for m in reversed(ctx.messages) if isinstance(m, UserMessage)), "") if ctx else ""
+        if asks_live_fact(asked or ask):  # the weather, a price, the news: never invented
+            return NO_LIVE_TOOL
         question = is_question(ask) or (ask in asked and is_question(asked))
         if question:  # asked for one factual sentence, a 135M model answers ("Paris") instead of rambling
             messages = [SystemMessage(content=QUESTION_SYSTEM), UserMessage(content=f"{ask}?")]

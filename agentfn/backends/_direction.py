@@ -10,6 +10,7 @@ The request says which is which:
 * a **to** value follows *to*, *into*, *in*, *as*, *until*, *till*, *how many* ("how many
   *ounces* are in 1 pound", "65 mph in *km/h*") or the *and* of "between A and B".
 
+A date the request writes in words ("between *march 1 2026* and *april 15 2026*") is cued as written.
 Pairs are named ``from_x``/``to_x``, ``source``/``target``, ``start``/``end``... (same suffix).
 :func:`directional_options` narrows the two option lists to the values with the right cue; when
 only one side is cued ("days *until* 2027-12-25"), the other side takes any other value; with no
@@ -30,8 +31,8 @@ _TO_NAMES = ("to", "target", "dest", "destination", "into", "output", "end", "fi
 _NUMBER = r"(?<![\w.\-/:])[-+]?\d[\d,]*(?:\.\d+)?%?"
 _NUMBER_WORD = (r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
                 r"sixty|seventy|eighty|ninety|hundred|thousand|half|a\s+dozen)")  # "six feet": a number in words
-_FROM_CUE = rf"(?:(?:{_NUMBER}|{_NUMBER_WORD})(?:\s+[A-Za-z]+)?|\bfrom|\bsince|\bbetween|\bstarting|\bborn(?:\s+on|\s+in)?|\bsince\s+on)"
-_TO_CUE = r"(?:\bto|\binto|\bin|\bas|\buntil|\btill|\bhow\s+many|\bhow\s+much|\bbetween\s+\S+\s+and)"
+_FROM_CUE = rf"(?:(?:{_NUMBER}|{_NUMBER_WORD})(?:\s+(?!(?:and|or|to|into|until|till)\b)[A-Za-z]+)?|\bfrom|\bsince|\bbetween|\bstarting|\bborn(?:\s+on|\s+in)?|\bsince\s+on)"
+_TO_CUE = r"(?:\bto|\binto|\bin|\bas|\buntil|\btill|\bhow\s+many|\bhow\s+much|\bbetween(?:\s+\S+){1,4}\s+and)"
 
 
 def _parts(name: str) -> list[str]:
@@ -44,11 +45,31 @@ def is_directional_pair(first: str, second: str) -> bool:
     return bool(a and b and a[0] in _FROM_NAMES and b[0] in _TO_NAMES and a[1:] == b[1:])
 
 
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+
+
+def _worded(day: str) -> list[str]:
+    """How a request writes an ISO date in words: "march 1 2026", "1st March, 2026", "Mar 1"..."""
+    year, month, number = int(day[:4]), int(day[5:7]), int(day[8:10])
+    if not 1 <= month <= 12:
+        return []
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    forms: list[str] = []
+    for name in (_MONTHS[month - 1], _MONTHS[month - 1][:3]):
+        for d in (str(number), f"{number}{suffix}"):
+            forms += [f"{name} {d}, {year}", f"{name} {d} {year}", f"{d} {name} {year}", f"{d} {name}, {year}",
+                      f"{d} of {name} {year}", f"{name} {d}", f"{d} {name}", f"{d} of {name}"]
+    return forms
+
+
 def _forms(value: str) -> list[str]:
-    """How the request may write ``value``: as is, and an ISO date-time without seconds."""
+    """How the request may write ``value``: as is, an ISO date-time without seconds, an ISO date in words."""
     forms = [value]
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00", value):
         forms.append(value[:16])
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        forms += _worded(value)
     return forms
 
 

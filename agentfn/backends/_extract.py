@@ -86,6 +86,7 @@ from agentfn._values import (
     parameter_kind as value_kind,
 )
 from agentfn.backends._extract_cues import apply_request_cues
+from agentfn.backends._extract_filters import asks_for_filter, describes_glob, file_globs, is_filter
 from agentfn.backends._extract_objects import free_objects
 from agentfn.backends._extract_pairs import distinct_pair
 from agentfn.backends._extract_places import place_branches
@@ -346,10 +347,10 @@ def _narrow(
             return None if required else {}
     elif kind in ("url", "file", "json", "csv", "code"):
         values = sources.of_kind(kind)
-    elif kind in ("expression", "other") and not required and _is_filter(name, schema, kind) \
-            and not _filters(name, sources.request):
+    elif kind in ("expression", "other") and not required and is_filter(name, schema, kind) \
+            and not (_named(name, sources.request) or asks_for_filter(sources.request)):
         return {}  # an optional filter the request does not ask for ("show me the files"): the default
-    elif kind in ("expression", "other") and _is_filter(name, schema, kind) and "glob" in _describes(name, schema) \
+    elif kind in ("expression", "other") and is_filter(name, schema, kind) and describes_glob(name, schema) \
             and (globs := file_globs(sources.request)):
         return {**{k: v for k, v in schema.items() if k != "anyOf"}, "type": "string", "enum": globs}
     elif kind == "expression" and "jsonpath" in str(schema.get("description", "")).lower():
@@ -388,51 +389,6 @@ def _narrow(
     narrowed = {k: v for k, v in schema.items() if k not in ("maxLength", "minLength", "pattern", "format")}
     narrowed["enum"] = values
     return narrowed
-
-
-_FILTER_WORDS = re.compile(
-    r"\*|\[\w|\.\w{1,5}\b|\b(?:csv|txt|md|markdown|json|py|python|pdf|png|jpe?g|images?|logs?|html|xml|ya?ml|text|"
-    r"ending|ends?|extension|named|called|starting|starts?|matching|match(?:es)?|contain(?:s|ing)?|only|filter)\b",
-    re.I,
-)
-
-
-def _is_filter(name: str, schema: Mapping[str, Any], kind: str) -> bool:
-    """Whether a parameter is a pattern or filter (an optional string: ``str | None`` counts)."""
-    if kind == "expression":
-        return True
-    options = cast("list[Mapping[str, Any]]", schema.get("anyOf") or [])
-    strings = [o for o in options if o.get("type") == "string"]
-    if len(options) != 2 or len(strings) != 1 or not any(o.get("type") == "null" for o in options):
-        return False
-    inner = {**{k: v for k, v in schema.items() if k != "anyOf"}, **strings[0]}
-    return _kind(name, inner) == "expression"
-
-
-_KIND_EXTENSIONS = {"markdown": "md", "csv": "csv", "text": "txt", "python": "py", "json": "json", "pdf": "pdf",
-                    "image": "png", "log": "log", "html": "html", "yaml": "yaml", "spreadsheet": "csv"}
-
-
-def file_globs(request: str) -> list[str]:
-    """Shell patterns a request asks for: written ones (``*.md``, ``report*``), extensions (".md files")
-    and kinds of file ("the markdown files" -> ``*.md``)."""
-    globs = re.findall(r"(?<!\S)[\w.-]*\*[\w.*-]*", request)
-    globs += [f"*.{ext}" for ext in re.findall(r"(?<![\w*])\.([A-Za-z0-9]{1,5})\b(?=\s+files?\b|\s*$|[?!,])", request)]
-    words = {w.lower().rstrip("s") for w in re.findall(r"[A-Za-z]+(?=\s+(?:files?|documents?|sheets?)\b)", request)}
-    globs += [f"*.{ext}" for word, ext in _KIND_EXTENSIONS.items() if word in words]
-    return list(dict.fromkeys(globs))
-
-
-def _describes(name: str, schema: Mapping[str, Any]) -> str:
-    """What a parameter is for, in words: its name and description, with "shell-style"/"*.x" read as glob."""
-    words = f"{name} {schema.get('description', '')}".lower()
-    return words + (" glob" if "shell" in words or "*." in words or "fnmatch" in words else "")
-
-
-def _filters(name: str, request: str) -> bool:
-    """Whether the request asks for a filter: it names the parameter, a glob, an extension or a kind of file."""
-    return _named(name, request) or _FILTER_WORDS.search(request) is not None
-
 
 
 _IDENTIFIER = re.compile(r"(?:^|_)(?:id|zip|zipcode|postcode|postal|code|number|no|phone|pin|account)(?:$|_)|[a-z](?:Id|Code|Number)$",

@@ -21,6 +21,8 @@ Data (package files under ``agentfn/evals/data/``):
 ``{"min_words": n}`` / ``{"max_words": n}``  answer length in words
 ``{"file": path, "contains": s}``  after the run, the file in the files root contains ``s``
 ``{"number_near": x, "near": [...]}``  the number appears right after one of the words
+``{"declines": true}``           an honest no-tool reply: it says it cannot (no tool, no live data...)
+                                and writes no number (a live fact it has no tool for is never invented)
 ``{"all": [...]}``, ``{"any": [...]}``, ``{"not": {...}}``  combinations
 ==============================  ========================================================
 
@@ -51,6 +53,11 @@ __all__ = [
 
 _MARKUP = re.compile(r"</?tool_(?:call|response)>|<\|[a-z_]+\|>|<\|?(?:endoftext|im_start|im_end)\|?>|</?tools>", re.I)
 _NUMBER = re.compile(r"(?<![\w.])[-−]?\d+(?:,\d{3})*(?:\.\d+)?(?:[eE][-+]?\d+)?|(?<![\w.])[-−]?\.\d+")
+_DECLINES = re.compile(
+    r"\b(?:can(?:no|')t|can not|unable|not able|(?:do|does)(?: no|n')t have|no (?:tool|access|way)|"
+    r"(?:is|are)(?: no|n')t available|not available|no live|offline)\b",
+    re.I,
+)
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december"]
 
@@ -199,6 +206,8 @@ def check_answer(
             re.search(rf"{re.escape(_fold(w))}\W{{0,3}}{re.escape(str(expect['number_near']))}(?!\d)", folded)
             for w in expect["near"]
         )
+    if "declines" in expect:
+        return _DECLINES.search(text.replace("’", "'")) is not None and not numbers_in(text)
     if "file" in expect:
         if files_root is None:
             return False

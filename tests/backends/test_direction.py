@@ -73,3 +73,18 @@ def test_one_cued_side_fixes_that_side_only() -> None:
     froms, tos = directional_options(["2026-01-05", "2024-01-01"], ["2026-01-05", "2024-01-01"],
                                      "How many days have passed since 2024-01-01?") or ([], [])
     assert froms == ["2024-01-01"] and tos == ["2026-01-05"]
+
+
+@pytest.mark.parametrize(
+    ("request_text", "start", "end"),
+    [
+        ("how many days between june 3 2025 and august 20 2025", "2025-06-03", "2025-08-20"),
+        ("weeks from the 2nd of February 2026 to March 30th 2026?", "2026-02-02", "2026-03-30"),
+        ("count the days from Jan 5, 2027 to Feb 9, 2027", "2027-01-05", "2027-02-09"),
+    ],
+)
+def test_dates_written_in_words_take_their_side(request_text: str, start: str, end: str) -> None:
+    spec = next(t.openai_schema() for t in Toolset.builtin() if t.name == "date_diff")
+    params = extractive_spec(spec, ExtractionSources(request_text, today="2026-12-07"))["function"]["parameters"]
+    branches = params.get("anyOf", [params])
+    assert [(b["properties"]["start"]["enum"], b["properties"]["end"]["enum"]) for b in branches] == [([start], [end])]

@@ -52,5 +52,10 @@ def test_numbers_and_checkers(tmp_path: Path) -> None:
     assert not check_answer({"all": [{"text": ["spam"]}, {"not": {"text": ["not spam"]}}]}, "not spam")
     (tmp_path / "hello.txt").write_text("hello world")
     assert check_answer({"file": "hello.txt", "contains": "Hello World"}, "done", files_root=tmp_path)
+    assert check_answer({"declines": True}, "I can't check the weather: no tool here has live data.")
+    assert check_answer({"declines": True}, "I don’t have a tool for news.")
+    assert not check_answer({"declines": True}, "Tomorrow in Paris: sunny, 21 C.")
+    assert not check_answer({"declines": True}, "I cannot be sure, but it is 21 C.")  # an invented figure
+    assert not check_answer({"declines": True}, "It will be sunny.")
     with pytest.raises(ValueError, match="unknown checker"):
         check_answer({"nope": 1}, "x")

@@ -1,0 +1,120 @@
+"""The small-model path of ``agentfn run``/``chat``: which model counts as small, its tool choice and router.
+
+A small local model (the embedded SmolLM2-135M default: no ``--model``/``--base-url``) cannot choose
+tools or answer alone, so the CLI forces a call (``tool_choice="required"``) along a router's plan.
+:func:`small_model_router` composes that router:
+
+* :class:`agentfn.fill.FillRouter` prefers the tool whose parameters the request fills and never
+  abstains: when no tool fits and nothing in the request supports the nearest one, the plan is the
+  plain reply (``generate``);
+* :class:`PlainReplyRouter` sends to that plain reply too a request for live data the chosen tool does
+  not serve ("euro to dollar rate right now" is not the clock; the plain reply then says honestly that
+  no tool has live data instead of inventing it), and an instruction about a text it gives (quoted or
+  after a colon) whose verb no offered tool's name or description uses, when no other word of it names
+  the chosen tool, it asks no question and lists no options ("reverse the string 'stressed'": quoted
+  text fits every text tool, but no tool reverses; without this rule ``sentiment`` took it).
+
+Guarantees: nothing heavy is imported before a router is built (the CLI starts fast); a toolset without
+``generate`` keeps the routers' own plans (there is no plain reply to fall back to).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+import typer
+
+if TYPE_CHECKING:
+    from agentfn.router.config import RoutePlan
+    from agentfn.toolset import Toolset
+
+__all__ = ["PLAIN_REPLY", "PlainReplyRouter", "build_router", "default_tool_choice", "is_small_local_model", "small_model_router"]
+
+PLAIN_REPLY = "generate"
+"""The tool that is the model's own plain reply: what a small model's request no tool fits gets."""
+
+
+def is_small_local_model(model: str | None, base_url: str | None) -> bool:
+    return base_url is None and model in (None, "embedded")
+
+
+def default_tool_choice(model: str | None, base_url: str | None, choice: str | None) -> str:
+    # A 135M model left to choose answers in prose; forcing the first call is what makes it useful.
+    if choice is not None:
+        return choice
+    return "required" if is_small_local_model(model, base_url) else "auto"
+
+
+def build_router(spec: str, toolset: Toolset, small_model: bool) -> Any:
+    """The router for ``--router``: None when off; built over the toolset for auto/on; else loaded."""
+    if spec == "off" or (spec == "auto" and not small_model):
+        return None
+    from agentfn.exceptions import MissingExtraError
+    from agentfn.router import Router
+
+    if spec not in ("auto", "on"):
+        return Router.load(spec)
+    try:
+        return Router.build(list(toolset))
+    except MissingExtraError as exc:  # no sentence-transformers: lexical routing still narrows the offer
+        typer.secho(f"router: {exc}; using lexical routing", err=True, fg=typer.colors.YELLOW)
+        return Router.build(list(toolset), encoder=None)
+
+
+def small_model_router(routed: Any, toolset: Toolset) -> Any:
+    """``routed`` for a small model that follows the top-1 (see the module docstring)."""
+    from agentfn.fill import FillRouter
+
+    fill = FillRouter(routed, list(toolset), never_abstain=True, fallback=PLAIN_REPLY)
+    return PlainReplyRouter(fill, list(fill.specs.values()), PLAIN_REPLY)
+
+
+_QUESTION = re.compile(r"\?|\b(?:what|whats|how|which|who|whom|whose|where|when|why)\b", re.I)
+
+
+class _Router(Protocol):
+    def route(self, query: str | Sequence[Any], k: int = 10) -> RoutePlan: ...
+
+
+class PlainReplyRouter:
+    """A router whose plan is the ``fallback`` (the plain reply) for a live fact the chosen tool does not serve
+    or an instruction no tool does (see the module docstring)."""
+
+    def __init__(self, router: _Router, specs: Sequence[Mapping[str, Any]], fallback: str) -> None:
+        self.router = router  # the wrapped router (``agentfn.agent`` finds the records behind ``.router``)
+        self.specs = {str(s.get("function", s).get("name")): s for s in specs}
+        self.fallback = fallback
+
+    def route(self, query: str | Sequence[Any], k: int = 10) -> RoutePlan:
+        """The wrapped router's plan, or the fallback alone for a live fact its first tool does not serve."""
+        from agentfn._live_facts import asks_live_fact, live_kinds, serves
+        from agentfn.router.text import query_from_messages
+
+        plan = self.router.route(query, k=k)
+        text = query if isinstance(query, str) else query_from_messages(query, context_turns=0)[0]
+        head = plan.selected[0] if plan.selected else None
+        if head is None or head == self.fallback or self.fallback not in self.specs or head not in self.specs:
+            return plan
+        kinds = live_kinds(text) if asks_live_fact(text) else []
+        if (kinds and not any(serves(self.specs[head], kind) for kind in kinds)) or self.unserved_instruction(text, head):
+            return plan.model_copy(update={"selected": [self.fallback]})
+        return plan
+
+    def unserved_instruction(self, text: str, head: str) -> bool:
+        """Whether ``text`` instructs something about quoted text with a verb no offered tool's name or
+        description uses, and nothing but the quote supports ``head``: no word of the instruction names
+        it, it asks no question and lists no options to choose from."""
+        from agentfn._grounding import asks_for, instruction_words
+        from agentfn._passage_tasks import leading_verb, split_passage
+        from agentfn._values import listed_options, quoted_spans, strip_values
+
+        instruction, passage = split_passage(text)
+        verb = leading_verb(text)
+        unquoted = strip_values(text)  # a question anywhere but in the quoted text
+        if not (quoted_spans(text) or passage) or verb is None or _QUESTION.search(unquoted) or listed_options(text):
+            return False
+        if asks_for(self.specs[head], instruction_words(instruction)):
+            return False
+        return not any(asks_for(spec, {verb}) for spec in self.specs.values())
