@@ -86,6 +86,7 @@ from agentfn._values import (
     parameter_kind as value_kind,
 )
 from agentfn.backends._extract_cues import apply_request_cues
+from agentfn.backends._extract_nested import is_model_object, narrow_nested
 from agentfn.backends._extract_objects import free_objects
 from agentfn.backends._extract_pairs import distinct_pair
 from agentfn.backends._extract_places import place_branches
@@ -520,6 +521,9 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
         schema = cast("dict[str, Any]", raw)
         if name in objects:  # a free object: the fields the request asks for, so the call ends
             props[name] = objects[name]
+            continue
+        if is_model_object(schema):  # a model's fields, narrowed as parameters are
+            props[name] = narrow_nested(schema, tool, sources, extractive_spec)
             continue
         if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
             items = cast("dict[str, Any]", schema["items"])
