@@ -33,8 +33,9 @@ boolean     an optional switch the request does not mention (``has_header``) is 
 
 Arrays of strings take the choices the request lists ("billing, shipping or a technical issue"),
 else text spans as items. A JSONPath takes ``$..key`` for the keys of the request's JSON document
-that the question names, else every path of the document. Enums, booleans, objects with properties, expressions
-(query languages, glob patterns) and required parameters with no candidates stay as they are; a free object
+that the question names, else every path of the document. An object with properties (a pydantic model
+parameter) has its fields narrowed by these same rules (:mod:`agentfn.backends._extract_nested`). Enums, booleans,
+expressions (query languages, glob patterns) and required parameters with no candidates stay as they are; a free object
 (``dict[str, Any]``) takes the fields the request asks for (:mod:`agentfn.backends._extract_objects`).
 An optional time zone becomes required when the request names two zones (the pair must differ).
 Optional parameters the request gives no value for are left out (their default applies):
@@ -87,6 +88,7 @@ from agentfn._values import (
 )
 from agentfn.backends._extract_cues import apply_request_cues
 from agentfn.backends._extract_filters import asks_for_filter, describes_glob, file_globs, is_filter
+from agentfn.backends._extract_nested import is_model_object, narrow_nested
 from agentfn.backends._extract_objects import free_objects
 from agentfn.backends._extract_pairs import distinct_pair
 from agentfn.backends._extract_places import place_branches
@@ -476,6 +478,9 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
         schema = cast("dict[str, Any]", raw)
         if name in objects:  # a free object: the fields the request asks for, so the call ends
             props[name] = objects[name]
+            continue
+        if is_model_object(schema):  # a model's fields, narrowed as parameters are
+            props[name] = narrow_nested(schema, tool, sources, extractive_spec)
             continue
         if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
             items = cast("dict[str, Any]", schema["items"])
