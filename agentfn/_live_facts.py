@@ -36,11 +36,11 @@ __all__ = ["NO_LIVE_TOOL", "asks_live_fact", "live_kinds", "serves"]
 
 NO_LIVE_TOOL = (
     "I can't look that up: none of my tools has live or current information (weather, prices, news, scores, "
-    "schedules), and I won't guess it. I can calculate, convert units, work with dates and time zones, count "
-    "words, query JSON or CSV you paste, read and write files, fetch a web address you give me, run Python, "
-    "and write, translate, summarise or classify text. `agentfn tools list` shows every tool."
+    "schedules), and I won't guess it. Ask me for something my tools do instead; `agentfn tools list` (with the "
+    "same --tools) shows them."
 )
-"""The reply to a live fact no tool serves (no digits: nothing in it reads as a figure)."""
+"""The reply to a live fact no tool serves (no digits: nothing in it reads as a figure; it names no tool, since
+the toolset may be the user's own)."""
 
 _WRITING = re.compile(
     r"\b(?:write|draft|compose|create|make up|generate|poem|haiku|story|limerick|joke|tweet|essay|song|slogan|"

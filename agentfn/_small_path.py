@@ -14,8 +14,12 @@ tools or answer alone, so the CLI forces a call (``tool_choice="required"``) alo
   the chosen tool, it asks no question and lists no options ("reverse the string 'stressed'": quoted
   text fits every text tool, but no tool reverses; without this rule ``sentiment`` took it).
 
-Guarantees: nothing heavy is imported before a router is built (the CLI starts fast); a toolset without
-``generate`` keeps the routers' own plans (there is no plain reply to fall back to).
+A toolset of the user's own (``--tools my_tools.py``) has no plain reply: forced to call a tool, the
+small model answered "hi there, how are you?" by calling the nearest of the user's tools (``menu``).
+:func:`with_plain_reply` adds the built-in ``generate`` to such a toolset for the small path.
+
+Guarantees: nothing heavy is imported before a router is built (the CLI starts fast); a toolset that
+already has a tool named ``generate`` keeps its own.
 """
 
 from __future__ import annotations
@@ -30,7 +34,10 @@ if TYPE_CHECKING:
     from agentfn.router.config import RoutePlan
     from agentfn.toolset import Toolset
 
-__all__ = ["PLAIN_REPLY", "PlainReplyRouter", "build_router", "default_tool_choice", "is_small_local_model", "small_model_router"]
+__all__ = [
+    "PLAIN_REPLY", "PlainReplyRouter", "build_router", "default_tool_choice", "is_small_local_model", "small_model_router",
+    "with_plain_reply",
+]
 
 PLAIN_REPLY = "generate"
 """The tool that is the model's own plain reply: what a small model's request no tool fits gets."""
@@ -61,6 +68,15 @@ def build_router(spec: str, toolset: Toolset, small_model: bool) -> Any:
     except MissingExtraError as exc:  # no sentence-transformers: lexical routing still narrows the offer
         typer.secho(f"router: {exc}; using lexical routing", err=True, fg=typer.colors.YELLOW)
         return Router.build(list(toolset), encoder=None)
+
+
+def with_plain_reply(toolset: Toolset) -> Toolset:
+    """``toolset`` plus the built-in plain reply (``generate``) when it has none (see the module docstring)."""
+    if PLAIN_REPLY in toolset:
+        return toolset
+    from agentfn.toolset import Toolset
+
+    return toolset.combine(Toolset.builtin().filtered([PLAIN_REPLY]))
 
 
 def small_model_router(routed: Any, toolset: Toolset) -> Any:

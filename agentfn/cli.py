@@ -31,7 +31,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from agentfn._small_path import build_router, default_tool_choice, is_small_local_model, small_model_router
+from agentfn._small_path import (
+    build_router,
+    default_tool_choice,
+    is_small_local_model,
+    small_model_router,
+    with_plain_reply,
+)
 from agentfn.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -184,6 +190,8 @@ def build_agent(
         raise UserError(f"--approve {', '.join(unknown)}: no such tool (tools that need approval: {gated})")
     small = is_small_local_model(model, base_url)
     choice = default_tool_choice(model, base_url, tool_choice)
+    if small and choice == "required" and router != "off":  # a forced call needs a plain reply for chit-chat
+        toolset = with_plain_reply(toolset)
     routed = build_router(router, toolset, small)
     if small and routed is not None:  # a small model follows the top-1: the tool the request fills, else prose
         routed = small_model_router(routed, toolset)
