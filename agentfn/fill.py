@@ -15,11 +15,16 @@ What separates them is the request itself: it holds two dates, and only ``date_d
   of several optional amounts ("Was 2023-07-14 a weekend?" gives ``date_add`` nothing to add);
 * **asked**: whether the request asks for an amount the tool takes as an input ("how many *days* is 3
   weeks" asks for days; ``date_add`` would need them given): counted with the missing weight;
+* **misfits** (:func:`agentfn.router.neardup.misfits`, the router's own near-duplicate rule): a step the
+  request does not ask for (``timer_increase`` for "a timer for 10 minutes"), a change where a reading
+  was asked (``timer_pause`` for "how much is left on my timer"): each counted with the missing weight.
+  Optional numbers of a tool that requires nothing find a thing (``pause_timer(started_minutes?)``),
+  they are no amounts the request leaves unsaid;
 * **named**: whether the request uses a distinctive part of the tool's name as a word
   ("translate", "summarize"; not "date" when ``date_add`` and ``date_diff`` both compete; not a
   word used only as a noun after "a"/"an" or "my": "the largest number in *a list*" names no ``list_files``).
 
-``score = router score + coverage_weight * coverage - missing_weight * (missing + asked) + name_weight * named``.
+``score = router score + coverage_weight * coverage - missing_weight * (missing + asked + misfits) + name_weight * named``.
 When the head of the plan changes, or the head alone takes every value of the request, the plan
 becomes that one tool (the router's chain belonged to its own head; a second step after a tool
 that took everything is a misreading of "and tell me what it says"), unless a later tool of the
@@ -68,6 +73,7 @@ from agentfn._values import (
     request_words,
     stem,
 )
+from agentfn.router.neardup import misfits
 from agentfn.router.router import RoutePlan
 from agentfn.router.text import query_from_messages
 
@@ -161,7 +167,9 @@ def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], sh
             # "how many *weeks* between two dates" names an amount and gives none ("a week" gives one)
             unnumbered = unnumbered or pname.rstrip("s") in counted
     amounts = [n for n, kind, req in kinds if kind == "number" and not req]
-    if len(amounts) >= 2 and not values.get("number") and not required.get("number") and not any(
+    # ... amounts that change a required value (date_add's days of its date); a tool of optional numbers
+    # alone takes them as filters ("pause the timer" of ``pause_timer(hours?, minutes?)``), not as amounts
+    if len(amounts) >= 2 and any(req for _, _, req in kinds) and not values.get("number") and not required.get("number") and not any(
             n.rstrip("s") in said for n in amounts):  # an adder given nothing to add ("Was <date> a weekend?")
         unnumbered = True
     salient = {k: v for k, v in values.items() if v}
@@ -272,6 +280,7 @@ class FillRouter:
             for part in set(name_parts(name)):
                 counts[part] = counts.get(part, 0) + 1
         shared = {part for part, n in counts.items() if n > 1}  # only a distinctive name part counts
+        misfit = dict(zip(competing, misfits(competing, text), strict=True))  # an unasked step, a change for a reading
         scored: list[tuple[str, float]] = []
         for name, score in ranked:
             spec = self.specs.get(name)
@@ -280,7 +289,7 @@ class FillRouter:
                 continue
             fit = _fit(spec, values, words, shared, nouns, asked)
             scored.append((name, score + self.coverage_weight * fit.coverage - self.missing_weight * (fit.missing + fit.asked)
-                           + self.name_weight * fit.named))
+                           + self.name_weight * fit.named - self.missing_weight * misfit[name]))
         return sorted(scored, key=lambda item: -item[1])
 
     def route(self, query: str | Sequence[Any], k: int = 10) -> RoutePlan:
