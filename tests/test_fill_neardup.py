@@ -59,3 +59,38 @@ def test_a_value_without_a_direction_goes_to_the_absolute_tool() -> None:
     ranked = [("countdown_extend", 0.80), ("countdown_shorten", 0.79), ("countdown_begin", 0.75)]
     assert _head(ranked, "a countdown of 10 minutes please") == "countdown_begin"
     assert _head(ranked, "make the countdown 10 minutes longer") == "countdown_extend"  # asked to step up
+
+
+# Several vendors' tools in one large registry: the head is the router's unless the request gives strong evidence.
+PARCELS = [
+    _tool("parcelco_track_shipment", "Where a ParcelCo shipment is now.", {"tracking_number": "string"}),
+    _tool("parcelco_schedule_pickup", "Book a ParcelCo courier pickup.", {"address": "string", "date": "string"}),
+    _tool("crate_download_file", "Download a file from Crate cloud storage.", {"file_id": "string"}),
+    _tool("crate_status", "Status of a Crate storage box.", {"crate": "string"}),
+    _tool("sports_games_by_date", "Games scheduled on a date.", {"date": "string"}),
+    _tool("report_rows_between", "Rows of the report between two dates.",
+          {"start": "string", "end": "string"}),
+]
+
+
+def _parcels_head(ranked: list[tuple[str, float]], text: str) -> str:
+    return FillRouter(_Fixed(ranked), PARCELS, never_abstain=True).route(text, k=4).selected[0]
+
+
+def test_one_name_word_of_a_far_tool_does_not_lift_it_over_the_head() -> None:
+    # "crate" is a word of the request, and 1 of the other tool's 3 distinctive name words: a third of the name bonus
+    ranked = [("parcelco_track_shipment", 0.80), ("parcelco_schedule_pickup", 0.74), ("crate_download_file", 0.65)]
+    assert _parcels_head(ranked, "has the crate I sent with ParcelCo arrived yet?") == "parcelco_track_shipment"
+
+
+def test_a_tool_far_behind_the_head_needs_strong_evidence() -> None:
+    # every name word of the far tool is said, but the head lacks nothing and the request holds no specific value
+    ranked = [("parcelco_track_shipment", 0.80), ("crate_status", 0.62)]
+    text = "what is the status of the crate I sent with ParcelCo?"
+    assert _parcels_head(ranked, text) == "parcelco_track_shipment"
+    assert FillRouter(_Fixed(ranked), PARCELS, near=0.5).route(text, k=4).selected[0] == "crate_status"  # a wide window
+
+
+def test_a_far_tool_that_alone_takes_the_requests_dates_still_wins() -> None:
+    ranked = [("sports_games_by_date", 0.70), ("report_rows_between", 0.45)]
+    assert _parcels_head(ranked, "rows from 2024-01-01 to 2024-02-01") == "report_rows_between"
