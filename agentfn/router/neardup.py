@@ -138,11 +138,18 @@ def misfits(names: Sequence[str], text: str) -> list[int]:
     return out
 
 
-def one_step(step_tools: Sequence[str]) -> bool:
-    """Whether a request whose real steps' best tools are ``step_tools`` asks for one tool: no step
-    (one sentence), or steps that all want the same tool ("set a timer for 1 hour *and* 10 minutes":
-    the second part is the same amount, not a second call; selection then runs the overall top alone)."""
-    return len(set(step_tools)) < 2
+_SENTENCE_BREAK = re.compile(r"[.!?;]\s+\S")
+
+
+def one_step(step_tools: Sequence[str], text: str = "") -> bool:
+    """Whether a request whose real steps' best tools are ``step_tools`` asks for one tool: no step, or
+    steps of one sentence that all want the same tool ("set a timer for 1 hour *and* 10 minutes": the
+    second part is the same amount, not a second call; selection then runs the overall top alone). A
+    request of several sentences whose parts all want one tool keeps the router's own order: it tells a
+    story (who I am, what happened, what I want) whose lookups the selection puts first."""
+    if not step_tools:
+        return True
+    return len(set(step_tools)) < 2 and not _SENTENCE_BREAK.search(text.strip())
 
 
 def near_duplicate_head(

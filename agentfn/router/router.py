@@ -412,7 +412,7 @@ class Router:
         abstain = confidence < self.threshold
         lap("abstain")
         selected: list[str] = []
-        if one_step([st.name for st in rk.step_tops]) and cfg.head_margin > 0:  # near-duplicates ordered by fit
+        if one_step([st.name for st in rk.step_tops], text) and cfg.head_margin > 0:  # near-duplicates ordered by fit
             ranked = near_duplicate_head(ranked, f"{context} {text}".strip(), self.index.records, self.io,
                                          margin=cfg.head_margin, depth=cfg.head_depth, w_fill=cfg.head_fill,
                                          w_name=cfg.head_name, w_words=cfg.head_words)
