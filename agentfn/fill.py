@@ -15,11 +15,22 @@ What separates them is the request itself: it holds two dates, and only ``date_d
   of several optional amounts ("Was 2023-07-14 a weekend?" gives ``date_add`` nothing to add);
 * **asked**: whether the request asks for an amount the tool takes as an input ("how many *days* is 3
   weeks" asks for days; ``date_add`` would need them given): counted with the missing weight;
-* **named**: whether the request uses a distinctive part of the tool's name as a word
+* **misfits** (:func:`agentfn.router.neardup.misfits`, the router's own near-duplicate rule): a step the
+  request does not ask for (``timer_increase`` for "a timer for 10 minutes"), a change where a reading
+  was asked (``timer_pause`` for "how much is left on my timer"): each counted with the missing weight.
+  Optional numbers of a tool that requires nothing find a thing (``pause_timer(started_minutes?)``),
+  they are no amounts the request leaves unsaid;
+* **named**: the share of the distinctive parts of the tool's name the request uses as words
   ("translate", "summarize"; not "date" when ``date_add`` and ``date_diff`` both compete; not a
   word used only as a noun after "a"/"an" or "my": "the largest number in *a list*" names no ``list_files``).
 
-``score = router score + coverage_weight * coverage - missing_weight * (missing + asked) + name_weight * named``.
+Candidates within ``near`` of the router's head compete freely; those further behind (up to ``margin``) only
+on strong evidence: the head lacks an input the request cannot give, or the candidate alone takes every
+value of a request that holds a specific one (a date, URL, file, JSON...). Measured on the foreign routing
+check (``benchmarks/foreign_calls_bench.py --routing-only``), a wide free window let single name words and
+dates lift far tools of other vendors over a large registry's head.
+
+``score = router score + coverage_weight * coverage - missing_weight * (missing + asked + misfits) + name_weight * named``.
 When the head of the plan changes, or the head alone takes every value of the request, the plan
 becomes that one tool (the router's chain belonged to its own head; a second step after a tool
 that took everything is a misreading of "and tell me what it says"), unless a later tool of the
@@ -68,6 +79,7 @@ from agentfn._values import (
     request_words,
     stem,
 )
+from agentfn.router.neardup import misfits
 from agentfn.router.router import RoutePlan
 from agentfn.router.text import query_from_messages
 
@@ -161,7 +173,9 @@ def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], sh
             # "how many *weeks* between two dates" names an amount and gives none ("a week" gives one)
             unnumbered = unnumbered or pname.rstrip("s") in counted
     amounts = [n for n, kind, req in kinds if kind == "number" and not req]
-    if len(amounts) >= 2 and not values.get("number") and not required.get("number") and not any(
+    # ... amounts that change a required value (date_add's days of its date); a tool of optional numbers
+    # alone takes them as filters ("pause the timer" of ``pause_timer(hours?, minutes?)``), not as amounts
+    if len(amounts) >= 2 and any(req for _, _, req in kinds) and not values.get("number") and not required.get("number") and not any(
             n.rstrip("s") in said for n in amounts):  # an adder given nothing to add ("Was <date> a weekend?")
         unnumbered = True
     salient = {k: v for k, v in values.items() if v}
@@ -186,8 +200,18 @@ def _fit(spec: Mapping[str, Any], values: Mapping[str, int], words: set[str], sh
     missing = unfilled / slots if slots else 0.0
     name = str(fn_spec.get("name", ""))
     stems = {stem(w) for w in words - nouns}
-    named = float(any(stem(p) in stems for p in name_parts(name) if p not in shared))
+    distinctive = [p for p in dict.fromkeys(name_parts(name)) if p not in shared]
+    named = sum(stem(p) in stems for p in distinctive) / len(distinctive) if distinctive else 0.0
     return _Fit(taken / total if total else 0.0, missing, named, total > 0 and left == 0, float(takes_asked))
+
+
+def _far_evidence(fit: _Fit, head: _Fit | None, values: Mapping[str, int]) -> bool:
+    """Whether a candidate further than ``near`` behind the router's head may still take its place: the head
+    lacks an input the request cannot give (or takes the amount it asks for), or the candidate takes every
+    value of a request holding a specific one (a date, URL, file, JSON...) that the head does not take."""
+    if head is None or head.missing > 0 or head.asked > 0:
+        return True
+    return fit.takes_all and not head.takes_all and any(values.get(kind) for kind in _SPECIFIC)
 
 
 class FillRouter:
@@ -198,6 +222,10 @@ class FillRouter:
         tools: the tool specs (OpenAI format) or :class:`~agentfn.tool.Tool` objects it routes over.
         pool: how many of the router's candidates are re-ranked.
         margin: only candidates within this of the router's top score compete.
+        near: a candidate further than this behind the router's head competes only on strong evidence
+            (:func:`_far_evidence`: the head lacks an input, or the candidate alone takes the request's
+            specific values). In a large registry many tools sit within ``margin``; a single name word
+            ("the *box* to Berlin") or a date the request holds must not lift one of them over the head.
         never_abstain: select the best candidate even when the router abstains.
         fallback: with ``never_abstain``, the tool selected instead when the router abstains and its
             best candidate has no evidence in the request (takes none of its values, uses no word of
@@ -212,6 +240,7 @@ class FillRouter:
         *,
         pool: int = 10,
         margin: float = 0.5,
+        near: float = 0.1,
         coverage_weight: float = 0.4,
         missing_weight: float = 0.4,
         name_weight: float = 0.35,
@@ -236,6 +265,7 @@ class FillRouter:
         self.calculators = [n for n, spec in self.specs.items() if any(k == "math" for _, k, _ in parameter_kinds(spec))]
         self.pool = pool
         self.margin = margin
+        self.near = near
         self.coverage_weight = coverage_weight
         self.missing_weight = missing_weight
         self.name_weight = name_weight
@@ -263,8 +293,9 @@ class FillRouter:
         nouns = _after_article(text, words)
         asked = frozenset(_asked_amounts(text))
         top = ranked[0][1]
+        head_fit = None
         if (head := self.specs.get(ranked[0][0])) is not None:  # a head lacking its inputs lets more compete
-            lacks = _fit(head, values, words, set(), nouns, asked)
+            head_fit = lacks = _fit(head, values, words, set(), nouns, asked)
             top -= self.missing_weight * (lacks.missing + lacks.asked)
         competing = [name for name, score in ranked if name in self.specs and score >= top - self.margin]
         counts: dict[str, int] = {}
@@ -272,6 +303,7 @@ class FillRouter:
             for part in set(name_parts(name)):
                 counts[part] = counts.get(part, 0) + 1
         shared = {part for part, n in counts.items() if n > 1}  # only a distinctive name part counts
+        misfit = dict(zip(competing, misfits(competing, text), strict=True))  # an unasked step, a change for a reading
         scored: list[tuple[str, float]] = []
         for name, score in ranked:
             spec = self.specs.get(name)
@@ -279,8 +311,11 @@ class FillRouter:
                 scored.append((name, score))
                 continue
             fit = _fit(spec, values, words, shared, nouns, asked)
+            if score < top - self.near and not _far_evidence(fit, head_fit, values):
+                scored.append((name, score))
+                continue
             scored.append((name, score + self.coverage_weight * fit.coverage - self.missing_weight * (fit.missing + fit.asked)
-                           + self.name_weight * fit.named))
+                           + self.name_weight * fit.named - self.missing_weight * misfit[name]))
         return sorted(scored, key=lambda item: -item[1])
 
     def route(self, query: str | Sequence[Any], k: int = 10) -> RoutePlan:

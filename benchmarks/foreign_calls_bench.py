@@ -47,7 +47,10 @@ Served forced calls are capped at ``--max-call-tokens`` new tokens; ``--concurre
 (the server batches them; latencies then include queueing). A routing table (no model) scores each
 router variant's head over every eligible case (``--routing-only`` re-measures just that table into the
 existing results, keeping the arms); ``Router`` there is the default router, whose near-duplicate head choice
-(:mod:`agentfn.router.neardup`) is also shown turned off.
+(:mod:`agentfn.router.neardup`) is also shown turned off. A second no-model table scores the heads of every
+one-tool request of every foreign source (arguments stated or not) and ``--head-generated`` of the generated
+set's (:mod:`agentfn.evals.head_check`), with the macro average over foreign sources, so the source with most
+requests (Home Assistant) does not decide.
 Outcome of each run: right, wrong tool, wrong value, missing argument, loop (the call did not
 complete: the model error), or abstain (no call).
 """
@@ -218,25 +221,22 @@ def _model(args: argparse.Namespace) -> Any:
     return load_model("embedded")
 
 
-def _routing(cache: _PlanCache, variants: dict[str, Any], cases: list[Any]) -> dict[str, Any]:
+def _routing(variants: dict[str, Any], cases: list[Any]) -> dict[str, Any]:
     """Per routing variant (and per source): how often the forced call's tool (the plan's head) is the
-    gold tool, and the gold tool is among the 4 offered, over every eligible case."""
-    out: dict[str, Any] = {}
-    for name, router in variants.items():
-        hits: dict[str, list[tuple[bool, bool]]] = {}
-        for fc in cases:
-            plan = router.route(fc.case.prompt or "", k=4)
-            head = bool(plan.selected) and plan.selected[0] == fc.gold.name
-            hits.setdefault(fc.source, []).append((head, fc.gold.name in [n for n, _ in plan.ranked[:4]]))
+    gold tool, and the gold tool is among the 4 offered (:func:`agentfn.evals.head_check.head_rates`);
+    ``cases`` are :class:`~agentfn.evals.head_check.HeadCase`\\ s."""
+    from agentfn.evals.head_check import head_rates
 
-        def rates(rows: list[tuple[bool, bool]]) -> dict[str, Any]:
-            n = len(rows)
-            return {"n": n, "head_is_gold": round(sum(h for h, _ in rows) / n, 4) if n else 0.0,
-                    "gold_offered": round(sum(o for _, o in rows) / n, 4) if n else 0.0}
+    return {name: head_rates(lambda text, r=router: r.route(text, k=4), cases) for name, router in variants.items()}
 
-        out[name] = {**rates([r for rows in hits.values() for r in rows]),
-                     "sources": {src: rates(rows) for src, rows in sorted(hits.items())}}
-    return out
+
+def _head_tables(data: Any, all_cases: list[Any], routers: dict[str, Any], seed: int, generated: int) -> dict[str, Any]:
+    """Both no-model tables: the scored cases' heads, and the heads of every one-tool request (:mod:`agentfn.evals.head_check`)."""
+    from agentfn.evals.head_check import HeadCase, head_cases
+
+    stated = [HeadCase(fc.source, fc.case.prompt or "", fc.gold.name) for fc in all_cases]
+    every = head_cases(data.examples(), generated=generated, seed=seed)
+    return {"routing": _routing(routers, stated), "routing_all": _routing(routers, every), "head_generated": generated}
 
 
 def _rank(seed: int, case_id: str) -> str:
@@ -284,8 +284,8 @@ def routing_only(args: argparse.Namespace) -> dict[str, Any]:
     all_cases = _select(foreign_call_cases(data.examples(), seed=data_json["seed"], tools=specs,
                                            single_call=data_json.get("calls", "first") == "single"),
                         data_json.get("sources", args.sources), None, data_json["seed"])
-    plans, routers = _variants(data, specs)
-    data_json["routing"] = _routing(plans, routers, all_cases)
+    _, routers = _variants(data, specs)
+    data_json.update(_head_tables(data, all_cases, routers, data_json["seed"], args.head_generated))
     data_json["routing_rerun"] = True
     return data_json
 
@@ -315,9 +315,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             unreadable += 1
     toolset = Toolset(tools, name="foreign registry")
     print(f"{len(cases)} of {len(all_cases)} cases; registry {len(toolset)} tools", flush=True)
-    plans, routers = _variants(data, specs)
+    _, routers = _variants(data, specs)
     started = time.perf_counter()
-    routing = {} if args.skip_routing else _routing(plans, routers, all_cases)
+    tables = {} if args.skip_routing else _head_tables(data, all_cases, routers, args.seed, args.head_generated)
     print(f"routing variants over {len(all_cases)} cases in {time.perf_counter() - started:.0f} s", flush=True)
     inner = _model(args)
     call_cap = None
@@ -342,7 +342,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "registry_tools": len(toolset), "unreadable_specs": unreadable, "route_k": ROUTE_K, "max_call_tokens": call_cap,
             "cases": len(cases), "eligible_cases": len(all_cases), "per_source": args.per_source, "limit": args.limit,
             "sources": args.sources, "calls": args.calls, "seed": args.seed, "concurrency": args.concurrency,
-            "cached_model_answers": model.hits, "routing": routing, "arms": dict(results), "summary": summarise(results),
+            "cached_model_answers": model.hits, "routing": {}, **tables, "arms": dict(results),
+            "summary": summarise(results),
         }
 
     results: dict[str, Any] = {}
@@ -412,6 +413,24 @@ def _ratio(x: float, base: float) -> str:
     return f"{x / base:.2f}x" if base else "n/a"
 
 
+def _routing_lines(routing: dict[str, Any]) -> list[str]:
+    """A routing table (overall, macro over foreign sources, per source) as Markdown lines."""
+    first = next(iter(routing))
+    lines = ["| router | head is gold | vs base | macro over foreign sources | foreign requests | gold among 4 offered |",
+             "|---|---|---|---|---|---|"]
+    for name, r in routing.items():
+        lines.append(f"| {name} | {r['head_is_gold']:.3f} | {_ratio(r['head_is_gold'], routing[first]['head_is_gold'])} "
+                     f"| {r.get('macro', 0.0):.3f} | {r.get('foreign', 0.0):.3f} | {r['gold_offered']:.3f} |")
+    per_source: dict[str, Any] = routing[first].get("sources") or {}
+    if len(per_source) > 1:
+        lines += ["", "Head is gold, per source:", "", "| source | cases | " + " | ".join(routing) + " |",
+                  "|---|---|" + "---|" * len(routing)]
+        for src, row in per_source.items():
+            cells = [f"{routing[v]['sources'][src]['head_is_gold']:.3f}" for v in routing]
+            lines.append(f"| {src} | {row['n']} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def render_markdown(data: dict[str, Any]) -> str:
     """The results page, a pure function of the JSON."""
     summary: dict[str, Any] = data["summary"]
@@ -456,18 +475,16 @@ def render_markdown(data: dict[str, Any]) -> str:
                   f"The head is the tool a forced call with `follow_route` uses. Each request is routed once "
                   f"({data['route_k']} candidates); ratios against `{first}`."
                   + (" This table was re-measured on its own (`--routing-only`) after the arms above ran: the arms "
-                     "used the router of their own run." if data.get("routing_rerun") else ""), "",
-                  "| router | head is gold | vs base | gold among 4 offered |", "|---|---|---|---|"]
-        for name, r in routing.items():
-            lines.append(f"| {name} | {r['head_is_gold']:.3f} | {_ratio(r['head_is_gold'], routing[first]['head_is_gold'])} "
-                         f"| {r['gold_offered']:.3f} |")
-        per_source: dict[str, Any] = routing[first].get("sources") or {}
-        if len(per_source) > 1:
-            lines += ["", "Head is gold, per source:", "", "| source | cases | " + " | ".join(routing) + " |",
-                      "|---|---|" + "---|" * len(routing)]
-            for src, row in per_source.items():
-                cells = [f"{routing[v]['sources'][src]['head_is_gold']:.3f}" for v in routing]
-                lines.append(f"| {src} | {row['n']} | " + " | ".join(cells) + " |")
+                     "used the router of their own run." if data.get("routing_rerun") else ""), ""]
+        lines += _routing_lines(routing)
+    every: dict[str, Any] = data.get("routing_all") or {}
+    if every:
+        first = next(iter(every))
+        lines += ["", f"## Head on every one-tool request ({every[first]['n']} requests, no model)", "",
+                  "Every request of the foreign sources that needs exactly one tool (its arguments stated or not), and "
+                  f"{data.get('head_generated', 0)} of the generated set's (`agentfn.evals.head_check`). `macro` averages "
+                  "the foreign sources alike, `foreign` their requests alike; `generated` is apart.", ""]
+        lines += _routing_lines(every)
     sources = sorted({src for arm in arms for src in summary[arm]["sources"]})
     lines += ["", "## Accuracy per source", "", "| source | cases | " + " | ".join(arms) + " |",
               "|---|---|" + "---|" * len(arms)]
@@ -526,6 +543,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="merge result JSONs of runs that each ran some arms (same cases) into --out, running nothing")
     ap.add_argument("--skip-routing", action="store_true",
                     help="leave out the no-model routing table (the arms only; e.g. a served run beside an in-process one)")
+    ap.add_argument("--head-generated", type=int, default=300,
+                    help="generated-set one-tool requests in the every-request head table (hash order)")
     ap.add_argument("--routing-only", action="store_true",
                     help="re-measure only the no-model routing table into the existing --out JSON (arms kept)")
     args = ap.parse_args(argv)

@@ -62,7 +62,7 @@ from agentfn.router.dataflow import ToolIO, fill_score
 from agentfn.router.mood import asks_to_read, changes_state
 from agentfn.router.text import ToolRecord, split_name, tokenize
 
-__all__ = ["MISFIT_PENALTY", "STEP_DOWN", "STEP_UP", "HeadFit", "head_fit", "misfits", "near_duplicate_head", "step_of"]
+__all__ = ["MISFIT_PENALTY", "STEP_DOWN", "STEP_UP", "HeadFit", "head_fit", "misfits", "near_duplicate_head", "one_step", "step_of"]
 
 MISFIT_PENALTY = 0.1
 """What each misfit (an unasked step, a change where a reading was asked) costs a competitor."""
@@ -136,6 +136,20 @@ def misfits(names: Sequence[str], text: str) -> list[int]:
         if not all(changing):
             out = [m + int(c) for m, c in zip(out, changing, strict=True)]
     return out
+
+
+_SENTENCE_BREAK = re.compile(r"[.!?;]\s+\S")
+
+
+def one_step(step_tools: Sequence[str], text: str = "") -> bool:
+    """Whether a request whose real steps' best tools are ``step_tools`` asks for one tool: no step, or
+    steps of one sentence that all want the same tool ("set a timer for 1 hour *and* 10 minutes": the
+    second part is the same amount, not a second call; selection then runs the overall top alone). A
+    request of several sentences whose parts all want one tool keeps the router's own order: it tells a
+    story (who I am, what happened, what I want) whose lookups the selection puts first."""
+    if not step_tools:
+        return True
+    return len(set(step_tools)) < 2 and not _SENTENCE_BREAK.search(text.strip())
 
 
 def near_duplicate_head(

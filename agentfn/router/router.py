@@ -51,7 +51,7 @@ from agentfn.router.fitness import fit_features
 from agentfn.router.flowindex import ProducerIndex
 from agentfn.router.flowstats import FlowLink, FlowStats
 from agentfn.router.index import FloatArray, ToolIndex
-from agentfn.router.neardup import near_duplicate_head
+from agentfn.router.neardup import near_duplicate_head, one_step
 from agentfn.router.persist import read_embeddings, read_heads, read_router, write_router
 from agentfn.router.pipeline import Ranking, candidate_features, first_pass
 from agentfn.router.rerank import TraceMemory, rerank_score
@@ -412,7 +412,7 @@ class Router:
         abstain = confidence < self.threshold
         lap("abstain")
         selected: list[str] = []
-        if not rk.step_tops and cfg.head_margin > 0:  # one step: near-duplicates ordered by fit
+        if one_step([st.name for st in rk.step_tops], text) and cfg.head_margin > 0:  # near-duplicates ordered by fit
             ranked = near_duplicate_head(ranked, f"{context} {text}".strip(), self.index.records, self.io,
                                          margin=cfg.head_margin, depth=cfg.head_depth, w_fill=cfg.head_fill,
                                          w_name=cfg.head_name, w_words=cfg.head_words)
