@@ -64,6 +64,8 @@ ACTIONS = frozenset(
      "order", "start", "stop", "pause", "play", "mute", "unmute", "kill", "revoke", "grant", "rename", "insert", "append"]
 )
 """Verbs that change state (stemmed as :func:`~agentfn.router.text.tokenize` does)."""
+_FOLDER = frozenset(["directory", "folder", "dir", "root"])
+"""Description words of a path input that takes a folder to work in (a search's starting point): free text."""
 _RETURNS_FIRST = re.compile(r"\b(?:returns?|outputs?|yields?)\s+([^.;:]+)", re.I)
 _RETURNS = re.compile(r"\b(?:returns?|gives?|provides?|outputs?|yields?|retrieves?|gets?|fetch(?:es)?|finds?|looks? up)\s+([^.;:]+)", re.I)
 
@@ -141,6 +143,8 @@ def _kind(words: frozenset[str], desc: frozenset[str], schema: dict[str, Any]) -
         return "names"  # ``hotel_names``: a list of named things, which a lookup (``get_all_hotels_in_city``) lists
     if t in ("number", "integer"):
         return "number"
+    if t in ("string", "any") and "path" in words and not desc & _FOLDER:
+        return "path"  # where a file is: a request gives it as a path ("/etc/hosts"), not as a bare name
     return "text"
 
 
@@ -251,6 +255,8 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
         if is_payload(dst) and out.kind == "text" and out.words <= _MATERIAL and not out.inferred:
             best = max(best, 0.8 if reads_source(src) else 0.7)  # a file's ``content``, a summary: material to work on
         hit = need & have
+        if not hit and need - WEAK and need - WEAK <= out.desc and not out.inferred:
+            best = max(best, 0.6)  # ``matches``: "full paths": the description says what the output holds
         if not hit or (hit <= WEAK and not (need - WEAK) <= (have | src.object_words)):
             continue  # "id" alone matches only when the input's other words name this tool's object
         score = sum(_weight(w) for w in hit) / total
@@ -313,8 +319,14 @@ def missing_inputs(io: ToolIO, values: RequestValues, learned: Callable[[IOSlot]
     # A number an id input of this tool takes by its label ("refund order 90412": order_id) is no amount.
     ids = [s for k in ("id", "code") for s in need.get(k, [])]
     used = min(len(values.digit_ids), sum(1 for s in ids if any(lab in s.words | s.desc for lab in values.digit_ids)))
-    for kind, slots in need.items():
-        out += values.open_among(kind, slots, io.text_words | io.object_words, used)
+    taken: list[str] = []
+    for kind in sorted(need, key=lambda k: k != "id"):  # ids first: a value they take is no code too
+        # A tool that writes may name its file ("save it as notes.txt"); one that reads needs where it is.
+        given = "path_or_file" if kind == "path" and io.actions else kind
+        left, filled = values.fill(given, need[kind], io.text_words | io.object_words, used, taken)
+        out += left
+        if kind == "id":
+            taken = filled
     return out
 
 

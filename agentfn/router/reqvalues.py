@@ -39,6 +39,11 @@ _DATE = re.compile(
 )
 # A file the request names ("notes.txt", "reports/q1.csv"): what it holds is not in the request.
 _FILE_NAME = re.compile(r"(?<![\w@/.])(?:[\w-]+/)*[\w-]+\.(?:txt|md|csv|tsv|json|jsonl|log|ya?ml|xml|html?|py|ini|cfg|toml|rst|pdf|docx?|xlsx?|pptx?|odt|rtf|epub)\b", re.I)
+# A path to a file ("/etc/hosts", "~/notes/todo.md", "docs/a.md"); one after "in", "under"... is a folder to look in.
+_PATH = re.compile(r"(?<![\w@:/.~])(?:~|\.{1,2})?(?:/[\w.-]+)+/?|(?<![\w@:/.~])[\w-]+(?:/[\w.-]+)+/?")
+_IN_FOLDER = re.compile(r"\b(?:in|under|inside|within|from|below|beneath)\s+(?:the\s+)?(?:folder\s+|directory\s+|dir\s+)?$", re.I)
+# A file the request speaks of without naming it fully ("my TODO notes file", "the README").
+_SOME_FILE = re.compile(r"\b(?:the|my|this|that|our|your)\s+(?:[\w-]+\s+){0,3}files?\b|\bREADME\b|\bCHANGELOG\b|\bLICENSE\b", re.I)
 _PASTED = re.compile(r":\s*\S(?:.*\s){3,}", re.S)  # "... this text: <four or more words>"
 # "a channel", "all users", "the channel starting with ...": a thing described, not named ("the channel
 # named X" / "called X" names it, and "the 'general' channel" puts the name first).
@@ -118,9 +123,14 @@ class RequestValues:
             "number": numbers,
         }
         counts["names"] = quoted  # a list of named things is given only by naming them in quotes
+        paths = [m for m in _PATH.finditer(_URL.sub(" ", _EMAIL.sub(" ", text)))
+                 if not _IN_FOLDER.search(text[: m.start()]) and not m.group().endswith("/")]
+        counts["path"] = len(paths)
+        counts["path_or_file"] = len(paths) + sum(1 for m in _FILE_NAME.finditer(text) if "/" not in m.group())
         labels = {"id": ids + [""] * quoted, "code": codes + ids + [""] * quoted}
         # Named files and no text of their own: a tool that works on text needs the file read first.
-        file_only = bool(_FILE_NAME.search(text) or _URL.search(_EMAIL.sub(" ", text))) and not quoted and not _PASTED.search(text)
+        named_file = _FILE_NAME.search(text) or _SOME_FILE.search(text) or _URL.search(_EMAIL.sub(" ", text))
+        file_only = bool(named_file) and not quoted and not _PASTED.search(text)
         described = frozenset(w for m in _DESCRIBED.finditer(text) for w in words_of(m.group(1) or m.group(2) or m.group(3)))
         relations = frozenset(w for m in _RELATION.finditer(text) for w in words_of(m.group(1) or m.group(2))
                               if w not in _NOT_RELATIONS)
@@ -141,16 +151,30 @@ class RequestValues:
         of a tool whose own name or description uses the label ("parcel 1Z99..."
         for a parcel-tracking tool); an order number stays out of a tracking one.
         """
+        return self.fill(kind, slots, tool_words, used)[0]
+
+    def fill(self, kind: str, slots: Sequence[IOSlot], tool_words: frozenset[str] = frozenset(), used: int = 0,
+             taken: Sequence[str] = ()) -> tuple[list[IOSlot], list[str]]:
+        """(:meth:`open_among`'s open slots, the labels of the values that filled the others).
+
+        ``taken``: labels of values another kind's slots of the same tool already filled (an id is also
+        counted as a code): each is used no more ("my card is 29384471" fills ``card_number`` or an
+        ``isbn``, not both).
+        """
         if kind == "text":
             return [slot for slot in slots if (self.file_only and slot.words & PAYLOAD)
-                    or (len(slot.words) == 1 and slot.words <= self.described and not slot.words & PAYLOAD)]
+                    or (len(slot.words) == 1 and slot.words <= self.described and not slot.words & PAYLOAD)], []
         if kind not in self.labels:
             have = self.available(kind) - (used if kind == "number" else 0)
             if kind == "coord" and have == 0 and self.words & {"latitude", "longitude", "coordinates"}:
                 have = self.counts.get("number", 0)  # "coordinates 48 and 2": numbers named as coordinates
-            return list(slots[have:])
+            return list(slots[have:]), []
         free = list(self.labels[kind])
+        for lab in taken:
+            if lab in free:
+                free.remove(lab)
         out: list[IOSlot] = []
+        filled: list[str] = []
         for slot in slots:
             thing = slot.words - WEAK
             if thing and thing <= self.described and not any(lab in thing for lab in free):
@@ -159,10 +183,10 @@ class RequestValues:
             fits = [i for i, lab in enumerate(free) if lab and lab in slot.words | slot.desc]
             fits = fits or [i for i, lab in enumerate(free) if not lab or lab in tool_words]
             if fits:
-                free.pop(fits[0])
+                filled.append(free.pop(fits[0]))
             else:
                 out.append(slot)
-        return out
+        return out, filled
 
 
 _LINKS = re.compile(r"(?:\s*\b(?:is|are|was|were|be|of|=)\b|\s*[:=])+\W{0,2}$", re.I)

@@ -203,11 +203,14 @@ def expression_steps(text: str) -> list[str] | None:
 
     "-(1 + 1)" -> ["add 1 and 1", "negate the result"]; "cos(pi)" -> ["pi",
     "cos of pi"]. Only text made of numbers, operators, parentheses and
-    function calls counts, with at least one operator or call.
+    function calls counts, with at least one operator or call; words joined by
+    slashes alone are a path ("read /etc/hosts", "pallets/flask"), not a division.
     """
     body = _EXPR_LEAD.sub("", text.strip()).rstrip(" ?.!=")
     if not body or not _EXPR.match(body) or not re.search(r"[+\-*/^%(]", body):
         return None
+    if not re.search(r"[\d(+\-*^%]", body.replace("**", "^")):
+        return None  # only slashes between words: a path
     try:
         tree = ast.parse(body.replace("^", "**"), mode="eval").body
     except (SyntaxError, ValueError):
