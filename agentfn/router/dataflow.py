@@ -59,7 +59,7 @@ _VERBS = frozenset(
 ACTIONS = frozenset(
     ["create", "add", "send", "post", "reply", "forward", "delete", "remove", "cancel", "update", "modify", "edit",
      "set", "book", "reserve", "purchase", "buy", "pay", "transfer", "archive", "move", "upload", "write", "publish",
-     "schedule", "invite", "share", "submit", "approve", "reject", "close", "trigger", "restart", "reset", "disable",
+     "schedule", "invite", "share", "submit", "save", "approve", "reject", "close", "trigger", "restart", "reset", "disable",
      "enable", "acknowledge", "ack", "assign", "mark", "complete", "refund", "return", "exchange", "checkout", "request",
      "order", "start", "stop", "pause", "play", "mute", "unmute", "kill", "revoke", "grant", "rename", "insert", "append"]
 )
@@ -105,6 +105,11 @@ class ToolIO:
     brands: frozenset[str] = frozenset()
     """Brand words of a plain tool name (:func:`~agentfn.router.brands.brand_words`: ``zohoMailArchiveEmail`` -> zoho)."""
 
+    @property
+    def input_words(self) -> frozenset[str]:
+        """Name words of every input (``branch``, ``card``, ``number``...)."""
+        return frozenset[str]().union(*(s.words for s in self.inputs))
+
 
 def _type(schema: dict[str, Any]) -> str:
     t: Any = schema.get("type")
@@ -141,6 +146,8 @@ def _kind(words: frozenset[str], desc: frozenset[str], schema: dict[str, Any]) -
         return "code"
     if t == "array" and "name" in words | desc and _type(_items(schema)) in ("string", "any") and words - WEAK:
         return "names"  # ``hotel_names``: a list of named things, which a lookup (``get_all_hotels_in_city``) lists
+    if t == "array" and _type(_items(schema)) == "string" and words - WEAK - PAYLOAD and "enum" not in _items(schema):
+        return "list"  # ``ingredientList``: several things, given by listing them ("eggs, milk and flour")
     if t in ("number", "integer"):
         return "number"
     if t in ("string", "any") and "path" in words and not desc & _FOLDER:
@@ -257,15 +264,15 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
         hit = need & have
         if not hit and need - WEAK and need - WEAK <= out.desc and not out.inferred:
             best = max(best, 0.6)  # ``matches``: "full paths": the description says what the output holds
-        if not hit or (hit <= WEAK and not (need - WEAK) <= (have | src.object_words)):
-            continue  # "id" alone matches only when the input's other words name this tool's object
+        if not hit or hit <= GENERIC or (hit <= WEAK and not (need - WEAK) <= (have | src.object_words)):
+            continue  # ``items`` meets ``items``: filler names say nothing of what is listed  # "id" alone matches only when the input's other words name this tool's object
         score = sum(_weight(w) for w in hit) / total
         rest = (need - hit) & src.object_words
         score += 0.8 * sum(_weight(w) for w in rest) / total
         score += 0.1 * min(len((dst.desc - need) & (out.words | src.object_words)), 2)
         clash = dst.type != "any" and out.type != "any" and dst.type != out.type and (dst.type, out.type) not in _COMPATIBLE
         # A string output that lists names fills a list of names; a list fills an input that takes one of its items.
-        listed = (dst.kind == "names" and out.type == "string") or (dst.kind == "text" and out.type == "array")
+        listed = (dst.kind == "names" and out.type == "string") or (dst.kind in ("text", "list") and out.type == "array")
         # An id, code or date may be written as a number; a number that is a quantity (days between two dates) is none.
         as_text = dst.type == "string" and dst.kind in ("id", "code", "date") and out.kind != "number"
         if clash and not listed and not as_text:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from agentfn.router.flowwords import GENERIC, PAYLOAD, SYNONYMS, WEAK, IOSlot, words_of
+from agentfn.router.steps import opening_verb
 from agentfn.router.text import tokenize
 
 __all__ = ["RequestValues"]
@@ -44,6 +45,9 @@ _PATH = re.compile(r"(?<![\w@:/.~])(?:~|\.{1,2})?(?:/[\w.-]+)+/?|(?<![\w@:/.~])[
 _IN_FOLDER = re.compile(r"\b(?:in|under|inside|within|from|below|beneath)\s+(?:the\s+)?(?:folder\s+|directory\s+|dir\s+)?$", re.I)
 # A file the request speaks of without naming it fully ("my TODO notes file", "the README").
 _SOME_FILE = re.compile(r"\b(?:the|my|this|that|our|your)\s+(?:[\w-]+\s+){0,3}files?\b|\bREADME\b|\bCHANGELOG\b|\bLICENSE\b", re.I)
+# Things listed: "eggs, milk and flour", "200g chicken breast and 1 cup of rice", "a, b, c".
+_LISTED = re.compile(r"\b[\w'-]+(?:\s+[\w'-]+){0,3},\s*[\w'-]+(?:\s+[\w'-]+){0,3},?\s+(?:and|or|&)\s+\w|\w,\s*\w+,\s*\w"
+                     r"|\b\d+(?:\.\d+)?\s*[a-z]*\s+[^,.;]{1,40}?\s+and\s+\d", re.I)
 _PASTED = re.compile(r":\s*\S(?:.*\s){3,}", re.S)  # "... this text: <four or more words>"
 # "a channel", "all users", "the channel starting with ...": a thing described, not named ("the channel
 # named X" / "called X" names it, and "the 'general' channel" puts the name first).
@@ -94,6 +98,8 @@ class RequestValues:
     digit_ids: tuple[str, ...] = ()
     """Labels of the numbers that may identify a thing ("order 90412" -> order): a tool whose id input takes
     one has that number no more for an amount (:func:`missing_inputs`)."""
+    verb: str = ""
+    """The imperative the request opens with ("translate", "price"...; :func:`~agentfn.router.steps.opening_verb`), or ""."""
 
     @classmethod
     def of(cls, text: str) -> RequestValues:
@@ -123,6 +129,7 @@ class RequestValues:
             "number": numbers,
         }
         counts["names"] = quoted  # a list of named things is given only by naming them in quotes
+        counts["list"] = 1 << 20 if quoted or _LISTED.search(_DATE.sub(" ", text)) else 0
         paths = [m for m in _PATH.finditer(_URL.sub(" ", _EMAIL.sub(" ", text)))
                  if not _IN_FOLDER.search(text[: m.start()]) and not m.group().endswith("/")]
         counts["path"] = len(paths)
@@ -134,8 +141,9 @@ class RequestValues:
         described = frozenset(w for m in _DESCRIBED.finditer(text) for w in words_of(m.group(1) or m.group(2) or m.group(3)))
         relations = frozenset(w for m in _RELATION.finditer(text) for w in words_of(m.group(1) or m.group(2))
                               if w not in _NOT_RELATIONS)
+        verb = opening_verb(text)
         return cls(counts, frozenset(words_of(text)), labels, file_only, re.sub(r"[^a-z0-9]", "", text.lower()), described,
-                   relations, digit_ids)
+                   relations, digit_ids, " ".join(words_of(verb)) if verb else "")
 
     def available(self, kind: str) -> int:
         if kind in ("text", "option"):
