@@ -305,8 +305,17 @@ _PLACE = frozenset(["address", "city", "place", "location", "town", "capital", "
 """Words of a place: "the capital of Kenya" gives the ``address`` a geocoder takes."""
 
 
+def _asked_for(slot: IOSlot, values: RequestValues) -> bool:
+    """Whether the request sets an optional identifier by its name's word ("*assign* it to Ana" for ``assigneeId``)."""
+    if slot.kind not in ("id", "code"):
+        return False
+    own = slot.words - WEAK
+    return any(w == o or (len(w) >= 5 and o.startswith(w)) for w in values.words for o in own)
+
+
 def missing_inputs(io: ToolIO, values: RequestValues, learned: Callable[[IOSlot], float | None] | None = None) -> list[IOSlot]:
-    """Required inputs of ``io`` that the request does not give (values counted per kind).
+    """Required inputs of ``io`` that the request does not give (values counted per kind), and optional
+    identifiers it sets by name (``assigneeId`` for "assign it to Ana").
 
     ``learned(slot)`` may return the share of traced calls whose value for an
     input of this name came from an earlier tool's result; with enough evidence
@@ -315,7 +324,7 @@ def missing_inputs(io: ToolIO, values: RequestValues, learned: Callable[[IOSlot]
     need: dict[str, list[IOSlot]] = {}
     out: list[IOSlot] = []
     for slot in io.inputs:
-        if not slot.required:
+        if not slot.required and not _asked_for(slot, values):
             continue
         share = learned(slot) if learned is not None else None
         if share is not None:

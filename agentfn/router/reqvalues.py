@@ -48,6 +48,11 @@ _SOME_FILE = re.compile(r"\b(?:the|my|this|that|our|your)\s+(?:[\w-]+\s+){0,3}fi
 # Things listed: "eggs, milk and flour", "200g chicken breast and 1 cup of rice", "a, b, c".
 _LISTED = re.compile(r"\b[\w'-]+(?:\s+[\w'-]+){0,3},\s*[\w'-]+(?:\s+[\w'-]+){0,3},?\s+(?:and|or|&)\s+\w|\w,\s*\w+,\s*\w"
                      r"|\b\d+(?:\.\d+)?\s*[a-z]*\s+[^,.;]{1,40}?\s+and\s+\d", re.I)
+_NAMED_ID = re.compile(r"\b(?:ids?|identifiers?|usernames?|handles?|slugs?)\s+(?:is\s+|are\s+|=\s*|:\s*)?[\"'`]?([a-z][\w.-]*)",
+                       re.I)
+_NOT_VALUES = frozenset(["of", "for", "the", "a", "an", "and", "or", "to", "in", "on", "from", "with", "that", "this", "these",
+                         "those", "which", "who", "is", "are", "it", "them", "my", "your", "our", "their", "all", "each",
+                         "every", "by", "at", "as", "if", "not", "so", "please", "then"])
 _PASTED = re.compile(r":\s*\S(?:.*\s){3,}", re.S)  # "... this text: <four or more words>"
 # "a channel", "all users", "the channel starting with ...": a thing described, not named ("the channel
 # named X" / "called X" names it, and "the 'general' channel" puts the name first).
@@ -115,6 +120,9 @@ class RequestValues:
         short = [(m, lab) for m in _SHORT_NUMBER.finditer(text) if (lab := _label(text, m.start())) and lab not in _AMOUNT_VERBS
                  and not any(a <= m.start() < b for a, b in dates)]
         ids += [lab for _, lab in short]
+        # Words written as ids ("the coin ids bitcoin and ethereum", "username octocat"): ids though they hold no digit.
+        ids += [_label(text, m.start()) for m in _NAMED_ID.finditer(text)
+                if not _IDLIKE.fullmatch(m.group(1)) and m.group(1).lower() not in _NOT_VALUES]
         # Labels of the numbers that may identify a thing ("order 90412"): one an id input takes is no amount too.
         digit_ids = tuple(lab for _, lab in short) + tuple(
             lab for m in _IDLIKE.finditer(text) if m.group().isdigit() and (lab := _label(text, m.start())) not in ("", *_AMOUNT_VERBS))

@@ -134,3 +134,28 @@ def test_producers_are_pulled_in(router: Router, text: str, chain: list[str]) ->
 def test_no_producer_when_the_request_gives_the_value(router: Router, text: str, tool: str) -> None:
     router.config.abstain_cut = -1.0
     assert router.route(text).selected == [tool]
+
+
+ISSUES = [
+    _mcp("tracker_find_member", "Find a tracker member account by name.", {"q": _s()}, ["q"],
+         {"members": {"type": "array", "items": {"type": "object", "properties": {"memberId": _s(), "fullName": _s()}}}}),
+    _mcp("tracker_open_ticket", "Open a ticket in a tracker board.",
+         {"board": _s(), "headline": _s(), "ownerMemberId": _s("member who owns the ticket")}, ["board", "headline"],
+         {"ticketKey": _s()}),
+    _mcp("token_quote", "Quote tokens by their ids.", {"token_ids": _s("comma-separated token ids")}, ["token_ids"],
+         {"quotes": {"type": "object"}}),
+]
+ISSUE_IO = {s["name"]: tool_io(ToolRecord.of(Tool.from_schema(s))) for s in ISSUES}
+
+
+def test_an_optional_identifier_the_request_sets_by_name_is_open() -> None:
+    io = ISSUE_IO["tracker_open_ticket"]
+    assert [s.name for s in missing_inputs(io, RequestValues.of("Open a ticket on board WEB and make Ana Ruiz its owner"))] \
+        == ["ownerMemberId"]
+    assert missing_inputs(io, RequestValues.of("Open a ticket on board WEB about the slow login")) == []
+
+
+def test_words_written_as_ids_are_ids() -> None:
+    io = ISSUE_IO["token_quote"]
+    assert missing_inputs(io, RequestValues.of("Quote the token ids alpha and beta")) == []
+    assert [s.name for s in missing_inputs(io, RequestValues.of("What is the id of the alpha token?"))] == ["token_ids"]
