@@ -159,3 +159,23 @@ def test_words_written_as_ids_are_ids() -> None:
     io = ISSUE_IO["token_quote"]
     assert missing_inputs(io, RequestValues.of("Quote the token ids alpha and beta")) == []
     assert [s.name for s in missing_inputs(io, RequestValues.of("What is the id of the alpha token?"))] == ["token_ids"]
+
+
+
+BASKETS = [_mcp(n, d, {"basket_id": _s("basket id")}, ["basket_id"], {"ok": {"type": "boolean"}}) for n, d in [
+    ("basket_clear", "Empty a shopping basket."), ("basket_price_history", "How the price of a basket changed."),
+    ("basket_share", "Share a basket with a friend."), ("basket_price_alert", "Alert when a basket's price drops."),
+    ("basket_totals", "Totals of every basket.")]]
+
+
+def test_an_abstaining_route_still_lifts_the_producers_into_ranked(encoder: Encoder) -> None:
+    crowded = Router.build(TOOLS + [Tool.from_schema(s) for s in BASKETS], encoder=encoder)
+    text = "Price a basket with everything a lasagne needs"
+    chain = {"pantry_dish_lookup", "pantry_dish_components", "pantry_price_basket"}
+    crowded.config.flow_pull = False
+    assert not chain <= {n for n, _ in crowded.route(text).ranked[:5]}  # by relevance alone the lookups rank lower
+    crowded.config.flow_pull = True
+    crowded.config.abstain_cut = 1.01  # abstain whatever the request
+    plan = crowded.route(text)
+    assert plan.abstain and plan.selected == []
+    assert chain <= {n for n, _ in plan.ranked[:5]}
