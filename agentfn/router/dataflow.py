@@ -11,10 +11,15 @@ description, trusted less.
 synonyms such as lat/latitude, a little of the input's description) and JSON
 types. :func:`missing_inputs` says which required inputs the request leaves
 open: each input has a *kind* (coordinates, id, code, email, url, phone, date,
-number, option, text) and the request's values are counted per kind
-(:class:`RequestValues`); free text and options are assumed given, unless the
-request names the value by a relation ("the capital of Peru") that some tool's
-output answers (:func:`relation_flow`). Traces teach
+number, path, list, names, option, text) and the request's values are counted
+per kind (:class:`~agentfn.router.reqvalues.RequestValues`); a ``path`` is given
+only as a path ("/etc/hosts"; a tool that writes may take a bare file name), a
+``list`` only by listing ("eggs, milk and flour"), and an optional id the
+request sets by name ("assign it to Ana") is open too; free text and options
+are assumed given, unless the request names the value by a relation ("the
+capital of Peru") that some tool's output answers (:func:`relation_flow`). An
+output fills an input by its name words, or, discounted, by its description
+("``matches``: full paths"). Traces teach
 (:mod:`agentfn.router.flowstats`) which producer filled which input;
 :mod:`agentfn.router.chain` builds the chain.
 """

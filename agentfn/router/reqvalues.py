@@ -2,11 +2,16 @@
 
 :class:`RequestValues` reads a request once (pure text, no tools): how many
 coordinates, emails, urls, phones, ips, dates, numbers, ids and codes it
-spells out, the label word before each id ("order 55123" -> order), whether
-it names a file or page but holds no text, which things it describes instead
-of naming ("the channel with the most members"), and which values it names by
-a relation ("the capital of Peru"). :meth:`RequestValues.open_among` then says
-which inputs of one kind those values cannot fill, each value used once.
+spells out (words written as ids count: "the coin ids bitcoin and ethereum"),
+the label word before each id ("order 55123" -> order), paths to files
+("/etc/hosts"; one after "in"/"under" is a folder) and bare file names,
+whether it lists things ("eggs, milk and flour"), whether it names or speaks
+of a file ("notes.txt", "the README", "my TODO file") or page but holds no
+text, which things it describes instead of naming ("the channel with the most
+members"), which values it names by a relation ("the capital of Peru"), and
+the imperative it opens with. :meth:`RequestValues.open_among` then says which
+inputs of one kind those values cannot fill, each value used once
+(:meth:`RequestValues.fill`: also across ids and codes).
 """
 
 from __future__ import annotations
