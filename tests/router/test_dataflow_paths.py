@@ -85,6 +85,11 @@ def test_words_between_slashes_are_a_path_not_a_division() -> None:
     assert [s.text for s in segment("compute 9/3", actions=True)] == ["divide 9 by 3"]
 
 
+def test_quantities_joined_by_and_are_one_list() -> None:
+    assert len(segment("Price a basket of 2 kg flour and 6 eggs", actions=True)) == 1
+    assert len(segment("Book 2 seats and send 3 invitations", actions=True)) == 2  # a verb follows: two steps
+
+
 def test_an_output_described_as_holding_an_input_fills_it() -> None:
     path = IO["open_note"].inputs[0]
     assert flow_score(IO["locate_notes"], path) >= 0.5  # ``hits``: "absolute paths of the matching files"
