@@ -13,7 +13,8 @@ types. :func:`missing_inputs` says which required inputs the request leaves
 open: each input has a *kind* (coordinates, id, code, email, url, phone, date,
 number, path, list, names, option, text) and the request's values are counted
 per kind (:class:`~agentfn.router.reqvalues.RequestValues`); a ``path`` is given
-only as a path ("/etc/hosts"; a tool that writes may take a bare file name), a
+as a path or a full file name ("/etc/hosts", "notes.txt"; not by "the README"; "save
+it as b.txt" only to a tool that writes), a
 ``list`` only by listing ("eggs, milk and flour"), and an optional id the
 request sets by name ("assign it to Ana") is open too; free text and options
 are assumed given, unless the request names the value by a relation ("the
@@ -71,6 +72,9 @@ ACTIONS = frozenset(
 """Verbs that change state (stemmed as :func:`~agentfn.router.text.tokenize` does)."""
 _FOLDER = frozenset(["directory", "folder", "dir", "root"])
 """Description words of a path input that takes a folder to work in (a search's starting point): free text."""
+_PEOPLE = frozenset(["to", "cc", "bcc", "recipient", "attendee", "participant", "guest", "invitee", "member", "user",
+                     "assignee", "reviewer", "email", "address", "people", "person", "contact"])
+"""Name words of a list of people: a request names them in its text ("to Marco and Ana"), as free text."""
 _RETURNS_FIRST = re.compile(r"\b(?:returns?|outputs?|yields?)\s+([^.;:]+)", re.I)
 _RETURNS = re.compile(r"\b(?:returns?|gives?|provides?|outputs?|yields?|retrieves?|gets?|fetch(?:es)?|finds?|looks? up)\s+([^.;:]+)", re.I)
 
@@ -151,8 +155,11 @@ def _kind(words: frozenset[str], desc: frozenset[str], schema: dict[str, Any]) -
         return "code"
     if t == "array" and "name" in words | desc and _type(_items(schema)) in ("string", "any") and words - WEAK:
         return "names"  # ``hotel_names``: a list of named things, which a lookup (``get_all_hotels_in_city``) lists
-    if t == "array" and _type(_items(schema)) == "string" and words - WEAK - PAYLOAD and "enum" not in _items(schema):
-        return "list"  # ``ingredientList``: several things, given by listing them ("eggs, milk and flour")
+    if t == "array" and _type(_items(schema)) == "string" and "enum" not in _items(schema):
+        if words & {"path", "file"}:
+            return "path"  # ``paths``: given as paths or file names, as one is
+        if words - WEAK - PAYLOAD - _PEOPLE:
+            return "list"  # ``ingredientList``: several things, given by listing them ("eggs, milk and flour")
     if t in ("number", "integer"):
         return "number"
     if t in ("string", "any") and "path" in words and not desc & _FOLDER:
@@ -342,8 +349,7 @@ def missing_inputs(io: ToolIO, values: RequestValues, learned: Callable[[IOSlot]
     used = min(len(values.digit_ids), sum(1 for s in ids if any(lab in s.words | s.desc for lab in values.digit_ids)))
     taken: list[str] = []
     for kind in sorted(need, key=lambda k: k != "id"):  # ids first: a value they take is no code too
-        # A tool that writes may name its file ("save it as notes.txt"); one that reads needs where it is.
-        given = "path_or_file" if kind == "path" and io.actions else kind
+        given = "path_target" if kind == "path" and io.actions else kind  # a writer may take where to write
         left, filled = values.fill(given, need[kind], io.text_words | io.object_words, used, taken)
         out += left
         if kind == "id":

@@ -48,6 +48,11 @@ _FILE_NAME = re.compile(r"(?<![\w@/.])(?:[\w-]+/)*[\w-]+\.(?:txt|md|csv|tsv|json
 # A path to a file ("/etc/hosts", "~/notes/todo.md", "docs/a.md"); one after "in", "under"... is a folder to look in.
 _PATH = re.compile(r"(?<![\w@:/.~])(?:~|\.{1,2})?(?:/[\w.-]+)+/?|(?<![\w@:/.~])[\w-]+(?:/[\w.-]+)+/?")
 _IN_FOLDER = re.compile(r"\b(?:in|under|inside|within|from|below|beneath)\s+(?:the\s+)?(?:folder\s+|directory\s+|dir\s+)?$", re.I)
+_MEDIA_FILE = re.compile(r"(?<![\w@/.])[\w-]+\.(?:png|jpe?g|gif|svg|webp|heic|bmp|tiff?|zip|tar|gz|7z|rar|mp3|wav|m4a|flac|ogg|"
+                         r"mp4|mov|avi|mkv|webm)\b", re.I)
+"""A file the request names that holds no text (an image, an archive, a recording)."""
+_TARGET = re.compile(r"\b(?:as|into|to|named|called)\s+(?:a\s+(?:new\s+)?file\s+(?:named\s+|called\s+)?)?$", re.I)
+_FOLDER_WORD = re.compile(r"\b(?:folder|directory)\b", re.I)
 # A file the request speaks of without naming it fully ("my TODO notes file", "the README").
 _SOME_FILE = re.compile(r"\b(?:the|my|this|that|our|your)\s+(?:[\w-]+\s+){0,3}files?\b|\bREADME\b|\bCHANGELOG\b|\bLICENSE\b", re.I)
 # Things listed: "eggs, milk and flour", "200g chicken breast and 1 cup of rice", "a, b, c".
@@ -143,10 +148,7 @@ class RequestValues:
         }
         counts["names"] = quoted  # a list of named things is given only by naming them in quotes
         counts["list"] = 1 << 20 if quoted or _LISTED.search(_DATE.sub(" ", text)) else 0
-        paths = [m for m in _PATH.finditer(_URL.sub(" ", _EMAIL.sub(" ", text)))
-                 if not _IN_FOLDER.search(text[: m.start()]) and not m.group().endswith("/")]
-        counts["path"] = len(paths)
-        counts["path_or_file"] = len(paths) + sum(1 for m in _FILE_NAME.finditer(text) if "/" not in m.group())
+        counts["path"], counts["path_target"] = _paths(text)
         labels = {"id": ids + [""] * quoted, "code": codes + ids + [""] * quoted}
         # Named files and no text of their own: a tool that works on text needs the file read first.
         named_file = _FILE_NAME.search(text) or _SOME_FILE.search(text) or _URL.search(_EMAIL.sub(" ", text))
@@ -208,6 +210,32 @@ class RequestValues:
             else:
                 out.append(slot)
         return out, filled
+
+
+def _blank(pattern: re.Pattern[str], text: str) -> str:
+    return pattern.sub(lambda m: " " * len(m.group()), text)
+
+
+def _paths(text: str) -> tuple[int, int]:
+    """How many values the request gives for an input that takes where a file is: (to read it, to write it).
+
+    A path ("/etc/hosts", "docs/a.md") or a file's full name ("letter.txt") gives one each (a folder
+    mentioned after "in"/"under" is a place to look, no file); one named as a target ("save it *as*
+    notes.txt", "write it *into* b.md") is where to write, no file to read. A request that speaks of a
+    file without its full name ("the README", "my notes file") or names only a folder gives none, so a
+    search must find it; one that speaks of no file at all is assumed to give it (as free text is).
+    """
+    plain = _blank(_URL, _blank(_EMAIL, text))
+    found = [m.start() for m in _PATH.finditer(plain) if not m.group().endswith("/")]
+    at = [i for i in found if not _IN_FOLDER.search(plain[:i])]
+    at += [m.start() for m in _FILE_NAME.finditer(text) if "/" not in m.group()]
+    at += [m.start() for m in _MEDIA_FILE.finditer(text)]
+    targets = sum(1 for i in at if _TARGET.search(text[:i]))
+    if at:
+        return len(at) - targets, len(at)
+    if len(found) or _FOLDER_WORD.search(text) or _SOME_FILE.search(text):
+        return 0, 0
+    return 1 << 20, 1 << 20
 
 
 _LINKS = re.compile(r"(?:\s*\b(?:is|are|was|were|be|of|=)\b|\s*[:=])+\W{0,2}$", re.I)

@@ -68,16 +68,23 @@ def _open(tool: str, text: str) -> list[str]:
     return [s.name for s in missing_inputs(IO[tool], RequestValues.of(text))]
 
 
-def test_a_path_is_given_only_as_a_path() -> None:
+def test_a_path_is_given_as_a_path_or_a_full_file_name() -> None:
     assert IO["open_note"].inputs[0].kind == "path"
     assert IO["locate_notes"].inputs[0].kind == "text"  # a folder to look in is free text
     assert _open("open_note", "Show me /srv/notes/standup") == []
-    assert _open("open_note", "Show me groceries.txt") == ["path"]  # a bare name: where it is must be found
+    assert _open("open_note", "Show me groceries.txt") == []
     assert _open("open_note", "Show me the shopping note in ~/notes") == ["path"]  # a folder, not the file
+    assert _open("open_note", "Show me my groceries file") == ["path"]  # spoken of, not named: to be found
+    assert _open("open_note", "Show me the CHANGELOG") == ["path"]
+    assert _open("open_note", "Show me what I noted about the trip") == []  # no file spoken of: assumed given
 
 
 def test_a_writer_may_name_its_file() -> None:
     assert "path" not in _open("save_note", "Save the translation as notes-de.txt")
+    # A file named as the target is where to write, not a file to read.
+    assert _open("open_note", "Translate the README and save it as readme-de.txt") == ["path"]
+    assert "path" not in _open("save_note", "Translate the README and save it as readme-de.txt")
+    assert _open("open_note", "Translate todo.md and save it as todo-de.md") == []
 
 
 def test_words_between_slashes_are_a_path_not_a_division() -> None:
