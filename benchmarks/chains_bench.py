@@ -1,7 +1,11 @@
 """Chains benchmark: does ``RoutePlan.selected`` equal the needed chain on multi-step requests?
 
-Run: ``.venv/bin/python benchmarks/chains_bench.py [--seed 0] [--distractors N]``
-Writes benchmarks/results/chains.json, then chains.md as ``render_markdown(json)``.
+Run: ``.venv/bin/python benchmarks/chains_bench.py [--seed 0] [--distractors N] [--written-only] [--first-try] [--show]``
+Writes benchmarks/results/chains.json, then chains.md as ``render_markdown(json)``
+(``--written-only``: only the sets written here, to chains_written.{json,md};
+``--first-try``: also record the untuned set's rows as chains_b_first.json, the
+figure of the router before any fix for that set; chains.md shows it beside the
+current run; ``--show``: print each missed written request).
 
 Requests come from the foreign benchmark (:mod:`agentfn.evals.router_data`:
 tau2-bench airline/retail, AgentDojo, LangChain's multiverse math, and the
@@ -18,7 +22,8 @@ operations and written-out expressions give one step each,
   as a guard against splitting one action into several, single-step ones. The
   project's own data-flow development set (:mod:`agentfn.evals.flow_chains`:
   MCP tools with output schemas, requests whose tools feed each other) is routed
-  the same way against its own tools.
+  the same way against its own tools, and so is its second set, written before
+  any fix was made for it (``flow-chains-b``, the untuned figure).
 
 Per registry, source and split group (``tune``: train + dev, where settings were
 chosen; ``held``: test, unseen tool, unseen source): ``chain_exact`` (``selected``
@@ -48,6 +53,10 @@ OUTCOMES = ("exact", "order", "fewer", "more", "wrong_tool")
 TUNE = frozenset(["train", "dev"])
 FLOW_CHAINS = "flow-chains (written here)"
 """The data-flow development set (:mod:`agentfn.evals.flow_chains`): developed on, so every request is ``tune``."""
+FLOW_CHAINS_B = "flow-chains-b (written here, untuned)"
+"""The second written set: its first try (before fixes) is recorded in chains_b_first.json."""
+WRITTEN = (FLOW_CHAINS, FLOW_CHAINS_B)
+FIRST_TRY = RESULTS / "chains_b_first.json"
 
 
 def outcome(selected: list[str], gold: list[str]) -> str:
@@ -79,24 +88,74 @@ def _summary(rows: list[Row]) -> dict[str, Any]:
     }
 
 
-def _route_all(router: Any, examples: list[Any], registry: str, groups: dict[str, dict[str, list[Row]]]) -> None:
+def _route_all(router: Any, examples: list[Any], registry: str, groups: dict[str, dict[str, list[Row]]],
+               show: bool = False) -> None:
     for arm in ARMS:
         router.config.step_parse = "actions" if arm == ARMS[1] else "connectives"
         for e in examples:
             plan = router.route(e.text, k=10)
             row = (outcome(list(plan.selected), list(e.gold)), set(e.gold) <= {n for n, _ in plan.ranked[:5]},
                    len(e.chain) > len(set(e.chain)))
+            if show and arm == ARMS[1] and row[0] != "exact":
+                print(f"  MISS {row[0]:<10} top5={row[1]!s:<5} {e.text!r}\n    gold {list(e.gold)}\n    got  {list(plan.selected)}"
+                      f"\n    top5 {[n for n, _ in plan.ranked[:5]]}", flush=True)
             split = "tune" if e.split in TUNE else "held"
             kind = "multi" if e.kind == "multi" else "single"
             keys = [f"{registry} | {e.source} | {kind} | {split}", f"{registry} | {e.source} | {kind} | all"]
-            if e.source not in ("generated", FLOW_CHAINS):
+            if e.source != "generated" and e.source not in WRITTEN:
                 keys += [f"{registry} | all foreign | {kind} | all", f"{registry} | all foreign | {kind} | {split}"]
             for key in keys:
                 groups[arm][key].append(row)
     router.config.step_parse = "actions"
 
 
-def run(seed: int, distractors: int) -> dict[str, Any]:
+def _route_written(encoder: Any, groups: dict[str, dict[str, list[Row]]], own_tools: dict[str, int], show: bool) -> None:
+    from agentfn.evals.flow_chains import flow_chains_source
+    from agentfn.router import Router
+
+    for which in ("a", "b"):
+        written = flow_chains_source(which)
+        mine: Any = Router.build(written.tools, encoder=encoder)
+        own_tools[written.name] = len(written.tools)
+        print(f"own registry {written.name}: {len(written.tools)} tools, {len(written.examples)} requests per arm ...", flush=True)
+        _route_all(mine, written.examples, "own", groups, show)
+
+
+def _commit() -> str:
+    import subprocess
+
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
+    return out.stdout.strip() or "unknown"
+
+
+def _result(command: str, groups: dict[str, dict[str, list[Row]]], registry_tools: int, own_tools: dict[str, int]) -> dict[str, Any]:
+    keys = sorted({k for g in groups.values() for k in g})
+    return {
+        "command": command,
+        "commit": _commit(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "router": "agentfn Router (hybrid, cold start, no traces)",
+        "registry_tools": registry_tools,
+        "own_tools": own_tools,
+        "groups": [{"group": k, **{arm: _summary(groups[arm].get(k, [])) for arm in ARMS}} for k in keys],
+    }
+
+
+def run_written(show: bool = False) -> dict[str, Any]:
+    """Only the sets written here, each against its own tools (minutes, not the whole registry)."""
+    from threadpoolctl import threadpool_limits
+
+    from agentfn.router import Router
+
+    threadpool_limits(2)
+    encoder = Router.build([]).encoder
+    groups: dict[str, dict[str, list[Row]]] = {arm: defaultdict(list) for arm in ARMS}
+    own_tools: dict[str, int] = {}
+    _route_written(encoder, groups, own_tools, show)
+    return _result("benchmarks/chains_bench.py --written-only", groups, 0, own_tools)
+
+
+def run(seed: int, distractors: int, show: bool = False) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from router_bench import cached_foreign_router  # pyright: ignore[reportMissingImports, reportUnknownVariableType]
@@ -121,26 +180,36 @@ def run(seed: int, distractors: int) -> dict[str, Any]:
         own_tools[src.name] = len(src.tools)
         print(f"own registry {src.name}: {len(src.tools)} tools, {len(asked)} requests per arm ...", flush=True)
         _route_all(own, asked, "own", groups)
-    from agentfn.evals.flow_chains import flow_chains_source
-
-    written = flow_chains_source()
-    mine: Any = Router.build(written.tools, encoder=router.encoder)
-    own_tools[written.name] = len(written.tools)
-    print(f"own registry {written.name}: {len(written.tools)} tools, {len(written.examples)} requests per arm ...", flush=True)
-    _route_all(mine, written.examples, "own", groups)
-    keys = sorted({k for g in groups.values() for k in g})
-    return {
-        "command": f"benchmarks/chains_bench.py --seed {seed} --distractors {distractors}",
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "router": "agentfn Router (hybrid, cold start, no traces)",
-        "registry_tools": len(data.records()),
-        "own_tools": own_tools,
-        "groups": [{"group": k, **{arm: _summary(groups[arm].get(k, [])) for arm in ARMS}} for k in keys],
-    }
+    _route_written(router.encoder, groups, own_tools, show)
+    return _result(f"benchmarks/chains_bench.py --seed {seed} --distractors {distractors}", groups,
+                   len(data.records()), own_tools)
 
 
-def render_markdown(data: dict[str, Any]) -> str:
-    """chains.md from chains.json (pure: the same JSON always gives the same text)."""
+def first_try(data: dict[str, Any]) -> dict[str, Any]:
+    """The untuned set's rows of ``data``, kept as the figure before any fix for that set."""
+    rows = [g for g in data["groups"] if g["group"].split(" | ")[1] == FLOW_CHAINS_B]
+    return {"command": data["command"], "commit": data["commit"], "machine": data["machine"], "groups": rows}
+
+
+def _first_try_lines(data: dict[str, Any], first: dict[str, Any]) -> list[str]:
+    now = {g["group"]: g[ARMS[1]] for g in data["groups"]}
+    lines = ["", f"## {FLOW_CHAINS_B}: first try -> this run", "",
+             f"First try: `{first['command']}` at commit {first['commit']} (main's router, the set written and "
+             f"scored before any fix for it; chains_b_first.json). This run: commit {data.get('commit', '?')}. "
+             f"Arm: {ARMS[1]} (the default).", "",
+             "| group | requests | chain_exact | set_in_top5 | exact | order | fewer | more | wrong_tool |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for g in first["groups"]:
+        a, b = g[ARMS[1]], now.get(g["group"])
+        if b is None:
+            continue
+        cells = [f"{a[c]} -> {b[c]}" for c in ("chain_exact", "set_in_top5", *OUTCOMES)]
+        lines.append(f"| {g['group']} | {b['requests']} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def render_markdown(data: dict[str, Any], first: dict[str, Any] | None = None) -> str:
+    """chains.md from chains.json and the untuned set's first try (pure: the same JSON always gives the same text)."""
     own = ", ".join(f"{k} {v}" for k, v in data["own_tools"].items())
     off, on = ARMS
     lines = ["# Chains benchmark: multi-step requests, selected vs the needed chain", "",
@@ -152,13 +221,17 @@ def render_markdown(data: dict[str, Any]) -> str:
              "`single` rows are one-step requests (a guard: they must stay one tool). "
              "`repeats`: gold chains that call a tool more than once (scored on first uses). "
              f"`{FLOW_CHAINS}`: this project's data-flow development set (agentfn/evals/data/flow_chains.json, "
-             "MCP tools with outputSchema; chain settings were developed on it, so it is `tune`, never `held`).", "",
+             "MCP tools with outputSchema; chain settings were developed on it, so it is `tune`, never `held`). "
+             f"`{FLOW_CHAINS_B}`: a second set (flow_chains_b.json, other domains), written and first scored before "
+             "any fix for it; its first try is set beside this run below.", "",
              "| registry | source | kind | split | requests | repeats | chain_exact | set_in_top5 | exact | order | fewer | more | wrong_tool |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for g in data["groups"]:
         a, b = g[off], g[on]
         cells = [f"{a[c]} -> {b[c]}" for c in ("chain_exact", "set_in_top5", *OUTCOMES)]
         lines.append(f"| {' | '.join(g['group'].split(' | '))} | {b['requests']} | {b['repeats']} | " + " | ".join(cells) + " |")
+    if first is not None:
+        lines += _first_try_lines(data, first)
     return "\n".join(lines) + "\n"
 
 
@@ -166,12 +239,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--distractors", type=int, default=1500, help="OpenAPI distractor tools in the foreign registry")
+    ap.add_argument("--written-only", action="store_true", help="only the sets written here, to chains_written.*")
+    ap.add_argument("--first-try", action="store_true", help="record the untuned set's rows as chains_b_first.json")
+    ap.add_argument("--show", action="store_true", help="print each missed written request")
     args = ap.parse_args()
-    result = run(args.seed, args.distractors)
+    result = run_written(args.show) if args.written_only else run(args.seed, args.distractors, args.show)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "chains.json").write_text(json.dumps(result, indent=1) + "\n")
-    (RESULTS / "chains.md").write_text(render_markdown(result))
-    print(render_markdown(result))
+    if args.first_try:
+        FIRST_TRY.write_text(json.dumps(first_try(result), indent=1) + "\n")
+    first = json.loads(FIRST_TRY.read_text()) if FIRST_TRY.exists() else None
+    stem = "chains_written" if args.written_only else "chains"
+    (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n")
+    (RESULTS / f"{stem}.md").write_text(render_markdown(result, first))
+    print(render_markdown(result, first))
 
 
 if __name__ == "__main__":

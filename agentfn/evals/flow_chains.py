@@ -1,35 +1,47 @@
-"""A development set for data-flow chains, written for agentfn (not third-party data).
+"""Development sets for data-flow chains, written for agentfn (not third-party data).
 
-``agentfn/evals/data/flow_chains.json`` holds 49 MCP tools (``inputSchema`` and
-``outputSchema``: travel, mail, files, CRM, chat, calendar, finance) and 42
-requests, 34 of them multi-step (2-4 tools whose outputs feed each other, such
-as an airport lookup before a flight search) and 8 one-step guards whose
-request gives every value. ``gold`` lists the tools a request needs in an order
-their data flow allows. Settings of :mod:`agentfn.router.chain` were developed
-on it, so its scores are development figures, not held-out ones.
+``agentfn/evals/data/flow_chains.json`` (set ``a``) holds 49 MCP tools
+(``inputSchema`` and ``outputSchema``: travel, mail, files, CRM, chat,
+calendar, finance) and 42 requests, 34 of them multi-step (2-4 tools whose
+outputs feed each other, such as an airport lookup before a flight search) and
+8 one-step guards whose request gives every value. Settings of
+:mod:`agentfn.router.chain` were developed on it, so its scores are development
+figures, not held-out ones.
+
+``flow_chains_b.json`` (set ``b``) was written later, before any fix was made
+for it: 45 MCP tools in other domains (recipes, GitHub, CI, music, smart home,
+Jira, places, movies, crypto, files, language, libraries) named in varied
+styles, and 45 requests (33 of 2-5 steps, 12 one-step guards). Its first score
+(main's router, before fixes) is the untuned figure.
+
+``gold`` lists the tools a request needs in an order their data flow allows.
+Guarantees: every example is in split ``dev``; ``chain`` equals ``gold``.
 """
 
 from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 from agentfn.evals.router_data.records import RouterExample, RouterSource
 
-__all__ = ["SOURCE", "flow_chains_source"]
+__all__ = ["SOURCE", "SOURCE_B", "flow_chains_source"]
 
 SOURCE = "flow-chains (written here)"
+SOURCE_B = "flow-chains-b (written here, untuned)"
+_SETS = {"a": (SOURCE, "flow_chains.json", "flow"), "b": (SOURCE_B, "flow_chains_b.json", "flowb")}
 
 
-def flow_chains_source() -> RouterSource:
-    """The set as a :class:`~agentfn.evals.router_data.records.RouterSource` (every request in split ``dev``)."""
+def flow_chains_source(which: Literal["a", "b"] = "a") -> RouterSource:
+    """Set ``which`` as a :class:`~agentfn.evals.router_data.records.RouterSource` (every request in split ``dev``)."""
+    name, file, prefix = _SETS[which]
     data: dict[str, Any] = json.loads(
-        resources.files("agentfn.evals").joinpath("data", "flow_chains.json").read_text(encoding="utf-8"))
+        resources.files("agentfn.evals").joinpath("data", file).read_text(encoding="utf-8"))
     examples = [
-        RouterExample(id=f"flow-{i}", source=SOURCE, text=str(r["text"]), gold=list(r["gold"]), chain=list(r["gold"]),
+        RouterExample(id=f"{prefix}-{i}", source=name, text=str(r["text"]), gold=list(r["gold"]), chain=list(r["gold"]),
                       kind="multi" if len(r["gold"]) > 1 else "single", split="dev")
         for i, r in enumerate(data["requests"])
     ]
-    return RouterSource(name=SOURCE, family="agentfn", package="agentfn", version="", licence="the project's own",
+    return RouterSource(name=name, family="agentfn", package="agentfn", version="", licence="the project's own",
                         tools=list(data["tools"]), examples=examples, notes=str(data.get("about", "")))

@@ -22,8 +22,8 @@
   gives all it needs. When the request names a file, its text comes from a
   reader of files, or from a tool that works on text (a summary) fed by one;
 * *consumers*: a top-ranked candidate whose open input a chosen tool produces
-  joins when the request uses an object word of its name that no chosen
-  tool's name holds ("the weather where my IP is": ``get_my_ip`` ->
+  joins when the request opens with the verb of its name ("translate ...")
+  or uses an object word of its name that no chosen tool's name holds ("the weather where my IP is": ``get_my_ip`` ->
   ``ip_location`` -> ``weather``; "find hotels" -> the hotel search a
   destination lookup feeds), or a word of its description when a chosen tool
   outputs a field of the very name of its open input (``tracking_number``);
@@ -50,6 +50,7 @@ from agentfn.router.dataflow import (
     flow_score,
     is_payload,
     missing_inputs,
+    name_words,
     reads_source,
     relation_flow,
     slot_key,
@@ -144,7 +145,8 @@ class _Chain:
                     have = [(self.flow(o, consumer, slot), o) for o in self.tools
                             if o != consumer and not needs_same_input(self.io_of(o), slot, self.open_inputs(o))]
                     have = [(f, o) for f, o in have if f >= self.min_flow]
-                    if not have and is_payload(slot):  # what a chosen lookup finds is material to work on
+                    if not have and is_payload(slot) and not self.values.file_only:  # a chosen lookup's finds are material
+                        # (not when the request names a file: its text comes from a reader of it)
                         have = [(0.5, o) for o in self.tools if o != consumer and not changes_state(self.io_of(o))
                                 and self.io_of(o).outputs and not self.io_of(o).outputs[0].inferred]
                     if have:
@@ -213,7 +215,8 @@ class _Chain:
         for cand in top:
             if cand in self.tools:
                 continue
-            if not (self.values.words & self.io_of(cand).object_words) - covered and not self.handed_on(cand):
+            if not (self.values.words & self.io_of(cand).object_words) - covered and not self.asked(cand) \
+                    and not self.handed_on(cand):
                 continue
             if not self.open_inputs(cand):
                 continue
@@ -227,11 +230,19 @@ class _Chain:
             self.tools, self.edges, self.pulled = before
         return None
 
+    def asked(self, cand: str) -> bool:
+        """Whether the request opens with the verb of ``cand``'s name ("*Translate* my notes file ...") and of
+        no chosen tool's: the action asked for, though a lookup ranks above it."""
+        verb = self.values.verb
+        return bool(verb) and verb in name_words(cand) and not any(verb in name_words(t) for t in self.tools)
+
     def handed_on(self, cand: str) -> bool:
         """Whether a chosen tool outputs a field of the very name of ``cand``'s open input (``tracking_number``
         for ``shipment_track(tracking_number)``) and the request uses a word of ``cand``'s description that no
         chosen tool's name or description holds ("the delivery status of their *parcel*")."""
-        said = frozenset[str]().union(*(self.io_of(t).text_words for t in self.tools))
+        # What chosen tools already account for: their names, descriptions and inputs ("the Eastside *branch*"
+        # is the pickup ``branch`` of the hold being placed, no sign of a branch's availability check).
+        said = frozenset[str]().union(*(self.io_of(t).text_words | self.io_of(t).input_words for t in self.tools))
         if not (self.values.words & self.io_of(cand).text_words) - said - ACTIONS - READS - MAKES:
             return False  # a verb ("add", "place") is no sign of a thing the request is about
         keys = {slot_key(s.name) for s in self.open_inputs(cand)}

@@ -13,7 +13,8 @@ Guarantees: built lazily from the tools' :class:`~agentfn.router.dataflow.ToolIO
 on first use, rebuilt when the registry's size changes or :meth:`reset` is
 called; registries above ``max_tools`` are not indexed (``lookup`` returns
 nothing), so routing at a million tools pays nothing. A lookup returns at most
-``limit`` names, those sharing the most input words first, then by name.
+``limit`` names, those sharing the most input words first (a word an output's
+description holds counts half), then by name.
 """
 
 from __future__ import annotations
@@ -28,27 +29,30 @@ _SPECIFIC = frozenset(["coord", "email", "url", "ip", "phone"])
 
 
 class ProducerIndex:
-    """Output word -> tools, and value kind -> tools, over a whole registry."""
+    """Output word -> tools (name words, then description words), and value kind -> tools, over a whole registry."""
 
     def __init__(self, max_tools: int = 20_000, limit: int = 40) -> None:
         self.max_tools = max_tools
         self.limit = limit
         self._by_word: dict[str, set[str]] = {}
         self._by_kind: dict[str, set[str]] = {}
+        self._by_desc: dict[str, set[str]] = {}
         self._size = -1
 
     def reset(self) -> None:
         """Forget the index (the registry changed); the next lookup rebuilds it."""
-        self._by_word, self._by_kind, self._size = {}, {}, -1
+        self._by_word, self._by_kind, self._by_desc, self._size = {}, {}, {}, -1
 
     def _build(self, names: Collection[str], io_of: Callable[[str], ToolIO]) -> None:
-        self._by_word, self._by_kind = {}, {}
+        self._by_word, self._by_kind, self._by_desc = {}, {}, {}
         for name in names:
             for out in io_of(name).outputs:
                 if out.inferred:
                     continue  # a guessed output is trusted only among the request's candidates
                 for w in out.words:
                     self._by_word.setdefault(w, set()).add(name)
+                for w in out.desc - out.words - weak_words():
+                    self._by_desc.setdefault(w, set()).add(name)  # ``matches``: "full paths"
                 if out.kind in _SPECIFIC:
                     self._by_kind.setdefault(out.kind, set()).add(name)
         self._size = len(names)
@@ -60,10 +64,12 @@ class ProducerIndex:
         if self._size != len(names):
             self._build(names, io_of)
         strong = slot.words - weak_words()
-        hits: dict[str, int] = {}
+        hits: dict[str, float] = {}
         for w in strong:
             for n in self._by_word.get(w, ()):
                 hits[n] = hits.get(n, 0) + 1
+            for n in self._by_desc.get(w, ()):
+                hits[n] = hits.get(n, 0) + 0.5  # an output's description holds the word: after name matches
         if slot.kind in _SPECIFIC:
             for n in self._by_kind.get(slot.kind, ()):
                 hits[n] = hits.get(n, 0) + 1

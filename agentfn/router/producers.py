@@ -48,12 +48,15 @@ def service_words(name: str) -> tuple[str, frozenset[str]]:
 
     A namespaced name (``server__tool``) has its server; otherwise the first and
     last words of the name, when they are not verbs or filler, are candidate
-    brand words (``zohoMailListUnreadEmails`` -> zoho, email).
+    brand words (``zohoMailListUnreadEmails`` -> zoho, email); a verb and one
+    word give that word (``coingecko_search`` -> coingecko, ``read_file`` -> file).
     """
     server = server_of(name)
     if server:
         return server.lower(), frozenset()
     words = [w for w in name_words(name) if w not in _FILLER]
+    if len(words) == 1 and len(split_name(name)) > 1:
+        return "", frozenset(words)  # a verb and one word: ``coingecko_search``, ``read_file`` (both ends at once)
     if len(words) < 2:
         return "", frozenset()
     return "", frozenset({words[0], words[-1]})

@@ -416,7 +416,7 @@ class Router:
             ranked = near_duplicate_head(ranked, f"{context} {text}".strip(), self.index.records, self.io,
                                          margin=cfg.head_margin, depth=cfg.head_depth, w_fill=cfg.head_fill,
                                          w_name=cfg.head_name, w_words=cfg.head_words)
-        if not abstain and ranked:
+        if ranked and (not abstain or cfg.flow_pull):  # abstaining, the chain still lifts its producers into ranked
             top_name = sc.top(rk.whole["weighted"], 1, rk.slots)[0][0] if cfg.fusion == "rrf" and not rerank else ranked[0][0]
             values = RequestValues.of(f"{context} {text}".strip())
             sel = select(
@@ -424,8 +424,8 @@ class Router:
                 io_of=self.io, records=self.index.records, values=values, relevance=_relevance(pool),
                 producers_of=lambda slot: self._producers.lookup(slot, self.index.records, self.io),
             )
-            selected = sel.selected
-            ranked = lift_pulled(ranked, [*sel.pulled, *sel.shown], selected)  # pulled producers join the top 5
+            selected = [] if abstain else sel.selected
+            ranked = lift_pulled(ranked, [*sel.pulled, *sel.shown], sel.selected)  # pulled producers join the top 5
         lap("select")
         plan = RoutePlan(ranked=ranked, selected=selected, abstain=abstain, confidence=confidence)
         if self.planner is not None and not abstain:

@@ -80,16 +80,27 @@ _NAME_END = re.compile(r"\b[A-Z][a-z]+\s*$")
 _NOUN_PHRASE = re.compile(r"^(?:the|a|an|my|our|this|that|next|last|lunch|dinner|noon|midnight)\b", re.IGNORECASE)
 
 
+_QTY_END = re.compile(r"\b\d[\d.,]*\s*[a-z]*(?:\s+(?:of\s+)?[a-z]+){0,3}\s*$", re.IGNORECASE)
+_QTY_START = re.compile(r"^\s*\d[\d.,]*\s*[a-z]*(?:\s+(?:of\s+)?[a-z]+){0,3}\s*[?.!]?\s*$", re.IGNORECASE)
+
+
+def _quantities(before: str, after: str) -> bool:
+    """Two quantities listed ("2 kg flour *and* 6 eggs"): one list, when no verb follows."""
+    return bool(_QTY_END.search(before) and _QTY_START.match(after)) and not any(
+        w.lower() in VERBS for w in re.findall(r"[A-Za-z]+", after))
+
+
 def joins_phrase(before: str, conn: str, after: str) -> bool:
     """Whether a connective inside a phrase joins two parts of one step rather than two steps.
 
     "drop-off between cart *and* purchase" (a range), "find a gap where Priya *and* I can meet" (one
-    subject of two people), "snapshot the db *before* the migration" (a time, not an action: the part
+    subject of two people), "2 kg flour *and* 6 eggs" (a list of quantities), "snapshot the db *before* the migration" (a time, not an action: the part
     after "before"/"after" is a noun phrase with no imperative verb) are one step each.
     """
     c = conn.strip(" ,").lower()
     if c == "and":
-        return bool(_BETWEEN.search(before) or (_NAME_END.search(before) and _WITH_ME.match(after.lstrip())))
+        return bool(_BETWEEN.search(before) or (_NAME_END.search(before) and _WITH_ME.match(after.lstrip()))
+                    or _quantities(before, after))
     if c in ("before", "after"):
         words = re.findall(r"[A-Za-z]+", after)
         return bool(_NOUN_PHRASE.match(after.lstrip())) and not any(w.lower() in VERBS or w.endswith("ing") for w in words)
@@ -203,11 +214,14 @@ def expression_steps(text: str) -> list[str] | None:
 
     "-(1 + 1)" -> ["add 1 and 1", "negate the result"]; "cos(pi)" -> ["pi",
     "cos of pi"]. Only text made of numbers, operators, parentheses and
-    function calls counts, with at least one operator or call.
+    function calls counts, with at least one operator or call; words joined by
+    slashes alone are a path ("read /etc/hosts", "pallets/flask"), not a division.
     """
     body = _EXPR_LEAD.sub("", text.strip()).rstrip(" ?.!=")
     if not body or not _EXPR.match(body) or not re.search(r"[+\-*/^%(]", body):
         return None
+    if not re.search(r"[\d(+\-*^%]", body.replace("**", "^")):
+        return None  # only slashes between words: a path
     try:
         tree = ast.parse(body.replace("^", "**"), mode="eval").body
     except (SyntaxError, ValueError):
