@@ -32,7 +32,7 @@ def train_router_command(
     traces: Annotated[str, typer.Option("--traces", help="trace store URL/path, or a chat fine-tuning JSONL file")],
     out: Annotated[Path, typer.Option("--out", help="output folder: versions/, active, MODEL_CARD.md")],
     tools: Annotated[
-        str | None, typer.Option("--tools", help="tools: module, .py file, folder, or JSONL of OpenAI tool specs")
+        str | None, typer.Option("--tools", "-t", help="tools: module, .py file, folder, or JSONL of OpenAI tool specs")
     ] = None,
     base: Annotated[Path | None, typer.Option("--base", help="router to start from (default: OUT/active)")] = None,
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="encoder training epochs")] = 1,
