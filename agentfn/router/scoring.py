@@ -207,15 +207,8 @@ class Scorer:
         """Per-slot signals for one request (see :meth:`agentfn.router.Router.score_all`)."""
         return self.score_ranked(self.rank_text(text), context, vector, approximate=approximate, candidates=candidates)
 
-    def score_ranked(
-        self,
-        text: str,
-        context: str = "",
-        vector: FloatArray | None = None,
-        *,
-        approximate: bool = False,
-        candidates: int | None = None,
-    ) -> Signals:
+    def score_ranked(self, text: str, context: str = "", vector: FloatArray | None = None, *,
+                     approximate: bool = False, candidates: int | None = None) -> Signals:
         """:meth:`score_all` for a text the router ranks by already (:meth:`rank_text`: stripped once)."""
         idx = self.index
         n = idx.n_slots
