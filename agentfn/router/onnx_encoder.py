@@ -38,6 +38,7 @@ from agentfn.router._bert import (
     LocalBertEncoder,
     load_bert_weights,
 )
+from agentfn.router._smooth import calibration_rows, float_products, smoothed
 
 __all__ = ["OnnxBertEncoder", "bert_onnx_model", "onnx_available", "quantized"]
 
@@ -138,13 +139,17 @@ def bert_onnx_model(weights: BertWeights) -> Any:
     return model
 
 
-def quantized(model: Any) -> bytes:
+def quantized(model: Any, calibration: list[list[int]] | None = None) -> bytes:
     """``model`` with its weight products in int8: onnxruntime's dynamic quantisation, built here
     from the same graph (nothing downloaded).
 
     Every ``MatMul`` with a weight matrix gets int8 weights, one scale per output column
     ("per channel": per-tensor scales cost ~4x the error), and int8 activations quantised
-    per pass; embeddings, layer norms, attention scores and softmax stay float32.
+    per pass; embeddings, layer norms, attention scores and softmax stay float32. With
+    ``calibration`` token rows (:func:`~agentfn.router._smooth.calibration_rows`), the products'
+    input outliers are first moved into their weights and the feed-forward output products stay
+    float32 (:mod:`agentfn.router._smooth`): request vectors at a cosine of ~0.9995 with float32's
+    instead of ~0.994, for about two thirds of the int8 saving.
     """
     import tempfile
 
@@ -154,8 +159,12 @@ def quantized(model: Any) -> bytes:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "int8.onnx"
+            keep: list[str] = []
+            if calibration:
+                model = smoothed(model, calibration)
+                keep = float_products(model)
             quantization.quantize_dynamic(model, str(out), op_types_to_quantize=["MatMul"], per_channel=True,
-                                          weight_type=quantization.QuantType.QInt8)
+                                          weight_type=quantization.QuantType.QInt8, nodes_to_exclude=keep)
             return out.read_bytes()
     finally:
         logging.disable(quiet)
@@ -171,7 +180,8 @@ class OnnxBertEncoder(LocalBertEncoder):
         max_length: tokens per text (sentence-transformers' ``max_seq_length``).
         threads: onnxruntime intra-op threads; default ``$AGENTFN_ENCODER_THREADS``
             or onnxruntime's choice (one per physical core).
-        int8: run an int8 copy of the graph (:func:`quantized`): less CPU per token where the
+        int8: run an int8 copy of the graph (:func:`quantized`, calibrated on rows of the
+            tokenizer's own words, :mod:`agentfn.router._smooth`): less CPU per token where the
             CPU has int8 dot products (VNNI); vectors close to, not equal to, float32's.
 
     Raises:
@@ -202,7 +212,12 @@ class OnnxBertEncoder(LocalBertEncoder):
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         self.int8 = int8
-        model = quantized(bert_onnx_model(weights)) if int8 else bert_onnx_model(weights).SerializeToString()
+        if int8:
+            tok = self._tok
+            rows = calibration_rows(tok.get_vocab(), tok.token_to_id("[CLS]") or 101, tok.token_to_id("[SEP]") or 102)
+            model = quantized(bert_onnx_model(weights), rows)
+        else:
+            model = bert_onnx_model(weights).SerializeToString()
         del weights  # the session holds its own copy; don't keep two
         self._session: Any = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 

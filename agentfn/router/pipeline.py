@@ -72,14 +72,16 @@ def first_pass(
     (``server_boost``, :mod:`agentfn.router.servers`).
     """
     cfg = scorer.config
-    # Steps are cut from the text the request is scored by: a quoted message's "and"s and sentences are no steps.
-    segs = segment(scorer.rank_text(text), actions=cfg.step_parse == "actions")
+    # The text the request is scored by, stripped once and carried down (vectors, BM25). Steps are
+    # cut from it: a quoted message's "and"s and sentences are no steps.
+    ranked = scorer.rank_text(text)
+    segs = segment(ranked, actions=cfg.step_parse == "actions")
     steps = [s for s in segs if s.text != text] if len(segs) > 1 else []
     vectors: list[FloatArray | None] = [None] * (1 + len(steps))
     bare_vec: FloatArray | None = None
     object_vec: FloatArray | None = None
     if scorer.index.encoder is not None:
-        rv = request_vectors(scorer, text, [s.text for s in steps], context)
+        rv = request_vectors(scorer, ranked, [s.text for s in steps], context)
         bare_vec, object_vec = rv.bare, rv.obj
         ctx_vec = rv.context * cfg.context_weight if rv.context is not None else 0.0
         vecs = [rv.whole, *rv.steps]
@@ -92,11 +94,11 @@ def first_pass(
     slots: IntArray | None = None
     if approximate:
         # One candidate pool for the request and its steps: arrays over it line up like per-slot ones.
-        items = [(t, v) for t, v in zip([text] + [s.text for s in steps], vectors, strict=True) if v is not None]
+        items = [(t, v) for t, v in zip([ranked] + [s.text for s in steps], vectors, strict=True) if v is not None]
         slots, pooled = scorer.pool_scores(items, context, max(cfg.ann_candidates, k))
         whole = pooled[0]
     else:
-        texts = [text] + [s.text for s in steps]
+        texts = [ranked] + [s.text for s in steps]
         pooled = scorer.score_many(list(zip(texts, vectors, strict=True)), context)
         whole = pooled[0]
     r = Ranking(text, context, vectors[0], whole, slots, whole["fused"].copy(), bare_vec=bare_vec,
@@ -107,7 +109,7 @@ def first_pass(
     real_steps: list[FloatArray] = []
     lifted: list[float] = []
     for i, step in enumerate(steps, start=1):
-        s = pooled[i] if pooled else scorer.score_all(step.text, context, vectors[i])
+        s = pooled[i]
         wtop = scorer.top(s["weighted"], 1 + cfg.step_runners, slots)
         step_score = float(np.max(s["abstain"]))
         if not wtop or step_score < r.floor:

@@ -54,11 +54,13 @@ class RequestVectors:
 
 
 def request_vectors(scorer: Scorer, text: str, steps: list[str], context: str) -> RequestVectors:
-    """Every vector the first pass needs for ``text`` (see the module docstring)."""
+    """Every vector the first pass needs for ``text`` (see the module docstring).
+
+    ``text`` and ``steps`` are the texts the router ranks by (:meth:`Scorer.rank_text`: quoted
+    values left out with ``strip_quoted``), stripped once by the caller: every vector, the pooled
+    ones included, comes from the same pass over them.
+    """
     cfg = scorer.config
-    # The text the router ranks by (quoted values left out with ``strip_quoted``): every vector,
-    # the pooled ones included, comes from the same pass over it.
-    text, steps = scorer.rank_text(text), [scorer.rank_text(s) for s in steps]
     model = cfg.abstain_mode == "model"
     bare = bare_request(text) if model else text
     # The object text costs encoder tokens: only when the abstention weights use it.

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agentfn.router.ann import AnnParams
-from agentfn.router.blend import BlendTable, blend_table, blended_columns
+from agentfn.router.blend import BlendTable, blend_table, blended_rows, dense_rows
 from agentfn.router.config import RouterConfig
 from agentfn.router.index import FloatArray, IntArray, ToolIndex
 from agentfn.router.mood import ToolKinds
@@ -87,13 +87,13 @@ class Scorer:
         self, dense: FloatArray, queries: FloatArray, slots: IntArray | None = None,
         lexical: FloatArray | None = None, alive: npt.NDArray[np.bool_] | None = None,
     ) -> FloatArray:
-        """The ranking's dense score from the plain cosines ``dense`` (per slot, or per ``slots``; a column
+        """The ranking's dense score from the plain cosines ``dense`` (per slot, or per ``slots``; a row
         per query when ``queries`` is a matrix of query rows): the head blended in.
 
-        With ``lexical`` and ``alive`` (rows x queries, and rows that may rank), the head is blended
+        With ``lexical`` and ``alive`` (queries x tools, and tools that may rank), the head is blended
         only into each query's best :attr:`RouterConfig.blend_candidates`
-        (:func:`~agentfn.router.blend.blended_columns`); the other rows get ``-inf``. Without them,
-        or with ``fusion="rrf"`` (which ranks every row), every row is blended.
+        (:func:`~agentfn.router.blend.blended_rows`); the other tools get ``-inf``. Without them,
+        or with ``fusion="rrf"`` (which ranks every tool), every tool is blended.
         """
         c = self.config
         a = c.head_blend
@@ -104,10 +104,9 @@ class Scorer:
         table = self.blend() if slots is None else self.blend().rows(slots)  # first: embeds missing heads
         heads = idx.head_emb[:n] if slots is None else idx.head_emb[slots]
         if lexical is None or alive is None or c.fusion == "rrf" or c.blend_candidates <= 0 or dense.ndim != 2:
-            products = heads @ queries.T
-            scale = table.scale[:, None] if products.ndim == 2 else table.scale
-            return ((dense + np.float32(a) * products) * scale).astype(np.float32)
-        return blended_columns(table, heads, dense, queries, lexical, alive, a=a, w_dense=c.w_dense,
+            products = dense_rows(heads, queries) if queries.ndim == 2 else heads @ queries
+            return ((dense + np.float32(a) * products) * table.scale).astype(np.float32)
+        return blended_rows(table, heads, dense, queries, lexical, alive, a=a, w_dense=c.w_dense,
                                w_lexical=c.w_lexical, keep=max(c.blend_candidates, c.candidates))
 
     def ann_params(self) -> AnnParams:
@@ -134,7 +133,7 @@ class Scorer:
 
     def encode_request(self, text: str, steps: list[str]) -> tuple[FloatArray, list[FloatArray]]:
         """The request's vector and its steps' vectors (see :attr:`RouterConfig.step_vectors`)."""
-        whole, step_vecs, _ = self.encode_all(text, steps)
+        whole, step_vecs, _ = self.encode_all(self.rank_text(text), [self.rank_text(s) for s in steps])
         return whole, step_vecs
 
     def encode_all(
@@ -142,7 +141,8 @@ class Scorer:
     ) -> tuple[FloatArray, list[FloatArray], list[FloatArray]]:
         """Vectors of the request, of its steps, and of ``extra`` texts (its context), from one forward pass.
 
-        Steps get their own vectors (``"separate"``) or span vectors pooled from
+        ``text`` and ``steps`` are the texts the router ranks by (:meth:`rank_text`, stripped by the
+        caller). Steps get their own vectors (``"separate"``) or span vectors pooled from
         the request's own pass (``"spans"``, an encoder with ``encode_packed``);
         everything not cached goes to the encoder in one call, which packs it into
         one pass. A step not found verbatim in the request is encoded on its own,
@@ -151,7 +151,6 @@ class Scorer:
         encoder = self.index.encoder
         span_encode = getattr(encoder, "encode_packed", None)
         extra = list(extra)
-        text, steps = self.rank_text(text), [self.rank_text(s) for s in steps]
         mode = self.config.step_vectors
         if mode == "auto":
             mode = "spans" if len(text.split()) > self.config.span_min_words else "separate"
@@ -189,7 +188,9 @@ class Scorer:
 
     def query_vector(self, text: str, context: str = "") -> FloatArray:
         """The normalised query vector of ``text`` with ``context`` mixed in."""
-        text = self.rank_text(text)
+        return self._query_vector(self.rank_text(text), context)
+
+    def _query_vector(self, text: str, context: str) -> FloatArray:
         vecs = self.encode([text, context] if context else [text])
         raw: FloatArray = vecs[0] + np.float32(self.config.context_weight) * vecs[1] if context else vecs[0]
         return raw / np.float32(max(float(np.linalg.norm(raw)), 1e-12))
@@ -204,6 +205,11 @@ class Scorer:
         candidates: int | None = None,
     ) -> Signals:
         """Per-slot signals for one request (see :meth:`agentfn.router.Router.score_all`)."""
+        return self.score_ranked(self.rank_text(text), context, vector, approximate=approximate, candidates=candidates)
+
+    def score_ranked(self, text: str, context: str = "", vector: FloatArray | None = None, *,
+                     approximate: bool = False, candidates: int | None = None) -> Signals:
+        """:meth:`score_all` for a text the router ranks by already (:meth:`rank_text`: stripped once)."""
         idx = self.index
         n = idx.n_slots
         raw_lex, scale = self.lexical_raw(text, context)
@@ -212,7 +218,7 @@ class Scorer:
             weighted = lex.astype(np.float32)
             weighted[~idx.live_alive()] = -np.inf
             return {"dense": np.zeros(n, dtype=np.float32), "lexical": lex, "weighted": weighted, "fused": weighted, "abstain": weighted}
-        qvec = self.query_vector(text, context) if vector is None else vector
+        qvec = self._query_vector(text, context) if vector is None else vector
         if approximate:
             slots, (compact,) = self.pool_scores([(text, qvec)], context, candidates or self.config.ann_candidates)
             out: Signals = {"lexical": lex}
@@ -224,29 +230,26 @@ class Scorer:
         return {"dense": dense, "lexical": lex, **self.fuse(dense, lex, idx.live_alive(), self.ranked_dense(dense, qvec))}
 
     def score_many(self, items: Sequence[tuple[str, FloatArray | None]], context: str = "") -> list[Signals]:
-        """:meth:`score_all` for several (text, query vector) items, the dense half as one matrix product.
+        """:meth:`score_ranked` for several (text, query vector) items, the dense half as one product pass.
 
+        The texts are the ones the router ranks by (:meth:`rank_text`, stripped once by the caller).
         Reading the tool matrix once for all of a request's steps, instead of once per step,
         is what makes multi-step requests cheap at large registries.
         """
         idx = self.index
         if idx.encoder is None or any(v is None for _, v in items):
-            return [self.score_all(t, context, v) for t, v in items]
+            return [self.score_ranked(t, context, v) for t, v in items]
         n = idx.n_slots
         queries = np.stack([v for _, v in items if v is not None]).astype(np.float32)
-        dense_all = idx.emb[:n] @ queries.T  # the tool matrix is read once for all items
+        dense_all = dense_rows(idx.emb[:n], queries)  # a contiguous row of scores per item
         alive = idx.live_alive()
         lexes: list[FloatArray] = []
         for text, _ in items:
             raw_lex, scale = self.lexical_raw(text, context)
             lexes.append(raw_lex / max(scale, 1e-6))
-        ranked_all = self.ranked_dense(dense_all, queries, lexical=np.stack(lexes, axis=1), alive=alive)
-        out: list[Signals] = []
-        for j, lex in enumerate(lexes):
-            dense = np.ascontiguousarray(dense_all[:, j])
-            ranked = np.ascontiguousarray(ranked_all[:, j])
-            out.append({"dense": dense, "lexical": lex, **self.fuse(dense, lex, alive, ranked)})
-        return out
+        ranked_all = self.ranked_dense(dense_all, queries, lexical=np.stack(lexes), alive=alive)
+        return [{"dense": dense_all[j], "lexical": lex, **self.fuse(dense_all[j], lex, alive, ranked_all[j])}
+                for j, lex in enumerate(lexes)]
 
     def fuse(self, dense: FloatArray, lex: FloatArray, alive: npt.NDArray[np.bool_],
              ranked: FloatArray | None = None) -> Signals:
@@ -263,10 +266,11 @@ class Scorer:
         return {"weighted": weighted, "fused": fused, "abstain": abstain}
 
     def lexical_raw(self, text: str, context: str) -> tuple[FloatArray, float]:
-        """BM25 scores of every slot with earlier turns mixed in, and their best possible value."""
+        """BM25 scores of every slot for ``text`` (a text the router ranks by, :meth:`rank_text`)
+        with earlier turns mixed in, and their best possible value."""
         lexidx = self.index.lex
         n = self.index.n_slots
-        toks, ctx_toks = tokenize(self.rank_text(text)), tokenize(context)
+        toks, ctx_toks = tokenize(text), tokenize(context)
         cw = self.config.context_weight
         raw = lexidx.scores(toks)[:n]
         scale = lexidx.max_score(toks)
@@ -292,7 +296,8 @@ class Scorer:
     def pool_scores(self, items: Sequence[tuple[str, FloatArray]], context: str, m: int) -> tuple[IntArray, list[Signals]]:
         """Candidate scoring for ``(text, query vector)`` items (a request and its steps).
 
-        The pool is the union, over the items, of the ANN top ``m`` and the BM25
+        The texts are the ones the router ranks by (:meth:`rank_text`). The pool is the union,
+        over the items, of the ANN top ``m`` and the BM25
         top ``ann_lexical_candidates``; every item is scored exactly on the whole
         pool with the same arithmetic as the exact path. Returns the pool's
         slots (sorted) and per item signal arrays aligned with them.
@@ -304,17 +309,13 @@ class Scorer:
         slots = pool[idx.alive[pool]].astype(np.int64)
         rows = idx.emb[slots]
         everyone = slots >= 0  # all True: every pooled slot is live
-        # One product for all items, as in score_many: same arithmetic, same floats.
+        # The same products as score_many: same arithmetic, same floats.
         queries = np.stack([q for q, *_ in parts]).astype(np.float32)
-        dense_all = rows @ queries.T
+        dense_all = dense_rows(rows, queries)
         lexes = [raw[slots] / scale for _, raw, scale, _ in parts]
-        ranked_all = self.ranked_dense(dense_all, queries, slots, np.stack(lexes, axis=1), everyone)
-        out: list[Signals] = []
-        for j, lex in enumerate(lexes):
-            dense = np.ascontiguousarray(dense_all[:, j])
-            ranked = np.ascontiguousarray(ranked_all[:, j])
-            out.append({"dense": dense, "lexical": lex, **self.fuse(dense, lex, everyone, ranked)})
-        return slots, out
+        ranked_all = self.ranked_dense(dense_all, queries, slots, np.stack(lexes), everyone)
+        return slots, [{"dense": dense_all[j], "lexical": lex, **self.fuse(dense_all[j], lex, everyone, ranked_all[j])}
+                       for j, lex in enumerate(lexes)]
 
     def rrf(self, dense: FloatArray, lex: FloatArray, alive: npt.NDArray[np.bool_]) -> FloatArray:
         out = np.full(dense.shape[0], -np.inf, dtype=np.float32)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from agentfn.router import Router, RouterConfig
-from agentfn.router.blend import blend_table, blended_columns
+from agentfn.router.blend import blend_table, blended_rows, dense_rows
 from agentfn.router.encoder import Encoder
 
 from .conftest import SPECS
@@ -21,22 +21,35 @@ def test_candidates_get_the_full_blend_and_the_rest_rank_below() -> None:
     emb = _unit(rng.normal(size=(n, dim)))
     heads = _unit(emb + rng.normal(scale=0.6, size=(n, dim)))  # heads near their tools, as names are
     queries = _unit(rng.normal(size=(3, dim)))
-    lexical = np.maximum(rng.normal(scale=0.2, size=(n, 3)), 0).astype(np.float32)
+    lexical = np.maximum(rng.normal(scale=0.2, size=(3, n)), 0).astype(np.float32)
     alive = np.ones(n, dtype=bool)
     alive[[5, 17]] = False
     table = blend_table(emb, heads, 0.5)
-    dense = emb @ queries.T
-    full = ((dense + 0.5 * (heads @ queries.T)) * table.scale[:, None]).astype(np.float32)
-    got = blended_columns(table, heads, dense, queries, lexical, alive, a=0.5, w_dense=1.0, w_lexical=1.0, keep=60)
+    dense = queries @ emb.T
+    full = ((dense + 0.5 * (queries @ heads.T)) * table.scale[None, :]).astype(np.float32)
+    got = blended_rows(table, heads, dense, queries, lexical, alive, a=0.5, w_dense=1.0, w_lexical=1.0, keep=60)
     picked = np.isfinite(got)
-    assert not picked[~alive].any()
+    assert not picked[:, ~alive].any()
     assert np.allclose(got[picked], full[picked], atol=1e-6)  # a candidate's score is the full blend's
     for j in range(3):
-        col = np.where(alive, full[:, j] + lexical[:, j], -np.inf)
-        top = np.argsort(-col)[:10]
-        assert np.isfinite(got[top, j]).all()  # the best ten by the full blend are all candidates
-    every = blended_columns(table, heads, dense, queries, lexical, alive, a=0.5, w_dense=1.0, w_lexical=1.0, keep=n)
+        row = np.where(alive, full[j] + lexical[j], -np.inf)
+        top = np.argsort(-row)[:10]
+        assert np.isfinite(got[j, top]).all()  # the best ten by the full blend are all candidates
+    every = blended_rows(table, heads, dense, queries, lexical, alive, a=0.5, w_dense=1.0, w_lexical=1.0, keep=n)
     assert np.allclose(every, full, atol=1e-6)
+
+
+def test_dense_rows_are_each_query_alone() -> None:
+    """One product per query: a query's scores do not depend on which other queries share the call."""
+    rng = np.random.default_rng(5)
+    matrix = _unit(rng.normal(size=(1100, 24)))  # more rows than one block
+    queries = _unit(rng.normal(size=(4, 24)))
+    together = dense_rows(matrix, queries)
+    assert together.shape == (4, 1100) and together.flags.c_contiguous
+    assert np.allclose(together, queries @ matrix.T, atol=1e-6)
+    for j in range(4):
+        assert np.array_equal(together[j], dense_rows(matrix, queries[j : j + 1])[0])
+        assert np.array_equal(together[j], matrix @ queries[j])
 
 
 VENDORS = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne"]
