@@ -11,6 +11,7 @@ is one input or output. Pure data and functions: no state.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from agentfn.router.text import split_name, tokenize
@@ -35,12 +36,18 @@ WEAK = frozenset(["id", "name", "code", "number", "key", "type", "title"])
 
 def words_of(text: str) -> list[str]:
     """Words of a name (``getUserId`` -> get, user, id; ``lat1`` -> latitude), synonyms unified."""
+    return list(_words_of(text))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _words_of(text: str) -> tuple[str, ...]:
+    # Tool and field names recur on every request (producer search compares thousands): split each once.
     out: list[str] = []
     for w in tokenize(" ".join(split_name(text))):
         bare = w.rstrip("0123456789")
         w = bare if len(bare) >= 2 else w
         out.append(SYNONYMS.get(w, w))
-    return out
+    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ match. This module says how far a candidate may be trusted as *the* producer:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from agentfn.router.dataflow import IOSlot, ToolIO, name_words, slot_key
@@ -43,6 +44,7 @@ _FILLER = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def service_words(name: str) -> tuple[str, frozenset[str]]:
     """(namespace, brand words) of a tool name: ``("", {"pcloud"})`` for ``pcloud_list_files``.
 

@@ -111,10 +111,15 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*|[0-9]+")
 
 def split_name(name: str) -> list[str]:
     """``getUserEmail_v2`` / ``get-user-email`` -> ``["get", "user", "email", "v2"]``."""
+    return list(_split_name(name))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _split_name(name: str) -> tuple[str, ...]:
     parts: list[str] = []
     for chunk in re.split(r"[^A-Za-z0-9]+", name):
         parts.extend(p.lower() for p in _CAMEL.split(chunk) if p)
-    return parts
+    return tuple(parts)
 
 
 _STOP = frozenset(
