@@ -22,6 +22,7 @@ from typing import Any
 from agentfn._values import pasted_table
 from agentfn.router.steps import (
     asks_for_action,
+    delay_phrase,
     expression_steps,
     imperative_pieces,
     joins_phrase,
@@ -114,6 +115,8 @@ def segment(query: str, min_tokens: int = 2, max_steps: int = 8, *, actions: boo
                 out += [Segment(t, base + i) for i, t in enumerate(texts)]
             else:
                 out += [Segment(s.text, s.order + base) for s in steps]
+    if actions and out and (delay := delay_phrase(query.strip())) is not None:
+        out.append(Segment(delay, len(out), asks=False))  # a delayed command also wants what waits (a timer)
     if len(out) > max_steps:
         out.sort(key=lambda s: s.order)
         tail = " ".join(s.text for s in out[max_steps - 1 :])

@@ -25,7 +25,10 @@ from __future__ import annotations
 import ast
 import re
 
-__all__ = ["VERBS", "asks_for_action", "expression_steps", "imperative_pieces", "joins_phrase", "nested_steps", "opening_verb"]
+__all__ = [
+    "VERBS", "asks_for_action", "delay_phrase", "expression_steps", "imperative_pieces", "joins_phrase", "nested_steps",
+    "opening_verb",
+]
 
 _LEAD = re.compile(r"^\s*(?:(?:first|then|next|now|also|finally|lastly|afterwards|after that|and|so|ok|okay|hi|hey|hello)\b[\s,:]*)+",
                    re.IGNORECASE)
@@ -266,3 +269,33 @@ def expression_steps(text: str) -> list[str] | None:
 
 def _ref(node: ast.expr, value: str) -> str:
     return value if isinstance(node, ast.Constant | ast.Name) or value.startswith("-") else "the result"
+
+
+_UNIT = r"(?:sec(?:ond)?s?|min(?:ute)?s?|hours?|hrs?|days?|weeks?)"
+_AMOUNT = r"(?:\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|half an?)"
+_DELAY = re.compile(
+    rf"\b(?:in|after)\s+({_AMOUNT}\s*{_UNIT}(?:(?:\s*,\s*|\s+and\s+|\s+){_AMOUNT}\s*{_UNIT})*)\s*[.!?]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def delay_phrase(clause: str) -> str | None:
+    """The delay a command ends with ("turn off the lights *in 1 hour and 10 minutes*"), or None.
+
+    A delayed command needs something that waits (a timer, a scheduler) besides the action itself. Only an
+    imperative counts (past "please", "can you"...): a question ("what's the weather in 2 days") or a
+    statement ("the meeting starts in 10 minutes") asks no delayed action.
+    """
+    match = _DELAY.search(clause)
+    if match is None or "?" in clause:
+        return None
+    words = re.findall(r"[A-Za-z']+", _POLITE.sub("", _LEAD.sub("", clause[: match.start()])))
+    if len(words) < 2 or words[0].lower() in _NOT_IMPERATIVE:
+        return None
+    return f"in {match.group(1)}"
+
+
+_POLITE = re.compile(r"^\s*(?:(?:please|pls|kindly|can you|could you|would you|will you)\b[\s,]*)+", re.IGNORECASE)
+_NOT_IMPERATIVE = frozenset(re.findall(
+    r"\S+", "what what's whats how when where who which why is are was were will would do does did can could should "
+    "shall the a an my our your his her their its i i'm we you he she it this that these those there here"))
