@@ -209,7 +209,9 @@ def _first_try_lines(data: dict[str, Any], first: dict[str, Any]) -> list[str]:
 
 
 def render_markdown(data: dict[str, Any], first: dict[str, Any] | None = None) -> str:
-    """chains.md from chains.json and the untuned set's first try (pure: the same JSON always gives the same text)."""
+    """chains.md from chains.json, which carries the untuned set's first try under ``first_try`` (pure: the same
+    JSON always gives the same text); ``first`` overrides it."""
+    first = first if first is not None else data.get("first_try")
     own = ", ".join(f"{k} {v}" for k, v in data["own_tools"].items())
     off, on = ARMS
     lines = ["# Chains benchmark: multi-step requests, selected vs the needed chain", "",
@@ -248,6 +250,8 @@ def main() -> None:
     if args.first_try:
         FIRST_TRY.write_text(json.dumps(first_try(result), indent=1) + "\n")
     first = json.loads(FIRST_TRY.read_text()) if FIRST_TRY.exists() else None
+    if first is not None:
+        result["first_try"] = first  # the page is rendered from its JSON alone
     stem = "chains_written" if args.written_only else "chains"
     (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n")
     (RESULTS / f"{stem}.md").write_text(render_markdown(result, first))
