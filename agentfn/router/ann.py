@@ -56,13 +56,17 @@ def _usearch_index() -> Any:
 
 
 class AnnParams:
-    """HNSW settings; ``connectivity`` and ``dtype`` are fixed once the index exists."""
+    """HNSW settings; ``connectivity`` and ``dtype`` are fixed once the index exists. ``threads`` (bulk inserts;
+    0 = all cores) is not saved: several threads insert in a varying order, so only 1 builds the same graph
+    every time."""
 
-    def __init__(self, connectivity: int = 32, expansion_add: int = 128, expansion_search: int = 2048, dtype: AnnDtype = "f16") -> None:
+    def __init__(self, connectivity: int = 32, expansion_add: int = 128, expansion_search: int = 2048, dtype: AnnDtype = "f16",
+                 threads: int = 0) -> None:
         self.connectivity = connectivity
         self.expansion_add = expansion_add
         self.expansion_search = expansion_search
         self.dtype: AnnDtype = dtype
+        self.threads = threads
 
     def as_dict(self) -> dict[str, Any]:
         return {"connectivity": self.connectivity, "expansion_add": self.expansion_add,

@@ -185,6 +185,10 @@ class RouterConfig(BaseModel):
     ann_dtype: Literal["f32", "f16", "i8"] = "f16"
     """Storage of the index's own vector copy; candidates are re-scored from the
     exact float32 vectors, so this trades memory for candidate recall only."""
+    ann_threads: int = Field(default=0, ge=0)
+    """Threads that insert tools into the HNSW graph (0: all cores). Several threads build faster but insert
+    in a varying order, so two builds of one registry can rank a few near-duplicates differently; 1 builds
+    the same graph every time."""
     strip_quoted: bool = True
     """Score a request (and each step) without the values it quotes ("email the text 'Hey, how is it
     going?'", "the 'Networking event'"): quoted words are arguments, not a description of the tool

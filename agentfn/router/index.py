@@ -213,11 +213,12 @@ class ToolIndex:
         if ann is not None and (ann.dim, ann.params.connectivity, ann.params.dtype) != (self.encoder.dim, want.connectivity, want.dtype):
             ann = None
         if ann is None:
-            ann = AnnIndex(self.encoder.dim, want)
+            ann = AnnIndex(self.encoder.dim, want, threads=want.threads)
             live = np.flatnonzero(self.live_alive())
             ann.add(live, self.emb[live])
             self.ann = ann
         ann.set_expansion(want.expansion_add, want.expansion_search)
+        ann.threads = want.threads
         return ann
 
     def live_vectors(self, names: Sequence[str]) -> FloatArray:

@@ -111,7 +111,7 @@ class Scorer:
 
     def ann_params(self) -> AnnParams:
         c = self.config
-        return AnnParams(c.ann_connectivity, c.ann_expansion_add, c.ann_expansion_search, c.ann_dtype)
+        return AnnParams(c.ann_connectivity, c.ann_expansion_add, c.ann_expansion_search, c.ann_dtype, c.ann_threads)
 
     def encode(self, texts: list[str]) -> FloatArray:
         """Query vectors through a small LRU: an agent routes the same user turn at every step."""
