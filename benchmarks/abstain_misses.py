@@ -31,13 +31,18 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).par
 from fit_abstention import ROWS  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
+GENERIC_OBJECTS = frozenset(
+    ["user", "users", "id", "ids", "name", "names", "details", "detail", "info", "information", "data", "list",
+     "all", "type", "types", "get", "set", "new", "current", "item", "items", "account", "value", "values",
+     "result", "results", "number"]
+)
+"""Words every domain's records carry: they say nothing about what a request acts on."""
 KINDS = ("values only", "generic verbs", "similar domain", "tool words absent", "other")
 
 
 def kind(row: dict[str, Any], abstained: bool) -> str:
     """The kind of one miss (see the module doc)."""
     from agentfn.router.calibration import object_request, request_words
-    from agentfn.router.domain import GENERIC_OBJECTS
     from agentfn.router.text import tokenize
 
     if len(request_words(row["text"])) <= 2:
@@ -82,11 +87,11 @@ def main() -> None:
             "near-domain offers": misses([r for r in rows if r["group"] not in foreign], DEFAULT_ABSTAIN_WEIGHTS, cut)}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "abstain_misses.json").write_text(json.dumps(data, indent=1))
-    (RESULTS / "abstain_misses.md").write_text(render(data))
-    sys.stdout.write(render(data))
+    (RESULTS / "abstain_misses.md").write_text(render_markdown(data))
+    sys.stdout.write(render_markdown(data))
 
 
-def render(data: dict[str, Any]) -> str:
+def render_markdown(data: dict[str, Any]) -> str:
     lines = ["# Abstention misses of the shipped model", "",
              f"Command: `{data['command']}`; {data['rows']} foreign rows of `benchmarks/fit_abstention.py` (features from "
              f"`Router.route`), shipped weights, abstain below P = {data['cut']}. Kinds: see the script's docstring.", ""]

@@ -7,7 +7,8 @@ request mentions, parameter fill, BM25, and how the best offered tool compares
 with a background of tools of many domains (``_probes.BACKGROUND_TOOLS``), with
 what the request acts on (values and action words left out) and with the
 tool's first sentence. Every feature is computed by ``Router.route`` itself
-(``features=``), the same code path as at runtime. Rows come from:
+(``features=``), with the default request encoder and its pooled request pass (:mod:`agentfn.evals.abstain_rows`), the
+same code path as at runtime and as ``router_bench.py`` scores abstention. Rows come from:
 
 * the foreign benchmark's abstention items (``agentfn.evals.router_data``):
   each request offered a few tools; only the ``train`` split is fitted on,
@@ -55,8 +56,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).parent)]  # this checkout's agentfn
-from abstain_rows import foreign_rows, router_kit  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's agentfn, not an installed one
+
+from agentfn.evals.abstain_rows import foreign_rows, router_kit
 
 RESULTS = Path(__file__).parent / "results"
 L2S = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
@@ -68,8 +70,7 @@ SAME_TOOL = 0.75
 """Cosine between two generated tools above which they are one capability from two providers."""
 ROWS = Path(os.environ.get("TMPDIR", "/tmp")) / "agentfn_fit_abstention_rows.json"
 PREVIOUS_MODEL: dict[str, Any] = {
-    "label": "main at 1f16601, fitted on features computed without the router's pooled request pass, "
-             "without the domain signals ocov and dom",
+    "label": "main at 1f16601, fitted on features computed without the router's pooled request pass",
     "weights": {"bias": -5.1, "dense": 2.22, "margin": 0.0, "zdense": 2.07, "gap": 2.6, "qcov": 1.73, "ncov": 0.0,
                 "fill": 0.34, "lexical": 1.51, "bgmargin": 3.13, "zreq": 0.0, "bgrank": 0.0, "odense": 0.0,
                 "hdense": 1.68, "hbg": 0.0, "act": 0.0, "obj": 0.0, "agree": 2.07, "reads": 0.0},

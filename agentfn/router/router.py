@@ -46,7 +46,6 @@ from agentfn.router.chain import lift_pulled
 from agentfn.router.combine import CoUsage
 from agentfn.router.config import RoutePlan, RouterConfig
 from agentfn.router.dataflow import RequestValues, ToolIO, fill_score, tool_io
-from agentfn.router.domain import domain_features
 from agentfn.router.encoder import DEFAULT_ENCODER, Encoder, load_encoder, with_request_tokens
 from agentfn.router.fitness import fit_features
 from agentfn.router.flowindex import ProducerIndex
@@ -260,7 +259,6 @@ class Router:
             "hdense": hdense,
             "hbg": hdense - bg_best,
             **fit_features(text, top),
-            **domain_features(text, [n for n, _ in ranked[:5]], lambda n: self._vocab(n)[0]),
         }
 
     def names(self) -> list[str]:
