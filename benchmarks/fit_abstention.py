@@ -7,7 +7,8 @@ request mentions, parameter fill, BM25, and how the best offered tool compares
 with a background of tools of many domains (``_probes.BACKGROUND_TOOLS``), with
 what the request acts on (values and action words left out) and with the
 tool's first sentence. Every feature is computed by ``Router.route`` itself
-(``features=``), the same code path as at runtime. Rows come from:
+(``features=``), with the default request encoder and its pooled request pass (:mod:`agentfn.evals.abstain_rows`), the
+same code path as at runtime and as ``router_bench.py`` scores abstention. Rows come from:
 
 * the foreign benchmark's abstention items (``agentfn.evals.router_data``):
   each request offered a few tools; only the ``train`` split is fitted on,
@@ -55,6 +56,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's agentfn, not an installed one
+
+from agentfn.evals.abstain_rows import foreign_rows, router_kit
+
 RESULTS = Path(__file__).parent / "results"
 L2S = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
 """Pulls towards the previous model's weights tried (``fit_logistic``'s ``l2``); the dev rows choose."""
@@ -65,10 +70,10 @@ SAME_TOOL = 0.75
 """Cosine between two generated tools above which they are one capability from two providers."""
 ROWS = Path(os.environ.get("TMPDIR", "/tmp")) / "agentfn_fit_abstention_rows.json"
 PREVIOUS_MODEL: dict[str, Any] = {
-    "label": "main at 8e535be, fitted without near-domain offers",
-    "weights": {"bias": -3.44, "dense": 2.22, "margin": 0.0, "zdense": 2.38, "gap": 3.3, "qcov": 1.56, "ncov": 0.0,
-                "fill": 0.47, "lexical": 1.7, "bgmargin": 3.23, "zreq": 0.0, "bgrank": 0.0, "odense": 0.0,
-                "hdense": 2.25},
+    "label": "main at 1f16601, fitted on features computed without the router's pooled request pass",
+    "weights": {"bias": -5.1, "dense": 2.22, "margin": 0.0, "zdense": 2.07, "gap": 2.6, "qcov": 1.73, "ncov": 0.0,
+                "fill": 0.34, "lexical": 1.51, "bgmargin": 3.13, "zreq": 0.0, "bgrank": 0.0, "odense": 0.0,
+                "hdense": 1.68, "hbg": 0.0, "act": 0.0, "obj": 0.0, "agree": 2.07, "reads": 0.0},
     "cut": 0.35,
 }
 """The weights and cut shipped before this fit: the model a refit has to beat (copied from that commit)."""
@@ -97,47 +102,11 @@ def _scores(rows: list[dict[str, Any]], decide: Any) -> dict[str, float]:
             "false_abstain": fp / relevant if relevant else 0.0}
 
 
-def _router_kit() -> tuple[Any, Any, list[dict[str, Any]]]:
-    """``build(tools)`` (a model-mode router sharing one memoised encoder), ``row(router, text, k, y, group,
-    source)`` (routes and appends the features to ``rows``) and ``rows``."""
-    import numpy as np
-
-    from agentfn.router import Router, RouterConfig
-    from agentfn.router.encoder import load_encoder
-
-    class Memo:
-        def __init__(self, inner: Any) -> None:
-            self.inner, self.memo = inner, {}
-
-        spec = property(lambda self: self.inner.spec)
-        dim = property(lambda self: self.inner.dim)
-
-        def encode(self, texts: list[str], batch_size: int = 64) -> Any:
-            miss = [t for t in dict.fromkeys(texts) if t not in self.memo]
-            for t, v in zip(miss, self.inner.encode(miss, batch_size=batch_size) if miss else [], strict=True):
-                self.memo[t] = v
-            return np.stack([self.memo[t] for t in texts]) if texts else self.inner.encode([])
-
-    enc = Memo(load_encoder())
-    rows: list[dict[str, Any]] = []
-    model = RouterConfig(abstain_mode="model")  # features are computed in model mode; margin < 0 is the threshold rule
-
-    def build(tools: Any) -> Any:
-        return Router.build(tools, encoder=enc, config=model.model_copy(deep=True))
-
-    def row(router: Any, text: str, k: int, y: int, group: str, source: str) -> None:
-        feats: dict[str, float] = {}
-        router.route(text, k=k, features=feats)
-        rows.append({"group": group, "source": source, "y": y, "text": text, "offered": len(router), **feats})
-
-    return build, row, rows
-
-
 def collect_near() -> list[dict[str, Any]]:
     """The near-domain rows only (``--near``: the other rows come from the last run)."""
     from agentfn.evals.router_data import load_router_data
 
-    build, row, rows = _router_kit()
+    build, row, rows = router_kit()
     _near_rows(load_router_data(), build, row, rows)
     return rows
 
@@ -148,6 +117,7 @@ def _near_rows(data: Any, build: Any, row: Any, rows: list[dict[str, Any]]) -> N
         row(build([recs[n] for n in it.offered]), it.text, len(it.offered), 0 if it.should_abstain else 1,
             near_group(it.source, it.split), it.source)
         rows[-1]["offer"] = it.offer
+        rows[-1]["names"] = list(it.offered)
 
 
 def collect() -> list[dict[str, Any]]:
@@ -157,12 +127,9 @@ def collect() -> list[dict[str, Any]]:
     from agentfn.evals.router_data import load_router_data
     from agentfn.toolset import Toolset
 
-    build, row, rows = _router_kit()
+    build, row, rows = router_kit()
     data = load_router_data()
-    recs = {r.name: r for r in data.records()}
-    for it in data.abstain:
-        sub = build([recs[n] for n in it.offered])
-        row(sub, it.text, len(it.offered), 0 if it.should_abstain else 1, "fit" if it.split == "train" else it.split, it.source)
+    foreign_rows(data, build, row, rows)
     _near_rows(data, build, row, rows)
     es = build_evalset(1)
     whole = build(es.tools)

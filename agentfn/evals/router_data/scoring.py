@@ -24,7 +24,7 @@ from agentfn.evals.evaluate import RankerLike, percentiles
 from agentfn.evals.router_data.dataset import RouterData
 from agentfn.evals.router_data.records import AbstainItem, RouterExample
 
-__all__ = ["GROUPS", "abstain_scores", "route_all", "score_examples", "score_foreign"]
+__all__ = ["GROUPS", "abstain_scores", "memo_encoder", "route_all", "score_examples", "score_foreign"]
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "seen-source test": ("test",),
@@ -168,8 +168,7 @@ def router_abstentions(router: Any, data: RouterData, items: Sequence[AbstainIte
     recs = {r.name: r for r in data.records()}
     needed = sorted({n for it in items for n in it.offered})
     slot = {n: i for i, n in enumerate(needed)}
-    pools = router.encoder is not None and hasattr(router.encoder, "encode_pooled")
-    encoder = None if router.encoder is None else (_PoolingMemoEncoder if pools else _MemoEncoder)(router.encoder)
+    encoder = None if router.encoder is None else memo_encoder(router.encoder)
     vecs = encoder.encode([dense_text(recs[n]) for n in needed]) if encoder is not None and needed else None
     out: list[bool] = []
     for it in items:
@@ -177,3 +176,10 @@ def router_abstentions(router: Any, data: RouterData, items: Sequence[AbstainIte
                            embeddings=None if vecs is None else vecs[[slot[n] for n in it.offered]])
         out.append(bool(sub.route(it.text, k=len(it.offered)).abstain))
     return out
+
+
+def memo_encoder(encoder: Any) -> Any:
+    """``encoder`` remembering every text it encodes, its request passes (``encode_pooled``, where it has one) going
+    to ``encoder`` itself: many small routers over the same tools encode each tool text once, and requests as
+    routing does."""
+    return (_PoolingMemoEncoder if hasattr(encoder, "encode_pooled") else _MemoEncoder)(encoder)

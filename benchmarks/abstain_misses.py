@@ -1,0 +1,115 @@
+"""Where the shipped abstention model misses: false keeps and false abstains per group and source, by kind.
+
+Reads the labelled rows ``benchmarks/fit_abstention.py`` saved (every feature computed by ``Router.route``
+itself) and scores the shipped rule (``DEFAULT_ABSTAIN_WEIGHTS``, ``RouterConfig.abstain_cut``) on the foreign
+rows: the benchmark's abstention items (``fit``/``dev``/``test``/``unseen-*``) and the near-domain offers. Each
+miss gets one kind, the first that applies:
+
+* ``values only``: the request without its values holds at most two content words ("refund GB29...");
+* ``generic verbs``: nothing it acts on is left once action, function and generic record words ("user", "id")
+  are dropped ("Add 2 and 3", "what is the date");
+* ``similar domain``: a false keep whose top tools share the asked action or mention what the request acts on
+  (``act`` 1 or ``obj`` above 0: a shop's ``cancel_order`` for "cancel my flight");
+* ``tool words absent``: a false abstain whose best tool's vocabulary holds none of the request's words;
+* ``other``.
+
+    .venv/bin/python benchmarks/abstain_misses.py   (after benchmarks/fit_abstention.py)
+
+Writes benchmarks/results/abstain_misses.{json,md}.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).parent)]  # this checkout's agentfn
+
+from fit_abstention import ROWS  # noqa: E402
+
+RESULTS = Path(__file__).parent / "results"
+GENERIC_OBJECTS = frozenset(
+    ["user", "users", "id", "ids", "name", "names", "details", "detail", "info", "information", "data", "list",
+     "all", "type", "types", "get", "set", "new", "current", "item", "items", "account", "value", "values",
+     "result", "results", "number"]
+)
+"""Words every domain's records carry: they say nothing about what a request acts on."""
+KINDS = ("values only", "generic verbs", "similar domain", "tool words absent", "other")
+
+
+def kind(row: dict[str, Any], abstained: bool) -> str:
+    """The kind of one miss (see the module doc)."""
+    from agentfn.router.calibration import object_request, request_words
+    from agentfn.router.text import tokenize
+
+    if len(request_words(row["text"])) <= 2:
+        return "values only"
+    if not set(tokenize(object_request(row["text"]))) - GENERIC_OBJECTS:
+        return "generic verbs"
+    if not abstained and (row["act"] == 1.0 or row["obj"] > 0):
+        return "similar domain"
+    if abstained and row["qcov"] == 0.0:
+        return "tool words absent"
+    return "other"
+
+
+def misses(rows: list[dict[str, Any]], weights: dict[str, float], cut: float) -> dict[str, Any]:
+    """Counts of false keeps and false abstains per group, per source and per kind, with a few examples each."""
+    from agentfn.router.calibration import p_fits
+
+    out: dict[str, Any] = {"false keep": {}, "false abstain": {}}
+    for label, want_y in (("false keep", 0), ("false abstain", 1)):
+        missed = [r for r in rows if r["y"] == want_y and (p_fits(r, weights) < cut) == bool(want_y)]
+        kinds = [kind(r, bool(want_y)) for r in missed]
+        out[label] = {
+            "count": len(missed),
+            "of": sum(1 for r in rows if r["y"] == want_y),
+            "by_group": dict(Counter(r["group"] for r in missed).most_common()),
+            "by_source": dict(Counter(r["source"] for r in missed).most_common()),
+            "by_kind": {k: kinds.count(k) for k in KINDS},
+            "examples": {k: [r["text"][:100].replace("`", "'") for r, kk in zip(missed, kinds, strict=True) if kk == k][:3] for k in KINDS},
+        }
+    return out
+
+
+def main() -> None:
+    from agentfn.router.calibration import DEFAULT_ABSTAIN_WEIGHTS
+    from agentfn.router.config import RouterConfig
+
+    foreign = ("fit", "dev", "test", "unseen-tool", "unseen-source")
+    rows = [r for r in json.loads(ROWS.read_text()) if r["group"] in foreign or r["group"].startswith("near")]
+    cut = RouterConfig().abstain_cut
+    data = {"command": "python benchmarks/abstain_misses.py", "rows": len(rows), "cut": cut,
+            "other-source offers": misses([r for r in rows if r["group"] in foreign], DEFAULT_ABSTAIN_WEIGHTS, cut),
+            "near-domain offers": misses([r for r in rows if r["group"] not in foreign], DEFAULT_ABSTAIN_WEIGHTS, cut)}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "abstain_misses.json").write_text(json.dumps(data, indent=1))
+    (RESULTS / "abstain_misses.md").write_text(render_markdown(data))
+    sys.stdout.write(render_markdown(data))
+
+
+def render_markdown(data: dict[str, Any]) -> str:
+    lines = ["# Abstention misses of the shipped model", "",
+             f"Command: `{data['command']}`; {data['rows']} foreign rows of `benchmarks/fit_abstention.py` (features from "
+             f"`Router.route`), shipped weights, abstain below P = {data['cut']}. Kinds: see the script's docstring.", ""]
+    for part in ("other-source offers", "near-domain offers"):
+        lines += [f"## {part}", "", "| miss | count | of | by kind | by group | by source |", "|---|---:|---:|---|---|---|"]
+        for label in ("false keep", "false abstain"):
+            m = data[part][label]
+            fmt = lambda d: ", ".join(f"{k} {v}" for k, v in d.items() if v)  # noqa: E731
+            lines.append(f"| {label} | {m['count']} | {m['of']} | {fmt(m['by_kind'])} | {fmt(m['by_group'])} "
+                         f"| {fmt(m['by_source'])} |")
+        lines += [""]
+        for label in ("false keep", "false abstain"):
+            for k, ex in data[part][label]["examples"].items():
+                if ex:
+                    lines.append(f"- {label}, {k}: " + "; ".join(f"`{e}`" for e in ex))
+        lines += [""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
