@@ -12,7 +12,9 @@ tools or answer alone, so the CLI forces a call (``tool_choice="required"``) alo
   no tool has live data instead of inventing it), and an instruction about a text it gives (quoted or
   after a colon) whose verb no offered tool's name or description uses, when no other word of it names
   the chosen tool, it asks no question and lists no options ("reverse the string 'stressed'": quoted
-  text fits every text tool, but no tool reverses; without this rule ``sentiment`` took it).
+  text fits every text tool, but no tool reverses; without this rule ``sentiment`` took it), and a
+  request to act in the world that no offered tool does ("remind me to call mom at 6pm" went to
+  ``convert_timezone``, the only tool "6pm" fills; the plain reply then says honestly that it cannot).
 
 A toolset of the user's own (``--tools my_tools.py``) has no plain reply: forced to call a tool, the
 small model answered "hi there, how are you?" by calling the nearest of the user's tools (``menu``).
@@ -114,9 +116,21 @@ class PlainReplyRouter:
         if head is None or head == self.fallback or self.fallback not in self.specs or head not in self.specs:
             return plan
         kinds = live_kinds(text) if asks_live_fact(text) else []
-        if (kinds and not any(serves(self.specs[head], kind) for kind in kinds)) or self.unserved_instruction(text, head):
+        if (kinds and not any(serves(self.specs[head], kind) for kind in kinds)) or self.unserved_instruction(text, head) \
+                or self.unserved_action(text, head):
             return plan.model_copy(update={"selected": [self.fallback]})
         return plan
+
+    def unserved_action(self, text: str, head: str) -> bool:
+        """Whether ``text`` asks for an act in the world (:func:`agentfn._world_actions.world_action`) that no
+        offered tool's name or first sentence names, and no other word of its instruction names ``head``."""
+        from agentfn._grounding import asks_for
+        from agentfn._world_actions import action_words, does, other_words
+
+        words = action_words(text)
+        if not words or any(does(spec, words) for spec in self.specs.values()):
+            return False
+        return not asks_for(self.specs[head], other_words(text))
 
     def unserved_instruction(self, text: str, head: str) -> bool:
         """Whether ``text`` instructs something about quoted text with a verb no offered tool's name or
