@@ -494,7 +494,7 @@ def serve_command(
 def hash_key_command(
     key: Annotated[str | None, typer.Argument(help="The API key; omit to generate a new one.")] = None,
 ) -> None:
-    """Print the sha256 to put in [[keys]] (and a new random key when none is given)."""
+    """Print the sha256 of an API key, for a keys entry of the serve config or AGENTFN_API_KEYS=name:sha256 (and a new random key when none is given)."""
     import secrets
 
     from agentfn.serve.config import hash_key

@@ -170,7 +170,11 @@ class ServeConfig(_Strict):
                 "configure [[keys]] (agentfn serve hash-key KEY) or bind to 127.0.0.1"
             )
         if self.auth == "keys" and not self.keys:
-            raise ConfigError('auth = "keys" but no [[keys]] are configured (or set AGENTFN_API_KEYS=name:sha256)')
+            raise ConfigError(
+                'auth = "keys" but no [[keys]] are configured: `agentfn serve hash-key KEY` prints a hash, then set '
+                "AGENTFN_API_KEYS=name:sha256 or add [[keys]] to --config; for local use only, AGENTFN_AUTH=none "
+                "serves 127.0.0.1 without keys"
+            )
         names = [a.name for a in self.agents]
         if not names:
             raise ConfigError("configure at least one [[agents]] entry")
