@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import typer
 
@@ -37,8 +37,8 @@ if TYPE_CHECKING:
     from agentfn.toolset import Toolset
 
 __all__ = [
-    "PLAIN_REPLY", "PlainReplyRouter", "build_router", "default_tool_choice", "is_small_local_model", "small_model_router",
-    "with_plain_reply",
+    "PLAIN_REPLY", "AgentSetup", "PlainReplyRouter", "agent_setup", "build_router", "is_small_local_model",
+    "small_model_router", "with_plain_reply",
 ]
 
 PLAIN_REPLY = "generate"
@@ -49,20 +49,16 @@ def is_small_local_model(model: str | None, base_url: str | None) -> bool:
     return base_url is None and model in (None, "embedded")
 
 
-def default_tool_choice(model: str | None, base_url: str | None, choice: str | None) -> str:
-    # A 135M model left to choose answers in prose; forcing the first call is what makes it useful.
-    if choice is not None:
-        return choice
-    return "required" if is_small_local_model(model, base_url) else "auto"
-
-
 def build_router(spec: str, toolset: Toolset, small_model: bool) -> Any:
-    """The router for ``--router``: None when off; built over the toolset for auto/on; else loaded."""
+    """The router for ``--router``: None when off; built over the toolset for auto (a small model) and on,
+    BM25 only for ``lexical``; else a saved router loaded from that directory."""
     if spec == "off" or (spec == "auto" and not small_model):
         return None
     from agentfn.exceptions import MissingExtraError
     from agentfn.router import Router
 
+    if spec == "lexical":  # BM25 only, built at start
+        return Router.build(list(toolset), encoder=None)
     if spec not in ("auto", "on"):
         return Router.load(spec)
     try:
@@ -70,6 +66,31 @@ def build_router(spec: str, toolset: Toolset, small_model: bool) -> Any:
     except MissingExtraError as exc:  # no sentence-transformers: lexical routing still narrows the offer
         typer.secho(f"router: {exc}; using lexical routing", err=True, fg=typer.colors.YELLOW)
         return Router.build(list(toolset), encoder=None)
+
+
+class AgentSetup(NamedTuple):
+    """What an agent over ``toolset`` is built with: the CLI's ``run``/``chat`` and ``agentfn serve`` share it."""
+
+    toolset: Toolset
+    router: Any
+    tool_choice: str
+    follow_route: bool
+    route_k: int
+
+
+def agent_setup(toolset: Toolset, *, small: bool, router: str = "auto", tool_choice: str | None = None,
+                route_k: int | None = None) -> AgentSetup:
+    """The toolset, router and tool choice for an agent whose model is ``small`` (see the module docstring):
+    a small model gets a forced call along :func:`small_model_router` (one named call per step) and a plain
+    reply; any other model chooses (``auto``) and gets a router only when ``router`` names one."""
+    choice = tool_choice if tool_choice is not None else ("required" if small else "auto")
+    if small and choice == "required" and router != "off":  # a forced call needs a plain reply for chit-chat
+        toolset = with_plain_reply(toolset)
+    routed = build_router(router, toolset, small)
+    if small and routed is not None:  # a small model follows the top-1: the tool the request fills, else prose
+        routed = small_model_router(routed, toolset)
+    follow = small and routed is not None and choice == "required"
+    return AgentSetup(toolset, routed, choice, follow, route_k or (4 if small else 8))
 
 
 def with_plain_reply(toolset: Toolset) -> Toolset:
