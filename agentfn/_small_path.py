@@ -12,7 +12,9 @@ tools or answer alone, so the CLI forces a call (``tool_choice="required"``) alo
   no tool has live data instead of inventing it), and an instruction about a text it gives (quoted or
   after a colon) whose verb no offered tool's name or description uses, when no other word of it names
   the chosen tool, it asks no question and lists no options ("reverse the string 'stressed'": quoted
-  text fits every text tool, but no tool reverses; without this rule ``sentiment`` took it).
+  text fits every text tool, but no tool reverses; without this rule ``sentiment`` took it), and a
+  request to act in the world that no offered tool does ("remind me to call mom at 6pm" went to
+  ``convert_timezone``, the only tool "6pm" fills; the plain reply then says honestly that it cannot).
 
 A toolset of the user's own (``--tools my_tools.py``) has no plain reply: forced to call a tool, the
 small model answered "hi there, how are you?" by calling the nearest of the user's tools (``menu``).
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import typer
 
@@ -35,8 +37,8 @@ if TYPE_CHECKING:
     from agentfn.toolset import Toolset
 
 __all__ = [
-    "PLAIN_REPLY", "PlainReplyRouter", "build_router", "default_tool_choice", "is_small_local_model", "small_model_router",
-    "with_plain_reply",
+    "PLAIN_REPLY", "AgentSetup", "PlainReplyRouter", "agent_setup", "build_router", "is_small_local_model",
+    "small_model_router", "with_plain_reply",
 ]
 
 PLAIN_REPLY = "generate"
@@ -47,20 +49,16 @@ def is_small_local_model(model: str | None, base_url: str | None) -> bool:
     return base_url is None and model in (None, "embedded")
 
 
-def default_tool_choice(model: str | None, base_url: str | None, choice: str | None) -> str:
-    # A 135M model left to choose answers in prose; forcing the first call is what makes it useful.
-    if choice is not None:
-        return choice
-    return "required" if is_small_local_model(model, base_url) else "auto"
-
-
 def build_router(spec: str, toolset: Toolset, small_model: bool) -> Any:
-    """The router for ``--router``: None when off; built over the toolset for auto/on; else loaded."""
+    """The router for ``--router``: None when off; built over the toolset for auto (a small model) and on,
+    BM25 only for ``lexical``; else a saved router loaded from that directory."""
     if spec == "off" or (spec == "auto" and not small_model):
         return None
     from agentfn.exceptions import MissingExtraError
     from agentfn.router import Router
 
+    if spec == "lexical":  # BM25 only, built at start
+        return Router.build(list(toolset), encoder=None)
     if spec not in ("auto", "on"):
         return Router.load(spec)
     try:
@@ -68,6 +66,31 @@ def build_router(spec: str, toolset: Toolset, small_model: bool) -> Any:
     except MissingExtraError as exc:  # no sentence-transformers: lexical routing still narrows the offer
         typer.secho(f"router: {exc}; using lexical routing", err=True, fg=typer.colors.YELLOW)
         return Router.build(list(toolset), encoder=None)
+
+
+class AgentSetup(NamedTuple):
+    """What an agent over ``toolset`` is built with: the CLI's ``run``/``chat`` and ``agentfn serve`` share it."""
+
+    toolset: Toolset
+    router: Any
+    tool_choice: str
+    follow_route: bool
+    route_k: int
+
+
+def agent_setup(toolset: Toolset, *, small: bool, router: str = "auto", tool_choice: str | None = None,
+                route_k: int | None = None) -> AgentSetup:
+    """The toolset, router and tool choice for an agent whose model is ``small`` (see the module docstring):
+    a small model gets a forced call along :func:`small_model_router` (one named call per step) and a plain
+    reply; any other model chooses (``auto``) and gets a router only when ``router`` names one."""
+    choice = tool_choice if tool_choice is not None else ("required" if small else "auto")
+    if small and choice == "required" and router != "off":  # a forced call needs a plain reply for chit-chat
+        toolset = with_plain_reply(toolset)
+    routed = build_router(router, toolset, small)
+    if small and routed is not None:  # a small model follows the top-1: the tool the request fills, else prose
+        routed = small_model_router(routed, toolset)
+    follow = small and routed is not None and choice == "required"
+    return AgentSetup(toolset, routed, choice, follow, route_k or (4 if small else 8))
 
 
 def with_plain_reply(toolset: Toolset) -> Toolset:
@@ -114,9 +137,21 @@ class PlainReplyRouter:
         if head is None or head == self.fallback or self.fallback not in self.specs or head not in self.specs:
             return plan
         kinds = live_kinds(text) if asks_live_fact(text) else []
-        if (kinds and not any(serves(self.specs[head], kind) for kind in kinds)) or self.unserved_instruction(text, head):
+        if (kinds and not any(serves(self.specs[head], kind) for kind in kinds)) or self.unserved_instruction(text, head) \
+                or self.unserved_action(text, head):
             return plan.model_copy(update={"selected": [self.fallback]})
         return plan
+
+    def unserved_action(self, text: str, head: str) -> bool:
+        """Whether ``text`` asks for an act in the world (:func:`agentfn._world_actions.world_action`) that no
+        offered tool's name or first sentence names, and no other word of its instruction names ``head``."""
+        from agentfn._grounding import asks_for
+        from agentfn._world_actions import action_words, does, other_words
+
+        words = action_words(text)
+        if not words or any(does(spec, words) for spec in self.specs.values()):
+            return False
+        return not asks_for(self.specs[head], other_words(text))
 
     def unserved_instruction(self, text: str, head: str) -> bool:
         """Whether ``text`` instructs something about quoted text with a verb no offered tool's name or

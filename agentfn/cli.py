@@ -31,13 +31,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from agentfn._small_path import (
-    build_router,
-    default_tool_choice,
-    is_small_local_model,
-    small_model_router,
-    with_plain_reply,
-)
+from agentfn._small_path import agent_setup, is_small_local_model
 from agentfn.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -188,13 +182,8 @@ def build_agent(
     if unknown:
         gated = ", ".join(t.name for t in toolset if needs_approval(t)) or "none"
         raise UserError(f"--approve {', '.join(unknown)}: no such tool (tools that need approval: {gated})")
-    small = is_small_local_model(model, base_url)
-    choice = default_tool_choice(model, base_url, tool_choice)
-    if small and choice == "required" and router != "off":  # a forced call needs a plain reply for chit-chat
-        toolset = with_plain_reply(toolset)
-    routed = build_router(router, toolset, small)
-    if small and routed is not None:  # a small model follows the top-1: the tool the request fills, else prose
-        routed = small_model_router(routed, toolset)
+    setup = agent_setup(toolset, small=is_small_local_model(model, base_url), router=router, tool_choice=tool_choice)
+    toolset = setup.toolset
     if tool_choice not in (None, "auto", "required", "none") and tool_choice not in toolset:
         raise UserError(f"--tool-choice {tool_choice!r} is not auto, required, none or one of the tools "
                         f"({', '.join(toolset.names()) or 'none'})")
@@ -205,10 +194,10 @@ def build_agent(
         recorder = TraceRecorder(store)
     return Agent(
         build_model(model, base_url), toolset, name="cli", system_prompt=system, max_steps=max_steps,
-        tool_choice=choice, recorder=recorder, router=routed, route_k=4 if small else 8,
+        tool_choice=setup.tool_choice, recorder=recorder, router=setup.router, route_k=setup.route_k,
         approver=TerminalApprover(allow_all=yes, allow=approve or ()),
         # A small model composes tools by following the router's chain, one forced call per step.
-        follow_route=small and routed is not None and choice == "required",
+        follow_route=setup.follow_route,
     )
 
 
@@ -494,7 +483,7 @@ def serve_command(
 def hash_key_command(
     key: Annotated[str | None, typer.Argument(help="The API key; omit to generate a new one.")] = None,
 ) -> None:
-    """Print the sha256 to put in [[keys]] (and a new random key when none is given)."""
+    """Print the sha256 of an API key, for a keys entry of the serve config or AGENTFN_API_KEYS=name:sha256 (and a new random key when none is given)."""
     import secrets
 
     from agentfn.serve.config import hash_key

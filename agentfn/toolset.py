@@ -23,7 +23,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, cast
 
-from agentfn.exceptions import ConfigError, ToolSchemaError, ToolsetConflictError
+from agentfn.exceptions import AgentFnError, ConfigError, ToolSchemaError, ToolsetConflictError
 from agentfn.tool import Tool
 
 __all__ = ["Toolset"]
@@ -357,7 +357,11 @@ class Toolset:
         prefix, sep, rest = str(spec).partition(":")
         if sep and prefix in _SOURCES:
             return _SOURCES[prefix](rest)
-        return cls.from_path(spec)
+        loaded = cls.from_path(spec)
+        if not len(loaded):  # a file of plain functions: running it as "your tools" would silently offer none
+            raise ConfigError(f"no tools in {str(spec)!r}: decorate the functions to offer with @tool "
+                              "(from agentfn import tool)")
+        return loaded
 
     @classmethod
     def from_mcp(
@@ -419,7 +423,10 @@ def _import_file(path: Path, package: str | None = None) -> ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception:
+    except AgentFnError:  # a tool definition error already names the tool
         del sys.modules[name]
         raise
+    except Exception as exc:  # the user's own code: say which file, keep the traceback for --debug
+        del sys.modules[name]
+        raise ConfigError(f"cannot load tools from {str(path)!r}: {type(exc).__name__}: {exc}") from exc
     return module

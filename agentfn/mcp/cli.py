@@ -37,7 +37,7 @@ def mcp_serve_command(
     name: Annotated[str, typer.Option("--name", help="Server name reported to clients.")] = "agentfn",
     config: Annotated[Path | None, typer.Option(
         "--config", "-c", envvar="AGENTFN_CONFIG",
-        help="An agentfn serve config file: its [[keys]], auth and [limits] guard http.")] = None,
+        help="An agentfn serve config file: its keys, auth and limits tables guard http.")] = None,
     allow_approval: Annotated[bool, typer.Option(
         "--allow-approval-tools", help="Expose requires_approval tools (the MCP client must ask its user).")] = False,
     allow_remote: Annotated[bool, typer.Option(
@@ -46,7 +46,7 @@ def mcp_serve_command(
     """Expose a toolset as an MCP server over stdio or streamable HTTP (at http://HOST:PORT/mcp).
 
     HTTP requires API keys like `agentfn serve`: AGENTFN_API_KEYS=name:sha256 (see `agentfn serve hash-key`)
-    or [[keys]] in --config; clients send Authorization: Bearer KEY. AGENTFN_AUTH=none is accepted on a
+    or a keys table in --config; clients send Authorization: Bearer KEY. AGENTFN_AUTH=none is accepted on a
     loopback address only.
     """
     from agentfn.mcp import serve_toolset

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from agentfn._small_path import agent_setup, is_small_local_model
 from agentfn.agent import Agent, ApprovalRequest
 from agentfn.backends.base import Model
 from agentfn.exceptions import ConfigError
@@ -16,7 +17,6 @@ from agentfn.serve.security import Principal
 from agentfn.toolset import Toolset
 
 if TYPE_CHECKING:
-    from agentfn.router import Router
     from agentfn.traces import TraceRecorder
 
 __all__ = ["AgentPool", "ServedAgent", "load_approver", "load_toolsets"]
@@ -62,7 +62,7 @@ class ServedAgent:
 
     config: AgentConfig
     agent: Agent[Any, str]
-    router: Router | None = None
+    router: Any = None
     _restricted: dict[frozenset[str], Agent[Any, str]] = field(default_factory=dict[frozenset[str], "Agent[Any, str]"])
 
     @property
@@ -120,32 +120,25 @@ class AgentPool:
         self.models: dict[tuple[str | None, str | None], Model] = {}
         self.agents: dict[str, ServedAgent] = {}
         for ac in config.agents:
+            spec, base_url = ac.model or config.model, ac.base_url or config.base_url
             if model is not None:
                 agent_model = model
             else:
-                spec, base_url = ac.model or config.model, ac.base_url or config.base_url
                 agent_model = self.models.get((spec, base_url))
                 if agent_model is None:
                     agent_model = self.models[(spec, base_url)] = load_model(spec, base_url=base_url)
             tools = _served_tools((toolsets or {}).get(ac.name) or load_toolsets(ac.tools), ac)
-            router = self._router(ac, tools)
+            # The embedded small model is served as `agentfn run` drives it: a forced call along the router's plan.
+            setup = agent_setup(tools, small=model is None and is_small_local_model(spec, base_url),
+                                router=ac.router or "off", tool_choice=ac.tool_choice, route_k=ac.route_k)
             agent: Agent[Any, str] = Agent(
-                agent_model, tools, name=ac.name, system_prompt=ac.system_prompt, max_steps=ac.max_steps,
-                max_tool_calls=ac.max_tool_calls, tool_timeout=ac.tool_timeout, tool_choice=ac.tool_choice,
+                agent_model, setup.toolset, name=ac.name, system_prompt=ac.system_prompt, max_steps=ac.max_steps,
+                max_tool_calls=ac.max_tool_calls, tool_timeout=ac.tool_timeout, tool_choice=setup.tool_choice,
                 parallel_tool_calls=ac.parallel_tool_calls, approver=approver, recorder=self.recorder,
-                router=router, route_k=ac.route_k, pinned_tools=ac.pinned_tools,
+                router=setup.router, route_k=setup.route_k, pinned_tools=ac.pinned_tools,
+                follow_route=setup.follow_route,
             )
-            self.agents[ac.name] = ServedAgent(ac, agent, router)
-
-    @staticmethod
-    def _router(ac: AgentConfig, tools: Toolset) -> Router | None:
-        if ac.router is None:
-            return None
-        from agentfn.router import Router
-
-        if ac.router == "lexical":
-            return Router.build(list(tools), encoder=None)
-        return Router.load(ac.router)
+            self.agents[ac.name] = ServedAgent(ac, agent, setup.router)
 
     def get(self, name: str | None) -> ServedAgent | None:
         if name is None:

@@ -24,7 +24,7 @@ Example ``agentfn.toml``::
     name = "agentfn"
     tools = ["builtin", "mypkg.tools"]      # Toolset.load specs, combined in order
     system_prompt = "You are a helpful assistant."
-    router = "routers/main"                 # a saved Router directory, or "lexical" to build one
+    router = "routers/main"                 # a saved Router directory, "lexical", "off"; default "auto" (embedded model)
     max_steps = 10
     allow_side_effects = ["none", "read"]   # default; add "write"/"external" to serve such tools
 
@@ -119,9 +119,11 @@ class AgentConfig(_Strict):
     base_url: str | None = None
     tools: list[str] = Field(default_factory=lambda: ["builtin"])
     system_prompt: str | None = None
-    router: str | None = None
-    """A saved router directory, or ``lexical`` to build a BM25 router over the tools at start."""
-    route_k: int = Field(default=8, gt=0)
+    router: str | None = "auto"
+    """``auto`` (a router for the embedded small model, as ``agentfn run``; none for other models), ``on``,
+    ``off`` (or None), ``lexical`` (BM25 built over the tools at start), or a saved router directory."""
+    route_k: int | None = Field(default=None, gt=0)
+    """Tools offered per step: 4 for the embedded small model, 8 for others."""
     pinned_tools: list[str] = Field(default_factory=list[str])
     allow_side_effects: list[Literal["none", "read", "write", "external"]] = Field(
         default_factory=lambda: ["none", "read"])
@@ -130,7 +132,8 @@ class AgentConfig(_Strict):
     max_steps: int = Field(default=10, gt=0)
     max_tool_calls: int = Field(default=50, gt=0)
     tool_timeout: float | None = 60.0
-    tool_choice: str = "auto"
+    tool_choice: str | None = None
+    """None: ``required`` for the embedded small model (it follows the router's plan, as ``agentfn run``), else ``auto``."""
     parallel_tool_calls: bool = True
 
 
@@ -170,7 +173,11 @@ class ServeConfig(_Strict):
                 "configure [[keys]] (agentfn serve hash-key KEY) or bind to 127.0.0.1"
             )
         if self.auth == "keys" and not self.keys:
-            raise ConfigError('auth = "keys" but no [[keys]] are configured (or set AGENTFN_API_KEYS=name:sha256)')
+            raise ConfigError(
+                'auth = "keys" but no [[keys]] are configured: `agentfn serve hash-key KEY` prints a hash, then set '
+                "AGENTFN_API_KEYS=name:sha256 or add [[keys]] to --config; for local use only, AGENTFN_AUTH=none "
+                "serves 127.0.0.1 without keys"
+            )
         names = [a.name for a in self.agents]
         if not names:
             raise ConfigError("configure at least one [[agents]] entry")

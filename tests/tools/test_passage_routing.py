@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentfn.cli import build_router, load_tools
+from agentfn._small_path import build_router
+from agentfn.cli import load_tools
 from agentfn.fill import FillRouter
 
 
