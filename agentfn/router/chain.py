@@ -10,7 +10,13 @@
   joins, before it, and its own open inputs are looked at in turn. The flow is
   weighed by :mod:`agentfn.router.producers` (the consumer's own service first,
   id-like inputs only from outputs carrying ids), and a candidate that needs the
-  value it should find, or one only its consumer gives, is skipped; when no
+  value it should find, or one only its consumer gives, is skipped (a value an action
+  also returns, such as the order it changed, counts only when no lookup gives it:
+  the action's result exists after it); a chosen tool that fills an id input
+  only by the weak word ``id`` gives way to a candidate that fills it clearly
+  better; another action joins as a producer only when the request names its
+  action and a thing of it the consumer's name does not; no chosen tool feeds
+  one it depends on (no cycles); when no
   candidate's outputs fit and the request names a page or a file, the reader
   of it (``get_webpage(url)``, ``read_file(path)``) is the producer; a free-text
   input the request fills only by relation ("the capital of Peru") is open when
@@ -27,6 +33,9 @@
   ``ip_location`` -> ``weather``; "find hotels" -> the hotel search a
   destination lookup feeds), or a word of its description when a chosen tool
   outputs a field of the very name of its open input (``tracking_number``);
+* *the named file's reader*: a request that names a file or page and asks for
+  an action that takes none ("update my address as move.txt says") pulls a
+  reader of files of the action's own service before it;
 * *ordering edges* between tools chosen for other reasons (two steps of the
   request) whose outputs clearly feed each other.
 
@@ -224,6 +233,26 @@ class _Chain:
                 best, best_name, best_f = s, cand, f
         return best_name, best_f
 
+    def source_reader(self) -> None:
+        """A request that names a file or page and asks for an action that takes none ("update my address as
+        move.txt says"): the action's values are in it, so a reader of files (or pages) of the action's own
+        service joins before it (found among the candidates, then registry-wide)."""
+        if not self.values.file_only or any(_takes_source(self.io_of(t)) for t in self.tools):
+            return
+        anchor = next((t for t in self.tools if changes_state(self.io_of(t))), None)
+        if anchor is None:
+            return
+        outside = self.more(_CONTENT) if self.more is not None else ()
+        for cand in [*self.relevance, *(n for n in outside if n not in self.relevance)]:
+            cio = self.io_of(cand)
+            if cand in self.tools or not reads_source(cio) or changes_state(cio) or self.open_inputs(cand):
+                continue
+            if service_affinity(cio, self.io_of(anchor), self.values.squashed) >= 1.0:
+                self.tools.append(cand)
+                self.pulled.append(cand)
+                self.edges.add((cand, anchor))
+                return
+
     def feeds(self, src: str, dst: str) -> bool:
         """Whether ``src`` already feeds ``dst`` along the chain's edges (so ``dst`` cannot feed ``src``)."""
         seen, todo = {src}, [src]
@@ -257,6 +286,8 @@ class _Chain:
         for cand, _ in ranked:
             if cand == consumer or cand in self.tools or not reads_source(self.io_of(cand)):
                 continue
+            if service_affinity(self.io_of(cand), self.io_of(consumer), self.values.squashed) <= 0.0:
+                continue  # a reader of another named service does not read this one's files
             if self.may_produce(cand, consumer) and not self.open_inputs(cand) and not self.circular(cand, consumer, slot):
                 return cand
         return None
@@ -318,6 +349,16 @@ class _Chain:
                     self.edges.add((a, b))
 
 
+_CONTENT = IOSlot("content", frozenset(["content"]), kind="text", required=True)
+"""What a reader of files or pages hands over (its registry-wide producers are readers)."""
+_SOURCE_WORDS = frozenset(["file", "filename", "path", "url", "page", "webpage", "document", "attachment", "link"])
+
+
+def _takes_source(io: ToolIO) -> bool:
+    """Whether a tool takes a file or page itself (so a file the request names is its argument, not its instructions)."""
+    return any(s.kind in ("path", "url") or s.words & _SOURCE_WORDS for s in io.inputs)
+
+
 def plan_flow(
     chosen: Sequence[str],
     io_of: Callable[[str], ToolIO],
@@ -349,6 +390,7 @@ def plan_flow(
         added = ch.consumer(top, max_depth)
         if added is None:
             break
+    ch.source_reader()
     ch.order_edges()
     return ch.tools, ch.edges, ch.pulled
 

@@ -80,3 +80,33 @@ def test_classify_names_each_way_a_chain_falls_short() -> None:
     assert got == ["consumer_missing", "consumer_rank_2_3"]
     counts = tally([("lib", ["exact"]), ("lib", ["order"])])
     assert counts["lib"]["requests"] == 2 and counts["lib"]["exact"] == 1 and counts["lib"]["order"] == 1
+
+
+HOME = [
+    spec("home__read_document", "Read a document from the user's files.", {"file_path": S}, {"content": S}),
+    spec("home__update_contact_details", "Change the user's street, city and phone.",
+         {"street": S, "city": S, "phone": S}, {"street": S, "city": S}),
+    spec("home__delete_document", "Delete a document from the user's files.", {"file_path": S}, {"deleted": S}),
+    spec("other__read_document", "Read a document from another service's drive.", {"file_path": S}, {"content": S}),
+]
+HOME_IO: dict[str, ToolIO] = {t["name"]: tool_io(ToolRecord.of(t)) for t in HOME}
+
+
+def home_chain(consumer: str, text: str) -> list[str]:
+    relevance = {n: 0.5 for n in reversed(list(HOME_IO))}  # the other service's reader is offered first
+    tools, edges, _ = plan_flow([consumer], HOME_IO.__getitem__, RequestValues.of(text), relevance, FlowStats())
+    return order_chain(tools, edges, {consumer: 0}, {n: i for i, n in enumerate(HOME_IO)}, CoUsage())
+
+
+def test_an_action_done_as_a_named_file_says_reads_it_first_with_its_own_service() -> None:
+    got = home_chain("home__update_contact_details", "Update my contact details as 'moving-notice.txt' says.")
+    assert got == ["home__read_document", "home__update_contact_details"]
+
+
+def test_a_file_the_action_takes_itself_is_not_read_first() -> None:
+    assert home_chain("home__delete_document", "Delete 'moving-notice.txt'.") == ["home__delete_document"]
+
+
+def test_a_quoted_file_name_is_no_pasted_text() -> None:
+    assert RequestValues.of("Update my details as 'moving-notice.txt' says").file_only
+    assert not RequestValues.of("Write 'we moved to Oslo' into moving-notice.txt").file_only
