@@ -88,14 +88,23 @@ def _summary(rows: list[Row]) -> dict[str, Any]:
     }
 
 
+Misses = dict[str, list[tuple[str, list[str]]]]
+"""``registry | source`` -> (source, miss classes) per multi-step request (action steps arm, :mod:`agentfn.evals.chain_misses`)."""
+
+
 def _route_all(router: Any, examples: list[Any], registry: str, groups: dict[str, dict[str, list[Row]]],
-               show: bool = False) -> None:
+               show: bool = False, misses: Misses | None = None) -> None:
+    from agentfn.evals.chain_misses import classify
+
     for arm in ARMS:
         router.config.step_parse = "actions" if arm == ARMS[1] else "connectives"
         for e in examples:
             plan = router.route(e.text, k=10)
             row = (outcome(list(plan.selected), list(e.gold)), set(e.gold) <= {n for n, _ in plan.ranked[:5]},
                    len(e.chain) > len(set(e.chain)))
+            if misses is not None and arm == ARMS[1] and e.kind == "multi":
+                misses[f"{registry} | {e.source}"].append(
+                    (e.source, classify(list(plan.selected), [n for n, _ in plan.ranked], list(e.gold), plan.abstain)))
             if show and arm == ARMS[1] and row[0] != "exact":
                 print(f"  MISS {row[0]:<10} top5={row[1]!s:<5} {e.text!r}\n    gold {list(e.gold)}\n    got  {list(plan.selected)}"
                       f"\n    top5 {[n for n, _ in plan.ranked[:5]]}", flush=True)
@@ -109,7 +118,8 @@ def _route_all(router: Any, examples: list[Any], registry: str, groups: dict[str
     router.config.step_parse = "actions"
 
 
-def _route_written(encoder: Any, groups: dict[str, dict[str, list[Row]]], own_tools: dict[str, int], show: bool) -> None:
+def _route_written(encoder: Any, groups: dict[str, dict[str, list[Row]]], own_tools: dict[str, int], show: bool,
+                   misses: Misses | None = None) -> None:
     from agentfn.evals.flow_chains import flow_chains_source
     from agentfn.router import Router
 
@@ -118,7 +128,7 @@ def _route_written(encoder: Any, groups: dict[str, dict[str, list[Row]]], own_to
         mine: Any = Router.build(written.tools, encoder=encoder)
         own_tools[written.name] = len(written.tools)
         print(f"own registry {written.name}: {len(written.tools)} tools, {len(written.examples)} requests per arm ...", flush=True)
-        _route_all(mine, written.examples, "own", groups, show)
+        _route_all(mine, written.examples, "own", groups, show, misses)
 
 
 def _commit() -> str:
@@ -128,7 +138,10 @@ def _commit() -> str:
     return out.stdout.strip() or "unknown"
 
 
-def _result(command: str, groups: dict[str, dict[str, list[Row]]], registry_tools: int, own_tools: dict[str, int]) -> dict[str, Any]:
+def _result(command: str, groups: dict[str, dict[str, list[Row]]], registry_tools: int, own_tools: dict[str, int],
+            misses: Misses | None = None) -> dict[str, Any]:
+    from agentfn.evals.chain_misses import tally
+
     keys = sorted({k for g in groups.values() for k in g})
     return {
         "command": command,
@@ -138,6 +151,7 @@ def _result(command: str, groups: dict[str, dict[str, list[Row]]], registry_tool
         "registry_tools": registry_tools,
         "own_tools": own_tools,
         "groups": [{"group": k, **{arm: _summary(groups[arm].get(k, [])) for arm in ARMS}} for k in keys],
+        "misses": {k: tally(v)[v[0][0]] for k, v in sorted((misses or {}).items()) if v},
     }
 
 
@@ -151,8 +165,9 @@ def run_written(show: bool = False) -> dict[str, Any]:
     encoder = Router.build([]).encoder
     groups: dict[str, dict[str, list[Row]]] = {arm: defaultdict(list) for arm in ARMS}
     own_tools: dict[str, int] = {}
-    _route_written(encoder, groups, own_tools, show)
-    return _result("benchmarks/chains_bench.py --written-only", groups, 0, own_tools)
+    misses: Misses = defaultdict(list)
+    _route_written(encoder, groups, own_tools, show, misses)
+    return _result("benchmarks/chains_bench.py --written-only", groups, 0, own_tools, misses)
 
 
 def run(seed: int, distractors: int, show: bool = False) -> dict[str, Any]:
@@ -170,7 +185,8 @@ def run(seed: int, distractors: int, show: bool = False) -> dict[str, Any]:
     groups: dict[str, dict[str, list[Row]]] = {arm: defaultdict(list) for arm in ARMS}
     multi = [e for e in data.examples() if e.kind == "multi" and e.gold]
     print(f"whole registry: routing {len(multi)} multi-step requests per arm ...", flush=True)
-    _route_all(router, multi, "whole", groups)
+    misses: Misses = defaultdict(list)
+    _route_all(router, multi, "whole", groups, misses=misses)
     own_tools: dict[str, int] = {}
     for src in data.sources:
         asked = [e for e in src.examples if e.kind in ("single", "multi") and e.gold]
@@ -179,10 +195,10 @@ def run(seed: int, distractors: int, show: bool = False) -> dict[str, Any]:
         own: Any = Router.build(src.tools, encoder=router.encoder)
         own_tools[src.name] = len(src.tools)
         print(f"own registry {src.name}: {len(src.tools)} tools, {len(asked)} requests per arm ...", flush=True)
-        _route_all(own, asked, "own", groups)
-    _route_written(router.encoder, groups, own_tools, show)
+        _route_all(own, asked, "own", groups, misses=misses)
+    _route_written(router.encoder, groups, own_tools, show, misses)
     return _result(f"benchmarks/chains_bench.py --seed {seed} --distractors {distractors}", groups,
-                   len(data.records()), own_tools)
+                   len(data.records()), own_tools, misses)
 
 
 def first_try(data: dict[str, Any]) -> dict[str, Any]:
@@ -232,9 +248,28 @@ def render_markdown(data: dict[str, Any], first: dict[str, Any] | None = None) -
         a, b = g[off], g[on]
         cells = [f"{a[c]} -> {b[c]}" for c in ("chain_exact", "set_in_top5", *OUTCOMES)]
         lines.append(f"| {' | '.join(g['group'].split(' | '))} | {b['requests']} | {b['repeats']} | " + " | ".join(cells) + " |")
+    lines += _miss_lines(data.get("misses", {}))
     if first is not None:
         lines += _first_try_lines(data, first)
     return "\n".join(lines) + "\n"
+
+
+def _miss_lines(misses: dict[str, dict[str, int]]) -> list[str]:
+    """Why multi-step requests miss (:mod:`agentfn.evals.chain_misses`), per registry and source."""
+    if not misses:
+        return []
+    from agentfn.evals.chain_misses import CLASSES
+
+    lines = ["", f"## Why multi-step requests miss ({ARMS[1]})", "",
+             "Classes of `agentfn.evals.chain_misses` (a request may count in several): `producer_missing`: a gold "
+             "lookup that feeds a later gold tool is not selected (`producer_outside_top5`: nor in the top 5); "
+             "`consumer_missing`: another gold tool is not selected, by where it ranks; `extra`: a selected tool "
+             "outside the gold chain.", "",
+             "| registry | source | requests | " + " | ".join(CLASSES) + " |",
+             "|---|---|---|" + "---|" * len(CLASSES)]
+    for key, c in misses.items():
+        lines.append(f"| {' | '.join(key.split(' | '))} | {c['requests']} | " + " | ".join(str(c[k]) for k in CLASSES) + " |")
+    return lines
 
 
 def main() -> None:

@@ -10,7 +10,13 @@
   joins, before it, and its own open inputs are looked at in turn. The flow is
   weighed by :mod:`agentfn.router.producers` (the consumer's own service first,
   id-like inputs only from outputs carrying ids), and a candidate that needs the
-  value it should find, or one only its consumer gives, is skipped; when no
+  value it should find, or one only its consumer gives, is skipped (a value an action
+  also returns, such as the order it changed, counts only when no lookup gives it:
+  the action's result exists after it); a chosen tool that fills an id input
+  only by the weak word ``id`` gives way to a candidate that fills it clearly
+  better; another action joins as a producer only when the request names its
+  action and a thing of it the consumer's name does not; no chosen tool feeds
+  one it depends on (no cycles); when no
   candidate's outputs fit and the request names a page or a file, the reader
   of it (``get_webpage(url)``, ``read_file(path)``) is the producer; a free-text
   input the request fills only by relation ("the capital of Peru") is open when
@@ -27,6 +33,9 @@
   ``ip_location`` -> ``weather``; "find hotels" -> the hotel search a
   destination lookup feeds), or a word of its description when a chosen tool
   outputs a field of the very name of its open input (``tracking_number``);
+* *the named file's reader*: a request that names a file or page and asks for
+  an action that takes none ("update my address as move.txt says") pulls a
+  reader of files of the action's own service before it;
 * *ordering edges* between tools chosen for other reasons (two steps of the
   request) whose outputs clearly feed each other.
 
@@ -67,6 +76,12 @@ from agentfn.router.producers import (
 
 __all__ = ["fed_by", "inspectors", "lift_pulled", "plan_flow"]
 
+_SURE = 0.75
+"""A chosen tool whose output fills an open input at least this well is its producer, whatever else ranks."""
+_CLEARLY = 0.3
+"""Below :data:`_SURE`, a candidate that fills an id input this much better joins as its producer instead
+(``item_ids`` from an order's items, not from a user's id: only the weak word ``id`` links those)."""
+
 
 class _Chain:
     def __init__(
@@ -99,18 +114,41 @@ class _Chain:
 
     def circular(self, cand: str, consumer: str, slot: IOSlot) -> bool:
         """Whether ``cand`` needs, to run, the very value it should find (``get_order_details(order_id)`` for an
-        ``order_id``), or a value only ``consumer`` gives (the user's details for the email that finds the user)."""
+        ``order_id``), or a value only ``consumer`` gives (the user's details for the email that finds the user);
+        a value a consumer that changes something also returns does not count when a lookup gives it."""
         needs = self.open_inputs(cand)
         if needs_same_input(self.io_of(cand), slot, needs):
             return True
         cio = self.io_of(consumer)
-        return any(flow_score(cio, s) >= self.min_flow for s in needs)
+        given = [s for s in needs if flow_score(cio, s) >= self.min_flow]
+        if given and changes_state(cio):
+            # An action's result (the order it changed) exists only after it: a value it also returns still
+            # comes first from a lookup that gives it (a user's id from a search by name), when one exists.
+            return not all(self.other_source(s, (cand, consumer)) for s in given)
+        return bool(given)
 
-    def may_produce(self, name: str) -> bool:
+    def other_source(self, slot: IOSlot, besides: tuple[str, ...]) -> bool:
+        """Whether a candidate lookup other than ``besides`` produces ``slot`` (and does not need it itself)."""
+        for name in self.relevance:
+            if name in besides or changes_state(self.io_of(name)) or flow_score(self.io_of(name), slot) < self.min_flow:
+                continue
+            if not needs_same_input(self.io_of(name), slot, self.open_inputs(name)):
+                return True
+        return False
+
+    def may_produce(self, name: str, consumer: str | None = None) -> bool:
         """Whether ``name`` may join as a producer: a tool that changes something (creates, sends,
-        cancels...) joins only when the request asks for that action; lookups always may."""
-        actions = changes_state(self.io_of(name))
-        return not actions or bool(actions & self.values.words)
+        cancels...) joins only when the request asks for that action, and (for ``consumer``) names a thing
+        of it that the consumer's name does not (``modify_user_address`` does not feed ``modify_order_items``
+        because the request says "modify"); lookups always may."""
+        io = self.io_of(name)
+        actions = changes_state(io)
+        if not actions:
+            return True
+        if not actions & self.values.words:
+            return False
+        own = io.object_words - (self.io_of(consumer).object_words if consumer else frozenset[str]())
+        return not own or bool(own & self.values.words)
 
     def open_inputs(self, name: str) -> list[IOSlot]:
         """Required inputs the request leaves open, and free-text ones it names only by relation ("the capital
@@ -141,34 +179,28 @@ class _Chain:
             nxt: list[str] = []
             for consumer in frontier:
                 for slot in self.open_inputs(consumer):
-                    # A chosen tool that itself needs this value open is no first source of it.
+                    # A chosen tool that itself needs this value open is no first source of it; one that needs a value
+                    # the consumer gives (two lookups feeding each other) only when no other producer is found.
                     have = [(self.flow(o, consumer, slot), o) for o in self.tools
-                            if o != consumer and not needs_same_input(self.io_of(o), slot, self.open_inputs(o))]
+                            if o != consumer and not needs_same_input(self.io_of(o), slot, self.open_inputs(o))
+                            and not self.feeds(consumer, o)]
                     have = [(f, o) for f, o in have if f >= self.min_flow]
+                    mutual = [(f, o) for f, o in have if self.circular(o, consumer, slot)]
+                    have = [p for p in have if p not in mutual]
                     if not have and is_payload(slot) and not self.values.file_only:  # a chosen lookup's finds are material
                         # (not when the request names a file: its text comes from a reader of it)
-                        have = [(0.5, o) for o in self.tools if o != consumer and not changes_state(self.io_of(o))
+                        have = [(_SURE, o) for o in self.tools if o != consumer and not changes_state(self.io_of(o))
                                 and self.io_of(o).outputs and not self.io_of(o).outputs[0].inferred]
-                    if have:
+                    if have and (max(have)[0] >= _SURE or slot.kind not in ("id", "code")):
                         self.edges.add((max(have)[1], consumer))
                         continue
-                    best, best_name = 0.0, None
-                    for cand, rel in self.candidates(slot):
-                        if cand == consumer or cand in self.tools or not self.may_produce(cand):
-                            continue
-                        if cand not in self.relevance and not self.trusted_outsider(cand, consumer):
-                            continue
-                        f = self.producer_flow(cand, consumer, slot)
-                        if f < self.min_flow or self.circular(cand, consumer, slot):
-                            continue
-                        # A producer the request (or the chain) can feed beats one that needs yet another tool.
-                        s = f * (0.5 + 0.5 * rel) * max(0.4, 1.0 - 0.25 * self.unfed(cand))
-                        cio = self.io_of(cand)
-                        if self.values.file_only and is_payload(slot) and not reads_source(cio) and not any(
-                                is_payload(i) for i in cio.inputs if i.required):
-                            s *= 0.25  # the request names a file: its text comes from a reader of files (or a tool working on it)
-                        if s > best:
-                            best, best_name = s, cand
+                    best_name, best_f = self.best_producer(consumer, slot)
+                    if have and (best_name is None or best_f < max(have)[0] + _CLEARLY):
+                        self.edges.add((max(have)[1], consumer))  # a chosen tool fills it, only by a weak word: kept
+                        continue  # unless a candidate clearly fills it better (``item_id`` of an order, not a user id)
+                    if best_name is None and mutual:
+                        self.edges.add((max(mutual)[1], consumer))
+                        continue
                     if best_name is None and self.values.file_only:
                         best_name = self.reader(consumer, slot)
                     if best_name is not None:
@@ -179,6 +211,60 @@ class _Chain:
             frontier = nxt
             if not frontier:
                 return
+
+    def best_producer(self, consumer: str, slot: IOSlot) -> tuple[str | None, float]:
+        """The candidate that best produces ``slot`` of ``consumer`` (relevance, service, what it needs itself), with its flow."""
+        best, best_name, best_f = 0.0, None, 0.0
+        for cand, rel in self.candidates(slot):
+            if cand == consumer or cand in self.tools or not self.may_produce(cand, consumer):
+                continue
+            if cand not in self.relevance and not self.trusted_outsider(cand, consumer):
+                continue
+            f = self.producer_flow(cand, consumer, slot)
+            if f < self.min_flow or self.circular(cand, consumer, slot):
+                continue
+            # A producer the request (or the chain) can feed beats one that needs yet another tool.
+            s = f * (0.5 + 0.5 * rel) * max(0.4, 1.0 - 0.25 * self.unfed(cand))
+            cio = self.io_of(cand)
+            if self.values.file_only and is_payload(slot) and not reads_source(cio) and not any(
+                    is_payload(i) for i in cio.inputs if i.required):
+                s *= 0.25  # the request names a file: its text comes from a reader of files (or a tool working on it)
+            if s > best:
+                best, best_name, best_f = s, cand, f
+        return best_name, best_f
+
+    def source_reader(self) -> None:
+        """A request that names a file or page and asks for an action that takes none ("update my address as
+        move.txt says"): the action's values are in it, so a reader of files (or pages) of the action's own
+        service joins before it (found among the candidates, then registry-wide)."""
+        if not self.values.file_only or any(_takes_source(self.io_of(t)) for t in self.tools):
+            return
+        anchor = next((t for t in self.tools if changes_state(self.io_of(t))), None)
+        if anchor is None:
+            return
+        outside = self.more(_CONTENT) if self.more is not None else ()
+        for cand in [*self.relevance, *(n for n in outside if n not in self.relevance)]:
+            cio = self.io_of(cand)
+            if cand in self.tools or not reads_source(cio) or changes_state(cio) or self.open_inputs(cand):
+                continue
+            if service_affinity(cio, self.io_of(anchor), self.values.squashed) >= 1.0:
+                self.tools.append(cand)
+                self.pulled.append(cand)
+                self.edges.add((cand, anchor))
+                return
+
+    def feeds(self, src: str, dst: str) -> bool:
+        """Whether ``src`` already feeds ``dst`` along the chain's edges (so ``dst`` cannot feed ``src``)."""
+        seen, todo = {src}, [src]
+        while todo:
+            cur = todo.pop()
+            for p, c in self.edges:
+                if p == cur and c not in seen:
+                    if c == dst:
+                        return True
+                    seen.add(c)
+                    todo.append(c)
+        return False
 
     def candidates(self, slot: IOSlot) -> list[tuple[str, float]]:
         """The request's candidates with their relevance, then registry-wide producers of ``slot`` (relevance 0)."""
@@ -200,7 +286,9 @@ class _Chain:
         for cand, _ in ranked:
             if cand == consumer or cand in self.tools or not reads_source(self.io_of(cand)):
                 continue
-            if self.may_produce(cand) and not self.open_inputs(cand) and not self.circular(cand, consumer, slot):
+            if service_affinity(self.io_of(cand), self.io_of(consumer), self.values.squashed) <= 0.0:
+                continue  # a reader of another named service does not read this one's files
+            if self.may_produce(cand, consumer) and not self.open_inputs(cand) and not self.circular(cand, consumer, slot):
                 return cand
         return None
 
@@ -252,13 +340,23 @@ class _Chain:
         for a in self.tools:
             aio = self.io_of(a)
             for b in self.tools:
-                if a == b or (a, b) in self.edges or (b, a) in self.edges:
+                if a == b or (a, b) in self.edges or (b, a) in self.edges or self.feeds(b, a):
                     continue
                 bio = self.io_of(b)
                 ab = max((flow_score(aio, s) for s in bio.inputs), default=0.0)
                 ba = max((flow_score(bio, s) for s in aio.inputs), default=0.0)
                 if ab >= max(self.min_flow, ba + 0.2):
                     self.edges.add((a, b))
+
+
+_CONTENT = IOSlot("content", frozenset(["content"]), kind="text", required=True)
+"""What a reader of files or pages hands over (its registry-wide producers are readers)."""
+_SOURCE_WORDS = frozenset(["file", "filename", "path", "url", "page", "webpage", "document", "attachment", "link"])
+
+
+def _takes_source(io: ToolIO) -> bool:
+    """Whether a tool takes a file or page itself (so a file the request names is its argument, not its instructions)."""
+    return any(s.kind in ("path", "url") or s.words & _SOURCE_WORDS for s in io.inputs)
 
 
 def plan_flow(
@@ -292,6 +390,7 @@ def plan_flow(
         added = ch.consumer(top, max_depth)
         if added is None:
             break
+    ch.source_reader()
     ch.order_edges()
     return ch.tools, ch.edges, ch.pulled
 

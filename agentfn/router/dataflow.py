@@ -67,7 +67,8 @@ ACTIONS = frozenset(
      "set", "book", "reserve", "purchase", "buy", "pay", "transfer", "archive", "move", "upload", "write", "publish",
      "schedule", "invite", "share", "submit", "save", "approve", "reject", "close", "trigger", "restart", "reset", "disable",
      "enable", "acknowledge", "ack", "assign", "mark", "complete", "refund", "return", "exchange", "checkout", "request",
-     "order", "start", "stop", "pause", "play", "mute", "unmute", "kill", "revoke", "grant", "rename", "insert", "append"]
+     "order", "start", "stop", "pause", "play", "mute", "unmute", "kill", "revoke", "grant", "rename", "insert", "append",
+     "renew", "extend"]
 )
 """Verbs that change state (stemmed as :func:`~agentfn.router.text.tokenize` does)."""
 _FOLDER = frozenset(["directory", "folder", "dir", "root"])

@@ -152,7 +152,9 @@ class RequestValues:
         labels = {"id": ids + [""] * quoted, "code": codes + ids + [""] * quoted}
         # Named files and no text of their own: a tool that works on text needs the file read first.
         named_file = _FILE_NAME.search(text) or _SOME_FILE.search(text) or _URL.search(_EMAIL.sub(" ", text))
-        file_only = bool(named_file) and not quoted and not _PASTED.search(text)
+        # A quoted file name or address ("read 'notes.txt'") is no text pasted into the request.
+        pasted = [q for q in _QUOTED.findall(text) if not (_FILE_NAME.fullmatch(q[1:-1]) or _URL.fullmatch(q[1:-1]))]
+        file_only = bool(named_file) and not pasted and not _PASTED.search(text)
         described = frozenset(w for m in _DESCRIBED.finditer(text) for w in words_of(m.group(1) or m.group(2) or m.group(3)))
         relations = frozenset(w for m in _RELATION.finditer(text) for w in words_of(m.group(1) or m.group(2))
                               if w not in _NOT_RELATIONS)
