@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,6 +47,9 @@ def fit_router(
     rerank: bool = False,
     rerank_l2: float | None = None,
     rerank_floor: float | None = None,
+    rerank_settings: Mapping[str, float] | None = None,
+    sources: Mapping[str, str] | None = None,
+    rerank_check: Sequence[tuple[Query, Sequence[str]]] = (),
 ) -> dict[str, float]:
     """Learn from (request, tools called in order) pairs; ``[]`` = no tool fitted (see :meth:`Router.fit_from_traces`).
 
@@ -54,7 +57,9 @@ def fit_router(
     trace memory) come from ``pairs`` and ``dev`` together; tuned values (fusion
     weight, abstention, the re-ranker's settings) are chosen on ``dev`` when
     given (else on ``pairs``), and the re-ranker is refitted on both at the end
-    (``rerank_l2`` and ``rerank_floor`` fix its settings instead: no choice, one fit on everything).
+    (``rerank_l2`` and ``rerank_floor``, or ``rerank_settings``, fix its settings instead: no choice, one fit
+    on everything, and ``rerank_check`` requests scored leave-one-source-out; ``sources``: where each
+    request's trace came from, by request key; see :func:`~agentfn.router.fit_rerank.fit_reranker`).
     ``fresh`` forgets what the router learned before instead of adding to it.
     """
     data = _known(router, pairs)
@@ -76,7 +81,8 @@ def fit_router(
         out["w_lexical"] = _fit_fusion(router, positives)
     if rerank and router.encoder is not None:
         out.update(fit_reranker(router, [(q, t) for q, t in data if t], [(q, t) for q, t in held or [] if t],
-                                  l2=rerank_l2, floor=rerank_floor))
+                                  l2=rerank_l2, floor=rerank_floor, settings=rerank_settings, sources=sources,
+                                  check=[(q, t) for q, t in _known(router, rerank_check) if t]))
     if fit_threshold and router.uses_model_abstention:
         weights = fit_abstention(router, tune)
         if weights is not None:
