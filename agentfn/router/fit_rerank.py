@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from agentfn.router.rerank import TraceMemory
     from agentfn.router.router import Router
 
-__all__ = ["FLOOR_GRID", "HARD_GRID", "L2_GRID", "MAX_FOLDS", "fit_reranker", "folds_of", "source_of"]
+__all__ = ["FLOOR_GRID", "HARD_GRID", "L2_GRID", "MAX_FOLDS", "fit_reranker", "folds_of", "labels_of", "source_of"]
 
 L2_GRID = (1e-3, 1e-2)
 FLOOR_GRID = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0)
@@ -73,7 +73,8 @@ def folds_of(sources: Sequence[str]) -> dict[str, int]:
     return {s: i % MAX_FOLDS for i, s in enumerate(order)}
 
 
-def _labels(router: Router, pairs: Pairs, sources: Mapping[str, str] | None) -> list[str]:
+def labels_of(router: Router, pairs: Pairs, sources: Mapping[str, str] | None) -> list[str]:
+    """Source label per request: its ``sources`` entry (by request key), else its first gold tool's family."""
     keys = [request_key(t) for t in texts_of(router, pairs)]
     return [(sources or {}).get(k) or (family_of(g[0]) if g else "") for k, (_, g) in zip(keys, pairs, strict=True)]
 
@@ -157,13 +158,13 @@ def fit_reranker(
         if l2 is not None:
             fixed.update({"rerank_l2": l2, "rerank_floor": floor or 0.0})
         everything = [*train, *dev]
-        return _fixed(router, everything, fixed, _labels(router, everything, sources), check,
-                      _labels(router, check, sources))
+        return _fixed(router, everything, fixed, labels_of(router, everything, sources), check,
+                      labels_of(router, check, sources))
     if not train:
         return {"rerank_on": 0.0}
     router.memory = memory_of(router, train)
-    train_reqs = request_rows(router, train, _labels(router, train, sources))
-    tune = request_rows(router, dev, _labels(router, dev, sources)) if dev else train_reqs
+    train_reqs = request_rows(router, train, labels_of(router, train, sources))
+    tune = request_rows(router, dev, labels_of(router, dev, sources)) if dev else train_reqs
     if router.memory is None or not any(r.useful for r in train_reqs):
         return {"rerank_on": 0.0}
     base = mrr(tune, None, 0.0, "seen", "all")
@@ -189,4 +190,4 @@ def fit_reranker(
     if not out["rerank_on"]:
         return out  # nothing transfers: off (the memory stays; it costs nothing while off)
     everything = [*train, *dev]
-    return {**out, **_fixed(router, everything, out, _labels(router, everything, sources), (), ())}
+    return {**out, **_fixed(router, everything, out, labels_of(router, everything, sources), (), ())}

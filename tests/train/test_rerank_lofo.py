@@ -13,7 +13,7 @@ from agentfn.router.rerank_gate import GATE_KEY, GATES
 from agentfn.train.card import gate_lines
 from agentfn.train.router import transfers
 
-from .conftest import DISTRACTORS, NEAR_DUPLICATES, OPAQUE, PEOPLE
+from .conftest import PEOPLE, opaque_pairs, opaque_specs
 
 # A family no trace comes from (an MCP-style namespace), and requests for it unlike every trace.
 ORCHARD = [
@@ -26,13 +26,11 @@ ORCHARD_REQUESTS = ["gather the ripe fruit in row seven", "trim back the pear br
 
 
 def specs() -> list[dict[str, object]]:
-    rows = [(n, d) for n, (d, _) in OPAQUE.items()] + DISTRACTORS + NEAR_DUPLICATES + ORCHARD
-    return [{"name": n, "description": d, "parameters": {"type": "object", "properties": {"key": {"type": "string"}}}}
-            for n, d in rows]
+    return opaque_specs(*ORCHARD)
 
 
 def pairs(templates: slice, people: list[str]) -> list[tuple[str, list[str]]]:
-    return [(t.format(p=p), [name]) for name, (_, ts) in OPAQUE.items() for t in ts[templates] for p in people]
+    return opaque_pairs(templates, people)
 
 
 def sources_of(data: list[tuple[str, list[str]]]) -> dict[str, str]:
