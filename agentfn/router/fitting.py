@@ -139,8 +139,8 @@ def _fit_fusion(router: Router, positives: list[tuple[Query, list[str]]], labels
     """The lexical weight with the best mean reciprocal rank of the gold tools. The weight in force stays
     unless another beats it by :data:`FUSION_MIN_GAIN` *and* the choice transfers: with requests of more
     than one source (``labels``, dealt into folds by :func:`~agentfn.router.fit_rerank.folds_of`), each fold
-    of at least :data:`FUSION_MIN_FOLD` requests, scored with the weight chosen without it, must gain on
-    average over folds (leave-one-source-out: the weight applies to every source, traced or not)."""
+    of at least :data:`FUSION_MIN_FOLD` requests, scored with the weight chosen without it, must gain as
+    much on average over folds (leave-one-source-out: the weight applies to every source, traced or not)."""
     signals = [_signals(router, q) for q, _ in positives]
     slot_of = {n: i for i, n in enumerate(router.tool_names()) if n is not None}
     gold_slots = [[slot_of[t] for t in tools] for _, tools in positives]
@@ -166,8 +166,8 @@ def choose_transferring(
 ) -> tuple[float, dict[str, float]]:
     """The setting (key of ``per``: its score per request) with the best mean, if it beats ``current`` by
     :data:`FUSION_MIN_GAIN` and, with more than one fold of :data:`FUSION_MIN_FOLD` or more requests
-    (``labels``: each request's source), the setting chosen without each fold gains on it, on average
-    over folds. Returns the choice and what the check measured (``fusion_lofo_gain``; ``fusion_kept_by_lofo``:
+    (``labels``: each request's source), the setting chosen without each fold gains on it by as much,
+    on average over folds. Returns the choice and what the check measured (``fusion_lofo_gain``; ``fusion_kept_by_lofo``:
     the setting the check refused)."""
     grid = list(per)
 
@@ -184,7 +184,7 @@ def choose_transferring(
     if chosen != current and len(groups) > 1:
         gains = [float(per[pick(~g)][g].mean() - per[current][g].mean()) for g in groups]
         out["fusion_lofo_gain"] = sum(gains) / len(gains)
-        if out["fusion_lofo_gain"] <= 0.0:
+        if out["fusion_lofo_gain"] < FUSION_MIN_GAIN:
             out["fusion_kept_by_lofo"] = chosen
             chosen = current
     return chosen, out

@@ -391,7 +391,8 @@ class Router:
         pool = sc.top(rk.fused, max(k, cfg.flow_candidates, cfg.rerank_depth if rerank else 0), rk.slots)
         lap("score")
         if rerank and pool:
-            pool = self._rerank(rk, pool)
+            reranked = self._rerank(rk, pool)
+            rerank, pool = reranked is not pool, reranked  # nothing moved: exactly the cold-start route
         ranked = pool[:k]
         lap("rerank")
         confidence = rk.score_top
@@ -439,17 +440,19 @@ class Router:
         return plan
 
     def _rerank(self, rk: Ranking, pool: list[tuple[str, float]], exclude: str | None = None) -> list[tuple[str, float]]:
-        """Re-score the top ``rerank_depth`` of ``pool`` with the fitted re-ranker; the rest follows below them."""
+        """Re-order the top ``rerank_depth`` of ``pool`` with the fitted re-ranker, as far as its gate lets it
+        (:mod:`agentfn.router.rerank_gate`); each place keeps its cold-start score. ``pool`` itself when
+        nothing moved."""
         cfg = self.config
         weights = cfg.rerank_weights or {}
-        head, tail = pool[: cfg.rerank_depth], pool[cfg.rerank_depth :]
+        head = pool[: cfg.rerank_depth]
         feats = self._candidate_features(rk, head, exclude)
         logits = [rerank_score(f, weights) for f in feats]
         traced = self.memory.traced([n for n, _ in head]) if self.memory is not None else [False] * len(head)
         order = gated_order(logits, traced, gate_of(weights))  # cold-start order where traces do not reach
-        scored = list(zip([head[i][0] for i in order], sorted(logits, reverse=True), strict=True))
-        floor = scored[-1][1] if scored else 0.0
-        return scored + [(n, floor - 1.0 - i) for i, (n, _) in enumerate(tail)]
+        if order == list(range(len(head))):
+            return pool
+        return [(head[i][0], score) for i, (_, score) in zip(order, head, strict=True)] + pool[cfg.rerank_depth :]
 
     def _candidate_features(self, rk: Ranking, pool: list[tuple[str, float]], exclude: str | None) -> list[dict[str, float]]:
         return candidate_features(

@@ -31,3 +31,9 @@ def test_one_source_or_a_small_gain_keeps_the_plain_rule() -> None:
     per = {1.0: per_request(0.5, 0.8), 1.5: per_request(0.9, 0.6)}
     assert choose_transferring(per, ["mail"] * 12, 1.0) == (1.5, {})  # nothing to leave out
     assert choose_transferring({1.0: per_request(0.5, 0.5), 0.5: per_request(0.505, 0.5)}, LABELS, 1.0)[0] == 1.0
+
+
+def test_a_gain_on_one_source_only_does_not_transfer() -> None:
+    per = {1.0: per_request(0.5, 0.5), 1.5: per_request(0.53, 0.5)}  # overall +0.015, all of it from "mail"
+    chosen, info = choose_transferring(per, LABELS, 1.0)
+    assert chosen == 1.0 and info["fusion_kept_by_lofo"] == 1.5 and info["fusion_lofo_gain"] == 0.0

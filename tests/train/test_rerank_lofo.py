@@ -100,3 +100,15 @@ def test_promotion_gate_needs_sources_left_out_and_held_out_traces_not_lower() -
     lines = "\n".join(gate_lines({"rerank_on": 1.0, "rerank_gate": 2.0, "rerank_check_lofo_gain": 0.01,
                                   "rerank_check_sources": 2.0}, True))
     assert "leave-one-source-out" in lines and "traced families only" in lines and "passed" in lines
+
+
+def test_a_reranker_that_moves_nothing_leaves_the_route_exactly_as_cold_start(encoder: Encoder) -> None:
+    router = Router.build(specs(), encoder=encoder)
+    router.fit_from_traces(pairs(slice(0, 2), PEOPLE[:2]), fresh=True, rerank=True,
+                           rerank_settings={"rerank_l2": 1e-3, "rerank_floor": 0.0})
+    router.config.rerank_weights = {"score": 1.0}  # orders candidates as the router already does
+    query = "check Priya's rewards balance and then print her packing slip"
+    on = router.route(query)
+    router.config.rerank_weights = None
+    off = router.route(query)
+    assert on.ranked == off.ranked and on.selected == off.selected  # the scores too: nothing was re-scored
