@@ -41,6 +41,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's agentfn, not an installed one
+
 from agentfn.train.card import gate_lines
 
 RESULTS = Path(__file__).parent / "results"
