@@ -41,6 +41,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's agentfn, not an installed one
+
+from agentfn.train.card import gate_lines
+
 RESULTS = Path(__file__).parent / "results"
 KEYS = ("recall@1", "recall@5", "hit@5", "multi_hit@5", "chain_exact", "false_abstain")
 SYSTEMS = ("cold start", "re-ranker only", "trained, re-ranker off", "trained")
@@ -85,7 +89,12 @@ def main() -> None:
     ap.add_argument("--reuse-base", action="store_true",
                     help="load the cold-start router saved in OUT/base by an earlier run instead of building it")
     ap.add_argument("--out", type=Path, default=Path("/tmp/agentfn-train-router-bench"))
+    ap.add_argument("--render-only", action="store_true",
+                    help="rewrite train_router.md from the figures of the last run (train_router.json); runs nothing")
     args = ap.parse_args()
+    if args.render_only:
+        (RESULTS / "train_router.md").write_text(render_markdown(json.loads((RESULTS / "train_router.json").read_text())))
+        return
 
     try:
         import torch
@@ -161,7 +170,7 @@ def main() -> None:
         "traces": n_traces, "tools": len(records),
         "groups": groups, "per_source": per_source,
         "card": {"split": m["data"]["split"], "before": m["before"], "after": m["after"], "groups": m["groups"],
-                 "holdout": m.get("holdout", {}), "promoted": result.promoted},
+                 "holdout": m.get("holdout", {}), "promoted": result.promoted, "better": m["better"]},
         "fitted": m["fitted"], "training": m["training"],
         "time_s": times,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -252,6 +261,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         b, a = ba["before"], ba["after"]
         lines.append(f"| {src} | {a['queries']} | {b['recall@5']:.3f} -> {a['recall@5']:.3f} "
                      f"| {b['complete_hit@5']:.3f} -> {a['complete_hit@5']:.3f} |")
+    lines += ["", *gate_lines(data["fitted"], bool(card.get("better", card.get("promoted"))))]
     if card.get("holdout"):
         lines += ["", "The card also scores the held-out traces above (never fitted), per source, before -> after "
                   "(measured by training itself, with `agentfn eval router`'s metrics):", "",

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,14 +16,14 @@ import numpy.typing as npt
 
 from agentfn.router.calibration import ABSTAIN_FEATURES, DEFAULT_ABSTAIN_WEIGHTS
 from agentfn.router.combine import CoUsage
-from agentfn.router.fit_rerank import fit_reranker
+from agentfn.router.fit_rerank import fit_reranker, folds_of, labels_of
 from agentfn.router.flowstats import FlowLink, FlowStats
 from agentfn.router.logistic import fit_logistic
 
 if TYPE_CHECKING:
     from agentfn.router.router import Router
 
-__all__ = ["abstention_rows", "fit_abstention", "fit_router"]
+__all__ = ["FUSION_MIN_FOLD", "FUSION_MIN_GAIN", "abstention_rows", "choose_transferring", "fit_abstention", "fit_router"]
 
 Query = str | Sequence[Any]
 FloatArray = npt.NDArray[np.float64]
@@ -32,6 +32,8 @@ FUSION_MIN_GAIN = 0.01
 """Mean reciprocal rank another lexical weight must gain on the tuning requests to replace the one in force:
 the weight suits some sources more than others, and a small gain on the traced ones is noise that can cost
 sources no trace came from."""
+FUSION_MIN_FOLD = 5
+"""Fewest tuning requests a source needs to count in the leave-one-source-out check of the fusion weight."""
 
 
 def fit_router(
@@ -47,6 +49,9 @@ def fit_router(
     rerank: bool = False,
     rerank_l2: float | None = None,
     rerank_floor: float | None = None,
+    rerank_settings: Mapping[str, float] | None = None,
+    sources: Mapping[str, str] | None = None,
+    rerank_check: Sequence[tuple[Query, Sequence[str]]] = (),
 ) -> dict[str, float]:
     """Learn from (request, tools called in order) pairs; ``[]`` = no tool fitted (see :meth:`Router.fit_from_traces`).
 
@@ -54,7 +59,9 @@ def fit_router(
     trace memory) come from ``pairs`` and ``dev`` together; tuned values (fusion
     weight, abstention, the re-ranker's settings) are chosen on ``dev`` when
     given (else on ``pairs``), and the re-ranker is refitted on both at the end
-    (``rerank_l2`` and ``rerank_floor`` fix its settings instead: no choice, one fit on everything).
+    (``rerank_l2`` and ``rerank_floor``, or ``rerank_settings``, fix its settings instead: no choice, one fit
+    on everything, and ``rerank_check`` requests scored leave-one-source-out; ``sources``: where each
+    request's trace came from, by request key; see :func:`~agentfn.router.fit_rerank.fit_reranker`).
     ``fresh`` forgets what the router learned before instead of adding to it.
     """
     data = _known(router, pairs)
@@ -73,10 +80,11 @@ def fit_router(
     tune = held if held is not None else data
     positives = [(q, t) for q, t in tune if t]
     if fit_fusion and router.encoder is not None and positives:
-        out["w_lexical"] = _fit_fusion(router, positives)
+        out.update(_fit_fusion(router, positives, labels_of(router, positives, sources)))
     if rerank and router.encoder is not None:
         out.update(fit_reranker(router, [(q, t) for q, t in data if t], [(q, t) for q, t in held or [] if t],
-                                  l2=rerank_l2, floor=rerank_floor))
+                                  l2=rerank_l2, floor=rerank_floor, settings=rerank_settings, sources=sources,
+                                  check=[(q, t) for q, t in _known(router, rerank_check) if t]))
     if fit_threshold and router.uses_model_abstention:
         weights = fit_abstention(router, tune)
         if weights is not None:
@@ -127,31 +135,59 @@ def _signals(router: Router, query: Query) -> dict[str, Any]:
     return router.score_all(text, context)
 
 
-def _fit_fusion(router: Router, positives: list[tuple[Query, list[str]]]) -> float:
-    """The lexical weight with the best mean reciprocal rank of the gold tools (the weight in force stays
-    unless another beats it by :data:`FUSION_MIN_GAIN`)."""
+def _fit_fusion(router: Router, positives: list[tuple[Query, list[str]]], labels: Sequence[str]) -> dict[str, float]:
+    """The lexical weight with the best mean reciprocal rank of the gold tools. The weight in force stays
+    unless another beats it by :data:`FUSION_MIN_GAIN` *and* the choice transfers: with requests of more
+    than one source (``labels``, dealt into folds by :func:`~agentfn.router.fit_rerank.folds_of`), each fold
+    of at least :data:`FUSION_MIN_FOLD` requests, scored with the weight chosen without it, must gain as
+    much on average over folds (leave-one-source-out: the weight applies to every source, traced or not)."""
     signals = [_signals(router, q) for q, _ in positives]
     slot_of = {n: i for i, n in enumerate(router.tool_names()) if n is not None}
     gold_slots = [[slot_of[t] for t in tools] for _, tools in positives]
     alive = np.asarray([n is not None for n in router.tool_names()], dtype=bool)
     cfg = router.config
-    best_w, best_mrr = cfg.w_lexical, -1.0
-    current = -1.0
-    for w in dict.fromkeys([cfg.w_lexical, *_FUSION_GRID]):
-        mrr = 0.0
-        for s, gold in zip(signals, gold_slots, strict=True):
+    grid = list(dict.fromkeys([cfg.w_lexical, *_FUSION_GRID]))
+    per: dict[float, FloatArray] = {}
+    for w in grid:
+        row = np.zeros(len(positives))
+        for i, (s, gold) in enumerate(zip(signals, gold_slots, strict=True)):
             score = cfg.w_dense * s["dense"] + w * s["lexical"]
             score[~alive] = -np.inf
-            for g in gold:
-                mrr += 1.0 / (1 + int((score > score[g]).sum())) / len(gold)
-        if w == cfg.w_lexical:
-            current = mrr
-        if mrr > best_mrr + 1e-9:
-            best_w, best_mrr = w, mrr
-    if best_mrr / len(positives) < current / len(positives) + FUSION_MIN_GAIN:
-        best_w = cfg.w_lexical
-    cfg.w_lexical = best_w
-    return best_w
+            row[i] = sum(1.0 / (1 + int((score > score[g]).sum())) for g in gold) / len(gold)
+        per[w] = row
+
+    chosen, out = choose_transferring(per, labels, cfg.w_lexical)
+    cfg.w_lexical = chosen
+    return {"w_lexical": chosen, **out}
+
+
+def choose_transferring(
+    per: dict[float, FloatArray], labels: Sequence[str], current: float
+) -> tuple[float, dict[str, float]]:
+    """The setting (key of ``per``: its score per request) with the best mean, if it beats ``current`` by
+    :data:`FUSION_MIN_GAIN` and, with more than one fold of :data:`FUSION_MIN_FOLD` or more requests
+    (``labels``: each request's source), the setting chosen without each fold gains on it by as much,
+    on average over folds. Returns the choice and what the check measured (``fusion_lofo_gain``; ``fusion_kept_by_lofo``:
+    the setting the check refused)."""
+    grid = list(per)
+
+    def pick(rows: npt.NDArray[np.bool_]) -> float:
+        means = {w: float(per[w][rows].mean()) for w in grid}
+        best = max(grid, key=lambda w: (means[w], w == current))
+        return best if means[best] >= means[current] + FUSION_MIN_GAIN else current
+
+    chosen = pick(np.ones(len(labels), dtype=bool))
+    out: dict[str, float] = {}
+    fold = folds_of(labels)
+    groups = [np.asarray([fold[x] == f for x in labels]) for f in sorted(set(fold.values()))]
+    groups = [g for g in groups if int(g.sum()) >= FUSION_MIN_FOLD]
+    if chosen != current and len(groups) > 1:
+        gains = [float(per[pick(~g)][g].mean() - per[current][g].mean()) for g in groups]
+        out["fusion_lofo_gain"] = sum(gains) / len(gains)
+        if out["fusion_lofo_gain"] < FUSION_MIN_GAIN:
+            out["fusion_kept_by_lofo"] = chosen
+            chosen = current
+    return chosen, out
 
 
 def _fit_threshold(router: Router, data: list[tuple[Query, list[str]]]) -> float | None:

@@ -21,6 +21,10 @@ a request unlike all traces (nearest traced request below ``floor``): there,
 a tool no trace used competes on the tool-agnostic signals alone, on equal
 terms with traced ones. ``floor`` is chosen while fitting
 (:mod:`agentfn.router.fit_rerank`) and saved with the memory.
+
+How far the re-ranker's order replaces the router's on a request depends on
+how much the traces cover its candidates (:mod:`agentfn.router.rerank_gate`;
+:meth:`TraceMemory.traced` says which candidates' families traces used).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from agentfn.router.index import FloatArray
+from agentfn.router.rerank_gate import family_of
 
 __all__ = ["RAW_TRACE", "RERANK_FEATURES", "TRACE_FEATURES", "TraceMemory", "gate", "gated", "request_key", "rerank_score"]
 
@@ -68,6 +73,7 @@ class TraceMemory:
         self.counts: dict[str, int] = {}
         self.floor = floor
         """Cosine at or below which a traced request says nothing about a new one (see :func:`gate`)."""
+        self._families: frozenset[str] | None = None
 
     def __len__(self) -> int:
         return len(self.tools)
@@ -80,13 +86,29 @@ class TraceMemory:
             self.keys.append(request_key(text))
             for n in dict.fromkeys(names):
                 self.counts[n] = self.counts.get(n, 0) + 1
+        self._families = None
+
+    def families(self) -> frozenset[str]:
+        """The families (``server__`` namespace, else the tool) of every tool a traced request used."""
+        if self._families is None:
+            self._families = frozenset(family_of(t) for row in self.tools for t in row)
+        return self._families
+
+    def traced(self, names: Sequence[str]) -> list[bool]:
+        """Per name: whether its family is one traces used."""
+        fams = self.families()
+        return [family_of(n) in fams for n in names]
 
     def without(self, drop: Callable[[Sequence[str]], bool]) -> TraceMemory:
         """A copy without the rows whose tools ``drop`` (e.g. every trace of a source, to play it unseen)."""
+        return self.subset([i for i, row in enumerate(self.tools) if not drop(row)])
+
+    def subset(self, keep: Sequence[int]) -> TraceMemory:
+        """A copy with only the rows at positions ``keep``."""
         mem = TraceMemory(int(self.vectors.shape[1]), self.floor)
-        keep = [i for i, row in enumerate(self.tools) if not drop(row)]
         if keep:
-            mem.add(self.vectors[keep], [self.tools[i] for i in keep], [self.texts[i] for i in keep])
+            rows = list(keep)
+            mem.add(self.vectors[rows], [self.tools[i] for i in rows], [self.texts[i] for i in rows])
         return mem
 
     def nearest(self, qvec: FloatArray, exclude: str | None = None) -> tuple[dict[str, float], float]:
@@ -129,6 +151,7 @@ class TraceMemory:
     def forget(self, name: str) -> None:
         self.counts.pop(name, None)
         self.tools = [[t for t in row if t != name] for row in self.tools]
+        self._families = None
 
     def reencoded(self, encoder: Any) -> TraceMemory:
         """The same rows under another encoder."""

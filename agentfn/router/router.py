@@ -26,7 +26,7 @@ exactly.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -55,6 +55,7 @@ from agentfn.router.neardup import near_duplicate_head, one_step
 from agentfn.router.persist import read_embeddings, read_heads, read_router, write_router
 from agentfn.router.pipeline import Ranking, candidate_features, first_pass
 from agentfn.router.rerank import TraceMemory, rerank_score
+from agentfn.router.rerank_gate import gate_of, gated_order
 from agentfn.router.scoring import Scorer, Signals
 from agentfn.router.selection import select
 from agentfn.router.text import ToolRecord, query_from_messages, tokenize
@@ -390,7 +391,8 @@ class Router:
         pool = sc.top(rk.fused, max(k, cfg.flow_candidates, cfg.rerank_depth if rerank else 0), rk.slots)
         lap("score")
         if rerank and pool:
-            pool = self._rerank(rk, pool)
+            reranked = self._rerank(rk, pool)
+            rerank, pool = reranked is not pool, reranked  # nothing moved: exactly the cold-start route
         ranked = pool[:k]
         lap("rerank")
         confidence = rk.score_top
@@ -438,14 +440,19 @@ class Router:
         return plan
 
     def _rerank(self, rk: Ranking, pool: list[tuple[str, float]], exclude: str | None = None) -> list[tuple[str, float]]:
-        """Re-score the top ``rerank_depth`` of ``pool`` with the fitted re-ranker; the rest follows below them."""
+        """Re-order the top ``rerank_depth`` of ``pool`` with the fitted re-ranker, as far as its gate lets it
+        (:mod:`agentfn.router.rerank_gate`); each place keeps its cold-start score. ``pool`` itself when
+        nothing moved."""
         cfg = self.config
         weights = cfg.rerank_weights or {}
-        head, tail = pool[: cfg.rerank_depth], pool[cfg.rerank_depth :]
+        head = pool[: cfg.rerank_depth]
         feats = self._candidate_features(rk, head, exclude)
-        scored = sorted(((n, rerank_score(f, weights)) for (n, _), f in zip(head, feats, strict=True)), key=lambda p: (-p[1], p[0]))
-        floor = scored[-1][1] if scored else 0.0
-        return scored + [(n, floor - 1.0 - i) for i, (n, _) in enumerate(tail)]
+        logits = [rerank_score(f, weights) for f in feats]
+        traced = self.memory.traced([n for n, _ in head]) if self.memory is not None else [False] * len(head)
+        order = gated_order(logits, traced, gate_of(weights))  # cold-start order where traces do not reach
+        if order == list(range(len(head))):
+            return pool
+        return [(head[i][0], score) for i, (_, score) in zip(order, head, strict=True)] + pool[cfg.rerank_depth :]
 
     def _candidate_features(self, rk: Ranking, pool: list[tuple[str, float]], exclude: str | None) -> list[dict[str, float]]:
         return candidate_features(
@@ -482,6 +489,9 @@ class Router:
         rerank: bool = False,
         rerank_l2: float | None = None,
         rerank_floor: float | None = None,
+        rerank_settings: Mapping[str, float] | None = None,
+        sources: Mapping[str, str] | None = None,
+        rerank_check: Sequence[tuple[str | Sequence[Any], Sequence[str]]] = (),
     ) -> dict[str, float]:
         """Learn from (request, tools called in order) pairs; ``[]`` = no tool fitted.
 
@@ -494,13 +504,16 @@ class Router:
         examples exist). Tuned values are chosen on ``dev`` when given;
         ``fresh`` replaces what was learned before. Tools unknown to the router
         are ignored. Returns what was fitted. ``agentfn train router`` fits
-        through this same call (:mod:`agentfn.router.fitting`).
+        through this same call (:mod:`agentfn.router.fitting`); ``sources``,
+        ``rerank_settings`` and ``rerank_check`` are the re-ranker's
+        (:func:`agentfn.router.fit_rerank.fit_reranker`).
         """
         from agentfn.router.fitting import fit_router
 
         return fit_router(self, pairs, fit_fusion=fit_fusion, fit_threshold=fit_threshold, links=links, calls=calls,
                           dev=dev, fresh=fresh, rerank=rerank, rerank_l2=rerank_l2,
-                          rerank_floor=rerank_floor)
+                          rerank_floor=rerank_floor, rerank_settings=rerank_settings, sources=sources,
+                          rerank_check=rerank_check)
 
     # ------------------------------------------------------------- persistence
 

@@ -9,7 +9,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["package_versions", "write_card"]
+__all__ = ["gate_lines", "package_versions", "write_card"]
 
 _PACKAGES = ("agentfn", "torch", "transformers", "sentence-transformers", "accelerate", "peft", "numpy")
 _SHOWN = ("recall@1", "recall@5", "recall@10", "complete_hit@5", "selected_exact", "abstain_precision",
@@ -47,6 +47,27 @@ def _groups_table(groups: dict[str, Any]) -> str:
         cells = [f"{float(b[k]):.3f} -> {float(a[k]):.3f}" for k in ("recall@5", "complete_hit@5", "selected_exact")]
         lines.append(f"| {name} | {a['queries']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def gate_lines(fitted: dict[str, Any], better: bool) -> list[str]:
+    """In words: the promotion gate (test split, leave-one-source-out check, held-out traces) and the re-ranker."""
+    gates = ("all candidates", "in proportion to trace coverage", "traced families only (untraced keep their place)")
+    out = ["## Promotion gate",
+           "- promoted only if the test-split score rises, the re-ranker passes a leave-one-source-out check on the "
+           "test split (each trace source's test requests ranked by a re-ranker fitted without that source) and "
+           "held-out traces, when given, score no lower on average over their sources: "
+           + ("passed" if better else "not passed")]
+    if "rerank_check_lofo_gain" in fitted:
+        out.append(f"- leave-one-source-out MRR change on the test split: {float(fitted['rerank_check_lofo_gain']):+.4f} "
+                   f"over {int(fitted.get('rerank_check_sources', 0))} sources"
+                   + (" (re-ranker switched off: it lowered them)" if fitted.get("rerank_off_by_check") else ""))
+    if fitted.get("rerank_on"):
+        gate = gates[int(fitted.get("rerank_gate", 0))]
+        out.append(f"- re-ranker on, moving {gate}; dev leave-one-source-out MRR change "
+                   f"{float(fitted.get('rerank_dev_lofo_gain', 0.0)):+.4f}")
+    elif "rerank_on" in fitted:
+        out.append("- re-ranker off: no setting lifted dev without lowering sources left out")
+    return [*out, ""]
 
 
 def write_card(
@@ -93,6 +114,7 @@ def write_card(
         "",
         *([f"## Held-out traces never fitted ({data.get('holdout', 0)} requests), per source, before -> after",
            _groups_table(metrics["holdout"]), ""] if metrics.get("holdout") else []),
+        *gate_lines(metrics["fitted"], bool(metrics["better"])),
         "## Training",
         f"- settings: {json.dumps(settings)}",
         f"- encoder: {json.dumps(metrics['training'])}",

@@ -12,7 +12,12 @@ Output layout (``out``)::
 
 ``--promote`` moves ``active`` to the new version only when it scores better
 than the router it started from on the same held-out split (see
-:func:`score_of`); without ``--promote`` the version is written and nothing
+:func:`score_of`) *and* it is not lower where it was not fitted
+(:func:`transfers`): each trace source's test requests, ranked by a
+re-ranker fitted without that source, rank no lower than without the
+re-ranker (a re-ranker that fails this is switched off before the
+comparison), and the ``holdout`` traces, when given, score no lower on
+average over their sources; without ``--promote`` the version is written and nothing
 else changes. The starting router is ``base``, else ``out/active``, else a
 fresh router built from ``tools``.
 """
@@ -45,6 +50,7 @@ from agentfn.train.router_steps import (
     read_runs,
     resolve_active,
     run_group,
+    trace_sources,
     trained_encoder,
 )
 
@@ -53,8 +59,11 @@ if TYPE_CHECKING:
     from agentfn.traces.store import TraceStore
     from agentfn.train.encoder import EncoderRow
 
-__all__ = ["MIN_EXAMPLES", "RouterTrainResult", "resolve_active", "score_of", "train_router"]
+__all__ = ["MIN_EXAMPLES", "TRANSFER_SLACK", "RouterTrainResult", "resolve_active", "score_of", "train_router",
+           "transfers"]
 
+TRANSFER_SLACK = 1e-3
+"""How much lower a leave-one-source-out check may come out (ties, rounding) and still count as not lower."""
 MIN_EXAMPLES = 20
 """Usable traces (runs that called tools successfully) needed: enough that the
 held-out and dev splits both get some, so before/after can be compared."""
@@ -83,6 +92,20 @@ def score_of(metrics: dict[str, Any], with_abstention: bool) -> float:
     if with_abstention:
         parts.append(float(metrics["abstain_f1"]))
     return sum(parts) / len(parts)
+
+
+def transfers(fitted: dict[str, float], held: dict[str, dict[str, Any]] | None = None) -> bool:
+    """Whether training is not lower where it was not fitted: the leave-one-source-out check on the test
+    split (each source's test requests ranked by a re-ranker fitted without that source's traces, against
+    the router without re-ranker; passes when the check switched the re-ranker off), and with ``held``
+    (``{source: {"before": metrics, "after": metrics}}`` of held-out traces) their mean :func:`score_of`
+    over sources, each source counting the same."""
+    if not fitted.get("rerank_off_by_check") and fitted.get("rerank_check_lofo_gain", 0.0) < -TRANSFER_SLACK:
+        return False
+    if not held:
+        return True
+    gains = [score_of(v["after"], False) - score_of(v["before"], False) for v in held.values()]
+    return sum(gains) / len(gains) >= -TRANSFER_SLACK
 
 
 def train_router(
@@ -203,7 +226,9 @@ def train_router(
     pairs = [(e.request, e.tools) for e in split.train]
     dev_pairs = [(e.request, e.tools) for e in split.dev]
     router.config.abstain_threshold = None
-    fitted = router.fit_from_traces(pairs, dev=dev_pairs, links=links, calls=calls, fresh=True, rerank=rerank)
+    sources = trace_sources(router, [*split.train, *split.dev, *split.test], group_of)
+    fitted = router.fit_from_traces(pairs, dev=dev_pairs, links=links, calls=calls, fresh=True, rerank=rerank,
+                                    sources=sources)
     if final_fit:
         if rows:
             fit = _fit_encoder(folder or "", rows, version / "encoder", settings, [*split.train, *split.dev], rep,
@@ -216,16 +241,23 @@ def train_router(
         keep_rerank = bool(fitted.get("rerank_on"))
         refit = router.fit_from_traces(
             [*pairs, *dev_pairs], links=links, calls=calls, fresh=True, fit_fusion=False, fit_threshold=False,
-            rerank=keep_rerank, rerank_l2=fitted.get("rerank_l2"), rerank_floor=fitted.get("rerank_floor"),
+            rerank=keep_rerank, rerank_settings=fitted, sources=sources,
+            rerank_check=[(e.request, e.tools) for e in split.test if e.tools],
         )
         fitted["final_pairs"] = refit["pairs"]
+        fitted.update({k: v for k, v in refit.items() if k.startswith("rerank_check")})
+        if refit.get("rerank_check_lofo_gain", 0.0) < -TRANSFER_SLACK:  # it lowers sources it was not fitted on
+            router.config.rerank_weights = None
+            fitted["rerank_on"] = 0.0
+            fitted["rerank_off_by_check"] = 1.0
     after = evaluate(router, test_q, progress=rep.task("evaluating trained router", len(test_q)))
     after_groups = evaluate_groups(router, split.test, group_of)
     held_after = evaluate_groups(router, held, held_group) if held else {}
     rep.close()
 
     with_abst = any(not q.gold for q in test_q)
-    better = score_of(after, with_abst) > score_of(before, with_abst)
+    held_both = {g: {"before": held_before[g], "after": held_after[g]} for g in held_before} if held else {}
+    better = score_of(after, with_abst) > score_of(before, with_abst) and transfers(fitted, held_both)
     router.save(version)
     if resume:
         shutil.rmtree(out / "checkpoints", ignore_errors=True)  # finished: nothing to resume
@@ -237,11 +269,9 @@ def train_router(
         "split": split.sizes(), "tools": len(router), "flow_links": len(links),
     }
     groups = {g: {"before": before_groups[g], "after": after_groups[g]} for g in before_groups}
+    metrics_holdout = held_both
     if held:
-        metrics_holdout = {g: {"before": held_before[g], "after": held_after[g]} for g in held_before}
         data["holdout"] = len(held)
-    else:
-        metrics_holdout = {}
     metrics: dict[str, Any] = {
         "before": before, "after": after, "groups": groups, "holdout": metrics_holdout, "data": data, "fitted": fitted,
         "training": training,

@@ -14,6 +14,7 @@ from agentfn.evals.evaluate import evaluate
 from agentfn.exceptions import UserError
 from agentfn.router.encoder import DEFAULT_ENCODER, default_model_dir
 from agentfn.router.flowstats import FlowLink
+from agentfn.router.rerank import request_key
 from agentfn.router.router import Router
 from agentfn.train.data import Example, Split, load_runs
 
@@ -35,6 +36,7 @@ __all__ = [
     "read_runs",
     "resolve_active",
     "run_group",
+    "trace_sources",
     "trained_encoder",
 ]
 
@@ -218,3 +220,9 @@ def holdout_examples(
     kept = [e for e in examples if e.weight > 0 and e.tools and all(t in router for t in e.tools)
             and e.key not in fitted_keys]
     return kept, {run.id: run_group(run) for run in runs}
+
+
+def trace_sources(router: Router, examples: Sequence[Example], group_of: dict[str, str]) -> dict[str, str]:
+    """Where each example's trace came from (:func:`run_group`), keyed as the re-ranker keys requests
+    (:func:`agentfn.router.rerank.request_key` of the request text): its leave-one-source-out folds."""
+    return {request_key(router.query_parts(e.request)[0]): group_of.get(e.run_id, "traces") for e in examples}

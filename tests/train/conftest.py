@@ -96,3 +96,15 @@ def traced(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert record_scripted_runs(store, train_q + none_q, tool_specs(), wrong_first=0.2, seed=0) == 54
     store.close()
     return db
+
+
+def opaque_specs(*extra: tuple[str, str]) -> list[dict[str, object]]:
+    """The opaque tools, distractors and near-duplicates (and ``extra`` (name, description) rows) as plain specs."""
+    rows = [(n, d) for n, (d, _) in OPAQUE.items()] + DISTRACTORS + NEAR_DUPLICATES + list(extra)
+    return [{"name": n, "description": d, "parameters": {"type": "object", "properties": {"key": {"type": "string"}}}}
+            for n, d in rows]
+
+
+def opaque_pairs(templates: slice, people: list[str]) -> list[tuple[str, list[str]]]:
+    """(request, [tool]) pairs for the opaque tools: the phrasings in ``templates``, once per person."""
+    return [(t.format(p=p), [name]) for name, (_, ts) in OPAQUE.items() for t in ts[templates] for p in people]

@@ -17,7 +17,7 @@ from agentfn.router.rerank import TraceMemory, gate
 from agentfn.traces.records import Run, Step, ToolCallRecord
 from agentfn.train.router import train_router
 
-from .conftest import DISTRACTORS, NEAR_DUPLICATES, OPAQUE, PEOPLE
+from .conftest import DISTRACTORS, PEOPLE, opaque_pairs, opaque_specs
 
 # A second source no trace comes from: namespaced like an MCP server, worded like nothing traced.
 UNTRACED = [
@@ -34,13 +34,11 @@ UNLIKE = [  # requests unlike every trace, each for a tool of the untraced sourc
 
 
 def specs() -> list[dict[str, object]]:
-    rows = [(n, d) for n, (d, _) in OPAQUE.items()] + DISTRACTORS + NEAR_DUPLICATES + UNTRACED
-    return [{"name": n, "description": d, "parameters": {"type": "object", "properties": {"key": {"type": "string"}}}}
-            for n, d in rows]
+    return opaque_specs(*UNTRACED)
 
 
 def traced_pairs(templates: slice, people: list[str]) -> list[tuple[str, list[str]]]:
-    return [(t.format(p=p), [name]) for name, (_, ts) in OPAQUE.items() for t in ts[templates] for p in people]
+    return opaque_pairs(templates, people)
 
 
 def rank(router: Router, query: str, tool: str) -> int:
