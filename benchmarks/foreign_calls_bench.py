@@ -240,7 +240,7 @@ def _head_tables(data: Any, all_cases: list[Any], routers: dict[str, Any], seed:
 
     every = head_cases(data.examples(), generated=generated, seed=seed)
     foreign = [c for c in every if c.source != "generated"]
-    misses = {name: miss_table(lambda text, r=routers[name]: r.route(text, k=4), foreign) for name in ("Router", "FillRouter")}
+    misses = {name: miss_table(lambda text, r=routers[name]: r.route(text, k=ROUTE_K), foreign) for name in ("Router", "FillRouter")}
     return {"routing": _routing(routers, stated), "routing_all": _routing(routers, every), "head_generated": generated,
             "head_misses": misses}
 
@@ -496,7 +496,8 @@ def render_markdown(data: dict[str, Any]) -> str:
 
         lines += ["", "Where gold ranks when the head is not gold, on the foreign one-tool requests (`agentfn.evals.head_misses`: "
                   "`chain` gold is the ranking's best but other tools run before it; `offered` 2nd to 4th; `ranked` further; "
-                  "`absent` not in the plan's ranking), and what led instead (gold's own server, a name word shared, other):"]
+                  f"`absent` not in the plan's first {data['route_k']}), and what led instead (gold's own server, a name word "
+                  "shared, other):"]
         lines += miss_lines(data["head_misses"])
     sources = sorted({src for arm in arms for src in summary[arm]["sources"]})
     lines += ["", "## Accuracy per source", "", "| source | cases | " + " | ".join(arms) + " |",

@@ -16,6 +16,9 @@ leads the plan, and keeps everything else:
   (:func:`names_service`: a word of its server, a brand of its name (:func:`agentfn.router.brands.brand_words`),
   or the first word of an un-namespaced name: "fetch backup.zip on *pCloud*, then ..." names
   ``pcloud_download_file``). A named tool stays: the request asks for that service;
+* a tool pulled in only as a producer (``Selection.pulled``) that changes state
+  (:func:`agentfn.router.mood.changes_state`) goes too, from any server: an input is looked up, not made
+  by changing something first ("cancel my order" does not first modify the user's address to read its orders);
 * when some were dropped, the rest of the tools before the top that do not feed it (no data-flow edge
   reaches the top from them) follow it: they were anchored by sentences of a story around one action
   ("You ordered ... Your address is ..."), and the top is that action. Its own producers still run first.
@@ -30,6 +33,7 @@ import re
 from collections.abc import Mapping
 
 from agentfn.router.brands import brand_words
+from agentfn.router.mood import changes_state
 from agentfn.router.selection import Selection
 from agentfn.router.servers import server_of
 from agentfn.router.text import ToolRecord, split_name, tokenize
@@ -76,6 +80,8 @@ def unnamed_leads(selection: Selection, top: str, text: str, records: Mapping[st
     before = chain[: chain.index(top)]
 
     def unnamed(name: str) -> bool:
+        if name in selection.pulled and changes_state(name):  # a producer that would change something first
+            return True
         record = records.get(name)
         return server_of(name) != server and not names_service(name, record.description if record else "", text)
 

@@ -67,3 +67,13 @@ def test_brand_in_description_counts_as_named() -> None:
     sel = Selection(["get_song_tunely", top], set(), [], [])
     assert unnamed_leads(sel, top, "find the song on tunely and order bread", records).selected == sel.selected
     assert unnamed_leads(sel, top, "order bread", records).selected == [top]
+
+
+def test_pulled_producer_that_changes_state_does_not_lead() -> None:
+    top = "bakery__cancel_order"
+    sel = Selection(["bakery__update_address", "bakery__find_customer", top],
+                    {("bakery__update_address", top), ("bakery__find_customer", top)},
+                    ["bakery__update_address", "bakery__find_customer"], [])
+    out = unnamed_leads(sel, top, "cancel my order please", _records(*sel.selected))
+    assert out.selected == ["bakery__find_customer", top]  # the lookup still feeds it; the change is gone
+    assert out.pulled == ["bakery__find_customer"]
