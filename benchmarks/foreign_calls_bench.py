@@ -50,7 +50,8 @@ existing results, keeping the arms); ``Router`` there is the default router, who
 (:mod:`agentfn.router.neardup`) is also shown turned off. A second no-model table scores the heads of every
 one-tool request of every foreign source (arguments stated or not) and ``--head-generated`` of the generated
 set's (:mod:`agentfn.evals.head_check`), with the macro average over foreign sources, so the source with most
-requests (Home Assistant) does not decide.
+requests (Home Assistant) does not decide; a third says, for its foreign misses, where gold ranked and
+what led instead (:mod:`agentfn.evals.head_misses`), for ``Router`` and ``FillRouter``.
 Outcome of each run: right, wrong tool, wrong value, missing argument, loop (the call did not
 complete: the model error), or abstain (no call).
 """
@@ -235,8 +236,13 @@ def _head_tables(data: Any, all_cases: list[Any], routers: dict[str, Any], seed:
     from agentfn.evals.head_check import HeadCase, head_cases
 
     stated = [HeadCase(fc.source, fc.case.prompt or "", fc.gold.name) for fc in all_cases]
+    from agentfn.evals.head_misses import miss_table
+
     every = head_cases(data.examples(), generated=generated, seed=seed)
-    return {"routing": _routing(routers, stated), "routing_all": _routing(routers, every), "head_generated": generated}
+    foreign = [c for c in every if c.source != "generated"]
+    misses = {name: miss_table(lambda text, r=routers[name]: r.route(text, k=ROUTE_K), foreign) for name in ("Router", "FillRouter")}
+    return {"routing": _routing(routers, stated), "routing_all": _routing(routers, every), "head_generated": generated,
+            "head_misses": misses}
 
 
 def _rank(seed: int, case_id: str) -> str:
@@ -485,6 +491,14 @@ def render_markdown(data: dict[str, Any]) -> str:
                   f"{data.get('head_generated', 0)} of the generated set's (`agentfn.evals.head_check`). `macro` averages "
                   "the foreign sources alike, `foreign` their requests alike; `generated` is apart.", ""]
         lines += _routing_lines(every)
+    if data.get("head_misses"):
+        from agentfn.evals.head_misses import miss_lines
+
+        lines += ["", "Where gold ranks when the head is not gold, on the foreign one-tool requests (`agentfn.evals.head_misses`: "
+                  "`chain` gold is the ranking's best but other tools run before it; `offered` 2nd to 4th; `ranked` further; "
+                  f"`absent` not in the plan's first {data['route_k']}), and what led instead (gold's own server, a name word "
+                  "shared, other):"]
+        lines += miss_lines(data["head_misses"])
     sources = sorted({src for arm in arms for src in summary[arm]["sources"]})
     lines += ["", "## Accuracy per source", "", "| source | cases | " + " | ".join(arms) + " |",
               "|---|---|" + "---|" * len(arms)]

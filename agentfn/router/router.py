@@ -51,6 +51,7 @@ from agentfn.router.fitness import fit_features
 from agentfn.router.flowindex import ProducerIndex
 from agentfn.router.flowstats import FlowLink, FlowStats
 from agentfn.router.index import FloatArray, ToolIndex
+from agentfn.router.leads import unnamed_leads
 from agentfn.router.neardup import near_duplicate_head, one_step
 from agentfn.router.persist import read_embeddings, read_heads, read_router, write_router
 from agentfn.router.pipeline import Ranking, candidate_features, first_pass
@@ -426,6 +427,7 @@ class Router:
                 io_of=self.io, records=self.index.records, values=values, relevance=_relevance(pool),
                 producers_of=lambda slot: self._producers.lookup(slot, self.index.records, self.io),
             )
+            sel = unnamed_leads(sel, ranked[0][0], f"{context} {text}", self.index.records)  # no unnamed foreign lead
             selected = [] if abstain else sel.selected
             ranked = lift_pulled(ranked, [*sel.pulled, *sel.shown], sel.selected)  # pulled producers join the top 5
         lap("select")
