@@ -12,7 +12,9 @@ tools or answer alone, so the CLI forces a call (``tool_choice="required"``) alo
   no tool has live data instead of inventing it), and an instruction about a text it gives (quoted or
   after a colon) whose verb no offered tool's name or description uses, when no other word of it names
   the chosen tool, it asks no question and lists no options ("reverse the string 'stressed'": quoted
-  text fits every text tool, but no tool reverses; without this rule ``sentiment`` took it).
+  text fits every text tool, but no tool reverses; without this rule ``sentiment`` took it), and a mechanical
+  edit of a given text (sort, reverse, change case, drop duplicates: :mod:`agentfn._text_transforms`) that no
+  offered tool's name names, which the plain reply then makes exactly.
 
 A toolset of the user's own (``--tools my_tools.py``) has no plain reply: forced to call a tool, the
 small model answered "hi there, how are you?" by calling the nearest of the user's tools (``menu``).
@@ -87,6 +89,9 @@ def small_model_router(routed: Any, toolset: Toolset) -> Any:
     return PlainReplyRouter(fill, list(fill.specs.values()), PLAIN_REPLY)
 
 
+_EDIT_NAMES = {"reverse": ("revers",), "sort": ("sort", "order", "alphabet"), "upper": ("upper", "caps", "capital"),
+               "lower": ("lower",), "title": ("title", "capital"), "dedupe": ("dedup", "duplicate", "unique")}
+"""Words in a tool's name that say it makes the edit :func:`agentfn._text_transforms.transform_verb` names."""
 _QUESTION = re.compile(r"\?|\b(?:what|whats|how|which|who|whom|whose|where|when|why)\b", re.I)
 
 
@@ -114,9 +119,22 @@ class PlainReplyRouter:
         if head is None or head == self.fallback or self.fallback not in self.specs or head not in self.specs:
             return plan
         kinds = live_kinds(text) if asks_live_fact(text) else []
-        if (kinds and not any(serves(self.specs[head], kind) for kind in kinds)) or self.unserved_instruction(text, head):
+        if (kinds and not any(serves(self.specs[head], kind) for kind in kinds)) or self.unserved_instruction(text, head) \
+                or self.unnamed_edit(text):
             return plan.model_copy(update={"selected": [self.fallback]})
         return plan
+
+    def unnamed_edit(self, text: str) -> bool:
+        """Whether ``text`` asks for a mechanical edit of a text it gives (:mod:`agentfn._text_transforms`: sort,
+        reverse, change case, drop duplicates) that the plain reply makes exactly, and no offered tool's name
+        says it does that edit (a user's ``reverse_string`` keeps it)."""
+        from agentfn._text_transforms import transform_verb
+
+        verb = transform_verb(text)
+        if verb is None:
+            return False
+        stems = _EDIT_NAMES[verb]
+        return not any(stem in name.lower() for name in self.specs for stem in stems)
 
     def unserved_instruction(self, text: str, head: str) -> bool:
         """Whether ``text`` instructs something about quoted text with a verb no offered tool's name or

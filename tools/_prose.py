@@ -16,6 +16,8 @@ for plain text instead:
   the news, a score...) is not sent to the model at all: no offline model knows it, and a 135M model
   invents it ("Tomorrow in Paris: sunny, 24 C"). The reply is the honest
   :data:`~agentfn._live_facts.NO_LIVE_TOOL` (no tool has live data; what the tools can do);
+* a mechanical edit of a text the request gives (sort, reverse, change case, drop duplicates:
+  :func:`agentfn._text_transforms.text_transform`) is made exactly, not by the model ("apple, pear, fig");
 * :func:`tidy_prose` keeps the first occurrence of each repeated line or clause (greedy decoding of
   a small model repeats "a leaf's fate is not set" until the token limit), cuts a reply stopped by
   the limit back to its last complete sentence or line, and keeps at most ``max_words`` words.
@@ -30,6 +32,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from agentfn._live_facts import NO_LIVE_TOOL, asks_live_fact
+from agentfn._text_transforms import text_transform
 from agentfn.backends.base import Model, ModelRequest
 from agentfn.context import RunContext
 from agentfn.library._language_rules import NotSupportedOffline, writes_prose
@@ -130,6 +133,8 @@ class ProseFunction(LLMFunction[Any, Any]):
         asked = next((str(m.content) for m in reversed(ctx.messages) if isinstance(m, UserMessage)), "") if ctx else ""
         if asks_live_fact(asked or ask):  # the weather, a price, the news: never invented
             return NO_LIVE_TOOL
+        if (edited := text_transform(asked or ask)) is not None:  # "sort these words: ...": exact, no model
+            return edited
         question = is_question(ask) or (ask in asked and is_question(asked))
         if question:  # asked for one factual sentence, a 135M model answers ("Paris") instead of rambling
             messages = [SystemMessage(content=QUESTION_SYSTEM), UserMessage(content=f"{ask}?")]
