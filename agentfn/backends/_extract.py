@@ -86,6 +86,12 @@ from agentfn._values import (
 from agentfn._values import (
     parameter_kind as value_kind,
 )
+from agentfn.backends._extract_addresses import (
+    house_numbers,
+    is_address_field,
+    street_addresses,
+    without_addresses,
+)
 from agentfn.backends._extract_cues import apply_request_cues
 from agentfn.backends._extract_filters import asks_for_filter, describes_glob, file_globs, is_filter
 from agentfn.backends._extract_nested import is_model_object, narrow_nested
@@ -122,7 +128,7 @@ _RELATIVE_TO_TODAY = re.compile(
     r"\b(?:today|now|tonight|tomorrow|yesterday|until|till|since|ago|left|current(?:ly)?|this (?:week|month|year)|how old|years old|age)\b",
     re.IGNORECASE,
 )
-_ONE_OF = re.compile(r"\b(?:a|an|per|each)\s+(?!few\b|lot\b|couple\b|number\b)[a-z]", re.I)
+_ONE_OF = re.compile(r"\b(?:a|an|one|single|per|each)\s+(?!few\b|lot\b|couple\b|number\b)[a-z]", re.I)
 _FILE_NAME = re.compile(r"(?<![\w/.:-])[\w-]+(?:/[\w.-]+)*\.[A-Za-z][A-Za-z0-9]{0,4}(?![\w.])")
 def _kind(name: str, schema: Mapping[str, Any]) -> str:
     """:func:`agentfn._values.parameter_kind`, a question read as text (it is copied from the request)."""
@@ -335,6 +341,9 @@ def _narrow(
             values = [s for s in sources.phrasings() if re.search(r"\d|\bpi\b", s) or number_words(s)]
     elif kind == "number":
         values = list(sources.numbers(integer=schema.get("type") == "integer"))
+        if not is_address_field(name):  # "2 pizzas to 5 Elm Road": 5 says where, not how many
+            houses = set(house_numbers(sources.request)) - set(numbers_in_request(without_addresses(sources.request)))
+            values = [v for v in values if v not in houses]
         if not values and required and _ONE_OF.search(sources.request):
             values = [1]  # "how many seconds are in a day": one of the unit
         if not required:
@@ -377,6 +386,8 @@ def _narrow(
         formatted = [f for d in sources.dates() if (f := format_date(d, pattern))] if pattern else []
         ids = identifier_tokens(sources.request, description) if shaped and is_identifier(name, description) else []
         values = list(dict.fromkeys(formatted)) or ids or sources.strings()  # a day, an id: not word spans
+        if is_address_field(name) and (addresses := street_addresses(sources.request)):
+            values = addresses  # "deliver to 5 Elm Road": the address, not any span of the request
         if not shaped and _IDENTIFIER.search(name):  # the earlier rule: a zip code or an id may be all digits
             values += [v for v in re.findall(r"(?<![\w.])\d[\d-]*\d(?!\w|\.\d)", sources.request) if v not in values]
     else:
@@ -480,7 +491,7 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
             props[name] = objects[name]
             continue
         if is_model_object(schema):  # a model's fields, narrowed as parameters are
-            props[name] = narrow_nested(schema, tool, sources, extractive_spec)
+            props[name] = narrow_nested(schema, tool, sources, extractive_spec, sources.request)
             continue
         if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
             items = cast("dict[str, Any]", schema["items"])
