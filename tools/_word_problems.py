@@ -12,7 +12,9 @@ People ask the calculator in sentences: "I had 200 and spent 65 on food and 30 o
 * equal shares of several amounts: "3 friends share a 54 taxi and a 21 dinner" -> ``(54 + 21) / 3``;
 * a price and a percentage said apart: "it costs 80 and it's 15% off" -> ``80 - 80 * 15 / 100``;
   "a 40 dinner and we add a 15% tip" -> ``40 + 40 * 15 / 100`` (the tip alone when the question asks
-  for the tip).
+  for the tip);
+* a rate over a longer period: "I save 15 a day, how much in a week" -> ``15 * 7`` (fixed counts only:
+  :func:`agentfn._arith.rate_factor`).
 
 Numbers must already be digits (the caller spells out "three"). The guarantee: an expression is
 returned only when every number of the text has a place in it; otherwise None, and the caller goes on
@@ -22,6 +24,8 @@ with its other rules.
 from __future__ import annotations
 
 import re
+
+from agentfn._arith import rate_factor
 
 __all__ = ["word_problem"]
 
@@ -137,6 +141,16 @@ def _percentages(text: str) -> str | None:
     return None
 
 
+# -- a rate over a longer period ----------------------------------------------------------------------
+_RATE = re.compile(rf"({_N})\s+(?:[a-z]+\s+){{0,3}}?(?:a|an|per|each|every)\s+(?:minute|hour|day|week|month|year)\b", re.I)
+
+
+def _rate(text: str) -> str | None:
+    m = _RATE.search(text)
+    factor = rate_factor(text[m.start():]) if m else None
+    return f"{m.group(1)} * {factor}" if m and factor and _covers(text, 1) else None
+
+
 def _covers(text: str, used: int) -> bool:
     """Whether the expression uses as many numbers as the text holds (no number left unread)."""
     return len(_NUMBER.findall(text)) == used
@@ -148,7 +162,7 @@ def word_problem(text: str) -> str | None:
     Args:
         text: the question, numbers already in digits and currency signs removed.
     """
-    for reader in (_percentages, _shares, _groups, _part, _changes):
+    for reader in (_percentages, _shares, _groups, _part, _changes, _rate):
         if (expression := reader(text)) is not None:
             return expression
     return None

@@ -31,6 +31,9 @@ from agentfn.library.calculator import calculate
         ("the shoes are 120 dollars but there's a 25% discount, what's the price", 90),
         ("dinner came to 50 and we want to leave a 20% tip, what is the total", 60),
         ("dinner came to 50 and we want to leave a 20% tip, how much is the tip", 10),
+        # a rate over a longer period
+        ("the dog eats 2 cans a day, how many cans in a week", 14),
+        ("we spend 40 pounds a week on food, how much is that in a year", 2080),
     ],
 )
 def test_word_problems(text: str, value: float) -> None:
