@@ -56,7 +56,7 @@ _ALIASES: dict[str, str] = {
     "foot": "ft", "feet": "ft", "yard": "yd", "yards": "yd", "mile": "mi", "miles": "mi",
     "nautical_mile": "nmi", "nautical_miles": "nmi",
     # mass
-    "kilogram": "kg", "kilograms": "kg", "gram": "g", "grams": "g", "milligram": "mg", "milligrams": "mg",
+    "kilogram": "kg", "kilograms": "kg", "kilo": "kg", "kilos": "kg", "kgs": "kg", "gram": "g", "grams": "g", "milligram": "mg", "milligrams": "mg",
     "µg": "ug", "microgram": "ug", "tonne": "t", "tonnes": "t", "metric_ton": "t", "pound": "lb", "pounds": "lb",
     "lbs": "lb", "ounce": "oz", "ounces": "oz", "stone": "st", "short_ton": "ton_us",
     # volume

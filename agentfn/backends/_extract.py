@@ -79,6 +79,7 @@ from agentfn._values import (
     questions_in,
     quote_safe,
     quoted_spans,
+    spell_out_numbers,
     strip_values,
     table_rows,
     times_in,
@@ -99,7 +100,7 @@ from agentfn.backends._extract_objects import free_objects
 from agentfn.backends._extract_pairs import distinct_pair
 from agentfn.backends._extract_places import place_branches
 from agentfn.backends._extract_query import with_query_phrases
-from agentfn.backends._extract_units import with_modifier_numbers
+from agentfn.backends._extract_units import fraction_amounts, with_modifier_numbers, without_fractions
 from agentfn.backends._extract_words import (
     active_rules,
     date_format,
@@ -206,7 +207,10 @@ class ExtractionSources:
     def numbers(self, integer: bool) -> list[int | float]:
         """The request's numbers as written (negated after "before", "ago"...), then the results' numbers."""
         backwards = re.search(r"\b(?:before|ago|earlier|back|subtract|minus|previous|prior)\b", self.request, re.I)
-        found = [-v if backwards and v > 0 else v for v in numbers_in_request(self.request)]
+        spelled = spell_out_numbers(self.request)
+        fractions = fraction_amounts(strip_values(spelled))  # "a quarter mile": 0.25, not 1; "2 and a half": not 2
+        rest = numbers_in_request(without_fractions(spelled) if fractions else self.request)
+        found = [-v if backwards and v > 0 else v for v in [*fractions, *rest]]
         found += [float(v) for v in self.result_leaves if isinstance(v, int | float) and not isinstance(v, bool)]
         out: list[int | float] = []
         for v in found:

@@ -18,3 +18,7 @@ def test_re_spellings_and_typos_resolve() -> None:
 def test_a_word_close_to_no_unit_is_still_refused() -> None:
     with pytest.raises(ToolRetry):
         convert_units(3, "bananas", "kg")
+
+
+def test_kilos_are_kilograms() -> None:
+    assert convert_units(10, "kilos", "pounds").value == pytest.approx(22.0462, rel=1e-4)
