@@ -100,7 +100,12 @@ from agentfn.backends._extract_objects import free_objects
 from agentfn.backends._extract_pairs import distinct_pair
 from agentfn.backends._extract_places import place_branches
 from agentfn.backends._extract_query import with_query_phrases
-from agentfn.backends._extract_units import fraction_amounts, with_modifier_numbers, without_fractions
+from agentfn.backends._extract_units import (
+    fraction_amounts,
+    plain_durations,
+    with_modifier_numbers,
+    without_fractions,
+)
 from agentfn.backends._extract_words import (
     active_rules,
     date_format,
@@ -207,9 +212,10 @@ class ExtractionSources:
     def numbers(self, integer: bool) -> list[int | float]:
         """The request's numbers as written (negated after "before", "ago"...), then the results' numbers."""
         backwards = re.search(r"\b(?:before|ago|earlier|back|subtract|minus|previous|prior)\b", self.request, re.I)
-        spelled = spell_out_numbers(self.request)
+        request = plain_durations(self.request)  # "in a fortnight": 2 weeks
+        spelled = spell_out_numbers(request)
         fractions = fraction_amounts(strip_values(spelled))  # "a quarter mile": 0.25, not 1; "2 and a half": not 2
-        rest = numbers_in_request(without_fractions(spelled) if fractions else self.request)
+        rest = numbers_in_request(without_fractions(spelled) if fractions else request)
         found = [-v if backwards and v > 0 else v for v in [*fractions, *rest]]
         found += [float(v) for v in self.result_leaves if isinstance(v, int | float) and not isinstance(v, bool)]
         out: list[int | float] = []
@@ -441,7 +447,8 @@ def _bound_numbers(props: Mapping[str, Any], sources: ExtractionSources) -> dict
     names = [n for n, s in props.items() if isinstance(s, dict) and "enum" not in s
              and _kind(n, cast("dict[str, Any]", s)) == "number"]
     out: dict[str, list[int | float]] = {}
-    named = with_modifier_numbers(named_numbers(sources.request, names), sources.request, {n: props[n] for n in names})
+    request = plain_durations(sources.request)  # "in a fortnight": 2 *weeks*
+    named = with_modifier_numbers(named_numbers(request, names), request, {n: props[n] for n in names})
     for name, raw in named.items():
         integer = cast("dict[str, Any]", props[name]).get("type") == "integer"
         values = [v for v in sources.numbers(integer=integer) if any(abs(v) == abs(r) for r in raw)]

@@ -14,7 +14,9 @@ word of the parameter's name and whose noun is a word of the parameter's name or
 from a plain unit parameter ("seconds: Number of seconds") and given to the described one.
 
 :func:`fraction_amounts` reads amounts written as fractions in words ("a quarter mile", "half a litre",
-"two and a half hours", "three quarters of a cup"), which a number extractor reads as 1 or not at all.
+"two and a half hours", "three quarters of a cup"), which a number extractor reads as 1 or not at all;
+:func:`plain_durations` writes durations named by one word in a count and a common unit ("in a fortnight"
+-> "in 2 weeks", "3 decades" -> "30 years", "half an hour" -> "30 minutes").
 
 Guarantees: pure functions of the request text and the parameter schemas; a number is only moved
 between parameters that name the same unit; no binding is invented for a number with no unit, a
@@ -30,7 +32,7 @@ from typing import Any, cast
 
 from agentfn.backends._extract_words import name_words
 
-__all__ = ["fraction_amounts", "modifier_numbers", "singular", "with_modifier_numbers", "without_fractions"]
+__all__ = ["fraction_amounts", "modifier_numbers", "plain_durations", "singular", "with_modifier_numbers", "without_fractions"]
 
 _TOKEN = re.compile(r"-?\d+(?:\.\d+)?|[A-Za-z]+")
 _NOT_A_NOUN = frozenset({
@@ -115,3 +117,19 @@ def without_fractions(text: str) -> str:
     for pattern in (_AND_A, _COUNTED, _ONE):
         text = pattern.sub(" ", text)
     return text
+
+
+_DURATIONS = {"fortnight": (2, "weeks"), "decade": (10, "years"), "century": (100, "years"), "centurie": (100, "years")}
+_DURATION = re.compile(r"\b(a|an|one|\d+(?:\.\d+)?)\s+(fortnight|decade|centur(?:y|ie))s?\b", re.I)
+_HALF_HOUR = re.compile(r"\bhalf\s+an\s+hour\b", re.I)
+
+
+def plain_durations(text: str) -> str:
+    """``text`` with durations named by one word written as a count of a common unit (see the module docstring)."""
+    def plain(m: re.Match[str]) -> str:
+        count, unit = _DURATIONS[m.group(2).lower()]
+        many = 1.0 if m.group(1).lower() in ("a", "an", "one") else float(m.group(1))
+        total = many * count
+        return f"{int(total) if total.is_integer() else total} {unit}"
+
+    return _HALF_HOUR.sub("30 minutes", _DURATION.sub(plain, text))
