@@ -66,7 +66,7 @@ from typing import Any, cast
 
 from agentfn._arith import follow_up_expressions
 from agentfn._json_filters import json_filters
-from agentfn._named_dates import current_moment, holiday_dates, worded_dates
+from agentfn._named_dates import current_moment, holiday_dates, with_holiday_dates, worded_dates
 from agentfn._values import (
     code_spans,
     dates_in,
@@ -574,7 +574,8 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
 
     spans = [n for n, s in props.items() if isinstance(s, dict) and cast("dict[str, Any]", s).pop(_SPANS, None)]
     pairs = [(a, b) for i, a in enumerate(texts) for b in texts[i + 1 :] if kind_of(a) == kind_of(b)]
-    if pairs and (pair := distinct_pair(params, *pairs[0], sources.request)) is not None:
+    cued = with_holiday_dates(sources.request, date.fromisoformat(sources.today[:10])) if sources.today else sources.request
+    if pairs and (pair := distinct_pair(params, *pairs[0], cued)) is not None:  # "until Halloween": its date's side
         fn["parameters"] = pair
     elif len(optional_numbers) >= 2:
         fn["parameters"] = _one_of_numbers(params, optional_numbers, sources.request)
