@@ -93,6 +93,7 @@ from agentfn.backends._extract_addresses import (
     street_addresses,
     without_addresses,
 )
+from agentfn.backends._extract_code import whole_calls
 from agentfn.backends._extract_cues import apply_request_cues
 from agentfn.backends._extract_filters import asks_for_filter, describes_glob, file_globs, is_filter
 from agentfn.backends._extract_nested import is_model_object, narrow_nested
@@ -289,8 +290,9 @@ class ExtractionSources:
         if kind == "csv":
             pasted = pasted_table(request)
             return [*([pasted] if pasted else []), *(r for r in read if table_rows(r))]
-        if kind == "code":
-            return code_spans(request)
+        if kind == "code":  # a call written whole first: "print(', '.join(...))" has quotes inside
+            return list(dict.fromkeys([*(c for c in whole_calls(request) if c not in quoted_spans(request)),
+                                       *code_spans(request)]))
         return []
 
 
