@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from agentfn import FunctionModel, ModelRequest
+from agentfn import FunctionModel
 from agentfn._small_path import PlainReplyRouter
 from agentfn._text_transforms import text_transform
 from agentfn.context import RunContext
 from agentfn.library.text_llm import generate
-from agentfn.messages import Message, UserMessage
+from agentfn.messages import UserMessage
 from agentfn.router.config import RoutePlan
 from agentfn.toolset import Toolset
 
@@ -70,16 +70,7 @@ def test_an_edit_goes_to_the_plain_reply_unless_a_tool_is_named_for_it() -> None
     assert router.route("sort: pear, fig").selected == ["sort_items"]  # the user's own tool does that edit
 
 
-async def test_the_plain_reply_makes_the_edit_without_the_model() -> None:
-    seen: list[ModelRequest] = []
-
-    def reply(messages: list[Message], request: ModelRequest) -> str:
-        seen.append(request)
-        return "apple, pear, fig"
-
-    model = FunctionModel(reply)
-    model.answer_mode = "grounded"  # type: ignore[attr-defined]  # what the embedded backend sets
+async def test_the_plain_reply_makes_the_edit_without_the_model(grounded_model: FunctionModel) -> None:
     request = "put these in alphabetical order: plum, apple, kiwi"
-    ctx: RunContext[Any] = RunContext(deps=None, run_id="r", messages=[UserMessage(content=request)], model=model)
-    assert await generate.run({"prompt": "plum, apple, kiwi"}, ctx=ctx) == "apple, kiwi, plum"
-    assert not seen
+    ctx: RunContext[Any] = RunContext(deps=None, run_id="r", messages=[UserMessage(content=request)], model=grounded_model)
+    assert await generate.run({"prompt": "plum, apple, kiwi"}, ctx=ctx) == "apple, kiwi, plum"  # the model is never asked
