@@ -145,10 +145,18 @@ def _percentages(text: str) -> str | None:
 _RATE = re.compile(rf"({_N})\s+(?:[a-z]+\s+){{0,3}}?(?:a|an|per|each|every)\s+(?:minute|hour|day|week|month|year)\b", re.I)
 
 
+_ASKED = re.compile(r"\bhow\s+many\s+([a-z]+)", re.I)
+
+
 def _rate(text: str) -> str | None:
     m = _RATE.search(text)
     factor = rate_factor(text[m.start():]) if m else None
-    return f"{m.group(1)} * {factor}" if m and factor and _covers(text, 1) else None
+    if m is None or factor is None or not _covers(text, 1):
+        return None
+    asked = _ASKED.search(text)  # "4 miles a day, how many km in a week": a conversion too, not this class
+    if asked and asked.group(1).lower().rstrip("s") not in {w.lower().rstrip("s") for w in m.group().split()}:
+        return None
+    return f"{m.group(1)} * {factor}"
 
 
 def _covers(text: str, used: int) -> bool:

@@ -48,6 +48,7 @@ def test_word_problems(text: str, value: float) -> None:
         "I have 200 dollars and 5 of them are old, and 3 are new, how many",  # a number left unread
         "3 friends share a 90 bill",  # one amount: the split rules handle it
         "had 40 and bought 3 at 5 each, what's left",  # a price per item: not a plain change
+        "I cycle 10 miles a day, how many km is that in a week",  # a conversion first: not the calculator alone
     ],
 )
 def test_other_text_is_left_alone(text: str) -> None:
