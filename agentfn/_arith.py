@@ -4,7 +4,8 @@ A small model that must write ``calculate``'s expression from an earlier tool re
 (``'.04672,'`` for "then double it" after ``8.04672 km``). The request says the operation in
 words; :func:`follow_up_expressions` turns it into the expressions to offer, applied to the
 earlier result's numbers: "multiply by 4" -> ``8.04672 * 4``, "double it" -> ``8.04672 * 2``,
-"rounded to a whole number" -> ``round(40.2336)``, "to 2 decimal places" -> ``round(x, 2)``.
+"rounded to a whole number" -> ``round(40.2336)``, "to 2 decimal places" -> ``round(x, 2)``, a rate
+asked over a longer period ("4 miles *a day*, how many km *in a week*") -> ``6.437376 * 7``.
 :func:`asks_arithmetic` says whether the request holds such an operation at all (the router's
 chain then continues with a calculator, :class:`agentfn.fill.FillRouter`).
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["asks_arithmetic", "follow_up_expressions"]
+__all__ = ["asks_arithmetic", "follow_up_expressions", "rate_factor"]
 
 _NUM = r"(-?\d+(?:\.\d+)?)"
 _BINARY = (
@@ -38,12 +39,24 @@ _ASKS = re.compile(
     r"|double(?:d)?\s+(?:it|that|the\s+result)|round(?:ed)?\s+(?:it\s+|that\s+)?(?:to|up|down|off)\b)",
     re.I)
 _WORDS = {"one": 1, "two": 2, "three": 3}
+_PERIOD = r"(minute|hour|day|week|month|year)"
+_RATE_OVER = re.compile(rf"\b(?:a|an|per|each|every)\s+{_PERIOD}\b.*?\b(?:in|over|for|within)\s+(?:a|an|one|1|the\s+whole)\s+"
+                        rf"{_PERIOD}\b", re.I)
+_PER_PERIOD = {("minute", "hour"): 60, ("hour", "day"): 24, ("hour", "week"): 168, ("day", "week"): 7, ("day", "year"): 365,
+               ("week", "year"): 52, ("month", "year"): 12}
+"""How many of the first period one of the second holds, where that is a fixed count (a month's days are not)."""
+
+
+def rate_factor(text: str) -> int | None:
+    """"4 miles a day ... in a week" -> 7: the rate's period scaled to the period asked about."""
+    m = _RATE_OVER.search(text)
+    return _PER_PERIOD.get((m.group(1).lower(), m.group(2).lower())) if m else None
 
 
 def asks_arithmetic(text: str) -> bool:
     """Whether the request asks for arithmetic on a value computed first ("convert 3 miles to km and
-    multiply by 4", "then double it", "rounded to a whole number")."""
-    return _ASKS.search(text) is not None
+    multiply by 4", "then double it", "rounded to a whole number", "4 miles a day ... in a week")."""
+    return _ASKS.search(text) is not None or rate_factor(text) is not None
 
 
 def _literal(value: float) -> str:
@@ -57,6 +70,8 @@ def follow_up_expressions(request: str, results: Iterable[float]) -> list[str]:
     for pattern, symbol in _BINARY:
         ops += [f"{{}} {symbol} {m.group(1)}" for m in pattern.finditer(request)]
     ops += [template for pattern, template in _UNARY if pattern.search(request)]
+    if (factor := rate_factor(request)) is not None:  # "4 miles a day, how many km in a week": the day's, 7 times
+        ops.append(f"{{}} * {factor}")
     decimals = _DECIMALS.search(request)
     if decimals:
         places = decimals.group(1).lower()

@@ -16,7 +16,8 @@ Halloween, Valentine's Day, Independence Day, St Patrick's Day) and two movable 
 rule is arithmetic: Easter Sunday (the Gregorian computus) and US Thanksgiving (the fourth
 Thursday of November). :data:`HOLIDAY_WORDS` are the words that name them, so a caller can tell
 a holiday from a place ("Christmas" is not the Indian Ocean island's time zone), and
-:func:`strip_holiday_years` drops the year written after a holiday (it is not a number to use).
+:func:`strip_holiday_years` drops the year written after a holiday (it is not a number to use);
+:func:`with_holiday_dates` writes the holidays as their ISO dates ("until Halloween" -> "until 2027-10-31").
 
 :func:`current_moment` is the time now (ISO date-time, UTC) for a request that asks what the clock
 shows now ("what time is it in Tokyo", "current time in Lima"): not today at midnight.
@@ -40,6 +41,7 @@ __all__ = [
     "strip_holiday_years",
     "thanksgiving",
     "weekday_dates",
+    "with_holiday_dates",
     "worded_dates",
 ]
 
@@ -156,10 +158,9 @@ HOLIDAY_WORDS = frozenset({"christmas", "xmas", "eve", "halloween", "valentine",
 _YEAR_AFTER = r"(?:,?\s+(?:of\s+|in\s+)?(?P<year>(?:19|20|21)\d\d)\b)?"
 
 
-def holiday_dates(text: str, today: date) -> list[str]:
-    """ISO dates of the holidays ``text`` names: the year written after one ("Christmas 2027"),
-    else the next one on or after ``today``."""
-    found: list[tuple[int, str]] = []  # (where the request names it, date): in the request's order
+def _holidays(text: str, today: date) -> list[tuple[int, int, str]]:
+    """``(start, end, ISO date)`` of each holiday ``text`` names (see :func:`holiday_dates`), in order."""
+    found: list[tuple[int, int, str]] = []
     rest = text
     for pattern, rule in _HOLIDAYS:
         regex = re.compile(rf"\b{pattern}\b{_YEAR_AFTER}", re.I)
@@ -168,13 +169,27 @@ def holiday_dates(text: str, today: date) -> list[str]:
             continue
         rest = regex.sub(lambda m: " " * len(m.group()), rest)  # same length: positions stay
         if match.group("year"):
-            found.append((match.start(), rule(int(match.group("year"))).isoformat()))
+            found.append((match.start(), match.end(), rule(int(match.group("year"))).isoformat()))
             continue
         day = rule(today.year)
         if day < today:
             day = rule(today.year + 1)
-        found.append((match.start(), day.isoformat()))
-    return list(dict.fromkeys(d for _, d in sorted(found)))
+        found.append((match.start(), match.end(), day.isoformat()))
+    return sorted(found)
+
+
+def holiday_dates(text: str, today: date) -> list[str]:
+    """ISO dates of the holidays ``text`` names: the year written after one ("Christmas 2027"),
+    else the next one on or after ``today``."""
+    return list(dict.fromkeys(d for _, _, d in _holidays(text, today)))
+
+
+def with_holiday_dates(text: str, today: date) -> str:
+    """``text`` with the first mention of each holiday (and its year) written as its ISO date: "days until
+    Halloween 2027" -> "days until 2027-10-31" (so a cue word before it is read as for any date)."""
+    for start, end, day in reversed(_holidays(text, today)):
+        text = text[:start] + day + text[end:]
+    return text
 
 
 def strip_holiday_years(text: str) -> str:

@@ -12,9 +12,11 @@ tools or answer alone, so the CLI forces a call (``tool_choice="required"``) alo
   no tool has live data instead of inventing it), and an instruction about a text it gives (quoted or
   after a colon) whose verb no offered tool's name or description uses, when no other word of it names
   the chosen tool, it asks no question and lists no options ("reverse the string 'stressed'": quoted
-  text fits every text tool, but no tool reverses; without this rule ``sentiment`` took it), and a
-  request to act in the world that no offered tool does ("remind me to call mom at 6pm" went to
-  ``convert_timezone``, the only tool "6pm" fills; the plain reply then says honestly that it cannot).
+  text fits every text tool, but no tool reverses; without this rule ``sentiment`` took it), a mechanical
+  edit of a given text (sort, reverse, change case, drop duplicates: :mod:`agentfn._text_transforms`) that no
+  offered tool's name names, which the plain reply then makes exactly, and a request to act in the world
+  that no offered tool does ("remind me to call mom at 6pm" went to ``convert_timezone``, the only tool
+  "6pm" fills; the plain reply then says honestly that it cannot).
 
 A toolset of the user's own (``--tools my_tools.py``) has no plain reply: forced to call a tool, the
 small model answered "hi there, how are you?" by calling the nearest of the user's tools (``menu``).
@@ -110,6 +112,9 @@ def small_model_router(routed: Any, toolset: Toolset) -> Any:
     return PlainReplyRouter(fill, list(fill.specs.values()), PLAIN_REPLY)
 
 
+_EDIT_NAMES = {"reverse": ("revers",), "sort": ("sort", "order", "alphabet"), "upper": ("upper", "caps", "capital"),
+               "lower": ("lower",), "title": ("title", "capital"), "dedupe": ("dedup", "duplicate", "unique")}
+"""Words in a tool's name that say it makes the edit :func:`agentfn._text_transforms.transform_verb` names."""
 _QUESTION = re.compile(r"\?|\b(?:what|whats|how|which|who|whom|whose|where|when|why)\b", re.I)
 
 
@@ -138,7 +143,7 @@ class PlainReplyRouter:
             return plan
         kinds = live_kinds(text) if asks_live_fact(text) else []
         if (kinds and not any(serves(self.specs[head], kind) for kind in kinds)) or self.unserved_instruction(text, head) \
-                or self.unserved_action(text, head):
+                or self.unnamed_edit(text) or self.unserved_action(text, head):
             return plan.model_copy(update={"selected": [self.fallback]})
         return plan
 
@@ -152,6 +157,18 @@ class PlainReplyRouter:
         if not words or any(does(spec, words) for spec in self.specs.values()):
             return False
         return not asks_for(self.specs[head], other_words(text))
+
+    def unnamed_edit(self, text: str) -> bool:
+        """Whether ``text`` asks for a mechanical edit of a text it gives (:mod:`agentfn._text_transforms`: sort,
+        reverse, change case, drop duplicates) that the plain reply makes exactly, and no offered tool's name
+        says it does that edit (a user's ``reverse_string`` keeps it)."""
+        from agentfn._text_transforms import transform_verb
+
+        verb = transform_verb(text)
+        if verb is None:
+            return False
+        stems = _EDIT_NAMES[verb]
+        return not any(stem in name.lower() for name in self.specs for stem in stems)
 
     def unserved_instruction(self, text: str, head: str) -> bool:
         """Whether ``text`` instructs something about quoted text with a verb no offered tool's name or

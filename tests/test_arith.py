@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agentfn._arith import asks_arithmetic, follow_up_expressions
+from agentfn._arith import asks_arithmetic, follow_up_expressions, rate_factor
 from agentfn.backends._extract import ExtractionSources, extractive_spec
 from agentfn.toolset import Toolset
 
@@ -25,3 +25,12 @@ def test_a_calculator_after_a_conversion_is_offered_the_worded_operation() -> No
     # no worded operation: the expression stays free (it combines earlier results)
     free = extractive_spec(spec, ExtractionSources("How many weeks until 2027-03-01?", results=['{"value": 12}']))
     assert "enum" not in free["function"]["parameters"]["properties"]["expression"]
+
+
+def test_a_rate_asked_over_a_longer_period_is_scaled_by_fixed_counts_only() -> None:
+    assert rate_factor("I cycle 12 km a day; what is that in miles over a week") == 7
+    assert rate_factor("2 cups of coffee a day, how many litres in a year") == 365
+    assert rate_factor("she earns 3000 a month") is None  # no longer period asked about
+    assert rate_factor("5 dollars a day, how much in a month") is None  # a month's days are not a fixed count
+    assert follow_up_expressions("I cycle 12 km a day; what is that in miles over a week", [7.4564]) == ["7.4564 * 7"]
+    assert asks_arithmetic("I cycle 12 km a day; what is that in miles over a week")

@@ -24,3 +24,9 @@ def test_the_filter_is_what_json_query_is_offered_and_it_selects_the_matches() -
     path = extractive_spec(spec, ExtractionSources(request))["function"]["parameters"]["properties"]["path"]
     assert path["enum"] == ["$.books[?(@.pages < 200)]"]
     assert json_query(_DOC, path["enum"][0]) == [{"title": "Emma", "pages": 160}]
+
+
+def test_an_item_named_by_its_text_value_is_selected() -> None:
+    doc = '{"staff": [{"who": "Ana", "desk": 12}, {"who": "Bo", "desk": 30}]}'
+    assert json_filters(doc, f"which desk does Bo sit at? {doc}")[0] == "$.staff[?(@.who == 'Bo')].desk"
+    assert not [f for f in json_filters(doc, f"list every desk in {doc}") if "==" in f]  # no item named

@@ -60,7 +60,9 @@ _POSITIVE = frozenset(
     "happy glad pleased delighted enjoy enjoyed enjoyable nice beautiful brilliant superb outstanding "
     "recommend recommended helpful friendly fast quick easy comfortable clean fresh tasty delicious "
     "impressive impressed satisfied worth favourite favorite fun early reliable smooth thanks thank "
-    "incredible exceptional pleasant positive like liked likes better well".split()
+    "incredible exceptional pleasant positive like liked likes better well "
+    "yay hooray woohoo excited thrilled grateful proud relieved fabulous gorgeous congrats congratulations "
+    "promoted won amazed adore adored cheerful".split()
 )
 _NEGATIVE = frozenset(
     "bad terrible awful horrible poor worst hate hated hates disappointing disappointed disappointment "  # noqa: SIM905
@@ -68,7 +70,10 @@ _NEGATIVE = frozenset(
     "frustrated sad unhappy problem problems issue issues fail failed fails failure refund wrong "
     "expensive overpriced boring noisy stale bland mediocre unacceptable complaint complain horrible "
     "crap sucks sucked lousy pathetic ugly unfortunately negative dislike disliked worse buggy crashed "
-    "crashes defective damaged missing lost".split()
+    "crashes defective damaged missing lost "
+    "ugh argh sigh cancelled canceled stuck delayed missed ruined stolen sick ill hurts hurt pain worried "
+    "scared upset mess nightmare disaster stressed exhausted tired crying cried miserable furious "
+    "gross fed-up".split()
 )
 _NEUTRAL = frozenset("fine okay ok average decent alright standard ordinary adequate acceptable".split())  # noqa: SIM905
 _NEGATORS = frozenset("not no never isn't wasn't aren't don't doesn't didn't can't cannot won't hardly nothing".split())  # noqa: SIM905

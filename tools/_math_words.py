@@ -2,7 +2,7 @@
 
 Models (and people) write "17.5% of 2480", "1000 divided by 8", "the square root of 144",
 "2 to the power of 10", "twelve times four", "4 pizzas at $12.50 each" or "144 divded by 12" (operator words are read
-through small misspellings). :func:`from_words` rewrites such text
+through small misspellings), and everyday word problems (:mod:`agentfn.library._word_problems`). :func:`from_words` rewrites such text
 into Python arithmetic; an expression already in symbols passes through unchanged (``%``
 between two numbers stays the modulo operator). What it cannot rewrite is left for the
 evaluator to reject with its usual message.
@@ -14,6 +14,7 @@ import difflib
 import re
 
 from agentfn._values import spell_out_numbers
+from agentfn.library._word_problems import word_problem
 
 __all__ = ["from_words"]
 
@@ -158,6 +159,8 @@ def from_words(text: str, names: frozenset[str] | set[str] = frozenset()) -> str
     only_symbols = all(w in names for w in calls) and all(w in ("pi", "e", "tau", "inf") for w in bare)
     if not re.search(r"[A-Za-z]|\d\s*%\s*(?:$|[A-Za-z])", plain) or (only_symbols and "%" not in plain):
         return expr  # already symbols (function calls and constants allowed)
+    if (problem := word_problem(expr)) is not None:  # "I had 200 and spent 65 ..., what's left"
+        return problem
     for pattern, replacement in _RULES:
         if replacement in ("AVG", "SUM", "PROD"):
             expr = re.sub(pattern, lambda m, kind=replacement: _aggregate(kind, _numbers(m.group(1))), expr, flags=re.I)

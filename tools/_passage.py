@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["Extracted", "extractive_answer", "passage_of", "passages", "question_of", "quoted_spans"]
+__all__ = ["Extracted", "extractive_answer", "passage_of", "passages", "question_of", "question_parts", "quoted_spans"]
 
 _QUOTED = re.compile(r"(?<!\w)'(.+?)'(?!\w)|\"(.+?)\"|“(.+?)”|‘(.+?)’", re.S)
 _LEAD = re.compile(
@@ -201,6 +201,14 @@ def _span(question: str, sentence: str, keys: list[str]) -> str | None:
                 if 0 < len(span.split()) <= 6:
                     return span
     return found.group(0).strip(" ,.") if found else None
+
+
+_JOINED = re.compile(r"\s*(?:,\s*)?\band\s+(?=(?:who|whom|whose|what|what's|whats|when|where|which|how|why)\b)", re.I)
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions joined by "and" in ``question`` ("who sent this and what's the amount" -> two), else it alone."""
+    return [q for q in _JOINED.split(question) if q.strip()] or [question]
 
 
 def extractive_answer(question: str, context: str) -> Extracted:

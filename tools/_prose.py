@@ -16,6 +16,8 @@ for plain text instead:
   the news, a score...) is not sent to the model at all: no offline model knows it, and a 135M model
   invents it ("Tomorrow in Paris: sunny, 24 C"). The reply is the honest
   :data:`~agentfn._live_facts.NO_LIVE_TOOL` (no tool has live data; what the tools can do);
+* a mechanical edit of a text the request gives (sort, reverse, change case, drop duplicates:
+  :func:`agentfn._text_transforms.text_transform`) is made exactly, not by the model ("apple, pear, fig");
 * a request to act in the world (:func:`agentfn._world_actions.world_action`: "remind me at 6pm",
   "book a table") is not sent to the model either: a plain reply cannot do it and must not pretend it
   did. The reply is the honest :data:`~agentfn._world_actions.NO_ACTION_TOOL`;
@@ -33,6 +35,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from agentfn._live_facts import NO_LIVE_TOOL, asks_live_fact
+from agentfn._text_transforms import text_transform
 from agentfn._world_actions import NO_ACTION_TOOL, world_action
 from agentfn.backends.base import Model, ModelRequest
 from agentfn.context import RunContext
@@ -134,6 +137,8 @@ class ProseFunction(LLMFunction[Any, Any]):
         asked = next((str(m.content) for m in reversed(ctx.messages) if isinstance(m, UserMessage)), "") if ctx else ""
         if asks_live_fact(asked or ask):  # the weather, a price, the news: never invented
             return NO_LIVE_TOOL
+        if (edited := text_transform(asked or ask)) is not None:  # "sort these words: ...": exact, no model
+            return edited
         if world_action(asked or ask):  # "remind me at 6pm": a plain reply must not pretend it was done
             return NO_ACTION_TOOL
         question = is_question(ask) or (ask in asked and is_question(asked))

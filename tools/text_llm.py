@@ -38,7 +38,14 @@ from agentfn.library._language_rules import (
     requested_fields,
     writes_prose,
 )
-from agentfn.library._passage import extractive_answer, passage_of, passages, question_of, quoted_spans
+from agentfn.library._passage import (
+    extractive_answer,
+    passage_of,
+    passages,
+    question_of,
+    question_parts,
+    quoted_spans,
+)
 from agentfn.library._prose import prose_function, whole_request
 from agentfn.llm_function import LLMFunction, default_options
 from agentfn.messages import UserMessage
@@ -187,10 +194,12 @@ def _answer_rules(arguments: dict[str, Any]) -> CitedAnswer:
         question = _passage(arguments, "question")
         context = question if question in found else found[0]
     question = question_of(request, context) if request else None
-    found = extractive_answer(question or str(arguments["question"]), context)
-    span = find_span(found.quote, context) if found.quote else None
-    citations = [Citation(quote=context[span[0] : span[1]], start=span[0], end=span[1])] if span else []
-    return CitedAnswer(answer=found.answer, citations=citations, answerable=found.answerable and bool(citations))
+    # "who sent this and what's the amount": each question answered
+    founds = [extractive_answer(q, context) for q in question_parts(question or str(arguments["question"]))]
+    spans = list(dict.fromkeys(span for f in founds if f.quote and (span := find_span(f.quote, context))))
+    citations = [Citation(quote=context[a:b], start=a, end=b) for a, b in spans]
+    answer = "; ".join(dict.fromkeys(f.answer for f in founds))
+    return CitedAnswer(answer=answer, citations=citations, answerable=all(f.answerable for f in founds) and bool(citations))
 
 
 @prose_function

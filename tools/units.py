@@ -56,7 +56,7 @@ _ALIASES: dict[str, str] = {
     "foot": "ft", "feet": "ft", "yard": "yd", "yards": "yd", "mile": "mi", "miles": "mi",
     "nautical_mile": "nmi", "nautical_miles": "nmi",
     # mass
-    "kilogram": "kg", "kilograms": "kg", "gram": "g", "grams": "g", "milligram": "mg", "milligrams": "mg",
+    "kilogram": "kg", "kilograms": "kg", "kilo": "kg", "kilos": "kg", "kgs": "kg", "gram": "g", "grams": "g", "milligram": "mg", "milligrams": "mg",
     "µg": "ug", "microgram": "ug", "tonne": "t", "tonnes": "t", "metric_ton": "t", "pound": "lb", "pounds": "lb",
     "lbs": "lb", "ounce": "oz", "ounces": "oz", "stone": "st", "short_ton": "ton_us",
     # volume
@@ -174,11 +174,17 @@ _MASS_OR_VOLUME = {"oz": "fl_oz"}
 
 def _same_quantity(q_from: str, u_from: str, q_to: str, u_to: str) -> tuple[str, str, str, str]:
     """The pair read as one quantity when one side is a name both quantities use (``oz`` beside a volume
-    is ``fl_oz``); otherwise unchanged."""
+    is ``fl_oz``), or a length beside an area or a volume whose square or cube it names ("square metres
+    to feet" is to square feet); otherwise unchanged."""
     if q_from == "volume" and q_to == "mass" and u_to in _MASS_OR_VOLUME:
         return q_from, u_from, "volume", _MASS_OR_VOLUME[u_to]
     if q_to == "volume" and q_from == "mass" and u_from in _MASS_OR_VOLUME:
         return "volume", _MASS_OR_VOLUME[u_from], q_to, u_to
+    for quantity, power in (("area", "2"), ("volume", "3")):
+        if q_from == quantity and q_to == "length" and u_to + power in _LINEAR[quantity]:
+            return q_from, u_from, quantity, u_to + power
+        if q_to == quantity and q_from == "length" and u_from + power in _LINEAR[quantity]:
+            return quantity, u_from + power, q_to, u_to
     return q_from, u_from, q_to, u_to
 
 

@@ -66,7 +66,7 @@ from typing import Any, cast
 
 from agentfn._arith import follow_up_expressions
 from agentfn._json_filters import json_filters
-from agentfn._named_dates import current_moment, holiday_dates, worded_dates
+from agentfn._named_dates import current_moment, holiday_dates, with_holiday_dates, worded_dates
 from agentfn._values import (
     code_spans,
     dates_in,
@@ -79,6 +79,7 @@ from agentfn._values import (
     questions_in,
     quote_safe,
     quoted_spans,
+    spell_out_numbers,
     strip_values,
     table_rows,
     times_in,
@@ -86,6 +87,13 @@ from agentfn._values import (
 from agentfn._values import (
     parameter_kind as value_kind,
 )
+from agentfn.backends._extract_addresses import (
+    house_numbers,
+    is_address_field,
+    street_addresses,
+    without_addresses,
+)
+from agentfn.backends._extract_code import whole_calls
 from agentfn.backends._extract_cues import apply_request_cues
 from agentfn.backends._extract_filters import asks_for_filter, describes_glob, file_globs, is_filter
 from agentfn.backends._extract_nested import is_model_object, narrow_nested
@@ -93,7 +101,12 @@ from agentfn.backends._extract_objects import free_objects
 from agentfn.backends._extract_pairs import distinct_pair
 from agentfn.backends._extract_places import place_branches
 from agentfn.backends._extract_query import with_query_phrases
-from agentfn.backends._extract_units import with_modifier_numbers
+from agentfn.backends._extract_units import (
+    fraction_amounts,
+    plain_durations,
+    with_modifier_numbers,
+    without_fractions,
+)
 from agentfn.backends._extract_words import (
     active_rules,
     date_format,
@@ -122,7 +135,7 @@ _RELATIVE_TO_TODAY = re.compile(
     r"\b(?:today|now|tonight|tomorrow|yesterday|until|till|since|ago|left|current(?:ly)?|this (?:week|month|year)|how old|years old|age)\b",
     re.IGNORECASE,
 )
-_ONE_OF = re.compile(r"\b(?:a|an|per|each)\s+(?!few\b|lot\b|couple\b|number\b)[a-z]", re.I)
+_ONE_OF = re.compile(r"\b(?:a|an|one|single|per|each)\s+(?!few\b|lot\b|couple\b|number\b)[a-z]", re.I)
 _FILE_NAME = re.compile(r"(?<![\w/.:-])[\w-]+(?:/[\w.-]+)*\.[A-Za-z][A-Za-z0-9]{0,4}(?![\w.])")
 def _kind(name: str, schema: Mapping[str, Any]) -> str:
     """:func:`agentfn._values.parameter_kind`, a question read as text (it is copied from the request)."""
@@ -200,7 +213,11 @@ class ExtractionSources:
     def numbers(self, integer: bool) -> list[int | float]:
         """The request's numbers as written (negated after "before", "ago"...), then the results' numbers."""
         backwards = re.search(r"\b(?:before|ago|earlier|back|subtract|minus|previous|prior)\b", self.request, re.I)
-        found = [-v if backwards and v > 0 else v for v in numbers_in_request(self.request)]
+        request = plain_durations(self.request)  # "in a fortnight": 2 weeks
+        spelled = spell_out_numbers(request)
+        fractions = fraction_amounts(strip_values(spelled))  # "a quarter mile": 0.25, not 1; "2 and a half": not 2
+        rest = numbers_in_request(without_fractions(spelled) if fractions else request)
+        found = [-v if backwards and v > 0 else v for v in [*fractions, *rest]]
         found += [float(v) for v in self.result_leaves if isinstance(v, int | float) and not isinstance(v, bool)]
         out: list[int | float] = []
         for v in found:
@@ -273,8 +290,9 @@ class ExtractionSources:
         if kind == "csv":
             pasted = pasted_table(request)
             return [*([pasted] if pasted else []), *(r for r in read if table_rows(r))]
-        if kind == "code":
-            return code_spans(request)
+        if kind == "code":  # a call written whole first: "print(', '.join(...))" has quotes inside
+            return list(dict.fromkeys([*(c for c in whole_calls(request) if c not in quoted_spans(request)),
+                                       *code_spans(request)]))
         return []
 
 
@@ -335,6 +353,9 @@ def _narrow(
             values = [s for s in sources.phrasings() if re.search(r"\d|\bpi\b", s) or number_words(s)]
     elif kind == "number":
         values = list(sources.numbers(integer=schema.get("type") == "integer"))
+        if not is_address_field(name):  # "2 pizzas to 5 Elm Road": 5 says where, not how many
+            houses = set(house_numbers(sources.request)) - set(numbers_in_request(without_addresses(sources.request)))
+            values = [v for v in values if v not in houses]
         if not values and required and _ONE_OF.search(sources.request):
             values = [1]  # "how many seconds are in a day": one of the unit
         if not required:
@@ -377,6 +398,8 @@ def _narrow(
         formatted = [f for d in sources.dates() if (f := format_date(d, pattern))] if pattern else []
         ids = identifier_tokens(sources.request, description) if shaped and is_identifier(name, description) else []
         values = list(dict.fromkeys(formatted)) or ids or sources.strings()  # a day, an id: not word spans
+        if is_address_field(name) and (addresses := street_addresses(sources.request)):
+            values = addresses  # "deliver to 5 Elm Road": the address, not any span of the request
         if not shaped and _IDENTIFIER.search(name):  # the earlier rule: a zip code or an id may be all digits
             values += [v for v in re.findall(r"(?<![\w.])\d[\d-]*\d(?!\w|\.\d)", sources.request) if v not in values]
     else:
@@ -426,7 +449,8 @@ def _bound_numbers(props: Mapping[str, Any], sources: ExtractionSources) -> dict
     names = [n for n, s in props.items() if isinstance(s, dict) and "enum" not in s
              and _kind(n, cast("dict[str, Any]", s)) == "number"]
     out: dict[str, list[int | float]] = {}
-    named = with_modifier_numbers(named_numbers(sources.request, names), sources.request, {n: props[n] for n in names})
+    request = plain_durations(sources.request)  # "in a fortnight": 2 *weeks*
+    named = with_modifier_numbers(named_numbers(request, names), request, {n: props[n] for n in names})
     for name, raw in named.items():
         integer = cast("dict[str, Any]", props[name]).get("type") == "integer"
         values = [v for v in sources.numbers(integer=integer) if any(abs(v) == abs(r) for r in raw)]
@@ -480,7 +504,7 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
             props[name] = objects[name]
             continue
         if is_model_object(schema):  # a model's fields, narrowed as parameters are
-            props[name] = narrow_nested(schema, tool, sources, extractive_spec)
+            props[name] = narrow_nested(schema, tool, sources, extractive_spec, sources.request)
             continue
         if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
             items = cast("dict[str, Any]", schema["items"])
@@ -552,7 +576,8 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
 
     spans = [n for n, s in props.items() if isinstance(s, dict) and cast("dict[str, Any]", s).pop(_SPANS, None)]
     pairs = [(a, b) for i, a in enumerate(texts) for b in texts[i + 1 :] if kind_of(a) == kind_of(b)]
-    if pairs and (pair := distinct_pair(params, *pairs[0], sources.request)) is not None:
+    cued = with_holiday_dates(sources.request, date.fromisoformat(sources.today[:10])) if sources.today else sources.request
+    if pairs and (pair := distinct_pair(params, *pairs[0], cued)) is not None:  # "until Halloween": its date's side
         fn["parameters"] = pair
     elif len(optional_numbers) >= 2:
         fn["parameters"] = _one_of_numbers(params, optional_numbers, sources.request)

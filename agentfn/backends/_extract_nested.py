@@ -14,7 +14,9 @@ own keywords (description, title, ``additionalProperties``) are kept; when the n
 fields into alternatives (``anyOf`` branches: two fields that must differ), the branches replace the
 object's ``properties``/``required`` rather than being combined with them. A text field's spans are
 narrowed further to those with no number (in digits or words) and no word of the tool's name, a sibling field's name or a
-sibling's enum option ("large" is the ``size``, so not the ``topping``), when any such span is left.
+sibling's enum option ("large" is the ``size``, so not the ``topping``), and, but in an address field, none of the words of a
+street address (:mod:`agentfn.backends._extract_addresses`: "Baker Street" is where the pizza goes), when any such span is
+left.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
 from agentfn._values import spell_out_numbers
+from agentfn.backends._extract_addresses import in_address, is_address_field
 from agentfn.backends._extract_words import free_spans, used_words
 
 __all__ = ["is_model_object", "narrow_nested"]
@@ -42,11 +45,13 @@ def narrow_nested(
     tool: str,
     sources: _Sources,
     narrow_spec: Callable[[Mapping[str, Any], _Sources], dict[str, Any]],
+    request: str = "",
 ) -> dict[str, Any]:
     """``schema`` (an object with fields) with its fields narrowed by ``narrow_spec``.
 
     ``narrow_spec`` is the extractive narrowing of a whole tool spec (it is given a spec named
-    ``tool`` whose parameters are this object, so fields that are models themselves come back here).
+    ``tool`` whose parameters are this object, so fields that are models themselves come back here);
+    ``request`` is the user's text (its street addresses are no other field's text).
     """
     if not is_model_object(schema):
         return dict(schema)
@@ -62,8 +67,10 @@ def narrow_nested(
         spans = _offered_spans(raw, fields.get(field))
         if spans:
             used = used_words(tool, field, fields)
-            free = [v for v in free_spans(spans, used) if spell_out_numbers(v, lone_one=True) == v]
-            if free:  # spans no sibling claims: "pepperoni", not "large" (the size)
+            if not is_address_field(field):  # "Baker Street" is where it goes, not the pizza's topping
+                spans = [v for v in spans if not in_address(v, request)] or spans
+            free = [v for v in free_spans(spans, used) if spell_out_numbers(v, lone_one=True) == v] or spans
+            if free != _offered_spans(raw, fields.get(field)):  # no sibling's: "pepperoni", not "large" (the size)
                 props[field] = {**cast("dict[str, Any]", raw), "enum": free}
     return {**kept, "type": "object", "properties": props, "required": params.get("required", [])}
 

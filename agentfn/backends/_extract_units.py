@@ -13,6 +13,11 @@ word of the parameter's name and whose noun is a word of the parameter's name or
 :func:`with_modifier_numbers` folds them into the ``named_numbers`` binding: such a number is taken
 from a plain unit parameter ("seconds: Number of seconds") and given to the described one.
 
+:func:`fraction_amounts` reads amounts written as fractions in words ("a quarter mile", "half a litre",
+"two and a half hours", "three quarters of a cup"), which a number extractor reads as 1 or not at all;
+:func:`plain_durations` writes durations named by one word in a count and a common unit ("in a fortnight"
+-> "in 2 weeks", "3 decades" -> "30 years", "half an hour" -> "30 minutes").
+
 Guarantees: pure functions of the request text and the parameter schemas; a number is only moved
 between parameters that name the same unit; no binding is invented for a number with no unit, a
 plural unit ("40 seconds timer" is not read) or a unit followed by a preposition ("1 minute to the
@@ -27,7 +32,7 @@ from typing import Any, cast
 
 from agentfn.backends._extract_words import name_words
 
-__all__ = ["modifier_numbers", "singular", "with_modifier_numbers"]
+__all__ = ["fraction_amounts", "modifier_numbers", "plain_durations", "singular", "with_modifier_numbers", "without_fractions"]
 
 _TOKEN = re.compile(r"-?\d+(?:\.\d+)?|[A-Za-z]+")
 _NOT_A_NOUN = frozenset({
@@ -85,3 +90,46 @@ def with_modifier_numbers(bound: Mapping[str, list[float]], request: str, props:
                     del out[other]
         out[name] = list(dict.fromkeys([*out.get(name, []), *values]))
     return out
+
+
+_FRACTIONS = {"half": 0.5, "halves": 0.5, "quarter": 0.25, "quarters": 0.25, "third": 1 / 3, "thirds": 1 / 3}
+_AND_A = re.compile(r"\b(\d+(?:\.\d+)?|one)\s+and\s+an?\s+(half|quarter|third)\b", re.I)
+_COUNTED = re.compile(r"\b(\d+)\s+(halves|quarters|thirds)\b", re.I)
+_ONE = re.compile(r"(?<!\band\s)\b(?:a|one)\s+(half|quarter|third)\b|\bhalf\s+(?:a|an)\b", re.I)
+
+
+def fraction_amounts(text: str) -> list[float]:
+    """The amounts ``text`` writes as fractions in words, numbers in digits ("2 and a half" -> 2.5,
+    "3 quarters" -> 0.75, "a quarter mile" -> 0.25, "half a litre" -> 0.5), in the order written."""
+    found: list[tuple[int, float]] = []
+    for m in _AND_A.finditer(text):
+        whole = 1.0 if m.group(1).lower() == "one" else float(m.group(1))
+        found.append((m.start(), whole + _FRACTIONS[m.group(2).lower()]))
+    for m in _COUNTED.finditer(text):
+        found.append((m.start(), int(m.group(1)) * _FRACTIONS[m.group(2).lower()]))
+    for m in _ONE.finditer(text):
+        found.append((m.start(), _FRACTIONS[(m.group(1) or "half").lower()]))
+    return [round(v, 6) for _, v in sorted(found)]
+
+
+def without_fractions(text: str) -> str:
+    """``text`` with the fractions :func:`fraction_amounts` reads blanked out (their whole numbers too)."""
+    for pattern in (_AND_A, _COUNTED, _ONE):
+        text = pattern.sub(" ", text)
+    return text
+
+
+_DURATIONS = {"fortnight": (2, "weeks"), "decade": (10, "years"), "century": (100, "years"), "centurie": (100, "years")}
+_DURATION = re.compile(r"\b(a|an|one|\d+(?:\.\d+)?)\s+(fortnight|decade|centur(?:y|ie))s?\b", re.I)
+_HALF_HOUR = re.compile(r"\bhalf\s+an\s+hour\b", re.I)
+
+
+def plain_durations(text: str) -> str:
+    """``text`` with durations named by one word written as a count of a common unit (see the module docstring)."""
+    def plain(m: re.Match[str]) -> str:
+        count, unit = _DURATIONS[m.group(2).lower()]
+        many = 1.0 if m.group(1).lower() in ("a", "an", "one") else float(m.group(1))
+        total = many * count
+        return f"{int(total) if total.is_integer() else total} {unit}"
+
+    return _HALF_HOUR.sub("30 minutes", _DURATION.sub(plain, text))

@@ -16,6 +16,8 @@ Data (package files under ``agentfn/evals/data/``):
 ``{"date": "YYYY-MM-DD"}``       the date, as ISO or spelled out ("March 1, 2024", "1 March 2024")
 ``{"today": "date|year|weekday"}``  today's date, year or weekday (UTC)
 ``{"today_plus_days": n}``       the date n days after today
+``{"next_weekday": name}``       the date of the next such weekday ("next friday": the first one after
+                                today, or the one a week later, as people read it both ways)
 ``{"until": d, "since": d, "unit", "abs"}``  the time from now to ``d`` (or from ``d`` to now)
 ``{"time_in": zone, "minutes"}``  the current clock time in that zone (HH:MM, default ±20 min)
 ``{"min_words": n}`` / ``{"max_words": n}``  answer length in words
@@ -147,6 +149,7 @@ def _has_time(answer: str, zone: str, minutes: float, now: datetime) -> bool:
     return False
 
 
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _UNIT_SECONDS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0, "days": 86400.0, "weeks": 604800.0}
 
 
@@ -182,6 +185,9 @@ def check_answer(
         return _has_date(text, date.fromisoformat(expect["date"]))
     if "today_plus_days" in expect:
         return _has_date(text, today + timedelta(days=int(expect["today_plus_days"])))
+    if "next_weekday" in expect:
+        ahead = (_WEEKDAYS.index(str(expect["next_weekday"]).lower()) - today.weekday() - 1) % 7 + 1
+        return any(_has_date(text, today + timedelta(days=ahead + shift)) for shift in (0, 7))
     if "today" in expect:
         kind = expect["today"]
         if kind == "year":

@@ -166,7 +166,8 @@ def test_a_day_is_one_of_the_unit_and_holidays_are_dates() -> None:
     props = _props("date_diff", "How many days until Christmas?", today="2026-12-06")
     end = props["end"]
     options = end.get("enum") or [o for b in end.get("anyOf", []) for o in b.get("enum", [])]
-    assert "2026-12-25" in options and "2026-12-06" in options
+    assert options == ["2026-12-25"]  # "until Christmas": its date is the end, today the start
+    assert "2026-12-06" in str(props["start"])
     # Christmas is a day here, not the Indian Ocean island's time zone.
     assert "Indian/Christmas" not in str(props.get("timezone", {}))
 

@@ -44,3 +44,31 @@ def test_extractive_spec_gives_each_number_to_its_parameter() -> None:
     assert _given("add 2 hours to my 3 hour ticket", _PARKING) == {"hours": [2], "bought_hours": [3]}
     assert _given("how long is left on the 20 minute ticket", _PARKING) == {"bought_minutes": [20]}
     assert _given("add 15 minutes please", _PARKING) == {"minutes": [15]}
+
+
+def test_fractions_in_words_are_amounts() -> None:
+    from agentfn.backends._extract import ExtractionSources
+    from agentfn.backends._extract_units import fraction_amounts
+
+    assert fraction_amounts("a quarter of a pound") == [0.25]
+    assert fraction_amounts("half an hour later") == [0.5]
+    assert fraction_amounts("4 and a half metres") == [4.5]
+    assert fraction_amounts("3 quarters of a gallon") == [0.75]
+    assert fraction_amounts("5 metres of rope") == []
+    assert ExtractionSources("how many grams is a quarter pound").numbers(integer=False) == [0.25]  # not 1
+    assert ExtractionSources("six and a half feet in cm").numbers(integer=False) == [6.5]  # not also 6
+    assert ExtractionSources("one and a half cups to ml").numbers(integer=False) == [1.5]
+
+
+def test_durations_named_by_one_word_are_a_count_of_a_unit() -> None:
+    from agentfn.backends._extract import ExtractionSources, extractive_spec
+    from agentfn.backends._extract_units import plain_durations
+    from agentfn.toolset import Toolset
+
+    assert plain_durations("back in a fortnight") == "back in 2 weeks"
+    assert plain_durations("3 decades ago") == "30 years ago"
+    assert plain_durations("half an hour") == "30 minutes"
+    assert plain_durations("a decadent cake") == "a decadent cake"
+    spec = next(t for t in Toolset.builtin() if t.name == "date_add").openai_schema()
+    params = extractive_spec(spec, ExtractionSources("the date a fortnight after 2027-05-03", "2026-12-07"))
+    assert params["function"]["parameters"]["properties"]["weeks"]["enum"] == [2]

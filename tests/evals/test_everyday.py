@@ -44,6 +44,11 @@ def test_numbers_and_checkers(tmp_path: Path) -> None:
     assert check_answer({"date": "2024-03-01"}, "It is March 1, 2024.") and check_answer({"date": "2024-03-01"}, "2024-03-01")
     assert check_answer({"today": "weekday"}, "It is Sunday", now=now)
     assert check_answer({"today_plus_days": 14}, "2026-12-20", now=now)
+    monday = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # "next friday" read as this week's or the following one
+    assert check_answer({"next_weekday": "friday"}, "It is 2026-12-11.", now=monday)
+    assert check_answer({"next_weekday": "Friday"}, "December 18, 2026", now=monday)
+    assert not check_answer({"next_weekday": "friday"}, "2026-12-04", now=monday)
+    assert check_answer({"next_weekday": "monday"}, "2026-12-14", now=monday)
     assert check_answer({"until": "2027-03-01", "unit": "weeks", "abs": 0.3}, "12.1 weeks", now=now)
     assert check_answer({"time_in": "Asia/Tokyo"}, "It is 14:05 in Tokyo", now=now)
     assert check_answer({"time_in": "Asia/Tokyo"}, "2:05 pm", now=now)

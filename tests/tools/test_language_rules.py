@@ -41,6 +41,8 @@ def test_phrasebook_says_what_it_cannot_do() -> None:
         ("Great screen but terrible battery and awful support.", "negative"),
         ("Great screen, terrible battery.", "mixed"),
         ("It is a chair.", "neutral"),
+        ("ugh, the bus was delayed and now I missed my appointment", "negative"),  # everyday mishaps
+        ("woohoo, we won the quiz night and I'm so proud of the team", "positive"),
     ],
 )
 def test_lexicon_sentiment(text: str, label: str) -> None:

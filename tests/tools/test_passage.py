@@ -114,3 +114,20 @@ async def test_grounded_summary_takes_its_format_from_the_request(grounded_model
     points = await summarize.run({"text": text}, ctx=_ctx(f"Summarize in bullet points: {text}", model))
     assert points.format == "bullets" and len(points.points) == 3
 
+
+
+async def test_two_questions_joined_by_and_are_both_answered(grounded_model: FunctionModel) -> None:
+    from typing import Any
+
+    from agentfn.context import RunContext
+    from agentfn.library._passage import question_parts
+    from agentfn.library.text_llm import answer
+    from agentfn.messages import UserMessage
+
+    assert question_parts("who wrote it and when was it sent") == ["who wrote it", "when was it sent"]
+    assert question_parts("what is salt and pepper") == ["what is salt and pepper"]
+    note = "Omar sent the parcel on Monday. Postage cost 14 euros."
+    request = f"who sent the parcel and what did postage cost? '{note}'"
+    ctx: RunContext[Any] = RunContext(deps=None, run_id="r", messages=[UserMessage(content=request)], model=grounded_model)
+    found = await answer.run({"question": "parcel", "context": note}, ctx=ctx)
+    assert "Omar" in found.answer and "14 euros" in found.answer and len(found.citations) == 2
