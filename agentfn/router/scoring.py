@@ -35,6 +35,7 @@ from agentfn.router.index import FloatArray, IntArray, ToolIndex
 from agentfn.router.mood import ToolKinds
 from agentfn.router.servers import ServerGroups
 from agentfn.router.text import tokenize, without_quoted
+from agentfn.router.topk import best_indices
 
 __all__ = ["Scorer", "Signals"]
 
@@ -347,9 +348,7 @@ class Scorer:
             if tied:
                 return [(min(tied), best)]
         pool = min(scores.shape[0], max(k + 16, self.config.candidates))
-        idx_arr: npt.NDArray[np.intp] = (  # pyright: ignore[reportUnknownVariableType]
-            np.argpartition(-scores, pool - 1)[:pool] if pool < scores.shape[0] else np.arange(scores.shape[0])
-        )
+        idx_arr = best_indices(scores, pool)
         vals = scores[idx_arr]
         keep = np.isfinite(vals)
         at = np.asarray(idx_arr[keep] if slots is None else slots[idx_arr[keep]], dtype=np.int64)
