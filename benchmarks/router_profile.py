@@ -16,7 +16,7 @@ root (the script imports ``agentfn`` from the working directory first)::
     (cd /path/to/main && python /path/to/branch/benchmarks/router_profile.py --dump main.json)
     python benchmarks/router_profile.py --compare main.json
 
-Writes benchmarks/results/router_profile.{json,md}.
+Writes benchmarks/results/router_profile.{json,md} (``--name`` another stem: a run on another checkout).
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ def main() -> None:
     ap.add_argument("--encoded-once", action="store_true")
     ap.add_argument("--dump")
     ap.add_argument("--compare")
+    ap.add_argument("--name", default="router_profile", help="results file stem")
     args = ap.parse_args()
 
     import numpy as np
@@ -164,8 +165,8 @@ def main() -> None:
                                           and a["selected"] == b["selected"] and a["abstain"] == b["abstain"]
                                           for a, b in pairs)}
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "router_profile.json").write_text(json.dumps(out, indent=1))
-    (RESULTS / "router_profile.md").write_text(render_markdown(out))
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(out, indent=1))
+    (RESULTS / f"{args.name}.md").write_text(render_markdown(out))
     print(render_markdown(out))
 
 
