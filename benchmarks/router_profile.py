@@ -34,6 +34,8 @@ from typing import Any
 
 sys.path.insert(0, os.getcwd())
 sys.path.insert(1, str(Path(__file__).parent))
+import agentfn  # noqa: F401  # the working directory's, bound before router_bench puts its own checkout first
+
 RESULTS = Path(__file__).parent / "results"
 STAGES = ("encode", "score", "rerank", "abstain", "select", "plan")
 _spent: collections.defaultdict[str, float] = collections.defaultdict(float)
