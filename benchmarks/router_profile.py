@@ -34,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, os.getcwd())
 sys.path.insert(1, str(Path(__file__).parent))
-import agentfn  # noqa: F401  # the working directory's, bound before router_bench puts its own checkout first
+import agentfn  # the working directory's, bound before router_bench puts its own checkout first
 
 RESULTS = Path(__file__).parent / "results"
 STAGES = ("encode", "score", "rerank", "abstain", "select", "plan")
@@ -152,6 +152,7 @@ def main() -> None:
     per.pop("(requests seen)")
     out: dict[str, Any] = {
         "command": "python benchmarks/router_profile.py " + " ".join(sys.argv[1:]),
+        "code": str(Path(agentfn.__file__).resolve().parents[1]),
         "tools": args.tools, "requests": len(requests), "passes": args.passes, "encoded_once": args.encoded_once,
         "load_avg_start": load_start, "load_avg_end": list(os.getloadavg()),
         "cpu_ms": {k: {"p50": _pct(v, 50), "p95": _pct(v, 95), "mean": float(np.mean(v))} for k, v in sorted(per.items())},
@@ -176,7 +177,7 @@ def render_markdown(data: dict[str, Any]) -> str:
     loads = " / ".join(", ".join(f"{x:.1f}" for x in data[k]) for k in ("load_avg_start", "load_avg_end"))
     lines = [
         "# Router CPU per step", "",
-        f"Command: `{data['command']}`. {data['tools']} tools, {data['requests']} requests x {data['passes']} "
+        f"Command: `{data['command']}` (agentfn from `{data.get('code', '?')}`). {data['tools']} tools, {data['requests']} requests x {data['passes']} "
         f"pass(es){', each encoded once' if data['encoded_once'] else ', each encoded afresh'}; load average "
         f"(1, 5, 15 min) at the start / end: {loads}. Routing-thread CPU per request (steps nest: "
         "`score_many` holds the dense products, the head blend, BM25 and fusion).", "",
