@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from agentfn.router.topk import best_rows_union
+
 __all__ = ["BlendTable", "blend_table", "blended_rows", "dense_rows"]
 
 FloatArray = npt.NDArray[np.float32]
@@ -104,10 +106,9 @@ def blended_rows(
         return ((dense + af * dense_rows(heads, queries)) * table.scale[None, :]).astype(np.float32)
     estimate = (np.float32(w_dense) * (dense * (np.float32(1.0) + af * table.cos[None, :])) * table.scale[None, :]
                 + np.float32(w_lexical) * lexical)
-    estimate[:, ~alive] = -np.inf
-    best = np.argpartition(-estimate, keep - 1, axis=1)[:, :keep]  # queries x keep
-    rows = np.unique(best)
-    rows = rows[alive[rows]]
+    if not alive.all():
+        estimate[:, ~alive] = -np.inf
+    rows = best_rows_union(estimate, keep, alive)  # sorted
     picked = (dense[:, rows] + af * (heads[rows] @ queries.T).T) * table.scale[None, rows]
     out = np.full(dense.shape, -np.inf, dtype=np.float32)
     out[:, rows] = picked  # every query gets the union: one product, more tools exact

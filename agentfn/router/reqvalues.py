@@ -16,6 +16,7 @@ inputs of one kind those values cannot fill, each value used once
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -118,6 +119,14 @@ class RequestValues:
 
     @classmethod
     def of(cls, text: str) -> RequestValues:
+        """:meth:`parse`, remembered for the last 128 texts: routing reads one request's values several
+        times (abstention's fill feature, the near-duplicate head, selection). The instance is shared:
+        read it, never change it."""
+        return _parsed(text) if cls is RequestValues else cls.parse(text)
+
+    @classmethod
+    def parse(cls, text: str) -> RequestValues:
+        """The values ``text`` spells out (parsed afresh; :meth:`of` remembers recent texts)."""
         quoted = len(_QUOTED.findall(text))
         # A date or a time ("2025-05-05", "May 5", "7:30") holds no amounts of its own.
         numbers = len(_NUMBER.findall(_DATE.sub(" ", text))) + sum(1 for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMWORDS)
@@ -212,6 +221,11 @@ class RequestValues:
             else:
                 out.append(slot)
         return out, filled
+
+
+@functools.lru_cache(maxsize=128)
+def _parsed(text: str) -> RequestValues:
+    return RequestValues.parse(text)
 
 
 def _blank(pattern: re.Pattern[str], text: str) -> str:

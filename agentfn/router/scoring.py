@@ -35,6 +35,7 @@ from agentfn.router.index import FloatArray, IntArray, ToolIndex
 from agentfn.router.mood import ToolKinds
 from agentfn.router.servers import ServerGroups
 from agentfn.router.text import tokenize, without_quoted
+from agentfn.router.topk import best_indices
 
 __all__ = ["Scorer", "Signals"]
 
@@ -55,6 +56,7 @@ class Scorer:
         self.kinds = ToolKinds(index)
         """Which slots' tools change state, for :func:`agentfn.router.mood.mood_penalty`."""
         self._blend: tuple[tuple[int, float], BlendTable] | None = None
+        self._context_lex: tuple[tuple[int, str], tuple[FloatArray, float] | None] | None = None
 
     def rank_text(self, text: str) -> str:
         """The text a request (or step) is scored by: without its quoted values when
@@ -270,14 +272,27 @@ class Scorer:
         with earlier turns mixed in, and their best possible value."""
         lexidx = self.index.lex
         n = self.index.n_slots
-        toks, ctx_toks = tokenize(text), tokenize(context)
+        toks = tokenize(text)
         cw = self.config.context_weight
         raw = lexidx.scores(toks)[:n]
         scale = lexidx.max_score(toks)
-        if ctx_toks:
-            raw = np.asarray(raw + cw * lexidx.scores(ctx_toks)[:n], dtype=np.float32)
-            scale += cw * lexidx.max_score(ctx_toks)
+        ctx = self.context_lexical(context) if context else None
+        if ctx is not None:
+            raw = np.asarray(raw + cw * ctx[0], dtype=np.float32)
+            scale += cw * ctx[1]
         return raw, scale
+
+    def context_lexical(self, context: str) -> tuple[FloatArray, float] | None:
+        """BM25 scores of every slot for earlier turns ``context`` and their best possible value
+        (None when it has no words), remembered for the last context: a request and each of its
+        steps mix in the same context."""
+        key = (self.index.version, context)
+        if self._context_lex is None or self._context_lex[0] != key:
+            toks = tokenize(context)
+            lexidx = self.index.lex
+            got = (lexidx.scores(toks)[: self.index.n_slots], lexidx.max_score(toks)) if toks else None
+            self._context_lex = (key, got)
+        return self._context_lex[1]
 
     def lexical_pool(self, text: str, context: str) -> tuple[FloatArray, float, IntArray]:
         """Raw BM25 scores (as in :meth:`score_all`), their scale, and the top lexical slots."""
@@ -347,9 +362,7 @@ class Scorer:
             if tied:
                 return [(min(tied), best)]
         pool = min(scores.shape[0], max(k + 16, self.config.candidates))
-        idx_arr: npt.NDArray[np.intp] = (  # pyright: ignore[reportUnknownVariableType]
-            np.argpartition(-scores, pool - 1)[:pool] if pool < scores.shape[0] else np.arange(scores.shape[0])
-        )
+        idx_arr = best_indices(scores, pool)
         vals = scores[idx_arr]
         keep = np.isfinite(vals)
         at = np.asarray(idx_arr[keep] if slots is None else slots[idx_arr[keep]], dtype=np.int64)
