@@ -108,7 +108,13 @@ def does(spec: Mapping[str, Any], words: set[str]) -> bool:
 _AMOUNT = re.compile(r"\b\d+(?:[.,:]\d+)*\s*(?:[a-z]+\b)?", re.I)
 
 
+_CONTENT = re.compile(r"^(?:remind|notify|wake)\b.*?\bto\b", re.I)
+
+
 def other_words(text: str) -> set[str]:
-    """The content words of ``text``'s instruction besides its action, without amounts and their units."""
-    instruction = _AMOUNT.sub(" ", split_passage(text)[0])
-    return instruction_words(instruction) - action_words(text)
+    """The content words of ``text``'s instruction besides its action, without amounts and their units, and
+    without what a reminder is about ("remind me to order pizza" asks for no pizza now)."""
+    instruction = _instruction(text)
+    if found := _CONTENT.match(instruction):
+        instruction = found.group(0)
+    return instruction_words(_AMOUNT.sub(" ", instruction)) - action_words(text)

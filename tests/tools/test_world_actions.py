@@ -117,6 +117,26 @@ def list_reminders() -> list[str]:
 '''
 
 
+SHOP = '''
+from agentfn import tool
+
+
+@tool(side_effects="write")
+def order_pizza(topping: str, quantity: int, address: str) -> str:
+    """Order pizzas delivered to an address."""
+    return f"{quantity} {topping} to {address}"
+'''
+
+
+def test_what_a_reminder_is_about_is_not_asked_for_now(tmp_path: Path) -> None:
+    path = tmp_path / "pizza_tools.py"
+    path.write_text(SHOP)
+    toolset = with_plain_reply(Toolset.from_path(path))
+    router = small_model_router(build_router("auto", toolset, small_model=True), toolset)
+    assert router.route("remind me to order a pizza at 7pm").selected == [PLAIN_REPLY]  # was order_pizza
+    assert router.route("order a ham pizza to 12 Baker Street").selected == ["order_pizza"]
+
+
 def test_an_act_a_users_tool_does_goes_to_that_tool(tmp_path: Path) -> None:
     path = tmp_path / "reminder_tools.py"
     path.write_text(REMINDERS)
