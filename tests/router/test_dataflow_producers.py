@@ -198,3 +198,19 @@ def test_a_number_about_dates_fills_no_date_input() -> None:
     target = next(s for s in shift.inputs if s.name == "datetime")
     assert days.outputs[0].kind == "number"
     assert flow_score(days, target) <= 0.5 < flow_score(stamp, target)  # a date output still fills it whole
+
+
+
+def test_a_count_about_dates_fills_no_date() -> None:
+    """A number of days between two dates is a quantity: it never feeds a date input. "What date will it be in
+    14 days" chained ``date_diff`` before ``date_add`` and answered "0 days"."""
+    span = tool_io(ToolRecord.of(spec("span_between", "Count the days between two dates.", {"first": S, "last": S},
+                                      ["first", "last"], {"days": N})))
+    shift = tool_io(ToolRecord.of({
+        "name": "shift_date", "description": "Move a date forward by some days.",
+        "inputSchema": {"type": "object", "properties": {"date": {"type": "string", "format": "date"}, "days": N},
+                        "required": ["date"]},
+        "outputSchema": {"type": "object", "properties": {"date": {"type": "string", "format": "date"}}}}))
+    date_in = next(s for s in shift.inputs if s.name == "date")
+    assert flow_score(span, date_in) == 0.0
+    assert flow_score(shift, date_in) > 0.5  # a date still feeds a date
