@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 from agentfn._grounding import instruction_words
 from agentfn._passage_tasks import leading_verb, split_passage
@@ -63,10 +63,8 @@ def _instruction(text: str) -> str:
     return instruction[found.start():] if found else ""
 
 
-def world_action(text: str) -> str | None:
-    """The action ``text`` asks to be done in the world (its leading verb, or the object of "set an alarm"...),
-    or None for a request a plain reply can serve (see the module docstring)."""
-    instruction = _instruction(text)
+def _action(instruction: str) -> str | None:
+    """:func:`world_action` of an instruction that starts at its leading verb."""
     if not instruction:
         return None
     verb = instruction.split()[0].lower()
@@ -80,28 +78,36 @@ def world_action(text: str) -> str | None:
     return verb
 
 
-def action_words(text: str) -> set[str]:
-    """The words a tool that does ``text``'s action would use: the verb and the object it sets ("timer")."""
-    action = world_action(text)
+def _action_words(instruction: str) -> set[str]:
+    """:func:`action_words` of an instruction that starts at its leading verb."""
+    action = _action(instruction)
     if action is None:
         return set()
-    found = _OBJECT.search(_instruction(text))
+    found = _OBJECT.search(instruction)
     phrases = {action, found.group(1).lower()} if found else {action}
     # "shopping list" is served by a tool about shopping, not by every tool that lists; "to-do" is "todo".
     words = {w for p in phrases for w in re.split(r"[\s-]+", p) if w not in ("list", "call", "up")}
     return {"todo" if w in ("to", "do") else w for w in words}
 
 
-_FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s|\n\s*\n")
+def world_action(text: str) -> str | None:
+    """The action ``text`` asks to be done in the world (its leading verb, or the object of "set an alarm"...),
+    or None for a request a plain reply can serve (see the module docstring)."""
+    return _action(_instruction(text))
+
+
+def action_words(text: str) -> set[str]:
+    """The words a tool that does ``text``'s action would use: the verb and the object it sets ("timer")."""
+    return _action_words(_instruction(text))
 
 
 def does(spec: Mapping[str, Any], words: set[str]) -> bool:
-    """Whether the tool of ``spec`` (OpenAI format) says in its name or first sentence that it does one of ``words``."""
-    fn = cast("Mapping[str, Any]", spec.get("function", spec))
-    first = _FIRST_SENTENCE.split(str(fn.get("description") or "").strip(), maxsplit=1)[0]
-    said = re.findall(r"[a-z]+", f"{fn.get('name', '')} {first}".replace("_", " ").lower())
-    camel = re.findall(r"[A-Z]?[a-z]+", str(fn.get("name", "")))  # setReminder
-    stems = {stem(w) for w in said} | {stem(w.lower()) for w in camel}
+    """Whether the tool of ``spec`` (OpenAI format) says in its name or first sentence
+    (:func:`agentfn.router.heads.head_text`) that it does one of ``words``."""
+    from agentfn.router.heads import head_text  # the router is built by now; the tool library never loads it
+    from agentfn.router.text import ToolRecord
+
+    stems = {stem(w) for w in re.findall(r"[a-z]+", head_text(ToolRecord.of(spec)).lower())}
     return any(stem(w) in stems for w in words)
 
 
@@ -115,6 +121,7 @@ def other_words(text: str) -> set[str]:
     """The content words of ``text``'s instruction besides its action, without amounts and their units, and
     without what a reminder is about ("remind me to order pizza" asks for no pizza now)."""
     instruction = _instruction(text)
+    acting = _action_words(instruction)
     if found := _CONTENT.match(instruction):
         instruction = found.group(0)
-    return instruction_words(_AMOUNT.sub(" ", instruction)) - action_words(text)
+    return instruction_words(_AMOUNT.sub(" ", instruction)) - acting

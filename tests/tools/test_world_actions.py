@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from agentfn import FunctionModel, ModelRequest
+from agentfn import FunctionModel
 from agentfn._small_path import (
     PLAIN_REPLY,
     PlainReplyRouter,
@@ -20,7 +20,7 @@ from agentfn._world_actions import NO_ACTION_TOOL, action_words, world_action
 from agentfn.context import RunContext
 from agentfn.evals.everyday import check_answer
 from agentfn.library.text_llm import generate
-from agentfn.messages import Message, UserMessage
+from agentfn.messages import UserMessage
 from agentfn.router.config import RoutePlan
 from agentfn.toolset import Toolset
 
@@ -146,16 +146,7 @@ def test_an_act_a_users_tool_does_goes_to_that_tool(tmp_path: Path) -> None:
     assert router.route("hello!").selected == [PLAIN_REPLY]
 
 
-async def test_generate_never_pretends_to_act() -> None:
-    seen: list[ModelRequest] = []
-
-    def reply(messages: list[Message], request: ModelRequest) -> str:
-        seen.append(request)
-        return "Sure! I will remind you at 6pm."
-
-    model = FunctionModel(reply)
-    model.answer_mode = "grounded"  # type: ignore[attr-defined]  # what the embedded backend sets
-    request = "remind me to call grandma at 6pm"
-    ctx: RunContext[Any] = RunContext(deps=None, run_id="r", messages=[UserMessage(content=request)], model=model)
+async def test_generate_never_pretends_to_act(grounded_model: FunctionModel) -> None:
+    request = "remind me to call grandma at 6pm"  # the fixture's model fails the test if it is asked
+    ctx: RunContext[Any] = RunContext(deps=None, run_id="r", messages=[UserMessage(content=request)], model=grounded_model)
     assert await generate.run({"prompt": "call grandma"}, ctx=ctx) == NO_ACTION_TOOL
-    assert seen == []
