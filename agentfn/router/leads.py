@@ -38,7 +38,7 @@ from agentfn.router.selection import Selection
 from agentfn.router.servers import server_of
 from agentfn.router.text import ToolRecord, split_name, tokenize
 
-__all__ = ["names_service", "service_words", "unnamed_leads"]
+__all__ = ["names_service", "naming_words", "unnamed_leads"]
 
 _MIN_WORD = 3
 """Shortest server word that names a service (``aws`` of ``aws__s3_list``)."""
@@ -46,7 +46,7 @@ _MIN_FIRST = 4
 """Shortest first name word of an un-namespaced tool that names a service (``uber`` of ``uber_estimate_fare``)."""
 
 
-def service_words(name: str, description: str = "") -> frozenset[str]:
+def naming_words(name: str, description: str = "") -> frozenset[str]:
     """The words that name a tool's service: its server's words (and the server squashed), its brand
     words, and, for an un-namespaced name, its first word."""
     out = set(brand_words(name, description))
@@ -62,11 +62,11 @@ def service_words(name: str, description: str = "") -> frozenset[str]:
 
 
 def names_service(name: str, description: str, text: str) -> bool:
-    """Whether ``text`` names the service of tool ``name``: one of its :func:`service_words` as a word, or
+    """Whether ``text`` names the service of tool ``name``: one of its :func:`naming_words` as a word, or
     (four letters or more) inside the request with spaces and punctuation squashed ("Cal.com", "pCloud")."""
     words = set(re.findall(r"[a-z0-9]+", text.lower()))
     squashed = re.sub(r"[^a-z0-9]", "", text.lower())
-    return any(w in words or (len(w) >= _MIN_FIRST and w in squashed) for w in service_words(name, description))
+    return any(w in words or (len(w) >= _MIN_FIRST and w in squashed) for w in naming_words(name, description))
 
 
 def unnamed_leads(selection: Selection, top: str, text: str, records: Mapping[str, ToolRecord]) -> Selection:

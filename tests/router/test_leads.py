@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agentfn.router.leads import names_service, service_words, unnamed_leads
+from agentfn.router.leads import names_service, naming_words, unnamed_leads
 from agentfn.router.selection import Selection
 from agentfn.router.text import ToolRecord
 
@@ -12,10 +12,10 @@ def _records(*names: str, described: dict[str, str] | None = None) -> dict[str, 
 
 
 def test_service_words_of_namespaced_and_plain_names() -> None:
-    assert {"garden", "shed"} <= service_words("garden_shed__open_door")
-    assert "gardenshed" in service_words("garden_shed__open_door")
-    assert "mealpal" in service_words("mealpalOrderLunch")
-    assert service_words("get_x") == frozenset()  # a short first word names no service
+    assert {"garden", "shed"} <= naming_words("garden_shed__open_door")
+    assert "gardenshed" in naming_words("garden_shed__open_door")
+    assert "mealpal" in naming_words("mealpalOrderLunch")
+    assert naming_words("get_x") == frozenset()  # a short first word names no service
 
 
 def test_names_service_by_word_or_squashed() -> None:
