@@ -1,11 +1,11 @@
 """Chains benchmark: does ``RoutePlan.selected`` equal the needed chain on multi-step requests?
 
-Run: ``.venv/bin/python benchmarks/chains_bench.py [--seed 0] [--distractors N] [--written-only] [--first-try] [--show]``
+Run: ``.venv/bin/python benchmarks/chains_bench.py [--seed 0] [--distractors N] [--written-only] [--first-try b|c] [--show]``
 Writes benchmarks/results/chains.json, then chains.md as ``render_markdown(json)``
 (``--written-only``: only the sets written here, to chains_written.{json,md};
-``--first-try``: also record the untuned set's rows as chains_b_first.json, the
-figure of the router before any fix for that set; chains.md shows it beside the
-current run; ``--show``: print each missed written request).
+``--first-try b``/``c``: also record that untuned set's rows as chains_b_first.json /
+chains_c_first.json, the figure of the router before any fix for that set; chains.md
+shows each beside the current run; ``--show``: print each missed written request).
 
 Requests come from the foreign benchmark (:mod:`agentfn.evals.router_data`:
 tau2-bench airline/retail, AgentDojo, LangChain's multiverse math, and the
@@ -22,8 +22,9 @@ operations and written-out expressions give one step each,
   as a guard against splitting one action into several, single-step ones. The
   project's own data-flow development set (:mod:`agentfn.evals.flow_chains`:
   MCP tools with output schemas, requests whose tools feed each other) is routed
-  the same way against its own tools, and so is its second set, written before
-  any fix was made for it (``flow-chains-b``, the untuned figure).
+  the same way against its own tools, and so are its second and third sets, each
+  written before any fix was made for it (``flow-chains-b``, ``flow-chains-c``: the
+  untuned figures).
 
 Per registry, source and split group (``tune``: train + dev, where settings were
 chosen; ``held``: test, unseen tool, unseen source): ``chain_exact`` (``selected``
@@ -55,8 +56,16 @@ FLOW_CHAINS = "flow-chains (written here)"
 """The data-flow development set (:mod:`agentfn.evals.flow_chains`): developed on, so every request is ``tune``."""
 FLOW_CHAINS_B = "flow-chains-b (written here, untuned)"
 """The second written set: its first try (before fixes) is recorded in chains_b_first.json."""
-WRITTEN = (FLOW_CHAINS, FLOW_CHAINS_B)
-FIRST_TRY = RESULTS / "chains_b_first.json"
+FLOW_CHAINS_C = "flow-chains-c (written here, untuned)"
+"""The third written set (other tool kinds: numeric helpers, nested calls, conversions): first try in chains_c_first.json."""
+WRITTEN = (FLOW_CHAINS, FLOW_CHAINS_B, FLOW_CHAINS_C)
+UNTUNED = {"b": FLOW_CHAINS_B, "c": FLOW_CHAINS_C}
+"""Untuned set letter -> source name; its first try lives in :func:`first_try_path`."""
+
+
+def first_try_path(which: str) -> Path:
+    """Where the first try of untuned set ``which`` ("b" or "c") is recorded."""
+    return RESULTS / f"chains_{which}_first.json"
 
 
 def outcome(selected: list[str], gold: list[str]) -> str:
@@ -123,7 +132,7 @@ def _route_written(encoder: Any, groups: dict[str, dict[str, list[Row]]], own_to
     from agentfn.evals.flow_chains import flow_chains_source
     from agentfn.router import Router
 
-    for which in ("a", "b"):
+    for which in ("a", "b", "c"):
         written = flow_chains_source(which)
         mine: Any = Router.build(written.tools, encoder=encoder)
         own_tools[written.name] = len(written.tools)
@@ -201,17 +210,19 @@ def run(seed: int, distractors: int, show: bool = False) -> dict[str, Any]:
                    len(data.records()), own_tools, misses)
 
 
-def first_try(data: dict[str, Any]) -> dict[str, Any]:
-    """The untuned set's rows of ``data``, kept as the figure before any fix for that set."""
-    rows = [g for g in data["groups"] if g["group"].split(" | ")[1] == FLOW_CHAINS_B]
-    return {"command": data["command"], "commit": data["commit"], "machine": data["machine"], "groups": rows}
+def first_try(data: dict[str, Any], which: str = "b") -> dict[str, Any]:
+    """Untuned set ``which``'s rows of ``data``, kept as the figure before any fix for that set."""
+    rows = [g for g in data["groups"] if g["group"].split(" | ")[1] == UNTUNED[which]]
+    return {"command": data["command"], "commit": data["commit"], "machine": data["machine"], "set": which,
+            "groups": rows}
 
 
 def _first_try_lines(data: dict[str, Any], first: dict[str, Any]) -> list[str]:
     now = {g["group"]: g[ARMS[1]] for g in data["groups"]}
-    lines = ["", f"## {FLOW_CHAINS_B}: first try -> this run", "",
+    which = str(first.get("set", "b"))
+    lines = ["", f"## {UNTUNED[which]}: first try -> this run", "",
              f"First try: `{first['command']}` at commit {first['commit']} (main's router, the set written and "
-             f"scored before any fix for it; chains_b_first.json). This run: commit {data.get('commit', '?')}. "
+             f"scored before any fix for it; {first_try_path(which).name}). This run: commit {data.get('commit', '?')}. "
              f"Arm: {ARMS[1]} (the default).", "",
              "| group | requests | chain_exact | set_in_top5 | exact | order | fewer | more | wrong_tool |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -224,10 +235,11 @@ def _first_try_lines(data: dict[str, Any], first: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render_markdown(data: dict[str, Any], first: dict[str, Any] | None = None) -> str:
-    """chains.md from chains.json, which carries the untuned set's first try under ``first_try`` (pure: the same
-    JSON always gives the same text); ``first`` overrides it."""
-    first = first if first is not None else data.get("first_try")
+def render_markdown(data: dict[str, Any], firsts: list[dict[str, Any]] | None = None) -> str:
+    """chains.md from chains.json, which carries the untuned sets' first tries under ``first_tries`` (pure: the
+    same JSON always gives the same text); ``firsts`` overrides them."""
+    if firsts is None:  # older pages carry one first try, under ``first_try``
+        firsts = data.get("first_tries", [data["first_try"]] if "first_try" in data else [])
     own = ", ".join(f"{k} {v}" for k, v in data["own_tools"].items())
     off, on = ARMS
     lines = ["# Chains benchmark: multi-step requests, selected vs the needed chain", "",
@@ -241,7 +253,9 @@ def render_markdown(data: dict[str, Any], first: dict[str, Any] | None = None) -
              f"`{FLOW_CHAINS}`: this project's data-flow development set (agentfn/evals/data/flow_chains.json, "
              "MCP tools with outputSchema; chain settings were developed on it, so it is `tune`, never `held`). "
              f"`{FLOW_CHAINS_B}`: a second set (flow_chains_b.json, other domains), written and first scored before "
-             "any fix for it; its first try is set beside this run below.", "",
+             "any fix for it; its first try is set beside this run below. "
+             f"`{FLOW_CHAINS_C}`: a third set (flow_chains_c.json: numeric helpers, nested calls, conversions, id "
+             "lookups then actions), written and first scored the same way.", "",
              "| registry | source | kind | split | requests | repeats | chain_exact | set_in_top5 | exact | order | fewer | more | wrong_tool |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for g in data["groups"]:
@@ -249,7 +263,7 @@ def render_markdown(data: dict[str, Any], first: dict[str, Any] | None = None) -
         cells = [f"{a[c]} -> {b[c]}" for c in ("chain_exact", "set_in_top5", *OUTCOMES)]
         lines.append(f"| {' | '.join(g['group'].split(' | '))} | {b['requests']} | {b['repeats']} | " + " | ".join(cells) + " |")
     lines += _miss_lines(data.get("misses", {}))
-    if first is not None:
+    for first in firsts:
         lines += _first_try_lines(data, first)
     return "\n".join(lines) + "\n"
 
@@ -277,20 +291,19 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--distractors", type=int, default=1500, help="OpenAPI distractor tools in the foreign registry")
     ap.add_argument("--written-only", action="store_true", help="only the sets written here, to chains_written.*")
-    ap.add_argument("--first-try", action="store_true", help="record the untuned set's rows as chains_b_first.json")
+    ap.add_argument("--first-try", choices=sorted(UNTUNED), help="record that untuned set's rows as chains_<set>_first.json")
     ap.add_argument("--show", action="store_true", help="print each missed written request")
     args = ap.parse_args()
     result = run_written(args.show) if args.written_only else run(args.seed, args.distractors, args.show)
     RESULTS.mkdir(parents=True, exist_ok=True)
     if args.first_try:
-        FIRST_TRY.write_text(json.dumps(first_try(result), indent=1) + "\n")
-    first = json.loads(FIRST_TRY.read_text()) if FIRST_TRY.exists() else None
-    if first is not None:
-        result["first_try"] = first  # the page is rendered from its JSON alone
+        first_try_path(args.first_try).write_text(json.dumps(first_try(result, args.first_try), indent=1) + "\n")
+    firsts = [json.loads(first_try_path(w).read_text()) for w in sorted(UNTUNED) if first_try_path(w).exists()]
+    result["first_tries"] = firsts  # the page is rendered from its JSON alone
     stem = "chains_written" if args.written_only else "chains"
     (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n")
-    (RESULTS / f"{stem}.md").write_text(render_markdown(result, first))
-    print(render_markdown(result, first))
+    (RESULTS / f"{stem}.md").write_text(render_markdown(result, firsts))
+    print(render_markdown(result, firsts))
 
 
 if __name__ == "__main__":

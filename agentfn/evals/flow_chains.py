@@ -14,6 +14,12 @@ Jira, places, movies, crypto, files, language, libraries) named in varied
 styles, and 45 requests (33 of 2-5 steps, 12 one-step guards). Its first score
 (main's router, before fixes) is the untuned figure.
 
+``flow_chains_c.json`` (set ``c``) was written the same way, before any fix
+for it: 63 MCP tools (numeric helpers feeding each other, nested calls, unit
+and currency conversions, id lookups then actions, near-duplicate tools,
+output fields named unlike the inputs they feed) and 54 requests (43 of 2-4
+steps, 11 one-step guards).
+
 ``gold`` lists the tools a request needs in an order their data flow allows.
 Guarantees: every example is in split ``dev``; ``chain`` equals ``gold``.
 """
@@ -26,14 +32,16 @@ from typing import Any, Literal
 
 from agentfn.evals.router_data.records import RouterExample, RouterSource
 
-__all__ = ["SOURCE", "SOURCE_B", "flow_chains_source"]
+__all__ = ["SOURCE", "SOURCE_B", "SOURCE_C", "flow_chains_source"]
 
 SOURCE = "flow-chains (written here)"
 SOURCE_B = "flow-chains-b (written here, untuned)"
-_SETS = {"a": (SOURCE, "flow_chains.json", "flow"), "b": (SOURCE_B, "flow_chains_b.json", "flowb")}
+SOURCE_C = "flow-chains-c (written here, untuned)"
+_SETS = {"a": (SOURCE, "flow_chains.json", "flow"), "b": (SOURCE_B, "flow_chains_b.json", "flowb"),
+         "c": (SOURCE_C, "flow_chains_c.json", "flowc")}
 
 
-def flow_chains_source(which: Literal["a", "b"] = "a") -> RouterSource:
+def flow_chains_source(which: Literal["a", "b", "c"] = "a") -> RouterSource:
     """Set ``which`` as a :class:`~agentfn.evals.router_data.records.RouterSource` (every request in split ``dev``)."""
     name, file, prefix = _SETS[which]
     data: dict[str, Any] = json.loads(
