@@ -42,6 +42,7 @@ __all__ = [
     "IOSlot",
     "RequestValues",
     "ToolIO",
+    "described_id",
     "fill_score",
     "flow_score",
     "is_payload",
@@ -59,6 +60,8 @@ _SECRET = frozenset(["api", "secret", "access", "private", "public", "license", 
 _REFERENCE = frozenset(["number", "reference", "locator", "pnr", "confirmation"])
 """Name words of a string that identifies a record ("order number", ``booking_reference``)."""
 _CODE = frozenset(["code", "iata", "icao", "symbol", "sku", "isbn", "slug", "handle"])
+_ID_PHRASE = re.compile(r"^(?:the\s+|an?\s+)?(?:[a-z0-9-]+\s+){1,2}(code|id|identifier|number|key)(?:\s+of\s+(?:the\s+|an?\s+)?[a-z-]+(?:\s+[a-z-]+)?)?\.?$")
+"""A description that only names an identifier ("station code", "the employee number of the requester")."""
 _VERBS = frozenset(
     ["get", "fetch", "retrieve", "search", "find", "lookup", "look", "list", "query", "show", "read", "convert", "calculate", "compute", "check", "create", "make", "resolve", "translate", "send", "post", "update", "delete", "set", "add", "remove", "generate", "geocode", "locate", "detect"]
 )
@@ -154,6 +157,9 @@ def _kind(words: frozenset[str], desc: frozenset[str], schema: dict[str, Any]) -
         return "id"  # an "order number" or "tracking number" is an identifier, not a quantity
     if words & _CODE or ("code" in desc and t == "string" and not words - WEAK - {"airport", "country", "currency"}):
         return "code"
+    named = _ID_PHRASE.match(str(schema.get("description") or "").strip().lower()) if t in ("string", "any") else None
+    if named:  # ``origin``: "station code", ``staff_id``: "employee number": the description names an identifier
+        return "code" if named.group(1) == "code" else "id"
     if t == "array" and "name" in words | desc and _type(_items(schema)) in ("string", "any") and words - WEAK:
         return "names"  # ``hotel_names``: a list of named things, which a lookup (``get_all_hotels_in_city``) lists
     if t == "array" and _type(_items(schema)) == "string" and "enum" not in _items(schema):
@@ -279,6 +285,8 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
         hit = need & have
         if not hit and need - WEAK and need - WEAK <= out.desc and not out.inferred:
             best = max(best, 0.6)  # ``matches``: "full paths": the description says what the output holds
+        if not hit and described_id(out, dst):
+            best = max(best, 0.75)  # ``staff_id``: "employee number" from ``employee_number``: the input's description names the output
         if not hit or hit <= GENERIC or (hit <= WEAK and not (need - WEAK) <= (have | src.object_words)):
             continue  # ``items`` meets ``items``: filler names say nothing of what is listed  # "id" alone matches only when the input's other words name this tool's object
         score = sum(_weight(w) for w in hit) / total
@@ -296,6 +304,20 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
             score *= 0.8
         best = max(best, min(score, 1.0))
     return best
+
+
+def described_id(out: IOSlot, dst: IOSlot) -> bool:
+    """Whether the identifier ``out`` is the one the id-like input ``dst``'s description names.
+
+    An input named for its role (``origin``, ``from_account``, ``staff_id``) may say in its description
+    which identifier it takes ("station code", "account id", "employee number"); an output carrying that
+    identifier (``station_code``, ``account_id``, ``employee_number``: its thing words all in the
+    description, and an id stem or an id kind) fills it.
+    """
+    if out.inferred or dst.kind not in ("id", "code"):
+        return False
+    thing = out.words - WEAK
+    return bool(thing) and thing <= dst.desc and (out.kind in ("id", "code") or bool(out.words & WEAK - {"name", "title", "type"}))
 
 
 def relation_flow(src: ToolIO, dst: IOSlot, relations: frozenset[str]) -> float:
