@@ -98,7 +98,7 @@ class _Chain:
         self.tools: list[str] = []
         self.edges: set[tuple[str, str]] = set()
         self.pulled: list[str] = []
-        self.relation_cache: dict[tuple[str, str], bool] = {}
+        self.relation_cache: dict[tuple[str, str], list[str]] = {}
 
     def flow(self, src: str, dst: str, slot: IOSlot) -> float:
         sio = self.io_of(src)
@@ -116,7 +116,7 @@ class _Chain:
         """Whether ``cand`` needs, to run, the very value it should find (``get_order_details(order_id)`` for an
         ``order_id``), or a value only ``consumer`` gives (the user's details for the email that finds the user);
         a value a consumer that changes something also returns does not count when a lookup gives it."""
-        needs = self.open_inputs(cand)
+        needs = self.open_inputs(cand, besides=(consumer,))  # "Jonas's manager": the consumer answers it
         if needs_same_input(self.io_of(cand), slot, needs):
             return True
         cio = self.io_of(consumer)
@@ -150,22 +150,23 @@ class _Chain:
         own = io.object_words - (self.io_of(consumer).object_words if consumer else frozenset[str]())
         return not own or bool(own & self.values.words)
 
-    def open_inputs(self, name: str) -> list[IOSlot]:
+    def open_inputs(self, name: str, besides: tuple[str, ...] = ()) -> list[IOSlot]:
         """Required inputs the request leaves open, and free-text ones it names only by relation ("the capital
-        of Peru" for ``city``) when a candidate's output gives that relation."""
+        of Peru" for ``city``) when a candidate's output gives that relation: not one ``name`` feeds, nor one of
+        ``besides`` ("Jonas's *manager*": the tool that finds the manager takes Jonas from the finder of him)."""
         io = self.io_of(name)
         out = missing_inputs(io, self.values, self.learned)
         if self.values.relations:
-            out += [s for s in io.inputs if s.required and s not in out and self.related(name, s)]
+            out += [s for s in io.inputs if s.required and s not in out and self.related(name, s, besides)]
         return out
 
-    def related(self, name: str, slot: IOSlot) -> bool:
+    def related(self, name: str, slot: IOSlot, besides: tuple[str, ...] = ()) -> bool:
         key = (name, slot.name)
         if key not in self.relation_cache:
-            self.relation_cache[key] = any(
-                c != name and relation_flow(self.io_of(c), slot, self.values.relations) >= self.min_flow
-                for c in self.relevance)
-        return self.relation_cache[key]
+            self.relation_cache[key] = [
+                c for c in self.relevance
+                if c != name and relation_flow(self.io_of(c), slot, self.values.relations) >= self.min_flow]
+        return any(c not in besides and not self.feeds(name, c) for c in self.relation_cache[key])
 
     def unfed(self, name: str) -> int:
         """Open inputs of ``name`` that no chosen tool produces."""
