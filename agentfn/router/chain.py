@@ -39,7 +39,7 @@
 * *ordering edges* between tools chosen for other reasons (two steps of the
   request) whose outputs clearly feed each other.
 
-:func:`inspectors` finds, for a chosen tool that changes something identified by an id
+:func:`~agentfn.router.flowlinks.inspectors` finds, for a chosen tool that changes something identified by an id
 (``cancel_order(order_id)``), the lookup of its own service that shows that same thing
 (``get_order(order_id)``): an agent reads it before acting, so it belongs in front of the
 model, though not in ``selected`` (nothing in the request asks for it).
@@ -74,7 +74,7 @@ from agentfn.router.producers import (
     service_affinity,
 )
 
-__all__ = ["fed_by", "inspectors", "lift_pulled", "plan_flow"]
+__all__ = ["lift_pulled", "plan_flow"]
 
 _SURE = 0.75
 """A chosen tool whose output fills an open input at least this well is its producer, whatever else ranks."""
@@ -309,6 +309,7 @@ class _Chain:
                 continue
             if not self.open_inputs(cand):
                 continue
+            told = self.reported(cand)  # before ``cand`` joins: its verb is no chosen tool's yet
             before = (list(self.tools), set(self.edges), list(self.pulled))
             old = set(self.tools)
             self.tools.append(cand)
@@ -316,8 +317,23 @@ class _Chain:
             self.producers([cand], depth)
             if any(p in old and c not in old for p, c in self.edges):
                 return cand  # linked to what was chosen: one chain
+            if told is not None and not self.feeds(cand, told):
+                self.edges.add((told, cand))
+                return cand
             self.tools, self.edges, self.pulled = before
         return None
+
+    def reported(self, cand: str) -> str | None:
+        """The chosen lookup whose findings ``cand`` passes on, when the request opens with ``cand``'s verb and
+        ``cand`` takes a message or other material ("*Post* how many leave days Mia has left in #hr"): the last
+        chosen tool that changes nothing, has declared outputs and feeds no other (the chain's finding); None
+        otherwise."""
+        if not self.asked(cand) or not any(s.required and is_payload(s) for s in self.io_of(cand).inputs):
+            return None
+        feeding = {p for p, _ in self.edges}
+        readers = [t for t in self.tools if not changes_state(self.io_of(t)) and self.io_of(t).outputs
+                   and not self.io_of(t).outputs[0].inferred and t not in feeding]
+        return readers[-1] if readers else None
 
     def asked(self, cand: str) -> bool:
         """Whether the request opens with the verb of ``cand``'s name ("*Translate* my notes file ...") and of
@@ -417,58 +433,3 @@ def lift_pulled(
     head = [n for n in top if n not in out] + missing
     rest = [n for n in names if n not in set(head)]
     return list(zip((head + rest)[: len(ranked)], (s for _, s in ranked), strict=False))
-
-
-def inspectors(chosen: Sequence[str], candidates: Sequence[str], io_of: Callable[[str], ToolIO]) -> list[str]:
-    """Lookups among ``candidates`` that show what a chosen tool changes, by the same identifier.
-
-    For every chosen tool that changes state (:func:`~agentfn.router.producers.changes_state`)
-    and has a required id-like input, the first candidate of the same service
-    (:func:`~agentfn.router.producers.service_affinity` 1.0) that changes nothing, takes
-    that same input (same :func:`~agentfn.router.dataflow.slot_key`) as its only required
-    one, and returns it among its outputs (the record itself: ``get_order(order_id)``
-    for ``cancel_order(order_id)``). Best-ranked first; none twice; chosen tools excluded.
-    """
-    out: list[str] = []
-    taken = set(chosen)
-    for name in chosen:
-        cio = io_of(name)
-        if not changes_state(cio):
-            continue
-        keys = {slot_key(s.name) for s in cio.inputs if s.required and s.kind in ("id", "code")}
-        for cand in candidates:
-            if cand in taken or not keys:
-                continue
-            lio = io_of(cand)
-            req = [slot_key(s.name) for s in lio.inputs if s.required]
-            if changes_state(lio) or len(req) != 1 or req[0] not in keys or service_affinity(lio, cio) < 1.0:
-                continue
-            if not any(slot_key(o.name) == req[0] for o in lio.outputs):
-                continue
-            out.append(cand)
-            taken.add(cand)
-            keys.discard(req[0])
-    return out
-
-
-def fed_by(
-    name: str, others: Sequence[str], io_of: Callable[[str], ToolIO], values: RequestValues, min_flow: float = 0.5
-) -> bool | None:
-    """Whether the tools ``others`` feed every required input of ``name`` the request leaves open.
-
-    None when ``name`` has no open input (the request gives it all); True when each open
-    input is filled by one of ``others`` (:func:`~agentfn.router.dataflow.flow_score` times
-    :func:`~agentfn.router.producers.service_affinity` at least ``min_flow``); False otherwise.
-    """
-    need = missing_inputs(io_of(name), values)
-    if not need:
-        return None
-    cio = io_of(name)
-
-    def fills(o: str, slot: IOSlot) -> bool:
-        oio = io_of(o)
-        if needs_same_input(oio, slot, missing_inputs(oio, values)):
-            return False  # it needs that value itself
-        return flow_score(oio, slot) * service_affinity(oio, cio, values.squashed) >= min_flow
-
-    return all(any(fills(o, slot) for o in others if o != name) for slot in need)

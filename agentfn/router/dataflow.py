@@ -267,14 +267,14 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
     guessed from the tool's name, the tool's object words); the score is the
     matched share of the input's name words, plus a little for matched
     description words, halved when JSON types clash and discounted for guessed
-    outputs. A number never fills a date.
+    outputs. A number never fills a date, nor a string of free text (``words`` counted is no ``word``).
     """
     need = dst.words
     total = sum(_weight(w) for w in need) or 1.0
     best = 0.0
     for out in src.outputs:
-        if dst.kind == "date" and out.kind == "number":
-            continue  # a count about dates (``date_diff``'s days) is no date: "what date is it in 14 days" needs no diff
+        if out.kind == "number" and (dst.kind == "date" or (dst.kind == "text" and dst.type == "string")):
+            continue  # a count about dates (``date_diff``'s days) is no date, a count of words (``words``) no ``word``
         have: frozenset[str] = out.words | (src.object_words if out.inferred or out.name == "result" else frozenset[str]())
         if dst.kind in _SPECIFIC and out.kind == dst.kind:
             best = max(best, 0.8 if out.inferred else 0.9)  # an email fills an email, whatever the names say

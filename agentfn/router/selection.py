@@ -24,10 +24,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from agentfn.router.chain import fed_by, inspectors, plan_flow
+from agentfn.router.chain import plan_flow
 from agentfn.router.combine import CoUsage
 from agentfn.router.config import RouterConfig
 from agentfn.router.dataflow import IOSlot, RequestValues, ToolIO
+from agentfn.router.flowlinks import fed_by, inspectors
 from agentfn.router.flowstats import FlowStats
 from agentfn.router.mood import changes_state
 from agentfn.router.text import ToolRecord
@@ -61,7 +62,7 @@ class Selection:
     """Tools that joined only because another chosen tool needs their output."""
     shown: list[str] = field(default_factory=list[str])
     """Lookups not selected but worth showing: they read what a selected tool changes
-    (:func:`~agentfn.router.chain.inspectors`); they join the top 5 where room is left."""
+    (:func:`~agentfn.router.flowlinks.inspectors`); they join the top 5 where room is left."""
 
 
 def select(

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentfn.router.chain import fed_by, plan_flow
+from agentfn.router.chain import plan_flow
 from agentfn.router.combine import CoUsage
 from agentfn.router.config import RouterConfig
 from agentfn.router.dataflow import RequestValues, ToolIO, relation_flow, tool_io
+from agentfn.router.flowlinks import fed_by
 from agentfn.router.flowstats import FlowStats
 from agentfn.router.selection import StepTop, fed_runners, reading_runners, select
 from agentfn.router.text import ToolRecord

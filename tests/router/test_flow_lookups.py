@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from agentfn.router import Router
-from agentfn.router.chain import inspectors, plan_flow
+from agentfn.router.chain import plan_flow
 from agentfn.router.dataflow import RequestValues, ToolIO, flow_score, missing_inputs, tool_io
 from agentfn.router.encoder import Encoder
+from agentfn.router.flowlinks import inspectors
 from agentfn.router.flowstats import FlowStats
 from agentfn.router.text import ToolRecord
 from agentfn.tool import Tool
