@@ -138,7 +138,7 @@ class RouterConfig(BaseModel):
     inspect_depth: int = 10
     """A lookup among the top this many that shows what a selected tool changes, by the same id
     (``get_order(order_id)`` for ``cancel_order(order_id)``), joins the top 5 where room is left
-    (:func:`~agentfn.router.chain.inspectors`; not ``selected``; 0: off)."""
+    (:func:`~agentfn.router.flowlinks.inspectors`; not ``selected``; 0: off)."""
     """A tool ranked this high that consumes a chosen tool's output joins when the
     request mentions something only it covers (0: never)."""
     head_margin: float = 0.03
