@@ -93,6 +93,10 @@ def _quantities(before: str, after: str) -> bool:
         w.lower() in VERBS for w in re.findall(r"[A-Za-z]+", after))
 
 
+def _operands_end() -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{_OPS})\s+(?:of|for|between)\s+(?:-?[\d.]+\s*,\s*)*-?[\d.]+\s*,?\s*$", re.IGNORECASE)
+
+
 def joins_phrase(before: str, conn: str, after: str) -> bool:
     """Whether a connective inside a phrase joins two parts of one step rather than two steps.
 
@@ -103,7 +107,7 @@ def joins_phrase(before: str, conn: str, after: str) -> bool:
     c = conn.strip(" ,").lower()
     if c == "and":
         return bool(_BETWEEN.search(before) or (_NAME_END.search(before) and _WITH_ME.match(after.lstrip()))
-                    or _quantities(before, after))
+                    or _quantities(before, after) or (_OPERANDS_END.search(before) and _NUMBER_START.match(after)))
     if c in ("before", "after"):
         words = re.findall(r"[A-Za-z]+", after)
         return bool(_NOUN_PHRASE.match(after.lstrip())) and not any(w.lower() in VERBS or w.endswith("ing") for w in words)
@@ -162,8 +166,11 @@ def asks_for_action(sentence: str) -> bool:
 _OPS = (r"sum|total|product|difference|quotient|ratio|square root|cube root|square|cube|logarithm|natural log|log|"
         r"sine|sin|cosine|cos|tangent|tan|arcsin|arccos|arctan|negation|negative|opposite|absolute value|reciprocal|"
         r"inverse|factorial|average|mean|median|exponential|remainder|modulo")
-_OP_OF = re.compile(rf"\b(?:the\s+)?(?:{_OPS})\s+(?:of|for)\s+", re.IGNORECASE)
-_OPERAND_END = re.compile(r"\s*(?:,|;|\bthen\b|(?<!divided )\bby\b|\bto\b(?!\s+(?:the\s+)?(?:base|power))|\bfrom\b)", re.IGNORECASE)
+_OP_OF = re.compile(rf"\b(?:the\s+)?(?:{_OPS})\s+(?:of|for|between)\s+", re.IGNORECASE)
+_OPERANDS_END = _operands_end()
+"""The operands of an operation, listed up to here ("the average of 4, 8" before "and 15")."""
+_NUMBER_START = re.compile(r"^\s*-?\d")
+_OPERAND_END = re.compile(r"\s*(?:,(?!\s*(?:and\s+)?-?\d)|;|\bthen\b|(?<!divided )\bby\b|\bto\b(?!\s+(?:the\s+)?(?:base|power))|\bfrom\b)", re.IGNORECASE)
 _ASKS_VALUE = re.compile(r"(?:(?:what(?:'s| is)|calculate|calculating|compute|computing|find|finding|evaluate|evaluating|"
                          r"get|getting|take|taking|give me|tell me|work out|determine|return)\s*)+", re.IGNORECASE)
 _VALUE = re.compile(r"\d|\bpi\b|\bresult\b", re.IGNORECASE)
@@ -193,13 +200,13 @@ def nested_steps(text: str, depth: int = 4) -> list[str]:
                 continue
             tail = after.strip()[len(operand) :]
             outer = f"{text[: m.end()]}the result{tail}"
-            return [*nested_steps(operand, depth - 1), outer.strip()]
+            return [*nested_steps(operand, depth - 1), *nested_steps(outer.strip(), depth - 1)]
         end = _OPERAND_END.search(after)
         operand = text[m.start() : m.end() + (end.start() if end else len(after))].strip()
         if not _VALUE.search(operand[len(m.group(0)) - 1 :]):
             continue
         outer = f"{head} the result{after[end.start():] if end else ''}"
-        return [*nested_steps(operand, depth - 1), outer.strip()]
+        return [*nested_steps(operand, depth - 1), *nested_steps(outer.strip(), depth - 1)]  # "by the difference of ..." too
     return [text]
 
 
