@@ -19,19 +19,14 @@ from agentfn.router.flowindex import ProducerIndex
 from agentfn.router.flowstats import FlowStats
 from agentfn.router.text import ToolRecord
 
+from .mcp_specs import N, S, mcp_tool, records
+
 
 def spec(name: str, desc: str, params: dict[str, Any], required: list[str], out: dict[str, Any]) -> dict[str, Any]:
-    return {"name": name, "description": desc,
-            "inputSchema": {"type": "object", "properties": params, "required": required},
-            "outputSchema": {"type": "object", "properties": out}}
+    return mcp_tool(name, desc, params, out, required)
 
 
-S = {"type": "string"}
-N = {"type": "number"}
-
-
-def arr(**props: Any) -> dict[str, Any]:
-    return {"type": "array", "items": {"type": "object", "properties": props}}
+arr = records
 
 
 TOOLS = [

@@ -18,28 +18,15 @@ from agentfn.router.dataflow import IOSlot, flow_score, tool_io
 from agentfn.router.encoder import Encoder
 from agentfn.router.text import ToolRecord
 
-
-def spec(name: str, desc: str, params: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
-    return {"name": name, "description": desc,
-            "inputSchema": {"type": "object", "properties": params, "required": list(params)},
-            "outputSchema": {"type": "object", "properties": out}}
-
-
-S = {"type": "string"}
-INT = {"type": "integer"}
-
-
-def arr(**props: Any) -> dict[str, Any]:
-    return {"type": "array", "items": {"type": "object", "properties": props}}
-
+from .mcp_specs import INT, S, mcp_tool, records
 
 TOOLS = [
-    spec("pantry_search", "Search the pantry for an item by name.", {"item": S}, {"items": arr(item_id=S, label=S)}),
-    spec("pantry_stock", "How many units of a pantry item are left.", {"item_id": S}, {"units_left": INT}),
-    spec("board_find", "Find a notice board by name.", {"name": S}, {"boards": arr(board_id=S, title=S)}),
-    spec("board_post", "Post a message on a notice board.", {"board_id": S, "text": S}, {"post_id": S}),
-    spec("phrase_count", "Count the words of a phrase.", {"text": S}, {"words": INT}),
-    spec("rhyme_find", "Words that rhyme with a word.", {"word": S}, {"rhymes": {"type": "array", "items": S}}),
+    mcp_tool("pantry_search", "Search the pantry for an item by name.", {"item": S}, {"items": records(item_id=S, label=S)}),
+    mcp_tool("pantry_stock", "How many units of a pantry item are left.", {"item_id": S}, {"units_left": INT}),
+    mcp_tool("board_find", "Find a notice board by name.", {"name": S}, {"boards": records(board_id=S, title=S)}),
+    mcp_tool("board_post", "Post a message on a notice board.", {"board_id": S, "text": S}, {"post_id": S}),
+    mcp_tool("phrase_count", "Count the words of a phrase.", {"text": S}, {"words": INT}),
+    mcp_tool("rhyme_find", "Words that rhyme with a word.", {"word": S}, {"rhymes": {"type": "array", "items": S}}),
 ]
 
 

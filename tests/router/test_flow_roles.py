@@ -18,32 +18,19 @@ from agentfn.router.dataflow import IOSlot, RequestValues, described_id, flow_sc
 from agentfn.router.encoder import Encoder
 from agentfn.router.text import ToolRecord
 
-
-def spec(name: str, desc: str, params: dict[str, Any], out: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-    return {"name": name, "description": desc,
-            "inputSchema": {"type": "object", "properties": params, "required": list(params) if required is None else required},
-            "outputSchema": {"type": "object", "properties": out}}
-
-
-S = {"type": "string"}
-N = {"type": "number"}
-
-
-def arr(**props: Any) -> dict[str, Any]:
-    return {"type": "array", "items": {"type": "object", "properties": props}}
-
+from .mcp_specs import N, S, mcp_tool, records
 
 TOOLS = [
-    spec("depot_lookup", "Find freight depots in a town.", {"town": S}, {"depots": arr(depot_code=S, town=S)}),
-    spec("freight_quote", "Price a pallet shipment between two depots.",
+    mcp_tool("depot_lookup", "Find freight depots in a town.", {"town": S}, {"depots": records(depot_code=S, town=S)}),
+    mcp_tool("freight_quote", "Price a pallet shipment between two depots.",
          {"pickup": {"type": "string", "description": "depot code"}, "dropoff": {"type": "string", "description": "depot code"},
           "pallets": N}, {"quote_ref": S, "price": N}),
-    spec("freight_book", "Book a quoted pallet shipment.", {"quote_ref": S}, {"consignment": S}),
-    spec("gym_member_search", "Search gym members by name.", {"name": S},
-         {"members": arr(member_number=S, full_name=S)}),
-    spec("gym_badge_issue", "Issue a new entry badge.",
+    mcp_tool("freight_book", "Book a quoted pallet shipment.", {"quote_ref": S}, {"consignment": S}),
+    mcp_tool("gym_member_search", "Search gym members by name.", {"name": S},
+         {"members": records(member_number=S, full_name=S)}),
+    mcp_tool("gym_badge_issue", "Issue a new entry badge.",
          {"holder": {"type": "string", "description": "the member number of the badge holder"}}, {"badge": S}),
-    spec("gym_class_list", "List the classes of the week.", {}, {"classes": arr(class_id=S, title=S)}),
+    mcp_tool("gym_class_list", "List the classes of the week.", {}, {"classes": records(class_id=S, title=S)}),
 ]
 
 
@@ -90,10 +77,10 @@ def test_the_lookup_of_the_described_identifier_is_pulled_in(router: Router, tex
 
 
 RENT = [
-    spec("tenant_search", "Search tenants by name.", {"name": S}, {"tenants": arr(tenant_number=S, full_name=S)}),
-    spec("tenant_landlord", "The landlord of a tenant.", {"tenant_number": S}, {"landlord_name": S, "landlord_phone": S}),
-    spec("sms_send", "Send a text message to a phone number.", {"phone": S, "message": S}, {"sms_id": S}),
-    spec("plumber_search", "Find plumbers in a city.", {"city": S}, {"plumbers": arr(name=S, phone=S)}),
+    mcp_tool("tenant_search", "Search tenants by name.", {"name": S}, {"tenants": records(tenant_number=S, full_name=S)}),
+    mcp_tool("tenant_landlord", "The landlord of a tenant.", {"tenant_number": S}, {"landlord_name": S, "landlord_phone": S}),
+    mcp_tool("sms_send", "Send a text message to a phone number.", {"phone": S, "message": S}, {"sms_id": S}),
+    mcp_tool("plumber_search", "Find plumbers in a city.", {"city": S}, {"plumbers": records(name=S, phone=S)}),
 ]
 
 
