@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentfn.router.brands import brand_words
+from agentfn.router.flowunits import converts_into, needs_conversion
 from agentfn.router.flowwords import GENERIC, PAYLOAD, SYNONYMS, WEAK, IOSlot, words_of
 from agentfn.router.reqvalues import RequestValues
 from agentfn.router.text import ToolRecord, tokenize
@@ -272,6 +273,8 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
     need = dst.words
     total = sum(_weight(w) for w in need) or 1.0
     best = 0.0
+    if converts_into(src.object_words, any(o.kind == "number" for o in src.outputs), dst):
+        best = 0.75  # ``convert_mass`` fills ``weight_kg``: a converter of the input's dimension
     for out in src.outputs:
         if out.kind == "number" and (dst.kind == "date" or (dst.kind == "text" and dst.type == "string")):
             continue  # a count about dates (``date_diff``'s days) is no date, a count of words (``words``) no ``word``
@@ -379,7 +382,8 @@ def missing_inputs(io: ToolIO, values: RequestValues, learned: Callable[[IOSlot]
         out += left
         if kind == "id":
             taken = filled
-    return out
+    # "I weigh 180 pounds" for ``weight_kg``: given, but in another unit: a converter fills it.
+    return out + [s for s in need.get("number", []) if s not in out and needs_conversion(s, values.words)]
 
 
 def fill_score(rec: ToolRecord, text: str, io: ToolIO | None = None) -> float:
