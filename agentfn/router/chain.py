@@ -33,6 +33,9 @@
   ``ip_location`` -> ``weather``; "find hotels" -> the hotel search a
   destination lookup feeds), or a word of its description when a chosen tool
   outputs a field of the very name of its open input (``tracking_number``);
+  one the request opens with the verb of that takes a message (``text``) joins
+  after the chain's last finding, which the message reports ("*post* how many
+  leave days Mia has left in #hr");
 * *the named file's reader*: a request that names a file or page and asks for
   an action that takes none ("update my address as move.txt says") pulls a
   reader of files of the action's own service before it;

@@ -19,8 +19,13 @@ it as b.txt" only to a tool that writes), a
 request sets by name ("assign it to Ana") is open too; free text and options
 are assumed given, unless the request names the value by a relation ("the
 capital of Peru") that some tool's output answers (:func:`relation_flow`). An
-output fills an input by its name words, or, discounted, by its description
-("``matches``: full paths"). Traces teach
+input named for its role whose description names an identifier (``origin``:
+"station code") is id-like, and a quantity given in another unit than the
+input's (``weight_kg`` for "180 pounds", :mod:`agentfn.router.flowunits`) is
+open. An output fills an input by its name words, or, discounted, by its
+description ("``matches``: full paths"), or by being the identifier the input's
+description names (:func:`described_id`), or as a converter of the input's
+unit; a count never fills a date or free text. Traces teach
 (:mod:`agentfn.router.flowstats`) which producer filled which input;
 :mod:`agentfn.router.chain` builds the chain.
 """
