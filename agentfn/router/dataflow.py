@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentfn.router.brands import brand_words
-from agentfn.router.flowunits import converts_into, needs_conversion
+from agentfn.router.flowunits import converts_into, named_currencies, needs_conversion
 from agentfn.router.flowwords import GENERIC, PAYLOAD, SYNONYMS, WEAK, IOSlot, words_of
 from agentfn.router.reqvalues import RequestValues
 from agentfn.router.text import ToolRecord, tokenize
@@ -387,6 +387,10 @@ def missing_inputs(io: ToolIO, values: RequestValues, learned: Callable[[IOSlot]
         out += left
         if kind == "id":
             taken = filled
+    # "US dollars to Mexican pesos": currencies named in words, as many as the tool takes, give their codes.
+    money = [s for s in need.get("code", []) if "currency" in s.words]
+    if money and named_currencies(values.words) >= len(money):
+        out = [s for s in out if s not in money]
     # "I weigh 180 pounds" for ``weight_kg``: given, but in another unit: a converter fills it.
     return out + [s for s in need.get("number", []) if s not in out and needs_conversion(s, values.words)]
 

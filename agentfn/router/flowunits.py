@@ -1,4 +1,4 @@
-"""Units of measure in data flow: an input that takes a quantity in one unit, a request that gives another.
+"""Units in data flow: an input that takes a quantity in one unit, a request that gives another; money named in words.
 
 An input named with a unit (``weight_kg``, ``height_m``, ``distance_km``,
 ``temp_f``) takes its quantity in that unit. When the request gives a quantity
@@ -6,7 +6,9 @@ of the same dimension only in another unit ("I weigh 180 *pounds*"), the value
 is not given as the tool needs it: :func:`needs_conversion` says the input is
 open, and :func:`converts_into` says which tool fills it: a converter of that
 dimension (a tool whose name says mass, weight, length, distance or temperature
-and that returns a number, such as ``convert_mass``). Pure functions of names
+and that returns a number, such as ``convert_mass``). A currency code input is
+given when the request names as many currencies in words ("450 US dollars to
+Mexican pesos") as the tool takes (:func:`named_currencies`). Pure functions of names
 and the request's words (:attr:`~agentfn.router.reqvalues.RequestValues.words`);
 no state.
 """
@@ -18,7 +20,7 @@ from collections.abc import Iterable
 
 from agentfn.router.flowwords import IOSlot
 
-__all__ = ["converts_into", "needs_conversion", "unit_of"]
+__all__ = ["CURRENCY_NAMES", "converts_into", "named_currencies", "needs_conversion", "unit_of"]
 
 _UNITS: dict[str, tuple[str, str]] = {}
 """A unit word (as a name part or a request word) -> (dimension, unit)."""
@@ -69,3 +71,15 @@ def converts_into(object_words: frozenset[str], returns_number: bool, slot: IOSl
     dimension (``convert_mass`` for ``weight_kg``) and returns a number."""
     unit = unit_of(slot.name) if slot.kind == "number" else None
     return unit is not None and returns_number and bool(object_words & _NOUNS[unit[0]])
+
+
+CURRENCY_NAMES = frozenset(
+    ["dollar", "euro", "yen", "yuan", "renminbi", "rupee", "peso", "franc", "krona", "krone", "kroner", "real", "reais",
+     "rand", "ruble", "rouble", "lira", "won", "dirham", "riyal", "shekel", "zloty", "forint", "baht", "ringgit", "dong",
+     "naira", "shilling", "sterling", "rupiah", "koruna", "leu", "lev", "dinar", "hryvnia", "tenge"])
+"""Currencies as a request names them in words (as :func:`~agentfn.router.flowwords.words_of` stems them)."""
+
+
+def named_currencies(request_words: Iterable[str]) -> int:
+    """How many currencies the request names in words ("US dollars to Mexican pesos": 2)."""
+    return sum(1 for w in set(request_words) if w in CURRENCY_NAMES)

@@ -54,3 +54,12 @@ def router(encoder: Encoder) -> Router:
 def test_the_converter_runs_before_the_tool(router: Router) -> None:
     assert router.route("What's the fee for a 50 pound bag?").selected == ["mass_units_convert", "luggage_fee"]
     assert router.route("What's the fee for a 23 kg bag?").selected == ["luggage_fee"]
+
+
+def test_currencies_named_in_words_give_their_codes() -> None:
+    ccy = {"type": "string", "description": "ISO code"}
+    exchange = tool_io(ToolRecord.of(mcp_tool("money_exchange", "Exchange money.", {"sum": N, "from_currency": ccy,
+                                                                                     "to_currency": ccy}, {"paid_out": N})))
+    assert missing_inputs(exchange, RequestValues.of("Exchange 300 Canadian dollars to Swiss francs")) == []
+    left = missing_inputs(exchange, RequestValues.of("Exchange 300 Canadian dollars to the money of Peru"))
+    assert len(left) == 1 and left[0].kind == "code"  # one currency named, two taken: Peru's is looked up
