@@ -96,3 +96,11 @@ def test_the_owner_of_a_relation_is_the_lookups_own_value(rent_router: Router) -
     assert "landlord" in values.relations
     assert rent_router.route("Send Ravi Kumar's landlord a text message saying the boiler is fixed").selected == [
         "tenant_search", "tenant_landlord", "sms_send"]
+
+
+def test_a_standard_code_labelled_as_another_thing_leaves_the_code_open() -> None:
+    check = tool_io(ToolRecord.of(mcp_tool("device_blacklist_check", "Whether a phone is blacklisted.", {"imei": S},
+                                           {"blocked": {"type": "boolean"}})))
+    assert check.inputs[0].kind == "code"
+    assert [s.name for s in missing_inputs(check, RequestValues.of("Is the phone with serial R58N91 blacklisted?"))] == ["imei"]
+    assert missing_inputs(check, RequestValues.of("Is IMEI 356938035643809 blacklisted?")) == []
