@@ -31,6 +31,7 @@ import numpy as np
 from agentfn.router.calibration import object_request
 from agentfn.router.heads import head_text
 from agentfn.router.index import FloatArray
+from agentfn.router.mood import without_lead
 from agentfn.router.text import ToolRecord, tokenize
 
 __all__ = ["GENERIC_OBJECTS", "OBJECT_FEATURES", "object_cover", "object_features", "object_vector_features",
@@ -43,7 +44,10 @@ GENERIC_OBJECTS = frozenset(
     ["user", "id", "name", "detail", "info", "information", "data", "list", "all", "type", "get", "set", "new",
      "current", "item", "value", "result", "number", "thing", "way", "time", "today", "now", "please", "thank",
      "thanks", "hey", "hi", "hello", "ok", "okay", "want", "need", "like", "also", "just", "see", "sure", "lot",
-     "mine", "tell", "help", "able", "would", "could", "should"]
+     "mine", "tell", "help", "able", "would", "could", "should", "through", "using", "via", "after", "before",
+     "then", "currently", "recently", "one", "quick", "doing", "much", "many", "too", "but", "had", "have", "been",
+     "back", "around", "some", "any", "every", "there", "here", "about", "into", "over", "out", "ve", "they",
+     "them", "their", "our", "us", "we", "accordingly", "make", "sure", "last", "first", "next", "other", "same"]
 )
 """Words every domain's requests and records carry (as :func:`~agentfn.router.text.tokenize` leaves them):
 they say nothing about what a request acts on."""
@@ -51,9 +55,10 @@ they say nothing about what a request acts on."""
 
 @functools.lru_cache(maxsize=1 << 12)
 def object_words(request: str) -> frozenset[str]:
-    """The tokens of what a request acts on, less :data:`GENERIC_OBJECTS` ("cancel my 1 hour timer" -> hour,
-    timer)."""
-    return frozenset(w for w in tokenize(object_request(request)) if w not in GENERIC_OBJECTS and len(w) > 1)
+    """The tokens of what a request acts on, less :data:`GENERIC_OBJECTS` and the filler it opens with ("quick
+    one: cancel my 1 hour timer" -> hour, timer; without the filler, "quick one:" would read as a heading)."""
+    words = tokenize(object_request(without_lead(request)))
+    return frozenset(w for w in words if w not in GENERIC_OBJECTS and len(w) > 1)
 
 
 def _forms(words: Iterable[str]) -> frozenset[str]:

@@ -33,6 +33,8 @@ HEDGE = _rec("hedge_volume", "Volume of a rectangular hedge from its length, wid
 def test_object_words_drop_values_actions_and_generic_record_words() -> None:
     assert object_words("please cancel the 3 night kennel stay for Biscuit") == {"night", "kennel", "stay"}
     assert object_words("show me the user details") == frozenset()  # nothing but generic record words
+    # an opening filler is no heading: what follows its colon is the request
+    assert object_words("quick one: delete the garden folder via Dropbox") == {"garden", "folder"}
 
 
 def test_object_cover_matches_inflections_by_prefix_and_is_neutral_without_objects() -> None:
