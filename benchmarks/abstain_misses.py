@@ -7,9 +7,11 @@ miss gets one kind, the first that applies:
 
 * ``values only``: the request without its values holds at most two content words ("refund GB29...");
 * ``generic verbs``: nothing it acts on is left once action, function and generic record words ("user", "id")
-  are dropped ("Add 2 and 3", "what is the date");
-* ``similar domain``: a false keep whose top tools share the asked action or mention what the request acts on
-  (``act`` 1 or ``obj`` above 0: a shop's ``cancel_order`` for "cancel my flight");
+  are dropped (:func:`agentfn.router.objfit.object_words` is empty: "Add 2 and 3", "what is the date");
+* ``shared action, other object``: a false keep whose top tools share the asked action while their heads name
+  none of what it acts on (``act`` 1, ``ocov`` 0: a shop's ``cancel_order`` for "cancel my flight");
+* ``similar domain``: any other false keep whose top tools share the asked action or mention what the request
+  acts on (``act`` 1 or ``obj`` above 0);
 * ``tool words absent``: a false abstain whose best tool's vocabulary holds none of the request's words;
 * ``other``.
 
@@ -31,24 +33,20 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).par
 from fit_abstention import ROWS  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
-GENERIC_OBJECTS = frozenset(
-    ["user", "users", "id", "ids", "name", "names", "details", "detail", "info", "information", "data", "list",
-     "all", "type", "types", "get", "set", "new", "current", "item", "items", "account", "value", "values",
-     "result", "results", "number"]
-)
-"""Words every domain's records carry: they say nothing about what a request acts on."""
-KINDS = ("values only", "generic verbs", "similar domain", "tool words absent", "other")
+KINDS = ("values only", "generic verbs", "shared action, other object", "similar domain", "tool words absent", "other")
 
 
 def kind(row: dict[str, Any], abstained: bool) -> str:
     """The kind of one miss (see the module doc)."""
-    from agentfn.router.calibration import object_request, request_words
-    from agentfn.router.text import tokenize
+    from agentfn.router.calibration import request_words
+    from agentfn.router.objfit import object_words
 
     if len(request_words(row["text"])) <= 2:
         return "values only"
-    if not set(tokenize(object_request(row["text"]))) - GENERIC_OBJECTS:
+    if not object_words(row["text"]):
         return "generic verbs"
+    if not abstained and row["act"] == 1.0 and row.get("ocov", 0.5) == 0.0:
+        return "shared action, other object"
     if not abstained and (row["act"] == 1.0 or row["obj"] > 0):
         return "similar domain"
     if abstained and row["qcov"] == 0.0:

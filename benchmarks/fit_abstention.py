@@ -19,6 +19,8 @@ same code path as at runtime and as ``router_bench.py`` scores abstention. Rows 
   request no tool serves, the five nearest), and against three such tools
   described tersely (a clause of at most five words), and against its gold tool alone
   (or, for a request no tool serves, its nearest tool alone);
+* few-tool offers (``few-tool offers (fit)``): the foreign ``train`` requests again, offered one or three tools
+  (the gold tool alone or with two same-source neighbours; the one or three other-source tools nearest in words);
 * near-domain offers (``RouterData.near_abstain()``): each single-step foreign request (user-simulator scenario
   sources and hand-labelled serving tools left out: ``agentfn/evals/data/near_abstain_labels.json``) and 240
   generated ones offered one or three tools of its own source (generated: same domain, another capability) that
@@ -39,8 +41,8 @@ probe-calibrated threshold). ``chosen_weights``/``chosen_cut``/``chosen_mode`` i
 beats both on held-out foreign F1, does not lower the generated set's F1, refuses no more short built-in
 requests and no more held-out foreign relevant requests than the previous model.
 
-    .venv/bin/python benchmarks/fit_abstention.py [--reuse | --near]
-    (--reuse: refit on the rows the last run saved; --near: recompute only the near-domain rows)
+    .venv/bin/python benchmarks/fit_abstention.py [--reuse | --near | --few]
+    (--reuse: refit on the rows the last run saved; --near / --few: recompute only the near-domain / few-tool rows)
 
 Writes benchmarks/results/fit_abstention.{json,md}.
 """
@@ -63,6 +65,9 @@ from agentfn.evals.abstain_rows import foreign_rows, router_kit
 RESULTS = Path(__file__).parent / "results"
 L2S = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
 """Pulls towards the previous model's weights tried (``fit_logistic``'s ``l2``); the dev rows choose."""
+GENERATED_WEIGHTS = (1.0, 0.3)
+"""How much the generated set's rows weigh against a foreign source's (the dev rows choose; with or without the
+few-tool rows too)."""
 CUTS = tuple(round(0.2 + 0.01 * i, 2) for i in range(41))
 """Cuts on P(fits) tried (0.2 to 0.6 by 0.01); the dev rows choose."""
 MAX_FALSE_ABSTAIN = 0.1
@@ -79,9 +84,10 @@ PREVIOUS_MODEL: dict[str, Any] = {
 """The weights and cut shipped before this fit: the model a refit has to beat (copied from that commit)."""
 SHORT = "short built-in requests"
 SHORT_FIT = "short built-in requests (fit)"
+FEW_FIT = "few-tool offers (fit)"
 NEAR_FIT, NEAR_DEV, NEAR_GEN = "near-domain (fit)", "near-domain dev", "near-domain generated (held out)"
 NEAR_HELD = ("near test", "near unseen-tool", "near unseen-source")
-GROUPS = ("fit", "dev", "test", "unseen-tool", "unseen-source", NEAR_FIT, NEAR_DEV, *NEAR_HELD, NEAR_GEN,
+GROUPS = ("fit", FEW_FIT, "dev", "test", "unseen-tool", "unseen-source", NEAR_FIT, NEAR_DEV, *NEAR_HELD, NEAR_GEN,
           "generated (fit)", SHORT_FIT, SHORT)
 
 
@@ -100,6 +106,34 @@ def _scores(rows: list[dict[str, Any]], decide: Any) -> dict[str, float]:
     relevant = sum(1 for r in rows if r["y"])
     return {"items": len(rows), "precision": p, "recall": rc, "f1": 2 * p * rc / (p + rc) if p + rc else 0.0,
             "false_abstain": fp / relevant if relevant else 0.0}
+
+
+def collect_few() -> list[dict[str, Any]]:
+    """The few-tool foreign rows only (``--few``: the other rows come from the last run)."""
+    from agentfn.evals.router_data import load_router_data
+
+    build, row, rows = router_kit()
+    _few_rows(load_router_data(), build, row, rows)
+    return rows
+
+
+def _few_rows(data: Any, build: Any, row: Any, rows: list[dict[str, Any]]) -> None:
+    """Train-split foreign requests offered one or three tools, as function-calling requests often are: the
+    gold tool alone or with two same-source neighbours (some tool fits), or the one or three other-source tools
+    nearest in words (none fits). Only ``train`` items: nothing of dev, test or an unseen source is fitted on."""
+    recs = {r.name: r for r in data.records()}
+    gold = {f"{e.id}#fits": list(e.gold) for src in data.sources for e in src.examples}
+    for it in data.abstain:
+        if it.split != "train":
+            continue
+        if it.should_abstain:
+            offers = [it.offered[:1], it.offered[:3]]  # build_abstain lists them nearest first
+        else:
+            first = gold[it.id][:1]
+            offers = [first, first + [n for n in it.offered if n not in first][:2]]
+        for offered in offers:
+            row(build([recs[n] for n in offered]), it.text, len(offered), 0 if it.should_abstain else 1, FEW_FIT,
+                it.source)
 
 
 def collect_near() -> list[dict[str, Any]]:
@@ -130,6 +164,7 @@ def collect() -> list[dict[str, Any]]:
     build, row, rows = router_kit()
     data = load_router_data()
     foreign_rows(data, build, row, rows)
+    _few_rows(data, build, row, rows)
     _near_rows(data, build, row, rows)
     es = build_evalset(1)
     whole = build(es.tools)
@@ -192,9 +227,9 @@ def short_requests(name: str = "short_requests.json") -> Any:
     return list(data["requests"]) if name == "short_requests.json" else data
 
 
-def _fit_weights(fit_rows: list[dict[str, Any]], l2: float) -> dict[str, float]:
-    """Logistic weights (0 or above) on the fit rows, each source of each group weighing the same in total, pulled
-    towards the previous model's weights by ``l2``."""
+def _fit_weights(fit_rows: list[dict[str, Any]], l2: float, generated: float = 1.0) -> dict[str, float]:
+    """Logistic weights (0 or above) on the fit rows, each source of each group weighing the same in total (the
+    generated set's rows ``generated`` times that), pulled towards the previous model's weights by ``l2``."""
     import numpy as np
 
     from agentfn.router.calibration import ABSTAIN_FEATURES
@@ -205,7 +240,8 @@ def _fit_weights(fit_rows: list[dict[str, Any]], l2: float) -> dict[str, float]:
     count: dict[tuple[str, str], int] = {}
     for r in fit_rows:
         count[r["group"], r["source"]] = count.get((r["group"], r["source"]), 0) + 1
-    w = np.asarray([len(fit_rows) / (len(count) * count[r["group"], r["source"]]) for r in fit_rows])
+    w = np.asarray([len(fit_rows) / (len(count) * count[r["group"], r["source"]])
+                    * (generated if r["group"] == "generated (fit)" else 1.0) for r in fit_rows])
     fitted = fit_logistic(x, y, PREVIOUS_MODEL["weights"], names=ABSTAIN_FEATURES, nonneg=True, sample_weight=w, l2=l2)
     return {k: round(v, 2) for k, v in fitted.items()}
 
@@ -269,19 +305,25 @@ def main() -> None:
         near = (NEAR_FIT, NEAR_DEV, *NEAR_HELD, NEAR_GEN)
         rows = [r for r in json.loads(ROWS.read_text()) if r["group"] not in near] + collect_near()
         ROWS.write_text(json.dumps(rows))
+    elif "--few" in sys.argv and ROWS.exists():  # the few-tool rows recomputed, the others of an earlier run
+        rows = [r for r in json.loads(ROWS.read_text()) if r["group"] != FEW_FIT] + collect_few()
+        ROWS.write_text(json.dumps(rows))
     else:
         rows = collect()
         ROWS.write_text(json.dumps(rows))
-    fit_rows = [r for r in rows if r["group"] in ("fit", "generated (fit)", SHORT_FIT, NEAR_FIT)]
+    fit_groups = ("fit", "generated (fit)", SHORT_FIT, NEAR_FIT)
     dev = [r for r in rows if r["group"] in ("dev", NEAR_DEV)]
     # The pull towards the previous weights: the one whose cut scores best on the dev rows.
     tried: list[dict[str, Any]] = []
     short_fit = [r for r in rows if r["group"] == SHORT_FIT]
     max_short = _refused(short_fit, PREVIOUS_MODEL["weights"], PREVIOUS_MODEL["cut"])
-    for l2 in L2S:
-        w = _fit_weights(fit_rows, l2)
-        c, s, ok = _choose_cut(dev, short_fit, w, max_short)
-        tried.append({"l2": l2, "weights": w, "cut": c, "dev": s, "ok": ok})
+    for few in (False, True):
+        fit_rows = [r for r in rows if r["group"] in fit_groups or (few and r["group"] == FEW_FIT)]
+        for generated in GENERATED_WEIGHTS:
+            for l2 in L2S:
+                w = _fit_weights(fit_rows, l2, generated)
+                c, s, ok = _choose_cut(dev, short_fit, w, max_short)
+                tried.append({"l2": l2, "few": few, "generated": generated, "weights": w, "cut": c, "dev": s, "ok": ok})
     best = max(tried, key=lambda t: (t["ok"], round(t["dev"]["f1"], 6)))
     weights, cut = best["weights"], best["cut"]
     previous = PREVIOUS_MODEL
@@ -314,7 +356,9 @@ def main() -> None:
         "weights": weights,
         "cut": cut,
         "l2": best["l2"],
-        "l2_tried": [{"l2": t["l2"], "cut": t["cut"], "dev_f1": t["dev"]["f1"],
+        "few": best["few"],
+        "generated_weight": best["generated"],
+        "l2_tried": [{"l2": t["l2"], "few": t["few"], "generated": t["generated"], "cut": t["cut"], "dev_f1": t["dev"]["f1"],
                       "dev_false_abstain": t["dev"]["false_abstain"]} for t in tried],
         "short_fit_refused_limit": max_short,
         "previous": previous,
@@ -371,9 +415,11 @@ def render_markdown(data: dict[str, Any]) -> str:
         + f"; abstain below P = {data['cut']} (among {CUTS[0]} to {CUTS[-1]} by 0.01, the best F1 on the dev rows that "
         f"refuses at most {MAX_FALSE_ABSTAIN:.0%} of their relevant requests and at most "
         f"{data['short_fit_refused_limit']:.3f} of the relevant `{SHORT_FIT}` rows, the share the {PREVIOUS} refuses). Fitted with an L2 pull of "
-        f"{data['l2']:g} towards the {PREVIOUS}'s weights, the pull whose cut scores best on the dev rows ("
-        + "; ".join(f"{t['l2']:g}: cut {t['cut']}, dev F1 {t['dev_f1']:.3f}, false_abstain {t['dev_false_abstain']:.3f}"
-                    for t in data["l2_tried"])
+        f"{data['l2']:g} towards the {PREVIOUS}'s weights, the generated set weighing {data['generated_weight']:g} "
+        f"and the few-tool rows {'fitted' if data['few'] else 'left out'}: the settings whose cut scores best on the "
+        "dev rows (" + "; ".join(
+            f"{t['l2']:g}/{t['generated']:g}/{'few' if t['few'] else '-'}: cut {t['cut']}, dev F1 {t['dev_f1']:.3f}, "
+            f"false_abstain {t['dev_false_abstain']:.3f}" for t in data["l2_tried"])
         + ").",
         "",
     ]

@@ -21,6 +21,7 @@ from typing import Any
 
 from agentfn.evals.router_data.dataset import RouterData
 from agentfn.evals.router_data.scoring import memo_encoder
+from agentfn.router.calibration import DEFAULT_ABSTAIN_WEIGHTS, OBJECT_VECTOR_FEATURES
 from agentfn.router.router import Router
 
 __all__ = ["Build", "Row", "foreign_rows", "router_kit"]
@@ -36,7 +37,10 @@ def router_kit() -> tuple[Build, Row, list[dict[str, Any]]]:
     base = Router.build([])  # the default encoder, wrapped as the router wraps it
     enc = memo_encoder(base.encoder)
     rows: list[dict[str, Any]] = []
-    config = base.config.model_copy(update={"abstain_mode": "model"}, deep=True)
+    # Rows record every feature, so the object text is encoded even when the shipped weights give its features
+    # none (a weight too small to move any decision switches it on).
+    weights = {**DEFAULT_ABSTAIN_WEIGHTS, **{k: DEFAULT_ABSTAIN_WEIGHTS.get(k) or 1e-12 for k in OBJECT_VECTOR_FEATURES}}
+    config = base.config.model_copy(update={"abstain_mode": "model", "abstain_weights": weights}, deep=True)
 
     def build(tools: Sequence[Any]) -> Router:
         return Router.build(tools, encoder=enc, config=config.model_copy(deep=True))

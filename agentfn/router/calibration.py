@@ -49,6 +49,7 @@ __all__ = [
     "ABSTAIN_FEATURES",
     "DEFAULT_ABSTAIN_WEIGHTS",
     "LEXICAL_THRESHOLD",
+    "OBJECT_VECTOR_FEATURES",
     "ProbeCalibrator",
     "bare_request",
     "bare_spans",
@@ -176,13 +177,17 @@ class ProbeCalibrator:
 
 # ------------------------------------------------------------------ abstention model
 
-ABSTAIN_FEATURES = ("dense", "margin", "zdense", "gap", "qcov", "ncov", "fill", "lexical", "bgmargin", "zreq", "bgrank", "odense", "hdense", "hbg", "act", "obj", "agree", "reads")
+ABSTAIN_FEATURES = ("dense", "margin", "zdense", "gap", "qcov", "ncov", "fill", "lexical", "bgmargin", "zreq", "bgrank", "odense", "hdense", "hbg", "act", "obj", "agree", "reads", "ocov", "ovoc", "ohead", "ohbg")
 """Signals the abstention model weighs (each in about [0, 1]; see :func:`abstain_features`)."""
+
+OBJECT_VECTOR_FEATURES = ("odense", "ohead", "ohbg")
+"""Features read from the vector of what the request acts on: the router encodes that text only when the
+abstention weights give one of them a weight."""
 
 DEFAULT_ABSTAIN_WEIGHTS: dict[str, float] = {
     "bias": -5.1, "dense": 2.22, "margin": 0.0, "zdense": 2.07, "gap": 2.6, "qcov": 1.73, "ncov": 0.0,
     "fill": 0.34, "lexical": 1.51, "bgmargin": 3.13, "zreq": 0.0, "bgrank": 0.0, "odense": 0.0, "hdense": 1.68,
-    "hbg": 0.0, "act": 0.0, "obj": 0.0, "agree": 2.07, "reads": 0.0,
+    "hbg": 0.0, "act": 0.0, "obj": 0.0, "agree": 2.07, "reads": 0.0, "ocov": 0.0, "ovoc": 0.0, "ohead": 0.0, "ohbg": 0.0,
 }
 """Cold-start weights of the logistic abstention model (see :func:`p_fits`): the rule ``benchmarks/fit_abstention.py``
 chooses (``chosen_weights`` in results/fit_abstention.json; a refit ships only when it beats these)."""

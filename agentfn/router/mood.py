@@ -27,7 +27,7 @@ from agentfn.router.index import FloatArray, ToolIndex
 from agentfn.router.servers import top_finite
 from agentfn.router.text import split_name, tokenize
 
-__all__ = ["STATE_CHANGING", "ToolKinds", "asks_to_read", "changes_state", "mood_penalty"]
+__all__ = ["STATE_CHANGING", "ToolKinds", "asks_to_read", "changes_state", "mood_penalty", "without_lead"]
 
 STATE_CHANGING = (ACTIONS - {"add", "return"}) | frozenset(
     ["increase", "decrease", "raise", "lower", "lock", "unlock", "turn", "open", "toggle", "register", "save"]
@@ -53,6 +53,11 @@ def changes_state(name: str) -> bool:
     return any(w in STATE_CHANGING for w in tokenize(" ".join(split_name(name))))
 
 
+def without_lead(text: str) -> str:
+    """The request without the greeting or filler it opens with ("quick one: ", "hey, ", "ok so ")."""
+    return _LEAD.sub("", text.strip()).strip()
+
+
 def asks_to_read(text: str) -> bool:
     """Whether a request is a question that reads ("what is the temperature", "are all the lights off?").
 
@@ -60,7 +65,7 @@ def asks_to_read(text: str) -> bool:
     the lights") and questions about how to act ("how do I cancel...") do not count;
     "can you tell me..." does.
     """
-    t = _LEAD.sub("", text.strip()).strip()
+    t = without_lead(text)
     if not t:
         return False
     if _POLITE.match(t):

@@ -24,7 +24,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from agentfn.router.calibration import DEFAULT_ABSTAIN_WEIGHTS, bare_request, bare_spans, object_request
+from agentfn.router.calibration import (
+    DEFAULT_ABSTAIN_WEIGHTS,
+    OBJECT_VECTOR_FEATURES,
+    bare_request,
+    bare_spans,
+    object_request,
+)
 from agentfn.router.index import FloatArray
 from agentfn.router.scoring import Scorer
 
@@ -64,7 +70,8 @@ def request_vectors(scorer: Scorer, text: str, steps: list[str], context: str) -
     model = cfg.abstain_mode == "model"
     bare = bare_request(text) if model else text
     # The object text costs encoder tokens: only when the abstention weights use it.
-    uses_object = (cfg.abstain_weights or DEFAULT_ABSTAIN_WEIGHTS).get("odense", 0.0) != 0.0
+    weights = cfg.abstain_weights or DEFAULT_ABSTAIN_WEIGHTS
+    uses_object = any(weights.get(k, 0.0) != 0.0 for k in OBJECT_VECTOR_FEATURES)
     obj = object_request(text) if model and uses_object else ""
     has_bare = bool(bare) and bare != text
     has_obj = bool(obj) and obj not in (bare, text)

@@ -53,6 +53,7 @@ from agentfn.router.flowstats import FlowLink, FlowStats
 from agentfn.router.index import FloatArray, ToolIndex
 from agentfn.router.leads import unnamed_leads
 from agentfn.router.neardup import near_duplicate_head, one_step
+from agentfn.router.objfit import object_features, object_vector_features
 from agentfn.router.persist import read_embeddings, read_heads, read_router, write_router
 from agentfn.router.pipeline import Ranking, candidate_features, first_pass
 from agentfn.router.rerank import TraceMemory, rerank_score
@@ -241,8 +242,9 @@ class Router:
             bg_best, bg_mean, bg_sd = float(np.max(sims)), float(np.mean(sims)), max(float(np.std(sims)), 0.03)
             bg_rank = float(np.mean(sims < dense))
         odense = dense
-        hdense = max((float(h @ v) for h in self._calibrator.head_vectors(top) for v in vectors), default=dense) \
-            if vectors and self.encoder is not None else dense
+        heads = self._calibrator.head_vectors(top) if vectors and self.encoder is not None else []
+        hdense = max((float(h @ v) for h in heads for v in vectors), default=dense)
+        obg = self._calibrator.background([object_vec]) if object_vec is not None and heads else np.zeros(0, dtype=np.float32)
         if object_vec is not None and dense_of:
             odense = max(float(self.index.emb[self.index.slot_of[n]] @ object_vec) for n in dense_of)
         return {
@@ -261,6 +263,8 @@ class Router:
             "hdense": hdense,
             "hbg": hdense - bg_best,
             **fit_features(text, top),
+            **object_features(text, [self.index.records[n] for n in top], [self._vocab(n)[0] for n in top]),
+            **object_vector_features(object_vec, heads, obg, (hdense, hdense - bg_best)),
         }
 
     def names(self) -> list[str]:

@@ -8,7 +8,12 @@ import pytest
 
 from agentfn.evals.abstain_rows import router_kit
 from agentfn.router import Router
-from agentfn.router.calibration import ABSTAIN_FEATURES, DEFAULT_ABSTAIN_WEIGHTS, p_fits
+from agentfn.router.calibration import (
+    ABSTAIN_FEATURES,
+    DEFAULT_ABSTAIN_WEIGHTS,
+    OBJECT_VECTOR_FEATURES,
+    p_fits,
+)
 from agentfn.router.config import RouterConfig
 
 
@@ -30,6 +35,10 @@ REQUESTS = [
 ]
 
 
+def _uses_object() -> bool:
+    return any(DEFAULT_ABSTAIN_WEIGHTS.get(k, 0.0) for k in OBJECT_VECTOR_FEATURES)
+
+
 def test_rows_hold_the_features_and_decision_of_a_default_router() -> None:
     build, row, rows = router_kit()
     plain = Router.build(GREENHOUSE)  # default encoder and settings, as a user gets them
@@ -38,6 +47,8 @@ def test_rows_hold_the_features_and_decision_of_a_default_router() -> None:
         feats: dict[str, float] = {}
         plan = plain.route(text, k=3, features=feats)
         got = rows[-1]
-        assert {k: got[k] for k in ABSTAIN_FEATURES} == pytest.approx(feats, abs=1e-5)
+        # Rows always read the object text; a default router does only when its weights use it.
+        same = [k for k in ABSTAIN_FEATURES if k not in OBJECT_VECTOR_FEATURES or _uses_object()]
+        assert {k: got[k] for k in same} == pytest.approx({k: feats[k] for k in same}, abs=1e-5)
         assert (p_fits(got, DEFAULT_ABSTAIN_WEIGHTS) < RouterConfig().abstain_cut) == plan.abstain
         assert (got["group"], got["source"], got["y"], got["offered"]) == ("fit", "greenhouse", int(i < 2), 3)

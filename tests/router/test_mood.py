@@ -70,3 +70,11 @@ def test_a_question_prefers_the_reading_near_duplicate(encoder: Encoder) -> None
     command = "set the bedroom thermostat temperature to 21 degrees"
     assert on.route(command).ranked[0][0] == off.route(command).ranked[0][0] == "thermostat_set_temperature"
     assert [n for n, _ in on.route(command).ranked] == [n for n, _ in off.route(command).ranked]
+
+
+def test_without_lead_drops_the_opening_filler_only() -> None:
+    from agentfn.router.mood import without_lead
+
+    assert without_lead("quick one: hey, water the ferns") == "water the ferns"
+    assert without_lead("ok so is the oven on?") == "is the oven on?"
+    assert without_lead("water the ferns, ok") == "water the ferns, ok"
