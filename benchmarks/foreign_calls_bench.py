@@ -51,7 +51,9 @@ existing results, keeping the arms); ``Router`` there is the default router, who
 one-tool request of every foreign source (arguments stated or not) and ``--head-generated`` of the generated
 set's (:mod:`agentfn.evals.head_check`), with the macro average over foreign sources, so the source with most
 requests (Home Assistant) does not decide; a third says, for its foreign misses, where gold ranked and
-what led instead (:mod:`agentfn.evals.head_misses`), for ``Router`` and ``FillRouter``.
+what led instead (:mod:`agentfn.evals.head_misses`), for ``Router`` and ``FillRouter``, and a fourth what kind
+of mistake each miss is (:mod:`agentfn.evals.head_classes`: chain, near-duplicate, fillable but outranked, same
+or wrong service, absent).
 Outcome of each run: right, wrong tool, wrong value, missing argument, loop (the call did not
 complete: the model error), or abstain (no call).
 """
