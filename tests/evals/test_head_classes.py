@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from agentfn.evals.head_classes import class_lines, class_table, miss_class
 from agentfn.evals.head_check import HeadCase
+from agentfn.evals.head_classes import class_lines, class_table, miss_class
 from agentfn.evals.near_dups import SOURCE, load_near_duplicates, near_duplicate_cases
 from agentfn.router.text import ToolRecord
 
