@@ -51,7 +51,9 @@ existing results, keeping the arms); ``Router`` there is the default router, who
 one-tool request of every foreign source (arguments stated or not) and ``--head-generated`` of the generated
 set's (:mod:`agentfn.evals.head_check`), with the macro average over foreign sources, so the source with most
 requests (Home Assistant) does not decide; a third says, for its foreign misses, where gold ranked and
-what led instead (:mod:`agentfn.evals.head_misses`), for ``Router`` and ``FillRouter``.
+what led instead (:mod:`agentfn.evals.head_misses`), for ``Router`` and ``FillRouter``, and a fourth what kind
+of mistake each miss is (:mod:`agentfn.evals.head_classes`: chain, near-duplicate, fillable but outranked, same
+or wrong service, absent).
 Outcome of each run: right, wrong tool, wrong value, missing argument, loop (the call did not
 complete: the model error), or abstain (no call).
 """
@@ -236,13 +238,17 @@ def _head_tables(data: Any, all_cases: list[Any], routers: dict[str, Any], seed:
     from agentfn.evals.head_check import HeadCase, head_cases
 
     stated = [HeadCase(fc.source, fc.case.prompt or "", fc.gold.name) for fc in all_cases]
+    from agentfn.evals.head_classes import class_table
     from agentfn.evals.head_misses import miss_table
 
     every = head_cases(data.examples(), generated=generated, seed=seed)
     foreign = [c for c in every if c.source != "generated"]
     misses = {name: miss_table(lambda text, r=routers[name]: r.route(text, k=ROUTE_K), foreign) for name in ("Router", "FillRouter")}
+    base = routers["Router"].router  # the plan cache's router: its records and fill score classify the misses
+    classes = {name: class_table(lambda text, r=routers[name]: r.route(text, k=ROUTE_K), foreign, base.index.records,
+                                 base.fill_score) for name in ("Router", "FillRouter")}
     return {"routing": _routing(routers, stated), "routing_all": _routing(routers, every), "head_generated": generated,
-            "head_misses": misses}
+            "head_misses": misses, "head_classes": classes}
 
 
 def _rank(seed: int, case_id: str) -> str:
@@ -499,6 +505,14 @@ def render_markdown(data: dict[str, Any]) -> str:
                   f"`absent` not in the plan's first {data['route_k']}), and what led instead (gold's own server, a name word "
                   "shared, other):"]
         lines += miss_lines(data["head_misses"])
+    if data.get("head_classes"):
+        from agentfn.evals.head_classes import class_lines
+
+        lines += ["", "What kind of mistake each head miss is, on the same requests (`agentfn.evals.head_classes`, first match: "
+                  "`chain` gold is the ranking's best but another tool runs first; `near_duplicate` gold within 0.1 of the head "
+                  "and their vocabularies overlap (Jaccard >= 0.25); `fillable_outranked` the request fills as much of gold's "
+                  "required input as of the head's; `same_service` the head is of gold's server; `wrong_service` another's):"]
+        lines += class_lines(data["head_classes"])
     sources = sorted({src for arm in arms for src in summary[arm]["sources"]})
     lines += ["", "## Accuracy per source", "", "| source | cases | " + " | ".join(arms) + " |",
               "|---|---|" + "---|" * len(arms)]

@@ -60,6 +60,7 @@ from dataclasses import dataclass
 from agentfn.router.calibration import request_words, tool_vocabulary
 from agentfn.router.dataflow import ToolIO, fill_score
 from agentfn.router.mood import asks_to_read, changes_state
+from agentfn.router.namefit import name_words, unnamed_brands
 from agentfn.router.text import ToolRecord, split_name, tokenize
 
 __all__ = ["MISFIT_PENALTY", "STEP_DOWN", "STEP_UP", "HeadFit", "head_fit", "misfits", "near_duplicate_head", "one_step", "step_of"]
@@ -106,7 +107,8 @@ def head_fit(rec: ToolRecord, text: str, io: ToolIO, shared: frozenset[str], sai
     hits = [w for w in distinctive if w in said or (len(w) >= 4 and w in squashed)]
     named = len(hits) / len(distinctive) if distinctive else 0.0
     vocab = tool_vocabulary(rec)
-    words = len(said & vocab) / len(said) if said else 0.0
+    names = name_words(text)  # "the weather in New York": no request for the New York Times, unless its name says so
+    words = len((said - names) & vocab | names & said & _name_tokens(rec.name)) / len(said) if said else 0.0
     return HeadFit(fill, named, words)
 
 
@@ -175,10 +177,12 @@ def near_duplicate_head(
         if score < top - margin - penalty or name not in records:
             break
         cluster.append(i)
-    misfit = misfits([out[i][0] for i in cluster], text)
-    if not any(misfit):  # no misfit to pay for: only the near-ties within the margin compete
+    steps = misfits([out[i][0] for i in cluster], text)
+    brands = unnamed_brands([out[i][0] for i in cluster], text, records)
+    if not any(steps) and not brands[0]:  # no misfit to pay for (a brand's only at the top): the margin's near-ties
         cluster = [i for i in cluster if out[i][1] >= top - margin]
-        misfit = misfit[: len(cluster)]
+        steps, brands = steps[: len(cluster)], unnamed_brands([out[i][0] for i in cluster], text, records)
+    misfit = [a + b for a, b in zip(steps, brands, strict=True)]
     if len(cluster) < 2:
         return out
     names = [out[i][0] for i in cluster]

@@ -1,0 +1,60 @@
+"""Service names among near-duplicates: unnamed brands pay a misfit, names do not count as content words."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from agentfn.router.dataflow import tool_io
+from agentfn.router.namefit import name_words, unnamed_brands
+from agentfn.router.neardup import near_duplicate_head
+from agentfn.router.text import ToolRecord
+
+_OBJ: dict[str, Any] = {"type": "object", "properties": {"room": {"type": "string", "description": "the room"}}}
+TOOLS: list[dict[str, Any]] = [
+    {"name": "lumo_switch_lamps", "description": "Lumo: switch the lamps of a room on or off.", "parameters": _OBJ},
+    {"name": "brightly_switch_lamps", "description": "Brightly: switch the lamps of a room on or off.", "parameters": _OBJ},
+    {"name": "home__lamps_off", "description": "Switch the lamps of a room off.", "parameters": _OBJ},
+    {"name": "paper_search_articles", "description": "Search articles of the Daily Harbour newspaper.",
+     "parameters": {"type": "object", "properties": {"query": {"type": "string"}}}},
+    {"name": "get_rainfall", "description": "Rainfall today in a town.",
+     "parameters": {"type": "object", "properties": {"town": {"type": "string"}}}},
+]
+
+
+def _records() -> dict[str, ToolRecord]:
+    return {t["name"]: ToolRecord.of(t) for t in TOOLS}
+
+
+def _head(ranked: list[tuple[str, float]], text: str) -> list[str]:
+    recs = _records()
+    io_of = functools.cache(lambda n: tool_io(recs[n]))
+    out = near_duplicate_head(ranked, text, recs, io_of, margin=0.03, depth=5, w_fill=0.1, w_name=0.03, w_words=0.2)
+    return [n for n, _ in out]
+
+
+def test_a_brand_the_request_does_not_name_is_a_misfit() -> None:
+    names = ["lumo_switch_lamps", "brightly_switch_lamps", "home__lamps_off"]
+    assert unnamed_brands(names, "switch off the lamps in the hall", _records()) == [1, 1, 0]
+    assert unnamed_brands(names, "switch off the Lumo lamps in the hall", _records()) == [0, 1, 0]
+    # every competitor carries a brand the request does not name: nothing tells them apart
+    assert unnamed_brands(names[:2], "switch off the lamps", _records()) == [0, 0]
+
+
+def test_an_unbranded_twin_a_little_behind_takes_the_head() -> None:
+    ranked = [("lumo_switch_lamps", 0.80), ("brightly_switch_lamps", 0.79), ("home__lamps_off", 0.74), ("get_rainfall", 0.3)]
+    assert _head(ranked, "switch off the lamps in the hall")[0] == "home__lamps_off"
+    assert _head(ranked, "switch off the lamps in the hall with lumo")[0] == "lumo_switch_lamps"
+
+
+def test_a_misfit_behind_the_head_does_not_widen_the_window() -> None:
+    # the leader carries no brand: the branded tools behind it cannot pull a far tool in
+    ranked = [("home__lamps_off", 0.80), ("lumo_switch_lamps", 0.79), ("get_rainfall", 0.72)]
+    assert _head(ranked, "lamps off in the hall please")[0] == "home__lamps_off"
+
+
+def test_words_written_as_names_are_not_content_words() -> None:
+    assert name_words("What is the rainfall in Daily Harbour today?") == frozenset({"daily", "harbour"})
+    assert name_words("Rainfall in the USA. Tell me more") == frozenset()  # a sentence start, capitals only
+    ranked = [("paper_search_articles", 0.61), ("get_rainfall", 0.60)]
+    assert _head(ranked, "how much rain fell today in Daily Harbour")[0] == "get_rainfall"
