@@ -1,7 +1,7 @@
 """Arithmetic written in English, rewritten as an expression ``calculate`` evaluates.
 
 Models (and people) write "17.5% of 2480", "1000 divided by 8", "the square root of 144",
-"2 to the power of 10", "twelve times four", "4 pizzas at $12.50 each" or "144 divded by 12" (operator words are read
+"2 to the power of 10", "twelve times four", "4 pizzas at $12.50 each" or "144 divded by 12" (operator and question words ("wat is") are read
 through small misspellings), and everyday word problems (:mod:`agentfn.library._word_problems`). :func:`from_words` rewrites such text
 into Python arithmetic; an expression already in symbols passes through unchanged (``%``
 between two numbers stays the modulo operator). What it cannot rewrite is left for the
@@ -29,10 +29,10 @@ def _spelling(word: str) -> str:
     close = difflib.get_close_matches(word.lower(), _OPERATOR_WORDS, n=1, cutoff=0.83)
     return close[0] if close else word
 
-_NUM = r"(-?\d+(?:\.\d+)?|pi|e|\([^()]*\))"
+_NUM = r"(-?\d+(?:\.\d+)?|\bpi\b|\be\b|\([^()]*\))"  # a constant only as a word: the "e" of "there!" is no number
 _LIST = r"((?:-?\d+(?:\.\d+)?\s*(?:,\s*|\s+and\s+|,\s*and\s+))+-?\d+(?:\.\d+)?)"
 _LEAD = re.compile(
-    r"^(?:(?:what|how much|whats|what's)\s+(?:is|are|does|do)?\s*|compute|calculate|evaluate|work out|find|"
+    r"^(?:(?:what|how much|whats|what's|wh?at'?s?|wht|whta|hw much|how mch)\s+(?:is|are|does|do|r)?\s*|compute|calculate|evaluate|work out|find|"
     r"tell me|please|can you|could you|give me|the value of|the result of|solve)\b[\s,:]*",
     re.I,
 )

@@ -80,3 +80,20 @@ def test_a_request_with_no_arithmetic_words_keeps_its_words() -> None:
 
     with pytest.raises(ToolRetry):  # a unit conversion is not arithmetic: no silent "250"
         calculate("What's 250 grams in ounces?")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Hey there! Could you tell me 12 percent of 50?", 6),  # "there!" holds no factorial of e
+        ("Good morning, hope you are fine! What is 9 plus 4", 13),
+        ("Hello there! 7 squared?", 49),
+    ],
+)
+def test_a_constant_is_read_only_as_a_whole_word(text: str, value: float) -> None:
+    assert calculate(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(("text", "value"), [("wat is 40+2", 42), ("whta is 6*7", 42), ("hw much is 50 minus 8", 42)])
+def test_a_misspelt_question_word_is_not_part_of_the_expression(text: str, value: float) -> None:
+    assert calculate(text) == pytest.approx(value)
