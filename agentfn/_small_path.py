@@ -7,6 +7,9 @@ tools or answer alone, so the CLI forces a call (``tool_choice="required"``) alo
 * :class:`agentfn.fill.FillRouter` prefers the tool whose parameters the request fills and never
   abstains: when no tool fits and nothing in the request supports the nearest one, the plan is the
   plain reply (``generate``);
+* :class:`agentfn._request_cues.CueRouter` routes phrasal verbs ("sum up") and one-word durations ("in a
+  fortnight") as their plain words, and sends a question about a passage's form ("how many words...") or a
+  request for a joke, a poem... to the one offered tool that names it;
 * :class:`PlainReplyRouter` sends to that plain reply too a request for live data the chosen tool does
   not serve ("euro to dollar rate right now" is not the clock; the plain reply then says honestly that
   no tool has live data instead of inventing it), and an instruction about a text it gives (quoted or
@@ -106,10 +109,12 @@ def with_plain_reply(toolset: Toolset) -> Toolset:
 
 def small_model_router(routed: Any, toolset: Toolset) -> Any:
     """``routed`` for a small model that follows the top-1 (see the module docstring)."""
+    from agentfn._request_cues import CueRouter
     from agentfn.fill import FillRouter
 
     fill = FillRouter(routed, list(toolset), never_abstain=True, fallback=PLAIN_REPLY)
-    return PlainReplyRouter(fill, list(fill.specs.values()), PLAIN_REPLY)
+    specs = list(fill.specs.values())
+    return PlainReplyRouter(CueRouter(fill, specs, PLAIN_REPLY), specs, PLAIN_REPLY)
 
 
 _EDIT_NAMES = {"reverse": ("revers",), "sort": ("sort", "order", "alphabet"), "upper": ("upper", "caps", "capital"),

@@ -1,0 +1,174 @@
+"""Cues in a request's wording that a tool router reads wrong: phrasal verbs, one-word durations, a question
+about a passage's form, a request for a piece of creative writing.
+
+A router scores tools by the request's words and values, so a few everyday wordings send it astray:
+
+* **greetings and polite formulas** ("Good afternoon! Would you be so *kind* as to tell me today's date?"
+  went to ``sentiment``): :func:`reworded` leaves them out for routing;
+* **a phrasal verb** names its action in two words, neither of which a tool uses: "*sum up* this
+  paragraph: ..." went to ``calculate`` ("sum"), "*boil down* this email" to nothing.
+  :func:`reworded` writes the one-word verb ("summarize") for routing only (the tools still get the
+  user's own words);
+* **a duration named by one word** ("in a fortnight", "a decade from now") holds no number for a date
+  tool's amount, so the clock (``now``) took it: :func:`reworded` writes it as a count and a unit
+  ("in 2 weeks", :func:`agentfn.backends._extract_units.plain_durations`, the rule the argument extraction
+  uses too);
+* **a question about a passage's form** ("how many words does this paragraph have: ... on Monday ..."):
+  the passage's own dates fill a date tool, which the router then ranks first. :func:`form_tool` gives
+  the offered tool whose name or first sentence names the form asked about (words, characters,
+  sentences, lines...), when the head's does not;
+* **a request for a piece of creative writing** ("a short joke about programmers") whose topic names
+  another tool's field (code): :func:`genre_tool` gives the offered tool whose name or first sentence
+  names the genre asked for (a joke, a poem, a limerick...), when the head's does not.
+
+A message that is only a greeting or thanks (:func:`only_pleasantries`: "good morning!") is chit-chat for
+the plain reply. :class:`CueRouter` wraps a router with these rules. Guarantees: pure functions of the request text and
+the offered tools' specs; a plan changes only when one offered tool alone names what the request asks
+for and the router's head does not; the request the tools see is never changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from agentfn._passage_tasks import holds_passage, split_passage
+from agentfn._values import quoted_spans, strip_values
+from agentfn._world_actions import does
+from agentfn.backends._extract_units import plain_durations
+
+if TYPE_CHECKING:
+    from agentfn.router.config import RoutePlan
+
+__all__ = ["CueRouter", "form_tool", "genre_tool", "only_pleasantries", "reworded"]
+
+_PHRASAL = (
+    (re.compile(r"\b(?:sum|summ)\s+((?:it|this|that|these|them)\s+)?up\b", re.I), r"summarize \1"),
+    (re.compile(r"\bboil\s+((?:it|this|that)\s+)?down\b", re.I), r"summarize \1"),
+    (re.compile(r"\badd\s+((?:it|them|these|those)\s+)?up\b", re.I), r"add \1"),
+    (re.compile(r"\b(?:jot|note|write)\s+((?:it|this|that)\s+)?down\b", re.I), r"write \1"),
+    (re.compile(r"\b(in|within|after|for)\s+(?:a|an|one)\s+(minute|hour|day|week|month|year)\b", re.I), r"\1 1 \2"),
+)
+"""Two-word verbs and the one-word verb a tool's description would use; "in a week" as "in 1 week"."""
+_PLEASANTRY = re.compile(
+    r"^\s*(?:(?:hi|hey|hello|hiya|good\s+(?:morning|afternoon|evening|day))(?:\s+there)?\b[\s,!.]*)+"
+    r"|\b(?:(?:i\s+)?hope\s+you(?:'re|\s+are)\s+(?:well|good|fine|doing\s+well)|(?:i\s+)?hope\s+you\s+don'?t\s+mind\s+"
+    r"(?:me\s+)?asking(?:,?\s+but)?|(?:would|could)\s+you\s+be\s+so\s+kind\s+as\s+to|if\s+you\s+(?:don'?t|do\s+not)\s+mind|"
+    r"(?:(?:many\s+)?thanks(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+in\s+advance)?|thank\s+you(?:\s+(?:so|very)\s+much)?"
+    r"(?:\s+in\s+advance)?|cheers)(?=\s*(?:$|[,!.])))\b[\s,!.]*",
+    re.I,
+)
+"""Greetings and polite formulas: they ask for nothing ("would you be so *kind*" is no mood to read)."""
+
+_FORM = r"(words?|characters?|chars|letters|sentences?|lines?|paragraphs?|syllables?)"
+_FORM_ASKED = re.compile(rf"\b(?:how\s+many|count(?:\s+the)?|number\s+of|total)\s+{_FORM}\b|\bhow\s+long\b.*?\bin\s+{_FORM}\b",
+                         re.I)
+"""The form a question about a passage asks for: the word after "how many", "count the"..., or "how long ... in"."""
+_GENRE = re.compile(
+    r"\b(?:(jokes?|poems?|haikus?|limericks?|stor(?:y|ies)|riddles?|songs?|puns?|rhymes?|toasts?|slogans?)|"
+    r"functions?|code|script|programs?|class|method|snippet|regex)\b", re.I)
+"""A genre of creative writing, or a piece of code (a "function that tells a joke" is code)."""
+_KIND = {"limerick": "poem", "haiku": "poem", "rhyme": "poem", "song": "poem", "pun": "joke", "riddle": "joke",
+         "toast": "speech", "slogan": "tagline"}
+"""The wider genre a tool's description names for a narrower one (a limerick is a poem)."""
+
+
+def reworded(text: str) -> str:
+    """``text`` with phrasal verbs and one-word durations written as a router reads them (module docstring)."""
+    for pattern, verb in _PHRASAL:
+        text = pattern.sub(verb, text)
+    bare = _without_pleasantries(text)
+    return plain_durations(bare if bare else text)
+
+
+def _without_pleasantries(text: str) -> str:
+    quotes = [(i, i + len(q)) for q in quoted_spans(text) if (i := text.find(q)) >= 0]
+    return _PLEASANTRY.sub(lambda m: m.group() if any(a <= m.start() < b for a, b in quotes) else " ", text).strip(" ,")
+
+
+def only_pleasantries(text: str) -> bool:
+    """Whether ``text`` is only a greeting or thanks ("good morning!", "hi there, thanks so much"): chit-chat."""
+    return bool(text.strip()) and not _without_pleasantries(text).strip(" ,!.?")
+
+
+def _named_by(specs: Mapping[str, Mapping[str, Any]], head: str, words: set[str]) -> str | None:
+    """The one offered tool other than ``head`` whose name or first sentence names one of ``words``, when
+    ``head``'s does not."""
+    if head in specs and does(specs[head], words):
+        return None
+    naming = [name for name, spec in specs.items() if name != head and does(spec, words)]
+    return naming[0] if len(naming) == 1 else None
+
+
+def form_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
+    """The tool a question about the form of the passage ``text`` holds goes to (see the module docstring)."""
+    if not holds_passage(text):
+        return None
+    asked = _FORM_ASKED.search(split_passage(text)[0])
+    if asked is None:
+        return None
+    form = (asked.group(1) or asked.group(2)).lower()
+    return _named_by(specs, head, {form, form.rstrip("s")})
+
+
+def genre_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
+    """The tool a request for a piece of creative writing goes to (see the module docstring)."""
+    first = _GENRE.search(strip_values(split_passage(text)[0]))
+    if first is None or first.group(1) is None:
+        return None
+    genre = re.sub(r"ies$", "y", first.group(1).lower())
+    one = genre[:-1] if genre.endswith("s") and not genre.endswith("ss") else genre
+    return _named_by(specs, head, {genre, one, _KIND.get(one, one)})
+
+
+class _Router(Protocol):
+    def route(self, query: str | Sequence[Any], k: int = 10) -> RoutePlan: ...
+
+
+def _turn_fields(turn: object) -> dict[str, Any]:
+    if isinstance(turn, Mapping):
+        return dict(cast("Mapping[str, Any]", turn))
+    return {"role": getattr(turn, "role", None), "content": getattr(turn, "content", None)}
+
+
+def _reworded_query(query: str | Sequence[Any]) -> str | Sequence[Any]:
+    """``query`` with its latest user turn :func:`reworded` (a conversation keeps its other turns)."""
+    if isinstance(query, str):
+        return reworded(query)
+    turns: list[Any] = list(query)
+    for i in range(len(turns) - 1, -1, -1):
+        turn: Any = turns[i]
+        fields = _turn_fields(turn)
+        if fields.get("role") != "user":
+            continue
+        content = fields.get("content")
+        if isinstance(content, str) and (new := reworded(content)) != content:
+            turns[i] = {**fields, "content": new} if isinstance(turn, Mapping) else turn.model_copy(update={"content": new})
+        break
+    return turns
+
+
+class CueRouter:
+    """A router that reads the request's cues (see the module docstring) around a wrapped router."""
+
+    def __init__(self, router: _Router, specs: Sequence[Mapping[str, Any]], fallback: str | None = None) -> None:
+        self.router = router  # the wrapped router (``agentfn.agent`` finds the records behind ``.router``)
+        self.specs = {str(s.get("function", s).get("name")): s for s in specs}
+        self.fallback = fallback
+
+    def route(self, query: str | Sequence[Any], k: int = 10) -> RoutePlan:
+        """The wrapped router's plan for the reworded request, its head replaced when the request asks about
+        its passage's form or for a piece of creative writing that another offered tool alone names; the
+        ``fallback`` (the plain reply) for a greeting or thanks alone."""
+        from agentfn.router.text import query_from_messages
+
+        plan = self.router.route(_reworded_query(query), k=k)
+        text = query if isinstance(query, str) else query_from_messages(query, context_turns=0)[0]
+        head = plan.selected[0] if plan.selected else None
+        if head is None:
+            return plan
+        if self.fallback in self.specs and only_pleasantries(text):
+            return plan.model_copy(update={"selected": [self.fallback]})
+        better = form_tool(text, self.specs, head) or genre_tool(text, self.specs, head)
+        return plan if better is None else plan.model_copy(update={"selected": [better]})
