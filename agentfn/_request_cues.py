@@ -9,17 +9,20 @@ A router scores tools by the request's words and values, so a few everyday wordi
   paragraph: ..." went to ``calculate`` ("sum"), "*boil down* this email" to nothing.
   :func:`reworded` writes the one-word verb ("summarize") for routing only (the tools still get the
   user's own words);
-* **a duration named by one word** ("in a fortnight", "a decade from now") holds no number for a date
-  tool's amount, so the clock (``now``) took it: :func:`reworded` writes it as a count and a unit
-  ("in 2 weeks", :func:`agentfn.backends._extract_units.plain_durations`, the rule the argument extraction
-  uses too);
+* **a duration named by one word** ("in a fortnight", "a decade from now") or counted in words ("in ten
+  days", "in a week") holds no number for a date tool's amount, so the clock (``now``) took it:
+  :func:`reworded` writes it as a count and a unit ("in 2 weeks", "in 10 days",
+  :func:`agentfn.backends._extract_units.plain_durations`, the rule the argument extraction uses too),
+  and abbreviated units in full ("a leap yr": year);
 * **a question about a passage's form** ("how many words does this paragraph have: ... on Monday ..."):
   the passage's own dates fill a date tool, which the router then ranks first. :func:`form_tool` gives
   the offered tool whose name or first sentence names the form asked about (words, characters,
   sentences, lines...), when the head's does not;
 * **a request for a piece of creative writing** ("a short joke about programmers") whose topic names
   another tool's field (code): :func:`genre_tool` gives the offered tool whose name or first sentence
-  names the genre asked for (a joke, a poem, a limerick...), when the head's does not.
+  names the genre asked for (a joke, a poem, a limerick...), when the head's does not;
+* **a question about a date's property** ("was 2000 a leap year"): the year is a date for both ``date_add``
+  and ``date_info``; :func:`property_tool` gives the one whose first sentence names the property.
 
 A message that is only a greeting or thanks (:func:`only_pleasantries`: "good morning!") is chit-chat for
 the plain reply. :class:`CueRouter` wraps a router with these rules. Guarantees: pure functions of the request text and
@@ -34,14 +37,14 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from agentfn._passage_tasks import holds_passage, split_passage
-from agentfn._values import quoted_spans, strip_values
+from agentfn._values import quoted_spans, spell_out_numbers, strip_values
 from agentfn._world_actions import does
 from agentfn.backends._extract_units import plain_durations
 
 if TYPE_CHECKING:
     from agentfn.router.config import RoutePlan
 
-__all__ = ["CueRouter", "form_tool", "genre_tool", "only_pleasantries", "reworded"]
+__all__ = ["CueRouter", "form_tool", "genre_tool", "only_pleasantries", "property_tool", "reworded"]
 
 _PHRASAL = (
     (re.compile(r"\b(?:sum|summ)\s+((?:it|this|that|these|them)\s+)?up\b", re.I), r"summarize \1"),
@@ -49,7 +52,14 @@ _PHRASAL = (
     (re.compile(r"\badd\s+((?:it|them|these|those)\s+)?up\b", re.I), r"add \1"),
     (re.compile(r"\b(?:jot|note|write)\s+((?:it|this|that)\s+)?down\b", re.I), r"write \1"),
     (re.compile(r"\b(in|within|after|for)\s+(?:a|an|one)\s+(minute|hour|day|week|month|year)\b", re.I), r"\1 1 \2"),
+    (re.compile(r"\byr\b", re.I), "year"), (re.compile(r"\byrs\b", re.I), "years"), (re.compile(r"\bhr\b", re.I), "hour"),
+    (re.compile(r"\bhrs\b", re.I), "hours"), (re.compile(r"\bwks?\b", re.I), "weeks"), (re.compile(r"\bmins\b", re.I), "minutes"),
 )
+_WORDED_SPAN = re.compile(r"\b(in|within|after|for)\s+((?:[a-z]+[\s-]){0,2}?[a-z]+)\s+(?=(?:minute|hour|day|week|month|year)s?\b)",
+                          re.I)
+"""A duration whose count is written in words ("in ten days")."""
+_IN_DAYS = re.compile(r"\b(be|is)(?:\s+it)?\s+in\s+(\d+)\s+(day|week|month|year)s?\b", re.I)
+"""The date a number of days ahead ("what day will it be in 10 days"): "10 days from now"."""
 """Two-word verbs and the one-word verb a tool's description would use; "in a week" as "in 1 week"."""
 _PLEASANTRY = re.compile(
     r"^\s*(?:(?:hi|hey|hello|hiya|good\s+(?:morning|afternoon|evening|day))(?:\s+there)?\b[\s,!.]*)+"
@@ -78,6 +88,8 @@ def reworded(text: str) -> str:
     """``text`` with phrasal verbs and one-word durations written as a router reads them (module docstring)."""
     for pattern, verb in _PHRASAL:
         text = pattern.sub(verb, text)
+    text = _WORDED_SPAN.sub(lambda m: f"{m.group(1)} {spell_out_numbers(m.group(2), lone_one=True)} ", text)
+    text = _IN_DAYS.sub(lambda m: f"{m.group(1)} {m.group(2)} {m.group(3)}{'' if m.group(2) == '1' else 's'} from now", text)
     bare = _without_pleasantries(text)
     return plain_durations(bare if bare else text)
 
@@ -120,6 +132,17 @@ def genre_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> 
     genre = re.sub(r"ies$", "y", first.group(1).lower())
     one = genre[:-1] if genre.endswith("s") and not genre.endswith("ss") else genre
     return _named_by(specs, head, {genre, one, _KIND.get(one, one)})
+
+
+_PROPERTY = re.compile(r"\b(leap)\b", re.I)
+"""A calendar property one tool computes, which a date-shifting tool's dates do not answer."""
+
+
+def property_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
+    """The tool a question about a date's property ("was 2000 a leap year") goes to: the offered tool that
+    alone names the property in its name or first sentence, when the head's does not."""
+    asked = _PROPERTY.search(strip_values(text))
+    return None if asked is None else _named_by(specs, head, {asked.group(1).lower()})
 
 
 class _Router(Protocol):
@@ -170,5 +193,5 @@ class CueRouter:
             return plan
         if self.fallback in self.specs and only_pleasantries(text):
             return plan.model_copy(update={"selected": [self.fallback]})
-        better = form_tool(text, self.specs, head) or genre_tool(text, self.specs, head)
+        better = form_tool(text, self.specs, head) or genre_tool(text, self.specs, head) or property_tool(text, self.specs, head)
         return plan if better is None else plan.model_copy(update={"selected": [better]})

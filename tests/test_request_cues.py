@@ -24,11 +24,14 @@ def specs() -> dict[str, Any]:
         ("please sum it up: the fair moved to June", "please summarize it : the fair moved to June"),
         ("add these up: 4, 9, 12", "add these : 4, 9, 12"),
         ("what's the date in a fortnight from 2026-01-05", "what's the date in 2 weeks from 2026-01-05"),
-        ("where will we be in a month", "where will we be in 1 month"),
+        ("where will we be in a month", "where will we be 1 month from now"),
         ("Hey there! Hope you're well. What is 4 times 9? Thanks so much", "What is 4 times 9?"),
         ("Good evening, would you be so kind as to list my files", "list my files"),
         ("what's the mood of 'thanks so much, loved it'", "what's the mood of 'thanks so much, loved it'"),
         ("thank you for the thank-you card idea", "thank you for the thank-you card idea"),
+        ("where will the moon be in twenty one days", "where will the moon be 21 days from now"),
+        ("what weekday is it in 9 days", "what weekday is 9 days from now"),
+        ("back in 2 hrs, the flight is 1 hr", "back in 2 hours, the flight is 1 hour"),
     ],
 )
 def test_reworded_for_routing(text: str, routed: str) -> None:
@@ -96,6 +99,9 @@ def small_router() -> Any:
         ("tell me a funny poem about programmers", "generate"),
         ("Good evening! Would you be so kind as to tell me today's date?", "now"),
         ("hello there!", PLAIN_REPLY),
+        ("what date will it be in twelve days", "date_add"),
+        ("was 2000 a leap yr?", "date_info"),
+        ("what's the date 5 days after 10/30/2026", "date_add"),
     ],
 )
 def test_small_model_routes_these_wordings(small_router: Any, text: str, tool: str) -> None:
