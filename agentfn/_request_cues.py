@@ -22,7 +22,9 @@ A router scores tools by the request's words and values, so a few everyday wordi
   another tool's field (code): :func:`genre_tool` gives the offered tool whose name or first sentence
   names the genre asked for (a joke, a poem, a limerick...), when the head's does not;
 * **a question about a date's property** ("was 2000 a leap year"): the year is a date for both ``date_add``
-  and ``date_info``; :func:`property_tool` gives the one whose first sentence names the property.
+  and ``date_info``; :func:`property_tool` gives the one whose first sentence names the property;
+* **a question about a named file** ("which port is *set* in app.json"): a question reads, it writes
+  nothing; :func:`reading_tool` gives the tool that names reading when the head writes.
 
 A message that is only a greeting or thanks (:func:`only_pleasantries`: "good morning!") is chit-chat for
 the plain reply. :class:`CueRouter` wraps a router with these rules. Guarantees: pure functions of the request text and
@@ -37,14 +39,14 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from agentfn._passage_tasks import holds_passage, split_passage
-from agentfn._values import quoted_spans, spell_out_numbers, strip_values
+from agentfn._values import quoted_spans, request_values, spell_out_numbers, strip_values
 from agentfn._world_actions import does
 from agentfn.backends._extract_units import plain_durations
 
 if TYPE_CHECKING:
     from agentfn.router.config import RoutePlan
 
-__all__ = ["CueRouter", "form_tool", "genre_tool", "only_pleasantries", "property_tool", "reworded"]
+__all__ = ["CueRouter", "form_tool", "genre_tool", "only_pleasantries", "property_tool", "reading_tool", "reworded"]
 
 _PHRASAL = (
     (re.compile(r"\b(?:sum|summ)\s+((?:it|this|that|these|them)\s+)?up\b", re.I), r"summarize \1"),
@@ -145,6 +147,19 @@ def property_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) 
     return None if asked is None else _named_by(specs, head, {asked.group(1).lower()})
 
 
+_ASKS_ABOUT = re.compile(r"^\s*(?:what|whats|what's|which|who|where|when|how\s+(?:many|much|long)|is|are|does|do)\b", re.I)
+_WRITES = {"write", "save", "create", "overwrite", "delete", "append"}
+
+
+def reading_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
+    """The tool a question about a named file goes to ("which port is *set* in app.json" reads the file): the
+    offered tool that alone names reading, when the head writes (its first sentence names writing)."""
+    bare = _without_pleasantries(text)
+    if head not in specs or not _ASKS_ABOUT.match(bare) or not request_values(bare)["file"]:
+        return None
+    return _named_by(specs, head, {"read"}) if does(specs[head], _WRITES) else None
+
+
 class _Router(Protocol):
     def route(self, query: str | Sequence[Any], k: int = 10) -> RoutePlan: ...
 
@@ -193,5 +208,6 @@ class CueRouter:
             return plan
         if self.fallback in self.specs and only_pleasantries(text):
             return plan.model_copy(update={"selected": [self.fallback]})
-        better = form_tool(text, self.specs, head) or genre_tool(text, self.specs, head) or property_tool(text, self.specs, head)
+        better = form_tool(text, self.specs, head) or genre_tool(text, self.specs, head) or property_tool(text, self.specs, head) \
+            or reading_tool(text, self.specs, head)
         return plan if better is None else plan.model_copy(update={"selected": [better]})

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from agentfn._request_cues import CueRouter, form_tool, genre_tool, only_pleasantries, reworded
+from agentfn._request_cues import CueRouter, form_tool, genre_tool, only_pleasantries, reading_tool, reworded
 from agentfn._small_path import PLAIN_REPLY, build_router, small_model_router
 from agentfn.messages import UserMessage
 from agentfn.router.router import RoutePlan
@@ -58,6 +58,13 @@ def test_a_request_for_creative_writing_goes_to_the_tool_that_names_its_genre(sp
     assert genre_tool("a limerick about a python coder", specs, "generate_code") == "generate"
     assert genre_tool("write a python function that prints a joke", specs, "generate_code") is None  # code first
     assert genre_tool("how many km is a marathon", specs, "convert_units") is None
+
+
+def test_a_question_about_a_named_file_reads_it(specs: dict[str, Any]) -> None:
+    assert reading_tool("which user is set in settings.yaml", specs, "write_file") == "read_file"
+    assert reading_tool("hi! what timeout does app.json set?", specs, "write_file") == "read_file"
+    assert reading_tool("set the timeout to 9 in app.json", specs, "write_file") is None  # an instruction
+    assert reading_tool("which user is set in settings.yaml", specs, "read_file") is None
 
 
 class _Fixed:
