@@ -6,7 +6,8 @@ A router scores tools by the request's words and values, so a few everyday wordi
 * **greetings and polite formulas** ("Good afternoon! Would you be so *kind* as to tell me today's date?"
   went to ``sentiment``): :func:`reworded` leaves them out for routing;
 * **a phrasal verb** names its action in two words, neither of which a tool uses: "*sum up* this
-  paragraph: ..." went to ``calculate`` ("sum"), "*boil down* this email" to nothing.
+  paragraph: ..." went to ``calculate`` ("sum"), "*boil down* this email" to nothing; so does a noun phrase
+  ("give me *the gist of* this", "*in a nutshell*").
   :func:`reworded` writes the one-word verb ("summarize") for routing only (the tools still get the
   user's own words);
 * **a duration named by one word** ("in a fortnight", "a decade from now") or counted in words ("in ten
@@ -51,6 +52,9 @@ __all__ = ["CueRouter", "form_tool", "genre_tool", "only_pleasantries", "propert
 _PHRASAL = (
     (re.compile(r"\b(?:sum|summ)\s+((?:it|this|that|these|them)\s+)?up\b", re.I), r"summarize \1"),
     (re.compile(r"\bboil\s+((?:it|this|that)\s+)?down\b", re.I), r"summarize \1"),
+    (re.compile(r"\b(?:give\s+me\s+|what'?s\s+|what\s+(?:is|are)\s+)?the\s+(?:gist|short\s+version|main\s+points|key\s+points)"
+                r"\s+of\b", re.I), "summarize"),
+    (re.compile(r"\bin\s+a\s+nutshell\b", re.I), "summarize"),
     (re.compile(r"\badd\s+((?:it|them|these|those)\s+)?up\b", re.I), r"add \1"),
     (re.compile(r"\b(?:jot|note|write)\s+((?:it|this|that)\s+)?down\b", re.I), r"write \1"),
     (re.compile(r"\b(in|within|after|for)\s+(?:a|an|one)\s+(minute|hour|day|week|month|year)\b", re.I), r"\1 1 \2"),

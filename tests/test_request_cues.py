@@ -23,6 +23,7 @@ def specs() -> dict[str, Any]:
     [
         ("please sum it up: the fair moved to June", "please summarize it : the fair moved to June"),
         ("add these up: 4, 9, 12", "add these : 4, 9, 12"),
+        ("what's the gist of this memo: lunch moves to noon", "summarize this memo: lunch moves to noon"),
         ("what's the date in a fortnight from 2026-01-05", "what's the date in 2 weeks from 2026-01-05"),
         ("where will we be in a month", "where will we be 1 month from now"),
         ("Hey there! Hope you're well. What is 4 times 9? Thanks so much", "What is 4 times 9?"),
@@ -106,6 +107,8 @@ def small_router() -> Any:
         ("tell me a funny poem about programmers", "generate"),
         ("Good evening! Would you be so kind as to tell me today's date?", "now"),
         ("hello there!", PLAIN_REPLY),
+        ("could you give me the gist of this: The pool closes for a week in May while the tiles are replaced.",
+         "summarize"),
         ("what date will it be in twelve days", "date_add"),
         ("was 2000 a leap yr?", "date_info"),
         ("what's the date 5 days after 10/30/2026", "date_add"),
