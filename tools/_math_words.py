@@ -70,9 +70,11 @@ _RULES: list[tuple[str, str]] = [
     (rf"{_NUM}\s+(?:[A-Za-z]+\s+){{1,3}}?(?:at|for|@|costing|that\s+cost|which\s+cost)\s+{_NUM}"
      rf"(?:\s+(?:dollars?|euros?|pounds?|bucks))?\s*(?:each|apiece|a\s+piece|per\s+[a-z]+)\b", r"(\1 * \2)"),
     (rf"is\s+{_NUM}\s+(?:an?\s+)?prime(?:\s+number)?", r"isprime(\1)"),
-    # a rate times a duration in the same unit: "$250 a month ... after 18 months", "60 km per hour for 3 hours"
+    # a rate times a duration in the same unit: "$250 a month ... after 18 months", "60 km per hour for 3 hours",
+    # "$15 an hour and worked 6 hours"
     (rf"{_NUM}(?:\s+[A-Za-z/]+)?\s+(?:a|an|per|each|every)\s+([a-z]+?)s?\b[^0-9]{{0,60}}?"
-     rf"\b(?:for|after|over|in|within)\s+{_NUM}\s+\2s?\b", r"(\1 * \3)"),
+     rf"\b(?:for|after|over|in|within|worked|work|working|spent|spend|did|do|drove|ran|walked)\s+{_NUM}\s+\2s?\b",
+     r"(\1 * \3)"),
     # areas and volumes people ask for by shape
     (rf"(?:the\s+)?area\s+of\s+(?:an?\s+|the\s+)?circle\s+(?:with\s+|of\s+)?(?:an?\s+|the\s+)?radius\s+(?:of\s+)?{_NUM}",
      r"(pi * \1 ** 2)"),

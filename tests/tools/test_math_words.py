@@ -97,3 +97,9 @@ def test_a_constant_is_read_only_as_a_whole_word(text: str, value: float) -> Non
 @pytest.mark.parametrize(("text", "value"), [("wat is 40+2", 42), ("whta is 6*7", 42), ("hw much is 50 minus 8", 42)])
 def test_a_misspelt_question_word_is_not_part_of_the_expression(text: str, value: float) -> None:
     assert calculate(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(("text", "value"), [("paid 15 dollars an hour, I worked 6 hours today", 90),
+                                             ("she earns £9 a day and spent 5 days there, how much", 45)])
+def test_a_rate_times_the_time_worked(text: str, value: float) -> None:
+    assert calculate(text) == pytest.approx(value)
