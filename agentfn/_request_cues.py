@@ -25,7 +25,9 @@ A router scores tools by the request's words and values, so a few everyday wordi
 * **a question about a date's property** ("was 2000 a leap year"): the year is a date for both ``date_add``
   and ``date_info``; :func:`property_tool` gives the one whose first sentence names the property;
 * **a question about a named file** ("which port is *set* in app.json"): a question reads, it writes
-  nothing; :func:`reading_tool` gives the tool that names reading when the head writes.
+  nothing; :func:`reading_tool` gives the tool that names reading when the head writes;
+* **an amount in two parts** ("the film runs 2h 20m"): a converter takes one value, so :func:`sum_tool`
+  gives the tool that names arithmetic (``calculate`` reads "2h 20m" as minutes).
 
 A message that is only a greeting or thanks (:func:`only_pleasantries`: "good morning!") is chit-chat for
 the plain reply. :class:`CueRouter` wraps a router with these rules. Guarantees: pure functions of the request text and
@@ -47,7 +49,7 @@ from agentfn.backends._extract_units import plain_durations
 if TYPE_CHECKING:
     from agentfn.router.config import RoutePlan
 
-__all__ = ["CueRouter", "form_tool", "genre_tool", "only_pleasantries", "property_tool", "reading_tool", "reworded"]
+__all__ = ["CueRouter", "form_tool", "genre_tool", "only_pleasantries", "property_tool", "reading_tool", "reworded", "sum_tool"]
 
 _PHRASAL = (
     (re.compile(r"\b(?:sum|summ)\s+((?:it|this|that|these|them)\s+)?up\b", re.I), r"summarize \1"),
@@ -164,6 +166,15 @@ def reading_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -
     return _named_by(specs, head, {"read"}) if does(specs[head], _WRITES) else None
 
 
+_TWO_PARTS = re.compile(r"\b\d+(?:\.\d+)?\s*(?:h|hrs?|hours?)\s*(?:and\s+)?\d+(?:\.\d+)?\s*(?:m|mins?|minutes?)\b", re.I)
+
+
+def sum_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
+    """The tool an amount written in two parts ("7h 45m", "1 hr 20 min") goes to: a converter takes one value
+    in one unit, so the offered tool that alone names arithmetic adds the parts, when the head does not."""
+    return _named_by(specs, head, {"arithmetic"}) if _TWO_PARTS.search(text) else None
+
+
 class _Router(Protocol):
     def route(self, query: str | Sequence[Any], k: int = 10) -> RoutePlan: ...
 
@@ -213,5 +224,5 @@ class CueRouter:
         if self.fallback in self.specs and only_pleasantries(text):
             return plan.model_copy(update={"selected": [self.fallback]})
         better = form_tool(text, self.specs, head) or genre_tool(text, self.specs, head) or property_tool(text, self.specs, head) \
-            or reading_tool(text, self.specs, head)
+            or reading_tool(text, self.specs, head) or sum_tool(text, self.specs, head)
         return plan if better is None else plan.model_copy(update={"selected": [better]})

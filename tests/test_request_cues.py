@@ -112,6 +112,7 @@ def small_router() -> Any:
         ("what date will it be in twelve days", "date_add"),
         ("was 2000 a leap yr?", "date_info"),
         ("what's the date 5 days after 10/30/2026", "date_add"),
+        ("the bus ride takes 1 hr 20 min, how many minutes", "calculate"),
     ],
 )
 def test_small_model_routes_these_wordings(small_router: Any, text: str, tool: str) -> None:

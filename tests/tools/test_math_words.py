@@ -103,3 +103,9 @@ def test_a_misspelt_question_word_is_not_part_of_the_expression(text: str, value
                                              ("she earns £9 a day and spent 5 days there, how much", 45)])
 def test_a_rate_times_the_time_worked(text: str, value: float) -> None:
     assert calculate(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(("text", "value"), [("the bus ride takes 1 hr 20 min, how many minutes", 80),
+                                             ("3h 15m in hours", 3.25), ("how many minutes is 45 minutes plus 15", 60)])
+def test_a_duration_in_hours_and_minutes_and_minutes_are_no_minus(text: str, value: float) -> None:
+    assert calculate(text) == pytest.approx(value)
