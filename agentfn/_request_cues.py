@@ -24,8 +24,8 @@ A router scores tools by the request's words and values, so a few everyday wordi
   names the genre asked for (a joke, a poem, a limerick...), when the head's does not;
 * **a question about a date's property** ("was 2000 a leap year"): the year is a date for both ``date_add``
   and ``date_info``; :func:`property_tool` gives the one whose first sentence names the property;
-* **a question about a named file** ("which port is *set* in app.json"): a question reads, it writes
-  nothing; :func:`reading_tool` gives the tool that names reading when the head writes;
+* **a question about a named file** ("which port is *set* in app.json", "when is the party in my
+  invites file"): a question reads, it writes nothing, and a file named in words is no clock time; :func:`reading_tool` gives the tool that names reading when the head writes;
 * **an amount in two parts** ("the film runs 2h 20m"): a converter takes one value, so :func:`sum_tool`
   gives the tool that names arithmetic (``calculate`` reads "2h 20m" as minutes).
 
@@ -155,15 +155,21 @@ def property_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) 
 
 _ASKS_ABOUT = re.compile(r"^\s*(?:what|whats|what's|which|who|where|when|how\s+(?:many|much|long)|is|are|does|do)\b", re.I)
 _WRITES = {"write", "save", "create", "overwrite", "delete", "append"}
+_FILE_BY_WORDS = re.compile(r"\b(?:my|the|our|this|that)\s+[a-z]+\s+file\b", re.I)
 
 
 def reading_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
     """The tool a question about a named file goes to ("which port is *set* in app.json" reads the file): the
-    offered tool that alone names reading, when the head writes (its first sentence names writing)."""
+    offered tool that alone names reading, when the head writes (its first sentence names writing), or when
+    the file is named in words ("what's on my shopping file") and the head names no file."""
     bare = _without_pleasantries(text)
-    if head not in specs or not _ASKS_ABOUT.match(bare) or not request_values(bare)["file"]:
+    if head not in specs or not _ASKS_ABOUT.match(bare):
         return None
-    return _named_by(specs, head, {"read"}) if does(specs[head], _WRITES) else None
+    if request_values(bare)["file"]:
+        return _named_by(specs, head, {"read"}) if does(specs[head], _WRITES) else None
+    if _FILE_BY_WORDS.search(bare) and not does(specs[head], {"file", "files"}):  # "what's in my notes file"
+        return _named_by(specs, head, {"read"})
+    return None
 
 
 _TWO_PARTS = re.compile(r"\b\d+(?:\.\d+)?\s*(?:h|hrs?|hours?)\s*(?:and\s+)?\d+(?:\.\d+)?\s*(?:m|mins?|minutes?)\b", re.I)

@@ -66,6 +66,8 @@ def test_a_question_about_a_named_file_reads_it(specs: dict[str, Any]) -> None:
     assert reading_tool("hi! what timeout does app.json set?", specs, "write_file") == "read_file"
     assert reading_tool("set the timeout to 9 in app.json", specs, "write_file") is None  # an instruction
     assert reading_tool("which user is set in settings.yaml", specs, "read_file") is None
+    assert reading_tool("when is the party according to my invites file?", specs, "now") == "read_file"
+    assert reading_tool("what's the date in my diary file", specs, "list_files") is None  # names files already
 
 
 class _Fixed:
