@@ -134,6 +134,9 @@ def form_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> s
 
 def genre_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
     """The tool a request for a piece of creative writing goes to (see the module docstring)."""
+    values = request_values(text)
+    if any(values[kind] for kind in ("file", "url", "json", "csv", "code")):  # "create poem.txt with ...": a file
+        return None
     first = _GENRE.search(strip_values(split_passage(text)[0]))
     if first is None or first.group(1) is None:
         return None

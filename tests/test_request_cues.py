@@ -59,6 +59,7 @@ def test_a_request_for_creative_writing_goes_to_the_tool_that_names_its_genre(sp
     assert genre_tool("a limerick about a python coder", specs, "generate_code") == "generate"
     assert genre_tool("write a python function that prints a joke", specs, "generate_code") is None  # code first
     assert genre_tool("how many km is a marathon", specs, "convert_units") is None
+    assert genre_tool("save jokes.txt with the line 'knock knock'", specs, "write_file") is None  # a file's name
 
 
 def test_a_question_about_a_named_file_reads_it(specs: dict[str, Any]) -> None:
