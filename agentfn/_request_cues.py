@@ -29,7 +29,8 @@ A router scores tools by the request's words and values, so a few everyday wordi
 * **an amount in two parts** ("the film runs 2h 20m"): a converter takes one value, so :func:`sum_tool`
   gives the tool that names arithmetic (``calculate`` reads "2h 20m" as minutes).
 
-A message that is only a greeting or thanks (:func:`only_pleasantries`: "good morning!") is chit-chat for
+When the router's plan is the plain reply but the (reworded) instruction's verb is an offered tool's whole
+name ("can you summarize this: ...", :func:`verb_tool`), the plan is that tool. A message that is only a greeting or thanks (:func:`only_pleasantries`: "good morning!") is chit-chat for
 the plain reply. :class:`CueRouter` wraps a router with these rules. Guarantees: pure functions of the request text and
 the offered tools' specs; a plan changes only when one offered tool alone names what the request asks
 for and the router's head does not; the request the tools see is never changed.
@@ -41,15 +42,15 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from agentfn._passage_tasks import holds_passage, split_passage
-from agentfn._values import quoted_spans, request_values, spell_out_numbers, strip_values
+from agentfn._passage_tasks import holds_passage, leading_verb, split_passage
+from agentfn._values import quoted_spans, request_values, spell_out_numbers, stem, strip_values
 from agentfn._world_actions import does
 from agentfn.backends._extract_units import plain_durations
 
 if TYPE_CHECKING:
     from agentfn.router.config import RoutePlan
 
-__all__ = ["CueRouter", "form_tool", "genre_tool", "only_pleasantries", "property_tool", "reading_tool", "reworded", "sum_tool"]
+__all__ = ["CueRouter", "form_tool", "genre_tool", "only_pleasantries", "property_tool", "reading_tool", "reworded", "sum_tool", "verb_tool"]
 
 _PHRASAL = (
     (re.compile(r"\b(?:sum|summ)\s+((?:it|this|that|these|them)\s+)?up\b", re.I), r"summarize \1"),
@@ -184,6 +185,16 @@ def sum_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> st
     return _named_by(specs, head, {"arithmetic"}) if _TWO_PARTS.search(text) else None
 
 
+def verb_tool(text: str, specs: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """The offered tool whose whole name is the leading verb of ``text``'s instruction ("can you summarize
+    this: ..." names ``summarize``), if one is."""
+    verb = leading_verb(text)
+    if verb is None:
+        return None
+    named = [name for name in specs if name.isalpha() and stem(name.lower()) == stem(verb)]
+    return named[0] if len(named) == 1 else None
+
+
 class _Router(Protocol):
     def route(self, query: str | Sequence[Any], k: int = 10) -> RoutePlan: ...
 
@@ -232,6 +243,8 @@ class CueRouter:
             return plan
         if self.fallback in self.specs and only_pleasantries(text):
             return plan.model_copy(update={"selected": [self.fallback]})
+        if head == self.fallback and (named := verb_tool(reworded(text), self.specs)) is not None:
+            return plan.model_copy(update={"selected": [named]})
         better = form_tool(text, self.specs, head) or genre_tool(text, self.specs, head) or property_tool(text, self.specs, head) \
             or reading_tool(text, self.specs, head) or sum_tool(text, self.specs, head)
         return plan if better is None else plan.model_copy(update={"selected": [better]})

@@ -137,12 +137,15 @@ class PlainReplyRouter:
         self.fallback = fallback
 
     def route(self, query: str | Sequence[Any], k: int = 10) -> RoutePlan:
-        """The wrapped router's plan, or the fallback alone for a live fact its first tool does not serve."""
+        """The wrapped router's plan, or the fallback alone for a live fact its first tool does not serve (the
+        request read as :func:`agentfn._request_cues.reworded`: "give me the gist of this: ..." instructs a
+        summary, not an unserved "give")."""
         from agentfn._live_facts import asks_live_fact, live_kinds, serves
+        from agentfn._request_cues import reworded
         from agentfn.router.text import query_from_messages
 
         plan = self.router.route(query, k=k)
-        text = query if isinstance(query, str) else query_from_messages(query, context_turns=0)[0]
+        text = reworded(query if isinstance(query, str) else query_from_messages(query, context_turns=0)[0])
         head = plan.selected[0] if plan.selected else None
         if head is None or head == self.fallback or self.fallback not in self.specs or head not in self.specs:
             return plan

@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 
-from agentfn._request_cues import CueRouter, form_tool, genre_tool, only_pleasantries, reading_tool, reworded
+from agentfn._request_cues import (
+    CueRouter,
+    form_tool,
+    genre_tool,
+    only_pleasantries,
+    reading_tool,
+    reworded,
+    verb_tool,
+)
 from agentfn._small_path import PLAIN_REPLY, build_router, small_model_router
 from agentfn.messages import UserMessage
 from agentfn.router.router import RoutePlan
@@ -71,6 +79,12 @@ def test_a_question_about_a_named_file_reads_it(specs: dict[str, Any]) -> None:
     assert reading_tool("what's the date in my diary file", specs, "list_files") is None  # names files already
 
 
+def test_a_plain_reply_plan_takes_the_tool_its_verb_names(specs: dict[str, Any]) -> None:
+    assert verb_tool("could you summarise this: the bus is late", specs) == "summarize"
+    assert verb_tool("write a poem about rain", specs) is None  # write_file's name is more than the verb
+    assert verb_tool("hello there", specs) is None
+
+
 class _Fixed:
     def __init__(self, head: str) -> None:
         self.head = head
@@ -116,6 +130,8 @@ def small_router() -> Any:
         ("was 2000 a leap yr?", "date_info"),
         ("what's the date 5 days after 10/30/2026", "date_add"),
         ("the bus ride takes 1 hr 20 min, how many minutes", "calculate"),
+        ("can you boil this down for me: The ferry was cancelled on Sunday after a storm, and the next one left at noon.",
+         "summarize"),
     ],
 )
 def test_small_model_routes_these_wordings(small_router: Any, text: str, tool: str) -> None:
