@@ -4,7 +4,7 @@ A small model that must write ``calculate``'s expression from an earlier tool re
 (``'.04672,'`` for "then double it" after ``8.04672 km``). The request says the operation in
 words; :func:`follow_up_expressions` turns it into the expressions to offer, applied to the
 earlier result's numbers: "multiply by 4" -> ``8.04672 * 4``, "double it" -> ``8.04672 * 2``,
-"rounded to a whole number" -> ``round(40.2336)``, "to 2 decimal places" -> ``round(x, 2)``, a rate
+"rounded to a whole number" -> ``round(40.2336)``, "... each way, the round trip" -> ``x * 2``, "to 2 decimal places" -> ``round(x, 2)``, a rate
 asked over a longer period ("4 miles *a day*, how many km *in a week*") -> ``6.437376 * 7``.
 :func:`asks_arithmetic` says whether the request holds such an operation at all (the router's
 chain then continues with a calculator, :class:`agentfn.fill.FillRouter`).
@@ -26,17 +26,19 @@ _BINARY = (
 )
 _UNARY = (
     (re.compile(r"\bdoubl(?:e|ed|ing)\b", re.I), "{} * 2"),
+    (re.compile(r"\b(?:round[\s-]trip|there\s+and\s+back|both\s+ways|return\s+journey)\b", re.I), "{} * 2"),
     (re.compile(r"\btripl(?:e|ed|ing)\b", re.I), "{} * 3"),
     (re.compile(r"\b(?:halve[ds]?|in\s+half)\b", re.I), "{} / 2"),
     (re.compile(r"\bsquared?\b(?!\s+(?:root|met|kilo|feet|foot|mile|inch|yard))", re.I), "{} ** 2"),
 )
 _DECIMALS = re.compile(r"\b(?:round(?:ed)?|to)\s+(?:it\s+)?(?:to\s+)?(\d+|one|two|three)\s+(?:decimal|digit|place)", re.I)
-_WHOLE = re.compile(r"\bround(?:ed)?\b(?:\s+(?:it|that|this|the\s+result))?(?:\s+(?:to\s+(?:a|the)\s+(?:whole|nearest)"
+_WHOLE = re.compile(r"\bround(?:ed)?\b(?![\s-]trip)(?:\s+(?:it|that|this|the\s+result))?(?:\s+(?:to\s+(?:a|the)\s+(?:whole|nearest)"
                     r"(?:\s+(?:number|integer|whole\s+number))?|up|down|off))?", re.I)
 _ASKS = re.compile(
     r"\b(?:(?:and|then)\s+(?:multipl(?:y|ied)|times|divide[ds]?|add|plus|subtract|minus|double|triple|halve|square)"
     r"|(?:multipl(?:y|ied)|divided?)\s+(?:it\s+|that\s+|the\s+result\s+|by\b)"
-    r"|double(?:d)?\s+(?:it|that|the\s+result)|round(?:ed)?\s+(?:it\s+|that\s+)?(?:to|up|down|off)\b)",
+    r"|double(?:d)?\s+(?:it|that|the\s+result)|round(?:ed)?\s+(?:it\s+|that\s+)?(?:to|up|down|off)\b"
+    r"|\beach\s+way\b.*\b(?:round[\s-]trip|there\s+and\s+back|both\s+ways|return\s+journey)\b)",
     re.I)
 _WORDS = {"one": 1, "two": 2, "three": 3}
 _PERIOD = r"(minute|hour|day|week|month|year)"

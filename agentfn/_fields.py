@@ -22,7 +22,7 @@ _ASK_FIELDS = re.compile(
     r"(?:pull(?:\s+out)?|extract|get|find|give me|grab|take|list|tell me)\s+"
     r"(.+?)\s*(?:\b(?:out of|from|in|of)\b|$)", re.I)
 _DETERMINERS = re.compile(r"^(?:the|a|an|its|their|his|her|my|any|all|both)\s+", re.I)
-_PASSAGE = re.compile(r"'[^']*'|\"[^\"]*\"|“[^”]*”|:.*$", re.S)
+_PASSAGE = re.compile(r"(?<!\w)'(?:[^']|'(?=\w))*'(?!\w)|\"[^\"]*\"|“[^”]*”|:.*$", re.S)  # "doctor's" is no quote
 
 
 def requested_fields(request: str) -> list[str]:

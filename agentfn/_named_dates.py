@@ -1,10 +1,11 @@
 """Dates written in words: month names ("March 3, 2025") and named days ("until Christmas").
 
 People rarely write ISO dates. :func:`worded_dates` reads "March 3, 2025", "3rd of March 2025",
-"Mar 3" as ISO dates (a date without a year takes ``year`` when given, else is left out; given
+"Mar 3" and, with a year, "12/25/2026" (month first, as in the US, unless the first number is past 12:
+"25/12/2026") as ISO dates (a date without a year takes ``year`` when given, else is left out; given
 ``today``, it is the next such day when the request looks ahead, "until August 14", the last one
-when it looks back, "since March 3", and this year's otherwise; "February 2028" is its first day
-and, given ``today``, "next Friday" the coming Friday), and
+when it looks back, "since March 3", and this year's otherwise; "February 2028" is its first day, so is a year asked about as a leap year ("was 1900 a leap year":
+:func:`leap_years`), and, given ``today``, "next Friday" the coming Friday), and
 :data:`WORDED_DATE` is its pattern, so callers can count or strip such dates (their day and
 year are not numbers to compute with).
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "easter",
     "holiday_dates",
     "holidays_named",
+    "leap_years",
     "named_days",
     "strip_holiday_years",
     "thanksgiving",
@@ -51,9 +54,10 @@ _MONTH = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|ju
          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _DAY = r"(?P<day>[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?:,?\s+(?P<year>\d{4}))?"
+_SLASHED = r"(?P<a>[01]?\d|[23]\d)/(?P<b>[01]?\d|[23]\d)/(?P<y>(?:19|20|21)\d\d)"
 WORDED_DATE = re.compile(
     rf"\b(?:{_MONTH}\s+{_DAY}{_YEAR}|{_DAY.replace('day>', 'day2>')}\s+(?:of\s+)?{_MONTH.replace('mon>', 'mon2>')}"
-    rf"{_YEAR.replace('year>', 'year2>')})(?![\w:])",
+    rf"{_YEAR.replace('year>', 'year2>')}|{_SLASHED})(?![\w:/])",
     re.I,
 )
 
@@ -73,6 +77,10 @@ def worded_dates(text: str, year: int | None = None, today: date | None = None) 
     if today is not None and year is None:
         year = today.year
     for m in WORDED_DATE.finditer(text):
+        if m.group("y"):  # "12/25/2026" (month first, as in the US) or "25/12/2026" (a day past 12 first)
+            with suppress(ValueError):  # no such day (13/13/2026)
+                found.append(_slashed(int(m.group("a")), int(m.group("b")), int(m.group("y"))).isoformat())
+            continue
         mon = (m.group("mon") or m.group("mon2")).lower()
         day = int(m.group("day") or m.group("day2"))
         written = m.group("year") or m.group("year2")
@@ -91,9 +99,24 @@ def worded_dates(text: str, year: int | None = None, today: date | None = None) 
     for m in MONTH_YEAR.finditer(rest):  # "February 2028": the month, as its first day
         number = next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(m.group("mon").lower()[:3]))
         found.append(date(int(m.group("year")), number, 1).isoformat())
+    found += [date(int(y), 1, 1).isoformat() for y in leap_years(rest)]
     if today is not None:
         found += weekday_dates(text, today)
     return list(dict.fromkeys(found))
+
+
+_LEAP = re.compile(r"\b(?P<y>(?:1[5-9]|2\d)\d\d)\b(?=[^.?!\d]{0,20}\bleap\b)|\bleap\b[^.?!\d]{0,20}\b(?P<y2>(?:1[5-9]|2\d)\d\d)\b",
+                   re.I)
+
+
+def leap_years(text: str) -> list[str]:
+    """The years ``text`` asks about as leap years ("was 1900 a leap year", "is the year 2032 a leap one")."""
+    return [m.group("y") or m.group("y2") for m in _LEAP.finditer(text)]
+
+
+def _slashed(first: int, second: int, year: int) -> date:
+    """The date ``first/second/year`` names: month first unless the first is past 12 (then the day)."""
+    return date(year, second, first) if first > 12 else date(year, first, second)
 
 
 def weekday_dates(text: str, today: date) -> list[str]:
@@ -111,9 +134,9 @@ def weekday_dates(text: str, today: date) -> list[str]:
 
 def named_days(text: str) -> int:
     """How many dates ``text`` names in words beyond full dates: holidays, months of a year
-    ("February 2028") and weekdays with a direction ("next Friday")."""
+    ("February 2028"), weekdays with a direction ("next Friday") and years asked about as leap years."""
     rest = WORDED_DATE.sub(" ", text)
-    return holidays_named(rest) + len(MONTH_YEAR.findall(rest)) + len(_WEEKDAY.findall(rest))
+    return holidays_named(rest) + len(MONTH_YEAR.findall(rest)) + len(_WEEKDAY.findall(rest)) + len(leap_years(rest))
 
 
 def easter(year: int) -> date:

@@ -7,6 +7,9 @@ tools or answer alone, so the CLI forces a call (``tool_choice="required"``) alo
 * :class:`agentfn.fill.FillRouter` prefers the tool whose parameters the request fills and never
   abstains: when no tool fits and nothing in the request supports the nearest one, the plan is the
   plain reply (``generate``);
+* :class:`agentfn._request_cues.CueRouter` routes phrasal verbs ("sum up") and one-word durations ("in a
+  fortnight") as their plain words, and sends a question about a passage's form ("how many words...") or a
+  request for a joke, a poem... to the one offered tool that names it;
 * :class:`PlainReplyRouter` sends to that plain reply too a request for live data the chosen tool does
   not serve ("euro to dollar rate right now" is not the clock; the plain reply then says honestly that
   no tool has live data instead of inventing it), and an instruction about a text it gives (quoted or
@@ -106,10 +109,12 @@ def with_plain_reply(toolset: Toolset) -> Toolset:
 
 def small_model_router(routed: Any, toolset: Toolset) -> Any:
     """``routed`` for a small model that follows the top-1 (see the module docstring)."""
+    from agentfn._request_cues import CueRouter
     from agentfn.fill import FillRouter
 
     fill = FillRouter(routed, list(toolset), never_abstain=True, fallback=PLAIN_REPLY)
-    return PlainReplyRouter(fill, list(fill.specs.values()), PLAIN_REPLY)
+    specs = list(fill.specs.values())
+    return PlainReplyRouter(CueRouter(fill, specs, PLAIN_REPLY), specs, PLAIN_REPLY)
 
 
 _EDIT_NAMES = {"reverse": ("revers",), "sort": ("sort", "order", "alphabet"), "upper": ("upper", "caps", "capital"),
@@ -132,12 +137,15 @@ class PlainReplyRouter:
         self.fallback = fallback
 
     def route(self, query: str | Sequence[Any], k: int = 10) -> RoutePlan:
-        """The wrapped router's plan, or the fallback alone for a live fact its first tool does not serve."""
+        """The wrapped router's plan, or the fallback alone for a live fact its first tool does not serve (the
+        request read as :func:`agentfn._request_cues.reworded`: "give me the gist of this: ..." instructs a
+        summary, not an unserved "give")."""
         from agentfn._live_facts import asks_live_fact, live_kinds, serves
+        from agentfn._request_cues import reworded
         from agentfn.router.text import query_from_messages
 
         plan = self.router.route(query, k=k)
-        text = query if isinstance(query, str) else query_from_messages(query, context_turns=0)[0]
+        text = reworded(query if isinstance(query, str) else query_from_messages(query, context_turns=0)[0])
         head = plan.selected[0] if plan.selected else None
         if head is None or head == self.fallback or self.fallback not in self.specs or head not in self.specs:
             return plan

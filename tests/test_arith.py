@@ -34,3 +34,10 @@ def test_a_rate_asked_over_a_longer_period_is_scaled_by_fixed_counts_only() -> N
     assert rate_factor("5 dollars a day, how much in a month") is None  # a month's days are not a fixed count
     assert follow_up_expressions("I cycle 12 km a day; what is that in miles over a week", [7.4564]) == ["7.4564 * 7"]
     assert asks_arithmetic("I cycle 12 km a day; what is that in miles over a week")
+
+
+def test_a_distance_each_way_doubles_for_the_round_trip() -> None:
+    text = "we cycle 12 miles each way to the lake, how many km for the round trip"
+    assert asks_arithmetic(text)
+    assert follow_up_expressions(text, [19.3121]) == ["19.3121 * 2"]
+    assert not asks_arithmetic("book round trip flights to Rome")  # no distance each way to double

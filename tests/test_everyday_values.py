@@ -116,3 +116,24 @@ def test_a_count_of_operands_is_no_value_of_the_request() -> None:
     assert numbers_in_request("a script that sorts 2 strings by length") == []
     assert numbers_in_request("Add these four numbers: 1, 2, 3 and 4") == [1, 2, 3, 4]
     assert numbers_in_request("What is two plus five?") == [2, 5]
+
+
+def test_slashed_dates_with_a_year_are_dates_not_numbers() -> None:
+    from agentfn._named_dates import worded_dates
+    from agentfn._values import numbers_in_request, request_values
+
+    assert worded_dates("3 weeks after 11/30/2026") == ["2026-11-30"]  # month first
+    assert worded_dates("from 30/11/2026 on") == ["2026-11-30"]  # a first number past 12 is the day
+    assert worded_dates("on 13/13/2026") == [] and worded_dates("3/4 of a cup") == []
+    assert request_values("days from 1/15/2027 to 3/1/2027")["date"] == 2
+    assert numbers_in_request("what is 9 days after 4/2/2027") == [9]
+
+
+def test_a_year_asked_about_as_a_leap_year_is_a_date() -> None:
+    from agentfn._named_dates import leap_years, worded_dates
+    from agentfn._values import request_values
+
+    assert leap_years("was 1700 a leap year?") == ["1700"] and leap_years("is the leap day in 2044") == ["2044"]
+    assert leap_years("I was born in 1990 and leapt") == []
+    assert worded_dates("did 2044 have a leap day") == ["2044-01-01"]
+    assert request_values("was 1700 a leap year")["date"] == 1

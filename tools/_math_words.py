@@ -1,9 +1,9 @@
 """Arithmetic written in English, rewritten as an expression ``calculate`` evaluates.
 
 Models (and people) write "17.5% of 2480", "1000 divided by 8", "the square root of 144",
-"2 to the power of 10", "twelve times four", "4 pizzas at $12.50 each" or "144 divded by 12" (operator words are read
+"2 to the power of 10", "twelve times four", "4 pizzas at $12.50 each" or "144 divded by 12" (operator and question words ("wat is") are read
 through small misspellings), and everyday word problems (:mod:`agentfn.library._word_problems`). :func:`from_words` rewrites such text
-into Python arithmetic; an expression already in symbols passes through unchanged (``%``
+into Python arithmetic (a duration such as "2h 20m" as minutes, or hours when asked); an expression already in symbols passes through unchanged (``%``
 between two numbers stays the modulo operator). What it cannot rewrite is left for the
 evaluator to reject with its usual message.
 """
@@ -22,17 +22,21 @@ _OPERATOR_WORDS = ("divided", "multiplied", "plus", "minus", "times", "squared",
                    "root", "power", "remainder", "average", "factorial", "subtract", "subtracted", "raised")
 
 
+_NOT_MISSPELT = frozenset({"minute", "minutes", "minuets", "timed", "timer", "timers", "powers", "rooted"})
+"""Real words an operator word is close to ("minutes" is not "minus")."""
+
+
 def _spelling(word: str) -> str:
     """An operator word as meant ("divded" -> "divided"); other words unchanged."""
-    if len(word) < 5 or word.lower() in _OPERATOR_WORDS:
+    if len(word) < 5 or word.lower() in _OPERATOR_WORDS or word.lower() in _NOT_MISSPELT:
         return word
     close = difflib.get_close_matches(word.lower(), _OPERATOR_WORDS, n=1, cutoff=0.83)
     return close[0] if close else word
 
-_NUM = r"(-?\d+(?:\.\d+)?|pi|e|\([^()]*\))"
+_NUM = r"(-?\d+(?:\.\d+)?|\bpi\b|\be\b|\([^()]*\))"  # a constant only as a word: the "e" of "there!" is no number
 _LIST = r"((?:-?\d+(?:\.\d+)?\s*(?:,\s*|\s+and\s+|,\s*and\s+))+-?\d+(?:\.\d+)?)"
 _LEAD = re.compile(
-    r"^(?:(?:what|how much|whats|what's)\s+(?:is|are|does|do)?\s*|compute|calculate|evaluate|work out|find|"
+    r"^(?:(?:what|how much|whats|what's|wh?at'?s?|wht|whta|hw much|how mch)\s+(?:is|are|does|do|r)?\s*|compute|calculate|evaluate|work out|find|"
     r"tell me|please|can you|could you|give me|the value of|the result of|solve)\b[\s,:]*",
     re.I,
 )
@@ -70,9 +74,11 @@ _RULES: list[tuple[str, str]] = [
     (rf"{_NUM}\s+(?:[A-Za-z]+\s+){{1,3}}?(?:at|for|@|costing|that\s+cost|which\s+cost)\s+{_NUM}"
      rf"(?:\s+(?:dollars?|euros?|pounds?|bucks))?\s*(?:each|apiece|a\s+piece|per\s+[a-z]+)\b", r"(\1 * \2)"),
     (rf"is\s+{_NUM}\s+(?:an?\s+)?prime(?:\s+number)?", r"isprime(\1)"),
-    # a rate times a duration in the same unit: "$250 a month ... after 18 months", "60 km per hour for 3 hours"
+    # a rate times a duration in the same unit: "$250 a month ... after 18 months", "60 km per hour for 3 hours",
+    # "$15 an hour and worked 6 hours"
     (rf"{_NUM}(?:\s+[A-Za-z/]+)?\s+(?:a|an|per|each|every)\s+([a-z]+?)s?\b[^0-9]{{0,60}}?"
-     rf"\b(?:for|after|over|in|within)\s+{_NUM}\s+\2s?\b", r"(\1 * \3)"),
+     rf"\b(?:for|after|over|in|within|worked|work|working|spent|spend|did|do|drove|ran|walked)\s+{_NUM}\s+\2s?\b",
+     r"(\1 * \3)"),
     # areas and volumes people ask for by shape
     (rf"(?:the\s+)?area\s+of\s+(?:an?\s+|the\s+)?circle\s+(?:with\s+|of\s+)?(?:an?\s+|the\s+)?radius\s+(?:of\s+)?{_NUM}",
      r"(pi * \1 ** 2)"),
@@ -127,6 +133,20 @@ _RULES: list[tuple[str, str]] = [
 ]
 
 
+_COMPOUND = re.compile(r"(\d+(?:\.\d+)?)\s*(?:h|hrs?|hours?)\s*(?:and\s+)?(\d+(?:\.\d+)?)\s*(?:m|mins?|minutes?)\b", re.I)
+_IN_HOURS = re.compile(r"\b(?:in|how\s+many)\s+hours\b", re.I)
+
+
+def _compound_duration(expr: str) -> str:
+    """"2h 20m ... how many minutes" -> "(2 * 60 + 20) ...": a duration in hours and minutes as one number of
+    minutes (of hours when the text asks for hours)."""
+    m = _COMPOUND.search(expr)
+    if m is None:
+        return expr
+    value = f"({m[1]} + {m[2]} / 60)" if _IN_HOURS.search(expr) else f"({m[1]} * 60 + {m[2]})"
+    return expr[: m.start()] + value + expr[m.end():]
+
+
 def _aggregate(kind: str, numbers: list[str]) -> str:
     if kind == "AVG":
         return f"(({' + '.join(numbers)}) / {len(numbers)})"
@@ -159,6 +179,7 @@ def from_words(text: str, names: frozenset[str] | set[str] = frozenset()) -> str
     only_symbols = all(w in names for w in calls) and all(w in ("pi", "e", "tau", "inf") for w in bare)
     if not re.search(r"[A-Za-z]|\d\s*%\s*(?:$|[A-Za-z])", plain) or (only_symbols and "%" not in plain):
         return expr  # already symbols (function calls and constants allowed)
+    expr = _compound_duration(expr)
     if (problem := word_problem(expr)) is not None:  # "I had 200 and spent 65 ..., what's left"
         return problem
     for pattern, replacement in _RULES:

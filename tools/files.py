@@ -64,6 +64,15 @@ def _relative(root: Path, target: Path) -> str:
     return target.relative_to(root).as_posix() or "."
 
 
+def _by_stem(root: Path, target: Path) -> Path:
+    """``target``, or the one file beside it whose name without its extension is ``target``'s name ("my notes"
+    file: ``notes`` is ``notes.txt``) when ``target`` does not exist."""
+    if target.exists() or not target.parent.is_dir():
+        return target
+    same = [p for p in target.parent.iterdir() if p.is_file() and p.stem.lower() == target.name.lower()]
+    return same[0] if len(same) == 1 and same[0].resolve().is_relative_to(root) else target
+
+
 @tool(side_effects="read")
 def read_file(path: str, encoding: str = "utf-8") -> str:
     """Read a text file under the files root: open a file and show what it contains; returns its text.
@@ -72,7 +81,8 @@ def read_file(path: str, encoding: str = "utf-8") -> str:
         path: path relative to the files root, e.g. "reports/q1.csv".
         encoding: text encoding of the file.
     """
-    _, target = resolve_path(path)
+    root, target = resolve_path(path)
+    target = _by_stem(root, target)  # "my notes file": "notes" reads notes.txt when it is the only notes.*
     limit = get_config().max_read_bytes
     try:
         fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))

@@ -22,3 +22,10 @@ def test_a_field_without_a_known_kind_takes_the_sentence_subject() -> None:
 def test_two_times_and_dates_differ() -> None:
     out = extract_fields("Doors open 18:00, show starts 19:30 on 2026-05-02", ["date", "time"])
     assert out == {"date": "2026-05-02", "time": "18:00"}
+
+
+def test_a_possessive_is_no_quote_around_the_fields() -> None:
+    from agentfn._fields import requested_fields
+
+    assert requested_fields("get the landlord's email out of 'write to Jo at jo@flat.org'") == ["landlord's email"]
+    assert requested_fields("find the shop's phone in: 'ring Lu's Cafe on 555-0199'") == ["shop's phone"]

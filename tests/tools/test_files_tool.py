@@ -159,3 +159,13 @@ def test_a_word_for_the_root_lists_the_root(files_root: Path) -> None:
     assert [e.path for e in list_files("folder")] == ["folder/b.txt"]  # a real directory wins
     with pytest.raises(ToolRetry, match="not a directory"):
         list_files("elsewhere")
+
+
+def test_a_name_without_its_extension_reads_the_one_file_of_that_name(tmp_path: Path) -> None:
+    configure(files_root=tmp_path)
+    (tmp_path / "diary.md").write_text("went hiking")
+    (tmp_path / "plan.txt").write_text("a")
+    (tmp_path / "plan.md").write_text("b")
+    assert read_file("diary") == "went hiking" and read_file("Diary") == "went hiking"
+    with pytest.raises(ToolRetry, match="no file 'plan'"):  # two files named plan: which one is not guessed
+        read_file("plan")

@@ -80,3 +80,32 @@ def test_a_request_with_no_arithmetic_words_keeps_its_words() -> None:
 
     with pytest.raises(ToolRetry):  # a unit conversion is not arithmetic: no silent "250"
         calculate("What's 250 grams in ounces?")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Hey there! Could you tell me 12 percent of 50?", 6),  # "there!" holds no factorial of e
+        ("Good morning, hope you are fine! What is 9 plus 4", 13),
+        ("Hello there! 7 squared?", 49),
+    ],
+)
+def test_a_constant_is_read_only_as_a_whole_word(text: str, value: float) -> None:
+    assert calculate(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(("text", "value"), [("wat is 40+2", 42), ("whta is 6*7", 42), ("hw much is 50 minus 8", 42)])
+def test_a_misspelt_question_word_is_not_part_of_the_expression(text: str, value: float) -> None:
+    assert calculate(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(("text", "value"), [("paid 15 dollars an hour, I worked 6 hours today", 90),
+                                             ("she earns £9 a day and spent 5 days there, how much", 45)])
+def test_a_rate_times_the_time_worked(text: str, value: float) -> None:
+    assert calculate(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(("text", "value"), [("the bus ride takes 1 hr 20 min, how many minutes", 80),
+                                             ("3h 15m in hours", 3.25), ("how many minutes is 45 minutes plus 15", 60)])
+def test_a_duration_in_hours_and_minutes_and_minutes_are_no_minus(text: str, value: float) -> None:
+    assert calculate(text) == pytest.approx(value)
