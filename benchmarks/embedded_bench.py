@@ -103,6 +103,19 @@ def snapshot_files(root: Path) -> dict[str, str]:
     return files
 
 
+def recorded_calls(messages: Any) -> list[dict[str, Any]]:
+    """The tool calls of ``messages``, each ``{"name", "arguments"}`` with its arguments decoded."""
+    calls: list[dict[str, Any]] = []
+    for message in messages:
+        for c in getattr(message, "tool_calls", None) or []:
+            try:
+                args = json.loads(c.arguments) if isinstance(c.arguments, str) else c.arguments
+            except ValueError:
+                args = c.arguments
+            calls.append({"name": c.name, "arguments": args})
+    return calls
+
+
 def _run_case(agent: Any, case: dict[str, Any], base_url: str, files: dict[str, str]) -> dict[str, Any]:
     try:
         from agentfn.library.config import configure
@@ -124,15 +137,9 @@ def _run_case(agent: Any, case: dict[str, Any], base_url: str, files: dict[str, 
             record.update(crash=True, error=f"{type(exc).__name__}: {str(exc)[:300]}", output=None,
                           outcome="crash", calls=[], results=[])
         else:
-            calls: list[dict[str, Any]] = []
+            calls = recorded_calls(result.new_messages)
             results: list[dict[str, Any]] = []
             for message in result.new_messages:
-                for c in getattr(message, "tool_calls", None) or []:
-                    try:
-                        args = json.loads(c.arguments) if isinstance(c.arguments, str) else c.arguments
-                    except ValueError:
-                        args = c.arguments
-                    calls.append({"name": c.name, "arguments": args})
                 if message.role == "tool":
                     results.append({"name": message.name, "is_error": bool(message.is_error),
                                     "content": str(message.content)[:300]})

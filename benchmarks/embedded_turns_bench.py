@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from embedded_bench import baseline_code, read_raw, serve_fixtures, snapshot_files
+from embedded_bench import baseline_code, read_raw, recorded_calls, serve_fixtures, snapshot_files
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).parent / "results"
@@ -41,14 +41,7 @@ ARMS = ("first_try", "current")
 
 def _turn_record(session: Any, before: int, prompt: str, started: float) -> dict[str, Any]:
     new = session.messages[before:]
-    calls: list[dict[str, Any]] = []
-    for message in new:
-        for c in getattr(message, "tool_calls", None) or []:
-            try:
-                args = json.loads(c.arguments) if isinstance(c.arguments, str) else c.arguments
-            except ValueError:
-                args = c.arguments
-            calls.append({"name": c.name, "arguments": args})
+    calls = recorded_calls(new)
     last = new[-1] if new else None
     answered = last is not None and last.role == "assistant" and not getattr(last, "tool_calls", None)
     output = str(last.content) if answered and last is not None and last.content else None
