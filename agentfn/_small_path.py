@@ -109,10 +109,12 @@ def with_plain_reply(toolset: Toolset) -> Toolset:
 
 def small_model_router(routed: Any, toolset: Toolset) -> Any:
     """``routed`` for a small model that follows the top-1 (see the module docstring)."""
+    from agentfn._followups import LatestTurnRouter
     from agentfn._request_cues import CueRouter
     from agentfn.fill import FillRouter
 
-    fill = FillRouter(routed, list(toolset), never_abstain=True, fallback=PLAIN_REPLY)
+    # Follow-ups arrive resolved (agentfn._followups): earlier turns would only pull a new topic back.
+    fill = FillRouter(LatestTurnRouter(routed), list(toolset), never_abstain=True, fallback=PLAIN_REPLY)
     specs = list(fill.specs.values())
     return PlainReplyRouter(CueRouter(fill, specs, PLAIN_REPLY), specs, PLAIN_REPLY)
 

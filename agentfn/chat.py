@@ -106,8 +106,22 @@ class ChatSession:
     # -- one turn -------------------------------------------------------------------
 
     async def ask(self, text: str) -> None:
-        """Send one user message; print the run as it happens; keep the conversation."""
-        run = self.agent.iter(text, message_history=self.messages, stream=True)
+        """Send one user message; print the run as it happens; keep the conversation.
+
+        On the small path (an agent that follows its router's route) an elliptical follow-up ("and 10?",
+        "what about in feet?", "double it") is first made a request that stands alone
+        (:func:`agentfn._followups.resolve_followups`); the session shows and keeps that request.
+        """
+        prompt: str | list[Message] = text
+        if self.agent.follow_route and self.messages:
+            from agentfn._followups import resolve_followups
+            from agentfn.messages import UserMessage
+
+            turn = resolve_followups([*self.messages, UserMessage(content=text)])
+            if turn[-1].content != text:
+                self.console.print(f"(understood as: {turn[-1].content})", style="dim", markup=False, highlight=False)
+                prompt = turn
+        run = self.agent.iter(prompt, message_history=None if isinstance(prompt, list) else self.messages, stream=True)
         async for event in run:
             self.printer.handle(event)
         result = run.result
@@ -213,6 +227,11 @@ class ChatSession:
                     break
         finally:
             self._save_readline()
+            self.close()
+
+    def close(self) -> None:
+        """Close the model's connections and the session's event loop (the session cannot ask again)."""
+        if not self._loop.is_closed():
             self._loop.run_until_complete(self.agent.model.aclose())
             self._loop.close()
 

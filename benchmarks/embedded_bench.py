@@ -78,7 +78,7 @@ GROUPS = {"both": ("everyday", "holdout"), "all": tuple(SETS)}
 # ----------------------------------------------------------------------------------------- worker
 
 
-def _serve_fixtures(pages: dict[str, Any]) -> tuple[ThreadingHTTPServer, str]:
+def serve_fixtures(pages: dict[str, Any]) -> tuple[ThreadingHTTPServer, str]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             page = pages.get(self.path.split("?")[0])
@@ -98,12 +98,25 @@ def _serve_fixtures(pages: dict[str, Any]) -> tuple[ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def _snapshot(root: Path) -> dict[str, str]:
+def snapshot_files(root: Path) -> dict[str, str]:
     files: dict[str, str] = {}
     for path in sorted(root.rglob("*")):
         if path.is_file() and path.stat().st_size < 100_000:
             files[path.relative_to(root).as_posix()] = path.read_text(encoding="utf-8", errors="replace")
     return files
+
+
+def recorded_calls(messages: Any) -> list[dict[str, Any]]:
+    """The tool calls of ``messages``, each ``{"name", "arguments"}`` with its arguments decoded."""
+    calls: list[dict[str, Any]] = []
+    for message in messages:
+        for c in getattr(message, "tool_calls", None) or []:
+            try:
+                args = json.loads(c.arguments) if isinstance(c.arguments, str) else c.arguments
+            except ValueError:
+                args = c.arguments
+            calls.append({"name": c.name, "arguments": args})
+    return calls
 
 
 def _run_case(agent: Any, case: dict[str, Any], base_url: str, files: dict[str, str]) -> dict[str, Any]:
@@ -127,15 +140,9 @@ def _run_case(agent: Any, case: dict[str, Any], base_url: str, files: dict[str, 
             record.update(crash=True, error=f"{type(exc).__name__}: {str(exc)[:300]}", output=None,
                           outcome="crash", calls=[], results=[])
         else:
-            calls: list[dict[str, Any]] = []
+            calls = recorded_calls(result.new_messages)
             results: list[dict[str, Any]] = []
             for message in result.new_messages:
-                for c in getattr(message, "tool_calls", None) or []:
-                    try:
-                        args = json.loads(c.arguments) if isinstance(c.arguments, str) else c.arguments
-                    except ValueError:
-                        args = c.arguments
-                    calls.append({"name": c.name, "arguments": args})
                 if message.role == "tool":
                     results.append({"name": message.name, "is_error": bool(message.is_error),
                                     "content": str(message.content)[:300]})
@@ -151,7 +158,7 @@ def _run_case(agent: Any, case: dict[str, Any], base_url: str, files: dict[str, 
                           calls=calls, results=results, steps=result.steps,
                           output_tokens=result.usage.output_tokens, input_tokens=result.usage.input_tokens)
         record["latency_s"] = round(time.perf_counter() - started, 3)
-        record["files"] = {k: v for k, v in _snapshot(root).items() if files.get(k) != v}
+        record["files"] = {k: v for k, v in snapshot_files(root).items() if files.get(k) != v}
     return record
 
 
@@ -166,7 +173,7 @@ def worker(args: argparse.Namespace) -> None:
     by_id = {c["id"]: c for c in cases}
     cases = [by_id[i] for i in args.ids.split(",") if i in by_id]  # in the order given (--first leads)
     fixtures = json.loads(Path(args.fixtures).read_text(encoding="utf-8"))
-    server, base_url = _serve_fixtures(fixtures["http"])
+    server, base_url = serve_fixtures(fixtures["http"])
     started = time.perf_counter()
     options: dict[str, Any] = {}
     if "yes" in inspect.signature(build_agent).parameters:  # a user at the terminal approves the side effects
@@ -200,18 +207,18 @@ def _spread(cases: list[Any], limit: int) -> list[Any]:
 
 
 def _forget(raw: Path, ids: set[str]) -> None:
-    kept = [r for r in _read_raw(raw) if r.get("id") not in ids]
+    kept = [r for r in read_raw(raw) if r.get("id") not in ids]
     raw.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept), encoding="utf-8")
 
 
-def _read_raw(path: Path) -> Iterator[dict[str, Any]]:
+def read_raw(path: Path) -> Iterator[dict[str, Any]]:
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 yield json.loads(line)
 
 
-def _baseline_code(ref: str, work: Path) -> Path:
+def baseline_code(ref: str, work: Path) -> Path:
     target = work / f"code-{ref}"
     if not (target / "agentfn").is_dir():
         target.mkdir(parents=True, exist_ok=True)
@@ -222,7 +229,7 @@ def _baseline_code(ref: str, work: Path) -> Path:
 
 
 def _run_arm(arm: str, code: Path, ids: list[str], raw: Path, threads: int, cases_file: Path) -> None:
-    done = {r["id"] for r in _read_raw(raw) if "id" in r}
+    done = {r["id"] for r in read_raw(raw) if "id" in r}
     todo = [i for i in ids if i not in done]
     if not todo:
         return
@@ -369,7 +376,7 @@ def _run_set(name: str, args: argparse.Namespace, previous: dict[str, Any]) -> d
         if arm == "baseline" and args.reuse_baseline and "baseline" in previous.get("arms", {}):
             arms["baseline"] = {**previous["arms"]["baseline"], "reused": True}
             continue
-        code = ROOT if arm == "current" else _baseline_code(args.baseline_ref, work)
+        code = ROOT if arm == "current" else baseline_code(args.baseline_ref, work)
         label = "current" if arm == "current" else f"baseline-{args.baseline_ref}"
         raw_path = work / (f"raw-{label}.jsonl" if name == "everyday" else f"raw-{name}-{label}.jsonl")
         if args.fresh and raw_path.exists():
@@ -379,7 +386,7 @@ def _run_set(name: str, args: argparse.Namespace, previous: dict[str, Any]) -> d
             _forget(raw_path, {c.id for c in arm_cases})
         if not args.score_only:
             _run_arm(arm, code, [c.id for c in arm_cases], raw_path, args.threads, cases_file)
-        raw = list(_read_raw(raw_path))
+        raw = list(read_raw(raw_path))
         setups = [r["setup_s"] for r in raw if "setup_s" in r]
         whole = args.score_all and arm == "current"  # the selection ran; the page scores the whole set
         scored = _score(everything if whole else arm_cases, raw)

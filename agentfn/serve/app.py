@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from agentfn._followups import resolve_followups
 from agentfn.agent import Agent, AgentRun
 from agentfn.events import (
     AgentEvent,
@@ -192,6 +193,8 @@ class _Server:
             raise APIError(400, f"invalid messages: {exc}", param="messages") from None
         if not any(m.role != "system" for m in messages):
             raise APIError(400, "messages must contain at least one non-system message", param="messages")
+        if agent.follow_route:  # the small path: an elliptical follow-up is made a request that stands alone
+            messages = resolve_followups(messages)
         return req, name, agent, messages
 
     def run_failed(self, end: RunEnd, run: AgentRun[Any]) -> APIError | None:
