@@ -10,7 +10,8 @@ optional area never breaks the rest.
 Exit codes: 0 success; 1 a run that did not answer, a model that misbehaved, or
 an unexpected error (one line; ``--debug`` or ``AGENTFN_DEBUG=1`` shows the traceback);
 2 a usage or configuration error (no traceback); 3 the model server is unavailable;
-130 interrupted.
+130 interrupted. Output into a pipe whose reader closed (``agentfn tools | head``) stops quietly (click's
+own handling: exit 1, no message).
 
 ``run`` and ``chat`` ask before a tool with side effects runs (see
 :mod:`agentfn.approval`): at the terminal, or ``--yes``/``--approve NAME``;
@@ -54,7 +55,7 @@ def debugging() -> bool:
     return _debug["on"] or os.environ.get("AGENTFN_DEBUG", "") not in ("", "0")
 
 
-class _FriendlyGroup(TyperGroup):
+class FriendlyGroup(TyperGroup):
     """Turns every error into one line and an exit code instead of a traceback (``--debug`` adds it)."""
 
     def invoke(self, ctx: Any) -> Any:  # typer vendors its own click Context type
@@ -65,6 +66,8 @@ class _FriendlyGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except (Exit, Abort, TyperException):  # typer's own control flow and usage errors
+            raise
+        except BrokenPipeError:  # the reader went away (``agentfn tools | head``): click's main exits quietly
             raise
         except ModelUnavailableError as exc:
             _fail(f"model unavailable: {exc}", EXIT_MODEL_UNAVAILABLE, exc)
@@ -89,14 +92,14 @@ def _fail(message: str, code: int, exc: BaseException | None = None) -> typer.Ex
 
 app = typer.Typer(
     name="agentfn",
-    cls=_FriendlyGroup,
+    cls=FriendlyGroup,
     help="Typed Python functions as tools an LLM can pick and call.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-eval_app = typer.Typer(cls=_FriendlyGroup, help="Evaluate routers and tool calling.", no_args_is_help=True)
-tools_app = typer.Typer(cls=_FriendlyGroup, help="Inspect toolsets and print their schemas.", no_args_is_help=True)
+eval_app = typer.Typer(cls=FriendlyGroup, help="Evaluate routers and tool calling.", no_args_is_help=True)
+tools_app = typer.Typer(cls=FriendlyGroup, help="Inspect toolsets and print their schemas.", no_args_is_help=True)
 
 
 @app.callback()
@@ -281,7 +284,7 @@ def run_command(
         close_agent(agent)
     from agentfn.exceptions import ModelError
 
-    if isinstance(result.error, ModelError):  # exit 3 or 1 with one line (see _FriendlyGroup)
+    if isinstance(result.error, ModelError):  # exit 3 or 1 with one line (see FriendlyGroup)
         raise result.error
     answer = run_answer(result)
     if as_json:
@@ -442,7 +445,7 @@ def tools_schema(
 
 # -- serve ------------------------------------------------------------------------------
 
-serve_app = typer.Typer(cls=_FriendlyGroup, help="Serve agents over an OpenAI-compatible HTTP API.",
+serve_app = typer.Typer(cls=FriendlyGroup, help="Serve agents over an OpenAI-compatible HTTP API.",
                         invoke_without_command=True)
 app.add_typer(serve_app, name="serve")
 
