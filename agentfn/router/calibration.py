@@ -42,6 +42,7 @@ import numpy as np
 
 from agentfn.router.heads import head_text
 from agentfn.router.index import FloatArray
+from agentfn.router.mood import without_lead
 from agentfn.router.scoring import Scorer
 from agentfn.router.text import ToolRecord, lexical_tokens, split_name, tokenize
 
@@ -206,7 +207,8 @@ _PLACE = frozenset(["in", "on", "at", "using", "via", "with", "from", "for", "to
 def bare_request(text: str) -> str:
     """The request without the values it carries (quoted strings, numbers, ids, names mid-sentence), and
     without a text it hands over after a colon ("tl;dr of this article: the council voted ..." -> "tl;dr of
-    this article"; not "In Vault: who signed in", where the part before the colon only names a place)."""
+    this article"; not "In Vault: who signed in", where the part before the colon only names a place, nor
+    "quick one: how far is ...", where it is only an opening filler)."""
     return re.sub(r"\s+", " ", " ".join(text[a:b] for a, b in bare_spans(text))).strip()
 
 
@@ -220,7 +222,8 @@ def bare_spans(text: str) -> list[tuple[int, int]]:
     m = _PAYLOAD.match(text)
     if m:
         head = m.group(1).split()
-        if head and len(head) <= 8 and head[0].lower() not in _PLACE and len(m.group(2).split()) >= 4:
+        if (head and len(head) <= 8 and head[0].lower() not in _PLACE and len(m.group(2).split()) >= 4
+                and without_lead(m.group(0)[: m.end(1) + 1])):  # "quick one: <request>" opens, it hands nothing over
             start, end = m.span(1)
     part = text[start:end]
     # Values become one space each, as in a substitution; names are looked for in that text

@@ -67,6 +67,9 @@ def test_values_are_left_out_of_what_the_request_asks() -> None:
     # a text handed over after a colon is a value; a place named before a colon is not
     assert bare_request("tl;dr of this article: the council voted to close the old bridge") == "tl;dr of this article"
     assert bare_request("In Vault: who signed in from a new device this week").endswith("who signed in from a new device this week")
+    # an opening filler before a colon hands nothing over: the request after it is kept
+    assert bare_request("quick question: which trains leave for Leeds after noon").endswith("which trains leave for after noon")
+    assert bare_request("hey: how far is the moon from the earth") == "hey: how far is the moon from the earth"
 
 
 def test_what_the_request_acts_on_leaves_out_actions_and_values() -> None:
