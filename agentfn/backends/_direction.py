@@ -10,6 +10,10 @@ The request says which is which:
 * a **to** value follows *to*, *into*, *in*, *as*, *until*, *till*, *how many* ("how many
   *ounces* are in 1 pound", "65 mph in *km/h*") or the *and* of "between A and B".
 
+A value asked for after a word that points back at the stated quantity ("it's 31 outside in celsius,
+what's *that in* fahrenheit") is the **to** value, and a value cued before it is the **from** value, even
+when an *in* cues it too.
+
 A date the request writes in words ("between *march 1 2026* and *april 15 2026*") is cued as written.
 Pairs are named ``from_x``/``to_x``, ``source``/``target``, ``start``/``end``... (same suffix).
 :func:`directional_options` narrows the two option lists to the values with the right cue; when
@@ -32,6 +36,7 @@ _NUMBER = r"(?<![\w.\-/:])[-+]?\d[\d,]*(?:\.\d+)?%?"
 _NUMBER_WORD = (r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
                 r"sixty|seventy|eighty|ninety|hundred|thousand|half|a\s+dozen)")  # "six feet": a number in words
 _FROM_CUE = rf"(?:(?:{_NUMBER}|{_NUMBER_WORD})(?:\s+(?!(?:and|or|to|into|until|till)\b)[A-Za-z]+)?|\bfrom|\bsince|\bbetween|\bstarting|\bborn(?:\s+on|\s+in)?|\bsince\s+on)"
+_BACK_TO_CUE = r"(?:\bthat|\bit|\bthis)\s+(?:to|into|in|as)"  # "what's *that in* fahrenheit": the value asked for
 _TO_CUE = r"(?:\bto|\binto|\bin|\bas|\buntil|\btill|\bhow\s+many|\bhow\s+much|\bbetween(?:\s+\S+){1,4}\s+and)"
 
 
@@ -91,6 +96,13 @@ def directional_options(
         second: the options of the *to* parameter.
         request: the user's request.
     """
+    back = [v for v in second if isinstance(v, str) and _cued(v, request, _BACK_TO_CUE)]
+    if back:  # "it's 31 outside in celsius, what's that in fahrenheit": the unit named before is the value's own
+        tos = back
+        froms = [v for v in first if isinstance(v, str) and not any(_contains(v, t) or _contains(t, v) for t in tos)]
+        stated = [v for v in froms if _cued(v, request, _TO_CUE) or _from_cued(v, request)]
+        froms = stated or froms
+        return (froms, tos) if froms else None
     froms = [v for v in first if isinstance(v, str) and _from_cued(v, request)]
     tos = [v for v in second if isinstance(v, str) and _cued(v, request, _TO_CUE) and not _from_cued(v, request)]
     froms = [v for v in froms if not any(_contains(v, t) for t in tos)]

@@ -88,3 +88,17 @@ def test_dates_written_in_words_take_their_side(request_text: str, start: str, e
     params = extractive_spec(spec, ExtractionSources(request_text, today="2026-12-07"))["function"]["parameters"]
     branches = params.get("anyOf", [params])
     assert [(b["properties"]["start"]["enum"], b["properties"]["end"]["enum"]) for b in branches] == [([start], [end])]
+
+
+@pytest.mark.parametrize(
+    ("request_text", "source", "target"),
+    [
+        ("the bath water is 40 in celsius, what is that in fahrenheit", "celsius", "fahrenheit"),
+        ("my scale shows 150 pounds, whats it in kilograms", "pounds", "kilograms"),
+        ("we drove 300 miles today. convert that into kilometers", "miles", "kilometers"),
+    ],
+)
+def test_a_value_asked_for_after_that_or_it_is_the_target(request_text: str, source: str, target: str) -> None:
+    units = ["celsius", "fahrenheit", "pounds", "kilograms", "miles", "kilometers"]
+    options = [u for u in units if u in request_text]
+    assert directional_options(options, options, request_text) == ([source], [target])
