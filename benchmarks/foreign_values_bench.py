@@ -72,7 +72,7 @@ def reachable(case: dict[str, Any], tools: dict[str, dict[str, Any]], today: str
     return False
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def run(args: argparse.Namespace, on_arm: Any = None) -> dict[str, Any]:
     from datetime import date
 
     from agentfn.backends import load_model
@@ -106,6 +106,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         arms[arm] = {"label": ARMS[arm], "wall_s": round(time.perf_counter() - started, 1), "rows": rows,
                      "counts": {o: sum(row["outcome"] == o for row in rows) for o in OUTCOMES}}
         print(f"  {arms[arm]['counts']['right']}/{len(rows)} right", flush=True)
+        if on_arm is not None:
+            on_arm(_result(model, cases, toolset, args, today, reach, arms))  # the arms so far: a cut run keeps them
+    return _result(model, cases, toolset, args, today, reach, arms)
+
+
+def _result(model: Any, cases: list[Any], toolset: Any, args: argparse.Namespace, today: str, reach: dict[str, bool],
+            arms: dict[str, Any]) -> dict[str, Any]:
     return {"machine": {"python": platform.python_version(), "platform": platform.platform()},
             "model": getattr(model, "name", "embedded"), "cases": len(cases), "tools": len(toolset),
             "max_call_tokens": args.max_call_tokens, "today": today,
@@ -144,16 +151,20 @@ def render_markdown(data: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    ap.add_argument("--arms", default="plain,extractive", help=f"comma-separated, of {', '.join(ARMS)}")
+    ap.add_argument("--arms", default="extractive,plain", help=f"comma-separated, of {', '.join(ARMS)}")
     ap.add_argument("--ids", default="", help="comma-separated case ids (default: all)")
     ap.add_argument("--max-call-tokens", type=int, default=128, help="the embedded model's cap on a forced call")
     ap.add_argument("--out", default=str(RESULTS / "foreign_values.json"))
     args = ap.parse_args(argv)
-    data = run(args)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(data, indent=1) + "\n")
-    out.with_suffix(".md").write_text(render_markdown(data))
+
+    def save(data: dict[str, Any]) -> None:
+        out.write_text(json.dumps(data, indent=1) + "\n")
+        out.with_suffix(".md").write_text(render_markdown(data))
+
+    data = run(args, save)
+    save(data)
     print(render_markdown(data))
 
 

@@ -107,8 +107,10 @@ from agentfn.backends._extract_stated import (
     mentioned_options,
     named_options,
     number_lists,
+    own_spans,
     reserved_numbers,
     stated_value,
+    unit_sides,
 )
 from agentfn.backends._extract_units import (
     fraction_amounts,
@@ -556,6 +558,10 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
                 zones.append(name)
     apply_request_cues(props, required, sources.request)  # "'Q3' as the subject"; cc/bcc not named: left out
     texts = [n for n in texts if n in props]
+    props.update(unit_sides(props, sources.request))  # "100 degrees Fahrenheit to Celsius": which side is which
+    for n in [n for n in texts if _kind(n, original[n]) == "text" and "enum" in props[n]]:  # no "Add ... to my cart"
+        avoid = used_words(tool, n, original) | leading_verb(sources.request)
+        props[n]["enum"] = own_spans(props[n]["enum"], avoid, sources.request, quoted_spans(sources.request))
     for n in texts:  # a search box takes the request's topic, not a fragment of its question
         props[n] = with_query_phrases(n, original[n], props[n], sources.request, tool)
     given = [n for n in texts if _kind(n, original[n]) == "text" and value_kind(n, original[n]) != "question"]

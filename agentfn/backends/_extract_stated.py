@@ -11,8 +11,9 @@ parameters the request fills with words rather than with the parameter's own nam
 * :func:`marked_numbers`: numbers whose mark says which parameter they fill: a percentage ("4%",
   "3.5 percent") goes to the parameter whose name or description says percent or rate, an amount of
   money ("$5000", "150 USD") to the one that says amount, price, principal, bill..., a number written
-  before a parameter's unit suffix ("70 kg" -> ``weight_kg``, "1.75 m" -> ``height_m``) or after a
-  one-letter name ("a=2") to that parameter;
+  before a parameter's unit suffix ("70 kg" -> ``weight_kg``, "1.75 m" -> ``height_m``), before a noun
+  only that parameter's description uses ("3 dice": "how many dice to roll") or after a one-letter name
+  ("a=2") to that parameter;
 * :func:`stated_text`: an optional text parameter of a recognisable role the request fills without naming
   it: a time of day ("at 20:30" for ``time``, a description "as HH:MM"), the unit written after a number
   ("radius 4 meters" for ``units``), a file extension (".csv" for ``extension``), a person after "by"
@@ -21,6 +22,11 @@ parameters the request fills with words rather than with the parameter's own nam
   (:func:`mentioned_options`), a verb its quoted gloss opens with ('"append" adds to it'), else
   (:func:`enum_synonyms`) by a derived word ("heating" -> ``heat``) or the words the parameter's
   description glosses it with ("imperial (fahrenheit)");
+* :func:`unit_sides`: a ``from_*``/``to_*`` pair of enum parameters with the same options takes the two
+  options the request names, the one written after the number (or after "from") as the source
+  ("100 degrees Fahrenheit to Celsius", "how many feet is 5 kilometers");
+* :func:`own_spans`: a required text parameter's spans of the request lose those holding a word of the
+  tool's name, another parameter's name or the opening verb ("Add 3 USB cables to my cart" -> "USB cables");
 * :func:`leading_verb`: the verb an imperative request opens with ("*remove* 30 seconds from the timer",
   "*close* the curtains"), which says what to do and never names a thing (no ``name: "remove"``);
 * :func:`reserved_numbers`: the numbers an optional number parameter may not take, because the
@@ -40,8 +46,18 @@ from typing import Any, cast
 from agentfn._values import parameter_kind, times_in
 
 __all__ = [
-    "enum_synonyms", "leading_verb", "marked_numbers", "mentioned_options", "named_options", "number_lists", "reserved_numbers",
-    "stated_switch", "stated_text", "stated_value",
+    "enum_synonyms",
+    "leading_verb",
+    "marked_numbers",
+    "mentioned_options",
+    "named_options",
+    "number_lists",
+    "own_spans",
+    "reserved_numbers",
+    "stated_switch",
+    "stated_text",
+    "stated_value",
+    "unit_sides",
 ]
 
 _NUM = r"-?\d+(?:,\d{3})*(?:\.\d+)?"
@@ -68,6 +84,10 @@ def number_lists(request: str, integer: bool = False) -> list[list[int | float]]
 _WORD = re.compile(r"[a-z]+")
 _NEGATION = re.compile(r"\b(?:without|no|not|never|exclude|excluding|skip|don't|dont|omit)\b(?:\s+\w+){0,2}\s*$")
 _COMMON = frozenset(["a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "with", "by", "as", "at", "is", "be", "it", "its", "from", "into", "than", "instead", "also", "only", "this", "that", "these", "those", "their", "them", "any", "all", "each", "other", "use", "used", "using", "include", "including", "includes", "add", "keep", "set", "value", "values", "whether", "should", "true", "false", "if", "when", "will", "return", "returns"])
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _stem(word: str) -> str:
@@ -134,6 +154,11 @@ def marked_numbers(props: Mapping[str, Any], names: Sequence[str], request: str)
         tail = rf"\s*{re.escape(unit)}\b" if len(_parts(n)) >= 2 else rf"[\s-]{re.escape(unit.rstrip('s'))}\w*" if len(unit) >= 4 else None
         if tail and (values := [_value(v) for v in re.findall(rf"(?<![\w.])({_NUM}){tail}", request, re.I)]):
             out[n] = values
+    for m in re.finditer(rf"(?<![\w.])({_NUM})[\s-]([a-z]{{3,}})", request, re.I):  # "3 dice": "how many dice"
+        noun = _singular(m.group(2).lower())
+        takers = [n for n in names if noun in {_singular(w) for w in _words(str(schemas[n].get("description", "")))}]
+        if len(takers) == 1 and takers[0] not in out:
+            out[takers[0]] = [_value(m.group(1))]
     for n in [n for n in names if len(n) == 1 and n not in out]:  # "a=2, b=-3"
         if values := [_value(v) for v in re.findall(rf"\b{re.escape(n)}\s*(?:=|:|is)\s*({_NUM})", request)]:
             out[n] = values
@@ -253,3 +278,45 @@ def leading_verb(request: str) -> set[str]:
     match = _IMPERATIVE.match(request)
     word = match.group(1).lower() if match else ""
     return {word} if word and word not in _NOT_VERBS else set()
+
+
+_SIDES = (("from_", "to_"), ("source_", "target_"), ("input_", "output_"))
+
+
+def _mention(option: str, request: str) -> int | None:
+    match = re.search(rf"\b{re.escape(option.rstrip('s'))}", request, re.I)
+    return match.start() if match else None
+
+
+def unit_sides(props: Mapping[str, Any], request: str) -> dict[str, dict[str, Any]]:
+    """The ``from_*``/``to_*`` enum pairs narrowed to one option each (see the module docstring); {} when
+    the request does not name exactly two of their options or does not say which is the source."""
+    out: dict[str, dict[str, Any]] = {}
+    for first, second in _SIDES:
+        for name in [n for n in props if n.startswith(first)]:
+            other = second + name[len(first):]
+            a, b = cast("Mapping[str, Any]", props[name]), cast("Mapping[str, Any]", props.get(other) or {})
+            options = [o for o in cast("list[Any]", a.get("enum") or []) if isinstance(o, str)]
+            if not options or sorted(options) != sorted(cast("list[Any]", b.get("enum") or [])) or len(options) != 2:
+                continue
+            at = {o: _mention(o, request) for o in options}
+            if any(v is None for v in at.values()):
+                continue
+            source = [o for o in options if re.search(
+                rf"(?:{_NUM}\s*(?:[a-z]+\s+)?|\bfrom\s+){re.escape(o.rstrip('s'))}", request, re.I)]
+            if len(source) == 1:
+                target = next(o for o in options if o != source[0])
+                out[name], out[other] = {**a, "enum": source}, {**b, "enum": [target]}
+    return out
+
+
+def own_spans(values: Sequence[Any], avoid: set[str], request: str, quoted: Sequence[str]) -> list[Any]:
+    """``values`` without the unquoted spans of ``request`` that hold a word of ``avoid`` (or a word one of them
+    opens, "remind" for "reminder"); ``values`` as given when that would leave none."""
+    def foreign(value: Any) -> bool:
+        if not isinstance(value, str) or value in quoted or value not in request:
+            return False
+        return any(w in avoid or any(len(w) >= 4 and a.startswith(w) for a in avoid) for w in _words(value))
+
+    kept = [v for v in values if not foreign(v)]
+    return kept or list(values)

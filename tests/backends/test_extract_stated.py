@@ -72,10 +72,13 @@ _MONEY = {"principal": {"type": "number", "description": "the amount borrowed"},
 
 def test_percent_and_money_marks_bind_their_numbers() -> None:
     request = "a mortgage of $250,000 at 6.5% for 30 years"
-    assert marked_numbers(_MONEY, list(_MONEY), request) == {"interest_rate": [6.5], "principal": [250000]}
+    assert marked_numbers(_MONEY, list(_MONEY), request) == {"interest_rate": [6.5], "principal": [250000], "term": [30]}
     enums = _enums(_params(request, _MONEY, ["principal", "interest_rate", "term"]))
     assert enums["principal"] == [250000] and enums["interest_rate"] == [6.5]
     assert "extra_payment" not in enums  # no number is left for an optional amount the request does not state
+    props = {k: v for k, v in _MONEY.items() if k != "term"} | {"duration": {"type": "integer"}}
+    enums = _enums(_params(request, props, ["principal", "interest_rate", "duration"]))
+    assert enums["duration"] == [30] and "extra_payment" not in enums  # the required one needs the 30
 
 
 def test_an_optional_percent_parameter_takes_no_unmarked_number() -> None:
@@ -128,3 +131,34 @@ def test_the_opening_verb_of_an_imperative_names_nothing() -> None:
         "type": "object", "properties": props, "required": ["seconds"]}}}
     narrowed = extractive_spec(spec, ExtractionSources("cut 15 seconds from the timer"))["function"]["parameters"]
     assert "label" not in narrowed["properties"] or "cut" not in str(narrowed["properties"]["label"])
+
+
+def test_a_from_to_enum_pair_takes_the_side_the_number_is_written_with() -> None:
+    from agentfn.backends._extract_stated import unit_sides
+
+    volume = {"type": "string", "enum": ["liters", "gallons", "cups"]}
+    props = {"amount": {"type": "number"}, "from_volume": volume, "to_volume": volume}
+    for request in ("turn 3 gallons into liters", "how many liters are 3 gallons", "liters from gallons: 3"):
+        enums = _enums(_params(request, props, ["amount", "from_volume", "to_volume"]))
+        assert (enums["from_volume"], enums["to_volume"]) == (["gallons"], ["liters"]), request
+    two = {"enum": ["liters", "gallons"]}
+    assert unit_sides({"from_volume": two, "to_volume": two}, "liters or gallons?") == {}  # no side stated
+
+
+def test_a_noun_only_one_description_uses_binds_the_number_before_it() -> None:
+    props = {"rows": {"type": "integer", "default": 3, "description": "how many shelves"},
+             "width": {"type": "integer", "default": 80, "description": "width in centimetres"}}
+    assert marked_numbers(props, list(props), "a bookcase with 5 shelves") == {"rows": [5]}
+
+
+def test_a_required_text_loses_spans_with_the_tools_own_words() -> None:
+    from agentfn.backends._extract_stated import own_spans
+
+    spans = ["Queue Bohemian Rhapsody next", "Bohemian Rhapsody", "Rhapsody next", "Queue"]
+    request = "Queue Bohemian Rhapsody next"
+    assert own_spans(spans, {"queue", "song"}, request, []) == ["Bohemian Rhapsody", "Rhapsody next"]
+    assert own_spans(["Queue"], {"queue"}, request, []) == ["Queue"]  # never empty
+    assert own_spans(["'queue it'"], {"queue"}, "say 'queue it'", ["'queue it'"]) == ["'queue it'"]
+    props = {"song": {"type": "string", "description": "the song title"}}
+    enum = _params("queue Bohemian Rhapsody", props, ["song"], "queue_song")["properties"]["song"]["enum"]
+    assert "Bohemian Rhapsody" in enum and all("queue" not in v.lower() for v in enum)
