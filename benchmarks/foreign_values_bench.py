@@ -1,7 +1,8 @@
 """Argument values on foreign function-style tools, the gold tool forced, embedded small model.
 
 Run: ``AGENTFN_HOME=... .venv/bin/python benchmarks/foreign_values_bench.py [--arms plain,extractive]
-[--ids a,b] [--out benchmarks/results/foreign_values.json]``.
+[--ids a,b] [--out benchmarks/results/foreign_values.json]``; arms run apart are joined with
+``--merge a.json b.json`` (running nothing).
 
 Cases: :mod:`agentfn.evals.foreign_values` (``agentfn/evals/data/foreign_values.json``: short requests
 over Python function-style tools written for this set, each with the exact call it should produce).
@@ -155,6 +156,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--ids", default="", help="comma-separated case ids (default: all)")
     ap.add_argument("--max-call-tokens", type=int, default=128, help="the embedded model's cap on a forced call")
     ap.add_argument("--out", default=str(RESULTS / "foreign_values.json"))
+    ap.add_argument("--merge", nargs="+", default=None, help="join result JSONs of runs of some arms into --out, run nothing")
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -163,7 +165,13 @@ def main(argv: list[str] | None = None) -> None:
         out.write_text(json.dumps(data, indent=1) + "\n")
         out.with_suffix(".md").write_text(render_markdown(data))
 
-    data = run(args, save)
+    if args.merge:  # runs of the same cases that each ran some arms, joined in the order given
+        parts = [json.loads(Path(p).read_text()) for p in args.merge]
+        if any(p["cases"] != parts[0]["cases"] for p in parts):
+            raise SystemExit("--merge: the runs scored different cases")
+        data = {**parts[0], "arms": {k: v for p in parts for k, v in p["arms"].items()}}
+    else:
+        data = run(args, save)
     save(data)
     print(render_markdown(data))
 
