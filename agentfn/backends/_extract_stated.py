@@ -316,7 +316,8 @@ def own_spans(values: Sequence[Any], avoid: set[str], request: str, quoted: Sequ
     def foreign(value: Any) -> bool:
         if not isinstance(value, str) or value in quoted or value not in request:
             return False
-        return any(w in avoid or any(len(w) >= 4 and a.startswith(w) for a in avoid) for w in _words(value))
+        tokens = re.findall(r"[\w'-]+", value.lower())  # "new_password", "task_1": one token, not "password"
+        return any(w in avoid or any(len(w) >= 4 and a.startswith(w) for a in avoid) for w in tokens)
 
     kept = [v for v in values if not foreign(v)]
     return kept or list(values)

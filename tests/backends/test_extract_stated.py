@@ -158,6 +158,7 @@ def test_a_required_text_loses_spans_with_the_tools_own_words() -> None:
     request = "Queue Bohemian Rhapsody next"
     assert own_spans(spans, {"queue", "song"}, request, []) == ["Bohemian Rhapsody", "Rhapsody next"]
     assert own_spans(["Queue"], {"queue"}, request, []) == ["Queue"]  # never empty
+    assert own_spans(["queue_7", "queue"], {"queue"}, "move queue_7", []) == ["queue_7"]  # an identifier is one token
     assert own_spans(["'queue it'"], {"queue"}, "say 'queue it'", ["'queue it'"]) == ["'queue it'"]
     props = {"song": {"type": "string", "description": "the song title"}}
     enum = _params("queue Bohemian Rhapsody", props, ["song"], "queue_song")["properties"]["song"]["enum"]
