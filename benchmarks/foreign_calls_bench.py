@@ -390,6 +390,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "id": res.id, "source": fc.source, "gold": fc.gold.name,
                 "outcome": outcome(r.passed, r.name_match, bool(r.calls), r.problems),
                 "called": [c["name"] for c in r.calls], "problems": r.problems[:3],
+                "request": fc.case.prompt, "arguments": [c["arguments"] for c in r.calls][:1],
+                "gold_arguments": fc.gold.arguments,
                 "gold_offered": fc.gold.name in offered,
                 "latency_s": round(r.latency_s + model.saved.get(fc.case.prompt or "", 0.0), 3),
             })

@@ -101,6 +101,17 @@ from agentfn.backends._extract_objects import free_objects
 from agentfn.backends._extract_pairs import distinct_pair
 from agentfn.backends._extract_places import place_branches
 from agentfn.backends._extract_query import with_query_phrases
+from agentfn.backends._extract_stated import (
+    leading_verb,
+    marked_numbers,
+    mentioned_options,
+    named_options,
+    number_lists,
+    own_spans,
+    reserved_numbers,
+    stated_value,
+    unit_sides,
+)
 from agentfn.backends._extract_units import (
     fraction_amounts,
     plain_durations,
@@ -296,35 +307,11 @@ class ExtractionSources:
         return []
 
 
-def _mentioned(options: Sequence[Any], request: str) -> list[Any]:
-    """The enum options the request names (whole words, plural or stem)."""
-    words = {w.lower() for w in re.findall(r"[A-Za-z]+", request)}
-    stems = {w[:5] for w in words if len(w) >= 5}
-    found: list[Any] = []
-    for option in options:
-        text = str(option).lower()
-        if text in words or text + "s" in words or text.rstrip("s") in words or (len(text) >= 5 and text[:5] in stems):
-            found.append(option)
-    return found
-
-
-def _glossed(options: Sequence[Any], description: str, request: str) -> list[Any]:
-    """The options whose gloss in the parameter's description opens with a verb the request uses:
-    '"append" adds to it' names ``append`` for "Add 'water the plants' to todo.md"."""
-    words = {w.lower().rstrip("s") for w in re.findall(r"[A-Za-z]+", request)}
-    found: list[Any] = []
-    for option in options:
-        gloss = re.search(rf"[\"'`]{re.escape(str(option))}[\"'`]\s+([A-Za-z]+)", description)
-        if gloss and len(verb := gloss.group(1).lower().rstrip("s")) >= 3 and verb in words:
-            found.append(option)
-    return found
-
-
 def _narrow_enum(schema: Mapping[str, Any], sources: ExtractionSources) -> dict[str, Any] | None:
     options = cast("list[Any]", schema.get("enum") or [])
     if len(options) < 2 or not all(isinstance(o, str) for o in options):
         return None
-    named = _mentioned(options, sources.request) or _glossed(options, str(schema.get("description", "")), sources.request)
+    named = named_options(options, str(schema.get("description", "")), sources.request)
     if not named and "default" in schema:
         named = [schema["default"]]
     return {**schema, "enum": named} if named and len(named) < len(options) else None
@@ -388,7 +375,7 @@ def _narrow(
                 return {}  # optional free text the request does not name (a style, an encoding): the default
             first = sources.request.splitlines()[0] if sources.request else ""
             values = free_spans([s for s in [*quoted_spans(sources.request), *text_spans(first)]
-                                 if quote_safe(s, sources.request)], used)
+                                 if quote_safe(s, sources.request)], used | leading_verb(first))  # "add": no name
             if "exclusive_spans" in active_rules():
                 values = placed_spans(values, name, sources.request)
             return {**schema, "enum": values[:MAX_CANDIDATES], _SPANS: True} if values else {}
@@ -448,7 +435,8 @@ def _bound_numbers(props: Mapping[str, Any], sources: ExtractionSources) -> dict
         return {}
     names = [n for n, s in props.items() if isinstance(s, dict) and "enum" not in s
              and _kind(n, cast("dict[str, Any]", s)) == "number"]
-    out: dict[str, list[int | float]] = {}
+    out = {n: [v for v in sources.numbers(integer=props[n].get("type") == "integer") if v in raw]
+           for n, raw in marked_numbers(props, names, sources.request).items()}  # "4%", "$5000", "70 kg", "a=2"
     request = plain_durations(sources.request)  # "in a fortnight": 2 *weeks*
     named = with_modifier_numbers(named_numbers(request, names), request, {n: props[n] for n in names})
     for name, raw in named.items():
@@ -472,7 +460,7 @@ def _one_of_numbers(params: dict[str, Any], names: list[str], request: str) -> d
     """
     props = cast("dict[str, Any]", params["properties"])
     base = {k: v for k, v in props.items() if k not in names}
-    names = _mentioned(names, request) or names
+    names = mentioned_options(names, request) or names
     required = list(params.get("required") or [])
     branches = [
         {"type": "object", "properties": {**base, n: props[n]}, "required": [*required, n], "additionalProperties": False}
@@ -493,6 +481,7 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
     original = copy.deepcopy(props)
     bound = _bound_numbers(props, sources)
     claimed = {abs(v) for values in bound.values() for v in values}
+    reserved = claimed | reserved_numbers(original, required, bound, sources.numbers(integer=False))
     required_text = any(n in required and isinstance(s, dict) and _kind(n, cast("dict[str, Any]", s)) == "text"
                         for n, s in original.items())
     texts: list[str] = []
@@ -503,12 +492,19 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
         if name in objects:  # a free object: the fields the request asks for, so the call ends
             props[name] = objects[name]
             continue
+        if (stated := stated_value(name, schema, fn, original, sources.request)) is not None:
+            props[name] = stated  # "without symbols", "at 20:30", "by Herman Melville": given (_extract_stated)
+            required.add(name)
+            params["required"] = [n for n in props if n in required]
+            continue
         if is_model_object(schema):  # a model's fields, narrowed as parameters are
             props[name] = narrow_nested(schema, tool, sources, extractive_spec, sources.request)
             continue
         if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
             items = cast("dict[str, Any]", schema["items"])
-            if _kind(name, items) == "text" and "enum" not in items:
+            if _kind(name, items) == "number" and (runs := number_lists(sources.request, items.get("type") == "integer")):
+                props[name] = {"type": "array", "enum": runs, **_described(schema)}  # "sort 5, 3, 9 and 1"
+            elif _kind(name, items) == "text" and "enum" not in items:
                 options = listed_options(sources.request)
                 if options:  # the request lists the choices: pass them all
                     props[name] = {"type": "array", "enum": [options], **_described(schema)}
@@ -542,8 +538,9 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
             continue
         used = None if required_text else used_words(tool, name, original)  # None: unnamed optional text left out
         narrowed = _narrow(schema, kind, sources, name in required, name, used)
-        if kind == "number" and narrowed and claimed:  # the numbers no parameter name claims
-            rest = [v for v in cast("list[Any]", narrowed["enum"]) if abs(v) not in claimed or v == schema.get("default")]
+        if kind == "number" and narrowed and reserved:  # the numbers no parameter name claims
+            taken = claimed if name in required else reserved  # an optional number takes no number a required one needs
+            rest = [v for v in cast("list[Any]", narrowed["enum"]) if abs(v) not in taken or v == schema.get("default")]
             narrowed = {**narrowed, "enum": rest} if rest else (None if name in required else {})
         if narrowed == {}:
             del props[name]
@@ -561,6 +558,10 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
                 zones.append(name)
     apply_request_cues(props, required, sources.request)  # "'Q3' as the subject"; cc/bcc not named: left out
     texts = [n for n in texts if n in props]
+    props.update(unit_sides(props, sources.request))  # "100 degrees Fahrenheit to Celsius": which side is which
+    for n in [n for n in texts if _kind(n, original[n]) == "text" and "enum" in props[n]]:  # no "Add ... to my cart"
+        avoid = used_words(tool, n, original) | leading_verb(sources.request)
+        props[n]["enum"] = own_spans(props[n]["enum"], avoid, sources.request, quoted_spans(sources.request))
     for n in texts:  # a search box takes the request's topic, not a fragment of its question
         props[n] = with_query_phrases(n, original[n], props[n], sources.request, tool)
     given = [n for n in texts if _kind(n, original[n]) == "text" and value_kind(n, original[n]) != "question"]

@@ -283,8 +283,8 @@ def test_optional_text_without_a_default_takes_free_spans_of_the_request() -> No
     with extraction_rules(["named_numbers", "optional_text_spans"]):
         props = _narrowed(_TIMER, "remove 30 seconds from the kitchen timer")["parameters"]["properties"]
         lights = _narrowed(_TIMER, "turn on the lights in the kitchen")["parameters"]["properties"]
-    # no number, no word naming another parameter or the tool ("seconds", "timer")
-    assert props["area"]["enum"] == ["remove", "kitchen"] == props["name"]["enum"]
+    # no number, no word naming another parameter or the tool ("seconds", "timer"), not the opening verb
+    assert props["area"]["enum"] == ["kitchen"] == props["name"]["enum"]
     assert "style" not in props  # optional with a default: the default applies
     assert "kitchen" in lights["area"]["enum"]
     assert not any("light" in v for v in lights["area"]["enum"])  # "lights" names domain's option light
