@@ -10,7 +10,8 @@ benchmark's whole registry (:mod:`agentfn.evals.router_data`, 3,701 tools with t
 its vectors cached in ``benchmarks/data`` as ``foreign_calls_bench.py`` caches them), where tools of other
 vendors compete too. Arms side by side in one run: ``Router`` (the default, near-duplicate head on), the
 same with the near-duplicate head off (what a user gets from plain retrieval), ``FillRouter`` and
-``SlotRouter``; ratios against ``Router``. ``--label`` names the run in the results (kept per label, so a
+``SlotRouter``; ratios against ``Router``. Each arm also routes every request with ``k=5`` for recall@1 and
+recall@5 (gold first / among the five ranked), the retrieval the head chooses from. ``--label`` names the run in the results (kept per label, so a
 first-try run and a later run stay side by side in one file).
 """
 
@@ -64,6 +65,17 @@ def _arms(router: Any, specs: list[dict[str, Any]]) -> dict[str, Any]:
             "FillRouter": FillRouter(router, specs, never_abstain=True), "SlotRouter": SlotRouter(router, specs)}
 
 
+def _recall(route: Any, cases: list[Any]) -> dict[str, float]:
+    """Share of ``cases`` whose gold tool ranks first, and among the first five, with ``k=5``."""
+    at1 = at5 = 0
+    for case in cases:
+        names = [n for n, _ in route(case.text, k=5).ranked[:5]]
+        at1 += names[:1] == [case.gold]
+        at5 += case.gold in names
+    n = max(len(cases), 1)
+    return {"recall@1": round(at1 / n, 4), "recall@5": round(at5 / n, 4)}
+
+
 def run(label: str) -> dict[str, Any]:
     from agentfn.evals.head_check import head_rates
     from agentfn.evals.near_dups import load_near_duplicates, near_duplicate_cases
@@ -79,9 +91,15 @@ def run(label: str) -> dict[str, Any]:
     for registry, router, tools in (("alone", alone, nd.tools), ("in foreign registry", big, [*specs, *nd.tools])):
         for arm, r in _arms(router, tools).items():
             res = head_rates(lambda text, r=r: r.route(text, k=4), cases)
-            out["arms"].setdefault(registry, {})[arm] = {"head_is_gold": res["head_is_gold"], "gold_offered": res["gold_offered"]}
-            print(registry, arm, res["head_is_gold"], res["gold_offered"], flush=True)
+            rec = _recall(r.route, cases)
+            out["arms"].setdefault(registry, {})[arm] = {"head_is_gold": res["head_is_gold"], "gold_offered": res["gold_offered"],
+                                                         **rec}
+            print(registry, arm, res["head_is_gold"], res["gold_offered"], rec, flush=True)
     return {label: out}
+
+
+def _cell(row: dict[str, Any], key: str) -> str:
+    return f"{row[key]:.3f}" if key in row else "–"  # runs before recall was recorded have none
 
 
 def render_markdown(data: dict[str, Any]) -> str:
@@ -91,12 +109,13 @@ def render_markdown(data: dict[str, Any]) -> str:
     for label, run_data in data.items():
         lines += ["", f"## Run `{label}`: {run_data['tools']} tools, {run_data['requests']} requests "
                       f"(foreign registry with the set: {run_data['registry']} tools)", "",
-                  "| registry | arm | head is gold | vs Router | gold among 4 offered |", "|---|---|---|---|---|"]
+                  "| registry | arm | head is gold | vs Router | gold among 4 offered | recall@1 | recall@5 |",
+                  "|---|---|---|---|---|---|---|"]
         for registry, arms in run_data["arms"].items():
             base = arms["Router"]["head_is_gold"] or 1.0
             for arm, row in arms.items():
                 lines.append(f"| {registry} | {arm} | {row['head_is_gold']:.3f} | {row['head_is_gold'] / base:.2f}x "
-                             f"| {row['gold_offered']:.3f} |")
+                             f"| {row['gold_offered']:.3f} | {_cell(row, 'recall@1')} | {_cell(row, 'recall@5')} |")
     return "\n".join(lines) + "\n"
 
 

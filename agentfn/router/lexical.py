@@ -126,6 +126,11 @@ class BM25Index:
             out[docs] += contrib if qtf == 1 else np.float32(qtf) * contrib
         return out
 
+    def rare_term_score(self) -> float:
+        """What one query occurrence of a word no live tool uses would weigh in :meth:`max_score`: the largest
+        idf x (k1+1), the unit of :func:`agentfn.router.scoring.lexical_trust`."""
+        return math.log(1.0 + (self._n_live + 0.5) / 0.5) * (self.k1 + 1.0)
+
     def max_score(self, tokens: list[str]) -> float:
         """An upper bound-ish scale for the query: the sum of its terms' idf x (k1+1).
 

@@ -5,9 +5,17 @@ Per tool::
     dense   = cosine(query vector, tool vector)                 in [-1, 1]
     ranked  = cosine(query vector, tool vector + head_blend * head vector)
     lexical = BM25(query, tool) / BM25 scale of the query         in [0, ~1]
-    weighted = w_dense * ranked + w_lexical * lexical
+    trust   = min(1, BM25 scale of the query / LEXICAL_FLOOR rare words' scale)
+    weighted = w_dense * ranked + w_lexical * trust * lexical
     fused   = weighted, or sum of 1 / (rrf_k + rank) over both rankings ("rrf")
     abstain = w_dense * dense + abstain_w_lexical * lexical
+
+``trust`` (:func:`lexical_trust`) keeps a request whose only indexed words are common across the
+registry ("find", "solutions", "list": low idf) from handing a tool full lexical weight for matching
+just them: the lexical score is normalised by the query's own best possible BM25, so one generic word
+matched scores as high as a whole request matched. A request needs at least
+:data:`LEXICAL_FLOOR` rare words' worth of idf for its lexical match to count in full; the
+plain ``lexical`` signal (abstention, re-ranking features read it) is unchanged.
 
 ``ranked`` blends in the tool's *head* (name + first sentence,
 :mod:`agentfn.router.heads`): a long docstring dilutes a tool's full-text
@@ -37,10 +45,22 @@ from agentfn.router.servers import ServerGroups
 from agentfn.router.text import tokenize, without_quoted
 from agentfn.router.topk import best_indices
 
-__all__ = ["Scorer", "Signals"]
+__all__ = ["LEXICAL_FLOOR", "Scorer", "Signals", "lexical_trust"]
 
 Signals = dict[str, FloatArray]
 """``dense``, ``lexical``, ``weighted``, ``fused``, ``abstain`` arrays (per slot, or per pooled slot)."""
+
+LEXICAL_FLOOR = 1.0
+"""How many rare words' worth of idf a request's indexed words need before its lexical match counts in full
+(:func:`lexical_trust`; 0: always in full)."""
+
+
+def lexical_trust(scale: float, rare: float, floor: float = LEXICAL_FLOOR) -> float:
+    """The share of its lexical score a request's ranking keeps: ``scale`` (the request's best possible
+    BM25, the sum of its words' idf x (k1+1)) over ``floor`` times ``rare`` (one rare word's, the registry's
+    largest idf x (k1+1)), at most 1. A request of a few words common across the registry keeps little."""
+    need = floor * rare
+    return 1.0 if need <= 0 or scale >= need else max(scale, 0.0) / need
 
 
 class Scorer:
@@ -216,6 +236,7 @@ class Scorer:
         n = idx.n_slots
         raw_lex, scale = self.lexical_raw(text, context)
         lex = raw_lex / max(scale, 1e-6)
+        trust = self.trust(scale)
         if idx.encoder is None:
             weighted = lex.astype(np.float32)
             weighted[~idx.live_alive()] = -np.inf
@@ -229,7 +250,8 @@ class Scorer:
                 out[key][slots] = compact[key]
             return out
         dense = (idx.emb[:n] @ qvec).astype(np.float32)
-        return {"dense": dense, "lexical": lex, **self.fuse(dense, lex, idx.live_alive(), self.ranked_dense(dense, qvec))}
+        return {"dense": dense, "lexical": lex,
+                **self.fuse(dense, lex, idx.live_alive(), self.ranked_dense(dense, qvec), trust=trust)}
 
     def score_many(self, items: Sequence[tuple[str, FloatArray | None]], context: str = "") -> list[Signals]:
         """:meth:`score_ranked` for several (text, query vector) items, the dense half as one product pass.
@@ -246,21 +268,29 @@ class Scorer:
         dense_all = dense_rows(idx.emb[:n], queries)  # a contiguous row of scores per item
         alive = idx.live_alive()
         lexes: list[FloatArray] = []
+        trusts: list[float] = []
         for text, _ in items:
             raw_lex, scale = self.lexical_raw(text, context)
             lexes.append(raw_lex / max(scale, 1e-6))
-        ranked_all = self.ranked_dense(dense_all, queries, lexical=np.stack(lexes), alive=alive)
-        return [{"dense": dense_all[j], "lexical": lex, **self.fuse(dense_all[j], lex, alive, ranked_all[j])}
+            trusts.append(self.trust(scale))
+        trusted = np.stack([lex * np.float32(t) for lex, t in zip(lexes, trusts, strict=True)])
+        ranked_all = self.ranked_dense(dense_all, queries, lexical=trusted, alive=alive)
+        return [{"dense": dense_all[j], "lexical": lex, **self.fuse(dense_all[j], lex, alive, ranked_all[j], trust=trusts[j])}
                 for j, lex in enumerate(lexes)]
 
+    def trust(self, scale: float) -> float:
+        """:func:`lexical_trust` of a request whose best possible BM25 is ``scale``, in this registry."""
+        return lexical_trust(scale, self.index.lex.rare_term_score())
+
     def fuse(self, dense: FloatArray, lex: FloatArray, alive: npt.NDArray[np.bool_],
-             ranked: FloatArray | None = None) -> Signals:
+             ranked: FloatArray | None = None, *, trust: float = 1.0) -> Signals:
         """``weighted``, ``fused`` and ``abstain`` from the two signals (-inf where not ``alive``).
 
-        ``ranked`` is the dense score the ranking uses (:meth:`ranked_dense`; default ``dense``)."""
+        ``ranked`` is the dense score the ranking uses (:meth:`ranked_dense`; default ``dense``); ``trust``
+        (:meth:`trust`) scales the lexical score in the ranking (``weighted``, ``fused``), not in ``abstain``."""
         c = self.config
         ranked = dense if ranked is None else ranked
-        weighted = (c.w_dense * ranked + c.w_lexical * lex).astype(np.float32)
+        weighted = (c.w_dense * ranked + c.w_lexical * np.float32(trust) * lex).astype(np.float32)
         weighted[~alive] = -np.inf
         abstain = (c.w_dense * dense + c.abstain_w_lexical * lex).astype(np.float32)
         abstain[~alive] = -np.inf
@@ -328,8 +358,11 @@ class Scorer:
         queries = np.stack([q for q, *_ in parts]).astype(np.float32)
         dense_all = dense_rows(rows, queries)
         lexes = [raw[slots] / scale for _, raw, scale, _ in parts]
-        ranked_all = self.ranked_dense(dense_all, queries, slots, np.stack(lexes), everyone)
-        return slots, [{"dense": dense_all[j], "lexical": lex, **self.fuse(dense_all[j], lex, everyone, ranked_all[j])}
+        trusts = [self.trust(scale) for _, _, scale, _ in parts]
+        trusted = np.stack([lex * np.float32(t) for lex, t in zip(lexes, trusts, strict=True)])
+        ranked_all = self.ranked_dense(dense_all, queries, slots, trusted, everyone)
+        return slots, [{"dense": dense_all[j], "lexical": lex,
+                        **self.fuse(dense_all[j], lex, everyone, ranked_all[j], trust=trusts[j])}
                        for j, lex in enumerate(lexes)]
 
     def rrf(self, dense: FloatArray, lex: FloatArray, alive: npt.NDArray[np.bool_]) -> FloatArray:
