@@ -78,6 +78,8 @@ def opening_verb(text: str) -> str | None:
 
 
 _BETWEEN = re.compile(r"\bbetween\s+(?:the\s+|my\s+|our\s+)?[\w'-]+(?:\s+[\w'-]+)?\s*$", re.IGNORECASE)
+_OPEN_BETWEEN = re.compile(r"\bbetween\s+(?:(?!\band\b)[^;.?!])+$", re.IGNORECASE)
+"""A "between" whose "and" has not come yet ("the change between the mean of 4, 8"): the next "and" closes it."""
 _WITH_ME = re.compile(r"^(?:I|me)\s+(?:can|could|are|both|meet|might|may)\b")
 _NAME_END = re.compile(r"\b[A-Z][a-z]+\s*$")
 _NOUN_PHRASE = re.compile(r"^(?:the|a|an|my|our|this|that|next|last|lunch|dinner|noon|midnight)\b", re.IGNORECASE)
@@ -106,7 +108,8 @@ def joins_phrase(before: str, conn: str, after: str) -> bool:
     """
     c = conn.strip(" ,").lower()
     if c == "and":
-        return bool(_BETWEEN.search(before) or (_NAME_END.search(before) and _WITH_ME.match(after.lstrip()))
+        opens = opening_verb(after)
+        return bool(_BETWEEN.search(before) or (_OPEN_BETWEEN.search(before) and opens is None) or (_NAME_END.search(before) and _WITH_ME.match(after.lstrip()))
                     or _quantities(before, after) or (_OPERANDS_END.search(before) and _NUMBER_START.match(after)))
     if c in ("before", "after"):
         words = re.findall(r"[A-Za-z]+", after)
@@ -165,15 +168,19 @@ def asks_for_action(sentence: str) -> bool:
 
 _OPS = (r"sum|total|product|difference|quotient|ratio|square root|cube root|square|cube|logarithm|natural log|log|"
         r"sine|sin|cosine|cos|tangent|tan|arcsin|arccos|arctan|negation|negative|opposite|absolute value|reciprocal|"
-        r"inverse|factorial|average|mean|median|exponential|remainder|modulo")
+        r"inverse|factorial|average|mean|median|variance|standard deviation|percent change|percentage change|exponential|"
+        r"remainder|modulo")
 _OP_OF = re.compile(rf"\b(?:the\s+)?(?:{_OPS})\s+(?:of|for|between)\s+", re.IGNORECASE)
 _OPERANDS_END = _operands_end()
 """The operands of an operation, listed up to here ("the average of 4, 8" before "and 15")."""
 _NUMBER_START = re.compile(r"^\s*-?\d")
-_OPERAND_END = re.compile(r"\s*(?:,(?!\s*(?:and\s+)?-?\d)|;|\bthen\b|(?<!divided )\bby\b|\bto\b(?!\s+(?:the\s+)?(?:base|power))|\bfrom\b)", re.IGNORECASE)
+_OPERAND_END = re.compile(rf"\s*(?:,(?!\s*(?:and\s+)?-?\d)|;|\bthen\b|\band\b(?=\s+(?:the\s+)?(?:{_OPS})\s+(?:of|for)\b)|(?<!divided )\bby\b|\bto\b(?!\s+(?:the\s+)?(?:base|power))|\bfrom\b)", re.IGNORECASE)
 _ASKS_VALUE = re.compile(r"(?:(?:what(?:'s| is)|calculate|calculating|compute|computing|find|finding|evaluate|evaluating|"
                          r"get|getting|take|taking|give me|tell me|work out|determine|return)\s*)+", re.IGNORECASE)
 _VALUE = re.compile(r"\d|\bpi\b|\bresult\b", re.IGNORECASE)
+_TRAILING_OP = re.compile(r",\s*(?:and\s+)?(?:then\s+)?(?=(?:divided by|multiplied by|times|plus|minus|squared|cubed|"
+                          r"raised to|rounded to|to the power of)\b)", re.IGNORECASE)
+"""An operation applied after a comma to what came before ("the product of 7 and 6, divided by 3")."""
 
 
 def nested_steps(text: str, depth: int = 4) -> list[str]:
@@ -192,6 +199,12 @@ def nested_steps(text: str, depth: int = 4) -> list[str]:
         if not head or _ASKS_VALUE.fullmatch(head):
             # The operation heads the text: its operand (when itself an operation) runs first.
             inner = _OP_OF.match(after.strip())
+            trailing = _TRAILING_OP.search(after)
+            if inner is None and trailing is not None and _VALUE.search(after[: trailing.start()]):
+                # "the product of 7 and 6, divided by 3": the operation, then what is done to its result.
+                rest = after[trailing.end() :]
+                return [*nested_steps(text[: m.end()] + after[: trailing.start()], depth - 1),
+                        *nested_steps(f"{head} the result {rest}".strip(), depth - 1)]
             if inner is None:
                 continue
             end = _OPERAND_END.search(after.strip(), inner.end())
