@@ -27,7 +27,7 @@ import re
 
 __all__ = [
     "VERBS", "asks_for_action", "delay_phrase", "expression_steps", "imperative_pieces", "joins_phrase", "nested_steps",
-    "opening_verb",
+    "numeric_operation", "opening_verb", "refers_to_earlier",
 ]
 
 _LEAD = re.compile(r"^\s*(?:(?:first|then|next|now|also|finally|lastly|afterwards|after that|and|so|ok|okay|hi|hey|hello)\b[\s,:]*)+",
@@ -181,6 +181,45 @@ _VALUE = re.compile(r"\d|\bpi\b|\bresult\b", re.IGNORECASE)
 _TRAILING_OP = re.compile(r",\s*(?:and\s+)?(?:then\s+)?(?=(?:divided by|multiplied by|times|plus|minus|squared|cubed|"
                           r"raised to|rounded to|to the power of)\b)", re.IGNORECASE)
 """An operation applied after a comma to what came before ("the product of 7 and 6, divided by 3")."""
+_AS_VERB = ((re.compile(r"^(?:divided by)\s+(.*)$", re.I | re.S), "divide the result by {}"),
+            (re.compile(r"^(?:multiplied by|times)\s+(.*)$", re.I | re.S), "multiply the result by {}"),
+            (re.compile(r"^plus\s+(.*)$", re.I | re.S), "add {} to the result"),
+            (re.compile(r"^minus\s+(.*)$", re.I | re.S), "subtract {} from the result"),
+            (re.compile(r"^(?:raised to|to the power of)\s+(?:the power of\s+)?(.*)$", re.I | re.S),
+             "raise the result to the power of {}"),
+            (re.compile(r"^rounded to\s+(.*)$", re.I | re.S), "round the result to {}"),
+            (re.compile(r"^(squared|cubed)\b(.*)$", re.I | re.S), "{}"))
+"""A trailing operation as the imperative a tool's description would use ("divided by 3" -> "divide the result by 3")."""
+
+
+def _trailing_step(rest: str) -> str:
+    for pattern, form in _AS_VERB:
+        m = pattern.match(rest.strip())
+        if m is not None:
+            if form == "{}":  # "squared" -> "square the result"
+                return f"{m.group(1)[:-1].lower()} the result{m.group(2)}".strip()
+            return form.format(m.group(1).strip())
+    return f"the result {rest}".strip()
+
+
+_NUMERIC_OP = re.compile(rf"\b(?:{_OPS})\s+(?:of|for|between)\s+(?:the\s+numbers\s+)?[$€£]?-?\d", re.IGNORECASE)
+
+
+def numeric_operation(text: str) -> bool:
+    """Whether ``text`` writes an operation on numbers ("the product of 7 and 6", "the sum of 3, 4"): a math
+    reading of words that also name shop things (:mod:`agentfn.router.mathread`)."""
+    return bool(_NUMERIC_OP.search(text))
+
+
+_EARLIER = re.compile(r"\b(?:the|that)\s+(?:very\s+)?(?:first|second|third|last|top|cheapest|best|nearest|closest|newest|"
+                      r"latest|highest|lowest|biggest|smallest)\s+(?:one|result|item|match|hit|option|entry|listing)s?\b",
+                      re.IGNORECASE)
+
+
+def refers_to_earlier(text: str) -> bool:
+    """Whether ``text`` picks from an earlier step's list ("the details of the first one", "book the cheapest
+    result"): what it works on comes from that step, not from the request."""
+    return bool(_EARLIER.search(text))
 
 
 def nested_steps(text: str, depth: int = 4) -> list[str]:
@@ -204,7 +243,7 @@ def nested_steps(text: str, depth: int = 4) -> list[str]:
                 # "the product of 7 and 6, divided by 3": the operation, then what is done to its result.
                 rest = after[trailing.end() :]
                 return [*nested_steps(text[: m.end()] + after[: trailing.start()], depth - 1),
-                        *nested_steps(f"{head} the result {rest}".strip(), depth - 1)]
+                        *nested_steps(_trailing_step(rest), depth - 1)]
             if inner is None:
                 continue
             end = _OPERAND_END.search(after.strip(), inner.end())

@@ -18,7 +18,8 @@ from agentfn.router.steps import joins_phrase
      ["the average of 2, 6", "the average of 5, 9", "What is the percentage change between the result and the result"]),
     ("Compute the difference between the median of 1, 4, 7 and the mean of 3, 3, 9",
      ["the median of 1, 4, 7", "the mean of 3, 3, 9", "Compute the difference between the result and the result"]),
-    ("What's the sum of 8 and 9, times 4?", ["What's the sum of 8 and 9", "What's the result times 4"]),
+    ("What's the sum of 8 and 9, times 4?", ["What's the sum of 8 and 9", "multiply the result by 4"]),
+    ("Compute the mean of 3, 5, 10, squared", ["Compute the mean of 3, 5, 10", "square the result"]),
     ("Cube root of the standard deviation of 5, 10, 20", ["the standard deviation of 5, 10, 20", "Cube root of the result"]),
 ])
 def test_inner_results_run_before_the_outer_operation(text: str, steps: list[str]) -> None:
