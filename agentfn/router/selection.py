@@ -196,7 +196,9 @@ def fed_runners(
         names = {t.name for j, t in enumerate(out) if j != i}
         if st.name in names or not st.runners:
             continue
-        only_for_top = {p for p, c in edges if c == st.name and p not in names} - {p for p, c in edges if c != st.name}
+        only_for_top = {p for p, c in edges if c == st.name and p not in names}
+        if not st.refers:  # a step that picks from an earlier list takes that list from the other steps alone
+            only_for_top -= {p for p, c in edges if c != st.name}
         rest = [t for t in chain if t != st.name and t not in only_for_top]
         if fed_by(st.name, rest, io_of, values, min_flow) is not False:
             continue

@@ -15,14 +15,14 @@ from agentfn.router import Router
 from agentfn.router.dataflow import RequestValues, ToolIO, tool_io
 from agentfn.router.encoder import Encoder
 from agentfn.router.mathread import numeric_head, takes_numbers
-from agentfn.router.selection import StepTop, numeric_runners
+from agentfn.router.selection import StepTop, fed_runners, numeric_runners
 from agentfn.router.steps import numeric_operation, refers_to_earlier
 from agentfn.router.text import ToolRecord
 
 from .mcp_specs import N, S, mcp_tool
 
 TOOLS = [
-    mcp_tool("catalog_item_info", "Information about one product in the catalogue.", {"item_id": S},
+    mcp_tool("catalog_item_info", "Information about one product in the catalogue.", {"sku": S},
              {"title": S, "price": N}),
     mcp_tool("basket_total", "The total of a shopping basket.", {"basket_id": S}, {"total": N}),
     mcp_tool("times", "Multiply two numbers.", {"p": N, "q": N}, {"product": N}),
@@ -82,3 +82,13 @@ def router(encoder: Encoder) -> Router:
 def test_product_of_two_numbers_routes_to_multiplication(router: Router) -> None:
     assert router.route("What is the product of 9 and 8?").selected == ["times"]
     assert router.route("What's the sum of 12 and 30, times 4?").selected == ["plus", "times"]
+
+
+def test_a_step_that_picks_from_an_earlier_list_takes_a_runner_that_list_feeds() -> None:
+    search = StepTop(0, "hotel_search", 0.7)
+    values = RequestValues.of("Search hotels in Lyon and open the details of the top result")
+    chain = ["hotel_search", "catalog_item_info"]
+    for refers, want in ((True, "hotel_info"), (False, "catalog_item_info")):
+        details = StepTop(1, "catalog_item_info", 0.4, (("hotel_info", 0.2),), refers=refers)
+        out = fed_runners([search, details], chain, set(), io, values, 0.1, 0.5)
+        assert [s.name for s in out] == ["hotel_search", want]
