@@ -7,7 +7,9 @@
    request is one step. A step's best tool that nothing else in the chain
    feeds gives way to a close runner of that step that the chain does feed
    (:func:`fed_runners`: "find a channel ... and post there" -> the channel
-   message, not a web page post).
+   message, not a web page post); a step that writes an operation on numbers
+   takes a close runner that takes numbers (:func:`numeric_runners`: "the
+   product of 4 and 5" is a multiplication, not a product lookup).
 2. *Co-usage*: tools that traces show travelling with an anchor (``P(B | A)``
    at least ``co_usage_min``), if the request ranks them.
 3. *Data flow* (:mod:`agentfn.router.dataflow`): a chosen tool whose required
