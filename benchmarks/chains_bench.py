@@ -1,11 +1,10 @@
 """Chains benchmark: does ``RoutePlan.selected`` equal the needed chain on multi-step requests?
 
-Run: ``.venv/bin/python benchmarks/chains_bench.py [--seed 0] [--distractors N] [--written-only] [--first-try b|c] [--show]``
+Run: ``.venv/bin/python benchmarks/chains_bench.py [--seed 0] [--distractors N] [--written-only] [--first-try b|c|d] [--show]``
 Writes benchmarks/results/chains.json, then chains.md as ``render_markdown(json)``
 (``--written-only``: only the sets written here, to chains_written.{json,md};
-``--first-try b``/``c``: also record that untuned set's rows as chains_b_first.json /
-chains_c_first.json, the figure of the router before any fix for that set; chains.md
-shows each beside the current run; ``--show``: print each missed written request).
+``--first-try b``/``c``/``d``: also record that untuned set's rows as
+chains_<set>_first.json, the figure of the router before any fix for that set; chains.md shows each beside the current run; ``--show``: print each missed written request).
 
 Requests come from the foreign benchmark (:mod:`agentfn.evals.router_data`:
 tau2-bench airline/retail, AgentDojo, LangChain's multiverse math, and the
@@ -24,7 +23,7 @@ operations and written-out expressions give one step each,
   MCP tools with output schemas, requests whose tools feed each other) is routed
   the same way against its own tools, and so are its second and third sets, each
   written before any fix was made for it (``flow-chains-b``, ``flow-chains-c``: the
-  untuned figures).
+  untuned figures), and so is its fourth (``flow-chains-d``).
 
 Per registry, source and split group (``tune``: train + dev, where settings were
 chosen; ``held``: test, unseen tool, unseen source): ``chain_exact`` (``selected``
@@ -58,8 +57,10 @@ FLOW_CHAINS_B = "flow-chains-b (written here, untuned)"
 """The second written set: its first try (before fixes) is recorded in chains_b_first.json."""
 FLOW_CHAINS_C = "flow-chains-c (written here, untuned)"
 """The third written set (other tool kinds: numeric helpers, nested calls, conversions): first try in chains_c_first.json."""
-WRITTEN = (FLOW_CHAINS, FLOW_CHAINS_B, FLOW_CHAINS_C)
-UNTUNED = {"b": FLOW_CHAINS_B, "c": FLOW_CHAINS_C}
+FLOW_CHAINS_D = "flow-chains-d (written here, untuned)"
+"""The fourth written set (statistics, finance, geometry, units; outer operations, hyphenated compounds): first try in chains_d_first.json."""
+WRITTEN = (FLOW_CHAINS, FLOW_CHAINS_B, FLOW_CHAINS_C, FLOW_CHAINS_D)
+UNTUNED = {"b": FLOW_CHAINS_B, "c": FLOW_CHAINS_C, "d": FLOW_CHAINS_D}
 """Untuned set letter -> source name; its first try lives in :func:`first_try_path`."""
 
 
@@ -132,7 +133,7 @@ def _route_written(encoder: Any, groups: dict[str, dict[str, list[Row]]], own_to
     from agentfn.evals.flow_chains import flow_chains_source
     from agentfn.router import Router
 
-    for which in ("a", "b", "c"):
+    for which in ("a", "b", "c", "d"):
         written = flow_chains_source(which)
         mine: Any = Router.build(written.tools, encoder=encoder)
         own_tools[written.name] = len(written.tools)
@@ -255,7 +256,9 @@ def render_markdown(data: dict[str, Any], firsts: list[dict[str, Any]] | None = 
              f"`{FLOW_CHAINS_B}`: a second set (flow_chains_b.json, other domains), written and first scored before "
              "any fix for it; its first try is set beside this run below. "
              f"`{FLOW_CHAINS_C}`: a third set (flow_chains_c.json: numeric helpers, nested calls, conversions, id "
-             "lookups then actions), written and first scored the same way.", "",
+             "lookups then actions), written and first scored the same way. "
+             f"`{FLOW_CHAINS_D}`: a fourth set (flow_chains_d.json: statistics, finance, geometry, units; outer "
+             "operations around two results, hyphenated compounds, 'the first one'), written and first scored the same way.", "",
              "| registry | source | kind | split | requests | repeats | chain_exact | set_in_top5 | exact | order | fewer | more | wrong_tool |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for g in data["groups"]:

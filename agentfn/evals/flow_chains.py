@@ -20,6 +20,13 @@ and currency conversions, id lookups then actions, near-duplicate tools,
 output fields named unlike the inputs they feed) and 54 requests (43 of 2-4
 steps, 11 one-step guards).
 
+``flow_chains_d.json`` (set ``d``) was written the same way, before any fix
+for it: 32 MCP tools (statistics, arithmetic, finance, geometry, unit
+conversion, a shop, home listings) and 33 requests (26 of 2-3 steps, 7
+one-step guards): outer operations around two inner results, math words that
+are also shop words ("product of"), hyphenated compounds that are parameter
+values ("30-year", "3-bedroom"), "the first one" of an earlier list.
+
 ``gold`` lists the tools a request needs in an order their data flow allows.
 Guarantees: every example is in split ``dev``; ``chain`` equals ``gold``.
 """
@@ -32,16 +39,17 @@ from typing import Any, Literal
 
 from agentfn.evals.router_data.records import RouterExample, RouterSource
 
-__all__ = ["SOURCE", "SOURCE_B", "SOURCE_C", "flow_chains_source"]
+__all__ = ["SOURCE", "SOURCE_B", "SOURCE_C", "SOURCE_D", "flow_chains_source"]
 
 SOURCE = "flow-chains (written here)"
 SOURCE_B = "flow-chains-b (written here, untuned)"
 SOURCE_C = "flow-chains-c (written here, untuned)"
+SOURCE_D = "flow-chains-d (written here, untuned)"
 _SETS = {"a": (SOURCE, "flow_chains.json", "flow"), "b": (SOURCE_B, "flow_chains_b.json", "flowb"),
-         "c": (SOURCE_C, "flow_chains_c.json", "flowc")}
+         "c": (SOURCE_C, "flow_chains_c.json", "flowc"), "d": (SOURCE_D, "flow_chains_d.json", "flowd")}
 
 
-def flow_chains_source(which: Literal["a", "b", "c"] = "a") -> RouterSource:
+def flow_chains_source(which: Literal["a", "b", "c", "d"] = "a") -> RouterSource:
     """Set ``which`` as a :class:`~agentfn.evals.router_data.records.RouterSource` (every request in split ``dev``)."""
     name, file, prefix = _SETS[which]
     data: dict[str, Any] = json.loads(

@@ -30,6 +30,7 @@ from agentfn.router.steps import (
     opening_verb,
 )
 from agentfn.router.text import tokenize
+from agentfn.router.unitsteps import unit_steps
 
 __all__ = ["CoUsage", "Segment", "segment"]
 
@@ -111,7 +112,7 @@ def segment(query: str, min_tokens: int = 2, max_steps: int = 8, *, actions: boo
             pieces = imperative_pieces(clause) if actions else [clause]
             steps = [s for p in pieces for s in sorted(_connective_steps(p, min_tokens, actions), key=lambda s: s.order)]
             if actions:
-                texts = [t for s in steps for t in nested_steps(s.text)]
+                texts = [u for s in steps for t in nested_steps(s.text) for u in unit_steps(t)]
                 out += [Segment(t, base + i) for i, t in enumerate(texts)]
             else:
                 out += [Segment(s.text, s.order + base) for s in steps]

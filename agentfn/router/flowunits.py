@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from agentfn.router.flowwords import IOSlot
 
-__all__ = ["CURRENCY_NAMES", "converts_into", "named_currencies", "needs_conversion", "unit_of"]
+__all__ = ["CURRENCY_NAMES", "converts_into", "named_currencies", "needs_conversion", "unit_of", "unit_word"]
 
 _UNITS: dict[str, tuple[str, str]] = {}
 """A unit word (as a name part or a request word) -> (dimension, unit)."""
@@ -42,6 +42,12 @@ _QUANTITY = frozenset(["mass", "weight", "length", "distance", "height", "width"
                        "temperature", "temp"])
 """Name words of an input that takes a measured quantity (``bag_weight_kg``, ``target_temp_c``)."""
 _PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def unit_word(word: str) -> tuple[str, str] | None:
+    """(dimension, unit) of a unit word as a request writes it ("miles" -> length, mi; "Celsius" -> temperature, c)."""
+    w = word.lower()
+    return _UNITS.get(w) or (_UNITS.get(w[:-1]) if w.endswith("s") and len(w) > 3 else None)
 
 
 def unit_of(name: str) -> tuple[str, str] | None:

@@ -22,6 +22,7 @@ from agentfn.router.rerank import TraceMemory
 from agentfn.router.scoring import Scorer, Signals
 from agentfn.router.selection import StepTop
 from agentfn.router.servers import server_boost
+from agentfn.router.steps import numeric_operation, refers_to_earlier
 
 __all__ = ["Ranking", "candidate_features", "first_pass"]
 
@@ -116,7 +117,8 @@ def first_pass(
             continue  # not a real step (e.g. "... and London")
         if step.asks:  # a told fact (persona) lifts the ranking but chooses no tool
             runners = tuple((n, wtop[0][1] - v) for n, v in wtop[1:])
-            r.step_tops.append(StepTop(step.order, wtop[0][0], step_score, runners, asks_to_read(step.text)))
+            r.step_tops.append(StepTop(step.order, wtop[0][0], step_score, runners, asks_to_read(step.text),
+                                       numeric_operation(step.text), refers_to_earlier(step.text)))
         lifted.append(step_score)
         real_steps.append(s["fused"])
         r.dense_top = max(r.dense_top, float(np.max(s["dense"])))

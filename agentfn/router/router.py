@@ -52,6 +52,7 @@ from agentfn.router.flowindex import ProducerIndex
 from agentfn.router.flowstats import FlowLink, FlowStats
 from agentfn.router.index import FloatArray, ToolIndex
 from agentfn.router.leads import unnamed_leads
+from agentfn.router.mathread import numeric_head
 from agentfn.router.neardup import near_duplicate_head, one_step
 from agentfn.router.objfit import object_features, object_vector_features
 from agentfn.router.persist import read_embeddings, read_heads, read_router, write_router
@@ -60,6 +61,7 @@ from agentfn.router.rerank import TraceMemory, rerank_score
 from agentfn.router.rerank_gate import gate_of, gated_order
 from agentfn.router.scoring import Scorer, Signals
 from agentfn.router.selection import select
+from agentfn.router.steps import numeric_operation
 from agentfn.router.text import ToolRecord, query_from_messages, tokenize
 
 __all__ = ["PlanHook", "RoutePlan", "Router", "RouterConfig"]
@@ -423,6 +425,8 @@ class Router:
             ranked = near_duplicate_head(ranked, f"{context} {text}".strip(), self.index.records, self.io,
                                          margin=cfg.head_margin, depth=cfg.head_depth, w_fill=cfg.head_fill,
                                          w_name=cfg.head_name, w_words=cfg.head_words)
+            if numeric_operation(text):  # "the product of 17 and 23": a tool that takes numbers
+                ranked = numeric_head(ranked, self.io)
         if ranked and (not abstain or cfg.flow_pull):  # abstaining, the chain still lifts its producers into ranked
             top_name = sc.top(rk.whole["weighted"], 1, rk.slots)[0][0] if cfg.fusion == "rrf" and not rerank else ranked[0][0]
             values = RequestValues.of(f"{context} {text}".strip())

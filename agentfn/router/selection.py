@@ -7,7 +7,9 @@
    request is one step. A step's best tool that nothing else in the chain
    feeds gives way to a close runner of that step that the chain does feed
    (:func:`fed_runners`: "find a channel ... and post there" -> the channel
-   message, not a web page post).
+   message, not a web page post); a step that writes an operation on numbers
+   takes a close runner that takes numbers (:func:`numeric_runners`: "the
+   product of 4 and 5" is a multiplication, not a product lookup).
 2. *Co-usage*: tools that traces show travelling with an anchor (``P(B | A)``
    at least ``co_usage_min``), if the request ranks them.
 3. *Data flow* (:mod:`agentfn.router.dataflow`): a chosen tool whose required
@@ -30,10 +32,11 @@ from agentfn.router.config import RouterConfig
 from agentfn.router.dataflow import IOSlot, RequestValues, ToolIO
 from agentfn.router.flowlinks import fed_by, inspectors
 from agentfn.router.flowstats import FlowStats
+from agentfn.router.mathread import NUMERIC_MARGIN, takes_numbers
 from agentfn.router.mood import changes_state
 from agentfn.router.text import ToolRecord
 
-__all__ = ["Selection", "StepTop", "fed_runners", "order_chain", "reading_runners", "select"]
+__all__ = ["Selection", "StepTop", "fed_runners", "numeric_runners", "order_chain", "reading_runners", "select"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,12 @@ class StepTop:
     reads: bool = False
     """The step asks to read (a question, :func:`~agentfn.router.mood.asks_to_read`): a close runner
     that changes nothing replaces a top that changes state (:func:`reading_runners`)."""
+    numbers: bool = False
+    """The step writes an operation on numbers (:func:`~agentfn.router.steps.numeric_operation`): a close
+    runner that takes numbers replaces a top that takes something else (:func:`numeric_runners`)."""
+    refers: bool = False
+    """The step picks from an earlier step's list (:func:`~agentfn.router.steps.refers_to_earlier`): a runner
+    the chain feeds may trail its top by up to :data:`~agentfn.router.mathread.NUMERIC_MARGIN` (:func:`fed_runners`)."""
 
 
 @dataclass
@@ -96,6 +105,7 @@ def select(
     real = [st for st in step_tops if st.score >= floor]
     if config.mood_weight > 0:
         real = reading_runners(real, config.step_runner_margin)
+    real = numeric_runners(real, io_of, max(config.step_runner_margin, NUMERIC_MARGIN))
 
     def grow(steps: Sequence[StepTop]) -> tuple[list[str], set[tuple[str, str]], list[str], dict[str, int]]:
         positions: dict[str, int] = {}
@@ -145,7 +155,20 @@ def reading_runners(steps: Sequence[StepTop], margin: float) -> list[StepTop]:
             continue
         alt = next((n for n, gap in st.runners if gap <= margin and not changes_state(n)), None)
         if alt is not None:
-            out[i] = StepTop(st.order, alt, st.score, st.runners, st.reads)
+            out[i] = StepTop(st.order, alt, st.score, st.runners, st.reads, st.numbers, st.refers)
+    return out
+
+
+def numeric_runners(steps: Sequence[StepTop], io_of: Callable[[str], ToolIO], margin: float) -> list[StepTop]:
+    """``steps`` with an operation on numbers' top that takes no numbers replaced by its best runner within
+    ``margin`` that does ("the product of 4 and 5": a multiplication, not a product lookup)."""
+    out = list(steps)
+    for i, st in enumerate(out):
+        if not st.numbers or takes_numbers(io_of(st.name)):
+            continue
+        alt = next((n for n, gap in st.runners if gap <= margin and takes_numbers(io_of(n))), None)
+        if alt is not None:
+            out[i] = StepTop(st.order, alt, st.score, st.runners, st.reads, st.numbers, st.refers)
     return out
 
 
@@ -166,20 +189,24 @@ def fed_runners(
     question", after finding a channel) gives way to its best runner within ``margin``
     (``weighted`` shortfall) whose open inputs the rest of the chain all fills
     (``send_channel_message(channel)``, a channel lookup in the chain): the request's
-    steps hand their results on. A top the request fills by itself, or one the rest feeds, stays.
+    steps hand their results on ("the details of the first one", a step that refers to an earlier list, lets
+    a runner trail by up to :data:`~agentfn.router.mathread.NUMERIC_MARGIN`). A top the request fills by itself,
+    or one the rest feeds, stays.
     """
     out = list(steps)
     for i, st in enumerate(out):
         names = {t.name for j, t in enumerate(out) if j != i}
         if st.name in names or not st.runners:
             continue
-        only_for_top = {p for p, c in edges if c == st.name and p not in names} - {p for p, c in edges if c != st.name}
+        only_for_top = {p for p, c in edges if c == st.name and p not in names}
+        if not st.refers:  # a step that picks from an earlier list takes that list from the other steps alone
+            only_for_top -= {p for p, c in edges if c != st.name}
         rest = [t for t in chain if t != st.name and t not in only_for_top]
         if fed_by(st.name, rest, io_of, values, min_flow) is not False:
             continue
         for alt, gap in st.runners:
-            if gap <= margin and alt not in names and fed_by(alt, rest, io_of, values, min_flow):
-                out[i] = StepTop(st.order, alt, st.score, st.runners, st.reads)
+            if gap <= (max(margin, NUMERIC_MARGIN) if st.refers else margin) and alt not in names and fed_by(alt, rest, io_of, values, min_flow):
+                out[i] = StepTop(st.order, alt, st.score, st.runners, st.reads, st.numbers, st.refers)
                 break
     return out
 

@@ -27,7 +27,7 @@ import re
 
 __all__ = [
     "VERBS", "asks_for_action", "delay_phrase", "expression_steps", "imperative_pieces", "joins_phrase", "nested_steps",
-    "opening_verb",
+    "numeric_operation", "opening_verb", "refers_to_earlier",
 ]
 
 _LEAD = re.compile(r"^\s*(?:(?:first|then|next|now|also|finally|lastly|afterwards|after that|and|so|ok|okay|hi|hey|hello)\b[\s,:]*)+",
@@ -78,6 +78,8 @@ def opening_verb(text: str) -> str | None:
 
 
 _BETWEEN = re.compile(r"\bbetween\s+(?:the\s+|my\s+|our\s+)?[\w'-]+(?:\s+[\w'-]+)?\s*$", re.IGNORECASE)
+_OPEN_BETWEEN = re.compile(r"\bbetween\s+(?:(?!\band\b)[^;.?!])+$", re.IGNORECASE)
+"""A "between" whose "and" has not come yet ("the change between the mean of 4, 8"): the next "and" closes it."""
 _WITH_ME = re.compile(r"^(?:I|me)\s+(?:can|could|are|both|meet|might|may)\b")
 _NAME_END = re.compile(r"\b[A-Z][a-z]+\s*$")
 _NOUN_PHRASE = re.compile(r"^(?:the|a|an|my|our|this|that|next|last|lunch|dinner|noon|midnight)\b", re.IGNORECASE)
@@ -106,7 +108,8 @@ def joins_phrase(before: str, conn: str, after: str) -> bool:
     """
     c = conn.strip(" ,").lower()
     if c == "and":
-        return bool(_BETWEEN.search(before) or (_NAME_END.search(before) and _WITH_ME.match(after.lstrip()))
+        opens = opening_verb(after)
+        return bool(_BETWEEN.search(before) or (_OPEN_BETWEEN.search(before) and opens is None) or (_NAME_END.search(before) and _WITH_ME.match(after.lstrip()))
                     or _quantities(before, after) or (_OPERANDS_END.search(before) and _NUMBER_START.match(after)))
     if c in ("before", "after"):
         words = re.findall(r"[A-Za-z]+", after)
@@ -165,15 +168,58 @@ def asks_for_action(sentence: str) -> bool:
 
 _OPS = (r"sum|total|product|difference|quotient|ratio|square root|cube root|square|cube|logarithm|natural log|log|"
         r"sine|sin|cosine|cos|tangent|tan|arcsin|arccos|arctan|negation|negative|opposite|absolute value|reciprocal|"
-        r"inverse|factorial|average|mean|median|exponential|remainder|modulo")
+        r"inverse|factorial|average|mean|median|variance|standard deviation|percent change|percentage change|exponential|"
+        r"remainder|modulo")
 _OP_OF = re.compile(rf"\b(?:the\s+)?(?:{_OPS})\s+(?:of|for|between)\s+", re.IGNORECASE)
 _OPERANDS_END = _operands_end()
 """The operands of an operation, listed up to here ("the average of 4, 8" before "and 15")."""
 _NUMBER_START = re.compile(r"^\s*-?\d")
-_OPERAND_END = re.compile(r"\s*(?:,(?!\s*(?:and\s+)?-?\d)|;|\bthen\b|(?<!divided )\bby\b|\bto\b(?!\s+(?:the\s+)?(?:base|power))|\bfrom\b)", re.IGNORECASE)
+_OPERAND_END = re.compile(rf"\s*(?:,(?!\s*(?:and\s+)?-?\d)|;|\bthen\b|\band\b(?=\s+(?:the\s+)?(?:{_OPS})\s+(?:of|for)\b)|(?<!divided )\bby\b|\bto\b(?!\s+(?:the\s+)?(?:base|power))|\bfrom\b)", re.IGNORECASE)
 _ASKS_VALUE = re.compile(r"(?:(?:what(?:'s| is)|calculate|calculating|compute|computing|find|finding|evaluate|evaluating|"
                          r"get|getting|take|taking|give me|tell me|work out|determine|return)\s*)+", re.IGNORECASE)
 _VALUE = re.compile(r"\d|\bpi\b|\bresult\b", re.IGNORECASE)
+_TRAILING_OP = re.compile(r",\s*(?:and\s+)?(?:then\s+)?(?=(?:divided by|multiplied by|times|plus|minus|squared|cubed|"
+                          r"raised to|rounded to|to the power of)\b)", re.IGNORECASE)
+"""An operation applied after a comma to what came before ("the product of 7 and 6, divided by 3")."""
+_AS_VERB = ((re.compile(r"^(?:divided by)\s+(.*)$", re.I | re.S), "divide the result by {}"),
+            (re.compile(r"^(?:multiplied by|times)\s+(.*)$", re.I | re.S), "multiply the result by {}"),
+            (re.compile(r"^plus\s+(.*)$", re.I | re.S), "add {} to the result"),
+            (re.compile(r"^minus\s+(.*)$", re.I | re.S), "subtract {} from the result"),
+            (re.compile(r"^(?:raised to|to the power of)\s+(?:the power of\s+)?(.*)$", re.I | re.S),
+             "raise the result to the power of {}"),
+            (re.compile(r"^rounded to\s+(.*)$", re.I | re.S), "round the result to {}"),
+            (re.compile(r"^(squared|cubed)\b(.*)$", re.I | re.S), "{}"))
+"""A trailing operation as the imperative a tool's description would use ("divided by 3" -> "divide the result by 3")."""
+
+
+def _trailing_step(rest: str) -> str:
+    for pattern, form in _AS_VERB:
+        m = pattern.match(rest.strip())
+        if m is not None:
+            if form == "{}":  # "squared" -> "square the result"
+                return f"{m.group(1)[:-1].lower()} the result{m.group(2)}".strip()
+            return form.format(m.group(1).strip())
+    return f"the result {rest}".strip()
+
+
+_NUMERIC_OP = re.compile(rf"\b(?:{_OPS})\s+(?:of|for|between)\s+(?:the\s+numbers\s+)?[$€£]?-?\d", re.IGNORECASE)
+
+
+def numeric_operation(text: str) -> bool:
+    """Whether ``text`` writes an operation on numbers ("the product of 7 and 6", "the sum of 3, 4"): a math
+    reading of words that also name shop things (:mod:`agentfn.router.mathread`)."""
+    return bool(_NUMERIC_OP.search(text))
+
+
+_EARLIER = re.compile(r"\b(?:the|that)\s+(?:very\s+)?(?:first|second|third|last|top|cheapest|best|nearest|closest|newest|"
+                      r"latest|highest|lowest|biggest|smallest)\s+(?:one|result|item|match|hit|option|entry|listing)s?\b",
+                      re.IGNORECASE)
+
+
+def refers_to_earlier(text: str) -> bool:
+    """Whether ``text`` picks from an earlier step's list ("the details of the first one", "book the cheapest
+    result"): what it works on comes from that step, not from the request."""
+    return bool(_EARLIER.search(text))
 
 
 def nested_steps(text: str, depth: int = 4) -> list[str]:
@@ -192,6 +238,12 @@ def nested_steps(text: str, depth: int = 4) -> list[str]:
         if not head or _ASKS_VALUE.fullmatch(head):
             # The operation heads the text: its operand (when itself an operation) runs first.
             inner = _OP_OF.match(after.strip())
+            trailing = _TRAILING_OP.search(after)
+            if inner is None and trailing is not None and _VALUE.search(after[: trailing.start()]):
+                # "the product of 7 and 6, divided by 3": the operation, then what is done to its result.
+                rest = after[trailing.end() :]
+                return [*nested_steps(text[: m.end()] + after[: trailing.start()], depth - 1),
+                        *nested_steps(_trailing_step(rest), depth - 1)]
             if inner is None:
                 continue
             end = _OPERAND_END.search(after.strip(), inner.end())

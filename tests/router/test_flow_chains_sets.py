@@ -1,0 +1,23 @@
+"""The written data-flow sets load as router sources: every gold tool is one of the set's tools."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pytest
+
+from agentfn.evals.flow_chains import SOURCE_D, flow_chains_source
+
+
+@pytest.mark.parametrize("which", ["a", "b", "c", "d"])
+def test_sets_load_with_their_tools(which: Literal["a", "b", "c", "d"]) -> None:
+    src = flow_chains_source(which)
+    names = {t["name"] for t in src.tools}
+    assert src.examples and all(set(e.gold) <= names and e.chain == e.gold for e in src.examples)
+    assert all(e.split == "dev" for e in src.examples)
+
+
+def test_set_d_is_numeric_and_nested() -> None:
+    src = flow_chains_source("d")
+    assert src.name == SOURCE_D and len(src.tools) == 32
+    assert sum(e.kind == "multi" for e in src.examples) == 26 and sum(e.kind == "single" for e in src.examples) == 7
