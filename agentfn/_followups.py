@@ -17,7 +17,7 @@ conversation "how many km is 3 miles" then "and 10?" or "what about in feet?" ha
 A follow-up is resolved only when it cannot stand alone: it opens with a continuation ("and", "what
 about", "now", "what if"...) and its own words are few or only the previous request's, or it is a bare
 value or prepositional fragment, or it refers to the previous result. A full new request ("write a haiku",
-"what time is it in Tokyo?", "and what day of the week is it?") routes on its own words.
+"what time is it in Lima?", "and how long is a marathon in miles?") routes on its own words.
 :func:`resolve_followups` applies this along a whole conversation (each turn against the resolved one
 before it) and returns the messages with the latest user turn made standalone; ``agentfn chat`` and
 ``agentfn serve`` use it for agents that follow a route (the small path).

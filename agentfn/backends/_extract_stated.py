@@ -26,7 +26,7 @@ parameters the request fills with words rather than with the parameter's own nam
   options the request names, the one written after the number (or after "from") as the source
   ("100 degrees Fahrenheit to Celsius", "how many feet is 5 kilometers");
 * :func:`own_spans`: a required text parameter's spans of the request lose those holding a word of the
-  tool's name, another parameter's name or the opening verb ("Add 3 USB cables to my cart" -> "USB cables");
+  tool's name, another parameter's name or the opening verb ("Add 2 phone chargers to the basket" -> "phone chargers");
 * :func:`leading_verb`: the verb an imperative request opens with ("*remove* 30 seconds from the timer",
   "*close* the curtains"), which says what to do and never names a thing (no ``name: "remove"``);
 * :func:`reserved_numbers`: the numbers an optional number parameter may not take, because the
