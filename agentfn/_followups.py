@@ -63,6 +63,10 @@ _HOW_MANY = re.compile(r"\bhow\s+(?:many|much)\s+([a-z][\w/°-]*)", re.I)
 _PRONOUN = re.compile(
     r"\b(?:that\s+(?:many|much)|the\s+(?:result|answer|total)|it|that(?=\s*(?:$|[?.!,;]|(?:to|in|into|by|from|with|"
     r"as|for|and|plus|minus|times|divided)\b)))\b(?!\s*(?:is|was|'s|’s)\b)", re.I)
+_LINKED = re.compile(r"^(until|till|since|before|after|from|for|on|at|by|with|without|near|between)\s+(.+)$", re.I)
+"""A fragment that opens with a preposition other than a target's ("until new year", "for two people")."""
+_POINTER = re.compile(r"\b(?:them|those|these|this|they)\b", re.I)
+"""A word that points at something earlier: "now reverse them" is a new instruction, not a new target."""
 _DUMMY_IT = re.compile(r"\b(?:is|was|does|did|will)\s+$", re.I)
 _RESULT = re.compile(r"(?<![\w.])(-?\d+(?:,\d{3})*(?:\.\d+)?%?)(?:\s+([a-z][\w/°]*))?", re.I)
 
@@ -213,8 +217,25 @@ def standalone_request(previous: str, followup: str, previous_answer: str | None
     if target:
         out = _replace_target(out, target.group(1))
     elif continued and remainder and not _values(rest) and len(_words(remainder)) <= 3 and remainder[0].isalpha():
-        out = _replace_target(out, remainder)
+        phrase = _LINKED.match(remainder)
+        if phrase:  # "and until new year?": the previous request's phrase with that preposition takes the new object
+            out = _replace_phrase(out, phrase.group(1), phrase.group(2)) or out
+        elif _has_target(out) and not _POINTER.search(remainder):  # "and feet?": a new target, nothing else
+            out = _replace_target(out, remainder)
     return out if out != previous else None
+
+
+def _has_target(previous: str) -> bool:
+    return any(not _VALUE.match(m.group(2)) for m in _TARGET.finditer(previous)) or _HOW_MANY.search(previous) is not None
+
+
+def _replace_phrase(previous: str, preposition: str, words: str) -> str | None:
+    """``previous`` with the object of its last ``preposition`` phrase replaced by ``words`` (None without one)."""
+    found = list(re.finditer(rf"\b{re.escape(preposition)}\s+([^?.!,;:]+?)\s*(?=[?.!,;:]|$)", previous, re.I))
+    if not found:
+        return None
+    m = found[-1]
+    return previous[: m.start(1)] + words + previous[m.end(1):]
 
 
 def resolve_followups(messages: Sequence[Message]) -> list[Message]:

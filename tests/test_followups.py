@@ -71,6 +71,25 @@ def test_a_request_that_stands_alone_is_left_alone(followup: str) -> None:
     assert standalone_request("how many ounces is 2 cups", followup) is None
 
 
+@pytest.mark.parametrize(("previous", "followup", "expected"), [
+    # a fragment with another preposition replaces the previous request's phrase with that preposition
+    ("how many weeks until the summer holidays", "and until easter?", "how many weeks until easter"),
+    ("book a table for two on friday", "and on sunday?", "book a table for two on sunday"),
+    ("what's the weather in Rome", "and Madrid?", "what's the weather in Madrid"),  # a bare new target
+])
+def test_a_fragment_replaces_its_own_phrase(previous: str, followup: str, expected: str) -> None:
+    assert standalone_request(previous, followup) == expected
+
+
+@pytest.mark.parametrize(("previous", "followup"), [
+    ("shuffle these names: Ann Bob Cy", "now capitalise them"),  # a new instruction about the earlier text
+    ("count the words in this: red green blue", "and lowercase this"),
+    ("what's today's date", "and since last monday?"),  # no 'since' phrase to replace
+])
+def test_a_fragment_with_no_place_in_the_previous_request_is_not_forced_in(previous: str, followup: str) -> None:
+    assert standalone_request(previous, followup) is None
+
+
 def test_previous_result_reads_the_stated_value() -> None:
     assert previous_result("3 feet = 0.9144 m") == "0.9144 m"
     assert previous_result("12 * 4 = 48") == "48"
