@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 RESULTS = ROOT / "benchmarks" / "results"
+RESULT_NAME = "near_duplicates"
 CACHE = ROOT / "benchmarks" / "data"
 
 
