@@ -36,7 +36,9 @@ _NUMBER = r"(?<![\w.\-/:])[-+]?\d[\d,]*(?:\.\d+)?%?"
 _NUMBER_WORD = (r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
                 r"sixty|seventy|eighty|ninety|hundred|thousand|half|a\s+dozen)")  # "six feet": a number in words
 _FROM_CUE = rf"(?:(?:{_NUMBER}|{_NUMBER_WORD})(?:\s+(?!(?:and|or|to|into|until|till)\b)[A-Za-z]+)?|\bfrom|\bsince|\bbetween|\bstarting|\bborn(?:\s+on|\s+in)?|\bsince\s+on)"
-_BACK_TO_CUE = r"(?:\bthat|\bit|\bthis)\s+(?:to|into|in|as)"  # "what's *that in* fahrenheit": the value asked for
+_BACK_TO_CUE = (  # "what's *that in* fahrenheit", "convert it to km": the value asked for ("round it to 1 decimal": no)
+    r"(?:\bwhat(?:'s|’s|s|\s+is)\s+(?:that|it|this)|\bwhat\s+would\s+(?:that|it|this)\s+be"
+    r"|\b(?:convert|change|express|turn|put)\s+(?:that|it|this))\s+(?:to|into|in|as)\b")
 _TO_CUE = r"(?:\bto|\binto|\bin|\bas|\buntil|\btill|\bhow\s+many|\bhow\s+much|\bbetween(?:\s+\S+){1,4}\s+and)"
 
 

@@ -102,3 +102,10 @@ def test_a_value_asked_for_after_that_or_it_is_the_target(request_text: str, sou
     units = ["celsius", "fahrenheit", "pounds", "kilograms", "miles", "kilometers"]
     options = [u for u in units if u in request_text]
     assert directional_options(options, options, request_text) == ([source], [target])
+
+
+def test_it_as_the_object_of_another_verb_names_no_target() -> None:
+    # "round it to 2 places" rounds the result: "2 places" is no unit asked for
+    options = ["kg", "pounds", "2 places"]
+    froms, tos = directional_options(options, options, "change 8 kg to pounds and round it to 2 places") or ([], [])
+    assert froms == ["kg"] and "pounds" in tos
