@@ -123,6 +123,7 @@ _RULES: list[tuple[str, str]] = [
     (rf"{_NUM}\s*/\s*{_NUM}\s+(?:as|in)\s+(?:an?\s+)?percent(?:age)?", r"(\1 / \2 * 100)"),
     (rf"{_NUM}\s+squared", r"(\1 ** 2)"),
     (rf"{_NUM}\s+cubed", r"(\1 ** 3)"),
+    (rf"{_NUM}\s+to\s+the\s+(\d+)(?:st|nd|rd|th)(?:\s+power)?", r"(\1 ** \2)"),  # "3 to the 4th (power)"
     (r"(?:raised\s+)?to\s+the\s+(?:power|exponent)\s+of", "**"),
     (r"raised\s+to", "**"),
     (r"to\s+the\s+power", "**"),

@@ -52,6 +52,8 @@ from agentfn.library.calculator import calculate
         ("Divide 1,000 by 7 and round to 2 decimals", 142.86),  # a rounding after the rest
         ("What's the square of 23?", 529),
         ("subtract 5 from 12", 7),
+        ("what's 3 to the 5th", 243),  # a power by its ordinal
+        ("7 to the 2nd power", 49),
     ],
 )
 def test_english_arithmetic(text: str, value: float) -> None:
