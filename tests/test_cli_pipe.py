@@ -13,36 +13,31 @@ import typer
 from agentfn import cli
 
 
-def test_closed_pipe_is_not_an_unexpected_error(capsys: pytest.CaptureFixture[str]) -> None:
-    app = typer.Typer(cls=cli.FriendlyGroup)
-
-    @app.command()
-    def write() -> None:  # pyright: ignore[reportUnusedFunction]
-        raise BrokenPipeError(32, "Broken pipe")
-
-    @app.command()
-    def other() -> None:  # pyright: ignore[reportUnusedFunction]  # two commands: a group, as agentfn's
-        pass
-
-    with pytest.raises(SystemExit) as exited:
-        app(["write"], prog_name="agentfn")
-    assert exited.value.code == 1
-    assert "unexpected" not in capsys.readouterr().err
-
-
-def test_other_errors_are_still_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+def _app_raising(error: BaseException) -> typer.Typer:
+    """A two-command app on the CLI's group (a group, as agentfn's) whose ``fail`` command raises ``error``."""
     app = typer.Typer(cls=cli.FriendlyGroup)
 
     @app.command()
     def fail() -> None:  # pyright: ignore[reportUnusedFunction]
-        raise OSError(5, "Input/output error")
+        raise error
 
     @app.command()
     def other() -> None:  # pyright: ignore[reportUnusedFunction]
         pass
 
+    return app
+
+
+def test_closed_pipe_is_not_an_unexpected_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
-        app(["fail"], prog_name="agentfn")
+        _app_raising(BrokenPipeError(32, "Broken pipe"))(["fail"], prog_name="agentfn")
+    assert exited.value.code == 1
+    assert "unexpected" not in capsys.readouterr().err
+
+
+def test_other_errors_are_still_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        _app_raising(OSError(5, "Input/output error"))(["fail"], prog_name="agentfn")
     assert exited.value.code == 1
     err = capsys.readouterr().err
     assert "unexpected OSError" in err and "Traceback" not in err
