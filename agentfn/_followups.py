@@ -146,8 +146,13 @@ def _replace_values(previous: str, follow: str) -> str | None:
     return out
 
 
+def _targets(previous: str) -> list[re.Match[str]]:
+    """The "in/into/to/as X" phrases of ``previous`` whose X is no value (a target it asks for)."""
+    return [m for m in _TARGET.finditer(previous) if not _VALUE.match(m.group(2))]
+
+
 def _replace_target(previous: str, target: str) -> str:
-    targets = [m for m in _TARGET.finditer(previous) if not _VALUE.match(m.group(2))]
+    targets = _targets(previous)
     if targets:
         m = targets[-1]
         return previous[: m.start(2)] + target + previous[m.end(2):]
@@ -226,7 +231,7 @@ def standalone_request(previous: str, followup: str, previous_answer: str | None
 
 
 def _has_target(previous: str) -> bool:
-    return any(not _VALUE.match(m.group(2)) for m in _TARGET.finditer(previous)) or _HOW_MANY.search(previous) is not None
+    return bool(_targets(previous)) or _HOW_MANY.search(previous) is not None
 
 
 def _replace_phrase(previous: str, preposition: str, words: str) -> str | None:
