@@ -21,6 +21,7 @@ from agentfn.router.calibration import ABSTAIN_FEATURES, ProbeCalibrator, covera
 from agentfn.router.fitness import FIT_FEATURES, fit_features
 from agentfn.router.index import FloatArray, ToolIndex
 from agentfn.router.objfit import object_features, object_vector_features
+from agentfn.router.pairfit import PAIR_FEATURES, pair_features
 from agentfn.router.text import tokenize
 
 __all__ = ["AbstainInputs", "AbstainSources", "abstain_features", "used_features"]
@@ -102,6 +103,8 @@ def abstain_features(x: AbstainInputs, src: AbstainSources, needed: Collection[s
         out.update(fit_features(x.text, top))
     if want.intersection(("ocov", "ovoc")):
         out.update(object_features(x.text, [src.index.records[n] for n in top], [src.vocab(n)[0] for n in top]))
+    if want.intersection(PAIR_FEATURES):
+        out.update(pair_features(x.text, top, [src.vocab(n)[0] for n in top]))
     if want & _OBJECT_VECTOR:
         obg = (live.background([x.object_vec]) if live is not None and x.object_vec is not None and heads
                else np.zeros(0, dtype=np.float32))
