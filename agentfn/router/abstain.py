@@ -100,7 +100,7 @@ def abstain_features(x: AbstainInputs, src: AbstainSources, needed: Collection[s
             odense = max(float(src.index.emb[src.index.slot_of[n]] @ x.object_vec) for n in x.dense_of)
         out["odense"] = odense
     if want.intersection(FIT_FEATURES):
-        out.update(fit_features(x.text, top))
+        out.update(fit_features(x.text, top, want))
     if want.intersection(("ocov", "ovoc")):
         out.update(object_features(x.text, [src.index.records[n] for n in top], [src.vocab(n)[0] for n in top]))
     if want.intersection(PAIR_FEATURES):

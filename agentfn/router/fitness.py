@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from agentfn.router.mood import asks_to_read, changes_state
 from agentfn.router.text import split_name
@@ -191,12 +191,16 @@ def object_fit(request: str, name: str) -> float:
     return hit / len(objects)
 
 
-def fit_features(request: str, names: Sequence[str]) -> dict[str, float]:
-    """:data:`FIT_FEATURES` of a request against its top tools (each the best over ``names``; see the module doc)."""
-    acts = [action_fit(request, n) for n in names]
-    return {
-        "act": max(acts, default=0.5),
-        "obj": max((object_fit(request, n) for n in names), default=0.5),
-        "agree": 0.0 if acts and max(acts) == 0.0 else 1.0,
-        "reads": 1.0 if asks_to_read(request) and any(not changes_state(n) for n in names) else 0.0,
-    }
+def fit_features(request: str, names: Sequence[str], needed: Collection[str] = FIT_FEATURES) -> dict[str, float]:
+    """:data:`FIT_FEATURES` of a request against its top tools (each the best over ``names``; see the module doc):
+    those in ``needed`` (``act`` and ``agree`` come together)."""
+    out: dict[str, float] = {}
+    if "act" in needed or "agree" in needed:
+        acts = [action_fit(request, n) for n in names]
+        out["act"] = max(acts, default=0.5)
+        out["agree"] = 0.0 if acts and max(acts) == 0.0 else 1.0
+    if "obj" in needed:
+        out["obj"] = max((object_fit(request, n) for n in names), default=0.5)
+    if "reads" in needed:
+        out["reads"] = 1.0 if asks_to_read(request) and any(not changes_state(n) for n in names) else 0.0
+    return {k: out[k] for k in FIT_FEATURES if k in out}

@@ -8,6 +8,7 @@ from agentfn.router import Router, RouterConfig
 from agentfn.router.abstain import used_features
 from agentfn.router.calibration import ABSTAIN_FEATURES, DEFAULT_ABSTAIN_WEIGHTS, p_fits
 from agentfn.router.encoder import Encoder
+from agentfn.router.fitness import fit_features
 
 from .conftest import make_tools
 
@@ -56,3 +57,11 @@ def test_the_subset_holds_exactly_the_used_features_with_their_full_values(encod
     part = router.abstain_features(*args, needed=used_features(SOME))
     assert set(full) == set(ABSTAIN_FEATURES)
     assert part == {k: full[k] for k in ("dense", "agree", "ovoc")}
+
+
+def test_fit_features_compute_only_what_is_asked() -> None:
+    text, names = "are the porch lights still on?", ["turn_off_light", "get_light_state"]
+    full = fit_features(text, names)
+    assert fit_features(text, names, {"agree"}) == {"act": full["act"], "agree": full["agree"]}
+    assert fit_features(text, names, {"reads"}) == {"reads": full["reads"]}
+    assert fit_features(text, names, ()) == {}
