@@ -188,10 +188,10 @@ OBJECT_VECTOR_FEATURES = ("odense", "ohead", "ohbg")
 abstention weights give one of them a weight."""
 
 DEFAULT_ABSTAIN_WEIGHTS: dict[str, float] = {
-    "bias": -5.1, "dense": 2.22, "margin": 0.0, "zdense": 2.07, "gap": 2.6, "qcov": 1.73, "ncov": 0.0,
-    "fill": 0.34, "lexical": 1.51, "bgmargin": 3.13, "zreq": 0.0, "bgrank": 0.0, "odense": 0.0, "hdense": 1.68,
-    "hbg": 0.0, "act": 0.0, "obj": 0.0, "agree": 2.07, "reads": 0.0, "ocov": 0.0, "ovoc": 0.0, "ohead": 0.0, "ohbg": 0.0,
-    "pair": 0.0, "pairvoc": 0.0,
+    "bias": -4.96, "dense": 2.07, "margin": 0.0, "zdense": 1.9, "gap": 2.47, "qcov": 1.5, "ncov": 0.0,
+    "fill": 0.25, "lexical": 1.38, "bgmargin": 3.15, "zreq": 0.0, "bgrank": 0.0, "odense": 0.0, "hdense": 1.53,
+    "hbg": 0.01, "act": 0.0, "obj": 0.0, "agree": 2.21, "reads": 0.0, "ocov": 0.0, "ovoc": 0.21, "ohead": 0.0, "ohbg": 0.0,
+    "pair": 0.0, "pairvoc": 0.6,
 }
 """Cold-start weights of the logistic abstention model (see :func:`p_fits`): the rule ``benchmarks/fit_abstention.py``
 chooses (``chosen_weights`` in results/fit_abstention.json; a refit ships only when it beats these)."""
