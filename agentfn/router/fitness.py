@@ -133,6 +133,7 @@ tool's name (``delete_email``)."""
 _LEAD = _set("to please i you we can could would will want need let just now also then and first after turn switch")
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def asked_groups(request: str) -> frozenset[str]:
     """Action groups a request asks for: action words opening a clause, or after "to", "please", "can you"..."""
     out: set[str] = set()
@@ -185,10 +186,16 @@ def object_fit(request: str, name: str) -> float:
     objects = name_objects(name)
     if not objects:
         return 0.5
-    words = _WORD.findall(request.lower())
-    said = {w for w in words} | {_base(w) for w in words} | {w[:5] for w in words if len(w) >= 5}
+    said = _said(request)
     hit = sum(1 for o in objects if o in said or _base(o) in said or (len(o) >= 5 and o[:5] in said))
     return hit / len(objects)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _said(request: str) -> frozenset[str]:
+    """A request's words, their bases and their first five letters (what :func:`object_fit` matches)."""
+    words = _WORD.findall(request.lower())
+    return frozenset(words) | {_base(w) for w in words} | {w[:5] for w in words if len(w) >= 5}
 
 
 def fit_features(request: str, names: Sequence[str], needed: Collection[str] = FIT_FEATURES) -> dict[str, float]:
