@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from agentfn.router.mood import asks_to_read, changes_state
 from agentfn.router.text import split_name
@@ -133,6 +133,7 @@ tool's name (``delete_email``)."""
 _LEAD = _set("to please i you we can could would will want need let just now also then and first after turn switch")
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def asked_groups(request: str) -> frozenset[str]:
     """Action groups a request asks for: action words opening a clause, or after "to", "please", "can you"..."""
     out: set[str] = set()
@@ -185,18 +186,28 @@ def object_fit(request: str, name: str) -> float:
     objects = name_objects(name)
     if not objects:
         return 0.5
-    words = _WORD.findall(request.lower())
-    said = {w for w in words} | {_base(w) for w in words} | {w[:5] for w in words if len(w) >= 5}
+    said = _said(request)
     hit = sum(1 for o in objects if o in said or _base(o) in said or (len(o) >= 5 and o[:5] in said))
     return hit / len(objects)
 
 
-def fit_features(request: str, names: Sequence[str]) -> dict[str, float]:
-    """:data:`FIT_FEATURES` of a request against its top tools (each the best over ``names``; see the module doc)."""
-    acts = [action_fit(request, n) for n in names]
-    return {
-        "act": max(acts, default=0.5),
-        "obj": max((object_fit(request, n) for n in names), default=0.5),
-        "agree": 0.0 if acts and max(acts) == 0.0 else 1.0,
-        "reads": 1.0 if asks_to_read(request) and any(not changes_state(n) for n in names) else 0.0,
-    }
+@functools.lru_cache(maxsize=1 << 12)
+def _said(request: str) -> frozenset[str]:
+    """A request's words, their bases and their first five letters (what :func:`object_fit` matches)."""
+    words = _WORD.findall(request.lower())
+    return frozenset(words) | {_base(w) for w in words} | {w[:5] for w in words if len(w) >= 5}
+
+
+def fit_features(request: str, names: Sequence[str], needed: Collection[str] = FIT_FEATURES) -> dict[str, float]:
+    """:data:`FIT_FEATURES` of a request against its top tools (each the best over ``names``; see the module doc):
+    those in ``needed`` (``act`` and ``agree`` come together)."""
+    out: dict[str, float] = {}
+    if "act" in needed or "agree" in needed:
+        acts = [action_fit(request, n) for n in names]
+        out["act"] = max(acts, default=0.5)
+        out["agree"] = 0.0 if acts and max(acts) == 0.0 else 1.0
+    if "obj" in needed:
+        out["obj"] = max((object_fit(request, n) for n in names), default=0.5)
+    if "reads" in needed:
+        out["reads"] = 1.0 if asks_to_read(request) and any(not changes_state(n) for n in names) else 0.0
+    return {k: out[k] for k in FIT_FEATURES if k in out}

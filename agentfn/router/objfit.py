@@ -61,7 +61,9 @@ def object_words(request: str) -> frozenset[str]:
     return frozenset(w for w in words if w not in GENERIC_OBJECTS and len(w) > 1)
 
 
-def _forms(words: Iterable[str]) -> frozenset[str]:
+@functools.lru_cache(maxsize=1 << 12)
+def _forms(words: frozenset[str]) -> frozenset[str]:
+    """The words and their five-letter prefixes (cached: a tool's vocabulary is one frozenset, met again and again)."""
     out: set[str] = set()
     for w in words:
         out.add(w)
@@ -75,7 +77,7 @@ def object_cover(objects: frozenset[str], words: Iterable[str]) -> float:
     are no objects."""
     if not objects:
         return 0.5
-    forms = _forms(words)
+    forms = _forms(words if isinstance(words, frozenset) else frozenset(words))
     return sum(1 for o in objects if o in forms or (len(o) >= 5 and o[:5] in forms)) / len(objects)
 
 

@@ -26,17 +26,17 @@ exactly.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
 
+from agentfn.router.abstain import AbstainInputs, AbstainSources, abstain_features, used_features
 from agentfn.router.ann import AnnIndex
 from agentfn.router.calibration import (
     DEFAULT_ABSTAIN_WEIGHTS,
     ProbeCalibrator,
-    coverage,
     name_words,
     p_fits,
     request_words,
@@ -47,14 +47,12 @@ from agentfn.router.combine import CoUsage
 from agentfn.router.config import RoutePlan, RouterConfig
 from agentfn.router.dataflow import RequestValues, ToolIO, fill_score, tool_io
 from agentfn.router.encoder import DEFAULT_ENCODER, Encoder, load_encoder, with_request_tokens
-from agentfn.router.fitness import fit_features
 from agentfn.router.flowindex import ProducerIndex
 from agentfn.router.flowstats import FlowLink, FlowStats
 from agentfn.router.index import FloatArray, ToolIndex
 from agentfn.router.leads import unnamed_leads
 from agentfn.router.mathread import numeric_head
 from agentfn.router.neardup import near_duplicate_head, one_step
-from agentfn.router.objfit import object_features, object_vector_features
 from agentfn.router.persist import read_embeddings, read_heads, read_router, write_router
 from agentfn.router.pipeline import Ranking, candidate_features, first_pass
 from agentfn.router.rerank import TraceMemory, rerank_score
@@ -220,54 +218,19 @@ class Router:
 
     def abstain_features(self, text: str, context: str, ranked: Sequence[tuple[str, float]], dense: float,
                          score: float, lexical: float, dense_of: dict[str, float] | None = None,
-                         vectors: Sequence[FloatArray] = (), object_vec: FloatArray | None = None) -> dict[str, float]:
-        """The abstention model's inputs for a request and its ranking (see :mod:`agentfn.router.calibration`).
+                         vectors: Sequence[FloatArray] = (), object_vec: FloatArray | None = None,
+                         needed: Collection[str] | None = None) -> dict[str, float]:
+        """The abstention model's inputs for a request and its ranking (see :mod:`agentfn.router.abstain`):
+        those in ``needed``, or all of them.
 
         ``dense_of`` holds the request's cosine with (at least) the top three tools; ``vectors`` are the
         request's own vectors (whole, and without its values), measured against background tools.
         """
-        req = request_words(text)
-        full = frozenset(tokenize(text))
-        top = [n for n, _ in ranked[:3]]
-        zdense = gap = 0.0
-        if dense_of and self.encoder is not None:
-            levels = [(dense_of[n], self._calibrator.tool_level(n)) for n in top if n in dense_of]
-            zdense = max(((d - mu) / sd for d, (mu, sd) in levels), default=0.0) / 10.0
-            # How far the best tool stands above the next one, or above its own off-topic level when alone.
-            ds = sorted((dense_of[n] for n in top if n in dense_of), reverse=True)
-            if ds:
-                runner_up = ds[1] if len(ds) > 1 else self._calibrator.tool_level(top[0])[0]
-                gap = ds[0] - runner_up
-        bg_best, bg_mean, bg_sd, bg_rank = dense, 0.0, 1.0, 0.0
-        if vectors and self.encoder is not None:
-            sims = self._calibrator.background(vectors)
-            bg_best, bg_mean, bg_sd = float(np.max(sims)), float(np.mean(sims)), max(float(np.std(sims)), 0.03)
-            bg_rank = float(np.mean(sims < dense))
-        odense = dense
-        heads = self._calibrator.head_vectors(top) if vectors and self.encoder is not None else []
-        hdense = max((float(h @ v) for h in heads for v in vectors), default=dense)
-        obg = self._calibrator.background([object_vec]) if object_vec is not None and heads else np.zeros(0, dtype=np.float32)
-        if object_vec is not None and dense_of:
-            odense = max(float(self.index.emb[self.index.slot_of[n]] @ object_vec) for n in dense_of)
-        return {
-            "dense": dense,
-            "margin": score - self.probe_threshold,
-            "zdense": zdense,
-            "gap": gap,
-            "qcov": max((coverage(req, self._vocab(n)[0]) for n in top), default=0.0),
-            "ncov": max((coverage(self._vocab(n)[1], full) for n in top), default=0.0),
-            "fill": self.fill_score(f"{context} {text}".strip(), top[0]) if top else 0.0,
-            "lexical": lexical,
-            "bgmargin": dense - bg_best,
-            "zreq": (dense - bg_mean) / bg_sd / 10.0,
-            "bgrank": bg_rank,
-            "odense": odense,
-            "hdense": hdense,
-            "hbg": hdense - bg_best,
-            **fit_features(text, top),
-            **object_features(text, [self.index.records[n] for n in top], [self._vocab(n)[0] for n in top]),
-            **object_vector_features(object_vec, heads, obg, (hdense, hdense - bg_best)),
-        }
+        inputs = AbstainInputs(text, context, [n for n, _ in ranked[:3]], dense, score, lexical, dense_of or {},
+                               vectors, object_vec)
+        sources = AbstainSources(self.index, self._calibrator if self.encoder is not None else None, self._vocab,
+                                 self.fill_score, lambda: self.probe_threshold)
+        return abstain_features(inputs, sources, needed)
 
     def names(self) -> list[str]:
         """Indexed tool names, in insertion order."""
@@ -413,9 +376,10 @@ class Router:
                     dense_of[n] = max(dense_of[n], bare)
                     dense_top = max(dense_top, bare)
             vecs = [v for v in (rk.qvec, rk.bare_vec) if v is not None]
+            weights = cfg.abstain_weights or DEFAULT_ABSTAIN_WEIGHTS  # a fit (features=) reads every feature
             feats = self.abstain_features(text, context, ranked, dense_top, rk.score_top, lex_top, dense_of, vecs,
-                                          rk.object_vec)
-            confidence = p_fits(feats, cfg.abstain_weights or DEFAULT_ABSTAIN_WEIGHTS)
+                                          rk.object_vec, None if features is not None else used_features(weights))
+            confidence = p_fits(feats, weights)
             if features is not None:
                 features.update(feats)
         abstain = confidence < self.threshold
