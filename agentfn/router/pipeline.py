@@ -17,6 +17,7 @@ from agentfn.router.calibration import coverage
 from agentfn.router.combine import segment
 from agentfn.router.index import FloatArray, IntArray
 from agentfn.router.mood import asks_to_read, mood_penalty
+from agentfn.router.multiquery import server_votes
 from agentfn.router.request_pass import request_vectors
 from agentfn.router.rerank import TraceMemory
 from agentfn.router.scoring import Scorer, Signals
@@ -131,6 +132,12 @@ def first_pass(
         # Lifted step tops tie with the overall best: the whole request's own score breaks the tie
         # (not the tool name), so the head is the tool that fits the request as a whole.
         r.fused = (r.fused + np.float32(_TIE_BREAK) * whole_fused).astype(np.float32)
+    if cfg.server_agreement > 0 and steps and len(text.split()) >= cfg.agreement_min_words:
+        # Long requests: servers that the whole request and its steps (asking or told) agree on.
+        ids = scorer.servers.ids()
+        voters = [whole_fused, *(p["fused"] for p in pooled[1:])]
+        r.fused = server_votes(r.fused, voters, ids if slots is None else ids[slots], scorer.servers.count,
+                               cfg.server_agreement)
     # A request made of clear steps fits even if the whole sentence matches nothing well.
     r.score_top = max([r.score_top, *lifted])
     if cfg.mood_weight > 0 and not real_steps and asks_to_read(text):
