@@ -9,8 +9,12 @@ then each of its sentences alone. Per source it reports: the gold tools' median 
 request's ranking and the share inside the top 5 / 10 / 50; the same for the best rank any single
 sentence gives a gold tool (the ceiling a per-sentence fusion could reach); and how often that best
 sentence is a "told" sentence (persona, identity, back-story: no action asked,
-:func:`agentfn.router.steps.asks_for_action` false) rather than an asking one. Analysis only: nothing
-here is runtime code.
+:func:`agentfn.router.steps.asks_for_action` false) rather than an asking one.
+
+It then routes the same requests with and without server agreement (``RouterConfig.server_agreement``,
+:mod:`agentfn.router.multiquery`), interleaved on one router, and reports recall@5 / hit@5 per source and
+the ``score`` stage's p50 / p95 ms for both (the agreement runs inside that stage; it adds no encoder
+pass). Analysis only: nothing here is runtime code.
 """
 
 from __future__ import annotations
@@ -76,10 +80,33 @@ def analyse(router: Any, examples: list[Any]) -> dict[str, Any]:
     }
 
 
+def compare(router: Any, examples: list[Any]) -> dict[str, Any]:
+    """recall@5, hit@5 and score-stage ms with server agreement off and on (same router, interleaved)."""
+    on_cfg = router.config
+    off_cfg = on_cfg.model_copy(update={"server_agreement": 0.0})
+    out: dict[str, Any] = {}
+    runs: dict[str, list[tuple[float, float, float]]] = {"off": [], "on": []}
+    for e in examples:
+        for arm, cfg in (("off", off_cfg), ("on", on_cfg)):
+            router.config = cfg
+            stages: dict[str, float] = {}
+            top = {n for n, _ in router.route(e.text, k=10, stages=stages).ranked[:5]}
+            gold = set(e.gold)
+            runs[arm].append((len(gold & top) / len(gold), float(gold <= top), stages.get("score", 0.0)))
+    router.config = on_cfg
+    for arm, rows in runs.items():
+        ms = sorted(r[2] for r in rows)
+        out[arm] = {"recall@5": round(sum(r[0] for r in rows) / len(rows), 3),
+                    "hit@5": round(sum(r[1] for r in rows) / len(rows), 3),
+                    "score_p50_ms": round(ms[len(ms) // 2], 2), "score_p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 2)}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--min-words", type=int, default=30)
     ap.add_argument("--sources", default="", help="comma-separated source names (default: every foreign source)")
+    ap.add_argument("--compare-only", action="store_true", help="skip the per-sentence ranks, run only the comparison")
     args = ap.parse_args()
     data = load_router_data(seed=0, distractors=1500)
     router = cached_foreign_router(data.records())
@@ -91,29 +118,42 @@ def main() -> None:
         ex = [e for e in src.examples if e.gold and len(e.text.split()) >= args.min_words]
         if not ex:
             continue
-        out["sources"][src.name] = analyse(router, ex)
-        s = out["sources"][src.name]
-        print(f"{src.name}: {s['requests']} requests, whole top5 {s['whole']['top5']} / best sentence top5 "
-              f"{s['best_sentence']['top5']}", flush=True)
+        on_cfg = router.config
+        router.config = on_cfg.model_copy(update={"server_agreement": 0.0})  # the diagnosis: ranks before the fix
+        s = analyse(router, ex) if not args.compare_only else {"requests": len(ex)}
+        router.config = on_cfg
+        s["agreement"] = compare(router, ex)
+        out["sources"][src.name] = s
+        print(f"{src.name}: {s['requests']} requests, agreement off/on {s['agreement']}", flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "long_request_ranks.json").write_text(json.dumps(out, indent=1))
     lines = [
         "# Gold-tool ranks on long foreign requests",
         "",
-        f"Command: `python benchmarks/long_request_ranks.py --min-words {args.min_words}`",
+        f"Command: `python benchmarks/long_request_ranks.py --min-words {args.min_words}"
+        f"{' --compare-only' if args.compare_only else ''}`",
         "",
         "| source | requests | gold tools | whole: median rank | top5 | top10 | top50 | best sentence: median rank "
         "| top5 | top10 | top50 | told sentence wins |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, s in out["sources"].items():
+        if "whole" not in s:
+            continue
         w, b = s["whole"], s["best_sentence"]
         lines.append(f"| {name} | {s['requests']} | {s['gold_tools']} | {w['median_rank']} | {w['top5']} | {w['top10']} "
                      f"| {w['top50']} | {b['median_rank']} | {b['top5']} | {b['top10']} | {b['top50']} "
                      f"| {s['told_sentence_wins']} |")
     lines += ["", "Ranks past the top 200 count as 201. 'best sentence' = the better of the whole request's rank and "
-              "the best rank any one sentence alone gives the tool; 'told sentence wins' = share of gold tools whose "
+              "the best rank any one sentence alone gives the tool (ranks with server agreement off); 'told sentence wins' = share of gold tools whose "
               "best sentence asks for nothing (persona, identity, back-story) and beats the whole request."]
+    lines += ["", "## Server agreement off / on (same requests, same router, interleaved)", "",
+              "| source | requests | recall@5 off | recall@5 on | hit@5 off | hit@5 on | score p50 ms off / on "
+              "| score p95 ms off / on |", "|---|---:|---:|---:|---:|---:|---|---|"]
+    for name, s in out["sources"].items():
+        a, b = s["agreement"]["off"], s["agreement"]["on"]
+        lines.append(f"| {name} | {s['requests']} | {a['recall@5']} | {b['recall@5']} | {a['hit@5']} | {b['hit@5']} "
+                     f"| {a['score_p50_ms']} / {b['score_p50_ms']} | {a['score_p95_ms']} / {b['score_p95_ms']} |")
     (RESULTS / "long_request_ranks.md").write_text("\n".join(lines) + "\n")
 
 

@@ -280,6 +280,8 @@ def cached_router(evalset: EvalSet) -> Router:
     return router
 
 
+NO_AGREEMENT = "agentfn Router (hybrid, no server agreement)"
+"""The hybrid router with ``RouterConfig.server_agreement=0``: foreign rows before/after that change, one run."""
 _FOREIGN_KEYS = ("recall@1", "recall@5", "hit@5", "multi_hit@5", "chain_exact", "false_abstain", "p50_ms", "p95_ms")
 
 
@@ -313,9 +315,13 @@ def foreign(seed: int, distractors: int) -> dict[str, Any]:
     print(f"foreign registry: {len(recs)} tools; building the hybrid router ...", flush=True)
     hybrid = cached_foreign_router(recs)
     lexical = Router.build(recs, encoder=None)
+    # The same router without server agreement on long requests: the "before" of that change, same vectors.
+    no_agreement = cached_foreign_router(recs)
+    no_agreement.config = no_agreement.config.model_copy(update={"server_agreement": 0.0})
     systems: list[tuple[str, Any]] = [
         ("agentfn Router (hybrid, cold start)", hybrid),
         ("agentfn Router (lexical mode)", lexical),
+        (NO_AGREEMENT, no_agreement),
         ("rank_bm25 BM25Okapi", RankBM25(recs)),
         ("scikit-learn TF-IDF", TfIdf(recs)),
     ]
@@ -401,6 +407,9 @@ def render_foreign(f: dict[str, Any]) -> list[str]:
         "multi_hit@5 = the same over multi-step requests; chain_exact = `selected` equals the gold chain in order "
         "(multi-step requests; baselines select only their top tool); false_abstain = share of these requests "
         "(all need tools) the router abstained on. Baselines do not abstain, so they have no abstention rows.", "",
+        f"'{NO_AGREEMENT}' is the hybrid router with `RouterConfig(server_agreement=0)` on the same vectors: "
+        "these requests before multi-query server agreement on requests of 30 words or more "
+        "(`agentfn.router.multiquery`).", "",
     ]
     return lines
 

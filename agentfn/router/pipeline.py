@@ -69,7 +69,10 @@ def first_pass(
 
     A step is real when its best abstention score reaches ``probe_threshold -
     segment_margin``; each real step's ranking is lifted (``segment_boost``)
-    so its best tool ties with the overall best. Then tools whose server
+    so its best tool ties with the overall best. On a long request
+    (``agreement_min_words``), the tools of a server that the whole ranking and
+    its steps' rankings agree on are lifted (``server_agreement``,
+    :mod:`agentfn.router.multiquery`). Then tools whose server
     (``server__tool``) holds several of the top candidates are lifted
     (``server_boost``, :mod:`agentfn.router.servers`).
     """
