@@ -352,6 +352,11 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _ratio(value: float, base: float) -> str:
+    """``value / base`` as "1.23x", or "–" when the baseline scored 0 (no ratio)."""
+    return f"{value / base:.2f}x" if base > 0 else "–"
+
+
 def render_foreign(f: dict[str, Any]) -> list[str]:
     lines = ["## Foreign tools and requests (written by others)", ""]
     d = f["data"]
@@ -375,9 +380,9 @@ def render_foreign(f: dict[str, Any]) -> list[str]:
         lines += ["", f"### {title}", "", head, rule]
         for sysname in systems:
             m = f["scores"][sysname][key]
-            ratio = m["recall@5"] / max(f["scores"][base][key]["recall@5"], 1e-9)
+            ratio = _ratio(m["recall@5"], f["scores"][base][key]["recall@5"])
             lines.append(f"| {sysname} | {m['requests']} | " + " | ".join(_fmt(m.get(k)) for k in _FOREIGN_KEYS)
-                         + f" | {ratio:.2f}x |")
+                         + f" | {ratio} |")
     lines += ["", "### Foreign requests by split group", "", head.replace("| system |", "| group | system |"),
               "|---" + rule]
     for group in f["scores"][systems[0]]["per_group_foreign"]:
@@ -385,16 +390,16 @@ def render_foreign(f: dict[str, Any]) -> list[str]:
             m = f["scores"][sysname]["per_group_foreign"][group]
             if not m.get("requests"):
                 continue
-            ratio = m["recall@5"] / max(f["scores"][base]["per_group_foreign"][group]["recall@5"], 1e-9)
+            ratio = _ratio(m["recall@5"], f["scores"][base]["per_group_foreign"][group]["recall@5"])
             lines.append(f"| {group} | {sysname} | {m['requests']} | "
-                         + " | ".join(_fmt(m.get(k)) for k in _FOREIGN_KEYS) + f" | {ratio:.2f}x |")
+                         + " | ".join(_fmt(m.get(k)) for k in _FOREIGN_KEYS) + f" | {ratio} |")
     lines += ["", "### Per source (all splits)", "", head.replace("| system |", "| source | system |"), "|---" + rule]
     for source in f["scores"][systems[0]]["per_source"]:
         for sysname in systems:
             m = f["scores"][sysname]["per_source"][source]
-            ratio = m["recall@5"] / max(f["scores"][base]["per_source"][source]["recall@5"], 1e-9)
+            ratio = _ratio(m["recall@5"], f["scores"][base]["per_source"][source]["recall@5"])
             lines.append(f"| {source} | {sysname} | {m['requests']} | "
-                         + " | ".join(_fmt(m.get(k)) for k in _FOREIGN_KEYS) + f" | {ratio:.2f}x |")
+                         + " | ".join(_fmt(m.get(k)) for k in _FOREIGN_KEYS) + f" | {ratio} |")
     lines += ["", "### Abstention (each request offered a few tools: its own, or another source's nearest)", "",
               "| system | group | items | must abstain | precision | recall | F1 |", "|---|---|---:|---:|---:|---:|---:|"]
     for sysname, groups in f["abstain"].items():
