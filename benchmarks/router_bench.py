@@ -280,6 +280,8 @@ def cached_router(evalset: EvalSet) -> Router:
     return router
 
 
+NO_AGREEMENT = "agentfn Router (hybrid, no server agreement)"
+"""The hybrid router with ``RouterConfig.server_agreement=0``: foreign rows before/after that change, one run."""
 _FOREIGN_KEYS = ("recall@1", "recall@5", "hit@5", "multi_hit@5", "chain_exact", "false_abstain", "p50_ms", "p95_ms")
 
 
@@ -313,9 +315,13 @@ def foreign(seed: int, distractors: int) -> dict[str, Any]:
     print(f"foreign registry: {len(recs)} tools; building the hybrid router ...", flush=True)
     hybrid = cached_foreign_router(recs)
     lexical = Router.build(recs, encoder=None)
+    # The same router without server agreement on long requests: the "before" of that change, same vectors.
+    no_agreement = cached_foreign_router(recs)
+    no_agreement.config = no_agreement.config.model_copy(update={"server_agreement": 0.0})
     systems: list[tuple[str, Any]] = [
         ("agentfn Router (hybrid, cold start)", hybrid),
         ("agentfn Router (lexical mode)", lexical),
+        (NO_AGREEMENT, no_agreement),
         ("rank_bm25 BM25Okapi", RankBM25(recs)),
         ("scikit-learn TF-IDF", TfIdf(recs)),
     ]
@@ -346,6 +352,11 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _ratio(value: float, base: float) -> str:
+    """``value / base`` as "1.23x", or "–" when the baseline scored 0 (no ratio)."""
+    return f"{value / base:.2f}x" if base > 0 else "–"
+
+
 def render_foreign(f: dict[str, Any]) -> list[str]:
     lines = ["## Foreign tools and requests (written by others)", ""]
     d = f["data"]
@@ -369,9 +380,9 @@ def render_foreign(f: dict[str, Any]) -> list[str]:
         lines += ["", f"### {title}", "", head, rule]
         for sysname in systems:
             m = f["scores"][sysname][key]
-            ratio = m["recall@5"] / max(f["scores"][base][key]["recall@5"], 1e-9)
+            ratio = _ratio(m["recall@5"], f["scores"][base][key]["recall@5"])
             lines.append(f"| {sysname} | {m['requests']} | " + " | ".join(_fmt(m.get(k)) for k in _FOREIGN_KEYS)
-                         + f" | {ratio:.2f}x |")
+                         + f" | {ratio} |")
     lines += ["", "### Foreign requests by split group", "", head.replace("| system |", "| group | system |"),
               "|---" + rule]
     for group in f["scores"][systems[0]]["per_group_foreign"]:
@@ -379,16 +390,16 @@ def render_foreign(f: dict[str, Any]) -> list[str]:
             m = f["scores"][sysname]["per_group_foreign"][group]
             if not m.get("requests"):
                 continue
-            ratio = m["recall@5"] / max(f["scores"][base]["per_group_foreign"][group]["recall@5"], 1e-9)
+            ratio = _ratio(m["recall@5"], f["scores"][base]["per_group_foreign"][group]["recall@5"])
             lines.append(f"| {group} | {sysname} | {m['requests']} | "
-                         + " | ".join(_fmt(m.get(k)) for k in _FOREIGN_KEYS) + f" | {ratio:.2f}x |")
+                         + " | ".join(_fmt(m.get(k)) for k in _FOREIGN_KEYS) + f" | {ratio} |")
     lines += ["", "### Per source (all splits)", "", head.replace("| system |", "| source | system |"), "|---" + rule]
     for source in f["scores"][systems[0]]["per_source"]:
         for sysname in systems:
             m = f["scores"][sysname]["per_source"][source]
-            ratio = m["recall@5"] / max(f["scores"][base]["per_source"][source]["recall@5"], 1e-9)
+            ratio = _ratio(m["recall@5"], f["scores"][base]["per_source"][source]["recall@5"])
             lines.append(f"| {source} | {sysname} | {m['requests']} | "
-                         + " | ".join(_fmt(m.get(k)) for k in _FOREIGN_KEYS) + f" | {ratio:.2f}x |")
+                         + " | ".join(_fmt(m.get(k)) for k in _FOREIGN_KEYS) + f" | {ratio} |")
     lines += ["", "### Abstention (each request offered a few tools: its own, or another source's nearest)", "",
               "| system | group | items | must abstain | precision | recall | F1 |", "|---|---|---:|---:|---:|---:|---:|"]
     for sysname, groups in f["abstain"].items():
@@ -401,6 +412,9 @@ def render_foreign(f: dict[str, Any]) -> list[str]:
         "multi_hit@5 = the same over multi-step requests; chain_exact = `selected` equals the gold chain in order "
         "(multi-step requests; baselines select only their top tool); false_abstain = share of these requests "
         "(all need tools) the router abstained on. Baselines do not abstain, so they have no abstention rows.", "",
+        f"'{NO_AGREEMENT}' is the hybrid router with `RouterConfig(server_agreement=0)` on the same vectors: "
+        "these requests before multi-query server agreement on requests of 30 words or more "
+        "(`agentfn.router.multiquery`).", "",
     ]
     return lines
 

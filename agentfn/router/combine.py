@@ -32,7 +32,7 @@ from agentfn.router.steps import (
 from agentfn.router.text import tokenize
 from agentfn.router.unitsteps import unit_steps
 
-__all__ = ["CoUsage", "Segment", "segment"]
+__all__ = ["CoUsage", "Segment", "segment", "sentences"]
 
 
 class Segment:
@@ -65,7 +65,8 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(A-Z0-9])|\n+")
 _ABBREV = re.compile(r"\b(?:e\.g|i\.e|etc|vs|mr|mrs|ms|dr|st|no|approx)\.$", re.IGNORECASE)
 
 
-def _sentences(text: str) -> list[str]:
+def sentences(text: str) -> list[str]:
+    """``text`` cut into sentences ("e.g." and similar abbreviations do not end one); blank pieces dropped."""
     out: list[str] = []
     for piece in _SENTENCE.split(text):
         if out and _ABBREV.search(out[-1]):
@@ -96,10 +97,10 @@ def segment(query: str, min_tokens: int = 2, max_steps: int = 8, *, actions: boo
     """
     if pasted_table(query) is not None:  # its rows are data, not steps ("average age in this CSV?\nname,age\n...")
         query = next(ln for ln in query.splitlines() if ln.strip())
-    sentences = _sentences(query)
-    asking = [asks_for_action(s) for s in sentences] if actions and len(sentences) > 1 else []
+    parts = sentences(query)
+    asking = [asks_for_action(s) for s in parts] if actions and len(parts) > 1 else []
     out: list[Segment] = []
-    for i, sentence in enumerate(sentences):
+    for i, sentence in enumerate(parts):
         if asking and any(asking) and not asking[i]:
             out.append(Segment(sentence.strip(" ,.;!?"), len(out), asks=False))
             continue

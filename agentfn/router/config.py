@@ -99,6 +99,15 @@ class RouterConfig(BaseModel):
     larger values start to reorder single-step requests of the generated set."""
     server_depth: int = 10
     """Top candidates whose servers count as support for :attr:`server_boost`."""
+    server_agreement: float = 0.6
+    """Long requests (:attr:`agreement_min_words`): each tool of a server that the whole request's ranking
+    and its steps' rankings agree on (two of them or more rank its tools among their top 5) is lifted by
+    this share of the ranking's spread per extra agreeing vote (:func:`~agentfn.router.multiquery.server_votes`;
+    0: off). Lifts the lookups a persona-style request implies (``get_order_details`` beside the
+    ``exchange_delivered_order_items`` it asks for) above other servers' near-duplicates."""
+    agreement_min_words: int = 30
+    """Requests with at least this many words get :attr:`server_agreement`; shorter ones (which usually
+    name each tool, and may mix servers) are ranked without it."""
     segment_context: float = 0.0
     """Weight of the whole request's vector mixed into each step's vector
     (carries e.g. a provider named in another step)."""

@@ -17,6 +17,7 @@ from agentfn.router.calibration import coverage
 from agentfn.router.combine import segment
 from agentfn.router.index import FloatArray, IntArray
 from agentfn.router.mood import asks_to_read, mood_penalty
+from agentfn.router.multiquery import server_votes
 from agentfn.router.request_pass import request_vectors
 from agentfn.router.rerank import TraceMemory
 from agentfn.router.scoring import Scorer, Signals
@@ -68,7 +69,10 @@ def first_pass(
 
     A step is real when its best abstention score reaches ``probe_threshold -
     segment_margin``; each real step's ranking is lifted (``segment_boost``)
-    so its best tool ties with the overall best. Then tools whose server
+    so its best tool ties with the overall best. On a long request
+    (``agreement_min_words``), the tools of a server that the whole ranking and
+    its steps' rankings agree on are lifted (``server_agreement``,
+    :mod:`agentfn.router.multiquery`). Then tools whose server
     (``server__tool``) holds several of the top candidates are lifted
     (``server_boost``, :mod:`agentfn.router.servers`).
     """
@@ -131,6 +135,12 @@ def first_pass(
         # Lifted step tops tie with the overall best: the whole request's own score breaks the tie
         # (not the tool name), so the head is the tool that fits the request as a whole.
         r.fused = (r.fused + np.float32(_TIE_BREAK) * whole_fused).astype(np.float32)
+    if cfg.server_agreement > 0 and steps and len(text.split()) >= cfg.agreement_min_words:
+        # Long requests: servers that the whole request and its steps (asking or told) agree on.
+        ids = scorer.servers.ids()
+        voters = [whole_fused, *(p["fused"] for p in pooled[1:])]
+        r.fused = server_votes(r.fused, voters, ids if slots is None else ids[slots], scorer.servers.count,
+                               cfg.server_agreement)
     # A request made of clear steps fits even if the whole sentence matches nothing well.
     r.score_top = max([r.score_top, *lifted])
     if cfg.mood_weight > 0 and not real_steps and asks_to_read(text):
