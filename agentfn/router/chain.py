@@ -148,8 +148,8 @@ class _Chain:
         actions = changes_state(io)
         if not actions:
             return True
-        if not actions & self.values.words:
-            return False
+        if not actions & self.values.words and self.values.verb not in io.object_words:
+            return False  # "*Invoice* Dana for 1,200 EUR": a thing's name used as the verb asks to make one
         own = io.object_words - (self.io_of(consumer).object_words if consumer else frozenset[str]())
         return not own or bool(own & self.values.words)
 
@@ -370,7 +370,8 @@ class _Chain:
         """Whether the request opens with the verb of ``cand``'s name ("*Translate* my notes file ...") and of
         no chosen tool's: the action asked for, though a lookup ranks above it."""
         verb = self.values.verb
-        return bool(verb) and verb in name_words(cand) and not any(verb in name_words(t) for t in self.tools)
+        said = {verb, *_SAME_ACT.get(verb, ())}  # "*book* a hotel" asks for ``hotel_reserve``
+        return bool(verb) and bool(said & set(name_words(cand))) and not any(said & set(name_words(t)) for t in self.tools)
 
     def handed_on(self, cand: str) -> bool:
         """Whether a chosen tool outputs a field of the very name of ``cand``'s open input (``tracking_number``
@@ -398,6 +399,9 @@ class _Chain:
 
 
 _ADDRESS = frozenset(["address", "street"])
+_SAME_ACT = {"book": ("reserve",), "reserve": ("book",), "buy": ("purchase",), "purchase": ("buy",),
+             "delete": ("remove",), "remove": ("delete",), "email": ("mail",), "mail": ("email",)}
+"""Verbs that ask for the same action under another name (``name_words`` forms)."""
 _WHEN = frozenset(["now", "today", "currently", "current", "tonight", "moment", "live", "latest"])
 _CONTENT = IOSlot("content", frozenset(["content"]), kind="text", required=True)
 """What a reader of files or pages hands over (its registry-wide producers are readers)."""

@@ -21,7 +21,7 @@ __all__ = ["CODED", "GENERIC", "PAYLOAD", "SYNONYMS", "WEAK", "IOSlot", "words_o
 SYNONYMS = {
     "lat": "latitude", "lng": "longitude", "lon": "longitude", "long": "longitude", "coord": "coordinates",
     "coordinate": "coordinates", "coords": "coordinates", "geo": "coordinates", "addr": "address", "loc": "location",
-    "zipcode": "zip", "postcode": "zip", "postal": "zip", "tz": "timezone", "qty": "quantity", "amt": "amount",
+    "zipcode": "zip", "town": "city", "postcode": "zip", "postal": "zip", "tz": "timezone", "qty": "quantity", "amt": "amount",
     "num": "number", "nbr": "number", "msg": "message", "img": "image", "pic": "image", "photo": "image",
     "usr": "user", "username": "user", "acct": "account", "org": "organization", "repo": "repository",
     "desc": "description", "temp": "temperature", "doc": "document", "uid": "id", "uuid": "id", "guid": "id",
