@@ -253,7 +253,8 @@ def _described(out: IOSlot, description: str) -> IOSlot:
     addresses" for ``addresses``) as its description, when it has none of its own."""
     if out.desc or not description:
         return out
-    name = str(split_name(out.name)[-1]).lower() if out.name else ""
+    parts = split_name(out.name)
+    name = str(parts[-1]).lower() if parts else ""
     if len(name) < 3:
         return out
     m = re.search(rf"\b([A-Za-z][\w-]+)\s+{re.escape(name)}\b", description, re.I)

@@ -72,7 +72,7 @@ def test_an_output_takes_the_word_its_tool_description_sets_before_it() -> None:
 @pytest.mark.parametrize(("text", "relation"), [
     ("Rent a bike in the city where the Rijksmuseum is", "city"),
     ("Which holidays does the country the Acropolis is in have?", "country"),
-    ("Stations in the town of the Uffizi", "town"),
+    ("Stations in the town of the Uffizi", "city"),  # a town is a city to data flow
 ])
 def test_a_place_named_by_what_is_in_it_is_a_relation(text: str, relation: str) -> None:
     assert relation in RequestValues.of(text).relations
