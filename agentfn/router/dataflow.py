@@ -67,7 +67,7 @@ _SECRET = frozenset(["api", "secret", "access", "private", "public", "license", 
 """Words that make a ``key`` a credential or a setting, not the identifier of a thing (``location_key``)."""
 _REFERENCE = frozenset(["number", "reference", "locator", "pnr", "confirmation"])
 """Name words of a string that identifies a record ("order number", ``booking_reference``)."""
-_CODE = frozenset(["code", "zip", "iso", "iata", "icao", "symbol", "sku", "isbn", "slug", "handle", "vin", "imei", "iban", "upc", "ean", "gtin",
+_CODE = frozenset(["code", "iata", "icao", "symbol", "sku", "isbn", "slug", "handle", "vin", "imei", "iban", "upc", "ean", "gtin",
                    "asin", "isin", "bic", "swift"])
 """Name words of an input that takes a standard code (a VIN, an IBAN, an ISBN): a value written as such, or looked up."""
 _ID_PHRASE = re.compile(r"^(?:the\s+|an?\s+)?(?:[a-z0-9-]+\s+){1,2}(code|id|identifier|number|key)(?:\s+of\s+(?:the\s+|an?\s+)?[a-z-]+(?:\s+[a-z-]+)?)?\.?$")
