@@ -27,6 +27,15 @@ one-step guards): outer operations around two inner results, math words that
 are also shop words ("product of"), hyphenated compounds that are parameter
 values ("30-year", "3-bedroom"), "the first one" of an earlier list.
 
+``flow_chains_e.json`` (set ``e``) was written the same way, before any fix
+for it: 46 MCP tools (landmarks and geocoding, airports and flights, hotels,
+rides, restaurants, time zones, cloud VMs, DNS, Kubernetes, billing, concerts,
+shipping, postcodes, medicines) and 43 requests (35 of 2-4 steps, 8 one-step
+guards): lookups that resolve an id, code or coordinates before an action,
+needed inputs left implicit ("the city where the Eiffel Tower is"), one tool on
+two values, inputs named unlike the fields feeding them (``iata`` vs
+``airport_code``, ``lat``/``lng`` vs ``latitude``/``longitude``).
+
 ``gold`` lists the tools a request needs in an order their data flow allows.
 Guarantees: every example is in split ``dev``; ``chain`` equals ``gold``.
 """
@@ -39,17 +48,19 @@ from typing import Any, Literal
 
 from agentfn.evals.router_data.records import RouterExample, RouterSource
 
-__all__ = ["SOURCE", "SOURCE_B", "SOURCE_C", "SOURCE_D", "flow_chains_source"]
+__all__ = ["SOURCE", "SOURCE_B", "SOURCE_C", "SOURCE_D", "SOURCE_E", "flow_chains_source"]
 
 SOURCE = "flow-chains (written here)"
 SOURCE_B = "flow-chains-b (written here, untuned)"
 SOURCE_C = "flow-chains-c (written here, untuned)"
 SOURCE_D = "flow-chains-d (written here, untuned)"
+SOURCE_E = "flow-chains-e (written here, untuned)"
 _SETS = {"a": (SOURCE, "flow_chains.json", "flow"), "b": (SOURCE_B, "flow_chains_b.json", "flowb"),
-         "c": (SOURCE_C, "flow_chains_c.json", "flowc"), "d": (SOURCE_D, "flow_chains_d.json", "flowd")}
+         "c": (SOURCE_C, "flow_chains_c.json", "flowc"), "d": (SOURCE_D, "flow_chains_d.json", "flowd"),
+         "e": (SOURCE_E, "flow_chains_e.json", "flowe")}
 
 
-def flow_chains_source(which: Literal["a", "b", "c", "d"] = "a") -> RouterSource:
+def flow_chains_source(which: Literal["a", "b", "c", "d", "e"] = "a") -> RouterSource:
     """Set ``which`` as a :class:`~agentfn.evals.router_data.records.RouterSource` (every request in split ``dev``)."""
     name, file, prefix = _SETS[which]
     data: dict[str, Any] = json.loads(

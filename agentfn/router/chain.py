@@ -148,8 +148,8 @@ class _Chain:
         actions = changes_state(io)
         if not actions:
             return True
-        if not actions & self.values.words:
-            return False
+        if not actions & self.values.words and self.values.verb not in io.object_words:
+            return False  # "*Invoice* Dana for 1,200 EUR": a thing's name used as the verb asks to make one
         own = io.object_words - (self.io_of(consumer).object_words if consumer else frozenset[str]())
         return not own or bool(own & self.values.words)
 
@@ -159,9 +159,14 @@ class _Chain:
         ``besides`` ("Jonas's *manager*": the tool that finds the manager takes Jonas from the finder of him)."""
         io = self.io_of(name)
         out = missing_inputs(io, self.values, self.learned)
-        if self.values.relations:
+        if self.values.relations and not self.answers(name):
             out += [s for s in io.inputs if s.required and s not in out and self.related(name, s, besides)]
         return out
+
+    def answers(self, name: str) -> bool:
+        """Whether ``name`` outputs a value the request names by relation ("the *city* where the Eiffel Tower is"
+        for a landmark lookup returning ``city``): its inputs take the named thing, not the relation's value."""
+        return any(not o.inferred and o.words & self.values.relations for o in self.io_of(name).outputs)
 
     def related(self, name: str, slot: IOSlot, besides: tuple[str, ...] = ()) -> bool:
         key = (name, slot.name)
@@ -220,7 +225,7 @@ class _Chain:
         """The candidate that best produces ``slot`` of ``consumer`` (relevance, service, what it needs itself), with its flow."""
         best, best_name, best_f = 0.0, None, 0.0
         for cand, rel in self.candidates(slot):
-            if cand == consumer or cand in self.tools or not self.may_produce(cand, consumer):
+            if cand == consumer or cand in self.tools or not self.may_produce(cand, consumer) or self.fixed(cand):
                 continue
             if cand not in self.relevance and not self.trusted_outsider(cand, consumer):
                 continue
@@ -230,12 +235,33 @@ class _Chain:
             # A producer the request (or the chain) can feed beats one that needs yet another tool.
             s = f * (0.5 + 0.5 * rel) * max(0.4, 1.0 - 0.25 * self.unfed(cand))
             cio = self.io_of(cand)
+            s *= self.place_fit(cio)
             if self.values.file_only and is_payload(slot) and not reads_source(cio) and not any(
                     is_payload(i) for i in cio.inputs if i.required):
                 s *= 0.25  # the request names a file: its text comes from a reader of files (or a tool working on it)
             if s > best:
                 best, best_name, best_f = s, cand, f
         return best_name, best_f
+
+    def place_fit(self, io: ToolIO) -> float:
+        """1.25 for a tool that takes an ``address`` when the request spells out a street address ("1600
+        Amphitheatre Parkway"), 0.8 when it names its places only by name ("the Sydney Opera House", "Machu
+        Picchu", which a lookup of places by name reads better) and none by relation; 1.0 for a tool that takes
+        no address."""
+        if not any(s.required and s.words & _ADDRESS for s in io.inputs):
+            return 1.0
+        if self.values.available("street"):
+            return 1.25
+        return 1.0 if self.values.relations else 0.8  # "the capital of Kenya": a place its relation's producer names
+
+    def fixed(self, cand: str) -> bool:
+        """Whether ``cand`` returns one fixed record the request does not name: a tool that takes no input
+        and returns no list (the space station's position, my IP) gives the same value whatever is asked, so
+        it feeds a consumer only when the request uses a word of its name ("below the *ISS*", "my *IP*")."""
+        io = self.io_of(cand)
+        if io.inputs or not io.outputs or io.outputs[0].inferred or any(o.type == "array" for o in io.outputs):
+            return False
+        return not io.object_words & self.values.words
 
     def source_reader(self) -> None:
         """A request that names a file or page and asks for an action that takes none ("update my address as
@@ -307,7 +333,9 @@ class _Chain:
         for cand in top:
             if cand in self.tools:
                 continue
-            if not (self.values.words & self.io_of(cand).object_words) - covered and not self.asked(cand) \
+            # A word naming a value by relation ("the *city* where the Rijksmuseum is") names no step.
+            if not (self.values.words & self.io_of(cand).object_words) - covered - self.values.relations \
+                    and not self.asked(cand) \
                     and not self.handed_on(cand):
                 continue
             if not self.open_inputs(cand):
@@ -342,7 +370,8 @@ class _Chain:
         """Whether the request opens with the verb of ``cand``'s name ("*Translate* my notes file ...") and of
         no chosen tool's: the action asked for, though a lookup ranks above it."""
         verb = self.values.verb
-        return bool(verb) and verb in name_words(cand) and not any(verb in name_words(t) for t in self.tools)
+        said = {verb, *_SAME_ACT.get(verb, ())}  # "*book* a hotel" asks for ``hotel_reserve``
+        return bool(verb) and bool(said & set(name_words(cand))) and not any(said & set(name_words(t)) for t in self.tools)
 
     def handed_on(self, cand: str) -> bool:
         """Whether a chosen tool outputs a field of the very name of ``cand``'s open input (``tracking_number``
@@ -351,8 +380,8 @@ class _Chain:
         # What chosen tools already account for: their names, descriptions and inputs ("the Eastside *branch*"
         # is the pickup ``branch`` of the hold being placed, no sign of a branch's availability check).
         said = frozenset[str]().union(*(self.io_of(t).text_words | self.io_of(t).input_words for t in self.tools))
-        if not (self.values.words & self.io_of(cand).text_words) - said - ACTIONS - READS - MAKES:
-            return False  # a verb ("add", "place") is no sign of a thing the request is about
+        if not (self.values.words & self.io_of(cand).text_words) - said - ACTIONS - READS - MAKES - _WHEN:
+            return False  # a verb ("add", "place") or a time ("right *now*") is no sign of a thing the request is about
         keys = {slot_key(s.name) for s in self.open_inputs(cand)}
         return any(slot_key(o.name) in keys for t in self.tools for o in self.io_of(t).outputs if not o.inferred)
 
@@ -369,6 +398,11 @@ class _Chain:
                     self.edges.add((a, b))
 
 
+_ADDRESS = frozenset(["address", "street"])
+_SAME_ACT = {"book": ("reserve",), "reserve": ("book",), "buy": ("purchase",), "purchase": ("buy",),
+             "delete": ("remove",), "remove": ("delete",), "email": ("mail",), "mail": ("email",)}
+"""Verbs that ask for the same action under another name (``name_words`` forms)."""
+_WHEN = frozenset(["now", "today", "currently", "current", "tonight", "moment", "live", "latest"])
 _CONTENT = IOSlot("content", frozenset(["content"]), kind="text", required=True)
 """What a reader of files or pages hands over (its registry-wide producers are readers)."""
 _SOURCE_WORDS = frozenset(["file", "filename", "path", "url", "page", "webpage", "document", "attachment", "link"])

@@ -34,20 +34,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from agentfn.router.brands import brand_words
 from agentfn.router.flowunits import converts_into, named_currencies, needs_conversion
-from agentfn.router.flowwords import GENERIC, PAYLOAD, SYNONYMS, WEAK, IOSlot, words_of
+from agentfn.router.flowwords import CODED, GENERIC, PAYLOAD, SYNONYMS, WEAK, IOSlot, words_of
 from agentfn.router.reqvalues import RequestValues
-from agentfn.router.text import ToolRecord, tokenize
+from agentfn.router.text import ToolRecord, split_name, tokenize
 
 __all__ = [
     "ACTIONS",
     "IOSlot",
     "RequestValues",
     "ToolIO",
+    "coded_thing",
     "described_id",
     "fill_score",
     "flow_score",
@@ -57,6 +58,7 @@ __all__ = [
     "reads_source",
     "relation_flow",
     "slot_key",
+    "taken_by_name",
     "tool_io",
     "weak_words",
 ]
@@ -224,7 +226,7 @@ def tool_io(rec: ToolRecord) -> ToolIO:
     if not isinstance(props, dict) and isinstance(items, dict):
         props = items.get("properties")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
     if isinstance(props, dict) and props:
-        outputs = _flatten(props, frozenset(), 0)  # pyright: ignore[reportUnknownArgumentType]
+        outputs = [_described(o, rec.description) for o in _flatten(props, frozenset(), 0)]  # pyright: ignore[reportUnknownArgumentType]
     elif rs:
         title = str(rs.get("title") or "")
         words = frozenset(w for w in words_of(title) if w not in GENERIC) | objects
@@ -244,6 +246,22 @@ def tool_io(rec: ToolRecord) -> ToolIO:
     text_words = frozenset(w for w in words_of(rec.name) if w not in GENERIC) | _text_words(rec.description)
     actions = frozenset(w for w in name_words if w in ACTIONS)
     return ToolIO(rec.name, tuple(inputs), tuple(outputs), objects, text_words, actions, brand_words(rec.name, rec.description))
+
+
+def _described(out: IOSlot, description: str) -> IOSlot:
+    """``out`` with the word its tool's description sets before its name ("resolve a hostname to its *IP*
+    addresses" for ``addresses``) as its description, when it has none of its own."""
+    if out.desc or not description:
+        return out
+    parts = split_name(out.name)
+    name = str(parts[-1]).lower() if parts else ""
+    if len(name) < 3:
+        return out
+    m = re.search(rf"\b([A-Za-z][\w-]+)\s+{re.escape(name)}\b", description, re.I)
+    if m is None:
+        return out
+    said = frozenset(words_of(m.group(1))) - GENERIC - out.words - _VERBS
+    return replace(out, desc=said) if said else out
 
 
 def _weight(w: str) -> float:
@@ -280,6 +298,7 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
     need = dst.words
     total = sum(_weight(w) for w in need) or 1.0
     best = 0.0
+    made = src.object_words - taken_by_name(src)
     if converts_into(src.object_words, any(o.kind == "number" for o in src.outputs), dst):
         best = 0.75  # ``convert_mass`` fills ``weight_kg``: a converter of the input's dimension
     for out in src.outputs:
@@ -288,6 +307,8 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
         have: frozenset[str] = out.words | (src.object_words if out.inferred or out.name == "result" else frozenset[str]())
         if dst.kind in _SPECIFIC and out.kind == dst.kind:
             best = max(best, 0.8 if out.inferred else 0.9)  # an email fills an email, whatever the names say
+        if coded_thing(out, dst):
+            best = max(best, 0.9)  # ``origin_iata`` from ``airport_code``: the standard says which thing it codes
         if is_payload(dst) and out.type in ("string", "any") and out.name in ("result", "") and reads_source(src):
             best = max(best, 0.7)  # a reader of a page or file hands over its text
         if is_payload(dst) and out.kind == "text" and out.words <= _MATERIAL and not out.inferred:
@@ -297,10 +318,10 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
             best = max(best, 0.6)  # ``matches``: "full paths": the description says what the output holds
         if not hit and described_id(out, dst):
             best = max(best, 0.75)  # ``staff_id``: "employee number" from ``employee_number``: the input's description names the output
-        if not hit or hit <= GENERIC or (hit <= WEAK and not (need - WEAK) <= (have | src.object_words)):
+        if not hit or hit <= GENERIC or (hit <= WEAK and not (need - WEAK) <= (have | made)):
             continue  # ``items`` meets ``items``: filler names say nothing of what is listed  # "id" alone matches only when the input's other words name this tool's object
         score = sum(_weight(w) for w in hit) / total
-        rest = (need - hit) & src.object_words
+        rest = (need - hit) & made
         score += 0.8 * sum(_weight(w) for w in rest) / total
         score += 0.1 * min(len((dst.desc - need) & (out.words | src.object_words)), 2)
         clash = dst.type != "any" and out.type != "any" and dst.type != out.type and (dst.type, out.type) not in _COMPATIBLE
@@ -314,6 +335,23 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
             score *= 0.8
         best = max(best, min(score, 1.0))
     return best
+
+
+def taken_by_name(io: ToolIO) -> frozenset[str]:
+    """Object words of ``io``'s name that it takes by name (``city_airports(city)``: the city is its input, the
+    airports its result), so they say nothing of what its outputs are."""
+    return frozenset(w for s in io.inputs if s.required and s.kind not in ("id", "code") and len(s.words - WEAK) == 1
+                     for w in s.words - WEAK) & io.object_words
+
+
+def coded_thing(out: IOSlot, dst: IOSlot) -> bool:
+    """Whether ``out`` is an identifier of the thing a standard code ``dst`` names takes (:data:`~agentfn.router.flowwords.CODED`).
+
+    An input named by its standard (``origin_iata``, ``isbn``, ``vin``) takes the code of an airport, a book,
+    a vehicle: an output that identifies that thing (``airport_code``, ``book_id``) fills it.
+    """
+    things = {CODED[w] for w in dst.words | dst.desc if w in CODED}
+    return bool(things) and not out.inferred and out.kind in ("id", "code") and bool(things & out.words)
 
 
 def described_id(out: IOSlot, dst: IOSlot) -> bool:

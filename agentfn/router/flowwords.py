@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 from agentfn.router.text import split_name, tokenize
 
-__all__ = ["GENERIC", "PAYLOAD", "SYNONYMS", "WEAK", "IOSlot", "words_of"]
+__all__ = ["CODED", "GENERIC", "PAYLOAD", "SYNONYMS", "WEAK", "IOSlot", "words_of"]
 
 SYNONYMS = {
     "lat": "latitude", "lng": "longitude", "lon": "longitude", "long": "longitude", "coord": "coordinates",
     "coordinate": "coordinates", "coords": "coordinates", "geo": "coordinates", "addr": "address", "loc": "location",
-    "zipcode": "zip", "postcode": "zip", "postal": "zip", "tz": "timezone", "qty": "quantity", "amt": "amount",
+    "zipcode": "zip", "town": "city", "postcode": "zip", "postal": "zip", "tz": "timezone", "qty": "quantity", "amt": "amount",
     "num": "number", "nbr": "number", "msg": "message", "img": "image", "pic": "image", "photo": "image",
     "usr": "user", "username": "user", "acct": "account", "org": "organization", "repo": "repository",
     "desc": "description", "temp": "temperature", "doc": "document", "uid": "id", "uuid": "id", "guid": "id",
@@ -33,6 +33,10 @@ GENERIC = frozenset(
     ["get", "fetch", "retrieve", "search", "find", "lookup", "look", "list", "query", "show", "read", "return", "give", "value", "data", "info", "information", "result", "output", "input", "param", "parameter", "detail", "object", "item", "record", "entry", "api", "response", "request", "by", "new", "current", "default", "specific", "given", "provided", "field", "v1", "v2", "v3", "all", "one"]
 )
 WEAK = frozenset(["id", "name", "code", "number", "key", "type", "title"])
+CODED = {"iata": "airport", "icao": "airport", "isbn": "book", "upc": "product", "ean": "product", "gtin": "product",
+         "asin": "product", "sku": "product", "vin": "vehicle", "iban": "account", "imei": "device", "isin": "security",
+         "cusip": "security", "unlocode": "port", "fips": "county", "ifsc": "bank", "bic": "bank", "swift": "bank", "iso": "country"}
+"""A standard code's word -> the thing it identifies (``origin_iata`` takes an ``airport_code``)."""
 
 def words_of(text: str) -> list[str]:
     """Words of a name (``getUserId`` -> get, user, id; ``lat1`` -> latitude), synonyms unified."""

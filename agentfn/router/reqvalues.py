@@ -77,7 +77,17 @@ _DESCRIBED = re.compile(
 )
 # "the capital of Peru", "the CEO of Acme": a value named by its relation to a named thing (capitalised or
 # quoted); "Japan's currency" the same, possessive first.
-_RELATION = re.compile(r"\bthe\s+([A-Za-z]+)\s+of\s+(?:the\s+)?(?=[A-Z\"'])|\b[A-Z][\w-]*'s\s+([a-z]+)\b")
+# "the city where the Eiffel Tower is", "the country the Taj Mahal is in": a place named by what is in it.
+_RELATION = re.compile(r"\bthe\s+([A-Za-z]+)\s+of\s+(?:the\s+)?(?=[A-Z\"'])|\b[A-Z][\w-]*'s\s+([a-z]+)\b"
+                       r"|\bthe\s+([a-z]+)\s+(?:where|in\s+which)\s+(?:the\s+)?(?=[A-Z\"'])"
+                       r"|\bthe\s+([a-z]+)\s+(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,3}\s+(?:is|are|lies|sits|stands)\s+in\b")
+# A street address ("221B Baker Street", "1600 Amphitheatre Parkway", "22 Rue de Rivoli"): a place given by
+# where it is, which a tool taking an ``address`` reads (a place named by its name is no address).
+_STREET = re.compile(
+    r"\b\d{1,5}[A-Za-z]?,?\s+(?:(?:[A-Z][\w'.-]*|de|del|la|di|du|van|von)\s+){0,4}?(?:Street|St|Road|Rd|Avenue|Ave|Boulevard|"
+    r"Blvd|Lane|Ln|Drive|Dr|Way|Parkway|Pkwy|Place|Pl|Square|Sq|Loop|Court|Ct|Terrace|Highway|Hwy|Circle|Row|Crescent)\b"
+    r"|\b\d{1,5},?\s+(?:Rue|Via|Calle|Avenida|Rua|Strada|Plaza|Piazza|Boulevard)\s+\w"
+    r"|\b[A-Z][\w-]*(?:stra(?:ss|ß)e|straat|gatan|gade|vej|weg)\s+\d{1,5}\b")
 _NOT_RELATIONS = frozenset(["rest", "end", "top", "most", "best", "first", "last", "middle", "start", "beginning",
                             "part", "kind", "type", "sort", "list", "number", "name", "one", "result", "same"])
 _NUMWORDS = frozenset(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty", "hundred", "thousand", "dozen"])
@@ -153,6 +163,7 @@ class RequestValues:
             "url": len(_URL.findall(text)),
             "phone": len(_PHONE.findall(text)),
             "ip": len(_IP.findall(text)),
+            "street": len(_STREET.findall(text)),
             "date": len(_DATE.findall(text)),
             "number": numbers,
         }
@@ -166,7 +177,7 @@ class RequestValues:
         pasted = [q for q in _QUOTED.findall(text) if not (_FILE_NAME.fullmatch(q[1:-1]) or _URL.fullmatch(q[1:-1]))]
         file_only = bool(named_file) and not pasted and not _PASTED.search(text)
         described = frozenset(w for m in _DESCRIBED.finditer(text) for w in words_of(m.group(1) or m.group(2) or m.group(3)))
-        relations = frozenset(w for m in _RELATION.finditer(text) for w in words_of(m.group(1) or m.group(2))
+        relations = frozenset(w for m in _RELATION.finditer(text) for w in words_of(m.group(1) or m.group(2) or m.group(3) or m.group(4))
                               if w not in _NOT_RELATIONS)
         verb = opening_verb(text)
         return cls(counts, frozenset(words_of(text)), labels, file_only, re.sub(r"[^a-z0-9]", "", text.lower()), described,

@@ -60,7 +60,8 @@ VERBS = frozenset(
      "write", "post", "share", "track", "move", "schedule", "remind", "save", "log", "record", "fetch", "retrieve",
      "translate", "summarize", "count", "sort", "filter", "compare", "return", "use", "apply", "call", "reply",
      "forward", "archive", "upload", "download", "open", "close", "invite", "email", "text", "message", "notify",
-     "evaluate", "determine", "increase", "decrease", "double", "halve", "invert", "append", "insert", "replace"]
+     "evaluate", "determine", "increase", "decrease", "double", "halve", "invert", "append", "insert", "replace",
+     "invoice", "bill", "ship", "reserve", "purchase", "restart", "stop", "start", "play"]
 )
 """Imperative verbs that open a step of their own after a comma ("add 3 and 4, multiply the result by 2")."""
 _COMMA_VERB = re.compile(rf",\s+(?:and\s+)?(?=(?:{'|'.join(sorted(VERBS))})\b)", re.IGNORECASE)

@@ -6,11 +6,11 @@ from typing import Literal
 
 import pytest
 
-from agentfn.evals.flow_chains import SOURCE_D, flow_chains_source
+from agentfn.evals.flow_chains import SOURCE_D, SOURCE_E, flow_chains_source
 
 
-@pytest.mark.parametrize("which", ["a", "b", "c", "d"])
-def test_sets_load_with_their_tools(which: Literal["a", "b", "c", "d"]) -> None:
+@pytest.mark.parametrize("which", ["a", "b", "c", "d", "e"])
+def test_sets_load_with_their_tools(which: Literal["a", "b", "c", "d", "e"]) -> None:
     src = flow_chains_source(which)
     names = {t["name"] for t in src.tools}
     assert src.examples and all(set(e.gold) <= names and e.chain == e.gold for e in src.examples)
@@ -21,3 +21,9 @@ def test_set_d_is_numeric_and_nested() -> None:
     src = flow_chains_source("d")
     assert src.name == SOURCE_D and len(src.tools) == 32
     assert sum(e.kind == "multi" for e in src.examples) == 26 and sum(e.kind == "single" for e in src.examples) == 7
+
+
+def test_set_e_tools_carry_output_schemas() -> None:
+    src = flow_chains_source("e")
+    assert src.name == SOURCE_E and len(src.tools) == 46 and all("outputSchema" in t for t in src.tools)
+    assert sum(e.kind == "multi" for e in src.examples) == 35 and sum(e.kind == "single" for e in src.examples) == 8
