@@ -26,7 +26,7 @@ exactly.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -63,7 +63,7 @@ from agentfn.router.scoring import Scorer, Signals
 from agentfn.router.selection import select
 from agentfn.router.steps import numeric_operation
 from agentfn.router.text import ToolRecord, query_from_messages, tokenize
-from agentfn.router.trace_pool import widened
+from agentfn.router.trace_pool import fused_score_of, widened
 
 __all__ = ["PlanHook", "RoutePlan", "Router", "RouterConfig"]
 
@@ -456,7 +456,7 @@ class Router:
         nothing moved."""
         cfg = self.config
         weights = cfg.rerank_weights or {}
-        head, rest = widened(pool, cfg.rerank_depth, self.memory, rk.qvec, self._fused_of(rk), exclude)
+        head, rest = widened(pool, cfg.rerank_depth, self.memory, rk.qvec, fused_score_of(rk, self.index.slot_of), exclude)
         feats = self._candidate_features(rk, head, exclude)
         logits = [rerank_score(f, weights) for f in feats]
         traced = self.memory.traced([n for n, _ in head]) if self.memory is not None else [False] * len(head)
@@ -464,21 +464,6 @@ class Router:
         if order == list(range(len(head))):
             return pool
         return [(head[i][0], score) for i, (_, score) in zip(order, head, strict=True)] + rest
-
-    def _fused_of(self, rk: Ranking) -> Callable[[str], float | None]:
-        """A tool's cold-start (fused) score in ``rk``; None for a tool the scorer did not score."""
-
-        def score(name: str) -> float | None:
-            slot = self.index.slot_of.get(name)
-            if slot is None:
-                return None
-            pos = rk.position(slot)
-            if pos >= len(rk.fused) or (rk.slots is not None and int(rk.slots[pos]) != slot):
-                return None
-            value = float(rk.fused[pos])
-            return value if np.isfinite(value) else None
-
-        return score
 
     def _candidate_features(self, rk: Ranking, pool: list[tuple[str, float]], exclude: str | None) -> list[dict[str, float]]:
         return candidate_features(
@@ -498,7 +483,7 @@ class Router:
             return []
         rk = first_pass(self.scorer, text, context, 10, probe_threshold=self.probe_threshold, approximate=self.uses_ann)
         pool = self.scorer.top(rk.fused, depth or self.config.rerank_depth, rk.slots)
-        pool, _ = widened(pool, len(pool), self.memory, rk.qvec, self._fused_of(rk), exclude)
+        pool, _ = widened(pool, len(pool), self.memory, rk.qvec, fused_score_of(rk, self.index.slot_of), exclude)
         return list(zip([n for n, _ in pool], self._candidate_features(rk, pool, exclude), strict=True))
 
     # ----------------------------------------------------------------- training

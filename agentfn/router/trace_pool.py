@@ -17,14 +17,33 @@ never added.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+
+import numpy as np
 
 from agentfn.router.index import FloatArray
+from agentfn.router.pipeline import Ranking
 from agentfn.router.rerank import TraceMemory
 
-__all__ = ["Scored", "widened"]
+__all__ = ["Scored", "fused_score_of", "widened"]
 
 Scored = list[tuple[str, float]]
+
+
+def fused_score_of(rk: Ranking, slot_of: Mapping[str, int]) -> Callable[[str], float | None]:
+    """A tool's cold-start (fused) score in ``rk``; None for a tool the scorer did not score."""
+
+    def score(name: str) -> float | None:
+        slot = slot_of.get(name)
+        if slot is None:
+            return None
+        pos = rk.position(slot)
+        if pos >= len(rk.fused) or (rk.slots is not None and int(rk.slots[pos]) != slot):
+            return None
+        value = float(rk.fused[pos])
+        return value if np.isfinite(value) else None
+
+    return score
 
 
 def widened(
