@@ -253,6 +253,11 @@ def verdicts(data: dict[str, Any]) -> list[str]:
             out.append(f"- On tools of sources no trace came from (unseen-source, {s['requests']} requests), "
                        f"`{system}` {_change('recall@5', cold['recall@5'], s['recall@5'])} and "
                        f"{_change('hit@5', cold['hit@5'], s['hit@5'])}.")
+    if data.get("protocol") == "half":
+        for g, by_sys in data["groups"].items():
+            cold, t = by_sys["cold start"], by_sys["trained"]
+            out.append(f"- {g} ({t['requests']} requests): `trained` {_change('recall@5', cold['recall@5'], t['recall@5'])}"
+                       f" and {_change('hit@5', cold['hit@5'], t['hit@5'])}.")
     held = data["groups"].get(ALL_HELD)
     if held is not None:
         t = held["trained"]
