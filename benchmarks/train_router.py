@@ -25,9 +25,18 @@ requests):
 The page states, from the figures, whether each trained system lifts the
 unseen-source group and whether the aims hold.
 
-    .venv/bin/python benchmarks/train_router.py [--epochs 1] [--seed 0] [--threads 1] [--max-seq-length 64] [--out DIR]
+With ``--half`` the protocol is the one issue #13's held-out aim uses instead:
+the foreign requests (every source, the generated set left out) are dealt by
+a seeded hash of their id into two halves; the first half becomes the traces,
+the second is scored (``test half``: its requests of the sources the default
+protocol traces, and of the sources it keeps unseen, as two groups). No held-out
+traces are given to training (promotion is not what is scored: ``trained`` is
+the router training returns). Writes ``train_router_half.{json,md}``.
 
-Progress goes to stderr as timed lines. Writes benchmarks/results/train_router.{json,md}.
+    .venv/bin/python benchmarks/train_router.py [--half] [--epochs 1] [--seed 0] [--threads 1] [--max-seq-length 64] [--out DIR]
+
+Progress goes to stderr as timed lines. Writes benchmarks/results/train_router.{json,md}
+(``--half``: train_router_half.{json,md}).
 """
 
 from __future__ import annotations
@@ -65,10 +74,38 @@ def log(message: str) -> None:
     sys.stderr.flush()
 
 
+HALF_GROUPS = {"seen-source test": "foreign: test half, sources traced by source",
+               "unseen-source": "foreign: test half, sources held out by source"}
+"""``--half``: the default protocol's group names and what they hold in the halved data."""
+
+
 def _groups(scores: dict[str, Any]) -> dict[str, Any]:
+    if scores.get("half"):
+        out = {HALF_GROUPS[g]: v for g, v in scores["per_group_foreign"].items() if g in HALF_GROUPS}
+        out[ALL_HELD] = scores["all_foreign"]
+        return out
     out = {f"foreign: {g}": v for g, v in scores["per_group_foreign"].items() if g != "dev"}
     out[ALL_HELD] = scores["all_foreign"]
     out["generated: held-out"] = scores["generated_test"]
+    return out
+
+
+def halved(data: Any, seed: int) -> Any:
+    """A copy of the benchmark whose foreign requests are dealt 50/50 by a seeded hash of their id: ``train``
+    (the traces) or held out (``test``; ``unseen-source`` for the families the default protocol never traces,
+    so both stay separate groups). The generated set's requests go to ``dev``, which nothing reads."""
+    import hashlib
+
+    from agentfn.evals.router_data import UNSEEN_FAMILIES
+
+    out = data.model_copy(deep=True)
+    for src in out.sources:
+        for e in src.examples:
+            if src.family == "generated":
+                e.split = "dev"
+                continue
+            r = int(hashlib.sha1(f"{seed}\x1fhalf\x1f{e.id}".encode()).hexdigest()[:12], 16) / float(1 << 48)
+            e.split = "train" if r < 0.5 else "unseen-source" if src.family in UNSEEN_FAMILIES else "test"
     return out
 
 
@@ -88,12 +125,15 @@ def main() -> None:
                     help="no encoder fine-tune in `trained` either (fast; `re-ranker only` is then skipped as identical)")
     ap.add_argument("--reuse-base", action="store_true",
                     help="load the cold-start router saved in OUT/base by an earlier run instead of building it")
+    ap.add_argument("--half", action="store_true",
+                    help="issue #13's protocol: train on a seeded half of the foreign requests, score the other half")
     ap.add_argument("--out", type=Path, default=Path("/tmp/agentfn-train-router-bench"))
     ap.add_argument("--render-only", action="store_true",
                     help="rewrite train_router.md from the figures of the last run (train_router.json); runs nothing")
     args = ap.parse_args()
+    stem = "train_router_half" if args.half else "train_router"
     if args.render_only:
-        (RESULTS / "train_router.md").write_text(render_markdown(json.loads((RESULTS / "train_router.json").read_text())))
+        (RESULTS / f"{stem}.md").write_text(render_markdown(json.loads((RESULTS / f"{stem}.json").read_text())))
         return
 
     try:
@@ -118,14 +158,23 @@ def main() -> None:
 
     args.out.mkdir(parents=True, exist_ok=True)
     data = load_router_data()
-    traces = args.out / "traces.jsonl"
-    n_traces = data.write_traces(traces, splits=["train", "dev"])
-    held_traces = args.out / "held-out.jsonl"
-    n_held = data.write_traces(held_traces, splits=list(HELD_OUT))
+    traces = args.out / ("traces-half.jsonl" if args.half else "traces.jsonl")
+    held_traces: Path | None = args.out / "held-out.jsonl"
+    if args.half:
+        data = halved(data, args.seed)
+        foreign = [s.name for s in data.sources if s.family != "generated"]
+        n_traces = data.write_traces(traces, splits=["train"], sources=foreign)
+        held_traces, n_held = None, 0
+    else:
+        n_traces = data.write_traces(traces, splits=["train", "dev"])
+        n_held = data.write_traces(held_traces, splits=list(HELD_OUT))
     records = data.records()
     log(f"{n_traces} traces, {n_held} held-out traces, {len(records)} tools")
 
     def score(router: Any) -> dict[str, Any]:
+        if args.half:
+            return {**score_foreign(router, data, splits=("test", "unseen-source"), foreign_only=True, progress=log),
+                    "half": True}
         return score_foreign(router, data, splits=HELD_OUT, progress=log)
 
     saved = args.out / "base"
@@ -139,7 +188,7 @@ def main() -> None:
         base_dir = base.save(saved)  # every training starts from a copy; `base` stays untouched
     scores: dict[str, dict[str, Any]] = {"cold start": timed("score cold start", lambda: score(base))}
 
-    if not (args.skip_rerank_only or args.no_encoder):
+    if not (args.skip_rerank_only or args.no_encoder or args.half):
         quick = timed("train re-ranker only", lambda: train_router(
             str(traces), None, args.out / "rerank-only", base=Router.load(base_dir), seed=args.seed,
             train_encoder=False, progress=True))
@@ -163,6 +212,7 @@ def main() -> None:
     summary = {
         "command": " ".join(["python benchmarks/train_router.py", *sys.argv[1:]]),
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
+        "protocol": "half" if args.half else "by source",
         "settings": {"epochs": args.epochs, "seed": args.seed, "lr": args.lr, "batch_size": args.batch_size,
                      "max_seq_length": args.max_seq_length, "hard_negatives": args.hard_negatives,
                      "encoder_fine_tune": not args.no_encoder,
@@ -176,8 +226,8 @@ def main() -> None:
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "train_router.json").write_text(json.dumps(summary, indent=1, default=str))
-    (RESULTS / "train_router.md").write_text(render_markdown(summary))
+    (RESULTS / f"{stem}.json").write_text(json.dumps(summary, indent=1, default=str))
+    (RESULTS / f"{stem}.md").write_text(render_markdown(summary))
     print(render_markdown(summary))
 
 
@@ -203,6 +253,11 @@ def verdicts(data: dict[str, Any]) -> list[str]:
             out.append(f"- On tools of sources no trace came from (unseen-source, {s['requests']} requests), "
                        f"`{system}` {_change('recall@5', cold['recall@5'], s['recall@5'])} and "
                        f"{_change('hit@5', cold['hit@5'], s['hit@5'])}.")
+    if data.get("protocol") == "half":
+        for g, by_sys in data["groups"].items():
+            cold, t = by_sys["cold start"], by_sys["trained"]
+            out.append(f"- {g} ({t['requests']} requests): `trained` {_change('recall@5', cold['recall@5'], t['recall@5'])}"
+                       f" and {_change('hit@5', cold['hit@5'], t['hit@5'])}.")
     held = data["groups"].get(ALL_HELD)
     if held is not None:
         t = held["trained"]
@@ -217,11 +272,14 @@ def render_markdown(data: dict[str, Any]) -> str:
     how = (f"epochs {s['epochs']}, seed {s['seed']}, lr {s['lr']}, batch {s.get('batch_size', '-')}, max_seq_length "
            f"{s.get('max_seq_length', '-')}, hard negatives {s.get('hard_negatives', '-')}, torch threads "
            f"{s.get('threads', '-')}" if encoder else f"`--no-encoder`: no encoder fine-tune, seed {s['seed']}")
+    half = data.get("protocol") == "half"
+    what = ("one seeded half of the foreign benchmark's requests, every source; the other half is scored" if half
+            else "the foreign benchmark's train + dev requests")
     lines = [
-        "# Router training on foreign traces: before and after, per held-out group and source",
+        "# Router training on foreign traces: before and after, per held-out group and source"
+        + (" (half/half protocol)" if half else ""),
         "",
-        f"Command: `{data['command']}` ({how}). {data['traces']} chat-format traces (the "
-        f"foreign benchmark's train + dev requests) train the router over its {data['tools']}-tool registry with "
+        f"Command: `{data['command']}` ({how}). {data['traces']} chat-format traces ({what}) train the router over its {data['tools']}-tool registry with "
         "`agentfn train router`, which chooses its settings on its own dev split of the traces and then refits on "
         "its train + dev. `cold start` is the router a user has before any trace; `trained` is the router training "
         "gives (" + ("encoder fine-tune with mined hard negatives, then statistics, fusion weight and re-ranker"
@@ -233,7 +291,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         "",
         *verdicts(data),
         "",
-        "## Held-out groups (never traced)",
+        "## Held-out groups (never traced)" + (": the scored half, by the default protocol's source groups" if half else ""),
         "",
         "| group | system | requests | " + " | ".join(KEYS) + " |",
         "|---|---|---:|" + "---:|" * len(KEYS),
@@ -245,7 +303,8 @@ def render_markdown(data: dict[str, Any]) -> str:
             row = by_sys[system]
             lines.append(f"| {g} | {system} | {row['requests']} | " + " | ".join(_cell(row.get(k)) for k in KEYS) + " |")
     shown = [x for x in SYSTEMS if all(x in v for v in data["per_source"].values())]
-    lines += ["", "## Per source (held-out requests only: test, unseen-tool, unseen-source)", "",
+    scored = "the scored half" if half else "held-out requests only: test, unseen-tool, unseen-source"
+    lines += ["", f"## Per source ({scored})", "",
               "recall@5 / hit@5 per system.", "",
               "| source | requests | " + " | ".join(shown) + " |", "|---|---:|" + "---:|" * len(shown)]
     for src, by_sys in data["per_source"].items():

@@ -12,9 +12,17 @@ model over cheap per-tool signals (:data:`RERANK_FEATURES`):
   (:class:`TraceMemory`), counted only above the memory's ``floor``: what
   past requests teach about a tool beyond its description;
 * ``prior``: how often traces used the tool (log-scaled), times how close the
-  request is to any traced request (the same ``floor``).
+  request is to any traced request (the same ``floor``);
+* ``centroid``: how close the request is to the mean of the traced requests
+  that used the tool (above the same ``floor``): a dense view of the tool
+  written in its users' words, steadier than the single nearest request.
 
-Only ``memory`` and ``prior`` (:data:`TRACE_FEATURES`) know tools by name; the
+Candidates: the cold-start top ``rerank_depth``, plus the tools of the
+nearest traced requests above ``floor`` (:meth:`TraceMemory.recall`; see
+:mod:`agentfn.router.trace_pool`): a tool a similar request used is re-scored
+even when its description ranked it out of reach.
+
+Only the trace features (:data:`TRACE_FEATURES`) know tools by name; the
 others exist for every tool, so what the model learns about them carries over
 to new tools and sources. Both trace signals read 0 for *every* candidate of
 a request unlike all traces (nearest traced request below ``floor``): there,
@@ -39,13 +47,17 @@ import numpy as np
 from agentfn.router.index import FloatArray
 from agentfn.router.rerank_gate import family_of
 
-__all__ = ["RAW_TRACE", "RERANK_FEATURES", "TRACE_FEATURES", "TraceMemory", "gate", "gated", "request_key", "rerank_score"]
+__all__ = ["RAW_TRACE", "RECALL_LIMIT", "RECALL_ROWS", "RERANK_FEATURES", "TRACE_FEATURES", "TraceMemory", "gate", "gated", "request_key", "rerank_score"]
 
-RERANK_FEATURES = ("score", "dense", "lexical", "memory", "prior", "ncov", "qcov", "rank")
-TRACE_FEATURES = ("memory", "prior")
+RERANK_FEATURES = ("score", "dense", "lexical", "memory", "prior", "ncov", "qcov", "rank", "centroid")
+TRACE_FEATURES = ("memory", "prior", "centroid")
 """The features that know tools by name (0 for a tool no trace used)."""
-RAW_TRACE = ("trace_sim", "trace_top", "trace_prior")
+RAW_TRACE = ("trace_sim", "trace_top", "trace_prior", "trace_mean")
 """Ungated inputs of the trace features, also given per candidate (fitting re-gates them per floor)."""
+RECALL_ROWS = 5
+"""Nearest traced requests (above the memory's floor) whose tools join a request's candidates."""
+RECALL_LIMIT = 12
+"""Most tools the nearest traced requests add to a request's candidates."""
 
 
 def request_key(text: str) -> str:
@@ -74,6 +86,7 @@ class TraceMemory:
         self.floor = floor
         """Cosine at or below which a traced request says nothing about a new one (see :func:`gate`)."""
         self._families: frozenset[str] | None = None
+        self._sums: dict[str, tuple[FloatArray, int]] | None = None
 
     def __len__(self) -> int:
         return len(self.tools)
@@ -87,6 +100,7 @@ class TraceMemory:
             for n in dict.fromkeys(names):
                 self.counts[n] = self.counts.get(n, 0) + 1
         self._families = None
+        self._sums = None
 
     def families(self) -> frozenset[str]:
         """The families (``server__`` namespace, else the tool) of every tool a traced request used."""
@@ -135,12 +149,59 @@ class TraceMemory:
         """Best cosine per tool over the rows that used it (rows of request ``exclude`` skipped)."""
         return self.nearest(qvec, exclude)[0]
 
+    def recall(self, qvec: FloatArray, exclude: str | None = None) -> list[str]:
+        """Tools of the :data:`RECALL_ROWS` nearest traced requests whose cosine is above ``floor`` (rows of
+        request ``exclude`` skipped), nearest first, at most :data:`RECALL_LIMIT`."""
+        if not self.tools or self.floor >= 1.0:
+            return []
+        sims = np.asarray(self.vectors @ qvec, dtype=np.float32)
+        out: dict[str, None] = {}
+        taken = 0
+        for i in [int(i) for i in np.argsort(-sims, kind="stable")]:
+            if float(sims[i]) <= self.floor or taken >= RECALL_ROWS or len(out) >= RECALL_LIMIT:
+                break
+            if exclude is not None and self.keys[i] == exclude:
+                continue
+            taken += 1
+            out.update(dict.fromkeys(self.tools[i]))
+        return list(out)[:RECALL_LIMIT]
+
+    def _tool_sums(self) -> dict[str, tuple[FloatArray, int]]:
+        if self._sums is None:
+            sums: dict[str, tuple[FloatArray, int]] = {}
+            zero: FloatArray = np.zeros(int(self.vectors.shape[1]), dtype=np.float32)
+            for i, row in enumerate(self.tools):
+                for n in dict.fromkeys(row):
+                    v, c = sums.get(n, (zero, 0))
+                    sums[n] = (v + self.vectors[i], c + 1)
+            self._sums = sums
+        return self._sums
+
+    def centroids(self, qvec: FloatArray, names: Sequence[str], exclude: str | None = None) -> list[float]:
+        """Per name, the cosine of ``qvec`` to the mean of the traced requests that used it (rows of request
+        ``exclude`` left out of the mean; 0 for a tool no other row used)."""
+        sums = self._tool_sums()
+        own = [i for i, k in enumerate(self.keys) if k == exclude] if exclude is not None else []
+        out: list[float] = []
+        for n in names:
+            v, c = sums.get(n, (None, 0))
+            if v is None:
+                out.append(0.0)
+                continue
+            for i in own:
+                if n in self.tools[i]:
+                    v, c = v - self.vectors[i], c - 1
+            norm = float(np.linalg.norm(v)) if c > 0 else 0.0
+            out.append(float(v @ qvec) / norm if norm > 1e-9 else 0.0)
+        return out
+
     def features(self, qvec: FloatArray, names: Sequence[str], exclude: str | None = None) -> list[dict[str, float]]:
         """The trace features (gated by ``floor``) and their raw inputs (:data:`RAW_TRACE`) per name."""
         sims, top = self.nearest(qvec, exclude)
+        means = self.centroids(qvec, names, exclude)
         out: list[dict[str, float]] = []
-        for n in names:
-            raw = {"trace_sim": sims.get(n, 0.0), "trace_top": top, "trace_prior": self.prior(n)}
+        for n, mean in zip(names, means, strict=True):
+            raw = {"trace_sim": sims.get(n, 0.0), "trace_top": top, "trace_prior": self.prior(n), "trace_mean": mean}
             out.append({**gated(raw, self.floor), **raw})
         return out
 
@@ -152,6 +213,7 @@ class TraceMemory:
         self.counts.pop(name, None)
         self.tools = [[t for t in row if t != name] for row in self.tools]
         self._families = None
+        self._sums = None
 
     def reencoded(self, encoder: Any) -> TraceMemory:
         """The same rows under another encoder."""
@@ -174,8 +236,9 @@ class TraceMemory:
 
 
 def gated(raw: dict[str, float], floor: float) -> dict[str, float]:
-    """``memory`` and ``prior`` from their raw inputs under ``floor``."""
-    return {"memory": gate(raw["trace_sim"], floor), "prior": raw["trace_prior"] * gate(raw["trace_top"], floor)}
+    """``memory``, ``prior`` and ``centroid`` from their raw inputs under ``floor``."""
+    return {"memory": gate(raw["trace_sim"], floor), "prior": raw["trace_prior"] * gate(raw["trace_top"], floor),
+            "centroid": gate(raw.get("trace_mean", 0.0), floor)}
 
 
 def rerank_score(features: dict[str, float], weights: dict[str, float]) -> float:

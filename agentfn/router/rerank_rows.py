@@ -32,16 +32,16 @@ from agentfn.router.rerank_gate import family_of, gated_order
 if TYPE_CHECKING:
     from agentfn.router.router import Router
 
-__all__ = ["COLS", "HARD_MARGIN", "Query", "RequestRows", "add_view", "fit_rows", "memory_of", "mrr", "request_rows",
-           "texts_of"]
+__all__ = ["COLS", "HARD_MARGIN", "Query", "RequestRows", "add_view", "fit_rows", "memory_of", "mrr", "remember",
+           "request_rows", "texts_of"]
 
 Query = str | Sequence[Any]
 Array = npt.NDArray[np.float64]
 COLS = (*RERANK_FEATURES, *RAW_TRACE)
 HARD_MARGIN = 0.05
 """A negative whose cold-start score is within this of a gold tool's is a near-duplicate (a hard negative)."""
-_MEM, _PRIOR, _SCORE = (RERANK_FEATURES.index(k) for k in ("memory", "prior", "score"))
-_SIM, _TOP, _RAWP = (len(RERANK_FEATURES) + i for i in range(3))
+_MEM, _PRIOR, _SCORE, _CENT = (RERANK_FEATURES.index(k) for k in ("memory", "prior", "score", "centroid"))
+_SIM, _TOP, _RAWP, _MEAN = (len(RERANK_FEATURES) + RAW_TRACE.index(k) for k in RAW_TRACE)
 
 
 @dataclass
@@ -75,6 +75,15 @@ def memory_of(router: Router, pairs: Sequence[tuple[Query, Sequence[str]]], floo
         texts = texts_of(router, pairs)
         mem.add(enc.encode(texts), [list(t) for _, t in pairs], texts)
     return mem
+
+
+def remember(router: Router, pairs: Sequence[tuple[Query, Sequence[str]]]) -> int:
+    """Add ``pairs`` to the router's trace memory (none: nothing happens); returns the rows added."""
+    extra = memory_of(router, pairs) if router.memory is not None else None
+    if router.memory is None or extra is None or not len(extra):
+        return 0
+    router.memory.add(extra.vectors, extra.tools, extra.texts)
+    return len(extra)
 
 
 def _raw(mem: TraceMemory, r: RequestRows, base: Array) -> Array:
@@ -128,6 +137,7 @@ def at_floor(x: Array, floor: float) -> Array:
     out = x[:, : len(RERANK_FEATURES)].copy()
     out[:, _MEM] = [gate(s, floor) for s in x[:, _SIM]]
     out[:, _PRIOR] = x[:, _RAWP] * np.asarray([gate(t, floor) for t in x[:, _TOP]])
+    out[:, _CENT] = [gate(m, floor) for m in x[:, _MEAN]]
     return out
 
 

@@ -61,6 +61,7 @@ from agentfn.router.scoring import Scorer, Signals
 from agentfn.router.selection import select
 from agentfn.router.steps import numeric_operation
 from agentfn.router.text import ToolRecord, query_from_messages, tokenize
+from agentfn.router.trace_pool import fused_score_of, widened
 
 __all__ = ["PlanHook", "RoutePlan", "Router", "RouterConfig"]
 
@@ -419,14 +420,14 @@ class Router:
         nothing moved."""
         cfg = self.config
         weights = cfg.rerank_weights or {}
-        head = pool[: cfg.rerank_depth]
+        head, rest = widened(pool, cfg.rerank_depth, self.memory, rk.qvec, fused_score_of(rk, self.index.slot_of), exclude)
         feats = self._candidate_features(rk, head, exclude)
         logits = [rerank_score(f, weights) for f in feats]
         traced = self.memory.traced([n for n, _ in head]) if self.memory is not None else [False] * len(head)
         order = gated_order(logits, traced, gate_of(weights))  # cold-start order where traces do not reach
         if order == list(range(len(head))):
             return pool
-        return [(head[i][0], score) for i, (_, score) in zip(order, head, strict=True)] + pool[cfg.rerank_depth :]
+        return [(head[i][0], score) for i, (_, score) in zip(order, head, strict=True)] + rest
 
     def _candidate_features(self, rk: Ranking, pool: list[tuple[str, float]], exclude: str | None) -> list[dict[str, float]]:
         return candidate_features(
@@ -446,6 +447,7 @@ class Router:
             return []
         rk = first_pass(self.scorer, text, context, 10, probe_threshold=self.probe_threshold, approximate=self.uses_ann)
         pool = self.scorer.top(rk.fused, depth or self.config.rerank_depth, rk.slots)
+        pool, _ = widened(pool, len(pool), self.memory, rk.qvec, fused_score_of(rk, self.index.slot_of), exclude)
         return list(zip([n for n, _ in pool], self._candidate_features(rk, pool, exclude), strict=True))
 
     # ----------------------------------------------------------------- training

@@ -18,7 +18,10 @@ re-ranker fitted without that source, rank no lower than without the
 re-ranker (a re-ranker that fails this is switched off before the
 comparison), and the ``holdout`` traces, when given, score no lower on
 average over their sources; without ``--promote`` the version is written and nothing
-else changes. The starting router is ``base``, else ``out/active``, else a
+else changes. Once a re-ranker has passed, its trace memory also takes the
+test split's traces (``memory_test_rows``; weights and settings unchanged), so
+the saved router remembers every usable trace it was given; the card's
+figures are those measured before. The starting router is ``base``, else ``out/active``, else a
 fresh router built from ``tools``.
 """
 
@@ -32,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentfn.evals.evaluate import evaluate
+from agentfn.router.rerank_rows import remember
 from agentfn.router.router import Router
 from agentfn.train.card import write_card
 from agentfn.train.data import Example, examples_from_runs, fingerprint, split_examples
@@ -258,6 +262,8 @@ def train_router(
     with_abst = any(not q.gold for q in test_q)
     held_both = {g: {"before": held_before[g], "after": held_after[g]} for g in held_before} if held else {}
     better = score_of(after, with_abst) > score_of(before, with_abst) and transfers(fitted, held_both)
+    if final_fit and better and router.memory is not None and router.config.rerank_weights is not None:
+        fitted["memory_test_rows"] = float(remember(router, [(e.request, e.tools) for e in split.test if e.tools]))
     router.save(version)
     if resume:
         shutil.rmtree(out / "checkpoints", ignore_errors=True)  # finished: nothing to resume
