@@ -40,9 +40,29 @@ from agentfn.router._bert import (
 )
 from agentfn.router._smooth import calibration_rows, float_products, smoothed
 
-__all__ = ["OnnxBertEncoder", "bert_onnx_model", "onnx_available", "quantized"]
+__all__ = ["OnnxBertEncoder", "bert_onnx_model", "onnx_available", "quantized", "spin_default", "spin_options"]
 
 _OPSET = 20  # first opset with a standard Gelu; LayerNormalization is 17+
+
+
+def spin_default() -> bool:
+    """Whether encoder sessions spin while a pass runs when not told: ``$AGENTFN_ENCODER_SPIN``
+    (``1``, ``true``, ``yes``, ``on``), else no."""
+    return os.environ.get("AGENTFN_ENCODER_SPIN", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def spin_options(spin: bool) -> dict[str, str]:
+    """onnxruntime session entries for intra-op threads that spin only while a pass runs (``spin``)
+    or never.
+
+    Never spinning, a worker sleeps after each operator and is woken for the next: on a small CPU
+    that wake-up is a real share of a short pass. Spinning, it waits busy, and onnxruntime's
+    default then keeps it spinning after the pass too, taking CPU from whatever runs between
+    requests (the agent loop); ``session.force_spinning_stop`` ends the spin with the pass.
+    """
+    if not spin:
+        return {"session.intra_op.allow_spinning": "0"}
+    return {"session.intra_op.allow_spinning": "1", "session.force_spinning_stop": "1"}
 
 
 def onnx_available() -> bool:
@@ -180,6 +200,11 @@ class OnnxBertEncoder(LocalBertEncoder):
         max_length: tokens per text (sentence-transformers' ``max_seq_length``).
         threads: onnxruntime intra-op threads; default ``$AGENTFN_ENCODER_THREADS``
             or onnxruntime's choice (one per physical core).
+        spin: let the intra-op worker threads spin between a pass's operators instead of
+            sleeping and being woken for each (about a hundred per pass), and stop them when
+            the pass ends (:func:`spin_options`): a bounded spin, no CPU taken between requests.
+            Default ``$AGENTFN_ENCODER_SPIN`` (``1``/``0``), else off. It pays on an idle machine;
+            on one whose cores are all busy a spinning thread holds a core its partner waits for.
         int8: run an int8 copy of the graph (:func:`quantized`, calibrated on rows of the
             tokenizer's own words, :mod:`agentfn.router._smooth`): less CPU per token where the
             CPU has int8 dot products (VNNI); vectors close to, not equal to, float32's.
@@ -190,7 +215,7 @@ class OnnxBertEncoder(LocalBertEncoder):
 
     def __init__(
         self, folder: str | Path, *, spec: str | None = None, max_length: int | None = None, threads: int | None = None,
-        int8: bool = False,
+        int8: bool = False, spin: bool | None = None,
     ) -> None:
         try:
             # Untyped package: bind it as Any rather than sprinkle ignores.
@@ -207,9 +232,9 @@ class OnnxBertEncoder(LocalBertEncoder):
         threads = threads or int(os.environ.get("AGENTFN_ENCODER_THREADS", "0") or 0)
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        # Idle worker threads would otherwise spin for a while after each query,
-        # taking CPU from the agent loop that runs between queries.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.spin = spin_default() if spin is None else spin
+        for key, value in spin_options(self.spin).items():
+            options.add_session_config_entry(key, value)
         options.log_severity_level = 3
         self.int8 = int8
         if int8:
