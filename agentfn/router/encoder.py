@@ -235,7 +235,7 @@ def with_request_tokens(encoder: Encoder, tokens: int | None, *, int8: bool = Fa
     if not isinstance(inner, LocalBertEncoder) or (tokens is None and not twin):
         return inner
     queries: LocalBertEncoder | None = None
-    if twin:
+    if twin and isinstance(inner, OnnxBertEncoder):
         key = (str(inner.folder), inner.max_length, inner.spin)
         if key not in _INT8:
             _INT8[key] = OnnxBertEncoder(inner.folder, spec=inner.spec, max_length=inner.max_length, int8=True,
