@@ -25,6 +25,8 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +42,7 @@ from agentfn.router._bert import (
 )
 from agentfn.router._smooth import calibration_rows, float_products, smoothed
 
-__all__ = ["OnnxBertEncoder", "bert_onnx_model", "onnx_available", "quantized", "spin_default", "spin_options"]
+__all__ = ["OnnxBertEncoder", "bert_onnx_model", "cached_int8", "onnx_available", "quantized", "spin_default", "spin_options"]
 
 _OPSET = 20  # first opset with a standard Gelu; LayerNormalization is 17+
 
@@ -190,6 +192,42 @@ def quantized(model: Any, calibration: list[list[int]] | None = None) -> bytes:
         logging.disable(quiet)
 
 
+def _quantize(weights: BertWeights, rows: list[list[int]]) -> bytes:
+    return quantized(bert_onnx_model(weights), rows)
+
+
+_INT8_FORMAT = 1
+"""Bumped whenever :func:`quantized` or its calibration changes what it writes: older cached copies are ignored."""
+
+
+def cached_int8(folder: Path, runtime: str, build: Callable[[], bytes]) -> bytes:
+    """The int8 graph of ``folder``'s weights from ``$AGENTFN_HOME/encoders/`` (default ``~/.agentfn``),
+    else ``build()`` (several seconds of calibration and quantisation) written there for the next process.
+
+    Keyed by the weights' sha256, the onnxruntime version ``runtime`` (whose quantiser wrote it) and
+    :data:`_INT8_FORMAT`; written whole and renamed (no torn reads). A home that cannot be written to
+    only costs the cache.
+    """
+    import hashlib
+    import tempfile
+
+    digest = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
+    home = Path(os.environ.get("AGENTFN_HOME") or Path.home() / ".agentfn") / "encoders"
+    path = home / f"{digest[:16]}-int8-ort{runtime}-v{_INT8_FORMAT}.onnx"
+    if path.exists():
+        return path.read_bytes()
+    model = build()
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=home, suffix=".onnx")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(model)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return model
+
+
 class OnnxBertEncoder(LocalBertEncoder):
     """A BERT sentence-transformers model (mean pooling, normalised) on onnxruntime.
 
@@ -207,7 +245,8 @@ class OnnxBertEncoder(LocalBertEncoder):
             on one whose cores are all busy a spinning thread holds a core its partner waits for.
         int8: run an int8 copy of the graph (:func:`quantized`, calibrated on rows of the
             tokenizer's own words, :mod:`agentfn.router._smooth`): less CPU per token where the
-            CPU has int8 dot products (VNNI); vectors close to, not equal to, float32's.
+            CPU has int8 dot products (VNNI); vectors close to, not equal to, float32's. Built once
+            per weights and onnxruntime version and cached on disk (:func:`cached_int8`).
 
     Raises:
         MissingExtraError: onnx or onnxruntime is not installed (``agentfn[router]``).
@@ -240,7 +279,7 @@ class OnnxBertEncoder(LocalBertEncoder):
         if int8:
             tok = self._tok
             rows = calibration_rows(tok.get_vocab(), tok.token_to_id("[CLS]") or 101, tok.token_to_id("[SEP]") or 102)
-            model = quantized(bert_onnx_model(weights), rows)
+            model = cached_int8(Path(folder), str(ort.__version__), partial(_quantize, weights, rows))
         else:
             model = bert_onnx_model(weights).SerializeToString()
         del weights  # the session holds its own copy; don't keep two
