@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's agentfn, not an installed one
 RESULTS = ROOT / "benchmarks" / "results"
 LONG_TOKENS = 64
+IDLE_MS = 20
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -72,14 +73,19 @@ def main() -> None:
     configs: dict[str, dict[str, Any]] = {
         "shipped": {}, "threads=1": {"threads": 1}, "threads=2": {"threads": 2},
         "graph basic": {"level": level.ORT_ENABLE_BASIC}, "graph extended": {"level": level.ORT_ENABLE_EXTENDED},
-        "no arena": {"arena": False}, "spinning": {"spin": "1"},
+        "no arena": {"arena": False}, "spinning": {"spin": "1"}, "bounded spin": {"spin": "1", "stop": True},
     }
+    spinners = ("spinning", "bounded spin")
 
-    def session(threads: int = 0, level: Any = level.ORT_ENABLE_ALL, arena: bool = True, spin: str = "0") -> Any:
+    def session(
+        threads: int = 0, level: Any = level.ORT_ENABLE_ALL, arena: bool = True, spin: str = "0", stop: bool = False
+    ) -> Any:
         o = ort.SessionOptions()
         o.intra_op_num_threads = threads
         o.inter_op_num_threads = 1
         o.add_session_config_entry("session.intra_op.allow_spinning", spin)
+        if stop:
+            o.add_session_config_entry("session.force_spinning_stop", "1")
         o.log_severity_level = 3
         o.graph_optimization_level = level
         o.enable_cpu_mem_arena = arena
@@ -91,9 +97,9 @@ def main() -> None:
     same = dict.fromkeys(configs, True)
     reference: list[Any] = []
     load_start = list(os.getloadavg())
-    # Spinning threads keep burning CPU after a run: "spinning" goes alone, last, so that no other
-    # config's process CPU takes in its spin.
-    for names in ([name for name in sessions if name != "spinning"], ["spinning"]):
+    # Spinning threads keep burning CPU after a run: each spinning config goes alone, last, so that no
+    # other config's process CPU takes in its spin.
+    for names in ([name for name in sessions if name not in spinners], *([name] for name in spinners)):
         for rep, (i, text), name in itertools.product(range(args.reps), enumerate(requests), names):
             enc._session = sessions[name]  # pyright: ignore[reportPrivateUsage]
             s, p = time.perf_counter(), time.process_time()
@@ -104,6 +110,16 @@ def main() -> None:
                 reference.append(vec)
             elif rep == 0:
                 same[name] = same[name] and bool(np.array_equal(vec, reference[i]))
+    idle: dict[str, float] = {}
+    for name in configs:  # process CPU while the caller sleeps IDLE_MS right after a pass: a spin left running
+        enc._session = sessions[name]  # pyright: ignore[reportPrivateUsage]
+        spent: list[float] = []
+        for text in requests[:20]:
+            enc.encode_pooled([text])
+            p = time.process_time()
+            time.sleep(IDLE_MS / 1e3)
+            spent.append((time.process_time() - p) * 1e3)
+        idle[name] = sum(spent) / len(spent)
     long = [t >= LONG_TOKENS for t in tokens] * args.reps
     rows = []
     for name in configs:
@@ -112,7 +128,8 @@ def main() -> None:
         rows.append({"config": name, "options": {k: str(v) for k, v in configs[name].items()},
                      "wall_p50_ms": _pct(wall[name], 50), "wall_p95_ms": _pct(wall[name], 95),
                      "cpu_p50_ms": _pct(cpu[name], 50), "cpu_p95_ms": _pct(cpu[name], 95),
-                     "long_wall_p50_ms": _pct(lw, 50), "long_cpu_p50_ms": _pct(lc, 50), "same_vectors": same[name]})
+                     "long_wall_p50_ms": _pct(lw, 50), "long_cpu_p50_ms": _pct(lc, 50), "same_vectors": same[name],
+                     "idle_cpu_ms": idle[name]})
     out = {
         "command": "python benchmarks/router_encoder_options.py",
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cores": os.cpu_count(),
@@ -140,17 +157,19 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"onnxruntime {machine['onnxruntime']}, {machine['cores']} cores, load average (1, 5, 15 min) at the "
         f"start / end: {loads} (wall times include waiting for a core; process CPU does not).", "",
         "| config | wall p50 / p95 ms | process CPU p50 / p95 ms | CPU p50 vs shipped | long requests: wall / CPU p50 ms "
-        "| same vectors |",
-        "|---|---:|---:|---:|---:|---|",
+        f"| same vectors | CPU in the {IDLE_MS} ms after a pass |",
+        "|---|---:|---:|---:|---:|---|---:|",
     ]
     for r in data["rows"]:
         ratio = r["cpu_p50_ms"] / max(base["cpu_p50_ms"], 1e-9)
         lines.append(f"| {r['config']} | {r['wall_p50_ms']:.2f} / {r['wall_p95_ms']:.2f} | {r['cpu_p50_ms']:.2f} / "
                      f"{r['cpu_p95_ms']:.2f} | {ratio:.2f}x | {r['long_wall_p50_ms']:.2f} / {r['long_cpu_p50_ms']:.2f} | "
-                     f"{'yes' if r['same_vectors'] else 'no'} |")
+                     f"{'yes' if r['same_vectors'] else 'no'} | {r.get('idle_cpu_ms', float('nan')):.2f} |")
     lines += ["", "`shipped` is `OnnxBertEncoder`'s session (intra-op threads: onnxruntime's choice, one per physical "
               "core; graph optimisation: all; CPU arena on; idle threads do not spin). Every other row changes one "
-              "option. A request's texts are packed end to end in one row (`agentfn/router/_bert.py`), so there is "
+              "option; `bounded spin` (`OnnxBertEncoder(spin=True)`) lets threads spin while a pass runs and stops "
+              "them when it ends (`session.force_spinning_stop`); the last column is the process CPU spent while "
+              "the caller sleeps right after a pass (a spin left running). A request's texts are packed end to end in one row (`agentfn/router/_bert.py`), so there is "
               "no padding to remove unless they exceed one row.", ""]
     return "\n".join(lines)
 

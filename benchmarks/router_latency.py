@@ -35,9 +35,14 @@ DENSE: dict[str, dict[str, Any]] = {
     "hybrid_encoded": {"bare_vector": "encoded"},
     "hybrid_blend_all": {"blend_candidates": 0},
     "hybrid_int8_long": {"query_int8": True, "query_int8_min_tokens": 80},
+    "hybrid_int8_48": {"query_int8": True, "query_int8_min_tokens": 48},
     "hybrid_int8": {"query_int8": True},
+    "hybrid_spin": {},
+    "hybrid_int8_48_spin": {"query_int8": True, "query_int8_min_tokens": 48},
 }
 """The MiniLM routers timed, as :class:`RouterConfig` changes from the default."""
+SPIN = ("hybrid_spin", "hybrid_int8_48_spin")
+"""Routers whose MiniLM session spins while a pass runs (``OnnxBertEncoder(spin=True)``, a bounded spin)."""
 BEFORE = "hybrid_encoded"
 """The router before each word of a request was encoded once: plans are compared with its."""
 
@@ -102,6 +107,7 @@ def main() -> None:
     from agentfn.evals.evalset import build_evalset
     from agentfn.evals.router_data import load_router_data
     from agentfn.router import Router, RouterConfig
+    from agentfn.router.onnx_encoder import OnnxBertEncoder
 
     try:
         from threadpoolctl import threadpool_limits
@@ -121,6 +127,7 @@ def main() -> None:
     generated = [q.text for q in rng.sample(es.queries, max(args.requests - len(foreign), 0))]
     requests = (foreign + generated)[: args.requests]
     words = [len(t.split()) for t in requests]
+    spinning = OnnxBertEncoder(base.encoder.folder, spec=base.encoder.spec, spin=True)
     count = getattr(base.encoder, "token_count", None)
     tokens = [count(t) for t in requests] if count is not None else [0]
     load_start = list(os.getloadavg())
@@ -129,7 +136,8 @@ def main() -> None:
         # Tool and head vectors get the same noise treatment (each half renormalised).
         recs, both = scaled_tools(records, np.concatenate([base_vecs, base_heads], axis=1), n, seed=n)
         vecs, heads = (h / np.linalg.norm(h, axis=1, keepdims=True) for h in np.split(both, 2, axis=1))
-        dense = {name: _dense(recs, base.encoder, vecs, heads, RouterConfig(**update)) for name, update in DENSE.items()}
+        dense = {name: _dense(recs, spinning if name in SPIN else base.encoder, vecs, heads, RouterConfig(**update))
+                 for name, update in DENSE.items()}
         lexical = Router.build(recs, encoder=None)
         static = Router.build(recs, config=RouterConfig(encoder="minilm-static"))
         static.query_cache_size = 0
@@ -206,7 +214,10 @@ def render_markdown(data: dict[str, Any]) -> str:
               "`hybrid_int8` sends every request through an int8 copy of MiniLM (`query_int8=True`; tools stay "
               "float32; activation outliers moved into the weights before quantising and the feed-forward output "
               "products left float32, `agentfn/router/_smooth.py`); `hybrid_int8_long` only requests of 80 tokens or more (`query_int8_min_tokens=80`, about a "
-              "fifth of these requests). `static` is the default router on the static token table distilled from "
+              "fifth of these requests), `hybrid_int8_48` those of 48 tokens or more. `hybrid_spin` and "
+              "`hybrid_int8_48_spin` are `hybrid` and `hybrid_int8_48` on a MiniLM session whose worker "
+              "threads spin while a pass runs and stop with it (`OnnxBertEncoder(spin=True)` or "
+              "`AGENTFN_ENCODER_SPIN=1`: a bounded spin). `static` is the default router on the static token table distilled from "
               "MiniLM (`RouterConfig(encoder=\"minilm-static\")`, no forward pass; its quality is in "
               "`router_encoders.md`); `lexical` is the same router without an encoder. Quality of the pooled pass "
               "and of the int8 arms: `router_passes.md`.", ""]

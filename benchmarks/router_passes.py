@@ -12,6 +12,8 @@ changed (:mod:`agentfn.router.request_pass`):
 * ``pooled + span steps``: every step pooled too (``step_vectors="spans"``);
 * ``pooled + int8 from 80 tokens``: requests of 80 tokens or more (about a fifth; the ones that set
   the p95 latency) through the int8 copy of MiniLM (``query_int8=True, query_int8_min_tokens=80``);
+* ``pooled + int8 from 48 tokens`` / ``from 32 tokens``: the same from lower thresholds (most foreign
+  requests; few generated ones);
 * ``pooled + int8``: every request through the int8 copy (``query_int8=True``).
 
 Quality: the foreign benchmark (``agentfn.evals.router_data``, seed 0, 1,500
@@ -44,6 +46,8 @@ ARMS: dict[str, dict[str, Any]] = {
     "pooled": {"bare_vector": "pooled", "step_vectors": "auto"},
     "pooled + span steps": {"bare_vector": "pooled", "step_vectors": "spans"},
     "pooled + int8 from 80 tokens": {"bare_vector": "pooled", "query_int8": True, "query_int8_min_tokens": 80},
+    "pooled + int8 from 48 tokens": {"bare_vector": "pooled", "query_int8": True, "query_int8_min_tokens": 48},
+    "pooled + int8 from 32 tokens": {"bare_vector": "pooled", "query_int8": True, "query_int8_min_tokens": 32},
     "pooled + int8": {"bare_vector": "pooled", "query_int8": True, "query_int8_min_tokens": 0},
 }
 TOLERANCE = 0.005

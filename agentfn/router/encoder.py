@@ -220,7 +220,7 @@ class TruncatedRequests:
         return self._model(texts).encode_pooled(texts, groups, max_tokens=self.tokens)
 
 
-_INT8: dict[tuple[str, int], LocalBertEncoder] = {}
+_INT8: dict[tuple[str, int, bool], LocalBertEncoder] = {}
 
 
 def with_request_tokens(encoder: Encoder, tokens: int | None, *, int8: bool = False, int8_from: int = 0) -> Encoder:
@@ -235,10 +235,11 @@ def with_request_tokens(encoder: Encoder, tokens: int | None, *, int8: bool = Fa
     if not isinstance(inner, LocalBertEncoder) or (tokens is None and not twin):
         return inner
     queries: LocalBertEncoder | None = None
-    if twin:
-        key = (str(inner.folder), inner.max_length)
+    if twin and isinstance(inner, OnnxBertEncoder):
+        key = (str(inner.folder), inner.max_length, inner.spin)
         if key not in _INT8:
-            _INT8[key] = OnnxBertEncoder(inner.folder, spec=inner.spec, max_length=inner.max_length, int8=True)
+            _INT8[key] = OnnxBertEncoder(inner.folder, spec=inner.spec, max_length=inner.max_length, int8=True,
+                                         spin=inner.spin)
         queries = _INT8[key]
     return TruncatedRequests(inner, tokens, queries, int8_from)
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +42,29 @@ from agentfn.router._bert import (
 )
 from agentfn.router._smooth import calibration_rows, float_products, smoothed
 
-__all__ = ["OnnxBertEncoder", "bert_onnx_model", "onnx_available", "quantized"]
+__all__ = ["OnnxBertEncoder", "bert_onnx_model", "cached_int8", "onnx_available", "quantized", "spin_default", "spin_options"]
 
 _OPSET = 20  # first opset with a standard Gelu; LayerNormalization is 17+
+
+
+def spin_default() -> bool:
+    """Whether encoder sessions spin while a pass runs when not told: ``$AGENTFN_ENCODER_SPIN``
+    (``1``, ``true``, ``yes``, ``on``), else no."""
+    return os.environ.get("AGENTFN_ENCODER_SPIN", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def spin_options(spin: bool) -> dict[str, str]:
+    """onnxruntime session entries for intra-op threads that spin only while a pass runs (``spin``)
+    or never.
+
+    Never spinning, a worker sleeps after each operator and is woken for the next: on a small CPU
+    that wake-up is a real share of a short pass. Spinning, it waits busy, and onnxruntime's
+    default then keeps it spinning after the pass too, taking CPU from whatever runs between
+    requests (the agent loop); ``session.force_spinning_stop`` ends the spin with the pass.
+    """
+    if not spin:
+        return {"session.intra_op.allow_spinning": "0"}
+    return {"session.intra_op.allow_spinning": "1", "session.force_spinning_stop": "1"}
 
 
 def onnx_available() -> bool:
@@ -170,6 +192,42 @@ def quantized(model: Any, calibration: list[list[int]] | None = None) -> bytes:
         logging.disable(quiet)
 
 
+def _quantize(weights: BertWeights, rows: list[list[int]]) -> bytes:
+    return quantized(bert_onnx_model(weights), rows)
+
+
+_INT8_FORMAT = 1
+"""Bumped whenever :func:`quantized` or its calibration changes what it writes: older cached copies are ignored."""
+
+
+def cached_int8(folder: Path, runtime: str, build: Callable[[], bytes]) -> bytes:
+    """The int8 graph of ``folder``'s weights from ``$AGENTFN_HOME/encoders/`` (default ``~/.agentfn``),
+    else ``build()`` (several seconds of calibration and quantisation) written there for the next process.
+
+    Keyed by the weights' sha256, the onnxruntime version ``runtime`` (whose quantiser wrote it) and
+    :data:`_INT8_FORMAT`; written whole and renamed (no torn reads). A home that cannot be written to
+    only costs the cache.
+    """
+    import hashlib
+    import tempfile
+
+    digest = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
+    home = Path(os.environ.get("AGENTFN_HOME") or Path.home() / ".agentfn") / "encoders"
+    path = home / f"{digest[:16]}-int8-ort{runtime}-v{_INT8_FORMAT}.onnx"
+    if path.exists():
+        return path.read_bytes()
+    model = build()
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=home, suffix=".onnx")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(model)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return model
+
+
 class OnnxBertEncoder(LocalBertEncoder):
     """A BERT sentence-transformers model (mean pooling, normalised) on onnxruntime.
 
@@ -180,9 +238,15 @@ class OnnxBertEncoder(LocalBertEncoder):
         max_length: tokens per text (sentence-transformers' ``max_seq_length``).
         threads: onnxruntime intra-op threads; default ``$AGENTFN_ENCODER_THREADS``
             or onnxruntime's choice (one per physical core).
+        spin: let the intra-op worker threads spin between a pass's operators instead of
+            sleeping and being woken for each (about a hundred per pass), and stop them when
+            the pass ends (:func:`spin_options`): a bounded spin, no CPU taken between requests.
+            Default ``$AGENTFN_ENCODER_SPIN`` (``1``/``0``), else off. It pays on an idle machine;
+            on one whose cores are all busy a spinning thread holds a core its partner waits for.
         int8: run an int8 copy of the graph (:func:`quantized`, calibrated on rows of the
             tokenizer's own words, :mod:`agentfn.router._smooth`): less CPU per token where the
-            CPU has int8 dot products (VNNI); vectors close to, not equal to, float32's.
+            CPU has int8 dot products (VNNI); vectors close to, not equal to, float32's. Built once
+            per weights and onnxruntime version and cached on disk (:func:`cached_int8`).
 
     Raises:
         MissingExtraError: onnx or onnxruntime is not installed (``agentfn[router]``).
@@ -190,7 +254,7 @@ class OnnxBertEncoder(LocalBertEncoder):
 
     def __init__(
         self, folder: str | Path, *, spec: str | None = None, max_length: int | None = None, threads: int | None = None,
-        int8: bool = False,
+        int8: bool = False, spin: bool | None = None,
     ) -> None:
         try:
             # Untyped package: bind it as Any rather than sprinkle ignores.
@@ -207,15 +271,15 @@ class OnnxBertEncoder(LocalBertEncoder):
         threads = threads or int(os.environ.get("AGENTFN_ENCODER_THREADS", "0") or 0)
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        # Idle worker threads would otherwise spin for a while after each query,
-        # taking CPU from the agent loop that runs between queries.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.spin = spin_default() if spin is None else spin
+        for key, value in spin_options(self.spin).items():
+            options.add_session_config_entry(key, value)
         options.log_severity_level = 3
         self.int8 = int8
         if int8:
             tok = self._tok
             rows = calibration_rows(tok.get_vocab(), tok.token_to_id("[CLS]") or 101, tok.token_to_id("[SEP]") or 102)
-            model = quantized(bert_onnx_model(weights), rows)
+            model = cached_int8(Path(folder), str(ort.__version__), partial(_quantize, weights, rows))
         else:
             model = bert_onnx_model(weights).SerializeToString()
         del weights  # the session holds its own copy; don't keep two
