@@ -1,6 +1,6 @@
 """Near-duplicate heads: which of a few close Python-function tools the router's forced-call head picks.
 
-Run: ``.venv/bin/python benchmarks/near_dup_bench.py [--label NAME]``
+Run: ``.venv/bin/python benchmarks/near_dup_bench.py [--label NAME] [--set first|fresh]``
 Writes benchmarks/results/near_duplicates.json, then near_duplicates.md as ``render_markdown(json)``.
 
 The set (:mod:`agentfn.evals.near_dups`, ``agentfn/evals/data/near_duplicates.json``: 76 tools in groups of two
@@ -12,7 +12,9 @@ vendors compete too. Arms side by side in one run: ``Router`` (the default, near
 same with the near-duplicate head off (what a user gets from plain retrieval), ``FillRouter`` and
 ``SlotRouter``; ratios against ``Router``. Each arm also routes every request with ``k=5`` for recall@1 and
 recall@5 (gold first / among the five ranked), the retrieval the head chooses from. ``--label`` names the run in the results (kept per label, so a
-first-try run and a later run stay side by side in one file).
+first-try run and a later run stay side by side in one file). ``--set fresh`` routes the second set
+(``near_duplicates_fresh.json``: 49 tools of other topics, 49 requests, written before tuning on it) and writes
+results/near_duplicates_fresh.{json,md}.
 """
 
 from __future__ import annotations
@@ -77,12 +79,12 @@ def _recall(route: Any, cases: list[Any]) -> dict[str, float]:
     return {"recall@1": round(at1 / n, 4), "recall@5": round(at5 / n, 4)}
 
 
-def run(label: str) -> dict[str, Any]:
+def run(label: str, name: str = "first") -> dict[str, Any]:
     from agentfn.evals.head_check import head_rates
     from agentfn.evals.near_dups import load_near_duplicates, near_duplicate_cases
     from agentfn.router import Router
 
-    nd = load_near_duplicates()
+    nd = load_near_duplicates(name)
     cases = near_duplicate_cases(nd)
     alone = Router.build(nd.tools)
     big, specs = _foreign_router()
@@ -103,10 +105,12 @@ def _cell(row: dict[str, Any], key: str) -> str:
     return f"{row[key]:.3f}" if key in row else "–"  # runs before recall was recorded have none
 
 
-def render_markdown(data: dict[str, Any]) -> str:
+def render_markdown(data: dict[str, Any], name: str = "first") -> str:
+    from agentfn.evals.near_dups import SETS
+
     lines = ["# Near-duplicate heads (`benchmarks/near_dup_bench.py`)", "",
              "Which of a few close Python-function tools the router's head (the forced call's tool) picks, on the set "
-             "`agentfn/evals/data/near_duplicates.json` (written before tuning). Ratios against `Router` of the same run."]
+             f"`agentfn/evals/{SETS[name]}` (written before tuning). Ratios against `Router` of the same run."]
     for label, run_data in data.items():
         lines += ["", f"## Run `{label}`: {run_data['tools']} tools, {run_data['requests']} requests "
                       f"(foreign registry with the set: {run_data['registry']} tools)", "",
@@ -123,14 +127,15 @@ def render_markdown(data: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--label", default="latest", help="the run's name in the results (earlier labels are kept)")
+    ap.add_argument("--set", default="first", choices=("first", "fresh"), help="which packaged set to route")
     args = ap.parse_args(argv)
-    out = RESULTS / "near_duplicates.json"
+    out = RESULTS / (RESULT_NAME + ("" if args.set == "first" else f"_{args.set}") + ".json")
     data: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {}
-    data.update(run(args.label))
+    data.update(run(args.label, args.set))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, indent=1) + "\n")
-    out.with_suffix(".md").write_text(render_markdown(data))
-    print(render_markdown(data))
+    out.with_suffix(".md").write_text(render_markdown(data, args.set))
+    print(render_markdown(data, args.set))
 
 
 if __name__ == "__main__":

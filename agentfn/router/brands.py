@@ -15,16 +15,15 @@ import re
 
 from agentfn.router.text import split_name, tokenize
 
-__all__ = ["brand_words"]
+__all__ = ["brand_words", "vendor_words"]
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_TAG = re.compile(r"\s*\[([^\]\n]{2,40})\]")
+_NAMESPACE = re.compile(r"^(.+?)(?:__|\.)(?=[A-Za-z])")
 
 
-def brand_words(name: str, description: str) -> frozenset[str]:
-    """Brand words of a tool (lower-case), from its name's ends and how its description writes them."""
-    words = [w for w in tokenize(" ".join(split_name(name))) if w]
-    if len(words) < 2:
-        return frozenset()
+def _writings(description: str) -> tuple[set[str], set[str]]:
+    """The description's words written lower-case, and those written as proper names (lower-cased)."""
     lower: set[str] = set()
     proper: set[str] = set()
     for m in _TOKEN.finditer(description):
@@ -39,9 +38,34 @@ def brand_words(name: str, description: str) -> frozenset[str]:
             lower.add(tok.lower())
         elif not starts or named:
             proper.add(tok.lower())
+    return lower, proper
+
+
+def _brands_among(candidates: set[str], lower: set[str], proper: set[str]) -> frozenset[str]:
     squashed = "".join(sorted(proper))
-    out: set[str] = set()
-    for w in (words[0], words[-1]):
-        if len(w) >= 3 and w not in lower and (w in proper or any(w in p for p in proper) or w in squashed):
-            out.add(w)
+    return frozenset(w for w in candidates if len(w) >= 3 and w not in lower
+                     and (w in proper or any(w in p for p in proper) or w in squashed))
+
+
+def brand_words(name: str, description: str) -> frozenset[str]:
+    """Brand words of a tool (lower-case), from its name's ends and how its description writes them."""
+    words = [w for w in tokenize(" ".join(split_name(name))) if w]
+    if len(words) < 2:
+        return frozenset()
+    lower, proper = _writings(description)
+    return _brands_among({words[0], words[-1]}, lower, proper)
+
+
+def vendor_words(name: str, description: str) -> frozenset[str]:
+    """:func:`brand_words`, the namespace prefix's words the description writes as names, and the words of
+    a leading ``[tag]`` that are words of the name (see the module docstring)."""
+    out = set(brand_words(name, description))
+    words = frozenset(w for w in tokenize(" ".join(split_name(name))) if w)
+    tag = _TAG.match(description)
+    if tag:
+        out.update(w for w in tokenize(tag.group(1)) if w in words and len(w) >= 3)
+    space = _NAMESPACE.match(name)
+    if space and len(words) >= 2:
+        lower, proper = _writings(description)
+        out.update(_brands_among({w for w in tokenize(" ".join(split_name(space.group(1)))) if w}, lower, proper))
     return frozenset(out)

@@ -8,7 +8,7 @@ retrieval nothing to separate them by. A vendor's tool is the right head when th
 vendor; when it does not, a competitor that carries no vendor (or the one the request names) fits better.
 
 * :func:`unnamed_brands` counts, per competitor, one misfit for a tool that carries a brand
-  (:func:`agentfn.router.brands.brand_words`: a name word its description writes as a proper name) that the
+  (:func:`agentfn.router.brands.vendor_words`: a name word its description writes as a proper name) that the
   request does not name, when some competitor carries no such unnamed brand. The near-duplicate head
   (:mod:`agentfn.router.neardup`) charges it as it charges its other misfits. When every competitor carries
   an unnamed brand, or the request names theirs, nobody pays: nothing tells them apart.
@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from agentfn.router.brands import brand_words
+from agentfn.router.brands import vendor_words
 from agentfn.router.text import ToolRecord, tokenize
 
 __all__ = ["name_words", "unnamed_brands"]
@@ -44,7 +44,7 @@ def unnamed_brands(names: Sequence[str], text: str, records: Mapping[str, ToolRe
     out: list[int] = []
     for name in names:
         rec = records.get(name)
-        brands = brand_words(name, rec.description) if rec is not None else frozenset[str]()
+        brands = vendor_words(name, rec.description) if rec is not None else frozenset[str]()
         out.append(int(bool(brands) and not _named(brands, words, squashed)))
     return out if 0 in out else [0] * len(out)
 

@@ -32,7 +32,10 @@ and each loses ``penalty`` (:data:`MISFIT_PENALTY`) per misfit of its kind to th
 * *a change where a reading was asked*: a request that is a question that reads
   (:func:`agentfn.router.mood.asks_to_read`: "how much time is left on the timer") costs the
   competitors that change state (:func:`~agentfn.router.mood.changes_state`) when a competitor that
-  reads is among them.
+  reads is among them;
+* *a vendor the request does not name* (:func:`agentfn.router.namefit.unnamed_brands`);
+* *an answer the request already gives* (:func:`agentfn.router.givens.given_outputs`: "its half-life is 5
+  years" costs ``half_life_from_decay`` when ``remaining_amount(half_life, ...)`` competes).
 
 A misfit may cost a competitor its place to one up to ``margin + penalty`` behind: when any
 candidate within that window has a misfit, the whole window competes ("set a timer for 10 minutes":
@@ -59,6 +62,7 @@ from dataclasses import dataclass
 
 from agentfn.router.calibration import request_words, tool_vocabulary
 from agentfn.router.dataflow import ToolIO, fill_score
+from agentfn.router.givens import given_outputs
 from agentfn.router.mood import asks_to_read, changes_state
 from agentfn.router.namefit import name_words, unnamed_brands
 from agentfn.router.text import ToolRecord, split_name, tokenize
@@ -182,7 +186,8 @@ def near_duplicate_head(
     if not any(steps) and not brands[0]:  # no misfit to pay for (a brand's only at the top): the margin's near-ties
         cluster = [i for i in cluster if out[i][1] >= top - margin]
         steps, brands = steps[: len(cluster)], unnamed_brands([out[i][0] for i in cluster], text, records)
-    misfit = [a + b for a, b in zip(steps, brands, strict=True)]
+    given = given_outputs([out[i][0] for i in cluster], text, io_of)
+    misfit = [a + b + c for a, b, c in zip(steps, brands, given, strict=True)]
     if len(cluster) < 2:
         return out
     names = [out[i][0] for i in cluster]
