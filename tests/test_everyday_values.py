@@ -35,6 +35,17 @@ def test_a_month_name_date_without_a_year_follows_the_requests_direction() -> No
     assert numbers_in_request("How many days are in February 2028?") == []
 
 
+def test_the_two_ends_of_a_range_share_the_year_written_once() -> None:
+    today = date(2026, 12, 7)
+    assert worded_dates("count the days from may 2 to june 9, 2023", today=today) == ["2023-05-02", "2023-06-09"]
+    assert worded_dates("Between Oct 1 2022 and Nov 15?", today=today) == ["2022-10-01", "2022-11-15"]
+    # a range runs forward: its yearless end crosses the new year rather than running backwards
+    assert worded_dates("nov 28 through feb 2, 2030", today=today) == ["2029-11-28", "2030-02-02"]
+    assert worded_dates("from 30 December 2031 till 4 January", today=today) == ["2031-12-30", "2032-01-04"]
+    # two dates that are not a range keep their own years
+    assert worded_dates("Is June 1 a Monday? And what about July 4, 2030?", today=today) == ["2026-06-01", "2030-07-04"]
+
+
 def test_weekdays_with_a_direction_are_dates() -> None:
     monday = date(2026, 12, 7)
     assert weekday_dates("What's the date next Friday?", monday) == ["2026-12-11"]
