@@ -7,7 +7,13 @@ from datetime import date
 from typing import Any
 
 from agentfn._named_dates import holiday_dates, strip_holiday_years, weekday_dates, worded_dates
-from agentfn._values import combine_compound_quantities, numbers_in_request, parameter_kind, request_values
+from agentfn._values import (
+    combine_compound_quantities,
+    listed_options,
+    numbers_in_request,
+    parameter_kind,
+    request_values,
+)
 from agentfn.backends._direction import directional_options
 from agentfn.backends._extract import ExtractionSources, extractive_spec
 from agentfn.library.data import csv_summary
@@ -148,3 +154,9 @@ def test_a_year_asked_about_as_a_leap_year_is_a_date() -> None:
     assert leap_years("I was born in 1990 and leapt") == []
     assert worded_dates("did 2044 have a leap day") == ["2044-01-01"]
     assert request_values("was 1700 a leap year")["date"] == 1
+
+
+def test_a_label_or_not_lists_the_label_and_its_negation() -> None:
+    assert listed_options("Is this review fake or not? 'Best blender ever!!!'") == ["fake", "not fake"]
+    assert listed_options("label it urgent or not urgent: the server is down") == ["urgent", "not urgent"]
+    assert listed_options("positive, negative or neutral?") == ["positive", "negative", "neutral"]
