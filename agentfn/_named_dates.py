@@ -41,6 +41,7 @@ __all__ = [
     "holidays_named",
     "leap_years",
     "named_days",
+    "range_year",
     "strip_holiday_years",
     "thanksgiving",
     "weekday_dates",
@@ -76,14 +77,15 @@ def worded_dates(text: str, year: int | None = None, today: date | None = None) 
     ahead, back = _AHEAD.search(text) is not None, _BACK.search(text) is not None
     if today is not None and year is None:
         year = today.year
-    for m in WORDED_DATE.finditer(text):
+    matches = list(WORDED_DATE.finditer(text))
+    for i, m in enumerate(matches):
         if m.group("y"):  # "12/25/2026" (month first, as in the US) or "25/12/2026" (a day past 12 first)
             with suppress(ValueError):  # no such day (13/13/2026)
                 found.append(_slashed(int(m.group("a")), int(m.group("b")), int(m.group("y"))).isoformat())
             continue
         mon = (m.group("mon") or m.group("mon2")).lower()
         day = int(m.group("day") or m.group("day2"))
-        written = m.group("year") or m.group("year2")
+        written = m.group("year") or m.group("year2") or range_year(text, matches, i)
         number = next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(mon[:3]))
         try:
             day_date = date(int(written) if written else year or 0, number, day)
@@ -103,6 +105,42 @@ def worded_dates(text: str, year: int | None = None, today: date | None = None) 
     if today is not None:
         found += weekday_dates(text, today)
     return list(dict.fromkeys(found))
+
+
+_RANGE_JOIN = re.compile(r"\s*(?:,\s*)?(?:and|to|through|thru|until|till|-|\u2013|\u2014)\s*", re.I)
+
+
+def _written_year(m: re.Match[str]) -> str | None:
+    return m.group("year") or m.group("year2") or None
+
+
+def _month_day(m: re.Match[str]) -> tuple[int, int]:
+    mon = (m.group("mon") or m.group("mon2") or "").lower()
+    number = next((i for i, name in enumerate(_MONTHS, 1) if mon and name.startswith(mon[:3])), 0)
+    return number, int(m.group("day") or m.group("day2") or 0)
+
+
+def range_year(text: str, matches: list[re.Match[str]], i: int) -> str | None:
+    """The year a yearless worded date shares with the other end of its range: "between March 3 and
+    July 4 2025" puts both in 2025, as does "from March 3, 2025 to July 4"; a range runs forward, so
+    "December 20 to January 5, 2025" starts in 2024. ``matches`` are :data:`WORDED_DATE`'s matches in
+    ``text`` in order, ``i`` the yearless one. ``None`` when the date is not one end of a range or the
+    other end has no year either (or is written with slashes)."""
+    if i + 1 < len(matches) and _RANGE_JOIN.fullmatch(text[matches[i].end():matches[i + 1].start()]):
+        other, later = matches[i + 1], True
+    elif i > 0 and _RANGE_JOIN.fullmatch(text[matches[i - 1].end():matches[i].start()]):
+        other, later = matches[i - 1], False
+    else:
+        return None
+    year = _written_year(other)
+    if year is None:
+        return None
+    mine, theirs = _month_day(matches[i]), _month_day(other)
+    if later and mine > theirs:
+        return str(int(year) - 1)
+    if not later and mine < theirs:
+        return str(int(year) + 1)
+    return year
 
 
 _LEAP = re.compile(r"\b(?P<y>(?:1[5-9]|2\d)\d\d)\b(?=[^.?!\d]{0,20}\bleap\b)|\bleap\b[^.?!\d]{0,20}\b(?P<y2>(?:1[5-9]|2\d)\d\d)\b",

@@ -128,7 +128,7 @@ _ARTICLES = re.compile(r"^(?:a|an|the|as|either|is it|it is)\s+", re.I)
 
 def listed_options(text: str) -> list[str]:
     """The choices a request lists, e.g. "billing, shipping or a technical issue" -> billing, shipping,
-    technical issue; "spam or not spam" -> spam, not spam. Empty when it lists none."""
+    technical issue; "spam or not spam" (or "spam or not") -> spam, not spam. Empty when it lists none."""
     rest = _QUOTED.sub(" | ", text)
     for segment in re.split(r"[:?|.!;]", rest):
         match = re.search(r"((?:[\w'-]+(?: [\w'-]+){0,2}, )*[\w'-]+(?: [\w'-]+){0,2}),? or ([\w'-]+(?: [\w'-]+){0,2})",
@@ -137,10 +137,15 @@ def listed_options(text: str) -> list[str]:
             continue
         left = [p.strip() for p in match.group(1).split(",")]
         items = [left[0].split()[-1], *left[1:], match.group(2)]
-        if len(left) == 1:  # "as spam or not spam": the first option is as long as the second
+        if len(left) == 1:  # "as spam or not spam": the first option is as long as the second ...
             width = len(match.group(2).split())
+            negated = match.group(2).split()[1:] if match.group(2).lower().startswith("not ") else []
+            if negated and left[0].split()[-len(negated):] == negated:  # ... or the one "not" negates
+                width = len(negated)
             items[0] = " ".join(left[0].split()[-width:])
         cleaned = [_ARTICLES.sub("", i).strip() for i in items]
+        if len(cleaned) == 2 and cleaned[1].lower() == "not":  # "spam or not": the second is "not spam"
+            cleaned[1] = f"not {cleaned[0]}"
         options = list(dict.fromkeys(c for c in cleaned if c))
         if len(options) >= 2:
             return options

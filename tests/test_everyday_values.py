@@ -7,7 +7,13 @@ from datetime import date
 from typing import Any
 
 from agentfn._named_dates import holiday_dates, strip_holiday_years, weekday_dates, worded_dates
-from agentfn._values import combine_compound_quantities, numbers_in_request, parameter_kind, request_values
+from agentfn._values import (
+    combine_compound_quantities,
+    listed_options,
+    numbers_in_request,
+    parameter_kind,
+    request_values,
+)
 from agentfn.backends._direction import directional_options
 from agentfn.backends._extract import ExtractionSources, extractive_spec
 from agentfn.library.data import csv_summary
@@ -33,6 +39,17 @@ def test_a_month_name_date_without_a_year_follows_the_requests_direction() -> No
     assert worded_dates("What weekday is March 3?") == []  # no year to assume
     assert worded_dates("How many days are in February 2028?") == ["2028-02-01"]  # a month of a year
     assert numbers_in_request("How many days are in February 2028?") == []
+
+
+def test_the_two_ends_of_a_range_share_the_year_written_once() -> None:
+    today = date(2026, 12, 7)
+    assert worded_dates("count the days from may 2 to june 9, 2023", today=today) == ["2023-05-02", "2023-06-09"]
+    assert worded_dates("Between Oct 1 2022 and Nov 15?", today=today) == ["2022-10-01", "2022-11-15"]
+    # a range runs forward: its yearless end crosses the new year rather than running backwards
+    assert worded_dates("nov 28 through feb 2, 2030", today=today) == ["2029-11-28", "2030-02-02"]
+    assert worded_dates("from 30 December 2031 till 4 January", today=today) == ["2031-12-30", "2032-01-04"]
+    # two dates that are not a range keep their own years
+    assert worded_dates("Is June 1 a Monday? And what about July 4, 2030?", today=today) == ["2026-06-01", "2030-07-04"]
 
 
 def test_weekdays_with_a_direction_are_dates() -> None:
@@ -137,3 +154,9 @@ def test_a_year_asked_about_as_a_leap_year_is_a_date() -> None:
     assert leap_years("I was born in 1990 and leapt") == []
     assert worded_dates("did 2044 have a leap day") == ["2044-01-01"]
     assert request_values("was 1700 a leap year")["date"] == 1
+
+
+def test_a_label_or_not_lists_the_label_and_its_negation() -> None:
+    assert listed_options("Is this review fake or not? 'Best blender ever!!!'") == ["fake", "not fake"]
+    assert listed_options("label it urgent or not urgent: the server is down") == ["urgent", "not urgent"]
+    assert listed_options("positive, negative or neutral?") == ["positive", "negative", "neutral"]

@@ -126,6 +126,7 @@ from agentfn.backends._extract_words import (
     format_date,
     free_spans,
     identifier_tokens,
+    instruction_spans,
     is_format_template,
     is_identifier,
     mentioned_zones,
@@ -564,6 +565,8 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
         props[n]["enum"] = own_spans(props[n]["enum"], avoid, sources.request, quoted_spans(sources.request))
     for n in texts:  # a search box takes the request's topic, not a fragment of its question
         props[n] = with_query_phrases(n, original[n], props[n], sources.request, tool)
+        if "enum" in props[n] and (clauses := instruction_spans(n, sources.request)):  # a task, whole
+            props[n]["enum"] = list(dict.fromkeys([*props[n]["enum"], *clauses]))
     given = [n for n in texts if _kind(n, original[n]) == "text" and value_kind(n, original[n]) != "question"]
     if len(given) == 1 and (quoted := quoted_spans(sources.request)):  # the one text is what the request quotes
         kept = [v for v in props[given[0]].get("enum", []) if v in quoted or v in sources.result_leaves]

@@ -354,3 +354,23 @@ def text_spans(text: str, max_words: int = MAX_SPAN_WORDS) -> list[str]:
             if span and not inner & _VERBS and not _NUMERIC.fullmatch(span):
                 spans.append(span)
     return list(dict.fromkeys(spans))
+
+
+_INSTRUCTION_NAMES = frozenset({"task", "prompt", "instruction", "instructions", "goal"})
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def instruction_spans(name: str, request: str) -> list[str]:
+    """Whole clauses for a parameter that holds what to do (``task``, ``prompt``, ``instruction(s)``,
+    ``goal``): from each word that is no filler to the end of its sentence, so "a function that checks
+    if a number is prime" is offered whole (:func:`text_spans` stops before "is", which frames values,
+    not instructions). Empty for other parameters."""
+    if name.lower() not in _INSTRUCTION_NAMES:
+        return []
+    spans: list[str] = []
+    for sentence in _SENTENCE_END.split(request):
+        words = list(re.finditer(r"\S+", sentence))
+        for w in words[:-1]:
+            if w.group().strip(_TRIM).lower() not in _FILLER:
+                spans.append(sentence[w.start():].strip(_TRIM))
+    return [s for s in dict.fromkeys(spans) if s]
