@@ -205,15 +205,20 @@ _SMALL_WORDS = {w: i for i, w in enumerate(
 _TENS_WORDS = {w: 10 * (i + 2) for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])}
 _SCALE_WORDS = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 _ANY_NUMBER_WORD = "|".join([*_TENS_WORDS, *_SMALL_WORDS, *_SCALE_WORDS])
+_BELOW_HUNDRED = "|".join([*_TENS_WORDS, *_SMALL_WORDS])
+_AND_REST = (rf"(?:(?<=hundred)|(?<=thousand)|(?<=million))\s+and\s+(?:{_BELOW_HUNDRED})(?:[\s-]+(?:{_BELOW_HUNDRED}))?"
+             rf"\b(?![\s-]+(?:{'|'.join(_SCALE_WORDS)}))")
+"""The British "and" after a scale word: "three hundred and forty two" is 342, "two thousand and five" 2005
+(not "two hundred and three hundred": a scale word after the "and" starts a second number)."""
 _NUMBER_WORD = re.compile(
-    rf"\b(?:{_ANY_NUMBER_WORD})(?:[\s-]+(?:{_ANY_NUMBER_WORD}))*\b(?=(?:\s+(\w+))?)", re.I)
+    rf"\b(?:{_ANY_NUMBER_WORD})(?:[\s-]+(?:{_ANY_NUMBER_WORD}))*(?:{_AND_REST})?\b(?=(?:\s+(\w+))?)", re.I)
 _MEASURE = re.compile(r"(?:year|month|week|day|hour|minute|second|mile|km|kilo|metre|meter|pound|ounce|"
                       r"foot|feet|inch|litre|liter|gallon|cup|spoon|degree|percent|time|person|people|item|piece)",
                       re.I)
 
 
 def _word_value(match: re.Match[str], lone_one: bool = False) -> int | None:
-    words = re.split(r"[\s-]+", match.group(0).lower())
+    words = [w for w in re.split(r"[\s-]+", match.group(0).lower()) if w != "and"]
     if words == ["one"] and not lone_one and not (match.group(1) and _MEASURE.match(match.group(1))):
         return None
     total, current = 0, 0
