@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import date, timedelta
 from typing import Any, cast
 
 from agentfn._named_dates import MONTH_YEAR, WORDED_DATE, named_days, strip_holiday_years
@@ -35,6 +36,7 @@ __all__ = [
     "questions_in",
     "quote_safe",
     "quoted_spans",
+    "relative_days",
     "request_values",
     "request_words",
     "spell_out_numbers",
@@ -52,7 +54,8 @@ _TIME = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?::\d{2})?(?![\d:])")
 _URL = re.compile(r"https?://[^\s'\"<>]+[^\s'\"<>.,;:!?)]")
 _FILE = re.compile(r"(?<![\w/.:-])[\w-]+(?:/[\w.-]+)*\.[A-Za-z][A-Za-z0-9]{0,4}(?![\w.])")
 _NUMBER = re.compile(r"(?<![\w.:/-])-?\d+(?:,\d{3})*(?:\.\d+)?%?(?![\w:]|-(?![a-z]+\b(?!-)))")  # "20-sided": 20
-_QUOTED = re.compile(r"(?<!\w)'([^']{2,})'(?!\w)|\"([^\"]{2,})\"|`([^`]{2,})`|“([^”]{2,})”")
+_QUOTED = re.compile(r"(?<!\w)'((?:[^']|(?<=[^\W\d_])'(?=[^\W\d_])){2,})'(?!\w)|\"([^\"]{2,})\"|`([^`]{2,})`|“([^”]{2,})”")
+"""Quoted text; in single quotes an apostrophe between letters is part of it ('I've been here')."""
 _WORD_GOES_ON = re.compile(r"\w|\.\w")  # "hello" in "hello.txt" is no word of its own
 _CODE = re.compile(r"\b[A-Za-z_][\w.]*\([^()]*(?:\([^()]*\)[^()]*)*\)")
 _NAME_STOP = {"get", "set", "the", "and", "for", "new", "all", "use", "info"}
@@ -236,6 +239,19 @@ def number_words(text: str) -> list[float]:
     """Numbers written in words ("twelve", "forty-two", "three hundred"); a lone "one" only before a
     measure ("one year"), since "one" is also a pronoun."""
     return [float(v) for m in _NUMBER_WORD.finditer(text) if (v := _word_value(m)) is not None]
+
+
+_DAY_WORDS = re.compile(r"\b(?:the\s+day\s+(after|before)\s+)?(tomorrow|yesterday)\b", re.I)
+
+
+def relative_days(text: str, today: date) -> list[str]:
+    """The ISO dates of the days ``text`` names relative to ``today``: "tomorrow", "yesterday", "the day after
+    tomorrow" (a date counted from tomorrow, "3 weeks from tomorrow", starts there)."""
+    found: list[str] = []
+    for m in _DAY_WORDS.finditer(text):
+        shift = (1 if m.group(2).lower() == "tomorrow" else -1) + {"after": 1, "before": -1}.get((m.group(1) or "").lower(), 0)
+        found.append((today + timedelta(days=shift)).isoformat())
+    return list(dict.fromkeys(found))
 
 
 def spell_out_numbers(text: str, lone_one: bool = False) -> str:

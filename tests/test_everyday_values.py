@@ -137,3 +137,27 @@ def test_a_year_asked_about_as_a_leap_year_is_a_date() -> None:
     assert leap_years("I was born in 1990 and leapt") == []
     assert worded_dates("did 2044 have a leap day") == ["2044-01-01"]
     assert request_values("was 1700 a leap year")["date"] == 1
+
+
+def test_an_apostrophe_between_letters_stays_inside_single_quotes() -> None:
+    from agentfn._values import quoted_spans
+
+    assert quoted_spans("'we've waited an hour, it's a joke' - is that negative") == ["we've waited an hour, it's a joke"]
+    assert quoted_spans("the words 'can't' and 'won't'") == ["can't", "won't"]
+    assert quoted_spans("I've got it, it's fine") == []
+
+
+def test_a_date_counted_from_tomorrow_starts_tomorrow() -> None:
+    from agentfn._values import relative_days
+
+    assert relative_days("two weeks from tomorrow", date(2027, 3, 30)) == ["2027-03-31"]
+    assert relative_days("what was the date the day before yesterday", date(2027, 3, 1)) == ["2027-02-27"]
+    assert relative_days("what's the date today", date(2027, 3, 1)) == []
+    sources = ExtractionSources("10 days after tomorrow, which date is it", today="2027-03-30")
+    assert sources.dates()[0] == "2027-03-31"
+
+
+def test_a_passage_after_a_colon_keeps_its_closing_mark() -> None:
+    phrasings = ExtractionSources("count the characters of my status: back from the beach, so tired!").phrasings()
+    assert phrasings[0] == "back from the beach, so tired!"
+    assert ExtractionSources("translate to german: thank you").phrasings()[0] == "thank you"

@@ -79,6 +79,7 @@ from agentfn._values import (
     questions_in,
     quote_safe,
     quoted_spans,
+    relative_days,
     spell_out_numbers,
     strip_values,
     table_rows,
@@ -245,8 +246,8 @@ class ExtractionSources:
             return [moment]  # "what time is it in Tokyo": now, not today at midnight
         today = date.fromisoformat(self.today[:10]) if self.today else None
         found += worded_dates(self.request, today=today)  # "March 3, 2025"; "until August 14": the next one
-        if today:  # "until Christmas" names a date
-            found += holiday_dates(self.request, today)
+        if today:  # "until Christmas" names a date, "3 weeks from tomorrow" starts tomorrow
+            found += holiday_dates(self.request, today) + relative_days(self.request, today)
         if self.today and (not found or _RELATIVE_TO_TODAY.search(self.request)):
             found.append(self.today)  # "1999-12-31 fell on?" is about that date, "until 2027-03-01" also today
         out: list[str] = []
@@ -260,12 +261,14 @@ class ExtractionSources:
         return list(dict.fromkeys(out))
 
     def phrasings(self) -> list[str]:
-        """Whole phrasings: quoted text, the text after the first colon, the request itself."""
+        """Whole phrasings: quoted text, the text after the first colon (with its closing "." "!" "?": a passage's
+        own, counted in its characters), the request itself."""
         request = self.request
         spans = quoted_spans(request)
         after = re.split(r":\s*", request, maxsplit=1)
         if len(after) == 2 and after[1].strip():
-            spans.append(after[1].strip().strip(_TRIM))
+            passage = after[1].strip().strip(_TRIM)
+            spans.append(passage + m.group() if (m := re.search(r"(?<=\w)[.!?]$", after[1].strip())) else passage)
         spans.append(request.strip().rstrip("?!. "))
         return list(dict.fromkeys(s for s in spans if s))
 
