@@ -48,6 +48,7 @@ def test_the_question_names_what_to_count(question: str, asked: str | None) -> N
         ("carrot", "how many z's in 'carrot'", "The letter 'z' appears 0 times."),
         ("hello world", "how many letters in 'hello world'", "10 letters"),
         ("see you soon", "how many words in 'see you soon'", "3 words"),
+        ("hello", "how many words in 'hello'", "1 word,"),
     ],
 )
 def test_the_answer_leads_with_the_count_asked(text: str, question: str, expected: str) -> None:
