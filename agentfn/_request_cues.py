@@ -30,6 +30,8 @@ A router scores tools by the request's words and values, so a few everyday wordi
   gives the tool that names arithmetic (``calculate`` reads "2h 20m" as minutes);
 * **a question about how the writer of a passage feels** ("'the best pasta in years' - how does she feel"):
   the passage's words ("in years") fill a date tool; :func:`feeling_tool` gives the tool naming feelings;
+* **a passage to put under one of the labels listed** ("sort this into billing, shipping or returns: 'not arrived
+  after two weeks'"): :func:`choice_tool` gives the tool naming categories or labels;
 * **how far away a given date is** ("the exam is on 2027-06-01, how many weeks away is that"): one date
   fills the calendar-facts tool; :func:`until_tool` gives the tool naming "until".
 
@@ -47,14 +49,21 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from agentfn._passage_tasks import holds_passage, leading_verb, split_passage
-from agentfn._values import quoted_spans, request_values, spell_out_numbers, stem, strip_values
+from agentfn._values import (
+    listed_options,
+    quoted_spans,
+    request_values,
+    spell_out_numbers,
+    stem,
+    strip_values,
+)
 from agentfn._world_actions import does
 from agentfn.backends._extract_units import plain_durations
 
 if TYPE_CHECKING:
     from agentfn.router.config import RoutePlan
 
-__all__ = ["CueRouter", "feeling_tool", "form_tool", "genre_tool", "only_pleasantries", "property_tool", "reading_tool",
+__all__ = ["CueRouter", "choice_tool", "feeling_tool", "form_tool", "genre_tool", "only_pleasantries", "property_tool", "reading_tool",
            "reworded", "sum_tool", "until_tool", "verb_tool"]
 
 _PHRASAL = (
@@ -194,6 +203,15 @@ def feeling_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -
     return _named_by(specs, head, {"sentiment", "feel", "feels"})
 
 
+def choice_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
+    """The tool a request to put a passage into one of the labels it lists goes to ("file this under billing,
+    shipping or returns: 'my parcel has not arrived after two weeks'"): the passage's words ("two weeks") fill
+    other tools; the offered tool that alone names categories or labels, when the head does not."""
+    if not holds_passage(text) or len(listed_options(text)) < 2:
+        return None
+    return _named_by(specs, head, {"category", "categories", "label", "labels", "classify"})
+
+
 _AWAY = re.compile(r"\bhow\s+(?:many|much|long)\b.*?\b(?:away|to\s+go|left|remain(?:ing|s)?|from\s+(?:now|today))\b", re.I)
 
 
@@ -277,5 +295,5 @@ class CueRouter:
             return plan.model_copy(update={"selected": [named]})
         better = form_tool(text, self.specs, head) or genre_tool(text, self.specs, head) or property_tool(text, self.specs, head) \
             or reading_tool(text, self.specs, head) or sum_tool(text, self.specs, head) \
-            or feeling_tool(text, self.specs, head) or until_tool(text, self.specs, head)
+            or feeling_tool(text, self.specs, head) or choice_tool(text, self.specs, head) or until_tool(text, self.specs, head)
         return plan if better is None else plan.model_copy(update={"selected": [better]})

@@ -8,6 +8,7 @@ import pytest
 
 from agentfn._request_cues import (
     CueRouter,
+    choice_tool,
     feeling_tool,
     form_tool,
     genre_tool,
@@ -71,6 +72,13 @@ def test_how_the_writer_of_a_passage_feels_goes_to_the_tool_that_names_feelings(
                         "date_add") == "sentiment"
     assert feeling_tool(text, specs, "sentiment") is None  # the head names it already
     assert feeling_tool("how do you feel today", specs, "generate") is None  # no passage
+
+
+def test_a_passage_to_put_under_listed_labels_goes_to_the_tool_that_names_categories(specs: dict[str, Any]) -> None:
+    text = "file this under kitchen, garden or bathroom: 'the tap drips every 5 minutes since Monday'"
+    assert choice_tool(text, specs, "convert_units") == "classify"
+    assert choice_tool(text, specs, "classify") is None  # the head names it already
+    assert choice_tool("convert 5 km to miles or yards", specs, "convert_units") is None  # no passage
 
 
 def test_how_far_away_a_given_date_is_goes_to_the_tool_that_names_until(specs: dict[str, Any]) -> None:
