@@ -190,6 +190,8 @@ def reading_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -
     return None
 
 
+_JUDGES = {"sentiment", "feel", "feels"}
+"""Words a tool that judges how the writer of a text feels names."""
 _FEELING = re.compile(r"\bhow\s+(?:does|do|did|is|are|was|were)\s+(?:[a-z]+\s+){0,2}?feel(?:ing)?s?\b|"
                       r"\b(?:mood|tone|feelings?|emotions?)\b", re.I)
 
@@ -200,15 +202,16 @@ def feeling_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -
     names feelings or sentiment, when the head does not."""
     if not holds_passage(text) or _FEELING.search(split_passage(text)[0]) is None:
         return None
-    return _named_by(specs, head, {"sentiment", "feel", "feels"})
+    return _named_by(specs, head, _JUDGES)
 
 
 def choice_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
     """The tool a request to put a passage into one of the labels it lists goes to ("file this under billing,
     shipping or returns: 'my parcel has not arrived after two weeks'"): the passage's words ("two weeks") fill
-    other tools; the offered tool that alone names categories or labels, when the head does not."""
-    if not holds_passage(text) or len(listed_options(text)) < 2:
-        return None
+    other tools; the offered tool that alone names categories or labels, when the head does not and does not
+    judge feelings itself."""
+    if not holds_passage(text) or len(listed_options(text)) < 2 or (head in specs and does(specs[head], _JUDGES)):
+        return None  # "positive or negative": the sentiment head chooses among its own labels
     return _named_by(specs, head, {"category", "categories", "label", "labels", "classify"})
 
 

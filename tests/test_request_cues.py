@@ -78,6 +78,7 @@ def test_a_passage_to_put_under_listed_labels_goes_to_the_tool_that_names_catego
     text = "file this under kitchen, garden or bathroom: 'the tap drips every 5 minutes since Monday'"
     assert choice_tool(text, specs, "convert_units") == "classify"
     assert choice_tool(text, specs, "classify") is None  # the head names it already
+    assert choice_tool("'the soup was cold and the bill wrong' positive or negative?", specs, "sentiment") is None
     assert choice_tool("convert 5 km to miles or yards", specs, "convert_units") is None  # no passage
 
 
