@@ -57,9 +57,8 @@ def _letters(text: str) -> list[str]:
 
 @tool(side_effects="none")
 def text_stats(text: str, top: int = 10) -> TextStats:
-    """Count the words, characters, letters (vowels, consonants, each letter), sentences, paragraphs and
-    lines of a given text; estimate its reading time (230 words a minute) and list its most frequent
-    content words.
+    """Count the words, characters, sentences, paragraphs and lines of a given text; estimate its
+    reading time (230 words a minute) and list its most frequent content words.
 
     CJK characters count as one word each, since those scripts do not separate words by spaces.
 
@@ -79,6 +78,8 @@ def text_stats(text: str, top: int = 10) -> TextStats:
     paragraphs = len([p for p in re.split(r"\n\s*\n", stripped) if p.strip()]) if stripped else 0
     lowered = [w.lower() for w in words]
     counts = Counter(w for w in lowered if (w not in _STOP and len(w) > 1) or _CJK.fullmatch(w))
+    # The result also counts vowels, consonants and each letter; the description does not say so: "letters" in it
+    # would make text_stats the tool for any instruction about letters ("scramble the letters of 'orange'").
     letters = _letters(text)
     latin = [c for c in letters if "a" <= c <= "z"]
     vowels = sum(c in _VOWELS for c in latin)
