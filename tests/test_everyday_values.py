@@ -161,3 +161,15 @@ def test_a_passage_after_a_colon_keeps_its_closing_mark() -> None:
     phrasings = ExtractionSources("count the characters of my status: back from the beach, so tired!").phrasings()
     assert phrasings[0] == "back from the beach, so tired!"
     assert ExtractionSources("translate to german: thank you").phrasings()[0] == "thank you"
+
+
+def test_a_length_limit_takes_only_a_number_written_before_its_unit() -> None:
+    specs = {t.openai_schema()["function"]["name"]: t.openai_schema() for t in Toolset.builtin()}
+
+    def limit(tool: str, request: str) -> Any:
+        props = extractive_spec(specs[tool], ExtractionSources(request, today="2027-01-04"))["function"]["parameters"]
+        return props["properties"].get("max_words")
+
+    assert limit("summarize", "tl;dr: the pool shuts from 8 to 6 on Monday while the tiles are fixed.") is None
+    assert limit("generate", "write me a three-line verse about rain") is None
+    assert limit("generate", "a 40-word story about a lost dog")["anyOf"][0]["enum"] == [40]

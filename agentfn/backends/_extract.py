@@ -129,6 +129,7 @@ from agentfn.backends._extract_words import (
     identifier_tokens,
     is_format_template,
     is_identifier,
+    length_limit_values,
     mentioned_zones,
     named_numbers,
     placed_spans,
@@ -520,7 +521,9 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
             kept = [b for b in cast("list[dict[str, Any]]", options) if b.get("type") != "null"]
             if len(kept) == 1:  # Optional[X]: narrow X, keep null; leave it out when nothing fits
                 inner = {**kept[0], "description": schema.get("description", "")}
-                narrowed = _narrow(inner, _kind(name, inner), sources, False, name)
+                limit = length_limit_values(name, sources.request) if _kind(name, inner) == "number" else None
+                narrowed = _narrow(inner, _kind(name, inner), sources, False, name) if limit is None else \
+                    ({**inner, "enum": limit} if limit else {})
                 if narrowed == {}:
                     del props[name]
                 elif narrowed is not None and _kind(name, inner) == "timezone" and len(narrowed["enum"]) >= 2:
@@ -538,6 +541,11 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
             props[name] = {k: v for k, v in schema.items() if k not in ("minimum", "maximum")} | {"enum": bound[name]}
             required.add(name)
             params["required"] = [n for n in props if n in required]
+            continue
+        if kind == "number" and name not in required and (limit := length_limit_values(name, sources.request)) is not None:
+            del props[name]  # a length the request does not write ("from 9 to 5" is no word count): the default
+            if limit:
+                props[name] = {**schema, "enum": limit}
             continue
         used = None if required_text else used_words(tool, name, original)  # None: unnamed optional text left out
         narrowed = _narrow(schema, kind, sources, name in required, name, used)
