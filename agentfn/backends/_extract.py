@@ -145,9 +145,11 @@ _TRIM = " \t\n.,;:!?()[]{}\"'“”‘’`"
 
 
 _RELATIVE_TO_TODAY = re.compile(
-    r"\b(?:today|now|tonight|tomorrow|yesterday|until|till|since|ago|left|current(?:ly)?|this (?:week|month|year)|how old|years old|age)\b",
+    r"\b(?:today|now|tonight|tomorrow|yesterday|until|till|since|ago|left|away|to go|current(?:ly)?|this (?:week|month|year)|"
+    r"how old|years old|age)\b",
     re.IGNORECASE,
 )
+_DAY_NAMED = re.compile(r"\b(?:tomorrow|yesterday)\b", re.I)  # a day of its own (relative_days), not today
 _ONE_OF = re.compile(r"\b(?:a|an|one|single|per|each)\s+(?!few\b|lot\b|couple\b|number\b)[a-z]", re.I)
 _FILE_NAME = re.compile(r"(?<![\w/.:-])[\w-]+(?:/[\w.-]+)*\.[A-Za-z][A-Za-z0-9]{0,4}(?![\w.])")
 def _kind(name: str, schema: Mapping[str, Any]) -> str:
@@ -249,7 +251,7 @@ class ExtractionSources:
         found += worded_dates(self.request, today=today)  # "March 3, 2025"; "until August 14": the next one
         if today:  # "until Christmas" names a date, "3 weeks from tomorrow" starts tomorrow
             found += holiday_dates(self.request, today) + relative_days(self.request, today)
-        if self.today and (not found or _RELATIVE_TO_TODAY.search(self.request)):
+        if self.today and (not found or _RELATIVE_TO_TODAY.search(_DAY_NAMED.sub(" ", self.request))):
             found.append(self.today)  # "1999-12-31 fell on?" is about that date, "until 2027-03-01" also today
         out: list[str] = []
         times = times_in(self.request)
