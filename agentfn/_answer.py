@@ -16,8 +16,9 @@ Three uses:
 
 Templates render in a sandbox with filters ``num`` (a number with at most five significant
 decimals, no float noise), ``when`` (an ISO date-time as ``YYYY-MM-DD HH:MM (UTC+hh:mm)``),
-``weekday``, ``bare`` (a phrase without its question framing: "What is 2 + 2?" -> "2 + 2") and ``shown``
-(``bare``, or empty for a sentence around its numbers: a word problem's answer is its result).
+``weekday``, ``bare`` (a phrase without its question framing: "What is 2 + 2?" -> "2 + 2"), ``shown``
+(``bare``, or empty for a sentence around its numbers: a word problem's answer is its result) and
+``counted`` (the letters a question asks to count: :func:`agentfn._counted.asked_letters`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any, cast
 import jinja2
 import jinja2.sandbox
 
+from agentfn._counted import asked_letters
 from agentfn._values import spell_out_numbers
 from agentfn.messages import AssistantMessage, Message, ToolCall, ToolMessage, UserMessage
 
@@ -123,6 +125,7 @@ def _environment() -> jinja2.Environment:
     env.filters["when"] = _format_when  # pyright: ignore[reportUnknownMemberType]
     env.filters["bare"] = _bare  # pyright: ignore[reportUnknownMemberType]
     env.filters["shown"] = _shown  # pyright: ignore[reportUnknownMemberType]
+    env.filters["counted"] = asked_letters  # pyright: ignore[reportUnknownMemberType]
     env.filters["weekday"] = lambda v: _format_when(str(v)[:10]).split(" ")[-1].strip("()")  # pyright: ignore[reportUnknownMemberType, reportUnknownLambdaType, reportUnknownArgumentType]
     return env
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["asks_arithmetic", "follow_up_expressions", "rate_factor"]
+__all__ = ["asks_arithmetic", "follow_up_expressions", "item_count", "rate_factor"]
 
 _NUM = r"(-?\d+(?:\.\d+)?)"
 _BINARY = (
@@ -44,9 +44,19 @@ _WORDS = {"one": 1, "two": 2, "three": 3}
 _PERIOD = r"(minute|hour|day|week|month|year)"
 _RATE_OVER = re.compile(rf"\b(?:a|an|per|each|every)\s+{_PERIOD}\b.*?\b(?:in|over|for|within)\s+(?:a|an|one|1|the\s+whole)\s+"
                         rf"{_PERIOD}\b", re.I)
+_PER_PERIOD_WORDS = frozenset({"minute", "hour", "day", "week", "month", "year"})
 _PER_PERIOD = {("minute", "hour"): 60, ("hour", "day"): 24, ("hour", "week"): 168, ("day", "week"): 7, ("day", "year"): 365,
                ("week", "year"): 52, ("month", "year"): 12}
 """How many of the first period one of the second holds, where that is a fixed count (a month's days are not)."""
+
+
+_PER_ITEM = re.compile(r"\b(?:a|an|per|each|every|for\s+(?:one|1|each))\s+([a-z]{3,}?)(?:e?s)?\b.*?\b(\d+)\s+\1(?:e?s)?\b", re.I)
+
+
+def item_count(text: str) -> int | None:
+    """"8 oz of butter per cake and I'm baking 3 cakes" -> 3: how many items an amount given per item is for."""
+    m = _PER_ITEM.search(text)
+    return int(m.group(2)) if m and m.group(1).lower() not in _PER_PERIOD_WORDS else None
 
 
 def rate_factor(text: str) -> int | None:
@@ -58,7 +68,7 @@ def rate_factor(text: str) -> int | None:
 def asks_arithmetic(text: str) -> bool:
     """Whether the request asks for arithmetic on a value computed first ("convert 3 miles to km and
     multiply by 4", "then double it", "rounded to a whole number", "4 miles a day ... in a week")."""
-    return _ASKS.search(text) is not None or rate_factor(text) is not None
+    return _ASKS.search(text) is not None or rate_factor(text) is not None or item_count(text) is not None
 
 
 def _literal(value: float) -> str:
@@ -74,6 +84,8 @@ def follow_up_expressions(request: str, results: Iterable[float]) -> list[str]:
     ops += [template for pattern, template in _UNARY if pattern.search(request)]
     if (factor := rate_factor(request)) is not None:  # "4 miles a day, how many km in a week": the day's, 7 times
         ops.append(f"{{}} * {factor}")
+    elif (count := item_count(request)) is not None:  # "8 oz per cake, 3 cakes, how many grams": one cake's, 3 times
+        ops.append(f"{{}} * {count}")
     decimals = _DECIMALS.search(request)
     if decimals:
         places = decimals.group(1).lower()

@@ -27,7 +27,13 @@ A router scores tools by the request's words and values, so a few everyday wordi
 * **a question about a named file** ("which port is *set* in app.json", "when is the party in my
   invites file"): a question reads, it writes nothing, and a file named in words is no clock time; :func:`reading_tool` gives the tool that names reading when the head writes;
 * **an amount in two parts** ("the film runs 2h 20m"): a converter takes one value, so :func:`sum_tool`
-  gives the tool that names arithmetic (``calculate`` reads "2h 20m" as minutes).
+  gives the tool that names arithmetic (``calculate`` reads "2h 20m" as minutes);
+* **a question about how the writer of a passage feels** ("'the best pasta in years' - how does she feel"):
+  the passage's words ("in years") fill a date tool; :func:`feeling_tool` gives the tool naming feelings;
+* **a passage to put under one of the labels listed** ("sort this into billing, shipping or returns: 'not arrived
+  after two weeks'"): :func:`choice_tool` gives the tool naming categories or labels;
+* **how far away a given date is** ("the exam is on 2027-06-01, how many weeks away is that"): one date
+  fills the calendar-facts tool; :func:`until_tool` gives the tool naming "until".
 
 When the router's plan is the plain reply but the (reworded) instruction's verb is an offered tool's whole
 name ("can you summarize this: ...", :func:`verb_tool`), the plan is that tool. A message that is only a greeting or thanks (:func:`only_pleasantries`: "good morning!") is chit-chat for
@@ -43,14 +49,22 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from agentfn._passage_tasks import holds_passage, leading_verb, split_passage
-from agentfn._values import quoted_spans, request_values, spell_out_numbers, stem, strip_values
+from agentfn._values import (
+    listed_options,
+    quoted_spans,
+    request_values,
+    spell_out_numbers,
+    stem,
+    strip_values,
+)
 from agentfn._world_actions import does
 from agentfn.backends._extract_units import plain_durations
 
 if TYPE_CHECKING:
     from agentfn.router.config import RoutePlan
 
-__all__ = ["CueRouter", "form_tool", "genre_tool", "only_pleasantries", "property_tool", "reading_tool", "reworded", "sum_tool", "verb_tool"]
+__all__ = ["CueRouter", "choice_tool", "feeling_tool", "form_tool", "genre_tool", "only_pleasantries", "property_tool", "reading_tool",
+           "reworded", "sum_tool", "until_tool", "verb_tool"]
 
 _PHRASAL = (
     (re.compile(r"\b(?:sum|summ)\s+((?:it|this|that|these|them)\s+)?up\b", re.I), r"summarize \1"),
@@ -176,6 +190,43 @@ def reading_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -
     return None
 
 
+_JUDGES = {"sentiment", "feel", "feels"}
+"""Words a tool that judges how the writer of a text feels names."""
+_FEELING = re.compile(r"\bhow\s+(?:does|do|did|is|are|was|were)\s+(?:[a-z]+\s+){0,2}?feel(?:ing)?s?\b|"
+                      r"\b(?:mood|tone|feelings?|emotions?)\b", re.I)
+
+
+def feeling_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
+    """The tool a question about how the writer of a passage feels goes to ("'best pasta in years' - how does
+    this person feel"): the passage's own words ("in years") fill other tools; the offered tool that alone
+    names feelings or sentiment, when the head does not."""
+    if not holds_passage(text) or _FEELING.search(split_passage(text)[0]) is None:
+        return None
+    return _named_by(specs, head, _JUDGES)
+
+
+def choice_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
+    """The tool a request to put a passage into one of the labels it lists goes to ("file this under billing,
+    shipping or returns: 'my parcel has not arrived after two weeks'"): the passage's words ("two weeks") fill
+    other tools; the offered tool that alone names categories or labels, when the head does not and does not
+    judge feelings itself."""
+    if not holds_passage(text) or len(listed_options(text)) < 2 or (head in specs and does(specs[head], _JUDGES)):
+        return None  # "positive or negative": the sentiment head chooses among its own labels
+    return _named_by(specs, head, {"category", "categories", "label", "labels", "classify"})
+
+
+_AWAY = re.compile(r"\bhow\s+(?:many|much|long)\b.*?\b(?:away|to\s+go|left|remain(?:ing|s)?|from\s+(?:now|today))\b", re.I)
+
+
+def until_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
+    """The tool a question about how far away a given date is goes to ("my exam is on 2027-06-01, how many weeks
+    away is that"): the offered tool that alone names "until", when the head does not and the request gives a
+    date."""
+    if _AWAY.search(text) is None or not request_values(text)["date"]:
+        return None
+    return _named_by(specs, head, {"until"})
+
+
 _TWO_PARTS = re.compile(r"\b\d+(?:\.\d+)?\s*(?:h|hrs?|hours?)\s*(?:and\s+)?\d+(?:\.\d+)?\s*(?:m|mins?|minutes?)\b", re.I)
 
 
@@ -246,5 +297,6 @@ class CueRouter:
         if head == self.fallback and (named := verb_tool(reworded(text), self.specs)) is not None:
             return plan.model_copy(update={"selected": [named]})
         better = form_tool(text, self.specs, head) or genre_tool(text, self.specs, head) or property_tool(text, self.specs, head) \
-            or reading_tool(text, self.specs, head) or sum_tool(text, self.specs, head)
+            or reading_tool(text, self.specs, head) or sum_tool(text, self.specs, head) \
+            or feeling_tool(text, self.specs, head) or choice_tool(text, self.specs, head) or until_tool(text, self.specs, head)
         return plan if better is None else plan.model_copy(update={"selected": [better]})

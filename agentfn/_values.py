@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import date, timedelta
 from typing import Any, cast
 
 from agentfn._named_dates import MONTH_YEAR, WORDED_DATE, named_days, strip_holiday_years
@@ -35,6 +36,7 @@ __all__ = [
     "questions_in",
     "quote_safe",
     "quoted_spans",
+    "relative_days",
     "request_values",
     "request_words",
     "spell_out_numbers",
@@ -52,7 +54,8 @@ _TIME = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?::\d{2})?(?![\d:])")
 _URL = re.compile(r"https?://[^\s'\"<>]+[^\s'\"<>.,;:!?)]")
 _FILE = re.compile(r"(?<![\w/.:-])[\w-]+(?:/[\w.-]+)*\.[A-Za-z][A-Za-z0-9]{0,4}(?![\w.])")
 _NUMBER = re.compile(r"(?<![\w.:/-])-?\d+(?:,\d{3})*(?:\.\d+)?%?(?![\w:]|-(?![a-z]+\b(?!-)))")  # "20-sided": 20
-_QUOTED = re.compile(r"(?<!\w)'([^']{2,})'(?!\w)|\"([^\"]{2,})\"|`([^`]{2,})`|“([^”]{2,})”")
+_QUOTED = re.compile(r"(?<!\w)'((?:[^']|(?<=[^\W\d_])'(?=[^\W\d_])){2,})'(?!\w)|\"([^\"]{2,})\"|`([^`]{2,})`|“([^”]{2,})”")
+"""Quoted text; in single quotes an apostrophe between letters is part of it ('I've been here')."""
 _WORD_GOES_ON = re.compile(r"\w|\.\w")  # "hello" in "hello.txt" is no word of its own
 _CODE = re.compile(r"\b[A-Za-z_][\w.]*\([^()]*(?:\([^()]*\)[^()]*)*\)")
 _NAME_STOP = {"get", "set", "the", "and", "for", "new", "all", "use", "info"}
@@ -210,15 +213,20 @@ _SMALL_WORDS = {w: i for i, w in enumerate(
 _TENS_WORDS = {w: 10 * (i + 2) for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])}
 _SCALE_WORDS = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 _ANY_NUMBER_WORD = "|".join([*_TENS_WORDS, *_SMALL_WORDS, *_SCALE_WORDS])
+_BELOW_HUNDRED = "|".join([*_TENS_WORDS, *_SMALL_WORDS])
+_AND_REST = (rf"(?:(?<=hundred)|(?<=thousand)|(?<=million))\s+and\s+(?:{_BELOW_HUNDRED})(?:[\s-]+(?:{_BELOW_HUNDRED}))?"
+             rf"\b(?![\s-]+(?:{'|'.join(_SCALE_WORDS)}))")
+"""The British "and" after a scale word: "three hundred and forty two" is 342, "two thousand and five" 2005
+(not "two hundred and three hundred": a scale word after the "and" starts a second number)."""
 _NUMBER_WORD = re.compile(
-    rf"\b(?:{_ANY_NUMBER_WORD})(?:[\s-]+(?:{_ANY_NUMBER_WORD}))*\b(?=(?:\s+(\w+))?)", re.I)
+    rf"\b(?:{_ANY_NUMBER_WORD})(?:[\s-]+(?:{_ANY_NUMBER_WORD}))*(?:{_AND_REST})?\b(?=(?:\s+(\w+))?)", re.I)
 _MEASURE = re.compile(r"(?:year|month|week|day|hour|minute|second|mile|km|kilo|metre|meter|pound|ounce|"
                       r"foot|feet|inch|litre|liter|gallon|cup|spoon|degree|percent|time|person|people|item|piece)",
                       re.I)
 
 
 def _word_value(match: re.Match[str], lone_one: bool = False) -> int | None:
-    words = re.split(r"[\s-]+", match.group(0).lower())
+    words = [w for w in re.split(r"[\s-]+", match.group(0).lower()) if w != "and"]
     if words == ["one"] and not lone_one and not (match.group(1) and _MEASURE.match(match.group(1))):
         return None
     total, current = 0, 0
@@ -236,6 +244,19 @@ def number_words(text: str) -> list[float]:
     """Numbers written in words ("twelve", "forty-two", "three hundred"); a lone "one" only before a
     measure ("one year"), since "one" is also a pronoun."""
     return [float(v) for m in _NUMBER_WORD.finditer(text) if (v := _word_value(m)) is not None]
+
+
+_DAY_WORDS = re.compile(r"\b(?:the\s+day\s+(after|before)\s+)?(tomorrow|yesterday)\b", re.I)
+
+
+def relative_days(text: str, today: date) -> list[str]:
+    """The ISO dates of the days ``text`` names relative to ``today``: "tomorrow", "yesterday", "the day after
+    tomorrow" (a date counted from tomorrow, "3 weeks from tomorrow", starts there)."""
+    found: list[str] = []
+    for m in _DAY_WORDS.finditer(text):
+        shift = (1 if m.group(2).lower() == "tomorrow" else -1) + {"after": 1, "before": -1}.get((m.group(1) or "").lower(), 0)
+        found.append((today + timedelta(days=shift)).isoformat())
+    return list(dict.fromkeys(found))
 
 
 def spell_out_numbers(text: str, lone_one: bool = False) -> str:

@@ -21,7 +21,8 @@ written after the b3 fixes, never tuned on), ``b5`` (``everyday_b5.jsonl``, 40 r
 every tool, live facts no tool serves that must get an honest no-tool reply, chit-chat), ``b6`` (``everyday_b6.jsonl``,
 40 requests written after b5 and first run on main's code before any fix: word problems, numbers in words, loose
 units, named and relative dates), ``b7`` (``everyday_b7.jsonl``, 40 requests written after b6 and first run
-on main's code before any fix: greetings, values wrapped in a sentence, currency symbols, dates in several formats), ``both`` (everyday and holdout) or
+on main's code before any fix: greetings, values wrapped in a sentence, currency symbols, dates in several formats), ``b8`` (``everyday_b8.jsonl``, 40 requests written after b7 and first run on
+main's code before any fix: short and indirect requests, relative dates, letter counts, abbreviated units), ``both`` (everyday and holdout) or
 ``all`` (the default; each reported separately). ``--baseline-limit`` runs the (slow) baseline on a fixed
 subset spread over the selection; ``--score-only`` scores what the raw files hold without running
 anything; ``--score-all`` runs the selection but scores every case of the set the raw files hold
@@ -62,7 +63,7 @@ BASELINE_REF = "4b8179e"  # main before the embedded-default work (issue 14)
 ARMS = ("baseline", "current")
 SETS = {"everyday": "everyday.jsonl", "holdout": "everyday_holdout.jsonl", "b3": "everyday_b3.jsonl",
         "b4": "everyday_b4.jsonl", "b5": "everyday_b5.jsonl",
-        "b6": "everyday_b6.jsonl", "b7": "everyday_b7.jsonl"}
+        "b6": "everyday_b6.jsonl", "b7": "everyday_b7.jsonl", "b8": "everyday_b8.jsonl"}
 """The tuning set, the held-out set (written before any failure was looked at; never tuned on), ``b3``
 (40 requests in users' wording, run once on the code before any fix for its first-try figure) and ``b4``
 (30 more, written after the b3 fixes and not tuned on) and ``b5`` (40 more, written after b4, with requests
@@ -71,7 +72,10 @@ the code before its fixes for its first-try figure); ``b6`` (40 more, written af
 numbers in words, loose units, named and relative dates, a text transform; its baseline arm is main's code
 before the fixes it prompted); ``b7`` (40 more, written after b6 and first run on main's code before any fix:
 greetings and padding, values wrapped in a sentence, currency symbols, dates as 12/25 or "the 3rd of May",
-mixed reviews; its baseline arm is that first run)."""
+mixed reviews; its baseline arm is that first run); ``b8`` (40 more, written after b7 and first run on main's
+code before any fix: very short requests, values inside a story, two values of one unit, relative dates, inline
+lists, letter and character counts, numbers in words, abbreviated units, indirect requests, composed requests;
+its baseline arm is that first run)."""
 GROUPS = {"both": ("everyday", "holdout"), "all": tuple(SETS)}
 """``--set`` values that name several sets."""
 

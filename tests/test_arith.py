@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agentfn._arith import asks_arithmetic, follow_up_expressions, rate_factor
+from agentfn._arith import asks_arithmetic, follow_up_expressions, item_count, rate_factor
 from agentfn.backends._extract import ExtractionSources, extractive_spec
 from agentfn.toolset import Toolset
 
@@ -41,3 +41,11 @@ def test_a_distance_each_way_doubles_for_the_round_trip() -> None:
     assert asks_arithmetic(text)
     assert follow_up_expressions(text, [19.3121]) == ["19.3121 * 2"]
     assert not asks_arithmetic("book round trip flights to Rome")  # no distance each way to double
+
+
+def test_an_amount_given_per_item_is_multiplied_by_the_items_counted() -> None:
+    text = "each crate holds 12 kg of apples and we ordered 5 crates, how many pounds is that"
+    assert item_count(text) == 5 and asks_arithmetic(text)
+    assert follow_up_expressions(text, [26.455]) == ["26.455 * 5"]
+    assert item_count("2 tablets a day for 3 days") is None  # a period: rate_factor's, not a count of items
+    assert item_count("convert 12 kg to pounds") is None

@@ -160,3 +160,39 @@ def test_a_label_or_not_lists_the_label_and_its_negation() -> None:
     assert listed_options("Is this review fake or not? 'Best blender ever!!!'") == ["fake", "not fake"]
     assert listed_options("label it urgent or not urgent: the server is down") == ["urgent", "not urgent"]
     assert listed_options("positive, negative or neutral?") == ["positive", "negative", "neutral"]
+
+
+def test_an_apostrophe_between_letters_stays_inside_single_quotes() -> None:
+    from agentfn._values import quoted_spans
+
+    assert quoted_spans("'we've waited an hour, it's a joke' - is that negative") == ["we've waited an hour, it's a joke"]
+    assert quoted_spans("the words 'can't' and 'won't'") == ["can't", "won't"]
+    assert quoted_spans("I've got it, it's fine") == []
+
+
+def test_a_date_counted_from_tomorrow_starts_tomorrow() -> None:
+    from agentfn._values import relative_days
+
+    assert relative_days("two weeks from tomorrow", date(2027, 3, 30)) == ["2027-03-31"]
+    assert relative_days("what was the date the day before yesterday", date(2027, 3, 1)) == ["2027-02-27"]
+    assert relative_days("what's the date today", date(2027, 3, 1)) == []
+    assert ExtractionSources("10 days after tomorrow, which date is it", today="2027-03-30").dates() == ["2027-03-31"]
+    assert ExtractionSources("the exam is 2027-06-01, how many days away", today="2027-03-30").dates()[-1] == "2027-03-30"
+
+
+def test_a_passage_after_a_colon_keeps_its_closing_mark() -> None:
+    phrasings = ExtractionSources("count the characters of my status: back from the beach, so tired!").phrasings()
+    assert phrasings[0] == "back from the beach, so tired!"
+    assert ExtractionSources("translate to german: thank you").phrasings()[0] == "thank you"
+
+
+def test_a_length_limit_takes_only_a_number_written_before_its_unit() -> None:
+    specs = {t.openai_schema()["function"]["name"]: t.openai_schema() for t in Toolset.builtin()}
+
+    def limit(tool: str, request: str) -> Any:
+        props = extractive_spec(specs[tool], ExtractionSources(request, today="2027-01-04"))["function"]["parameters"]
+        return props["properties"].get("max_words")
+
+    assert limit("summarize", "tl;dr: the pool shuts from 8 to 6 on Monday while the tiles are fixed.") is None
+    assert limit("generate", "write me a three-line verse about rain") is None
+    assert limit("generate", "a 40-word story about a lost dog")["anyOf"][0]["enum"] == [40]

@@ -8,11 +8,14 @@ import pytest
 
 from agentfn._request_cues import (
     CueRouter,
+    choice_tool,
+    feeling_tool,
     form_tool,
     genre_tool,
     only_pleasantries,
     reading_tool,
     reworded,
+    until_tool,
     verb_tool,
 )
 from agentfn._small_path import PLAIN_REPLY, build_router, small_model_router
@@ -60,6 +63,30 @@ def test_a_question_about_a_passages_form_goes_to_the_tool_that_names_it(specs: 
     quoted = "count the characters in 'see you on Tuesday at the station'"
     assert form_tool(quoted, specs, "date_info") == "text_stats"
     assert form_tool("how many days until Saturday", specs, "date_diff") is None  # no passage
+
+
+def test_how_the_writer_of_a_passage_feels_goes_to_the_tool_that_names_feelings(specs: dict[str, Any]) -> None:
+    text = "'we waited two hours in the rain and the gig got cancelled, never again' - how did she feel"
+    assert feeling_tool(text, specs, "date_add") == "sentiment"
+    assert feeling_tool("what's the tone of this note: 'sorry we missed you, we will call again tomorrow'", specs,
+                        "date_add") == "sentiment"
+    assert feeling_tool(text, specs, "sentiment") is None  # the head names it already
+    assert feeling_tool("how do you feel today", specs, "generate") is None  # no passage
+
+
+def test_a_passage_to_put_under_listed_labels_goes_to_the_tool_that_names_categories(specs: dict[str, Any]) -> None:
+    text = "file this under kitchen, garden or bathroom: 'the tap drips every 5 minutes since Monday'"
+    assert choice_tool(text, specs, "convert_units") == "classify"
+    assert choice_tool(text, specs, "classify") is None  # the head names it already
+    assert choice_tool("'the soup was cold and the bill wrong' positive or negative?", specs, "sentiment") is None
+    assert choice_tool("convert 5 km to miles or yards", specs, "convert_units") is None  # no passage
+
+
+def test_how_far_away_a_given_date_is_goes_to_the_tool_that_names_until(specs: dict[str, Any]) -> None:
+    assert until_tool("the exam is on 2027-06-01, how many weeks away is that", specs, "date_info") == "date_diff"
+    assert until_tool("payday is 2027-01-29, how many days left", specs, "date_info") == "date_diff"
+    assert until_tool("how many weeks away is summer", specs, "date_info") is None  # no date given
+    assert until_tool("what weekday is 2027-06-01", specs, "date_info") is None  # not a question of how far
 
 
 def test_a_request_for_creative_writing_goes_to_the_tool_that_names_its_genre(specs: dict[str, Any]) -> None:

@@ -1,7 +1,7 @@
 """Arithmetic written in English, rewritten as an expression ``calculate`` evaluates.
 
 Models (and people) write "17.5% of 2480", "1000 divided by 8", "the square root of 144",
-"2 to the power of 10", "twelve times four", "4 pizzas at $12.50 each" or "144 divded by 12" (operator and question words ("wat is") are read
+"2 to the power of 10", "twelve times four", "add these up: 4, 9, 12", "4 pizzas at $12.50 each" or "144 divded by 12" (operator and question words ("wat is") are read
 through small misspellings), and everyday word problems (:mod:`agentfn.library._word_problems`). :func:`from_words` rewrites such text
 into Python arithmetic (a duration such as "2h 20m" as minutes, or hours when asked); an expression already in symbols passes through unchanged (``%``
 between two numbers stays the modulo operator). What it cannot rewrite is left for the
@@ -66,6 +66,9 @@ _RULES: list[tuple[str, str]] = [
     (rf"(?:the\s+)?average\s+of\s+{_LIST}", "AVG"),
     (rf"(?:the\s+)?mean\s+of\s+{_LIST}", "AVG"),
     (rf"(?:the\s+)?sum\s+of\s+{_LIST}", "SUM"),
+    # a pasted list to total: "add these up: 12, 7.5, 30", "sum up 3, 4 and 5", "total these numbers for me - 4, 9"
+    (rf"\b(?:add|sum|total|tot)(?:\s+(?:up|together|these|them|the\s+following|all\s+(?:of\s+)?(?:these|them)|numbers|"
+     rf"values|amounts|figures|for\s+me|please))*\s*[:,-]?\s*{_LIST}", "SUM"),
     (rf"(?:the\s+)?product\s+of\s+{_LIST}", "PROD"),
     (rf"(?:the\s+)?remainder\s+(?:when|of)\s+{_NUM}\s+(?:is\s+)?divided\s+by\s+{_NUM}", r"(\1 % \2)"),
     (rf"{_NUM}\s+(?:mod|modulo)\s+{_NUM}", r"(\1 % \2)"),

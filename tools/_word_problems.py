@@ -13,6 +13,7 @@ People ask the calculator in sentences: "I had 200 and spent 65 on food and 30 o
 * a price and a percentage said apart: "it costs 80 and it's 15% off" -> ``80 - 80 * 15 / 100``;
   "a 40 dinner and we add a 15% tip" -> ``40 + 40 * 15 / 100`` (the tip alone when the question asks
   for the tip);
+* a price and fixed amounts off it: "it's 18 and I have 2 coupons, 3 off and 2.50 off" -> ``18 - 3 - 2.50``;
 * a rate over a longer period: "I save 15 a day, how much in a week" -> ``15 * 7`` (fixed counts only:
   :func:`agentfn._arith.rate_factor`).
 
@@ -141,6 +142,28 @@ def _percentages(text: str) -> str | None:
     return None
 
 
+# -- a price and amounts off it -----------------------------------------------------------------------
+_AMOUNT_OFF = re.compile(rf"(?<![\w.])({_N})(?![\w.]|\.\d)\s*(?:(?:dollars?|euros?|pounds?|bucks?)\s+)?"
+                         r"(?:off\b|(?:discount|coupon|voucher|rebate|gift\s+card)\b(?!s))", re.I)
+_COUNTED = re.compile(rf"(?<![\w.])({_N})\s+[a-z]+s\b", re.I)
+
+
+def _amounts_off(text: str) -> str | None:
+    """"18 and I've got 2 coupons, 3 off and 2.50 off" -> ``18 - 3 - 2.50``: the first other number is the price;
+    a count of the amounts ("2 coupons") is the only other number allowed."""
+    if _PERCENT.search(text):
+        return None
+    offs = {m.start(1): m.group(1) for m in _AMOUNT_OFF.finditer(text)}
+    if not offs:
+        return None
+    counts = {m.start(1) for m in _COUNTED.finditer(text) if float(m.group(1)) == len(offs)}
+    others = [m for m in _NUMBER.finditer(text) if m.start() not in offs]
+    price = next((m for m in others if m.start() not in counts), None)
+    if price is None or price.start() > min(offs) or any(m.start() not in counts for m in others if m is not price):
+        return None
+    return " - ".join([price.group(), *offs.values()])
+
+
 # -- a rate over a longer period ----------------------------------------------------------------------
 _RATE = re.compile(rf"({_N})\s+(?:[a-z]+\s+){{0,3}}?(?:a|an|per|each|every)\s+(?:minute|hour|day|week|month|year)\b", re.I)
 
@@ -170,7 +193,7 @@ def word_problem(text: str) -> str | None:
     Args:
         text: the question, numbers already in digits and currency signs removed.
     """
-    for reader in (_percentages, _shares, _groups, _part, _changes, _rate):
+    for reader in (_percentages, _amounts_off, _shares, _groups, _part, _changes, _rate):
         if (expression := reader(text)) is not None:
             return expression
     return None

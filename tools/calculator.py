@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from agentfn import ToolRetry, tool
+from agentfn.library._clock import clock_time
 from agentfn.library._math_words import from_words
 
 __all__ = ["calculate"]
@@ -138,8 +139,8 @@ def calculate(
     # The character class is what the evaluator can ever accept; under constrained decoding it also
     # keeps a small model from writing prose or code comments into the expression. The length
     # bound is maxLength, not a {1,2000} repeat: xgrammar aborts on regex repeats above 128.
-    expression: Annotated[str, Field(pattern=r"^[0-9A-Za-z_+\-*/%().,<>=!&|~^ $€£?']+$", max_length=MAX_EXPRESSION_CHARS)],
-) -> int | float | bool:
+    expression: Annotated[str, Field(pattern=r"^[0-9A-Za-z_+\-*/%().,:<>=!&|~^ $€£?']+$", max_length=MAX_EXPRESSION_CHARS)],
+) -> int | float | bool | str:
     """Evaluate an arithmetic expression exactly and safely: sums, differences, products, divisions,
     percentages (12% of 350 is ``0.12 * 350``), averages, shares of a bill, powers, square roots,
     remainders, factorials, logarithms, rounding and trigonometry.
@@ -151,13 +152,16 @@ def calculate(
     Integers are exact (arbitrary precision, up to about 30000 digits). ``^`` is a power, as on a
     calculator (``2^10`` is ``2 ** 10``). Simple English works too: "17.5% of 2480", "1000 divided by 8",
     "the square root of 144", "2 to the power of 10", "the average of 12, 18 and 27",
-    "which is bigger, 2^10 or 10^3", "is 97 prime", "$250 a month for 18 months".
+    "which is bigger, 2^10 or 10^3", "is 97 prime", "$250 a month for 18 months"; a clock time and a
+    duration ("lands at 14:35, then a 2h10m drive") give the clock time as ``HH:MM`` text.
 
     Args:
         expression: e.g. "2 * (3 + 4) ** 2", "sqrt(2) * sin(pi / 4)" or "15% of 64".
     """
     if len(expression) > MAX_EXPRESSION_CHARS:
         raise ToolRetry(f"expression longer than {MAX_EXPRESSION_CHARS} characters")
+    if (clock := clock_time(expression)) is not None:
+        return clock
     # "2^10" as people and calculators write it: there is no bitwise xor here to confuse it with
     expression = from_words(expression.replace("^", "**"), _NAMES)
     try:

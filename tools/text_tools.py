@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 
 from pydantic import BaseModel
@@ -14,6 +15,7 @@ __all__ = ["TextStats", "text_stats"]
 
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?。！？]+(?=\s|$)")
+_VOWELS = frozenset("aeiou")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 # Common English function words left out of ``top_words``.
 _STOP = frozenset(
@@ -40,6 +42,17 @@ class TextStats(BaseModel):
     average_sentence_words: float
     reading_time_minutes: float
     top_words: list[WordCount]
+    letters: int
+    vowels: int
+    consonants: int
+    letter_counts: dict[str, int]
+    """Each letter (lower case) and how often it occurs, most frequent first."""
+
+
+def _letters(text: str) -> list[str]:
+    """The letters of ``text``, lower case, accents dropped ("é" is an "e")."""
+    folded = unicodedata.normalize("NFKD", text.lower())
+    return [c for c in folded if c.isalpha()]
 
 
 @tool(side_effects="none")
@@ -65,6 +78,11 @@ def text_stats(text: str, top: int = 10) -> TextStats:
     paragraphs = len([p for p in re.split(r"\n\s*\n", stripped) if p.strip()]) if stripped else 0
     lowered = [w.lower() for w in words]
     counts = Counter(w for w in lowered if (w not in _STOP and len(w) > 1) or _CJK.fullmatch(w))
+    # The result also counts vowels, consonants and each letter; the description does not say so: "letters" in it
+    # would make text_stats the tool for any instruction about letters ("scramble the letters of 'orange'").
+    letters = _letters(text)
+    latin = [c for c in letters if "a" <= c <= "z"]
+    vowels = sum(c in _VOWELS for c in latin)
     return TextStats(
         characters=len(text),
         characters_no_spaces=len(re.sub(r"\s", "", text)),
@@ -77,4 +95,8 @@ def text_stats(text: str, top: int = 10) -> TextStats:
         average_sentence_words=round(len(words) / sentences, 2) if sentences else 0.0,
         reading_time_minutes=round(len(words) / 230, 2),
         top_words=[WordCount(word=w, count=c) for w, c in counts.most_common(top)],
+        letters=len(letters),
+        vowels=vowels,
+        consonants=len(latin) - vowels,
+        letter_counts=dict(Counter(letters).most_common()),
     )

@@ -79,6 +79,7 @@ from agentfn._values import (
     questions_in,
     quote_safe,
     quoted_spans,
+    relative_days,
     spell_out_numbers,
     strip_values,
     table_rows,
@@ -129,6 +130,7 @@ from agentfn.backends._extract_words import (
     instruction_spans,
     is_format_template,
     is_identifier,
+    length_limit_values,
     mentioned_zones,
     named_numbers,
     placed_spans,
@@ -144,9 +146,11 @@ _TRIM = " \t\n.,;:!?()[]{}\"'“”‘’`"
 
 
 _RELATIVE_TO_TODAY = re.compile(
-    r"\b(?:today|now|tonight|tomorrow|yesterday|until|till|since|ago|left|current(?:ly)?|this (?:week|month|year)|how old|years old|age)\b",
+    r"\b(?:today|now|tonight|tomorrow|yesterday|until|till|since|ago|left|away|to go|current(?:ly)?|this (?:week|month|year)|"
+    r"how old|years old|age)\b",
     re.IGNORECASE,
 )
+_DAY_NAMED = re.compile(r"\b(?:tomorrow|yesterday)\b", re.I)  # a day of its own (relative_days), not today
 _ONE_OF = re.compile(r"\b(?:a|an|one|single|per|each)\s+(?!few\b|lot\b|couple\b|number\b)[a-z]", re.I)
 _FILE_NAME = re.compile(r"(?<![\w/.:-])[\w-]+(?:/[\w.-]+)*\.[A-Za-z][A-Za-z0-9]{0,4}(?![\w.])")
 def _kind(name: str, schema: Mapping[str, Any]) -> str:
@@ -246,9 +250,9 @@ class ExtractionSources:
             return [moment]  # "what time is it in Tokyo": now, not today at midnight
         today = date.fromisoformat(self.today[:10]) if self.today else None
         found += worded_dates(self.request, today=today)  # "March 3, 2025"; "until August 14": the next one
-        if today:  # "until Christmas" names a date
-            found += holiday_dates(self.request, today)
-        if self.today and (not found or _RELATIVE_TO_TODAY.search(self.request)):
+        if today:  # "until Christmas" names a date, "3 weeks from tomorrow" starts tomorrow
+            found += holiday_dates(self.request, today) + relative_days(self.request, today)
+        if self.today and (not found or _RELATIVE_TO_TODAY.search(_DAY_NAMED.sub(" ", self.request))):
             found.append(self.today)  # "1999-12-31 fell on?" is about that date, "until 2027-03-01" also today
         out: list[str] = []
         times = times_in(self.request)
@@ -261,12 +265,14 @@ class ExtractionSources:
         return list(dict.fromkeys(out))
 
     def phrasings(self) -> list[str]:
-        """Whole phrasings: quoted text, the text after the first colon, the request itself."""
+        """Whole phrasings: quoted text, the text after the first colon (with its closing "." "!" "?": a passage's
+        own, counted in its characters), the request itself."""
         request = self.request
         spans = quoted_spans(request)
         after = re.split(r":\s*", request, maxsplit=1)
         if len(after) == 2 and after[1].strip():
-            spans.append(after[1].strip().strip(_TRIM))
+            passage = after[1].strip().strip(_TRIM)
+            spans.append(passage + m.group() if (m := re.search(r"(?<=\w)[.!?]$", after[1].strip())) else passage)
         spans.append(request.strip().rstrip("?!. "))
         return list(dict.fromkeys(s for s in spans if s))
 
@@ -518,7 +524,9 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
             kept = [b for b in cast("list[dict[str, Any]]", options) if b.get("type") != "null"]
             if len(kept) == 1:  # Optional[X]: narrow X, keep null; leave it out when nothing fits
                 inner = {**kept[0], "description": schema.get("description", "")}
-                narrowed = _narrow(inner, _kind(name, inner), sources, False, name)
+                limit = length_limit_values(name, sources.request) if _kind(name, inner) == "number" else None
+                narrowed = _narrow(inner, _kind(name, inner), sources, False, name) if limit is None else \
+                    ({**inner, "enum": limit} if limit else {})
                 if narrowed == {}:
                     del props[name]
                 elif narrowed is not None and _kind(name, inner) == "timezone" and len(narrowed["enum"]) >= 2:
@@ -536,6 +544,11 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
             props[name] = {k: v for k, v in schema.items() if k not in ("minimum", "maximum")} | {"enum": bound[name]}
             required.add(name)
             params["required"] = [n for n in props if n in required]
+            continue
+        if kind == "number" and name not in required and (limit := length_limit_values(name, sources.request)) is not None:
+            del props[name]  # a length the request does not write ("from 9 to 5" is no word count): the default
+            if limit:
+                props[name] = {**schema, "enum": limit}
             continue
         used = None if required_text else used_words(tool, name, original)  # None: unnamed optional text left out
         narrowed = _narrow(schema, kind, sources, name in required, name, used)

@@ -62,6 +62,7 @@ __all__ = [
     "identifier_tokens",
     "is_format_template",
     "is_identifier",
+    "length_limit_values",
     "mentioned_zones",
     "name_words",
     "named_numbers",
@@ -114,6 +115,21 @@ def name_words(name: str) -> list[str]:
     """The lower-case singular words of a parameter or tool name (``start_seconds`` -> ``start``, ``second``)."""
     parts = re.split(r"[_\W]+|(?<=[a-z])(?=[A-Z])", name)
     return [_singular(p.lower()) for p in parts if len(p) > 1]
+
+
+_TEXT_UNITS = frozenset({"word", "line", "sentence", "paragraph", "character", "char", "bullet", "point"})
+
+
+def length_limit_values(name: str, request: str) -> list[int] | None:
+    """For a number parameter that bounds the length of a text (``max_words``, ``num_sentences``), the numbers the
+    request writes right before its unit ("in 20 words", "a 50-word story"); None for other parameters. Other
+    numbers are no length: "from 9 to 5" in the passage, "a two-line poem" (lines, not words)."""
+    words = name_words(name)
+    if not words or words[-1] not in _TEXT_UNITS:
+        return None
+    unit = re.escape(words[-1])
+    found = re.findall(rf"(?<![\w.])(\d+)(?:\s+|-)(?:{unit}s?)\b", request, re.I)
+    return [int(v) for v in dict.fromkeys(found)]
 
 
 def _value(token: str) -> float | None:

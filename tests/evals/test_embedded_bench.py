@@ -7,6 +7,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pytest
+
 from agentfn.evals.everyday import load_everyday_cases
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,7 +74,7 @@ def test_b3_set_is_new_wording_over_every_builtin_tool() -> None:
     assert len(b3) == 40 and len({c.id for c in b3}) == 40 and all(c.id.startswith("b3-") for c in b3)
     assert not {c.prompt for c in b3} & {c.prompt for c in earlier}
     assert {t for c in b3 for t in c.tools} == set(Toolset.builtin().names())
-    assert _bench().GROUPS["all"] == ("everyday", "holdout", "b3", "b4", "b5", "b6", "b7")
+    assert _bench().GROUPS["all"] == ("everyday", "holdout", "b3", "b4", "b5", "b6", "b7", "b8")
 
 
 def test_b4_set_is_new_wording_not_seen_before() -> None:
@@ -97,29 +99,22 @@ def test_b5_set_is_new_wording_over_every_builtin_tool_with_no_tool_requests() -
     assert sum(c.expect == {"declines": True} for c in b5) >= 6
 
 
-def test_b6_set_is_new_wording_over_every_builtin_tool() -> None:
+_WRITTEN_IN_ORDER = ("everyday", "holdout", "b3", "b4", "b5", "b6", "b7", "b8")
+
+
+@pytest.mark.parametrize(("name", "declines"), [("b6", 0), ("b7", 2), ("b8", 1)])
+def test_later_sets_are_new_wording_over_every_builtin_tool(name: str, declines: int) -> None:
     from agentfn.toolset import Toolset
 
     data = ROOT / "agentfn" / "evals" / "data"
-    earlier = [c for name in ("everyday.jsonl", "everyday_holdout.jsonl", "everyday_b3.jsonl", "everyday_b4.jsonl",
-                              "everyday_b5.jsonl") for c in load_everyday_cases(data / name)]
-    b6 = load_everyday_cases(data / "everyday_b6.jsonl")
-    assert len(b6) == 40 and len({c.id for c in b6}) == 40 and all(c.id.startswith("b6-") for c in b6)
-    assert not {c.prompt.lower() for c in b6} & {c.prompt.lower() for c in earlier}
-    assert {t for c in b6 for t in c.tools} == set(Toolset.builtin().names())
-
-
-def test_b7_set_is_new_wording_over_every_builtin_tool() -> None:
-    from agentfn.toolset import Toolset
-
-    data = ROOT / "agentfn" / "evals" / "data"
-    earlier = [c for name in ("everyday.jsonl", "everyday_holdout.jsonl", "everyday_b3.jsonl", "everyday_b4.jsonl",
-                              "everyday_b5.jsonl", "everyday_b6.jsonl") for c in load_everyday_cases(data / name)]
-    b7 = load_everyday_cases(data / "everyday_b7.jsonl")
-    assert len(b7) == 40 and len({c.id for c in b7}) == 40 and all(c.id.startswith("b7-") for c in b7)
-    assert not {c.prompt.lower() for c in b7} & {c.prompt.lower() for c in earlier}
-    assert {t for c in b7 for t in c.tools} == set(Toolset.builtin().names())
-    assert sum(c.expect == {"declines": True} for c in b7) >= 2
+    sets = _bench().SETS
+    earlier = [c for prior in _WRITTEN_IN_ORDER[: _WRITTEN_IN_ORDER.index(name)]
+               for c in load_everyday_cases(data / sets[prior])]
+    cases = load_everyday_cases(data / sets[name])
+    assert len(cases) == 40 and len({c.id for c in cases}) == 40 and all(c.id.startswith(f"{name}-") for c in cases)
+    assert not {c.prompt.lower() for c in cases} & {c.prompt.lower() for c in earlier}
+    assert {t for c in cases for t in c.tools} == set(Toolset.builtin().names())
+    assert sum(c.expect == {"declines": True} for c in cases) >= declines
 
 
 def test_score_all_scores_the_whole_set_and_names_what_ran() -> None:

@@ -111,3 +111,30 @@ def test_a_rate_times_the_time_worked(text: str, value: float) -> None:
                                              ("3h 15m in hours", 3.25), ("how many minutes is 45 minutes plus 15", 60)])
 def test_a_duration_in_hours_and_minutes_and_minutes_are_no_minus(text: str, value: float) -> None:
     assert calculate(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("add these up: 4, 9.5, 12", 25.5),
+    ("could you sum up 7, 8 and 10 for me", 25),
+    ("total these figures - 120, 80, 45.25", 245.25),
+    ("add together 1, 2, 3, 4", 10),
+])
+def test_a_pasted_list_to_add_is_summed(text: str, value: float) -> None:
+    assert calculate(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("six hundred and fifty divided by five", 130),
+    ("two thousand and twenty four minus one thousand nine hundred and ninety", 34),
+    ("one hundred and one times three", 303),
+])
+def test_numbers_in_words_with_the_british_and(text: str, value: float) -> None:
+    assert calculate(text) == pytest.approx(value)
+
+
+def test_a_scale_word_after_the_and_starts_a_second_number() -> None:
+    from agentfn._values import spell_out_numbers
+
+    assert spell_out_numbers("between two hundred and three hundred") == "between 200 and 300"
+    assert spell_out_numbers("seven and eight") == "7 and 8"
+    assert spell_out_numbers("three thousand and six pages") == "3006 pages"

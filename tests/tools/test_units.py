@@ -30,6 +30,8 @@ from agentfn.library.units import convert_units
         (90, "minutes", "hours", 1.5),
         (1, "day", "s", 86400),
         (1, "ha", "m2", 10000),
+        (2, "sq yd", "sq ft", 18),
+        (10, "square yards", "m2", 8.3612736),
     ],
 )
 def test_conversions(value: float, source: str, target: str, expected: float) -> None:

@@ -31,6 +31,10 @@ from agentfn.library.calculator import calculate
         ("the shoes are 120 dollars but there's a 25% discount, what's the price", 90),
         ("dinner came to 50 and we want to leave a 20% tip, what is the total", 60),
         ("dinner came to 50 and we want to leave a 20% tip, how much is the tip", 10),
+        # a price and fixed amounts off it (a count of the amounts may be said)
+        ("the lamp is 40 euros and I have a 5 euro voucher, what do I pay", 35),
+        ("my groceries were 82.40, I used 3 coupons: 5 off, 2 off and 1.50 off", 73.9),
+        ("a 60 dollar jacket, the shop takes 15 off and I have a 10 dollar gift card", 35),
         # a rate over a longer period
         ("the dog eats 2 cans a day, how many cans in a week", 14),
         ("we spend 40 pounds a week on food, how much is that in a year", 2080),
@@ -49,6 +53,8 @@ def test_word_problems(text: str, value: float) -> None:
         "3 friends share a 90 bill",  # one amount: the split rules handle it
         "had 40 and bought 3 at 5 each, what's left",  # a price per item: not a plain change
         "I cycle 10 miles a day, how many km is that in a week",  # a conversion first: not the calculator alone
+        "I have 2 coupons worth 5 off, what is 90 minus that",  # the price after the amount off: not this shape
+        "the coat is 20% off and 10 off again at the till",  # a percentage too: the percentage rules
     ],
 )
 def test_other_text_is_left_alone(text: str) -> None:
