@@ -133,6 +133,8 @@ from agentfn.backends._extract_words import (
     length_limit_values,
     mentioned_zones,
     named_numbers,
+    names_flag,
+    names_parameter,
     placed_spans,
     text_spans,
     used_words,
@@ -333,7 +335,7 @@ def _narrow(
     values: list[Any]
     if "enum" in schema:
         return _narrow_enum(schema, sources)
-    if schema.get("type") == "boolean" and not required and not _names_flag(name, sources.request):
+    if schema.get("type") == "boolean" and not required and not names_flag(name, sources.request):
         return {}  # a switch the request does not mention ("has_header", "recursive"): the default
     if kind == "math":
         if any(isinstance(v, int | float) and not isinstance(v, bool) for v in sources.result_leaves):
@@ -365,7 +367,7 @@ def _narrow(
     elif kind in ("url", "file", "json", "csv", "code"):
         values = sources.of_kind(kind)
     elif kind in ("expression", "other") and not required and is_filter(name, schema, kind) \
-            and not (_named(name, sources.request) or asks_for_filter(sources.request)):
+            and not (names_parameter(name, sources.request) or asks_for_filter(sources.request)):
         return {}  # an optional filter the request does not ask for ("show me the files"): the default
     elif kind in ("expression", "other") and is_filter(name, schema, kind) and describes_glob(name, schema) \
             and (globs := file_globs(sources.request)):
@@ -377,7 +379,7 @@ def _narrow(
         filters = [f for doc in json_documents(sources.request) for f in json_filters(doc, sources.request)]
         values = filters or named or values  # a comparison the request states, or the keys the question names
     elif kind == "text":
-        if not required and not _named(name, sources.request):
+        if not required and not names_parameter(name, sources.request):
             if used is None or "default" in schema or "optional_text_spans" not in active_rules():
                 return {}  # optional free text the request does not name (a style, an encoding): the default
             first = sources.request.splitlines()[0] if sources.request else ""
@@ -415,24 +417,6 @@ _IDENTIFIER = re.compile(r"(?:^|_)(?:id|zip|zipcode|postcode|postal|code|number|
 
 
 _SPANS = "x-free-spans"  # marks an optional parameter narrowed to free spans (removed before the spec is returned)
-
-
-def _name_words(name: str, request: str, shortest: int) -> tuple[list[str], set[str]]:
-    """The words of a parameter name longer than ``shortest`` letters, and the request's words (lower case)."""
-    parts = [p for p in re.split(r"[_\W]+|(?<=[a-z])(?=[A-Z])", name.lower()) if len(p) > shortest]
-    return parts, set(re.findall(r"[a-z]+", request.lower()))
-
-
-def _named(name: str, request: str) -> bool:
-    """Whether the request names the parameter: every word of its name (``subject``, ``due date``) appears."""
-    parts, words = _name_words(name, request, 2)
-    return bool(parts) and all(p in words or p + "s" in words for p in parts)
-
-
-def _names_flag(name: str, request: str) -> bool:
-    """Whether the request mentions a switch: a word of its name of four letters or more ("header")."""
-    parts, words = _name_words(name, request, 3)
-    return any(p in words or p + "s" in words or (len(p) > 6 and any(w.startswith(p[:6]) for w in words)) for p in parts)
 
 
 def _bound_numbers(props: Mapping[str, Any], sources: ExtractionSources) -> dict[str, list[int | float]]:

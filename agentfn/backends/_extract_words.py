@@ -33,6 +33,8 @@ Rule ``shaped_values`` reads three shapes of value (they replace the word spans 
 * :func:`domains_in`: a URL parameter also takes bare domains ("www.example.com").
 
 :func:`mentioned_zones` gives the IANA zones a request names (by city or full name), for time-zone parameters.
+:func:`instruction_spans` gives whole clauses for a parameter that holds what to do (a task, a prompt).
+:func:`names_parameter` and :func:`names_flag` tell whether a request names a parameter or mentions a switch.
 
 The rules are on by default; :func:`extraction_rules` turns them off for a block (benchmarks compare
 the arms side by side in one run).
@@ -60,12 +62,15 @@ __all__ = [
     "format_date",
     "free_spans",
     "identifier_tokens",
+    "instruction_spans",
     "is_format_template",
     "is_identifier",
     "length_limit_values",
     "mentioned_zones",
     "name_words",
     "named_numbers",
+    "names_flag",
+    "names_parameter",
     "placed_spans",
     "text_spans",
     "time_zones",
@@ -390,3 +395,21 @@ def instruction_spans(name: str, request: str) -> list[str]:
             if w.group().strip(_TRIM).lower() not in _FILLER:
                 spans.append(sentence[w.start():].strip(_TRIM))
     return [s for s in dict.fromkeys(spans) if s]
+
+
+def _name_words(name: str, request: str, shortest: int) -> tuple[list[str], set[str]]:
+    """The words of a parameter name longer than ``shortest`` letters, and the request's words (lower case)."""
+    parts = [p for p in re.split(r"[_\W]+|(?<=[a-z])(?=[A-Z])", name.lower()) if len(p) > shortest]
+    return parts, set(re.findall(r"[a-z]+", request.lower()))
+
+
+def names_parameter(name: str, request: str) -> bool:
+    """Whether the request names the parameter: every word of its name (``subject``, ``due date``) appears."""
+    parts, words = _name_words(name, request, 2)
+    return bool(parts) and all(p in words or p + "s" in words for p in parts)
+
+
+def names_flag(name: str, request: str) -> bool:
+    """Whether the request mentions a switch: a word of its name of four letters or more ("header")."""
+    parts, words = _name_words(name, request, 3)
+    return any(p in words or p + "s" in words or (len(p) > 6 and any(w.startswith(p[:6]) for w in words)) for p in parts)
