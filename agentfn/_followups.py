@@ -33,13 +33,15 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from agentfn._openers import OPENER
 from agentfn.messages import AssistantMessage, Message, UserMessage
 
 __all__ = ["LatestTurnRouter", "previous_result", "resolve_followups", "standalone_request"]
 
+_OPENING = re.compile(rf"^(?:(?:{OPENER})[\s,!.:;-]*)+", re.I)
+"""Greetings, filler and thanks a turn opens with (:mod:`agentfn._openers`): "cool, thanks! and in feet?"."""
 _LEAD = re.compile(
-    r"^(?:(?:ok(?:ay)?|so|hmm+|well|right|cool|great|thanks?|thank you)\b[\s,!.]*)*"
-    r"(?:(?:and|but|now|then|also)\s+)?(?:(?:what|how)\s+about|what\s+if|same\s+(?:for|with|but)|and|now|then|also)\b[\s,]*",
+    r"^(?:(?:and|but|now|then|also)\s+)?(?:(?:what|how)\s+about|what\s+if|same\s+(?:for|with|but)|and|now|then|also)\b[\s,]*",
     re.I)
 _VALUE = re.compile(
     r"(?P<url>https?://[^\s'\"<>]+[^\s'\"<>.,;:!?)])"
@@ -191,7 +193,7 @@ def _stands_alone(rest: str, previous: str) -> bool:
 def standalone_request(previous: str, followup: str, previous_answer: str | None = None) -> str | None:
     """``followup`` rewritten against the ``previous`` request as a request that stands alone, or None
     when it stands alone already (see the module docstring)."""
-    text = followup.strip()
+    text = _OPENING.sub("", followup.strip())
     lead = _LEAD.match(text)
     rest = text[lead.end():].strip() if lead and lead.end() else text
     rest = rest.rstrip(" ?!.")
