@@ -12,7 +12,9 @@ conversation "how many km is 3 miles" then "and 10?" or "what about in feet?" ha
   previous request's last "in/into/to/as" phrase that holds no value, else its "how many/much" noun, else
   is appended; "how many X" replaces the previous "how many Y";
 * **"it"/"that"** (as an object, not "is it"/"it is") and "that many/much" stand for the previous answer's
-  result (the number after its last "=", else its last number, with the word after it).
+  result (the number after its last "=", else its last number, with the word after it);
+* a **new instruction about the previous result** ("and in words?", "now reverse them", "sort them
+  descending") is that instruction applied to it (:func:`agentfn._followup_edits.about_previous`).
 
 A follow-up is resolved only when it cannot stand alone: it opens with a continuation ("and", "what
 about", "now", "what if"...) and its own words are few or only the previous request's, or it is a bare
@@ -33,6 +35,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from agentfn._followup_edits import about_previous, own_edit
 from agentfn._openers import OPENER
 from agentfn.messages import AssistantMessage, Message, UserMessage
 
@@ -197,6 +200,11 @@ def standalone_request(previous: str, followup: str, previous_answer: str | None
     lead = _LEAD.match(text)
     rest = text[lead.end():].strip() if lead and lead.end() else text
     rest = rest.rstrip(" ?!.")
+    about = about_previous(rest, previous_answer, previous_result(previous_answer or ""))
+    if about is not None:  # "and in words?", "now reverse them": a new instruction about the previous result
+        return about
+    if own_edit(rest):  # "write 12 in words": an edit of its own value stands alone
+        return None
     pronoun = _refers_back(rest)
     result = previous_result(previous_answer or "") if pronoun is not None else None
     if pronoun is not None:  # "it"/"that" is the previous result; without one there is nothing to resolve
