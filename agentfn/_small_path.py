@@ -120,7 +120,8 @@ def small_model_router(routed: Any, toolset: Toolset) -> Any:
 
 
 _EDIT_NAMES = {"reverse": ("revers",), "sort": ("sort", "order", "alphabet"), "upper": ("upper", "caps", "capital"),
-               "lower": ("lower",), "title": ("title", "capital"), "dedupe": ("dedup", "duplicate", "unique")}
+               "lower": ("lower",), "title": ("title", "capital"), "dedupe": ("dedup", "duplicate", "unique"),
+               "words": ("spell", "in_words", "to_words", "number_word")}
 """Words in a tool's name that say it makes the edit :func:`agentfn._text_transforms.transform_verb` names."""
 _QUESTION = re.compile(r"\?|\b(?:what|whats|how|which|who|whom|whose|where|when|why)\b", re.I)
 
