@@ -21,7 +21,8 @@ about", "now", "what if"...) and its own words are few or only the previous requ
 value or prepositional fragment, or it refers to the previous result. A full new request ("write a haiku",
 "what time is it in Lima?", "and how long is a marathon in miles?") routes on its own words.
 :func:`resolve_followups` applies this along a whole conversation (each turn against the resolved one
-before it) and returns the messages with the latest user turn made standalone; ``agentfn chat`` and
+before it, a short request in another language read in English first: :mod:`agentfn._foreign_requests`)
+and returns the messages with the latest user turn made standalone; ``agentfn chat`` and
 ``agentfn serve`` use it for agents that follow a route (the small path).
 
 Guarantees: pure functions of the texts; None / the messages unchanged when nothing is resolved; a
@@ -36,6 +37,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentfn._followup_edits import about_previous, own_edit
+from agentfn._foreign_requests import english_request
 from agentfn._openers import OPENER
 from agentfn.messages import AssistantMessage, Message, UserMessage
 
@@ -255,7 +257,8 @@ def _replace_phrase(previous: str, preposition: str, words: str) -> str | None:
 
 def resolve_followups(messages: Sequence[Message]) -> list[Message]:
     """``messages`` with the latest user turn made standalone (:func:`standalone_request`), each earlier turn
-    resolved against the one before it first; unchanged when the latest turn stands alone."""
+    resolved against the one before it first, and a short request in another language read in English
+    (:func:`agentfn._foreign_requests.english_request`); unchanged when the latest turn stands alone."""
     resolved: str | None = None
     answer: str | None = None
     last = -1
@@ -265,6 +268,7 @@ def resolve_followups(messages: Sequence[Message]) -> list[Message]:
             text = str(m.content)
             if resolved is not None:
                 text = standalone_request(resolved, text, answer) or text
+            text = english_request(text) or text  # "¿Cuántos kilómetros son 3 millas?": read in English
             resolved, answer, last = text, None, i
         elif isinstance(m, AssistantMessage) and m.content and not m.tool_calls:
             answer = m.content

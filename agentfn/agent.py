@@ -170,7 +170,8 @@ class Agent(Generic[DepsT, OutputT]):
             along the router's ``selected`` chain, then let the model answer. This is what lets a
             small model compose several tools under constrained decoding. A text prompt given with
             ``message_history`` that cannot stand alone ("and 10 miles?", "what about in feet?") is
-            then first rewritten against the previous request (:mod:`agentfn._followups`).
+            then first rewritten against the previous request, and a short one in another language
+            read in English where it can be (:mod:`agentfn._followups`).
         planner: with a router, a :class:`~agentfn.router.planner.ModelPlanner` that lets a capable
             model choose and order among the routed candidates (one planner call per user turn;
             its tokens count in the run's usage). Off by default.
@@ -490,9 +491,10 @@ class Agent(Generic[DepsT, OutputT]):
             messages.append(UserMessage(content=prompt))
         if not messages or all(isinstance(m, SystemMessage) for m in messages):
             raise UserError("a run needs a prompt or messages")
-        if self.follow_route and history and isinstance(prompt, str):
+        if self.follow_route and isinstance(prompt, str):
             # The small path fills its forced call from the latest turn alone: "and 10 miles?" after a
-            # conversation is first made a request that stands alone (``agentfn chat`` relies on this too).
+            # conversation is first made a request that stands alone, "¿Cuántos kilómetros son 3 millas?" is
+            # read in English (``agentfn chat`` relies on this too).
             messages = resolve_followups(messages)
         return messages
 

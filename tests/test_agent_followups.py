@@ -95,3 +95,11 @@ def test_a_model_that_chooses_and_a_list_prompt_get_the_turn_as_written() -> Non
     given = [*first.messages, UserMessage(content="and in Porto?")]
     result = small.run_sync(given)  # a whole conversation passed as the prompt is sent as written
     assert result.messages[len(first.messages)].content == "and in Porto?"
+
+
+def test_a_short_request_in_another_language_is_read_in_english_on_the_small_path() -> None:
+    seen: list[str] = []
+    _agent(seen, small=True).run_sync("Combien font 12 fois 4 ?")
+    assert seen[-1] == "what is 12 * 4"
+    _agent(seen, small=False).run_sync("Combien font 12 fois 4 ?")  # a model that chooses reads it itself
+    assert seen[-1] == "Combien font 12 fois 4 ?"
