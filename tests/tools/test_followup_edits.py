@@ -41,10 +41,15 @@ def test_only_a_request_for_one_number_in_words_is_spelled() -> None:
     ("what's 48 plus 19", "48 + 19 = 67", "and in words?", "write 67 in words"),
     ("what's 48 plus 19", "48 + 19 = 67", "ok, spell it out", "write 67 in words"),
     ("what's 48 plus 19", "48 + 19 = 67", "great, write the answer in words please", "write 67 in words"),
+    ("what's 48 plus 19", "48 + 19 = 67", "how's that in words?", "write 67 in words"),
     ("alphabetize: kiwi, fig, date", "date, fig, kiwi", "now reverse them", "reverse: date, fig, kiwi"),
     ("sort these numbers: 8, 30, 2", "2, 8, 30", "and sort them descending?", "sort descending: 2, 8, 30"),
     ("name three primary colours", "red, yellow, blue", "put them in capital letters",
      "put in capital letters: red, yellow, blue"),
+    ("what's 30 times 11", "30 × 11 = 330", "now triple it", "what is 330 * 3"),
+    ("what's 30 times 11", "30 × 11 = 330", "and a third of that?", "what is 330 / 3"),
+    ("how many hours in 3 days", "3 days = 72 hours", "what's twice the answer", "what is 72 * 2"),
+    ("what is 9 plus 4", "9 + 4 = 13", "square it", "what is 13 ^ 2"),
 ])
 def test_a_new_instruction_applies_to_the_previous_result(previous: str, answer: str, followup: str, expected: str) -> None:
     assert standalone_request(previous, followup, answer) == expected
