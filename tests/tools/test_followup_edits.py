@@ -3,7 +3,7 @@ instruction applied to the result, and the plain reply answers it exactly (``_fo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,12 +12,9 @@ from agentfn import FunctionModel
 from agentfn._followup_edits import about_previous
 from agentfn._followups import resolve_followups, standalone_request
 from agentfn._number_words import in_words, spelled_number
-from agentfn._small_path import PlainReplyRouter
 from agentfn.context import RunContext
 from agentfn.library.text_llm import generate
 from agentfn.messages import AssistantMessage, Message, UserMessage
-from agentfn.router.config import RoutePlan
-from agentfn.toolset import Toolset
 
 
 @pytest.mark.parametrize(("number", "words"), [
@@ -78,17 +75,10 @@ def test_a_conversation_of_edits_chains() -> None:
     assert resolve_followups(messages)[-1].content == "reverse: Apple, cherry, plum"
 
 
-class _Fixed:
-    def __init__(self, selected: list[str]) -> None:
-        self.selected = selected
-
-    def route(self, query: str | Sequence[Any], k: int = 10) -> RoutePlan:
-        return RoutePlan(ranked=[(n, 1.0) for n in self.selected], selected=self.selected)
-
-
-async def test_the_plain_reply_spells_a_number_without_the_model(grounded_model: FunctionModel) -> None:
-    specs = [t.openai_schema() for t in Toolset.builtin()]
-    assert PlainReplyRouter(_Fixed(["calculate"]), specs, "generate").route("write 67 in words").selected == ["generate"]
+async def test_the_plain_reply_spells_a_number_without_the_model(
+    grounded_model: FunctionModel, small_path_plan: Callable[[str, str], list[str]]
+) -> None:
+    assert small_path_plan("calculate", "write 67 in words") == ["generate"]
     ctx: RunContext[Any] = RunContext(deps=None, run_id="r", messages=[UserMessage(content="write 67 in words")],
                                       model=grounded_model)
     assert await generate.run({"prompt": "67"}, ctx=ctx) == "sixty-seven"  # the model is never asked

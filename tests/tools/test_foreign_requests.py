@@ -3,7 +3,7 @@ arithmetic words allow, else an honest reply, never a tool loop (``agentfn._fore
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,12 +11,9 @@ import pytest
 from agentfn import FunctionModel
 from agentfn._followups import resolve_followups
 from agentfn._foreign_requests import english_request, foreign_language, not_english_reply
-from agentfn._small_path import PlainReplyRouter
 from agentfn.context import RunContext
 from agentfn.library.text_llm import generate
 from agentfn.messages import AssistantMessage, Message, UserMessage
-from agentfn.router.config import RoutePlan
-from agentfn.toolset import Toolset
 
 
 @pytest.mark.parametrize(("text", "language", "english"), [
@@ -67,18 +64,11 @@ def test_a_conversation_reads_each_turn_in_english_before_resolving_follow_ups()
     assert resolve_followups(messages[:1])[0].content == "how many grams is 2 pounds"
 
 
-class _Fixed:
-    def __init__(self, selected: list[str]) -> None:
-        self.selected = selected
-
-    def route(self, query: str | Sequence[Any], k: int = 10) -> RoutePlan:
-        return RoutePlan(ranked=[(n, 1.0) for n in self.selected], selected=self.selected)
-
-
-async def test_an_unreadable_request_goes_to_the_plain_reply_which_says_so(grounded_model: FunctionModel) -> None:
-    specs = [t.openai_schema() for t in Toolset.builtin()]
+async def test_an_unreadable_request_goes_to_the_plain_reply_which_says_so(
+    grounded_model: FunctionModel, small_path_plan: Callable[[str, str], list[str]]
+) -> None:
     text = "¿Dónde está la estación de tren?"
-    assert PlainReplyRouter(_Fixed(["translate"]), specs, "generate").route(text).selected == ["generate"]
+    assert small_path_plan("translate", text) == ["generate"]
     ctx: RunContext[Any] = RunContext(deps=None, run_id="r", messages=[UserMessage(content=text)], model=grounded_model)
     reply = await generate.run({"prompt": text}, ctx=ctx)  # the model is never asked
     assert "English" in reply and "inglés" in reply
