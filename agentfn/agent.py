@@ -168,10 +168,9 @@ class Agent(Generic[DepsT, OutputT]):
         model_settings: extra ``ModelRequest`` fields (temperature, max_tokens, seed...).
         follow_route: with a router and ``tool_choice="required"``, force one named call per step
             along the router's ``selected`` chain, then let the model answer. This is what lets a
-            small model compose several tools under constrained decoding. A text prompt given with
-            ``message_history`` that cannot stand alone ("and 10 miles?", "what about in feet?") is
-            then first rewritten against the previous request, and a short one in another language
-            read in English where it can be (:mod:`agentfn._followups`).
+            small model compose several tools under constrained decoding. A text prompt that cannot stand
+            alone ("and 10 miles?" after ``message_history``, a short one in Spanish) is first made one
+            that does (:func:`agentfn._followups.resolve_followups`).
         planner: with a router, a :class:`~agentfn.router.planner.ModelPlanner` that lets a capable
             model choose and order among the routed candidates (one planner call per user turn;
             its tokens count in the run's usage). Off by default.
@@ -491,10 +490,7 @@ class Agent(Generic[DepsT, OutputT]):
             messages.append(UserMessage(content=prompt))
         if not messages or all(isinstance(m, SystemMessage) for m in messages):
             raise UserError("a run needs a prompt or messages")
-        if self.follow_route and isinstance(prompt, str):
-            # The small path fills its forced call from the latest turn alone: "and 10 miles?" after a
-            # conversation is first made a request that stands alone, "¿Cuántos kilómetros son 3 millas?" is
-            # read in English (``agentfn chat`` relies on this too).
+        if self.follow_route and isinstance(prompt, str):  # the small path reads the latest turn alone
             messages = resolve_followups(messages)
         return messages
 
