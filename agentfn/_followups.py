@@ -12,14 +12,17 @@ conversation "how many km is 3 miles" then "and 10?" or "what about in feet?" ha
   previous request's last "in/into/to/as" phrase that holds no value, else its "how many/much" noun, else
   is appended; "how many X" replaces the previous "how many Y";
 * **"it"/"that"** (as an object, not "is it"/"it is") and "that many/much" stand for the previous answer's
-  result (the number after its last "=", else its last number, with the word after it).
+  result (the number after its last "=", else its last number, with the word after it);
+* a **new instruction about the previous result** ("and in words?", "now reverse them", "sort them
+  descending") is that instruction applied to it (:func:`agentfn._followup_edits.about_previous`).
 
 A follow-up is resolved only when it cannot stand alone: it opens with a continuation ("and", "what
 about", "now", "what if"...) and its own words are few or only the previous request's, or it is a bare
 value or prepositional fragment, or it refers to the previous result. A full new request ("write a haiku",
 "what time is it in Lima?", "and how long is a marathon in miles?") routes on its own words.
 :func:`resolve_followups` applies this along a whole conversation (each turn against the resolved one
-before it) and returns the messages with the latest user turn made standalone; ``agentfn chat`` and
+before it, a short request in another language read in English first: :mod:`agentfn._foreign_requests`)
+and returns the messages with the latest user turn made standalone; ``agentfn chat`` and
 ``agentfn serve`` use it for agents that follow a route (the small path).
 
 Guarantees: pure functions of the texts; None / the messages unchanged when nothing is resolved; a
@@ -33,13 +36,17 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from agentfn._followup_edits import about_previous, own_edit
+from agentfn._foreign_requests import english_request
+from agentfn._openers import OPENER
 from agentfn.messages import AssistantMessage, Message, UserMessage
 
 __all__ = ["LatestTurnRouter", "previous_result", "resolve_followups", "standalone_request"]
 
+_OPENING = re.compile(rf"^(?:(?:{OPENER})[\s,!.:;-]*)+", re.I)
+"""Greetings, filler and thanks a turn opens with (:mod:`agentfn._openers`): "cool, thanks! and in feet?"."""
 _LEAD = re.compile(
-    r"^(?:(?:ok(?:ay)?|so|hmm+|well|right|cool|great|thanks?|thank you)\b[\s,!.]*)*"
-    r"(?:(?:and|but|now|then|also)\s+)?(?:(?:what|how)\s+about|what\s+if|same\s+(?:for|with|but)|and|now|then|also)\b[\s,]*",
+    r"^(?:(?:and|but|now|then|also)\s+)?(?:(?:what|how)\s+about|what\s+if|same\s+(?:for|with|but)|and|now|then|also)\b[\s,]*",
     re.I)
 _VALUE = re.compile(
     r"(?P<url>https?://[^\s'\"<>]+[^\s'\"<>.,;:!?)])"
@@ -191,10 +198,15 @@ def _stands_alone(rest: str, previous: str) -> bool:
 def standalone_request(previous: str, followup: str, previous_answer: str | None = None) -> str | None:
     """``followup`` rewritten against the ``previous`` request as a request that stands alone, or None
     when it stands alone already (see the module docstring)."""
-    text = followup.strip()
+    text = _OPENING.sub("", followup.strip())
     lead = _LEAD.match(text)
     rest = text[lead.end():].strip() if lead and lead.end() else text
     rest = rest.rstrip(" ?!.")
+    about = about_previous(rest, previous_answer, previous_result(previous_answer or ""))
+    if about is not None:  # "and in words?", "now reverse them": a new instruction about the previous result
+        return about
+    if own_edit(rest):  # "write 12 in words": an edit of its own value stands alone
+        return None
     pronoun = _refers_back(rest)
     result = previous_result(previous_answer or "") if pronoun is not None else None
     if pronoun is not None:  # "it"/"that" is the previous result; without one there is nothing to resolve
@@ -245,7 +257,8 @@ def _replace_phrase(previous: str, preposition: str, words: str) -> str | None:
 
 def resolve_followups(messages: Sequence[Message]) -> list[Message]:
     """``messages`` with the latest user turn made standalone (:func:`standalone_request`), each earlier turn
-    resolved against the one before it first; unchanged when the latest turn stands alone."""
+    resolved against the one before it first, and a short request in another language read in English
+    (:func:`agentfn._foreign_requests.english_request`); unchanged when the latest turn stands alone."""
     resolved: str | None = None
     answer: str | None = None
     last = -1
@@ -255,6 +268,7 @@ def resolve_followups(messages: Sequence[Message]) -> list[Message]:
             text = str(m.content)
             if resolved is not None:
                 text = standalone_request(resolved, text, answer) or text
+            text = english_request(text) or text  # "¿Cuántos kilómetros son 3 millas?": read in English
             resolved, answer, last = text, None, i
         elif isinstance(m, AssistantMessage) and m.content and not m.tool_calls:
             answer = m.content

@@ -48,6 +48,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from agentfn._openers import GREETINGS, THANKS, phrases
 from agentfn._passage_tasks import holds_passage, leading_verb, split_passage
 from agentfn._values import (
     listed_options,
@@ -85,11 +86,10 @@ _IN_DAYS = re.compile(r"\b(be|is)(?:\s+it)?\s+in\s+(\d+)\s+(day|week|month|year)
 """The date a number of days ahead ("what day will it be in 10 days"): "10 days from now"."""
 """Two-word verbs and the one-word verb a tool's description would use; "in a week" as "in 1 week"."""
 _PLEASANTRY = re.compile(
-    r"^\s*(?:(?:hi|hey|hello|hiya|good\s+(?:morning|afternoon|evening|day))(?:\s+there)?\b[\s,!.]*)+"
+    rf"^\s*(?:{phrases(GREETINGS, there=True)}\b[\s,!.]*)+"
     r"|\b(?:(?:i\s+)?hope\s+you(?:'re|\s+are)\s+(?:well|good|fine|doing\s+well)|(?:i\s+)?hope\s+you\s+don'?t\s+mind\s+"
     r"(?:me\s+)?asking(?:,?\s+but)?|(?:would|could)\s+you\s+be\s+so\s+kind\s+as\s+to|if\s+you\s+(?:don'?t|do\s+not)\s+mind|"
-    r"(?:(?:many\s+)?thanks(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+in\s+advance)?|thank\s+you(?:\s+(?:so|very)\s+much)?"
-    r"(?:\s+in\s+advance)?|cheers)(?=\s*(?:$|[,!.])))\b[\s,!.]*",
+    rf"{phrases(THANKS)}(?:\s+in\s+advance)?(?=\s*(?:$|[,!.])))\b[\s,!.]*",
     re.I,
 )
 """Greetings and polite formulas: they ask for nothing ("would you be so *kind*" is no mood to read)."""

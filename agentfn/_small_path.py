@@ -19,7 +19,9 @@ tools or answer alone, so the CLI forces a call (``tool_choice="required"``) alo
   edit of a given text (sort, reverse, change case, drop duplicates: :mod:`agentfn._text_transforms`) that no
   offered tool's name names, which the plain reply then makes exactly, and a request to act in the world
   that no offered tool does ("remind me to call mom at 6pm" went to ``convert_timezone``, the only tool
-  "6pm" fills; the plain reply then says honestly that it cannot).
+  "6pm" fills; the plain reply then says honestly that it cannot), and a request in another language that
+  has no English reading (:mod:`agentfn._foreign_requests`: "¿Qué hora es en Tokio?" went to ``translate``
+  and failed three times; the plain reply then says it reads English only).
 
 A toolset of the user's own (``--tools my_tools.py``) has no plain reply: forced to call a tool, the
 small model answered "hi there, how are you?" by calling the nearest of the user's tools (``menu``).
@@ -120,7 +122,8 @@ def small_model_router(routed: Any, toolset: Toolset) -> Any:
 
 
 _EDIT_NAMES = {"reverse": ("revers",), "sort": ("sort", "order", "alphabet"), "upper": ("upper", "caps", "capital"),
-               "lower": ("lower",), "title": ("title", "capital"), "dedupe": ("dedup", "duplicate", "unique")}
+               "lower": ("lower",), "title": ("title", "capital"), "dedupe": ("dedup", "duplicate", "unique"),
+               "words": ("spell", "in_words", "to_words", "number_word")}
 """Words in a tool's name that say it makes the edit :func:`agentfn._text_transforms.transform_verb` names."""
 _QUESTION = re.compile(r"\?|\b(?:what|whats|how|which|who|whom|whose|where|when|why)\b", re.I)
 
@@ -142,6 +145,7 @@ class PlainReplyRouter:
         """The wrapped router's plan, or the fallback alone for a live fact its first tool does not serve (the
         request read as :func:`agentfn._request_cues.reworded`: "give me the gist of this: ..." instructs a
         summary, not an unserved "give")."""
+        from agentfn._foreign_requests import not_english_reply
         from agentfn._live_facts import asks_live_fact, live_kinds, serves
         from agentfn._request_cues import reworded
         from agentfn.router.text import query_from_messages
@@ -153,7 +157,7 @@ class PlainReplyRouter:
             return plan
         kinds = live_kinds(text) if asks_live_fact(text) else []
         if (kinds and not any(serves(self.specs[head], kind) for kind in kinds)) or self.unserved_instruction(text, head) \
-                or self.unnamed_edit(text) or self.unserved_action(text, head):
+                or self.unnamed_edit(text) or self.unserved_action(text, head) or not_english_reply(text) is not None:
             return plan.model_copy(update={"selected": [self.fallback]})
         return plan
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+from agentfn._number_words import spelled_number
 from agentfn._passage_tasks import leading_verb
 from agentfn._values import listed_options, quoted_spans
 
@@ -107,7 +108,10 @@ def _apply(operation: str, instruction: str, text: str) -> str:
 
 
 def text_transform(request: str) -> str | None:
-    """The edited text a request asks for (see the module docstring), or None."""
+    """The edited text a request asks for (see the module docstring), or None; a number asked for in words
+    ("write 111 in words") is spelled out (:func:`agentfn._number_words.spelled_number`)."""
+    if (spelled := spelled_number(request)) is not None:
+        return spelled
     found = _target(request.strip())
     if found is None:
         return None
@@ -122,7 +126,9 @@ def text_transform(request: str) -> str | None:
 
 def transform_verb(request: str) -> str | None:
     """The operation :func:`text_transform` reads in ``request`` ("reverse", "sort", "upper", "lower", "title",
-    "dedupe"), when it can apply it; else None."""
+    "dedupe", "words" for a number spelled out), when it can apply it; else None."""
+    if spelled_number(request) is not None:
+        return "words"
     found = _target(request.strip())
     if found is None or text_transform(request) is None:
         return None

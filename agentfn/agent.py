@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from agentfn._answer import readable_answer
 from agentfn._executor import CallOutcome, ToolExecutor
+from agentfn._followups import resolve_followups
 from agentfn._output import OutputSpec
 from agentfn._sync import run_sync
 from agentfn.approval import ApprovalRequest, Approver
@@ -167,7 +168,9 @@ class Agent(Generic[DepsT, OutputT]):
         model_settings: extra ``ModelRequest`` fields (temperature, max_tokens, seed...).
         follow_route: with a router and ``tool_choice="required"``, force one named call per step
             along the router's ``selected`` chain, then let the model answer. This is what lets a
-            small model compose several tools under constrained decoding.
+            small model compose several tools under constrained decoding. A text prompt that cannot stand
+            alone ("and 10 miles?" after ``message_history``, a short one in Spanish) is first made one
+            that does (:func:`agentfn._followups.resolve_followups`).
         planner: with a router, a :class:`~agentfn.router.planner.ModelPlanner` that lets a capable
             model choose and order among the routed candidates (one planner call per user turn;
             its tokens count in the run's usage). Off by default.
@@ -487,6 +490,8 @@ class Agent(Generic[DepsT, OutputT]):
             messages.append(UserMessage(content=prompt))
         if not messages or all(isinstance(m, SystemMessage) for m in messages):
             raise UserError("a run needs a prompt or messages")
+        if self.follow_route and isinstance(prompt, str):  # the small path reads the latest turn alone
+            messages = resolve_followups(messages)
         return messages
 
     async def _offer(

@@ -18,6 +18,7 @@ from agentfn.events import (
     AgentEvent,
     ModelResponseEvent,
     RunEnd,
+    RunStart,
     StepEnd,
     TextDeltaEvent,
     ToolCallEvent,
@@ -110,19 +111,14 @@ class ChatSession:
 
         On the small path (an agent that follows its router's route) an elliptical follow-up ("and 10?",
         "what about in feet?", "double it") is first made a request that stands alone
-        (:func:`agentfn._followups.resolve_followups`); the session shows and keeps that request.
+        (by :class:`agentfn.Agent`, :func:`agentfn._followups.resolve_followups`); the session shows and keeps
+        that request.
         """
-        prompt: str | list[Message] = text
-        if self.agent.follow_route and self.messages:
-            from agentfn._followups import resolve_followups
-            from agentfn.messages import UserMessage
-
-            turn = resolve_followups([*self.messages, UserMessage(content=text)])
-            if turn[-1].content != text:
-                self.console.print(f"(understood as: {turn[-1].content})", style="dim", markup=False, highlight=False)
-                prompt = turn
-        run = self.agent.iter(prompt, message_history=None if isinstance(prompt, list) else self.messages, stream=True)
+        run = self.agent.iter(text, message_history=self.messages, stream=True)
         async for event in run:
+            if isinstance(event, RunStart) and event.messages and event.messages[-1].content != text:
+                self.console.print(f"(understood as: {event.messages[-1].content})", style="dim", markup=False,
+                                   highlight=False)
             self.printer.handle(event)
         result = run.result
         if isinstance(result.error, ModelError):

@@ -1,7 +1,8 @@
 """The embedded default in conversations: follow-up turns through the ``agentfn chat`` path.
 
 Run: ``.venv/bin/python benchmarks/embedded_turns_bench.py`` (writes ``benchmarks/results/embedded_turns.json``
-and ``embedded_turns.md``). Each conversation of ``agentfn/evals/data/everyday_turns.jsonl`` (2-3 user
+and ``embedded_turns.md``; ``--cases`` names another set, e.g. ``everyday_turns_b.jsonl`` with ``--results
+benchmarks/results/embedded_turns_b.json``). Each conversation of ``agentfn/evals/data/everyday_turns.jsonl`` (2-3 user
 turns: follow-ups that change one value or unit, say "and X?", use "it"/"that", or switch topic) is
 typed into one :class:`agentfn.chat.ChatSession` over the agent ``agentfn chat`` builds
 (``agentfn.cli.build_agent`` with the defaults: the embedded SmolLM2-135M, the built-in tools, the router,
@@ -60,7 +61,7 @@ def worker(args: argparse.Namespace) -> None:
     from agentfn.cli import build_agent
     from agentfn.library.config import configure
 
-    by_id = {c["id"]: c for c in map(json.loads, CASES.read_text(encoding="utf-8").splitlines()) if c}
+    by_id = {c["id"]: c for c in map(json.loads, Path(args.cases).read_text(encoding="utf-8").splitlines()) if c}
     fixtures = json.loads((DATA / "everyday_fixtures.json").read_text(encoding="utf-8"))
     server, base_url = serve_fixtures(fixtures["http"])
     agent = build_agent(model=None, base_url=None, tools=None, store=None, max_steps=10, tool_choice=None,
@@ -132,6 +133,7 @@ def main() -> None:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--arm", default="current", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--cases", default=str(CASES), help="conversations file (JSON lines; default everyday_turns.jsonl)")
     parser.add_argument("--ids", default="", help="comma-separated conversation ids (default: all)")
     parser.add_argument("--arms", default=",".join(ARMS), help="which arms to run: first_try,current")
     parser.add_argument("--baseline-ref", default=BASELINE_REF, help="git ref of the first-try code")
@@ -146,7 +148,8 @@ def main() -> None:
         return
     import subprocess
 
-    cases = [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    cases_path = Path(args.cases).resolve()
+    cases = [json.loads(line) for line in cases_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     if args.ids:
         cases = [c for c in cases if c["id"] in set(args.ids.split(","))]
     results_path = Path(args.results)
@@ -169,7 +172,8 @@ def main() -> None:
         if todo:
             env = dict(os.environ, PYTHONPATH=str(code), TOKENIZERS_PARALLELISM="false")
             subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", "--arm", arm, "--ids",
-                            ",".join(todo), "--out", str(raw_path), "--threads", str(args.threads)],
+                            ",".join(todo), "--out", str(raw_path), "--threads", str(args.threads),
+                            "--cases", str(cases_path)],
                            env=env, check=True, cwd=tempfile.gettempdir())
         arms[arm] = {**_score(cases, list(read_raw(raw_path))),
                      "code": "this checkout" if arm == "current" else f"git {args.baseline_ref}"}
@@ -177,7 +181,8 @@ def main() -> None:
         shared = {r["id"] for r in arms["first_try"]["conversations"]} & {r["id"] for r in arms["current"]["conversations"]}
         for a in ARMS:
             arms[a]["on_shared"] = _summarise([r for r in arms[a]["conversations"] if r["id"] in shared])
-    data = {"benchmark": "embedded_turns", "cases_file": "agentfn/evals/data/everyday_turns.jsonl",
+    cases_file = cases_path.relative_to(ROOT).as_posix() if cases_path.is_relative_to(ROOT) else str(cases_path)
+    data = {"benchmark": "embedded_turns", "cases_file": cases_file,
             "model": "embedded (SmolLM2-135M-Instruct, transformers, CPU)", "threads": args.threads,
             "load_avg_1m": round(os.getloadavg()[0], 2), "arms": arms}
     results_path.parent.mkdir(parents=True, exist_ok=True)

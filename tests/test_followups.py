@@ -50,7 +50,7 @@ def test_an_elliptical_followup_changes_only_what_it_states(previous: str, follo
 
 @pytest.mark.parametrize(("followup", "answer", "expected"), [
     ("multiply that by 3", "8 + 9 = 17", "multiply 17 by 3"),
-    ("and a third of it?", "The total is 90.", "a third of 90"),
+    ("and a third of it?", "The total is 90.", "what is 90 / 3"),
     ("convert that to grams", "2 pounds = 0.907 kg", "convert 0.907 kg to grams"),
 ])
 def test_it_and_that_are_the_previous_result(followup: str, answer: str, expected: str) -> None:

@@ -21,6 +21,8 @@ for plain text instead:
 * a request to act in the world (:func:`agentfn._world_actions.world_action`: "remind me at 6pm",
   "book a table") is not sent to the model either: a plain reply cannot do it and must not pretend it
   did. The reply is the honest :data:`~agentfn._world_actions.NO_ACTION_TOOL`;
+* a request in another language with no English reading
+  (:func:`agentfn._foreign_requests.not_english_reply`) is answered that the model reads English only;
 * :func:`tidy_prose` keeps the first occurrence of each repeated line or clause (greedy decoding of
   a small model repeats "a leaf's fate is not set" until the token limit), cuts a reply stopped by
   the limit back to its last complete sentence or line, and keeps at most ``max_words`` words.
@@ -34,6 +36,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from agentfn._foreign_requests import not_english_reply
 from agentfn._live_facts import NO_LIVE_TOOL, asks_live_fact
 from agentfn._text_transforms import text_transform
 from agentfn._world_actions import NO_ACTION_TOOL, world_action
@@ -141,6 +144,8 @@ class ProseFunction(LLMFunction[Any, Any]):
             return edited
         if world_action(asked or ask):  # "remind me at 6pm": a plain reply must not pretend it was done
             return NO_ACTION_TOOL
+        if (not_english := not_english_reply(asked or ask)) is not None:  # an English-only model: say so
+            return not_english
         question = is_question(ask) or (ask in asked and is_question(asked))
         if question:  # asked for one factual sentence, a 135M model answers ("Paris") instead of rambling
             messages = [SystemMessage(content=QUESTION_SYSTEM), UserMessage(content=f"{ask}?")]

@@ -22,6 +22,7 @@ import re
 
 import numpy as np
 
+from agentfn._openers import OPENER
 from agentfn.router.dataflow import ACTIONS
 from agentfn.router.index import FloatArray, ToolIndex
 from agentfn.router.servers import top_finite
@@ -35,9 +36,8 @@ STATE_CHANGING = (ACTIONS - {"add", "return"}) | frozenset(
 """Verbs that change state: data flow's :data:`~agentfn.router.dataflow.ACTIONS` and device verbs, less
 the ones arithmetic shares (``add``, ``return``: "what is 3 plus 4?" may well go to ``add``)."""
 
-_LEAD = re.compile(
-    r"^(?:(?:hey|hi|hello|ok|okay|so|quick one|quick question|please|excuse me|sorry)\b[\s,:!.-]*)+", re.IGNORECASE
-)
+_LEAD = re.compile(rf"^(?:(?:{OPENER})[\s,:!.-]*)+", re.IGNORECASE)
+"""Greetings and filler (the shared list of :mod:`agentfn._openers`)."""
 _POLITE = re.compile(r"^(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?(?:tell|show|let)\s+me\b", re.IGNORECASE)
 _COMMAND = re.compile(r"^(?:can|could|would|will)\s+(?:you|u|i|we)\b|^(?:shall|should)\s+(?:i|we)\b", re.IGNORECASE)
 _QUESTION = re.compile(

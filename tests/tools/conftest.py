@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from agentfn import FunctionModel
+from agentfn._small_path import PlainReplyRouter
 from agentfn.library.config import ToolsConfig, configure, reset_config
 from agentfn.llm_function import set_default_model
+from agentfn.router.config import RoutePlan
+from agentfn.toolset import Toolset
 
 
 def _no_default_model(messages: object, request: object) -> str:
@@ -51,3 +55,25 @@ def grounded_model() -> FunctionModel:
     model = FunctionModel(never)
     model.answer_mode = "grounded"  # type: ignore[attr-defined]  # what the embedded backend sets
     return model
+
+
+class _FixedRouter:
+    """A router that always plans ``selected``."""
+
+    def __init__(self, selected: list[str]) -> None:
+        self.selected = selected
+
+    def route(self, query: str | Sequence[Any], k: int = 10) -> RoutePlan:
+        return RoutePlan(ranked=[(n, 1.0) for n in self.selected], selected=self.selected)
+
+
+@pytest.fixture
+def small_path_plan() -> Callable[[str, str], list[str]]:
+    """What the small path's :class:`PlainReplyRouter` over the built-in tools plans for a request
+    (``text``) whose router chose ``chosen``."""
+    specs = [t.openai_schema() for t in Toolset.builtin()]
+
+    def plan(chosen: str, text: str) -> list[str]:
+        return PlainReplyRouter(_FixedRouter([chosen]), specs, "generate").route(text).selected
+
+    return plan
