@@ -18,7 +18,8 @@ A date the request writes in words ("between *march 1 2026* and *april 15 2026*"
 Pairs are named ``from_x``/``to_x``, ``source``/``target``, ``start``/``end``... (same suffix).
 :func:`directional_options` narrows the two option lists to the values with the right cue; when
 only one side is cued ("days *until* 2027-12-25"), the other side takes any other value; with no
-cue they are left alone. A span that contains the other side's value ("fahrenheit to celsius")
+cue they are left alone, unless the request looks ahead or back in time and writes one of the two values
+(:func:`implied_sides`: the date it writes is where a countdown ends). A span that contains the other side's value ("fahrenheit to celsius")
 is dropped.
 """
 
@@ -28,7 +29,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["directional_options", "is_directional_pair"]
+__all__ = ["directional_options", "implied_sides", "is_directional_pair"]
 
 _FROM_NAMES = ("from", "source", "src", "origin", "input", "start", "begin", "since")
 _TO_NAMES = ("to", "target", "dest", "destination", "into", "output", "end", "finish", "until")
@@ -109,7 +110,9 @@ def directional_options(
     tos = [v for v in second if isinstance(v, str) and _cued(v, request, _TO_CUE) and not _from_cued(v, request)]
     froms = [v for v in froms if not any(_contains(v, t) for t in tos)]
     tos = [v for v in tos if not any(_contains(v, f) for f in froms)]
-    if (not froms and not tos) or set(froms) == set(tos):
+    if not froms and not tos:
+        return implied_sides(first, second, request)
+    if set(froms) == set(tos):
         return None
     if not froms:  # one side cued ("until 2027-12-25"): the other takes any other value
         froms = [v for v in first if not any(_contains(str(v), str(t)) for t in tos)]
@@ -121,3 +124,28 @@ def directional_options(
 def _contains(outer: str, inner: str) -> bool:
     """Whether ``inner`` is a word or phrase of ``outer`` ("litres" is not one of "millilitres")."""
     return re.search(rf"(?<!\w){re.escape(inner)}(?!\w)", outer, re.I) is not None
+
+
+_AHEAD = re.compile(r"\b(?:away|left|to\s+go|from\s+now|remaining|countdown)\b", re.I)
+_BEHIND = re.compile(r"\b(?:ago|since|passed|elapsed|been)\b", re.I)
+
+
+def _written(value: str, request: str) -> bool:
+    return any(re.search(rf"(?<![\w/]){re.escape(f)}(?![\w/])", request, re.I) for f in _forms(value))
+
+
+def implied_sides(first: Sequence[Any], second: Sequence[Any], request: str) -> tuple[list[Any], list[Any]] | None:
+    """The sides of a pair no word cues, from the request's direction in time: of one value the request writes
+    and one it does not (today's date, offered beside the written one), the written one is the *to* value when
+    the request looks ahead ("my birthday is on 2027-08-20, how many weeks *away* is that", "days *left*") and
+    the *from* value when it looks back ("how long *ago*", "*since*"); None otherwise."""
+    values = [v for v in dict.fromkeys([*first, *second]) if isinstance(v, str)]
+    written = [v for v in values if _written(v, request)]
+    unwritten = [v for v in values if v not in written]
+    ahead, behind = _AHEAD.search(request) is not None, _BEHIND.search(request) is not None
+    if len(written) != 1 or len(unwritten) != 1 or ahead == behind:
+        return None
+    source, target = (unwritten, written) if ahead else (written, unwritten)
+    if source[0] not in first or target[0] not in second:
+        return None
+    return source, target

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentfn.backends._direction import directional_options, is_directional_pair
+from agentfn.backends._direction import directional_options, implied_sides, is_directional_pair
 from agentfn.backends._extract import ExtractionSources, extractive_spec
 from agentfn.toolset import Toolset
 
@@ -109,3 +109,23 @@ def test_it_as_the_object_of_another_verb_names_no_target() -> None:
     options = ["kg", "pounds", "2 places"]
     froms, tos = directional_options(options, options, "change 8 kg to pounds and round it to 2 places") or ([], [])
     assert froms == ["kg"] and "pounds" in tos
+
+
+def test_a_countdown_to_a_written_date_starts_today() -> None:
+    today, written = "2026-12-07", "2027-02-14"
+    both = [written, today]
+    request = "valentine's dinner is booked for 2027-02-14 - how many days to go?"
+    assert directional_options(both, both, request) == ([today], [written])
+    assert implied_sides(both, both, "the trip is on 2027-02-14, how many weeks left") == ([today], [written])
+
+
+def test_a_written_date_in_the_past_is_where_the_count_starts() -> None:
+    today, written = "2026-12-07", "2024-06-30"
+    both = [written, today]
+    assert directional_options(both, both, "I quit smoking on June 30 2024, how long has it been") == ([written], [today])
+
+
+def test_no_direction_in_time_or_two_written_dates_leave_the_pair_alone() -> None:
+    assert implied_sides(["2027-02-14", "2026-12-07"], ["2027-02-14", "2026-12-07"], "what weekday is 2027-02-14") is None
+    two = ["2027-02-14", "2027-03-01"]
+    assert implied_sides(two, two, "days left between 2027-02-14 and 2027-03-01") is None
