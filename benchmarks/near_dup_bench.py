@@ -90,7 +90,7 @@ def run(label: str, name: str = "first") -> dict[str, Any]:
     big, specs = _foreign_router()
     for spec in nd.tools:
         big.add(spec)
-    out: dict[str, Any] = {"tools": len(nd.tools), "requests": len(cases), "registry": len(big), "arms": {}}
+    out: dict[str, Any] = {"set": name, "tools": len(nd.tools), "requests": len(cases), "registry": len(big), "arms": {}}
     for registry, router, tools in (("alone", alone, nd.tools), ("in foreign registry", big, [*specs, *nd.tools])):
         for arm, r in _arms(router, tools).items():
             res = head_rates(lambda text, r=r: r.route(text, k=4), cases)
@@ -105,9 +105,11 @@ def _cell(row: dict[str, Any], key: str) -> str:
     return f"{row[key]:.3f}" if key in row else "–"  # runs before recall was recorded have none
 
 
-def render_markdown(data: dict[str, Any], name: str = "first") -> str:
+def render_markdown(data: dict[str, Any], name: str | None = None) -> str:
+    """The page for ``data`` (label -> run); the set is ``name``, else the one its runs record, else the first."""
     from agentfn.evals.near_dups import SETS
 
+    name = name or next((str(r["set"]) for r in data.values() if "set" in r), "first")
     lines = ["# Near-duplicate heads (`benchmarks/near_dup_bench.py`)", "",
              "Which of a few close Python-function tools the router's head (the forced call's tool) picks, on the set "
              f"`agentfn/evals/{SETS[name]}` (written before tuning). Ratios against `Router` of the same run."]
