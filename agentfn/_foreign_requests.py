@@ -9,7 +9,8 @@ gives its English reading when it is one of these:
 
 * **how many** units in a quantity ("¿Cuántos kilómetros son 3 millas?" -> "how many kilometres is 3
   miles"), or a quantity converted ("convierte 70 grados fahrenheit a celsius" -> "convert 70 fahrenheit
-  to celsius", "5 Meilen in Kilometer" -> "convert 5 miles to kilometres");
+  to celsius", "rechne 5 Meilen in Kilometer um" -> "convert 5 miles to kilometres"; a bare "5 Meilen in
+  Kilometer" has too few function words to tell its language, so it is read as English);
 * **arithmetic** ("wie viel ist 12 mal 7" -> "what is 12 * 7", "quanto fa 15 per cento di 80" -> "what is
   15% of 80"): only numbers and operator words are left once its question words go.
 

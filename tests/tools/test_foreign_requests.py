@@ -72,3 +72,8 @@ async def test_an_unreadable_request_goes_to_the_plain_reply_which_says_so(
     ctx: RunContext[Any] = RunContext(deps=None, run_id="r", messages=[UserMessage(content=text)], model=grounded_model)
     reply = await generate.run({"prompt": text}, ctx=ctx)  # the model is never asked
     assert "English" in reply and "inglés" in reply
+
+
+def test_a_conversion_verb_tells_a_terse_request_its_language() -> None:
+    assert english_request("rechne 5 Meilen in Kilometer um") == "convert 5 miles to kilometres"
+    assert foreign_language("5 Meilen in Kilometer") is None  # too few function words: read as English
