@@ -124,6 +124,40 @@ def votes_cost_ms(router: Any, voters: int = 6, calls: int = 200) -> float:
     return round(best, 4)
 
 
+def render_markdown(data: dict[str, Any]) -> str:
+    """The results page for the figures :func:`main` writes to ``long_request_ranks.json``."""
+    lines = [
+        "# Gold-tool ranks on long foreign requests",
+        "",
+        f"Command: `python benchmarks/long_request_ranks.py --min-words {data['min_words']}"
+        f"{' --compare-only' if data.get('compare_only') else ''}`",
+        "",
+        "| source | requests | gold tools | whole: median rank | top5 | top10 | top50 | best sentence: median rank "
+        "| top5 | top10 | top50 | told sentence wins |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, s in data["sources"].items():
+        if "whole" not in s:
+            continue
+        w, b = s["whole"], s["best_sentence"]
+        lines.append(f"| {name} | {s['requests']} | {s['gold_tools']} | {w['median_rank']} | {w['top5']} | {w['top10']} "
+                     f"| {w['top50']} | {b['median_rank']} | {b['top5']} | {b['top10']} | {b['top50']} "
+                     f"| {s['told_sentence_wins']} |")
+    lines += ["", "Ranks past the top 200 count as 201. 'best sentence' = the better of the whole request's rank and "
+              "the best rank any one sentence alone gives the tool (ranks with server agreement off); 'told sentence wins' = share of gold tools whose "
+              "best sentence asks for nothing (persona, identity, back-story) and beats the whole request."]
+    lines += ["", "## Server agreement off / on (same requests, same router, interleaved)", "",
+              f"One `server_votes` call over the {data['registry']}-tool registry with 6 voters: {data['votes_ms']} ms "
+              "(best of 5 rounds of 200 calls); stage timings below are wall-clock on a shared, loaded machine.", "",
+              "| source | requests | recall@5 off | recall@5 on | hit@5 off | hit@5 on | score p50 ms off / on "
+              "| score p95 ms off / on |", "|---|---:|---:|---:|---:|---:|---|---|"]
+    for name, s in data["sources"].items():
+        a, b = s["agreement"]["off"], s["agreement"]["on"]
+        lines.append(f"| {name} | {s['requests']} | {a['recall@5']} | {b['recall@5']} | {a['hit@5']} | {b['hit@5']} "
+                     f"| {a['score_p50_ms']} / {b['score_p50_ms']} | {a['score_p95_ms']} / {b['score_p95_ms']} |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--min-words", type=int, default=30)
@@ -133,7 +167,8 @@ def main() -> None:
     data = load_router_data(seed=0, distractors=1500)
     router = cached_foreign_router(data.records())
     want = set(filter(None, args.sources.split(",")))
-    out: dict[str, Any] = {"min_words": args.min_words, "sources": {}, "votes_ms": votes_cost_ms(router)}
+    out: dict[str, Any] = {"min_words": args.min_words, "compare_only": args.compare_only, "registry": len(router),
+                           "sources": {}, "votes_ms": votes_cost_ms(router)}
     for src in data.sources:
         if src.name == "generated" or (want and src.name not in want):
             continue
@@ -149,36 +184,7 @@ def main() -> None:
         print(f"{src.name}: {s['requests']} requests, agreement off/on {s['agreement']}", flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "long_request_ranks.json").write_text(json.dumps(out, indent=1))
-    lines = [
-        "# Gold-tool ranks on long foreign requests",
-        "",
-        f"Command: `python benchmarks/long_request_ranks.py --min-words {args.min_words}"
-        f"{' --compare-only' if args.compare_only else ''}`",
-        "",
-        "| source | requests | gold tools | whole: median rank | top5 | top10 | top50 | best sentence: median rank "
-        "| top5 | top10 | top50 | told sentence wins |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for name, s in out["sources"].items():
-        if "whole" not in s:
-            continue
-        w, b = s["whole"], s["best_sentence"]
-        lines.append(f"| {name} | {s['requests']} | {s['gold_tools']} | {w['median_rank']} | {w['top5']} | {w['top10']} "
-                     f"| {w['top50']} | {b['median_rank']} | {b['top5']} | {b['top10']} | {b['top50']} "
-                     f"| {s['told_sentence_wins']} |")
-    lines += ["", "Ranks past the top 200 count as 201. 'best sentence' = the better of the whole request's rank and "
-              "the best rank any one sentence alone gives the tool (ranks with server agreement off); 'told sentence wins' = share of gold tools whose "
-              "best sentence asks for nothing (persona, identity, back-story) and beats the whole request."]
-    lines += ["", "## Server agreement off / on (same requests, same router, interleaved)", "",
-              f"One `server_votes` call over the {len(router)}-tool registry with 6 voters: {out['votes_ms']} ms "
-              "(best of 5 rounds of 200 calls); stage timings below are wall-clock on a shared, loaded machine.", "",
-              "| source | requests | recall@5 off | recall@5 on | hit@5 off | hit@5 on | score p50 ms off / on "
-              "| score p95 ms off / on |", "|---|---:|---:|---:|---:|---:|---|---|"]
-    for name, s in out["sources"].items():
-        a, b = s["agreement"]["off"], s["agreement"]["on"]
-        lines.append(f"| {name} | {s['requests']} | {a['recall@5']} | {b['recall@5']} | {a['hit@5']} | {b['hit@5']} "
-                     f"| {a['score_p50_ms']} / {b['score_p50_ms']} | {a['score_p95_ms']} / {b['score_p95_ms']} |")
-    (RESULTS / "long_request_ranks.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / "long_request_ranks.md").write_text(render_markdown(out))
 
 
 if __name__ == "__main__":
