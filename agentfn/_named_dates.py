@@ -83,10 +83,8 @@ def worded_dates(text: str, year: int | None = None, today: date | None = None) 
             with suppress(ValueError):  # no such day (13/13/2026)
                 found.append(_slashed(int(m.group("a")), int(m.group("b")), int(m.group("y"))).isoformat())
             continue
-        mon = (m.group("mon") or m.group("mon2")).lower()
-        day = int(m.group("day") or m.group("day2"))
-        written = m.group("year") or m.group("year2") or range_year(text, matches, i)
-        number = next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(mon[:3]))
+        number, day = _month_day(m)
+        written = _written_year(m) or range_year(text, matches, i)
         try:
             day_date = date(int(written) if written else year or 0, number, day)
             if not written and today is not None and ahead != back:
@@ -99,8 +97,7 @@ def worded_dates(text: str, year: int | None = None, today: date | None = None) 
             continue
     rest = WORDED_DATE.sub(" ", text)
     for m in MONTH_YEAR.finditer(rest):  # "February 2028": the month, as its first day
-        number = next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(m.group("mon").lower()[:3]))
-        found.append(date(int(m.group("year")), number, 1).isoformat())
+        found.append(date(int(m.group("year")), _month_number(m.group("mon")), 1).isoformat())
     found += [date(int(y), 1, 1).isoformat() for y in leap_years(rest)]
     if today is not None:
         found += weekday_dates(text, today)
@@ -114,10 +111,14 @@ def _written_year(m: re.Match[str]) -> str | None:
     return m.group("year") or m.group("year2") or None
 
 
+def _month_number(mon: str) -> int:
+    """1-12 for a month name or its abbreviation as :data:`WORDED_DATE` matches it ("Sept", "mar")."""
+    return next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(mon.lower()[:3]))
+
+
 def _month_day(m: re.Match[str]) -> tuple[int, int]:
-    mon = (m.group("mon") or m.group("mon2") or "").lower()
-    number = next((i for i, name in enumerate(_MONTHS, 1) if mon and name.startswith(mon[:3])), 0)
-    return number, int(m.group("day") or m.group("day2") or 0)
+    """The month and day of a :data:`WORDED_DATE` match written with a month name."""
+    return _month_number(m.group("mon") or m.group("mon2")), int(m.group("day") or m.group("day2"))
 
 
 def range_year(text: str, matches: list[re.Match[str]], i: int) -> str | None:
