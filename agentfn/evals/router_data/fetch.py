@@ -24,7 +24,7 @@ from typing import Literal
 
 from agentfn.exceptions import ConfigError
 
-__all__ = ["PACKAGES", "Package", "cache_dir", "ensure_package"]
+__all__ = ["PACKAGES", "Package", "cache_dir", "ensure_package", "ensure_pinned"]
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,16 @@ def ensure_package(key: str, *, root: Path | None = None, offline: bool = False)
     """
     if key not in PACKAGES:
         raise ConfigError(f"unknown evaluation package {key!r}; known: {sorted(PACKAGES)}")
-    pkg = PACKAGES[key]
+    return ensure_pinned(PACKAGES[key], root=root, offline=offline)
+
+
+def ensure_pinned(pkg: Package, *, root: Path | None = None, offline: bool = False) -> Path:
+    """The unpacked folder of ``pkg`` (fetched and checked against its SHA-256 on first use); for packages pinned
+    outside :data:`PACKAGES` (lists kept as data files).
+
+    Raises:
+        ConfigError: offline with nothing cached, download failure or a hash mismatch.
+    """
     base = root or cache_dir()
     target = base / pkg.folder
     if (target / ".complete").exists():
