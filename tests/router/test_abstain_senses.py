@@ -1,0 +1,82 @@
+"""Fine action senses (``senses.sense_features``): a tool that does something else to the asked object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agentfn.router import Router, RouterConfig
+from agentfn.router.calibration import ABSTAIN_FEATURES, DEFAULT_ABSTAIN_WEIGHTS
+from agentfn.router.encoder import Encoder
+from agentfn.router.fitness import action_fit, asked_words, name_actions
+from agentfn.router.senses import SENSE_FEATURES, asked_senses, name_senses, sense_features, sense_fit
+
+
+@pytest.mark.parametrize(("request_text", "name", "fit"), [
+    ("put another 5 minutes on the oven timer", "shorten_timer", 0.0),  # broad groups: both update
+    ("add 5 minutes to the oven timer", "decrease_timer", 0.0),
+    ("add 5 minutes to the oven timer", "extend_timer", 1.0),
+    ("take 2 minutes off the egg timer", "extend_timer", 0.5),  # "take" is no known action: no evidence
+    ("remove 2 minutes from the egg timer", "reduce_timer", 1.0),
+    ("pause the workout timer", "start_timer", 0.0),
+    ("resume the workout timer", "pause_timer", 0.0),
+    ("continue the paused podcast", "resume_playback", 1.0),
+    ("mute the living room speaker", "unmute_speaker", 0.0),
+    ("skip this track", "next_track", 1.0),
+    ("how long is left on the pizza timer?", "get_timer_status", 1.0),
+    ("how long is left on the pizza timer?", "cancel_timer", 0.0),
+    ("lovely weather today", "cancel_timer", 0.5),  # nothing asked: no clash
+])
+def test_sense_fit_tells_actions_on_one_object_apart(request_text: str, name: str, fit: float) -> None:
+    assert sense_fit(request_text, name) == fit
+
+
+def test_broad_groups_are_unchanged_by_the_extra_action_words() -> None:
+    # The fine senses read more action words; the broad groups of `fitness` still read only their own.
+    assert name_actions("media_next_track") == ()
+    assert name_actions("media_next_track", frozenset(["next"])) == ("next",)
+    assert asked_words("skip this track") == ()
+    assert action_fit("add 5 minutes to the oven timer", "decrease_timer") == 1.0  # broad: both update
+    assert asked_senses("add 5 minutes to the oven timer") >= {"more"}
+    assert name_senses("decrease_timer") == {"less"}
+
+
+def test_sense_features_take_the_best_tool_and_compute_only_what_is_asked() -> None:
+    text = "add 5 minutes to the oven timer"
+    clash = sense_features(text, ["decrease_timer", "pause_timer"])
+    assert clash == {"sense": 0.0, "sagree": 0.0, "spair": 0.0}
+    mixed = sense_features(text, ["decrease_timer", "increase_oven_timer"])
+    assert mixed == {"sense": 1.0, "sagree": 1.0, "spair": 1.0}  # oven, timer: both named
+    assert sense_features(text, ["decrease_timer"], {"sense"}) == {"sense": 0.0}
+    assert sense_features(text, ["decrease_timer"], {"dense"}) == {}
+    assert sense_features(text, []) == {"sense": 0.5, "sagree": 1.0, "spair": 0.0}
+    assert set(SENSE_FEATURES) <= set(ABSTAIN_FEATURES)
+    assert all(DEFAULT_ABSTAIN_WEIGHTS[k] >= 0.0 for k in SENSE_FEATURES)
+
+
+def _tool(name: str, description: str, required: str) -> dict[str, Any]:
+    return {"name": name, "description": description,
+            "parameters": {"type": "object", "properties": {required: {"type": "string"}}, "required": [required]}}
+
+
+PLAYER = {
+    "lower_volume": _tool("lower_volume", "Lower the volume of a music speaker by some steps.", "speaker"),
+    "raise_volume": _tool("raise_volume", "Raise the volume of a music speaker by some steps.", "speaker"),
+}
+
+
+def test_route_reports_the_senses_and_a_weight_on_them_lowers_only_clashing_offers(encoder: Encoder) -> None:
+    text = "increase the volume on the bedroom speaker"
+    shipped = DEFAULT_ABSTAIN_WEIGHTS
+    weighted = {**shipped, "sagree": shipped["sagree"] + 2.0, "bias": shipped["bias"] - 2.0}
+    conf: dict[tuple[str, bool], float] = {}
+    for name, tool in PLAYER.items():
+        for w in (False, True):
+            cfg = RouterConfig(abstain_weights=weighted) if w else RouterConfig()
+            feats: dict[str, float] = {}
+            conf[name, w] = Router.build([tool], encoder=encoder, config=cfg).route(text, k=1, features=feats).confidence
+            assert set(feats) == set(ABSTAIN_FEATURES)
+            assert feats["sagree"] == (0.0 if name == "lower_volume" else 1.0)
+    assert conf["lower_volume", True] < conf["lower_volume", False]
+    assert conf["raise_volume", True] == pytest.approx(conf["raise_volume", False])
