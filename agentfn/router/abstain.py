@@ -20,6 +20,7 @@ import numpy as np
 from agentfn.router.calibration import ABSTAIN_FEATURES, ProbeCalibrator, coverage, request_words
 from agentfn.router.fitness import FIT_FEATURES, fit_features
 from agentfn.router.index import FloatArray, ToolIndex
+from agentfn.router.namefit import VENDOR_FEATURES, vendor_features
 from agentfn.router.objfit import object_features, object_vector_features
 from agentfn.router.pairfit import PAIR_FEATURES, pair_features
 from agentfn.router.senses import SENSE_FEATURES, sense_features
@@ -106,6 +107,8 @@ def abstain_features(x: AbstainInputs, src: AbstainSources, needed: Collection[s
         out.update(object_features(x.text, [src.index.records[n] for n in top], [src.vocab(n)[0] for n in top]))
     if want.intersection(PAIR_FEATURES):
         out.update(pair_features(x.text, top, [src.vocab(n)[0] for n in top]))
+    if want.intersection(VENDOR_FEATURES):
+        out.update(vendor_features(x.text, top, src.index.records))
     if want.intersection(SENSE_FEATURES):
         out.update(sense_features(x.text, top, want))
     if want & _OBJECT_VECTOR:

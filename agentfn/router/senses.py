@@ -23,6 +23,7 @@ they mean the same whether one tool or fifty are offered.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Collection, Sequence
 
 from agentfn.router.fitness import asked_words, base_form, name_actions, object_fit
@@ -76,9 +77,23 @@ def _senses(words: Sequence[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+_AMOUNT = re.compile(
+    r"\b(?:(add|put|give)|(remove|take|subtract))\s+(?:another\s+|an\s+extra\s+)?"
+    r"(?:\d[\d.,]*|two|three|four|five|ten|fifteen|twenty|thirty|half)\s+(?!of\b)[a-z]",
+    re.IGNORECASE,
+)
+"""An amount added or removed ("add 30 seconds to", "remove 2 minutes from"): a change by that much, not a new
+or a deleted thing."""
+
+
 def asked_senses(request: str) -> frozenset[str]:
-    """The senses a request asks for ("add 30 seconds to my timer" -> more, make)."""
-    return _senses(asked_words(request, _WORDS))
+    """The senses a request asks for ("set a timer for 5 minutes" -> make, edit; "add 30 seconds to my timer" ->
+    more: adding or removing an amount asks for more or less of something, not to make or end it)."""
+    senses = _senses(asked_words(request, _WORDS))
+    amount = _AMOUNT.search(request)
+    if amount:
+        senses = (senses - {"make", "end"}) | {"more" if amount.group(1) else "less"}
+    return senses
 
 
 @functools.lru_cache(maxsize=1 << 14)

@@ -10,14 +10,17 @@ from agentfn.router import Router, RouterConfig
 from agentfn.router.calibration import ABSTAIN_FEATURES, DEFAULT_ABSTAIN_WEIGHTS
 from agentfn.router.encoder import Encoder
 from agentfn.router.fitness import action_fit, asked_words, name_actions
+from agentfn.router.namefit import vendor_features
 from agentfn.router.senses import SENSE_FEATURES, asked_senses, name_senses, sense_features, sense_fit
+from agentfn.router.text import ToolRecord
 
 
 @pytest.mark.parametrize(("request_text", "name", "fit"), [
     ("put another 5 minutes on the oven timer", "shorten_timer", 0.0),  # broad groups: both update
     ("add 5 minutes to the oven timer", "decrease_timer", 0.0),
     ("add 5 minutes to the oven timer", "extend_timer", 1.0),
-    ("take 2 minutes off the egg timer", "extend_timer", 0.5),  # "take" is no known action: no evidence
+    ("take 2 minutes off the egg timer", "extend_timer", 0.0),  # an amount taken off: less
+    ("bump the egg timer", "extend_timer", 0.5),  # "bump" is no known action: no evidence
     ("remove 2 minutes from the egg timer", "reduce_timer", 1.0),
     ("pause the workout timer", "start_timer", 0.0),
     ("resume the workout timer", "pause_timer", 0.0),
@@ -27,6 +30,11 @@ from agentfn.router.senses import SENSE_FEATURES, asked_senses, name_senses, sen
     ("how long is left on the pizza timer?", "get_timer_status", 1.0),
     ("how long is left on the pizza timer?", "cancel_timer", 0.0),
     ("lovely weather today", "cancel_timer", 0.5),  # nothing asked: no clash
+    ("remove 2 minutes from the egg timer", "cancel_timer", 0.0),  # an amount removed: less, not an end
+    ("remove the egg timer", "cancel_timer", 1.0),
+    ("add 15 minutes to the oven timer", "start_timer", 0.0),  # an amount added: more, not a new timer
+    ("add a timer for the oven", "start_timer", 1.0),
+    ("add 2 apples to my shopping list", "add_list_item", 1.0),  # the tool's "add" keeps both senses
 ])
 def test_sense_fit_tells_actions_on_one_object_apart(request_text: str, name: str, fit: float) -> None:
     assert sense_fit(request_text, name) == fit
@@ -53,6 +61,17 @@ def test_sense_features_take_the_best_tool_and_compute_only_what_is_asked() -> N
     assert sense_features(text, []) == {"sense": 0.5, "sagree": 1.0, "spair": 0.0}
     assert set(SENSE_FEATURES) <= set(ABSTAIN_FEATURES)
     assert all(DEFAULT_ABSTAIN_WEIGHTS[k] >= 0.0 for k in SENSE_FEATURES)
+
+
+def test_vendor_reads_whether_some_offered_tool_is_of_the_named_service_or_of_none() -> None:
+    recs = {r.name: r for r in (ToolRecord(name="quickpost_send_parcel", description="Send a parcel. (QuickPost API)"),
+                                ToolRecord(name="boxfly_send_parcel", description="[BoxFly] Send a parcel."),
+                                ToolRecord(name="send_parcel", description="Send a parcel to an address."))}
+    text = "ship a parcel to Oslo with QuickPost"
+    assert vendor_features(text, ["boxfly_send_parcel"], recs) == {"vendor": 0.0}  # another service only
+    assert vendor_features(text, ["boxfly_send_parcel", "quickpost_send_parcel"], recs) == {"vendor": 1.0}
+    assert vendor_features(text, ["boxfly_send_parcel", "send_parcel"], recs) == {"vendor": 1.0}  # one names none
+    assert vendor_features(text, [], recs) == {"vendor": 1.0}
 
 
 def _tool(name: str, description: str, required: str) -> dict[str, Any]:
