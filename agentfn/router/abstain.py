@@ -108,7 +108,7 @@ def abstain_features(x: AbstainInputs, src: AbstainSources, needed: Collection[s
     if want.intersection(PAIR_FEATURES):
         out.update(pair_features(x.text, top, [src.vocab(n)[0] for n in top]))
     if want.intersection(VENDOR_FEATURES):
-        out.update(vendor_features(x.text, top, src.index.records))
+        out.update(vendor_features(x.text, top, src.index.records, [src.vocab(n)[0] for n in top]))
     if want.intersection(SENSE_FEATURES):
         out.update(sense_features(x.text, top, want))
     if want & _OBJECT_VECTOR:

@@ -190,10 +190,10 @@ OBJECT_VECTOR_FEATURES = ("odense", "ohead", "ohbg")
 abstention weights give one of them a weight."""
 
 DEFAULT_ABSTAIN_WEIGHTS: dict[str, float] = {
-    "bias": -5.96, "dense": 1.83, "margin": 0.0, "zdense": 2.23, "gap": 2.17, "qcov": 0.07, "ncov": 0.0,
-    "fill": 0.12, "lexical": 1.03, "bgmargin": 3.86, "zreq": 0.0, "bgrank": 0.0, "odense": 0.0, "hdense": 0.86,
-    "hbg": 0.29, "act": 0.0, "obj": 0.0, "agree": 1.3, "reads": 0.0, "ocov": 0.0, "ovoc": 0.0, "ohead": 0.0, "ohbg": 0.0,
-    "pair": 0.0, "pairvoc": 2.25, "sense": 0.0, "sagree": 0.76, "spair": 0.0, "vendor": 1.61,
+    "bias": -4.96, "dense": 2.07, "margin": 0.0, "zdense": 1.9, "gap": 2.47, "qcov": 1.5, "ncov": 0.0,
+    "fill": 0.25, "lexical": 1.38, "bgmargin": 3.15, "zreq": 0.0, "bgrank": 0.0, "odense": 0.0, "hdense": 1.53,
+    "hbg": 0.01, "act": 0.0, "obj": 0.0, "agree": 2.21, "reads": 0.0, "ocov": 0.0, "ovoc": 0.21, "ohead": 0.0, "ohbg": 0.0,
+    "pair": 0.0, "pairvoc": 0.6, "sense": 0.0, "sagree": 0.0, "spair": 0.0, "vendor": 0.0,
 }
 """Cold-start weights of the logistic abstention model (see :func:`p_fits`): the rule ``benchmarks/fit_abstention.py``
 chooses (``chosen_weights`` in results/fit_abstention.json; a refit ships only when it beats these)."""

@@ -67,21 +67,29 @@ def unnamed_brands(names: Sequence[str], text: str, records: Mapping[str, ToolRe
     return out if 0 in out else [0] * len(out)
 
 
-def vendor_features(text: str, names: Sequence[str], records: Mapping[str, ToolRecord]) -> dict[str, float]:
-    """``vendor``: 0.0 when every top tool carries a brand the request does not name ("rate of EUR in USD on
-    OANDA" offered only Frankfurter's and currencyapi's tools: another service's tools), else 1.0 (some tool names
-    no service, or the one asked for; no tool offered: 1.0)."""
+def vendor_features(text: str, names: Sequence[str], records: Mapping[str, ToolRecord],
+                    vocabularies: Sequence[frozenset[str]]) -> dict[str, float]:
+    """``vendor``: 0.0 when every top tool carries a brand the request does not name while the request names
+    something (:func:`name_words`, capitals included) that no top tool's vocabulary (``vocabularies``) holds: "rate
+    of EUR in USD on OANDA" offered only Frankfurter's and currencyapi's tools asks for another service. Else 1.0:
+    some tool names no service or the one asked for, or the request names nothing the tools lack ("where is my
+    parcel 1Z999" offered one branded tracking tool is no request for another service); no tool offered: 1.0."""
     out = _unnamed(names, text, records)
-    return {"vendor": 0.0 if out and 0 not in out else 1.0}
+    if not out or 0 in out:
+        return {"vendor": 1.0}
+    lacking = name_words(text, capitals=True).difference(*vocabularies)
+    return {"vendor": 0.0 if lacking else 1.0}
 
 
-def name_words(text: str) -> frozenset[str]:
-    """Tokens of the words ``text`` writes as names (capitalised, not starting a sentence, not all capitals)."""
+def name_words(text: str, *, capitals: bool = False) -> frozenset[str]:
+    """Tokens of the words ``text`` writes as names (capitalised, not starting a sentence; all capitals only with
+    ``capitals``, and then of three letters or more: "OANDA", not "I")."""
     out: set[str] = set()
     for m in _WORD.finditer(text):
         word = m.group()
         before = text[: m.start()].rstrip()
-        if not word[0].isupper() or not before or before[-1] in ".!?:;\"'“‘(" or word.isupper():
+        caps = word.isupper() and not (capitals and len(word) >= 3)
+        if not word[0].isupper() or not before or before[-1] in ".!?:;\"'“‘(" or caps:
             continue
         out.update(tokenize(word))
     return frozenset(out)

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from agentfn.router import Router, RouterConfig
-from agentfn.router.calibration import ABSTAIN_FEATURES, DEFAULT_ABSTAIN_WEIGHTS
+from agentfn.router import Router
+from agentfn.router.calibration import ABSTAIN_FEATURES, DEFAULT_ABSTAIN_WEIGHTS, p_fits, tool_vocabulary
 from agentfn.router.encoder import Encoder
 from agentfn.router.fitness import action_fit, asked_words, name_actions
 from agentfn.router.namefit import vendor_features
@@ -63,15 +63,21 @@ def test_sense_features_take_the_best_tool_and_compute_only_what_is_asked() -> N
     assert all(DEFAULT_ABSTAIN_WEIGHTS[k] >= 0.0 for k in SENSE_FEATURES)
 
 
-def test_vendor_reads_whether_some_offered_tool_is_of_the_named_service_or_of_none() -> None:
+def test_vendor_reads_whether_the_request_names_a_service_no_offered_tool_is_of() -> None:
     recs = {r.name: r for r in (ToolRecord(name="quickpost_send_parcel", description="Send a parcel. (QuickPost API)"),
                                 ToolRecord(name="boxfly_send_parcel", description="[BoxFly] Send a parcel."),
                                 ToolRecord(name="send_parcel", description="Send a parcel to an address."))}
+
+    def vendor(text: str, names: list[str]) -> float:
+        return vendor_features(text, names, recs, [tool_vocabulary(recs[n]) for n in names])["vendor"]
+
     text = "ship a parcel to Oslo with QuickPost"
-    assert vendor_features(text, ["boxfly_send_parcel"], recs) == {"vendor": 0.0}  # another service only
-    assert vendor_features(text, ["boxfly_send_parcel", "quickpost_send_parcel"], recs) == {"vendor": 1.0}
-    assert vendor_features(text, ["boxfly_send_parcel", "send_parcel"], recs) == {"vendor": 1.0}  # one names none
-    assert vendor_features(text, [], recs) == {"vendor": 1.0}
+    assert vendor(text, ["boxfly_send_parcel"]) == 0.0  # another service only
+    assert vendor(text, ["boxfly_send_parcel", "quickpost_send_parcel"]) == 1.0
+    assert vendor(text, ["boxfly_send_parcel", "send_parcel"]) == 1.0  # one tool names no service
+    assert vendor("ship my parcel 1Z999 today", ["boxfly_send_parcel"]) == 1.0  # no service named: BoxFly may do
+    assert vendor("ship a parcel with BOXFLY", ["boxfly_send_parcel"]) == 1.0
+    assert vendor(text, []) == 1.0
 
 
 def _tool(name: str, description: str, required: str) -> dict[str, Any]:
@@ -87,15 +93,17 @@ PLAYER = {
 
 def test_route_reports_the_senses_and_a_weight_on_them_lowers_only_clashing_offers(encoder: Encoder) -> None:
     text = "increase the volume on the bedroom speaker"
+    feats = {name: _features(encoder, tool, text) for name, tool in PLAYER.items()}
+    assert all(set(f) == set(ABSTAIN_FEATURES) for f in feats.values())
+    assert (feats["lower_volume"]["sagree"], feats["raise_volume"]["sagree"]) == (0.0, 1.0)
+    # More weight on agreement, the bias lowered by as much: an offer without a clash keeps its P.
     shipped = DEFAULT_ABSTAIN_WEIGHTS
     weighted = {**shipped, "sagree": shipped["sagree"] + 2.0, "bias": shipped["bias"] - 2.0}
-    conf: dict[tuple[str, bool], float] = {}
-    for name, tool in PLAYER.items():
-        for w in (False, True):
-            cfg = RouterConfig(abstain_weights=weighted) if w else RouterConfig()
-            feats: dict[str, float] = {}
-            conf[name, w] = Router.build([tool], encoder=encoder, config=cfg).route(text, k=1, features=feats).confidence
-            assert set(feats) == set(ABSTAIN_FEATURES)
-            assert feats["sagree"] == (0.0 if name == "lower_volume" else 1.0)
-    assert conf["lower_volume", True] < conf["lower_volume", False]
-    assert conf["raise_volume", True] == pytest.approx(conf["raise_volume", False])
+    assert p_fits(feats["lower_volume"], weighted) < p_fits(feats["lower_volume"], shipped)
+    assert p_fits(feats["raise_volume"], weighted) == pytest.approx(p_fits(feats["raise_volume"], shipped))
+
+
+def _features(encoder: Encoder, tool: dict[str, Any], text: str) -> dict[str, float]:
+    feats: dict[str, float] = {}
+    Router.build([tool], encoder=encoder).route(text, k=1, features=feats)
+    return feats
