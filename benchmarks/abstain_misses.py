@@ -8,6 +8,10 @@ miss gets one kind, the first that applies:
 * ``values only``: the request without its values holds at most two content words ("refund GB29...");
 * ``generic verbs``: nothing it acts on is left once action, function and generic record words ("user", "id")
   are dropped (:func:`agentfn.router.objfit.object_words` is empty: "Add 2 and 3", "what is the date");
+* ``another service``: a false keep where every top tool carries a service the request does not name (``vendor`` 0:
+  "... on OANDA" offered only Frankfurter's tools);
+* ``other action, same object``: a false keep where every top tool does another fine action than the asked one
+  (``sagree`` 0: "add 30 seconds to my timer" offered ``DecreaseTimer``; :mod:`agentfn.router.senses`);
 * ``shared action, other object``: a false keep whose top tools share the asked action while their heads name
   none of what it acts on (``act`` 1, ``ocov`` 0: a shop's ``cancel_order`` for "cancel my flight");
 * ``similar domain``: any other false keep whose top tools share the asked action or mention what the request
@@ -33,7 +37,8 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).par
 from fit_abstention import ROWS  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
-KINDS = ("values only", "generic verbs", "shared action, other object", "similar domain", "tool words absent", "other")
+KINDS = ("values only", "generic verbs", "another service", "other action, same object", "shared action, other object",
+         "similar domain", "tool words absent", "other")
 
 
 def kind(row: dict[str, Any], abstained: bool) -> str:
@@ -45,6 +50,10 @@ def kind(row: dict[str, Any], abstained: bool) -> str:
         return "values only"
     if not object_words(row["text"]):
         return "generic verbs"
+    if not abstained and row.get("vendor", 1.0) == 0.0:
+        return "another service"
+    if not abstained and row.get("sagree", 1.0) == 0.0:
+        return "other action, same object"
     if not abstained and row["act"] == 1.0 and row.get("ocov", 0.5) == 0.0:
         return "shared action, other object"
     if not abstained and (row["act"] == 1.0 or row["obj"] > 0):

@@ -47,8 +47,9 @@ def router_kit() -> tuple[Build, Row, list[dict[str, Any]]]:
 
     def row(router: Router, text: str, k: int, y: int, group: str, source: str) -> None:
         feats: dict[str, float] = {}
-        router.route(text, k=k, features=feats)
-        rows.append({"group": group, "source": source, "y": y, "text": text, "offered": len(router), **feats})
+        plan = router.route(text, k=k, features=feats)
+        rows.append({"group": group, "source": source, "y": y, "text": text, "offered": len(router),
+                     "top": [n for n, _ in plan.ranked[:3]], **feats})
 
     return build, row, rows
 

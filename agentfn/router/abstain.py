@@ -20,8 +20,10 @@ import numpy as np
 from agentfn.router.calibration import ABSTAIN_FEATURES, ProbeCalibrator, coverage, request_words
 from agentfn.router.fitness import FIT_FEATURES, fit_features
 from agentfn.router.index import FloatArray, ToolIndex
+from agentfn.router.namefit import VENDOR_FEATURES, vendor_features
 from agentfn.router.objfit import object_features, object_vector_features
 from agentfn.router.pairfit import PAIR_FEATURES, pair_features
+from agentfn.router.senses import SENSE_FEATURES, sense_features
 from agentfn.router.text import tokenize
 
 __all__ = ["AbstainInputs", "AbstainSources", "abstain_features", "used_features"]
@@ -105,6 +107,10 @@ def abstain_features(x: AbstainInputs, src: AbstainSources, needed: Collection[s
         out.update(object_features(x.text, [src.index.records[n] for n in top], [src.vocab(n)[0] for n in top]))
     if want.intersection(PAIR_FEATURES):
         out.update(pair_features(x.text, top, [src.vocab(n)[0] for n in top]))
+    if want.intersection(VENDOR_FEATURES):
+        out.update(vendor_features(x.text, top, src.index.records, [src.vocab(n)[0] for n in top]))
+    if want.intersection(SENSE_FEATURES):
+        out.update(sense_features(x.text, top, want))
     if want & _OBJECT_VECTOR:
         obg = (live.background([x.object_vec]) if live is not None and x.object_vec is not None and heads
                else np.zeros(0, dtype=np.float32))

@@ -27,7 +27,9 @@ the kind of action the tool's name does and mentions what it acts on, and whethe
 clashes with the asked one, and whether a question meets a tool that reads (``act``, ``obj``, ``agree``, ``reads``:
 :mod:`agentfn.router.fitness`), what it acts on against each tool (``ocov``, ``ovoc``, ``ohead``, ``ohbg``:
 :mod:`agentfn.router.objfit`), and whether one tool carries both the asked action and the named object
-(``pair``, ``pairvoc``: :mod:`agentfn.router.pairfit`). It is the default rule since it beat the threshold
+(``pair``, ``pairvoc``: :mod:`agentfn.router.pairfit`), and the same with finer action senses ("add time" is
+not "remove time": ``sense``, ``sagree``, ``spair``: :mod:`agentfn.router.senses`), and whether some offered tool is of no service or the one the request
+names (``vendor``: :mod:`agentfn.router.namefit`). It is the default rule since it beat the threshold
 on held-out foreign requests without refusing more short requests
 (``benchmarks/fit_abstention.py``, which also scores offers of one to three tools of the request's own
 source that do not serve it). ``agentfn train router`` refits the
@@ -180,7 +182,7 @@ class ProbeCalibrator:
 
 # ------------------------------------------------------------------ abstention model
 
-ABSTAIN_FEATURES = ("dense", "margin", "zdense", "gap", "qcov", "ncov", "fill", "lexical", "bgmargin", "zreq", "bgrank", "odense", "hdense", "hbg", "act", "obj", "agree", "reads", "ocov", "ovoc", "ohead", "ohbg", "pair", "pairvoc")
+ABSTAIN_FEATURES = ("dense", "margin", "zdense", "gap", "qcov", "ncov", "fill", "lexical", "bgmargin", "zreq", "bgrank", "odense", "hdense", "hbg", "act", "obj", "agree", "reads", "ocov", "ovoc", "ohead", "ohbg", "pair", "pairvoc", "sense", "sagree", "spair", "vendor")
 """Signals the abstention model weighs (each in about [0, 1]; see :func:`abstain_features`)."""
 
 OBJECT_VECTOR_FEATURES = ("odense", "ohead", "ohbg")
@@ -191,7 +193,7 @@ DEFAULT_ABSTAIN_WEIGHTS: dict[str, float] = {
     "bias": -4.96, "dense": 2.07, "margin": 0.0, "zdense": 1.9, "gap": 2.47, "qcov": 1.5, "ncov": 0.0,
     "fill": 0.25, "lexical": 1.38, "bgmargin": 3.15, "zreq": 0.0, "bgrank": 0.0, "odense": 0.0, "hdense": 1.53,
     "hbg": 0.01, "act": 0.0, "obj": 0.0, "agree": 2.21, "reads": 0.0, "ocov": 0.0, "ovoc": 0.21, "ohead": 0.0, "ohbg": 0.0,
-    "pair": 0.0, "pairvoc": 0.6,
+    "pair": 0.0, "pairvoc": 0.6, "sense": 0.0, "sagree": 0.0, "spair": 0.0, "vendor": 0.0,
 }
 """Cold-start weights of the logistic abstention model (see :func:`p_fits`): the rule ``benchmarks/fit_abstention.py``
 chooses (``chosen_weights`` in results/fit_abstention.json; a refit ships only when it beats these)."""

@@ -41,7 +41,10 @@ __all__ = [
     "action_fit",
     "action_groups",
     "asked_groups",
+    "asked_words",
+    "base_form",
     "fit_features",
+    "name_actions",
     "name_objects",
     "object_fit",
 ]
@@ -82,7 +85,7 @@ _NEUTRAL = _set("hass turn calculate compute do perform run execute handle proce
 _WORD = re.compile(r"[a-z][a-z']*")
 
 
-def _base(word: str) -> str:
+def base_form(word: str) -> str:
     """Inflections folded for action matching: cancelled/cancelling/cancels -> cancel, turned -> turn."""
     for suffix in ("ing", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
@@ -100,7 +103,7 @@ for _group, _words in ACTION_GROUPS.items():
 def _groups_of(words: list[str]) -> frozenset[str]:
     out: set[str] = set()
     for w in words:
-        out |= _ACTION_OF.get(w, _ACTION_OF.get(_base(w), frozenset()))
+        out |= _ACTION_OF.get(w, _ACTION_OF.get(base_form(w), frozenset()))
     return frozenset(out)
 
 
@@ -110,33 +113,45 @@ def _local_name(name: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=1 << 14)
-def action_groups(name: str) -> frozenset[str]:
-    """The action groups of a tool's name: its first action word, the next if that is one too, and any after
-    "and" (``HassTurnOff`` -> off, ``yahoo-mail-delete-email`` -> delete, ``HassListAddItem`` -> read, create,
-    ``HassMediaSearchAndPlay`` -> read, on)."""
+def name_actions(name: str, extra: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The action words of a tool's name: its first action word, the next if that is one too, and any after
+    "and" (``HassTurnOff`` -> off, ``HassListAddItem`` -> list, add, ``HassMediaSearchAndPlay`` -> search, play).
+    Action words are those of :data:`ACTION_GROUPS` and ``extra``."""
     words = [w for w in _local_name(name) if w not in _NEUTRAL]
-    after_and = _groups_of([words[i + 1] for i, w in enumerate(words[:-1]) if w == "and"])
+    after_and = [words[i + 1] for i, w in enumerate(words[:-1]) if w == "and" and _is_action(words[i + 1], extra)]
     for i, w in enumerate(words):
-        got = _groups_of([w])
-        if got:
-            return got | _groups_of(words[i + 1 : i + 2]) | after_and
-    return frozenset()
+        if _is_action(w, extra):
+            return (w, *(x for x in words[i + 1 : i + 2] if _is_action(x, extra)), *after_and)
+    return ()
+
+
+def _is_action(word: str, extra: frozenset[str]) -> bool:
+    return bool(_groups_of([word])) or word in extra or base_form(word) in extra
+
+
+def action_groups(name: str) -> frozenset[str]:
+    """The action groups of a tool's name (:func:`name_actions`: ``HassTurnOff`` -> off, ``yahoo-mail-delete-email``
+    -> delete, ``HassListAddItem`` -> read, create, ``HassMediaSearchAndPlay`` -> read, on)."""
+    return _groups_of(list(name_actions(name)))
 
 
 _CLAUSE = re.compile(r"[a-z][a-z'-]*|[.,;:!?]")
 _SWITCH = _set("turn switch power")
 _NOTE = re.compile(r"(?:[a-z'-]+ ){0,2}an? (?:line|note|message|email|mail|text|dm)\b")
 _DELAY = re.compile(r"\b(?:in|after)\s+(?:\d+|an?|one|two|five|ten|half an?)\s*(?:sec|min|hour|hr|day|week)", re.I)
-_ASKED_ONLY: dict[str, frozenset[str]] = {w: frozenset({"send"}) for w in ("email", "mail", "message", "write", "ping", "dm")}
+_ASKED_ONLY = frozenset(["email", "mail", "message", "write", "ping", "dm"])
 """Words that ask for an action when they open a request's clause ("email Ann the notes") but name an object in a
 tool's name (``delete_email``)."""
 _LEAD = _set("to please i you we can could would will want need let just now also then and first after turn switch")
 
 
 @functools.lru_cache(maxsize=1 << 12)
-def asked_groups(request: str) -> frozenset[str]:
-    """Action groups a request asks for: action words opening a clause, or after "to", "please", "can you"..."""
-    out: set[str] = set()
+def asked_words(request: str, extra: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """Action words (of :data:`ACTION_GROUPS` and ``extra``) a request asks with: words opening a clause, or after
+    "to", "please", "can you"... Phrases
+    read as one word: "tell me" -> show, "tell Ann" -> send, "get rid of" -> delete, "drop Ana a line" -> send,
+    "email Ann" -> send; a delayed command ("in 10 minutes") adds create (a timer or schedule does it later)."""
+    out: list[str] = []
     prev = "."
     words = _CLAUSE.findall(request.lower())
     for i, w in enumerate(words):
@@ -148,17 +163,24 @@ def asked_groups(request: str) -> frozenset[str]:
             if w in ("on", "off") and prev not in _SWITCH:
                 pass  # "On Nextcloud, ...": a place, not an action
             elif w in ("tell", "give"):
-                out.add("read" if nxt in ("me", "us") else "send")
+                out.append("show" if nxt in ("me", "us") else "send")
             elif w == "get" and nxt == "rid":
-                out.add("delete")
+                out.append("delete")
             elif w in ("drop", "shoot") and _NOTE.match(" ".join(words[i + 1 : i + 5])):
-                out.add("send")  # "drop Ana a line", "shoot me an email"
-            else:
-                out |= _groups_of([w]) | _ASKED_ONLY.get(w, frozenset())
+                out.append("send")  # "drop Ana a line", "shoot me an email"
+            elif w in _ASKED_ONLY:
+                out += [w, "send"]
+            elif _is_action(w, extra):
+                out.append(w)
         prev = w
     if _DELAY.search(request):
-        out.add("create")  # "turn off the lights in 10 minutes": a timer or schedule does it later
-    return frozenset(out)
+        out.append("create")
+    return tuple(out)
+
+
+def asked_groups(request: str) -> frozenset[str]:
+    """Action groups a request asks for (the groups of its :func:`asked_words`)."""
+    return _groups_of(list(asked_words(request)))
 
 
 def action_fit(request: str, name: str) -> float:
@@ -176,7 +198,7 @@ def name_objects(name: str) -> frozenset[str]:
     words = [
         w
         for w in _local_name(name)
-        if w not in _FUNCTION and w not in _NEUTRAL and w not in _ACTION_OF and _base(w) not in _ACTION_OF
+        if w not in _FUNCTION and w not in _NEUTRAL and w not in _ACTION_OF and base_form(w) not in _ACTION_OF
     ]
     return frozenset(w for w in words if len(w) > 1 and not w.isdigit())
 
@@ -187,7 +209,7 @@ def object_fit(request: str, name: str) -> float:
     if not objects:
         return 0.5
     said = _said(request)
-    hit = sum(1 for o in objects if o in said or _base(o) in said or (len(o) >= 5 and o[:5] in said))
+    hit = sum(1 for o in objects if o in said or base_form(o) in said or (len(o) >= 5 and o[:5] in said))
     return hit / len(objects)
 
 
@@ -195,7 +217,7 @@ def object_fit(request: str, name: str) -> float:
 def _said(request: str) -> frozenset[str]:
     """A request's words, their bases and their first five letters (what :func:`object_fit` matches)."""
     words = _WORD.findall(request.lower())
-    return frozenset(words) | {_base(w) for w in words} | {w[:5] for w in words if len(w) >= 5}
+    return frozenset(words) | {base_form(w) for w in words} | {w[:5] for w in words if len(w) >= 5}
 
 
 def fit_features(request: str, names: Sequence[str], needed: Collection[str] = FIT_FEATURES) -> dict[str, float]:
