@@ -12,7 +12,7 @@ onto the full model's vectors (``RouterConfig(encoder="minilm-lK")``, tool vecto
 foreign requests, recall@5 on the generated test split, abstention F1 on the
 foreign abstention items. Latency: every foreign request routed once more,
 wall and process-CPU p50/p95 and the encode stage. A variant may become the
-default only if its recall@5 (all foreign and generated test) stays within
+default only if its recall@5 (all foreign and generated test) and abstention F1 stay within
 ``TOLERANCE`` of the default's.
 
     .venv/bin/python benchmarks/router_encoders.py [--cuts 64 32] [--no-abstention] [--timed 400]
@@ -79,6 +79,7 @@ def main() -> None:
     ap.add_argument("--layers", type=int, nargs="*", default=[2, 3, 4], help="shallow request encoders (minilm-lK)")
     ap.add_argument("--long-from", type=int, nargs="*", default=[48],
                     help="shallow (first --layers[1] layers) only for requests of at least this many tokens")
+    ap.add_argument("--name", default="router_encoders", help="results file stem")
     ap.add_argument("--only", nargs="*", default=None, help="run only these variant keys (the default always runs)")
     args = ap.parse_args()
 
@@ -136,7 +137,7 @@ def main() -> None:
     for row in rows:
         q = row["quality"]
         row["within_tolerance"] = q is None or all(
-            q[k] >= ref[k] - TOLERANCE for k in ("foreign_recall@5", "generated_recall@5"))
+            q[k] >= ref[k] - TOLERANCE for k in ("foreign_recall@5", "generated_recall@5", "abstain_f1") if k in q and k in ref)
     out = {
         "command": " ".join(["python benchmarks/router_encoders.py", *sys.argv[1:]]),
         "tolerance": TOLERANCE,
@@ -146,8 +147,8 @@ def main() -> None:
         "rows": rows,
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "router_encoders.json").write_text(json.dumps(out, indent=1))
-    (RESULTS / "router_encoders.md").write_text(render_markdown(out))
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(out, indent=1))
+    (RESULTS / f"{args.name}.md").write_text(render_markdown(out))
     print(render_markdown(out))
 
 
@@ -161,7 +162,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"Command: `{data['command']}`. {data['tools']} tools (the foreign benchmark's registry), "
         f"{data['requests']} foreign requests timed (each encoded afresh). Machine: {m['cores']} cores, load average "
         f"(1, 5, 15 min) at the start / end: {loads} (wall times on a shared box include waiting for a core). "
-        f"A variant can become the default only if recall@5 (all foreign and generated test) stays within "
+        f"A variant can become the default only if recall@5 (all foreign and generated test) and abstention F1 stay within "
         f"{data['tolerance']} of the default's.",
         "",
         "| encoder | all foreign recall@1 | recall@5 | hit@5 | generated test recall@5 | abstention F1 | within tolerance "

@@ -104,6 +104,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--requests", type=int, default=400)
+    ap.add_argument("--name", default="router_latency", help="results file stem")
     ap.add_argument("--arms", nargs="*", default=None, help=f"only these MiniLM routers ({BEFORE} always runs)")
     args = ap.parse_args()
     arms = {k: v for k, v in DENSE.items() if args.arms is None or k in args.arms or k == BEFORE}
@@ -174,8 +175,8 @@ def main() -> None:
         "rows": rows,
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "router_latency.json").write_text(json.dumps(out, indent=1))
-    (RESULTS / "router_latency.md").write_text(render_markdown(out))
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(out, indent=1))
+    (RESULTS / f"{args.name}.md").write_text(render_markdown(out))
     print(render_markdown(out))
 
 
