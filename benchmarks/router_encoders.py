@@ -6,14 +6,17 @@ encoded); the same with request-side texts cut to their first N tokens
 (``RouterConfig(request_tokens=N)``; tool vectors unchanged); MiniLM with one
 onnxruntime thread (the same vectors, so only latency is measured); and the
 static token table distilled from MiniLM (``RouterConfig(encoder="minilm-static")``,
-tools re-embedded with it). Quality: recall@1/5 and complete-set hit@5 over all
+tools re-embedded with it); requests through MiniLM's first k layers and a linear map fitted
+onto the full model's vectors (``RouterConfig(encoder="minilm-lK")``, tool vectors unchanged;
+``agentfn.router.shallow_encoder``), for every request or only long ones (``minilm-lK-fromN``). Quality: recall@1/5 and complete-set hit@5 over all
 foreign requests, recall@5 on the generated test split, abstention F1 on the
 foreign abstention items. Latency: every foreign request routed once more,
 wall and process-CPU p50/p95 and the encode stage. A variant may become the
-default only if its recall@5 (all foreign and generated test) stays within
+default only if its recall@5 (all foreign and generated test) and abstention F1 stay within
 ``TOLERANCE`` of the default's.
 
     .venv/bin/python benchmarks/router_encoders.py [--cuts 64 32] [--no-abstention] [--timed 400]
+        [--layers 2 3 4] [--long-from 48] [--only KEY...]
 
 Writes benchmarks/results/router_encoders.{json,md}.
 """
@@ -24,6 +27,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -72,14 +76,21 @@ def main() -> None:
     ap.add_argument("--cuts", type=int, nargs="*", default=[64, 32])
     ap.add_argument("--no-abstention", action="store_true")
     ap.add_argument("--timed", type=int, default=400, help="foreign requests in the latency pass")
+    ap.add_argument("--layers", type=int, nargs="*", default=[2, 3, 4], help="shallow request encoders (minilm-lK)")
+    ap.add_argument("--long-from", type=int, nargs="*", default=[48],
+                    help="shallow (first --layers[1] layers) only for requests of at least this many tokens")
+    ap.add_argument("--name", default="router_encoders", help="results file stem")
+    ap.add_argument("--only", nargs="*", default=None, help="run only these variant keys (the default always runs)")
     args = ap.parse_args()
 
     from router_bench import cached_foreign_router  # pyright: ignore[reportMissingImports, reportUnknownVariableType]
 
+    from agentfn.evals.layer_map_fit import write_layer_map
     from agentfn.evals.router_data import load_router_data
     from agentfn.router import Router, RouterConfig
-    from agentfn.router.encoder import default_model_dir
+    from agentfn.router.encoder import default_model_dir, load_encoder
     from agentfn.router.onnx_encoder import OnnxBertEncoder
+    from agentfn.router.shallow_encoder import parse_shallow_spec
 
     try:
         from threadpoolctl import threadpool_limits
@@ -105,6 +116,17 @@ def main() -> None:
     one = OnnxBertEncoder(default_model_dir(), spec=base.config.encoder, threads=1)
     variants.append(("minilm_1thread", "MiniLM, 1 onnxruntime thread", minilm(RouterConfig(), one), False))
     variants.append(("static", "static table from MiniLM", Router.build(ordered, config=RouterConfig(encoder="minilm-static")), True))
+    shallow = [(f"minilm-l{k}", f"MiniLM's first {k} layers + fitted map (requests)") for k in args.layers]
+    mid = args.layers[len(args.layers) // 2] if args.layers else 3
+    shallow += [(f"minilm-l{mid}-from{n}", f"first {mid} layers + map for requests of {n}+ tokens, else MiniLM")
+                for n in args.long_from]
+    for spec, label in shallow:
+        parsed = parse_shallow_spec(spec)
+        assert parsed is not None
+        write_layer_map(parsed[0])
+        variants.append((spec, label, minilm(RouterConfig(encoder=spec), load_encoder(spec)), True))
+    if args.only is not None:
+        variants = [v for v in variants if v[0] == "minilm" or v[0] in args.only]
     rows: list[dict[str, Any]] = []
     for key, label, router, measure in variants:
         row: dict[str, Any] = {"key": key, "label": label, "latency": _latency(router, requests)}
@@ -115,9 +137,9 @@ def main() -> None:
     for row in rows:
         q = row["quality"]
         row["within_tolerance"] = q is None or all(
-            q[k] >= ref[k] - TOLERANCE for k in ("foreign_recall@5", "generated_recall@5"))
+            q[k] >= ref[k] - TOLERANCE for k in ("foreign_recall@5", "generated_recall@5", "abstain_f1") if k in q and k in ref)
     out = {
-        "command": "python benchmarks/router_encoders.py",
+        "command": " ".join(["python benchmarks/router_encoders.py", *sys.argv[1:]]),
         "tolerance": TOLERANCE,
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cores": os.cpu_count(),
                     "load_avg_start": load_start, "load_avg_end": list(os.getloadavg())},
@@ -125,8 +147,8 @@ def main() -> None:
         "rows": rows,
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "router_encoders.json").write_text(json.dumps(out, indent=1))
-    (RESULTS / "router_encoders.md").write_text(render_markdown(out))
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(out, indent=1))
+    (RESULTS / f"{args.name}.md").write_text(render_markdown(out))
     print(render_markdown(out))
 
 
@@ -140,7 +162,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"Command: `{data['command']}`. {data['tools']} tools (the foreign benchmark's registry), "
         f"{data['requests']} foreign requests timed (each encoded afresh). Machine: {m['cores']} cores, load average "
         f"(1, 5, 15 min) at the start / end: {loads} (wall times on a shared box include waiting for a core). "
-        f"A variant can become the default only if recall@5 (all foreign and generated test) stays within "
+        f"A variant can become the default only if recall@5 (all foreign and generated test) and abstention F1 stay within "
         f"{data['tolerance']} of the default's.",
         "",
         "| encoder | all foreign recall@1 | recall@5 | hit@5 | generated test recall@5 | abstention F1 | within tolerance "

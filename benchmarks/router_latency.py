@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import random
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -39,10 +40,14 @@ DENSE: dict[str, dict[str, Any]] = {
     "hybrid_int8": {"query_int8": True},
     "hybrid_spin": {},
     "hybrid_int8_48_spin": {"query_int8": True, "query_int8_min_tokens": 48},
+    "hybrid_l3": {"encoder": "minilm-l3"},
+    "hybrid_l3_48": {"encoder": "minilm-l3-from48"},
 }
 """The MiniLM routers timed, as :class:`RouterConfig` changes from the default."""
 SPIN = ("hybrid_spin", "hybrid_int8_48_spin")
 """Routers whose MiniLM session spins while a pass runs (``OnnxBertEncoder(spin=True)``, a bounded spin)."""
+SHALLOW = ("hybrid_l3", "hybrid_l3_48")
+"""Routers whose requests go through MiniLM's first 3 layers and a fitted map (``agentfn.router.shallow_encoder``)."""
 BEFORE = "hybrid_encoded"
 """The router before each word of a request was encoded once: plans are compared with its."""
 
@@ -99,14 +104,19 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--requests", type=int, default=400)
+    ap.add_argument("--name", default="router_latency", help="results file stem")
+    ap.add_argument("--arms", nargs="*", default=None, help=f"only these MiniLM routers ({BEFORE} always runs)")
     args = ap.parse_args()
+    arms = {k: v for k, v in DENSE.items() if args.arms is None or k in args.arms or k == BEFORE}
 
     import numpy as np
     from router_bench import scaled_tools  # pyright: ignore[reportMissingImports, reportUnknownVariableType]
 
     from agentfn.evals.evalset import build_evalset
+    from agentfn.evals.layer_map_fit import write_layer_map
     from agentfn.evals.router_data import load_router_data
     from agentfn.router import Router, RouterConfig
+    from agentfn.router.encoder import load_encoder
     from agentfn.router.onnx_encoder import OnnxBertEncoder
 
     try:
@@ -128,6 +138,11 @@ def main() -> None:
     requests = (foreign + generated)[: args.requests]
     words = [len(t.split()) for t in requests]
     spinning = OnnxBertEncoder(base.encoder.folder, spec=base.encoder.spec, spin=True)
+    encoders = {name: spinning if name in SPIN else base.encoder for name in arms}
+    for name in SHALLOW:
+        if name in arms:
+            write_layer_map(3)
+            encoders[name] = load_encoder(arms[name]["encoder"])
     count = getattr(base.encoder, "token_count", None)
     tokens = [count(t) for t in requests] if count is not None else [0]
     load_start = list(os.getloadavg())
@@ -136,22 +151,21 @@ def main() -> None:
         # Tool and head vectors get the same noise treatment (each half renormalised).
         recs, both = scaled_tools(records, np.concatenate([base_vecs, base_heads], axis=1), n, seed=n)
         vecs, heads = (h / np.linalg.norm(h, axis=1, keepdims=True) for h in np.split(both, 2, axis=1))
-        dense = {name: _dense(recs, spinning if name in SPIN else base.encoder, vecs, heads, RouterConfig(**update))
-                 for name, update in DENSE.items()}
+        dense = {name: _dense(recs, encoders[name], vecs, heads, RouterConfig(**update)) for name, update in arms.items()}
         lexical = Router.build(recs, encoder=None)
         static = Router.build(recs, config=RouterConfig(encoder="minilm-static"))
         static.query_cache_size = 0
-        plans: dict[str, list[Any]] = {name: [] for name in DENSE}
+        plans: dict[str, list[Any]] = {name: [] for name in arms}
         row: dict[str, Any] = {"tools": n}
         for name, router in dense.items():
             row[name] = _timed(router, requests, plans[name])
         row |= {"lexical": _timed(lexical, requests), "static": _timed(static, requests)}
-        row["agreement"] = {name: _agreement(plans[BEFORE], plans[name]) for name in DENSE if name != BEFORE}
+        row["agreement"] = {name: _agreement(plans[BEFORE], plans[name]) for name in arms if name != BEFORE}
         print(json.dumps(row), flush=True)
         rows.append(row)
         del dense, lexical, static, vecs
     out = {
-        "command": "python benchmarks/router_latency.py",
+        "command": " ".join(["python benchmarks/router_latency.py", *sys.argv[1:]]),
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cores": os.cpu_count(),
                     "load_avg_start": load_start, "load_avg_end": list(os.getloadavg()),
                     "encoder_threads": os.environ.get("AGENTFN_ENCODER_THREADS") or "onnxruntime default"},
@@ -161,8 +175,8 @@ def main() -> None:
         "rows": rows,
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "router_latency.json").write_text(json.dumps(out, indent=1))
-    (RESULTS / "router_latency.md").write_text(render_markdown(out))
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(out, indent=1))
+    (RESULTS / f"{args.name}.md").write_text(render_markdown(out))
     print(render_markdown(out))
 
 
@@ -219,7 +233,10 @@ def render_markdown(data: dict[str, Any]) -> str:
               "threads spin while a pass runs and stop with it (`OnnxBertEncoder(spin=True)` or "
               "`AGENTFN_ENCODER_SPIN=1`: a bounded spin). `static` is the default router on the static token table distilled from "
               "MiniLM (`RouterConfig(encoder=\"minilm-static\")`, no forward pass; its quality is in "
-              "`router_encoders.md`); `lexical` is the same router without an encoder. Quality of the pooled pass "
+              "`router_encoders.md`); `hybrid_l3` sends every request through MiniLM's first 3 layers and a linear "
+              "map fitted onto the full model's vectors (`RouterConfig(encoder=\"minilm-l3\")`, tools stay full "
+              "MiniLM, `agentfn/router/shallow_encoder.py`), `hybrid_l3_48` only requests of 48 tokens or more; "
+              "their quality is in `router_encoders.md`. `lexical` is the same router without an encoder. Quality of the pooled pass "
               "and of the int8 arms: `router_passes.md`.", ""]
     return "\n".join(lines)
 

@@ -239,6 +239,11 @@ class LocalBertEncoder:
     def dim(self) -> int:
         return self._dim
 
+    @property
+    def tokenizer(self) -> Tokenizer:
+        """The folder's tokenizer (truncating at ``max_length``, unpadded)."""
+        return self._tok
+
     def token_count(self, text: str) -> int:
         """Tokens the model reads for ``text`` (special tokens included, after truncation)."""
         return len(self._tok.encode(text).ids)
@@ -308,6 +313,10 @@ class LocalBertEncoder:
     def forward_batch(self, batch: Batch) -> FloatArray:
         """Normalised mean-pooled vectors of every text of one prepared :class:`Batch`."""
         return self._forward(batch)
+
+    def hidden(self, batch: Batch) -> FloatArray:
+        """The model's last hidden states (rows x tokens x dim) of one prepared :class:`Batch`."""
+        return self._hidden(batch)
 
     def _forward(self, batch: Batch) -> FloatArray:
         return segment_means(self._hidden(batch), batch)

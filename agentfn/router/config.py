@@ -38,7 +38,10 @@ class RouterConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     encoder: str | None = DEFAULT_ENCODER
-    """Encoder spec for :func:`load_encoder`; None = pure-lexical mode (no model)."""
+    """Encoder spec for :func:`load_encoder`; None = pure-lexical mode (no model). ``"minilm-static"``:
+    a static token table; ``"minilm-l3"`` (``-l1`` .. ``-l5``, ``-from48``: only requests of 48+ tokens):
+    requests through MiniLM's first layers and a fitted map, tools full MiniLM (cheaper, less accurate:
+    benchmarks/results/router_encoders_shallow.md)."""
     encoder_backend: Literal["auto", "onnx", "numpy", "sentence-transformers"] = "auto"
     request_tokens: int | None = Field(default=None, ge=2)
     """Request-side texts (a request, its steps, its context) are cut to their first this many

@@ -1,6 +1,6 @@
 """Sentence encoders for the dense half of the router.
 
-Four implementations share one small interface (:class:`Encoder`):
+Five implementations share one small interface (:class:`Encoder`):
 
 * :class:`~agentfn.router.onnx_encoder.OnnxBertEncoder` runs a BERT-family
   sentence-transformers folder (all-MiniLM-L6-v2 and anything fine-tuned from
@@ -10,6 +10,8 @@ Four implementations share one small interface (:class:`Encoder`):
   ``tokenizers`` library (about 3x slower): the fallback without onnxruntime.
 * :class:`~agentfn.router.static_encoder.StaticEncoder` (``"minilm-static"``)
   averages per-token rows distilled from MiniLM: no forward pass per request.
+* :class:`~agentfn.router.shallow_encoder.ShallowRequests` (``"minilm-l3"``)
+  runs requests through MiniLM's first layers and a fitted linear map; tools stay full MiniLM.
 * :class:`SentenceTransformerEncoder` accepts any sentence-transformers model id
   or path, imported lazily (``agentfn[router]``).
 
@@ -32,6 +34,7 @@ import numpy.typing as npt
 
 from agentfn.exceptions import ConfigError, MissingExtraError
 from agentfn.router._bert import Batch, LocalBertEncoder, load_bert_weights
+from agentfn.router.shallow_encoder import MappedLayers, ShallowRequests, load_layer_map, parse_shallow_spec
 from agentfn.router.static_encoder import STATIC_ENCODER, load_static
 
 __all__ = [
@@ -43,6 +46,7 @@ __all__ = [
     "TruncatedRequests",
     "default_model_dir",
     "load_encoder",
+    "weights_digest",
     "with_request_tokens",
 ]
 
@@ -135,10 +139,15 @@ class NumpyBertEncoder(LocalBertEncoder):
             ``config.json`` (``model_type: bert``) and ``tokenizer.json``.
         spec: the string recorded in saved routers; defaults to the folder.
         max_length: tokens per text (sentence-transformers' ``max_seq_length``).
+        layers: run only the first this many transformer layers (None: all).
     """
 
-    def __init__(self, folder: str | Path, *, spec: str | None = None, max_length: int | None = None) -> None:
+    def __init__(
+        self, folder: str | Path, *, spec: str | None = None, max_length: int | None = None, layers: int | None = None
+    ) -> None:
         self.weights = load_bert_weights(Path(folder))
+        if layers is not None:
+            self.weights.layers = self.weights.layers[:layers]
         super().__init__(Path(folder), self.weights.dim, spec=spec, max_length=max_length)
 
     def _hidden(self, batch: Batch) -> FloatArray:
@@ -304,6 +313,24 @@ def _is_numpy_compatible(folder: Path) -> bool:
     )
 
 
+def _load_shallow(spec: str, layers: int, from_tokens: int, *, backend: str) -> ShallowRequests:
+    """The default MiniLM for tools and a ``layers``-deep copy with its cached map for requests."""
+    from agentfn.router.onnx_encoder import OnnxBertEncoder, onnx_available
+
+    full = load_encoder(DEFAULT_ENCODER, backend="numpy" if backend == "numpy" else "auto")
+    assert isinstance(full, LocalBertEncoder)
+    folder = default_model_dir()
+    layer_map = load_layer_map(weights_digest(folder), layers)
+    onnx = backend != "numpy" and onnx_available()
+    cut = OnnxBertEncoder(folder, spec=spec, layers=layers) if onnx else NumpyBertEncoder(folder, spec=spec, layers=layers)
+    return ShallowRequests(full, MappedLayers(cut, layer_map), spec, from_tokens)
+
+
+def weights_digest(folder: Path) -> str:
+    """sha256 of ``folder``'s ``model.safetensors`` (memoised per file state)."""
+    return _sha256(folder / "model.safetensors")
+
+
 _BACKENDS = ("auto", "onnx", "numpy", "sentence-transformers")
 
 
@@ -314,6 +341,8 @@ def load_encoder(spec: str | None = None, *, backend: str = "auto") -> Encoder:
         spec: ``None`` or ``"minilm"`` for the offline all-MiniLM-L6-v2;
             ``"minilm-static"`` for a static token table distilled from it
             (:mod:`agentfn.router.static_encoder`; no forward pass per request);
+            ``"minilm-l3"`` (``-l1`` to ``-l5``, optionally ``-from48``) for requests through its
+            first layers and a fitted map (:mod:`agentfn.router.shallow_encoder`);
             a folder path; or a sentence-transformers model id.
         backend: ``"auto"`` (for a BERT folder: onnxruntime when installed,
             else numpy; anything else: sentence-transformers), ``"onnx"``,
@@ -329,6 +358,10 @@ def load_encoder(spec: str | None = None, *, backend: str = "auto") -> Encoder:
     key = (spec, backend)
     if key in _LOADED:
         return _LOADED[key]
+    shallow = parse_shallow_spec(spec)
+    if shallow is not None:
+        encoder = _LOADED[key] = _load_shallow(spec, *shallow, backend=backend)
+        return encoder
     if spec == STATIC_ENCODER:
 
         def distiller() -> LocalBertEncoder:
@@ -337,7 +370,7 @@ def load_encoder(spec: str | None = None, *, backend: str = "auto") -> Encoder:
             return model
 
         folder = default_model_dir()
-        encoder = _LOADED[key] = load_static(folder, _sha256(folder / "model.safetensors"), distiller)
+        encoder = _LOADED[key] = load_static(folder, weights_digest(folder), distiller)
         return encoder
     folder = default_model_dir() if spec == DEFAULT_ENCODER else Path(spec)
     bert_folder = folder.is_dir() and _is_numpy_compatible(folder)

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from agentfn.exceptions import MissingExtraError
+from agentfn.exceptions import ConfigError, MissingExtraError
 from agentfn.router._bert import (
     Batch,
     BertWeights,
@@ -247,6 +247,8 @@ class OnnxBertEncoder(LocalBertEncoder):
             tokenizer's own words, :mod:`agentfn.router._smooth`): less CPU per token where the
             CPU has int8 dot products (VNNI); vectors close to, not equal to, float32's. Built once
             per weights and onnxruntime version and cached on disk (:func:`cached_int8`).
+        layers: run only the first this many transformer layers (None: all); the hidden states
+            are then those of that layer, for :mod:`agentfn.router.shallow_encoder`. Not with ``int8``.
 
     Raises:
         MissingExtraError: onnx or onnxruntime is not installed (``agentfn[router]``).
@@ -254,7 +256,7 @@ class OnnxBertEncoder(LocalBertEncoder):
 
     def __init__(
         self, folder: str | Path, *, spec: str | None = None, max_length: int | None = None, threads: int | None = None,
-        int8: bool = False, spin: bool | None = None,
+        int8: bool = False, spin: bool | None = None, layers: int | None = None,
     ) -> None:
         try:
             # Untyped package: bind it as Any rather than sprinkle ignores.
@@ -266,6 +268,11 @@ class OnnxBertEncoder(LocalBertEncoder):
         except ImportError as exc:
             raise MissingExtraError("the onnxruntime router encoder", extra="router", module="onnx") from exc
         weights = load_bert_weights(Path(folder))
+        if layers is not None:
+            if int8:
+                raise ConfigError("OnnxBertEncoder: int8 runs the whole model; pass layers or int8, not both")
+            weights.layers = weights.layers[:layers]
+        self.layers = len(weights.layers)
         super().__init__(Path(folder), weights.dim, spec=spec, max_length=max_length)
         options = ort.SessionOptions()
         threads = threads or int(os.environ.get("AGENTFN_ENCODER_THREADS", "0") or 0)
