@@ -29,6 +29,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from agentfn._time_direction import time_direction
+
 __all__ = ["directional_options", "implied_sides", "is_directional_pair"]
 
 _FROM_NAMES = ("from", "source", "src", "origin", "input", "start", "begin", "since")
@@ -126,8 +128,6 @@ def _contains(outer: str, inner: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(inner)}(?!\w)", outer, re.I) is not None
 
 
-_AHEAD = re.compile(r"\b(?:away|left|to\s+go|from\s+now|remaining|countdown)\b", re.I)
-_BEHIND = re.compile(r"\b(?:ago|since|passed|elapsed|been)\b", re.I)
 
 
 def _written(value: str, request: str) -> bool:
@@ -142,7 +142,7 @@ def implied_sides(first: Sequence[Any], second: Sequence[Any], request: str) -> 
     values = [v for v in dict.fromkeys([*first, *second]) if isinstance(v, str)]
     written = [v for v in values if _written(v, request)]
     unwritten = [v for v in values if v not in written]
-    ahead, behind = _AHEAD.search(request) is not None, _BEHIND.search(request) is not None
+    ahead, behind = time_direction(request)
     if len(written) != 1 or len(unwritten) != 1 or ahead == behind:
         return None
     source, target = (unwritten, written) if ahead else (written, unwritten)
