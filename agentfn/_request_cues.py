@@ -60,6 +60,7 @@ from agentfn._values import (
 )
 from agentfn._world_actions import does
 from agentfn.backends._extract_units import plain_durations
+from agentfn.library._durations import two_part_duration
 
 if TYPE_CHECKING:
     from agentfn.router.config import RoutePlan
@@ -227,13 +228,10 @@ def until_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> 
     return _named_by(specs, head, {"until"})
 
 
-_TWO_PARTS = re.compile(r"\b\d+(?:\.\d+)?\s*(?:h|hrs?|hours?)\s*(?:and\s+)?\d+(?:\.\d+)?\s*(?:m|mins?|minutes?)\b", re.I)
-
-
 def sum_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
     """The tool an amount written in two parts ("7h 45m", "1 hr 20 min") goes to: a converter takes one value
     in one unit, so the offered tool that alone names arithmetic adds the parts, when the head does not."""
-    return _named_by(specs, head, {"arithmetic"}) if _TWO_PARTS.search(text) else None
+    return _named_by(specs, head, {"arithmetic"}) if two_part_duration(text) else None
 
 
 def verb_tool(text: str, specs: Mapping[str, Mapping[str, Any]]) -> str | None:

@@ -14,6 +14,7 @@ import difflib
 import re
 
 from agentfn._values import spell_out_numbers
+from agentfn.library._durations import two_part_duration
 from agentfn.library._word_problems import word_problem
 
 __all__ = ["from_words"]
@@ -137,17 +138,17 @@ _RULES: list[tuple[str, str]] = [
 ]
 
 
-_COMPOUND = re.compile(r"(\d+(?:\.\d+)?)\s*(?:h|hrs?|hours?)\s*(?:and\s+)?(\d+(?:\.\d+)?)\s*(?:m|mins?|minutes?)\b", re.I)
 _IN_HOURS = re.compile(r"\b(?:in|how\s+many)\s+hours\b", re.I)
 
 
 def _compound_duration(expr: str) -> str:
     """"2h 20m ... how many minutes" -> "(2 * 60 + 20) ...": a duration in hours and minutes as one number of
     minutes (of hours when the text asks for hours)."""
-    m = _COMPOUND.search(expr)
+    m = two_part_duration(expr)
     if m is None:
         return expr
-    value = f"({m[1]} + {m[2]} / 60)" if _IN_HOURS.search(expr) else f"({m[1]} * 60 + {m[2]})"
+    hours, minutes = m["hours"], m["minutes"]
+    value = f"({hours} + {minutes} / 60)" if _IN_HOURS.search(expr) else f"({hours} * 60 + {minutes})"
     return expr[: m.start()] + value + expr[m.end():]
 
 
