@@ -26,8 +26,9 @@ A router scores tools by the request's words and values, so a few everyday wordi
   and ``date_info``; :func:`property_tool` gives the one whose first sentence names the property;
 * **a question about a named file** ("which port is *set* in app.json", "when is the party in my
   invites file"): a question reads, it writes nothing, and a file named in words is no clock time; :func:`reading_tool` gives the tool that names reading when the head writes;
-* **an amount in two parts** ("the film runs 2h 20m"): a converter takes one value, so :func:`sum_tool`
-  gives the tool that names arithmetic (``calculate`` reads "2h 20m" as minutes);
+* **an amount in two parts** ("the film runs 2h 20m") or **a speed kept for a span** ("60 mph for 2.5 hours"): a
+  converter takes one value, so :func:`sum_tool` gives the tool that names arithmetic (``calculate`` reads "2h 20m"
+  as minutes and the speed times the span as the distance);
 * **a question about how the writer of a passage feels** ("'the best pasta in years' - how does she feel"):
   the passage's words ("in years") fill a date tool; :func:`feeling_tool` gives the tool naming feelings;
 * **a passage to put under one of the labels listed** ("sort this into billing, shipping or returns: 'not arrived
@@ -60,7 +61,7 @@ from agentfn._values import (
 )
 from agentfn._world_actions import does
 from agentfn.backends._extract_units import plain_durations
-from agentfn.library._durations import two_part_duration
+from agentfn.library._durations import SPEED_FOR_TIME, two_part_duration
 
 if TYPE_CHECKING:
     from agentfn.router.config import RoutePlan
@@ -229,9 +230,11 @@ def until_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> 
 
 
 def sum_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
-    """The tool an amount written in two parts ("7h 45m", "1 hr 20 min") goes to: a converter takes one value
-    in one unit, so the offered tool that alone names arithmetic adds the parts, when the head does not."""
-    return _named_by(specs, head, {"arithmetic"}) if two_part_duration(text) else None
+    """The tool an amount written in two parts ("7h 45m", "1 hr 20 min") or a speed kept for a span ("at 60 mph for
+    2.5 hours") goes to: a converter takes one value in one unit, so the offered tool that alone names arithmetic
+    adds the parts (multiplies the speed by the time), when the head does not."""
+    sums = two_part_duration(text) or SPEED_FOR_TIME.search(text)
+    return _named_by(specs, head, {"arithmetic"}) if sums else None
 
 
 def verb_tool(text: str, specs: Mapping[str, Mapping[str, Any]]) -> str | None:
