@@ -9,6 +9,8 @@ The request says which is which:
   word between) or *from*, *since*, *between*, *starting*, *born (on)* (an age counts from the birth);
 * a **to** value follows *to*, *into*, *in*, *as*, *until*, *till*, *how many* ("how many
   *ounces* are in 1 pound", "65 mph in *km/h*") or the *and* of "between A and B".
+* in a comparison ("which is more, 5 miles *or 8 km*", "is 2 kg heavier *than 5 lb*") the second quantity's unit
+  is the **to** value and the first's the **from** value.
 
 A value asked for after a word that points back at the stated quantity ("it's 31 outside in celsius,
 what's *that in* fahrenheit") is the **to** value, and a value cued before it is the **from** value, even
@@ -42,6 +44,9 @@ _FROM_CUE = rf"(?:(?:{_NUMBER}|{_NUMBER_WORD})(?:\s+(?!(?:and|or|to|into|until|t
 _BACK_TO_CUE = (  # "what's *that in* fahrenheit", "convert it to km": the value asked for ("round it to 1 decimal": no)
     r"(?:\bwhat(?:'s|’s|s|\s+is)\s+(?:that|it|this)|\bwhat\s+would\s+(?:that|it|this)\s+be"
     r"|\b(?:convert|change|express|turn|put)\s+(?:that|it|this))\s+(?:to|into|in|as)\b")
+_COMPARED_CUE = rf"(?:\bor|\bvs\.?|\bversus|\bthan|\bcompared\s+(?:to|with))\s+(?:{_NUMBER}|{_NUMBER_WORD})"
+"""The second quantity of a comparison ("5 miles *or 8* km", "than 3 pounds"): its unit is the one to compare in."""
+_COMPARING = re.compile(r"\b(?:or|vs|versus|than|compared)\b", re.I)
 _TO_CUE = r"(?:\bto|\binto|\bin|\bas|\buntil|\btill|\bhow\s+many|\bhow\s+much|\bbetween(?:\s+\S+){1,4}\s+and)"
 
 
@@ -108,6 +113,12 @@ def directional_options(
         stated = [v for v in froms if _cued(v, request, _TO_CUE) or _from_cued(v, request)]
         froms = stated or froms
         return (froms, tos) if froms else None
+    compared = [v for v in second if isinstance(v, str) and _cued(v, request, _COMPARED_CUE)]
+    if compared:  # "which is more, 5 miles or 8 km": the first quantity, in the second one's unit
+        others = [v for v in first if isinstance(v, str) and v not in compared and not _COMPARING.search(v)
+                  and not any(_contains(v, t) or _contains(t, v) for t in compared)]
+        froms = [v for v in others if _cued(v, request, _NUMBER)] or [v for v in others if _from_cued(v, request)]
+        return (froms, compared) if froms else None
     froms = [v for v in first if isinstance(v, str) and _from_cued(v, request)]
     tos = [v for v in second if isinstance(v, str) and _cued(v, request, _TO_CUE) and not _from_cued(v, request)]
     froms = [v for v in froms if not any(_contains(v, t) for t in tos)]
