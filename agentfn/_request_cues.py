@@ -10,6 +10,8 @@ A router scores tools by the request's words and values, so a few everyday wordi
   ("give me *the gist of* this", "*in a nutshell*").
   :func:`reworded` writes the one-word verb ("summarize") for routing only (the tools still get the
   user's own words);
+* **a verb code tools share** used for exercise ("I *run* 5 km every day" went to ``generate_code``):
+  :func:`reworded` writes "walk" before a distance;
 * **a duration named by one word** ("in a fortnight", "a decade from now") or counted in words ("in ten
   days", "in a week") holds no number for a date tool's amount, so the clock (``now``) took it:
   :func:`reworded` writes it as a count and a unit ("in 2 weeks", "in 10 days",
@@ -77,6 +79,8 @@ _PHRASAL = (
     (re.compile(r"\bin\s+a\s+nutshell\b", re.I), "summarize"),
     (re.compile(r"\badd\s+((?:it|them|these|those)\s+)?up\b", re.I), r"add \1"),
     (re.compile(r"\b(?:jot|note|write)\s+((?:it|this|that)\s+)?down\b", re.I), r"write \1"),
+    (re.compile(r"\b(?:run|runs|ran|running|jog|jogs|jogged|jogging)\b(?=\s+(?:about\s+|around\s+|over\s+)?\d+(?:\.\d+)?\s*"
+                r"(?:km|kms|kilomet\w*|mi|miles?|met(?:er|re)s?|m|laps?|yards?)\b)", re.I), "walk"),
     (re.compile(r"\b(in|within|after|for)\s+(?:a|an|one)\s+(minute|hour|day|week|month|year)\b", re.I), r"\1 1 \2"),
     (re.compile(r"\byr\b", re.I), "year"), (re.compile(r"\byrs\b", re.I), "years"), (re.compile(r"\bhr\b", re.I), "hour"),
     (re.compile(r"\bhrs\b", re.I), "hours"), (re.compile(r"\bwks?\b", re.I), "weeks"), (re.compile(r"\bmins\b", re.I), "minutes"),

@@ -44,6 +44,8 @@ def specs() -> dict[str, Any]:
         ("where will the moon be in twenty one days", "where will the moon be 21 days from now"),
         ("what weekday is it in 9 days", "what weekday is 9 days from now"),
         ("back in 2 hrs, the flight is 1 hr", "back in 2 hours, the flight is 1 hour"),
+        ("we ran 12 km on sunday", "we walk 12 km on sunday"),
+        ("run this script for me, then run 3 tests", "run this script for me, then run 3 tests"),
     ],
 )
 def test_reworded_for_routing(text: str, routed: str) -> None:
@@ -157,6 +159,8 @@ def small_router() -> Any:
         ("was 2000 a leap yr?", "date_info"),
         ("what's the date 5 days after 10/30/2026", "date_add"),
         ("the bus ride takes 1 hr 20 min, how many minutes", "calculate"),
+        ("she jogs 8 km each morning, how many miles a week is that", "convert_units"),
+        ("at 45 mph for 3 hours, how far does the bus get", "calculate"),
         ("can you boil this down for me: The ferry was cancelled on Sunday after a storm, and the next one left at noon.",
          "summarize"),
     ],
