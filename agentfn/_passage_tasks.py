@@ -25,7 +25,8 @@ import re
 
 from agentfn._values import listed_options, quoted_spans
 
-__all__ = ["INSTRUCTION_WORDS", "PASSAGE_WORDS", "content_question", "holds_passage", "leading_verb", "split_passage"]
+__all__ = ["INSTRUCTION_WORDS", "PASSAGE_WORDS", "content_question", "holds_passage", "leading_verb", "split_passage",
+           "stated_passage"]
 
 PASSAGE_WORDS = 6
 """A passage has at least this many words."""
@@ -74,12 +75,19 @@ def split_passage(text: str) -> tuple[str, str]:
     head, colon, rest = first.partition(": ")
     if colon and len(head.split()) <= INSTRUCTION_WORDS:
         return head, rest
-    if (last := _LAST_QUESTION.match(first)) is not None and _looks_up(last.group(2), last.group(1)):
-        return last.group(2), last.group(1)  # statements first, the question about them last
+    if stated := stated_passage(first):  # statements first, the question about them last
+        return first[len(stated):].strip(), stated
     sentence = re.match(r"(.+?[?.!])\s+(\S.*)", first)
     if sentence and len(sentence.group(1).split()) <= INSTRUCTION_WORDS:
         return sentence.group(1), sentence.group(2)
     return first, ""
+
+
+def stated_passage(text: str) -> str:
+    """The statements before a closing wh-question that looks them up ("The pool opens at 7 on weekdays. When does it
+    open on Sunday?" -> "The pool opens at 7 on weekdays."); empty when the request is not so shaped."""
+    last = _LAST_QUESTION.match(text.strip())
+    return last.group(1) if last is not None and _looks_up(last.group(2), last.group(1)) else ""
 
 
 def holds_passage(text: str) -> bool:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from agentfn._passage_tasks import content_question, split_passage
+from agentfn._passage_tasks import content_question, split_passage, stated_passage
+from agentfn.backends._extract import ExtractionSources, extractive_spec
+from agentfn.toolset import Toolset
 
 
 def test_the_closing_question_about_the_statements_is_the_instruction() -> None:
@@ -26,3 +28,12 @@ def test_the_closing_question_about_the_statements_is_the_instruction() -> None:
 )
 def test_a_question_that_brings_new_words_is_not_a_lookup(text: str) -> None:
     assert not content_question(text)
+
+
+def test_the_answer_tool_gets_the_statements_and_the_question() -> None:
+    text = "The gym opens at 6 on weekdays and at 8 on Sundays. Towels cost extra. When does it open on a sunday?"
+    params = extractive_spec(Toolset.builtin()["answer"].openai_schema(), ExtractionSources(text))["function"]["parameters"]
+    enums = [{k: v.get("enum") for k, v in b["properties"].items()} for b in params.get("anyOf", [params])]
+    assert enums == [{"question": ["When does it open on a sunday?"],
+                      "context": ["The gym opens at 6 on weekdays and at 8 on Sundays. Towels cost extra."]}]
+    assert stated_passage("I paid 12 for lunch and 30 for dinner. What did I spend altogether?") == ""
