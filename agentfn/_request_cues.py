@@ -35,6 +35,8 @@ A router scores tools by the request's words and values, so a few everyday wordi
   the passage's words ("in years") fill a date tool; :func:`feeling_tool` gives the tool naming feelings;
 * **a passage to put under one of the labels listed** ("sort this into billing, shipping or returns: 'not arrived
   after two weeks'"): :func:`choice_tool` gives the tool naming categories or labels;
+* **an amount per item scaled and asked in another unit** ("8 oz of butter per cake, 3 cakes, how many *grams*"): the
+  calculator cannot convert; :func:`scaled_unit_tool` puts the tool naming units before it;
 * **how far away a given date is** ("the exam is on 2027-06-01, how many weeks away is that"): one date
   fills the calendar-facts tool; :func:`until_tool` gives the tool naming "until".
 
@@ -51,6 +53,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from agentfn._arith import item_count, rate_factor
 from agentfn._openers import GREETINGS, THANKS, phrases
 from agentfn._passage_tasks import holds_passage, leading_verb, split_passage
 from agentfn._values import (
@@ -62,14 +65,14 @@ from agentfn._values import (
     strip_values,
 )
 from agentfn._world_actions import does
-from agentfn.backends._extract_units import plain_durations
+from agentfn.backends._extract_units import plain_durations, singular
 from agentfn.library._durations import SPEED_FOR_TIME, two_part_duration
 
 if TYPE_CHECKING:
     from agentfn.router.config import RoutePlan
 
 __all__ = ["CueRouter", "choice_tool", "feeling_tool", "form_tool", "genre_tool", "only_pleasantries", "property_tool", "reading_tool",
-           "reworded", "sum_tool", "until_tool", "verb_tool"]
+           "reworded", "scaled_unit_tool", "sum_tool", "until_tool", "verb_tool"]
 
 _PHRASAL = (
     (re.compile(r"\b(?:sum|summ)\s+((?:it|this|that|these|them)\s+)?up\b", re.I), r"summarize \1"),
@@ -241,6 +244,26 @@ def sum_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> st
     return _named_by(specs, head, {"arithmetic"}) if sums else None
 
 
+_ASKED_IN = re.compile(r"\bhow\s+(?:many|much)\s+([a-z]+)", re.I)
+_NOT_ASKED = frozenset(
+    "of is are was were do does did will would can could should in on for more left total time altogether".split())  # noqa: SIM905
+_COUNTED_NOUN = re.compile(r"\d+(?:\.\d+)?\s*([a-z]+)", re.I)
+
+
+def scaled_unit_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
+    """The unit converter to run before the head's arithmetic when an amount given per item or per period is
+    scaled ("8 oz of butter per cake, 3 cakes", "4 miles a day ... in a week") and the request asks for it in a
+    unit none of its numbers is written in ("how many *grams*"): the offered tool that alone names units, when
+    the head names arithmetic; None otherwise."""
+    asked = _ASKED_IN.search(text)
+    if asked is None or asked.group(1).lower() in _NOT_ASKED or (item_count(text) is None and rate_factor(text) is None):
+        return None
+    if head not in specs or not does(specs[head], {"arithmetic"}):
+        return None
+    written = {singular(m.group(1).lower()) for m in _COUNTED_NOUN.finditer(text)}
+    return None if singular(asked.group(1).lower()) in written else _named_by(specs, head, {"unit"})
+
+
 def verb_tool(text: str, specs: Mapping[str, Mapping[str, Any]]) -> str | None:
     """The offered tool whose whole name is the leading verb of ``text``'s instruction ("can you summarize
     this: ..." names ``summarize``), if one is."""
@@ -301,6 +324,8 @@ class CueRouter:
             return plan.model_copy(update={"selected": [self.fallback]})
         if head == self.fallback and (named := verb_tool(reworded(text), self.specs)) is not None:
             return plan.model_copy(update={"selected": [named]})
+        if (converter := scaled_unit_tool(text, self.specs, head)) is not None:  # convert, then the arithmetic
+            return plan.model_copy(update={"selected": [converter, head]})
         better = form_tool(text, self.specs, head) or genre_tool(text, self.specs, head) or property_tool(text, self.specs, head) \
             or reading_tool(text, self.specs, head) or sum_tool(text, self.specs, head) \
             or feeling_tool(text, self.specs, head) or choice_tool(text, self.specs, head) or until_tool(text, self.specs, head)

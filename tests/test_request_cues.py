@@ -15,6 +15,7 @@ from agentfn._request_cues import (
     only_pleasantries,
     reading_tool,
     reworded,
+    scaled_unit_tool,
     until_tool,
     verb_tool,
 )
@@ -160,6 +161,7 @@ def small_router() -> Any:
         ("what's the date 5 days after 10/30/2026", "date_add"),
         ("the bus ride takes 1 hr 20 min, how many minutes", "calculate"),
         ("she jogs 8 km each morning, how many miles a week is that", "convert_units"),
+        ("each jar takes 250 ml of milk and I'm filling 6 jars, how many litres do I need", "convert_units"),
         ("at 45 mph for 3 hours, how far does the bus get", "calculate"),
         ("can you boil this down for me: The ferry was cancelled on Sunday after a storm, and the next one left at noon.",
          "summarize"),
@@ -167,3 +169,14 @@ def small_router() -> Any:
 )
 def test_small_model_routes_these_wordings(small_router: Any, text: str, tool: str) -> None:
     assert small_router.route(text, k=4).selected[:1] == [tool]
+
+
+def test_a_scaled_amount_asked_in_another_unit_converts_then_calculates(small_router: Any) -> None:
+    plan = small_router.route("a tray needs 12 oz of flour per tray and I am baking 4 trays, how many kilograms is that", k=4)
+    assert plan.selected[:2] == ["convert_units", "calculate"]
+
+
+def test_a_scaled_amount_asked_in_its_own_unit_stays_arithmetic(specs: dict[str, Any]) -> None:
+    assert scaled_unit_tool("each jar holds 250 ml and I have 6 jars, how many ml in all", specs, "calculate") is None
+    assert scaled_unit_tool("I save 15 a day, how much in a week", specs, "calculate") is None
+    assert scaled_unit_tool("each jar takes 250 ml and I fill 6 jars, how many litres", specs, "calculate") == "convert_units"
