@@ -188,6 +188,13 @@ def _same_quantity(q_from: str, u_from: str, q_to: str, u_to: str) -> tuple[str,
     return q_from, u_from, q_to, u_to
 
 
+def _bare_k(q_this: str, u_this: str, raw: str, q_other: str) -> tuple[str, str]:
+    """A bare "k" ("a 5k run") beside a length is kilometres, not kelvin; otherwise ``(q_this, u_this)``."""
+    if q_this == "temperature" and q_other == "length" and _NUMBER.sub("", raw.strip()).strip().lower() == "k":
+        return "length", "km"
+    return q_this, u_this
+
+
 class Conversion(BaseModel):
     """A converted value."""
 
@@ -218,8 +225,9 @@ def convert_units(value: float, from_unit: str, to_unit: str) -> Conversion:
     """
     q_from, u_from = _canonical(from_unit)
     q_to, u_to = _canonical(to_unit)
-    if q_from != q_to:  # "1.5 liters to ounces" means fluid ounces; "2 cups in ounces" too
+    if q_from != q_to:  # "1.5 liters to ounces" means fluid ounces; "2 cups in ounces" too; "a 5k run" is in km
         q_from, u_from, q_to, u_to = _same_quantity(q_from, u_from, q_to, u_to)
+        (q_from, u_from), (q_to, u_to) = _bare_k(q_from, u_from, from_unit, q_to), _bare_k(q_to, u_to, to_unit, q_from)
     if q_from != q_to:
         raise ToolRetry(f"cannot convert {q_from} ({from_unit}) to {q_to} ({to_unit})")
     if q_from == "temperature":
