@@ -10,6 +10,8 @@ A router scores tools by the request's words and values, so a few everyday wordi
   ("give me *the gist of* this", "*in a nutshell*").
   :func:`reworded` writes the one-word verb ("summarize") for routing only (the tools still get the
   user's own words);
+* **a temperature asked in a unit system** ("how hot is 30C in american" went to ``generate``): :func:`reworded`
+  writes the scale the system uses ("in fahrenheit");
 * **a verb code tools share** used for exercise ("I *run* 5 km every day" went to ``generate_code``):
   :func:`reworded` writes "walk" before a distance;
 * **a duration named by one word** ("in a fortnight", "a decade from now") or counted in words ("in ten
@@ -88,6 +90,9 @@ _PHRASAL = (
     (re.compile(r"\byr\b", re.I), "year"), (re.compile(r"\byrs\b", re.I), "years"), (re.compile(r"\bhr\b", re.I), "hour"),
     (re.compile(r"\bhrs\b", re.I), "hours"), (re.compile(r"\bwks?\b", re.I), "weeks"), (re.compile(r"\bmins\b", re.I), "minutes"),
 )
+_TEMPERATURE = re.compile(r"\d\s*°?\s*(?:c|f)\b|\b(?:celsius|fahrenheit|centigrade)\b", re.I)
+_SYSTEM = re.compile(r"\bin\s+(?:american|us|usa|imperial|freedom|metric|european)(?:\s+units?)?\b", re.I)
+"""A temperature asked in a unit system ("30C in american"): routed as the scale it uses ("in fahrenheit")."""
 _WORDED_SPAN = re.compile(r"\b(in|within|after|for)\s+((?:[a-z]+[\s-]){0,2}?[a-z]+)\s+(?=(?:minute|hour|day|week|month|year)s?\b)",
                           re.I)
 """A duration whose count is written in words ("in ten days")."""
@@ -120,6 +125,8 @@ def reworded(text: str) -> str:
     """``text`` with phrasal verbs and one-word durations written as a router reads them (module docstring)."""
     for pattern, verb in _PHRASAL:
         text = pattern.sub(verb, text)
+    if _TEMPERATURE.search(text):
+        text = _SYSTEM.sub(lambda m: "in celsius" if re.search(r"metric|european", m.group(), re.I) else "in fahrenheit", text)
     text = _WORDED_SPAN.sub(lambda m: f"{m.group(1)} {spell_out_numbers(m.group(2), lone_one=True)} ", text)
     text = _IN_DAYS.sub(lambda m: f"{m.group(1)} {m.group(2)} {m.group(3)}{'' if m.group(2) == '1' else 's'} from now", text)
     bare = _without_pleasantries(text)

@@ -46,6 +46,9 @@ def specs() -> dict[str, Any]:
         ("what weekday is it in 9 days", "what weekday is 9 days from now"),
         ("back in 2 hrs, the flight is 1 hr", "back in 2 hours, the flight is 1 hour"),
         ("we ran 12 km on sunday", "we walk 12 km on sunday"),
+        ("is 22C warm in american units?", "is 22C warm in fahrenheit?"),
+        ("100F in metric", "100F in celsius"),
+        ("how far is 10 miles in metric", "how far is 10 miles in metric"),
         ("run this script for me, then run 3 tests", "run this script for me, then run 3 tests"),
     ],
 )
