@@ -17,6 +17,7 @@ what's *that in* fahrenheit") is the **to** value, and a value cued before it is
 when an *in* cues it too.
 
 A date the request writes in words ("between *march 1 2026* and *april 15 2026*") is cued as written.
+The item an amount is given per ("8 oz per cake ... 3 *cakes*") is counted, never a unit of either side.
 Pairs are named ``from_x``/``to_x``, ``source``/``target``, ``start``/``end``... (same suffix).
 :func:`directional_options` narrows the two option lists to the values with the right cue; when
 only one side is cued ("days *until* 2027-12-25"), the other side takes any other value; with no
@@ -31,6 +32,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from agentfn._arith import counted_item
 from agentfn._time_direction import time_direction
 
 __all__ = ["directional_options", "implied_sides", "is_directional_pair"]
@@ -106,6 +108,8 @@ def directional_options(
         second: the options of the *to* parameter.
         request: the user's request.
     """
+    if (item := counted_item(request)) is not None:  # "8 oz per cake ... 3 cakes": the cakes are counted, not a unit
+        first, second = _not_the_item(first, item), _not_the_item(second, item)
     back = [v for v in second if isinstance(v, str) and _cued(v, request, _BACK_TO_CUE)]
     if back:  # "it's 31 outside in celsius, what's that in fahrenheit": the unit named before is the value's own
         tos = back
@@ -132,6 +136,10 @@ def directional_options(
     if not tos:
         tos = [v for v in second if not any(_contains(str(v), str(f)) for f in froms)]
     return (froms, tos) if froms and tos else None
+
+
+def _not_the_item(options: Sequence[Any], item: str) -> list[Any]:
+    return [v for v in options if not (isinstance(v, str) and re.match(rf"{re.escape(item)}(?:e?s)?\b", v, re.I))]
 
 
 def _contains(outer: str, inner: str) -> bool:

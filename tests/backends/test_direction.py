@@ -151,3 +151,8 @@ def test_the_extractive_convert_units_compares_in_the_second_unit() -> None:
     branches = params.get("anyOf", [params])
     assert {v for b in branches for v in b["properties"]["from_unit"]["enum"]} == {"yards"}
     assert {v for b in branches for v in b["properties"]["to_unit"]["enum"]} == {"metres"}
+
+
+def test_the_counted_item_is_no_unit() -> None:
+    request = "each pie takes 6 oz of sugar per pie and we bake 4 pies, how many grams is that"
+    assert directional_options(["oz", "pies", "grams"], ["oz", "pies", "grams"], request) == (["oz"], ["grams"])
