@@ -12,6 +12,7 @@ A router scores tools by the request's words and values, so a few everyday wordi
   user's own words);
 * **a temperature asked in a unit system** ("how hot is 30C in american" went to ``generate``): :func:`reworded`
   writes the scale the system uses ("in fahrenheit");
+* **a product written with an x** ("what's 37 x 3" went to ``convert_units``): :func:`reworded` writes "times";
 * **a verb code tools share** used for exercise ("I *run* 5 km every day" went to ``generate_code``):
   :func:`reworded` writes "walk" before a distance;
 * **a duration named by one word** ("in a fortnight", "a decade from now") or counted in words ("in ten
@@ -87,6 +88,7 @@ _PHRASAL = (
     (re.compile(r"\b(?:run|runs|ran|running|jog|jogs|jogged|jogging)\b(?=\s+(?:about\s+|around\s+|over\s+)?\d+(?:\.\d+)?\s*"
                 r"(?:km|kms|kilomet\w*|mi|miles?|met(?:er|re)s?|m|laps?|yards?)\b)", re.I), "walk"),
     (re.compile(r"\b(in|within|after|for)\s+(?:a|an|one)\s+(minute|hour|day|week|month|year)\b", re.I), r"\1 1 \2"),
+    (re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s+[x×]\s+(?=\d)", re.I), r"\1 times "),
     (re.compile(r"\byr\b", re.I), "year"), (re.compile(r"\byrs\b", re.I), "years"), (re.compile(r"\bhr\b", re.I), "hour"),
     (re.compile(r"\bhrs\b", re.I), "hours"), (re.compile(r"\bwks?\b", re.I), "weeks"), (re.compile(r"\bmins\b", re.I), "minutes"),
 )
