@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["asks_arithmetic", "follow_up_expressions", "item_count", "rate_factor"]
+__all__ = ["asks_arithmetic", "counted_item", "follow_up_expressions", "item_count", "rate_factor"]
 
 _NUM = r"(-?\d+(?:\.\d+)?)"
 _BINARY = (
@@ -57,6 +57,13 @@ def item_count(text: str) -> int | None:
     """"8 oz of butter per cake and I'm baking 3 cakes" -> 3: how many items an amount given per item is for."""
     m = _PER_ITEM.search(text)
     return int(m.group(2)) if m and m.group(1).lower() not in _PER_PERIOD_WORDS else None
+
+
+def counted_item(text: str) -> str | None:
+    """"8 oz of butter per cake and I'm baking 3 cakes" -> "cake": the item an amount is given per (a count of
+    items, not a unit)."""
+    m = _PER_ITEM.search(text)
+    return m.group(1).lower() if m and m.group(1).lower() not in _PER_PERIOD_WORDS else None
 
 
 def rate_factor(text: str) -> int | None:

@@ -6,7 +6,9 @@ request never asks for ("Read notes.txt and tell me what it says" chained ``sent
 instruction: its first line before a colon (what follows a colon is the passage), outside file
 names, URLs, quotes, JSON and code, without words that ask for nothing in particular ("tell me",
 "what it says", "the contents of"). :func:`asks_for` holds when one of them shares a stem
-(:func:`agentfn._values.stem`) with a word of the tool's name or description.
+(:func:`agentfn._values.stem`) with a word of the tool's name or description. :func:`chain_words` leaves out a
+relative clause that describes the thing to make ("write a function *that returns the largest number*"): it says
+what the product does, not a further step to run.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any, cast
 
 from agentfn._values import request_words, stem
 
-__all__ = ["asks_for", "instruction_words"]
+__all__ = ["asks_for", "chain_words", "instruction_words"]
 
 _GENERIC = frozenset(
     "a an the of in on at to for from by with and or but is are was be it its this that these those "  # noqa: SIM905
@@ -40,3 +42,13 @@ def asks_for(spec: Mapping[str, Any], words: set[str]) -> bool:
     described = f"{fn.get('name', '')} {fn.get('description', '')}".replace("_", " ").lower()
     stems = {stem(w) for w in re.findall(r"[a-z]+", described)}
     return any(stem(w) in stems for w in words)
+
+
+_DESCRIBES = re.compile(r"\b(?:that|which)\s+(?!(?:is|was|has|does)\b)[a-z]+s\b[^,;]*?(?=\s+(?:and|then)\b|[,;]|$)", re.I)
+
+
+def chain_words(text: str) -> set[str]:
+    """:func:`instruction_words` without those of a relative clause describing the thing to make ("a function that
+    returns the largest number": *returns* asks for no tool that returns something)."""
+    first = text.splitlines()[0] if text else ""
+    return instruction_words(_DESCRIBES.sub(" ", first))

@@ -4,7 +4,7 @@ People rarely write ISO dates. :func:`worded_dates` reads "March 3, 2025", "3rd 
 "Mar 3" and, with a year, "12/25/2026" (month first, as in the US, unless the first number is past 12:
 "25/12/2026") as ISO dates (a date without a year takes ``year`` when given, else is left out; given
 ``today``, it is the next such day when the request looks ahead, "until August 14", the last one
-when it looks back, "since March 3", and this year's otherwise; "February 2028" is its first day, so is a year asked about as a leap year ("was 1900 a leap year":
+when it looks back, "since March 3" (:func:`agentfn._time_direction.time_direction`), and this year's otherwise; "February 2028" is its first day, so is a year asked about as a leap year ("was 1900 a leap year":
 :func:`leap_years`), and, given ``today``, "next Friday" the coming Friday), and
 :data:`WORDED_DATE` is its pattern, so callers can count or strip such dates (their day and
 year are not numbers to compute with).
@@ -30,6 +30,8 @@ import re
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
+
+from agentfn._time_direction import time_direction
 
 __all__ = [
     "HOLIDAY_WORDS",
@@ -66,15 +68,13 @@ WORDED_DATE = re.compile(
 MONTH_YEAR = re.compile(rf"\b{_MONTH}\s+(?:of\s+)?(?P<year>(?:19|20|21)\d\d)\b", re.I)
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY = re.compile(rf"\b(?P<dir>next|this|coming|last|on|until|till|by|before)\s+(?P<wd>{'|'.join(_WEEKDAYS)})\b", re.I)
-_AHEAD = re.compile(r"\b(?:until|till|til|left|next|upcoming|coming|how long|away|countdown)\b", re.I)
-_BACK = re.compile(r"\b(?:since|ago|last|passed|past|elapsed)\b", re.I)
 
 
 def worded_dates(text: str, year: int | None = None, today: date | None = None) -> list[str]:
     """ISO dates written with a month name in ``text``; one without a year takes ``year`` (or is
     skipped), or, given ``today``, the year the request's direction implies (module docstring)."""
     found: list[str] = []
-    ahead, back = _AHEAD.search(text) is not None, _BACK.search(text) is not None
+    ahead, back = time_direction(text)
     if today is not None and year is None:
         year = today.year
     matches = list(WORDED_DATE.finditer(text))

@@ -10,6 +10,11 @@ A router scores tools by the request's words and values, so a few everyday wordi
   ("give me *the gist of* this", "*in a nutshell*").
   :func:`reworded` writes the one-word verb ("summarize") for routing only (the tools still get the
   user's own words);
+* **a temperature asked in a unit system** ("how hot is 30C in american" went to ``generate``): :func:`reworded`
+  writes the scale the system uses ("in fahrenheit");
+* **a product written with an x** ("what's 37 x 3" went to ``convert_units``): :func:`reworded` writes "times";
+* **a verb code tools share** used for exercise ("I *run* 5 km every day" went to ``generate_code``):
+  :func:`reworded` writes "walk" before a distance;
 * **a duration named by one word** ("in a fortnight", "a decade from now") or counted in words ("in ten
   days", "in a week") holds no number for a date tool's amount, so the clock (``now``) took it:
   :func:`reworded` writes it as a count and a unit ("in 2 weeks", "in 10 days",
@@ -26,12 +31,15 @@ A router scores tools by the request's words and values, so a few everyday wordi
   and ``date_info``; :func:`property_tool` gives the one whose first sentence names the property;
 * **a question about a named file** ("which port is *set* in app.json", "when is the party in my
   invites file"): a question reads, it writes nothing, and a file named in words is no clock time; :func:`reading_tool` gives the tool that names reading when the head writes;
-* **an amount in two parts** ("the film runs 2h 20m"): a converter takes one value, so :func:`sum_tool`
-  gives the tool that names arithmetic (``calculate`` reads "2h 20m" as minutes);
+* **an amount in two parts** ("the film runs 2h 20m") or **a speed kept for a span** ("60 mph for 2.5 hours"): a
+  converter takes one value, so :func:`sum_tool` gives the tool that names arithmetic (``calculate`` reads "2h 20m"
+  as minutes and the speed times the span as the distance);
 * **a question about how the writer of a passage feels** ("'the best pasta in years' - how does she feel"):
   the passage's words ("in years") fill a date tool; :func:`feeling_tool` gives the tool naming feelings;
 * **a passage to put under one of the labels listed** ("sort this into billing, shipping or returns: 'not arrived
   after two weeks'"): :func:`choice_tool` gives the tool naming categories or labels;
+* **an amount per item scaled and asked in another unit** ("8 oz of butter per cake, 3 cakes, how many *grams*"): the
+  calculator cannot convert; :func:`scaled_unit_tool` puts the tool naming units before it;
 * **how far away a given date is** ("the exam is on 2027-06-01, how many weeks away is that"): one date
   fills the calendar-facts tool; :func:`until_tool` gives the tool naming "until".
 
@@ -48,6 +56,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from agentfn._arith import item_count, rate_factor
 from agentfn._openers import GREETINGS, THANKS, phrases
 from agentfn._passage_tasks import holds_passage, leading_verb, split_passage
 from agentfn._values import (
@@ -59,13 +68,14 @@ from agentfn._values import (
     strip_values,
 )
 from agentfn._world_actions import does
-from agentfn.backends._extract_units import plain_durations
+from agentfn.backends._extract_units import plain_durations, singular
+from agentfn.library._durations import SPEED_FOR_TIME, two_part_duration
 
 if TYPE_CHECKING:
     from agentfn.router.config import RoutePlan
 
 __all__ = ["CueRouter", "choice_tool", "feeling_tool", "form_tool", "genre_tool", "only_pleasantries", "property_tool", "reading_tool",
-           "reworded", "sum_tool", "until_tool", "verb_tool"]
+           "reworded", "scaled_unit_tool", "sum_tool", "until_tool", "verb_tool"]
 
 _PHRASAL = (
     (re.compile(r"\b(?:sum|summ)\s+((?:it|this|that|these|them)\s+)?up\b", re.I), r"summarize \1"),
@@ -75,10 +85,16 @@ _PHRASAL = (
     (re.compile(r"\bin\s+a\s+nutshell\b", re.I), "summarize"),
     (re.compile(r"\badd\s+((?:it|them|these|those)\s+)?up\b", re.I), r"add \1"),
     (re.compile(r"\b(?:jot|note|write)\s+((?:it|this|that)\s+)?down\b", re.I), r"write \1"),
+    (re.compile(r"\b(?:run|runs|ran|running|jog|jogs|jogged|jogging)\b(?=\s+(?:about\s+|around\s+|over\s+)?\d+(?:\.\d+)?\s*"
+                r"(?:km|kms|kilomet\w*|mi|miles?|met(?:er|re)s?|m|laps?|yards?)\b)", re.I), "walk"),
     (re.compile(r"\b(in|within|after|for)\s+(?:a|an|one)\s+(minute|hour|day|week|month|year)\b", re.I), r"\1 1 \2"),
+    (re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s+[x×]\s+(?=\d)", re.I), r"\1 times "),
     (re.compile(r"\byr\b", re.I), "year"), (re.compile(r"\byrs\b", re.I), "years"), (re.compile(r"\bhr\b", re.I), "hour"),
     (re.compile(r"\bhrs\b", re.I), "hours"), (re.compile(r"\bwks?\b", re.I), "weeks"), (re.compile(r"\bmins\b", re.I), "minutes"),
 )
+_TEMPERATURE = re.compile(r"\d\s*°?\s*(?:c|f)\b|\b(?:celsius|fahrenheit|centigrade)\b", re.I)
+_SYSTEM = re.compile(r"\bin\s+(?:american|us|usa|imperial|freedom|metric|european)(?:\s+units?)?\b", re.I)
+"""A temperature asked in a unit system ("30C in american"): routed as the scale it uses ("in fahrenheit")."""
 _WORDED_SPAN = re.compile(r"\b(in|within|after|for)\s+((?:[a-z]+[\s-]){0,2}?[a-z]+)\s+(?=(?:minute|hour|day|week|month|year)s?\b)",
                           re.I)
 """A duration whose count is written in words ("in ten days")."""
@@ -111,6 +127,8 @@ def reworded(text: str) -> str:
     """``text`` with phrasal verbs and one-word durations written as a router reads them (module docstring)."""
     for pattern, verb in _PHRASAL:
         text = pattern.sub(verb, text)
+    if _TEMPERATURE.search(text):
+        text = _SYSTEM.sub(lambda m: "in celsius" if re.search(r"metric|european", m.group(), re.I) else "in fahrenheit", text)
     text = _WORDED_SPAN.sub(lambda m: f"{m.group(1)} {spell_out_numbers(m.group(2), lone_one=True)} ", text)
     text = _IN_DAYS.sub(lambda m: f"{m.group(1)} {m.group(2)} {m.group(3)}{'' if m.group(2) == '1' else 's'} from now", text)
     bare = _without_pleasantries(text)
@@ -227,13 +245,32 @@ def until_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> 
     return _named_by(specs, head, {"until"})
 
 
-_TWO_PARTS = re.compile(r"\b\d+(?:\.\d+)?\s*(?:h|hrs?|hours?)\s*(?:and\s+)?\d+(?:\.\d+)?\s*(?:m|mins?|minutes?)\b", re.I)
-
-
 def sum_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
-    """The tool an amount written in two parts ("7h 45m", "1 hr 20 min") goes to: a converter takes one value
-    in one unit, so the offered tool that alone names arithmetic adds the parts, when the head does not."""
-    return _named_by(specs, head, {"arithmetic"}) if _TWO_PARTS.search(text) else None
+    """The tool an amount written in two parts ("7h 45m", "1 hr 20 min") or a speed kept for a span ("at 60 mph for
+    2.5 hours") goes to: a converter takes one value in one unit, so the offered tool that alone names arithmetic
+    adds the parts (multiplies the speed by the time), when the head does not."""
+    sums = two_part_duration(text) or SPEED_FOR_TIME.search(text)
+    return _named_by(specs, head, {"arithmetic"}) if sums else None
+
+
+_ASKED_IN = re.compile(r"\bhow\s+(?:many|much)\s+([a-z]+)", re.I)
+_NOT_ASKED = frozenset(
+    "of is are was were do does did will would can could should in on for more left total time altogether".split())  # noqa: SIM905
+_COUNTED_NOUN = re.compile(r"\d+(?:\.\d+)?\s*([a-z]+)", re.I)
+
+
+def scaled_unit_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
+    """The unit converter to run before the head's arithmetic when an amount given per item or per period is
+    scaled ("8 oz of butter per cake, 3 cakes", "4 miles a day ... in a week") and the request asks for it in a
+    unit none of its numbers is written in ("how many *grams*"): the offered tool that alone names units, when
+    the head names arithmetic; None otherwise."""
+    asked = _ASKED_IN.search(text)
+    if asked is None or asked.group(1).lower() in _NOT_ASKED or (item_count(text) is None and rate_factor(text) is None):
+        return None
+    if head not in specs or not does(specs[head], {"arithmetic"}):
+        return None
+    written = {singular(m.group(1).lower()) for m in _COUNTED_NOUN.finditer(text)}
+    return None if singular(asked.group(1).lower()) in written else _named_by(specs, head, {"unit"})
 
 
 def verb_tool(text: str, specs: Mapping[str, Mapping[str, Any]]) -> str | None:
@@ -296,6 +333,8 @@ class CueRouter:
             return plan.model_copy(update={"selected": [self.fallback]})
         if head == self.fallback and (named := verb_tool(reworded(text), self.specs)) is not None:
             return plan.model_copy(update={"selected": [named]})
+        if (converter := scaled_unit_tool(text, self.specs, head)) is not None:  # convert, then the arithmetic
+            return plan.model_copy(update={"selected": [converter, head]})
         better = form_tool(text, self.specs, head) or genre_tool(text, self.specs, head) or property_tool(text, self.specs, head) \
             or reading_tool(text, self.specs, head) or sum_tool(text, self.specs, head) \
             or feeling_tool(text, self.specs, head) or choice_tool(text, self.specs, head) or until_tool(text, self.specs, head)

@@ -27,6 +27,7 @@ __all__ = [
     "json_documents",
     "json_paths",
     "listed_options",
+    "mentioned_spans",
     "name_parts",
     "number_words",
     "numbers_in_request",
@@ -83,6 +84,17 @@ def json_documents(text: str) -> list[str]:
 def quoted_spans(text: str) -> list[str]:
     """Text in single, double, back or curly quotes."""
     return [next(g for g in m.groups() if g is not None) for m in _QUOTED.finditer(text)]
+
+
+_MENTIONED = re.compile(
+    r"\bthe\s+(?:word|term|name)\s+(?!(?:count|counts|limit|length|order|list|cloud|frequenc\w*|for|of|in|on|and|or|is|"
+    r"that|with|by)\b)([A-Za-z][A-Za-z'-]*[A-Za-z])\b", re.I)
+
+
+def mentioned_spans(text: str) -> list[str]:
+    """Text the request quotes, and a word it names without quotes ("how many letters in *the word* encyclopedia",
+    "translate the word hello"): both are the text to work on, not words of the request's own sentence."""
+    return list(dict.fromkeys([*quoted_spans(text), *(m.group(1) for m in _MENTIONED.finditer(text))]))
 
 
 def quote_safe(span: str, text: str) -> bool:

@@ -68,7 +68,7 @@ from typing import Any, Protocol, cast
 
 from agentfn._arith import asks_arithmetic
 from agentfn._fields import requested_fields
-from agentfn._grounding import asks_for, instruction_words
+from agentfn._grounding import asks_for, chain_words, instruction_words
 from agentfn._passage_tasks import content_question, holds_passage, leading_verb
 from agentfn._values import (
     listed_options,
@@ -349,7 +349,7 @@ class FillRouter:
         if len(plan.selected) < 2 or plan.selected[0] not in self.specs:
             return plan
         head = self.specs[plan.selected[0]]  # words that ask for the head are its own ("positive or negative")
-        words = {w for w in instruction_words(text) if not asks_for(head, {w})}
+        words = {w for w in chain_words(text) if not asks_for(head, {w})}  # a made thing's description asks nothing
         kept = plan.selected[:1] + [name for name in plan.selected[1:] if name not in self.specs
                                     or (asks_arithmetic(text) if name in self.calculators else asks_for(self.specs[name], words))]
         return plan if kept == plan.selected else plan.model_copy(update={"selected": kept})

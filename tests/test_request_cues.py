@@ -15,6 +15,7 @@ from agentfn._request_cues import (
     only_pleasantries,
     reading_tool,
     reworded,
+    scaled_unit_tool,
     until_tool,
     verb_tool,
 )
@@ -44,6 +45,13 @@ def specs() -> dict[str, Any]:
         ("where will the moon be in twenty one days", "where will the moon be 21 days from now"),
         ("what weekday is it in 9 days", "what weekday is 9 days from now"),
         ("back in 2 hrs, the flight is 1 hr", "back in 2 hours, the flight is 1 hour"),
+        ("we ran 12 km on sunday", "we walk 12 km on sunday"),
+        ("whats 48 x 7", "whats 48 times 7"),
+        ("is a 1920x1080 screen hd", "is a 1920x1080 screen hd"),
+        ("is 22C warm in american units?", "is 22C warm in fahrenheit?"),
+        ("100F in metric", "100F in celsius"),
+        ("how far is 10 miles in metric", "how far is 10 miles in metric"),
+        ("run this script for me, then run 3 tests", "run this script for me, then run 3 tests"),
     ],
 )
 def test_reworded_for_routing(text: str, routed: str) -> None:
@@ -157,9 +165,24 @@ def small_router() -> Any:
         ("was 2000 a leap yr?", "date_info"),
         ("what's the date 5 days after 10/30/2026", "date_add"),
         ("the bus ride takes 1 hr 20 min, how many minutes", "calculate"),
+        ("she jogs 8 km each morning, how many miles a week is that", "convert_units"),
+        ("what's 37 x 3", "calculate"),
+        ("each jar takes 250 ml of milk and I'm filling 6 jars, how many litres do I need", "convert_units"),
+        ("at 45 mph for 3 hours, how far does the bus get", "calculate"),
         ("can you boil this down for me: The ferry was cancelled on Sunday after a storm, and the next one left at noon.",
          "summarize"),
     ],
 )
 def test_small_model_routes_these_wordings(small_router: Any, text: str, tool: str) -> None:
     assert small_router.route(text, k=4).selected[:1] == [tool]
+
+
+def test_a_scaled_amount_asked_in_another_unit_converts_then_calculates(small_router: Any) -> None:
+    plan = small_router.route("a tray needs 12 oz of flour per tray and I am baking 4 trays, how many kilograms is that", k=4)
+    assert plan.selected[:2] == ["convert_units", "calculate"]
+
+
+def test_a_scaled_amount_asked_in_its_own_unit_stays_arithmetic(specs: dict[str, Any]) -> None:
+    assert scaled_unit_tool("each jar holds 250 ml and I have 6 jars, how many ml in all", specs, "calculate") is None
+    assert scaled_unit_tool("I save 15 a day, how much in a week", specs, "calculate") is None
+    assert scaled_unit_tool("each jar takes 250 ml and I fill 6 jars, how many litres", specs, "calculate") == "convert_units"

@@ -15,14 +15,12 @@ from __future__ import annotations
 import re
 
 from agentfn._values import spell_out_numbers
+from agentfn.library._durations import DURATION
 
 __all__ = ["clock_time"]
 
 _CLOCK = re.compile(r"(?<![\d.:])(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?(?![\d:])(?!\s*(?:h|hrs?|hours?|m|mins?|minutes?)\b)",
                     re.I)
-_DURATION = re.compile(
-    r"(?<![\d.:])(?:(\d+(?:\.\d+)?)\s*(?:h|hrs?|hours?)(?![a-z])\s*(?:and\s+)?(?:(\d+)\s*(?:m|mins?|minutes?)(?![a-z]))?"
-    r"|(\d+)\s*(?:m|mins?|minutes?)(?![a-z]))", re.I)
 _BACK = re.compile(r"\b(?:before|earlier|ago|minus|subtract|back|less)\b", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?")
 
@@ -52,14 +50,14 @@ def _shown(total: int, twelve_hour: bool) -> str:
 def clock_time(text: str) -> str | None:
     """The clock time ``text`` asks for (see the module docstring), or None."""
     spelled = spell_out_numbers(text, lone_one=True)
-    durations = list(_DURATION.finditer(spelled))
-    rest = _DURATION.sub(" ", spelled)
+    durations = list(DURATION.finditer(spelled))
+    rest = DURATION.sub(" ", spelled)
     clocks = [(m, value) for m in _CLOCK.finditer(rest) if (value := _minutes_of_day(m)) is not None]
     if not durations or len(clocks) != 1 or len(_NUMBER.findall(rest)) != len(re.findall(r"\d+", clocks[0][0].group())):
         return None
     span = 0.0
     for m in durations:
-        hours, minutes, alone = m.group(1), m.group(2), m.group(3)
+        hours, minutes, alone = m["hours"], m["minutes"], m["alone"]
         span += float(hours) * 60 + float(minutes or 0) if hours else float(alone)
     total = clocks[0][1] + round(span) * (-1 if _BACK.search(spelled) else 1)
     return _shown(total, bool(clocks[0][0].group(3)))

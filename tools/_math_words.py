@@ -3,7 +3,8 @@
 Models (and people) write "17.5% of 2480", "1000 divided by 8", "the square root of 144",
 "2 to the power of 10", "twelve times four", "add these up: 4, 9, 12", "4 pizzas at $12.50 each" or "144 divded by 12" (operator and question words ("wat is") are read
 through small misspellings), and everyday word problems (:mod:`agentfn.library._word_problems`). :func:`from_words` rewrites such text
-into Python arithmetic (a duration such as "2h 20m" as minutes, or hours when asked); an expression already in symbols passes through unchanged (``%``
+into Python arithmetic (a duration such as "2h 20m" as minutes, or hours when asked; a speed kept for a span,
+"60 mph for 2.5 hours", as the distance); an expression already in symbols passes through unchanged (``%``
 between two numbers stays the modulo operator). What it cannot rewrite is left for the
 evaluator to reject with its usual message.
 """
@@ -14,6 +15,7 @@ import difflib
 import re
 
 from agentfn._values import spell_out_numbers
+from agentfn.library._durations import SPEED_FOR_TIME, distance_expression, two_part_duration
 from agentfn.library._word_problems import word_problem
 
 __all__ = ["from_words"]
@@ -72,7 +74,8 @@ _RULES: list[tuple[str, str]] = [
     (rf"(?:the\s+)?product\s+of\s+{_LIST}", "PROD"),
     (rf"(?:the\s+)?remainder\s+(?:when|of)\s+{_NUM}\s+(?:is\s+)?divided\s+by\s+{_NUM}", r"(\1 % \2)"),
     (rf"{_NUM}\s+(?:mod|modulo)\s+{_NUM}", r"(\1 % \2)"),
-    (rf"split\s+(?:an?\s+|the\s+)?{_NUM}(?:\s+\w+)?\s+(?:between|among|by|into)\s+{_NUM}(?:\s+\w+)?", r"(\1 / \2)"),
+    (rf"split(?:s|ting)?\s+(?:an?\s+|the\s+|our\s+|my\s+)?{_NUM}(?:\s+\w+){{0,3}}?\s+(?:between|among|by|into)\s+{_NUM}"
+     rf"(?:\s+\w+)?", r"(\1 / \2)"),
     (rf"split\s+(?:an?\s+|the\s+)?{_NUM}(?:\s+[A-Za-z]+){{0,2}}\s+(?:in\s+|into\s+)?{_NUM}\s+ways", r"(\1 / \2)"),  # "96 dollars three ways"
     (rf"{_NUM}\s+(?:[A-Za-z]+\s+){{1,3}}?(?:at|for|@|costing|that\s+cost|which\s+cost)\s+{_NUM}"
      rf"(?:\s+(?:dollars?|euros?|pounds?|bucks))?\s*(?:each|apiece|a\s+piece|per\s+[a-z]+)\b", r"(\1 * \2)"),
@@ -137,17 +140,17 @@ _RULES: list[tuple[str, str]] = [
 ]
 
 
-_COMPOUND = re.compile(r"(\d+(?:\.\d+)?)\s*(?:h|hrs?|hours?)\s*(?:and\s+)?(\d+(?:\.\d+)?)\s*(?:m|mins?|minutes?)\b", re.I)
 _IN_HOURS = re.compile(r"\b(?:in|how\s+many)\s+hours\b", re.I)
 
 
 def _compound_duration(expr: str) -> str:
     """"2h 20m ... how many minutes" -> "(2 * 60 + 20) ...": a duration in hours and minutes as one number of
     minutes (of hours when the text asks for hours)."""
-    m = _COMPOUND.search(expr)
+    m = two_part_duration(expr)
     if m is None:
         return expr
-    value = f"({m[1]} + {m[2]} / 60)" if _IN_HOURS.search(expr) else f"({m[1]} * 60 + {m[2]})"
+    hours, minutes = m["hours"], m["minutes"]
+    value = f"({hours} + {minutes} / 60)" if _IN_HOURS.search(expr) else f"({hours} * 60 + {minutes})"
     return expr[: m.start()] + value + expr[m.end():]
 
 
@@ -184,6 +187,7 @@ def from_words(text: str, names: frozenset[str] | set[str] = frozenset()) -> str
     if not re.search(r"[A-Za-z]|\d\s*%\s*(?:$|[A-Za-z])", plain) or (only_symbols and "%" not in plain):
         return expr  # already symbols (function calls and constants allowed)
     expr = _compound_duration(expr)
+    expr = SPEED_FOR_TIME.sub(lambda m: f"({distance_expression(m)})", expr, count=1)  # "60 mph for 2.5 hours"
     if (problem := word_problem(expr)) is not None:  # "I had 200 and spent 65 ..., what's left"
         return problem
     for pattern, replacement in _RULES:

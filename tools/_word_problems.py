@@ -8,7 +8,8 @@ People ask the calculator in sentences: "I had 200 and spent 65 on food and 30 o
   "had 12 stickers and got 5 more" -> ``12 + 5``;
 * a part of a whole: "52 seats and 17 of them are empty, how many are taken" -> ``52 - 17``;
 * equal groups: "a box holds 24 eggs, how many eggs in 6 boxes" -> ``24 * 6``;
-  "my 3 kids get 7 dollars each" -> ``3 * 7``;
+  "my 3 kids get 7 dollars each" -> ``3 * 7``; and what changed after: "4 crates with 30 pears in each, 9 went
+  bad, how many are left" -> ``4 * 30 - 9``;
 * equal shares of several amounts: "3 friends share a 54 taxi and a 21 dinner" -> ``(54 + 21) / 3``;
 * a price and a percentage said apart: "it costs 80 and it's 15% off" -> ``80 - 80 * 15 / 100``;
   "a 40 dinner and we add a 15% tip" -> ``40 + 40 * 15 / 100`` (the tip alone when the question asks
@@ -38,7 +39,8 @@ _PERCENT = re.compile(rf"{_N}\s*(?:%|percent|per\s+cent)")
 _START = re.compile(rf"\b(?:had|have|has|started\s+(?:out\s+)?with|start\s+with|began\s+with|there\s+(?:were|are|was|is))"
                     rf"\s+(?:about\s+|only\s+)?({_N})\b", re.I)
 _LESS = r"spent|spend|spends|paid|pay|pays|gave|give|gives|lost|lose|loses|used|use|uses|ate|eat|eats|sold|sell|sells|" \
-        r"donated|donate|lent|lend|broke|dropped|took\s+away|threw\s+away|left\s+with"
+        r"donated|donate|lent|lend|broke|dropped|took\s+away|threw\s+away|left\s+with|went\s+bad|spoiled|spoilt|" \
+        r"cracked|rotted|expired|melted|died|burst|stolen"
 _MORE = r"got|get|gets|received|receive|receives|found|find|finds|earned|earn|earns|won|win|wins|added|add|adds|" \
         r"saved|save|saves|made|make|makes|bought|buy|buys|picked|collected"
 _CHANGE = re.compile(rf"\b(?P<less>{_LESS})\b|\b(?P<more>{_MORE})\b|(?P<num>(?<![\w.]){_N}(?![\w.]|\.\d))", re.I)
@@ -86,7 +88,7 @@ _EACH_GETS = re.compile(
     rf"sells?|has|have|costs?|weighs?|(?:is|are)\s+(?:given|paid))\s+(?:an?\s+)?({_N})(?:\s+[a-z]+){{0,2}}\s+"
     r"(?:each|apiece|a\s+piece|per\s+(?:person|head|kid|child))\b", re.I)
 
-_WITH_EACH = re.compile(rf"({_N})\s+(?:[a-z]+\s+){{1,2}}?(?:with|of|holding|containing|carrying)\s+({_N})\s+(?:[a-z]+\s+){{0,2}}?"
+_WITH_EACH = re.compile(rf"({_N})\s+(?:[a-z]+\s+){{1,3}}?(?:with|of|holding|containing|carrying)\s+({_N})\s+(?:[a-z]+\s+){{0,2}}?"
                         r"(?:each|apiece|in\s+each|inside\s+each)\b", re.I)
 
 
@@ -97,9 +99,35 @@ def _groups(text: str) -> str | None:
         if count is not None and _covers(text, 3 if m.group("one") == "1" else 2):  # "1 crate" is no number read
             return f"{m.group(3)} * {count.group(1)}"
     for pattern in (_EACH_HOLDS, _EACH_GETS, _WITH_EACH):
-        if (m := pattern.search(text)) is not None and _covers(text, 2):
-            return f"{m.group(1)} * {m.groups()[-1]}"
+        if (m := pattern.search(text)) is not None:
+            product = f"{m.group(1)} * {m.groups()[-1]}"
+            if _covers(text, 2):
+                return product
+            later = _later_changes(text[m.end():])
+            if later and _covers(text, 2 + len(later)):
+                return " ".join([product, *later])
     return None
+
+
+_CLAUSE = re.compile(r"[.;!?]|,|\b(?:and|then|but)\b", re.I)
+
+
+def _later_changes(rest: str) -> list[str]:
+    """"... 7 of them broke, and I bought 5 more. How many are left?" -> ``["- 7", "+ 5"]``: each clause after the
+    groups that holds one number and one verb of change; empty unless every number has one and the question asks
+    what remains."""
+    if not _REMAINS.search(rest):
+        return []
+    terms: list[str] = []
+    for clause in _CLAUSE.split(rest):
+        numbers = _NUMBER.findall(clause)
+        if not numbers:
+            continue
+        less, more = re.search(rf"\b(?:{_LESS})\b", clause, re.I), re.search(rf"\b(?:{_MORE})\b", clause, re.I)
+        if len(numbers) != 1 or (less is None) == (more is None):
+            return []
+        terms.append(f"{'-' if less else '+'} {numbers[0]}")
+    return terms
 
 
 # -- equal shares -------------------------------------------------------------------------------------

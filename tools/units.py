@@ -188,6 +188,30 @@ def _same_quantity(q_from: str, u_from: str, q_to: str, u_to: str) -> tuple[str,
     return q_from, u_from, q_to, u_to
 
 
+_SYSTEMS = {"american": "F", "us": "F", "usa": "F", "imperial": "F", "freedom": "F", "metric": "C", "european": "C",
+            "normal": "C"}
+"""A temperature asked "in american" or "in metric": the scale that system uses."""
+
+
+def _system_scale(raw: str, other: str) -> str:
+    """``raw`` as the temperature scale a unit system names ("30C in *american*" -> ``F``) when the other side is a
+    temperature; ``raw`` otherwise."""
+    word = re.sub(r"\s*units?$", "", raw.strip().lower())
+    if word not in _SYSTEMS:
+        return raw
+    try:
+        return _SYSTEMS[word] if _canonical(other)[0] == "temperature" else raw
+    except ToolRetry:
+        return raw
+
+
+def _bare_k(q_this: str, u_this: str, raw: str, q_other: str) -> tuple[str, str]:
+    """A bare "k" ("a 5k run") beside a length is kilometres, not kelvin; otherwise ``(q_this, u_this)``."""
+    if q_this == "temperature" and q_other == "length" and _NUMBER.sub("", raw.strip()).strip().lower() == "k":
+        return "length", "km"
+    return q_this, u_this
+
+
 class Conversion(BaseModel):
     """A converted value."""
 
@@ -216,10 +240,11 @@ def convert_units(value: float, from_unit: str, to_unit: str) -> Conversion:
         from_unit: unit of ``value``, spelled as the request says it (e.g. "miles", "kg").
         to_unit: unit wanted, spelled as the request says it (e.g. "kilometers").
     """
-    q_from, u_from = _canonical(from_unit)
-    q_to, u_to = _canonical(to_unit)
-    if q_from != q_to:  # "1.5 liters to ounces" means fluid ounces; "2 cups in ounces" too
+    q_from, u_from = _canonical(_system_scale(from_unit, to_unit))
+    q_to, u_to = _canonical(_system_scale(to_unit, from_unit))
+    if q_from != q_to:  # "1.5 liters to ounces" means fluid ounces; "2 cups in ounces" too; "a 5k run" is in km
         q_from, u_from, q_to, u_to = _same_quantity(q_from, u_from, q_to, u_to)
+        (q_from, u_from), (q_to, u_to) = _bare_k(q_from, u_from, from_unit, q_to), _bare_k(q_to, u_to, to_unit, q_from)
     if q_from != q_to:
         raise ToolRetry(f"cannot convert {q_from} ({from_unit}) to {q_to} ({to_unit})")
     if q_from == "temperature":

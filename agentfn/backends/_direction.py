@@ -9,12 +9,15 @@ The request says which is which:
   word between) or *from*, *since*, *between*, *starting*, *born (on)* (an age counts from the birth);
 * a **to** value follows *to*, *into*, *in*, *as*, *until*, *till*, *how many* ("how many
   *ounces* are in 1 pound", "65 mph in *km/h*") or the *and* of "between A and B".
+* in a comparison ("which is more, 5 miles *or 8 km*", "is 2 kg heavier *than 5 lb*") the second quantity's unit
+  is the **to** value and the first's the **from** value.
 
 A value asked for after a word that points back at the stated quantity ("it's 31 outside in celsius,
 what's *that in* fahrenheit") is the **to** value, and a value cued before it is the **from** value, even
 when an *in* cues it too.
 
 A date the request writes in words ("between *march 1 2026* and *april 15 2026*") is cued as written.
+The item an amount is given per ("8 oz per cake ... 3 *cakes*") is counted, never a unit of either side.
 Pairs are named ``from_x``/``to_x``, ``source``/``target``, ``start``/``end``... (same suffix).
 :func:`directional_options` narrows the two option lists to the values with the right cue; when
 only one side is cued ("days *until* 2027-12-25"), the other side takes any other value; with no
@@ -29,6 +32,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from agentfn._arith import counted_item
+from agentfn._time_direction import time_direction
+
 __all__ = ["directional_options", "implied_sides", "is_directional_pair"]
 
 _FROM_NAMES = ("from", "source", "src", "origin", "input", "start", "begin", "since")
@@ -40,6 +46,9 @@ _FROM_CUE = rf"(?:(?:{_NUMBER}|{_NUMBER_WORD})(?:\s+(?!(?:and|or|to|into|until|t
 _BACK_TO_CUE = (  # "what's *that in* fahrenheit", "convert it to km": the value asked for ("round it to 1 decimal": no)
     r"(?:\bwhat(?:'s|’s|s|\s+is)\s+(?:that|it|this)|\bwhat\s+would\s+(?:that|it|this)\s+be"
     r"|\b(?:convert|change|express|turn|put)\s+(?:that|it|this))\s+(?:to|into|in|as)\b")
+_COMPARED_CUE = rf"(?:\bor|\bvs\.?|\bversus|\bthan|\bcompared\s+(?:to|with))\s+(?:{_NUMBER}|{_NUMBER_WORD})"
+"""The second quantity of a comparison ("5 miles *or 8* km", "than 3 pounds"): its unit is the one to compare in."""
+_COMPARING = re.compile(r"\b(?:or|vs|versus|than|compared)\b", re.I)
 _TO_CUE = r"(?:\bto|\binto|\bin|\bas|\buntil|\btill|\bhow\s+many|\bhow\s+much|\bbetween(?:\s+\S+){1,4}\s+and)"
 
 
@@ -99,6 +108,8 @@ def directional_options(
         second: the options of the *to* parameter.
         request: the user's request.
     """
+    if (item := counted_item(request)) is not None:  # "8 oz per cake ... 3 cakes": the cakes are counted, not a unit
+        first, second = _not_the_item(first, item), _not_the_item(second, item)
     back = [v for v in second if isinstance(v, str) and _cued(v, request, _BACK_TO_CUE)]
     if back:  # "it's 31 outside in celsius, what's that in fahrenheit": the unit named before is the value's own
         tos = back
@@ -106,6 +117,12 @@ def directional_options(
         stated = [v for v in froms if _cued(v, request, _TO_CUE) or _from_cued(v, request)]
         froms = stated or froms
         return (froms, tos) if froms else None
+    compared = [v for v in second if isinstance(v, str) and _cued(v, request, _COMPARED_CUE)]
+    if compared:  # "which is more, 5 miles or 8 km": the first quantity, in the second one's unit
+        others = [v for v in first if isinstance(v, str) and v not in compared and not _COMPARING.search(v)
+                  and not any(_contains(v, t) or _contains(t, v) for t in compared)]
+        froms = [v for v in others if _cued(v, request, _NUMBER)] or [v for v in others if _from_cued(v, request)]
+        return (froms, compared) if froms else None
     froms = [v for v in first if isinstance(v, str) and _from_cued(v, request)]
     tos = [v for v in second if isinstance(v, str) and _cued(v, request, _TO_CUE) and not _from_cued(v, request)]
     froms = [v for v in froms if not any(_contains(v, t) for t in tos)]
@@ -121,13 +138,15 @@ def directional_options(
     return (froms, tos) if froms and tos else None
 
 
+def _not_the_item(options: Sequence[Any], item: str) -> list[Any]:
+    return [v for v in options if not (isinstance(v, str) and re.match(rf"{re.escape(item)}(?:e?s)?\b", v, re.I))]
+
+
 def _contains(outer: str, inner: str) -> bool:
     """Whether ``inner`` is a word or phrase of ``outer`` ("litres" is not one of "millilitres")."""
     return re.search(rf"(?<!\w){re.escape(inner)}(?!\w)", outer, re.I) is not None
 
 
-_AHEAD = re.compile(r"\b(?:away|left|to\s+go|from\s+now|remaining|countdown)\b", re.I)
-_BEHIND = re.compile(r"\b(?:ago|since|passed|elapsed|been)\b", re.I)
 
 
 def _written(value: str, request: str) -> bool:
@@ -142,7 +161,7 @@ def implied_sides(first: Sequence[Any], second: Sequence[Any], request: str) -> 
     values = [v for v in dict.fromkeys([*first, *second]) if isinstance(v, str)]
     written = [v for v in values if _written(v, request)]
     unwritten = [v for v in values if v not in written]
-    ahead, behind = _AHEAD.search(request) is not None, _BEHIND.search(request) is not None
+    ahead, behind = time_direction(request)
     if len(written) != 1 or len(unwritten) != 1 or ahead == behind:
         return None
     source, target = (unwritten, written) if ahead else (written, unwritten)

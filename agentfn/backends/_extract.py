@@ -67,12 +67,14 @@ from typing import Any, cast
 from agentfn._arith import follow_up_expressions
 from agentfn._json_filters import json_filters
 from agentfn._named_dates import current_moment, holiday_dates, with_holiday_dates, worded_dates
+from agentfn._passage_tasks import stated_passage
 from agentfn._values import (
     code_spans,
     dates_in,
     json_documents,
     json_paths,
     listed_options,
+    mentioned_spans,
     number_words,
     numbers_in_request,
     pasted_table,
@@ -270,7 +272,7 @@ class ExtractionSources:
         """Whole phrasings: quoted text, the text after the first colon (with its closing "." "!" "?": a passage's
         own, counted in its characters), the request itself."""
         request = self.request
-        spans = quoted_spans(request)
+        spans = [*mentioned_spans(request), *filter(None, [stated_passage(request)])]
         after = re.split(r":\s*", request, maxsplit=1)
         if len(after) == 2 and after[1].strip():
             passage = after[1].strip().strip(_TRIM)
@@ -281,7 +283,7 @@ class ExtractionSources:
     def strings(self) -> list[str]:
         request = self.request
         named = _FILE_NAME.findall(request)  # a file name is a path, not the text to write nor part of it
-        quoted = quoted_spans(request)  # quoted text is given whole, not wrapped in the words around it
+        quoted = mentioned_spans(request)  # quoted text is given whole, not wrapped in the words around it
 
         def given(spans: list[str]) -> list[str]:
             return [s for s in spans if quote_safe(s, request) and not any(q != s and q in s for q in quoted)
@@ -565,7 +567,7 @@ def extractive_spec(spec: Mapping[str, Any], sources: ExtractionSources) -> dict
         if "enum" in props[n] and (clauses := instruction_spans(n, sources.request)):  # a task, whole
             props[n]["enum"] = list(dict.fromkeys([*props[n]["enum"], *clauses]))
     given = [n for n in texts if _kind(n, original[n]) == "text" and value_kind(n, original[n]) != "question"]
-    if len(given) == 1 and (quoted := quoted_spans(sources.request)):  # the one text is what the request quotes
+    if len(given) == 1 and (quoted := [*mentioned_spans(sources.request), *filter(None, [stated_passage(sources.request)])]):
         kept = [v for v in props[given[0]].get("enum", []) if v in quoted or v in sources.result_leaves]
         props[given[0]] = {**props[given[0]], "enum": kept} if kept else props[given[0]]
     asked = list(dict.fromkeys(questions_in(sources.request)))

@@ -129,3 +129,30 @@ def test_no_direction_in_time_or_two_written_dates_leave_the_pair_alone() -> Non
     assert implied_sides(["2027-02-14", "2026-12-07"], ["2027-02-14", "2026-12-07"], "what weekday is 2027-02-14") is None
     two = ["2027-02-14", "2027-03-01"]
     assert implied_sides(two, two, "days left between 2027-02-14 and 2027-03-01") is None
+
+
+@pytest.mark.parametrize(
+    ("request_text", "source", "target"),
+    [
+        ("which is longer, 3 yards or 2.5 metres?", "yards", "metres"),
+        ("is 2 kg heavier than 5 lb", "kg", "lb"),
+        ("what's bigger: 40 acres vs 15 hectares", "acres", "hectares"),
+    ],
+)
+def test_a_comparison_converts_the_first_into_the_second_unit(request_text: str, source: str, target: str) -> None:
+    options = ["yards", "metres", "kg", "lb", "acres", "hectares", "longer", "heavier", "bigger"]
+    present = [o for o in options if o in request_text]
+    assert directional_options(present, present, request_text) == ([source], [target])
+
+
+def test_the_extractive_convert_units_compares_in_the_second_unit() -> None:
+    spec = Toolset.builtin()["convert_units"].openai_schema()
+    params = extractive_spec(spec, ExtractionSources("which is longer, 3 yards or 2.5 metres?"))["function"]["parameters"]
+    branches = params.get("anyOf", [params])
+    assert {v for b in branches for v in b["properties"]["from_unit"]["enum"]} == {"yards"}
+    assert {v for b in branches for v in b["properties"]["to_unit"]["enum"]} == {"metres"}
+
+
+def test_the_counted_item_is_no_unit() -> None:
+    request = "each pie takes 6 oz of sugar per pie and we bake 4 pies, how many grams is that"
+    assert directional_options(["oz", "pies", "grams"], ["oz", "pies", "grams"], request) == (["oz"], ["grams"])
