@@ -542,12 +542,7 @@ def _code_function(**options: Any) -> Callable[[Callable[..., Any]], CodeFunctio
     return decorate
 
 
-_CODE_TIMEOUT_S = 300.0
-"""How long ``generate_code`` may take: the agent's default tool timeout (60 s) is for tools that compute, while
-this one is a model's generation, which on a busy CPU (the embedded default) takes longer and is no hang."""
-
-
-@_code_function(output_type=_CodeDraft, finalize=_finish_code, tool_options={"timeout": _CODE_TIMEOUT_S})
+@_code_function(output_type=_CodeDraft, finalize=_finish_code)
 async def generate_code(task: str, language: str = "python") -> Code:
     """Write source code (a function, script or snippet in Python, JavaScript or another language) for
     a task and explain it: "write a Python function to compute...", "give me code that...". Python
