@@ -5,8 +5,8 @@ Run: ``AGENTFN_HOME=... .venv/bin/python benchmarks/first_minute_bench.py`` (wri
 ``agentfn/evals/data/first_minute.jsonl`` is one invocation of the CLI a user runs,
 ``agentfn run --json --yes PROMPT``, in-process through click's test runner (so each case builds its agent
 and loads the embedded model as the command does), in a worker process with a fresh files root. The
-worker is killed when one case runs past ``--timeout`` seconds; that case counts as a loop/timeout and a
-new worker goes on with the next. Workers only record exit code, stdout, stderr and seconds; this process
+worker is killed when one case uses more than ``--timeout`` CPU seconds (or ``--wall-timeout`` wall seconds);
+that case counts as a loop/timeout and a new worker goes on with the next. Workers only record exit code, stdout, stderr and seconds; this process
 judges them with :func:`agentfn.evals.first_minute.judge`.
 
 Arms, side by side on the same cases: ``first_try`` (main's code at ``--baseline-ref``, before this
@@ -27,10 +27,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from embedded_bench import baseline_code, read_raw
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).parent / "results"
@@ -53,7 +54,8 @@ def worker(args: argparse.Namespace) -> None:
     runner = CliRunner()
     for case_id in args.ids.split(","):
         with tempfile.TemporaryDirectory() as root:
-            Path(args.out).with_suffix(".started").write_text(json.dumps({"id": case_id, "t": time.time()}))
+            Path(args.out).with_suffix(".started").write_text(
+                json.dumps({"id": case_id, "t": time.time(), "cpu": _cpu_seconds(os.getpid())}))
             started = time.perf_counter()
             result = runner.invoke(app, ["run", "--json", "--yes", cases[case_id]["prompt"]],
                                    env={"AGENTFN_FILES_ROOT": root})
@@ -70,21 +72,10 @@ def worker(args: argparse.Namespace) -> None:
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def read_raw(path: Path) -> Iterator[dict[str, Any]]:
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                yield json.loads(line)
-
-
-def _code(ref: str, work: Path) -> Path:
-    target = work / f"code-{ref}"
-    if not (target / "agentfn").is_dir():
-        target.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "agentfn", "tools", "prompts"],
-                                 check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
-    return target
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds a process has used (all its threads), from ``/proc``: a loop burns CPU, a loaded box only waits."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _run_arm(code: Path, ids: list[str], raw: Path, args: argparse.Namespace) -> None:
@@ -100,12 +91,15 @@ def _run_arm(code: Path, ids: list[str], raw: Path, args: argparse.Namespace) ->
             time.sleep(2)
             if marker.exists():
                 started = json.loads(marker.read_text())
-                if time.time() - started["t"] > args.timeout and started["id"] not in {r["id"] for r in read_raw(raw)}:
+                used = _cpu_seconds(proc.pid) - started["cpu"]
+                over = used > args.timeout or time.time() - started["t"] > args.wall_timeout
+                if over and started["id"] not in {r["id"] for r in read_raw(raw)}:
                     proc.kill()
                     proc.wait()
                     with open(raw, "a", encoding="utf-8") as f:
                         f.write(json.dumps({"id": started["id"], "at": datetime.now(UTC).isoformat(), "exit_code": -9,
-                                            "stdout": "", "stderr": "", "latency_s": args.timeout,
+                                            "stdout": "", "stderr": "", "cpu_s": round(used, 1),
+                                            "latency_s": round(time.time() - started["t"], 1),
                                             "timed_out": True}) + "\n")
         if proc.returncode not in (0, -9) and todo == [i for i in ids if i not in {r["id"] for r in read_raw(raw)}]:
             raise SystemExit(f"worker failed with {proc.returncode} before finishing a case")
@@ -183,7 +177,9 @@ def main() -> None:
     parser.add_argument("--arms", default=",".join(ARMS), help="which arms to run: first_try,current")
     parser.add_argument("--baseline-ref", default=BASELINE_REF)
     parser.add_argument("--reuse-baseline", action="store_true", help="keep the first-try arm of the results file")
-    parser.add_argument("--timeout", type=float, default=240.0, help="seconds before a case counts as a loop")
+    parser.add_argument("--timeout", type=float, default=240.0,
+                        help="CPU seconds of the worker before a case counts as a loop (a loaded box does not trip it)")
+    parser.add_argument("--wall-timeout", type=float, default=900.0, help="wall seconds before a case counts as a loop")
     parser.add_argument("--threads", type=int, default=2, help="torch threads per worker")
     parser.add_argument("--work-dir", default=str(Path(tempfile.gettempdir()) / "agentfn-first-minute"))
     parser.add_argument("--fresh", action="store_true", help="forget raw results from earlier runs")
@@ -205,7 +201,7 @@ def main() -> None:
         if arm == "first_try" and args.reuse_baseline and "first_try" in previous.get("arms", {}):
             arms[arm] = {**previous["arms"][arm], "reused": True}
             continue
-        code = ROOT if arm == "current" else _code(args.baseline_ref, work)
+        code = ROOT if arm == "current" else baseline_code(args.baseline_ref, work)
         raw = work / f"raw-{'current' if arm == 'current' else args.baseline_ref}.jsonl"
         if args.fresh:
             raw.unlink(missing_ok=True)
@@ -216,7 +212,7 @@ def main() -> None:
     shared = set.intersection(*({r["id"] for r in a["cases"]} for a in arms.values()))
     data = {"benchmark": "first_minute", "cases_file": "agentfn/evals/data/first_minute.jsonl",
             "model": "embedded (SmolLM2-135M-Instruct, transformers, CPU)", "n_cases": len(shared),
-            "timeout_s": args.timeout, "threads": args.threads,
+            "timeout_cpu_s": args.timeout, "timeout_wall_s": args.wall_timeout, "threads": args.threads,
             "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                         "load_avg_1m": round(os.getloadavg()[0], 2)},
             "shared_ids": sorted(shared), "arms": arms,
