@@ -132,7 +132,7 @@ def judge(case: FirstMinuteCase, record: dict[str, Any]) -> dict[str, Any]:
         _TRACEBACK in text + stderr + ("" if parsed else stdout) or "error: unexpected" in stderr
         or exit_code not in _DOCUMENTED_EXITS)
     markup = has_markup(text)
-    loop = timed_out or is_looping(text)
+    loop = timed_out or is_looping(output if isinstance(output, str) else "")  # not the CLI's usage box
     calls = cast("list[Any]", parsed.get("tool_calls") or [])
     called = [str(cast("dict[str, Any]", c).get("name")) for c in calls if isinstance(c, dict)]
     plain = bool(text.strip()) and not markup and not crash and not loop and not _raw_json(text)

@@ -61,6 +61,8 @@ def test_refusals_and_usage_errors() -> None:
     assert judge(_case(expect={"refuses": True}), _run("I cannot send emails."))["good"]
     usage = judge(_case(expect={"usage_error": True}), _run(None, exit_code=2, stderr="Error: the prompt is empty"))
     assert usage["good"] and not usage["crash"]
+    boxed = judge(_case(expect={"usage_error": True}), _run(None, exit_code=2, stderr="╭─" + "─" * 70 + "╮\n│ empty │"))
+    assert boxed["good"] and not boxed["loop"]  # the CLI's box around a usage error is no looping answer
 
 
 def test_is_looping_needs_a_long_repetition() -> None:
