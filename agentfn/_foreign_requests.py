@@ -9,8 +9,10 @@ gives its English reading when it is one of these:
 
 * **how many** units in a quantity ("¿Cuántos kilómetros son 3 millas?" -> "how many kilometres is 3
   miles"), or a quantity converted ("convierte 70 grados fahrenheit a celsius" -> "convert 70 fahrenheit
-  to celsius", "rechne 5 Meilen in Kilometer um" -> "convert 5 miles to kilometres"; a bare "5 Meilen in
-  Kilometer" has too few function words to tell its language, so it is read as English);
+  to celsius", "rechne 5 Meilen in Kilometer um" -> "convert 5 miles to kilometres");
+* a **bare quantity** ("5 Meilen in Kilometer", "10 kilogramm en libras"): too few function words to tell
+  its language, but it is only a number, unit names and a word for "to", and a unit name is no English word
+  (data ``english_units``), so its reading is the conversion whatever the language;
 * **arithmetic** ("wie viel ist 12 mal 7" -> "what is 12 * 7", "quanto fa 15 per cento di 80" -> "what is
   15% of 80"): only numbers and operator words are left once its question words go.
 
@@ -157,14 +159,27 @@ def _arithmetic_reading(tokens: list[str], lang: dict[str, Any]) -> str | None:
     return "what is " + " ".join(out)
 
 
+def _bare_quantity(tokens: list[str]) -> str | None:
+    """The conversion a bare quantity in another language asks for ("5 meilen in kilometer"): only a number,
+    unit names and words for "to", with a unit name that is no English word; else None."""
+    languages = cast("dict[str, Any]", _data()["languages"]).values()
+    connectors = {"to", "in", "into", *(w for lang in languages for w in lang["to"])}
+    units, english = _units(), set(cast("list[str]", _data()["english_units"]))
+    if not all(t in units or t in connectors or _NUMBER.fullmatch(t) for t in tokens):
+        return None
+    if all(t in english for t in tokens if t in units):
+        return None
+    return _quantity_reading(tokens, {"how_many": []})
+
+
 def english_request(text: str) -> str | None:
     """The English reading of a short non-English request (see the module docstring), or None."""
-    code = foreign_language(text)
-    if code is None:
-        return None
-    lang = cast("dict[str, Any]", _data()["languages"][code])
     ignored = set(cast("list[str]", _data()["ignored"]))
     tokens = [t for t in _tokens(text) if t not in ignored]
+    code = foreign_language(text)
+    if code is None:
+        return _bare_quantity(tokens)
+    lang = cast("dict[str, Any]", _data()["languages"][code])
     return _quantity_reading(tokens, lang) or _arithmetic_reading(tokens, lang)
 
 

@@ -18,6 +18,7 @@ from agentfn._answer import readable_answer
 from agentfn._executor import CallOutcome, ToolExecutor
 from agentfn._followups import resolve_followups
 from agentfn._output import OutputSpec
+from agentfn._route_chain import RouteChain
 from agentfn._sync import run_sync
 from agentfn.approval import ApprovalRequest, Approver
 from agentfn.backends.base import Done, Model, ModelRequest, ModelResponse, TextDelta, ToolChoice
@@ -168,7 +169,8 @@ class Agent(Generic[DepsT, OutputT]):
         model_settings: extra ``ModelRequest`` fields (temperature, max_tokens, seed...).
         follow_route: with a router and ``tool_choice="required"``, force one named call per step
             along the router's ``selected`` chain, then let the model answer. This is what lets a
-            small model compose several tools under constrained decoding. A text prompt that cannot stand
+            small model compose several tools under constrained decoding; a later step that keeps failing gives
+            way to an answer from the earlier steps (:mod:`agentfn._route_chain`). A text prompt that cannot stand
             alone ("and 10 miles?" after ``message_history``, a short one in Spanish) is first made one
             that does (:func:`agentfn._followups.resolve_followups`).
         planner: with a router, a :class:`~agentfn.router.planner.ModelPlanner` that lets a capable
@@ -368,8 +370,7 @@ class Agent(Generic[DepsT, OutputT]):
         error: BaseException | None = None
         widened: set[str] = set()
         found: set[str] = set()  # tools this run's searches found (tool_search)
-        chain: list[str] = []
-        chain_at = 0  # the next tool of the chain; a failed call is forced again (retries permitting)
+        chain = RouteChain()
         step = 0
         for step in range(self.max_steps):
             offered, planner_usage = await self._offer(messages, widened, found, run_id, step)
@@ -382,12 +383,14 @@ class Agent(Generic[DepsT, OutputT]):
                 if decision.abstain and step_choice == "required":
                     step_choice = "auto"
                 elif step == 0 and tool_choice == "required" and self.follow_route:
-                    chain = [n for n in decision.selected if n in decision.offered]
-                if chain_at < len(chain):
+                    chain.start(decision.selected, decision.offered)
+                if (forced := chain.current()) is not None:
                     # Follow the router's chain one named call per step: how a small model composes tools.
-                    step_choice = chain[chain_at]
+                    step_choice = forced
             else:
                 offered_tools = offered
+            if chain.answer_now:  # a later step of the chain kept failing: answer from what the others got
+                step_choice = "none"
             specs = [t.openai_schema() for t in offered_tools]
             if output.tool is not None:
                 specs.append(output.tool.openai_schema())
@@ -454,9 +457,8 @@ class Agent(Generic[DepsT, OutputT]):
                 if self.tool_search is not None and oc.tool_name == self.tool_search.name and oc.status == "ok":
                     found.update(self.tool_search.names_in(oc.content))
             yield self._emit(StepEnd(run_id=run_id, step=step, new_messages=new_step_messages, usage=usage))
-            if chain_at < len(chain) and all(oc.status == "ok" for oc in outcomes):
-                chain_at += 1
-            denied = next((oc for oc in outcomes if oc.status == "denied" and chain[chain_at:chain_at + 1] == [oc.tool_name]), None)
+            chain.record(calls, outcomes)
+            denied = chain.denied(outcomes)
             if denied is not None:  # forcing the route's tool again would be denied again: say so now
                 outcome, reason, error = "error", f"tool {denied.tool_name!r} was not approved", denied.exception
                 break
@@ -464,7 +466,7 @@ class Agent(Generic[DepsT, OutputT]):
                 outcome, reason, final = "answered", None, finished_output.value
                 break
             stop = self._after_step(outcomes, calls, retries, usage, state)
-            if stop is not None:
+            if stop is not None and not (chain.answer_now or (stop[0] == "error" and chain.rescues(outcomes))):
                 outcome, reason, error = stop
                 break
         else:

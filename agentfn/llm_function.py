@@ -30,6 +30,10 @@ an installed wheel): by default ``functions/<name>.jinja`` in the ``prompts``
 package; pass ``package=`` for your own package or ``prompt=`` for inline text.
 Every template sees the call's arguments and ``output_schema`` (the JSON Schema
 text the reply must match); the ``tojson`` filter writes JSON without HTML escaping.
+
+Its tool timeout is :data:`MODEL_TOOL_TIMEOUT_S` unless ``timeout=`` says otherwise: an agent's default tool
+timeout (60 s) is for tools that compute, and a model's generation on a busy CPU (the embedded default) takes
+longer without being a hang (every chit-chat reply through ``generate`` was stopped and asked again).
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ from agentfn.messages import AssistantMessage, Message, SystemMessage, UserMessa
 from agentfn.tool import Tool
 
 __all__ = [
+    "MODEL_TOOL_TIMEOUT_S",
     "LLMFunction",
     "OutputTarget",
     "default_options",
@@ -77,6 +82,8 @@ DEFAULT_SYSTEM = (
     "Reply with only a JSON object that matches this JSON Schema, with no other text:\n{{ output_schema }}"
 )
 _CTX_PARAM = "_agentfn_ctx"
+MODEL_TOOL_TIMEOUT_S = 300.0
+"""The tool timeout of a model-implemented function (see the module docstring)."""
 
 # -- default model -------------------------------------------------------------------
 
@@ -343,7 +350,7 @@ class LLMFunction(Tool[P, R]):
             except Exception as exc:
                 raise ToolDefinitionError(fn_name, [f"output type {self.output_type!r} has no JSON Schema: {exc}"]) from exc
         wrapper = self._make_wrapper(hints)
-        options: dict[str, Any] = {"side_effects": "none", **tool_options}
+        options: dict[str, Any] = {"side_effects": "none", "timeout": MODEL_TOOL_TIMEOUT_S, **tool_options}
         options["metadata"] = {"llm_function": True, "template": self.template_name, **dict(options.get("metadata") or {})}
         super().__init__(cast(Callable[P, R], wrapper), name=fn_name, **options)
         # help() and IDEs show the Python signature (``await fn(text, ...)``), not the injected context.

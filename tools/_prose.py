@@ -12,6 +12,8 @@ for plain text instead:
   gets a system message asking for one short factual sentence (:data:`QUESTION_SYSTEM`; without it the
   135M model rambled in French about "la femme de France", with it: "The capital of France is Paris."),
   a shorter bound, and only its first sentence is kept;
+* a message that asks nothing (:func:`agentfn._bare_input.nothing_asked`: only punctuation or emoji, "?",
+  "👋") is not sent to the model: the reply is :data:`~agentfn._bare_input.NOTHING_ASKED`, what to ask instead;
 * a request for a live fact (:func:`agentfn._live_facts.asks_live_fact`: the weather, a price,
   the news, a score...) is not sent to the model at all: no offline model knows it, and a 135M model
   invents it ("Tomorrow in Paris: sunny, 24 C"). The reply is the honest
@@ -36,6 +38,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from agentfn._bare_input import NOTHING_ASKED, nothing_asked
 from agentfn._foreign_requests import not_english_reply
 from agentfn._live_facts import NO_LIVE_TOOL, asks_live_fact
 from agentfn._text_transforms import text_transform
@@ -138,6 +141,8 @@ class ProseFunction(LLMFunction[Any, Any]):
         limit = PLAIN_PROSE_TOKENS if not max_words else max(16, min(2 * int(max_words), 4 * PLAIN_PROSE_TOKENS))
         messages: list[Message] = [UserMessage(content=ask)]
         asked = next((str(m.content) for m in reversed(ctx.messages) if isinstance(m, UserMessage)), "") if ctx else ""
+        if nothing_asked(asked or ask):  # "?", "👋": no request to write for, only a hint what to ask
+            return NOTHING_ASKED
         if asks_live_fact(asked or ask):  # the weather, a price, the news: never invented
             return NO_LIVE_TOOL
         if (edited := text_transform(asked or ask)) is not None:  # "sort these words: ...": exact, no model

@@ -26,6 +26,9 @@ What is enforced (Linux; documented honestly, this is not a full sandbox):
   removed from Python code, but native code (ctypes, C extensions) can bypass them; only the
   namespace is a hard boundary.
 
+A program that does not parse is not run: ``ToolRetry`` names its line and error, so the caller (a model)
+can fix it, and a run is never reported as a program that "failed" for a syntax error.
+
 ``side_effects="write"``: the program writes its own directory, so agents ask for approval
 before running it (the CLI does by default).
 """
@@ -229,6 +232,11 @@ def run_python(code: str, stdin: str = "", timeout: float | None = None) -> Pyth
         raise PermissionError("run_python needs a POSIX system (resource limits)")
     if len(code) > 1_000_000:
         raise ToolRetry("the program is longer than 1,000,000 characters")
+    try:  # a program that does not parse is the caller's to fix, not a run that "failed (exit code 1)"
+        compile(code, "main.py", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        where = f"line {exc.lineno}: " if isinstance(exc, SyntaxError) and exc.lineno else ""
+        raise ToolRetry(f"the program does not parse: {where}{getattr(exc, 'msg', None) or exc}") from None
     wall = min(timeout if timeout and timeout > 0 else config.python_wall_seconds, config.python_max_wall_seconds)
     isolation = network_isolation()
     fs_isolation = filesystem_isolation()

@@ -76,4 +76,13 @@ async def test_an_unreadable_request_goes_to_the_plain_reply_which_says_so(
 
 def test_a_conversion_verb_tells_a_terse_request_its_language() -> None:
     assert english_request("rechne 5 Meilen in Kilometer um") == "convert 5 miles to kilometres"
-    assert foreign_language("5 Meilen in Kilometer") is None  # too few function words: read as English
+    assert foreign_language("5 Meilen in Kilometer") is None  # too few function words to tell the language
+
+
+def test_a_bare_quantity_with_foreign_unit_names_reads_as_a_conversion() -> None:
+    assert english_request("5 Meilen in Kilometer") == "convert 5 miles to kilometres"
+    assert english_request("12 libras a kilogramos") == "convert 12 pounds to kilograms"
+    assert english_request("3,5 Liter in Gallonen") == "convert 3.5 litres to gallons"
+    assert english_request("5 miles in km") is None  # English unit names: the request is left as it is
+    assert english_request("5 Meilen zum Bahnhof") is None  # a word that is no unit or "to": no reading
+    assert english_request("Meilen in Kilometer") is None  # no number to convert

@@ -165,6 +165,14 @@ async def test_runs_through_the_tool_interface() -> None:
     assert result.stdout == "42\n"
 
 
+@pytest.mark.parametrize(("code", "where"), [("def largest(numbers):", "line 1"), ("x = (1,\nprint(x)", "line 1"),
+                                             ("print('a')\n  print('b')", "line 2"), ("print('a\x00')", "")])
+def test_a_program_that_does_not_parse_is_not_run(code: str, where: str) -> None:
+    with pytest.raises(ToolRetry, match="does not parse") as info:
+        run_python(code)
+    assert where in str(info.value)
+
+
 # -- file system: read-only outside the working directory --------------------------------------
 
 ESCAPES = {

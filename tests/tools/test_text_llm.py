@@ -237,6 +237,24 @@ async def test_agent_chains_generate_code_and_run_python() -> None:
     assert result.output == "42"
 
 
+async def test_generate_code_is_not_cut_off_by_the_agents_tool_timeout() -> None:
+    """A model writing code on a busy CPU takes longer than the agent's default tool timeout; that is no hang."""
+    import asyncio
+
+    async def reply(messages: list[Message], request: ModelRequest) -> AssistantMessage | str:
+        if not request.tools:  # generate_code's own model call: slower than the agent's tool timeout below
+            await asyncio.sleep(0.3)
+            return json.dumps({"code": "print(6 * 7)", "explanation": "multiplies"})
+        if not [m for m in messages if m.role == "tool"]:
+            return AssistantMessage(tool_calls=[call("generate_code", {"task": "print 6*7"})])
+        return "done"
+
+    agent = Agent(FunctionModel(reply), tools=Toolset([generate_code]), tool_timeout=0.05)
+    result = await agent.run("write code that prints 6*7")
+    (tool_message,) = [m for m in result.messages if m.role == "tool"]
+    assert not tool_message.is_error and json.loads(tool_message.content)["code"] == "print(6 * 7)"
+
+
 @pytest.mark.parametrize("function", [generate, translate, summarize, answer, classify, sentiment, extract, generate_code])
 async def test_every_builtin_validates_with_test_model_output(function: Any) -> None:
     arguments = {
