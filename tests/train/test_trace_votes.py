@@ -70,3 +70,52 @@ def test_word_vote_follows_shared_words_and_skips_the_request_itself() -> None:
     assert words.vote("completely unrelated gibberish zzz") == {}
     left = words.vote(SHOP[3][0], exclude=request_key(SHOP[3][0]))
     assert left.get("shop__cancel_order", 0.0) == 0.0
+
+
+SHOP_TOOLS = {
+    "shop__find_customer": "Look up a customer account record by e-mail address.",
+    "shop__cancel_order": "Cancel a pending order.",
+    "shop__start_return": "Start a return for delivered items.",
+    "shop__exchange_item": "Exchange a delivered item for another variant.",
+    "shop__update_address": "Change the shipping address of a pending order.",
+}
+OTHER_TOOLS = {
+    "play_music": "Play a song or playlist.", "set_alarm": "Set an alarm for a time.",
+    "get_news": "Latest news headlines on a topic.", "call_taxi": "Call a taxi to an address.",
+    "track_parcel": "Track a parcel by number.", "find_recipe": "Find a recipe by ingredient.",
+    "send_text": "Send a text message.", "book_flight": "Book a flight between two airports.",
+}
+TRACED = [
+    ("I'm jo@ex.com and the toaster from my last purchase arrived broken, I'd like my money back", "shop__start_return"),
+    ("this is sam@mail.org, please stop my order 4411 from being sent", "shop__cancel_order"),
+    ("kim@home.net here: the sweater I got is too small, swap it for a large", "shop__exchange_item"),
+    ("I moved house, I'm lee@web.io, send order 7710 to 5 Oak Lane instead", "shop__update_address"),
+    ("ana@post.com: the blender I received is the wrong colour, I want the red one", "shop__exchange_item"),
+    ("I'm raj@box.net and the lamp I bought flickers, refund it please", "shop__start_return"),
+    ("it's tom@inbox.com, I changed my mind about order 3020, call it off", "shop__cancel_order"),
+    ("eve@site.org here, my order 5151 should go to my office on King Street", "shop__update_address"),
+]
+HELD = [
+    ("hi, I'm max@letters.com, the headphones I got crackle and I want to send them back", "shop__start_return"),
+    ("zoe@mail.com here, don't ship order 8080 after all", "shop__cancel_order"),
+]
+
+
+def test_a_lookup_every_traced_request_of_a_service_used_rises_for_new_requests(encoder: object) -> None:
+    from agentfn.router import Router
+
+    specs = [{"name": n, "description": d, "parameters": {"type": "object", "properties": {"q": {"type": "string"}}}}
+             for n, d in {**SHOP_TOOLS, **OTHER_TOOLS}.items()]
+    cold = Router.build(specs, encoder=encoder)  # pyright: ignore[reportArgumentType]
+    trained = Router.build(specs, encoder=encoder)  # pyright: ignore[reportArgumentType]
+    pairs = [(q, ["shop__find_customer", a]) for q, a in TRACED]
+    fitted = trained.fit_from_traces(pairs[:6], dev=pairs[6:], fresh=True, rerank=True)
+    assert fitted["rerank_on"] == 1.0
+
+    def rank(router: Router, text: str, tool: str) -> int:
+        return [n for n, _ in router.route(text, k=len(router)).ranked].index(tool)
+
+    before = [rank(cold, text, "shop__find_customer") for text, _ in HELD]
+    after = [rank(trained, text, "shop__find_customer") for text, _ in HELD]
+    assert all(a <= b for a, b in zip(after, before, strict=True)) and sum(after) < sum(before)
+    assert all(a < 3 for a in after)
