@@ -165,7 +165,7 @@ def candidate_features(
 ) -> list[dict[str, float]]:
     """The re-ranker's inputs (:data:`~agentfn.router.rerank.RERANK_FEATURES`) for each of ``pool``."""
     names = [n for n, _ in pool]
-    traced = memory.features(ranking.qvec, names, exclude) if memory is not None and ranking.qvec is not None else None
+    traced = memory.features(ranking.qvec, names, exclude, ranking.text) if memory is not None and ranking.qvec is not None else None
     best = pool[0][1] if pool else 0.0
     out: list[dict[str, float]] = []
     for rank, (name, score) in enumerate(pool):

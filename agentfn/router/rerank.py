@@ -15,7 +15,24 @@ model over cheap per-tool signals (:data:`RERANK_FEATURES`):
   request is to any traced request (the same ``floor``);
 * ``centroid``: how close the request is to the mean of the traced requests
   that used the tool (above the same ``floor``): a dense view of the tool
-  written in its users' words, steadier than the single nearest request.
+  written in its users' words, steadier than the single nearest request;
+* ``vote``: the share of the :data:`VOTE_ROWS` nearest traced requests that
+  used the tool, nearer ones weighing more (a softmax of their cosines at
+  temperature :data:`VOTE_TEMPERATURE`), times the same gate as ``prior``: a
+  nearest-neighbour vote. Where ``memory`` says only that *some* near request
+  used a tool, ``vote`` says how many did, so the tools a kind of request
+  needs together (the lookups every order change makes first) rise as a set;
+* ``words``: the same vote over the traced requests nearest in *words*
+  (TF-IDF, :mod:`agentfn.router.trace_words`), times the nearest one's
+  cosine: not gated by ``floor`` (a request sharing no word with any traced
+  one gets 0), except that ``floor`` 1.0 silences it as every trace signal;
+* ``family``: the weighted share of those same :data:`VOTE_ROWS` nearest
+  traced requests that used the tool's family (``server__`` namespace),
+  times the share of that family's traced requests that used the tool
+  (:meth:`TraceMemory.rates`): once near requests say "this is the shop",
+  the shop's tools every order change needs rise, each as often as the
+  shop's requests used it. A relative signal, so not gated by ``floor``
+  (``floor`` 1.0 silences it).
 
 Candidates: the cold-start top ``rerank_depth``, plus the tools of the
 nearest traced requests above ``floor`` (:meth:`TraceMemory.recall`; see
@@ -46,18 +63,25 @@ import numpy as np
 
 from agentfn.router.index import FloatArray
 from agentfn.router.rerank_gate import family_of
+from agentfn.router.trace_words import TraceWords
 
-__all__ = ["RAW_TRACE", "RECALL_LIMIT", "RECALL_ROWS", "RERANK_FEATURES", "TRACE_FEATURES", "TraceMemory", "gate", "gated", "request_key", "rerank_score"]
+__all__ = ["RAW_TRACE", "RECALL_LIMIT", "RECALL_ROWS", "RERANK_FEATURES", "TRACE_FEATURES", "VOTE_ROWS", "VOTE_TEMPERATURE",
+           "TraceMemory", "gate", "gated", "request_key", "rerank_score"]
 
-RERANK_FEATURES = ("score", "dense", "lexical", "memory", "prior", "ncov", "qcov", "rank", "centroid")
-TRACE_FEATURES = ("memory", "prior", "centroid")
+RERANK_FEATURES = ("score", "dense", "lexical", "memory", "prior", "ncov", "qcov", "rank", "centroid", "vote",
+                   "words", "family")
+TRACE_FEATURES = ("memory", "prior", "centroid", "vote", "words", "family")
 """The features that know tools by name (0 for a tool no trace used)."""
-RAW_TRACE = ("trace_sim", "trace_top", "trace_prior", "trace_mean")
+RAW_TRACE = ("trace_sim", "trace_top", "trace_prior", "trace_mean", "trace_vote", "trace_words", "trace_family")
 """Ungated inputs of the trace features, also given per candidate (fitting re-gates them per floor)."""
 RECALL_ROWS = 5
 """Nearest traced requests (above the memory's floor) whose tools join a request's candidates."""
 RECALL_LIMIT = 12
 """Most tools the nearest traced requests add to a request's candidates."""
+VOTE_ROWS = 10
+"""Nearest traced requests whose tools the ``vote`` feature counts."""
+VOTE_TEMPERATURE = 0.05
+"""Softmax temperature over those requests' cosines (smaller: the nearest weighs more)."""
 
 
 def request_key(text: str) -> str:
@@ -87,6 +111,8 @@ class TraceMemory:
         """Cosine at or below which a traced request says nothing about a new one (see :func:`gate`)."""
         self._families: frozenset[str] | None = None
         self._sums: dict[str, tuple[FloatArray, int]] | None = None
+        self._words: TraceWords | None = None
+        self._rates: dict[str, int] | None = None
 
     def __len__(self) -> int:
         return len(self.tools)
@@ -101,6 +127,8 @@ class TraceMemory:
                 self.counts[n] = self.counts.get(n, 0) + 1
         self._families = None
         self._sums = None
+        self._words = None
+        self._rates = None
 
     def families(self) -> frozenset[str]:
         """The families (``server__`` namespace, else the tool) of every tool a traced request used."""
@@ -144,6 +172,46 @@ class TraceMemory:
                 if s > out.get(n, -1.0):
                     out[n] = s
         return out, best
+
+    def votes(self, qvec: FloatArray, exclude: str | None = None) -> tuple[dict[str, float], dict[str, float]]:
+        """Per tool, the weighted share of the :data:`VOTE_ROWS` nearest rows (rows of request ``exclude``
+        skipped) that used it, and per family the weighted share of those rows that used one of its tools;
+        weights are a softmax of the rows' cosines at :data:`VOTE_TEMPERATURE`."""
+        if not self.tools:
+            return {}, {}
+        sims = np.asarray(self.vectors @ qvec, dtype=np.float64)
+        rows = [int(i) for i in np.argsort(-sims, kind="stable")[: VOTE_ROWS + 8]
+                if exclude is None or self.keys[int(i)] != exclude][:VOTE_ROWS]
+        if not rows:
+            return {}, {}
+        w = np.exp((sims[rows] - sims[rows[0]]) / VOTE_TEMPERATURE)
+        total = float(w.sum())
+        out: dict[str, float] = {}
+        fams: dict[str, float] = {}
+        for i, weight in zip(rows, w.tolist(), strict=True):
+            for n in dict.fromkeys(self.tools[i]):
+                out[n] = out.get(n, 0.0) + weight / total
+            for f in {family_of(n) for n in self.tools[i]}:
+                fams[f] = fams.get(f, 0.0) + weight / total
+        return out, fams
+
+    def rates(self, names: Sequence[str], exclude: str | None = None) -> list[float]:
+        """Per name, the share of the traced requests using its family that used it (rows of request
+        ``exclude`` left out; 0 for a family no other row used)."""
+        if self._rates is None:
+            fam_rows: dict[str, int] = {}
+            for row in self.tools:
+                for f in {family_of(n) for n in row}:
+                    fam_rows[f] = fam_rows.get(f, 0) + 1
+            self._rates = fam_rows
+        own = [self.tools[i] for i, k in enumerate(self.keys) if k == exclude] if exclude is not None else []
+        out: list[float] = []
+        for n in names:
+            f = family_of(n)
+            used = self.counts.get(n, 0) - sum(1 for row in own if n in row)
+            rows = self._rates.get(f, 0) - sum(1 for row in own if any(family_of(t) == f for t in row))
+            out.append(used / rows if rows > 0 and used > 0 else 0.0)
+        return out
 
     def similarities(self, qvec: FloatArray, exclude: str | None = None) -> dict[str, float]:
         """Best cosine per tool over the rows that used it (rows of request ``exclude`` skipped)."""
@@ -195,13 +263,29 @@ class TraceMemory:
             out.append(float(v @ qvec) / norm if norm > 1e-9 else 0.0)
         return out
 
-    def features(self, qvec: FloatArray, names: Sequence[str], exclude: str | None = None) -> list[dict[str, float]]:
-        """The trace features (gated by ``floor``) and their raw inputs (:data:`RAW_TRACE`) per name."""
+    def word_votes(self, text: str, exclude: str | None = None) -> dict[str, float]:
+        """Per tool, the vote of the traced requests nearest to ``text`` in words (:mod:`agentfn.router.trace_words`)."""
+        if not self.tools:
+            return {}
+        if self._words is None:
+            self._words = TraceWords(self.texts, self.tools, self.keys)
+        return self._words.vote(text, exclude)
+
+    def features(
+        self, qvec: FloatArray, names: Sequence[str], exclude: str | None = None, text: str = ""
+    ) -> list[dict[str, float]]:
+        """The trace features (gated by ``floor``) and their raw inputs (:data:`RAW_TRACE`) per name (``text``: the
+        request, for the ``words`` vote; empty: no word vote)."""
         sims, top = self.nearest(qvec, exclude)
         means = self.centroids(qvec, names, exclude)
+        votes, fams = self.votes(qvec, exclude)
+        words = self.word_votes(text, exclude) if text else {}
+        rates = self.rates(names, exclude)
         out: list[dict[str, float]] = []
-        for n, mean in zip(names, means, strict=True):
-            raw = {"trace_sim": sims.get(n, 0.0), "trace_top": top, "trace_prior": self.prior(n), "trace_mean": mean}
+        for n, mean, rate in zip(names, means, rates, strict=True):
+            raw = {"trace_sim": sims.get(n, 0.0), "trace_top": top, "trace_prior": self.prior(n), "trace_mean": mean,
+                   "trace_vote": votes.get(n, 0.0), "trace_words": words.get(n, 0.0),
+                   "trace_family": fams.get(family_of(n), 0.0) * rate}
             out.append({**gated(raw, self.floor), **raw})
         return out
 
@@ -214,6 +298,8 @@ class TraceMemory:
         self.tools = [[t for t in row if t != name] for row in self.tools]
         self._families = None
         self._sums = None
+        self._words = None
+        self._rates = None
 
     def reencoded(self, encoder: Any) -> TraceMemory:
         """The same rows under another encoder."""
@@ -236,9 +322,12 @@ class TraceMemory:
 
 
 def gated(raw: dict[str, float], floor: float) -> dict[str, float]:
-    """``memory``, ``prior`` and ``centroid`` from their raw inputs under ``floor``."""
-    return {"memory": gate(raw["trace_sim"], floor), "prior": raw["trace_prior"] * gate(raw["trace_top"], floor),
-            "centroid": gate(raw.get("trace_mean", 0.0), floor)}
+    """``memory``, ``prior``, ``centroid``, ``vote`` and ``words`` from their raw inputs under ``floor``."""
+    near = gate(raw["trace_top"], floor)
+    return {"memory": gate(raw["trace_sim"], floor), "prior": raw["trace_prior"] * near,
+            "centroid": gate(raw.get("trace_mean", 0.0), floor), "vote": raw.get("trace_vote", 0.0) * near,
+            "words": raw.get("trace_words", 0.0) if floor < 1.0 else 0.0,
+            "family": raw.get("trace_family", 0.0) if floor < 1.0 else 0.0}
 
 
 def rerank_score(features: dict[str, float], weights: dict[str, float]) -> float:

@@ -40,8 +40,9 @@ Array = npt.NDArray[np.float64]
 COLS = (*RERANK_FEATURES, *RAW_TRACE)
 HARD_MARGIN = 0.05
 """A negative whose cold-start score is within this of a gold tool's is a near-duplicate (a hard negative)."""
-_MEM, _PRIOR, _SCORE, _CENT = (RERANK_FEATURES.index(k) for k in ("memory", "prior", "score", "centroid"))
-_SIM, _TOP, _RAWP, _MEAN = (len(RERANK_FEATURES) + RAW_TRACE.index(k) for k in RAW_TRACE)
+_MEM, _PRIOR, _SCORE, _CENT, _VOTE, _WORDS, _FAM = (
+    RERANK_FEATURES.index(k) for k in ("memory", "prior", "score", "centroid", "vote", "words", "family"))
+_SIM, _TOP, _RAWP, _MEAN, _RAWV, _RAWW, _RAWF = (len(RERANK_FEATURES) + RAW_TRACE.index(k) for k in RAW_TRACE)
 
 
 @dataclass
@@ -53,6 +54,8 @@ class RequestRows:
     key: str
     source: str
     qvec: npt.NDArray[np.float32]
+    text: str = ""
+    """The request (what the ``words`` vote reads)."""
     rows: dict[str, Array] = field(default_factory=dict[str, Array])
     traced: dict[str, list[bool]] = field(default_factory=dict[str, list[bool]])
 
@@ -88,7 +91,7 @@ def remember(router: Router, pairs: Sequence[tuple[Query, Sequence[str]]]) -> in
 
 def _raw(mem: TraceMemory, r: RequestRows, base: Array) -> Array:
     out = base.copy()
-    for i, f in enumerate(mem.features(np.asarray(r.qvec, dtype=np.float32), r.names, exclude=r.key)):
+    for i, f in enumerate(mem.features(np.asarray(r.qvec, dtype=np.float32), r.names, exclude=r.key, text=r.text)):
         out[i, len(RERANK_FEATURES):] = [f[k] for k in RAW_TRACE]
     return out
 
@@ -120,7 +123,7 @@ def request_rows(
             names = [n for n, _ in cands]
             seen = np.asarray([[f.get(k, 0.0) for k in COLS] for _, f in cands], dtype=np.float64)
             src = sources[i] if sources is not None else family_of(gold[0]) if gold else ""
-            r = RequestRows(names, set(gold), key, src, np.asarray(qvecs[i], dtype=np.float32))
+            r = RequestRows(names, set(gold), key, src, np.asarray(qvecs[i], dtype=np.float32), text)
             r.rows["seen"], r.traced["seen"] = seen, memory.traced(names)
             fams = frozenset(family_of(t) for t in gold)
             if fams not in cut:
@@ -136,8 +139,12 @@ def at_floor(x: Array, floor: float) -> Array:
     """Feature rows (:data:`RERANK_FEATURES`) of raw rows under ``floor``."""
     out = x[:, : len(RERANK_FEATURES)].copy()
     out[:, _MEM] = [gate(s, floor) for s in x[:, _SIM]]
-    out[:, _PRIOR] = x[:, _RAWP] * np.asarray([gate(t, floor) for t in x[:, _TOP]])
+    near = np.asarray([gate(t, floor) for t in x[:, _TOP]])
+    out[:, _PRIOR] = x[:, _RAWP] * near
     out[:, _CENT] = [gate(m, floor) for m in x[:, _MEAN]]
+    out[:, _VOTE] = x[:, _RAWV] * near
+    out[:, _WORDS] = x[:, _RAWW] if floor < 1.0 else 0.0
+    out[:, _FAM] = x[:, _RAWF] if floor < 1.0 else 0.0
     return out
 
 

@@ -12,7 +12,8 @@ Guarantees: the head is the cold-start top ``depth`` unchanged, in order; a
 request whose nearest traced request is at or below the floor (or a router
 without a memory) gets no extra candidate; every tool appears once over head
 and rest; a tool the scorer did not score (not in the approximate pool) is
-never added.
+never added; one it scored but left out of its head blend joins at the
+request's lowest fused score (:func:`fused_score_of`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,14 @@ Scored = list[tuple[str, float]]
 
 
 def fused_score_of(rk: Ranking, slot_of: Mapping[str, int]) -> Callable[[str], float | None]:
-    """A tool's cold-start (fused) score in ``rk``; None for a tool the scorer did not score."""
+    """A tool's cold-start (fused) score in ``rk``; None for a tool outside the scored pool (ANN path).
+
+    A tool the scorer ranked but left out of its head blend (fused ``-inf``: its dense and lexical signals
+    are real, it only fell below the blend's candidates) gets the lowest finite fused score of the request,
+    so a traced request's tool can still join the candidates, behind every tool the scorer kept.
+    """
+    finite = rk.fused[np.isfinite(rk.fused)]
+    lowest = float(finite.min()) if finite.size else None
 
     def score(name: str) -> float | None:
         slot = slot_of.get(name)
@@ -41,7 +49,10 @@ def fused_score_of(rk: Ranking, slot_of: Mapping[str, int]) -> Callable[[str], f
         if pos >= len(rk.fused) or (rk.slots is not None and int(rk.slots[pos]) != slot):
             return None
         value = float(rk.fused[pos])
-        return value if np.isfinite(value) else None
+        if np.isfinite(value):
+            return value
+        dense = float(rk.whole["dense"][pos]) if pos < len(rk.whole["dense"]) else float("-inf")
+        return lowest if np.isfinite(dense) else None
 
     return score
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from agentfn.router import Router
 from agentfn.router.encoder import Encoder
+from agentfn.router.pipeline import Ranking
 from agentfn.router.rerank import RECALL_LIMIT, TraceMemory, request_key
-from agentfn.router.trace_pool import widened
+from agentfn.router.trace_pool import fused_score_of, widened
 from agentfn.train.router import train_router
 
 from .conftest import PEOPLE, queries, tool_specs
@@ -123,3 +125,18 @@ def test_trained_router_remembers_every_usable_trace_once_its_reranker_passed(
     assert saved is not None
     # The traced store's requests with tools (train, dev and the trainer's own test split), each remembered once.
     assert sorted(saved.keys) == sorted({request_key(q.text) for q in queries(slice(0, 4), PEOPLE[:4])})
+
+
+def test_a_tool_left_out_of_the_head_blend_joins_behind_every_blended_tool() -> None:
+    fused = np.asarray([0.9, -np.inf, 0.4, -np.inf], dtype=np.float32)
+    dense = np.asarray([0.5, 0.2, 0.3, 0.1], dtype=np.float32)
+    rk = Ranking("t", "", None, {"dense": dense, "lexical": dense, "weighted": fused, "fused": fused,
+                                 "abstain": fused}, None, fused)
+    score = fused_score_of(rk, {"x": 0, "a": 1, "y": 2, "b": 3})
+    assert [score(n) for n in ("x", "a", "y", "nobody")] == [pytest.approx(0.9), pytest.approx(0.4),
+                                                              pytest.approx(0.4), None]
+    head, rest = widened([("x", 0.9), ("y", 0.4)], 1, _memory(), np.asarray([1.0, 0.0], dtype=np.float32), score)
+    assert head == [("x", pytest.approx(0.9)), ("a", pytest.approx(0.4)), ("b", pytest.approx(0.4))]
+    assert rest == [("y", 0.4)]  # traced "a", "b" (first row) join at the lowest blended score
+    pooled = Ranking("t", "", None, rk.whole, np.asarray([0, 2], dtype=np.int64), np.asarray([0.9, 0.4]))
+    assert fused_score_of(pooled, {"x": 0, "a": 1, "y": 2})("a") is None  # outside the ANN pool: not scored
