@@ -69,7 +69,7 @@ from agentfn.router.dataflow import (
     relation_flow,
     slot_key,
 )
-from agentfn.router.finishing import finishing_tools
+from agentfn.router.finishing import finishing_tools, reporter
 from agentfn.router.flowstats import FlowStats
 from agentfn.router.producers import (
     MAKES,
@@ -452,6 +452,11 @@ def plan_flow(
         ch.tools.append(helper)  # "in euros", "warmer than", "average": the operation on the chain's numbers
         ch.pulled.append(helper)
         ch.edges |= {(p, helper) for p in fed} | {(helper, c) for c in feeds}
+    told = reporter(ch.tools, ch.edges, relevance, io_of, values)
+    if told is not None:  # "tell the #ops channel how many ...": the finding passed on
+        ch.tools.append(told[0])
+        ch.pulled.append(told[0])
+        ch.edges.add((told[1], told[0]))
     ch.order_edges()
     return ch.tools, ch.edges, ch.pulled
 

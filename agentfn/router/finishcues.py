@@ -12,6 +12,8 @@ arithmetic tool in. :func:`finish_cues` reads these cues from the text:
 * ``currency``: a target currency in words or ISO code ("in euros", "in US
   dollars", "in CHF", "the euro total");
 * ``unit``: a target unit ("in pounds", "how many megawatt hours");
+* ``report``: a finding passed on to someone ("tell the #ops channel ...",
+  "let the customer know by email");
 * operation families ``average``, ``add``, ``subtract``, ``multiply`` and
   ``percent`` from the words that ask for them ("average", "combined",
   "left after", "times", "VAT", "%").
@@ -37,7 +39,7 @@ OPERATIONS: dict[str, frozenset[str]] = {
     "percent": frozenset(["percent", "percentage", "tax", "vat", "tip", "discount"]),
 }
 """Operation family -> name words (as :func:`~agentfn.router.flowwords.words_of` gives them) of a tool doing it."""
-CUES = frozenset(["compare", "currency", "unit", *OPERATIONS])
+CUES = frozenset(["compare", "currency", "unit", "report", *OPERATIONS])
 
 _COMPARATIVES = frozenset(
     ["higher", "lower", "more", "less", "fewer", "bigger", "smaller", "larger", "greater", "cheaper", "dearer", "pricier",
@@ -68,6 +70,10 @@ _OPERATION_PHRASES: dict[str, re.Pattern[str]] = {
     "multiply": re.compile(r"\b(?:times|multiplied\s+by|product\s+of)\b"),
     "percent": re.compile(r"%\s+of\b|\b(?:percent\s+of|percentage\s+of|vat|sales\s+tax|tip|discount|commission)\b"),
 }
+_REPORT = re.compile(r"\b(?:tell|notify|inform|let\s+(?:\w+\s+){1,2}know)\b|\b(?:by|via)\s+(?:e-?mail|slack|sms|text)\b"
+                     r"|(?:^|[.,;!?]|\band\b|\bthen\b|\bplease\b)\s*(?:e-?mail|post|send|message|text|share|ping)\b")
+"""Words that ask to pass a finding on to someone: "tell", "let ... know", "by email", or a verb of sending
+where an action starts ("*email* Mia's score to ...", "... and *post* it"; not "my newest email")."""
 _TARGET = re.compile(r"\b(?:in|into|how\s+many)\s+([a-z]+)(?:\s+([a-z]+))?")
 _ISO = re.compile(r"\bin\s+(USD|EUR|GBP|JPY|CHF|CAD|AUD|CNY|INR|SEK|NOK|DKK|MXN|BRL|ZAR|KRW|SGD|HKD|NZD|PLN|TRY)\b")
 _CURRENCY_NOUN = re.compile(r"\b([a-z]+)\s+(?:total|amount|price|value|cost|equivalent|figure)\b")
@@ -94,6 +100,8 @@ def finish_cues(text: str) -> frozenset[str]:
             out.add("currency")
         elif any(_unit(w) for w in words):
             out.add("unit")
+    if _REPORT.search(low):
+        out.add("report")
     if _ISO.search(text) or any(_currency(m.group(1)) for m in _CURRENCY_NOUN.finditer(low)):
         out.add("currency")
     return frozenset(out)

@@ -21,6 +21,11 @@ A tool does an operation when:
   only numbers;
 * ``currency``/``unit``: it takes an amount and two currencies (units).
 
+:func:`reporter` passes the chain's finding on ("*tell* the #ops channel how
+many keyboards are left", "let the customer know *by email*"): a candidate
+that sends material (a ``text`` or ``body`` input) and whose name or inputs
+hold a word of the request joins after the chain's last lookup.
+
 Guarantees: pure (no state); only tools that take numbers join; a tool joins
 only when a chosen tool hands it a number or list of them, so a request that
 writes its numbers itself ("the average of 4, 8 and 15") gets no helper.
@@ -30,10 +35,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from agentfn.router.dataflow import IOSlot, ToolIO, name_words
+from agentfn.router.dataflow import IOSlot, RequestValues, ToolIO, is_payload, name_words
 from agentfn.router.finishcues import OPERATIONS
+from agentfn.router.producers import changes_state
 
-__all__ = ["FINISH_ORDER", "does", "finishing_tools", "numbers_out"]
+__all__ = ["FINISH_ORDER", "does", "finishing_tools", "numbers_out", "reporter"]
 
 FINISH_ORDER = ("average", "percent", "multiply", "subtract", "add", "currency", "unit", "compare")
 """The order operations on a chain's numbers run in: aggregate, convert, then compare."""
@@ -135,3 +141,29 @@ def _gives(io: ToolIO, cue: str) -> bool:
     ``vat_percent`` is a rate, not a share taken of an amount)."""
     words = OPERATIONS.get(cue, frozenset()) if cue != "percent" else frozenset[str]()
     return any(not o.inferred and o.words & words for o in io.outputs)
+
+
+def reporter(
+    tools: Sequence[str], edges: Iterable[tuple[str, str]], candidates: dict[str, float], io_of: Callable[[str], ToolIO],
+    values: RequestValues,
+) -> tuple[str, str] | None:
+    """(messenger, the finding it passes on) when the request asks to tell someone what the chain finds; else None.
+
+    The messenger changes state, takes material to send and shares a word of its name or inputs with the
+    request ("email", "channel"); no chosen tool may send material already. The finding is the last chosen
+    tool that changes nothing, has declared outputs and feeds no other.
+    """
+    if "report" not in values.finish or any(_sends(io_of(t)) for t in tools):
+        return None
+    feeding = {p for p, _ in edges}
+    findings = [t for t in tools if t not in feeding and not changes_state(io_of(t))
+                and any(not o.inferred for o in io_of(t).outputs)]
+    if not findings:
+        return None
+    fits = [(rel, name) for name, rel in candidates.items() if name not in tools and _sends(io_of(name))
+            and (io_of(name).object_words | io_of(name).input_words) & values.words]
+    return (max(fits)[1], findings[-1]) if fits else None
+
+
+def _sends(io: ToolIO) -> bool:
+    return bool(changes_state(io)) and any(s.required and is_payload(s) for s in io.inputs)

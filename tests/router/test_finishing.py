@@ -16,7 +16,8 @@ from agentfn.router import Router
 from agentfn.router.dataflow import ToolIO, tool_io
 from agentfn.router.encoder import Encoder
 from agentfn.router.finishcues import finish_cues
-from agentfn.router.finishing import does, finishing_tools
+from agentfn.router.finishing import does, finishing_tools, reporter
+from agentfn.router.reqvalues import RequestValues
 from agentfn.router.text import ToolRecord
 
 from .mcp_specs import INT, N, S, mcp_tool
@@ -34,6 +35,7 @@ TOOLS = [
              {"larger": N, "first_is_larger": {"type": "boolean"}}),
     mcp_tool("calc_mean", "Arithmetic mean of a list of numbers.", {"numbers": NUMS}, {"mean": N}),
     mcp_tool("car_class_list", "List the car classes a branch rents out.", {"branch": S}, {"classes": {"type": "array"}}),
+    mcp_tool("team_chat_post", "Post a note to a team chat room.", {"room": S, "text": S}, {"note_id": S}),
     mcp_tool("loyalty_points", "Loyalty points of a member.", {"member_id": S}, {"points": INT}),
     mcp_tool("bakery_price_stats", "Current and mean price of a bakery item.", {"item": S}, {"current": N, "mean_price": N}),
 ]
@@ -76,6 +78,17 @@ def test_a_helper_joins_after_the_chains_last_number() -> None:
     assert finishing_tools(["calc_mean"], set(), rel, io, frozenset({"average"})) == []
     assert finishing_tools(["car_class_list"], set(), rel, io, frozenset({"compare"})) == []
     assert finishing_tools(["bakery_price_stats"], set(), rel, io, frozenset({"average"})) == []  # it gives the mean
+
+
+def test_a_finding_is_passed_on() -> None:
+    rel = {t["name"]: 0.5 for t in TOOLS}
+    chain = ["bakery_find", "bakery_sales_total"]
+    edges = {("bakery_find", "bakery_sales_total")}
+    told = RequestValues.of("Tell the managers' chat room what the Mill Street bakery sold last week")
+    assert reporter(chain, edges, rel, io, told) == ("team_chat_post", "bakery_sales_total")
+    asked = RequestValues.of("What did the Mill Street bakery sell last week?")
+    assert reporter(chain, edges, rel, io, asked) is None
+    assert reporter(["team_chat_post"], set(), rel, io, told) is None  # already sending
 
 
 @pytest.fixture(scope="module")
