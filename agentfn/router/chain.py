@@ -448,7 +448,8 @@ def plan_flow(
         if added is None:
             break
     ch.source_reader()
-    for helper, fed, feeds in finishing_tools(ch.tools, ch.edges, relevance, io_of, values.finish):
+    for helper, fed, feeds in finishing_tools(ch.tools, ch.edges, relevance, io_of, values.finish,
+                                                 values.counts.get("number", 0) - len(values.digit_ids)):
         ch.tools.append(helper)  # "in euros", "warmer than", "average": the operation on the chain's numbers
         ch.pulled.append(helper)
         ch.edges |= {(p, helper) for p in fed} | {(helper, c) for c in feeds}

@@ -21,6 +21,12 @@ A tool does an operation when:
   only numbers;
 * ``currency``/``unit``: it takes an amount and two currencies (units).
 
+An operation on two quantities that finds only one among the chosen tools'
+numbers takes the other from an amount the chain already has (one result
+feeding two calls), else, when the request writes no amount itself, from the
+most relevant candidate lookup that the chain alone feeds (the order's total,
+beside the VAT rate already found).
+
 :func:`reporter` passes the chain's finding on ("*tell* the #ops channel how
 many keyboards are left", "let the customer know *by email*"): a candidate
 that sends material (a ``text`` or ``body`` input) and whose name or inputs
@@ -35,7 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from agentfn.router.dataflow import IOSlot, RequestValues, ToolIO, is_payload, name_words
+from agentfn.router.dataflow import IOSlot, RequestValues, ToolIO, flow_score, is_payload, name_words
 from agentfn.router.finishcues import OPERATIONS
 from agentfn.router.producers import changes_state
 
@@ -45,6 +51,9 @@ FINISH_ORDER = ("average", "percent", "multiply", "subtract", "add", "currency",
 """The order operations on a chain's numbers run in: aggregate, convert, then compare."""
 _COMPARING = frozenset(["compare", "comparison", "larger", "greater", "max", "maximum", "bigger"])
 _CONVERTING = {"currency": "currency", "unit": "unit"}
+_FEEDS = 0.75
+"""Least :func:`~agentfn.router.dataflow.flow_score` by which a chosen tool clearly gives a lookup's input."""
+_RATES = frozenset(["rate", "percent", "percentage", "ratio", "count"])
 _CHANGE = frozenset(["change", "growth", "increase", "decrease", "difference", "delta"])
 """Name words of a tool that measures a change between numbers (``percent_change``), not a share of one."""
 
@@ -87,7 +96,7 @@ def numbers_out(io: ToolIO, arrays: bool) -> bool:
 
 def finishing_tools(
     tools: Sequence[str], edges: Iterable[tuple[str, str]], candidates: dict[str, float], io_of: Callable[[str], ToolIO],
-    cues: frozenset[str],
+    cues: frozenset[str], given: int = 0,
 ) -> list[tuple[str, list[str], list[str]]]:
     """Tools to add for ``cues`` in run order, each with the chosen tools that hand it numbers and those it then
     feeds (a list's consumer that takes one number gets the aggregate instead).
@@ -95,12 +104,13 @@ def finishing_tools(
     Args:
         tools: the chain's tools so far; ``edges``: its (producer, consumer) links.
         candidates: the request's candidates with their relevance (the best doing an operation joins).
+        given: amounts the request writes itself (no other operand is looked up when it writes one).
     """
     chain = list(tools)
     links = set(edges)
     out: list[tuple[str, list[str], list[str]]] = []
     for cue in FINISH_ORDER:
-        if cue not in cues or any(does(io_of(t), cue) or _gives(io_of(t), cue) for t in chain):
+        if cue not in cues or any(does(io_of(t), cue) or _gives(io_of(t), cue) or _converts(io_of(t), cue) for t in chain):
             continue
         doers = [(rel, name) for name, rel in candidates.items() if name not in chain and does(io_of(name), cue)]
         if not doers:
@@ -115,6 +125,19 @@ def finishing_tools(
             continue
         wanted = sum(1 for s in hio.inputs if s.required and _numeric(s))
         producers = sinks[-max(1, wanted):] if cue in OPERATIONS else sinks[-1:]
+        if cue in OPERATIONS and not arrays and len(producers) < wanted:
+            # Two quantities and one found: an amount the chain already has feeds this too ("the cost including
+            # VAT": the order's total feeds both the VAT and the sum); else, unless the request writes the other
+            # amount, the most relevant lookup the chain alone feeds gives it ("the VAT due on order #B7710").
+            kept = [t for t in reversed(chain) if t not in producers and _amount_out(io_of(t))]
+            operand = None if kept or given else _operand(chain, candidates, io_of)
+            if kept:
+                producers = [*producers, kept[0]]
+            elif operand is not None:
+                out.append((operand[0], [operand[1]], [helper]))
+                chain.append(operand[0])
+                links |= {(operand[1], operand[0])}
+                producers = [*producers, operand[0]]
         # A list that already feeds a tool taking one number is aggregated in between ("average the daily highs
         # and convert that to Celsius": the mean runs before the conversion).
         # So does a later tool that takes a number and is fed by nothing yet.
@@ -126,6 +149,30 @@ def finishing_tools(
         links |= {(p, helper) for p in producers} | {(helper, c) for c in after}
         out.append((helper, producers, after))
     return out
+
+
+def _operand(chain: Sequence[str], candidates: dict[str, float], io_of: Callable[[str], ToolIO]) -> tuple[str, str] | None:
+    """(the most relevant candidate lookup outputting an amount whose every required input a chosen tool gives,
+    the last chosen tool feeding it), or None."""
+    for _, name in sorted(((rel, n) for n, rel in candidates.items() if n not in chain), reverse=True):
+        io = io_of(name)
+        needs = [s for s in io.inputs if s.required]
+        if not needs or changes_state(io) or not _amount_out(io):
+            continue
+        feeders = [next((t for t in reversed(chain) if flow_score(io_of(t), s) >= _FEEDS), None) for s in needs]
+        if all(f is not None for f in feeders):
+            return name, str(feeders[-1])
+    return None
+
+
+def _converts(io: ToolIO, cue: str) -> bool:
+    """Whether ``io`` is a converter of any kind, for a conversion cue (``convert_temperature(from_scale, ...)``)."""
+    return cue in _CONVERTING and "convert" in name_words(io.name)
+
+
+def _amount_out(io: ToolIO) -> bool:
+    """Whether ``io`` outputs an amount (a real number that is no rate or count), such as an order's total."""
+    return any(not o.inferred and o.type == "number" and o.kind == "number" and not o.words & _RATES for o in io.outputs)
 
 
 def _takes_list(io: ToolIO) -> bool:

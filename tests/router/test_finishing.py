@@ -36,6 +36,8 @@ TOOLS = [
     mcp_tool("calc_mean", "Arithmetic mean of a list of numbers.", {"numbers": NUMS}, {"mean": N}),
     mcp_tool("car_class_list", "List the car classes a branch rents out.", {"branch": S}, {"classes": {"type": "array"}}),
     mcp_tool("team_chat_post", "Post a note to a team chat room.", {"room": S, "text": S}, {"note_id": S}),
+    mcp_tool("region_tax_rate", "Sales tax rate of a region.", {"region": S}, {"rate_percent": N}),
+    mcp_tool("percent_of_number", "Take a percentage of a number.", {"number": N, "percent": N}, {"part": N}),
     mcp_tool("loyalty_points", "Loyalty points of a member.", {"member_id": S}, {"points": INT}),
     mcp_tool("bakery_price_stats", "Current and mean price of a bakery item.", {"item": S}, {"current": N, "mean_price": N}),
 ]
@@ -78,6 +80,24 @@ def test_a_helper_joins_after_the_chains_last_number() -> None:
     assert finishing_tools(["calc_mean"], set(), rel, io, frozenset({"average"})) == []
     assert finishing_tools(["car_class_list"], set(), rel, io, frozenset({"compare"})) == []
     assert finishing_tools(["bakery_price_stats"], set(), rel, io, frozenset({"average"})) == []  # it gives the mean
+
+
+def test_the_other_operand_comes_from_a_lookup_the_chain_feeds() -> None:
+    rel = {t["name"]: 0.5 for t in TOOLS} | {"bakery_sales_total": 0.9}
+    out = finishing_tools(["bakery_find", "region_tax_rate"], set(), rel, io, frozenset({"percent"}))
+    assert out == [("bakery_sales_total", ["bakery_find"], ["percent_of_number"]),
+                   ("percent_of_number", ["region_tax_rate", "bakery_sales_total"], [])]
+    # The request writes the other amount itself: nothing is looked up for it.
+    assert finishing_tools(["bakery_find", "region_tax_rate"], set(), rel, io, frozenset({"percent"}), given=1) == [
+        ("percent_of_number", ["region_tax_rate"], [])]
+    # An amount the chain already has feeds this operation too (one result, two calls).
+    chain = ["bakery_find", "bakery_sales_total", "region_tax_rate"]
+    edges = {("bakery_find", "bakery_sales_total"), ("bakery_sales_total", "moneyExchange")}
+    out = finishing_tools(chain, edges, rel, io, frozenset({"percent"}))
+    assert out == [("percent_of_number", ["region_tax_rate", "bakery_sales_total"], [])]
+    # Nothing chosen feeds a lookup's input: no operand is guessed.
+    assert finishing_tools(["region_tax_rate"], set(), rel, io, frozenset({"percent"})) == [
+        ("percent_of_number", ["region_tax_rate"], [])]
 
 
 def test_a_finding_is_passed_on() -> None:
