@@ -1,9 +1,9 @@
 """Chains benchmark: does ``RoutePlan.selected`` equal the needed chain on multi-step requests?
 
-Run: ``.venv/bin/python benchmarks/chains_bench.py [--seed 0] [--distractors N] [--written-only] [--first-try b|c|d|e] [--sets abcde] [--show]``
+Run: ``.venv/bin/python benchmarks/chains_bench.py [--seed 0] [--distractors N] [--written-only] [--first-try b|c|d|e|f] [--sets abcdef] [--show]``
 Writes benchmarks/results/chains.json, then chains.md as ``render_markdown(json)``
 (``--written-only``: only the sets written here, to chains_written.{json,md};
-``--first-try b``/``c``/``d``/``e``: also record that untuned set's rows as
+``--first-try b``/``c``/``d``/``e``/``f``: also record that untuned set's rows as
 chains_<set>_first.json, the figure of the router before any fix for that set; chains.md shows each beside the current run; ``--show``: print each missed written request).
 
 Requests come from the foreign benchmark (:mod:`agentfn.evals.router_data`:
@@ -23,7 +23,7 @@ operations and written-out expressions give one step each,
   MCP tools with output schemas, requests whose tools feed each other) is routed
   the same way against its own tools, and so are its second and third sets, each
   written before any fix was made for it (``flow-chains-b``, ``flow-chains-c``: the
-  untuned figures), and so are its fourth and fifth (``flow-chains-d``, ``flow-chains-e``).
+  untuned figures), and so are its fourth, fifth and sixth (``flow-chains-d``, ``flow-chains-e``, ``flow-chains-f``).
 
 Per registry, source and split group (``tune``: train + dev, where settings were
 chosen; ``held``: test, unseen tool, unseen source): ``chain_exact`` (``selected``
@@ -61,8 +61,11 @@ FLOW_CHAINS_D = "flow-chains-d (written here, untuned)"
 """The fourth written set (statistics, finance, geometry, units; outer operations, hyphenated compounds): first try in chains_d_first.json."""
 FLOW_CHAINS_E = "flow-chains-e (written here, untuned)"
 """The fifth written set (lookups feeding actions, implicit inputs, renamed inputs): first try in chains_e_first.json."""
-WRITTEN = (FLOW_CHAINS, FLOW_CHAINS_B, FLOW_CHAINS_C, FLOW_CHAINS_D, FLOW_CHAINS_E)
-UNTUNED = {"b": FLOW_CHAINS_B, "c": FLOW_CHAINS_C, "d": FLOW_CHAINS_D, "e": FLOW_CHAINS_E}
+FLOW_CHAINS_F = "flow-chains-f (written here, untuned)"
+"""The sixth written set (longer chains, fan-out, fan-in, arithmetic between API calls, goal-only requests, mixed
+naming conventions): first try in chains_f_first.json."""
+WRITTEN = (FLOW_CHAINS, FLOW_CHAINS_B, FLOW_CHAINS_C, FLOW_CHAINS_D, FLOW_CHAINS_E, FLOW_CHAINS_F)
+UNTUNED = {"b": FLOW_CHAINS_B, "c": FLOW_CHAINS_C, "d": FLOW_CHAINS_D, "e": FLOW_CHAINS_E, "f": FLOW_CHAINS_F}
 """Untuned set letter -> source name; its first try lives in :func:`first_try_path`."""
 
 
@@ -131,7 +134,7 @@ def _route_all(router: Any, examples: list[Any], registry: str, groups: dict[str
 
 
 def _route_written(encoder: Any, groups: dict[str, dict[str, list[Row]]], own_tools: dict[str, int], show: bool,
-                   misses: Misses | None = None, sets: str = "abcde") -> None:
+                   misses: Misses | None = None, sets: str = "abcdef") -> None:
     from agentfn.evals.flow_chains import flow_chains_source
     from agentfn.router import Router
 
@@ -167,7 +170,7 @@ def _result(command: str, groups: dict[str, dict[str, list[Row]]], registry_tool
     }
 
 
-def run_written(show: bool = False, sets: str = "abcde") -> dict[str, Any]:
+def run_written(show: bool = False, sets: str = "abcdef") -> dict[str, Any]:
     """Only the sets written here (``sets``: their letters), each against its own tools (minutes, not the whole registry)."""
     from threadpoolctl import threadpool_limits
 
@@ -179,7 +182,7 @@ def run_written(show: bool = False, sets: str = "abcde") -> dict[str, Any]:
     own_tools: dict[str, int] = {}
     misses: Misses = defaultdict(list)
     _route_written(encoder, groups, own_tools, show, misses, sets)
-    return _result("benchmarks/chains_bench.py --written-only" + (f" --sets {sets}" if sets != "abcde" else ""), groups, 0, own_tools, misses)
+    return _result("benchmarks/chains_bench.py --written-only" + (f" --sets {sets}" if sets != "abcdef" else ""), groups, 0, own_tools, misses)
 
 
 def run(seed: int, distractors: int, show: bool = False) -> dict[str, Any]:
@@ -263,7 +266,10 @@ def render_markdown(data: dict[str, Any], firsts: list[dict[str, Any]] | None = 
              "operations around two results, hyphenated compounds, 'the first one'), written and first scored the same way. "
              f"`{FLOW_CHAINS_E}`: a fifth set (flow_chains_e.json: lookups of ids, codes and coordinates before actions, "
              "implicit inputs, one tool on two values, inputs named unlike the fields feeding them), written and first "
-             "scored the same way.", "",
+             "scored the same way. "
+             f"`{FLOW_CHAINS_F}`: a sixth set (flow_chains_f.json: chains of 4-7 calls, one result feeding two calls, two "
+             "results feeding one, arithmetic between API calls, goal-only requests, dotted and camelCase tool names), "
+             "written and first scored the same way.", "",
              "| registry | source | kind | split | requests | repeats | chain_exact | set_in_top5 | exact | order | fewer | more | wrong_tool |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for g in data["groups"]:
@@ -301,7 +307,7 @@ def main() -> None:
     ap.add_argument("--written-only", action="store_true", help="only the sets written here, to chains_written.*")
     ap.add_argument("--first-try", choices=sorted(UNTUNED), help="record that untuned set's rows as chains_<set>_first.json")
     ap.add_argument("--show", action="store_true", help="print each missed written request")
-    ap.add_argument("--sets", default="abcde", help="with --written-only: which written sets (letters), e.g. be")
+    ap.add_argument("--sets", default="abcdef", help="with --written-only: which written sets (letters), e.g. be")
     args = ap.parse_args()
     result = run_written(args.show, args.sets) if args.written_only else run(args.seed, args.distractors, args.show)
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -36,6 +36,14 @@ needed inputs left implicit ("the city where the Eiffel Tower is"), one tool on
 two values, inputs named unlike the fields feeding them (``iata`` vs
 ``airport_code``, ``lat``/``lng`` vs ``latitude``/``longitude``).
 
+``flow_chains_f.json`` (set ``f``) was written the same way, before any fix
+for it: 46 MCP tools named in mixed conventions (dotted ``maps.geocode``,
+camelCase ``getOrderTotal``, verbs fetch/retrieve/query) over orders, VAT and
+currency, maps, stocks, HR, warehouses, football fixtures, electricity meters
+and exam scores, and 44 requests (36 of 2-7 steps, 8 one-step guards): longer
+chains, one result feeding two later calls (fan-out), two results feeding one
+call (fan-in), arithmetic helpers between API calls, goal-only requests.
+
 ``gold`` lists the tools a request needs in an order their data flow allows.
 Guarantees: every example is in split ``dev``; ``chain`` equals ``gold``.
 """
@@ -48,19 +56,21 @@ from typing import Any, Literal
 
 from agentfn.evals.router_data.records import RouterExample, RouterSource
 
-__all__ = ["SOURCE", "SOURCE_B", "SOURCE_C", "SOURCE_D", "SOURCE_E", "flow_chains_source"]
+__all__ = ["SOURCE", "SOURCE_B", "SOURCE_C", "SOURCE_D", "SOURCE_E", "SOURCE_F", "flow_chains_source"]
 
 SOURCE = "flow-chains (written here)"
 SOURCE_B = "flow-chains-b (written here, untuned)"
 SOURCE_C = "flow-chains-c (written here, untuned)"
 SOURCE_D = "flow-chains-d (written here, untuned)"
 SOURCE_E = "flow-chains-e (written here, untuned)"
+SOURCE_F = "flow-chains-f (written here, untuned)"
 _SETS = {"a": (SOURCE, "flow_chains.json", "flow"), "b": (SOURCE_B, "flow_chains_b.json", "flowb"),
          "c": (SOURCE_C, "flow_chains_c.json", "flowc"), "d": (SOURCE_D, "flow_chains_d.json", "flowd"),
-         "e": (SOURCE_E, "flow_chains_e.json", "flowe")}
+         "e": (SOURCE_E, "flow_chains_e.json", "flowe"),
+         "f": (SOURCE_F, "flow_chains_f.json", "flowf")}
 
 
-def flow_chains_source(which: Literal["a", "b", "c", "d", "e"] = "a") -> RouterSource:
+def flow_chains_source(which: Literal["a", "b", "c", "d", "e", "f"] = "a") -> RouterSource:
     """Set ``which`` as a :class:`~agentfn.evals.router_data.records.RouterSource` (every request in split ``dev``)."""
     name, file, prefix = _SETS[which]
     data: dict[str, Any] = json.loads(

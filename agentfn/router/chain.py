@@ -39,6 +39,8 @@
 * *the named file's reader*: a request that names a file or page and asks for
   an action that takes none ("update my address as move.txt says") pulls a
   reader of files of the action's own service before it;
+* *finishing operations* (:mod:`agentfn.router.finishing`): the conversion, aggregate or
+  comparison the request asks for on the numbers the chain finds ("in euros", "warmer than");
 * *ordering edges* between tools chosen for other reasons (two steps of the
   request) whose outputs clearly feed each other.
 
@@ -67,6 +69,7 @@ from agentfn.router.dataflow import (
     relation_flow,
     slot_key,
 )
+from agentfn.router.finishing import finishing_tools, reporter
 from agentfn.router.flowstats import FlowStats
 from agentfn.router.producers import (
     MAKES,
@@ -445,6 +448,16 @@ def plan_flow(
         if added is None:
             break
     ch.source_reader()
+    for helper, fed, feeds in finishing_tools(ch.tools, ch.edges, relevance, io_of, values.finish,
+                                                 values.counts.get("number", 0) - len(values.digit_ids)):
+        ch.tools.append(helper)  # "in euros", "warmer than", "average": the operation on the chain's numbers
+        ch.pulled.append(helper)
+        ch.edges |= {(p, helper) for p in fed} | {(helper, c) for c in feeds}
+    told = reporter(ch.tools, ch.edges, relevance, io_of, values)
+    if told is not None:  # "tell the #ops channel how many ...": the finding passed on
+        ch.tools.append(told[0])
+        ch.pulled.append(told[0])
+        ch.edges.add((told[1], told[0]))
     ch.order_edges()
     return ch.tools, ch.edges, ch.pulled
 

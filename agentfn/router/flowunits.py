@@ -31,15 +31,17 @@ for _dim, _table in {
                "mm": ["mm", "millimeter", "millimetre"], "mi": ["mi", "mile"], "ft": ["ft", "foot", "feet"],
                "in": ["inch", "inche"], "yd": ["yd", "yard"]},
     "temperature": {"c": ["c", "celsius", "centigrade"], "f": ["f", "fahrenheit"], "k": ["kelvin"]},
+    "energy": {"kwh": ["kwh", "kilowatt"], "mwh": ["mwh", "megawatt"], "wh": ["wh"], "j": ["joule"], "kj": ["kj", "kilojoule"],
+               "kcal": ["kcal", "calorie"]},
 }.items():
     for _unit, _words in _table.items():
         for _w in _words:
             _UNITS[_w] = (_dim, _unit)
 _NOUNS = {"mass": frozenset(["mass", "weight"]), "length": frozenset(["length", "distance", "height"]),
-          "temperature": frozenset(["temperature", "temp"])}
+          "temperature": frozenset(["temperature", "temp"]), "energy": frozenset(["energy"])}
 """Words that name a dimension in a converter's name (``convert_mass``, ``length_convert``)."""
 _QUANTITY = frozenset(["mass", "weight", "length", "distance", "height", "width", "depth", "elevation", "altitude",
-                       "temperature", "temp"])
+                       "temperature", "temp", "energy"])
 """Name words of an input that takes a measured quantity (``bag_weight_kg``, ``target_temp_c``)."""
 _PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 

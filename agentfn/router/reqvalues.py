@@ -21,6 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from agentfn.router.finishcues import finish_cues
 from agentfn.router.flowwords import GENERIC, PAYLOAD, SYNONYMS, WEAK, IOSlot, words_of
 from agentfn.router.steps import opening_verb
 from agentfn.router.text import tokenize
@@ -127,6 +128,9 @@ class RequestValues:
     one has that number no more for an amount (:func:`missing_inputs`)."""
     verb: str = ""
     """The imperative the request opens with ("translate", "price"...; :func:`~agentfn.router.steps.opening_verb`), or ""."""
+    finish: frozenset[str] = frozenset()
+    """Operations the request asks for on the numbers its chain finds ("warmer ... than", "in euros", "average"):
+    :func:`~agentfn.router.finishcues.finish_cues`."""
 
     @classmethod
     def of(cls, text: str) -> RequestValues:
@@ -181,7 +185,7 @@ class RequestValues:
                               if w not in _NOT_RELATIONS)
         verb = opening_verb(text)
         return cls(counts, frozenset(words_of(text)), labels, file_only, re.sub(r"[^a-z0-9]", "", text.lower()), described,
-                   relations, digit_ids, " ".join(words_of(verb)) if verb else "")
+                   relations, digit_ids, " ".join(words_of(verb)) if verb else "", finish_cues(text))
 
     def available(self, kind: str) -> int:
         if kind in ("text", "option"):

@@ -6,11 +6,11 @@ from typing import Literal
 
 import pytest
 
-from agentfn.evals.flow_chains import SOURCE_D, SOURCE_E, flow_chains_source
+from agentfn.evals.flow_chains import SOURCE_D, SOURCE_E, SOURCE_F, flow_chains_source
 
 
-@pytest.mark.parametrize("which", ["a", "b", "c", "d", "e"])
-def test_sets_load_with_their_tools(which: Literal["a", "b", "c", "d", "e"]) -> None:
+@pytest.mark.parametrize("which", ["a", "b", "c", "d", "e", "f"])
+def test_sets_load_with_their_tools(which: Literal["a", "b", "c", "d", "e", "f"]) -> None:
     src = flow_chains_source(which)
     names = {t["name"] for t in src.tools}
     assert src.examples and all(set(e.gold) <= names and e.chain == e.gold for e in src.examples)
@@ -27,3 +27,10 @@ def test_set_e_tools_carry_output_schemas() -> None:
     src = flow_chains_source("e")
     assert src.name == SOURCE_E and len(src.tools) == 46 and all("outputSchema" in t for t in src.tools)
     assert sum(e.kind == "multi" for e in src.examples) == 35 and sum(e.kind == "single" for e in src.examples) == 8
+
+
+def test_set_f_has_long_chains_and_guards() -> None:
+    src = flow_chains_source("f")
+    assert src.name == SOURCE_F and len(src.tools) == 46 and all("outputSchema" in t for t in src.tools)
+    assert sum(e.kind == "multi" for e in src.examples) == 36 and sum(e.kind == "single" for e in src.examples) == 8
+    assert max(len(e.gold) for e in src.examples) == 7
