@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 
+from agentfn._openers import OPENER
 from agentfn._values import spell_out_numbers
 from agentfn.library._durations import SPEED_FOR_TIME, distance_expression, two_part_duration
 from agentfn.library._word_problems import word_problem
@@ -42,6 +43,8 @@ _LEAD = re.compile(
     r"tell me|please|can you|could you|give me|the value of|the result of|solve)\b[\s,:]*",
     re.I,
 )
+_OPENING = re.compile(rf"^(?:{OPENER})[\s,!.:;-]*", re.I)
+"""A greeting, filler or thanks before the arithmetic ("hi! what's 2+2", "ok so 12*4"): it asks for nothing."""
 
 
 _WHICH = re.compile(
@@ -174,10 +177,12 @@ def from_words(text: str, names: frozenset[str] | set[str] = frozenset()) -> str
     expr = spell_out_numbers(re.sub(r"[A-Za-z]+", lambda m: _spelling(m.group()), expr), lone_one=True)
     expr = re.sub(r"[$€£]", "", expr)
     expr = re.sub(r"(?<=\d),(?=\d{3}\b)", "", expr)  # thousands separators
+    while (lead := _OPENING.match(expr)) is not None and lead.end() > 0:
+        expr = expr[lead.end() :]
     if (which := _which(expr)) != expr:
         return which
     original = expr
-    while (lead := _LEAD.match(expr)) is not None and lead.end() > 0:
+    while (lead := _OPENING.match(expr) or _LEAD.match(expr)) is not None and lead.end() > 0:
         expr = expr[lead.end() :]
     original = expr  # words are dropped only around English a rule rewrote ("250 grams in ounces" stays)
     plain = re.sub(r"(?<=\d)[eE][-+]?\d", "", expr)  # 1e3 is a number

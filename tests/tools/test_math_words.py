@@ -138,3 +138,17 @@ def test_a_scale_word_after_the_and_starts_a_second_number() -> None:
     assert spell_out_numbers("between two hundred and three hundred") == "between 200 and 300"
     assert spell_out_numbers("seven and eight") == "7 and 8"
     assert spell_out_numbers("three thousand and six pages") == "3006 pages"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("hi! what's 2+2", 4),
+        ("hello, what is 15% of 80", 12),
+        ("ok so 12*4", 48),
+        ("hey which is bigger, 2^10 or 10^3", 1024),
+        ("thanks! and 3 times 7", 21),
+    ],
+)
+def test_a_greeting_or_filler_before_the_arithmetic_asks_for_nothing(text: str, value: float) -> None:
+    assert calculate(text) == value
