@@ -14,6 +14,9 @@ for plain text instead:
   a shorter bound, and only its first sentence is kept;
 * a message that asks nothing (:func:`agentfn._bare_input.nothing_asked`: only punctuation or emoji, "?",
   "👋") is not sent to the model: the reply is :data:`~agentfn._bare_input.NOTHING_ASKED`, what to ask instead;
+* a question about the assistant itself or a message that is only thanks
+  (:func:`agentfn._small_talk.small_talk_reply`: "what can you do?", "thanks!") gets its fixed plain reply
+  (the 135M model invented "help with any creative endeavors" and rambled after thanks);
 * a request for a live fact (:func:`agentfn._live_facts.asks_live_fact`: the weather, a price,
   the news, a score...) is not sent to the model at all: no offline model knows it, and a 135M model
   invents it ("Tomorrow in Paris: sunny, 24 C"). The reply is the honest
@@ -41,6 +44,7 @@ from typing import Any
 from agentfn._bare_input import NOTHING_ASKED, nothing_asked
 from agentfn._foreign_requests import not_english_reply
 from agentfn._live_facts import NO_LIVE_TOOL, asks_live_fact
+from agentfn._small_talk import small_talk_reply
 from agentfn._text_transforms import text_transform
 from agentfn._world_actions import NO_ACTION_TOOL, world_action
 from agentfn.backends.base import Model, ModelRequest
@@ -143,6 +147,8 @@ class ProseFunction(LLMFunction[Any, Any]):
         asked = next((str(m.content) for m in reversed(ctx.messages) if isinstance(m, UserMessage)), "") if ctx else ""
         if nothing_asked(asked or ask):  # "?", "👋": no request to write for, only a hint what to ask
             return NOTHING_ASKED
+        if (small_talk := small_talk_reply(asked or ask)) is not None:  # "what can you do?", "thanks!"
+            return small_talk
         if asks_live_fact(asked or ask):  # the weather, a price, the news: never invented
             return NO_LIVE_TOOL
         if (edited := text_transform(asked or ask)) is not None:  # "sort these words: ...": exact, no model

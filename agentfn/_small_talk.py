@@ -1,0 +1,65 @@
+"""Small talk a tool-calling assistant answers the same way every time: questions about itself, and thanks.
+
+A new user's first messages are often "what can you do?" or "who are you?", and after an answer "thanks!".
+Sent to the embedded 135M model as prose, they got inventions ("I'm here to help with any creative
+endeavors, whether it's a creative project, a business idea...") and rambles ("thanks for the help! i'm
+glad you're enjoying it... the world of science fiction"). :func:`small_talk_reply` tells both kinds and
+gives the plain reply, which :mod:`agentfn.library._prose` returns without asking the model:
+
+* :data:`ABOUT_ME`: what the assistant is and how to see its tools ("what can you do", "who are you",
+  "what are you", "help", "what tools do you have", "how do you work", "what can I ask you");
+* :data:`YOU_ARE_WELCOME`: a message that is only thanks ("thanks!", "thank you so much", "cheers"),
+  with the shared opener words of :mod:`agentfn._openers`.
+
+Guarantees: pure; a message that asks anything else (a greeting, "thanks, and in feet?", "what can you
+do with 5 apples") gets ``None``, and the caller goes on as before.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agentfn._openers import GREETINGS, REACTIONS, THANKS, phrases
+
+__all__ = ["ABOUT_ME", "YOU_ARE_WELCOME", "small_talk_reply"]
+
+ABOUT_ME = (
+    "I'm an assistant that answers by calling tools. With the built-in tools I can calculate, convert units, "
+    "work with dates and times, count, edit, summarize, classify or translate text, and write or run short "
+    "Python code; ask me a question, for example \"what is 17.5% of 2480?\" or \"how many days until "
+    "2027-01-01?\". `agentfn tools list` (with the same --tools) shows every tool I have."
+)
+"""The reply to a question about the assistant itself (no figure of its own; the examples are requests)."""
+
+YOU_ARE_WELCOME = "You're welcome! Ask me anything else my tools can help with."
+"""The reply to a message that is only thanks."""
+
+_YOU = r"(?:you|u|ya)"
+_ABOUT = re.compile(
+    rf"^(?:{phrases(GREETINGS, there=True)}[\s,!.]*)?(?:so\s+|and\s+|ok\s+|okay\s+)?"
+    rf"(?:what\s+(?:can|could|do)\s+{_YOU}\s+(?:do|help\s+(?:me\s+)?with)(?:\s+for\s+me)?"
+    rf"|what(?:'s|\s+is|\s+are)\s+{_YOU}r?(?:\s+(?:capabilities|skills|tools|able\s+to\s+do))?"
+    rf"|what\s+are\s+{_YOU}|who\s+are\s+{_YOU}|who\s+r\s+{_YOU}|how\s+do(?:es)?\s+(?:{_YOU}|this|it)\s+work"
+    rf"|what\s+tools\s+(?:do\s+{_YOU}\s+have|are\s+there|can\s+{_YOU}\s+use)"
+    rf"|what\s+(?:can|should)\s+i\s+ask(?:\s+{_YOU})?|help(?:\s+me)?|introduce\s+yourself|tell\s+me\s+about\s+yourself)"
+    r"\s*[?!.]*$",
+    re.I,
+)
+_THANKS_ONLY = re.compile(
+    rf"^(?:(?:{phrases(THANKS, REACTIONS)}|thx|thanx|tysm|ok|okay|that'?s?\s+(?:great|perfect|helpful)|great\s+job)"
+    r"(?:\s+(?:a\s+lot|so\s+much|very\s+much|again|mate|buddy))?[\s,!.:)]*)+"
+    r"(?:[\U0001F300-\U0001FAFF\u2600-\u27BF]\s*)*$",
+    re.I,
+)
+
+
+def small_talk_reply(text: str) -> str | None:
+    """:data:`ABOUT_ME` for a question about the assistant, :data:`YOU_ARE_WELCOME` for thanks alone, else ``None``."""
+    message = " ".join(text.split())
+    if not message:
+        return None
+    if _ABOUT.match(message):
+        return ABOUT_ME
+    if _THANKS_ONLY.match(message) and re.search(r"(?i)\bthank|\bthx\b|\bcheers\b", message):
+        return YOU_ARE_WELCOME
+    return None
