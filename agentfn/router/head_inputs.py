@@ -9,8 +9,8 @@ anchor on other tools, the action ranked second or third gets none, and its look
 ranking (ranks 10 to 50 on such requests).
 
 :func:`head_producers` asks data flow (:func:`agentfn.router.chain.plan_flow`, the same rules as the
-selection: the consumer's own service first, id inputs only from outputs that carry ids) for the producers
-of each of the top ``heads`` namespaced tools, and keeps those of the same server as their consumer; the
+selection: id inputs only from outputs that carry ids, no self-feeding lookups) for the producers of each
+of the top ``heads`` namespaced tools among the tools of its own server; the
 router lifts them into the top 5 (:func:`agentfn.router.chain.lift_pulled`), after the selection's own.
 
 Guarantees: nothing happens on a request shorter than ``min_words`` words (:data:`MIN_WORDS`; one-line
@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from agentfn.router.chain import plan_flow
-from agentfn.router.dataflow import IOSlot, RequestValues, ToolIO
+from agentfn.router.dataflow import RequestValues, ToolIO
 from agentfn.router.flowstats import FlowStats
 from agentfn.router.servers import server_of
 
@@ -46,19 +46,23 @@ def head_producers(
     flow: FlowStats,
     min_flow: float,
     max_depth: int,
-    more: Callable[[IOSlot], Sequence[str]] | None = None,
+    members: Callable[[str], Sequence[str]],
     heads: int = HEADS,
     min_words: int = MIN_WORDS,
 ) -> list[str]:
     """Same-server producers of the open inputs of the top ``heads`` namespaced tools of ``ranked``
-    (best consumer first), or ``[]`` when ``text`` has fewer than ``min_words`` words."""
+    (best consumer first), or ``[]`` when ``text`` has fewer than ``min_words`` words.
+
+    ``members(head)`` lists the registry tools of ``head``'s server: they are the only candidates
+    (with their ``relevance``, 0 when the ranking did not reach them), so the cost is bounded by the
+    server's size, not the registry's."""
     if heads <= 0 or len(text.split()) < min_words:
         return []
     tops = [n for n, _ in ranked[:heads] if server_of(n)]
     out: list[str] = []
     for head in tops:
-        _, _, pulled = plan_flow([head], io_of, values, relevance, flow, top=[head], min_flow=min_flow,
-                                 max_depth=max_depth, more=more)
+        own = {n: relevance.get(n, 0.0) for n in members(head)}
+        _, _, pulled = plan_flow([head], io_of, values, own, flow, top=[head], min_flow=min_flow, max_depth=max_depth)
         server = server_of(head)
         out += [p for p in pulled if server_of(p) == server and p not in out and p not in tops]
     return out

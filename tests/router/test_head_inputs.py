@@ -51,7 +51,8 @@ def _producers(ranked: list[str], text: str, **kw: Any) -> list[str]:
     return head_producers([(n, 1.0 - i / 10) for i, n in enumerate(ranked)], text,
                           io_of=lambda n: tool_io(RECORDS[n]), values=RequestValues.of(text),
                           relevance={n: 1.0 - i / 10 for i, n in enumerate(ranked)}, flow=FlowStats(),
-                          min_flow=0.5, max_depth=3, **kw)
+                          min_flow=0.5, max_depth=3, members=lambda h: [n for n in RECORDS if n.split("__")[0] == h.split("__")[0]],
+                          **kw)
 
 
 def test_lookups_behind_a_top_action_of_its_server() -> None:
