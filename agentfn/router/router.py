@@ -405,8 +405,7 @@ class Router:
             selected = [] if abstain else sel.selected
             # Long task requests: the lookups behind the top tools of a mounted server join them too.
             behind = head_producers(ranked, text, io_of=self.io, values=values, relevance=_relevance(pool), flow=self.flow,
-                                    min_flow=cfg.flow_min, max_depth=cfg.flow_depth,
-                                    more=lambda slot: self._producers.lookup(slot, self.index.records, self.io))
+                                    min_flow=cfg.flow_min, max_depth=cfg.flow_depth, members=self._server_members)
             ranked = lift_pulled(ranked, [*sel.pulled, *sel.shown, *behind], [*sel.selected, *(n for n, _ in ranked[:HEADS])])
         lap("select")
         plan = RoutePlan(ranked=ranked, selected=selected, abstain=abstain, confidence=confidence)
@@ -418,6 +417,12 @@ class Router:
         if stages is not None:
             stages.update(marks)
         return plan
+
+    def _server_members(self, name: str) -> list[str]:
+        """The tools of ``name``'s server (``server__tool``), itself included."""
+        ids = self.scorer.servers.ids()
+        slots = np.flatnonzero(ids == ids[self.index.slot_of[name]])
+        return [n for n in (self.index.slot_names[int(i)] for i in slots) if n is not None]
 
     def _rerank(self, rk: Ranking, pool: list[tuple[str, float]], exclude: str | None = None) -> list[tuple[str, float]]:
         """Re-order the top ``rerank_depth`` of ``pool`` with the fitted re-ranker, as far as its gate lets it
