@@ -49,6 +49,7 @@ from agentfn.router.dataflow import RequestValues, ToolIO, fill_score, tool_io
 from agentfn.router.encoder import DEFAULT_ENCODER, Encoder, load_encoder, with_request_tokens
 from agentfn.router.flowindex import ProducerIndex
 from agentfn.router.flowstats import FlowLink, FlowStats
+from agentfn.router.head_inputs import HEADS, head_producers
 from agentfn.router.index import FloatArray, ToolIndex
 from agentfn.router.leads import unnamed_leads
 from agentfn.router.mathread import numeric_head
@@ -402,7 +403,10 @@ class Router:
             )
             sel = unnamed_leads(sel, ranked[0][0], f"{context} {text}", self.index.records)  # no unnamed foreign lead
             selected = [] if abstain else sel.selected
-            ranked = lift_pulled(ranked, [*sel.pulled, *sel.shown], sel.selected)  # pulled producers join the top 5
+            # Long task requests: the lookups behind the top tools of a mounted server join them too.
+            behind = head_producers(ranked, text, io_of=self.io, values=values, relevance=_relevance(pool), flow=self.flow,
+                                    min_flow=cfg.flow_min, max_depth=cfg.flow_depth, members=self._server_members)
+            ranked = lift_pulled(ranked, [*sel.pulled, *sel.shown, *behind], [*sel.selected, *(n for n, _ in ranked[:HEADS])])
         lap("select")
         plan = RoutePlan(ranked=ranked, selected=selected, abstain=abstain, confidence=confidence)
         if self.planner is not None and not abstain:
@@ -413,6 +417,12 @@ class Router:
         if stages is not None:
             stages.update(marks)
         return plan
+
+    def _server_members(self, name: str) -> list[str]:
+        """The tools of ``name``'s server (``server__tool``), itself included."""
+        ids = self.scorer.servers.ids()
+        slots = np.flatnonzero(ids == ids[self.index.slot_of[name]])
+        return [n for n in (self.index.slot_names[int(i)] for i in slots) if n is not None]
 
     def _rerank(self, rk: Ranking, pool: list[tuple[str, float]], exclude: str | None = None) -> list[tuple[str, float]]:
         """Re-order the top ``rerank_depth`` of ``pool`` with the fitted re-ranker, as far as its gate lets it
