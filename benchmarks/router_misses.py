@@ -1,6 +1,6 @@
 """Dump foreign-benchmark misses of the hybrid router: gold ranks, what outranks them, request text.
 
-Development aid (not a benchmark): ``python scripts/router_misses.py --sources agentdojo-workspace,tau2-telecom``
+Development aid (not a benchmark): ``python benchmarks/router_misses.py --sources agentdojo-workspace,tau2-telecom``
 prints, per request whose gold set is not in the top 5, the gold tools' ranks and the top 5 with scores,
 and writes a JSON summary (per-source recall@5) to ``--out`` when given.
 """
