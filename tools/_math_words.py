@@ -39,7 +39,7 @@ def _spelling(word: str) -> str:
 _NUM = r"(-?\d+(?:\.\d+)?|\bpi\b|\be\b|\([^()]*\))"  # a constant only as a word: the "e" of "there!" is no number
 _LIST = r"((?:-?\d+(?:\.\d+)?\s*(?:,\s*|\s+and\s+|,\s*and\s+))+-?\d+(?:\.\d+)?)"
 _LEAD = re.compile(
-    r"^(?:(?:what|how much|whats|what's|wh?at'?s?|wht|whta|hw much|how mch)\s+(?:is|are|does|do|r)?\s*|compute|calculate|evaluate|work out|find|"
+    r"^(?:(?:what|how much|whats|what's|wh?at'?s?|wht|whta|waht|wut|hw much|how mch)\s+(?:is|are|does|do|r)?\s*|compute|calculate|evaluate|work out|find|"
     r"tell me|please|can you|could you|give me|the value of|the result of|solve)\b[\s,:]*",
     re.I,
 )

@@ -148,7 +148,9 @@ def test_a_scale_word_after_the_and_starts_a_second_number() -> None:
         ("ok so 12*4", 48),
         ("hey which is bigger, 2^10 or 10^3", 1024),
         ("thanks! and 3 times 7", 21),
+        ("waht is 2+2", 4),
+        ("wut is 3*3", 9),
     ],
 )
-def test_a_greeting_or_filler_before_the_arithmetic_asks_for_nothing(text: str, value: float) -> None:
+def test_a_greeting_filler_or_misspelt_question_word_before_the_arithmetic_asks_for_nothing(text: str, value: float) -> None:
     assert calculate(text) == value
