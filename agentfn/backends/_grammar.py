@@ -14,6 +14,10 @@ request. :func:`compile_call_grammar` therefore
 3. and if nothing compiles, returns no grammar: the call is generated unconstrained and parsed
    and validated like free text.
 
+:func:`tokens_for_choices` says how many new tokens a forced call needs to finish the longest string
+choice its schemas admit (the passage a request pastes is one choice of the extractive constraint: a call
+capped below its length could start writing it and never complete).
+
 ``compile_fn`` is the backend's compiler (``GrammarCompiler.compile_json_schema`` in
 transformers) or :func:`xgrammar_preflight` for engines that compile internally (vLLM), which
 checks a schema with a small byte-level vocabulary before the engine sees it.
@@ -31,7 +35,7 @@ from typing import Any, cast
 from agentfn.backends._constrain import call_envelope_schema
 
 __all__ = ["MAX_REPEAT", "CallGrammar", "clamp_pattern", "compile_call_grammar", "grammar_safe_schema",
-           "xgrammar_preflight"]
+           "tokens_for_choices", "xgrammar_preflight"]
 
 log = logging.getLogger("agentfn.backends.grammar")
 
@@ -250,3 +254,29 @@ def xgrammar_preflight(schema: dict[str, Any]) -> dict[str, Any]:
         _PREFLIGHT.append(xgr.GrammarCompiler(xgr.TokenizerInfo(vocab), max_threads=1))
     _PREFLIGHT[0].compile_json_schema(json.dumps(schema), any_whitespace=False, strict_mode=True)
     return schema
+
+
+_MAX_CHOICE_TOKENS = 4096
+"""The most new tokens a forced call is given for its longest required choice."""
+
+
+def tokens_for_choices(specs: Sequence[Mapping[str, Any]]) -> int:
+    """New tokens a forced call over ``specs`` needs to finish any string choice its constraint admits.
+
+    The longest string of any ``enum`` (the extractive constraint's spans: the whole passage a request
+    pastes among them), at about three characters a token, plus room for the call's envelope and other
+    arguments; 0 when no parameter has string choices.
+    """
+    longest = 0
+    stack: list[Any] = list(specs)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            options = cast("dict[str, Any]", node).get("enum")
+            if isinstance(options, list):
+                longest = max([longest, *(len(o) for o in cast("list[Any]", options) if isinstance(o, str))])
+            stack.extend(cast("dict[str, Any]", node).values())
+        elif isinstance(node, list):
+            stack.extend(cast("list[Any]", node))
+    return 0 if longest == 0 else min(longest // 3 + 96, _MAX_CHOICE_TOKENS)
+

@@ -44,7 +44,7 @@ from agentfn.backends._constrain import (
 )
 from agentfn.backends._decoding import grounded_reply, loop_start, retry_temperature
 from agentfn.backends._extract import ExtractionSources, extractive_spec
-from agentfn.backends._grammar import compile_call_grammar, grammar_safe_schema
+from agentfn.backends._grammar import compile_call_grammar, grammar_safe_schema, tokens_for_choices
 from agentfn.backends._lazy import import_extra, quiet_progress_bars
 from agentfn.backends._local import CALL_CLOSE, CALL_OPEN, local_response
 from agentfn.backends._toolcalls import text_events, text_stream_parser
@@ -265,8 +265,13 @@ class TransformersModel(Model):
 
     # --- generation ---------------------------------------------------------
 
-    def _grammar(self, request: ModelRequest, forced: bool) -> Any:
-        """The compiled constraint for this request, or None for free generation."""
+    def _grammar(self, request: ModelRequest, forced: bool) -> tuple[Any, int]:
+        """The compiled constraint for this request (None for free generation), and the fewest new tokens a
+        forced call needs to finish the longest string choice its constraint admits (0 when it has none).
+
+        An extractive constraint offers the passage a request pastes ("summarize this: <3,000 characters>")
+        as one choice; a call capped below that passage's length could start it and never complete.
+        """
         xgr = import_extra("xgrammar", feature=_FEATURE, extra="transformers")
         bounds: dict[str, Any] = {"max_string_length": self.max_string_length, "max_items": self.max_items}
         json_options: dict[str, Any] = {"any_whitespace": False, "strict_mode": True}
@@ -287,13 +292,13 @@ class TransformersModel(Model):
                     allowed, lambda schema: self._compiler.compile_json_schema(json.dumps(schema), **json_options),
                     **bounds,
                 ).grammar
-            return self._call_grammars[key]
+            return self._call_grammars[key], tokens_for_choices(allowed)
         if request.output_schema is None:
-            return None
+            return None, 0
         output = json.dumps(grammar_safe_schema(bounded_schema(request.output_schema, **bounds))[0])
         try:
             if not calls_possible:
-                return self._compiler.compile_json_schema(output, **json_options)
+                return self._compiler.compile_json_schema(output, **json_options), 0
             envelope = json.dumps(grammar_safe_schema(call_envelope_schema(request.tools, **bounds))[0])
             tagged_call = xgr.Grammar.concat(
                 xgr.Grammar.from_ebnf(f"root ::= {json.dumps(self.call_prefix)}"),
@@ -301,11 +306,11 @@ class TransformersModel(Model):
                 xgr.Grammar.from_ebnf(f"root ::= {json.dumps(CALL_CLOSE)}"),
             )
             either = xgr.Grammar.union(tagged_call, xgr.Grammar.from_json_schema(output, **json_options))
-            return self._compiler.compile_grammar(either)
+            return self._compiler.compile_grammar(either), 0
         except Exception as exc:  # the engine rejects the schema: generate freely, validate afterwards
             _log.warning("constrained decoding: the output schema does not compile (%s); generating "
                          "unconstrained, validated afterwards", str(exc).strip().splitlines()[0][:200] if str(exc) else exc)
-            return None
+            return None, 0
 
     def _generate(
         self,
@@ -365,12 +370,13 @@ class TransformersModel(Model):
             if self.answer_mode == "grounded" and (reply := grounded_reply(request, self.name)) is not None:
                 return reply
             forced = bool(request.tools) and is_call_forced(request.tool_choice)
-            grammar = self._grammar(request, forced)
+            grammar, needed = self._grammar(request, forced)
             prompt = self._render(request)
             temperature: float | None = None
             if forced:
                 prompt += self.call_prefix
-                max_new = min(request.max_tokens or self.max_call_tokens, self.max_call_tokens)
+                # room for the longest passage the constraint leaves as the only choice, whatever the cap
+                max_new = max(min(request.max_tokens or self.max_call_tokens, self.max_call_tokens), needed)
                 if request.tool_choice != "required":
                     temperature = retry_temperature(request, request.tool_choice)
             elif grammar is not None:
