@@ -17,10 +17,11 @@ import hashlib
 from pathlib import Path
 
 from agentfn.evals.evalset import build_evalset
+from agentfn.exceptions import ConfigError
 from agentfn.router._bert import LocalBertEncoder
 from agentfn.router.encoder import DEFAULT_ENCODER, default_model_dir, load_encoder, weights_digest
 from agentfn.router.onnx_encoder import OnnxBertEncoder
-from agentfn.router.shallow_encoder import fit_layer_map, layer_map_path, save_layer_map
+from agentfn.router.shallow_encoder import SHALLOW_LAYERS, fit_layer_map, layer_map_path, save_layer_map
 from agentfn.router.text import dense_text
 
 __all__ = ["fit_texts", "main", "write_layer_map"]
@@ -35,7 +36,14 @@ def fit_texts(seed: int = 0) -> list[str]:
 
 
 def write_layer_map(layers: int, *, force: bool = False) -> Path:
-    """Fit the map for ``layers`` on :func:`fit_texts` and cache it; an existing one is kept unless ``force``."""
+    """Fit the map for ``layers`` on :func:`fit_texts` and cache it; an existing one is kept unless ``force``.
+
+    Raises:
+        ConfigError: ``layers`` is not in :data:`~agentfn.router.shallow_encoder.SHALLOW_LAYERS`.
+    """
+    if layers not in SHALLOW_LAYERS:
+        raise ConfigError(f"a shallow encoder runs {SHALLOW_LAYERS.start} to {SHALLOW_LAYERS.stop - 1} of MiniLM's "
+                          f"layers, not {layers}")
     folder = default_model_dir()
     digest = weights_digest(folder)
     path = layer_map_path(digest, layers)
@@ -49,7 +57,7 @@ def write_layer_map(layers: int, *, force: bool = False) -> Path:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description="Fit and cache the shallow request encoder's layer map.")
-    ap.add_argument("--layers", type=int, nargs="+", default=[3])
+    ap.add_argument("--layers", type=int, nargs="+", default=[3], choices=SHALLOW_LAYERS)
     ap.add_argument("--force", action="store_true")
     args = ap.parse_args()
     for k in args.layers:

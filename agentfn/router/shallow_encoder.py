@@ -32,6 +32,7 @@ from agentfn.exceptions import ConfigError
 from agentfn.router._bert import Batch, FloatArray, LocalBertEncoder, length_sorted_batches, padded
 
 __all__ = [
+    "SHALLOW_LAYERS",
     "LayerMap",
     "MappedLayers",
     "ShallowRequests",
@@ -42,7 +43,9 @@ __all__ = [
     "save_layer_map",
 ]
 
-_SPEC = re.compile(r"^minilm-l([1-5])(?:-from(\d+))?$")
+SHALLOW_LAYERS = range(1, 6)
+"""How many of MiniLM's 6 layers a shallow request encoder may run (fewer than all, at least one)."""
+_SPEC = re.compile(rf"^minilm-l([{SHALLOW_LAYERS.start}-{SHALLOW_LAYERS.stop - 1}])(?:-from(\d+))?$")
 _FORMAT = 1
 """Bumped whenever :func:`fit_layer_map` changes what it fits: older cached maps are ignored."""
 _SPANS_PER_TEXT = 3

@@ -125,3 +125,11 @@ def test_loaded_encoders_are_memoised(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("AGENTFN_HOME", str(tmp_path))
     save_layer_map(layer_map, weights_digest(default_model_dir()), 3)
     assert load_encoder("minilm-l3", backend="numpy") is load_encoder("minilm-l3", backend="numpy")
+
+
+@pytest.mark.parametrize("layers", [0, 6, 9])
+def test_fitting_a_map_for_no_or_all_layers_is_a_clear_error(layers: int) -> None:
+    from agentfn.evals.layer_map_fit import write_layer_map
+
+    with pytest.raises(ConfigError, match="1 to 5 of MiniLM's layers"):
+        write_layer_map(layers)
