@@ -36,10 +36,14 @@ and each loses ``penalty`` (:data:`MISFIT_PENALTY`) per misfit of its kind to th
 * *a vendor the request does not name* (:func:`agentfn.router.namefit.unnamed_brands`);
 * *an answer the request already gives* (:func:`agentfn.router.givens.given_outputs`: "its half-life is 5
   years" costs ``half_life_from_decay`` when ``remaining_amount(half_life, ...)`` competes).
+* *a leftover* (:func:`agentfn.router.leftover.leftover_misfits`): a value the request gives that an inputless
+  tool cannot take while a competitor can ("Which day of the week was 1999-12-31?" costs ``current_year()``
+  against ``get_weekday(date)``), a topic only a competitor's search input takes ("a joke about dentists" costs
+  ``joke()`` against ``search_joke(query)``), or a search input the request gives nothing to ("new wallpaper").
 
 A misfit may cost a competitor its place to one up to ``margin + penalty`` behind: when any
-candidate within that window has a misfit, the whole window competes ("set a timer for 10 minutes":
-``start_timer`` a little further behind ``increase_timer`` and ``decrease_timer`` than the margin still
+candidate within that window has a misfit (a brand or a leftover: when the top has one), the whole
+window competes ("set a timer for 10 minutes": ``start_timer`` a little further behind ``increase_timer`` and ``decrease_timer`` than the margin still
 passes both); when none has, only the near-ties within ``margin`` do.
 
 The competitors are re-ordered by ``score + bonus - misfits`` and take the cluster's own
@@ -63,6 +67,7 @@ from dataclasses import dataclass
 from agentfn.router.calibration import request_words, tool_vocabulary
 from agentfn.router.dataflow import ToolIO, fill_score
 from agentfn.router.givens import given_outputs
+from agentfn.router.leftover import leftover_misfits
 from agentfn.router.mood import asks_to_read, changes_state
 from agentfn.router.namefit import name_words, unnamed_brands
 from agentfn.router.text import ToolRecord, split_name, tokenize
@@ -183,11 +188,13 @@ def near_duplicate_head(
         cluster.append(i)
     steps = misfits([out[i][0] for i in cluster], text)
     brands = unnamed_brands([out[i][0] for i in cluster], text, records)
-    if not any(steps) and not brands[0]:  # no misfit to pay for (a brand's only at the top): the margin's near-ties
+    left = leftover_misfits([out[i][0] for i in cluster], text, records, io_of)
+    if not any(steps) and not brands[0] and not left[0]:  # no misfit to pay for (a brand's or leftover's only at the top)
         cluster = [i for i in cluster if out[i][1] >= top - margin]
         steps, brands = steps[: len(cluster)], unnamed_brands([out[i][0] for i in cluster], text, records)
+        left = leftover_misfits([out[i][0] for i in cluster], text, records, io_of)
     given = given_outputs([out[i][0] for i in cluster], text, io_of)
-    misfit = [a + b + c for a, b, c in zip(steps, brands, given, strict=True)]
+    misfit = [a + b + c + d for a, b, c, d in zip(steps, brands, given, left, strict=True)]
     if len(cluster) < 2:
         return out
     names = [out[i][0] for i in cluster]

@@ -26,7 +26,7 @@ from agentfn.router.flowwords import GENERIC, PAYLOAD, SYNONYMS, WEAK, IOSlot, w
 from agentfn.router.steps import opening_verb
 from agentfn.router.text import tokenize
 
-__all__ = ["RequestValues"]
+__all__ = ["RequestValues", "without_places"]
 
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:[.,]\d+)*(?![\w])")
 _DECIMAL = re.compile(r"(?<![\w.])[-+]?\d{1,3}\.\d+")
@@ -91,6 +91,8 @@ _STREET = re.compile(
     r"|\b[A-Z][\w-]*(?:stra(?:ss|ß)e|straat|gatan|gade|vej|weg)\s+\d{1,5}\b")
 _NOT_RELATIONS = frozenset(["rest", "end", "top", "most", "best", "first", "last", "middle", "start", "beginning",
                             "part", "kind", "type", "sort", "list", "number", "name", "one", "result", "same"])
+_PRESENT = frozenset(["today", "now", "tonight"])
+"""Dates that say the present: what a tool without inputs reads anyway."""
 _NUMWORDS = frozenset(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty", "hundred", "thousand", "dozen"])
 _NOT_CODES = frozenset(["I", "A", "OK", "AM", "PM", "ID"])
 _AMOUNT_VERBS = frozenset(["convert", "calculate", "compute", "add", "send", "pay", "transfer", "buy", "sell", "book",
@@ -131,6 +133,9 @@ class RequestValues:
     finish: frozenset[str] = frozenset()
     """Operations the request asks for on the numbers its chain finds ("warmer ... than", "in euros", "average"):
     :func:`~agentfn.router.finishcues.finish_cues`."""
+    fixed_dates: int = 0
+    """Dates that name a day other than the present ("1999-12-31", "tomorrow", "sunday"; not "today", "now",
+    "tonight"): a value only a tool with a date input takes (:mod:`agentfn.router.leftover`)."""
 
     @classmethod
     def of(cls, text: str) -> RequestValues:
@@ -185,7 +190,8 @@ class RequestValues:
                               if w not in _NOT_RELATIONS)
         verb = opening_verb(text)
         return cls(counts, frozenset(words_of(text)), labels, file_only, re.sub(r"[^a-z0-9]", "", text.lower()), described,
-                   relations, digit_ids, " ".join(words_of(verb)) if verb else "", finish_cues(text))
+                   relations, digit_ids, " ".join(words_of(verb)) if verb else "", finish_cues(text),
+                   sum(1 for m in _DATE.finditer(text) if m.group().lower() not in _PRESENT))
 
     def available(self, kind: str) -> int:
         if kind in ("text", "option"):
@@ -246,6 +252,12 @@ def _parsed(text: str) -> RequestValues:
 
 def _blank(pattern: re.Pattern[str], text: str) -> str:
     return pattern.sub(lambda m: " " * len(m.group()), text)
+
+
+def without_places(text: str) -> str:
+    """``text`` with its urls, emails, paths and file names blanked: where things are, which inputs of those
+    kinds take, not words about what the request wants ("what's inside Projects/alpha")."""
+    return _blank(_FILE_NAME, _blank(_PATH, _blank(_URL, _blank(_EMAIL, text))))
 
 
 def _paths(text: str) -> tuple[int, int]:
