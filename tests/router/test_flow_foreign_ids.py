@@ -97,3 +97,9 @@ def router(encoder: Encoder) -> Router:
 def test_described_material_is_transcribed_before_the_summary(router: Router) -> None:
     got = router.route("Digest the latest recording of the Linear Algebra course", k=10).selected
     assert got == ["lectures.recent", "speech2text", "digest"]
+
+
+def test_a_year_and_month_is_a_period_not_an_identifier() -> None:
+    values = RequestValues.of("How much leave did Tom Okafor take in 2026-02?")
+    assert values.labels["id"] == [] and values.counts["date"] == 1
+    assert [s.name for s in missing_inputs(io("leave.balance"), values)] == ["employee_id"]
