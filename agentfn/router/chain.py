@@ -398,7 +398,10 @@ class _Chain:
         said = frozenset[str]().union(*(self.io_of(t).text_words | self.io_of(t).input_words for t in self.tools))
         if not (self.values.words & self.io_of(cand).text_words) - said - ACTIONS - READS - MAKES - _WHEN:
             return False  # a verb ("add", "place") or a time ("right *now*") is no sign of a thing the request is about
-        keys = {slot_key(s.name) for s in self.open_inputs(cand)}
+        opened = self.open_inputs(cand)
+        if opened and describes_material(self.values) and all(is_payload(s) for s in opened):
+            return True  # "a Spanish *summary* of the newest episode": what was found, made into text, is worked on
+        keys = {slot_key(s.name) for s in opened}
         return any(slot_key(o.name) in keys for t in self.tools for o in self.io_of(t).outputs if not o.inferred)
 
     def order_edges(self) -> None:

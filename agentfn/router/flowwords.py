@@ -27,7 +27,7 @@ SYNONYMS = {
     "desc": "description", "temp": "temperature", "doc": "document", "uid": "id", "uuid": "id", "guid": "id",
     "identifier": "id", "ident": "id", "ids": "id", "ticker": "symbol", "sym": "symbol", "mail": "email",
     "e": "email", "cur": "currency", "ccy": "currency", "dt": "date", "datetime": "date", "timestamp": "date",
-    "total": "amount", "emp": "employee", "empl": "employee", "dept": "department", "link": "url", "uri": "url", "uris": "url", "urls": "url", "href": "url", "website": "url", "tel": "phone", "mobile": "phone",
+    "total": "amount", "ref": "reference", "emp": "employee", "empl": "employee", "dept": "department", "link": "url", "uri": "url", "uris": "url", "urls": "url", "href": "url", "website": "url", "tel": "phone", "mobile": "phone",
 }
 GENERIC = frozenset(
     ["get", "fetch", "retrieve", "search", "find", "lookup", "look", "list", "query", "show", "read", "return", "give", "value", "data", "info", "information", "result", "output", "input", "param", "parameter", "detail", "object", "item", "record", "entry", "api", "response", "request", "by", "new", "current", "default", "specific", "given", "provided", "field", "v1", "v2", "v3", "all", "one"]
