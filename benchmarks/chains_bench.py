@@ -1,9 +1,9 @@
 """Chains benchmark: does ``RoutePlan.selected`` equal the needed chain on multi-step requests?
 
-Run: ``.venv/bin/python benchmarks/chains_bench.py [--seed 0] [--distractors N] [--written-only] [--first-try b|c|d|e|f] [--sets abcdef] [--show]``
+Run: ``.venv/bin/python benchmarks/chains_bench.py [--seed 0] [--distractors N] [--written-only] [--first-try b|c|d|e|f|g] [--sets abcdefg] [--show]``
 Writes benchmarks/results/chains.json, then chains.md as ``render_markdown(json)``
 (``--written-only``: only the sets written here, to chains_written.{json,md};
-``--first-try b``/``c``/``d``/``e``/``f``: also record that untuned set's rows as
+``--first-try b``/``c``/``d``/``e``/``f``/``g``: also record that untuned set's rows as
 chains_<set>_first.json, the figure of the router before any fix for that set; chains.md shows each beside the current run; ``--show``: print each missed written request).
 
 Requests come from the foreign benchmark (:mod:`agentfn.evals.router_data`:
@@ -23,7 +23,7 @@ operations and written-out expressions give one step each,
   MCP tools with output schemas, requests whose tools feed each other) is routed
   the same way against its own tools, and so are its second and third sets, each
   written before any fix was made for it (``flow-chains-b``, ``flow-chains-c``: the
-  untuned figures), and so are its fourth, fifth and sixth (``flow-chains-d``, ``flow-chains-e``, ``flow-chains-f``).
+  untuned figures), and so are its fourth to seventh (``flow-chains-d`` to ``flow-chains-g``).
 
 Per registry, source and split group (``tune``: train + dev, where settings were
 chosen; ``held``: test, unseen tool, unseen source): ``chain_exact`` (``selected``
@@ -64,8 +64,12 @@ FLOW_CHAINS_E = "flow-chains-e (written here, untuned)"
 FLOW_CHAINS_F = "flow-chains-f (written here, untuned)"
 """The sixth written set (longer chains, fan-out, fan-in, arithmetic between API calls, goal-only requests, mixed
 naming conventions): first try in chains_f_first.json."""
-WRITTEN = (FLOW_CHAINS, FLOW_CHAINS_B, FLOW_CHAINS_C, FLOW_CHAINS_D, FLOW_CHAINS_E, FLOW_CHAINS_F)
-UNTUNED = {"b": FLOW_CHAINS_B, "c": FLOW_CHAINS_C, "d": FLOW_CHAINS_D, "e": FLOW_CHAINS_E, "f": FLOW_CHAINS_F}
+FLOW_CHAINS_G = "flow-chains-g (written here, untuned)"
+"""The seventh written set (domains a-f never used, nested output fields, ids named unlike the inputs they feed,
+implied lookups, chains of up to 7 calls): first try in chains_g_first.json."""
+WRITTEN = (FLOW_CHAINS, FLOW_CHAINS_B, FLOW_CHAINS_C, FLOW_CHAINS_D, FLOW_CHAINS_E, FLOW_CHAINS_F, FLOW_CHAINS_G)
+UNTUNED = {"b": FLOW_CHAINS_B, "c": FLOW_CHAINS_C, "d": FLOW_CHAINS_D, "e": FLOW_CHAINS_E, "f": FLOW_CHAINS_F,
+           "g": FLOW_CHAINS_G}
 """Untuned set letter -> source name; its first try lives in :func:`first_try_path`."""
 
 
@@ -134,7 +138,7 @@ def _route_all(router: Any, examples: list[Any], registry: str, groups: dict[str
 
 
 def _route_written(encoder: Any, groups: dict[str, dict[str, list[Row]]], own_tools: dict[str, int], show: bool,
-                   misses: Misses | None = None, sets: str = "abcdef") -> None:
+                   misses: Misses | None = None, sets: str = "abcdefg") -> None:
     from agentfn.evals.flow_chains import flow_chains_source
     from agentfn.router import Router
 
@@ -170,7 +174,7 @@ def _result(command: str, groups: dict[str, dict[str, list[Row]]], registry_tool
     }
 
 
-def run_written(show: bool = False, sets: str = "abcdef") -> dict[str, Any]:
+def run_written(show: bool = False, sets: str = "abcdefg") -> dict[str, Any]:
     """Only the sets written here (``sets``: their letters), each against its own tools (minutes, not the whole registry)."""
     from threadpoolctl import threadpool_limits
 
@@ -182,7 +186,7 @@ def run_written(show: bool = False, sets: str = "abcdef") -> dict[str, Any]:
     own_tools: dict[str, int] = {}
     misses: Misses = defaultdict(list)
     _route_written(encoder, groups, own_tools, show, misses, sets)
-    return _result("benchmarks/chains_bench.py --written-only" + (f" --sets {sets}" if sets != "abcdef" else ""), groups, 0, own_tools, misses)
+    return _result("benchmarks/chains_bench.py --written-only" + (f" --sets {sets}" if sets != "abcdefg" else ""), groups, 0, own_tools, misses)
 
 
 def run(seed: int, distractors: int, show: bool = False) -> dict[str, Any]:
@@ -269,7 +273,10 @@ def render_markdown(data: dict[str, Any], firsts: list[dict[str, Any]] | None = 
              "scored the same way. "
              f"`{FLOW_CHAINS_F}`: a sixth set (flow_chains_f.json: chains of 4-7 calls, one result feeding two calls, two "
              "results feeding one, arithmetic between API calls, goal-only requests, dotted and camelCase tool names), "
-             "written and first scored the same way.", "",
+             "written and first scored the same way. "
+             f"`{FLOW_CHAINS_G}`: a seventh set (flow_chains_g.json: freight, payroll, health records, CI, IoT, podcasts, "
+             "a learning platform, a food database; nested output fields, ids named unlike the inputs they feed, implied "
+             "lookups, chains of up to 7 calls), written and first scored the same way.", "",
              "| registry | source | kind | split | requests | repeats | chain_exact | set_in_top5 | exact | order | fewer | more | wrong_tool |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for g in data["groups"]:
@@ -307,7 +314,7 @@ def main() -> None:
     ap.add_argument("--written-only", action="store_true", help="only the sets written here, to chains_written.*")
     ap.add_argument("--first-try", choices=sorted(UNTUNED), help="record that untuned set's rows as chains_<set>_first.json")
     ap.add_argument("--show", action="store_true", help="print each missed written request")
-    ap.add_argument("--sets", default="abcdef", help="with --written-only: which written sets (letters), e.g. be")
+    ap.add_argument("--sets", default="abcdefg", help="with --written-only: which written sets (letters), e.g. be")
     args = ap.parse_args()
     result = run_written(args.show, args.sets) if args.written_only else run(args.seed, args.distractors, args.show)
     RESULTS.mkdir(parents=True, exist_ok=True)

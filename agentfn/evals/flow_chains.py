@@ -44,6 +44,14 @@ and exam scores, and 44 requests (36 of 2-7 steps, 8 one-step guards): longer
 chains, one result feeding two later calls (fan-out), two results feeding one
 call (fan-in), arithmetic helpers between API calls, goal-only requests.
 
+``flow_chains_g.json`` (set ``g``) was written the same way, before any fix
+for it: 55 MCP tools over domains sets a-f did not use (ocean freight and
+customs, payroll, FHIR-style health records, CI pipelines and package
+advisories, IoT fleets and firmware, podcasts, a learning-management system,
+a food database) with nested output fields and ids named unlike the inputs
+they feed (``empId`` vs ``employee_id``, ``feedId`` vs ``feed_id``), and 46
+requests (37 of 2-7 steps, 9 one-step guards) with implied lookups.
+
 ``gold`` lists the tools a request needs in an order their data flow allows.
 Guarantees: every example is in split ``dev``; ``chain`` equals ``gold``.
 """
@@ -56,7 +64,7 @@ from typing import Any, Literal
 
 from agentfn.evals.router_data.records import RouterExample, RouterSource
 
-__all__ = ["SOURCE", "SOURCE_B", "SOURCE_C", "SOURCE_D", "SOURCE_E", "SOURCE_F", "flow_chains_source"]
+__all__ = ["SOURCE", "SOURCE_B", "SOURCE_C", "SOURCE_D", "SOURCE_E", "SOURCE_F", "SOURCE_G", "flow_chains_source"]
 
 SOURCE = "flow-chains (written here)"
 SOURCE_B = "flow-chains-b (written here, untuned)"
@@ -64,13 +72,14 @@ SOURCE_C = "flow-chains-c (written here, untuned)"
 SOURCE_D = "flow-chains-d (written here, untuned)"
 SOURCE_E = "flow-chains-e (written here, untuned)"
 SOURCE_F = "flow-chains-f (written here, untuned)"
+SOURCE_G = "flow-chains-g (written here, untuned)"
 _SETS = {"a": (SOURCE, "flow_chains.json", "flow"), "b": (SOURCE_B, "flow_chains_b.json", "flowb"),
          "c": (SOURCE_C, "flow_chains_c.json", "flowc"), "d": (SOURCE_D, "flow_chains_d.json", "flowd"),
          "e": (SOURCE_E, "flow_chains_e.json", "flowe"),
-         "f": (SOURCE_F, "flow_chains_f.json", "flowf")}
+         "f": (SOURCE_F, "flow_chains_f.json", "flowf"), "g": (SOURCE_G, "flow_chains_g.json", "flowg")}
 
 
-def flow_chains_source(which: Literal["a", "b", "c", "d", "e", "f"] = "a") -> RouterSource:
+def flow_chains_source(which: Literal["a", "b", "c", "d", "e", "f", "g"] = "a") -> RouterSource:
     """Set ``which`` as a :class:`~agentfn.evals.router_data.records.RouterSource` (every request in split ``dev``)."""
     name, file, prefix = _SETS[which]
     data: dict[str, Any] = json.loads(

@@ -61,6 +61,7 @@ from agentfn.router.dataflow import (
     IOSlot,
     RequestValues,
     ToolIO,
+    describes_material,
     flow_score,
     is_payload,
     missing_inputs,
@@ -199,8 +200,9 @@ class _Chain:
                     have = [(f, o) for f, o in have if f >= self.min_flow]
                     mutual = [(f, o) for f, o in have if self.circular(o, consumer, slot)]
                     have = [p for p in have if p not in mutual]
-                    if not have and is_payload(slot) and not self.values.file_only:  # a chosen lookup's finds are material
-                        # (not when the request names a file: its text comes from a reader of it)
+                    if not have and is_payload(slot) and not self.values.file_only and not self.material_producer(consumer, slot):
+                        # a chosen lookup's finds are material (not when the request names a file: its text comes
+                        # from a reader of it; nor when a candidate turns what was found into text, a transcript)
                         have = [(_SURE, o) for o in self.tools if o != consumer and not changes_state(self.io_of(o))
                                 and self.io_of(o).outputs and not self.io_of(o).outputs[0].inferred]
                     if have and (max(have)[0] >= _SURE or slot.kind not in ("id", "code")):
@@ -223,6 +225,17 @@ class _Chain:
             frontier = nxt
             if not frontier:
                 return
+
+    def material_producer(self, consumer: str, slot: IOSlot) -> bool:
+        """Whether a candidate not chosen yet hands over material (a ``transcript``, a page's ``content``) for
+        ``consumer``'s payload input ``slot`` and a chosen tool feeds it: "summarize the latest episode" reads
+        the episode's transcript, not the episode list."""
+        if not describes_material(self.values):
+            return False
+        name, f = self.best_producer(consumer, slot)
+        if name is None or f < 0.7:
+            return False
+        return any(self.flow(t, name, s) >= _SURE for s in self.open_inputs(name) for t in self.tools if t != consumer)
 
     def best_producer(self, consumer: str, slot: IOSlot) -> tuple[str | None, float]:
         """The candidate that best produces ``slot`` of ``consumer`` (relevance, service, what it needs itself), with its flow."""
@@ -385,7 +398,10 @@ class _Chain:
         said = frozenset[str]().union(*(self.io_of(t).text_words | self.io_of(t).input_words for t in self.tools))
         if not (self.values.words & self.io_of(cand).text_words) - said - ACTIONS - READS - MAKES - _WHEN:
             return False  # a verb ("add", "place") or a time ("right *now*") is no sign of a thing the request is about
-        keys = {slot_key(s.name) for s in self.open_inputs(cand)}
+        opened = self.open_inputs(cand)
+        if opened and describes_material(self.values) and all(is_payload(s) for s in opened):
+            return True  # "a Spanish *summary* of the newest episode": what was found, made into text, is worked on
+        keys = {slot_key(s.name) for s in opened}
         return any(slot_key(o.name) in keys for t in self.tools for o in self.io_of(t).outputs if not o.inferred)
 
     def order_edges(self) -> None:

@@ -50,6 +50,7 @@ __all__ = [
     "ToolIO",
     "coded_thing",
     "described_id",
+    "describes_material",
     "fill_score",
     "flow_score",
     "is_payload",
@@ -68,7 +69,7 @@ _SECRET = frozenset(["api", "secret", "access", "private", "public", "license", 
 _REFERENCE = frozenset(["number", "reference", "locator", "pnr", "confirmation"])
 """Name words of a string that identifies a record ("order number", ``booking_reference``)."""
 _CODE = frozenset(["code", "iata", "icao", "symbol", "sku", "isbn", "slug", "handle", "vin", "imei", "iban", "upc", "ean", "gtin",
-                   "asin", "isin", "bic", "swift"])
+                   "asin", "isin", "bic", "swift", "locode", "unlocode"])
 """Name words of an input that takes a standard code (a VIN, an IBAN, an ISBN): a value written as such, or looked up."""
 _ID_PHRASE = re.compile(r"^(?:the\s+|an?\s+)?(?:[a-z0-9-]+\s+){1,2}(code|id|identifier|number|key)(?:\s+of\s+(?:the\s+|an?\s+)?[a-z-]+(?:\s+[a-z-]+)?)?\.?$")
 """A description that only names an identifier ("station code", "the employee number of the requester")."""
@@ -318,6 +319,8 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
             best = max(best, 0.6)  # ``matches``: "full paths": the description says what the output holds
         if not hit and described_id(out, dst):
             best = max(best, 0.75)  # ``staff_id``: "employee number" from ``employee_number``: the input's description names the output
+        if not hit and own_id(out, dst, made):
+            best = max(best, 0.8)  # ``patient`` ("Patient id") from ``fhir.Patient.search``'s bare ``id``
         if not hit or hit <= GENERIC or (hit <= WEAK and not (need - WEAK) <= (have | made)):
             continue  # ``items`` meets ``items``: filler names say nothing of what is listed  # "id" alone matches only when the input's other words name this tool's object
         score = sum(_weight(w) for w in hit) / total
@@ -339,19 +342,45 @@ def flow_score(src: ToolIO, dst: IOSlot) -> float:
 
 def taken_by_name(io: ToolIO) -> frozenset[str]:
     """Object words of ``io``'s name that it takes by name (``city_airports(city)``: the city is its input, the
-    airports its result), so they say nothing of what its outputs are."""
-    return frozenset(w for s in io.inputs if s.required and s.kind not in ("id", "code") and len(s.words - WEAK) == 1
-                     for w in s.words - WEAK) & io.object_words
+    airports its result), so they say nothing of what its outputs are. The head noun of a name without a
+    preposition (its last object word: ``gh_repo(owner, repo)`` returns a repository) is what it returns."""
+    taken = frozenset(w for s in io.inputs if s.required and s.kind not in ("id", "code") and len(s.words - WEAK) == 1
+                      for w in s.words - WEAK) & io.object_words
+    raw = [w.lower() for w in split_name(io.name)]
+    if not taken or _LINKS & set(raw):
+        return taken
+    head = next((w for w in reversed(words_of(io.name)) if w in io.object_words), None)
+    return taken - {head} if len(io.object_words) > 1 else taken
+
+
+_LINKS = frozenset(["by", "for", "from", "in", "at", "of", "with", "to", "on"])
+"""Prepositions of a tool name (``search_airports_by_city``): the words after them qualify, the head comes before."""
+
+
+def own_id(out: IOSlot, dst: IOSlot, made: frozenset[str]) -> bool:
+    """Whether the bare identifier ``out`` (a field named only ``id`` or ``key``, however nested) of a tool
+    whose name is about ``made`` is the one the id-like input ``dst`` takes: the input names (by its own
+    words, or its description's) only things the tool's name is about (``patient`` or ``subject``: "Patient id" from ``fhir.Patient.search``'s
+    ``entry.resource.id``; ``repo_id`` from ``gh_repo``'s ``id``).
+    """
+    if out.inferred or dst.kind != "id" or not set(words_of(out.name)) <= WEAK - {"name", "title", "type"}:
+        return False
+    if not set(words_of(out.name)) & {"id", "key"}:
+        return False
+    thing, said = dst.words - WEAK - GENERIC, dst.desc - WEAK - GENERIC
+    return any(bool(w) and w <= made for w in (thing, said))
 
 
 def coded_thing(out: IOSlot, dst: IOSlot) -> bool:
     """Whether ``out`` is an identifier of the thing a standard code ``dst`` names takes (:data:`~agentfn.router.flowwords.CODED`).
 
     An input named by its standard (``origin_iata``, ``isbn``, ``vin``) takes the code of an airport, a book,
-    a vehicle: an output that identifies that thing (``airport_code``, ``book_id``) fills it.
+    a vehicle: an output that identifies that thing (``airport_code``, ``book_id``), or is named by a standard
+    coding the same thing (``unlocode`` for ``from_locode``), fills it.
     """
     things = {CODED[w] for w in dst.words | dst.desc if w in CODED}
-    return bool(things) and not out.inferred and out.kind in ("id", "code") and bool(things & out.words)
+    coded = {CODED[w] for w in out.words if w in CODED}  # ``unlocode`` for ``from_locode``: one standard, two spellings
+    return bool(things) and not out.inferred and out.kind in ("id", "code") and bool(things & (out.words | coded))
 
 
 def described_id(out: IOSlot, dst: IOSlot) -> bool:
@@ -431,8 +460,26 @@ def missing_inputs(io: ToolIO, values: RequestValues, learned: Callable[[IOSlot]
     money = [s for s in need.get("code", []) if "currency" in s.words]
     if money and named_currencies(values.words) >= len(money):
         out = [s for s in out if s not in money]
+    # "Summarize the latest episode": the material is described, not given: a tool finds it.
+    # Not the ``body`` of a message an action writes, nor when the thing described is where the tool writes ("say
+    # hi in the newest *room*": ``room_id``).
+    if not io.actions and describes_material(values) and not values.described & io.input_words:
+        out += [s for s in need.get("text", []) if s not in out and is_payload(s) and not s.words & _WRITTEN]
     # "I weigh 180 pounds" for ``weight_kg``: given, but in another unit: a converter fills it.
     return out + [s for s in need.get("number", []) if s not in out and needs_conversion(s, values.words)]
+
+
+_SHORT = 14
+_WRITTEN = frozenset(["body", "message", "comment", "reply", "note"])
+"""Words of an input that takes what a tool writes or sends (a mail's ``body``): the request words it itself."""
+"""Most content words of a request that describes the material a tool works on rather than pasting it."""
+
+
+def describes_material(values: RequestValues) -> bool:
+    """Whether a short request with nothing quoted describes the thing it wants worked on ("summarize *the
+    latest episode* of ...", "translate *each* review"): the text an input such as ``text`` takes then comes
+    from a tool that finds that thing, not from the request."""
+    return bool(values.described) and not values.counts.get("names", 0) and len(values.words) <= _SHORT
 
 
 def fill_score(rec: ToolRecord, text: str, io: ToolIO | None = None) -> float:

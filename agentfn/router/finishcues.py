@@ -65,7 +65,8 @@ def _compares(low: str) -> bool:
 
 _OPERATION_PHRASES: dict[str, re.Pattern[str]] = {
     "average": re.compile(r"\b(?:average|mean)\b"),
-    "add": re.compile(r"\b(?:combined|altogether|in\s+total|including|plus|sum\s+of|added\s+together)\b"),
+    "add": re.compile(r"\b(?:combined|altogether|in\s+total|including|plus|sum\s+of|added\s+together)\b|(?<!get )(?<!bring )\btogether\b"
+                      r"|^\s*(?:(?:what\s+(?:is|was|are)|what's)\s+the\s+)?total\s+(?!of\b)[a-z]+s\b"),
     "subtract": re.compile(r"\b(?:left\s+after|remaining\s+after|(?:is|are)\s+left|minus|difference\s+between|how\s+much\s+more)\b"),
     "multiply": re.compile(r"\b(?:times|multiplied\s+by|product\s+of)\b"),
     "percent": re.compile(r"%\s+of\b|\b(?:percent\s+of|percentage\s+of|vat|sales\s+tax|tip|discount|commission)\b"),

@@ -33,15 +33,22 @@ for _dim, _table in {
     "temperature": {"c": ["c", "celsius", "centigrade"], "f": ["f", "fahrenheit"], "k": ["kelvin"]},
     "energy": {"kwh": ["kwh", "kilowatt"], "mwh": ["mwh", "megawatt"], "wh": ["wh"], "j": ["joule"], "kj": ["kj", "kilojoule"],
                "kcal": ["kcal", "calorie"]},
+    "duration": {"s": ["s", "sec", "second"], "min": ["minute", "mins"], "h": ["hr", "hrs", "hour"]},
+    "power": {"w": ["w", "watt"], "kw": ["kw"], "mw": ["mw"]},
+    "volume": {"l": ["l", "liter", "litre"], "ml": ["ml", "milliliter", "millilitre"], "gal": ["gal", "gallon"],
+               "floz": ["floz"], "cup": ["cup"]},
+    "concentration": {"mmol": ["mmol"], "mgdl": ["mgdl"]},
 }.items():
     for _unit, _words in _table.items():
         for _w in _words:
             _UNITS[_w] = (_dim, _unit)
 _NOUNS = {"mass": frozenset(["mass", "weight"]), "length": frozenset(["length", "distance", "height"]),
-          "temperature": frozenset(["temperature", "temp"]), "energy": frozenset(["energy"])}
+          "temperature": frozenset(["temperature", "temp"]), "energy": frozenset(["energy"]),
+          "duration": frozenset(["duration"]), "power": frozenset(["power"]), "volume": frozenset(["volume"]),
+          "concentration": frozenset(["concentration"])}
 """Words that name a dimension in a converter's name (``convert_mass``, ``length_convert``)."""
 _QUANTITY = frozenset(["mass", "weight", "length", "distance", "height", "width", "depth", "elevation", "altitude",
-                       "temperature", "temp", "energy"])
+                       "temperature", "temp", "energy", "duration", "power", "volume", "concentration"])
 """Name words of an input that takes a measured quantity (``bag_weight_kg``, ``target_temp_c``)."""
 _PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 

@@ -27,7 +27,7 @@ SYNONYMS = {
     "desc": "description", "temp": "temperature", "doc": "document", "uid": "id", "uuid": "id", "guid": "id",
     "identifier": "id", "ident": "id", "ids": "id", "ticker": "symbol", "sym": "symbol", "mail": "email",
     "e": "email", "cur": "currency", "ccy": "currency", "dt": "date", "datetime": "date", "timestamp": "date",
-    "total": "amount", "link": "url", "uri": "url", "uris": "url", "urls": "url", "href": "url", "website": "url", "tel": "phone", "mobile": "phone",
+    "total": "amount", "ref": "reference", "emp": "employee", "empl": "employee", "dept": "department", "link": "url", "uri": "url", "uris": "url", "urls": "url", "href": "url", "website": "url", "tel": "phone", "mobile": "phone",
 }
 GENERIC = frozenset(
     ["get", "fetch", "retrieve", "search", "find", "lookup", "look", "list", "query", "show", "read", "return", "give", "value", "data", "info", "information", "result", "output", "input", "param", "parameter", "detail", "object", "item", "record", "entry", "api", "response", "request", "by", "new", "current", "default", "specific", "given", "provided", "field", "v1", "v2", "v3", "all", "one"]
@@ -35,7 +35,7 @@ GENERIC = frozenset(
 WEAK = frozenset(["id", "name", "code", "number", "key", "type", "title"])
 CODED = {"iata": "airport", "icao": "airport", "isbn": "book", "upc": "product", "ean": "product", "gtin": "product",
          "asin": "product", "sku": "product", "vin": "vehicle", "iban": "account", "imei": "device", "isin": "security",
-         "cusip": "security", "unlocode": "port", "fips": "county", "ifsc": "bank", "bic": "bank", "swift": "bank", "iso": "country"}
+         "cusip": "security", "unlocode": "port", "locode": "port", "fips": "county", "ifsc": "bank", "bic": "bank", "swift": "bank", "iso": "country"}
 """A standard code's word -> the thing it identifies (``origin_iata`` takes an ``airport_code``)."""
 
 def words_of(text: str) -> list[str]:
