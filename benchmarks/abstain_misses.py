@@ -19,6 +19,13 @@ miss gets one kind, the first that applies:
 * ``tool words absent``: a false abstain whose best tool's vocabulary holds none of the request's words;
 * ``other``.
 
+Which signals separate them, on rows fitted on or choosing the cut only (``fit``, ``dev``, ``near-domain (fit)``,
+``near-domain dev``, ``short built-in requests (fit)``): each feature's AUC (the chance that a row some offered
+tool fits scores above one none fits; 0.5 = no signal) over three contrasts: near-domain offers, the near-domain
+offers the shipped model keeps (its true keeps against its false keeps), and the short built-in requests a tool
+serves against the near-domain offers the shipped model wrongly keeps (a signal that pulls these apart lets the cut
+rise without refusing brief requests).
+
     .venv/bin/python benchmarks/abstain_misses.py   (after benchmarks/fit_abstention.py)
 
 Writes benchmarks/results/abstain_misses.{json,md}.
@@ -82,16 +89,46 @@ def misses(rows: list[dict[str, Any]], weights: dict[str, float], cut: float) ->
     return out
 
 
+def auc(fits: list[float], none: list[float]) -> float:
+    """The chance that a row some tool fits scores above a row none fits (ties count half); 0.5 without rows."""
+    if not fits or not none:
+        return 0.5
+    above = sum((a > b) + 0.5 * (a == b) for a in fits for b in none)
+    return above / (len(fits) * len(none))
+
+
+def separation(rows: list[dict[str, Any]], weights: dict[str, float], cut: float) -> dict[str, dict[str, Any]]:
+    """Each feature's AUC over the contrasts of the module doc, on the fitted and dev rows only."""
+    from agentfn.router.calibration import ABSTAIN_FEATURES, p_fits
+
+    near = [r for r in rows if r["group"] in ("near-domain (fit)", "near-domain dev")]
+    kept_wrong = [r for r in near if not r["y"] and p_fits(r, weights) >= cut]
+    contrasts = {
+        "near-domain offers": near,
+        "near-domain offers the shipped model keeps": [r for r in near if p_fits(r, weights) >= cut],
+        "short built-in requests served vs near-domain false keeps":
+            [r for r in rows if r["group"] == "short built-in requests (fit)" and r["y"]] + kept_wrong,
+    }
+    out: dict[str, dict[str, Any]] = {}
+    for name, sel in contrasts.items():
+        feats = {k: round(auc([r[k] for r in sel if r["y"] and k in r], [r[k] for r in sel if not r["y"] and k in r]), 3)
+                 for k in ABSTAIN_FEATURES}
+        out[name] = {"fits": sum(1 for r in sel if r["y"]), "none": sum(1 for r in sel if not r["y"]), "auc": feats}
+    return out
+
+
 def main() -> None:
     from agentfn.router.calibration import DEFAULT_ABSTAIN_WEIGHTS
     from agentfn.router.config import RouterConfig
 
     foreign = ("fit", "dev", "test", "unseen-tool", "unseen-source")
-    rows = [r for r in json.loads(ROWS.read_text()) if r["group"] in foreign or r["group"].startswith("near")]
+    saved = json.loads(ROWS.read_text())
+    rows = [r for r in saved if r["group"] in foreign or r["group"].startswith("near")]
     cut = RouterConfig().abstain_cut
     data = {"command": "python benchmarks/abstain_misses.py", "rows": len(rows), "cut": cut,
             "other-source offers": misses([r for r in rows if r["group"] in foreign], DEFAULT_ABSTAIN_WEIGHTS, cut),
-            "near-domain offers": misses([r for r in rows if r["group"] not in foreign], DEFAULT_ABSTAIN_WEIGHTS, cut)}
+            "near-domain offers": misses([r for r in rows if r["group"] not in foreign], DEFAULT_ABSTAIN_WEIGHTS, cut),
+            "separation": separation(saved, DEFAULT_ABSTAIN_WEIGHTS, cut)}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "abstain_misses.json").write_text(json.dumps(data, indent=1))
     (RESULTS / "abstain_misses.md").write_text(render_markdown(data))
@@ -115,6 +152,14 @@ def render_markdown(data: dict[str, Any]) -> str:
                 if ex:
                     lines.append(f"- {label}, {k}: " + "; ".join(f"`{e}`" for e in ex))
         lines += [""]
+    sep = data["separation"]
+    lines += ["## Which signals separate (fitted and dev rows only)", "",
+              "AUC per feature (P(a row some tool fits scores higher); 0.5 = no signal, below 0.5 = the other way):", "",
+              "| feature | " + " | ".join(f"{n} ({c['fits']} fit / {c['none']} none)" for n, c in sep.items()) + " |",
+              "|---|" + "---:|" * len(sep)]
+    for k in next(iter(sep.values()))["auc"]:
+        lines.append(f"| {k} | " + " | ".join(f"{c['auc'][k]:.3f}" for c in sep.values()) + " |")
+    lines += [""]
     return "\n".join(lines)
 
 

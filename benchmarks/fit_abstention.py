@@ -35,8 +35,8 @@ same code path as at runtime and as ``router_bench.py`` scores abstention. Rows 
   built-in tools that do not serve it. ``short_requests.json`` stays held out.
 
 Weights are kept at 0 or above (more of a signal never means "fits less") and pulled towards the previous
-model's (``PREVIOUS_MODEL``). The pull, the generated set's weight, the few-tool rows and the cut are chosen on
-two dev splits (``agentfn.evals.abstain_choice``): the best foreign dev F1 whose cut refuses no more of the
+model's (``PREVIOUS_MODEL``). The pull, the generated set's weight, the short built-in rows' weight, the few-tool rows
+and the cut are chosen on two dev splits (``agentfn.evals.abstain_choice``): the best foreign dev F1 whose cut refuses no more of the
 short requests written for fitting than the previous model and keeps the generated dev F1 within
 ``GENERATED_TOLERANCE`` of the previous model's. Three rules are scored side by side: the refit,
 the previous model, and the threshold rule a user had before (abstain when the top score is below the
@@ -54,6 +54,7 @@ Writes benchmarks/results/fit_abstention.{json,md}.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import platform
@@ -74,6 +75,9 @@ L2S = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
 GENERATED_WEIGHTS = (1.0, 0.6, 0.3)
 """How much the generated set's rows weigh against a foreign source's (the dev rows choose; with or without the
 few-tool rows too)."""
+SHORT_WEIGHTS = (1.0, 3.0)
+"""How much the short built-in requests written for fitting weigh against a foreign source's (the dev rows choose):
+their refusals are a limit of the choice, so a fit may weigh them more to stay within it."""
 CUTS = tuple(round(0.2 + 0.01 * i, 2) for i in range(41))
 """Cuts on P(fits) tried (0.2 to 0.6 by 0.01); the dev rows choose."""
 MAX_FALSE_ABSTAIN = 0.1
@@ -218,9 +222,10 @@ def short_requests(name: str = "short_requests.json") -> Any:
     return list(data["requests"]) if name == "short_requests.json" else data
 
 
-def _fit_weights(fit_rows: list[dict[str, Any]], l2: float, generated: float = 1.0) -> dict[str, float]:
+def _fit_weights(fit_rows: list[dict[str, Any]], l2: float, generated: float = 1.0, short: float = 1.0) -> dict[str, float]:
     """Logistic weights (0 or above) on the fit rows, each source of each group weighing the same in total (the
-    generated set's rows ``generated`` times that), pulled towards the previous model's weights by ``l2``."""
+    generated set's rows ``generated`` times that, the short built-in ones ``short`` times), pulled towards the
+    previous model's weights by ``l2``."""
     import numpy as np
 
     from agentfn.router.calibration import ABSTAIN_FEATURES
@@ -232,7 +237,8 @@ def _fit_weights(fit_rows: list[dict[str, Any]], l2: float, generated: float = 1
     for r in fit_rows:
         count[r["group"], r["source"]] = count.get((r["group"], r["source"]), 0) + 1
     w = np.asarray([len(fit_rows) / (len(count) * count[r["group"], r["source"]])
-                    * (generated if r["group"] == GEN_FIT else 1.0) for r in fit_rows])
+                    * (generated if r["group"] == GEN_FIT else short if r["group"] == SHORT_FIT else 1.0)
+                    for r in fit_rows])
     fitted = fit_logistic(x, y, PREVIOUS_MODEL["weights"], names=ABSTAIN_FEATURES, nonneg=True, sample_weight=w, l2=l2)
     return {k: round(v, 2) for k, v in fitted.items()}
 
@@ -285,13 +291,12 @@ def main() -> None:
     gen_floor = scores(gen_dev, lambda r: p_fits(r, previous["weights"]) < previous["cut"])["f1"] - GENERATED_TOLERANCE
     for few in (False, True):
         fit_rows = [r for r in rows if r["group"] in fit_groups or (few and r["group"] == FEW_FIT)]
-        for generated in GENERATED_WEIGHTS:
-            for l2 in L2S:
-                w = _fit_weights(fit_rows, l2, generated)
-                c, f, g, ok = choose_cut(dev, gen_dev, short_fit, w, CUTS, max_false_abstain=MAX_FALSE_ABSTAIN,
-                                         max_short=max_short, generated_floor=gen_floor)
-                tried.append({"l2": l2, "few": few, "generated": generated, "weights": w, "cut": c, "dev": f,
-                              "gen_dev": g, "ok": ok})
+        for generated, short, l2 in itertools.product(GENERATED_WEIGHTS, SHORT_WEIGHTS, L2S):
+            w = _fit_weights(fit_rows, l2, generated, short)
+            c, f, g, ok = choose_cut(dev, gen_dev, short_fit, w, CUTS, max_false_abstain=MAX_FALSE_ABSTAIN,
+                                     max_short=max_short, generated_floor=gen_floor)
+            tried.append({"l2": l2, "few": few, "generated": generated, "short": short, "weights": w, "cut": c,
+                          "dev": f, "gen_dev": g, "ok": ok})
     # The settings whose cut scores best on the foreign dev rows, among those within every limit.
     best = max(tried, key=lambda t: (t["ok"], round(t["dev"]["f1"], 6)))
     weights, cut = best["weights"], best["cut"]
@@ -328,7 +333,8 @@ def main() -> None:
         "l2": best["l2"],
         "few": best["few"],
         "generated_weight": best["generated"],
-        "l2_tried": [{"l2": t["l2"], "few": t["few"], "generated": t["generated"], "cut": t["cut"], "dev_f1": t["dev"]["f1"],
+        "short_weight": best["short"],
+        "l2_tried": [{"l2": t["l2"], "few": t["few"], "generated": t["generated"], "short": t["short"], "cut": t["cut"], "dev_f1": t["dev"]["f1"],
                       "dev_false_abstain": t["dev"]["false_abstain"], "gen_dev_f1": t["gen_dev"]["f1"], "ok": t["ok"]}
                      for t in tried],
         "generated_tolerance": GENERATED_TOLERANCE,
@@ -391,10 +397,10 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"{data['short_fit_refused_limit']:.3f} of the relevant `{SHORT_FIT}` rows (the share the {PREVIOUS} refuses) "
         f"and keeps the F1 on `{GEN_DEV}` (a quarter of the generated requests, by a hash of their text, not fitted "
         f"on) within {data['generated_tolerance']:g} of the {PREVIOUS}'s). Fitted with an L2 pull of "
-        f"{data['l2']:g} towards the {PREVIOUS}'s weights, the generated set weighing {data['generated_weight']:g} "
-        f"and the few-tool rows {'fitted' if data['few'] else 'left out'}: the settings whose cut scores best on the "
-        "foreign dev rows within those limits (l2/generated weight/few: " + "; ".join(
-            f"{t['l2']:g}/{t['generated']:g}/{'few' if t['few'] else '-'}: cut {t['cut']}, dev F1 {t['dev_f1']:.3f}, "
+        f"{data['l2']:g} towards the {PREVIOUS}'s weights, the generated set weighing {data['generated_weight']:g}, "
+        f"the `{SHORT_FIT}` rows {data['short_weight']:g} and the few-tool rows {'fitted' if data['few'] else 'left out'}: the settings whose cut scores best on the "
+        "foreign dev rows within those limits (l2/generated weight/short weight/few: " + "; ".join(
+            f"{t['l2']:g}/{t['generated']:g}/{t['short']:g}/{'few' if t['few'] else '-'}: cut {t['cut']}, dev F1 {t['dev_f1']:.3f}, "
             f"false_abstain {t['dev_false_abstain']:.3f}, generated dev F1 {t['gen_dev_f1']:.3f}"
             f"{'' if t['ok'] else ' (outside a limit)'}" for t in data["l2_tried"])
         + ").",

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agentfn.router.calibration import ABSTAIN_FEATURES, ProbeCalibrator, coverage, request_words
+from agentfn.router.calibration import ABSTAIN_FEATURES, ProbeCalibrator, brevity, coverage, request_words
 from agentfn.router.fitness import FIT_FEATURES, fit_features
 from agentfn.router.index import FloatArray, ToolIndex
 from agentfn.router.namefit import VENDOR_FEATURES, vendor_features
@@ -32,6 +32,7 @@ _BACKGROUND = frozenset(["bgmargin", "zreq", "bgrank", "hbg", "ohead", "ohbg"])
 _HEADS = frozenset(["hdense", "hbg", "ohead", "ohbg"])
 _LEVELS = frozenset(["zdense", "gap"])
 _OBJECT_VECTOR = frozenset(["ohead", "ohbg"])
+_WORDS = frozenset(["qcov", "brief"])
 
 
 def used_features(weights: Mapping[str, float]) -> frozenset[str]:
@@ -78,9 +79,11 @@ def abstain_features(x: AbstainInputs, src: AbstainSources, needed: Collection[s
         out["margin"] = x.score - src.threshold()
     if want & _LEVELS:
         out.update(_levels(x, cal, top))
+    req = request_words(x.text) if want & _WORDS else frozenset[str]()
     if "qcov" in want:
-        req = request_words(x.text)
         out["qcov"] = max((coverage(req, src.vocab(n)[0]) for n in top), default=0.0)
+    if "brief" in want:
+        out["brief"] = brevity(x.text, req)
     if "ncov" in want:
         full = frozenset(tokenize(x.text))
         out["ncov"] = max((coverage(src.vocab(n)[1], full) for n in top), default=0.0)

@@ -29,7 +29,9 @@ clashes with the asked one, and whether a question meets a tool that reads (``ac
 :mod:`agentfn.router.objfit`), and whether one tool carries both the asked action and the named object
 (``pair``, ``pairvoc``: :mod:`agentfn.router.pairfit`), and the same with finer action senses ("add time" is
 not "remove time": ``sense``, ``sagree``, ``spair``: :mod:`agentfn.router.senses`), and whether some offered tool is of no service or the one the request
-names (``vendor``: :mod:`agentfn.router.namefit`). It is the default rule since it beat the threshold
+names (``vendor``: :mod:`agentfn.router.namefit`), and how brief the request is (``brief``: :func:`brevity`; a
+request of two or three content words ("convert 5 km") scores low against every tool, the one that serves
+it too, so low cosines say less about it than about a sentence). It is the default rule since it beat the threshold
 on held-out foreign requests without refusing more short requests
 (``benchmarks/fit_abstention.py``, which also scores offers of one to three tools of the request's own
 source that do not serve it). ``agentfn train router`` refits the
@@ -52,12 +54,14 @@ from agentfn.router.text import ToolRecord, lexical_tokens, split_name, tokenize
 
 __all__ = [
     "ABSTAIN_FEATURES",
+    "BRIEF_WORDS",
     "DEFAULT_ABSTAIN_WEIGHTS",
     "LEXICAL_THRESHOLD",
     "OBJECT_VECTOR_FEATURES",
     "ProbeCalibrator",
     "bare_request",
     "bare_spans",
+    "brevity",
     "coverage",
     "head_text",
     "name_words",
@@ -182,7 +186,7 @@ class ProbeCalibrator:
 
 # ------------------------------------------------------------------ abstention model
 
-ABSTAIN_FEATURES = ("dense", "margin", "zdense", "gap", "qcov", "ncov", "fill", "lexical", "bgmargin", "zreq", "bgrank", "odense", "hdense", "hbg", "act", "obj", "agree", "reads", "ocov", "ovoc", "ohead", "ohbg", "pair", "pairvoc", "sense", "sagree", "spair", "vendor")
+ABSTAIN_FEATURES = ("dense", "margin", "zdense", "gap", "qcov", "ncov", "fill", "lexical", "bgmargin", "zreq", "bgrank", "odense", "hdense", "hbg", "act", "obj", "agree", "reads", "ocov", "ovoc", "ohead", "ohbg", "pair", "pairvoc", "sense", "sagree", "spair", "vendor", "brief")
 """Signals the abstention model weighs (each in about [0, 1]; see :func:`abstain_features`)."""
 
 OBJECT_VECTOR_FEATURES = ("odense", "ohead", "ohbg")
@@ -190,10 +194,11 @@ OBJECT_VECTOR_FEATURES = ("odense", "ohead", "ohbg")
 abstention weights give one of them a weight."""
 
 DEFAULT_ABSTAIN_WEIGHTS: dict[str, float] = {
-    "bias": -4.96, "dense": 2.07, "margin": 0.0, "zdense": 1.9, "gap": 2.47, "qcov": 1.5, "ncov": 0.0,
-    "fill": 0.25, "lexical": 1.38, "bgmargin": 3.15, "zreq": 0.0, "bgrank": 0.0, "odense": 0.0, "hdense": 1.53,
-    "hbg": 0.01, "act": 0.0, "obj": 0.0, "agree": 2.21, "reads": 0.0, "ocov": 0.0, "ovoc": 0.21, "ohead": 0.0, "ohbg": 0.0,
-    "pair": 0.0, "pairvoc": 0.6, "sense": 0.0, "sagree": 0.0, "spair": 0.0, "vendor": 0.0,
+    "bias": -5.42, "dense": 2.05, "margin": 0.0, "zdense": 1.97, "gap": 2.41, "qcov": 1.27, "ncov": 0.0,
+    "fill": 0.43, "lexical": 1.12, "bgmargin": 3.24, "zreq": 0.0, "bgrank": 0.16, "odense": 0.0, "hdense": 1.56,
+    "hbg": 0.15, "act": 0.0, "obj": 0.0, "agree": 2.21, "reads": 0.0, "ocov": 0.0, "ovoc": 0.1, "ohead": 0.0,
+    "ohbg": 0.0, "pair": 0.0, "pairvoc": 0.87, "sense": 0.0, "sagree": 0.06, "spair": 0.0, "vendor": 0.17,
+    "brief": 0.49,
 }
 """Cold-start weights of the logistic abstention model (see :func:`p_fits`): the rule ``benchmarks/fit_abstention.py``
 chooses (``chosen_weights`` in results/fit_abstention.json; a refit ships only when it beats these)."""
@@ -298,6 +303,18 @@ def name_words(rec: ToolRecord) -> frozenset[str]:
     """The tool name's distinctive words (``calculate_triangle_area`` -> triangle, area)."""
     words = frozenset(tokenize(" ".join(split_name(rec.name))))
     return (words - _VERBS) or words
+
+
+BRIEF_WORDS = 8
+"""A request of this many content words or more is not brief at all (:func:`brevity` 0)."""
+
+
+def brevity(text: str, words: frozenset[str] | None = None) -> float:
+    """How brief a request is: 1.0 with no content word (values left out), falling by ``1 / BRIEF_WORDS`` a word
+    to 0.0 at :data:`BRIEF_WORDS` words. Its weight (0 or above) lowers the evidence the abstention model asks of
+    a brief request, whose cosines are low against every tool. ``words``: its :func:`request_words`, when the
+    caller has them already."""
+    return max(0.0, 1.0 - len(request_words(text) if words is None else words) / BRIEF_WORDS)
 
 
 def coverage(request: frozenset[str], vocab: frozenset[str]) -> float:

@@ -79,7 +79,7 @@ class RouterConfig(BaseModel):
     top abstention score is below :attr:`Router.threshold` (the older rule)."""
     abstain_weights: dict[str, float] | None = None
     """Weights of the abstention model; None = the cold-start defaults."""
-    abstain_cut: float = 0.37
+    abstain_cut: float = 0.46
     """P(some tool fits) below which the router abstains (model mode; chosen on the
     foreign benchmark's dev split by ``benchmarks/fit_abstention.py``)."""
     abstain_threshold: float | None = None
