@@ -31,13 +31,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from embedded_bench import baseline_code, read_raw
+from bench_arms import run_arms
+from embedded_bench import read_raw
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).parent / "results"
 CASES = ROOT / "agentfn" / "evals" / "data" / "first_minute.jsonl"
 BASELINE_REF = "9118cdf"  # main when the sweep set was written (before any of its fixes)
-ARMS = ("first_try", "current")
+MAIN_REF = "99f5445"  # main before the second sweep (--per-class 2 and 3) and its fixes
+ARMS = ("first_try", "main", "current")
 FLAGS = ("crash", "markup", "loop", "slow", "plain", "good")
 
 
@@ -105,6 +107,11 @@ def _run_arm(code: Path, ids: list[str], raw: Path, args: argparse.Namespace) ->
             raise SystemExit(f"worker failed with {proc.returncode} before finishing a case")
 
 
+def _forget(raw: Path, ids: set[str]) -> None:
+    kept = [r for r in read_raw(raw) if r["id"] not in ids]
+    raw.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept), encoding="utf-8")
+
+
 def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     latencies = sorted(r["latency_s"] for r in rows)
     n = len(rows)
@@ -131,30 +138,51 @@ def _select(cases: list[Any], args: argparse.Namespace) -> list[Any]:
     return ordered
 
 
+def _comparisons(arms: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tables of the page: every arm on the cases all of them finished, then each later arm with the
+    arm before it on the cases both finished (when that is more cases): no figure mixes different cases."""
+    names = list(arms)
+    groups = [names] + [names[i - 1:i + 1] for i in range(2, len(names))]
+    out: list[dict[str, Any]] = []
+    for group in groups:
+        ids = set.intersection(*({r["id"] for r in arms[a]["cases"]} for a in group))
+        if out and len(ids) <= len(out[0]["ids"]):
+            continue
+        by_class = {cls: {a: _summary([r for r in arms[a]["cases"] if r["id"] in ids and cls in ("all", r["class"])])
+                          for a in group}
+                    for cls in [*sorted({r["class"] for a in group for r in arms[a]["cases"] if r["id"] in ids}), "all"]}
+        out.append({"arms": group, "ids": sorted(ids), "by_class": by_class})
+    return out
+
+
+def _render_table(comp: dict[str, Any]) -> list[str]:
+    group = comp["arms"]
+    lines = [f"### {' / '.join(group)} on the {len(comp['ids'])} cases {'all' if len(group) > 2 else 'both'} finished",
+             "", "Each cell: " + " / ".join(group) + ".", "",
+             "| class | n | " + " | ".join(FLAGS) + " | p50/p95 s |", "|" + "---|" * (3 + len(FLAGS))]
+    for cls, sums in comp["by_class"].items():
+        n = next(iter(sums.values()))["n"]
+        cells = [" / ".join(str(sums[a][f]) for a in group) for f in FLAGS]
+        lat = " / ".join(f"{sums[a]['p50_s']}/{sums[a]['p95_s']}" for a in group)
+        lines.append(f"| {'**all**' if cls == 'all' else cls} | {n} | " + " | ".join(cells) + f" | {lat} |")
+    first, last = (comp["by_class"]["all"][a] for a in (group[0], group[-1]))
+    ratio = f"{last['good'] / first['good']:.2f}x" if first["good"] else "n/a"
+    return [*lines, "", f"Good replies, {group[0]} -> {group[-1]}: {first['good']}/{first['n']} -> "
+            f"{last['good']}/{last['n']} ({ratio}).", ""]
+
+
 def render_markdown(data: dict[str, Any]) -> str:
     arms = data["arms"]
-    lines = [f"# First minute: `agentfn run --json` on {data['n_cases']} first-minute inputs", "",
+    lines = [f"# First minute: `agentfn run --json` on {data['n_ran']} first-minute inputs", "",
              f"Set `{data['cases_file']}`; model {data['model']}; machine {data['machine']}. "
+             "Arms: " + "; ".join(f"`{a}` = {v['code']}" + (" (kept from an earlier run)" if v.get("reused") else "")
+                                  for a, v in arms.items()) + ". "
              "Bad flags (crash, markup, loop = killed at the time limit or a repeating answer, slow = over the "
              "case's max_s) should be 0; plain = a readable reply; good = plain and passes the case's checks. "
-             "Figures are on the cases both arms finished.", ""]
-    shared = data["shared_ids"]
-    header = "| class | n | " + " | ".join(f"{f} ({a})" for f in FLAGS for a in arms) + \
-        " | " + " | ".join(f"p50/p95 s ({a})" for a in arms) + " |"
-    lines += [header, "|" + "---|" * (2 + len(FLAGS) * len(arms) + len(arms))]
-    classes = sorted({r["class"] for a in arms.values() for r in a["cases"]})
-    for cls in [*classes, "all"]:
-        sums = {a: _summary([r for r in v["cases"] if r["id"] in shared and cls in ("all", r["class"])])
-                for a, v in arms.items()}
-        n = next(iter(sums.values()))["n"]
-        cells = [str(sums[a][f]) for f in FLAGS for a in arms]
-        lat = [f"{sums[a]['p50_s']}/{sums[a]['p95_s']}" for a in arms]
-        lines.append(f"| {'**all**' if cls == 'all' else cls} | {n} | " + " | ".join(cells + lat) + " |")
-    if len(arms) == 2:
-        a, b = (_summary([r for r in v["cases"] if r["id"] in shared]) for v in arms.values())
-        ratio = f"{b['good'] / a['good']:.2f}x" if a["good"] else "n/a"
-        lines += ["", f"Good replies, {'/'.join(arms)}: {a['good']}/{a['n']} -> {b['good']}/{b['n']} ({ratio})."]
-    lines += ["", "## Cases that are not good (last arm)", "", "| id | class | prompt | flags | output / error |",
+             "Each table counts only the cases its arms all finished.", ""]
+    for comp in data["comparisons"]:
+        lines += _render_table(comp)
+    lines += ["## Cases that are not good (last arm)", "", "| id | class | prompt | flags | output / error |",
               "|---|---|---|---|---|"]
     last = list(arms.values())[-1]
     for r in last["cases"]:
@@ -174,8 +202,10 @@ def main() -> None:
     parser.add_argument("--ids", default="", help="comma-separated case ids")
     parser.add_argument("--classes", default="", help="only these classes (comma-separated)")
     parser.add_argument("--per-class", type=int, default=0, help="at most this many cases per class")
-    parser.add_argument("--arms", default=",".join(ARMS), help="which arms to run: first_try,current")
+    parser.add_argument("--arms", default=",".join(ARMS), help="which arms, in order: first_try,main,current")
     parser.add_argument("--baseline-ref", default=BASELINE_REF)
+    parser.add_argument("--main-ref", default=MAIN_REF, help="the code of the main arm (main before this sweep's fixes)")
+    parser.add_argument("--rerun", action="store_true", help="forget the current arm's raw results of the selected cases")
     parser.add_argument("--reuse-baseline", action="store_true", help="keep the first-try arm of the results file")
     parser.add_argument("--timeout", type=float, default=240.0,
                         help="CPU seconds of the worker before a case counts as a loop (a loaded box does not trip it)")
@@ -196,27 +226,28 @@ def main() -> None:
     previous = json.loads(results.read_text()) if results.exists() else {}
     work = Path(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)
-    arms: dict[str, Any] = {}
-    for arm in args.arms.split(","):
-        if arm == "first_try" and args.reuse_baseline and "first_try" in previous.get("arms", {}):
-            arms[arm] = {**previous["arms"][arm], "reused": True}
-            continue
-        code = ROOT if arm == "current" else baseline_code(args.baseline_ref, work)
-        raw = work / f"raw-{'current' if arm == 'current' else args.baseline_ref}.jsonl"
+    refs = {"first_try": args.baseline_ref, "main": args.main_ref}
+
+    def run_and_score(arm: str, code: Path) -> dict[str, Any]:
+        raw = work / f"raw-{'current' if arm == 'current' else refs[arm]}.jsonl"
         if args.fresh:
             raw.unlink(missing_ok=True)
+        if args.rerun and arm == "current":
+            _forget(raw, {c.id for c in cases})
         _run_arm(code, [c.id for c in cases], raw, args)
         by_id = {r["id"]: r for r in read_raw(raw)}
-        rows = [judge(c, by_id[c.id]) for c in cases if c.id in by_id]
-        arms[arm] = {"code": "this checkout" if arm == "current" else f"git {args.baseline_ref}", "cases": rows}
-    shared = set.intersection(*({r["id"] for r in a["cases"]} for a in arms.values()))
+        return {"cases": [judge(c, by_id[c.id]) for c in cases if c.id in by_id]}
+
+    arms = run_arms(args.arms.split(","), refs, work, run_and_score, previous=previous.get("arms"),
+                    reuse=["first_try"] if args.reuse_baseline else [])
+    comparisons = _comparisons(arms)
     data = {"benchmark": "first_minute", "cases_file": "agentfn/evals/data/first_minute.jsonl",
-            "model": "embedded (SmolLM2-135M-Instruct, transformers, CPU)", "n_cases": len(shared),
+            "model": "embedded (SmolLM2-135M-Instruct, transformers, CPU)",
+            "n_ran": len({r["id"] for a in arms.values() for r in a["cases"]}),
             "timeout_cpu_s": args.timeout, "timeout_wall_s": args.wall_timeout, "threads": args.threads,
             "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                         "load_avg_1m": round(os.getloadavg()[0], 2)},
-            "shared_ids": sorted(shared), "arms": arms,
-            "summary": {a: _summary([r for r in v["cases"] if r["id"] in shared]) for a, v in arms.items()}}
+            "arms": arms, "comparisons": comparisons}
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     results.with_suffix(".md").write_text(render_markdown(data), encoding="utf-8")
