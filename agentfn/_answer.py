@@ -34,6 +34,7 @@ from typing import Any, cast
 import jinja2
 import jinja2.sandbox
 
+from agentfn._bare_input import CHAT_TAGS
 from agentfn._counted import asked_letters
 from agentfn._executor import RETRY_HINT
 from agentfn._values import spell_out_numbers
@@ -45,13 +46,12 @@ __all__ = [
 ]
 
 _BLOCKS = re.compile(r"<tool_call>.*?(?:</tool_call>|$)", re.S)
-_TAGS = re.compile(r"</?tool_(?:call|response)>|</?tools>|<\|[^|>]{1,40}\|>|<(?:end_of_text|endoftext|eos|s|/s)>")
 _MAX_CHARS = 4_000
 
 
 def strip_markup(text: str) -> str:
     """``text`` without tool-call blocks, tool-response tags and special tokens."""
-    return _TAGS.sub("", _BLOCKS.sub("", text)).strip()
+    return CHAT_TAGS.sub("", _BLOCKS.sub("", text)).strip()
 
 
 def format_number(value: Any) -> str:
