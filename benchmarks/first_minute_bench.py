@@ -9,9 +9,11 @@ worker is killed when one case uses more than ``--timeout`` CPU seconds (or ``--
 that case counts as a loop/timeout and a new worker goes on with the next. Workers only record exit code, stdout, stderr and seconds; this process
 judges them with :func:`agentfn.evals.first_minute.judge`.
 
-Arms, side by side on the same cases: ``first_try`` (main's code at ``--baseline-ref``, before this
-sweep's fixes, extracted with ``git archive``) and ``current`` (this checkout). ``--reuse-baseline`` keeps
-the first-try arm of the results file. ``--classes``/``--per-class``/``--ids`` pick a subset (cases are
+Arms, side by side on the same cases (:func:`bench_arms.run_arms`): ``first_try`` (main's code at
+``--baseline-ref``, before the sweep's first fixes), ``main`` (main at ``--main-ref``, before the second
+round's fixes), both extracted with ``git archive``, and ``current`` (this checkout). ``--reuse-baseline``
+keeps the first-try arm of the results file; ``--rerun`` runs the current arm's selected cases again. The
+page has one table per comparison, each on the cases its arms all finished. ``--classes``/``--per-class``/``--ids`` pick a subset (cases are
 taken round-robin over classes, so a run cut short still covers every class). Raw results are appended
 under ``--work-dir`` and a rerun resumes from them (``--fresh`` starts over).
 """
