@@ -12,7 +12,8 @@ judges them with :func:`agentfn.evals.first_minute.judge`.
 Arms, side by side on the same cases (:func:`bench_arms.run_arms`): ``first_try`` (main's code at
 ``--baseline-ref``, before the sweep's first fixes), ``main`` (main at ``--main-ref``, before the second
 round's fixes), both extracted with ``git archive``, and ``current`` (this checkout). ``--reuse-baseline``
-keeps the first-try arm of the results file; ``--rerun`` runs the current arm's selected cases again. The
+keeps the first-try arm of the results file; ``--rerun`` runs the current arm's cases again, ``--only`` runs
+just the given ids (the page still scores every selected case an arm has a raw result for). The
 page has one table per comparison, each on the cases its arms all finished. ``--classes``/``--per-class``/``--ids`` pick a subset (cases are
 taken round-robin over classes, so a run cut short still covers every class). Raw results are appended
 under ``--work-dir`` and a rerun resumes from them (``--fresh`` starts over).
@@ -207,7 +208,9 @@ def main() -> None:
     parser.add_argument("--arms", default=",".join(ARMS), help="which arms, in order: first_try,main,current")
     parser.add_argument("--baseline-ref", default=BASELINE_REF)
     parser.add_argument("--main-ref", default=MAIN_REF, help="the code of the main arm (main before this sweep's fixes)")
-    parser.add_argument("--rerun", action="store_true", help="forget the current arm's raw results of the selected cases")
+    parser.add_argument("--rerun", action="store_true", help="forget the current arm's raw results of the cases it runs")
+    parser.add_argument("--only", default="", help="run only these ids (comma-separated); the page scores every "
+                        "selected case an arm has a raw result for")
     parser.add_argument("--reuse-baseline", action="store_true", help="keep the first-try arm of the results file")
     parser.add_argument("--timeout", type=float, default=240.0,
                         help="CPU seconds of the worker before a case counts as a loop (a loaded box does not trip it)")
@@ -234,9 +237,10 @@ def main() -> None:
         raw = work / f"raw-{'current' if arm == 'current' else refs[arm]}.jsonl"
         if args.fresh:
             raw.unlink(missing_ok=True)
+        ids = [c.id for c in cases if not args.only or c.id in args.only.split(",")]
         if args.rerun and arm == "current":
-            _forget(raw, {c.id for c in cases})
-        _run_arm(code, [c.id for c in cases], raw, args)
+            _forget(raw, set(ids))
+        _run_arm(code, ids, raw, args)
         by_id = {r["id"]: r for r in read_raw(raw)}
         return {"cases": [judge(c, by_id[c.id]) for c in cases if c.id in by_id]}
 
