@@ -185,16 +185,26 @@ def render_markdown(data: dict[str, Any]) -> str:
              "Each table counts only the cases its arms all finished.", ""]
     for comp in data["comparisons"]:
         lines += _render_table(comp)
-    lines += ["## Cases that are not good (last arm)", "", "| id | class | prompt | flags | output / error |",
-              "|---|---|---|---|---|"]
-    last = list(arms.values())[-1]
-    for r in last["cases"]:
-        if not r["good"]:
-            flags = ",".join(f for f in ("crash", "markup", "loop", "slow") if r[f]) or "-"
-            shown = (r["output"] or r["error"] or "").replace("|", "/").replace("\n", " ")[:140]
-            prompt = r["prompt"].replace("|", "/").replace("\n", " ")[:60]
-            lines.append(f"| {r['id']} | {r['class']} | {prompt} | {flags} | {shown} |")
+    shown = list(arms)[-2:]
+    lines += [f"## Every reply of {' and '.join(f'`{a}`' for a in shown)} (a case an arm did not run: -)", "",
+              "| id | class | prompt | " + " | ".join(f"{a}: flags | {a}: output / error" for a in shown) + " |",
+              "|---|---|---|" + "---|---|" * len(shown)]
+    rows = {a: {r["id"]: r for r in arms[a]["cases"]} for a in shown}
+    for case_id in sorted({i for by_id in rows.values() for i in by_id}):
+        first = next(by_id[case_id] for by_id in rows.values() if case_id in by_id)
+        cells = [_cell(rows[a].get(case_id)) for a in shown]
+        prompt = first["prompt"].replace("|", "/").replace("\n", " ")[:60]
+        lines.append(f"| {case_id} | {first['class']} | {prompt} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _cell(r: dict[str, Any] | None) -> str:
+    """Two table cells for one reply: its flags (good, or what is wrong) and its text."""
+    if r is None:
+        return "- | -"
+    flags = "good" if r["good"] else ",".join(f for f in ("crash", "markup", "loop", "slow") if r[f]) or "not good"
+    text = " ".join((r["output"] or r["error"] or "").split()).replace("|", "/")[:120]
+    return f"{flags} ({r['latency_s']:.0f} s) | {text}"
 
 
 def main() -> None:
