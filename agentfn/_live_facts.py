@@ -12,9 +12,7 @@ or file it gives) whose answer depends on the present state of the world, becaus
   forecasts, market prices, exchange rates, news, match scores and results, traffic, travel
   schedules, what is open.
 
-A request dated in a past year ("who won the cup in 2018") is history, not live data. A request for advice
-("any tips for my exam tomorrow?", "what should I cook tonight") asks what to do, not how the world is: it is
-a live fact only when it names a kind of live data ("should I take an umbrella today?" asks the weather).
+A request dated in a past year ("who won the cup in 2018") is history, not live data.
 :func:`serves` says whether a tool serves a kind (one of the kind's words is in its name or
 description: "euro to dollar rate right now" is not what ``now`` returns); the small-model path
 (:class:`agentfn._small_path.PlainReplyRouter`) then gives the plain reply, which answers a live fact
@@ -53,11 +51,6 @@ _FRAMES = re.compile(
     r"^\s*(?:(?:hey|hi|hello|ok(?:ay)?|so|please|pls|quick question)\b[\s,!.:]*)*"
     r"(?:(?:can|could|would|will) you(?: please)?|do you know|(?:please )?tell me|i(?:'d| would) like to know|"
     r"i want to know|i wonder|any idea)?\b[\s,]*",
-    re.I,
-)
-_ADVICE = re.compile(
-    r"\b(?:tips?|advice|advise|suggest(?:ions?)?|recommend(?:ations?)?|ideas?|should i|shall i|"
-    r"how (?:do|can|could|should) i|help me (?:prepare|plan|get ready|decide|choose|cope|deal))\b",
     re.I,
 )
 _ABOUT_YOU = re.compile(r"\b(?:you|your|yours|yourself|u|ur)\b", re.I)
@@ -108,8 +101,6 @@ def asks_live_fact(request: str, *, today: datetime | None = None) -> bool:
     subject = _subject(request)
     if not subject or _WRITING.search(subject) or _ABOUT_YOU.search(subject):
         return False  # a writing task; "how are you today?", "what are you doing now": chit-chat
-    if _ADVICE.search(subject) and not live_kinds(subject):
-        return False  # "any tips for my interview tomorrow?": advice, whatever day it is for
     if quoted_spans(subject) or _OWN_DATA.search(subject):
         return False  # the request brings its data: a text, a URL, a file
     year = (today or datetime.now(UTC)).year
