@@ -34,7 +34,9 @@ from typing import Any, cast
 import jinja2
 import jinja2.sandbox
 
+from agentfn._bare_input import CHAT_TAGS
 from agentfn._counted import asked_letters
+from agentfn._executor import RETRY_HINT
 from agentfn._values import spell_out_numbers
 from agentfn.messages import AssistantMessage, Message, ToolCall, ToolMessage, UserMessage
 
@@ -44,13 +46,12 @@ __all__ = [
 ]
 
 _BLOCKS = re.compile(r"<tool_call>.*?(?:</tool_call>|$)", re.S)
-_TAGS = re.compile(r"</?tool_(?:call|response)>|</?tools>|<\|[^|>]{1,40}\|>|<(?:end_of_text|endoftext|eos|s|/s)>")
 _MAX_CHARS = 4_000
 
 
 def strip_markup(text: str) -> str:
     """``text`` without tool-call blocks, tool-response tags and special tokens."""
-    return _TAGS.sub("", _BLOCKS.sub("", text)).strip()
+    return CHAT_TAGS.sub("", _BLOCKS.sub("", text)).strip()
 
 
 def format_number(value: Any) -> str:
@@ -221,9 +222,14 @@ def grounded_answer(messages: Sequence[Message]) -> str | None:
     ok = [(c, m) for c, m in results if not m.is_error]
     if not ok:
         call, failed = results[-1]
-        return f"I could not get an answer: {failed.name} failed ({strip_markup(failed.content)[:300]})."
+        return f"I could not get an answer: {failed.name} failed ({_error_text(failed)})."
     call, message = ok[-1]
     return render_result(message.name, message.content, _arguments(call), question) or "(the tool returned nothing)"
+
+
+def _error_text(message: ToolMessage) -> str:
+    """A failed call's error for a person: no markup, and not the hint to call again that is meant for the model."""
+    return strip_markup(message.content.replace(RETRY_HINT, ""))[:300]
 
 
 _OFFLINE = re.compile(r"raised NotSupportedOffline: (.+)", re.S)
@@ -246,8 +252,7 @@ def failure_answer(messages: Sequence[Message], reason: str | None) -> str:
             return f"I can't answer that offline: {' '.join(offline.group(1).split())[:300].rstrip('.')}."
     if failed:
         last = failed[-1]
-        error = " ".join(strip_markup(last.content).split())[:300]
-        return f"I could not answer{why}: the {last.name} tool failed: {error}"
+        return f"I could not answer{why}: the {last.name} tool failed: {' '.join(_error_text(last).split())}"
     return f"I could not answer{why}."
 
 

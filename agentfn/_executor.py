@@ -41,7 +41,10 @@ from agentfn.exceptions import (
 from agentfn.messages import ToolCall, ToolMessage
 from agentfn.tool import Tool
 
-__all__ = ["CallOutcome", "ToolExecutor", "truncate"]
+__all__ = ["RETRY_HINT", "CallOutcome", "ToolExecutor", "truncate"]
+
+RETRY_HINT = "Call the tool again with corrected arguments."
+"""What a tool's :class:`~agentfn.exceptions.ToolRetry` message ends with for the model (never for a person)."""
 
 _log = logging.getLogger("agentfn.executor")
 
@@ -184,7 +187,7 @@ class ToolExecutor:
         except ToolRetry as exc:
             retry = ToolExecutionError(f"tool {tool.name!r} asked for a retry: {exc.message}", tool_name=tool.name)
             retry.__cause__ = exc
-            return CallOutcome(call, tool.name, "retry", f"{exc.message}\nCall the tool again with corrected arguments.",
+            return CallOutcome(call, tool.name, "retry", f"{exc.message}\n{RETRY_HINT}",
                                arguments=arguments, error=f"retry: {exc.message}", latency_s=time.perf_counter() - started,
                                exception=retry)
         except ToolArgumentError as exc:  # raised by a nested validation inside the tool

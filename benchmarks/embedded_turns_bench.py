@@ -30,7 +30,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from embedded_bench import baseline_code, read_raw, recorded_calls, serve_fixtures, snapshot_files
+from bench_arms import run_arms
+from embedded_bench import read_raw, recorded_calls, serve_fixtures, snapshot_files
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).parent / "results"
@@ -156,12 +157,9 @@ def main() -> None:
     previous = json.loads(results_path.read_text()) if results_path.exists() else {}
     work = Path(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)
-    arms: dict[str, Any] = {}
-    for arm in args.arms.split(","):
-        if arm == "first_try" and args.reuse_baseline and "first_try" in previous.get("arms", {}):
-            arms[arm] = {**previous["arms"]["first_try"], "reused": True}
-            continue
-        code = ROOT if arm == "current" else baseline_code(args.baseline_ref, work)
+    refs = {"first_try": args.baseline_ref}
+
+    def run_and_score(arm: str, code: Path) -> dict[str, Any]:
         raw_path = work / f"raw-{arm}-{'current' if arm == 'current' else args.baseline_ref}.jsonl"
         if args.rerun and raw_path.exists():
             wanted = {c["id"] for c in cases}
@@ -175,8 +173,10 @@ def main() -> None:
                             ",".join(todo), "--out", str(raw_path), "--threads", str(args.threads),
                             "--cases", str(cases_path)],
                            env=env, check=True, cwd=tempfile.gettempdir())
-        arms[arm] = {**_score(cases, list(read_raw(raw_path))),
-                     "code": "this checkout" if arm == "current" else f"git {args.baseline_ref}"}
+        return _score(cases, list(read_raw(raw_path)))
+
+    arms = run_arms(args.arms.split(","), refs, work, run_and_score, previous=previous.get("arms"),
+                    reuse=["first_try"] if args.reuse_baseline else [])
     if "first_try" in arms and "current" in arms:  # both arms on the conversations both ran, for the ratio
         shared = {r["id"] for r in arms["first_try"]["conversations"]} & {r["id"] for r in arms["current"]["conversations"]}
         for a in ARMS:

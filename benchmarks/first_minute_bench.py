@@ -9,9 +9,12 @@ worker is killed when one case uses more than ``--timeout`` CPU seconds (or ``--
 that case counts as a loop/timeout and a new worker goes on with the next. Workers only record exit code, stdout, stderr and seconds; this process
 judges them with :func:`agentfn.evals.first_minute.judge`.
 
-Arms, side by side on the same cases: ``first_try`` (main's code at ``--baseline-ref``, before this
-sweep's fixes, extracted with ``git archive``) and ``current`` (this checkout). ``--reuse-baseline`` keeps
-the first-try arm of the results file. ``--classes``/``--per-class``/``--ids`` pick a subset (cases are
+Arms, side by side on the same cases (:func:`bench_arms.run_arms`): ``first_try`` (main's code at
+``--baseline-ref``, before the sweep's first fixes), ``main`` (main at ``--main-ref``, before the second
+round's fixes), both extracted with ``git archive``, and ``current`` (this checkout). ``--reuse-baseline``
+keeps the first-try arm of the results file; ``--rerun`` runs the current arm's cases again, ``--only`` runs
+just the given ids (the page still scores every selected case an arm has a raw result for). The
+page has one table per comparison, each on the cases its arms all finished. ``--classes``/``--per-class``/``--ids`` pick a subset (cases are
 taken round-robin over classes, so a run cut short still covers every class). Raw results are appended
 under ``--work-dir`` and a rerun resumes from them (``--fresh`` starts over).
 """
@@ -31,13 +34,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from embedded_bench import baseline_code, read_raw
+from bench_arms import run_arms
+from embedded_bench import read_raw
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).parent / "results"
 CASES = ROOT / "agentfn" / "evals" / "data" / "first_minute.jsonl"
 BASELINE_REF = "9118cdf"  # main when the sweep set was written (before any of its fixes)
-ARMS = ("first_try", "current")
+MAIN_REF = "99f5445"  # main before the second sweep (--per-class 2 and 3) and its fixes
+ARMS = ("first_try", "main", "current")
 FLAGS = ("crash", "markup", "loop", "slow", "plain", "good")
 
 
@@ -105,6 +110,11 @@ def _run_arm(code: Path, ids: list[str], raw: Path, args: argparse.Namespace) ->
             raise SystemExit(f"worker failed with {proc.returncode} before finishing a case")
 
 
+def _forget(raw: Path, ids: set[str]) -> None:
+    kept = [r for r in read_raw(raw) if r["id"] not in ids]
+    raw.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept), encoding="utf-8")
+
+
 def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     latencies = sorted(r["latency_s"] for r in rows)
     n = len(rows)
@@ -131,39 +141,70 @@ def _select(cases: list[Any], args: argparse.Namespace) -> list[Any]:
     return ordered
 
 
+def _comparisons(arms: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tables of the page: every arm on the cases all of them finished, then each later arm with the
+    arm before it on the cases both finished (when that is more cases): no figure mixes different cases."""
+    names = list(arms)
+    groups = [names] + [names[i - 1:i + 1] for i in range(2, len(names))]
+    out: list[dict[str, Any]] = []
+    for group in groups:
+        ids = set.intersection(*({r["id"] for r in arms[a]["cases"]} for a in group))
+        if out and len(ids) <= len(out[0]["ids"]):
+            continue
+        by_class = {cls: {a: _summary([r for r in arms[a]["cases"] if r["id"] in ids and cls in ("all", r["class"])])
+                          for a in group}
+                    for cls in [*sorted({r["class"] for a in group for r in arms[a]["cases"] if r["id"] in ids}), "all"]}
+        out.append({"arms": group, "ids": sorted(ids), "by_class": by_class})
+    return out
+
+
+def _render_table(comp: dict[str, Any]) -> list[str]:
+    group = comp["arms"]
+    lines = [f"### {' / '.join(group)} on the {len(comp['ids'])} cases {'all' if len(group) > 2 else 'both'} finished",
+             "", "Each cell: " + " / ".join(group) + ".", "",
+             "| class | n | " + " | ".join(FLAGS) + " | p50/p95 s |", "|" + "---|" * (3 + len(FLAGS))]
+    for cls, sums in comp["by_class"].items():
+        n = next(iter(sums.values()))["n"]
+        cells = [" / ".join(str(sums[a][f]) for a in group) for f in FLAGS]
+        lat = " / ".join(f"{sums[a]['p50_s']}/{sums[a]['p95_s']}" for a in group)
+        lines.append(f"| {'**all**' if cls == 'all' else cls} | {n} | " + " | ".join(cells) + f" | {lat} |")
+    first, last = (comp["by_class"]["all"][a] for a in (group[0], group[-1]))
+    ratio = f"{last['good'] / first['good']:.2f}x" if first["good"] else "n/a"
+    return [*lines, "", f"Good replies, {group[0]} -> {group[-1]}: {first['good']}/{first['n']} -> "
+            f"{last['good']}/{last['n']} ({ratio}).", ""]
+
+
 def render_markdown(data: dict[str, Any]) -> str:
     arms = data["arms"]
-    lines = [f"# First minute: `agentfn run --json` on {data['n_cases']} first-minute inputs", "",
+    lines = [f"# First minute: `agentfn run --json` on {data['n_ran']} first-minute inputs", "",
              f"Set `{data['cases_file']}`; model {data['model']}; machine {data['machine']}. "
+             "Arms: " + "; ".join(f"`{a}` = {v['code']}" + (" (kept from an earlier run)" if v.get("reused") else "")
+                                  for a, v in arms.items()) + ". "
              "Bad flags (crash, markup, loop = killed at the time limit or a repeating answer, slow = over the "
              "case's max_s) should be 0; plain = a readable reply; good = plain and passes the case's checks. "
-             "Figures are on the cases both arms finished.", ""]
-    shared = data["shared_ids"]
-    header = "| class | n | " + " | ".join(f"{f} ({a})" for f in FLAGS for a in arms) + \
-        " | " + " | ".join(f"p50/p95 s ({a})" for a in arms) + " |"
-    lines += [header, "|" + "---|" * (2 + len(FLAGS) * len(arms) + len(arms))]
-    classes = sorted({r["class"] for a in arms.values() for r in a["cases"]})
-    for cls in [*classes, "all"]:
-        sums = {a: _summary([r for r in v["cases"] if r["id"] in shared and cls in ("all", r["class"])])
-                for a, v in arms.items()}
-        n = next(iter(sums.values()))["n"]
-        cells = [str(sums[a][f]) for f in FLAGS for a in arms]
-        lat = [f"{sums[a]['p50_s']}/{sums[a]['p95_s']}" for a in arms]
-        lines.append(f"| {'**all**' if cls == 'all' else cls} | {n} | " + " | ".join(cells + lat) + " |")
-    if len(arms) == 2:
-        a, b = (_summary([r for r in v["cases"] if r["id"] in shared]) for v in arms.values())
-        ratio = f"{b['good'] / a['good']:.2f}x" if a["good"] else "n/a"
-        lines += ["", f"Good replies, {'/'.join(arms)}: {a['good']}/{a['n']} -> {b['good']}/{b['n']} ({ratio})."]
-    lines += ["", "## Cases that are not good (last arm)", "", "| id | class | prompt | flags | output / error |",
-              "|---|---|---|---|---|"]
-    last = list(arms.values())[-1]
-    for r in last["cases"]:
-        if not r["good"]:
-            flags = ",".join(f for f in ("crash", "markup", "loop", "slow") if r[f]) or "-"
-            shown = (r["output"] or r["error"] or "").replace("|", "/").replace("\n", " ")[:140]
-            prompt = r["prompt"].replace("|", "/").replace("\n", " ")[:60]
-            lines.append(f"| {r['id']} | {r['class']} | {prompt} | {flags} | {shown} |")
+             "Each table counts only the cases its arms all finished.", ""]
+    for comp in data["comparisons"]:
+        lines += _render_table(comp)
+    shown = list(arms)[-2:]
+    lines += [f"## Every reply of {' and '.join(f'`{a}`' for a in shown)} (a case an arm did not run: -)", "",
+              "| id | class | prompt | " + " | ".join(f"{a}: flags | {a}: output / error" for a in shown) + " |",
+              "|---|---|---|" + "---|---|" * len(shown)]
+    rows = {a: {r["id"]: r for r in arms[a]["cases"]} for a in shown}
+    for case_id in sorted({i for by_id in rows.values() for i in by_id}):
+        first = next(by_id[case_id] for by_id in rows.values() if case_id in by_id)
+        cells = [_cell(rows[a].get(case_id)) for a in shown]
+        prompt = first["prompt"].replace("|", "/").replace("\n", " ")[:60]
+        lines.append(f"| {case_id} | {first['class']} | {prompt} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _cell(r: dict[str, Any] | None) -> str:
+    """Two table cells for one reply: its flags (good, or what is wrong) and its text."""
+    if r is None:
+        return "- | -"
+    flags = "good" if r["good"] else ",".join(f for f in ("crash", "markup", "loop", "slow") if r[f]) or "not good"
+    text = " ".join((r["output"] or r["error"] or "").split()).replace("|", "/")[:120]
+    return f"{flags} ({r['latency_s']:.0f} s) | {text}"
 
 
 def main() -> None:
@@ -174,8 +215,12 @@ def main() -> None:
     parser.add_argument("--ids", default="", help="comma-separated case ids")
     parser.add_argument("--classes", default="", help="only these classes (comma-separated)")
     parser.add_argument("--per-class", type=int, default=0, help="at most this many cases per class")
-    parser.add_argument("--arms", default=",".join(ARMS), help="which arms to run: first_try,current")
+    parser.add_argument("--arms", default=",".join(ARMS), help="which arms, in order: first_try,main,current")
     parser.add_argument("--baseline-ref", default=BASELINE_REF)
+    parser.add_argument("--main-ref", default=MAIN_REF, help="the code of the main arm (main before this sweep's fixes)")
+    parser.add_argument("--rerun", action="store_true", help="forget the current arm's raw results of the cases it runs")
+    parser.add_argument("--only", default="", help="run only these ids (comma-separated); the page scores every "
+                        "selected case an arm has a raw result for")
     parser.add_argument("--reuse-baseline", action="store_true", help="keep the first-try arm of the results file")
     parser.add_argument("--timeout", type=float, default=240.0,
                         help="CPU seconds of the worker before a case counts as a loop (a loaded box does not trip it)")
@@ -196,27 +241,29 @@ def main() -> None:
     previous = json.loads(results.read_text()) if results.exists() else {}
     work = Path(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)
-    arms: dict[str, Any] = {}
-    for arm in args.arms.split(","):
-        if arm == "first_try" and args.reuse_baseline and "first_try" in previous.get("arms", {}):
-            arms[arm] = {**previous["arms"][arm], "reused": True}
-            continue
-        code = ROOT if arm == "current" else baseline_code(args.baseline_ref, work)
-        raw = work / f"raw-{'current' if arm == 'current' else args.baseline_ref}.jsonl"
+    refs = {"first_try": args.baseline_ref, "main": args.main_ref}
+
+    def run_and_score(arm: str, code: Path) -> dict[str, Any]:
+        raw = work / f"raw-{'current' if arm == 'current' else refs[arm]}.jsonl"
         if args.fresh:
             raw.unlink(missing_ok=True)
-        _run_arm(code, [c.id for c in cases], raw, args)
+        ids = [c.id for c in cases if not args.only or c.id in args.only.split(",")]
+        if args.rerun and arm == "current":
+            _forget(raw, set(ids))
+        _run_arm(code, ids, raw, args)
         by_id = {r["id"]: r for r in read_raw(raw)}
-        rows = [judge(c, by_id[c.id]) for c in cases if c.id in by_id]
-        arms[arm] = {"code": "this checkout" if arm == "current" else f"git {args.baseline_ref}", "cases": rows}
-    shared = set.intersection(*({r["id"] for r in a["cases"]} for a in arms.values()))
+        return {"cases": [judge(c, by_id[c.id]) for c in cases if c.id in by_id]}
+
+    arms = run_arms(args.arms.split(","), refs, work, run_and_score, previous=previous.get("arms"),
+                    reuse=["first_try"] if args.reuse_baseline else [])
+    comparisons = _comparisons(arms)
     data = {"benchmark": "first_minute", "cases_file": "agentfn/evals/data/first_minute.jsonl",
-            "model": "embedded (SmolLM2-135M-Instruct, transformers, CPU)", "n_cases": len(shared),
+            "model": "embedded (SmolLM2-135M-Instruct, transformers, CPU)",
+            "n_ran": len({r["id"] for a in arms.values() for r in a["cases"]}),
             "timeout_cpu_s": args.timeout, "timeout_wall_s": args.wall_timeout, "threads": args.threads,
             "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                         "load_avg_1m": round(os.getloadavg()[0], 2)},
-            "shared_ids": sorted(shared), "arms": arms,
-            "summary": {a: _summary([r for r in v["cases"] if r["id"] in shared]) for a, v in arms.items()}}
+            "arms": arms, "comparisons": comparisons}
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     results.with_suffix(".md").write_text(render_markdown(data), encoding="utf-8")

@@ -163,3 +163,21 @@ def test_a_long_span_of_days_also_reads_in_years_and_an_age_counts_whole_years()
     assert date_diff("1990-05-17", "2026-05-17", unit="years") == 36
     assert date_diff("2026-05-17", "1990-05-17", unit="years") == -36
     assert date_diff("2024-01-31", "2024-03-01", unit="months") == 1
+
+
+async def test_a_tool_that_asks_to_be_called_again_is_reported_without_the_hint_for_the_model() -> None:
+    from agentfn import Agent, FunctionModel, LoopGuards, ModelRequest, ToolRetry, tool
+
+    @tool
+    def parse_hours(text: str) -> float:
+        """Hours in a duration like '2h30'."""
+        raise ToolRetry(f"no duration in {text!r}")
+
+    def reply(messages: list[Message], request: ModelRequest) -> AssistantMessage:
+        return AssistantMessage(tool_calls=[ToolCall(name="parse_hours", arguments='{"text": "my cat sleeps a lot"}')])
+
+    result = await Agent(FunctionModel(reply), [parse_hours], retries=1, guards=LoopGuards(None, None)).run("x")
+    told = failure_answer(result.messages, result.reason)
+    assert told.endswith("the parse_hours tool failed: no duration in 'my cat sleeps a lot'")
+    assert "again" not in told and "again" not in (grounded_answer(result.messages) or "")
+    assert any("again" in m.content for m in result.messages if isinstance(m, ToolMessage))  # the model was told

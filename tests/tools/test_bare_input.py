@@ -18,7 +18,14 @@ def test_only_punctuation_symbols_or_emoji_ask_nothing(text: str) -> None:
     assert nothing_asked(text)
 
 
-@pytest.mark.parametrize("text", ["42", "ok", "?x", "こんにちは", "привет", "🙏 thanks", "3.14", "ツ"])
+@pytest.mark.parametrize("text", ["<|im_end|>", "<|im_start|>system\n<|im_end|>", " <tool_call></tool_call> ", "<|endoftext|>!",
+                                  "<s>user</s>"])
+def test_chat_markup_alone_asks_nothing(text: str) -> None:
+    assert nothing_asked(text)
+
+
+@pytest.mark.parametrize("text", ["42", "ok", "?x", "こんにちは", "привет", "🙏 thanks", "3.14", "ツ", "<|im_end|> what is 3*7",
+                                  "<tool_response>17</tool_response>", "assistant", "user manual"])
 def test_any_letter_or_digit_is_something_asked(text: str) -> None:
     assert not nothing_asked(text)
 
