@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench_arms import run_arms
+from _arms import run_arms
 from embedded_bench import read_raw, recorded_calls, serve_fixtures, snapshot_files
 
 ROOT = Path(__file__).resolve().parent.parent

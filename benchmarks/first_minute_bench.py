@@ -9,7 +9,7 @@ worker is killed when one case uses more than ``--timeout`` CPU seconds (or ``--
 that case counts as a loop/timeout and a new worker goes on with the next. Workers only record exit code, stdout, stderr and seconds; this process
 judges them with :func:`agentfn.evals.first_minute.judge`.
 
-Arms, side by side on the same cases (:func:`bench_arms.run_arms`): ``first_try`` (main's code at
+Arms, side by side on the same cases (:func:`_arms.run_arms`): ``first_try`` (main's code at
 ``--baseline-ref``, before the sweep's first fixes), ``main`` (main at ``--main-ref``, before the second
 round's fixes), both extracted with ``git archive``, and ``current`` (this checkout). ``--reuse-baseline``
 keeps the first-try arm of the results file; ``--rerun`` runs the current arm's cases again, ``--only`` runs
@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench_arms import run_arms
+from _arms import run_arms
 from embedded_bench import read_raw
 
 ROOT = Path(__file__).resolve().parent.parent

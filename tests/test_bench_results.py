@@ -44,6 +44,8 @@ def _scripts() -> dict[str, Path]:
     """Result name -> script, by the naming rule (no import needed)."""
     out: dict[str, Path] = {}
     for path in sorted(BENCHMARKS.glob("*.py")):
+        if path.name.startswith("_"):
+            continue  # a helper the scripts share (``_arms.py``), no benchmark of its own
         text = path.read_text(encoding="utf-8")
         name = path.stem.removesuffix("_bench")
         for line in text.splitlines():
