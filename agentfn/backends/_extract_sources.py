@@ -47,7 +47,7 @@ _TRIM = " \t\n.,;:!?()[]{}\"'“”‘’`"
 
 _RELATIVE_TO_TODAY = re.compile(
     r"\b(?:today|now|tonight|tomorrow|yesterday|until|till|since|ago|left|away|to go|current(?:ly)?|this (?:week|month|year)|"
-    r"how old|years old|age)\b",
+    r"how old|(?:days?|weeks?|months?|years?) old|age)\b",
     re.IGNORECASE,
 )
 _DAY_NAMED = re.compile(r"\b(?:tomorrow|yesterday)\b", re.I)  # a day of its own (relative_days), not today
