@@ -37,6 +37,9 @@ def _spelling(word: str) -> str:
     close = difflib.get_close_matches(word.lower(), _OPERATOR_WORDS, n=1, cutoff=0.83)
     return close[0] if close else word
 
+_TYPOGRAPHIC = str.maketrans({"—": ",", "–": "-", "‘": "'", "’": "'", "×": "*", "÷": "/"})
+"""Punctuation people type or paste: a dash between clauses, a minus, curly apostrophes, times and divide signs."""
+
 _NUM = r"(-?\d+(?:\.\d+)?|\bpi\b|\be\b|\([^()]*\))"  # a constant only as a word: the "e" of "there!" is no number
 _LIST = r"((?:-?\d+(?:\.\d+)?\s*(?:,\s*|\s+and\s+|,\s*and\s+))+-?\d+(?:\.\d+)?)"
 _LEAD = re.compile(
@@ -199,7 +202,7 @@ def from_words(text: str, names: frozenset[str] | set[str] = frozenset()) -> str
         names: function and constant names the evaluator knows; other words left over after
             the rewrite ("bill", "how much does each pay") are dropped.
     """
-    expr = text.strip().rstrip("?.!").strip()
+    expr = text.strip().translate(_TYPOGRAPHIC).rstrip("?.!").strip()
     expr = spell_out_numbers(re.sub(r"[A-Za-z]+", lambda m: _spelling(m.group()), expr), lone_one=True)
     expr = re.sub(r"[$€£]", "", expr)
     expr = re.sub(r"(?<=\d),(?=\d{3}\b)", "", expr)  # thousands separators

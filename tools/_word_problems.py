@@ -216,7 +216,7 @@ def _rate(text: str) -> str | None:
 _FROM_TO = re.compile(rf"\bfrom\s+({_N})\s+(?:[a-z]+\s+){{0,2}}?to\s+({_N})\b", re.I)
 _ASKS_CHANGE = re.compile(r"\b(?:how\s+much|how\s+many)\s+(?:more|less|fewer|higher|lower|extra)\b|\bby\s+how\s+(?:much|many)\b|"
                           r"\b(?:increase|rise|raise|drop|fall|decrease|difference|change)\b|\bwent\s+(?:up|down)\s+by\b", re.I)
-_PACK = re.compile(rf"(?<![\w.])({_N})\s+(?P<item>[a-z]+?)(?:ies|es|s)?\b[^\d?]{{0,20}}?\b(?:costs?|is|are|for|sells?\s+for)\s+"
+_PACK = re.compile(rf"(?<![\w.])({_N})\s+(?P<item>[a-z]+)\b[^\d?]{{0,20}}?\b(?:costs?|is|are|for|sells?\s+for)\s+"
                    rf"({_N})\b", re.I)
 
 
@@ -233,7 +233,9 @@ def _unit_price(text: str) -> str | None:
     m = _PACK.search(text)
     if m is None or re.match(r"\s*(?:[a-z]+\s+)?(?:each|apiece|a\s+piece|per)\b", text[m.end():], re.I):
         return None  # "5 tickets for 12 dollars each": the price is per item already
-    one = re.compile(rf"\b(?:per|each|a|an|one|1|every|single)\s+{m.group('item')}(?:y|ies|es|s)?\b|\beach\b|\bapiece\b", re.I)
+    word = m.group("item").lower()
+    forms = "|".join({word, word.removesuffix("s"), word.removesuffix("es"), re.sub(r"ies$", "y", word)} - {""})
+    one = re.compile(rf"\b(?:per|each|a|an|one|1|every|single)\s+(?:{forms})\b|\beach\b|\bapiece\b", re.I)
     if not one.search(text, m.end()) or not _covers(one.sub(" ", text), 2):  # "how much is one egg": 1 is no amount
         return None
     return f"{m.group(3)} / {m.group(1)}"

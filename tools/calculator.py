@@ -139,7 +139,7 @@ def calculate(
     # The character class is what the evaluator can ever accept; under constrained decoding it also
     # keeps a small model from writing prose or code comments into the expression. The length
     # bound is maxLength, not a {1,2000} repeat: xgrammar aborts on regex repeats above 128.
-    expression: Annotated[str, Field(pattern=r"^[0-9A-Za-z_+\-*/%().,:<>=!&|~^ $€£?']+$", max_length=MAX_EXPRESSION_CHARS)],
+    expression: Annotated[str, Field(pattern=r"^[0-9A-Za-z_+\-*/%().,:<>=!&|~^ $€£?'—–‘’×÷]+$", max_length=MAX_EXPRESSION_CHARS)],
 ) -> int | float | bool | str:
     """Evaluate an arithmetic expression exactly and safely: sums, differences, products, divisions,
     percentages (12% of 350 is ``0.12 * 350``), averages, shares of a bill, powers, square roots,

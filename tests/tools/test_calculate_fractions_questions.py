@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -62,3 +63,21 @@ def test_one_question_still_fails_plainly() -> None:
         calculate("what is 12 * (3")
     with pytest.raises(ToolRetry):
         calculate("what's 4 plus; and the weather?")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("9 × 7", 63),
+        ("144 ÷ 12", 12),
+        ("50 – 8", 42),
+        ("a bag of 5 apples is £2.00 — what’s that per apple?", 0.4),
+    ],
+)
+def test_typed_punctuation(text: str, expected: float) -> None:
+    assert calculate(text) == pytest.approx(expected)
+
+
+def test_the_expression_pattern_admits_typed_punctuation() -> None:
+    pattern = calculate.openai_schema()["function"]["parameters"]["properties"]["expression"]["pattern"]
+    assert re.fullmatch(pattern, "a pack costs $4.20 — what’s that × 2")
