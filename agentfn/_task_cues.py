@@ -33,7 +33,7 @@ _WRITE = r"\b(?:write|writ|create|make|draft|compose|generate|give\s+me|need|wan
 _CODE = re.compile(rf"{_WRITE}(?:\s+[\w+#-]+){{0,4}}?\s+(?:function|script|program|snippet|class|method|regex|one-liner)s?\b",
                    re.I)
 _MESSAGE = re.compile(
-    rf"{_WRITE}\s+(?:me\s+|us\s+)?(?:an?|the|my|some)\s+(?:[\w-]+,?\s+){{0,4}}?"
+    rf"{_WRITE}\s+(?:me\s+|us\s+)?(?:an?|the|my|some)\s+(?:(?!(?:of|this|that|these)\b)[\w-]+,?\s+){{0,4}}?"
     r"(?P<kind>reply|email|e-mail|message|letter|note|tweet|post|caption|card|invitation|invite|apology|text)\b", re.I)
 _AGE = re.compile(r"\bhow\s+old\b|\b(?:days?|weeks?|months?|years?)\s+old\b|\bmy\s+age\b", re.I)
 _LISTING = re.compile(

@@ -38,6 +38,7 @@ def test_the_task_names_the_tool(specs: dict[str, dict[str, Any]], text: str, he
         ("run this python: print(sum([1, 2, 3]))", "run_python"),  # code given is run, not written
         ("write a note saying buy eggs into shopping.txt", "write_file"),  # a file to write
         ("summarize this message: the boiler broke on Monday and nobody came", "summarize"),
+        ("give me a quick summary of this email: the boiler broke on Monday and nobody came", "summarize"),
         ("how old is the Eiffel tower", "generate"),  # no date given
         ("what does notes.txt say in my files", "read_file"),  # what a file says: reading
         ("write a python function that reverses a string", "generate_code"),  # the head already names code
