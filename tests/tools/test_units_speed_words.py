@@ -1,9 +1,10 @@
-"""convert_units reads a speed written as a length per a time in words."""
+"""convert_units reads a speed written as a length per a time in words; its answer shows a glued unit once."""
 
 from __future__ import annotations
 
 import pytest
 
+from agentfn._answer import render_result
 from agentfn.exceptions import ToolRetry
 from agentfn.library.units import convert_units
 
@@ -25,3 +26,9 @@ def test_speed_in_words(value: float, from_unit: str, to_unit: str, expected: fl
 def test_a_length_per_an_unknown_time_is_still_refused() -> None:
     with pytest.raises(ToolRetry):
         convert_units(3, "metres per fortnight", "m/s")
+
+
+def test_a_unit_written_glued_to_its_number_is_shown_once() -> None:
+    result = convert_units(5, "5km", "miles")
+    shown = render_result("convert_units", result.model_dump_json(), {"value": 5, "from_unit": "5km", "to_unit": "miles"})
+    assert shown.startswith("5 km = 3.10")
