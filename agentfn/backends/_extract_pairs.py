@@ -7,9 +7,7 @@ in either order of the signature), each side is limited to the values the reques
 (:func:`zone_sides`): the zone written next to a clock time or date is where that time is read
 ("09:00 in New York", "12:00 UTC", "10:00 Berlin time"), or one after *from*; the zone after *to*,
 *into* or *in* that no time stands next to is the target ("what time is it in London?"). The result
-is None when the options are too many to spell out (more than :data:`MAX_PAIR_OPTIONS` each). In each
-alternative, a single number parameter takes the number written just before the source value ("*12 miles*"),
-when the request writes one there.
+is None when the options are too many to spell out (more than :data:`MAX_PAIR_OPTIONS` each).
 """
 
 from __future__ import annotations
@@ -55,19 +53,6 @@ def _timezone_pair(first: str, second: str) -> bool:
     return all("zone" in name.lower() or name.lower().endswith("_tz") for name in (first, second))
 
 
-def _amount_of(props: dict[str, Any], unit: Any, request: str) -> dict[str, Any]:
-    """``props`` with its one number parameter limited to the numbers the request writes just before the source
-    ``unit`` ("I cycle *12 miles* each way, 5 days a week": the amount in miles is 12, not 5), when it writes some."""
-    numbers = [n for n, s in props.items() if isinstance(s, dict) and (options := cast("dict[str, Any]", s).get("enum"))
-               and all(isinstance(v, int | float) and not isinstance(v, bool) for v in cast("list[Any]", options))]
-    if len(numbers) != 1 or not isinstance(unit, str) or not unit.strip():
-        return props
-    options = cast("list[int | float]", props[numbers[0]]["enum"])
-    written = [v for v in options if re.search(
-        rf"(?<![\d.,]){re.escape(f'{abs(v):g}')}\s*{re.escape(unit)}(?!\w)", request, re.I)]
-    return {**props, numbers[0]: {**props[numbers[0]], "enum": written}} if written and len(written) < len(options) else props
-
-
 def distinct_pair(params: dict[str, Any], first: str, second: str, request: str) -> dict[str, Any] | None:
     """``params`` with two required text parameters that must differ (``from_unit`` != ``to_unit``),
     each limited to the values the request cues for its side when the pair is directional."""
@@ -91,5 +76,5 @@ def distinct_pair(params: dict[str, Any], first: str, second: str, request: str)
         others = [v for v in b if v != value]
         if others:
             branch_props = {**props, first: {**props[first], "enum": [value]}, second: {**props[second], "enum": others}}
-            branches.append({**params, "properties": _amount_of(branch_props, value, request)})
+            branches.append({**params, "properties": branch_props})
     return {"anyOf": branches} if branches else None
