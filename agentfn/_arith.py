@@ -5,7 +5,8 @@ A small model that must write ``calculate``'s expression from an earlier tool re
 words; :func:`follow_up_expressions` turns it into the expressions to offer, applied to the
 earlier result's numbers: "multiply by 4" -> ``8.04672 * 4``, "double it" -> ``8.04672 * 2``,
 "rounded to a whole number" -> ``round(40.2336)``, "... each way, the round trip" -> ``x * 2``, "to 2 decimal places" -> ``round(x, 2)``, a rate
-asked over a longer period ("4 miles *a day*, how many km *in a week*") -> ``6.437376 * 7``.
+asked over a longer period ("4 miles *a day*, how many km *in a week*") -> ``6.437376 * 7``, trips repeated over a
+period ("12 miles *each way*, *5 days a week*, how many km *weekly*") -> ``x * 10``.
 :func:`asks_arithmetic` says whether the request holds such an operation at all (the router's
 chain then continues with a calculator, :class:`agentfn.fill.FillRouter`).
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["asks_arithmetic", "counted_item", "follow_up_expressions", "item_count", "rate_factor"]
+__all__ = ["asks_arithmetic", "counted_item", "follow_up_expressions", "item_count", "rate_factor", "repeat_factor"]
 
 _NUM = r"(-?\d+(?:\.\d+)?)"
 _BINARY = (
@@ -72,10 +73,26 @@ def rate_factor(text: str) -> int | None:
     return _PER_PERIOD.get((m.group(1).lower(), m.group(2).lower())) if m else None
 
 
+_TIMES_PER = re.compile(r"\b(\d+)\s+(?:days?|times|nights|shifts|trips|journeys)\s+(?:a|per|each|every)\s+(week|month|year)\b", re.I)
+_TOTAL_ASKED = re.compile(r"\b(?:weekly|monthly|yearly|annually|a\s+year|total|altogether|in\s+all)\b|"
+                          r"\b(?:in|per|a|each|every|for\s+the|over\s+a)\s+(?:week|month|year)\b", re.I)
+_EACH_WAY = re.compile(r"\beach\s+way\b|\bboth\s+ways\b", re.I)
+
+
+def repeat_factor(text: str) -> int | None:
+    """"12 miles each way, 5 days a week, how many km is that weekly" -> 10: trips a period holds (twice when
+    each way is given), when the request asks for the period's total; None otherwise."""
+    m = _TIMES_PER.search(text)
+    if m is None or not _TOTAL_ASKED.search(text, m.end()):
+        return None
+    return int(m.group(1)) * (2 if _EACH_WAY.search(text) else 1)
+
+
 def asks_arithmetic(text: str) -> bool:
     """Whether the request asks for arithmetic on a value computed first ("convert 3 miles to km and
     multiply by 4", "then double it", "rounded to a whole number", "4 miles a day ... in a week")."""
-    return _ASKS.search(text) is not None or rate_factor(text) is not None or item_count(text) is not None
+    return _ASKS.search(text) is not None or rate_factor(text) is not None or item_count(text) is not None \
+        or repeat_factor(text) is not None
 
 
 def _literal(value: float) -> str:
@@ -89,7 +106,9 @@ def follow_up_expressions(request: str, results: Iterable[float]) -> list[str]:
     for pattern, symbol in _BINARY:
         ops += [f"{{}} {symbol} {m.group(1)}" for m in pattern.finditer(request)]
     ops += [template for pattern, template in _UNARY if pattern.search(request)]
-    if (factor := rate_factor(request)) is not None:  # "4 miles a day, how many km in a week": the day's, 7 times
+    if (repeats := repeat_factor(request)) is not None:  # "12 miles each way, 5 days a week ... weekly": 10 trips
+        ops.append(f"{{}} * {repeats}")
+    elif (factor := rate_factor(request)) is not None:  # "4 miles a day, how many km in a week": the day's, 7 times
         ops.append(f"{{}} * {factor}")
     elif (count := item_count(request)) is not None:  # "8 oz per cake, 3 cakes, how many grams": one cake's, 3 times
         ops.append(f"{{}} * {count}")

@@ -5,7 +5,7 @@ constrained decoding (:mod:`agentfn.backends._extract_objects`), which gives a f
 these fields as its keys so a small model's forced call ends.
 
 :func:`requested_fields` reads the phrase between an extraction verb (extract, pull out, get, find,
-give me, grab, take, list, tell me) and where the passage starts ("from", "out of", "in", "of", a
+give me, grab, take, list, tell me; after a clause naming the source: "from this note, get ...") and where the passage starts ("from", "out of", "in", "of", a
 colon or a quote), split on commas and "and"; each field is at most four words, determiners dropped.
 :func:`field_key` is the key a field gets in an object ("due date" -> ``due_date``).
 Pure functions of the text; no imports from the rest of the package.
@@ -18,7 +18,8 @@ import re
 __all__ = ["field_key", "requested_fields"]
 
 _ASK_FIELDS = re.compile(
-    r"^\s*(?:(?:hi|hey|hello)\W+)?(?:please\s+|pls\s+|can you\s+|could you\s+|can u\s+)?"
+    r"^\s*(?:(?:hi|hey|hello)\W+)?(?:(?:from|in|out\s+of)\s+(?:[\w'-]+\s+){0,4}?[\w'-]+\s*,\s*)?"  # "From this note, get ..."
+    r"(?:please\s+|pls\s+|can you\s+|could you\s+|can u\s+)?"
     r"(?:pull(?:\s+out)?|extract|get|find|give me|grab|take|list|tell me)\s+"
     r"(.+?)\s*(?:\b(?:out of|from|in|of)\b|$)", re.I)
 _DETERMINERS = re.compile(r"^(?:the|a|an|its|their|his|her|my|any|all|both)\s+", re.I)

@@ -5,6 +5,8 @@ exactly, as it makes the mechanical text edits (:mod:`agentfn._text_transforms`)
 
 * :func:`in_words` spells a number written in digits: integers up to the trillions, a minus sign,
   thousands separators, decimals digit by digit after "point", a percent sign as "percent";
+* :data:`FRACTIONS` maps a fraction's name ("half", "quarters", "tenth") to its value, for the
+  readers of "three quarters of 240" (``calculate``) and "a quarter mile" (argument extraction);
 * :func:`spelled_number` is the reply to a request that asks for the one number it gives in words ("write
   1,250 in words", "spell out 42", "how do you say 17 in words?") and nothing else, else None.
 
@@ -16,7 +18,15 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["IN_WORDS", "in_words", "spelled_number"]
+__all__ = ["FRACTIONS", "IN_WORDS", "in_words", "spelled_number"]
+
+_ORDINALS = ("half third quarter fifth sixth seventh eighth ninth tenth").split()  # noqa: SIM905
+FRACTIONS: dict[str, float] = {
+    **{w: 1 / d for w, d in zip(_ORDINALS, (2, 3, 4, 5, 6, 7, 8, 9, 10), strict=True)},
+    **{w + "s": 1 / d for w, d in zip(_ORDINALS[1:], (3, 4, 5, 6, 7, 8, 9, 10), strict=True)},
+    "halves": 0.5, "fourth": 0.25, "fourths": 0.25,
+}
+"""A fraction's English name, singular and plural ("a third", "three quarters"), to its value."""
 
 IN_WORDS = re.compile(
     r"\b(?:in\s+(?:words|letters|english\s+words)|as\s+(?:a\s+)?words?|spell(?:ed|ing)?(?:\s+\S+)?\s+out|spell\s+out|"

@@ -41,7 +41,9 @@ A router scores tools by the request's words and values, so a few everyday wordi
 * **an amount per item scaled and asked in another unit** ("8 oz of butter per cake, 3 cakes, how many *grams*"): the
   calculator cannot convert; :func:`scaled_unit_tool` puts the tool naming units before it;
 * **how far away a given date is** ("the exam is on 2027-06-01, how many weeks away is that"): one date
-  fills the calendar-facts tool; :func:`until_tool` gives the tool naming "until".
+  fills the calendar-facts tool; :func:`until_tool` gives the tool naming "until";
+* **a request to write code or a message, a question about an age or about which files there are**:
+  :func:`agentfn._task_cues.task_tool`.
 
 When the router's plan is the plain reply but the (reworded) instruction's verb is an offered tool's whole
 name ("can you summarize this: ...", :func:`verb_tool`), the plan is that tool. A message that is only a greeting or thanks (:func:`only_pleasantries`: "good morning!") is chit-chat for
@@ -59,6 +61,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from agentfn._arith import item_count, rate_factor
 from agentfn._openers import GREETINGS, THANKS, phrases
 from agentfn._passage_tasks import holds_passage, leading_verb, split_passage
+from agentfn._task_cues import named_by, task_tool
 from agentfn._values import (
     listed_options,
     quoted_spans,
@@ -145,15 +148,6 @@ def only_pleasantries(text: str) -> bool:
     return bool(text.strip()) and not _without_pleasantries(text).strip(" ,!.?")
 
 
-def _named_by(specs: Mapping[str, Mapping[str, Any]], head: str, words: set[str]) -> str | None:
-    """The one offered tool other than ``head`` whose name or first sentence names one of ``words``, when
-    ``head``'s does not."""
-    if head in specs and does(specs[head], words):
-        return None
-    naming = [name for name, spec in specs.items() if name != head and does(spec, words)]
-    return naming[0] if len(naming) == 1 else None
-
-
 def form_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
     """The tool a question about the form of the passage ``text`` holds goes to (see the module docstring)."""
     if not holds_passage(text):
@@ -162,7 +156,7 @@ def form_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> s
     if asked is None:
         return None
     form = (asked.group(1) or asked.group(2)).lower()
-    return _named_by(specs, head, {form, form.rstrip("s")})
+    return named_by(specs, head, {form, form.rstrip("s")})
 
 
 def genre_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
@@ -175,7 +169,7 @@ def genre_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> 
         return None
     genre = re.sub(r"ies$", "y", first.group(1).lower())
     one = genre[:-1] if genre.endswith("s") and not genre.endswith("ss") else genre
-    return _named_by(specs, head, {genre, one, _KIND.get(one, one)})
+    return named_by(specs, head, {genre, one, _KIND.get(one, one)})
 
 
 _PROPERTY = re.compile(r"\b(leap)\b", re.I)
@@ -186,7 +180,7 @@ def property_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) 
     """The tool a question about a date's property ("was 2000 a leap year") goes to: the offered tool that
     alone names the property in its name or first sentence, when the head's does not."""
     asked = _PROPERTY.search(strip_values(text))
-    return None if asked is None else _named_by(specs, head, {asked.group(1).lower()})
+    return None if asked is None else named_by(specs, head, {asked.group(1).lower()})
 
 
 _ASKS_ABOUT = re.compile(r"^\s*(?:what|whats|what's|which|who|where|when|how\s+(?:many|much|long)|is|are|does|do)\b", re.I)
@@ -202,9 +196,9 @@ def reading_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -
     if head not in specs or not _ASKS_ABOUT.match(bare):
         return None
     if request_values(bare)["file"]:
-        return _named_by(specs, head, {"read"}) if does(specs[head], _WRITES) else None
+        return named_by(specs, head, {"read"}) if does(specs[head], _WRITES) else None
     if _FILE_BY_WORDS.search(bare) and not does(specs[head], {"file", "files"}):  # "what's in my notes file"
-        return _named_by(specs, head, {"read"})
+        return named_by(specs, head, {"read"})
     return None
 
 
@@ -220,7 +214,7 @@ def feeling_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -
     names feelings or sentiment, when the head does not."""
     if not holds_passage(text) or _FEELING.search(split_passage(text)[0]) is None:
         return None
-    return _named_by(specs, head, _JUDGES)
+    return named_by(specs, head, _JUDGES)
 
 
 def choice_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
@@ -230,7 +224,7 @@ def choice_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) ->
     judge feelings itself."""
     if not holds_passage(text) or len(listed_options(text)) < 2 or (head in specs and does(specs[head], _JUDGES)):
         return None  # "positive or negative": the sentiment head chooses among its own labels
-    return _named_by(specs, head, {"category", "categories", "label", "labels", "classify"})
+    return named_by(specs, head, {"category", "categories", "label", "labels", "classify"})
 
 
 _AWAY = re.compile(r"\bhow\s+(?:many|much|long)\b.*?\b(?:away|to\s+go|left|remain(?:ing|s)?|from\s+(?:now|today))\b", re.I)
@@ -242,7 +236,7 @@ def until_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> 
     date."""
     if _AWAY.search(text) is None or not request_values(text)["date"]:
         return None
-    return _named_by(specs, head, {"until"})
+    return named_by(specs, head, {"until"})
 
 
 def sum_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> str | None:
@@ -250,7 +244,7 @@ def sum_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: str) -> st
     2.5 hours") goes to: a converter takes one value in one unit, so the offered tool that alone names arithmetic
     adds the parts (multiplies the speed by the time), when the head does not."""
     sums = two_part_duration(text) or SPEED_FOR_TIME.search(text)
-    return _named_by(specs, head, {"arithmetic"}) if sums else None
+    return named_by(specs, head, {"arithmetic"}) if sums else None
 
 
 _ASKED_IN = re.compile(r"\bhow\s+(?:many|much)\s+([a-z]+)", re.I)
@@ -270,7 +264,7 @@ def scaled_unit_tool(text: str, specs: Mapping[str, Mapping[str, Any]], head: st
     if head not in specs or not does(specs[head], {"arithmetic"}):
         return None
     written = {singular(m.group(1).lower()) for m in _COUNTED_NOUN.finditer(text)}
-    return None if singular(asked.group(1).lower()) in written else _named_by(specs, head, {"unit"})
+    return None if singular(asked.group(1).lower()) in written else named_by(specs, head, {"unit"})
 
 
 def verb_tool(text: str, specs: Mapping[str, Mapping[str, Any]]) -> str | None:
@@ -337,5 +331,6 @@ class CueRouter:
             return plan.model_copy(update={"selected": [converter, head]})
         better = form_tool(text, self.specs, head) or genre_tool(text, self.specs, head) or property_tool(text, self.specs, head) \
             or reading_tool(text, self.specs, head) or sum_tool(text, self.specs, head) \
-            or feeling_tool(text, self.specs, head) or choice_tool(text, self.specs, head) or until_tool(text, self.specs, head)
+            or feeling_tool(text, self.specs, head) or choice_tool(text, self.specs, head) or until_tool(text, self.specs, head) \
+            or task_tool(text, self.specs, head)
         return plan if better is None else plan.model_copy(update={"selected": [better]})

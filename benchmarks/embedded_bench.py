@@ -23,7 +23,9 @@ every tool, live facts no tool serves that must get an honest no-tool reply, chi
 units, named and relative dates), ``b7`` (``everyday_b7.jsonl``, 40 requests written after b6 and first run
 on main's code before any fix: greetings, values wrapped in a sentence, currency symbols, dates in several formats), ``b8`` (``everyday_b8.jsonl``, 40 requests written after b7 and first run on
 main's code before any fix: short and indirect requests, relative dates, letter counts, abbreviated units), ``b9`` (``everyday_b9.jsonl``, 40 requests written after b8 and
-first run on main's code before any fix: typos, all-caps, money, implied units, comparisons, time zones), ``both`` (everyday and holdout) or
+first run on main's code before any fix: typos, all-caps, money, implied units, comparisons, time zones), ``b10``
+(``everyday_b10.jsonl``, 40 requests written after b9 and first run before any fix: questions inside longer messages,
+two questions in one, numbers in words, fractions, relative dates, unit symbols), ``both`` (everyday and holdout) or
 ``all`` (the default; each reported separately). ``--baseline-limit`` runs the (slow) baseline on a fixed
 subset spread over the selection; ``--score-only`` scores what the raw files hold without running
 anything; ``--score-all`` runs the selection but scores every case of the set the raw files hold
@@ -65,7 +67,7 @@ ARMS = ("baseline", "current")
 SETS = {"everyday": "everyday.jsonl", "holdout": "everyday_holdout.jsonl", "b3": "everyday_b3.jsonl",
         "b4": "everyday_b4.jsonl", "b5": "everyday_b5.jsonl",
         "b6": "everyday_b6.jsonl", "b7": "everyday_b7.jsonl", "b8": "everyday_b8.jsonl",
-        "b9": "everyday_b9.jsonl"}
+        "b9": "everyday_b9.jsonl", "b10": "everyday_b10.jsonl"}
 """The tuning set, the held-out set (written before any failure was looked at; never tuned on), ``b3``
 (40 requests in users' wording, run once on the code before any fix for its first-try figure) and ``b4``
 (30 more, written after the b3 fixes and not tuned on) and ``b5`` (40 more, written after b4, with requests
@@ -79,7 +81,10 @@ code before any fix: very short requests, values inside a story, two values of o
 lists, letter and character counts, numbers in words, abbreviated units, indirect requests, composed requests;
 its baseline arm is that first run); ``b9`` (40 more, written after b8 and first run on main's code before any
 fix: typos, all-caps, money with symbols and commas, implied units, comparisons, per-rates, context first and the
-question last, weekdays, time zones, emoji; its baseline arm is that first run)."""
+question last, weekdays, time zones, emoji; its baseline arm is that first run); ``b10`` (40 more, written after b9 and
+first run on main's code before any fix: questions inside longer messages, two questions in one message, British
+spelling, numbers in words and fractions, relative dates, currency and unit symbols, polite forms; its baseline
+arm is that first run)."""
 GROUPS = {"both": ("everyday", "holdout"), "all": tuple(SETS)}
 """``--set`` values that name several sets."""
 

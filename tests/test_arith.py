@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agentfn._arith import asks_arithmetic, follow_up_expressions, item_count, rate_factor
+from agentfn._arith import asks_arithmetic, follow_up_expressions, item_count, rate_factor, repeat_factor
 from agentfn.backends._extract import ExtractionSources, extractive_spec
 from agentfn.toolset import Toolset
 
@@ -49,3 +49,11 @@ def test_an_amount_given_per_item_is_multiplied_by_the_items_counted() -> None:
     assert follow_up_expressions(text, [26.455]) == ["26.455 * 5"]
     assert item_count("2 tablets a day for 3 days") is None  # a period: rate_factor's, not a count of items
     assert item_count("convert 12 kg to pounds") is None
+
+
+def test_trips_repeated_over_a_period_multiply_the_converted_distance() -> None:
+    request = "I jog 4 miles each way to the park, 3 days a week. How many km is that weekly?"
+    assert repeat_factor(request) == 6 and asks_arithmetic(request)
+    assert follow_up_expressions(request, [6.437376]) == ["6.437376 * 6"]
+    assert repeat_factor("I swim 2 km 4 times a week, how many miles in a week?") == 4
+    assert repeat_factor("I work 4 days a week") is None  # no total asked

@@ -339,6 +339,10 @@ def nearest_label(text: str, labels: list[str], instructions: str | None = None)
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"https?://[^\s'\"<>]+[^\s'\"<>.,;:!?)]")
+_SITE = re.compile(r"(?<![@\w.-])(?:www\.[\w-]+(?:\.[\w-]+)+|[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|io|dev|app|info|biz|co|uk|de|fr|"
+                   r"es|it|nl|eu|us|ca|au|ie|nz|ch|be|at|se|no|dk|fi|pl|pt|jp|in|me|tv|ai)(?:\.[a-z]{2})?)(?:/[^\s'\"<>]*)?(?![\w@-])",
+                   re.I)
+"""A web address written without its scheme ("www.example.co.uk", "example.org/menu")."""
 _PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?")
 _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
@@ -395,7 +399,8 @@ def _field_values(field: str, text: str) -> list[Any]:
     kind = next((k for k, cues in _KINDS if words & set(cues)), "other")
     pattern = {"email": _EMAIL, "url": _URL, "phone": _PHONE}.get(kind)
     if pattern is not None:
-        return [m.group(0).strip() for m in pattern.finditer(text)]
+        found = [m.group(0).strip() for m in pattern.finditer(text)]
+        return found or ([m.group(0).rstrip(".,;:!?)") for m in _SITE.finditer(text)] if kind == "url" else [])
     if kind == "date":
         return [m.group(0).strip() for m in [*_ISO_DATE.finditer(text), *_WORD_DATE.finditer(text)]]
     if kind == "time":

@@ -14,12 +14,13 @@ from __future__ import annotations
 import difflib
 import re
 
+from agentfn._number_words import FRACTIONS
 from agentfn._openers import OPENER
 from agentfn._values import spell_out_numbers
 from agentfn.library._durations import SPEED_FOR_TIME, distance_expression, two_part_duration
 from agentfn.library._word_problems import word_problem
 
-__all__ = ["from_words"]
+__all__ = ["from_words", "several_questions"]
 
 _OPERATOR_WORDS = ("divided", "multiplied", "plus", "minus", "times", "squared", "cubed", "percent", "square",
                    "root", "power", "remainder", "average", "factorial", "subtract", "subtracted", "raised")
@@ -35,6 +36,9 @@ def _spelling(word: str) -> str:
         return word
     close = difflib.get_close_matches(word.lower(), _OPERATOR_WORDS, n=1, cutoff=0.83)
     return close[0] if close else word
+
+_TYPOGRAPHIC = str.maketrans({"—": ",", "–": "-", "‘": "'", "’": "'", "×": "*", "÷": "/"})
+"""Punctuation people type or paste: a dash between clauses, a minus, curly apostrophes, times and divide signs."""
 
 _NUM = r"(-?\d+(?:\.\d+)?|\bpi\b|\be\b|\([^()]*\))"  # a constant only as a word: the "e" of "there!" is no number
 _LIST = r"((?:-?\d+(?:\.\d+)?\s*(?:,\s*|\s+and\s+|,\s*and\s+))+-?\d+(?:\.\d+)?)"
@@ -129,6 +133,7 @@ _RULES: list[tuple[str, str]] = [
      r"(\1 + \1 * \2 / 100)"),
     (rf"{_NUM}\s*(?:%|percent|per\s+cent)\s+(?:\w+\s+){{0,2}}?(?:of|on)\s+(?:an?\s+|the\s+)?{_NUM}", r"(\1 / 100 * \2)"),
     (rf"{_NUM}\s*(?:%|percent|per\s+cent)(?!\s*\d)", r"(\1 / 100)"),
+    (rf"{_NUM}\s*/\s*{_NUM}\s+of\s+(?:an?\s+|the\s+)?{_NUM}", r"(\1 / \2 * \3)"),  # "3/4 of 200"
     (rf"{_NUM}\s*/\s*{_NUM}\s+(?:as|in)\s+(?:an?\s+)?percent(?:age)?", r"(\1 / \2 * 100)"),
     (rf"{_NUM}\s+squared", r"(\1 ** 2)"),
     (rf"{_NUM}\s+cubed", r"(\1 ** 3)"),
@@ -141,6 +146,30 @@ _RULES: list[tuple[str, str]] = [
     (r"plus|added\s+to", "+"),
     (r"minus|subtract(?:ed)?|less", "-"),
 ]
+
+
+_FRACTION_OF = re.compile(
+    rf"(?:\b(?:an?|one)\s+|(?<![\d.])(?P<count>\d+)\s+|\b)(?P<part>{'|'.join(sorted(FRACTIONS, key=len, reverse=True))})"
+    r"\s+of\s+(?:an?\s+|the\s+)?(?P<whole>-?\d+(?:\.\d+)?)", re.I)
+
+
+def _fraction_of(expr: str) -> str:
+    """"3 quarters of 240" -> "(3 / 4 * 240)", "a third of 90" -> "(1 / 3 * 90)", "half of 50" -> "(1 / 2 * 50)"."""
+    def rewrite(m: re.Match[str]) -> str:
+        denominator = round(1 / FRACTIONS[m["part"].lower()])
+        return f"({m['count'] or 1} / {denominator} * {m['whole']})"
+    return _FRACTION_OF.sub(rewrite, expr)
+
+
+_QUESTION_BREAK = re.compile(r"[?;:]|,?\s+and\s+(?=(?:what|how|whats)\b)|,\s*(?=(?:what|how|whats)\b)|\.\s+", re.I)
+_ASKING = re.compile(r"^(?:and\s+|also\s+)?(?:what(?:'s|\s+is|\s+are)|whats|how\s+much\s+is)\s+", re.I)
+
+
+def several_questions(text: str) -> list[str]:
+    """The questions of a message that asks more than one ("what's 15% of 60, and what's 9 squared?" ->
+    ["15% of 60", "9 squared"]), each without its question words; one question gives a list of one."""
+    parts = [_ASKING.sub("", p.strip(" ,.!")) for p in _QUESTION_BREAK.split(text)]
+    return [p for p in parts if p]
 
 
 _IN_HOURS = re.compile(r"\b(?:in|how\s+many)\s+hours\b", re.I)
@@ -173,7 +202,7 @@ def from_words(text: str, names: frozenset[str] | set[str] = frozenset()) -> str
         names: function and constant names the evaluator knows; other words left over after
             the rewrite ("bill", "how much does each pay") are dropped.
     """
-    expr = text.strip().rstrip("?.!").strip()
+    expr = text.strip().translate(_TYPOGRAPHIC).rstrip("?.!").strip()
     expr = spell_out_numbers(re.sub(r"[A-Za-z]+", lambda m: _spelling(m.group()), expr), lone_one=True)
     expr = re.sub(r"[$€£]", "", expr)
     expr = re.sub(r"(?<=\d),(?=\d{3}\b)", "", expr)  # thousands separators
@@ -191,7 +220,7 @@ def from_words(text: str, names: frozenset[str] | set[str] = frozenset()) -> str
     only_symbols = all(w in names for w in calls) and all(w in ("pi", "e", "tau", "inf") for w in bare)
     if not re.search(r"[A-Za-z]|\d\s*%\s*(?:$|[A-Za-z])", plain) or (only_symbols and "%" not in plain):
         return expr  # already symbols (function calls and constants allowed)
-    expr = _compound_duration(expr)
+    expr = _fraction_of(_compound_duration(expr))
     expr = SPEED_FOR_TIME.sub(lambda m: f"({distance_expression(m)})", expr, count=1)  # "60 mph for 2.5 hours"
     if (problem := word_problem(expr)) is not None:  # "I had 200 and spent 65 ..., what's left"
         return problem

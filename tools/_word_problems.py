@@ -15,6 +15,8 @@ People ask the calculator in sentences: "I had 200 and spent 65 on food and 30 o
   "a 40 dinner and we add a 15% tip" -> ``40 + 40 * 15 / 100`` (the tip alone when the question asks
   for the tip);
 * a price and fixed amounts off it: "it's 18 and I have 2 coupons, 3 off and 2.50 off" -> ``18 - 3 - 2.50``;
+* a change between two values: "went from 950 to 1020, how much more" -> ``abs(1020 - 950)``;
+* a price for several items, asked per item: "a pack of 6 rolls costs 4.20, what's that per roll" -> ``4.20 / 6``;
 * a rate over a longer period: "I save 15 a day, how much in a week" -> ``15 * 7`` (fixed counts only:
   :func:`agentfn._arith.rate_factor`).
 
@@ -210,6 +212,35 @@ def _rate(text: str) -> str | None:
     return f"{m.group(1)} * {factor}"
 
 
+# -- a change between two values, and a price per item ------------------------------------------------
+_FROM_TO = re.compile(rf"\bfrom\s+({_N})\s+(?:[a-z]+\s+){{0,2}}?to\s+({_N})\b", re.I)
+_ASKS_CHANGE = re.compile(r"\b(?:how\s+much|how\s+many)\s+(?:more|less|fewer|higher|lower|extra)\b|\bby\s+how\s+(?:much|many)\b|"
+                          r"\b(?:increase|rise|raise|drop|fall|decrease|difference|change)\b|\bwent\s+(?:up|down)\s+by\b", re.I)
+_PACK = re.compile(rf"(?<![\w.])({_N})\s+(?P<item>[a-z]+)\b[^\d?]{{0,20}}?\b(?:costs?|is|are|for|sells?\s+for)\s+"
+                   rf"({_N})\b", re.I)
+
+
+def _change(text: str) -> str | None:
+    """"my rent went from 950 to 1020, how much more am I paying" -> ``abs(1020 - 950)``."""
+    m = _FROM_TO.search(text)
+    if m is None or not _ASKS_CHANGE.search(text[m.end():] or text) or not _covers(text, 2):
+        return None
+    return f"abs({m.group(2)} - {m.group(1)})"
+
+
+def _unit_price(text: str) -> str | None:
+    """"a pack of 6 rolls costs 4.20, what's that per roll" -> ``4.20 / 6`` (per/each/one of the items)."""
+    m = _PACK.search(text)
+    if m is None or re.match(r"\s*(?:[a-z]+\s+)?(?:each|apiece|a\s+piece|per)\b", text[m.end():], re.I):
+        return None  # "5 tickets for 12 dollars each": the price is per item already
+    word = m.group("item").lower()
+    forms = "|".join({word, word.removesuffix("s"), word.removesuffix("es"), re.sub(r"ies$", "y", word)} - {""})
+    one = re.compile(rf"\b(?:per|each|a|an|one|1|every|single)\s+(?:{forms})\b|\beach\b|\bapiece\b", re.I)
+    if not one.search(text, m.end()) or not _covers(one.sub(" ", text), 2):  # "how much is one egg": 1 is no amount
+        return None
+    return f"{m.group(3)} / {m.group(1)}"
+
+
 def _covers(text: str, used: int) -> bool:
     """Whether the expression uses as many numbers as the text holds (no number left unread)."""
     return len(_NUMBER.findall(text)) == used
@@ -221,7 +252,7 @@ def word_problem(text: str) -> str | None:
     Args:
         text: the question, numbers already in digits and currency signs removed.
     """
-    for reader in (_percentages, _amounts_off, _shares, _groups, _part, _changes, _rate):
+    for reader in (_percentages, _amounts_off, _shares, _groups, _part, _changes, _rate, _change, _unit_price):
         if (expression := reader(text)) is not None:
             return expression
     return None

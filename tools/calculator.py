@@ -12,7 +12,7 @@ from pydantic import Field
 
 from agentfn import ToolRetry, tool
 from agentfn.library._clock import clock_time
-from agentfn.library._math_words import from_words
+from agentfn.library._math_words import from_words, several_questions
 
 __all__ = ["calculate"]
 
@@ -139,7 +139,7 @@ def calculate(
     # The character class is what the evaluator can ever accept; under constrained decoding it also
     # keeps a small model from writing prose or code comments into the expression. The length
     # bound is maxLength, not a {1,2000} repeat: xgrammar aborts on regex repeats above 128.
-    expression: Annotated[str, Field(pattern=r"^[0-9A-Za-z_+\-*/%().,:<>=!&|~^ $€£?']+$", max_length=MAX_EXPRESSION_CHARS)],
+    expression: Annotated[str, Field(pattern=r"^[0-9A-Za-z_+\-*/%().,:<>=!&|~^ $€£?'—–‘’×÷]+$", max_length=MAX_EXPRESSION_CHARS)],
 ) -> int | float | bool | str:
     """Evaluate an arithmetic expression exactly and safely: sums, differences, products, divisions,
     percentages (12% of 350 is ``0.12 * 350``), averages, shares of a bill, powers, square roots,
@@ -162,6 +162,15 @@ def calculate(
         raise ToolRetry(f"expression longer than {MAX_EXPRESSION_CHARS} characters")
     if (clock := clock_time(expression)) is not None:
         return clock
+    try:
+        return _value(expression)
+    except ToolRetry:
+        if (answers := _answers(expression)) is not None:
+            return answers
+        raise
+
+
+def _value(expression: str) -> int | float | bool:
     # "2^10" as people and calculators write it: there is no bitwise xor here to confuse it with
     expression = from_words(expression.replace("^", "**"), _NAMES)
     try:
@@ -174,3 +183,17 @@ def calculate(
         raise ToolRetry("division by zero") from None
     except (ValueError, TypeError, OverflowError) as exc:
         raise ToolRetry(f"cannot evaluate {expression!r}: {exc}") from None
+
+
+def _answers(text: str) -> str | None:
+    """Each question of a message that asks two or more ("what's 15% of 60, and what's 9 squared?" ->
+    "15% of 60 = 9; 9 squared = 81"); None unless at least two of them evaluate."""
+    answered: list[str] = []
+    for question in several_questions(text):
+        try:
+            value = _value(question)
+        except ToolRetry:
+            continue  # "Two quick ones:" asks nothing
+        shown = f"{value:.10g}" if isinstance(value, float) else str(value)
+        answered.append(f"{question} = {shown}")
+    return "; ".join(answered) if len(answered) >= 2 else None

@@ -136,11 +136,26 @@ def _known(name: str) -> bool:
 _NUMBER = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?\s*")
 
 
+_PER = re.compile(r"(?P<length>[a-z]+?)\s*(?:/|\s+per\s+|\s+an?\s+|\s+each\s+)\s*(?P<time>second|sec|s|hour|hr|h)s?", re.I)
+
+
+def _speed(text: str) -> str | None:
+    """A speed written as a length per a time in words ("metres per second", "miles an hour") -> ``m/s``, ``mph``."""
+    m = _PER.fullmatch(text.strip())
+    if m is None:
+        return None
+    length = _lookup(m["length"])
+    name = _lookup(f"{length}/{m['time'][0].lower()}")
+    return name if length in _LINEAR["length"] and name in _LINEAR["speed"] else None
+
+
 def _unit_name(unit: str) -> str:
     """The unit a model wrote, also when it copied more of the request: "3 tablespoons" ->
     ``tbsp``; a phrase naming exactly one known unit ("teaspoons are in") -> that unit."""
     text = _NUMBER.sub("", unit.strip()).strip(" .?!'\"")
     name = _lookup(_compound(text.replace(" ", "_")))
+    if not _known(name) and (speed := _speed(text)) is not None:
+        return speed
     if not _known(name) and (near := _misspelt(_compound(text.replace(" ", "_")))) is not None:
         name = near
     if _known(name) or " " not in text:

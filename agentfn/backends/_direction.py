@@ -22,7 +22,8 @@ Pairs are named ``from_x``/``to_x``, ``source``/``target``, ``start``/``end``...
 :func:`directional_options` narrows the two option lists to the values with the right cue; when
 only one side is cued ("days *until* 2027-12-25"), the other side takes any other value; with no
 cue they are left alone, unless the request looks ahead or back in time and writes one of the two values
-(:func:`implied_sides`: the date it writes is where a countdown ends). A span that contains the other side's value ("fahrenheit to celsius")
+(:func:`implied_sides`: the date it writes is where a countdown ends) or writes two dates (the first is the start).
+Dates are also recognised as written 14/08/2027 or 8/14/2027. A span that contains the other side's value ("fahrenheit to celsius")
 is dropped.
 """
 
@@ -87,6 +88,9 @@ def _forms(value: str) -> list[str]:
         forms.append(value[:16])
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         forms += _worded(value)
+        year, month, day = value[:4], value[5:7], value[8:10]
+        for d, m in ((day, month), (day.lstrip("0"), month.lstrip("0"))):
+            forms += [f"{a}{sep}{b}{sep}{year}" for sep in "/.-" for a, b in ((d, m), (m, d))]  # 14/08/2027, 8/14/2027
     return forms
 
 
@@ -153,15 +157,29 @@ def _written(value: str, request: str) -> bool:
     return any(re.search(rf"(?<![\w/]){re.escape(f)}(?![\w/])", request, re.I) for f in _forms(value))
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _place(value: str, request: str) -> int:
+    """Where the request first writes ``value`` (in any of its forms)."""
+    found = [m.start() for f in _forms(value) if (m := re.search(rf"(?<![\w/]){re.escape(f)}(?![\w/])", request, re.I))]
+    return min(found, default=len(request))
+
+
 def implied_sides(first: Sequence[Any], second: Sequence[Any], request: str) -> tuple[list[Any], list[Any]] | None:
     """The sides of a pair no word cues, from the request's direction in time: of one value the request writes
     and one it does not (today's date, offered beside the written one), the written one is the *to* value when
     the request looks ahead ("my birthday is on 2027-08-20, how many weeks *away* is that", "days *left*") and
-    the *from* value when it looks back ("how long *ago*", "*since*"); None otherwise."""
+    the *from* value when it looks back ("how long *ago*", "*since*"); of two dates the request writes with no cue
+("fly out on 14/08/2027 and come back on 2 September 2027"), the one written first is the *from* value; None
+otherwise."""
     values = [v for v in dict.fromkeys([*first, *second]) if isinstance(v, str)]
     written = [v for v in values if _written(v, request)]
     unwritten = [v for v in values if v not in written]
     ahead, behind = time_direction(request)
+    if len(written) == 2 and all(_ISO_DAY.match(v) for v in written):  # today, if offered too, is not asked for
+        source, target = sorted(written, key=lambda v: _place(v, request))  # "fly out on A and come back on B"
+        return ([source], [target]) if source in first and target in second else None
     if len(written) != 1 or len(unwritten) != 1 or ahead == behind:
         return None
     source, target = (unwritten, written) if ahead else (written, unwritten)

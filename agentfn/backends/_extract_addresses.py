@@ -27,7 +27,8 @@ STREET_WORDS = (
     "alley", "gardens", "walk", "circle", "grove", "mews", "plaza",
 )
 _FUNCTION = ("to", "for", "at", "on", "in", "of", "the", "a", "an", "and", "or", "from", "with", "by", "into", "near",
-             "please", "my", "our", "your", "this", "that", "is", "are")
+             "please", "my", "our", "your", "this", "that", "is", "are", "each", "every", "per", "both", "either", "one")
+"""Words no street name holds ("12 miles *each* way" is a distance, not an address on a Way)."""
 _NAME = rf"(?!(?:{'|'.join(_FUNCTION)})\b)[A-Za-z][\w'-]*"
 _ADDRESS = re.compile(
     rf"(?<![\w.])(?P<number>\d+[A-Za-z]?)\s+(?:{_NAME}\s+){{1,4}}?(?:{'|'.join(STREET_WORDS)})\b\.?"

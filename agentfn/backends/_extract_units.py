@@ -30,6 +30,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, cast
 
+from agentfn._number_words import FRACTIONS
 from agentfn.backends._extract_words import name_words
 
 __all__ = ["fraction_amounts", "modifier_numbers", "plain_durations", "singular", "with_modifier_numbers", "without_fractions"]
@@ -92,7 +93,6 @@ def with_modifier_numbers(bound: Mapping[str, list[float]], request: str, props:
     return out
 
 
-_FRACTIONS = {"half": 0.5, "halves": 0.5, "quarter": 0.25, "quarters": 0.25, "third": 1 / 3, "thirds": 1 / 3}
 _AND_A = re.compile(r"\b(\d+(?:\.\d+)?|one)\s+and\s+an?\s+(half|quarter|third)\b", re.I)
 _COUNTED = re.compile(r"\b(\d+)\s+(halves|quarters|thirds)\b", re.I)
 _ONE = re.compile(r"(?<!\band\s)\b(?:a|one)\s+(half|quarter|third)\b|\bhalf\s+(?:a|an)\b", re.I)
@@ -104,11 +104,11 @@ def fraction_amounts(text: str) -> list[float]:
     found: list[tuple[int, float]] = []
     for m in _AND_A.finditer(text):
         whole = 1.0 if m.group(1).lower() == "one" else float(m.group(1))
-        found.append((m.start(), whole + _FRACTIONS[m.group(2).lower()]))
+        found.append((m.start(), whole + FRACTIONS[m.group(2).lower()]))
     for m in _COUNTED.finditer(text):
-        found.append((m.start(), int(m.group(1)) * _FRACTIONS[m.group(2).lower()]))
+        found.append((m.start(), int(m.group(1)) * FRACTIONS[m.group(2).lower()]))
     for m in _ONE.finditer(text):
-        found.append((m.start(), _FRACTIONS[(m.group(1) or "half").lower()]))
+        found.append((m.start(), FRACTIONS[(m.group(1) or "half").lower()]))
     return [round(v, 6) for _, v in sorted(found)]
 
 

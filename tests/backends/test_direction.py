@@ -127,8 +127,8 @@ def test_a_written_date_in_the_past_is_where_the_count_starts() -> None:
 
 def test_no_direction_in_time_or_two_written_dates_leave_the_pair_alone() -> None:
     assert implied_sides(["2027-02-14", "2026-12-07"], ["2027-02-14", "2026-12-07"], "what weekday is 2027-02-14") is None
-    two = ["2027-02-14", "2027-03-01"]
-    assert implied_sides(two, two, "days left between 2027-02-14 and 2027-03-01") is None
+    two = ["2027-02-14", "2027-03-01"]  # two written dates: the first written is the start (w59)
+    assert implied_sides(two, two, "days left between 2027-02-14 and 2027-03-01") == (["2027-02-14"], ["2027-03-01"])
 
 
 @pytest.mark.parametrize(
