@@ -32,6 +32,7 @@ from typing import Any
 RESULTS = Path(__file__).parent / "results"
 STAGES = ("encode", "score", "rerank", "abstain", "select", "plan")
 DENSE: dict[str, dict[str, Any]] = {
+    "hybrid_before": {},
     "hybrid": {},
     "hybrid_encoded": {"bare_vector": "encoded"},
     "hybrid_blend_all": {"blend_candidates": 0},
@@ -48,8 +49,11 @@ SPIN = ("hybrid_spin", "hybrid_int8_48_spin")
 """Routers whose MiniLM session spins while a pass runs (``OnnxBertEncoder(spin=True)``, a bounded spin)."""
 SHALLOW = ("hybrid_l3", "hybrid_l3_48")
 """Routers whose requests go through MiniLM's first 3 layers and a fitted map (``agentfn.router.shallow_encoder``)."""
-BEFORE = "hybrid_encoded"
-"""The router before each word of a request was encoded once: plans are compared with its."""
+UNFUSED = ("hybrid_before",)
+"""Routers on the path before w56: MiniLM's attention in standard onnxruntime operators
+(``OnnxBertEncoder(fused_attention=False)``) and the tool matrix stored row by row."""
+BEFORE = "hybrid_before"
+"""The router on the path before: plans and times are compared with its."""
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -58,36 +62,46 @@ def _pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q)) if values else 0.0
 
 
-def _timed(router: Any, requests: list[str], plans: list[Any] | None = None) -> dict[str, Any]:
-    router.route(requests[0])
-    wall: list[float] = []
-    cpu: list[float] = []
-    proc: list[float] = []
-    stages: dict[str, list[float]] = {s: [] for s in STAGES}
-    for text in requests:
-        got: dict[str, float] = {}
-        s, c, p = time.perf_counter(), time.thread_time(), time.process_time()
-        plan = router.route(text, stages=got)
-        wall.append((time.perf_counter() - s) * 1e3)
-        cpu.append((time.thread_time() - c) * 1e3)
-        proc.append((time.process_time() - p) * 1e3)
-        for k in STAGES:
-            stages[k].append(got.get(k, 0.0))
-        if plans is not None:
-            plans.append(plan)
-    return {
-        "p50_ms": _pct(wall, 50), "p95_ms": _pct(wall, 95), "cpu_p50_ms": _pct(cpu, 50), "cpu_p95_ms": _pct(cpu, 95),
-        "process_cpu_p50_ms": _pct(proc, 50), "process_cpu_p95_ms": _pct(proc, 95),
-        "stages": {k: {"p50_ms": _pct(v, 50), "p95_ms": _pct(v, 95)} for k, v in stages.items()},
-    }
+def _timed(routers: dict[str, Any], requests: list[str], plans: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
+    """Every router on every request, interleaved: request by request, the routers in a rotating order, so
+    a busy spell on a shared box falls on every arm alike."""
+    names = list(routers)
+    for router in routers.values():
+        router.route(requests[0])
+    wall: dict[str, list[float]] = {n: [] for n in names}
+    cpu: dict[str, list[float]] = {n: [] for n in names}
+    proc: dict[str, list[float]] = {n: [] for n in names}
+    stages: dict[str, dict[str, list[float]]] = {n: {s: [] for s in STAGES} for n in names}
+    for i, text in enumerate(requests):
+        for name in names[i % len(names):] + names[: i % len(names)]:
+            got: dict[str, float] = {}
+            s, c, p = time.perf_counter(), time.thread_time(), time.process_time()
+            plan = routers[name].route(text, stages=got)
+            wall[name].append((time.perf_counter() - s) * 1e3)
+            cpu[name].append((time.thread_time() - c) * 1e3)
+            proc[name].append((time.process_time() - p) * 1e3)
+            for k in STAGES:
+                stages[name][k].append(got.get(k, 0.0))
+            if name in plans:
+                plans[name].append(plan)
+    return {n: {
+        "p50_ms": _pct(wall[n], 50), "p95_ms": _pct(wall[n], 95), "cpu_p50_ms": _pct(cpu[n], 50),
+        "cpu_p95_ms": _pct(cpu[n], 95), "process_cpu_p50_ms": _pct(proc[n], 50), "process_cpu_p95_ms": _pct(proc[n], 95),
+        "stages": {k: {"p50_ms": _pct(v, 50), "p95_ms": _pct(v, 95)} for k, v in stages[n].items()},
+    } for n in names}
 
 
-def _dense(recs: list[Any], encoder: Any, vecs: Any, heads: Any, config: Any) -> Any:
-    """A hybrid router over ``recs`` from precomputed vectors, encoding every request afresh."""
+def _dense(recs: list[Any], encoder: Any, vecs: Any, heads: Any, config: Any, *, by_row: bool = False) -> Any:
+    """A hybrid router over ``recs`` from precomputed vectors, encoding every request afresh (``by_row``:
+    its tool matrix stored row by row, as before w56)."""
+    import numpy as np
+
     from agentfn.router import Router
 
     r = Router.build(recs, encoder=encoder, embeddings=vecs, head_embeddings=heads, config=config)
     r.query_cache_size = 0  # every request is encoded: no cache hits
+    if by_row:
+        r.index.emb = np.ascontiguousarray(r.index.emb)
     return r
 
 
@@ -138,7 +152,8 @@ def main() -> None:
     requests = (foreign + generated)[: args.requests]
     words = [len(t.split()) for t in requests]
     spinning = OnnxBertEncoder(base.encoder.folder, spec=base.encoder.spec, spin=True)
-    encoders = {name: spinning if name in SPIN else base.encoder for name in arms}
+    unfused = OnnxBertEncoder(base.encoder.folder, spec=base.encoder.spec, fused_attention=False)
+    encoders = {name: spinning if name in SPIN else unfused if name in UNFUSED else base.encoder for name in arms}
     for name in SHALLOW:
         if name in arms:
             write_layer_map(3)
@@ -151,15 +166,14 @@ def main() -> None:
         # Tool and head vectors get the same noise treatment (each half renormalised).
         recs, both = scaled_tools(records, np.concatenate([base_vecs, base_heads], axis=1), n, seed=n)
         vecs, heads = (h / np.linalg.norm(h, axis=1, keepdims=True) for h in np.split(both, 2, axis=1))
-        dense = {name: _dense(recs, encoders[name], vecs, heads, RouterConfig(**update)) for name, update in arms.items()}
+        dense = {name: _dense(recs, encoders[name], vecs, heads, RouterConfig(**update), by_row=name in UNFUSED)
+                 for name, update in arms.items()}
         lexical = Router.build(recs, encoder=None)
         static = Router.build(recs, config=RouterConfig(encoder="minilm-static"))
         static.query_cache_size = 0
         plans: dict[str, list[Any]] = {name: [] for name in arms}
         row: dict[str, Any] = {"tools": n}
-        for name, router in dense.items():
-            row[name] = _timed(router, requests, plans[name])
-        row |= {"lexical": _timed(lexical, requests), "static": _timed(static, requests)}
+        row |= _timed({**dense, "lexical": lexical, "static": static}, requests, plans)
         row["agreement"] = {name: _agreement(plans[BEFORE], plans[name]) for name in arms if name != BEFORE}
         print(json.dumps(row), flush=True)
         rows.append(row)
@@ -189,15 +203,16 @@ def render_markdown(data: dict[str, Any]) -> str:
         "",
         f"Command: `{data['command']}`. {req['total']} requests ({req['foreign']} foreign, the rest generated; "
         f"words per request p50 {req['words_p50']:.0f}, p95 {req['words_p95']:.0f}; MiniLM tokens p50 "
-        f"{req.get('tokens_p50', 0):.0f}, p95 {req.get('tokens_p95', 0):.0f}), each encoded afresh. "
+        f"{req.get('tokens_p50', 0):.0f}, p95 {req.get('tokens_p95', 0):.0f}), each encoded afresh; "
+        "every router routes each request in turn (a rotating order), so load on a shared box falls on all alike. "
         f"Machine: {machine['cores']} cores, load average (1, 5, 15 min) at the start / end: "
         f"{' / '.join(loads)} (on a shared box wall times include waiting for a core). "
         "CPU is the routing thread's own time; process CPU adds the encoder's worker thread "
         f"(onnxruntime intra-op threads: {machine.get('encoder_threads', 'onnxruntime default')}).",
         "",
-        "| tools | router | wall p50 / p95 ms | p50 vs lexical | CPU p50 / p95 ms | process CPU p50 / p95 ms | "
-        + " | ".join(f"{s} p50 / p95" for s in STAGES) + " |",
-        "|---:|---|---:|---:|---:|---:|" + "---:|" * len(STAGES),
+        f"| tools | router | wall p50 / p95 ms | p50 vs lexical | wall p50 / p95 vs {BEFORE} | CPU p50 / p95 ms | "
+        f"process CPU p50 / p95 ms | process CPU p50 vs {BEFORE} | " + " | ".join(f"{s} p50 / p95" for s in STAGES) + " |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|" + "---:|" * len(STAGES),
     ]
     for row in data["rows"]:
         for name in (*DENSE, "static", "lexical"):
@@ -205,10 +220,15 @@ def render_markdown(data: dict[str, Any]) -> str:
                 continue
             r = row[name]
             ratio = r["p50_ms"] / max(row["lexical"]["p50_ms"], 1e-9)
+            b = row.get(BEFORE, r)
+            vs = (f"{r['p50_ms'] / max(b['p50_ms'], 1e-9):.2f}x / {r['p95_ms'] / max(b['p95_ms'], 1e-9):.2f}x | "
+                  if BEFORE in row else "– | ")
+            pvs = (f"{r.get('process_cpu_p50_ms', 0.0) / max(b.get('process_cpu_p50_ms', 0.0), 1e-9):.2f}x"
+                   if BEFORE in row else "–")
             st = " | ".join(f"{r['stages'][s]['p50_ms']:.2f} / {r['stages'][s]['p95_ms']:.2f}" for s in STAGES)
-            lines.append(f"| {row['tools']} | {name} | {r['p50_ms']:.2f} / {r['p95_ms']:.2f} | {ratio:.1f}x | "
+            lines.append(f"| {row['tools']} | {name} | {r['p50_ms']:.2f} / {r['p95_ms']:.2f} | {ratio:.1f}x | {vs}"
                          f"{r['cpu_p50_ms']:.2f} / {r['cpu_p95_ms']:.2f} | "
-                         f"{r.get('process_cpu_p50_ms', 0.0):.2f} / {r.get('process_cpu_p95_ms', 0.0):.2f} | {st} |")
+                         f"{r.get('process_cpu_p50_ms', 0.0):.2f} / {r.get('process_cpu_p95_ms', 0.0):.2f} | {pvs} | {st} |")
     agree = [(row["tools"], name, a) for row in data["rows"] for name, a in row.get("agreement", {}).items()]
     if agree:
         lines += ["", f"Plans against `{BEFORE}` (share of requests with the same top-10 in order / top 1 / "
@@ -216,12 +236,17 @@ def render_markdown(data: dict[str, Any]) -> str:
                   "|---:|---|---:|---:|---:|---:|"]
         lines += [f"| {n} | {name} | {a['ranked']:.3f} | {a['top1']:.3f} | {a['selected']:.3f} | {a['abstain']:.3f} |"
                   for n, name, a in agree]
-    lines += ["", "`hybrid` is the default router (BM25 + MiniLM, data-flow selection, the abstention model, which "
+    lines += ["", f"`{BEFORE}` is the default router on the path before w56: MiniLM's attention in standard "
+              "onnxruntime operators (`OnnxBertEncoder(fused_attention=False)`) and the tool matrix stored row by "
+              "row. `hybrid` is the default router (BM25 + MiniLM, data-flow selection, the abstention model, which "
               "compares the request and the request without its values with the top tools' name-and-first-sentence "
-              "vectors, embedded with the tools; no re-ranker, no planner). Each word of a request is encoded once: "
+              "vectors, embedded with the tools; no re-ranker, no planner), now with each MiniLM layer's attention one "
+              "fused onnxruntime `Attention` operator (same vectors within 1e-5) and the tool matrix stored column "
+              "by column (`agentfn/router/index.py`: a matrix-vector product about twice as fast per tool, same "
+              "cosines up to float rounding). Each word of a request is encoded once: "
               "one forward pass over the request (and its context), its steps (requests over 30 words) and its bare "
               "text (the words between its values) pooled from the request's token states "
-              "(`agentfn/router/request_pass.py`). `hybrid_encoded` is the router before: the bare text, and the "
+              "(`agentfn/router/request_pass.py`). `hybrid_encoded` is the router before that: the bare text, and the "
               "steps of shorter requests, encoded as texts of their own in the same packed pass "
               "(`bare_vector=\"encoded\"`). `hybrid_blend_all` blends each tool's head into every tool's score "
               "(`blend_candidates=0`) instead of each request's best 512 by an estimate (`agentfn/router/blend.py`). "

@@ -67,11 +67,15 @@ def dense_rows(matrix: FloatArray, queries: FloatArray) -> FloatArray:
     for every query's matrix-vector product. Every row's dot product is computed the
     same way whatever the block and the other queries are, so a request's vector gets
     the same scores alone (:meth:`~agentfn.router.scoring.Scorer.score_all`) as with
-    its steps, and each query's scores are one contiguous row.
+    its steps, and each query's scores are one contiguous row. A matrix stored column
+    by column goes whole, query by query.
     """
     n, k = matrix.shape[0], queries.shape[0]
     out = np.empty((k, n), dtype=np.float32)
-    step = max(n, 1) if k == 1 else _BLOCK_ROWS
+    # A matrix stored column by column (the index's tool vectors) streams well whole: one product per
+    # query over every row, the very call a query alone makes, whatever the rows' alignment.
+    by_column = matrix.ndim == 2 and matrix.strides[0] == matrix.itemsize and n > 1
+    step = max(n, 1) if k == 1 or by_column else _BLOCK_ROWS
     for start in range(0, n, step):
         block = matrix[start : start + step]
         for j in range(k):

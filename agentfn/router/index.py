@@ -13,6 +13,13 @@ model). Vectors are cached by the exact text embedded, so re-adding a tool, or
 rebuilding from a saved router, embeds nothing. A router saved before head
 vectors existed loads without them (``has_head`` False); :meth:`ToolIndex.head_vectors`
 embeds those on first use.
+
+``emb`` is stored column by column (Fortran order): a request's scores are
+``emb @ query``, and a matrix-vector product over the transposed layout runs
+about twice as fast per tool in BLAS (one pass of multiply-adds down each
+column, instead of a dot product per row); every row's score is still computed
+the same way alone or with other queries (:func:`~agentfn.router.blend.dense_rows`).
+Head vectors, read a few hundred rows at a time, stay row by row.
 """
 
 from __future__ import annotations
@@ -35,6 +42,11 @@ FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 
 
+def _by_column(rows: int, dim: int) -> FloatArray:
+    """A zero ``rows`` x ``dim`` float32 matrix stored column by column."""
+    return np.zeros((rows, dim), dtype=np.float32, order="F")
+
+
 class ToolIndex:
     """Every indexed tool, addressable by name or slot."""
 
@@ -46,7 +58,8 @@ class ToolIndex:
         self.slot_names: list[str | None] = []
         """Name per slot (None for removed tools); slot order is insertion order."""
         dim = encoder.dim if encoder is not None else 0
-        self.emb: FloatArray = np.zeros((0, dim), dtype=np.float32)
+        self.emb: FloatArray = _by_column(0, dim)
+        """Full-text vector per slot, stored column by column (see the module docstring)."""
         self.head_emb: FloatArray = np.zeros((0, dim), dtype=np.float32)
         """Head vector per slot (:func:`~agentfn.router.heads.head_text`); rows with ``has_head`` False are not set."""
         self.has_head = np.zeros(0, dtype=bool)
@@ -114,12 +127,13 @@ class ToolIndex:
             self.ensure_ann(ann_params)
 
     def _grow(self, cap: int) -> None:
-        def grown(a: FloatArray) -> FloatArray:
-            out = np.zeros((cap, a.shape[1]), dtype=np.float32)
+        def grown(a: FloatArray, out: FloatArray) -> FloatArray:
             out[: a.shape[0]] = a
             return out
 
-        self.emb, self.head_emb = grown(self.emb), grown(self.head_emb)
+        dim = self.emb.shape[1]
+        self.emb = grown(self.emb, _by_column(cap, dim))
+        self.head_emb = grown(self.head_emb, np.zeros((cap, dim), dtype=np.float32))
         self.alive = np.concatenate([self.alive, np.zeros(cap - self.alive.shape[0], dtype=bool)])
         self.has_head = np.concatenate([self.has_head, np.zeros(cap - self.has_head.shape[0], dtype=bool)])
 
@@ -191,8 +205,8 @@ class ToolIndex:
         self.version += 1
         recs = [self.records[n] for n in self.names()]
         dim = encoder.dim if encoder is not None else 0
-        self.emb = np.zeros((max(self.n_slots, self.alive.shape[0]), dim), dtype=np.float32)
-        self.head_emb = np.zeros_like(self.emb)
+        self.emb = _by_column(max(self.n_slots, self.alive.shape[0]), dim)
+        self.head_emb = np.zeros(self.emb.shape, dtype=np.float32)
         self.has_head = np.zeros(self.emb.shape[0], dtype=bool)
         self.eager_heads = True  # every tool is embedded again here, heads included
         heads = [head_text(r) for r in recs] if encoder is not None else []
@@ -215,7 +229,7 @@ class ToolIndex:
         if ann is None:
             ann = AnnIndex(self.encoder.dim, want, threads=want.threads)
             live = np.flatnonzero(self.live_alive())
-            ann.add(live, self.emb[live])
+            ann.add(live, np.ascontiguousarray(self.emb[live]))
             self.ann = ann
         ann.set_expansion(want.expansion_add, want.expansion_search)
         ann.threads = want.threads

@@ -352,11 +352,15 @@ class Scorer:
         parts = [(qvec, *self.lexical_pool(text, context)) for text, qvec in items]
         pool = np.unique(np.concatenate([ann.search(qvec, m) for qvec, *_ in parts] + [hits for *_, hits in parts]))
         slots = pool[idx.alive[pool]].astype(np.int64)
-        rows = idx.emb[slots]
         everyone = slots >= 0  # all True: every pooled slot is live
-        # The same products as score_many: same arithmetic, same floats.
         queries = np.stack([q for q, *_ in parts]).astype(np.float32)
-        dense_all = dense_rows(rows, queries)
+        n = idx.n_slots
+        if slots.shape[0] == int(np.count_nonzero(idx.alive[:n])):
+            # The pool is every tool: score_many's very products, the same floats.
+            dense_all = dense_rows(idx.emb[:n], queries)[:, slots]
+        else:
+            # The pool's rows only (the same cosines, up to float rounding: the tool matrix is stored by column).
+            dense_all = dense_rows(idx.emb[slots], queries)
         lexes = [raw[slots] / scale for _, raw, scale, _ in parts]
         trusts = [self.trust(scale) for _, _, scale, _ in parts]
         trusted = np.stack([lex * np.float32(t) for lex, t in zip(lexes, trusts, strict=True)])
