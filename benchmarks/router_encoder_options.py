@@ -6,12 +6,15 @@ routing benchmark, then generated ones) goes through the router's own pass
 on MiniLM sessions that differ in one option from the shipped one
 (``shipped``: onnxruntime's thread count, all graph optimisations, the CPU
 memory arena, idle threads not spinning): intra-op threads 1 or 2, graph
-optimisation level basic or extended, no arena, spinning threads. Configs take
+optimisation level basic or extended, no arena, spinning threads; and the graph
+with each layer's attention one fused onnxruntime ``Attention`` operator
+(``OnnxBertEncoder(fused_attention=True)``, what the encoder now ships), with
+onnxruntime's thread count and with one thread. Configs take
 turns request by request, so load on a shared box falls on all alike (spinning
 threads last and alone: their spin would count in the others' process CPU). Reported
 per config: wall and process CPU per request (all requests, and the long ones,
 64 tokens or more: the latency tail), and whether every vector equals the
-shipped session's bit for bit. Also reported: how many requests' texts exceed one packed row
+shipped session's bit for bit, and the largest difference in any vector entry. Also reported: how many requests' texts exceed one packed row
 (:data:`~agentfn.router._bert.PACK_TOKENS`) and go through a padded batch.
 
     .venv/bin/python benchmarks/router_encoder_options.py [--requests 200] [--reps 2]
@@ -68,17 +71,22 @@ def main() -> None:
     folder = Router.build(es.tools[:3]).encoder.folder
     enc = OnnxBertEncoder(folder)
     tokens = [enc.token_count(t) for t in requests]
-    model = bert_onnx_model(load_bert_weights(Path(folder))).SerializeToString()
+    weights = load_bert_weights(Path(folder))
+    model = bert_onnx_model(weights).SerializeToString()
+    fused = bert_onnx_model(weights, fused_attention=True).SerializeToString()
     level = ort.GraphOptimizationLevel
     configs: dict[str, dict[str, Any]] = {
         "shipped": {}, "threads=1": {"threads": 1}, "threads=2": {"threads": 2},
         "graph basic": {"level": level.ORT_ENABLE_BASIC}, "graph extended": {"level": level.ORT_ENABLE_EXTENDED},
-        "no arena": {"arena": False}, "spinning": {"spin": "1"}, "bounded spin": {"spin": "1", "stop": True},
+        "no arena": {"arena": False}, "fused attention": {"graph": fused},
+        "fused attention, threads=1": {"graph": fused, "threads": 1},
+        "spinning": {"spin": "1"}, "bounded spin": {"spin": "1", "stop": True},
     }
     spinners = ("spinning", "bounded spin")
 
     def session(
-        threads: int = 0, level: Any = level.ORT_ENABLE_ALL, arena: bool = True, spin: str = "0", stop: bool = False
+        threads: int = 0, level: Any = level.ORT_ENABLE_ALL, arena: bool = True, spin: str = "0", stop: bool = False,
+        graph: bytes = model,
     ) -> Any:
         o = ort.SessionOptions()
         o.intra_op_num_threads = threads
@@ -89,12 +97,13 @@ def main() -> None:
         o.log_severity_level = 3
         o.graph_optimization_level = level
         o.enable_cpu_mem_arena = arena
-        return ort.InferenceSession(model, o, providers=["CPUExecutionProvider"])
+        return ort.InferenceSession(graph, o, providers=["CPUExecutionProvider"])
 
     sessions = {name: session(**opts) for name, opts in configs.items()}
     wall: dict[str, list[float]] = {name: [] for name in configs}
     cpu: dict[str, list[float]] = {name: [] for name in configs}
     same = dict.fromkeys(configs, True)
+    diff = dict.fromkeys(configs, 0.0)
     reference: list[Any] = []
     load_start = list(os.getloadavg())
     # Spinning threads keep burning CPU after a run: each spinning config goes alone, last, so that no
@@ -110,6 +119,7 @@ def main() -> None:
                 reference.append(vec)
             elif rep == 0:
                 same[name] = same[name] and bool(np.array_equal(vec, reference[i]))
+                diff[name] = max(diff[name], float(np.abs(vec - reference[i]).max()))
     idle: dict[str, float] = {}
     for name in configs:  # process CPU while the caller sleeps IDLE_MS right after a pass: a spin left running
         enc._session = sessions[name]  # pyright: ignore[reportPrivateUsage]
@@ -125,10 +135,10 @@ def main() -> None:
     for name in configs:
         lw = [w for w, flag in zip(wall[name], long, strict=True) if flag]
         lc = [c for c, flag in zip(cpu[name], long, strict=True) if flag]
-        rows.append({"config": name, "options": {k: str(v) for k, v in configs[name].items()},
+        rows.append({"config": name, "options": {k: ("fused" if k == "graph" and v is fused else str(v)) for k, v in configs[name].items()},
                      "wall_p50_ms": _pct(wall[name], 50), "wall_p95_ms": _pct(wall[name], 95),
                      "cpu_p50_ms": _pct(cpu[name], 50), "cpu_p95_ms": _pct(cpu[name], 95),
-                     "long_wall_p50_ms": _pct(lw, 50), "long_cpu_p50_ms": _pct(lc, 50), "same_vectors": same[name],
+                     "long_wall_p50_ms": _pct(lw, 50), "long_cpu_p50_ms": _pct(lc, 50), "same_vectors": same[name], "max_diff": diff[name],
                      "idle_cpu_ms": idle[name]})
     out = {
         "command": "python benchmarks/router_encoder_options.py",
@@ -157,18 +167,21 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"onnxruntime {machine['onnxruntime']}, {machine['cores']} cores, load average (1, 5, 15 min) at the "
         f"start / end: {loads} (wall times include waiting for a core; process CPU does not).", "",
         "| config | wall p50 / p95 ms | process CPU p50 / p95 ms | CPU p50 vs shipped | long requests: wall / CPU p50 ms "
-        f"| same vectors | CPU in the {IDLE_MS} ms after a pass |",
+        f"| same vectors (largest difference) | CPU in the {IDLE_MS} ms after a pass |",
         "|---|---:|---:|---:|---:|---|---:|",
     ]
     for r in data["rows"]:
         ratio = r["cpu_p50_ms"] / max(base["cpu_p50_ms"], 1e-9)
         lines.append(f"| {r['config']} | {r['wall_p50_ms']:.2f} / {r['wall_p95_ms']:.2f} | {r['cpu_p50_ms']:.2f} / "
                      f"{r['cpu_p95_ms']:.2f} | {ratio:.2f}x | {r['long_wall_p50_ms']:.2f} / {r['long_cpu_p50_ms']:.2f} | "
-                     f"{'yes' if r['same_vectors'] else 'no'} | {r.get('idle_cpu_ms', float('nan')):.2f} |")
-    lines += ["", "`shipped` is `OnnxBertEncoder`'s session (intra-op threads: onnxruntime's choice, one per physical "
+                     f"{'yes' if r['same_vectors'] else 'no'} ({r.get('max_diff', 0.0):.1e}) | "
+                     f"{r.get('idle_cpu_ms', float('nan')):.2f} |")
+    lines += ["", "`shipped` is `OnnxBertEncoder`'s session before fused attention (standard operators; intra-op threads: onnxruntime's choice, one per physical "
               "core; graph optimisation: all; CPU arena on; idle threads do not spin). Every other row changes one "
               "option; `bounded spin` (`OnnxBertEncoder(spin=True)`) lets threads spin while a pass runs and stops "
-              "them when it ends (`session.force_spinning_stop`); the last column is the process CPU spent while "
+              "them when it ends (`session.force_spinning_stop`); `fused attention` runs each layer's attention as one "
+              "onnxruntime `Attention` operator (`OnnxBertEncoder`'s graph now; `fused_attention=False` gives the "
+              "standard one); the last column is the process CPU spent while "
               "the caller sleeps right after a pass (a spin left running). A request's texts are packed end to end in one row (`agentfn/router/_bert.py`), so there is "
               "no padding to remove unless they exceed one row.", ""]
     return "\n".join(lines)

@@ -183,7 +183,7 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cores": os.cpu_count(),
                     "load_avg_start": load_start, "load_avg_end": list(os.getloadavg()),
                     "encoder_threads": os.environ.get("AGENTFN_ENCODER_THREADS") or "onnxruntime default"},
-        "requests": {"total": len(requests), "foreign": min(len(foreign), len(requests)),
+        "requests": {"total": len(requests), "foreign": min(len(foreign), len(requests)), "interleaved": True,
                      "words_p50": float(np.percentile(words, 50)), "words_p95": float(np.percentile(words, 95)),
                      "tokens_p50": float(np.percentile(tokens, 50)), "tokens_p95": float(np.percentile(tokens, 95))},
         "rows": rows,
@@ -203,8 +203,10 @@ def render_markdown(data: dict[str, Any]) -> str:
         "",
         f"Command: `{data['command']}`. {req['total']} requests ({req['foreign']} foreign, the rest generated; "
         f"words per request p50 {req['words_p50']:.0f}, p95 {req['words_p95']:.0f}; MiniLM tokens p50 "
-        f"{req.get('tokens_p50', 0):.0f}, p95 {req.get('tokens_p95', 0):.0f}), each encoded afresh; "
-        "every router routes each request in turn (a rotating order), so load on a shared box falls on all alike. "
+        f"{req.get('tokens_p50', 0):.0f}, p95 {req.get('tokens_p95', 0):.0f}), each encoded afresh"
+        + ("; every router routes each request in turn (a rotating order), so load on a shared box falls on all "
+           "alike. " if req.get("interleaved") else ". ")
+        +
         f"Machine: {machine['cores']} cores, load average (1, 5, 15 min) at the start / end: "
         f"{' / '.join(loads)} (on a shared box wall times include waiting for a core). "
         "CPU is the routing thread's own time; process CPU adds the encoder's worker thread "
