@@ -65,13 +65,17 @@ from agentfn.router.index import FloatArray
 from agentfn.router.rerank_gate import family_of
 from agentfn.router.trace_words import TraceWords
 
-__all__ = ["RAW_TRACE", "RECALL_LIMIT", "RECALL_ROWS", "RERANK_FEATURES", "TRACE_FEATURES", "VOTE_ROWS", "VOTE_TEMPERATURE",
+__all__ = ["FEATURE_SETS", "RAW_TRACE", "RECALL_LIMIT", "RECALL_ROWS", "RERANK_FEATURES", "TRACE_FEATURES", "VOTE_ROWS", "VOTE_TEMPERATURE",
            "TraceMemory", "gate", "gated", "request_key", "rerank_score"]
 
 RERANK_FEATURES = ("score", "dense", "lexical", "memory", "prior", "ncov", "qcov", "rank", "centroid", "vote",
                    "words", "family")
 TRACE_FEATURES = ("memory", "prior", "centroid", "vote", "words", "family")
 """The features that know tools by name (0 for a tool no trace used)."""
+FEATURE_SETS: dict[str, tuple[str, ...]] = {"full": RERANK_FEATURES, "boost": ("score", *TRACE_FEATURES)}
+"""The columns a re-ranker may be fitted on. ``boost``: the cold-start score and the trace features only, every
+weight >= 0, so a candidate no trace speaks for keeps its cold-start score (scaled): candidates without trace
+evidence keep their cold-start order among themselves, and trace evidence only ever lifts a tool."""
 RAW_TRACE = ("trace_sim", "trace_top", "trace_prior", "trace_mean", "trace_vote", "trace_words", "trace_family")
 """Ungated inputs of the trace features, also given per candidate (fitting re-gates them per floor)."""
 RECALL_ROWS = 5
