@@ -151,8 +151,8 @@ def at_floor(x: Array, floor: float) -> Array:
     out[:, _PRIOR] = x[:, _RAWP] * near
     out[:, _CENT] = [gate(m, floor) for m in x[:, _MEAN]]
     out[:, _VOTE] = x[:, _RAWV] * near
-    out[:, _WORDS] = x[:, _RAWW] if floor < 1.0 else 0.0
-    out[:, _FAM] = x[:, _RAWF] if floor < 1.0 else 0.0
+    out[:, _WORDS] = np.where(near > 0.0, x[:, _RAWW], 0.0)
+    out[:, _FAM] = np.where(near > 0.0, x[:, _RAWF], 0.0)
     return out
 
 
