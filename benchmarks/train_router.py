@@ -220,7 +220,8 @@ def main() -> None:
         "traces": n_traces, "tools": len(records),
         "groups": groups, "per_source": per_source,
         "card": {"split": m["data"]["split"], "before": m["before"], "after": m["after"], "groups": m["groups"],
-                 "holdout": m.get("holdout", {}), "promoted": result.promoted, "better": m["better"]},
+                 "holdout": m.get("holdout", {}), "promoted": result.promoted, "better": m["better"],
+                 "blocked_by": m.get("blocked_by", [])},
         "fitted": m["fitted"], "training": m["training"],
         "time_s": times,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -320,7 +321,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         b, a = ba["before"], ba["after"]
         lines.append(f"| {src} | {a['queries']} | {b['recall@5']:.3f} -> {a['recall@5']:.3f} "
                      f"| {b['complete_hit@5']:.3f} -> {a['complete_hit@5']:.3f} |")
-    lines += ["", *gate_lines(data["fitted"], bool(card.get("better", card.get("promoted"))))]
+    lines += ["", *gate_lines(data["fitted"], bool(card.get("better", card.get("promoted"))), card.get("blocked_by", ()))]
     if card.get("holdout"):
         lines += ["", "The card also scores the held-out traces above (never fitted), per source, before -> after "
                   "(measured by training itself, with `agentfn eval router`'s metrics):", "",

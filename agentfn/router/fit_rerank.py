@@ -35,7 +35,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from agentfn.router.rerank import request_key
+from agentfn.router.rerank import FEATURE_SETS, request_key
 from agentfn.router.rerank_gate import GATE_KEY, GATES, family_of
 from agentfn.router.rerank_rows import (
     Query,
@@ -60,6 +60,8 @@ FLOOR_GRID = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0)
 HARD_GRID = (1.0, 3.0)
 """Weights of near-duplicate negatives tried."""
 MAX_FOLDS = 5
+SETS = tuple(FEATURE_SETS)
+"""Feature sets tried (:data:`~agentfn.router.rerank.FEATURE_SETS`; a fit's ``rerank_features`` is the index here)."""
 UNSEEN_SLACK = 1e-3
 """How much lower than the router without re-ranker a dev MRR may be (ties, rounding)."""
 Pairs = Sequence[tuple[Query, Sequence[str]]]
@@ -88,7 +90,7 @@ class _Lofo:
         self.fit = fit
         self.scored = [r for r in scored if r.useful]
         self.active = sorted({folds[r.source] for r in self.scored}) if len(set(folds.values())) > 1 else []
-        self.weights: dict[tuple[int, float, float, float], dict[str, float]] = {}
+        self.weights: dict[tuple[int, float, float, float, str], dict[str, float]] = {}
         fit_keys = {r.key: folds[r.source] for r in fit}
         for f in self.active:
             mem = memory.subset([i for i, k in enumerate(memory.keys) if fit_keys.get(k, -1) != f])
@@ -96,13 +98,13 @@ class _Lofo:
                 if folds[r.source] == f:
                     add_view(r, "lofo", mem)
 
-    def gain(self, floor: float, l2: float, hard: float, gate_: str) -> float:
+    def gain(self, floor: float, l2: float, hard: float, gate_: str, feats: str = "full") -> float:
         """Mean over folds of the MRR change the left-out re-ranker makes on the fold's requests (0: nothing left out)."""
         gains: list[float] = []
         for f in self.active:
-            key = (f, floor, l2, hard)
+            key = (f, floor, l2, hard, feats)
             if key not in self.weights:
-                self.weights[key] = fit_rows([r for r in self.fit if self.fold[r.source] != f], floor, l2, hard)
+                self.weights[key] = fit_rows([r for r in self.fit if self.fold[r.source] != f], floor, l2, hard, feats)
             rows = [r for r in self.scored if self.fold[r.source] == f]
             w = self.weights[key]
             gains.append(mrr(rows, w or None, floor, "lofo", gate_) - mrr(rows, None, floor, "lofo", gate_))
@@ -114,19 +116,20 @@ def _fixed(router: Router, pairs: Pairs, settings: Mapping[str, float], sources:
     floor, l2, hard = (float(settings.get(k, d)) for k, d in (("rerank_floor", 0.0), ("rerank_l2", 1e-3),
                                                                ("rerank_hard", 1.0)))
     gate_ = GATES[int(settings.get("rerank_gate", 0.0))]
+    feats = SETS[int(settings.get("rerank_features", 0.0))]
     router.memory = memory_of(router, pairs, floor)
     reqs = request_rows(router, pairs, sources)
-    w = fit_rows(reqs, floor, l2, hard)
+    w = fit_rows(reqs, floor, l2, hard, feats)
     if not w:
         return {"rerank_on": 0.0}
     out = {"rerank_on": 1.0, "rerank_l2": l2, "rerank_floor": floor, "rerank_hard": hard,
-           "rerank_gate": float(GATES.index(gate_))}
+           "rerank_gate": float(GATES.index(gate_)), "rerank_features": float(SETS.index(feats))}
     if check and router.memory is not None:
         held = request_rows(router, check, check_sources)
         lofo = _Lofo(router.memory, reqs, held)
         out["rerank_check_requests"] = float(len(lofo.scored))
         out["rerank_check_sources"] = float(len(lofo.active))
-        out["rerank_check_lofo_gain"] = lofo.gain(floor, l2, hard, gate_)
+        out["rerank_check_lofo_gain"] = lofo.gain(floor, l2, hard, gate_, feats)
         out["rerank_check_gain"] = mrr(lofo.scored, w, floor, "seen", gate_) - mrr(lofo.scored, None, floor, "seen", gate_)
     router.config.rerank_weights = {**w, GATE_KEY: float(GATES.index(gate_))}
     return out
@@ -170,21 +173,23 @@ def fit_reranker(
     base = mrr(tune, None, 0.0, "seen", "all")
     out = {"rerank_on": 0.0, "rerank_dev_mrr_base": base}
     lofo = _Lofo(router.memory, train_reqs, tune)
-    ranked: list[tuple[float, float, float, float, str, float]] = []
-    for fl in FLOOR_GRID:
-        for l2_ in L2_GRID:
-            for hard in HARD_GRID:
-                w = fit_rows(train_reqs, fl, l2_, hard)
-                for g in GATES:
-                    seen, unseen = mrr(tune, w, fl, "seen", g), mrr(tune, w, fl, "unseen", g)
-                    if unseen >= base - UNSEEN_SLACK and seen + unseen > 2 * base + 1e-9:
-                        ranked.append((seen + unseen, fl, l2_, hard, g, seen))
-    for total, fl, l2_, hard, g, seen in sorted(ranked, key=lambda p: -p[0]):
-        gain = lofo.gain(fl, l2_, hard, g)
+    ranked: list[tuple[float, float, float, float, str, float, str]] = []
+    for feats in SETS:
+        for fl in FLOOR_GRID:
+            for l2_ in L2_GRID:
+                for hard in HARD_GRID:
+                    w = fit_rows(train_reqs, fl, l2_, hard, feats)
+                    for g in GATES:
+                        seen, unseen = mrr(tune, w, fl, "seen", g), mrr(tune, w, fl, "unseen", g)
+                        if unseen >= base - UNSEEN_SLACK and seen + unseen > 2 * base + 1e-9:
+                            ranked.append((seen + unseen, fl, l2_, hard, g, seen, feats))
+    for total, fl, l2_, hard, g, seen, feats in sorted(ranked, key=lambda p: -p[0]):
+        gain = lofo.gain(fl, l2_, hard, g, feats)
         if gain < -UNSEEN_SLACK:
             continue
         out.update({"rerank_on": 1.0, "rerank_l2": l2_, "rerank_floor": fl, "rerank_hard": hard,
-                    "rerank_gate": float(GATES.index(g)), "rerank_dev_mrr": seen, "rerank_dev_mrr_unseen": total - seen,
+                    "rerank_gate": float(GATES.index(g)), "rerank_features": float(SETS.index(feats)),
+                    "rerank_dev_mrr": seen, "rerank_dev_mrr_unseen": total - seen,
                     "rerank_dev_lofo_gain": gain, "rerank_dev_lofo_sources": float(len(lofo.active))})
         break
     if not out["rerank_on"]:

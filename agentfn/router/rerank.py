@@ -24,15 +24,16 @@ model over cheap per-tool signals (:data:`RERANK_FEATURES`):
   needs together (the lookups every order change makes first) rise as a set;
 * ``words``: the same vote over the traced requests nearest in *words*
   (TF-IDF, :mod:`agentfn.router.trace_words`), times the nearest one's
-  cosine: not gated by ``floor`` (a request sharing no word with any traced
-  one gets 0), except that ``floor`` 1.0 silences it as every trace signal;
+  cosine: counted only when the nearest traced request (dense) is above
+  ``floor``, unscaled (a request sharing no word with any traced one gets 0):
+  below the floor, words shared with another service's traces say nothing;
 * ``family``: the weighted share of those same :data:`VOTE_ROWS` nearest
   traced requests that used the tool's family (``server__`` namespace),
   times the share of that family's traced requests that used the tool
   (:meth:`TraceMemory.rates`): once near requests say "this is the shop",
   the shop's tools every order change needs rise, each as often as the
-  shop's requests used it. A relative signal, so not gated by ``floor``
-  (``floor`` 1.0 silences it).
+  shop's requests used it. A relative signal, so not scaled, but counted only
+  above ``floor`` as ``words``.
 
 Candidates: the cold-start top ``rerank_depth``, plus the tools of the
 nearest traced requests above ``floor`` (:meth:`TraceMemory.recall`; see
@@ -41,7 +42,7 @@ even when its description ranked it out of reach.
 
 Only the trace features (:data:`TRACE_FEATURES`) know tools by name; the
 others exist for every tool, so what the model learns about them carries over
-to new tools and sources. Both trace signals read 0 for *every* candidate of
+to new tools and sources. Every trace signal reads 0 for *every* candidate of
 a request unlike all traces (nearest traced request below ``floor``): there,
 a tool no trace used competes on the tool-agnostic signals alone, on equal
 terms with traced ones. ``floor`` is chosen while fitting
@@ -65,13 +66,17 @@ from agentfn.router.index import FloatArray
 from agentfn.router.rerank_gate import family_of
 from agentfn.router.trace_words import TraceWords
 
-__all__ = ["RAW_TRACE", "RECALL_LIMIT", "RECALL_ROWS", "RERANK_FEATURES", "TRACE_FEATURES", "VOTE_ROWS", "VOTE_TEMPERATURE",
+__all__ = ["FEATURE_SETS", "RAW_TRACE", "RECALL_LIMIT", "RECALL_ROWS", "RERANK_FEATURES", "TRACE_FEATURES", "VOTE_ROWS", "VOTE_TEMPERATURE",
            "TraceMemory", "gate", "gated", "request_key", "rerank_score"]
 
 RERANK_FEATURES = ("score", "dense", "lexical", "memory", "prior", "ncov", "qcov", "rank", "centroid", "vote",
                    "words", "family")
 TRACE_FEATURES = ("memory", "prior", "centroid", "vote", "words", "family")
 """The features that know tools by name (0 for a tool no trace used)."""
+FEATURE_SETS: dict[str, tuple[str, ...]] = {"full": RERANK_FEATURES, "boost": ("score", *TRACE_FEATURES)}
+"""The columns a re-ranker may be fitted on. ``boost``: the cold-start score and the trace features only, every
+weight >= 0, so a candidate no trace speaks for keeps its cold-start score (scaled): candidates without trace
+evidence keep their cold-start order among themselves, and trace evidence only ever lifts a tool."""
 RAW_TRACE = ("trace_sim", "trace_top", "trace_prior", "trace_mean", "trace_vote", "trace_words", "trace_family")
 """Ungated inputs of the trace features, also given per candidate (fitting re-gates them per floor)."""
 RECALL_ROWS = 5
@@ -322,12 +327,13 @@ class TraceMemory:
 
 
 def gated(raw: dict[str, float], floor: float) -> dict[str, float]:
-    """``memory``, ``prior``, ``centroid``, ``vote`` and ``words`` from their raw inputs under ``floor``."""
+    """The trace features from their raw inputs under ``floor`` (``words`` and ``family`` whole, or 0 when the
+    nearest traced request is at or below it)."""
     near = gate(raw["trace_top"], floor)
     return {"memory": gate(raw["trace_sim"], floor), "prior": raw["trace_prior"] * near,
             "centroid": gate(raw.get("trace_mean", 0.0), floor), "vote": raw.get("trace_vote", 0.0) * near,
-            "words": raw.get("trace_words", 0.0) if floor < 1.0 else 0.0,
-            "family": raw.get("trace_family", 0.0) if floor < 1.0 else 0.0}
+            "words": raw.get("trace_words", 0.0) if near > 0.0 else 0.0,
+            "family": raw.get("trace_family", 0.0) if near > 0.0 else 0.0}
 
 
 def rerank_score(features: dict[str, float], weights: dict[str, float]) -> float:

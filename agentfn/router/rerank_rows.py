@@ -26,7 +26,15 @@ import numpy as np
 import numpy.typing as npt
 
 from agentfn.router.logistic import fit_logistic
-from agentfn.router.rerank import RAW_TRACE, RERANK_FEATURES, TraceMemory, gate, request_key, rerank_score
+from agentfn.router.rerank import (
+    FEATURE_SETS,
+    RAW_TRACE,
+    RERANK_FEATURES,
+    TraceMemory,
+    gate,
+    request_key,
+    rerank_score,
+)
 from agentfn.router.rerank_gate import family_of, gated_order
 
 if TYPE_CHECKING:
@@ -143,8 +151,8 @@ def at_floor(x: Array, floor: float) -> Array:
     out[:, _PRIOR] = x[:, _RAWP] * near
     out[:, _CENT] = [gate(m, floor) for m in x[:, _MEAN]]
     out[:, _VOTE] = x[:, _RAWV] * near
-    out[:, _WORDS] = x[:, _RAWW] if floor < 1.0 else 0.0
-    out[:, _FAM] = x[:, _RAWF] if floor < 1.0 else 0.0
+    out[:, _WORDS] = np.where(near > 0.0, x[:, _RAWW], 0.0)
+    out[:, _FAM] = np.where(near > 0.0, x[:, _RAWF], 0.0)
     return out
 
 
@@ -174,13 +182,18 @@ def _hard(r: RequestRows, x: Array, weight: float) -> Array:
     return out
 
 
-def fit_rows(reqs: Sequence[RequestRows], floor: float, l2: float, hard: float = 1.0) -> dict[str, float]:
-    """Weights fitted on the ``seen`` and ``unseen`` rows of ``reqs`` (hard negatives weighed ``hard``)."""
+def fit_rows(
+    reqs: Sequence[RequestRows], floor: float, l2: float, hard: float = 1.0, features: str = "full"
+) -> dict[str, float]:
+    """Weights fitted on the ``seen`` and ``unseen`` rows of ``reqs`` (hard negatives weighed ``hard``), over the
+    columns of ``features`` (a :data:`~agentfn.router.rerank.FEATURE_SETS` name; ``boost``: weights kept >= 0)."""
     useful = [r for r in reqs if r.useful]
     if not useful:
         return {}
-    xs = [at_floor(r.rows[v], floor) for v in ("seen", "unseen") for r in useful]
+    names = FEATURE_SETS[features]
+    cols = [RERANK_FEATURES.index(k) for k in names]
+    xs = [at_floor(r.rows[v], floor)[:, cols] for v in ("seen", "unseen") for r in useful]
     ys = [np.asarray([1.0 if n in r.gold else 0.0 for n in r.names]) for _ in range(2) for r in useful]
     ws = [_hard(r, r.rows[v], hard) for v in ("seen", "unseen") for r in useful]
-    return fit_logistic(np.concatenate(xs), np.concatenate(ys), None, names=RERANK_FEATURES, l2=l2, steps=3000,
-                        lr=1.0, sample_weight=np.concatenate(ws))
+    return fit_logistic(np.concatenate(xs), np.concatenate(ys), None, names=names, l2=l2, steps=3000,
+                        lr=1.0, sample_weight=np.concatenate(ws), nonneg=features == "boost")

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import platform
 import time
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from agentfn.train.router_steps import SOURCE_MIN_REQUESTS, SOURCE_SLACK
 
 __all__ = ["gate_lines", "package_versions", "write_card"]
 
@@ -49,21 +52,28 @@ def _groups_table(groups: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def gate_lines(fitted: dict[str, Any], better: bool) -> list[str]:
-    """In words: the promotion gate (test split, leave-one-source-out check, held-out traces) and the re-ranker."""
+def gate_lines(fitted: dict[str, Any], better: bool, blocked: Sequence[dict[str, Any]] = ()) -> list[str]:
+    """In words: the promotion gate (test split, leave-one-source-out check, held-out traces, per source), which
+    sources blocked it (``blocked``: :func:`agentfn.train.router.falling_sources`) and the re-ranker."""
     gates = ("all candidates", "in proportion to trace coverage", "traced families only (untraced keep their place)")
     out = ["## Promotion gate",
            "- promoted only if the test-split score rises, the re-ranker passes a leave-one-source-out check on the "
-           "test split (each trace source's test requests ranked by a re-ranker fitted without that source) and "
-           "held-out traces, when given, score no lower on average over their sources: "
+           "test split (each trace source's test requests ranked by a re-ranker fitted without that source), "
+           "held-out traces, when given, score no lower on average over their sources, and no source of either "
+           f"with {SOURCE_MIN_REQUESTS} or more requests falls by more than {SOURCE_SLACK} (mean of recall@5 and "
+           "complete_hit@5): "
            + ("passed" if better else "not passed")]
+    for b in blocked:
+        out.append(f"- blocked by {b['source']} ({b['where']}, {b['requests']} requests): "
+                   f"{float(b['before']):.3f} -> {float(b['after']):.3f}")
     if "rerank_check_lofo_gain" in fitted:
         out.append(f"- leave-one-source-out MRR change on the test split: {float(fitted['rerank_check_lofo_gain']):+.4f} "
                    f"over {int(fitted.get('rerank_check_sources', 0))} sources"
                    + (" (re-ranker switched off: it lowered them)" if fitted.get("rerank_off_by_check") else ""))
     if fitted.get("rerank_on"):
         gate = gates[int(fitted.get("rerank_gate", 0))]
-        out.append(f"- re-ranker on, moving {gate}; dev leave-one-source-out MRR change "
+        how = "cold-start score lifted by trace evidence only" if fitted.get("rerank_features") else "every signal"
+        out.append(f"- re-ranker on ({how}), moving {gate}; dev leave-one-source-out MRR change "
                    f"{float(fitted.get('rerank_dev_lofo_gain', 0.0)):+.4f}")
     elif "rerank_on" in fitted:
         out.append("- re-ranker off: no setting lifted dev without lowering sources left out")
@@ -114,7 +124,7 @@ def write_card(
         "",
         *([f"## Held-out traces never fitted ({data.get('holdout', 0)} requests), per source, before -> after",
            _groups_table(metrics["holdout"]), ""] if metrics.get("holdout") else []),
-        *gate_lines(metrics["fitted"], bool(metrics["better"])),
+        *gate_lines(metrics["fitted"], bool(metrics["better"]), metrics.get("blocked_by", ())),
         "## Training",
         f"- settings: {json.dumps(settings)}",
         f"- encoder: {json.dumps(metrics['training'])}",

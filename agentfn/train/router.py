@@ -16,8 +16,10 @@ than the router it started from on the same held-out split (see
 (:func:`transfers`): each trace source's test requests, ranked by a
 re-ranker fitted without that source, rank no lower than without the
 re-ranker (a re-ranker that fails this is switched off before the
-comparison), and the ``holdout`` traces, when given, score no lower on
-average over their sources; without ``--promote`` the version is written and nothing
+comparison), the ``holdout`` traces, when given, score no lower on
+average over their sources, and no source (of the test split or the ``holdout`` traces) with at least
+:data:`SOURCE_MIN_REQUESTS` requests falls by more than :data:`SOURCE_SLACK` (:func:`falling_sources`;
+the card names the sources that blocked it); without ``--promote`` the version is written and nothing
 else changes. Once a re-ranker has passed, its trace memory also takes the
 test split's traces (``memory_test_rows``; weights and settings unchanged), so
 the saved router remembers every usable trace it was given; the card's
@@ -41,6 +43,8 @@ from agentfn.train.card import write_card
 from agentfn.train.data import Example, examples_from_runs, fingerprint, split_examples
 from agentfn.train.mining import mine_rows
 from agentfn.train.router_steps import (
+    SOURCE_MIN_REQUESTS,
+    SOURCE_SLACK,
     base_router,
     check_size,
     encoder_folder,
@@ -63,8 +67,8 @@ if TYPE_CHECKING:
     from agentfn.traces.store import TraceStore
     from agentfn.train.encoder import EncoderRow
 
-__all__ = ["MIN_EXAMPLES", "TRANSFER_SLACK", "RouterTrainResult", "resolve_active", "score_of", "train_router",
-           "transfers"]
+__all__ = ["MIN_EXAMPLES", "SOURCE_MIN_REQUESTS", "SOURCE_SLACK", "TRANSFER_SLACK", "RouterTrainResult", "falling_sources",
+           "resolve_active", "score_of", "train_router", "transfers"]
 
 TRANSFER_SLACK = 1e-3
 """How much lower a leave-one-source-out check may come out (ties, rounding) and still count as not lower."""
@@ -96,6 +100,20 @@ def score_of(metrics: dict[str, Any], with_abstention: bool) -> float:
     if with_abstention:
         parts.append(float(metrics["abstain_f1"]))
     return sum(parts) / len(parts)
+
+
+def falling_sources(groups: dict[str, dict[str, Any]], where: str) -> list[dict[str, Any]]:
+    """The sources of ``groups`` (``{source: {"before": metrics, "after": metrics}}``) with at least
+    :data:`SOURCE_MIN_REQUESTS` requests whose :func:`score_of` falls by more than :data:`SOURCE_SLACK`, each with
+    ``where`` they were scored, its request count and its score before and after (what blocks promotion)."""
+    out: list[dict[str, Any]] = []
+    for src, ba in groups.items():
+        n = int(ba["after"].get("queries", 0))
+        before, after = score_of(ba["before"], False), score_of(ba["after"], False)
+        if n >= SOURCE_MIN_REQUESTS and after < before - SOURCE_SLACK:
+            out.append({"source": src, "where": where, "requests": n, "before": round(before, 4),
+                        "after": round(after, 4)})
+    return out
 
 
 def transfers(fitted: dict[str, float], held: dict[str, dict[str, Any]] | None = None) -> bool:
@@ -261,7 +279,9 @@ def train_router(
 
     with_abst = any(not q.gold for q in test_q)
     held_both = {g: {"before": held_before[g], "after": held_after[g]} for g in held_before} if held else {}
-    better = score_of(after, with_abst) > score_of(before, with_abst) and transfers(fitted, held_both)
+    groups = {g: {"before": before_groups[g], "after": after_groups[g]} for g in before_groups}
+    blocked = [*falling_sources(groups, "test split"), *falling_sources(held_both, "held-out traces")]
+    better = score_of(after, with_abst) > score_of(before, with_abst) and transfers(fitted, held_both) and not blocked
     if final_fit and better and router.memory is not None and router.config.rerank_weights is not None:
         fitted["memory_test_rows"] = float(remember(router, [(e.request, e.tools) for e in split.test if e.tools]))
     router.save(version)
@@ -274,14 +294,13 @@ def train_router(
         "source": source, **counts, "usable": len(usable), "unknown_tools": unknown[:20], "unknown_tool_count": len(unknown),
         "split": split.sizes(), "tools": len(router), "flow_links": len(links),
     }
-    groups = {g: {"before": before_groups[g], "after": after_groups[g]} for g in before_groups}
     metrics_holdout = held_both
     if held:
         data["holdout"] = len(held)
     metrics: dict[str, Any] = {
         "before": before, "after": after, "groups": groups, "holdout": metrics_holdout, "data": data, "fitted": fitted,
         "training": training,
-        "better": better, "score_before": score_of(before, with_abst), "score_after": score_of(after, with_abst),
+        "better": better, "blocked_by": blocked, "score_before": score_of(before, with_abst), "score_after": score_of(after, with_abst),
     }
     card = write_card(
         version, out, metrics=metrics, settings=settings, promoted=promoted, seconds=time.time() - started

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from agentfn.traces.store import TraceStore
 
 __all__ = [
+    "SOURCE_MIN_REQUESTS",
+    "SOURCE_SLACK",
     "base_router",
     "check_size",
     "encoder_folder",
@@ -39,6 +41,11 @@ __all__ = [
     "trace_sources",
     "trained_encoder",
 ]
+
+SOURCE_SLACK = 0.02
+"""How far one source's score (mean of recall@5 and complete-set hit@5) may fall before it blocks promotion."""
+SOURCE_MIN_REQUESTS = 10
+"""Fewest scored requests a source needs for its fall to block promotion (fewer: one request is noise)."""
 
 
 def resolve_active(out: str | Path) -> Path | None:
