@@ -26,7 +26,8 @@ What is enforced (Linux; documented honestly, this is not a full sandbox):
   removed from Python code, but native code (ctypes, C extensions) can bypass them; only the
   namespace is a hard boundary.
 
-A program that does not parse is not run: ``ToolRetry`` names its line and error, so the caller (a model)
+As at Python's interactive prompt, a program's final bare expression shows its value ("sum(range(1, 101))"
+prints ``5050``; :mod:`agentfn.library._repl`); statements run as written. A program that does not parse is not run: ``ToolRetry`` names its line and error, so the caller (a model)
 can fix it, and a run is never reported as a program that "failed" for a syntax error.
 
 ``side_effects="write"``: the program writes its own directory, so agents ask for approval
@@ -49,6 +50,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from agentfn import ToolRetry, tool
+from agentfn.library._repl import show_last_expression
 from agentfn.library.config import get_config
 
 __all__ = ["PythonResult", "filesystem_isolation", "network_isolation", "run_python"]
@@ -243,7 +245,7 @@ def run_python(code: str, stdin: str = "", timeout: float | None = None) -> Pyth
     cap = config.python_max_output_bytes
     with tempfile.TemporaryDirectory(prefix="agentfn-python-") as tmp:
         work = Path(tmp)
-        (work / "main.py").write_text(code, encoding="utf-8")
+        (work / "main.py").write_text(show_last_expression(code), encoding="utf-8")
         (work / ".bootstrap.py").write_text(_BOOTSTRAP, encoding="utf-8")
         (work / ".stdin").write_text(stdin, encoding="utf-8")
         command = [

@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field, create_model
 from agentfn import ToolRetry
 from agentfn.backends.base import Model, ModelRequest
 from agentfn.context import RunContext
+from agentfn.library._code_languages import named_language
 from agentfn.library._language_rules import (
     NotSupportedOffline,
     extract_fields,
@@ -509,7 +510,8 @@ def _whole_task(task: str, ctx: RunContext[Any] | None) -> str:
 
 
 class CodeFunction(LLMFunction[Any, Any]):
-    """``generate_code``: a :class:`Code` record from the model's JSON reply, or, for a model whose
+    """``generate_code``: the language the request names (:mod:`agentfn.library._code_languages`) over the call's
+    ``language`` argument; a :class:`Code` record from the model's JSON reply, or, for a model whose
     own prose is not shown (``answer_mode="grounded"``, the embedded 135M default), from one
     plain-text reply with a bounded length: such a model writes a readable code block but loops
     when the code must be escaped inside JSON."""
@@ -523,10 +525,13 @@ class CodeFunction(LLMFunction[Any, Any]):
         model_settings: Mapping[str, Any] | None = None,
     ) -> Any:
         backend = self.resolve_model(model, ctx)
+        task = _whole_task(str(arguments["task"]), ctx)
+        named = named_language(task)  # "write me a javascript function...": JavaScript, whatever the call said
+        if named is not None and str(arguments.get("language") or "python").lower() != named:
+            arguments = {**arguments, "language": named}
         if writes_prose(backend):
             return await super().run(arguments, model=backend, ctx=ctx, model_settings=model_settings)
         language = str(arguments.get("language") or "python")
-        task = _whole_task(str(arguments["task"]), ctx)
         ask = f"Write {language} code for this task: {task}. Reply with only the code in a ```{language.lower()} block."
         request = ModelRequest(messages=[UserMessage(content=ask)], tool_choice="none",
                                max_tokens=_PLAIN_CODE_TOKENS, temperature=0, stop=["\n```\n"])

@@ -15,8 +15,9 @@ request. :func:`compile_call_grammar` therefore
    and validated like free text.
 
 :func:`tokens_for_choices` says how many new tokens a forced call needs to finish the longest string
-choice its schemas admit (the passage a request pastes is one choice of the extractive constraint: a call
-capped below its length could start writing it and never complete).
+choice its schemas admit (a long span of the request is one choice of the extractive constraint: a call
+capped below its length could start writing it and never complete); :func:`call_token_budget` is the
+token limit every backend gives a forced call (transformers, in-process vLLM, the served path).
 
 ``compile_fn`` is the backend's compiler (``GrammarCompiler.compile_json_schema`` in
 transformers) or :func:`xgrammar_preflight` for engines that compile internally (vLLM), which
@@ -34,8 +35,8 @@ from typing import Any, cast
 
 from agentfn.backends._constrain import call_envelope_schema
 
-__all__ = ["MAX_REPEAT", "CallGrammar", "clamp_pattern", "compile_call_grammar", "grammar_safe_schema",
-           "tokens_for_choices", "xgrammar_preflight"]
+__all__ = ["MAX_REPEAT", "CallGrammar", "call_token_budget", "clamp_pattern", "compile_call_grammar",
+           "grammar_safe_schema", "tokens_for_choices", "xgrammar_preflight"]
 
 log = logging.getLogger("agentfn.backends.grammar")
 
@@ -280,3 +281,10 @@ def tokens_for_choices(specs: Sequence[Mapping[str, Any]]) -> int:
             stack.extend(cast("list[Any]", node))
     return 0 if longest == 0 else min(longest // 3 + 96, _MAX_CHOICE_TOKENS)
 
+
+
+def call_token_budget(limit: int | None, specs: Sequence[Mapping[str, Any]]) -> int | None:
+    """The new-token limit of a forced call over ``specs`` (the tools as constrained): ``limit`` (the backend's
+    cap, or the request's ``max_tokens``), raised to :func:`tokens_for_choices` so that the longest choice
+    can complete; None (no limit set) stays None."""
+    return None if limit is None else max(limit, tokens_for_choices(specs))

@@ -28,7 +28,9 @@ for a call forced by name, off on OpenAI's own API), within the served model's c
 is sent with the wider schema; :mod:`agentfn.backends._openai_wire`). A forced call that does not
 complete (cut off, raw call text, arguments that are not JSON) is repeated with a different request: sampled and seeded,
 a ``repetition_penalty`` (not on OpenAI's API) and tighter bounds; a constrained request the server
-rejects (4xx) is sent once more with the tools as they are.
+rejects (4xx) is sent once more with the tools as they are. A forced call's ``max_tokens`` (when the request
+sets one) is raised to cover the longest string choice of the tools sent, and a passage the request pastes
+is not sent as a parameter to fill but copied into the call (:mod:`agentfn.backends._pasted`).
 """
 
 from __future__ import annotations
@@ -41,8 +43,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from typing import Any, Literal, TypeVar
 
 from agentfn._sync import LoopLocal
-from agentfn.backends._constrain import DEFAULT_MAX_ITEMS, DEFAULT_MAX_STRING_LENGTH
+from agentfn.backends._constrain import (
+    DEFAULT_MAX_ITEMS,
+    DEFAULT_MAX_STRING_LENGTH,
+    is_call_forced,
+)
 from agentfn.backends._decoding import retry_sampling_temperature
+from agentfn.backends._grammar import call_token_budget
 from agentfn.backends._lazy import import_extra
 from agentfn.backends._openai_wire import (
     InvalidBody,
@@ -57,6 +64,7 @@ from agentfn.backends._openai_wire import (
     server_message,
     usage_of,
 )
+from agentfn.backends._pasted import PastedFill, forced_fill
 from agentfn.backends._served_calls import (
     DEFAULT_RETRY_REPETITION_PENALTY,
     RETRY_MAX_ITEMS,
@@ -280,9 +288,12 @@ class OpenAIModel(Model):
     async def _params(self, request: ModelRequest) -> dict[str, Any]:
         return (await self._request_params(request))[0]
 
-    async def _sent_tools(self, request: ModelRequest, attempt: int, constrain: bool) -> tuple[list[dict[str, Any]], bool]:
-        """The tool specs sent, and whether the forced ones were narrowed or bounded."""
-        tools = [self._tool_spec(t) for t in request.tools]
+    async def _sent_tools(
+        self, request: ModelRequest, attempt: int, constrain: bool, fill: PastedFill | None = None
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """The tool specs sent, and whether the forced ones were narrowed or bounded (a pasted passage's
+        parameter, ``fill``, is never sent: it is copied into the call afterwards)."""
+        tools = [self._tool_spec(t if fill is None else fill.reduced(t)) for t in request.tools]
         extractive = constrain and extraction_applies(self.extractive, request.tool_choice, self.base_url)
         if not constrain or not (extractive or self.constrain_forced_calls):
             return tools, False
@@ -291,14 +302,16 @@ class OpenAIModel(Model):
             strings = min(strings, RETRY_MAX_STRING_LENGTH) if strings is not None else None
             items = min(items, RETRY_MAX_ITEMS) if items is not None else None
         budget = request_token_budget(await self._context_length(), request.max_tokens) if extractive else None
-        return forced_call_tools(tools, request.tool_choice, request.messages, extractive=extractive,
+        messages = request.messages if fill is None else fill.elided(request.messages)
+        return forced_call_tools(tools, request.tool_choice, messages, extractive=extractive,
                                  max_string_length=strings, max_items=items, max_request_tokens=budget)
 
     async def _request_params(
-        self, request: ModelRequest, attempt: int = 0, constrain: bool = True
+        self, request: ModelRequest, attempt: int = 0, constrain: bool = True, fill: PastedFill | None = None
     ) -> tuple[dict[str, Any], bool]:
         """The request's parameters, and whether forced tools were constrained; ``attempt`` > 0 is the
-        repeat of a forced call that did not complete (see :mod:`agentfn.backends._served_calls`)."""
+        repeat of a forced call that did not complete (see :mod:`agentfn.backends._served_calls`). A forced
+        call's ``max_tokens`` covers the longest string choice of the tools sent (:func:`call_token_budget`)."""
         constrained = False
         params: dict[str, Any] = {
             "model": await self._model_name(),
@@ -306,9 +319,13 @@ class OpenAIModel(Model):
         }
         extra_body = dict(self.extra_body)
         calls_possible = bool(request.tools) and request.tool_choice != "none"
+        max_tokens = request.max_tokens
         if request.tools:
-            tools, constrained = await self._sent_tools(request, attempt, constrain)
+            tools, constrained = await self._sent_tools(request, attempt, constrain, fill)
             params["tools"] = tools
+            if is_call_forced(request.tool_choice):
+                forced = [t for t in tools if request.tool_choice in ("required", t.get("function", {}).get("name"))]
+                max_tokens = call_token_budget(request.max_tokens, forced)
             choice = request.tool_choice
             params["tool_choice"] = (
                 choice if choice in ("auto", "required", "none") else {"type": "function", "function": {"name": choice}}
@@ -324,7 +341,7 @@ class OpenAIModel(Model):
                     "json_schema": {"name": "output", "schema": request.output_schema, "strict": True},
                 }
         for key, value in (
-            ("max_tokens", request.max_tokens),
+            ("max_tokens", max_tokens),
             ("temperature", request.temperature),
             ("seed", request.seed),
             ("stop", request.stop),
@@ -391,7 +408,10 @@ class OpenAIModel(Model):
         client = await self._client()
         attempts = 0
         constrain = True
-        params, constrained = await self._request_params(request)
+        fill = forced_fill(request)
+        if fill is not None and (direct := fill.direct(self.model or await self._model_name())) is not None:
+            return direct  # the pasted passage is the call's only argument: nothing for the model to write
+        params, constrained = await self._request_params(request, fill=fill)
         while True:
             try:
                 completion: Any = await self._with_retries(
@@ -405,9 +425,11 @@ class OpenAIModel(Model):
                 _log.warning("the server rejected the constrained schema of a forced call (%s); "
                              "sending the tools as they are", exc)
                 constrain = False
-                params, constrained = await self._request_params(request, attempts, constrain=False)
+                params, constrained = await self._request_params(request, attempts, constrain=False, fill=fill)
                 continue
             response, failure = self._read_completion(request, completion, params)
+            if fill is not None:
+                response = fill.complete(response)
             if failure is None:
                 return response
             if attempts >= self.truncated_call_retries:
@@ -420,7 +442,7 @@ class OpenAIModel(Model):
                 )
             attempts += 1
             if self.constrain_forced_calls:
-                params, constrained = await self._request_params(request, attempts, constrain)
+                params, constrained = await self._request_params(request, attempts, constrain, fill)
             elif not request.temperature:  # greedy decoding would write the same cut-off call again
                 params = {**params, "temperature": retry_sampling_temperature(attempts),
                           "seed": (request.seed or 0) + attempts}

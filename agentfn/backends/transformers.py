@@ -17,7 +17,8 @@ degrade per tool instead of failing (:mod:`agentfn.backends._grammar`). Decoding
 repeated short token cycle (:func:`~agentfn.backends._decoding.loop_start`); a forced call
 that does not complete is sampled once more before
 :class:`~agentfn.exceptions.UnexpectedModelBehavior` is raised, and a forced call to a tool
-that already failed in this turn is sampled rather than decoded greedily again. With
+that already failed in this turn is sampled rather than decoded greedily again. A passage the request
+pastes is copied into the call, not generated (:mod:`agentfn.backends._pasted`). With
 ``answer_mode="grounded"`` the turn after tool results is written from the results
 (:func:`agentfn._answer.grounded_answer`) instead of generated: a 135M model's own final
 turn mostly echoes the tool's JSON.
@@ -44,9 +45,10 @@ from agentfn.backends._constrain import (
 )
 from agentfn.backends._decoding import grounded_reply, loop_start, retry_temperature
 from agentfn.backends._extract import ExtractionSources, extractive_spec
-from agentfn.backends._grammar import compile_call_grammar, grammar_safe_schema, tokens_for_choices
+from agentfn.backends._grammar import call_token_budget, compile_call_grammar, grammar_safe_schema
 from agentfn.backends._lazy import import_extra, quiet_progress_bars
 from agentfn.backends._local import CALL_CLOSE, CALL_OPEN, local_response
+from agentfn.backends._pasted import PastedFill, forced_fill
 from agentfn.backends._toolcalls import text_events, text_stream_parser
 from agentfn.backends.base import Done, Model, ModelRequest, ModelResponse, StreamEvent, TextDelta
 from agentfn.exceptions import ModelUnavailableError, UnexpectedModelBehavior
@@ -265,12 +267,15 @@ class TransformersModel(Model):
 
     # --- generation ---------------------------------------------------------
 
-    def _grammar(self, request: ModelRequest, forced: bool) -> tuple[Any, int]:
-        """The compiled constraint for this request (None for free generation), and the fewest new tokens a
-        forced call needs to finish the longest string choice its constraint admits (0 when it has none).
+    def _grammar(
+        self, request: ModelRequest, forced: bool, fill: PastedFill | None = None
+    ) -> tuple[Any, list[dict[str, Any]]]:
+        """The compiled constraint for this request (None for free generation), and a forced call's tools as
+        constrained (empty when no call is forced): its token budget covers their longest string choice.
 
-        An extractive constraint offers the passage a request pastes ("summarize this: <3,000 characters>")
-        as one choice; a call capped below that passage's length could start it and never complete.
+        An extractive constraint offers a long span of the request as one choice; a call capped below that
+        span's length could start it and never complete. A pasted passage (``fill``) is no choice at all: its
+        parameter is left out of the grammar and the other arguments are extracted from the request without it.
         """
         xgr = import_extra("xgrammar", feature=_FEATURE, extra="transformers")
         bounds: dict[str, Any] = {"max_string_length": self.max_string_length, "max_items": self.max_items}
@@ -278,10 +283,13 @@ class TransformersModel(Model):
         calls_possible = bool(request.tools) and request.tool_choice != "none"
         if forced:
             allowed = forced_tools(request.tools, request.tool_choice)
+            messages = request.messages
+            if fill is not None:
+                allowed, messages = [fill.reduced(t) for t in allowed], fill.elided(messages)
             if self.extractive:  # a retry avoids the values of the failed call
                 today = dt.date.today().isoformat()
                 allowed = [
-                    extractive_spec(t, ExtractionSources.from_messages(request.messages, today, _function_name(t)))
+                    extractive_spec(t, ExtractionSources.from_messages(messages, today, _function_name(t)))
                     for t in allowed
                 ]
             key = json.dumps([allowed, bounds], sort_keys=True)
@@ -292,13 +300,13 @@ class TransformersModel(Model):
                     allowed, lambda schema: self._compiler.compile_json_schema(json.dumps(schema), **json_options),
                     **bounds,
                 ).grammar
-            return self._call_grammars[key], tokens_for_choices(allowed)
+            return self._call_grammars[key], [dict(t) for t in allowed]
         if request.output_schema is None:
-            return None, 0
+            return None, []
         output = json.dumps(grammar_safe_schema(bounded_schema(request.output_schema, **bounds))[0])
         try:
             if not calls_possible:
-                return self._compiler.compile_json_schema(output, **json_options), 0
+                return self._compiler.compile_json_schema(output, **json_options), []
             envelope = json.dumps(grammar_safe_schema(call_envelope_schema(request.tools, **bounds))[0])
             tagged_call = xgr.Grammar.concat(
                 xgr.Grammar.from_ebnf(f"root ::= {json.dumps(self.call_prefix)}"),
@@ -306,11 +314,11 @@ class TransformersModel(Model):
                 xgr.Grammar.from_ebnf(f"root ::= {json.dumps(CALL_CLOSE)}"),
             )
             either = xgr.Grammar.union(tagged_call, xgr.Grammar.from_json_schema(output, **json_options))
-            return self._compiler.compile_grammar(either), 0
+            return self._compiler.compile_grammar(either), []
         except Exception as exc:  # the engine rejects the schema: generate freely, validate afterwards
             _log.warning("constrained decoding: the output schema does not compile (%s); generating "
                          "unconstrained, validated afterwards", str(exc).strip().splitlines()[0][:200] if str(exc) else exc)
-            return None, 0
+            return None, []
 
     def _generate(
         self,
@@ -370,13 +378,17 @@ class TransformersModel(Model):
             if self.answer_mode == "grounded" and (reply := grounded_reply(request, self.name)) is not None:
                 return reply
             forced = bool(request.tools) and is_call_forced(request.tool_choice)
-            grammar, needed = self._grammar(request, forced)
+            fill = forced_fill(request)
+            if fill is not None and (direct := fill.direct(self.name)) is not None:
+                return direct  # the passage is the only argument: nothing for the model to write
+            grammar, constrained_tools = self._grammar(request, forced, fill)
             prompt = self._render(request)
             temperature: float | None = None
             if forced:
                 prompt += self.call_prefix
                 # room for the longest passage the constraint leaves as the only choice, whatever the cap
-                max_new = max(min(request.max_tokens or self.max_call_tokens, self.max_call_tokens), needed)
+                cap = min(request.max_tokens or self.max_call_tokens, self.max_call_tokens)
+                max_new = call_token_budget(cap, constrained_tools) or cap
                 if request.tool_choice != "required":
                     temperature = retry_temperature(request, request.tool_choice)
             elif grammar is not None:
@@ -388,11 +400,12 @@ class TransformersModel(Model):
                 text, n_in, n_out, capped = self._generate(prompt, grammar, max_new, request, on_text, temperature)
                 usage = usage + Usage(requests=1, input_tokens=n_in, output_tokens=n_out)
                 try:
-                    return local_response(
+                    response = local_response(
                         request, text, forced=forced, constrained=grammar is not None, parser=self.parser,
                         call_prefix=self.call_prefix, usage=usage, finish_reason="length" if capped else "stop",
                         model_name=self.name,
                     )
+                    return response if fill is None else fill.complete(response)
                 except UnexpectedModelBehavior:
                     if attempt == 1 or not forced:
                         raise

@@ -4,7 +4,9 @@ vLLM renders the tools with the chat template but returns raw text, so calls are
 agentfn's parsers. A forced call (``required`` or a tool name) is prefilled with the call tag
 and constrained with ``SamplingParams(structured_outputs=StructuredOutputsParams(json=...))``
 to the call envelope of the allowed tools; ``output_schema`` (when no call is possible) is
-constrained the same way. One call per forced turn.
+constrained the same way. One call per forced turn; its token budget covers the longest string choice of
+its tools, and a passage the request pastes is copied into the call, not generated
+(:mod:`agentfn.backends._pasted`).
 
 Batching (the default): requests from any number of concurrent runs, in any threads or event
 loops, go to one engine thread (:mod:`agentfn.backends._vllm_batch`) that adds them to the
@@ -39,8 +41,10 @@ from agentfn.backends._constrain import (
     forced_tools,
     is_call_forced,
 )
+from agentfn.backends._grammar import call_token_budget
 from agentfn.backends._lazy import import_extra
 from agentfn.backends._local import CALL_OPEN, local_response
+from agentfn.backends._pasted import PastedFill, forced_fill
 from agentfn.backends._vllm_batch import BatchStats, ChatJob, EngineBatcher, map_vllm_error
 from agentfn.backends.base import Model, ModelRequest, ModelResponse
 from agentfn.exceptions import ModelUnavailableError
@@ -172,16 +176,23 @@ class VLLMModel(Model):
             params["structured_outputs"] = sampling.StructuredOutputsParams(json=schema, disable_any_whitespace=True)
         return sampling.SamplingParams(**params)
 
-    def _job(self, request: ModelRequest) -> tuple[ChatJob, bool]:
-        """The vLLM chat arguments for ``request`` (template filled in later) and whether a call is forced."""
+    def _job(self, request: ModelRequest, fill: PastedFill | None = None) -> tuple[ChatJob, bool]:
+        """The vLLM chat arguments for ``request`` (template filled in later) and whether a call is forced.
+
+        A forced call's budget covers the longest string choice of its tools (:func:`call_token_budget`);
+        a pasted passage (``fill``) is left out of the constraint, copied in afterwards."""
         forced = bool(request.tools) and is_call_forced(request.tool_choice)
         calls_possible = bool(request.tools) and request.tool_choice != "none"
         bounds: dict[str, Any] = {"max_string_length": self.max_string_length, "max_items": self.max_items}
         schema: dict[str, Any] | None = None
         messages = messages_to_chat(request.messages)
         if forced:
-            schema = call_envelope_schema(forced_tools(request.tools, request.tool_choice), **bounds)
-            max_tokens = min(request.max_tokens or self.max_call_tokens, self.max_call_tokens)
+            allowed = [dict(t) for t in forced_tools(request.tools, request.tool_choice)]
+            if fill is not None:
+                allowed = [fill.reduced(t) for t in allowed]
+            schema = call_envelope_schema(allowed, **bounds)
+            cap = min(request.max_tokens or self.max_call_tokens, self.max_call_tokens)
+            max_tokens = call_token_budget(cap, allowed) or cap
             messages.append({"role": "assistant", "content": self.call_prefix})
         elif request.output_schema is not None and not calls_possible:
             schema = bounded_schema(request.output_schema, **bounds)
@@ -197,7 +208,9 @@ class VLLMModel(Model):
         )
         return job, forced
 
-    def _response(self, request: ModelRequest, job: ChatJob, forced: bool, result: Any) -> ModelResponse:
+    def _response(
+        self, request: ModelRequest, job: ChatJob, forced: bool, result: Any, fill: PastedFill | None = None
+    ) -> ModelResponse:
         completion: Any = result.outputs[0]
         usage = Usage(
             requests=1,
@@ -205,15 +218,19 @@ class VLLMModel(Model):
             output_tokens=len(completion.token_ids or []),
         )
         constrained = job.sampling_params.structured_outputs is not None
-        return local_response(
+        response = local_response(
             request, str(completion.text), forced=forced, constrained=constrained, parser=self.parser,
             call_prefix=self.call_prefix, usage=usage, finish_reason=str(completion.finish_reason or "stop"),
             model_name=self.name,
         )
+        return response if fill is None else fill.complete(response)
 
     def _request_sync(self, request: ModelRequest) -> ModelResponse:
         """The serialised path (``batching=False``): one ``LLM.chat`` call at a time."""
-        job, forced = self._job(request)
+        fill = forced_fill(request)
+        if fill is not None and (direct := fill.direct(self.name)) is not None:
+            return direct
+        job, forced = self._job(request, fill)
         with self._lock:
             llm = self._load_locked()
             try:
@@ -228,7 +245,7 @@ class VLLMModel(Model):
                 )
             except Exception as exc:
                 raise map_vllm_error(exc, adding=False) from exc
-        return self._response(request, job, forced, outputs[0])
+        return self._response(request, job, forced, outputs[0], fill)
 
     def _start_batcher(self) -> EngineBatcher:
         with self._lock:
@@ -241,7 +258,10 @@ class VLLMModel(Model):
         """Generate one reply: queued for the shared engine batch, or serialised when not batching."""
         if not self.batching:
             return await asyncio.to_thread(self._request_sync, request)
-        job, forced = self._job(request)
+        fill = forced_fill(request)
+        if fill is not None and (direct := fill.direct(self.name)) is not None:
+            return direct  # the pasted passage is the call's only argument
+        job, forced = self._job(request, fill)
         batcher = self._batcher or await asyncio.to_thread(self._start_batcher)
         job.chat_template = self._template
         future = batcher.submit(job)
@@ -250,7 +270,7 @@ class VLLMModel(Model):
         except asyncio.CancelledError:
             batcher.cancel(future)
             raise
-        return self._response(request, job, forced, result)
+        return self._response(request, job, forced, result, fill)
 
     def batch_stats(self) -> BatchStats:
         """Engine steps and requests per step so far (all zero when not batching or not started)."""
