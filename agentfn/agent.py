@@ -552,6 +552,8 @@ class Agent(Generic[DepsT, OutputT]):
         usage: Usage,
         state: LoopState,
     ) -> tuple[RunOutcome, str, BaseException | None] | None:
+        if (again := self.guards.repeated_failure(state, outcomes)) is not None:  # it would fail the same way
+            return "error", f"tool {again.tool_name!r} repeated a failed call word for word", again.exception
         for oc in outcomes:
             if oc.status in ("invalid_arguments", "retry", "error", "timeout", "not_found"):
                 retries[oc.tool_name] = retries.get(oc.tool_name, 0) + 1

@@ -4,6 +4,14 @@ Defaults: the same tool with the same arguments at most 3 times per run
 (``max_identical_calls``), and at most 4 consecutive steps in which every
 call failed (``max_failed_steps``). Either ends the run with outcome
 ``guard`` and a reason naming the guard.
+
+A call that fails its tool's validation or asks for a retry (``ToolRetry``) with the same
+arguments it already failed with will fail again: :meth:`LoopGuards.repeated_failure` names
+it (``stop_repeated_failures``, on by default), and the agent ends the run on that tool's
+error at once (outcome ``error``, as when retries run out, so a route chain's later step
+still gives way to an answer) instead of asking the model for more identical retries (a
+small model often repeats its call word for word: three calls of minutes each on a CPU).
+Errors, timeouts and unknown tools are not counted: they may pass on a second try.
 """
 
 from __future__ import annotations
@@ -20,6 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["LoopGuards", "LoopState"]
 
+_DETERMINISTIC = frozenset({"invalid_arguments", "retry"})  # the same arguments fail the same way
+
 
 @dataclass
 class LoopState:
@@ -27,6 +37,7 @@ class LoopState:
 
     identical: dict[str, int] = field(default_factory=dict[str, int])
     failed_steps: int = 0
+    failed_calls: set[str] = field(default_factory=set[str])
 
 
 def _canonical(call: ToolCall) -> str:
@@ -43,10 +54,25 @@ class LoopGuards:
         max_identical_calls: how often one exact call (name and arguments) may run
             per run; None disables.
         max_failed_steps: consecutive steps whose calls all failed; None disables.
+        stop_repeated_failures: end the run when a call fails validation or retry again
+            with the arguments it already failed with.
     """
 
     max_identical_calls: int | None = 3
     max_failed_steps: int | None = 4
+    stop_repeated_failures: bool = True
+
+    def repeated_failure(self, state: LoopState, outcomes: Sequence[CallOutcome]) -> CallOutcome | None:
+        """Record this step's deterministic failures; return one that repeats an earlier one word for word."""
+        repeated: CallOutcome | None = None
+        for oc in outcomes:
+            if oc.status not in _DETERMINISTIC:
+                continue
+            key = _canonical(oc.call)
+            if key in state.failed_calls and repeated is None:
+                repeated = oc
+            state.failed_calls.add(key)
+        return repeated if self.stop_repeated_failures else None
 
     def check(self, state: LoopState, calls: Sequence[ToolCall], outcomes: Sequence[CallOutcome]) -> str | None:
         """Update ``state`` with one step and return a reason to stop, or None."""

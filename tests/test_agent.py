@@ -21,6 +21,7 @@ from agentfn import (
     ModelUnavailableError,
     RunContext,
     TestModel,
+    ToolArgumentError,
     ToolRetry,
     tool,
 )
@@ -236,9 +237,40 @@ async def test_retries_exhausted_end_the_run_with_a_reason() -> None:
     def reply(messages: list[Message], request: ModelRequest) -> AssistantMessage:
         return bad.model_copy(deep=True)
 
-    result = await Agent(FunctionModel(reply), [add], retries=1, guards=LoopGuards(None, None)).run("x")
+    guards = LoopGuards(None, None, stop_repeated_failures=False)
+    result = await Agent(FunctionModel(reply), [add], retries=1, guards=guards).run("x")
     assert result.outcome == "error" and "'add' failed 2 times" in (result.reason or "")
     assert not result.ok
+
+
+async def test_a_failed_call_repeated_word_for_word_ends_the_run_without_a_third_try() -> None:
+    calls: list[str] = []
+
+    def reply(messages: list[Message], request: ModelRequest) -> AssistantMessage:
+        calls.append("add")
+        return AssistantMessage(tool_calls=[call("add", {"a": "x", "b": 1})])
+
+    result = await Agent(FunctionModel(reply), [add], retries=2).run("x")
+    assert result.outcome == "error" and "repeated a failed call word for word" in (result.reason or "")
+    assert calls == ["add", "add"]  # retries allowed a third call: repeating the same failure is pointless
+    assert isinstance(result.error, ToolArgumentError)
+
+
+async def test_a_failed_call_retried_with_other_arguments_keeps_its_retries() -> None:
+    n = {"i": 0}
+
+    def reply(messages: list[Message], request: ModelRequest) -> AssistantMessage:
+        n["i"] += 1
+        if n["i"] == 1:
+            return AssistantMessage(tool_calls=[call("add", {"a": "x", "b": 1})])
+        if n["i"] == 2:
+            return AssistantMessage(tool_calls=[call("add", {"a": "y", "b": 1})])
+        if n["i"] == 3:
+            return AssistantMessage(tool_calls=[call("add", {"a": 2, "b": 1})])
+        return AssistantMessage(content="3")
+
+    result = await Agent(FunctionModel(reply), [add], retries=2).run("x")
+    assert result.ok and result.output == "3"
 
 
 async def test_unknown_tool_lists_available_tools() -> None:
