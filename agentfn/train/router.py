@@ -119,10 +119,11 @@ def falling_sources(groups: dict[str, dict[str, Any]], where: str) -> list[dict[
 def transfers(fitted: dict[str, float], held: dict[str, dict[str, Any]] | None = None) -> bool:
     """Whether training is not lower where it was not fitted: the leave-one-source-out check on the test
     split (each source's test requests ranked by a re-ranker fitted without that source's traces, against
-    the router without re-ranker; passes when the check switched the re-ranker off), and with ``held``
+    the router without re-ranker; passes when it falls by at most :data:`SOURCE_SLACK`, the margin a single
+    source may fall in the promotion gate, or when the check switched the re-ranker off), and with ``held``
     (``{source: {"before": metrics, "after": metrics}}`` of held-out traces) their mean :func:`score_of`
     over sources, each source counting the same."""
-    if not fitted.get("rerank_off_by_check") and fitted.get("rerank_check_lofo_gain", 0.0) < -TRANSFER_SLACK:
+    if not fitted.get("rerank_off_by_check") and fitted.get("rerank_check_lofo_gain", 0.0) < -SOURCE_SLACK:
         return False
     if not held:
         return True
@@ -268,7 +269,7 @@ def train_router(
         )
         fitted["final_pairs"] = refit["pairs"]
         fitted.update({k: v for k, v in refit.items() if k.startswith("rerank_check")})
-        if refit.get("rerank_check_lofo_gain", 0.0) < -TRANSFER_SLACK:  # it lowers sources it was not fitted on
+        if refit.get("rerank_check_lofo_gain", 0.0) < -SOURCE_SLACK:  # it lowers sources it was not fitted on
             router.config.rerank_weights = None
             fitted["rerank_on"] = 0.0
             fitted["rerank_off_by_check"] = 1.0

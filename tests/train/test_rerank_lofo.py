@@ -92,6 +92,7 @@ def metrics(recall: float) -> dict[str, Any]:
 def test_promotion_gate_needs_sources_left_out_and_held_out_traces_not_lower() -> None:
     assert transfers({"rerank_check_lofo_gain": 0.0})
     assert not transfers({"rerank_check_lofo_gain": -0.05})
+    assert transfers({"rerank_check_lofo_gain": -0.01})  # within the margin one source may fall (SOURCE_SLACK)
     assert transfers({"rerank_check_lofo_gain": -0.05, "rerank_off_by_check": 1.0})  # switched off: nothing left
     held = {"a": {"before": metrics(0.5), "after": metrics(0.6)}, "b": {"before": metrics(0.5), "after": metrics(0.45)}}
     assert transfers({}, held)  # +0.1 and -0.05: each source counts the same, the mean rises
