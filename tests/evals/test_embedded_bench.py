@@ -74,7 +74,7 @@ def test_b3_set_is_new_wording_over_every_builtin_tool() -> None:
     assert len(b3) == 40 and len({c.id for c in b3}) == 40 and all(c.id.startswith("b3-") for c in b3)
     assert not {c.prompt for c in b3} & {c.prompt for c in earlier}
     assert {t for c in b3 for t in c.tools} == set(Toolset.builtin().names())
-    assert _bench().GROUPS["all"] == ("everyday", "holdout", "b3", "b4", "b5", "b6", "b7", "b8", "b9")
+    assert _bench().GROUPS["all"] == ("everyday", "holdout", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10")
 
 
 def test_b4_set_is_new_wording_not_seen_before() -> None:
@@ -99,10 +99,10 @@ def test_b5_set_is_new_wording_over_every_builtin_tool_with_no_tool_requests() -
     assert sum(c.expect == {"declines": True} for c in b5) >= 6
 
 
-_WRITTEN_IN_ORDER = ("everyday", "holdout", "b3", "b4", "b5", "b6", "b7", "b8", "b9")
+_WRITTEN_IN_ORDER = ("everyday", "holdout", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10")
 
 
-@pytest.mark.parametrize(("name", "declines"), [("b6", 0), ("b7", 2), ("b8", 1), ("b9", 0)])
+@pytest.mark.parametrize(("name", "declines"), [("b6", 0), ("b7", 2), ("b8", 1), ("b9", 0), ("b10", 0)])
 def test_later_sets_are_new_wording_over_every_builtin_tool(name: str, declines: int) -> None:
     from agentfn.toolset import Toolset
 
