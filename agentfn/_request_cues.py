@@ -77,8 +77,9 @@ from agentfn.library._durations import SPEED_FOR_TIME, two_part_duration
 if TYPE_CHECKING:
     from agentfn.router.config import RoutePlan
 
-__all__ = ["CueRouter", "choice_tool", "feeling_tool", "form_tool", "genre_tool", "only_pleasantries", "property_tool", "reading_tool",
-           "reworded", "scaled_unit_tool", "sum_tool", "until_tool", "verb_tool"]
+__all__ = ["PASTED_CHARS", "CueRouter", "choice_tool", "feeling_tool", "form_tool", "genre_tool", "only_pleasantries",
+           "pasted_instruction", "property_tool", "reading_tool", "reworded", "scaled_unit_tool", "sum_tool", "until_tool",
+           "verb_tool"]
 
 _PHRASAL = (
     (re.compile(r"\b(?:sum|summ)\s+((?:it|this|that|these|them)\s+)?up\b", re.I), r"summarize \1"),
@@ -277,6 +278,10 @@ def verb_tool(text: str, specs: Mapping[str, Mapping[str, Any]]) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
+PASTED_CHARS = 200
+"""A passage at least this long after an instruction and a colon is pasted text, not part of the request."""
+
+
 class _Router(Protocol):
     def route(self, query: str | Sequence[Any], k: int = 10) -> RoutePlan: ...
 
@@ -304,6 +309,17 @@ def _reworded_query(query: str | Sequence[Any]) -> str | Sequence[Any]:
     return turns
 
 
+def pasted_instruction(text: str) -> str | None:
+    """The short instruction before ``text``'s pasted passage ("what is the sentiment of this: <800
+    characters>"), when the request is such an instruction, a colon and a passage of at least
+    :data:`PASTED_CHARS` characters: routing reads the instruction alone, since a passage about a
+    Thursday's ferry timetable otherwise routes to the date tools. None for any other request."""
+    instruction, passage = split_passage(text)
+    if len(passage) < PASTED_CHARS or not text.strip().startswith(f"{instruction}: "):
+        return None
+    return instruction if len(instruction.split()) >= 2 else None
+
+
 class CueRouter:
     """A router that reads the request's cues (see the module docstring) around a wrapped router."""
 
@@ -318,8 +334,10 @@ class CueRouter:
         ``fallback`` (the plain reply) for a greeting or thanks alone."""
         from agentfn.router.text import query_from_messages
 
-        plan = self.router.route(_reworded_query(query), k=k)
         text = query if isinstance(query, str) else query_from_messages(query, context_turns=0)[0]
+        instruction = pasted_instruction(text)  # a long pasted passage's own words would decide the route
+        routed = _reworded_query(query) if instruction is None else reworded(instruction)
+        plan = self.router.route(routed, k=k)
         head = plan.selected[0] if plan.selected else None
         if head is None:
             return plan

@@ -86,19 +86,29 @@ def main() -> None:
             print(case["id"], arm, result, flush=True)
         row["time_ratio"] = round(row["baseline"]["wall_s"] / max(row["current"]["wall_s"], 0.1), 2)
         rows.append(row)
-    data = {"benchmark": "pasted_passages", "baseline_ref": args.baseline_ref, "cases": rows}
+    data = {"benchmark": "pasted_passages", "baseline_ref": args.baseline_ref,
+            "command": " ".join(["python benchmarks/pasted_passages.py", *sys.argv[1:]]),
+            "machine": {"cpus": os.cpu_count(), "load_avg_end": list(os.getloadavg())}, "cases": rows}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "pasted_passages.json").write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    (RESULTS / "pasted_passages.md").write_text(render_markdown(data), encoding="utf-8")
+
+
+def render_markdown(data: dict[str, Any]) -> str:
+    """The results page of ``data`` (what :func:`main` wrote to ``pasted_passages.json``)."""
+    machine = data.get("machine", {})
+    loads = ", ".join(f"{x:.1f}" for x in machine.get("load_avg_end", []))
     lines = ["# Long pastes: `agentfn run --json` wall seconds", "",
-             f"Baseline `{args.baseline_ref}` beside this checkout, same machine, one run each.", "",
+             f"Command: `{data.get('command', 'python benchmarks/pasted_passages.py')}`. Baseline "
+             f"`{data['baseline_ref']}` beside this checkout, same machine, one run each "
+             f"({machine.get('cpus', '?')} CPUs, load average at the end: {loads or '?'}).", "",
              "| case | tool | chars | baseline s | current s | ratio | answered (b/c) | passage exact (b/c) |",
              "|---|---|---|---|---|---|---|---|"]
-    for r in rows:
+    for r in data["cases"]:
         b, c = r["baseline"], r["current"]
         lines.append(f"| {r['id']} | {r['tool']} | {r['chars']} | {b['wall_s']} | {c['wall_s']} | {r['time_ratio']} | "
                      f"{b['answered']}/{c['answered']} | {b['passage_exact']}/{c['passage_exact']} |")
-    (RESULTS / "pasted_passages.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-
+    return "\n".join(lines) + "\n"
 
 if __name__ == "__main__":
     main()

@@ -186,3 +186,29 @@ def test_a_scaled_amount_asked_in_its_own_unit_stays_arithmetic(specs: dict[str,
     assert scaled_unit_tool("each jar holds 250 ml and I have 6 jars, how many ml in all", specs, "calculate") is None
     assert scaled_unit_tool("I save 15 a day, how much in a week", specs, "calculate") is None
     assert scaled_unit_tool("each jar takes 250 ml and I fill 6 jars, how many litres", specs, "calculate") == "convert_units"
+
+
+_SCHEDULE = ("The allotment society met on Saturday 14 March to settle the watering rota for the spring. Three "
+             "members asked for earlier slots on Mondays and Wednesdays, the treasurer reported 240 pounds in the "
+             "seed fund, and everyone agreed to meet again in 6 weeks, on 25 April, to count the new beds.")
+
+
+@pytest.mark.parametrize(
+    ("instruction", "tool"),
+    [("what is the sentiment of this", "sentiment"), ("summarize this", "summarize"),
+     ("translate into Spanish", "translate")],
+)
+def test_a_pasted_passage_is_routed_by_its_instruction_alone(small_router: Any, instruction: str, tool: str) -> None:
+    from agentfn._request_cues import pasted_instruction
+
+    text = f"{instruction}: {_SCHEDULE}"
+    assert pasted_instruction(text) == instruction  # dates and sums in the passage do not pick the date tools
+    assert small_router.route(text).selected[0] == tool
+
+
+def test_short_passages_and_requests_without_an_instruction_route_as_before() -> None:
+    from agentfn._request_cues import pasted_instruction
+
+    assert pasted_instruction("summarize this: the fair moved to June") is None  # short: the request itself
+    assert pasted_instruction(_SCHEDULE) is None  # no instruction before a colon
+    assert pasted_instruction(f"note: {_SCHEDULE}") is None  # one word is a label, not an instruction
