@@ -26,7 +26,8 @@ COLD = [
 # Short paraphrases the shipped abstention model refuses (the threshold rule does not); "what's Tesla
 # trading at right now" was one (P 0.349 against the cut 0.35) until the bare text's vector was pooled
 # from the request's own pass (P 0.350; benchmarks/results/router_passes.md); with the refit shipped by
-# benchmarks/fit_abstention.py on two dev splits (cut 0.37) it is one again (P 0.3699).
+# benchmarks/fit_abstention.py on two dev splits (cut 0.37) it is one again (P 0.3699), and stays one under the
+# refit with the request-brevity feature (cut 0.46; benchmarks/results/fit_abstention.md).
 REFUSED_BY_MODEL: set[str] = {"what's Tesla trading at right now"}
 
 
