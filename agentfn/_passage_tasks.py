@@ -25,13 +25,16 @@ import re
 
 from agentfn._values import listed_options, quoted_spans
 
-__all__ = ["INSTRUCTION_WORDS", "PASSAGE_WORDS", "content_question", "holds_passage", "leading_verb", "split_passage",
+__all__ = ["INSTRUCTION_WORDS", "PASSAGE_WORDS", "PASTE_CHARS", "content_question", "holds_passage", "leading_verb", "split_passage",
            "stated_passage"]
 
 PASSAGE_WORDS = 6
 """A passage has at least this many words."""
 INSTRUCTION_WORDS = 12
 """An unquoted instruction sentence before a passage has at most this many words."""
+PASTE_CHARS = 200
+"""A passage at least this long is pasted text: copied into a call, never written by the model
+(``agentfn.backends._pasted``), and left out when the request is routed (``agentfn._request_cues``)."""
 
 _WH = re.compile(r"\b(?:who|whom|whose|when|where|which|why|what|what's|whats|how)\b", re.I)
 _ABOUT_FORM = re.compile(

@@ -60,7 +60,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from agentfn._arith import item_count, rate_factor
 from agentfn._openers import GREETINGS, THANKS, phrases
-from agentfn._passage_tasks import holds_passage, leading_verb, split_passage
+from agentfn._passage_tasks import PASTE_CHARS, holds_passage, leading_verb, split_passage
 from agentfn._task_cues import named_by, task_tool
 from agentfn._values import (
     listed_options,
@@ -77,7 +77,7 @@ from agentfn.library._durations import SPEED_FOR_TIME, two_part_duration
 if TYPE_CHECKING:
     from agentfn.router.config import RoutePlan
 
-__all__ = ["PASTED_CHARS", "CueRouter", "choice_tool", "feeling_tool", "form_tool", "genre_tool", "only_pleasantries",
+__all__ = ["CueRouter", "choice_tool", "feeling_tool", "form_tool", "genre_tool", "only_pleasantries",
            "pasted_instruction", "property_tool", "reading_tool", "reworded", "scaled_unit_tool", "sum_tool", "until_tool",
            "verb_tool"]
 
@@ -278,10 +278,6 @@ def verb_tool(text: str, specs: Mapping[str, Mapping[str, Any]]) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
-PASTED_CHARS = 200
-"""A passage at least this long after an instruction and a colon is pasted text, not part of the request."""
-
-
 class _Router(Protocol):
     def route(self, query: str | Sequence[Any], k: int = 10) -> RoutePlan: ...
 
@@ -312,10 +308,10 @@ def _reworded_query(query: str | Sequence[Any]) -> str | Sequence[Any]:
 def pasted_instruction(text: str) -> str | None:
     """The short instruction before ``text``'s pasted passage ("what is the sentiment of this: <800
     characters>"), when the request is such an instruction, a colon and a passage of at least
-    :data:`PASTED_CHARS` characters: routing reads the instruction alone, since a passage about a
+    :data:`~agentfn._passage_tasks.PASTE_CHARS` characters: routing reads the instruction alone, since a passage about a
     Thursday's ferry timetable otherwise routes to the date tools. None for any other request."""
     instruction, passage = split_passage(text)
-    if len(passage) < PASTED_CHARS or not text.strip().startswith(f"{instruction}: "):
+    if len(passage) < PASTE_CHARS or not text.strip().startswith(f"{instruction}: "):
         return None
     return instruction if len(instruction.split()) >= 2 else None
 

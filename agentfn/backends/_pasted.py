@@ -35,7 +35,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from agentfn._passage_tasks import INSTRUCTION_WORDS
+from agentfn._passage_tasks import INSTRUCTION_WORDS, PASTE_CHARS
 from agentfn._values import parameter_kind, quoted_spans
 from agentfn.backends._constrain import forced_tools, is_call_forced
 from agentfn.backends.base import ModelRequest, ModelResponse, last_user_text
@@ -43,9 +43,6 @@ from agentfn.exceptions import ConfigError
 from agentfn.messages import AssistantMessage, Message, ToolCall, ToolMessage, Usage, UserMessage
 
 __all__ = ["PASTE_CHARS", "PastedFill", "forced_fill", "passage_parameter", "pasted_fill", "pasted_passage"]
-
-PASTE_CHARS = 200
-"""A span at least this long is a pasted passage."""
 
 _FENCED = re.compile(r"```[^\n`]*\n(.*?)\n?```", re.S)
 _AFTER_COLON = re.compile(r":\s+")
